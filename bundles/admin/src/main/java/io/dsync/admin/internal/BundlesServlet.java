@@ -1,0 +1,392 @@
+package io.dsync.admin.internal;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.wiring.FrameworkWiring;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.dsync.registry.Bundles;
+import jakarta.servlet.Servlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+/**
+ * Bundle management over HTTP. Reads are open; writes need {@code Authorization: Bearer <token>}.
+ *
+ * <pre>
+ * GET    /bundles                 list
+ * GET    /bundles/{id}            one bundle
+ * POST   /bundles[?start=false]   install the JAR in the body (and start it unless start=false)
+ * PUT    /bundles/{id}            update the bundle from the JAR in the body
+ * POST   /bundles/{id}/update     update the bundle from its location
+ * POST   /bundles/{id}/start      start
+ * POST   /bundles/{id}/stop       stop
+ * DELETE /bundles/{id}            uninstall
+ * </pre>
+ *
+ * <p>An update or uninstall is followed by a refresh of the bundle's dependency closure, so no bundle keeps using the
+ * old revision. When that closure includes this admin bundle, the operation runs after the response (202 Accepted),
+ * since the refresh restarts the bundle serving the request. A request that is refused (4xx) changes nothing: a bundle
+ * installed by a request but unable to start is uninstalled again.
+ */
+@Component(service = Servlet.class, configurationPid = "io.dsync.admin")
+@Designate(ocd = AdminConfig.class)
+@HttpWhiteboardServletPattern({"/bundles", "/bundles/*"})
+public final class BundlesServlet extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(BundlesServlet.class);
+    private static final Set<String> ACTIONS = Set.of("update", "start", "stop");
+
+    private final transient BundleContext context;
+    private final transient byte[] tokenHash;
+    private final long maxUploadBytes;
+    private final transient ReentrantLock writes = new ReentrantLock();
+    private final transient ExecutorService deferred = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "dsync-admin-deferred");
+        t.setDaemon(true);
+        return t;
+    });
+
+    @Activate
+    public BundlesServlet(BundleContext context, AdminConfig config) {
+        this.context = context;
+        this.tokenHash = config.token().isEmpty() ? null : sha256(config.token());
+        this.maxUploadBytes = Math.max(1, config.maxUploadMiB()) * 1024L * 1024L;
+        if (tokenHash == null) {
+            LOG.warn("Admin: no admin token configured; bundle install/update/start/stop/uninstall over HTTP is disabled");
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        // Deferred work that is already running finishes on its own thread; it does not need this component.
+        deferred.shutdown();
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        Path path = Path.parse(req.getPathInfo());
+        if (path == null || path.action() != null) {
+            Json.error(resp, 404, "no such resource; try GET /bundles or GET /bundles/{id}");
+        } else if (path.id() == null) {
+            Json.write(resp, 200, Map.of("bundles", List.of(context.getBundles()).stream().map(BundleView::of).toList()));
+        } else {
+            Bundle b = context.getBundle(path.id());
+            if (b == null) {
+                Json.error(resp, 404, "no bundle with id " + path.id());
+            } else {
+                Json.write(resp, 200, BundleView.of(b));
+            }
+        }
+    }
+
+    @Override
+    protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        write(req, resp, "POST");
+    }
+
+    @Override
+    protected void doPut(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        write(req, resp, "PUT");
+    }
+
+    @Override
+    protected void doDelete(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        write(req, resp, "DELETE");
+    }
+
+    private void write(HttpServletRequest req, HttpServletResponse resp, String method) throws IOException {
+        if (!authorized(req, resp)) {
+            return;
+        }
+        Path path = Path.parse(req.getPathInfo());
+        if (path == null) {
+            Json.error(resp, 404, "no such resource: bundle ids are numbers, e.g. /bundles/12");
+            return;
+        }
+        boolean install = method.equals("POST") && path.id() == null;
+        boolean action = method.equals("POST") && path.id() != null && path.action() != null;
+        boolean replace = method.equals("PUT") && path.id() != null && path.action() == null;
+        boolean remove = method.equals("DELETE") && path.id() != null && path.action() == null;
+        if (!(install || action || replace || remove)) {
+            Json.error(resp, 405, method + " is not supported on " + req.getRequestURI()
+                    + "; see POST /bundles, PUT /bundles/{id}, POST /bundles/{id}/{update|start|stop}, DELETE /bundles/{id}");
+            return;
+        }
+        if (action && !ACTIONS.contains(path.action())) {
+            Json.error(resp, 404, "unknown action '" + path.action() + "'; use update, start or stop");
+            return;
+        }
+        BundleUpload upload = null;
+        if (install || replace) {
+            try {
+                upload = BundleUpload.read(req.getInputStream(), maxUploadBytes);
+            } catch (BundleUpload.TooLargeException e) {
+                Json.error(resp, 413, e.getMessage());
+                return;
+            } catch (BundleUpload.InvalidBundleException e) {
+                Json.error(resp, 400, e.getMessage());
+                return;
+            }
+        }
+        try {
+            if (!writes.tryLock(30, TimeUnit.SECONDS)) {
+                Json.error(resp, 409, "another bundle operation is still running; try again");
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            Json.error(resp, 503, "interrupted");
+            return;
+        }
+        try {
+            if (install) {
+                install(upload, !"false".equals(req.getParameter("start")), req, resp);
+                return;
+            }
+            Bundle target = context.getBundle(path.id());
+            if (target == null) {
+                Json.error(resp, 404, "no bundle with id " + path.id());
+                return;
+            }
+            if (target.getBundleId() == 0) {
+                Json.error(resp, 403, "the system bundle cannot be changed over HTTP; restart the node instead");
+                return;
+            }
+            String verb = remove ? "uninstall" : replace ? "update" : path.action();
+            if (replace && !upload.symbolicName().equals(target.getSymbolicName())) {
+                Json.error(resp, 400, "the upload is bundle " + upload.symbolicName() + ", but bundle " + target.getBundleId()
+                        + " is " + target.getSymbolicName() + "; install it with POST /bundles instead");
+                return;
+            }
+            if (target.getBundleId() == context.getBundle().getBundleId() && (verb.equals("stop") || verb.equals("uninstall"))) {
+                Json.error(resp, 409, "refusing to " + verb + " the admin bundle over its own API: the node would lose it");
+                return;
+            }
+            byte[] bytes = replace ? upload.bytes() : null;
+            if ((verb.equals("update") || verb.equals("uninstall")) && refreshReaches(target, context.getBundle())) {
+                String who = req.getRemoteAddr();
+                deferred.execute(() -> {
+                    try {
+                        change(target, verb, bytes);
+                        LOG.info("Admin: {} of bundle {} [{}] requested by {} done", verb, target.getSymbolicName(), target.getBundleId(), who);
+                    } catch (BundleException | RuntimeException e) {
+                        LOG.error("Admin: {} of bundle {} [{}] requested by {} failed: {}", verb, target.getSymbolicName(), target.getBundleId(), who, e.getMessage());
+                    }
+                });
+                Json.write(resp, 202, Map.of("accepted", verb, "bundle", BundleView.of(target),
+                        "note", "this refresh restarts the admin API; poll GET /bundles/" + target.getBundleId()));
+                return;
+            }
+            try {
+                change(target, verb, bytes);
+            } catch (BundleException e) {
+                Json.error(resp, 422, verb + " of bundle " + target.getSymbolicName() + " [" + target.getBundleId() + "] failed: " + e.getMessage());
+                return;
+            }
+            LOG.info("Admin: {} of bundle {} [{}] by {}", verb, target.getSymbolicName(), target.getBundleId(), req.getRemoteAddr());
+            Json.write(resp, 200, BundleView.of(target));
+        } finally {
+            writes.unlock();
+        }
+    }
+
+    private void install(BundleUpload upload, boolean start, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        String location = "upload:" + upload.symbolicName() + "/" + upload.version() + "/"
+                + HexFormat.of().formatHex(sha256(upload.bytes())).substring(0, 16);
+        for (Bundle existing : context.getBundles()) {
+            if (upload.symbolicName().equals(existing.getSymbolicName())
+                    && existing.getVersion().toString().equals(upload.version())) {
+                Json.error(resp, 409, upload.symbolicName() + " " + upload.version() + " is already installed as bundle "
+                        + existing.getBundleId() + "; update it with PUT /bundles/" + existing.getBundleId());
+                return;
+            }
+        }
+        Bundle installed;
+        try {
+            installed = context.installBundle(location, new ByteArrayInputStream(upload.bytes()));
+        } catch (BundleException e) {
+            int status = e.getType() == BundleException.DUPLICATE_BUNDLE_ERROR ? 409 : 400;
+            Json.error(resp, status, "cannot install " + upload.symbolicName() + " " + upload.version() + ": " + e.getMessage());
+            return;
+        }
+        boolean fragment = installed.getHeaders("").get(Constants.FRAGMENT_HOST) != null;
+        if (start && !fragment) {
+            try {
+                installed.start();
+            } catch (BundleException e) {
+                rollBack(installed);
+                Json.error(resp, 422, "bundle " + upload.symbolicName() + " " + upload.version()
+                        + " does not start, so it was not kept: " + e.getMessage());
+                return;
+            }
+        }
+        LOG.info("Admin: installed bundle {} {} [{}] by {}", upload.symbolicName(), upload.version(), installed.getBundleId(), req.getRemoteAddr());
+        resp.setHeader("Location", "/bundles/" + installed.getBundleId());
+        Json.write(resp, 201, BundleView.of(installed));
+    }
+
+    private void rollBack(Bundle installed) {
+        try {
+            installed.uninstall();
+            refresh(List.of(installed));
+        } catch (BundleException | RuntimeException e) {
+            LOG.error("Admin: could not roll back the install of bundle [{}]: {}", installed.getBundleId(), e.getMessage());
+        }
+    }
+
+    private void change(Bundle target, String verb, byte[] bytes) throws BundleException {
+        switch (verb) {
+            case "start" -> target.start();
+            case "stop" -> target.stop();
+            case "uninstall" -> {
+                target.uninstall();
+                refresh(List.of(target));
+            }
+            case "update" -> {
+                byte[] previous = readLocation(target);
+                try (InputStream in = bytes == null ? null : new ByteArrayInputStream(bytes)) {
+                    target.update(in);
+                } catch (BundleException e) {
+                    if (previous != null) {
+                        restore(target, previous);
+                        throw new BundleException(e.getMessage() + " (the previous version was restored)", e.getType(), e);
+                    }
+                    throw e;
+                } catch (IOException e) {
+                    throw new BundleException("cannot read the upload: " + e.getMessage(), e);
+                }
+                refresh(List.of(target));
+            }
+            default -> throw new IllegalArgumentException(verb);
+        }
+    }
+
+    private void restore(Bundle target, byte[] previous) {
+        try {
+            target.update(new ByteArrayInputStream(previous));
+        } catch (BundleException e) {
+            LOG.error("Admin: could not restore bundle {} [{}]: {}", target.getSymbolicName(), target.getBundleId(), e.getMessage());
+        }
+    }
+
+    /** The JAR behind a file location, so that a failed update can be undone; {@code null} when not readable. */
+    private static byte[] readLocation(Bundle b) {
+        String location = b.getLocation();
+        if (!location.startsWith("file:")) {
+            return null;
+        }
+        try (InputStream in = URI.create(location).toURL().openStream()) {
+            return in.readAllBytes();
+        } catch (IOException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private boolean refreshReaches(Bundle target, Bundle admin) {
+        FrameworkWiring wiring = context.getBundle(0).adapt(FrameworkWiring.class);
+        return wiring.getDependencyClosure(List.of(target)).contains(admin);
+    }
+
+    private void refresh(List<Bundle> bundles) {
+        FrameworkWiring wiring = context.getBundle(0).adapt(FrameworkWiring.class);
+        CountDownLatch done = new CountDownLatch(1);
+        wiring.refreshBundles(bundles, event -> {
+            if (event.getType() == FrameworkEvent.PACKAGES_REFRESHED || event.getType() == FrameworkEvent.ERROR) {
+                done.countDown();
+            }
+        });
+        try {
+            if (!done.await(60, TimeUnit.SECONDS)) {
+                LOG.warn("Admin: refresh of {} did not finish within 60 s", bundles);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private boolean authorized(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (tokenHash == null) {
+            Json.error(resp, 403, "bundle changes over HTTP are disabled on this node: set an admin token "
+                    + "(--admin-token, DSYNC_ADMIN_TOKEN or token in etc/io.dsync.admin.cfg)");
+            return false;
+        }
+        String header = req.getHeader("Authorization");
+        String presented = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
+        if (presented == null || !MessageDigest.isEqual(tokenHash, sha256(presented))) {
+            resp.setHeader("WWW-Authenticate", "Bearer realm=\"dsync-admin\"");
+            Json.error(resp, 401, presented == null ? "missing admin token: send 'Authorization: Bearer <token>'" : "wrong admin token");
+            return false;
+        }
+        return true;
+    }
+
+    private static byte[] sha256(String s) {
+        return sha256(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    /** The path after {@code /bundles}: nothing, {@code /{id}} or {@code /{id}/{action}}. */
+    record Path(Long id, String action) {
+        /** @return the parsed path, or {@code null} when it does not have one of the three shapes */
+        static Path parse(String pathInfo) {
+            if (pathInfo == null || pathInfo.equals("/")) {
+                return new Path(null, null);
+            }
+            String[] parts = pathInfo.substring(1).split("/", -1);
+            if (parts.length > 2) {
+                return null;
+            }
+            try {
+                long id = Long.parseLong(parts[0]);
+                return id < 0 ? null : new Path(id, parts.length == 2 ? parts[1] : null);
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+    }
+
+    /** What the API shows of a bundle. */
+    record BundleView(long id, String symbolicName, String version, String state, boolean fragment, String location,
+                      long lastModified) {
+        static BundleView of(Bundle b) {
+            var info = Bundles.describe(b);
+            return new BundleView(info.id(), info.symbolicName(), info.version(), info.state(), info.fragment(),
+                    b.getLocation(), b.getLastModified());
+        }
+    }
+}

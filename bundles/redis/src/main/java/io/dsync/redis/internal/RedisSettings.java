@@ -1,0 +1,157 @@
+package io.dsync.redis.internal;
+
+import java.net.MalformedURLException;
+import java.net.URI;
+import java.net.URL;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+import org.redisson.client.codec.StringCodec;
+import org.redisson.config.BaseConfig;
+import org.redisson.config.Config;
+
+/**
+ * Turns a {@link RedisConfig} into a Redisson {@link Config}, rejecting bad values with a message an operator can act
+ * on. Pure: no connection is made here.
+ */
+final class RedisSettings {
+
+    private RedisSettings() {
+    }
+
+    static Config toRedissonConfig(RedisConfig cfg, String clientName) {
+        Config config = new Config();
+        // Connections are made on first use, so a node starts, and reports Redis as unreachable, while Redis is down.
+        config.setLazyInitialization(true);
+        config.setCodec(StringCodec.INSTANCE);
+        config.setUseThreadClassLoader(false);
+        config.setNettyThreads(positive("nettyThreads", cfg.nettyThreads()));
+        switch (cfg.mode()) {
+            case SINGLE -> {
+                var single = config.useSingleServer()
+                        .setAddress(address("address", cfg.address()))
+                        .setDatabase(database(cfg.database()))
+                        .setConnectionMinimumIdleSize(1)
+                        .setConnectionPoolSize(32);
+                common(single, cfg, clientName);
+            }
+            case SENTINEL -> {
+                var sentinel = config.useSentinelServers()
+                        .setMasterName(nonEmpty("masterName", cfg.masterName()))
+                        .setDatabase(database(cfg.database()))
+                        .setCheckSentinelsList(false);
+                for (String node : nodes(cfg)) {
+                    sentinel.addSentinelAddress(node);
+                }
+                common(sentinel, cfg, clientName);
+            }
+            case CLUSTER -> {
+                if (cfg.database() != 0) {
+                    throw new IllegalArgumentException("database must be 0 in CLUSTER mode (Redis Cluster has one database), got " + cfg.database());
+                }
+                var cluster = config.useClusterServers();
+                for (String node : nodes(cfg)) {
+                    cluster.addNodeAddress(node);
+                }
+                common(cluster, cfg, clientName);
+            }
+        }
+        return config;
+    }
+
+    /** A description of the endpoint without credentials, for logs and health. */
+    static String endpoint(RedisConfig cfg) {
+        return switch (cfg.mode()) {
+            case SINGLE -> stripUserInfo(cfg.address()) + (cfg.database() == 0 ? "" : " db " + cfg.database());
+            case SENTINEL -> "sentinel " + cfg.masterName() + "@" + String.join(",", Arrays.stream(cfg.nodes()).map(RedisSettings::stripUserInfo).toList());
+            case CLUSTER -> "cluster " + String.join(",", Arrays.stream(cfg.nodes()).map(RedisSettings::stripUserInfo).toList());
+        };
+    }
+
+    private static void common(BaseConfig<?> base, RedisConfig cfg, String clientName) {
+        base.setConnectTimeout(positive("connectTimeoutMillis", cfg.connectTimeoutMillis()))
+                .setTimeout(positive("timeoutMillis", cfg.timeoutMillis()))
+                .setRetryAttempts(nonNegative("retryAttempts", cfg.retryAttempts()))
+                .setClientName(clientName)
+                .setPingConnectionInterval(5_000);
+        if (!cfg.username().isEmpty()) {
+            base.setUsername(cfg.username());
+        }
+        if (!cfg.password().isEmpty()) {
+            base.setPassword(cfg.password());
+        }
+        if (!cfg.truststore().isEmpty()) {
+            base.setSslTruststore(url("truststore", cfg.truststore()));
+            if (!cfg.truststorePassword().isEmpty()) {
+                base.setSslTruststorePassword(cfg.truststorePassword());
+            }
+        }
+    }
+
+    private static List<String> nodes(RedisConfig cfg) {
+        if (cfg.nodes().length == 0) {
+            throw new IllegalArgumentException("nodes must list at least one address in " + cfg.mode() + " mode");
+        }
+        return Arrays.stream(cfg.nodes()).map(String::trim).map(n -> address("nodes", n)).toList();
+    }
+
+    static String address(String name, String value) {
+        String v = value == null ? "" : value.trim();
+        if (!(v.startsWith("redis://") || v.startsWith("rediss://"))) {
+            throw new IllegalArgumentException(name + " must look like redis://host:port or rediss://host:port, got '" + stripUserInfo(v) + "'");
+        }
+        URI uri;
+        try {
+            uri = URI.create(v);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + " is not a valid address: '" + stripUserInfo(v) + "'");
+        }
+        if (uri.getHost() == null || uri.getPort() < 1 || uri.getPort() > 65535) {
+            throw new IllegalArgumentException(name + " needs a host and a port between 1 and 65535, got '" + stripUserInfo(v) + "'");
+        }
+        return v;
+    }
+
+    static String stripUserInfo(String address) {
+        int at = address.indexOf('@');
+        int scheme = address.indexOf("://");
+        return at > 0 && scheme > 0 && at > scheme ? address.substring(0, scheme + 3) + address.substring(at + 1) : address;
+    }
+
+    private static URL url(String name, String value) {
+        try {
+            return value.contains("://") ? URI.create(value).toURL() : Path.of(value).toUri().toURL();
+        } catch (MalformedURLException | IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + " is neither a file path nor a URL: '" + value + "'");
+        }
+    }
+
+    private static int database(int database) {
+        if (database < 0) {
+            throw new IllegalArgumentException("database must not be negative, got " + database);
+        }
+        return database;
+    }
+
+    private static String nonEmpty(String name, String value) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException(name + " must not be empty");
+        }
+        return value.trim();
+    }
+
+    private static int positive(String name, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(name + " must be positive, got " + value);
+        }
+        return value;
+    }
+
+    private static int nonNegative(String name, int value) {
+        if (value < 0) {
+            throw new IllegalArgumentException(name + " must not be negative, got " + value);
+        }
+        return value;
+    }
+}

@@ -1,0 +1,125 @@
+package io.dsync.registry.internal;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.dsync.redis.RedisConnection;
+import io.dsync.registry.Bundles;
+import io.dsync.registry.NodeDirectory;
+import io.dsync.registry.NodeIdentity;
+import io.dsync.registry.NodeInfo;
+import io.dsync.registry.NodeRegistry;
+import io.dsync.registry.RegistryUnavailableException;
+
+/** Publishes this node in the registry every heartbeat and removes it when the node stops cleanly. */
+@Component(service = NodeRegistry.class, immediate = true, configurationPid = "io.dsync.registry")
+@Designate(ocd = RegistryConfig.class)
+public final class NodeRegistration implements NodeRegistry {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NodeRegistration.class);
+
+    private final BundleContext context;
+    private final NodeIdentity identity;
+    private final NodeDirectory directory;
+    private final String instance = UUID.randomUUID().toString();
+    private final Duration ttl;
+    private final ScheduledExecutorService heartbeat;
+    private volatile Instant lastHeartbeat;
+    private volatile String problem = "no heartbeat yet";
+
+    @Activate
+    public NodeRegistration(@Reference RedisConnection redis, BundleContext context, RegistryConfig config) {
+        if (config.heartbeatMillis() <= 0 || config.missedHeartbeats() < 1) {
+            throw new IllegalArgumentException("heartbeatMillis must be positive and missedHeartbeats at least 1, got "
+                    + config.heartbeatMillis() + " and " + config.missedHeartbeats());
+        }
+        this.context = context;
+        this.identity = NodeIdentity.from(context::getProperty);
+        this.directory = new NodeDirectory(redis.client(), redis.cluster());
+        this.ttl = Duration.ofMillis(config.heartbeatMillis() * (config.missedHeartbeats() + 1));
+        this.heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "dsync-registry-heartbeat");
+            t.setDaemon(true);
+            return t;
+        });
+        heartbeat.scheduleWithFixedDelay(this::beat, 0, config.heartbeatMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Deactivate
+    void deactivate() throws InterruptedException {
+        heartbeat.shutdownNow();
+        heartbeat.awaitTermination(5, TimeUnit.SECONDS);
+        if (problem == null) {
+            try {
+                directory.deregister(identity.id(), instance);
+                LOG.info("Registry: node '{}' left cluster '{}'", identity.id(), identity.cluster());
+            } catch (RegistryUnavailableException e) {
+                LOG.warn("Registry: could not remove node '{}' ({}); it expires within {} ms", identity.id(),
+                        e.getMessage(), ttl.toMillis());
+            }
+        }
+    }
+
+    private void beat() {
+        String before = problem;
+        String now;
+        try {
+            Optional<String> holder = directory.register(self(), ttl);
+            if (holder.isEmpty()) {
+                lastHeartbeat = Instant.now();
+                now = null;
+            } else {
+                now = "node id '" + identity.id() + "' is held by another live process (instance " + holder.get()
+                        + "); give this node another --id";
+            }
+        } catch (RegistryUnavailableException e) {
+            now = e.getMessage();
+        } catch (RuntimeException e) {
+            now = "heartbeat failed: " + e;
+        }
+        problem = now;
+        if (now == null && before != null) {
+            LOG.info("Registry: node '{}' registered in cluster '{}' as {} (roles {})", identity.id(),
+                    identity.cluster(), identity.host() + ":" + identity.ports(), identity.roles());
+        } else if (now != null && !now.equals(before)) {
+            LOG.error("Registry: node '{}' is not registered: {}", identity.id(), now);
+        }
+    }
+
+    @Override
+    public NodeInfo self() {
+        return new NodeInfo(identity.id(), instance, identity.cluster(), identity.roles(), identity.host(),
+                identity.ports(), Bundles.describe(context), identity.startedAt(), Instant.now().toString(),
+                identity.version());
+    }
+
+    @Override
+    public List<NodeInfo> nodes() {
+        return directory.list();
+    }
+
+    @Override
+    public Optional<Instant> lastHeartbeat() {
+        return Optional.ofNullable(lastHeartbeat);
+    }
+
+    @Override
+    public Optional<String> problem() {
+        return Optional.ofNullable(problem);
+    }
+}

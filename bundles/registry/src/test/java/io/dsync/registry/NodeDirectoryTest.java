@@ -1,0 +1,106 @@
+package io.dsync.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.redisson.Redisson;
+import org.redisson.api.RedissonClient;
+import org.redisson.config.Config;
+
+import io.dsync.devredis.LocalRedis;
+
+/** The registry layout against a real Redis. */
+class NodeDirectoryTest {
+
+    static LocalRedis redis;
+    static RedissonClient client;
+
+    @BeforeAll
+    static void start() throws Exception {
+        redis = LocalRedis.start();
+        Config config = new Config();
+        config.useSingleServer().setAddress(redis.address());
+        client = Redisson.create(config);
+    }
+
+    @AfterAll
+    static void stop() {
+        client.shutdown();
+        redis.close();
+    }
+
+    static NodeInfo node(String id, String instance) {
+        return new NodeInfo(id, instance, "c", List.of("lock"), "127.0.0.1", Map.of("admin", 8080),
+                List.of(new BundleInfo(1, "io.dsync.redis", "1.0.0", "ACTIVE", false)), "2026-11-25T00:00:00Z",
+                "2026-11-25T00:00:01Z", "test");
+    }
+
+    @Test
+    void registeredNodesAreListedInIdOrderAndRoundTrip() {
+        NodeDirectory dir = new NodeDirectory(client, "roundtrip");
+        assertThat(dir.register(node("b", "i-b"), Duration.ofSeconds(10))).isEmpty();
+        assertThat(dir.register(node("a", "i-a"), Duration.ofSeconds(10))).isEmpty();
+        List<NodeInfo> nodes = dir.list();
+        assertThat(nodes).extracting(NodeInfo::id).containsExactly("a", "b");
+        assertThat(nodes.get(0)).isEqualTo(node("a", "i-a"));
+        assertThat(nodes.get(0).adminUrl()).isEqualTo("http://127.0.0.1:8080");
+    }
+
+    @Test
+    void aSecondProcessCannotTakeALiveNodeId() {
+        NodeDirectory dir = new NodeDirectory(client, "conflict");
+        assertThat(dir.register(node("n", "first"), Duration.ofSeconds(10))).isEmpty();
+        assertThat(dir.register(node("n", "second"), Duration.ofSeconds(10))).contains("first");
+        assertThat(dir.list()).singleElement().extracting(NodeInfo::instance).isEqualTo("first");
+    }
+
+    @Test
+    void entriesExpireWithoutHeartbeatAndAreDroppedFromTheSet() throws Exception {
+        NodeDirectory dir = new NodeDirectory(client, "expiry");
+        dir.register(node("short", "i"), Duration.ofMillis(300));
+        assertThat(dir.list()).hasSize(1);
+        Thread.sleep(600);
+        assertThat(dir.list()).isEmpty();
+        assertThat(client.getSet(dir.setKey()).size()).isZero();
+        assertThat(dir.register(node("short", "other-instance"), Duration.ofSeconds(10))).isEmpty();
+    }
+
+    @Test
+    void deregisterRemovesOnlyTheOwnInstance() {
+        NodeDirectory dir = new NodeDirectory(client, "leave");
+        dir.register(node("x", "mine"), Duration.ofSeconds(10));
+        dir.deregister("x", "not-mine");
+        assertThat(dir.list()).hasSize(1);
+        dir.deregister("x", "mine");
+        assertThat(dir.list()).isEmpty();
+    }
+
+    @Test
+    void clustersDoNotSeeEachOther() {
+        new NodeDirectory(client, "one").register(node("n1", "i"), Duration.ofSeconds(10));
+        assertThat(new NodeDirectory(client, "two").list()).isEmpty();
+    }
+
+    @Test
+    void unreachableRedisGivesARegistryUnavailableException() throws Exception {
+        Config config = new Config();
+        config.setLazyInitialization(true);
+        config.useSingleServer().setAddress("redis://127.0.0.1:" + LocalRedis.freePort()).setConnectTimeout(300)
+                .setTimeout(300).setRetryAttempts(0);
+        RedissonClient dead = Redisson.create(config);
+        try {
+            assertThatThrownBy(() -> new NodeDirectory(dead, "c").list())
+                    .isInstanceOf(RegistryUnavailableException.class)
+                    .hasMessageContaining("cannot read the node registry of cluster 'c'");
+        } finally {
+            dead.shutdown();
+        }
+    }
+}
