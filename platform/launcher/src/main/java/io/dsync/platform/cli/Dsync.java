@@ -1,0 +1,68 @@
+package io.dsync.platform.cli;
+
+import java.io.PrintWriter;
+
+import io.dsync.platform.NodeLauncher;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code bin/dsync}: the one command-line entry point of dsync. */
+@Command(name = "dsync", mixinStandardHelpOptions = true, versionProvider = Dsync.Version.class,
+        description = "Distributed locks, queues and caches on OSGi nodes backed by Redis.",
+        subcommands = {NodeCommand.class, DemoCommand.class, StatusCommand.class, CommandLine.HelpCommand.class})
+public final class Dsync implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: try 'dsync demo', 'dsync node --help' or 'dsync status'");
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs a command line and returns its exit code: 0 success, 1 failure, 2 bad usage. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(new Dsync());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof CliException ce) {
+                cmd.getErr().println("dsync: " + ce.getMessage());
+                return ce.exitCode();
+            }
+            cmd.getErr().println("dsync: unexpected error: " + e);
+            return 1;
+        });
+        return cli.execute(args);
+    }
+
+    /** A failure the user can act on: printed as one line, no stack trace. */
+    public static final class CliException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final int exitCode;
+
+        public CliException(String message) {
+            this(message, 1);
+        }
+
+        public CliException(String message, int exitCode) {
+            super(message);
+            this.exitCode = exitCode;
+        }
+
+        int exitCode() {
+            return exitCode;
+        }
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"dsync " + NodeLauncher.version(), "Java " + Runtime.version()};
+        }
+    }
+}

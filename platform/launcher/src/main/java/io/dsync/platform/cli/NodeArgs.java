@@ -1,0 +1,88 @@
+package io.dsync.platform.cli;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+
+import io.dsync.platform.NodeOptions;
+import io.dsync.platform.Role;
+import picocli.CommandLine.Option;
+
+/** Options shared by {@code dsync node} and {@code dsync demo}; each may also come from a {@code DSYNC_*} variable. */
+final class NodeArgs {
+
+    @Option(names = "--id", defaultValue = "${env:DSYNC_NODE_ID}",
+            description = "Node id, unique in the cluster (default: this host's name; env DSYNC_NODE_ID).")
+    String id;
+
+    @Option(names = "--cluster", defaultValue = "${env:DSYNC_CLUSTER:-default}",
+            description = "Cluster name; nodes of one cluster find each other in Redis (default: ${DEFAULT-VALUE}; env DSYNC_CLUSTER).")
+    String cluster;
+
+    @Option(names = "--admin-port", defaultValue = "${env:DSYNC_ADMIN_PORT:-8080}",
+            description = "Port of the admin HTTP API: /health, /metrics, /bundles (default: ${DEFAULT-VALUE}; 0 picks a free one; env DSYNC_ADMIN_PORT).")
+    int adminPort;
+
+    @Option(names = "--bind", defaultValue = "${env:DSYNC_BIND:-127.0.0.1}",
+            description = "Address the node's servers listen on (default: ${DEFAULT-VALUE}; 0.0.0.0 in containers; env DSYNC_BIND).")
+    String bind;
+
+    @Option(names = "--advertise", defaultValue = "${env:DSYNC_ADVERTISE}",
+            description = "Host other nodes use to reach this one (default: the bind address, or this host's name when binding to all; env DSYNC_ADVERTISE).")
+    String advertise;
+
+    @Option(names = "--redis", defaultValue = "${env:DSYNC_REDIS:-redis://127.0.0.1:6379}",
+            description = "Redis address, redis://host:port or rediss:// for TLS (default: ${DEFAULT-VALUE}; env DSYNC_REDIS). "
+                    + "Sentinel, cluster, password and TLS settings live in etc/io.dsync.redis.cfg.")
+    String redis;
+
+    @Option(names = "--admin-token", defaultValue = "${env:DSYNC_ADMIN_TOKEN}",
+            description = "Token for bundle changes over HTTP (Authorization: Bearer <token>); without one they are disabled (env DSYNC_ADMIN_TOKEN).")
+    String adminToken;
+
+    @Option(names = "--data", defaultValue = "${env:DSYNC_DATA}",
+            description = "The node's data folder (default: <home>/data/<id>; env DSYNC_DATA).")
+    Path data;
+
+    @Option(names = "--shell", description = "Start the Gogo shell on this terminal (off by default).")
+    boolean shell;
+
+    String nodeId(String defaultId) {
+        return id == null || id.isBlank() ? defaultId : id.trim();
+    }
+
+    /** The node's data folder: --data, else {@code <home>/data/<id>}. */
+    Path dataDir(Path home, String defaultId) {
+        return data != null ? data.toAbsolutePath() : home.resolve("data").resolve(nodeId(defaultId));
+    }
+
+    NodeOptions toOptions(Path home, Set<Role> roles, String defaultId) {
+        String nodeId = nodeId(defaultId);
+        int port = adminPort;
+        if (port == 0) {
+            try {
+                port = io.dsync.devredis.LocalRedis.freePort();
+            } catch (java.io.IOException e) {
+                throw new Dsync.CliException("cannot find a free port: " + e.getMessage());
+            }
+        }
+        String host = advertise != null && !advertise.isBlank() ? advertise.trim()
+                : "0.0.0.0".equals(bind) || "::".equals(bind) ? hostName() : bind;
+        try {
+            return new NodeOptions(nodeId, roles, cluster, home, dataDir(home, defaultId),
+                    port, bind, host, redis, adminToken, shell, Map.of());
+        } catch (IllegalArgumentException e) {
+            throw new Dsync.CliException(e.getMessage(), 2);
+        }
+    }
+
+    static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package io.dsync.platform.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import org.junit.jupiter.api.Test;
+
+/** The command line's answers to bad input: a usage error (exit 2) naming the problem, never a stack trace. */
+class DsyncTest {
+
+    record Result(int code, String out, String err) {
+    }
+
+    static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Dsync.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void noCommandIsAUsageError() {
+        Result r = run();
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("missing command");
+    }
+
+    @Test
+    void unknownCommandIsAUsageError() {
+        Result r = run("frobnicate");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("Unmatched argument").contains("frobnicate");
+    }
+
+    @Test
+    void unknownRoleNamesTheKnownOnes() {
+        Result r = run("node", "--role", "bogus");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("unknown role 'bogus'; roles are lock, queue, cache, console").doesNotContain("Exception");
+    }
+
+    @Test
+    void badPortIsAUsageError() {
+        Result r = run("node", "--role", "lock", "--admin-port", "eighty");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--admin-port").contains("eighty");
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String cmd : new String[] {"node", "demo", "status"}) {
+            Result r = run(cmd, "--help");
+            assertThat(r.code()).as(cmd).isZero();
+            assertThat(r.out()).contains("Usage: dsync " + cmd);
+        }
+    }
+}
