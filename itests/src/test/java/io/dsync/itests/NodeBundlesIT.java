@@ -1,0 +1,180 @@
+package io.dsync.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+import static org.ops4j.pax.exam.CoreOptions.bundle;
+import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+import static org.ops4j.pax.exam.CoreOptions.systemPackages;
+import static org.ops4j.pax.exam.CoreOptions.systemTimeout;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import javax.inject.Inject;
+
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+
+import com.codahale.metrics.MetricRegistry;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.dsync.devredis.LocalRedis;
+import io.dsync.platform.NodeLauncher;
+import io.dsync.platform.NodeOptions;
+import io.dsync.platform.Role;
+import io.dsync.redis.RedisConnection;
+import io.dsync.registry.NodeInfo;
+import io.dsync.registry.NodeRegistry;
+
+/**
+ * Boots Felix with exactly the bundles a node ships ({@code bundles/core} of the built distribution) and the framework
+ * properties the launcher sets, and checks that every bundle is ACTIVE and the platform services work.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class NodeBundlesIT {
+
+    private static final String NODE_ID = "paxexam-node";
+
+    @Inject
+    private BundleContext context;
+
+    @Inject
+    private RedisConnection redis;
+
+    @Inject
+    private NodeRegistry registry;
+
+    @Inject
+    private MetricRegistry metrics;
+
+    @Configuration
+    public Option[] config() throws Exception {
+        LocalRedis localRedis = TestRedis.get();
+        Path home = Path.of(System.getProperty("dsync.distribution")).toAbsolutePath();
+        Path data = Files.createTempDirectory("dsync-paxexam");
+        int port = LocalRedis.freePort();
+        NodeOptions node = new NodeOptions(NODE_ID, Set.of(Role.LOCK), "paxexam-" + ProcessHandle.current().pid(),
+                home, data, port, "127.0.0.1", "127.0.0.1", localRedis.address(), "secret", false, Map.of());
+        List<Option> options = new ArrayList<>();
+        for (Map.Entry<String, Object> p : NodeLauncher.frameworkProperties(node, Instant.now()).entrySet()) {
+            // Pax Exam owns the storage, and offers the system packages through systemPackages().
+            if (p.getValue() instanceof String value && !p.getKey().startsWith("org.osgi.framework.storage")
+                    && !p.getKey().equals(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA)) {
+                options.add(frameworkProperty(p.getKey()).value(value));
+            }
+        }
+        options.add(systemPackages(NodeLauncher.SLF4J_EXPORTS.split(",(?=org)")));
+        try (Stream<Path> jars = Files.list(home.resolve("bundles/core"))) {
+            jars.filter(j -> j.toString().endsWith(".jar")).sorted().forEach(j -> options.add(bundle(j.toUri().toString())));
+        }
+        options.add(junitBundles());
+        options.add(cleanCaches());
+        options.add(systemTimeout(60_000));
+        return options.toArray(new Option[0]);
+    }
+
+    @Test
+    public void everyBundleIsActive() {
+        List<String> notActive = Arrays.stream(context.getBundles())
+                .filter(b -> b.getHeaders().get(Constants.FRAGMENT_HOST) == null && b.getState() != Bundle.ACTIVE)
+                .map(b -> b.getSymbolicName() + " state " + b.getState())
+                .toList();
+        assertEquals("bundles not ACTIVE", List.of(), notActive);
+        List<String> names = Arrays.stream(context.getBundles()).map(Bundle::getSymbolicName).toList();
+        for (String expected : List.of("io.dsync.lock.api", "io.dsync.queue.api", "io.dsync.cache.api", "io.dsync.redis",
+                "io.dsync.registry", "io.dsync.metrics", "io.dsync.admin")) {
+            assertTrue(expected + " installed", names.contains(expected));
+        }
+    }
+
+    @Test
+    public void apiPackagesAreExportedWithTheirVersion() {
+        for (String api : List.of("lock", "queue", "cache")) {
+            Bundle b = Arrays.stream(context.getBundles())
+                    .filter(x -> ("io.dsync." + api + ".api").equals(x.getSymbolicName())).findFirst().orElseThrow();
+            String exports = b.getHeaders().get(Constants.EXPORT_PACKAGE);
+            assertTrue(exports, exports.contains("io.dsync." + api + ";version=\"1.0.0\""));
+        }
+    }
+
+    @Test
+    public void redisConnectionIsUsable() {
+        assertTrue(redis.health().toString(), redis.health().reachable());
+        String key = redis.key("paxexam", "probe");
+        redis.client().getBucket(key).set("hello");
+        assertEquals("hello", redis.client().getBucket(key).get());
+        assertTrue(key, key.startsWith("dsync:" + redis.cluster() + ":"));
+    }
+
+    @Test
+    public void nodeRegistersItselfInRedis() throws Exception {
+        // Pax Exam starts its own bundles after ours: wait for a heartbeat taken once every bundle is up.
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        NodeInfo self = null;
+        while (System.nanoTime() < deadline) {
+            self = registry.nodes().stream().filter(n -> n.id().equals(NODE_ID)).findFirst().orElse(null);
+            if (self != null && self.bundles().stream().allMatch(b -> b.healthy())) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        assertTrue("registered", self != null);
+        assertEquals(List.of("lock"), self.roles());
+        assertTrue(self.bundles().toString(), self.bundles().size() > 20);
+        assertTrue(self.bundles().toString(), self.bundles().stream().allMatch(b -> b.healthy()));
+        assertEquals(java.util.Optional.empty(), registry.problem());
+    }
+
+    @Test
+    public void adminApiServesHealthAndMetrics() throws Exception {
+        metrics.counter("dsync.paxexam.probe").inc(3);
+        String port = context.getProperty("dsync.port.admin");
+        HttpClient http = HttpClient.newHttpClient();
+        JsonNode health = null;
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            health = new ObjectMapper().readTree(r.body());
+            if (r.statusCode() == 200) {
+                break;
+            }
+            Thread.sleep(250);
+        }
+        assertEquals(health.toPrettyString(), "UP", health.get("status").asText());
+        assertEquals(NODE_ID, health.get("node").asText());
+        assertTrue(health.at("/redis/reachable").asBoolean());
+
+        HttpResponse<String> json = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(3, new ObjectMapper().readTree(json.body()).at("/counters/dsync.paxexam.probe/count").asLong());
+        HttpResponse<String> text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics/prometheus")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertTrue(text.body(), text.body().contains("dsync_paxexam_probe"));
+    }
+}

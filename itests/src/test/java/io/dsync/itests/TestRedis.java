@@ -1,0 +1,28 @@
+package io.dsync.itests;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+import io.dsync.devredis.LocalRedis;
+
+/** One Redis per test JVM, started on first use on a free port and stopped when the JVM exits. */
+final class TestRedis {
+
+    private static LocalRedis redis;
+
+    private TestRedis() {
+    }
+
+    static synchronized LocalRedis get() {
+        if (redis == null) {
+            try {
+                redis = LocalRedis.start();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            LocalRedis started = redis;
+            Runtime.getRuntime().addShutdownHook(new Thread(started::close, "test-redis-stop"));
+        }
+        return redis;
+    }
+}
