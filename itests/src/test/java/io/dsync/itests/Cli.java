@@ -12,7 +12,7 @@ record Cli(int exitCode, String out, String err) {
 
     static Cli run(String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
-        cmd.add(NodeProcess.home().resolve("bin/dsync").toString());
+        cmd.add(Nodes.home().resolve("bin/dsync").toString());
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile("dsync-cli", ".out");
         Path err = Files.createTempFile("dsync-cli", ".err");

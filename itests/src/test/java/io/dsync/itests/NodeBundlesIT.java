@@ -42,7 +42,7 @@ import com.codahale.metrics.MetricRegistry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.dsync.devredis.LocalRedis;
+import io.dsync.devkit.LocalRedis;
 import io.dsync.platform.NodeLauncher;
 import io.dsync.platform.NodeOptions;
 import io.dsync.platform.Role;
@@ -79,7 +79,7 @@ public class NodeBundlesIT {
         Path data = Files.createTempDirectory("dsync-paxexam");
         int port = LocalRedis.freePort();
         NodeOptions node = new NodeOptions(NODE_ID, Set.of(Role.LOCK), "paxexam-" + ProcessHandle.current().pid(),
-                home, data, port, "127.0.0.1", "127.0.0.1", localRedis.address(), "secret", false, Map.of());
+                home, data, data.resolve("deploy"), port, "127.0.0.1", "127.0.0.1", localRedis.address(), "secret", false, Map.of());
         List<Option> options = new ArrayList<>();
         for (Map.Entry<String, Object> p : NodeLauncher.frameworkProperties(node, Instant.now()).entrySet()) {
             // Pax Exam owns the storage, and offers the system packages through systemPackages().

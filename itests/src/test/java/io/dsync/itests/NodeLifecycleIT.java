@@ -11,7 +11,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.dsync.devredis.LocalRedis;
+import io.dsync.devkit.ClusterNode;
+import io.dsync.devkit.LocalRedis;
 import io.dsync.platform.NodeLauncher;
 
 /** Starting and stopping nodes as processes: clean stop, crash, Redis absent at start, bad command lines. */
@@ -23,49 +24,60 @@ class NodeLifecycleIT {
     @Test
     void sigtermStopsTheNodeCleanlyAndItLeavesTheRegistryAtOnce() throws Exception {
         String redis = TestRedis.get().address();
-        try (NodeProcess node = NodeProcess.start(dir, "it-stop", "queue,cache", redis, null)) {
-            awaitUp(node);
+        ClusterNode node = Nodes.start(dir, "it-stop", "queue,cache", redis, null);
+        try {
+            node.awaitHealthy(Duration.ofSeconds(90));
             assertThat(listed(redis, "it-stop")).isTrue();
             int exit = node.stop(Duration.ofSeconds(45));
             assertThat(exit).as("exit code after SIGTERM (143 = terminated by the signal, after the shutdown hook)").isIn(0, 143);
             assertThat(listed(redis, "it-stop")).as("deregistered on a clean stop, without waiting for the TTL").isFalse();
-            assertThat(NodeLauncher.isPortFree("127.0.0.1", node.adminPort)).isTrue();
-            assertThat(java.nio.file.Files.readString(node.data.resolve("node.log"))).contains("Node 'it-stop' stopped");
+            assertThat(NodeLauncher.isPortFree("127.0.0.1", node.adminPort())).isTrue();
+            assertThat(java.nio.file.Files.readString(node.dataDir().resolve("node.log"))).contains("Node 'it-stop' stopped");
+        } finally {
+            Nodes.close(node);
         }
     }
 
     @Test
     void aKilledNodeDisappearsFromTheRegistryWithinAFewHeartbeats() throws Exception {
         String redis = TestRedis.get().address();
-        try (NodeProcess node = NodeProcess.start(dir, "it-kill", "lock", redis, null)) {
-            awaitUp(node);
+        ClusterNode node = Nodes.start(dir, "it-kill", "lock", redis, null);
+        try {
+            node.awaitHealthy(Duration.ofSeconds(90));
             assertThat(listed(redis, "it-kill")).isTrue();
             node.kill();
             long killed = System.nanoTime();
             await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(500)).until(() -> !listed(redis, "it-kill"));
             // TTL is 5 heartbeats of 1 s; reading takes a moment: anything much later means the TTL is not applied.
             assertThat(Duration.ofNanos(System.nanoTime() - killed)).isLessThan(Duration.ofSeconds(12));
+        } finally {
+            Nodes.close(node);
         }
     }
 
     @Test
     void aNodeStartsWithoutRedisReportsItAndRecoversWhenRedisComesUp() throws Exception {
         int port = LocalRedis.freePort();
-        try (NodeProcess node = NodeProcess.start(dir, "it-noredis", "cache", "redis://127.0.0.1:" + port, null)) {
+        ClusterNode node = Nodes.start(dir, "it-noredis", "cache", "redis://127.0.0.1:" + port, null);
+        try {
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).until(() -> {
-                JsonNode h = node.health();
-                return h != null && h.path("bundles").size() > 0 && h.at("/redis/reachable").isBoolean();
+                JsonNode h = Nodes.health(node);
+                // Started and configured: the Redis connection exists (it names its endpoint) and every bundle is up.
+                return h != null && h.at("/redis/endpoint").isTextual() && h.path("problems").size() > 0
+                        && h.path("problems").toString().indexOf("bundle ") < 0;
             });
-            JsonNode down = node.health();
+            JsonNode down = Nodes.health(node);
             assertThat(down.path("status").asText()).isEqualTo("DEGRADED");
             assertThat(down.at("/redis/reachable").asBoolean()).isFalse();
             assertThat(node.get("/health").statusCode()).isEqualTo(503);
             assertThat(down.path("problems").toString()).contains("Redis unreachable");
             try (LocalRedis late = LocalRedis.start(port, LocalRedis.Flavor.AUTO)) {
                 await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-                        .until(() -> "UP".equals(node.health().path("status").asText()));
+                        .until(() -> "UP".equals(Nodes.health(node).path("status").asText()));
                 assertThat(listed(late.address(), "it-noredis")).isTrue();
             }
+        } finally {
+            Nodes.close(node);
         }
     }
 
@@ -92,17 +104,10 @@ class NodeLifecycleIT {
         assertThat(help.out()).contains("node").contains("demo").contains("status");
     }
 
-    private static void awaitUp(NodeProcess node) {
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).until(() -> {
-            JsonNode h = node.health();
-            return h != null && "UP".equals(h.path("status").asText());
-        });
-    }
-
     private static boolean listed(String redis, String id) throws Exception {
         Cli status = Cli.run("status", "--redis", redis, "--cluster", "it", "--json");
         assertThat(status.exitCode()).as(status.err()).isZero();
-        for (JsonNode n : NodeProcess.JSON.readTree(status.out())) {
+        for (JsonNode n : Nodes.JSON.readTree(status.out())) {
             if (id.equals(n.path("id").asText())) {
                 return true;
             }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -22,6 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.dsync.devkit.ClusterNode;
+
 /**
  * One node started from the distribution as its own process: health, the CLI's view of the registry, and the bundle
  * API — including the refusals, each of which must leave the node as it was.
@@ -29,17 +32,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 class NodeProcessIT {
 
     private static final String TOKEN = "it-secret-token";
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @TempDir
     static Path dir;
 
-    static NodeProcess node;
+    static ClusterNode node;
 
     @BeforeAll
     static void startNode() throws Exception {
-        node = NodeProcess.start(dir, "it-node", "lock", TestRedis.get().address(), TOKEN);
+        node = Nodes.start(dir, "it-node", "lock", TestRedis.get().address(), TOKEN, "--deploy", dir.resolve("deploy").toString());
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).until(() -> {
-            JsonNode h = node.health();
+            JsonNode h = Nodes.health(node);
             return h != null && "UP".equals(h.path("status").asText());
         });
     }
@@ -47,14 +51,14 @@ class NodeProcessIT {
     @AfterAll
     static void stopNode() throws Exception {
         if (node != null) {
-            node.close();
+            Nodes.close(node);
         }
     }
 
     @Test
     void healthShowsEveryBundleActiveAndRedisReachable() throws Exception {
         HttpResponse<String> r = node.get("/health");
-        JsonNode h = NodeProcess.JSON.readTree(r.body());
+        JsonNode h = Nodes.JSON.readTree(r.body());
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(h.path("node").asText()).isEqualTo("it-node");
         assertThat(h.path("roles").toString()).isEqualTo("[\"lock\"]");
@@ -70,7 +74,7 @@ class NodeProcessIT {
     void statusCommandListsTheNode() throws Exception {
         Cli status = Cli.run("status", "--redis", TestRedis.get().address(), "--cluster", "it");
         assertThat(status.exitCode()).as(status.err()).isZero();
-        assertThat(status.out()).contains("it-node").contains("lock").contains("http://127.0.0.1:" + node.adminPort);
+        assertThat(status.out()).contains("it-node").contains("lock").contains("http://127.0.0.1:" + node.adminPort());
     }
 
     @Test
@@ -133,7 +137,7 @@ class NodeProcessIT {
         long before = bundle(id).path("lastModified").asLong();
         Map<String, Long> ids = bundleIds();
         byte[] jar;
-        try (Stream<Path> files = Files.list(NodeProcess.home().resolve("bundles/core"))) {
+        try (Stream<Path> files = Files.list(Nodes.home().resolve("bundles/core"))) {
             jar = Files.readAllBytes(files.filter(f -> f.getFileName().toString().startsWith("dsync-queue-api-")).findFirst().orElseThrow());
         }
         HttpResponse<String> r = send("PUT", "/bundles/" + id, jar, TOKEN);
@@ -143,7 +147,7 @@ class NodeProcessIT {
         assertThat(after.path("lastModified").asLong()).isGreaterThan(before);
         assertThat(bundleIds()).isEqualTo(ids);
         assertThat(bundleStates().values()).containsOnly("ACTIVE");
-        assertThat(node.health().path("status").asText()).isEqualTo("UP");
+        assertThat(Nodes.health(node).path("status").asText()).isEqualTo("UP");
 
         HttpResponse<String> fromLocation = send("POST", "/bundles/" + id + "/update", null, TOKEN);
         assertThat(fromLocation.statusCode()).as(fromLocation.body()).isEqualTo(200);
@@ -154,7 +158,7 @@ class NodeProcessIT {
     void aBundleCanBeInstalledStoppedStartedAndUninstalled() throws Exception {
         HttpResponse<String> installed = send("POST", "/bundles", Bundles.bundle("io.dsync.itests.tiny", "1.0.0"), TOKEN);
         assertThat(installed.statusCode()).as(installed.body()).isEqualTo(201);
-        long id = NodeProcess.JSON.readTree(installed.body()).path("id").asLong();
+        long id = Nodes.JSON.readTree(installed.body()).path("id").asLong();
         assertThat(bundle(id).path("state").asText()).isEqualTo("ACTIVE");
 
         HttpResponse<String> again = send("POST", "/bundles", Bundles.bundle("io.dsync.itests.tiny", "1.0.0"), TOKEN);
@@ -179,23 +183,36 @@ class NodeProcessIT {
         assertThat(bundleStates()).isEqualTo(before);
     }
 
+    @Test
+    void aBundleDroppedIntoDeployIsInstalledAndRemovedWithTheFile() throws Exception {
+        Path jar = dir.resolve("deploy").resolve("hot.jar");
+        Files.createDirectories(jar.getParent());
+        Files.write(dir.resolve("hot.tmp"), Bundles.bundle("io.dsync.itests.hot", "1.0.0"));
+        // Moved in whole, as an operator should, so the watcher never sees half a file.
+        Files.move(dir.resolve("hot.tmp"), jar, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        await().atMost(Duration.ofSeconds(15)).until(() -> "ACTIVE".equals(bundleStates().get("io.dsync.itests.hot")));
+        Files.delete(jar);
+        await().atMost(Duration.ofSeconds(15)).until(() -> !bundleStates().containsKey("io.dsync.itests.hot"));
+        assertThat(Nodes.health(node).path("status").asText()).isEqualTo("UP");
+    }
+
     private static HttpResponse<String> send(String method, String path, byte[] body, String token) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(node.url(path))).timeout(Duration.ofSeconds(60))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
-        return NodeProcess.HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static JsonNode bundle(long id) throws Exception {
         HttpResponse<String> r = node.get("/bundles/" + id);
         assertThat(r.statusCode()).isEqualTo(200);
-        return NodeProcess.JSON.readTree(r.body());
+        return Nodes.JSON.readTree(r.body());
     }
 
     private static JsonNode bundles() throws Exception {
-        return NodeProcess.JSON.readTree(node.get("/bundles").body()).path("bundles");
+        return Nodes.JSON.readTree(node.get("/bundles").body()).path("bundles");
     }
 
     private static Map<String, String> bundleStates() throws Exception {

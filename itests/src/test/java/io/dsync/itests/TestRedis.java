@@ -3,7 +3,7 @@ package io.dsync.itests;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
-import io.dsync.devredis.LocalRedis;
+import io.dsync.devkit.LocalRedis;
 
 /** One Redis per test JVM, started on first use on a free port and stopped when the JVM exits. */
 final class TestRedis {

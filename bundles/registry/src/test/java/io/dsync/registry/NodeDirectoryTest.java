@@ -14,7 +14,7 @@ import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
 import org.redisson.config.Config;
 
-import io.dsync.devredis.LocalRedis;
+import io.dsync.devkit.LocalRedis;
 
 /** The registry layout against a real Redis. */
 class NodeDirectoryTest {

@@ -65,6 +65,7 @@ public final class NodeLauncher {
         p.put("felix.log.level", "2");
         p.put("dsync.home", o.home().toString());
         p.put("dsync.data", o.data().toString());
+        p.put("dsync.deploy", o.deploy().toString());
         p.put("dsync.node.id", o.id());
         p.put("dsync.cluster", o.cluster());
         p.put("dsync.node.roles", String.join(",", o.roles().stream().sorted().map(Role::id).toList()));
@@ -81,7 +82,7 @@ public final class NodeLauncher {
         p.put("org.apache.felix.http.enable", "true");
         p.put("org.apache.felix.https.enable", "false");
         p.put("org.apache.felix.http.jetty.sendServerHeader", "false");
-        // FileInstall: configuration from etc/; a second watcher for deploy/ is configured in etc/.
+        // FileInstall: configuration from etc/; a second watcher for ${dsync.deploy} is configured in etc/.
         p.put("felix.fileinstall.dir", o.home().resolve("etc").toString());
         p.put("felix.fileinstall.filter", ".*\\.(cfg|config)");
         p.put("felix.fileinstall.poll", "1000");

@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
  * @param cluster cluster name, the name space of its keys in Redis
  * @param home the distribution folder ({@code bin/}, {@code etc/}, {@code bundles/}, {@code deploy/})
  * @param data the node's own folder (framework cache, logs, later the Raft log)
+ * @param deploy the hot-deploy folder FileInstall watches for bundle JARs
  * @param adminPort the admin HTTP port
  * @param bind the address servers bind to
  * @param advertise the host other nodes and the console use to reach this node
@@ -22,7 +23,7 @@ import java.util.regex.Pattern;
  * @param shell whether to start the Gogo shell on the console
  * @param extraProperties further framework properties (tests)
  */
-public record NodeOptions(String id, Set<Role> roles, String cluster, Path home, Path data, int adminPort, String bind,
+public record NodeOptions(String id, Set<Role> roles, String cluster, Path home, Path data, Path deploy, int adminPort, String bind,
                           String advertise, String redis, String adminToken, boolean shell,
                           Map<String, String> extraProperties) {
 
@@ -31,6 +32,7 @@ public record NodeOptions(String id, Set<Role> roles, String cluster, Path home,
     public NodeOptions {
         Objects.requireNonNull(home, "home");
         Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(deploy, "deploy");
         requireName("node id", id);
         requireName("cluster", cluster);
         roles = Set.copyOf(roles);

@@ -20,7 +20,7 @@ class NodeLauncherTest {
     Path home;
 
     NodeOptions options(Set<Role> roles, boolean shell) {
-        return new NodeOptions("n1", roles, "prod", home, home.resolve("data/n1"), 8081, "127.0.0.1", "10.0.0.7",
+        return new NodeOptions("n1", roles, "prod", home, home.resolve("data/n1"), home.resolve("deploy"), 8081, "127.0.0.1", "10.0.0.7",
                 "redis://r:6379", "tok", shell, Map.of("extra.prop", "x"));
     }
 
@@ -33,13 +33,13 @@ class NodeLauncherTest {
 
     @Test
     void optionsRejectBadValues() {
-        assertThatThrownBy(() -> new NodeOptions("a b", Set.of(Role.LOCK), "c", home, home, 1, "h", "h", "redis://r:1", "", false, null))
+        assertThatThrownBy(() -> new NodeOptions("a b", Set.of(Role.LOCK), "c", home, home, home, 1, "h", "h", "redis://r:1", "", false, null))
                 .hasMessageContaining("node id must be 1 to 64");
-        assertThatThrownBy(() -> new NodeOptions("a", Set.of(), "c", home, home, 1, "h", "h", "redis://r:1", "", false, null))
+        assertThatThrownBy(() -> new NodeOptions("a", Set.of(), "c", home, home, home, 1, "h", "h", "redis://r:1", "", false, null))
                 .hasMessageContaining("at least one role");
-        assertThatThrownBy(() -> new NodeOptions("a", Set.of(Role.LOCK), "c", home, home, 70000, "h", "h", "redis://r:1", "", false, null))
+        assertThatThrownBy(() -> new NodeOptions("a", Set.of(Role.LOCK), "c", home, home, home, 70000, "h", "h", "redis://r:1", "", false, null))
                 .hasMessageContaining("admin port must be between 1 and 65535");
-        assertThatThrownBy(() -> new NodeOptions("a", Set.of(Role.LOCK), "c", home, home, 1, "h", "h", "r:1", "", false, null))
+        assertThatThrownBy(() -> new NodeOptions("a", Set.of(Role.LOCK), "c", home, home, home, 1, "h", "h", "r:1", "", false, null))
                 .hasMessageContaining("Redis address must look like redis://host:port");
     }
 
@@ -57,6 +57,7 @@ class NodeLauncherTest {
                 .containsEntry("dsync.admin.token", "tok")
                 .containsEntry("felix.fileinstall.dir", home.resolve("etc").toString())
                 .containsEntry("org.osgi.framework.storage", home.resolve("data/n1/felix-cache").toString())
+                .containsEntry("dsync.deploy", home.resolve("deploy").toString())
                 .containsEntry("extra.prop", "x")
                 .doesNotContainKey("gosh.args");
         assertThat((String) p.get("org.osgi.framework.system.packages.extra")).contains("org.slf4j;version=\"2.0.17\"");

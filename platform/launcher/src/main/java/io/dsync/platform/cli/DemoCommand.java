@@ -10,8 +10,8 @@ import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.concurrent.Callable;
 
-import io.dsync.devredis.LocalRedis;
-import io.dsync.devredis.RedisProbe;
+import io.dsync.devkit.LocalRedis;
+import io.dsync.devkit.RedisProbe;
 import io.dsync.platform.NodeLauncher;
 import io.dsync.platform.NodeOptions;
 import io.dsync.platform.Role;

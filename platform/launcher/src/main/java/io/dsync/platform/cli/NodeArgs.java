@@ -46,6 +46,10 @@ final class NodeArgs {
             description = "The node's data folder (default: <home>/data/<id>; env DSYNC_DATA).")
     Path data;
 
+    @Option(names = "--deploy", defaultValue = "${env:DSYNC_DEPLOY}",
+            description = "Hot-deploy folder: bundle JARs put there are installed, updated and removed live (default: <home>/deploy; env DSYNC_DEPLOY).")
+    Path deploy;
+
     @Option(names = "--shell", description = "Start the Gogo shell on this terminal (off by default).")
     boolean shell;
 
@@ -63,7 +67,7 @@ final class NodeArgs {
         int port = adminPort;
         if (port == 0) {
             try {
-                port = io.dsync.devredis.LocalRedis.freePort();
+                port = io.dsync.devkit.LocalRedis.freePort();
             } catch (java.io.IOException e) {
                 throw new Dsync.CliException("cannot find a free port: " + e.getMessage());
             }
@@ -72,6 +76,7 @@ final class NodeArgs {
                 : "0.0.0.0".equals(bind) || "::".equals(bind) ? hostName() : bind;
         try {
             return new NodeOptions(nodeId, roles, cluster, home, dataDir(home, defaultId),
+                    deploy != null ? deploy.toAbsolutePath() : home.resolve("deploy"),
                     port, bind, host, redis, adminToken, shell, Map.of());
         } catch (IllegalArgumentException e) {
             throw new Dsync.CliException(e.getMessage(), 2);

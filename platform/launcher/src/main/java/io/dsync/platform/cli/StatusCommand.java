@@ -87,7 +87,7 @@ final class StatusCommand implements Callable<Integer> {
         for (NodeInfo n : nodes) {
             long active = n.bundles().stream().filter(b -> b.healthy()).count();
             out.printf(format, n.id(), String.join(",", n.roles()), n.adminUrl() == null ? "-" : n.adminUrl(),
-                    active + "/" + n.bundles().size(), n.startedAt(), age(n.heartbeatAt()));
+                    active + "/" + n.bundles().size(), seconds(n.startedAt()), age(n.heartbeatAt()));
         }
         out.printf("%d node%s in cluster '%s' (Redis %s)%n", nodes.size(), nodes.size() == 1 ? "" : "s", cluster, redis);
     }
@@ -96,6 +96,14 @@ final class StatusCommand implements Callable<Integer> {
         try {
             Duration d = Duration.between(Instant.parse(instant), Instant.now());
             return String.format("%.1f s ago", Math.max(0, d.toMillis()) / 1000.0);
+        } catch (DateTimeParseException | NullPointerException e) {
+            return "?";
+        }
+    }
+
+    private static String seconds(String instant) {
+        try {
+            return Instant.parse(instant).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
         } catch (DateTimeParseException | NullPointerException e) {
             return "?";
         }

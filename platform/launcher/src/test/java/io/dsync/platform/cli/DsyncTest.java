@@ -50,7 +50,7 @@ class DsyncTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String cmd : new String[] {"node", "demo", "status"}) {
+        for (String cmd : new String[] {"node", "demo", "dev", "status"}) {
             Result r = run(cmd, "--help");
             assertThat(r.code()).as(cmd).isZero();
             assertThat(r.out()).contains("Usage: dsync " + cmd);

@@ -1,4 +1,4 @@
-package io.dsync.devredis;
+package io.dsync.devkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.dsync.devredis;
+package io.dsync.devkit;
 
 import java.io.File;
 import java.io.IOException;

@@ -1,0 +1,289 @@
+package io.dsync.devkit;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A whole dsync topology on this machine: a Redis, and node processes started from the distribution, each with its
+ * own data folder and admin port. Backs {@code bin/dsync dev} and the multi-process tests.
+ *
+ * <p>With {@link Builder#proxied(boolean) proxied links}, each node reaches Redis through its own {@link TcpProxy}, so
+ * a test can partition one node from Redis ({@link #link(String)}) while the others keep working. Node-to-node links
+ * join the same scheme when the subsystems that use them arrive.
+ *
+ * <p>Thread-safety: start and close are not concurrent with each other; fault methods may be called from any thread.
+ */
+public final class LocalCluster implements AutoCloseable {
+
+    private final Builder config;
+    private final Map<String, ClusterNode> nodes = new LinkedHashMap<>();
+    private final Map<String, TcpProxy> redisLinks = new LinkedHashMap<>();
+    private LocalRedis ownRedis;
+    private String redisAddress;
+    private int redisPort;
+
+    private LocalCluster(Builder config) {
+        this.config = config;
+    }
+
+    /**
+     * @param home the distribution folder (with {@code bin/dsync})
+     * @param workDir where node data folders and outputs go
+     */
+    public static Builder builder(Path home, Path workDir) {
+        return new Builder(home, workDir);
+    }
+
+    /** What to start. */
+    public static final class Builder {
+        private final Path home;
+        private final Path workDir;
+        private final List<String[]> nodeSpecs = new ArrayList<>();
+        private String cluster = "local";
+        private String redis;
+        private boolean proxied;
+        private int basePort;
+        private String adminToken;
+        private String javaOpts;
+        private Duration startTimeout = Duration.ofSeconds(120);
+
+        private Builder(Path home, Path workDir) {
+            this.home = home;
+            this.workDir = workDir;
+        }
+
+        /** Adds a node. */
+        public Builder node(String id, String roles) {
+            nodeSpecs.add(new String[] {id, roles});
+            return this;
+        }
+
+        /** Adds {@code count} nodes {@code <prefix>-1 .. <prefix>-count} with the given roles. */
+        public Builder nodes(String prefix, int count, String roles) {
+            for (int i = 1; i <= count; i++) {
+                node(prefix + "-" + i, roles);
+            }
+            return this;
+        }
+
+        /** Cluster name (default {@code local}). */
+        public Builder cluster(String name) {
+            this.cluster = name;
+            return this;
+        }
+
+        /** Uses this Redis instead of starting one. */
+        public Builder redis(String address) {
+            this.redis = address;
+            return this;
+        }
+
+        /** Puts a controllable proxy between each node and Redis. */
+        public Builder proxied(boolean proxied) {
+            this.proxied = proxied;
+            return this;
+        }
+
+        /** Admin ports {@code base, base+1, ...} in node order; 0 (the default) picks free ports. */
+        public Builder basePort(int base) {
+            this.basePort = base;
+            return this;
+        }
+
+        /** Admin token of every node. */
+        public Builder adminToken(String token) {
+            this.adminToken = token;
+            return this;
+        }
+
+        /** JVM options of every node (default {@link ClusterNode#DEFAULT_JAVA_OPTS}). */
+        public Builder javaOpts(String opts) {
+            this.javaOpts = opts;
+            return this;
+        }
+
+        /** How long {@link #start()} waits for every node to be healthy. */
+        public Builder startTimeout(Duration timeout) {
+            this.startTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Starts Redis (unless given), the proxies and the nodes, and waits until every node is healthy.
+         *
+         * @throws IOException if something cannot start; everything already started is stopped again
+         */
+        public LocalCluster start() throws IOException, InterruptedException {
+            LocalCluster c = new LocalCluster(this);
+            try {
+                c.startAll();
+                return c;
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                c.close();
+                throw e;
+            }
+        }
+    }
+
+    private void startAll() throws IOException, InterruptedException {
+        if (config.redis == null) {
+            ownRedis = LocalRedis.start();
+            redisAddress = ownRedis.address();
+        } else {
+            redisAddress = config.redis;
+        }
+        URI redisUri = URI.create(redisAddress);
+        redisPort = redisUri.getPort();
+        int port = config.basePort;
+        for (String[] spec : config.nodeSpecs) {
+            String id = spec[0];
+            String nodeRedis = redisAddress;
+            if (config.proxied) {
+                TcpProxy proxy = TcpProxy.start(id + "-redis", new InetSocketAddress(redisUri.getHost(), redisPort));
+                redisLinks.put(id, proxy);
+                nodeRedis = redisUri.getScheme() + "://127.0.0.1:" + proxy.port();
+            }
+            int adminPort = config.basePort == 0 ? LocalRedis.freePort() : port++;
+            ClusterNode node = new ClusterNode(config.home, config.workDir,
+                    new ClusterNode.Spec(id, spec[1], adminPort, nodeRedis, config.cluster, config.adminToken, config.javaOpts, null));
+            nodes.put(id, node);
+            node.start();
+        }
+        for (ClusterNode node : nodes.values()) {
+            node.awaitHealthy(config.startTimeout);
+        }
+    }
+
+    /** @return the node with that id */
+    public ClusterNode node(String id) {
+        ClusterNode n = nodes.get(id);
+        if (n == null) {
+            throw new NoSuchElementException("no node '" + id + "'; nodes are " + nodes.keySet());
+        }
+        return n;
+    }
+
+    /** @return every node, in the order they were added */
+    public List<ClusterNode> nodes() {
+        return List.copyOf(nodes.values());
+    }
+
+    /** @return the Redis address the cluster uses (not a proxy's) */
+    public String redisAddress() {
+        return redisAddress;
+    }
+
+    /** @return the cluster name */
+    public String name() {
+        return config.cluster;
+    }
+
+    /** @return the proxy between this node and Redis (only with proxied links) */
+    public TcpProxy link(String nodeId) {
+        TcpProxy p = redisLinks.get(nodeId);
+        if (p == null) {
+            throw new IllegalStateException("no proxied Redis link for node '" + nodeId + "' (build the cluster with proxied(true))");
+        }
+        return p;
+    }
+
+    /** Heals every cut link. */
+    public void healAll() {
+        redisLinks.values().forEach(TcpProxy::heal);
+    }
+
+    /** Stops the Redis this cluster started (the nodes see it disappear). */
+    public void stopRedis() {
+        requireOwnRedis().close();
+    }
+
+    /** Starts the Redis again on the same port, empty (it keeps no data). */
+    public void startRedis() throws IOException {
+        requireOwnRedis();
+        ownRedis = LocalRedis.start(redisPort, LocalRedis.Flavor.AUTO);
+    }
+
+    private LocalRedis requireOwnRedis() {
+        if (ownRedis == null) {
+            throw new IllegalStateException("this cluster uses an external Redis at " + redisAddress);
+        }
+        return ownRedis;
+    }
+
+    /** @return process ids of every running node and of the Redis this cluster started */
+    public List<Long> pids() {
+        List<Long> pids = new ArrayList<>();
+        for (ClusterNode n : nodes.values()) {
+            if (n.isAlive()) {
+                pids.add(n.pid());
+            }
+        }
+        if (ownRedis != null && ownRedis.pid() > 0) {
+            pids.add(ownRedis.pid());
+        }
+        return pids;
+    }
+
+    /** @return every port the cluster listens on: admin ports, proxies, and its own Redis */
+    public List<Integer> ports() {
+        List<Integer> ports = new ArrayList<>();
+        nodes.values().forEach(n -> ports.add(n.adminPort()));
+        redisLinks.values().forEach(p -> ports.add(p.port()));
+        if (ownRedis != null) {
+            ports.add(redisPort);
+        }
+        return ports;
+    }
+
+    /** Copies every node's output and log into {@code dir}. */
+    public void collectLogs(Path dir) {
+        for (ClusterNode n : nodes.values()) {
+            try {
+                n.copyLogs(dir);
+            } catch (IOException e) {
+                System.err.println("could not copy the logs of " + n.id() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** Stops every node (SIGTERM, in parallel), the proxies and the Redis this cluster started. */
+    @Override
+    public void close() throws InterruptedException {
+        ExecutorService stopper = Executors.newFixedThreadPool(Math.max(1, nodes.size()));
+        try {
+            List<Future<?>> stops = new ArrayList<>();
+            for (ClusterNode n : nodes.values()) {
+                stops.add(stopper.submit(() -> {
+                    n.stop(Duration.ofSeconds(30));
+                    return null;
+                }));
+            }
+            for (Future<?> f : stops) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    System.err.println(e.getCause().getMessage());
+                }
+            }
+        } finally {
+            stopper.shutdownNow();
+            stopper.awaitTermination(5, TimeUnit.SECONDS);
+            redisLinks.values().forEach(TcpProxy::close);
+            if (ownRedis != null) {
+                ownRedis.close();
+            }
+        }
+    }
+}
