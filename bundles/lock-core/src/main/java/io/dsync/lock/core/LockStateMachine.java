@@ -1,0 +1,1112 @@
+package io.dsync.lock.core;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import io.dsync.lock.InvalidLockRequestException;
+import io.dsync.lock.LockMode;
+import io.dsync.lock.LockRequest;
+import io.dsync.lock.LockSession;
+import io.dsync.lock.LockStatus;
+import io.dsync.lock.SessionId;
+import io.dsync.lock.WaitEdge;
+import io.dsync.lock.WaitForCycle;
+
+/**
+ * The replicated lock state machine: applies committed {@link LockCommand}s in log order and answers
+ * each with an {@link ApplyResult}. It implements the contract of the {@code io.dsync.lock} package;
+ * what follows are the decisions the API leaves to the implementation.
+ *
+ * <h2>Determinism</h2>
+ * The result of {@link #apply(long, long, LockCommand)} and the resulting state depend only on the
+ * previous state and the arguments. Time is an input: each entry carries the leader's clock at
+ * proposal ({@code logTimeMillis}); the machine's clock is the maximum of the entry times seen so far
+ * (so it never runs backwards across leader changes), and before executing any command the machine
+ * applies every expiry that clock makes due, in deadline order (ties: wait timeouts, then leases, then
+ * sessions; then by key). No replica clock, hash order, identity or randomness is consulted: maps whose
+ * order is observable are sorted or insertion-ordered, and the snapshot preserves every such order.
+ * Replicas must use equal {@link Limits}.
+ *
+ * <h2>Grants and fencing tokens</h2>
+ * Waiters are served as documented on the API: FIFO, consecutive shared requests at the head granted
+ * together, no barging past a waiting exclusive request, upgrades granted as soon as their session is
+ * the only holder. Every new grant, including an upgrade, takes the token
+ * {@code max(logIndex, previousToken + 1)} from one counter shared by all locks: the log index of the
+ * entry that made the grant, unless one entry makes several grants (a shared batch, or grants to
+ * several locks), in which case the following ones count up from it. Tokens are therefore strictly
+ * increasing per lock (even globally) across leader changes and restarts, without a per-lock counter.
+ * Reentrant acquisitions, renewals and downgrades keep the token.
+ *
+ * <h2>Deadlocks</h2>
+ * A request that cannot be granted is checked against the {@linkplain WaitForGraph wait-for graph}
+ * before it is queued; if queueing it would close a cycle, it is rejected with
+ * {@link RejectReason#DEADLOCK} and the shortest such cycle, starting with its own wait. The victim is
+ * always the request that closes the cycle; nothing else is aborted. Because the graph includes waits
+ * for earlier queued requests and for pending upgrades, releases, grants and expiries never create a
+ * cycle, so queueing is the only point where one can appear. Requests with a zero wait timeout never
+ * wait and fail with {@link RejectReason#TIMEOUT} instead; try-acquisitions answer
+ * {@link RejectReason#NOT_GRANTABLE}. An exclusive acquisition by a session holding the lock shared is
+ * a one-edge deadlock (acquisitions never upgrade implicitly).
+ *
+ * <h2>Idempotency</h2>
+ * A session remembers the final outcome of its last {@link Limits#completedCallsPerSession()} calls
+ * that changed the state (grants, releases, renewals, up/downgrades, and queued requests once they end),
+ * plus every call still waiting. A command whose call id is remembered returns the remembered outcome
+ * (for a waiting call: {@link Outcome.Queued} with its current position) and changes nothing, so a
+ * retry never grants or releases twice. Commands rejected directly change nothing and are not
+ * remembered: a retry simply evaluates them again, which is equivalent because the first attempt had
+ * no effect. Everything a session remembers is dropped when it ends. Ended sessions are remembered
+ * ({@link Limits#endedSessions()} of them) so that late commands get {@link RejectReason#SESSION_EXPIRED}
+ * and their ids are never reopened; the last {@link Limits#lostGrantsPerSession()} grants a session
+ * lost to lease expiry are remembered to answer {@link RejectReason#LEASE_EXPIRED} rather than
+ * {@link RejectReason#NOT_HELD}.
+ *
+ * <h2>Memory</h2>
+ * Every lock name ever granted keeps a small entry (its largest token) after it becomes free, because
+ * {@link LockStatus#lastFencingToken()} must report it for free locks.
+ *
+ * <h2>Thread safety</h2>
+ * Not thread-safe, by design: a Raft state machine applies entries one at a time. All methods,
+ * including the read views and {@link #snapshot()}, must be called by the applying thread or under a
+ * lock held by it. The values returned are immutable.
+ */
+public final class LockStateMachine {
+
+    /**
+     * Bounds of the memory kept for idempotency and diagnostics. Part of the replicated behaviour: all
+     * replicas must use equal limits.
+     *
+     * @param completedCallsPerSession how many completed call outcomes a session remembers; a client
+     *     must not retry a call after this many later calls of its session have completed
+     * @param lostGrantsPerSession how many grants lost to lease expiry a session remembers (one per
+     *     lock, the latest)
+     * @param endedSessions how many ended sessions are remembered, cluster-wide
+     */
+    public record Limits(int completedCallsPerSession, int lostGrantsPerSession, int endedSessions) {
+
+        /** 256 calls and 64 lost grants per session, 4096 ended sessions. */
+        public static final Limits DEFAULT = new Limits(256, 64, 4096);
+
+        /**
+         * Validates the limits.
+         *
+         * @param completedCallsPerSession completed call outcomes remembered per session
+         * @param lostGrantsPerSession lost grants remembered per session
+         * @param endedSessions ended sessions remembered
+         * @throws IllegalArgumentException if a limit is less than 1
+         */
+        public Limits {
+            if (completedCallsPerSession < 1 || lostGrantsPerSession < 1 || endedSessions < 1) {
+                throw new IllegalArgumentException("limits must be at least 1, were " + completedCallsPerSession
+                        + ", " + lostGrantsPerSession + ", " + endedSessions);
+            }
+        }
+    }
+
+    /** First and last int of a snapshot: "DSLK". */
+    private static final int SNAPSHOT_MAGIC = 0x44534C4B;
+
+    /** Version of the snapshot layout written by {@link #snapshot()}. */
+    private static final int SNAPSHOT_VERSION = 1;
+
+    /** The memory bounds. */
+    private final Limits limits;
+
+    /** Live sessions by id. */
+    private final TreeMap<String, Session> sessions = new TreeMap<>();
+
+    /** Ended sessions and how they ended, oldest first; bounded. */
+    private final LinkedHashMap<String, Effect.EndCause> endedSessions = new LinkedHashMap<>();
+
+    /** Every lock ever granted or waited for, by name. */
+    private final TreeMap<String, LockTable> locks = new TreeMap<>();
+
+    /** Session expiries. Derived from {@link #sessions}. */
+    private final DeadlineIndex<String> sessionDeadlines = new DeadlineIndex<>();
+
+    /** Lease expiries. Derived from the holders of {@link #locks}. */
+    private final DeadlineIndex<HoldKey> leaseDeadlines = new DeadlineIndex<>();
+
+    /** Wait timeouts. Derived from the waiters of {@link #locks}. */
+    private final DeadlineIndex<Wait.CallKey> waitDeadlines = new DeadlineIndex<>();
+
+    /** The log clock: the largest entry time applied so far. */
+    private long clock = Long.MIN_VALUE;
+
+    /** The largest fencing token issued, for all locks. */
+    private long lastToken;
+
+    /** The index of the entry being applied; only meaningful during {@link #apply}. */
+    private long logIndex;
+
+    /** Creates an empty state machine with {@link Limits#DEFAULT}. */
+    public LockStateMachine() {
+        this(Limits.DEFAULT);
+    }
+
+    /**
+     * Creates an empty state machine.
+     *
+     * @param limits the memory bounds, equal on all replicas
+     * @throws NullPointerException if {@code limits} is {@code null}
+     */
+    public LockStateMachine(Limits limits) {
+        this.limits = Objects.requireNonNull(limits, "limits");
+    }
+
+    /**
+     * Applies one committed log entry.
+     * <p>
+     * First advances the clock to {@code logTimeMillis} (if later) and applies the expiries it makes
+     * due, reported as effects; then executes the command. Never throws for any command content:
+     * invalid arguments and unknown sessions are answered with {@link Outcome.Rejected}.
+     *
+     * @param logIndex the Raft index of the entry; increases from call to call, as Raft applies
+     *     entries in order
+     * @param logTimeMillis the leader's clock when it proposed the entry, in epoch milliseconds
+     * @param command the command of the entry
+     * @return the outcome of the command and its effects
+     * @throws NullPointerException if {@code command} is {@code null}
+     */
+    public ApplyResult apply(long logIndex, long logTimeMillis, LockCommand command) {
+        Objects.requireNonNull(command, "command");
+        this.logIndex = logIndex;
+        clock = Math.max(clock, logTimeMillis);
+        List<Effect> effects = new ArrayList<>();
+        expireDue(effects);
+        Outcome outcome;
+        if (command instanceof LockCommand.Acquire c) {
+            outcome = acquire(c);
+        } else if (command instanceof LockCommand.Release c) {
+            outcome = release(c, effects);
+        } else if (command instanceof LockCommand.Renew c) {
+            outcome = renew(c);
+        } else if (command instanceof LockCommand.Upgrade c) {
+            outcome = upgrade(c);
+        } else if (command instanceof LockCommand.Downgrade c) {
+            outcome = downgrade(c, effects);
+        } else if (command instanceof LockCommand.CancelWait c) {
+            outcome = cancelWait(c, effects);
+        } else if (command instanceof LockCommand.OpenSession c) {
+            outcome = openSession(c);
+        } else if (command instanceof LockCommand.KeepAlive c) {
+            outcome = keepAlive(c);
+        } else if (command instanceof LockCommand.CloseSession c) {
+            outcome = closeSession(c, effects);
+        } else if (command instanceof LockCommand.Tick) {
+            outcome = new Outcome.Done();
+        } else {
+            throw new IllegalArgumentException("unknown command " + command);
+        }
+        return new ApplyResult(outcome, effects);
+    }
+
+    // ---------------------------------------------------------------- sessions
+
+    /** Opens a session, or answers a retry of the same open. */
+    private Outcome openSession(LockCommand.OpenSession c) {
+        Outcome.Rejected invalid = firstInvalid(checkTtl(c.ttlMillis()), checkClientId(c.clientId()));
+        if (invalid != null) {
+            return invalid;
+        }
+        String id = c.sessionId().value();
+        Session existing = sessions.get(id);
+        if (existing != null) {
+            if (existing.clientId.equals(c.clientId()) && existing.ttlMillis == c.ttlMillis()) {
+                return new Outcome.SessionLive(existing.id, existing.expiresAt);
+            }
+            return Outcome.Rejected.of(RejectReason.INVALID, "session id " + id + " is already in use by client '"
+                    + existing.clientId + "' with ttl " + Duration.ofMillis(existing.ttlMillis));
+        }
+        if (endedSessions.containsKey(id)) {
+            return absent(c.sessionId());
+        }
+        Session session = new Session(c.sessionId(), c.clientId(), c.ttlMillis(), plus(clock, c.ttlMillis()));
+        sessions.put(id, session);
+        sessionDeadlines.put(id, session.expiresAt);
+        return new Outcome.SessionLive(session.id, session.expiresAt);
+    }
+
+    /** Restarts the session's TTL at the current log time. */
+    private Outcome keepAlive(LockCommand.KeepAlive c) {
+        Session s = session(c.sessionId());
+        if (s == null) {
+            return absent(c.sessionId());
+        }
+        s.expiresAt = plus(clock, s.ttlMillis);
+        sessionDeadlines.put(s.id.value(), s.expiresAt);
+        return new Outcome.SessionLive(s.id, s.expiresAt);
+    }
+
+    /** Ends a session on its owner's request; idempotent while the closed session is remembered. */
+    private Outcome closeSession(LockCommand.CloseSession c, List<Effect> effects) {
+        Session s = session(c.sessionId());
+        if (s == null) {
+            return endedSessions.get(c.sessionId().value()) == Effect.EndCause.SESSION_CLOSED ? new Outcome.Done()
+                    : absent(c.sessionId());
+        }
+        endSession(s, Effect.EndCause.SESSION_CLOSED, effects);
+        return new Outcome.Done();
+    }
+
+    /**
+     * Ends a session: withdraws its waits, drops its holds, then grants what that unblocked.
+     *
+     * @param s the session
+     * @param cause {@link Effect.EndCause#SESSION_CLOSED} or {@link Effect.EndCause#SESSION_EXPIRED}
+     * @param effects collects the effects
+     */
+    private void endSession(Session s, Effect.EndCause cause, List<Effect> effects) {
+        String id = s.id.value();
+        sessions.remove(id);
+        sessionDeadlines.remove(id);
+        endedSessions.remove(id);
+        endedSessions.put(id, cause);
+        Session.trim(endedSessions, limits.endedSessions());
+        effects.add(new Effect.SessionEnded(s.id, cause));
+        Set<String> touched = new TreeSet<>();
+        for (Wait wait : List.copyOf(s.pending.values())) {
+            removeWait(s, wait);
+            touched.add(wait.lockName());
+            Outcome outcome = cause == Effect.EndCause.SESSION_CLOSED ? new Outcome.Cancelled()
+                    : Outcome.Rejected.of(RejectReason.SESSION_EXPIRED,
+                            "session " + id + " expired while waiting for " + wait.describe());
+            effects.add(new Effect.WaitCompleted(s.id, wait.callId(), outcome));
+        }
+        for (String name : s.held) {
+            Hold hold = locks.get(name).removeHolder(s.id);
+            leaseDeadlines.remove(new HoldKey(name, id));
+            effects.add(new Effect.GrantEnded(hold.toGrant(name), cause));
+            touched.add(name);
+        }
+        s.held.clear();
+        for (String name : touched) {
+            grantWaiters(name, effects);
+        }
+    }
+
+    // ---------------------------------------------------------------- lock commands
+
+    /**
+     * Reentrant grant, immediate grant, or (after the deadlock check) a queued wait; try and
+     * zero-timeout requests never wait.
+     */
+    private Outcome acquire(LockCommand.Acquire c) {
+        Outcome.Rejected invalid = firstInvalid(checkName(c.lockName()), checkLease(c.leaseMillis()),
+                c.tryOnly() ? null : checkWaitTimeout(c.waitTimeoutMillis()));
+        if (invalid != null) {
+            return invalid;
+        }
+        Session s = session(c.sessionId());
+        if (s == null) {
+            return absent(c.sessionId());
+        }
+        Outcome prior = prior(s, c.callId());
+        if (prior != null) {
+            return prior;
+        }
+        String name = c.lockName();
+        LockTable table = locks.get(name);
+        Hold own = table == null ? null : table.holder(s.id);
+        if (own != null) {
+            if (own.mode.covers(c.mode())) {
+                if (own.holdCount == Integer.MAX_VALUE) {
+                    return Outcome.Rejected.of(RejectReason.INVALID, "session " + s.id + " already holds lock '"
+                            + name + "' " + Integer.MAX_VALUE + " times");
+                }
+                Grant grant = table.reenter(own, c.leaseMillis(), clock);
+                leaseDeadlines.put(new HoldKey(name, s.id.value()), own.leaseExpiresAt);
+                return remember(s, c.callId(), new Outcome.Granted(grant));
+            }
+            if (c.tryOnly()) {
+                return Outcome.Rejected.of(RejectReason.NOT_GRANTABLE, "session " + s.id + " holds lock '" + name
+                        + "' in SHARED mode; acquisitions never upgrade, use upgrade");
+            }
+            return Outcome.Rejected.deadlock(
+                    new WaitForCycle(List.of(new WaitEdge(s.id, name, c.mode(), s.id))));
+        }
+        if (table == null || table.grantableNow(c.mode())) {
+            if (table == null) {
+                table = new LockTable(name, 0);
+                locks.put(name, table);
+            }
+            Hold hold = table.grant(s.id, c.mode(), nextToken(), c.leaseMillis(), plus(clock, c.leaseMillis()));
+            s.held.add(name);
+            leaseDeadlines.put(new HoldKey(name, s.id.value()), hold.leaseExpiresAt);
+            return remember(s, c.callId(), new Outcome.Granted(hold.toGrant(name)));
+        }
+        if (c.tryOnly()) {
+            return Outcome.Rejected.of(RejectReason.NOT_GRANTABLE, c.mode() + " lock '" + name
+                    + "' is not grantable at once: " + describe(table));
+        }
+        if (c.waitTimeoutMillis() == 0) {
+            return timeout(Duration.ZERO, c.mode() + " lock '" + name + "'");
+        }
+        List<WaitEdge> edges = table.requestEdges(s.id, c.mode(), table.queue().size());
+        Optional<WaitForCycle> cycle = WaitForGraph.findCycle(edges, this::outEdges);
+        if (cycle.isPresent()) {
+            return Outcome.Rejected.deadlock(cycle.get());
+        }
+        Wait wait = new Wait(s.id, c.callId(), name, c.mode(), false, c.leaseMillis(), clock,
+                plus(clock, c.waitTimeoutMillis()));
+        return enqueue(s, table, wait);
+    }
+
+    /** Releases one hold; at zero the lock is left, a pending upgrade of the session withdrawn and waiters granted. */
+    private Outcome release(LockCommand.Release c, List<Effect> effects) {
+        Outcome.Rejected invalid = firstInvalid(checkName(c.lockName()), checkToken(c.fencingToken()));
+        if (invalid != null) {
+            return invalid;
+        }
+        Session s = session(c.sessionId());
+        if (s == null) {
+            return absent(c.sessionId());
+        }
+        Outcome prior = prior(s, c.callId());
+        if (prior != null) {
+            return prior;
+        }
+        String name = c.lockName();
+        Hold hold = heldGrant(s, name, c.fencingToken());
+        if (hold == null) {
+            return notHeld(s, name, c.fencingToken());
+        }
+        hold.holdCount--;
+        if (hold.holdCount == 0) {
+            LockTable table = locks.get(name);
+            table.removeHolder(s.id);
+            s.held.remove(name);
+            leaseDeadlines.remove(new HoldKey(name, s.id.value()));
+            Wait upgrade = table.upgrade();
+            if (upgrade != null && upgrade.sessionId().equals(s.id)) {
+                finishWait(s, upgrade, Outcome.Rejected.of(RejectReason.NOT_HELD, "session " + s.id
+                        + " released its shared hold of lock '" + name + "' while upgrading it"), effects);
+            }
+            grantWaiters(name, effects);
+        }
+        return remember(s, c.callId(), new Outcome.Released(hold.holdCount));
+    }
+
+    /** Sets the lease of a grant to end {@code leaseMillis} after the current log time. */
+    private Outcome renew(LockCommand.Renew c) {
+        Outcome.Rejected invalid = firstInvalid(checkName(c.lockName()), checkToken(c.fencingToken()),
+                checkLease(c.leaseMillis()));
+        if (invalid != null) {
+            return invalid;
+        }
+        Session s = session(c.sessionId());
+        if (s == null) {
+            return absent(c.sessionId());
+        }
+        Outcome prior = prior(s, c.callId());
+        if (prior != null) {
+            return prior;
+        }
+        Hold hold = heldGrant(s, c.lockName(), c.fencingToken());
+        if (hold == null) {
+            return notHeld(s, c.lockName(), c.fencingToken());
+        }
+        hold.leaseMillis = c.leaseMillis();
+        hold.leaseExpiresAt = plus(clock, c.leaseMillis());
+        leaseDeadlines.put(new HoldKey(c.lockName(), s.id.value()), hold.leaseExpiresAt);
+        return remember(s, c.callId(), new Outcome.Granted(hold.toGrant(c.lockName())));
+    }
+
+    /** Upgrades at once when the session is the only holder, else waits for the others after the deadlock check. */
+    private Outcome upgrade(LockCommand.Upgrade c) {
+        Outcome.Rejected invalid = firstInvalid(checkName(c.lockName()), checkToken(c.fencingToken()),
+                checkWaitTimeout(c.waitTimeoutMillis()));
+        if (invalid != null) {
+            return invalid;
+        }
+        Session s = session(c.sessionId());
+        if (s == null) {
+            return absent(c.sessionId());
+        }
+        Outcome prior = prior(s, c.callId());
+        if (prior != null) {
+            return prior;
+        }
+        String name = c.lockName();
+        Hold hold = heldGrant(s, name, c.fencingToken());
+        if (hold == null) {
+            return notHeld(s, name, c.fencingToken());
+        }
+        LockTable table = locks.get(name);
+        if (hold.mode == LockMode.EXCLUSIVE) {
+            return remember(s, c.callId(), new Outcome.Granted(hold.toGrant(name)));
+        }
+        Wait pending = table.upgrade();
+        if (pending != null && pending.sessionId().equals(s.id)) {
+            return Outcome.Rejected.of(RejectReason.INVALID, "session " + s.id + " is already upgrading lock '"
+                    + name + "' (call " + pending.callId() + ")");
+        }
+        if (table.holders().size() == 1) {
+            table.upgradeHold(hold, nextToken());
+            return remember(s, c.callId(), new Outcome.Granted(hold.toGrant(name)));
+        }
+        if (c.waitTimeoutMillis() == 0) {
+            return timeout(Duration.ZERO, "upgrade of lock '" + name + "'");
+        }
+        Optional<WaitForCycle> cycle = WaitForGraph.findCycle(table.upgradeEdges(s.id), this::outEdges);
+        if (cycle.isPresent()) {
+            return Outcome.Rejected.deadlock(cycle.get());
+        }
+        // Unreachable: a pending upgrade of another holder waits for this session, so the check above
+        // found that cycle. Kept so that a broken invariant fails loudly instead of losing a request.
+        if (pending != null) {
+            throw new IllegalStateException("upgrade of lock '" + name + "' by " + s.id
+                    + " passed the deadlock check although " + pending.sessionId() + " is upgrading");
+        }
+        Wait wait = new Wait(s.id, c.callId(), name, LockMode.EXCLUSIVE, true, hold.leaseMillis, clock,
+                plus(clock, c.waitTimeoutMillis()));
+        return enqueue(s, table, wait);
+    }
+
+    /** Downgrades an exclusive hold, keeping token and count, and grants the shared requests at the head. */
+    private Outcome downgrade(LockCommand.Downgrade c, List<Effect> effects) {
+        Outcome.Rejected invalid = firstInvalid(checkName(c.lockName()), checkToken(c.fencingToken()));
+        if (invalid != null) {
+            return invalid;
+        }
+        Session s = session(c.sessionId());
+        if (s == null) {
+            return absent(c.sessionId());
+        }
+        Outcome prior = prior(s, c.callId());
+        if (prior != null) {
+            return prior;
+        }
+        Hold hold = heldGrant(s, c.lockName(), c.fencingToken());
+        if (hold == null) {
+            return notHeld(s, c.lockName(), c.fencingToken());
+        }
+        boolean changed = hold.mode == LockMode.EXCLUSIVE;
+        hold.mode = LockMode.SHARED;
+        Outcome outcome = remember(s, c.callId(), new Outcome.Granted(hold.toGrant(c.lockName())));
+        if (changed) {
+            grantWaiters(c.lockName(), effects);
+        }
+        return outcome;
+    }
+
+    /** Withdraws a waiting call, or answers the outcome the call already has. */
+    private Outcome cancelWait(LockCommand.CancelWait c, List<Effect> effects) {
+        Session s = session(c.sessionId());
+        if (s == null) {
+            return absent(c.sessionId());
+        }
+        Wait wait = s.pending.get(c.callId());
+        if (wait != null) {
+            removeWait(s, wait);
+            Outcome outcome = remember(s, c.callId(), new Outcome.Cancelled());
+            grantWaiters(wait.lockName(), effects);
+            return outcome;
+        }
+        Outcome done = s.completed.get(c.callId());
+        if (done != null) {
+            return done;
+        }
+        return Outcome.Rejected.of(RejectReason.NOT_WAITING, "session " + s.id + " has no waiting call "
+                + c.callId());
+    }
+
+    // ---------------------------------------------------------------- expiry
+
+    /**
+     * Applies every expiry due at the current clock, earliest first.
+     *
+     * @param effects collects the effects
+     */
+    private void expireDue(List<Effect> effects) {
+        while (true) {
+            long waits = waitDeadlines.firstDeadline();
+            long leases = leaseDeadlines.firstDeadline();
+            long ends = sessionDeadlines.firstDeadline();
+            long first = Math.min(waits, Math.min(leases, ends));
+            if (first == Long.MAX_VALUE || first > clock) {
+                return;
+            }
+            // At equal instants a wait times out before a lease or session ends: a deadline is exclusive.
+            if (waits == first) {
+                Wait.CallKey key = waitDeadlines.firstKey();
+                Session s = sessions.get(key.session());
+                Wait wait = s.pending.get(key.callId());
+                finishWait(s, wait, timeout(Duration.ofMillis(wait.deadline() - wait.enqueuedAt()), wait.describe()),
+                        effects);
+                grantWaiters(wait.lockName(), effects);
+            } else if (leases == first) {
+                expireLease(leaseDeadlines.firstKey(), effects);
+            } else {
+                endSession(sessions.get(sessionDeadlines.firstKey()), Effect.EndCause.SESSION_EXPIRED, effects);
+            }
+        }
+    }
+
+    /**
+     * Ends a hold whose lease elapsed, with the upgrade it may have pending.
+     *
+     * @param key the hold
+     * @param effects collects the effects
+     */
+    private void expireLease(HoldKey key, List<Effect> effects) {
+        String name = key.lockName();
+        LockTable table = locks.get(name);
+        Session s = sessions.get(key.session());
+        Hold hold = table.removeHolder(s.id);
+        leaseDeadlines.remove(key);
+        s.held.remove(name);
+        s.lost(name, hold.token, limits.lostGrantsPerSession());
+        effects.add(new Effect.GrantEnded(hold.toGrant(name), Effect.EndCause.LEASE_EXPIRED));
+        Wait upgrade = table.upgrade();
+        if (upgrade != null && upgrade.sessionId().equals(s.id)) {
+            finishWait(s, upgrade, Outcome.Rejected.of(RejectReason.LEASE_EXPIRED, "the lease of lock '" + name
+                    + "' (token " + hold.token + ") of session " + s.id + " expired while upgrading it"), effects);
+        }
+        grantWaiters(name, effects);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /**
+     * Queues a request and registers it with its session.
+     *
+     * @param s the session
+     * @param table the lock
+     * @param wait the request
+     * @return the {@link Outcome.Queued} outcome
+     */
+    private Outcome enqueue(Session s, LockTable table, Wait wait) {
+        table.enqueue(wait);
+        s.pending.put(wait.callId(), wait);
+        waitDeadlines.put(wait.key(), wait.deadline());
+        return new Outcome.Queued(table.position(wait));
+    }
+
+    /**
+     * Removes a waiting request from its lock, its session and the timeout index.
+     *
+     * @param s the session
+     * @param wait the request
+     */
+    private void removeWait(Session s, Wait wait) {
+        locks.get(wait.lockName()).dequeue(wait);
+        s.pending.remove(wait.callId());
+        waitDeadlines.remove(wait.key());
+    }
+
+    /**
+     * Ends a waiting request without a grant: removes it, remembers and reports its outcome.
+     *
+     * @param s the session
+     * @param wait the request
+     * @param outcome its final outcome
+     * @param effects collects the effects
+     */
+    private void finishWait(Session s, Wait wait, Outcome outcome, List<Effect> effects) {
+        removeWait(s, wait);
+        s.complete(wait.callId(), outcome, limits.completedCallsPerSession());
+        effects.add(new Effect.WaitCompleted(s.id, wait.callId(), outcome));
+    }
+
+    /**
+     * Grants what the lock's grant rule allows now and reports the grants.
+     *
+     * @param name the lock
+     * @param effects collects the effects
+     */
+    private void grantWaiters(String name, List<Effect> effects) {
+        LockTable table = locks.get(name);
+        for (LockTable.Promotion promotion : table.grantWaiters(clock, this::nextToken)) {
+            Wait wait = promotion.request();
+            Session s = sessions.get(wait.sessionId().value());
+            s.pending.remove(wait.callId());
+            waitDeadlines.remove(wait.key());
+            s.held.add(name);
+            leaseDeadlines.put(new HoldKey(name, s.id.value()), table.holder(s.id).leaseExpiresAt);
+            Outcome outcome = remember(s, wait.callId(), new Outcome.Granted(promotion.grant()));
+            effects.add(new Effect.WaitCompleted(s.id, wait.callId(), outcome));
+        }
+    }
+
+    /**
+     * Issues the next fencing token: the current log index, or one more than the previous token if
+     * this entry already issued one.
+     *
+     * @return the token
+     */
+    private long nextToken() {
+        lastToken = Math.max(logIndex, lastToken + 1);
+        return lastToken;
+    }
+
+    /**
+     * Returns the existing out-edges of a session: the edges of all its waiting requests.
+     *
+     * @param sessionId the session
+     * @return its edges, in call id order
+     */
+    private List<WaitEdge> outEdges(SessionId sessionId) {
+        Session s = sessions.get(sessionId.value());
+        if (s == null || s.pending.isEmpty()) {
+            return List.of();
+        }
+        List<WaitEdge> edges = new ArrayList<>();
+        for (Wait wait : s.pending.values()) {
+            edges.addAll(locks.get(wait.lockName()).edgesOf(wait));
+        }
+        return edges;
+    }
+
+    private Session session(SessionId id) {
+        return sessions.get(id.value());
+    }
+
+    private Outcome remember(Session s, long callId, Outcome outcome) {
+        s.complete(callId, outcome, limits.completedCallsPerSession());
+        return outcome;
+    }
+
+    /**
+     * Returns what a session remembers about a call.
+     *
+     * @param s the session
+     * @param callId the call id
+     * @return the remembered final outcome, {@link Outcome.Queued} if the call waits, or {@code null}
+     */
+    private Outcome prior(Session s, long callId) {
+        Outcome done = s.completed.get(callId);
+        if (done != null) {
+            return done;
+        }
+        Wait wait = s.pending.get(callId);
+        return wait == null ? null : new Outcome.Queued(locks.get(wait.lockName()).position(wait));
+    }
+
+    private Hold heldGrant(Session s, String name, long token) {
+        LockTable table = locks.get(name);
+        Hold hold = table == null ? null : table.holder(s.id);
+        return hold != null && hold.token == token ? hold : null;
+    }
+
+    private Outcome.Rejected notHeld(Session s, String name, long token) {
+        Long lost = s.lostGrants.get(name);
+        if (lost != null && lost == token) {
+            return Outcome.Rejected.of(RejectReason.LEASE_EXPIRED, "the lease of lock '" + name + "' (token "
+                    + token + ") of session " + s.id + " has expired");
+        }
+        LockTable table = locks.get(name);
+        Hold hold = table == null ? null : table.holder(s.id);
+        if (hold != null) {
+            return Outcome.Rejected.of(RejectReason.NOT_HELD, "session " + s.id + " holds lock '" + name
+                    + "' with token " + hold.token + ", not " + token + " (a handle of another grant)");
+        }
+        return Outcome.Rejected.of(RejectReason.NOT_HELD, "session " + s.id + " does not hold lock '" + name
+                + "' (token " + token + ")");
+    }
+
+    private Outcome.Rejected absent(SessionId id) {
+        Effect.EndCause ended = endedSessions.get(id.value());
+        if (ended == Effect.EndCause.SESSION_EXPIRED) {
+            return Outcome.Rejected.of(RejectReason.SESSION_EXPIRED, "session " + id + " has expired");
+        }
+        if (ended == Effect.EndCause.SESSION_CLOSED) {
+            return Outcome.Rejected.of(RejectReason.UNKNOWN_SESSION, "session " + id + " was closed");
+        }
+        return Outcome.Rejected.of(RejectReason.UNKNOWN_SESSION, "unknown session " + id);
+    }
+
+    private static Outcome.Rejected timeout(Duration waited, String what) {
+        return Outcome.Rejected.of(RejectReason.TIMEOUT, "timed out after " + waited + " waiting for " + what);
+    }
+
+    private static String describe(LockTable table) {
+        List<String> holders = new ArrayList<>();
+        for (Hold hold : table.holders()) {
+            holders.add(hold.sessionId + " (" + hold.mode + ")");
+        }
+        int waiting = table.queue().size() + (table.upgrade() == null ? 0 : 1);
+        return "held by " + holders + ", " + waiting + " request(s) waiting";
+    }
+
+    /**
+     * Adds two non-negative-biased times without overflow.
+     *
+     * @param time an instant or a duration in milliseconds
+     * @param millis a duration in milliseconds
+     * @return the sum, saturated to {@link Long#MIN_VALUE}/{@link Long#MAX_VALUE}
+     */
+    static long plus(long time, long millis) {
+        long sum = time + millis;
+        if (((time ^ sum) & (millis ^ sum)) < 0) {
+            return millis > 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
+        }
+        return sum;
+    }
+
+    // ---------------------------------------------------------------- validation
+
+    private static Outcome.Rejected firstInvalid(String... problems) {
+        for (String problem : problems) {
+            if (problem != null) {
+                return Outcome.Rejected.of(RejectReason.INVALID, problem);
+            }
+        }
+        return null;
+    }
+
+    private static String checkName(String name) {
+        try {
+            LockRequest.requireValidName(name);
+            return null;
+        } catch (InvalidLockRequestException e) {
+            return e.getMessage();
+        }
+    }
+
+    private static String checkLease(long millis) {
+        try {
+            LockRequest.requireValidLease(Duration.ofMillis(millis));
+            return null;
+        } catch (InvalidLockRequestException e) {
+            return e.getMessage();
+        }
+    }
+
+    private static String checkWaitTimeout(long millis) {
+        try {
+            LockRequest.requireValidWaitTimeout(Duration.ofMillis(millis));
+            return null;
+        } catch (InvalidLockRequestException e) {
+            return e.getMessage();
+        }
+    }
+
+    private static String checkTtl(long millis) {
+        try {
+            LockSession.requireValidTtl(Duration.ofMillis(millis));
+            return null;
+        } catch (InvalidLockRequestException e) {
+            return e.getMessage();
+        }
+    }
+
+    private static String checkToken(long token) {
+        return token > 0 ? null : "fencingToken must be positive, was " + token;
+    }
+
+    private static String checkClientId(String clientId) {
+        if (clientId.isEmpty() || clientId.length() > LockCommand.OpenSession.MAX_CLIENT_ID_LENGTH) {
+            return "client id must have 1 to " + LockCommand.OpenSession.MAX_CLIENT_ID_LENGTH
+                    + " characters, had " + clientId.length();
+        }
+        for (int i = 0; i < clientId.length(); i++) {
+            if (Character.isISOControl(clientId.charAt(i))) {
+                return String.format("client id must not contain control characters, found U+%04X at index %d",
+                        (int) clientId.charAt(i), i);
+            }
+        }
+        return null;
+    }
+
+    // ---------------------------------------------------------------- read views
+
+    /**
+     * Returns the state of a lock. Linearizable when called on the leader after confirming its
+     * leadership (the adapter's job); this method only reads the applied state.
+     *
+     * @param lockName the lock name
+     * @return its status; a lock that was never granted is free with a last token of 0
+     * @throws InvalidLockRequestException if {@code lockName} is not a valid lock name
+     * @throws NullPointerException if {@code lockName} is {@code null}
+     */
+    public LockStatus status(String lockName) {
+        LockRequest.requireValidName(lockName);
+        LockTable table = locks.get(lockName);
+        return table == null ? new LockStatus(lockName, List.of(), List.of(), 0) : table.status();
+    }
+
+    /**
+     * Returns the locks that are held or waited for.
+     *
+     * @return their statuses, sorted by name
+     */
+    public List<LockStatus> locks() {
+        List<LockStatus> statuses = new ArrayList<>();
+        for (LockTable table : locks.values()) {
+            if (!table.isIdle()) {
+                statuses.add(table.status());
+            }
+        }
+        return List.copyOf(statuses);
+    }
+
+    /**
+     * Returns the current wait-for graph. It never contains a cycle.
+     *
+     * @return the graph, edges ordered by lock name, then pending upgrade, then queue order
+     */
+    public WaitForGraph waitForGraph() {
+        List<WaitEdge> edges = new ArrayList<>();
+        for (LockTable table : locks.values()) {
+            if (table.upgrade() != null) {
+                edges.addAll(table.edgesOf(table.upgrade()));
+            }
+            for (Wait wait : table.queue()) {
+                edges.addAll(table.edgesOf(wait));
+            }
+        }
+        return new WaitForGraph(edges);
+    }
+
+    /**
+     * Returns the log clock: the largest entry time applied so far.
+     *
+     * @return the clock in epoch milliseconds, {@link Long#MIN_VALUE} before the first entry
+     */
+    public long clockMillis() {
+        return clock;
+    }
+
+    /**
+     * Returns the ids of the live sessions.
+     *
+     * @return the ids, sorted
+     */
+    public List<SessionId> sessions() {
+        List<SessionId> ids = new ArrayList<>(sessions.size());
+        for (Session s : sessions.values()) {
+            ids.add(s.id);
+        }
+        return List.copyOf(ids);
+    }
+
+    // ---------------------------------------------------------------- snapshots
+
+    /**
+     * Serializes the whole state. Equal states give equal bytes, so snapshots can be compared to check
+     * that replicas agree.
+     * <p>
+     * Layout (version 1, {@link DataOutputStream} big-endian; strings are an int length and UTF-8
+     * bytes; modes a byte 0 = shared, 1 = exclusive): magic {@code "DSLK"}, version; clock, last
+     * token; sessions (count, then id, client id, TTL, expiry, lost grants as (lock, token), completed
+     * calls as (call id, tagged outcome)); ended sessions (count, then id and a byte 0 = expired,
+     * 1 = closed); locks (count, then name, last token, holders in grant order, optional pending
+     * upgrade, queue in FIFO order); magic again. Indexes and per-session views of holds and waits are
+     * derived and rebuilt on restore.
+     *
+     * @return the snapshot
+     */
+    public byte[] snapshot() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try {
+            writeSnapshot(bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * Writes the snapshot described on {@link #snapshot()} to a stream, which is not closed.
+     *
+     * @param stream the stream
+     * @throws IOException if writing fails
+     */
+    public void writeSnapshot(OutputStream stream) throws IOException {
+        DataOutputStream out = new DataOutputStream(stream);
+        out.writeInt(SNAPSHOT_MAGIC);
+        out.writeInt(SNAPSHOT_VERSION);
+        out.writeLong(clock);
+        out.writeLong(lastToken);
+        out.writeInt(sessions.size());
+        for (Session s : sessions.values()) {
+            SnapshotCodec.writeSession(out, s.id);
+            SnapshotCodec.writeString(out, s.clientId);
+            out.writeLong(s.ttlMillis);
+            out.writeLong(s.expiresAt);
+            out.writeInt(s.lostGrants.size());
+            for (Map.Entry<String, Long> lost : s.lostGrants.entrySet()) {
+                SnapshotCodec.writeString(out, lost.getKey());
+                out.writeLong(lost.getValue());
+            }
+            out.writeInt(s.completed.size());
+            for (Map.Entry<Long, Outcome> done : s.completed.entrySet()) {
+                out.writeLong(done.getKey());
+                SnapshotCodec.writeOutcome(out, done.getValue());
+            }
+        }
+        out.writeInt(endedSessions.size());
+        for (Map.Entry<String, Effect.EndCause> ended : endedSessions.entrySet()) {
+            SnapshotCodec.writeString(out, ended.getKey());
+            out.writeByte(ended.getValue() == Effect.EndCause.SESSION_EXPIRED ? 0 : 1);
+        }
+        out.writeInt(locks.size());
+        for (LockTable table : locks.values()) {
+            SnapshotCodec.writeString(out, table.name());
+            out.writeLong(table.lastToken());
+            out.writeInt(table.holders().size());
+            for (Hold hold : table.holders()) {
+                SnapshotCodec.writeHold(out, hold);
+            }
+            out.writeBoolean(table.upgrade() != null);
+            if (table.upgrade() != null) {
+                SnapshotCodec.writeWait(out, table.upgrade());
+            }
+            out.writeInt(table.queue().size());
+            for (Wait wait : table.queue()) {
+                SnapshotCodec.writeWait(out, wait);
+            }
+        }
+        out.writeInt(SNAPSHOT_MAGIC);
+        out.flush();
+    }
+
+    /**
+     * Replaces the whole state by a snapshot of {@link #snapshot()}. The limits of this instance are
+     * kept. On failure the state is unchanged.
+     *
+     * @param snapshot the snapshot
+     * @throws IllegalArgumentException if the snapshot is malformed, of an unknown version or
+     *     inconsistent
+     */
+    public void restore(byte[] snapshot) {
+        try {
+            restore(new ByteArrayInputStream(snapshot));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("invalid lock state snapshot: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Replaces the whole state by a snapshot read from a stream, which is not closed. On failure the
+     * state is unchanged.
+     *
+     * @param stream the stream
+     * @throws IOException if reading fails, or the snapshot is malformed, of an unknown version or
+     *     inconsistent
+     */
+    public void restore(InputStream stream) throws IOException {
+        LockStateMachine read = read(new DataInputStream(stream), limits);
+        sessions.clear();
+        sessions.putAll(read.sessions);
+        endedSessions.clear();
+        endedSessions.putAll(read.endedSessions);
+        locks.clear();
+        locks.putAll(read.locks);
+        clock = read.clock;
+        lastToken = read.lastToken;
+        rebuildIndexes();
+    }
+
+    private static LockStateMachine read(DataInputStream in, Limits limits) throws IOException {
+        if (in.readInt() != SNAPSHOT_MAGIC) {
+            throw new IOException("not a lock state snapshot (bad magic)");
+        }
+        int version = in.readInt();
+        if (version != SNAPSHOT_VERSION) {
+            throw new IOException("unsupported lock state snapshot version " + version);
+        }
+        LockStateMachine m = new LockStateMachine(limits);
+        m.clock = in.readLong();
+        m.lastToken = in.readLong();
+        for (int i = SnapshotCodec.readCount(in); i > 0; i--) {
+            SessionId id = SnapshotCodec.readSession(in);
+            Session s = new Session(id, SnapshotCodec.readString(in), in.readLong(), in.readLong());
+            for (int j = SnapshotCodec.readCount(in); j > 0; j--) {
+                s.lostGrants.put(SnapshotCodec.readString(in), in.readLong());
+            }
+            for (int j = SnapshotCodec.readCount(in); j > 0; j--) {
+                s.completed.put(in.readLong(), SnapshotCodec.readOutcome(in));
+            }
+            if (m.sessions.put(id.value(), s) != null) {
+                throw new IOException("session " + id + " appears twice");
+            }
+        }
+        for (int i = SnapshotCodec.readCount(in); i > 0; i--) {
+            String id = SnapshotCodec.readString(in);
+            int cause = in.readUnsignedByte();
+            if (cause > 1) {
+                throw new IOException("unknown end cause tag " + cause + " of session " + id);
+            }
+            m.endedSessions.put(id, cause == 0 ? Effect.EndCause.SESSION_EXPIRED : Effect.EndCause.SESSION_CLOSED);
+        }
+        for (int i = SnapshotCodec.readCount(in); i > 0; i--) {
+            String name = SnapshotCodec.readString(in);
+            LockTable table = new LockTable(name, in.readLong());
+            for (int j = SnapshotCodec.readCount(in); j > 0; j--) {
+                Hold hold = SnapshotCodec.readHold(in);
+                Session s = m.sessionOf(hold.sessionId, name);
+                if (table.holder(hold.sessionId) != null || !s.held.add(name)) {
+                    throw new IOException("session " + hold.sessionId + " holds lock '" + name + "' twice");
+                }
+                table.restoreHold(hold);
+            }
+            if (in.readBoolean()) {
+                m.restoreWait(table, SnapshotCodec.readWait(in, name), true);
+            }
+            for (int j = SnapshotCodec.readCount(in); j > 0; j--) {
+                m.restoreWait(table, SnapshotCodec.readWait(in, name), false);
+            }
+            if (m.locks.put(name, table) != null) {
+                throw new IOException("lock '" + name + "' appears twice");
+            }
+        }
+        if (in.readInt() != SNAPSHOT_MAGIC) {
+            throw new IOException("truncated or corrupt lock state snapshot (bad end marker)");
+        }
+        return m;
+    }
+
+    private Session sessionOf(SessionId id, String lockName) throws IOException {
+        Session s = sessions.get(id.value());
+        if (s == null) {
+            throw new IOException("lock '" + lockName + "' refers to unknown session " + id);
+        }
+        return s;
+    }
+
+    private void restoreWait(LockTable table, Wait wait, boolean upgrade) throws IOException {
+        Session s = sessionOf(wait.sessionId(), table.name());
+        if (wait.upgrade() != upgrade) {
+            throw new IOException("request " + wait + " is in the wrong place of lock '" + table.name() + "'");
+        }
+        if (s.pending.put(wait.callId(), wait) != null) {
+            throw new IOException("session " + s.id + " waits twice with call " + wait.callId());
+        }
+        table.enqueue(wait);
+    }
+
+    private void rebuildIndexes() {
+        sessionDeadlines.clear();
+        leaseDeadlines.clear();
+        waitDeadlines.clear();
+        for (Session s : sessions.values()) {
+            sessionDeadlines.put(s.id.value(), s.expiresAt);
+            for (Wait wait : s.pending.values()) {
+                waitDeadlines.put(wait.key(), wait.deadline());
+            }
+        }
+        for (LockTable table : locks.values()) {
+            for (Hold hold : table.holders()) {
+                leaseDeadlines.put(new HoldKey(table.name(), hold.sessionId.value()), hold.leaseExpiresAt);
+            }
+        }
+    }
+}
