@@ -1,0 +1,109 @@
+package io.dsync.testkit.scenario;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+import io.dsync.testkit.check.CheckResult;
+import io.dsync.testkit.history.Call;
+import io.dsync.testkit.history.History;
+
+/**
+ * What a scenario run produced: the history, when each fault struck, how long each took to recover from, and the
+ * checkers' verdicts.
+ *
+ * @param name the scenario
+ * @param clients number of client threads
+ * @param duration how long clients ran
+ * @param startNanos clock reading at the start (history times are on the same clock)
+ * @param history every operation recorded
+ * @param faults the faults in the order they ran
+ * @param results one verdict per checker
+ * @param stepErrors exceptions that escaped the workload (not operations: bugs in the workload, or its assertions)
+ */
+public record ScenarioReport(String name, int clients, Duration duration, long startNanos, History history,
+                             List<Fault> faults, List<CheckResult> results, long stepErrors) {
+
+    /**
+     * A fault as it ran.
+     *
+     * @param name what it was
+     * @param atNanos when it started, after the scenario's start
+     * @param startedNanos clock reading when it started
+     * @param tookNanos how long the action itself took
+     * @param error the action's exception, or {@code null}
+     */
+    public record Fault(String name, long atNanos, long startedNanos, long tookNanos, String error) {
+    }
+
+    /** @return whether every checker found the history valid, no fault action failed and no workload step threw */
+    public boolean valid() {
+        return results.stream().allMatch(CheckResult::isValid)
+                && faults.stream().allMatch(f -> f.error() == null) && stepErrors == 0;
+    }
+
+    /**
+     * Recovery time of a fault: from the moment it struck to the completion of the first successful operation invoked
+     * after it.
+     *
+     * @return the time, or empty when no operation succeeded after the fault
+     */
+    public OptionalLong recoveryNanos(Fault fault) {
+        return recoveryNanos(fault, process -> true);
+    }
+
+    /**
+     * Recovery time of a fault as some clients saw it, e.g. those behind the link that was cut.
+     *
+     * @param clients which processes count
+     * @return the time, or empty when none of them succeeded after the fault
+     */
+    public OptionalLong recoveryNanos(Fault fault, java.util.function.Predicate<String> clients) {
+        return history.calls().stream()
+                .filter(c -> c.isOk() && c.invokeTime() >= fault.startedNanos() && clients.test(c.process()))
+                .mapToLong(Call::completionTime)
+                .min()
+                .stream().map(t -> t - fault.startedNanos()).findFirst();
+    }
+
+    /** @return the fault with that name */
+    public Optional<Fault> fault(String name) {
+        return faults.stream().filter(f -> f.name().equals(name)).findFirst();
+    }
+
+    /** @return operations that completed ok / failed / ended unknown */
+    public long[] outcomes() {
+        long ok = 0;
+        long fail = 0;
+        long unknown = 0;
+        for (Call c : history.calls()) {
+            if (c.isOk()) {
+                ok++;
+            } else if (c.isFail()) {
+                fail++;
+            } else {
+                unknown++;
+            }
+        }
+        return new long[] {ok, fail, unknown};
+    }
+
+    /** @return a readable report: outcome counts, each fault with its recovery time, each verdict */
+    public String summary() {
+        StringBuilder sb = new StringBuilder();
+        long[] o = outcomes();
+        sb.append(String.format("scenario '%s': %d clients for %.1f s, %d operations (%d ok, %d failed, %d unknown), %d workload errors%n",
+                name, clients, duration.toMillis() / 1000.0, o[0] + o[1] + o[2], o[0], o[1], o[2], stepErrors));
+        for (Fault f : faults) {
+            OptionalLong rec = recoveryNanos(f);
+            sb.append(String.format("  fault at %6.2f s  %-32s recovered in %s%s%n", f.atNanos() / 1e9, f.name(),
+                    rec.isPresent() ? String.format("%.0f ms", rec.getAsLong() / 1e6) : "(no success after it)",
+                    f.error() == null ? "" : "   ACTION FAILED: " + f.error()));
+        }
+        for (CheckResult r : results) {
+            sb.append("  ").append(r.report().replace("\n", "\n  ")).append(System.lineSeparator());
+        }
+        return sb.toString();
+    }
+}

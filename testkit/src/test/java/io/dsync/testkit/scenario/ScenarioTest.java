@@ -1,0 +1,97 @@
+package io.dsync.testkit.scenario;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.Test;
+
+import io.dsync.testkit.check.LinearizabilityChecker;
+import io.dsync.testkit.check.RegisterOps;
+
+class ScenarioTest {
+
+    /** A register that is atomic, unless told to serve a stale copy; and that can be made unavailable. */
+    static final class Register {
+        final AtomicReference<String> value = new AtomicReference<>();
+        volatile String stale;
+        final AtomicBoolean down = new AtomicBoolean();
+        volatile boolean lie;
+
+        String read() throws Exception {
+            check();
+            return lie && stale != null ? stale : value.get();
+        }
+
+        String write(String v) throws Exception {
+            check();
+            stale = value.getAndSet(v);
+            return null;
+        }
+
+        private void check() throws Exception {
+            if (down.get()) {
+                Thread.sleep(5);
+                throw new Scenario.DefiniteFailure("unavailable");
+            }
+        }
+    }
+
+    static ScenarioReport run(Register register) throws InterruptedException {
+        return Scenario.builder("register")
+                .clients(3)
+                .duration(Duration.ofMillis(900))
+                .pauseBetweenSteps(Duration.ofMillis(2))
+                .workload(c -> {
+                    if (c.random().nextBoolean()) {
+                        c.call(RegisterOps.read("k"), register::read);
+                    } else {
+                        String v = c.process() + "-" + c.random().nextInt(1000);
+                        c.call(RegisterOps.write("k", v), () -> register.write(v));
+                    }
+                })
+                .fault(Duration.ofMillis(300), "register down", () -> register.down.set(true))
+                .fault(Duration.ofMillis(500), "register up", () -> register.down.set(false))
+                .checker(new LinearizabilityChecker())
+                .run();
+    }
+
+    @Test
+    void aCorrectSystemPassesAndFaultsGetRecoveryTimes() throws Exception {
+        ScenarioReport report = run(new Register());
+        assertThat(report.valid()).as(report.summary()).isTrue();
+        long[] outcomes = report.outcomes();
+        assertThat(outcomes[0]).as("ok operations").isGreaterThan(10);
+        assertThat(outcomes[1]).as("failed operations while down").isGreaterThan(0);
+        assertThat(report.faults()).extracting(ScenarioReport.Fault::name).containsExactly("register down", "register up");
+        ScenarioReport.Fault down = report.fault("register down").orElseThrow();
+        ScenarioReport.Fault up = report.fault("register up").orElseThrow();
+        // Nothing succeeds while the register is down, so recovery from "down" ends after "up".
+        assertThat(report.recoveryNanos(down).getAsLong()).isGreaterThanOrEqualTo(up.startedNanos() - down.startedNanos());
+        assertThat(report.recoveryNanos(up).getAsLong()).isLessThan(Duration.ofMillis(300).toNanos());
+        assertThat(report.summary()).contains("register down").contains("recovered in");
+    }
+
+    @Test
+    void aSystemServingStaleReadsIsCaught() throws Exception {
+        Register register = new Register();
+        register.lie = true;
+        ScenarioReport report = run(register);
+        assertThat(report.valid()).isFalse();
+        assertThat(report.results()).anyMatch(r -> !r.isValid());
+    }
+
+    @Test
+    void aFaultThatThrowsMakesTheRunInvalid() throws Exception {
+        ScenarioReport report = Scenario.builder("broken fault").clients(1).duration(Duration.ofMillis(100))
+                .workload(c -> Thread.sleep(5))
+                .fault(Duration.ofMillis(10), "explode", () -> {
+                    throw new IllegalStateException("boom");
+                })
+                .run();
+        assertThat(report.valid()).isFalse();
+        assertThat(report.summary()).contains("ACTION FAILED: java.lang.IllegalStateException: boom");
+    }
+}
