@@ -123,7 +123,12 @@ public class NodeBundlesIT {
     }
 
     @Test
-    public void redisConnectionIsUsable() {
+    public void redisConnectionIsUsable() throws InterruptedException {
+        // health() reports the monitor's latest check, which runs every second from activation on.
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!redis.health().reachable() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
         assertTrue(redis.health().toString(), redis.health().reachable());
         String key = redis.key("paxexam", "probe");
         redis.client().getBucket(key).set("hello");

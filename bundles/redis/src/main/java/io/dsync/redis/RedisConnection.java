@@ -45,9 +45,11 @@ public interface RedisConnection {
     String key(String... parts);
 
     /**
-     * Checks now, within the configured health timeout, whether Redis answers.
+     * Whether Redis answers: the latest result of the connection monitor, which checks every
+     * {@code monitorIntervalMillis} (default 1 s) with the configured health timeout. Returns at once, so a health
+     * endpoint never waits on a Redis that does not answer.
      *
-     * @return the result of this check, never {@code null}; never throws
+     * @return the latest check, never {@code null}; never throws
      */
     RedisHealth health();
 }

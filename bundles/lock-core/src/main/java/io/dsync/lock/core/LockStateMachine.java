@@ -772,35 +772,25 @@ public final class LockStateMachine {
     }
 
     private static String checkName(String name) {
-        try {
-            LockRequest.requireValidName(name);
-            return null;
-        } catch (InvalidLockRequestException e) {
-            return e.getMessage();
-        }
+        return violation(() -> LockRequest.requireValidName(name));
     }
 
     private static String checkLease(long millis) {
-        try {
-            LockRequest.requireValidLease(Duration.ofMillis(millis));
-            return null;
-        } catch (InvalidLockRequestException e) {
-            return e.getMessage();
-        }
+        return violation(() -> LockRequest.requireValidLease(Duration.ofMillis(millis)));
     }
 
     private static String checkWaitTimeout(long millis) {
-        try {
-            LockRequest.requireValidWaitTimeout(Duration.ofMillis(millis));
-            return null;
-        } catch (InvalidLockRequestException e) {
-            return e.getMessage();
-        }
+        return violation(() -> LockRequest.requireValidWaitTimeout(Duration.ofMillis(millis)));
     }
 
     private static String checkTtl(long millis) {
+        return violation(() -> LockSession.requireValidTtl(Duration.ofMillis(millis)));
+    }
+
+    /** Runs one of lock-api's validators: {@code null} when the value is valid, else the validator's message. */
+    private static String violation(Runnable validator) {
         try {
-            LockSession.requireValidTtl(Duration.ofMillis(millis));
+            validator.run();
             return null;
         } catch (InvalidLockRequestException e) {
             return e.getMessage();

@@ -39,6 +39,7 @@ public final class RedisComponent implements RedisConnection {
     private final String endpoint;
     private final Duration healthTimeout;
     private final ScheduledExecutorService monitor;
+    private volatile RedisHealth latest;
     private volatile Boolean lastReachable;
     private volatile Instant unreachableSince;
 
@@ -98,6 +99,12 @@ public final class RedisComponent implements RedisConnection {
 
     @Override
     public RedisHealth health() {
+        RedisHealth h = latest;
+        return h != null ? h : new RedisHealth(false, endpoint, -1, "not checked yet", Instant.now());
+    }
+
+    /** One check, bounded by the health timeout. */
+    private RedisHealth check() {
         long start = System.nanoTime();
         var probe = client.getBucket(key("health"), StringCodec.INSTANCE).isExistsAsync().toCompletableFuture();
         try {
@@ -123,7 +130,8 @@ public final class RedisComponent implements RedisConnection {
 
     /** Logs each change of reachability once, so an operator sees when Redis went away and when it came back. */
     private void watch() {
-        RedisHealth h = health();
+        RedisHealth h = check();
+        latest = h;
         Boolean before = lastReachable;
         if (before == null || before != h.reachable()) {
             if (h.reachable()) {

@@ -50,8 +50,9 @@ public @interface RedisConfig {
     @AttributeDefinition(description = "How long a health check waits for Redis, in milliseconds.")
     int healthTimeoutMillis() default 1000;
 
-    @AttributeDefinition(description = "How often the connection is checked (and a change of reachability logged), in milliseconds.")
-    int monitorIntervalMillis() default 2000;
+    @AttributeDefinition(description = "How often the connection is checked, in milliseconds: /health reports the latest check, "
+            + "and each change of reachability is logged once.")
+    int monitorIntervalMillis() default 1000;
 
     @AttributeDefinition(description = "Netty I/O threads of the client.")
     int nettyThreads() default 8;
