@@ -1,0 +1,614 @@
+package io.dsync.lock.server.raft;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+import org.apache.ratis.io.MD5Hash;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.MD5FileUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.dsync.lock.SessionId;
+import io.dsync.lock.core.ApplyResult;
+import io.dsync.lock.core.Effect;
+import io.dsync.lock.core.LockCommand;
+import io.dsync.lock.core.LockStateMachine;
+import io.dsync.lock.core.Outcome;
+import io.dsync.lock.core.RejectReason;
+
+/**
+ * The Ratis state machine of the lock service: replicates {@link LockStateMachine} through the Raft
+ * log.
+ *
+ * <h2>Log entries and time</h2>
+ * A client sends a {@link LockCommandCodec#encodeCommand(LockCommand) command message}. In
+ * {@link #startTransaction} the leader validates it and prefixes it with its own wall-clock time
+ * ({@link LockCommandCodec#entryHeader(long)}); {@link #applyTransaction} on every replica decodes
+ * the entry and calls {@link LockStateMachine#apply(long, long, LockCommand)} with the entry's Raft
+ * index and that leader time. Session, lease and wait expiries are therefore decided by the log,
+ * never by a replica's clock. While this server is the ready leader it proposes a
+ * {@link LockCommand.Tick} every tick interval, so that expiries advance without client traffic
+ * (a tick is skipped while the previous one is still uncommitted, so ticks never pile up without a
+ * quorum). The reply to a command is its encoded {@link Outcome}.
+ *
+ * <h2>Queries</h2>
+ * {@link #query} answers {@link LockQuery}s. The server must run with
+ * {@code RaftServerConfigKeys.Read.Option.LINEARIZABLE}, so that Ratis calls it on the leader only
+ * after confirming leadership and applying every entry committed before the query.
+ * {@link LockQuery.AwaitOutcome} is a long-poll for a call answered {@link Outcome.Queued}: it is
+ * answered at once if the call's final outcome is already known, and otherwise held until an applied
+ * entry resolves the call (grant, timeout, deadlock, cancellation, session end), the poll window
+ * elapses ({@link PollReply.StillWaiting}), or this server stops being the leader or closes
+ * ({@link PollReply.NotLeader}). To answer polls that arrive after the resolution, the adapter keeps,
+ * beside the core, the set of calls currently waiting and the last {@value #RECENT_OUTCOMES} final
+ * outcomes of waiting calls; both are derived from the log only and are part of the snapshot, so
+ * every replica, and a leader elected after a restart, knows them.
+ *
+ * <h2>Snapshots</h2>
+ * {@link #takeSnapshot()} writes one file per snapshot through {@link SimpleStateMachineStorage}
+ * (named after the last applied term and index, with an MD5 file beside it): magic {@code "DSRS"},
+ * version, the length-prefixed {@link LockStateMachine#snapshot()}, the waiting calls and the recent
+ * outcomes. {@link #initialize} and {@link #reinitialize()} load the latest one.
+ *
+ * <h2>Thread safety</h2>
+ * Ratis calls {@code applyTransaction} and {@code takeSnapshot} from one thread, and
+ * {@code startTransaction}, {@code query} and the notifications from others; the core and the
+ * adapter's tables are guarded by one private monitor. Held poll futures are completed outside it.
+ * The instance owns one daemon timer thread, started by {@link #initialize} and stopped by
+ * {@link #close()}. One instance serves one Raft group member and cannot be reused.
+ */
+public class LockRaftStateMachine extends BaseStateMachine {
+
+    /** How many final outcomes of waiting calls are remembered for late polls. */
+    public static final int RECENT_OUTCOMES = 16_384;
+
+    /** Default interval of the leader's {@link LockCommand.Tick} proposals. */
+    public static final Duration DEFAULT_TICK_INTERVAL = Duration.ofMillis(200);
+
+    private static final Logger LOG = LoggerFactory.getLogger(LockRaftStateMachine.class);
+
+    /** First int of a snapshot file: "DSRS". */
+    private static final int SNAPSHOT_MAGIC = 0x44535253;
+
+    private static final int SNAPSHOT_VERSION = 1;
+
+    private static final Message TICK = Message.valueOf(
+            ByteString.copyFrom(LockCommandCodec.encodeCommand(new LockCommand.Tick())));
+
+    private static final Message STILL_WAITING = pollMessage(new PollReply.StillWaiting());
+
+    private static final Message NOT_LEADER = pollMessage(new PollReply.NotLeader());
+
+    private static final Message UNKNOWN = pollMessage(new PollReply.Unknown());
+
+    /** Key of a call: session id value and call id. */
+    private record CallKey(String session, long callId) {
+    }
+
+    private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+
+    private final LockStateMachine.Limits limits;
+
+    private final LongSupplier wallClock;
+
+    private final Duration tickInterval;
+
+    /** Guards {@link #core}, {@link #waiting}, {@link #recent}, {@link #polls} and {@link #closed}. */
+    private final Object mutex = new Object();
+
+    private LockStateMachine core;
+
+    /** Calls answered {@code Queued} and not resolved yet, in log order. */
+    private final LinkedHashSet<CallKey> waiting = new LinkedHashSet<>();
+
+    /** Final outcomes of calls that waited, oldest first, bounded by {@link #RECENT_OUTCOMES}. */
+    private final LinkedHashMap<CallKey, Outcome> recent = new LinkedHashMap<>(256, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<CallKey, Outcome> eldest) {
+            return size() > RECENT_OUTCOMES;
+        }
+    };
+
+    /** Held long-polls by call. */
+    private final Map<CallKey, List<CompletableFuture<Message>>> polls = new LinkedHashMap<>();
+
+    private boolean closed;
+
+    private final ClientId tickClientId = ClientId.randomId();
+
+    private final AtomicLong tickCallIds = new AtomicLong();
+
+    private final AtomicBoolean tickInFlight = new AtomicBoolean();
+
+    private ScheduledExecutorService timer;
+
+    private ScheduledFuture<?> ticking;
+
+    /**
+     * Creates a state machine with {@link LockStateMachine.Limits#DEFAULT}, the system clock and
+     * {@link #DEFAULT_TICK_INTERVAL}.
+     */
+    public LockRaftStateMachine() {
+        this(LockStateMachine.Limits.DEFAULT, System::currentTimeMillis, DEFAULT_TICK_INTERVAL);
+    }
+
+    /**
+     * Creates a state machine.
+     *
+     * @param limits the core's memory bounds, equal on all replicas
+     * @param wallClock the clock stamped into entries proposed while this server leads, epoch ms
+     * @param tickInterval the interval of tick proposals, positive
+     * @throws NullPointerException if an argument is {@code null}
+     * @throws IllegalArgumentException if {@code tickInterval} is not positive
+     */
+    public LockRaftStateMachine(LockStateMachine.Limits limits, LongSupplier wallClock, Duration tickInterval) {
+        this.limits = Objects.requireNonNull(limits, "limits");
+        this.wallClock = Objects.requireNonNull(wallClock, "wallClock");
+        this.tickInterval = Objects.requireNonNull(tickInterval, "tickInterval");
+        if (tickInterval.isNegative() || tickInterval.isZero()) {
+            throw new IllegalArgumentException("tickInterval must be positive, was " + tickInterval);
+        }
+        this.core = new LockStateMachine(limits);
+    }
+
+    // ---------------------------------------------------------------- life cycle and snapshots
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+        super.initialize(server, groupId, raftStorage);
+        storage.init(raftStorage);
+        synchronized (mutex) {
+            timer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "dsync-lock-tick-" + server.getId());
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        load(storage.getLatestSnapshot());
+    }
+
+    @Override
+    public void reinitialize() throws IOException {
+        // Called after a snapshot was installed from the leader: the state is replaced wholesale.
+        failPolls();
+        load(storage.loadLatestSnapshot());
+    }
+
+    @Override
+    public StateMachineStorage getStateMachineStorage() {
+        return storage;
+    }
+
+    @Override
+    public long takeSnapshot() throws IOException {
+        TermIndex last;
+        byte[] bytes;
+        synchronized (mutex) {
+            last = getLastAppliedTermIndex();
+            if (last == null || last.getIndex() < 0) {
+                return RaftLog.INVALID_LOG_INDEX;
+            }
+            bytes = writeState();
+        }
+        File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+        Path tmp = file.toPath().resolveSibling(file.getName() + ".tmp");
+        try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING);
+                OutputStream out = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(channel))) {
+            out.write(bytes);
+            out.flush();
+            channel.force(true);
+        }
+        Files.move(tmp, file.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
+        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
+        LOG.info("{}: snapshot of the lock state at {} written ({} bytes)", getId(), last, bytes.length);
+        return last.getIndex();
+    }
+
+    @Override
+    public void close() throws IOException {
+        ScheduledExecutorService t;
+        synchronized (mutex) {
+            closed = true;
+            t = timer;
+        }
+        stopTicking();
+        failPolls();
+        if (t != null) {
+            t.shutdownNow();
+        }
+        super.close();
+    }
+
+    private void load(SingleFileSnapshotInfo snapshot) throws IOException {
+        if (snapshot == null) {
+            return;
+        }
+        File file = snapshot.getFile().getPath().toFile();
+        if (!file.exists()) {
+            LOG.warn("{}: latest snapshot {} does not exist, starting from the log", getId(), file);
+            return;
+        }
+        MD5Hash expected = snapshot.getFile().getFileDigest();
+        if (expected == null) {
+            expected = MD5FileUtil.readStoredMd5ForFile(file);
+        }
+        MD5Hash actual = MD5FileUtil.computeMd5ForFile(file);
+        if (expected != null && !expected.equals(actual)) {
+            throw new IOException("snapshot " + file + " is corrupt: MD5 " + actual + " instead of " + expected);
+        }
+        TermIndex last = SimpleStateMachineStorage.getTermIndexFromSnapshotFile(file);
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file.toPath()))) {
+            readState(in);
+        }
+        setLastAppliedTermIndex(last);
+        LOG.info("{}: lock state loaded from snapshot {}", getId(), last);
+    }
+
+    /** Serializes the replicated state; caller holds {@link #mutex}. */
+    private byte[] writeState() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.writeInt(SNAPSHOT_MAGIC);
+        out.writeInt(SNAPSHOT_VERSION);
+        byte[] coreBytes = core.snapshot();
+        out.writeInt(coreBytes.length);
+        out.write(coreBytes);
+        out.writeInt(waiting.size());
+        for (CallKey key : waiting) {
+            out.writeUTF(key.session());
+            out.writeLong(key.callId());
+        }
+        out.writeInt(recent.size());
+        for (Map.Entry<CallKey, Outcome> e : recent.entrySet()) {
+            out.writeUTF(e.getKey().session());
+            out.writeLong(e.getKey().callId());
+            LockCommandCodec.writeOutcome(out, e.getValue());
+        }
+        out.writeInt(SNAPSHOT_MAGIC);
+        out.flush();
+        return bytes.toByteArray();
+    }
+
+    /** Replaces the replicated state by a snapshot; the state is unchanged on failure. */
+    private void readState(InputStream stream) throws IOException {
+        DataInputStream in = new DataInputStream(stream);
+        if (in.readInt() != SNAPSHOT_MAGIC) {
+            throw new IOException("not a lock server snapshot (bad magic)");
+        }
+        int version = in.readInt();
+        if (version != SNAPSHOT_VERSION) {
+            throw new IOException("unsupported lock server snapshot version " + version);
+        }
+        int coreLength = in.readInt();
+        if (coreLength < 0) {
+            throw new IOException("negative core snapshot length " + coreLength);
+        }
+        byte[] coreBytes = in.readNBytes(coreLength);
+        if (coreBytes.length != coreLength) {
+            throw new IOException("truncated core snapshot");
+        }
+        LockStateMachine restored = new LockStateMachine(limits);
+        restored.restore(new ByteArrayInputStream(coreBytes));
+        List<CallKey> restoredWaiting = new ArrayList<>();
+        for (int n = in.readInt(); n > 0; n--) {
+            restoredWaiting.add(new CallKey(in.readUTF(), in.readLong()));
+        }
+        LinkedHashMap<CallKey, Outcome> restoredRecent = new LinkedHashMap<>();
+        for (int n = in.readInt(); n > 0; n--) {
+            restoredRecent.put(new CallKey(in.readUTF(), in.readLong()), LockCommandCodec.readOutcome(in));
+        }
+        if (in.readInt() != SNAPSHOT_MAGIC) {
+            throw new IOException("truncated or corrupt lock server snapshot (bad end marker)");
+        }
+        synchronized (mutex) {
+            core = restored;
+            waiting.clear();
+            waiting.addAll(restoredWaiting);
+            recent.clear();
+            recent.putAll(restoredRecent);
+        }
+    }
+
+    // ---------------------------------------------------------------- the log
+
+    @Override
+    public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+        ByteString command = request.getMessage().getContent();
+        TransactionContext.Builder trx = TransactionContext.newBuilder().setStateMachine(this)
+                .setClientRequest(request);
+        try {
+            // Reject garbage before it reaches the log; the bytes themselves are logged unchanged.
+            LockCommandCodec.decodeCommand(command.toByteArray());
+        } catch (IllegalArgumentException e) {
+            TransactionContext failed = trx.build();
+            failed.setException(new IOException("rejected lock command: " + e.getMessage(), e));
+            return failed;
+        }
+        ByteString entry = ByteString.copyFrom(LockCommandCodec.entryHeader(wallClock.getAsLong())).concat(command);
+        return trx.setLogData(entry).build();
+    }
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        LogEntryProto entry = trx.getLogEntry();
+        long index = entry.getIndex();
+        Outcome outcome;
+        List<Map.Entry<List<CompletableFuture<Message>>, Message>> completions = new ArrayList<>();
+        synchronized (mutex) {
+            LockCommandCodec.LogEntry decoded = null;
+            try {
+                decoded = LockCommandCodec.decodeEntry(entry.getStateMachineLogEntry().getLogData().newInput());
+            } catch (IllegalArgumentException e) {
+                // Only an incompatible writer can cause this; every replica answers it identically.
+                LOG.error("{}: undecodable log entry {}: {}", getId(), index, e.getMessage());
+            }
+            if (decoded == null) {
+                outcome = Outcome.Rejected.of(RejectReason.INVALID, "undecodable log entry " + index);
+            } else {
+                ApplyResult result = core.apply(index, decoded.leaderTimeMillis(), decoded.command());
+                outcome = result.outcome();
+                track(decoded.command(), result, completions);
+            }
+            updateLastAppliedTermIndex(entry.getTerm(), index);
+        }
+        for (Map.Entry<List<CompletableFuture<Message>>, Message> c : completions) {
+            for (CompletableFuture<Message> poll : c.getKey()) {
+                poll.complete(c.getValue());
+            }
+        }
+        return CompletableFuture.completedFuture(Message.valueOf(
+                ByteString.copyFrom(LockCommandCodec.encodeOutcome(outcome))));
+    }
+
+    /** Updates the waiting calls and recent outcomes; collects the polls to complete. Holds mutex. */
+    private void track(LockCommand command, ApplyResult result,
+            List<Map.Entry<List<CompletableFuture<Message>>, Message>> completions) {
+        Outcome outcome = result.outcome();
+        if (outcome instanceof Outcome.Queued) {
+            if (command instanceof LockCommand.Acquire c) {
+                waiting.add(new CallKey(c.sessionId().value(), c.callId()));
+            } else if (command instanceof LockCommand.Upgrade c) {
+                waiting.add(new CallKey(c.sessionId().value(), c.callId()));
+            }
+        } else if (command instanceof LockCommand.CancelWait c) {
+            // A withdrawn wait is answered directly, not reported as an effect.
+            resolve(new CallKey(c.sessionId().value(), c.callId()), outcome, completions);
+        }
+        for (Effect effect : result.effects()) {
+            if (effect instanceof Effect.WaitCompleted w) {
+                resolve(new CallKey(w.sessionId().value(), w.callId()), w.outcome(), completions);
+            }
+        }
+    }
+
+    private void resolve(CallKey key, Outcome outcome,
+            List<Map.Entry<List<CompletableFuture<Message>>, Message>> completions) {
+        if (!waiting.remove(key)) {
+            return;
+        }
+        recent.put(key, outcome);
+        List<CompletableFuture<Message>> held = polls.remove(key);
+        if (held != null) {
+            completions.add(Map.entry(held, pollMessage(new PollReply.Resolved(outcome))));
+        }
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    @Override
+    public CompletableFuture<Message> query(Message request) {
+        LockQuery query;
+        try {
+            query = LockCommandCodec.decodeQuery(request.getContent().toByteArray());
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (query instanceof LockQuery.Status q) {
+            try {
+                synchronized (mutex) {
+                    return CompletableFuture.completedFuture(Message.valueOf(
+                            ByteString.copyFrom(LockCommandCodec.encodeStatus(core.status(q.lockName())))));
+                }
+            } catch (IllegalArgumentException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+        LockQuery.AwaitOutcome q = (LockQuery.AwaitOutcome) query;
+        LOG.debug("{}: long-poll {}", getId(), q);
+        CallKey key = new CallKey(q.sessionId().value(), q.callId());
+        CompletableFuture<Message> poll = new CompletableFuture<>();
+        synchronized (mutex) {
+            if (closed) {
+                return CompletableFuture.completedFuture(NOT_LEADER);
+            }
+            Outcome known = recent.get(key);
+            if (known != null) {
+                return CompletableFuture.completedFuture(pollMessage(new PollReply.Resolved(known)));
+            }
+            if (!waiting.contains(key)) {
+                return CompletableFuture.completedFuture(UNKNOWN);
+            }
+            polls.computeIfAbsent(key, k -> new ArrayList<>()).add(poll);
+        }
+        poll.completeOnTimeout(STILL_WAITING, q.windowMillis(), TimeUnit.MILLISECONDS);
+        poll.whenComplete((m, e) -> {
+            synchronized (mutex) {
+                List<CompletableFuture<Message>> held = polls.get(key);
+                if (held != null && held.remove(poll) && held.isEmpty()) {
+                    polls.remove(key);
+                }
+            }
+        });
+        return poll;
+    }
+
+    /**
+     * Returns the status of a lock from this replica's applied state, without any consistency
+     * guarantee (for diagnostics and tests; clients read through {@link LockQuery.Status}).
+     *
+     * @param lockName the lock name
+     * @return the status as applied here
+     */
+    public io.dsync.lock.LockStatus localStatus(String lockName) {
+        synchronized (mutex) {
+            return core.status(lockName);
+        }
+    }
+
+    /**
+     * Returns the number of long-polls currently held.
+     *
+     * @return the number of held polls
+     */
+    public int heldPolls() {
+        synchronized (mutex) {
+            return polls.values().stream().mapToInt(List::size).sum();
+        }
+    }
+
+    /**
+     * Returns whether a call is known as waiting (answered {@code Queued}, not yet resolved).
+     *
+     * @param sessionId the session
+     * @param callId the call id
+     * @return whether it waits
+     */
+    public boolean isWaiting(SessionId sessionId, long callId) {
+        synchronized (mutex) {
+            return waiting.contains(new CallKey(sessionId.value(), callId));
+        }
+    }
+
+    private void failPolls() {
+        List<CompletableFuture<Message>> held = new ArrayList<>();
+        synchronized (mutex) {
+            for (List<CompletableFuture<Message>> l : polls.values()) {
+                held.addAll(l);
+            }
+            polls.clear();
+        }
+        for (CompletableFuture<Message> poll : held) {
+            poll.complete(NOT_LEADER);
+        }
+    }
+
+    private static Message pollMessage(PollReply reply) {
+        return Message.valueOf(ByteString.copyFrom(LockCommandCodec.encodePollReply(reply)));
+    }
+
+    // ---------------------------------------------------------------- leadership and ticks
+
+    @Override
+    public void notifyLeaderReady() {
+        startTicking();
+    }
+
+    @Override
+    public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
+        if (!groupMemberId.getPeerId().equals(newLeaderId)) {
+            stopTicking();
+            failPolls();
+        }
+    }
+
+    @Override
+    public void notifyNotLeader(Collection<TransactionContext> pendingEntries) {
+        stopTicking();
+        failPolls();
+    }
+
+    private void startTicking() {
+        synchronized (mutex) {
+            if (closed || timer == null || ticking != null) {
+                return;
+            }
+            long period = tickInterval.toMillis();
+            ticking = timer.scheduleAtFixedRate(this::tick, period, period, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void stopTicking() {
+        synchronized (mutex) {
+            if (ticking != null) {
+                ticking.cancel(false);
+                ticking = null;
+            }
+        }
+    }
+
+    private void tick() {
+        if (!tickInFlight.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            RaftServer server = getServer().getNow(null);
+            if (server == null) {
+                tickInFlight.set(false);
+                return;
+            }
+            RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(tickClientId)
+                    .setServerId(server.getId()).setGroupId(getGroupId()).setCallId(tickCallIds.incrementAndGet())
+                    .setMessage(TICK).setType(RaftClientRequest.writeRequestType()).build();
+            server.submitClientRequestAsync(request).whenComplete((reply, error) -> {
+                tickInFlight.set(false);
+                if (error != null) {
+                    LOG.debug("{}: tick failed: {}", getId(), error.toString());
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            tickInFlight.set(false);
+            LOG.debug("{}: tick not submitted: {}", getId(), e.toString());
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package io.dsync.lock.server.raft;
+
+import java.util.Objects;
+
+import io.dsync.lock.core.Outcome;
+
+/**
+ * The answer to a {@link LockQuery.AwaitOutcome} long-poll.
+ */
+public sealed interface PollReply {
+
+    /**
+     * The call reached its final outcome ({@link Outcome.Granted}, {@link Outcome.Cancelled} or
+     * {@link Outcome.Rejected}).
+     *
+     * @param outcome the final outcome
+     */
+    record Resolved(Outcome outcome) implements PollReply {
+
+        /**
+         * Checks the component for {@code null}.
+         *
+         * @param outcome the final outcome
+         * @throws NullPointerException if {@code outcome} is {@code null}
+         */
+        public Resolved {
+            Objects.requireNonNull(outcome, "outcome");
+        }
+    }
+
+    /** The poll window elapsed and the call is still waiting: poll again. */
+    record StillWaiting() implements PollReply {
+    }
+
+    /**
+     * The leader neither knows the call as waiting nor remembers its outcome (it was never queued, or
+     * its outcome is older than the adapter remembers). The client learns the outcome by re-submitting
+     * the original command, which the state machine answers idempotently.
+     */
+    record Unknown() implements PollReply {
+    }
+
+    /**
+     * The server that held the poll stopped being the leader (or is closing) before the call was
+     * resolved: poll again, through the new leader.
+     */
+    record NotLeader() implements PollReply {
+    }
+}

@@ -1,0 +1,481 @@
+package io.dsync.lock.server.raft;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.client.retry.RequestTypeDependentRetryPolicy;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.proto.RaftProtos.RaftClientRequestProto.TypeCase;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.retry.RetryPolicy;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.TimeDuration;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.dsync.lock.LockException;
+import io.dsync.lock.LockRequest;
+import io.dsync.lock.LockStatus;
+import io.dsync.lock.NoQuorumException;
+import io.dsync.lock.SessionId;
+import io.dsync.lock.core.LockCommand;
+import io.dsync.lock.core.Outcome;
+
+/**
+ * A client of the lock service's Raft group: submits {@link LockCommand}s, reads lock statuses
+ * linearizably and long-polls for the outcome of waiting calls. It is the transport under the
+ * {@code LockService} implementation, which owns sessions, call ids and the mapping of outcomes to
+ * API exceptions.
+ *
+ * <h2>Timeouts and failures</h2>
+ * Every operation either completes or fails within a bound: commands and status reads with
+ * {@link NoQuorumException} when no leader backed by a majority answered within the
+ * {@linkplain Options#quorumTimeout() quorum timeout} (writes are retried by Ratis against other
+ * servers and after leader changes until then; reads are sent to the known leader only, because the
+ * Netty transport cannot serve linearizable reads on followers, and re-routed after a failure); long-polls are re-issued until their caller's timeout and fail
+ * the same way when a poll cannot reach a leader within the quorum timeout. Retrying a command after
+ * a {@link NoQuorumException} is safe, because the state machine deduplicates call ids; the command
+ * may or may not have been committed. A command or query that the servers reject as malformed fails
+ * with a plain {@link LockException} (a client/server version mismatch, not a runtime condition).
+ * <p>
+ * Futures complete on the client's own threads or Ratis threads; callers must not block in
+ * dependent actions. Thread-safe.
+ */
+public final class RaftLockClient implements AutoCloseable {
+
+    /**
+     * Client timeouts.
+     *
+     * @param quorumTimeout how long a command or read may take before it fails with
+     *     {@link NoQuorumException}; covers leader elections (choose at least 2 maximal election
+     *     timeouts plus the time of a commit)
+     * @param pollWindow how long a leader may hold one long-poll before answering "still waiting";
+     *     also bounds one read attempt (window + 0.5 s), so keep it below a third of the quorum timeout
+     */
+    public record Options(Duration quorumTimeout, Duration pollWindow) {
+
+        /** 5 s quorum timeout (2 maximal default elections and margin), 1 s poll window. */
+        public static final Options DEFAULT = new Options(Duration.ofSeconds(5), Duration.ofSeconds(1));
+
+        /**
+         * Validates the options.
+         *
+         * @param quorumTimeout the quorum timeout, at least 100 ms
+         * @param pollWindow the poll window, positive
+         * @throws NullPointerException if a component is {@code null}
+         * @throws IllegalArgumentException if a duration is out of range
+         */
+        public Options {
+            Objects.requireNonNull(quorumTimeout, "quorumTimeout");
+            Objects.requireNonNull(pollWindow, "pollWindow");
+            if (quorumTimeout.toMillis() < 100 || pollWindow.toMillis() <= 0) {
+                throw new IllegalArgumentException("quorumTimeout must be at least 100 ms and pollWindow positive, were "
+                        + quorumTimeout + " and " + pollWindow);
+            }
+        }
+    }
+
+    /** How much longer than the poll window a read attempt may take. */
+    private static final long READ_MARGIN_MILLIS = 500;
+
+    /** Pause between retries of a failed request (Ratis) and between re-polls after a leader change. */
+    private static final long RETRY_SLEEP_MILLIS = 100;
+
+    private static final Logger LOG = LoggerFactory.getLogger(RaftLockClient.class);
+
+    private final Options options;
+
+    /** Commands: short RPC timeout, so that one attempt against a dead leader does not eat the budget. */
+    private final RaftClient writer;
+
+    /**
+     * Linearizable reads and long-polls, always addressed to {@link #leader}, without Ratis retries:
+     * RPC timeout just above the poll window. One client thread is busy per read in flight.
+     */
+    private final RaftClient reader;
+
+    /** Finds the leader with non-linearizable probes, which followers redirect. */
+    private final RaftClient prober;
+
+    /** The last server known to be the leader, or {@code null}. */
+    private volatile RaftPeerId leader;
+
+    private final ExecutorService executor;
+
+    private final Executor retryDelay;
+
+    /**
+     * Creates a client of a group. No connection is made before the first request.
+     *
+     * @param group the Raft group, e.g. {@link RaftLockServer#group(String, java.util.Map)}
+     * @param options the timeouts
+     * @throws NullPointerException if an argument is {@code null}
+     */
+    public RaftLockClient(RaftGroup group, Options options) {
+        Objects.requireNonNull(group, "group");
+        this.options = Objects.requireNonNull(options, "options");
+        long quorum = options.quorumTimeout().toMillis();
+        long attempt = Math.max(500, quorum / 3);
+        this.writer = newClient(group, attempt, quorum);
+        // Ratis 3.1.3's Netty server RPC has no ReadIndex call: a linearizable read that reaches a
+        // follower fails there with UnsupportedOperationException and is never answered, and it does
+        // not redirect to the leader either. Reads are therefore sent to the known leader only.
+        this.reader = RaftClient.newBuilder().setClientId(ClientId.randomId()).setRaftGroup(group)
+                .setProperties(properties(options.pollWindow().toMillis() + READ_MARGIN_MILLIS))
+                .setRetryPolicy(RetryPolicies.noRetry()).build();
+        this.prober = newClient(group, attempt, quorum);
+        AtomicInteger threads = new AtomicInteger();
+        this.executor = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "dsync-lock-client-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.retryDelay = CompletableFuture.delayedExecutor(RETRY_SLEEP_MILLIS, TimeUnit.MILLISECONDS, executor);
+    }
+
+    private static RaftProperties properties(long rpcTimeoutMillis) {
+        RaftProperties props = new RaftProperties();
+        RaftConfigKeys.Rpc.setType(props, SupportedRpcType.NETTY);
+        RaftClientConfigKeys.Rpc.setRequestTimeout(props, ms(rpcTimeoutMillis));
+        return props;
+    }
+
+    private static RaftClient newClient(RaftGroup group, long rpcTimeoutMillis, long quorumMillis) {
+        RaftProperties props = properties(rpcTimeoutMillis);
+        RetryPolicy retryForever = RetryPolicies.retryForeverWithSleep(ms(RETRY_SLEEP_MILLIS));
+        // Ratis stops retrying once the request is older than the quorum timeout.
+        RetryPolicy policy = RequestTypeDependentRetryPolicy.newBuilder()
+                .setRetryPolicy(TypeCase.WRITE, retryForever).setTimeout(TypeCase.WRITE, ms(quorumMillis))
+                .setRetryPolicy(TypeCase.READ, retryForever).setTimeout(TypeCase.READ, ms(quorumMillis))
+                .build();
+        return RaftClient.newBuilder().setClientId(ClientId.randomId()).setRaftGroup(group).setProperties(props)
+                .setRetryPolicy(policy).build();
+    }
+
+    private static TimeDuration ms(long millis) {
+        return TimeDuration.valueOf(millis, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Returns the timeouts of this client.
+     *
+     * @return the options
+     */
+    public Options options() {
+        return options;
+    }
+
+    // ---------------------------------------------------------------- commands
+
+    /**
+     * Submits a command through the leader and completes with its direct outcome once it is
+     * committed and applied; fails with {@link NoQuorumException} after the quorum timeout.
+     *
+     * @param command the command
+     * @return a future of the outcome
+     */
+    public CompletableFuture<Outcome> submitAsync(LockCommand command) {
+        Message message = Message.valueOf(ByteString.copyFrom(LockCommandCodec.encodeCommand(command)));
+        // Blocking Ratis calls are independent of each other, unlike ordered async writes, where a
+        // request abandoned after a timeout would hold back the later ones.
+        CompletableFuture<RaftClientReply> reply = CompletableFuture.supplyAsync(() -> {
+            try {
+                return writer.io().send(message);
+            } catch (IOException e) {
+                throw new CompletionException(e);
+            }
+        }, executor);
+        return bounded(reply, options.quorumTimeout(), "command " + command.getClass().getSimpleName())
+                .thenApply(r -> {
+                    leader = r.getServerId();
+                    return LockCommandCodec.decodeOutcome(content(r));
+                });
+    }
+
+    /**
+     * Submits a command and waits for its outcome, at most for the quorum timeout. Not
+     * interruptible; preserves the interrupt status.
+     *
+     * @param command the command
+     * @return the outcome
+     * @throws NoQuorumException if no majority answered within the quorum timeout
+     */
+    public Outcome submit(LockCommand command) {
+        return join(submitAsync(command));
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    /**
+     * Reads a lock's status linearizably through the leader.
+     *
+     * @param lockName the lock name
+     * @return a future of the status; fails with {@link NoQuorumException} after the quorum timeout
+     * @throws io.dsync.lock.InvalidLockRequestException if the name is invalid
+     */
+    public CompletableFuture<LockStatus> statusAsync(String lockName) {
+        LockRequest.requireValidName(lockName);
+        Message message = query(new LockQuery.Status(lockName));
+        return bounded(read(message, System.nanoTime() + options.quorumTimeout().toNanos()), options.quorumTimeout(),
+                "status of '" + lockName + "'").thenApply(r -> LockCommandCodec.decodeStatus(content(r)));
+    }
+
+    /**
+     * Reads a lock's status linearizably, waiting at most for the quorum timeout.
+     *
+     * @param lockName the lock name
+     * @return the status
+     * @throws NoQuorumException if no majority answered within the quorum timeout
+     * @throws io.dsync.lock.InvalidLockRequestException if the name is invalid
+     */
+    public LockStatus status(String lockName) {
+        return join(statusAsync(lockName));
+    }
+
+    /**
+     * Waits for the final outcome of a call that was answered {@link Outcome.Queued}, by
+     * long-polling the leader (re-polling after each poll window and after leader changes).
+     * <p>
+     * Completes with {@link PollReply.Resolved} when the call is resolved, with
+     * {@link PollReply.StillWaiting} when {@code timeout} elapses first, or with
+     * {@link PollReply.Unknown} when the leader neither knows the call as waiting nor remembers its
+     * outcome; then re-submitting the original command (idempotent) returns its outcome. Fails with
+     * {@link NoQuorumException} when a poll cannot reach a leader within the quorum timeout. Never
+     * completes with {@link PollReply.NotLeader}.
+     *
+     * @param sessionId the session of the call
+     * @param callId the call id
+     * @param timeout how long to wait for the outcome, non-negative
+     * @return a future of the reply
+     */
+    public CompletableFuture<PollReply> awaitOutcomeAsync(SessionId sessionId, long callId, Duration timeout) {
+        Objects.requireNonNull(sessionId, "sessionId");
+        Objects.requireNonNull(timeout, "timeout");
+        CompletableFuture<PollReply> result = new CompletableFuture<>();
+        poll(sessionId, callId, System.nanoTime() + timeout.toNanos(), result);
+        return result;
+    }
+
+    /**
+     * Waits for the final outcome of a waiting call; see
+     * {@link #awaitOutcomeAsync(SessionId, long, Duration)}.
+     *
+     * @param sessionId the session of the call
+     * @param callId the call id
+     * @param timeout how long to wait
+     * @return the reply: resolved, still waiting or unknown
+     * @throws NoQuorumException if a poll could not reach a leader within the quorum timeout
+     */
+    public PollReply awaitOutcome(SessionId sessionId, long callId, Duration timeout) {
+        return join(awaitOutcomeAsync(sessionId, callId, timeout));
+    }
+
+    private void poll(SessionId sessionId, long callId, long deadlineNanos, CompletableFuture<PollReply> result) {
+        long remaining = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+        if (result.isDone()) {
+            return;
+        }
+        if (remaining <= 0) {
+            result.complete(new PollReply.StillWaiting());
+            return;
+        }
+        long window = Math.min(options.pollWindow().toMillis(), remaining);
+        Message message = query(new LockQuery.AwaitOutcome(sessionId, callId, window));
+        long pollDeadline = System.nanoTime() + options.quorumTimeout().plusMillis(window).toNanos();
+        bounded(read(message, pollDeadline), options.quorumTimeout().plusMillis(window),
+                "poll of call " + callId + " of session " + sessionId)
+                .thenApply(r -> LockCommandCodec.decodePollReply(content(r)))
+                .whenComplete((reply, error) -> {
+                    if (error != null) {
+                        result.completeExceptionally(unwrap(error));
+                    } else if (reply instanceof PollReply.StillWaiting) {
+                        poll(sessionId, callId, deadlineNanos, result);
+                    } else if (reply instanceof PollReply.NotLeader) {
+                        retryDelay.execute(() -> poll(sessionId, callId, deadlineNanos, result));
+                    } else {
+                        result.complete(reply);
+                    }
+                });
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    /** A probe answered by the leader without ReadIndex; followers redirect it to the leader. */
+    private static final Message LEADER_PROBE = query(new LockQuery.Status("dsync/leader-probe"));
+
+    /**
+     * Sends a linearizable read to the leader, finding the leader first if unknown, and retries on
+     * another leader after a failure until {@code deadlineNanos}.
+     */
+    private CompletableFuture<RaftClientReply> read(Message message, long deadlineNanos) {
+        CompletableFuture<RaftClientReply> result = new CompletableFuture<>();
+        readAttempt(message, deadlineNanos, result, null);
+        return result;
+    }
+
+    private void readAttempt(Message message, long deadlineNanos, CompletableFuture<RaftClientReply> result,
+            Throwable lastFailure) {
+        if (result.isDone()) {
+            return;
+        }
+        if (System.nanoTime() - deadlineNanos > 0) {
+            result.completeExceptionally(lastFailure != null ? lastFailure
+                    : new TimeoutException("no leader answered the read"));
+            return;
+        }
+        RaftPeerId known = leader;
+        // Blocking calls on the client's threads: Ratis' async reads go through a per-server ordered
+        // sliding window, where one request to a dead server holds back the following ones.
+        CompletableFuture.supplyAsync(() -> {
+            try {
+                RaftPeerId target = known;
+                if (target == null) {
+                    RaftClientReply probe = prober.io().sendReadOnlyNonLinearizable(LEADER_PROBE);
+                    if (!probe.isSuccess()) {
+                        throw new CompletionException(probe.getException());
+                    }
+                    target = probe.getServerId();
+                    leader = target;
+                }
+                return reader.io().sendReadOnly(message, target);
+            } catch (IOException e) {
+                throw new CompletionException(e);
+            }
+        }, executor).whenComplete((reply, error) -> {
+            Throwable cause = error != null ? unwrap(error) : reply.isSuccess() ? null : reply.getException();
+            if (cause == null) {
+                result.complete(reply);
+                return;
+            }
+            if (cause instanceof StateMachineException) {
+                // A rejection by the state machine, which a retry would not change.
+                result.completeExceptionally(cause);
+                return;
+            }
+            // The target is no longer the leader, is down, or served the read as a follower (never
+            // answered): find the leader again.
+            LOG.debug("read via {} failed, looking for the leader again: {}", known, cause.toString());
+            leader = null;
+            retryDelay.execute(() -> readAttempt(message, deadlineNanos, result, cause));
+        });
+    }
+
+    private static Message query(LockQuery query) {
+        return Message.valueOf(ByteString.copyFrom(LockCommandCodec.encodeQuery(query)));
+    }
+
+    private static byte[] content(RaftClientReply reply) {
+        return reply.getMessage().getContent().toByteArray();
+    }
+
+    /**
+     * Bounds a Ratis future by {@code timeout} and maps its failures: a reply that is not a success
+     * or a transport failure becomes {@link NoQuorumException}, a state machine rejection a
+     * {@link LockException}.
+     */
+    private CompletableFuture<RaftClientReply> bounded(CompletableFuture<RaftClientReply> ratis, Duration timeout,
+            String what) {
+        CompletableFuture<RaftClientReply> result = new CompletableFuture<>();
+        ratis.whenComplete((reply, error) -> {
+            Throwable cause = error == null ? null : unwrap(error);
+            if (cause == null && !reply.isSuccess()) {
+                cause = reply.getException();
+            }
+            if (cause == null) {
+                result.complete(reply);
+            } else if (cause instanceof StateMachineException) {
+                result.completeExceptionally(new LockException("lock server rejected the " + what + ": "
+                        + cause.getMessage(), cause));
+            } else {
+                result.completeExceptionally(noQuorum(what, cause));
+            }
+        });
+        CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS, executor).execute(() -> {
+            if (!result.isDone()) {
+                result.completeExceptionally(noQuorum(what, new TimeoutException("no reply within " + timeout)));
+            }
+        });
+        return result;
+    }
+
+    private NoQuorumException noQuorum(String what, Throwable cause) {
+        NoQuorumException e = new NoQuorumException(options.quorumTimeout(), "no Raft majority confirmed the " + what
+                + " within the quorum timeout of " + options.quorumTimeout() + ": " + cause);
+        e.initCause(cause);
+        return e;
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static <T> T join(CompletableFuture<T> future) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return future.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    Throwable cause = unwrap(e);
+                    if (cause instanceof RuntimeException r) {
+                        throw r;
+                    }
+                    if (cause instanceof Error err) {
+                        throw err;
+                    }
+                    throw new LockException("unexpected failure: " + cause, cause);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Closes the Ratis clients and the client's threads; pending futures may fail with
+     * {@link NoQuorumException}. Idempotent.
+     */
+    @Override
+    public void close() {
+        try {
+            writer.close();
+        } catch (IOException e) {
+            // Closing a client only releases connections; nothing to report to the caller.
+        }
+        try {
+            reader.close();
+            prober.close();
+        } catch (IOException e) {
+            // As above.
+        }
+        executor.shutdownNow();
+    }
+}

@@ -1,0 +1,384 @@
+package io.dsync.lock.server.raft;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.LongSupplier;
+
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.netty.NettyConfigKeys;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SnapshotManagementRequest;
+import org.apache.ratis.rpc.CallId;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.util.TimeDuration;
+
+import io.dsync.lock.core.LockStateMachine;
+
+/**
+ * One member of the lock service's Raft group: an Apache Ratis server (Netty transport, durable log
+ * and snapshots under {@link Options#storageDir()}) running a {@link LockRaftStateMachine}.
+ * <p>
+ * The group id is derived from the cluster name, so that every member configured with the same name
+ * and peers joins the same group; the peers are fixed at start (membership changes are not
+ * supported yet). The storage directory is formatted on first start and recovered afterwards: a
+ * member restarted on the same directory keeps its log and snapshots.
+ * <p>
+ * Thread-safe. {@link #close()} is idempotent and may block for about a second while Ratis shuts its
+ * RPC down.
+ */
+public final class RaftLockServer implements AutoCloseable {
+
+    /**
+     * The configuration of a member. Every member of a group must use equal {@code clusterName},
+     * {@code peers} and {@code limits}; timeouts may differ but should not.
+     *
+     * @param clusterName the cluster name, from which the Raft group id is derived
+     * @param selfId the id of this member, a key of {@code peers}
+     * @param peers every member's id and {@code host:port} of its Raft endpoint, in a stable order
+     * @param storageDir the directory of the durable log and snapshots of this member
+     * @param electionTimeoutMin the minimum election timeout
+     * @param electionTimeoutMax the maximum election timeout, greater than the minimum
+     * @param rpcTimeout the timeout of one server-to-server RPC (append, vote, install snapshot)
+     * @param snapshotThreshold the number of applied entries after which a snapshot is taken
+     *     automatically (and the log purged up to it)
+     * @param tickInterval the interval at which the leader proposes ticks to advance the log clock
+     * @param limits the memory bounds of the lock state machine
+     */
+    public record Options(String clusterName, String selfId, Map<String, InetSocketAddress> peers, Path storageDir,
+            Duration electionTimeoutMin, Duration electionTimeoutMax, Duration rpcTimeout, long snapshotThreshold,
+            Duration tickInterval, LockStateMachine.Limits limits) {
+
+        /**
+         * Default minimum election timeout: 1 s. The Ratis default (150–300 ms) caused spurious
+         * leader changes on a busy 2-core machine.
+         */
+        public static final Duration DEFAULT_ELECTION_TIMEOUT_MIN = Duration.ofSeconds(1);
+
+        /** Default maximum election timeout: 2 s. */
+        public static final Duration DEFAULT_ELECTION_TIMEOUT_MAX = Duration.ofSeconds(2);
+
+        /** Default server-to-server RPC timeout: 3 s, above the election timeout. */
+        public static final Duration DEFAULT_RPC_TIMEOUT = Duration.ofSeconds(3);
+
+        /** Default snapshot threshold: 10 000 entries (about 30 min of idle ticks). */
+        public static final long DEFAULT_SNAPSHOT_THRESHOLD = 10_000;
+
+        /**
+         * Validates the options and copies the peers.
+         *
+         * @param clusterName the cluster name
+         * @param selfId this member's id
+         * @param peers all members
+         * @param storageDir the storage directory
+         * @param electionTimeoutMin the minimum election timeout
+         * @param electionTimeoutMax the maximum election timeout
+         * @param rpcTimeout the server RPC timeout
+         * @param snapshotThreshold the auto-snapshot threshold
+         * @param tickInterval the tick interval
+         * @param limits the state machine's limits
+         * @throws NullPointerException if a component is {@code null}
+         * @throws IllegalArgumentException if {@code selfId} is not a peer, the cluster name or the
+         *     peers are empty, or a duration or the threshold is out of range
+         */
+        public Options {
+            Objects.requireNonNull(clusterName, "clusterName");
+            Objects.requireNonNull(selfId, "selfId");
+            peers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(peers));
+            Objects.requireNonNull(storageDir, "storageDir");
+            Objects.requireNonNull(electionTimeoutMin, "electionTimeoutMin");
+            Objects.requireNonNull(electionTimeoutMax, "electionTimeoutMax");
+            Objects.requireNonNull(rpcTimeout, "rpcTimeout");
+            Objects.requireNonNull(tickInterval, "tickInterval");
+            Objects.requireNonNull(limits, "limits");
+            if (clusterName.isEmpty()) {
+                throw new IllegalArgumentException("clusterName must not be empty");
+            }
+            if (!peers.containsKey(selfId)) {
+                throw new IllegalArgumentException("selfId " + selfId + " is not one of the peers " + peers.keySet());
+            }
+            if (electionTimeoutMin.toMillis() <= 0 || electionTimeoutMax.compareTo(electionTimeoutMin) <= 0) {
+                throw new IllegalArgumentException("election timeouts must satisfy 0 < min < max, were "
+                        + electionTimeoutMin + " and " + electionTimeoutMax);
+            }
+            if (rpcTimeout.toMillis() <= 0 || tickInterval.toMillis() <= 0 || snapshotThreshold <= 0) {
+                throw new IllegalArgumentException("rpcTimeout, tickInterval and snapshotThreshold must be positive");
+            }
+        }
+
+        /**
+         * Creates options with the defaults for timeouts, threshold, tick interval and limits.
+         *
+         * @param clusterName the cluster name
+         * @param selfId this member's id
+         * @param peers all members
+         * @param storageDir the storage directory
+         * @return the options
+         */
+        public static Options of(String clusterName, String selfId, Map<String, InetSocketAddress> peers,
+                Path storageDir) {
+            return new Options(clusterName, selfId, peers, storageDir, DEFAULT_ELECTION_TIMEOUT_MIN,
+                    DEFAULT_ELECTION_TIMEOUT_MAX, DEFAULT_RPC_TIMEOUT, DEFAULT_SNAPSHOT_THRESHOLD,
+                    LockRaftStateMachine.DEFAULT_TICK_INTERVAL, LockStateMachine.Limits.DEFAULT);
+        }
+
+        /**
+         * Returns a copy with other election and RPC timeouts.
+         *
+         * @param min the minimum election timeout
+         * @param max the maximum election timeout
+         * @param rpc the server RPC timeout
+         * @return the new options
+         */
+        public Options withTimeouts(Duration min, Duration max, Duration rpc) {
+            return new Options(clusterName, selfId, peers, storageDir, min, max, rpc, snapshotThreshold,
+                    tickInterval, limits);
+        }
+
+        /**
+         * Returns a copy with another snapshot threshold.
+         *
+         * @param threshold the number of entries between automatic snapshots
+         * @return the new options
+         */
+        public Options withSnapshotThreshold(long threshold) {
+            return new Options(clusterName, selfId, peers, storageDir, electionTimeoutMin, electionTimeoutMax,
+                    rpcTimeout, threshold, tickInterval, limits);
+        }
+    }
+
+    /**
+     * What the admin API shows of a member.
+     *
+     * @param peerId this member's id
+     * @param role {@code LEADER}, {@code FOLLOWER}, {@code CANDIDATE}, {@code LISTENER} or
+     *     {@code CLOSED}
+     * @param term the current term
+     * @param leaderId the leader known to this member, if any
+     * @param commitIndex the highest log index known to be committed
+     * @param appliedIndex the highest log index applied to the lock state machine
+     */
+    public record RaftStatus(String peerId, String role, long term, Optional<String> leaderId, long commitIndex,
+            long appliedIndex) {
+    }
+
+    private final Options options;
+
+    private final RaftGroup group;
+
+    private final LockRaftStateMachine stateMachine;
+
+    private final RaftServer server;
+
+    private volatile boolean closed;
+
+    private RaftLockServer(Options options, LongSupplier wallClock) throws IOException {
+        this.options = options;
+        this.group = group(options.clusterName(), options.peers());
+        this.stateMachine = new LockRaftStateMachine(options.limits(), wallClock, options.tickInterval());
+        RaftPeerId self = RaftPeerId.valueOf(options.selfId());
+        InetSocketAddress address = options.peers().get(options.selfId());
+        RaftProperties props = properties(options, address);
+        Path groupDir = options.storageDir().resolve(group.getGroupId().getUuid().toString());
+        RaftStorage.StartupOption startup = Files.isDirectory(groupDir) ? RaftStorage.StartupOption.RECOVER
+                : RaftStorage.StartupOption.FORMAT;
+        this.server = RaftServer.newBuilder().setServerId(self).setGroup(group).setStateMachine(stateMachine)
+                .setProperties(props).setOption(startup).build();
+    }
+
+    /**
+     * Starts a member with the system clock. Returns once the RPC endpoint listens; the election
+     * happens in the background.
+     *
+     * @param options the configuration
+     * @return the running member
+     * @throws IOException if the storage cannot be formatted or recovered, or the port cannot be bound
+     */
+    public static RaftLockServer start(Options options) throws IOException {
+        return start(options, System::currentTimeMillis);
+    }
+
+    /**
+     * Starts a member.
+     *
+     * @param options the configuration
+     * @param wallClock the clock stamped into log entries while this member leads, epoch ms
+     * @return the running member
+     * @throws IOException if the storage cannot be formatted or recovered, or the port cannot be bound
+     */
+    public static RaftLockServer start(Options options, LongSupplier wallClock) throws IOException {
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(wallClock, "wallClock");
+        Files.createDirectories(options.storageDir());
+        RaftLockServer s = new RaftLockServer(options, wallClock);
+        try {
+            s.server.start();
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        return s;
+    }
+
+    /**
+     * Returns the Raft group of a cluster: its id is a name-based UUID of the cluster name.
+     *
+     * @param clusterName the cluster name
+     * @param peers the members, id to Raft endpoint
+     * @return the group
+     */
+    public static RaftGroup group(String clusterName, Map<String, InetSocketAddress> peers) {
+        RaftGroupId id = RaftGroupId.valueOf(
+                UUID.nameUUIDFromBytes(("dsync-lock/" + clusterName).getBytes(StandardCharsets.UTF_8)));
+        List<RaftPeer> raftPeers = new ArrayList<>();
+        for (Map.Entry<String, InetSocketAddress> p : peers.entrySet()) {
+            InetSocketAddress a = p.getValue();
+            raftPeers.add(RaftPeer.newBuilder().setId(p.getKey()).setAddress(a.getHostString() + ":" + a.getPort())
+                    .build());
+        }
+        return RaftGroup.valueOf(id, raftPeers);
+    }
+
+    private static RaftProperties properties(Options o, InetSocketAddress address) {
+        RaftProperties props = new RaftProperties();
+        RaftConfigKeys.Rpc.setType(props, SupportedRpcType.NETTY);
+        NettyConfigKeys.Server.setHost(props, address.getHostString());
+        NettyConfigKeys.Server.setPort(props, address.getPort());
+        RaftServerConfigKeys.setStorageDir(props, List.of(o.storageDir().toFile()));
+        RaftServerConfigKeys.Rpc.setTimeoutMin(props, millis(o.electionTimeoutMin()));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(props, millis(o.electionTimeoutMax()));
+        RaftServerConfigKeys.Rpc.setRequestTimeout(props, millis(o.rpcTimeout()));
+        // A leader cut off from the majority steps down after two maximal election timeouts, so that
+        // it stops holding long-polls and clients move on to the new leader.
+        RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(props,
+                millis(o.electionTimeoutMax().multipliedBy(2)));
+        RaftServerConfigKeys.Read.setOption(props, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, o.snapshotThreshold());
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(props, 2);
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);
+        return props;
+    }
+
+    private static TimeDuration millis(Duration d) {
+        return TimeDuration.valueOf(d.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Returns this member's configuration.
+     *
+     * @return the options
+     */
+    public Options options() {
+        return options;
+    }
+
+    /**
+     * Returns the Raft group this member belongs to.
+     *
+     * @return the group
+     */
+    public RaftGroup group() {
+        return group;
+    }
+
+    /**
+     * Returns this member's state machine (for diagnostics and tests).
+     *
+     * @return the state machine
+     */
+    public LockRaftStateMachine stateMachine() {
+        return stateMachine;
+    }
+
+    /**
+     * Returns the role, term, leader and indexes of this member, for the admin API.
+     *
+     * @return the status; role {@code CLOSED} after {@link #close()}
+     */
+    public RaftStatus status() {
+        if (closed) {
+            return new RaftStatus(options.selfId(), "CLOSED", -1, Optional.empty(), -1, -1);
+        }
+        try {
+            RaftServer.Division d = server.getDivision(group.getGroupId());
+            RaftPeerId leader = d.getInfo().getLeaderId();
+            return new RaftStatus(options.selfId(), d.getInfo().getCurrentRole().name(), d.getInfo().getCurrentTerm(),
+                    Optional.ofNullable(leader).map(RaftPeerId::toString), d.getRaftLog().getLastCommittedIndex(),
+                    d.getInfo().getLastAppliedIndex());
+        } catch (IOException e) {
+            return new RaftStatus(options.selfId(), "CLOSED", -1, Optional.empty(), -1, -1);
+        }
+    }
+
+    /**
+     * Returns whether this member is the leader and has committed an entry of its term (so it can
+     * serve reads and writes).
+     *
+     * @return whether this member is the ready leader
+     */
+    public boolean isLeaderReady() {
+        try {
+            return !closed && server.getDivision(group.getGroupId()).getInfo().isLeaderReady();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Takes a snapshot of the applied state now, through Ratis (so that the log can be purged up to
+     * it), waiting at most {@code timeout}.
+     *
+     * @param timeout how long to wait
+     * @return the log index of the snapshot
+     * @throws IOException if the snapshot failed or timed out
+     */
+    public long takeSnapshot(Duration timeout) throws IOException {
+        SnapshotManagementRequest request = SnapshotManagementRequest.newCreate(ClientId.randomId(),
+                server.getId(), group.getGroupId(), CallId.getAndIncrement(), timeout.toMillis(), 1);
+        RaftClientReply reply = server.snapshotManagement(request);
+        if (!reply.isSuccess()) {
+            throw new IOException("snapshot failed on " + options.selfId() + ": " + reply.getException());
+        }
+        return reply.getLogIndex();
+    }
+
+    /**
+     * Stops this member: closes the RPC endpoint and the log (which stays on disk) and fails held
+     * long-polls. Idempotent; blocks for about a second.
+     *
+     * @throws IOException if Ratis fails to close
+     */
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        server.close();
+    }
+
+    @Override
+    public String toString() {
+        return "RaftLockServer[" + options.selfId() + " of " + options.clusterName() + "]";
+    }
+}

@@ -1,0 +1,152 @@
+package io.dsync.lock.server.raft;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.ByteArrayInputStream;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import io.dsync.lock.LockHolder;
+import io.dsync.lock.LockMode;
+import io.dsync.lock.LockStatus;
+import io.dsync.lock.LockWaiter;
+import io.dsync.lock.SessionId;
+import io.dsync.lock.WaitEdge;
+import io.dsync.lock.WaitForCycle;
+import io.dsync.lock.core.ApplyResult;
+import io.dsync.lock.core.Effect;
+import io.dsync.lock.core.Grant;
+import io.dsync.lock.core.LockCommand;
+import io.dsync.lock.core.Outcome;
+import io.dsync.lock.core.RejectReason;
+
+class LockCommandCodecTest {
+
+    private static final SessionId S1 = new SessionId("s-1");
+    private static final SessionId S2 = new SessionId("s-2");
+    private static final Grant GRANT = new Grant("orders/42", S1, LockMode.EXCLUSIVE, 17, 2, 30_000, 1_700_000_030_000L);
+    private static final WaitForCycle CYCLE = new WaitForCycle(List.of(
+            new WaitEdge(S1, "a", LockMode.EXCLUSIVE, S2), new WaitEdge(S2, "b", LockMode.SHARED, S1)));
+
+    static Stream<LockCommand> commands() {
+        return Stream.of(
+                new LockCommand.OpenSession(S1, "client-ä", 10_000),
+                new LockCommand.KeepAlive(S1),
+                new LockCommand.CloseSession(S2),
+                new LockCommand.Acquire(S1, 7, "orders/42", LockMode.SHARED, 30_000, 5_000, false),
+                new LockCommand.Acquire(S1, Long.MAX_VALUE, "x", LockMode.EXCLUSIVE, 1, 0, true),
+                // Out-of-range values must survive encoding: the state machine rejects them, not the codec.
+                new LockCommand.Acquire(S1, -1, "", LockMode.EXCLUSIVE, -5, -7, false),
+                new LockCommand.Release(S1, 8, "orders/42", 17),
+                new LockCommand.Renew(S1, 9, "orders/42", 17, 60_000),
+                new LockCommand.Upgrade(S1, 10, "orders/42", 17, 1_000),
+                new LockCommand.Downgrade(S1, 11, "orders/42", 18),
+                new LockCommand.CancelWait(S2, 12),
+                new LockCommand.Tick());
+    }
+
+    static Stream<Outcome> outcomes() {
+        return Stream.concat(Stream.of(
+                new Outcome.Granted(GRANT),
+                new Outcome.Queued(3),
+                new Outcome.Released(0),
+                new Outcome.SessionLive(S1, 1_700_000_000_000L),
+                new Outcome.Cancelled(),
+                new Outcome.Done(),
+                Outcome.Rejected.deadlock(CYCLE)),
+                Arrays.stream(RejectReason.values()).filter(r -> r != RejectReason.DEADLOCK)
+                        .map(r -> Outcome.Rejected.of(r, "because " + r)));
+    }
+
+    @ParameterizedTest
+    @MethodSource("commands")
+    void commandRoundTrips(LockCommand command) {
+        byte[] bytes = LockCommandCodec.encodeCommand(command);
+        assertEquals(LockCommandCodec.VERSION, bytes[0]);
+        assertEquals(command, LockCommandCodec.decodeCommand(bytes));
+    }
+
+    @ParameterizedTest
+    @MethodSource("commands")
+    void entryWrapsTheCommandBytesVerbatim(LockCommand command) {
+        byte[] entry = LockCommandCodec.encodeEntry(1_700_000_000_123L, command);
+        byte[] body = LockCommandCodec.encodeCommand(command);
+        assertArrayEquals(body, Arrays.copyOfRange(entry, entry.length - body.length, entry.length));
+        LockCommandCodec.LogEntry decoded = LockCommandCodec.decodeEntry(new ByteArrayInputStream(entry));
+        assertEquals(new LockCommandCodec.LogEntry(1_700_000_000_123L, command), decoded);
+    }
+
+    @ParameterizedTest
+    @MethodSource("outcomes")
+    void outcomeRoundTrips(Outcome outcome) {
+        assertEquals(outcome, LockCommandCodec.decodeOutcome(LockCommandCodec.encodeOutcome(outcome)));
+        PollReply resolved = new PollReply.Resolved(outcome);
+        assertEquals(resolved, LockCommandCodec.decodePollReply(LockCommandCodec.encodePollReply(resolved)));
+    }
+
+    @Test
+    void applyResultWithEveryEffectRoundTrips() {
+        ApplyResult result = new ApplyResult(new Outcome.Released(0), List.of(
+                new Effect.WaitCompleted(S2, 4, new Outcome.Granted(GRANT)),
+                new Effect.WaitCompleted(S2, 5, Outcome.Rejected.of(RejectReason.TIMEOUT, "timed out")),
+                new Effect.GrantEnded(GRANT, Effect.EndCause.LEASE_EXPIRED),
+                new Effect.SessionEnded(S1, Effect.EndCause.SESSION_EXPIRED),
+                new Effect.SessionEnded(S2, Effect.EndCause.SESSION_CLOSED)));
+        assertEquals(result, LockCommandCodec.decodeResult(LockCommandCodec.encodeResult(result)));
+        ApplyResult empty = new ApplyResult(new Outcome.Done(), List.of());
+        assertEquals(empty, LockCommandCodec.decodeResult(LockCommandCodec.encodeResult(empty)));
+    }
+
+    @Test
+    void statusRoundTrips() {
+        LockStatus shared = new LockStatus("orders/42", List.of(
+                new LockHolder(S1, LockMode.SHARED, 5, 1, Instant.ofEpochMilli(1_700_000_030_000L)),
+                new LockHolder(S2, LockMode.SHARED, 6, 3, Instant.ofEpochMilli(1_700_000_031_000L))),
+                List.of(new LockWaiter(S1, LockMode.EXCLUSIVE, true, Instant.ofEpochMilli(1_700_000_000_000L),
+                        Instant.ofEpochMilli(1_700_000_005_000L)),
+                        new LockWaiter(new SessionId("s-3"), LockMode.SHARED, false,
+                                Instant.ofEpochMilli(1_700_000_001_000L), Instant.ofEpochMilli(1_700_000_001_000L))),
+                9);
+        LockStatus free = new LockStatus("never-used", List.of(), List.of(), 0);
+        assertEquals(shared, LockCommandCodec.decodeStatus(LockCommandCodec.encodeStatus(shared)));
+        assertEquals(free, LockCommandCodec.decodeStatus(LockCommandCodec.encodeStatus(free)));
+    }
+
+    @Test
+    void queriesAndPollRepliesRoundTrip() {
+        for (LockQuery q : List.of(new LockQuery.Status("a/b"), new LockQuery.AwaitOutcome(S1, 42, 2_000))) {
+            assertEquals(q, LockCommandCodec.decodeQuery(LockCommandCodec.encodeQuery(q)));
+        }
+        for (PollReply r : List.of(new PollReply.StillWaiting(), new PollReply.Unknown(), new PollReply.NotLeader())) {
+            assertEquals(r, LockCommandCodec.decodePollReply(LockCommandCodec.encodePollReply(r)));
+        }
+    }
+
+    @Test
+    void malformedInputIsRejectedWithIllegalArgumentException() {
+        byte[] good = LockCommandCodec.encodeCommand(new LockCommand.KeepAlive(S1));
+        byte[] wrongVersion = good.clone();
+        wrongVersion[0] = 9;
+        byte[] truncated = Arrays.copyOf(good, good.length - 1);
+        byte[] trailing = Arrays.copyOf(good, good.length + 1);
+        byte[] unknownTag = good.clone();
+        unknownTag[2] = 99;
+        for (byte[] bad : List.of(wrongVersion, truncated, trailing, unknownTag, new byte[0])) {
+            assertThrows(IllegalArgumentException.class, () -> LockCommandCodec.decodeCommand(bad));
+        }
+        // A command message is not an outcome message.
+        assertThrows(IllegalArgumentException.class, () -> LockCommandCodec.decodeOutcome(good));
+        // An invalid session id (space) inside otherwise well-formed bytes.
+        byte[] badSession = LockCommandCodec.encodeCommand(new LockCommand.KeepAlive(new SessionId("s-x")));
+        badSession[badSession.length - 2] = ' ';
+        assertThrows(IllegalArgumentException.class, () -> LockCommandCodec.decodeCommand(badSession));
+    }
+}

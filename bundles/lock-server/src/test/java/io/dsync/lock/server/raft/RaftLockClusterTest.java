@@ -1,0 +1,319 @@
+package io.dsync.lock.server.raft;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.dsync.lock.LockMode;
+import io.dsync.lock.LockStatus;
+import io.dsync.lock.NoQuorumException;
+import io.dsync.lock.SessionId;
+import io.dsync.lock.core.LockCommand;
+import io.dsync.lock.core.Outcome;
+
+/**
+ * Three real Ratis servers (Netty, durable logs in temporary directories) on loopback in one JVM,
+ * with the default election timeouts (1–2 s).
+ */
+@Timeout(value = 40, unit = TimeUnit.SECONDS)
+class RaftLockClusterTest {
+
+    private static final long TTL = 30_000;
+    private static final long LEASE = 30_000;
+    private static final long WAIT = 20_000;
+
+    @TempDir
+    Path dir;
+
+    private final Cluster cluster = new Cluster();
+
+    private final List<RaftLockClient> clients = new ArrayList<>();
+
+    @AfterEach
+    void tearDown() {
+        clients.forEach(RaftLockClient::close);
+        cluster.closeAll();
+    }
+
+    @Test
+    void electsALeaderAndGrantsAndReleasesThroughTheClient() throws Exception {
+        cluster.start(3);
+        RaftLockServer leader = cluster.awaitLeader();
+        RaftLockServer.RaftStatus st = leader.status();
+        assertEquals("LEADER", st.role());
+        assertEquals(st.peerId(), st.leaderId().orElseThrow());
+        assertTrue(st.term() > 0);
+
+        RaftLockClient client = client(RaftLockClient.Options.DEFAULT);
+        SessionId s = open(client, "a");
+        Outcome.Granted g = granted(client.submit(acquire(s, 1, "orders/1", LockMode.EXCLUSIVE)));
+        assertEquals(1, g.grant().holdCount());
+
+        LockStatus status = client.status("orders/1");
+        assertEquals(s, status.holders().get(0).sessionId());
+        assertEquals(g.grant().fencingToken(), status.lastFencingToken());
+
+        assertEquals(new Outcome.Released(0),
+                client.submit(new LockCommand.Release(s, 2, "orders/1", g.grant().fencingToken())));
+        assertTrue(client.status("orders/1").isFree());
+        // A retried release (same call id) is answered from the idempotency table, not applied twice.
+        assertEquals(new Outcome.Released(0),
+                client.submit(new LockCommand.Release(s, 2, "orders/1", g.grant().fencingToken())));
+        RaftLockServer.RaftStatus after = leader.status();
+        assertTrue(after.appliedIndex() >= after.commitIndex() - 1 && after.commitIndex() > st.commitIndex(),
+                after.toString());
+    }
+
+    @Test
+    void aWaitingAcquireIsGrantedByLongPollWithALargerToken() throws Exception {
+        cluster.start(3);
+        cluster.awaitLeader();
+        RaftLockClient client = client(RaftLockClient.Options.DEFAULT);
+        SessionId a = open(client, "a");
+        SessionId b = open(client, "b");
+        Outcome.Granted first = granted(client.submit(acquire(a, 1, "x", LockMode.EXCLUSIVE)));
+        assertEquals(new Outcome.Queued(0), client.submit(acquire(b, 1, "x", LockMode.EXCLUSIVE)));
+
+        // Nothing happens within a short poll: the call is still waiting.
+        assertEquals(new PollReply.StillWaiting(), client.awaitOutcome(b, 1, Duration.ofMillis(300)));
+
+        CompletableFuture<PollReply> poll = client.awaitOutcomeAsync(b, 1, Duration.ofSeconds(10));
+        Thread.sleep(200);
+        long released = System.nanoTime();
+        client.submit(new LockCommand.Release(a, 2, "x", first.grant().fencingToken()));
+        PollReply reply = poll.get(10, TimeUnit.SECONDS);
+        long grantMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - released);
+        Outcome.Granted second = granted(((PollReply.Resolved) reply).outcome());
+        assertEquals(b, second.grant().sessionId());
+        assertTrue(second.grant().fencingToken() > first.grant().fencingToken());
+        assertTrue(grantMillis < 2_000, "grant arrived " + grantMillis + " ms after the release");
+
+        // A poll after the resolution is answered from the remembered outcomes.
+        assertEquals(reply, client.awaitOutcome(b, 1, Duration.ofSeconds(1)));
+        // A call that never waited is unknown.
+        assertEquals(new PollReply.Unknown(), client.awaitOutcome(a, 99, Duration.ofSeconds(1)));
+
+        // Tokens keep increasing across grants of the same lock.
+        client.submit(new LockCommand.Release(b, 2, "x", second.grant().fencingToken()));
+        Outcome.Granted third = granted(client.submit(acquire(a, 3, "x", LockMode.SHARED)));
+        assertTrue(third.grant().fencingToken() > second.grant().fencingToken());
+    }
+
+    @Test
+    void anotherLeaderTakesOverWithHoldsAndDeliversTheWaitingGrant() throws Exception {
+        cluster.start(3);
+        RaftLockServer oldLeader = cluster.awaitLeader();
+        RaftLockClient client = client(RaftLockClient.Options.DEFAULT);
+        SessionId a = open(client, "a");
+        SessionId b = open(client, "b");
+        Outcome.Granted first = granted(client.submit(acquire(a, 1, "y", LockMode.EXCLUSIVE)));
+        assertEquals(new Outcome.Queued(0), client.submit(acquire(b, 1, "y", LockMode.EXCLUSIVE)));
+        CompletableFuture<PollReply> poll = client.awaitOutcomeAsync(b, 1, Duration.ofSeconds(20));
+        waitUntil(() -> oldLeader.stateMachine().heldPolls() == 1, Duration.ofSeconds(3));
+
+        long closed = System.nanoTime();
+        cluster.close(oldLeader);
+        RaftLockServer newLeader = cluster.awaitLeader();
+        long failoverMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closed);
+        assertTrue(newLeader != oldLeader);
+
+        LockStatus status = client.status("y");
+        assertEquals(a, status.holders().get(0).sessionId());
+        assertEquals(first.grant().fencingToken(), status.holders().get(0).fencingToken());
+        assertEquals(b, status.waiters().get(0).sessionId());
+        assertTrue(!poll.isDone(), "the poll must survive the leader change: " + poll);
+
+        client.submit(new LockCommand.Release(a, 2, "y", first.grant().fencingToken()));
+        Outcome.Granted second = granted(((PollReply.Resolved) poll.get(10, TimeUnit.SECONDS)).outcome());
+        assertEquals(b, second.grant().sessionId());
+        assertTrue(second.grant().fencingToken() > first.grant().fencingToken());
+        System.out.println("failover: new leader ready " + failoverMillis + " ms after closing the old one");
+    }
+
+    @Test
+    void aRestartedClusterKeepsEveryHoldFromSnapshotAndLog() throws Exception {
+        cluster.start(3);
+        cluster.awaitLeader();
+        RaftLockClient client = client(RaftLockClient.Options.DEFAULT);
+        SessionId a = open(client, "a");
+        long token1 = granted(client.submit(acquire(a, 1, "before-snapshot", LockMode.EXCLUSIVE))).grant()
+                .fencingToken();
+        long snapshotIndex = 0;
+        for (RaftLockServer s : cluster.servers) {
+            snapshotIndex = Math.max(snapshotIndex, s.takeSnapshot(Duration.ofSeconds(5)));
+        }
+        assertTrue(snapshotIndex > 0);
+        long token2 = granted(client.submit(acquire(a, 2, "after-snapshot", LockMode.SHARED))).grant().fencingToken();
+
+        cluster.closeAll();
+        cluster.restartAll();
+        cluster.awaitLeader();
+
+        LockStatus before = client.status("before-snapshot");
+        LockStatus after = client.status("after-snapshot");
+        assertEquals(token1, before.holders().get(0).fencingToken());
+        assertEquals(a, before.holders().get(0).sessionId());
+        assertEquals(token2, after.holders().get(0).fencingToken());
+        assertEquals(LockMode.SHARED, after.holders().get(0).mode());
+        // Tokens stay strictly increasing after the restart.
+        SessionId b = open(client, "b");
+        long token3 = granted(client.submit(acquire(b, 1, "after-restart", LockMode.EXCLUSIVE))).grant()
+                .fencingToken();
+        assertTrue(token3 > token2 && token2 > token1);
+    }
+
+    @Test
+    void withTwoOfThreeServersDownASubmitFailsWithNoQuorumInTime() throws Exception {
+        cluster.start(3);
+        RaftLockServer leader = cluster.awaitLeader();
+        RaftLockClient client = client(new RaftLockClient.Options(Duration.ofSeconds(2), Duration.ofSeconds(1)));
+        SessionId a = open(client, "a");
+        int closedCount = 0;
+        for (RaftLockServer s : List.copyOf(cluster.servers)) {
+            if (s != leader && closedCount < 2) {
+                cluster.close(s);
+                closedCount++;
+            }
+        }
+        long start = System.nanoTime();
+        NoQuorumException e = assertThrows(NoQuorumException.class,
+                () -> client.submit(acquire(a, 1, "z", LockMode.EXCLUSIVE)));
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertEquals(Duration.ofSeconds(2), e.quorumTimeout());
+        assertTrue(millis >= 1_900 && millis < 3_000, "failed after " + millis + " ms");
+
+        start = System.nanoTime();
+        assertThrows(NoQuorumException.class, () -> client.status("z"));
+        millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(millis < 3_000, "status failed after " + millis + " ms");
+        System.out.println("no quorum: submit and status failed within " + millis + " ms");
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private RaftLockClient client(RaftLockClient.Options options) {
+        RaftLockClient c = new RaftLockClient(cluster.group(), options);
+        clients.add(c);
+        return c;
+    }
+
+    private static SessionId open(RaftLockClient client, String name) {
+        SessionId id = new SessionId(name + "-" + System.nanoTime());
+        Outcome o = client.submit(new LockCommand.OpenSession(id, "test-client", TTL));
+        assertInstanceOf(Outcome.SessionLive.class, o, o::toString);
+        return id;
+    }
+
+    private static LockCommand.Acquire acquire(SessionId s, long callId, String name, LockMode mode) {
+        return new LockCommand.Acquire(s, callId, name, mode, LEASE, WAIT, false);
+    }
+
+    private static Outcome.Granted granted(Outcome o) {
+        return assertInstanceOf(Outcome.Granted.class, o, o::toString);
+    }
+
+    private static void waitUntil(java.util.function.BooleanSupplier condition, Duration timeout)
+            throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("condition not met within " + timeout);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** The servers of one test, on free loopback ports and under the test's temporary directory. */
+    private final class Cluster {
+
+        final List<RaftLockServer> servers = new ArrayList<>();
+
+        private final Map<String, InetSocketAddress> peers = new LinkedHashMap<>();
+
+        void start(int n) throws IOException {
+            for (int i = 1; i <= n; i++) {
+                peers.put("n" + i, new InetSocketAddress("127.0.0.1", freePort()));
+            }
+            restartAll();
+        }
+
+        void restartAll() {
+            List<CompletableFuture<RaftLockServer>> started = new ArrayList<>();
+            for (String id : peers.keySet()) {
+                started.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return RaftLockServer.start(RaftLockServer.Options.of("test", id, peers, dir.resolve(id)));
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }));
+            }
+            started.forEach(f -> servers.add(f.join()));
+        }
+
+        org.apache.ratis.protocol.RaftGroup group() {
+            return RaftLockServer.group("test", peers);
+        }
+
+        RaftLockServer awaitLeader() throws InterruptedException {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (System.nanoTime() < end) {
+                for (RaftLockServer s : servers) {
+                    if (s.isLeaderReady()) {
+                        return s;
+                    }
+                }
+                Thread.sleep(20);
+            }
+            throw new AssertionError("no leader within 15 s: " + servers.stream().map(RaftLockServer::status).toList());
+        }
+
+        void close(RaftLockServer s) throws IOException {
+            servers.remove(s);
+            s.close();
+        }
+
+        void closeAll() {
+            // In parallel: each close blocks about a second.
+            List<CompletableFuture<Void>> closing = new ArrayList<>();
+            for (RaftLockServer s : servers) {
+                closing.add(CompletableFuture.runAsync(() -> {
+                    try {
+                        s.close();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }));
+            }
+            servers.clear();
+            closing.forEach(CompletableFuture::join);
+        }
+
+        private int freePort() throws IOException {
+            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                socket.setReuseAddress(true);
+                return socket.getLocalPort();
+            }
+        }
+    }
+}
