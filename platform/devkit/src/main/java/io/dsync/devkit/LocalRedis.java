@@ -62,9 +62,15 @@ public final class LocalRedis implements AutoCloseable {
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             redis = new LocalRedis(port, "redis-server from " + system, p, null);
         } else {
-            RedisServer server = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
-                    .setting("save \"\"").setting("appendonly no").onShutdownForceStop(true).build();
-            server.start();
+            RedisServer server;
+            try {
+                server = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
+                        .setting("save \"\"").setting("appendonly no").onShutdownForceStop(true).build();
+                server.start();
+            } catch (RuntimeException e) {
+                // embedded-redis reports an unsupported OS or a binary that cannot run as unchecked exceptions.
+                throw new IOException("the embedded Redis cannot run here (" + e.getMessage() + ")", e);
+            }
             redis = new LocalRedis(port, "embedded Redis (com.github.codemonstur:embedded-redis)", null, server);
         }
         redis.awaitReady(Duration.ofSeconds(10));
