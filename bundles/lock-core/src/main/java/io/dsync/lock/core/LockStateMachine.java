@@ -122,8 +122,12 @@ public final class LockStateMachine {
     /** First and last int of a snapshot: "DSLK". */
     private static final int SNAPSHOT_MAGIC = 0x44534C4B;
 
-    /** Version of the snapshot layout written by {@link #snapshot()}. */
-    private static final int SNAPSHOT_VERSION = 1;
+    /**
+     * Version of the snapshot layout written by {@link #snapshot()}. Version 2 encodes its values with
+     * {@link LockValueCodec} (reject reasons and end causes as byte codes, an outcome's cycle behind a
+     * presence flag).
+     */
+    private static final int SNAPSHOT_VERSION = 2;
 
     /** The memory bounds. */
     private final Limits limits;
@@ -893,13 +897,13 @@ public final class LockStateMachine {
      * Serializes the whole state. Equal states give equal bytes, so snapshots can be compared to check
      * that replicas agree.
      * <p>
-     * Layout (version 1, {@link DataOutputStream} big-endian; strings are an int length and UTF-8
-     * bytes; modes a byte 0 = shared, 1 = exclusive): magic {@code "DSLK"}, version; clock, last
-     * token; sessions (count, then id, client id, TTL, expiry, lost grants as (lock, token), completed
-     * calls as (call id, tagged outcome)); ended sessions (count, then id and a byte 0 = expired,
-     * 1 = closed); locks (count, then name, last token, holders in grant order, optional pending
-     * upgrade, queue in FIFO order); magic again. Indexes and per-session views of holds and waits are
-     * derived and rebuilt on restore.
+     * Layout (version 2, {@link DataOutputStream} big-endian; strings, counts, session ids, modes,
+     * end causes and outcomes as encoded by {@link LockValueCodec}, the format shared with the wire):
+     * magic {@code "DSLK"}, version; clock, last token; sessions (count, then id, client id, TTL,
+     * expiry, lost grants as (lock, token), completed calls as (call id, outcome)); ended sessions
+     * (count, then id and end cause); locks (count, then name, last token, holders in grant order as
+     * grants without the lock name, optional pending upgrade, queue in FIFO order); magic again.
+     * Indexes and per-session views of holds and waits are derived and rebuilt on restore.
      *
      * @return the snapshot
      */
@@ -925,41 +929,41 @@ public final class LockStateMachine {
         out.writeInt(SNAPSHOT_VERSION);
         out.writeLong(clock);
         out.writeLong(lastToken);
-        out.writeInt(sessions.size());
+        LockValueCodec.writeCount(out, sessions.size());
         for (Session s : sessions.values()) {
-            SnapshotCodec.writeSession(out, s.id);
-            SnapshotCodec.writeString(out, s.clientId);
+            LockValueCodec.writeSessionId(out, s.id);
+            LockValueCodec.writeString(out, s.clientId);
             out.writeLong(s.ttlMillis);
             out.writeLong(s.expiresAt);
-            out.writeInt(s.lostGrants.size());
+            LockValueCodec.writeCount(out, s.lostGrants.size());
             for (Map.Entry<String, Long> lost : s.lostGrants.entrySet()) {
-                SnapshotCodec.writeString(out, lost.getKey());
+                LockValueCodec.writeString(out, lost.getKey());
                 out.writeLong(lost.getValue());
             }
-            out.writeInt(s.completed.size());
+            LockValueCodec.writeCount(out, s.completed.size());
             for (Map.Entry<Long, Outcome> done : s.completed.entrySet()) {
                 out.writeLong(done.getKey());
-                SnapshotCodec.writeOutcome(out, done.getValue());
+                LockValueCodec.writeOutcome(out, done.getValue());
             }
         }
-        out.writeInt(endedSessions.size());
+        LockValueCodec.writeCount(out, endedSessions.size());
         for (Map.Entry<String, Effect.EndCause> ended : endedSessions.entrySet()) {
-            SnapshotCodec.writeString(out, ended.getKey());
-            out.writeByte(ended.getValue() == Effect.EndCause.SESSION_EXPIRED ? 0 : 1);
+            LockValueCodec.writeString(out, ended.getKey());
+            LockValueCodec.writeEndCause(out, ended.getValue());
         }
-        out.writeInt(locks.size());
+        LockValueCodec.writeCount(out, locks.size());
         for (LockTable table : locks.values()) {
-            SnapshotCodec.writeString(out, table.name());
+            LockValueCodec.writeString(out, table.name());
             out.writeLong(table.lastToken());
-            out.writeInt(table.holders().size());
+            LockValueCodec.writeCount(out, table.holders().size());
             for (Hold hold : table.holders()) {
-                SnapshotCodec.writeHold(out, hold);
+                LockValueCodec.writeHold(out, hold);
             }
             out.writeBoolean(table.upgrade() != null);
             if (table.upgrade() != null) {
                 SnapshotCodec.writeWait(out, table.upgrade());
             }
-            out.writeInt(table.queue().size());
+            LockValueCodec.writeCount(out, table.queue().size());
             for (Wait wait : table.queue()) {
                 SnapshotCodec.writeWait(out, wait);
             }
@@ -1016,32 +1020,28 @@ public final class LockStateMachine {
         LockStateMachine m = new LockStateMachine(limits);
         m.clock = in.readLong();
         m.lastToken = in.readLong();
-        for (int i = SnapshotCodec.readCount(in); i > 0; i--) {
-            SessionId id = SnapshotCodec.readSession(in);
-            Session s = new Session(id, SnapshotCodec.readString(in), in.readLong(), in.readLong());
-            for (int j = SnapshotCodec.readCount(in); j > 0; j--) {
-                s.lostGrants.put(SnapshotCodec.readString(in), in.readLong());
+        for (int i = LockValueCodec.readCount(in); i > 0; i--) {
+            SessionId id = LockValueCodec.readSessionId(in);
+            Session s = new Session(id, LockValueCodec.readString(in), in.readLong(), in.readLong());
+            for (int j = LockValueCodec.readCount(in); j > 0; j--) {
+                s.lostGrants.put(LockValueCodec.readString(in), in.readLong());
             }
-            for (int j = SnapshotCodec.readCount(in); j > 0; j--) {
-                s.completed.put(in.readLong(), SnapshotCodec.readOutcome(in));
+            for (int j = LockValueCodec.readCount(in); j > 0; j--) {
+                s.completed.put(in.readLong(), LockValueCodec.readOutcome(in));
             }
             if (m.sessions.put(id.value(), s) != null) {
                 throw new IOException("session " + id + " appears twice");
             }
         }
-        for (int i = SnapshotCodec.readCount(in); i > 0; i--) {
-            String id = SnapshotCodec.readString(in);
-            int cause = in.readUnsignedByte();
-            if (cause > 1) {
-                throw new IOException("unknown end cause tag " + cause + " of session " + id);
-            }
-            m.endedSessions.put(id, cause == 0 ? Effect.EndCause.SESSION_EXPIRED : Effect.EndCause.SESSION_CLOSED);
+        for (int i = LockValueCodec.readCount(in); i > 0; i--) {
+            String id = LockValueCodec.readString(in);
+            m.endedSessions.put(id, SnapshotCodec.readSessionEndCause(in, id));
         }
-        for (int i = SnapshotCodec.readCount(in); i > 0; i--) {
-            String name = SnapshotCodec.readString(in);
+        for (int i = LockValueCodec.readCount(in); i > 0; i--) {
+            String name = LockValueCodec.readString(in);
             LockTable table = new LockTable(name, in.readLong());
-            for (int j = SnapshotCodec.readCount(in); j > 0; j--) {
-                Hold hold = SnapshotCodec.readHold(in);
+            for (int j = LockValueCodec.readCount(in); j > 0; j--) {
+                Hold hold = LockValueCodec.readHold(in);
                 Session s = m.sessionOf(hold.sessionId, name);
                 if (table.holder(hold.sessionId) != null || !s.held.add(name)) {
                     throw new IOException("session " + hold.sessionId + " holds lock '" + name + "' twice");
@@ -1051,7 +1051,7 @@ public final class LockStateMachine {
             if (in.readBoolean()) {
                 m.restoreWait(table, SnapshotCodec.readWait(in, name), true);
             }
-            for (int j = SnapshotCodec.readCount(in); j > 0; j--) {
+            for (int j = LockValueCodec.readCount(in); j > 0; j--) {
                 m.restoreWait(table, SnapshotCodec.readWait(in, name), false);
             }
             if (m.locks.put(name, table) != null) {

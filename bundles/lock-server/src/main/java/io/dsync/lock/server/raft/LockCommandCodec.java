@@ -1,5 +1,20 @@
 package io.dsync.lock.server.raft;
 
+import static io.dsync.lock.core.LockValueCodec.readCount;
+import static io.dsync.lock.core.LockValueCodec.readEndCause;
+import static io.dsync.lock.core.LockValueCodec.readGrant;
+import static io.dsync.lock.core.LockValueCodec.readMode;
+import static io.dsync.lock.core.LockValueCodec.readOutcome;
+import static io.dsync.lock.core.LockValueCodec.readSessionId;
+import static io.dsync.lock.core.LockValueCodec.readString;
+import static io.dsync.lock.core.LockValueCodec.writeCount;
+import static io.dsync.lock.core.LockValueCodec.writeEndCause;
+import static io.dsync.lock.core.LockValueCodec.writeGrant;
+import static io.dsync.lock.core.LockValueCodec.writeMode;
+import static io.dsync.lock.core.LockValueCodec.writeOutcome;
+import static io.dsync.lock.core.LockValueCodec.writeSessionId;
+import static io.dsync.lock.core.LockValueCodec.writeString;
+
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -8,24 +23,18 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 
 import io.dsync.lock.LockHolder;
-import io.dsync.lock.LockMode;
 import io.dsync.lock.LockStatus;
 import io.dsync.lock.LockWaiter;
-import io.dsync.lock.SessionId;
-import io.dsync.lock.WaitEdge;
-import io.dsync.lock.WaitForCycle;
 import io.dsync.lock.core.ApplyResult;
 import io.dsync.lock.core.Effect;
-import io.dsync.lock.core.Grant;
 import io.dsync.lock.core.LockCommand;
+import io.dsync.lock.core.LockValueCodec;
 import io.dsync.lock.core.Outcome;
 import io.dsync.lock.core.RejectReason;
 
@@ -37,9 +46,13 @@ import io.dsync.lock.core.RejectReason;
  * Every message starts with the format version byte ({@value #VERSION}) and a kind byte
  * ({@code 'C'} command, {@code 'O'} outcome, {@code 'R'} apply result, {@code 'S'} status,
  * {@code 'E'} log entry, {@code 'Q'} query, {@code 'P'} poll reply), followed by a variant tag byte
- * and the fields, {@link DataOutputStream} big-endian. Strings are an int byte length and UTF-8
- * bytes; enums are explicit one-byte codes fixed by this class (never ordinals), so that values can
- * be appended without renumbering. A log entry is {@code [version]['E'][leader time: long]}
+ * and the fields, {@link DataOutputStream} big-endian. The lock values inside messages (strings,
+ * counts, session ids, modes, grants, outcomes, reject reasons, end causes) are encoded by
+ * {@link LockValueCodec}, the format shared with the state machine's snapshots: strings are an int
+ * byte length and UTF-8 bytes, enums explicit one-byte codes (never ordinals). This class adds the
+ * framing and the encodings of commands, effects, statuses, queries and poll replies, whose tags it
+ * fixes. A change to {@link LockValueCodec} is a change of this format and needs a new
+ * {@link #VERSION}. A log entry is {@code [version]['E'][leader time: long]}
  * followed verbatim by the client's command message, so the leader wraps the bytes it received
  * without re-encoding them.
  * <p>
@@ -55,10 +68,7 @@ public final class LockCommandCodec {
     /** The format version written by this class, first byte of every message. */
     public static final byte VERSION = 1;
 
-    /** Upper bound of a decoded string, in bytes, so that garbage cannot allocate unbounded memory. */
-    private static final int MAX_STRING_BYTES = 1 << 20;
-
-    /** Upper bound of a decoded list size. */
+    /** Upper bound of the size of a list of a message (effects, holders, waiters). */
     private static final int MAX_LIST_SIZE = 1 << 20;
 
     private static final byte KIND_COMMAND = 'C';
@@ -68,15 +78,6 @@ public final class LockCommandCodec {
     private static final byte KIND_ENTRY = 'E';
     private static final byte KIND_QUERY = 'Q';
     private static final byte KIND_POLL = 'P';
-
-    /** Wire codes of the reject reasons: the index in this array. Append only. */
-    private static final RejectReason[] REASONS = {RejectReason.INVALID, RejectReason.UNKNOWN_SESSION,
-        RejectReason.SESSION_EXPIRED, RejectReason.NOT_HELD, RejectReason.LEASE_EXPIRED, RejectReason.DEADLOCK,
-        RejectReason.TIMEOUT, RejectReason.NOT_GRANTABLE, RejectReason.NOT_WAITING};
-
-    /** Wire codes of the end causes: the index in this array. Append only. */
-    private static final Effect.EndCause[] END_CAUSES = {Effect.EndCause.LEASE_EXPIRED,
-        Effect.EndCause.SESSION_EXPIRED, Effect.EndCause.SESSION_CLOSED};
 
     /** A decoded log entry: the leader's clock at proposal and the command. */
     public record LogEntry(long leaderTimeMillis, LockCommand command) {
@@ -183,7 +184,7 @@ public final class LockCommandCodec {
      * @throws IllegalArgumentException if the bytes are not a well-formed outcome of a known version
      */
     public static Outcome decodeOutcome(byte[] bytes) {
-        return read(bytes, KIND_OUTCOME, LockCommandCodec::readOutcome);
+        return read(bytes, KIND_OUTCOME, LockValueCodec::readOutcome);
     }
 
     /**
@@ -196,7 +197,7 @@ public final class LockCommandCodec {
         Objects.requireNonNull(result, "result");
         return write(KIND_RESULT, out -> {
             writeOutcome(out, result.outcome());
-            out.writeInt(result.effects().size());
+            writeCount(out, result.effects().size());
             for (Effect effect : result.effects()) {
                 writeEffect(out, effect);
             }
@@ -213,7 +214,7 @@ public final class LockCommandCodec {
     public static ApplyResult decodeResult(byte[] bytes) {
         return read(bytes, KIND_RESULT, in -> {
             Outcome outcome = readOutcome(in);
-            int n = readCount(in);
+            int n = readCount(in, MAX_LIST_SIZE);
             List<Effect> effects = new ArrayList<>(Math.min(n, 64));
             for (int i = 0; i < n; i++) {
                 effects.add(readEffect(in));
@@ -235,17 +236,17 @@ public final class LockCommandCodec {
         return write(KIND_STATUS, out -> {
             writeString(out, status.name());
             out.writeLong(status.lastFencingToken());
-            out.writeInt(status.holders().size());
+            writeCount(out, status.holders().size());
             for (LockHolder h : status.holders()) {
-                writeString(out, h.sessionId().value());
+                writeSessionId(out, h.sessionId());
                 writeMode(out, h.mode());
                 out.writeLong(h.fencingToken());
                 out.writeInt(h.holdCount());
                 out.writeLong(h.leaseExpiresAt().toEpochMilli());
             }
-            out.writeInt(status.waiters().size());
+            writeCount(out, status.waiters().size());
             for (LockWaiter w : status.waiters()) {
-                writeString(out, w.sessionId().value());
+                writeSessionId(out, w.sessionId());
                 writeMode(out, w.mode());
                 out.writeBoolean(w.upgrade());
                 out.writeLong(w.enqueuedAt().toEpochMilli());
@@ -265,16 +266,16 @@ public final class LockCommandCodec {
         return read(bytes, KIND_STATUS, in -> {
             String name = readString(in);
             long last = in.readLong();
-            int nh = readCount(in);
+            int nh = readCount(in, MAX_LIST_SIZE);
             List<LockHolder> holders = new ArrayList<>(Math.min(nh, 64));
             for (int i = 0; i < nh; i++) {
-                holders.add(new LockHolder(readSession(in), readMode(in), in.readLong(), in.readInt(),
+                holders.add(new LockHolder(readSessionId(in), readMode(in), in.readLong(), in.readInt(),
                         Instant.ofEpochMilli(in.readLong())));
             }
-            int nw = readCount(in);
+            int nw = readCount(in, MAX_LIST_SIZE);
             List<LockWaiter> waiters = new ArrayList<>(Math.min(nw, 64));
             for (int i = 0; i < nw; i++) {
-                waiters.add(new LockWaiter(readSession(in), readMode(in), in.readBoolean(),
+                waiters.add(new LockWaiter(readSessionId(in), readMode(in), in.readBoolean(),
                         Instant.ofEpochMilli(in.readLong()), Instant.ofEpochMilli(in.readLong())));
             }
             return new LockStatus(name, holders, waiters, last);
@@ -297,7 +298,7 @@ public final class LockCommandCodec {
                 writeString(out, q.lockName());
             } else if (query instanceof LockQuery.AwaitOutcome q) {
                 out.writeByte(2);
-                writeString(out, q.sessionId().value());
+                writeSessionId(out, q.sessionId());
                 out.writeLong(q.callId());
                 out.writeLong(q.windowMillis());
             } else {
@@ -320,7 +321,7 @@ public final class LockCommandCodec {
                 case 1:
                     return new LockQuery.Status(readString(in));
                 case 2:
-                    return new LockQuery.AwaitOutcome(readSession(in), in.readLong(), in.readLong());
+                    return new LockQuery.AwaitOutcome(readSessionId(in), in.readLong(), in.readLong());
                 default:
                     throw new IOException("unknown query tag " + tag);
             }
@@ -376,97 +377,23 @@ public final class LockCommandCodec {
         });
     }
 
-    // ---------------------------------------------------------------- stream-level pieces, package-private
-
-    static void writeOutcome(DataOutputStream out, Outcome outcome) throws IOException {
-        if (outcome instanceof Outcome.Granted o) {
-            out.writeByte(1);
-            writeGrant(out, o.grant());
-        } else if (outcome instanceof Outcome.Queued o) {
-            out.writeByte(2);
-            out.writeInt(o.position());
-        } else if (outcome instanceof Outcome.Released o) {
-            out.writeByte(3);
-            out.writeInt(o.remainingHoldCount());
-        } else if (outcome instanceof Outcome.SessionLive o) {
-            out.writeByte(4);
-            writeString(out, o.sessionId().value());
-            out.writeLong(o.expiresAtMillis());
-        } else if (outcome instanceof Outcome.Cancelled) {
-            out.writeByte(5);
-        } else if (outcome instanceof Outcome.Done) {
-            out.writeByte(6);
-        } else if (outcome instanceof Outcome.Rejected o) {
-            out.writeByte(7);
-            out.writeByte(code(REASONS, o.reason()));
-            writeString(out, o.message());
-            out.writeBoolean(o.cycle().isPresent());
-            if (o.cycle().isPresent()) {
-                List<WaitEdge> edges = o.cycle().get().edges();
-                out.writeInt(edges.size());
-                for (WaitEdge e : edges) {
-                    writeString(out, e.waiter().value());
-                    writeString(out, e.lockName());
-                    writeMode(out, e.requestedMode());
-                    writeString(out, e.holder().value());
-                }
-            }
-        } else {
-            throw new IllegalArgumentException("unknown outcome type " + outcome.getClass().getName());
-        }
-    }
-
-    static Outcome readOutcome(DataInputStream in) throws IOException {
-        int tag = in.readUnsignedByte();
-        switch (tag) {
-            case 1:
-                return new Outcome.Granted(readGrant(in));
-            case 2:
-                return new Outcome.Queued(in.readInt());
-            case 3:
-                return new Outcome.Released(in.readInt());
-            case 4:
-                return new Outcome.SessionLive(readSession(in), in.readLong());
-            case 5:
-                return new Outcome.Cancelled();
-            case 6:
-                return new Outcome.Done();
-            case 7: {
-                RejectReason reason = decode(REASONS, in.readUnsignedByte(), "reject reason");
-                String message = readString(in);
-                Optional<WaitForCycle> cycle = Optional.empty();
-                if (in.readBoolean()) {
-                    int n = readCount(in);
-                    List<WaitEdge> edges = new ArrayList<>(Math.min(n, 64));
-                    for (int i = 0; i < n; i++) {
-                        edges.add(new WaitEdge(readSession(in), readString(in), readMode(in), readSession(in)));
-                    }
-                    cycle = Optional.of(new WaitForCycle(edges));
-                }
-                return new Outcome.Rejected(reason, message, cycle);
-            }
-            default:
-                throw new IOException("unknown outcome tag " + tag);
-        }
-    }
-
     // ---------------------------------------------------------------- private helpers
 
     private static void writeCommand(DataOutputStream out, LockCommand command) throws IOException {
         if (command instanceof LockCommand.OpenSession c) {
             out.writeByte(1);
-            writeString(out, c.sessionId().value());
+            writeSessionId(out, c.sessionId());
             writeString(out, c.clientId());
             out.writeLong(c.ttlMillis());
         } else if (command instanceof LockCommand.KeepAlive c) {
             out.writeByte(2);
-            writeString(out, c.sessionId().value());
+            writeSessionId(out, c.sessionId());
         } else if (command instanceof LockCommand.CloseSession c) {
             out.writeByte(3);
-            writeString(out, c.sessionId().value());
+            writeSessionId(out, c.sessionId());
         } else if (command instanceof LockCommand.Acquire c) {
             out.writeByte(4);
-            writeString(out, c.sessionId().value());
+            writeSessionId(out, c.sessionId());
             out.writeLong(c.callId());
             writeString(out, c.lockName());
             writeMode(out, c.mode());
@@ -475,33 +402,33 @@ public final class LockCommandCodec {
             out.writeBoolean(c.tryOnly());
         } else if (command instanceof LockCommand.Release c) {
             out.writeByte(5);
-            writeString(out, c.sessionId().value());
+            writeSessionId(out, c.sessionId());
             out.writeLong(c.callId());
             writeString(out, c.lockName());
             out.writeLong(c.fencingToken());
         } else if (command instanceof LockCommand.Renew c) {
             out.writeByte(6);
-            writeString(out, c.sessionId().value());
+            writeSessionId(out, c.sessionId());
             out.writeLong(c.callId());
             writeString(out, c.lockName());
             out.writeLong(c.fencingToken());
             out.writeLong(c.leaseMillis());
         } else if (command instanceof LockCommand.Upgrade c) {
             out.writeByte(7);
-            writeString(out, c.sessionId().value());
+            writeSessionId(out, c.sessionId());
             out.writeLong(c.callId());
             writeString(out, c.lockName());
             out.writeLong(c.fencingToken());
             out.writeLong(c.waitTimeoutMillis());
         } else if (command instanceof LockCommand.Downgrade c) {
             out.writeByte(8);
-            writeString(out, c.sessionId().value());
+            writeSessionId(out, c.sessionId());
             out.writeLong(c.callId());
             writeString(out, c.lockName());
             out.writeLong(c.fencingToken());
         } else if (command instanceof LockCommand.CancelWait c) {
             out.writeByte(9);
-            writeString(out, c.sessionId().value());
+            writeSessionId(out, c.sessionId());
             out.writeLong(c.callId());
         } else if (command instanceof LockCommand.Tick) {
             out.writeByte(10);
@@ -514,26 +441,26 @@ public final class LockCommandCodec {
         int tag = in.readUnsignedByte();
         switch (tag) {
             case 1:
-                return new LockCommand.OpenSession(readSession(in), readString(in), in.readLong());
+                return new LockCommand.OpenSession(readSessionId(in), readString(in), in.readLong());
             case 2:
-                return new LockCommand.KeepAlive(readSession(in));
+                return new LockCommand.KeepAlive(readSessionId(in));
             case 3:
-                return new LockCommand.CloseSession(readSession(in));
+                return new LockCommand.CloseSession(readSessionId(in));
             case 4:
-                return new LockCommand.Acquire(readSession(in), in.readLong(), readString(in), readMode(in),
+                return new LockCommand.Acquire(readSessionId(in), in.readLong(), readString(in), readMode(in),
                         in.readLong(), in.readLong(), in.readBoolean());
             case 5:
-                return new LockCommand.Release(readSession(in), in.readLong(), readString(in), in.readLong());
+                return new LockCommand.Release(readSessionId(in), in.readLong(), readString(in), in.readLong());
             case 6:
-                return new LockCommand.Renew(readSession(in), in.readLong(), readString(in), in.readLong(),
+                return new LockCommand.Renew(readSessionId(in), in.readLong(), readString(in), in.readLong(),
                         in.readLong());
             case 7:
-                return new LockCommand.Upgrade(readSession(in), in.readLong(), readString(in), in.readLong(),
+                return new LockCommand.Upgrade(readSessionId(in), in.readLong(), readString(in), in.readLong(),
                         in.readLong());
             case 8:
-                return new LockCommand.Downgrade(readSession(in), in.readLong(), readString(in), in.readLong());
+                return new LockCommand.Downgrade(readSessionId(in), in.readLong(), readString(in), in.readLong());
             case 9:
-                return new LockCommand.CancelWait(readSession(in), in.readLong());
+                return new LockCommand.CancelWait(readSessionId(in), in.readLong());
             case 10:
                 return new LockCommand.Tick();
             default:
@@ -544,17 +471,17 @@ public final class LockCommandCodec {
     private static void writeEffect(DataOutputStream out, Effect effect) throws IOException {
         if (effect instanceof Effect.WaitCompleted e) {
             out.writeByte(1);
-            writeString(out, e.sessionId().value());
+            writeSessionId(out, e.sessionId());
             out.writeLong(e.callId());
             writeOutcome(out, e.outcome());
         } else if (effect instanceof Effect.GrantEnded e) {
             out.writeByte(2);
             writeGrant(out, e.grant());
-            out.writeByte(code(END_CAUSES, e.cause()));
+            writeEndCause(out, e.cause());
         } else if (effect instanceof Effect.SessionEnded e) {
             out.writeByte(3);
-            writeString(out, e.sessionId().value());
-            out.writeByte(code(END_CAUSES, e.cause()));
+            writeSessionId(out, e.sessionId());
+            writeEndCause(out, e.cause());
         } else {
             throw new IllegalArgumentException("unknown effect type " + effect.getClass().getName());
         }
@@ -564,86 +491,14 @@ public final class LockCommandCodec {
         int tag = in.readUnsignedByte();
         switch (tag) {
             case 1:
-                return new Effect.WaitCompleted(readSession(in), in.readLong(), readOutcome(in));
+                return new Effect.WaitCompleted(readSessionId(in), in.readLong(), readOutcome(in));
             case 2:
-                return new Effect.GrantEnded(readGrant(in), decode(END_CAUSES, in.readUnsignedByte(), "end cause"));
+                return new Effect.GrantEnded(readGrant(in), readEndCause(in));
             case 3:
-                return new Effect.SessionEnded(readSession(in), decode(END_CAUSES, in.readUnsignedByte(),
-                        "end cause"));
+                return new Effect.SessionEnded(readSessionId(in), readEndCause(in));
             default:
                 throw new IOException("unknown effect tag " + tag);
         }
-    }
-
-    private static void writeGrant(DataOutputStream out, Grant g) throws IOException {
-        writeString(out, g.lockName());
-        writeString(out, g.sessionId().value());
-        writeMode(out, g.mode());
-        out.writeLong(g.fencingToken());
-        out.writeInt(g.holdCount());
-        out.writeLong(g.leaseMillis());
-        out.writeLong(g.leaseExpiresAtMillis());
-    }
-
-    private static Grant readGrant(DataInputStream in) throws IOException {
-        return new Grant(readString(in), readSession(in), readMode(in), in.readLong(), in.readInt(), in.readLong(),
-                in.readLong());
-    }
-
-    private static void writeMode(DataOutputStream out, LockMode mode) throws IOException {
-        out.writeByte(mode == LockMode.SHARED ? 0 : 1);
-    }
-
-    private static LockMode readMode(DataInputStream in) throws IOException {
-        int code = in.readUnsignedByte();
-        if (code > 1) {
-            throw new IOException("unknown lock mode code " + code);
-        }
-        return code == 0 ? LockMode.SHARED : LockMode.EXCLUSIVE;
-    }
-
-    private static void writeString(DataOutputStream out, String s) throws IOException {
-        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(bytes.length);
-        out.write(bytes);
-    }
-
-    private static String readString(DataInputStream in) throws IOException {
-        int n = in.readInt();
-        if (n < 0 || n > MAX_STRING_BYTES) {
-            throw new IOException("string length " + n + " out of range 0.." + MAX_STRING_BYTES);
-        }
-        byte[] bytes = new byte[n];
-        in.readFully(bytes);
-        return new String(bytes, StandardCharsets.UTF_8);
-    }
-
-    private static SessionId readSession(DataInputStream in) throws IOException {
-        return new SessionId(readString(in));
-    }
-
-    private static int readCount(DataInputStream in) throws IOException {
-        int n = in.readInt();
-        if (n < 0 || n > MAX_LIST_SIZE) {
-            throw new IOException("list size " + n + " out of range 0.." + MAX_LIST_SIZE);
-        }
-        return n;
-    }
-
-    private static <T> int code(T[] table, T value) {
-        for (int i = 0; i < table.length; i++) {
-            if (table[i] == value) {
-                return i;
-            }
-        }
-        throw new IllegalArgumentException("no wire code for " + value);
-    }
-
-    private static <T> T decode(T[] table, int code, String what) throws IOException {
-        if (code >= table.length) {
-            throw new IOException("unknown " + what + " code " + code);
-        }
-        return table[code];
     }
 
     private static void expectHeader(DataInputStream in, byte kind) throws IOException {

@@ -60,6 +60,7 @@ import io.dsync.lock.core.ApplyResult;
 import io.dsync.lock.core.Effect;
 import io.dsync.lock.core.LockCommand;
 import io.dsync.lock.core.LockStateMachine;
+import io.dsync.lock.core.LockValueCodec;
 import io.dsync.lock.core.Outcome;
 import io.dsync.lock.core.RejectReason;
 
@@ -313,7 +314,7 @@ public class LockRaftStateMachine extends BaseStateMachine {
         for (Map.Entry<CallKey, Outcome> e : recent.entrySet()) {
             out.writeUTF(e.getKey().session());
             out.writeLong(e.getKey().callId());
-            LockCommandCodec.writeOutcome(out, e.getValue());
+            LockValueCodec.writeOutcome(out, e.getValue());
         }
         out.writeInt(SNAPSHOT_MAGIC);
         out.flush();
@@ -346,7 +347,7 @@ public class LockRaftStateMachine extends BaseStateMachine {
         }
         LinkedHashMap<CallKey, Outcome> restoredRecent = new LinkedHashMap<>();
         for (int n = in.readInt(); n > 0; n--) {
-            restoredRecent.put(new CallKey(in.readUTF(), in.readLong()), LockCommandCodec.readOutcome(in));
+            restoredRecent.put(new CallKey(in.readUTF(), in.readLong()), LockValueCodec.readOutcome(in));
         }
         if (in.readInt() != SNAPSHOT_MAGIC) {
             throw new IOException("truncated or corrupt lock server snapshot (bad end marker)");
