@@ -156,8 +156,10 @@ public final class LocalCluster implements AutoCloseable {
                 nodeRedis = redisUri.getScheme() + "://127.0.0.1:" + proxy.port();
             }
             int adminPort = config.basePort == 0 ? LocalRedis.freePort() : port++;
+            // Lock nodes keep one Raft port for their life, restarts included: the group remembers addresses.
+            List<String> args = spec[1].contains("lock") ? List.of("--raft-port", Integer.toString(LocalRedis.freePort())) : List.of();
             ClusterNode node = new ClusterNode(config.home, config.workDir,
-                    new ClusterNode.Spec(id, spec[1], adminPort, nodeRedis, config.cluster, config.adminToken, config.javaOpts, null));
+                    new ClusterNode.Spec(id, spec[1], adminPort, nodeRedis, config.cluster, config.adminToken, config.javaOpts, args));
             nodes.put(id, node);
             node.start();
         }

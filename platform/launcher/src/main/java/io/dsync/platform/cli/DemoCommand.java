@@ -72,6 +72,8 @@ final class DemoCommand implements Callable<Integer> {
             args.adminPort = 0;
         }
         EnumSet<Role> roles = EnumSet.of(Role.LOCK, Role.QUEUE, Role.CACHE);
+        // One node: the lock Raft group is this node alone.
+        args.lockGroupSize = 1;
         NodeOptions options = args.toOptions(home, roles, "demo");
         out.printf("Admin token for this demo: %s%n", options.adminToken());
         out.printf("Try:    %s status --redis %s%n", home.resolve("bin/dsync"), options.redis());

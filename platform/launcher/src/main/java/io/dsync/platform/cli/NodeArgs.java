@@ -25,6 +25,16 @@ final class NodeArgs {
             description = "Port of the admin HTTP API: /health, /metrics, /bundles (default: ${DEFAULT-VALUE}; 0 picks a free one; env DSYNC_ADMIN_PORT).")
     int adminPort;
 
+    @Option(names = "--raft-port", defaultValue = "${env:DSYNC_RAFT_PORT:-9300}",
+            description = "Port of the lock Raft group, on nodes with the lock role; keep it across restarts, since "
+                    + "the group remembers its members' addresses (default: ${DEFAULT-VALUE}; env DSYNC_RAFT_PORT).")
+    int raftPort;
+
+    @Option(names = "--lock-group-size", defaultValue = "${env:DSYNC_LOCK_GROUP_SIZE:-3}",
+            description = "How many lock nodes form the lock Raft group when it is first created; each lock node "
+                    + "waits until that many are registered (default: ${DEFAULT-VALUE}; env DSYNC_LOCK_GROUP_SIZE).")
+    int lockGroupSize;
+
     @Option(names = "--bind", defaultValue = "${env:DSYNC_BIND:-127.0.0.1}",
             description = "Address the node's servers listen on (default: ${DEFAULT-VALUE}; 0.0.0.0 in containers; env DSYNC_BIND).")
     String bind;
@@ -77,10 +87,24 @@ final class NodeArgs {
         try {
             return new NodeOptions(nodeId, roles, cluster, home, dataDir(home, defaultId),
                     deploy != null ? deploy.toAbsolutePath() : home.resolve("deploy"),
-                    port, bind, host, redis, adminToken, shell, Map.of());
+                    port, bind, host, redis, adminToken, shell,
+                    lockProperties(roles));
         } catch (IllegalArgumentException e) {
             throw new Dsync.CliException(e.getMessage(), 2);
         }
+    }
+
+    /** Read by the lock server: its raft port (lock role only) and, through etc/io.dsync.lock.server.cfg, the group size. */
+    private Map<String, String> lockProperties(Set<Role> roles) {
+        if (lockGroupSize < 1) {
+            throw new Dsync.CliException("--lock-group-size must be at least 1, got " + lockGroupSize, 2);
+        }
+        Map<String, String> p = new java.util.HashMap<>();
+        p.put("dsync.lock.groupSize", Integer.toString(lockGroupSize));
+        if (roles.contains(Role.LOCK)) {
+            p.put("dsync.port.raft", Integer.toString(raftPort));
+        }
+        return p;
     }
 
     static String hostName() {

@@ -1,0 +1,215 @@
+package io.dsync.lock.server.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import io.dsync.lock.core.LockStateMachine;
+import io.dsync.lock.server.raft.RaftLockServer;
+import io.dsync.registry.NodeIdentity;
+import io.dsync.registry.NodeInfo;
+import io.dsync.registry.NodeRegistry;
+import jakarta.servlet.Servlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+/**
+ * This node's member of the lock Raft group, and {@code GET /lock/raft} showing its role, term, leader and indexes.
+ *
+ * <p>Group formation: the first time, the node waits until {@code initialMembers} lock nodes (with a raft port) are in
+ * the registry and takes the first ones by id as the group, the same choice on every node; it writes the member list to
+ * {@code <data>/raft/members.properties} and uses that file on every later start, so a restart needs no registry.
+ */
+@Component(service = Servlet.class, immediate = true, configurationPid = "io.dsync.lock.server")
+@Designate(ocd = LockServerConfig.class)
+@HttpWhiteboardServletPattern("/lock/raft")
+public final class LockServerComponent extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(LockServerComponent.class);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final transient NodeIdentity identity;
+    private final transient NodeRegistry registry;
+    private final transient LockServerConfig config;
+    private final transient Path storage;
+    private final transient Thread starter;
+    private transient volatile RaftLockServer server;
+    private transient volatile Map<String, InetSocketAddress> members;
+    private transient volatile String state = "starting";
+
+    @Activate
+    public LockServerComponent(BundleContext context, @Reference NodeRegistry registry, LockServerConfig config) {
+        this.identity = NodeIdentity.from(context::getProperty);
+        this.registry = registry;
+        this.config = config;
+        this.storage = Path.of(context.getProperty("dsync.data")).resolve("raft");
+        if (!identity.ports().containsKey("raft")) {
+            state = "no raft port: start the node with --raft-port";
+            LOG.error("Lock server: node '{}' has the lock role but no raft port; it does not join the lock group", identity.id());
+            starter = null;
+            return;
+        }
+        starter = new Thread(this::join, "dsync-lock-raft-start");
+        starter.setDaemon(true);
+        starter.start();
+    }
+
+    private void join() {
+        try {
+            Files.createDirectories(storage);
+            Map<String, InetSocketAddress> peers = loadMembers();
+            if (peers == null) {
+                peers = awaitInitialMembers();
+                if (peers == null) {
+                    return;
+                }
+                saveMembers(peers);
+            }
+            members = peers;
+            if (!peers.containsKey(identity.id())) {
+                state = "not a member of the lock group " + peers.keySet() + " (joining a running group is not supported yet)";
+                LOG.warn("Lock server: {}", state);
+                return;
+            }
+            RaftLockServer.Options options = new RaftLockServer.Options(identity.cluster(), identity.id(), peers, storage,
+                    Duration.ofMillis(config.electionTimeoutMinMillis()), Duration.ofMillis(config.electionTimeoutMaxMillis()),
+                    RaftLockServer.Options.DEFAULT_RPC_TIMEOUT, RaftLockServer.Options.DEFAULT_SNAPSHOT_THRESHOLD,
+                    Duration.ofMillis(200), LockStateMachine.Limits.DEFAULT);
+            // Ratis keeps the thread context class loader of its first use in a static: make it this bundle's.
+            ClassLoader previous = Thread.currentThread().getContextClassLoader();
+            Thread.currentThread().setContextClassLoader(LockServerComponent.class.getClassLoader());
+            try {
+                server = RaftLockServer.start(options);
+            } finally {
+                Thread.currentThread().setContextClassLoader(previous);
+            }
+            state = "running";
+            LOG.info("Lock server: node '{}' runs in lock group {} on raft port {}", identity.id(), peers.keySet(),
+                    identity.ports().get("raft"));
+        } catch (IOException | RuntimeException e) {
+            state = "failed: " + e;
+            LOG.error("Lock server: could not start the Raft member of node '{}': {}", identity.id(), e.toString(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private Map<String, InetSocketAddress> awaitInitialMembers() throws InterruptedException {
+        int wanted = Math.max(1, config.initialMembers());
+        long lastLog = 0;
+        while (!Thread.currentThread().isInterrupted()) {
+            Map<String, InetSocketAddress> lockNodes = new TreeMap<>();
+            try {
+                for (NodeInfo n : registry.nodes()) {
+                    Integer port = n.ports().get("raft");
+                    if (n.roles().contains("lock") && port != null) {
+                        lockNodes.put(n.id(), new InetSocketAddress(n.host(), port));
+                    }
+                }
+            } catch (RuntimeException e) {
+                state = "waiting for the registry: " + e.getMessage();
+            }
+            if (lockNodes.size() >= wanted) {
+                Map<String, InetSocketAddress> first = new LinkedHashMap<>();
+                lockNodes.entrySet().stream().limit(wanted).forEach(e -> first.put(e.getKey(), e.getValue()));
+                return first;
+            }
+            state = "waiting for " + wanted + " lock nodes in the registry, found " + lockNodes.keySet();
+            if (System.nanoTime() - lastLog > 10_000_000_000L) {
+                LOG.info("Lock server: {}", state);
+                lastLog = System.nanoTime();
+            }
+            Thread.sleep(500);
+        }
+        return null;
+    }
+
+    private Map<String, InetSocketAddress> loadMembers() throws IOException {
+        Path file = storage.resolve("members.properties");
+        if (!Files.exists(file)) {
+            return null;
+        }
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            p.load(in);
+        }
+        Map<String, InetSocketAddress> peers = new TreeMap<>();
+        for (String id : p.stringPropertyNames()) {
+            String v = p.getProperty(id);
+            int colon = v.lastIndexOf(':');
+            peers.put(id, new InetSocketAddress(v.substring(0, colon), Integer.parseInt(v.substring(colon + 1))));
+        }
+        return new LinkedHashMap<>(peers);
+    }
+
+    private void saveMembers(Map<String, InetSocketAddress> peers) throws IOException {
+        Properties p = new Properties();
+        peers.forEach((id, a) -> p.setProperty(id, a.getHostString() + ":" + a.getPort()));
+        try (OutputStream out = Files.newOutputStream(storage.resolve("members.properties"))) {
+            p.store(out, "members of the lock Raft group when it was formed");
+        }
+    }
+
+    @Deactivate
+    void deactivate() throws InterruptedException {
+        if (starter != null) {
+            starter.interrupt();
+            starter.join(5_000);
+        }
+        RaftLockServer s = server;
+        if (s != null) {
+            try {
+                s.close();
+                LOG.info("Lock server: node '{}' left the lock group", identity.id());
+            } catch (IOException e) {
+                LOG.warn("Lock server: closing the Raft member failed: {}", e.toString());
+            }
+        }
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("node", identity.id());
+        body.put("state", state);
+        Map<String, InetSocketAddress> m = members;
+        body.put("members", m == null ? List.of() : List.copyOf(m.keySet()));
+        RaftLockServer s = server;
+        if (s != null) {
+            RaftLockServer.RaftStatus st = s.status();
+            body.put("role", st.role());
+            body.put("term", st.term());
+            body.put("leader", st.leaderId().orElse(null));
+            body.put("commitIndex", st.commitIndex());
+            body.put("appliedIndex", st.appliedIndex());
+        }
+        resp.setStatus(200);
+        resp.setContentType("application/json");
+        resp.setHeader("Cache-Control", "no-store");
+        JSON.writeValue(resp.getOutputStream(), body);
+    }
+}

@@ -1,0 +1,19 @@
+package io.dsync.lock.server.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/** The lock node's Raft member (PID {@code io.dsync.lock.server}; optional). */
+@ObjectClassDefinition(name = "dsync lock server")
+public @interface LockServerConfig {
+
+    @AttributeDefinition(description = "How many lock nodes form the Raft group when it is first created. Each lock "
+            + "node waits until that many are registered, then the group is the first ones by node id.")
+    int initialMembers() default 3;
+
+    @AttributeDefinition(description = "Minimum election timeout in milliseconds.")
+    long electionTimeoutMinMillis() default 1000;
+
+    @AttributeDefinition(description = "Maximum election timeout in milliseconds.")
+    long electionTimeoutMaxMillis() default 2000;
+}
