@@ -46,6 +46,12 @@ import io.dsync.devkit.LocalRedis;
 import io.dsync.platform.NodeLauncher;
 import io.dsync.platform.NodeOptions;
 import io.dsync.platform.Role;
+import io.dsync.lock.LockHandle;
+import io.dsync.lock.LockMode;
+import io.dsync.lock.LockRequest;
+import io.dsync.lock.LockService;
+import io.dsync.lock.LockSession;
+import io.dsync.lock.NoQuorumException;
 import io.dsync.redis.RedisConnection;
 import io.dsync.registry.NodeInfo;
 import io.dsync.registry.NodeRegistry;
@@ -72,6 +78,9 @@ public class NodeBundlesIT {
     @Inject
     private MetricRegistry metrics;
 
+    @Inject
+    private LockService locks;
+
     @Configuration
     public Option[] config() throws Exception {
         LocalRedis localRedis = TestRedis.get();
@@ -79,7 +88,9 @@ public class NodeBundlesIT {
         Path data = Files.createTempDirectory("dsync-paxexam");
         int port = LocalRedis.freePort();
         NodeOptions node = new NodeOptions(NODE_ID, Set.of(Role.LOCK), "paxexam-" + ProcessHandle.current().pid(),
-                home, data, data.resolve("deploy"), port, "127.0.0.1", "127.0.0.1", localRedis.address(), "secret", false, Map.of());
+                home, data, data.resolve("deploy"), port, "127.0.0.1", "127.0.0.1", localRedis.address(), "secret", false,
+                // A lock group of one: this node.
+                Map.of("dsync.port.raft", Integer.toString(LocalRedis.freePort()), "dsync.lock.groupSize", "1"));
         List<Option> options = new ArrayList<>();
         for (Map.Entry<String, Object> p : NodeLauncher.frameworkProperties(node, Instant.now()).entrySet()) {
             // Pax Exam owns the storage, and offers the system packages through systemPackages().
@@ -153,6 +164,35 @@ public class NodeBundlesIT {
         assertTrue(self.bundles().toString(), self.bundles().size() > 20);
         assertTrue(self.bundles().toString(), self.bundles().stream().allMatch(b -> b.healthy()));
         assertEquals(java.util.Optional.empty(), registry.problem());
+    }
+
+    @Test
+    public void lockServiceGrantsAndReleasesThroughTheRaftGroup() throws Exception {
+        LockRequest request = new LockRequest("paxexam-lock", LockMode.EXCLUSIVE, Duration.ofSeconds(5), Duration.ofSeconds(30));
+        LockHandle handle = null;
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (handle == null) {
+            try {
+                handle = locks.acquire(request);
+            } catch (NoQuorumException e) {
+                // The one-member group forms once the node is registered and has elected itself.
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(250);
+            }
+        }
+        assertTrue("fencing token " + handle.fencingToken(), handle.fencingToken() > 0);
+        assertEquals(1, locks.status("paxexam-lock").holders().size());
+        LockSession other = locks.openSession(Duration.ofSeconds(10));
+        try {
+            assertTrue("another session cannot take the held lock",
+                    other.tryAcquire(new LockRequest("paxexam-lock", LockMode.EXCLUSIVE, Duration.ZERO, Duration.ofSeconds(30))).isEmpty());
+        } finally {
+            other.close();
+        }
+        assertEquals(0, locks.release(handle));
+        assertTrue(locks.status("paxexam-lock").holders().isEmpty());
     }
 
     @Test

@@ -37,7 +37,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 /**
- * This node's member of the lock Raft group, and {@code GET /lock/raft} showing its role, term, leader and indexes.
+ * On nodes with the {@code lock} role, this node's member of the lock Raft group; on every node,
+ * {@code GET /lock/raft} showing its role, term, leader and indexes (or why it is not a member).
  *
  * <p>Group formation: the first time, the node waits until {@code initialMembers} lock nodes (with a raft port) are in
  * the registry and takes the first ones by id as the group, the same choice on every node; it writes the member list to
@@ -67,6 +68,11 @@ public final class LockServerComponent extends HttpServlet {
         this.registry = registry;
         this.config = config;
         this.storage = Path.of(context.getProperty("dsync.data")).resolve("raft");
+        if (!identity.roles().contains("lock")) {
+            state = "not a lock node";
+            starter = null;
+            return;
+        }
         if (!identity.ports().containsKey("raft")) {
             state = "no raft port: start the node with --raft-port";
             LOG.error("Lock server: node '{}' has the lock role but no raft port; it does not join the lock group", identity.id());

@@ -1,0 +1,219 @@
+package io.dsync.lock.server.client;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import io.dsync.lock.LockHandle;
+import io.dsync.lock.LockNotHeldException;
+import io.dsync.lock.LockRequest;
+import io.dsync.lock.LockService;
+import io.dsync.lock.LockSession;
+import io.dsync.lock.LockStatus;
+import io.dsync.lock.SessionId;
+import io.dsync.lock.core.LockCommand;
+import io.dsync.lock.core.Outcome;
+import io.dsync.lock.server.raft.RaftLockClient;
+
+/**
+ * {@link LockService} backed by a Raft lock group through a {@link RaftLockClient}.
+ * <p>
+ * Sessions are opened with client-chosen random UUID session ids ({@link LockCommand.OpenSession});
+ * each session sends its own heartbeats on the service's scheduler. The convenience methods of
+ * {@link LockService} operate on a lazily opened {@linkplain #defaultSession() default session}, which
+ * is replaced when it ended. {@link #status(String)} is a linearizable read through the leader.
+ * <p>
+ * The service does not own the {@link RaftLockClient}: {@link #close()} closes the sessions opened
+ * by this instance and, if the service created it, the scheduler, but not the client.
+ * <p>
+ * Thread-safe.
+ */
+public final class RaftLockService implements LockService, AutoCloseable {
+
+    /** TTL of the default session when none is configured. */
+    public static final Duration DEFAULT_SESSION_TTL = Duration.ofSeconds(10);
+
+    private final RaftLockClient client;
+    private final String clientId;
+    private final ScheduledExecutorService scheduler;
+    private final boolean ownsScheduler;
+    private final Duration defaultTtl;
+    private final ConcurrentHashMap<SessionId, RaftLockSession> sessions = new ConcurrentHashMap<>();
+    private final Object defaultLock = new Object();
+    private RaftLockSession defaultSession; // guarded by defaultLock
+    private volatile boolean closed;
+
+    /**
+     * Creates a service with its own single daemon scheduler thread and a default session TTL of
+     * {@link #DEFAULT_SESSION_TTL}.
+     *
+     * @param client the Raft transport, not closed by this service
+     * @param clientId the id of this client process, 1 to 256 characters without control characters
+     */
+    public RaftLockService(RaftLockClient client, String clientId) {
+        this(client, clientId, null, DEFAULT_SESSION_TTL);
+    }
+
+    /**
+     * Creates a service.
+     *
+     * @param client the Raft transport, not closed by this service
+     * @param clientId the id of this client process, 1 to 256 characters without control characters
+     * @param scheduler the scheduler of heartbeats and background retries, not shut down by this
+     *     service; {@code null} to create an own daemon scheduler, shut down by {@link #close()}
+     * @param defaultSessionTtl the TTL of the default session
+     * @throws NullPointerException if {@code client}, {@code clientId} or {@code defaultSessionTtl}
+     *     is {@code null}
+     * @throws io.dsync.lock.InvalidLockRequestException if {@code defaultSessionTtl} is out of range
+     * @throws IllegalArgumentException if {@code clientId} is empty or too long
+     */
+    public RaftLockService(RaftLockClient client, String clientId, ScheduledExecutorService scheduler,
+            Duration defaultSessionTtl) {
+        this.client = Objects.requireNonNull(client, "client");
+        this.clientId = Objects.requireNonNull(clientId, "clientId");
+        if (clientId.isEmpty() || clientId.length() > LockCommand.OpenSession.MAX_CLIENT_ID_LENGTH) {
+            throw new IllegalArgumentException("clientId must have 1 to "
+                    + LockCommand.OpenSession.MAX_CLIENT_ID_LENGTH + " characters, was '" + clientId + "'");
+        }
+        this.defaultTtl = LockSession.requireValidTtl(defaultSessionTtl);
+        if (scheduler == null) {
+            this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "dsync-lock-heartbeat");
+                t.setDaemon(true);
+                return t;
+            });
+            this.ownsScheduler = true;
+        } else {
+            this.scheduler = scheduler;
+            this.ownsScheduler = false;
+        }
+    }
+
+    RaftLockClient client() {
+        return client;
+    }
+
+    ScheduledExecutorService scheduler() {
+        return scheduler;
+    }
+
+    void forget(RaftLockSession session) {
+        sessions.remove(session.id(), session);
+    }
+
+    @Override
+    public CompletableFuture<LockSession> openSessionAsync(Duration ttl) {
+        LockSession.requireValidTtl(ttl);
+        if (closed) {
+            throw new IllegalStateException("the lock service is closed");
+        }
+        SessionId id = new SessionId(UUID.randomUUID().toString());
+        Instant sent = Instant.now();
+        return client.submitAsync(new LockCommand.OpenSession(id, clientId, ttl.toMillis())).thenApply(outcome -> {
+            if (outcome instanceof Outcome.SessionLive) {
+                RaftLockSession session = new RaftLockSession(this, id, ttl, sent.plus(ttl));
+                sessions.put(id, session);
+                session.startHeartbeats();
+                return (LockSession) session;
+            }
+            throw Outcomes.failure(outcome, id, null, "open session " + id);
+        });
+    }
+
+    @Override
+    public LockSession openSession(Duration ttl) {
+        return Outcomes.await(openSessionAsync(ttl), client.options().quorumTimeout().plusSeconds(1));
+    }
+
+    @Override
+    public LockSession defaultSession() {
+        synchronized (defaultLock) {
+            if (defaultSession == null || defaultSession.hasEnded()) {
+                defaultSession = (RaftLockSession) openSession(defaultTtl);
+            }
+            return defaultSession;
+        }
+    }
+
+    @Override
+    public CompletableFuture<LockHandle> acquireAsync(LockRequest request) {
+        Objects.requireNonNull(request, "request");
+        return defaultSession().acquireAsync(request);
+    }
+
+    @Override
+    public LockHandle acquire(LockRequest request) throws InterruptedException {
+        Objects.requireNonNull(request, "request");
+        return defaultSession().acquire(request);
+    }
+
+    @Override
+    public CompletableFuture<Optional<LockHandle>> tryAcquireAsync(LockRequest request) {
+        Objects.requireNonNull(request, "request");
+        return defaultSession().tryAcquireAsync(request);
+    }
+
+    @Override
+    public Optional<LockHandle> tryAcquire(LockRequest request) {
+        Objects.requireNonNull(request, "request");
+        return defaultSession().tryAcquire(request);
+    }
+
+    @Override
+    public CompletableFuture<Integer> releaseAsync(LockHandle handle) {
+        Objects.requireNonNull(handle, "handle");
+        RaftLockSession session = sessions.get(handle.sessionId());
+        if (session == null || session.isClosed()) {
+            return CompletableFuture.failedFuture(new LockNotHeldException(handle.name(), handle.sessionId(),
+                    handle.fencingToken(), "session " + handle.sessionId()
+                            + " is unknown to this lock service or closed; cannot release '" + handle.name() + "'"));
+        }
+        return session.releaseAsync(handle);
+    }
+
+    @Override
+    public int release(LockHandle handle) {
+        return Outcomes.await(releaseAsync(handle), client.options().quorumTimeout().plusSeconds(1));
+    }
+
+    @Override
+    public CompletableFuture<LockStatus> statusAsync(String name) {
+        Objects.requireNonNull(name, "name");
+        return client.statusAsync(name);
+    }
+
+    @Override
+    public LockStatus status(String name) {
+        Objects.requireNonNull(name, "name");
+        return client.status(name);
+    }
+
+    /**
+     * Closes every session opened by this instance (waiting at most a quorum timeout for all) and
+     * shuts down the scheduler if the service created it. Idempotent. Does not close the client.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        CompletableFuture<?>[] closing = sessions.values().stream().map(RaftLockSession::closeAsync)
+                .toArray(CompletableFuture[]::new);
+        try {
+            CompletableFuture.allOf(closing).get(client.options().quorumTimeout().toMillis() + 1000,
+                    TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            // Sessions that could not be closed expire after their TTL.
+        }
+        if (ownsScheduler) {
+            scheduler.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,619 @@
+package io.dsync.lock.server.client;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.dsync.lock.LeaseExpiredException;
+import io.dsync.lock.LockHandle;
+import io.dsync.lock.LockMode;
+import io.dsync.lock.LockRequest;
+import io.dsync.lock.LockSession;
+import io.dsync.lock.NoQuorumException;
+import io.dsync.lock.SessionId;
+import io.dsync.lock.core.Grant;
+import io.dsync.lock.core.LockCommand;
+import io.dsync.lock.core.Outcome;
+import io.dsync.lock.core.RejectReason;
+import io.dsync.lock.server.raft.PollReply;
+import io.dsync.lock.server.raft.RaftLockClient;
+
+/**
+ * A {@link LockSession} of a {@link RaftLockService}: owns the session id chosen by the client, a
+ * monotonically increasing call id counter (every command that acts on locks gets a fresh call id, and
+ * retries of the same command reuse it, so that the state machine deduplicates them), the automatic
+ * heartbeats (every third of the TTL) and the local view of held locks.
+ * <p>
+ * Waiting requests (acquire, upgrade) are submitted once; when the leader answers
+ * {@link Outcome.Queued}, their final outcome is long-polled through
+ * {@link RaftLockClient#awaitOutcomeAsync}, re-submitting the original command (same call id) when the
+ * leader no longer knows the call. Withdrawing a waiting request (cancelled future, interrupted
+ * thread) sends {@link LockCommand.CancelWait}; a grant that raced with the withdrawal is undone (a
+ * release for an acquire, a downgrade for an upgrade).
+ * <p>
+ * Asynchronous methods complete on the transport's threads; blocking methods wait for them and throw
+ * the unwrapped API exceptions. When a heartbeat or any command learns that the session expired (or is
+ * unknown to the cluster), the session ends: {@link #whenEnded()} completes with a
+ * {@link LeaseExpiredException} and pending requests fail with it.
+ * <p>
+ * Thread-safe.
+ */
+public final class RaftLockSession implements LockSession {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RaftLockSession.class);
+
+    /** How much longer than the remaining wait timeout one await of a waiting call lasts. */
+    private static final long POLL_MARGIN_MILLIS = 1_500;
+
+    /** Pause between background retries of a release that failed for lack of quorum. */
+    private static final long RELEASE_RETRY_MILLIS = 500;
+
+    private final RaftLockService service;
+    private final RaftLockClient client;
+    private final SessionId id;
+    private final Duration ttl;
+    private final AtomicLong callIds = new AtomicLong();
+    private final CompletableFuture<Void> ended = new CompletableFuture<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Set<Waiting> pending = ConcurrentHashMap.newKeySet();
+    /** Latest handle per lock name, in grant order; guarded by itself. */
+    private final Map<String, LockHandle> held = new LinkedHashMap<>();
+    private volatile Instant expiresAt;
+    private volatile ScheduledFuture<?> heartbeats;
+    private volatile CompletableFuture<Void> closing;
+
+    RaftLockSession(RaftLockService service, SessionId id, Duration ttl, Instant expiresAt) {
+        this.service = service;
+        this.client = service.client();
+        this.id = id;
+        this.ttl = ttl;
+        this.expiresAt = expiresAt;
+    }
+
+    void startHeartbeats() {
+        long period = Math.max(1, ttl.toMillis() / 3);
+        heartbeats = service.scheduler().scheduleWithFixedDelay(this::heartbeat, period, period,
+                TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Test hook: stops the automatic heartbeats without ending the session, as if this process
+     * stopped running; the cluster then expires the session after its TTL.
+     */
+    void stopHeartbeatsForTesting() {
+        ScheduledFuture<?> h = heartbeats;
+        if (h != null) {
+            h.cancel(false);
+        }
+    }
+
+    private void heartbeat() {
+        if (ended.isDone()) {
+            return;
+        }
+        sendKeepAlive().exceptionally(e -> {
+            LOG.debug("heartbeat of session {} failed: {}", id, e.toString());
+            return null;
+        });
+    }
+
+    private CompletableFuture<Instant> sendKeepAlive() {
+        Instant sent = Instant.now();
+        return client.submitAsync(new LockCommand.KeepAlive(id)).thenApply(outcome -> {
+            if (outcome instanceof Outcome.SessionLive) {
+                Instant next = sent.plus(ttl);
+                synchronized (held) {
+                    if (next.isAfter(expiresAt)) {
+                        expiresAt = next;
+                    }
+                }
+                return expiresAt;
+            }
+            throw fail(outcome, null, "keep-alive");
+        });
+    }
+
+    // ---------------------------------------------------------------- state
+
+    @Override
+    public SessionId id() {
+        return id;
+    }
+
+    @Override
+    public Duration ttl() {
+        return ttl;
+    }
+
+    @Override
+    public boolean isLive() {
+        return !ended.isDone() && Instant.now().isBefore(expiresAt);
+    }
+
+    /** Whether the session was closed by {@link #close()} (not merely expired). */
+    boolean isClosed() {
+        return closed.get();
+    }
+
+    /** Whether the session ended or is presumed expired. */
+    boolean hasEnded() {
+        return !isLive();
+    }
+
+    @Override
+    public Instant expiresAt() {
+        return expiresAt;
+    }
+
+    @Override
+    public CompletionStage<Void> whenEnded() {
+        return ended;
+    }
+
+    @Override
+    public List<LockHandle> heldLocks() {
+        synchronized (held) {
+            return List.copyOf(held.values());
+        }
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("session " + id + " is closed");
+        }
+    }
+
+    /** Ends the session because the cluster reported it expired or unknown. */
+    private void markExpired(String message) {
+        LeaseExpiredException e = new LeaseExpiredException(id, null, "session " + id + " expired: " + message);
+        if (!ended.completeExceptionally(e)) {
+            return;
+        }
+        stopHeartbeatsForTesting();
+        synchronized (held) {
+            held.clear();
+        }
+        for (Waiting w : pending) {
+            w.sessionEnding = true;
+            w.result.completeExceptionally(e);
+        }
+        // Stays known to the service, so that LockService.release of its handles reports the expiry.
+    }
+
+    /** The exception of a non-success outcome; ends the session if the outcome says it is gone. */
+    private RuntimeException fail(Outcome outcome, Outcomes.Context ctx, String what) {
+        if (Outcomes.isSessionGone(outcome)) {
+            if (closed.get()) {
+                return new IllegalStateException("session " + id + " is closed");
+            }
+            markExpired(((Outcome.Rejected) outcome).message());
+        }
+        return Outcomes.failure(outcome, id, ctx, what);
+    }
+
+    private Duration blockingBound() {
+        return client.options().quorumTimeout().plusSeconds(1);
+    }
+
+    // ---------------------------------------------------------------- handles
+
+    private LockHandle record(Grant g, Instant leaseExpiresAt) {
+        synchronized (held) {
+            LockHandle previous = held.get(g.lockName());
+            Instant expiry = leaseExpiresAt;
+            if (previous != null && previous.fencingToken() == g.fencingToken()
+                    && previous.leaseExpiresAt().isAfter(expiry) && previous.mode() == g.mode()) {
+                // Reentrant acquisition: the lease ends at the later of both.
+                expiry = previous.leaseExpiresAt();
+            }
+            LockHandle h = g.toHandle(expiry);
+            if (!ended.isDone()) {
+                held.put(g.lockName(), h);
+            }
+            return h;
+        }
+    }
+
+    private void forgetHold(String name, long token, int remaining) {
+        synchronized (held) {
+            LockHandle h = held.get(name);
+            if (h != null && h.fencingToken() == token) {
+                if (remaining <= 0) {
+                    held.remove(name);
+                } else {
+                    held.put(name, new LockHandle(h.name(), h.mode(), h.sessionId(), h.fencingToken(), remaining,
+                            h.lease(), h.leaseExpiresAt()));
+                }
+            }
+        }
+    }
+
+    private Instant currentLeaseExpiry(LockHandle handle) {
+        synchronized (held) {
+            LockHandle h = held.get(handle.name());
+            return h != null && h.fencingToken() == handle.fencingToken() ? h.leaseExpiresAt()
+                    : handle.leaseExpiresAt();
+        }
+    }
+
+    // ---------------------------------------------------------------- waiting requests
+
+    /** A waiting acquire or upgrade. */
+    private final class Waiting {
+        final long callId;
+        final LockCommand command;
+        final long deadlineNanos;
+        final Outcomes.Context ctx;
+        final boolean upgrade;
+        final Instant leaseExpiresAt;
+        final CompletableFuture<LockHandle> result = new CompletableFuture<>();
+        /** Completes once a withdrawal (if any) and the undo of a racing grant are done. */
+        final CompletableFuture<Void> cleanup = new CompletableFuture<>();
+        volatile boolean sessionEnding;
+        volatile boolean resolved;
+
+        Waiting(long callId, LockCommand command, Duration waitTimeout, Outcomes.Context ctx, boolean upgrade,
+                Instant leaseExpiresAt) {
+            this.callId = callId;
+            this.command = command;
+            this.deadlineNanos = System.nanoTime() + waitTimeout.toNanos();
+            this.ctx = ctx;
+            this.upgrade = upgrade;
+            this.leaseExpiresAt = leaseExpiresAt;
+        }
+
+        CompletableFuture<LockHandle> start() {
+            pending.add(this);
+            result.whenComplete((h, e) -> {
+                pending.remove(this);
+                Throwable cause = e == null ? null : Outcomes.unwrap(e);
+                if (cause instanceof CancellationException && !sessionEnding && !resolved) {
+                    withdraw();
+                } else {
+                    cleanup.complete(null);
+                }
+            });
+            if (ended.isDone() && !closed.get()) {
+                sessionEnding = true;
+                result.completeExceptionally(new LeaseExpiredException(id, null, "session " + id + " expired"));
+                return result;
+            }
+            submit();
+            return result;
+        }
+
+        private void submit() {
+            client.submitAsync(command).whenComplete(this::onOutcome);
+        }
+
+        private void onOutcome(Outcome outcome, Throwable error) {
+            if (result.isDone()) {
+                return;
+            }
+            if (error != null) {
+                resolved = true;
+                result.completeExceptionally(Outcomes.unwrap(error));
+            } else if (outcome instanceof Outcome.Granted g) {
+                resolved = true;
+                result.complete(record(g.grant(), leaseExpiresAt));
+            } else if (outcome instanceof Outcome.Queued) {
+                poll();
+            } else {
+                resolved = true;
+                result.completeExceptionally(fail(outcome, ctx, upgrade ? "upgrade" : "acquire"));
+            }
+        }
+
+        private void poll() {
+            long remaining = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+            long hardLimit = 2 * client.options().quorumTimeout().toMillis() + 2 * POLL_MARGIN_MILLIS;
+            if (remaining < -hardLimit) {
+                // The cluster should have timed the request out long ago; give up locally.
+                result.completeExceptionally(Outcomes.failure(Outcome.Rejected.of(RejectReason.TIMEOUT, "timed out"),
+                        id, ctx, "acquire"));
+                withdraw();
+                return;
+            }
+            Duration timeout = Duration.ofMillis(Math.max(0, remaining) + POLL_MARGIN_MILLIS);
+            client.awaitOutcomeAsync(id, callId, timeout).whenComplete((reply, error) -> {
+                if (result.isDone()) {
+                    return;
+                }
+                if (error != null) {
+                    onOutcome(null, error);
+                } else if (reply instanceof PollReply.Resolved r) {
+                    onOutcome(r.outcome(), null);
+                } else if (reply instanceof PollReply.Unknown) {
+                    submit(); // idempotent by call id: answers the current state of the call
+                } else {
+                    poll();
+                }
+            });
+        }
+
+        /** Sends CancelWait and undoes a grant that raced with it. */
+        private void withdraw() {
+            client.submitAsync(new LockCommand.CancelWait(id, callId)).whenComplete((outcome, error) -> {
+                if (outcome instanceof Outcome.Granted g) {
+                    undo(g.grant()).whenComplete((x, e) -> cleanup.complete(null));
+                } else {
+                    cleanup.complete(null);
+                }
+            });
+        }
+
+        /** Undoes a grant of this request that the caller will never see. */
+        CompletableFuture<?> undo(Grant g) {
+            if (upgrade) {
+                return client.submitAsync(new LockCommand.Downgrade(id, callIds.incrementAndGet(), g.lockName(),
+                        g.fencingToken())).thenAccept(o -> {
+                            if (o instanceof Outcome.Granted d) {
+                                record(d.grant(), leaseExpiresAt);
+                            }
+                        });
+            }
+            return sendRelease(new LockCommand.Release(id, callIds.incrementAndGet(), g.lockName(),
+                    g.fencingToken()), new Outcomes.Context(g.lockName(), g.mode(), null, g.fencingToken()), false);
+        }
+
+        /** Blocking wait honouring interruption: withdraws the request and undoes a racing grant. */
+        LockHandle await() throws InterruptedException {
+            try {
+                return result.get();
+            } catch (ExecutionException e) {
+                throw Outcomes.rethrowable(Outcomes.unwrap(e));
+            } catch (CancellationException e) {
+                throw e;
+            } catch (InterruptedException e) {
+                if (!result.cancel(false)) {
+                    LockHandle granted = result.getNow(null);
+                    if (granted != null) {
+                        // Granted just before the interrupt: the request is withdrawn all the same.
+                        CompletableFuture<?> undone = undo(new Grant(granted.name(), id, granted.mode(),
+                                granted.fencingToken(), granted.holdCount(), granted.lease().toMillis(), 0));
+                        waitUninterruptibly(undone);
+                    }
+                } else {
+                    waitUninterruptibly(cleanup);
+                }
+                throw e;
+            }
+        }
+    }
+
+    private void waitUninterruptibly(CompletableFuture<?> f) {
+        try {
+            Outcomes.await(f.handle((x, e) -> null), blockingBound().multipliedBy(2));
+        } catch (RuntimeException e) {
+            LOG.debug("withdrawal of a request of session {} did not finish: {}", id, e.toString());
+        }
+    }
+
+    private Waiting newAcquire(LockRequest request) {
+        Objects.requireNonNull(request, "request");
+        checkOpen();
+        long callId = callIds.incrementAndGet();
+        Instant sent = Instant.now();
+        return new Waiting(callId, LockCommand.Acquire.of(id, callId, request), request.waitTimeout(),
+                new Outcomes.Context(request.name(), request.mode(), request.waitTimeout(), 0), false,
+                sent.plus(request.lease()));
+    }
+
+    @Override
+    public CompletableFuture<LockHandle> acquireAsync(LockRequest request) {
+        return newAcquire(request).start();
+    }
+
+    @Override
+    public LockHandle acquire(LockRequest request) throws InterruptedException {
+        Waiting w = newAcquire(request);
+        w.start();
+        return w.await();
+    }
+
+    @Override
+    public CompletableFuture<Optional<LockHandle>> tryAcquireAsync(LockRequest request) {
+        Objects.requireNonNull(request, "request");
+        checkOpen();
+        long callId = callIds.incrementAndGet();
+        Instant sent = Instant.now();
+        Outcomes.Context ctx = new Outcomes.Context(request.name(), request.mode(), Duration.ZERO, 0);
+        return client.submitAsync(LockCommand.Acquire.tryOf(id, callId, request)).thenApply(outcome -> {
+            if (outcome instanceof Outcome.Granted g) {
+                return Optional.of(record(g.grant(), sent.plus(request.lease())));
+            }
+            if (outcome instanceof Outcome.Rejected r && r.reason() == RejectReason.NOT_GRANTABLE) {
+                return Optional.<LockHandle>empty();
+            }
+            throw fail(outcome, ctx, "tryAcquire");
+        });
+    }
+
+    @Override
+    public Optional<LockHandle> tryAcquire(LockRequest request) {
+        return Outcomes.await(tryAcquireAsync(request), blockingBound());
+    }
+
+    // ---------------------------------------------------------------- release, renew, up/downgrade
+
+    @Override
+    public CompletableFuture<Integer> releaseAsync(LockHandle handle) {
+        Objects.requireNonNull(handle, "handle");
+        checkOpen();
+        LockCommand.Release command = new LockCommand.Release(id, callIds.incrementAndGet(), handle.name(),
+                handle.fencingToken());
+        return sendRelease(command, new Outcomes.Context(handle.name(), handle.mode(), null, handle.fencingToken()),
+                true);
+    }
+
+    private CompletableFuture<Integer> sendRelease(LockCommand.Release command, Outcomes.Context ctx,
+            boolean retryInBackground) {
+        CompletableFuture<Integer> result = client.submitAsync(command).thenApply(outcome -> {
+            if (outcome instanceof Outcome.Released r) {
+                forgetHold(command.lockName(), command.fencingToken(), r.remainingHoldCount());
+                return r.remainingHoldCount();
+            }
+            if (outcome instanceof Outcome.Rejected r
+                    && (r.reason() == RejectReason.NOT_HELD || r.reason() == RejectReason.LEASE_EXPIRED)) {
+                forgetHold(command.lockName(), command.fencingToken(), 0);
+            }
+            throw fail(outcome, ctx, "release");
+        });
+        if (retryInBackground) {
+            result.whenComplete((n, e) -> {
+                if (e != null && Outcomes.unwrap(e) instanceof NoQuorumException && !ended.isDone()) {
+                    service.scheduler().schedule(() -> {
+                        if (!ended.isDone()) {
+                            sendRelease(command, ctx, true);
+                        }
+                    }, RELEASE_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                }
+            });
+        }
+        return result;
+    }
+
+    @Override
+    public int release(LockHandle handle) {
+        return Outcomes.await(releaseAsync(handle), blockingBound());
+    }
+
+    @Override
+    public CompletableFuture<LockHandle> renewAsync(LockHandle handle, Duration lease) {
+        Objects.requireNonNull(handle, "handle");
+        LockRequest.requireValidLease(lease);
+        checkOpen();
+        Instant sent = Instant.now();
+        Outcomes.Context ctx = new Outcomes.Context(handle.name(), handle.mode(), null, handle.fencingToken());
+        return client.submitAsync(new LockCommand.Renew(id, callIds.incrementAndGet(), handle.name(),
+                handle.fencingToken(), lease.toMillis())).thenApply(outcome -> {
+                    if (outcome instanceof Outcome.Granted g) {
+                        synchronized (held) {
+                            held.remove(handle.name()); // the renewal sets the lease, it may shorten it
+                            return record(g.grant(), sent.plus(lease));
+                        }
+                    }
+                    throw fail(outcome, ctx, "renew");
+                });
+    }
+
+    @Override
+    public LockHandle renew(LockHandle handle, Duration lease) {
+        return Outcomes.await(renewAsync(handle, lease), blockingBound());
+    }
+
+    private Waiting newUpgrade(LockHandle handle, Duration waitTimeout) {
+        Objects.requireNonNull(handle, "handle");
+        LockRequest.requireValidWaitTimeout(waitTimeout);
+        checkOpen();
+        long callId = callIds.incrementAndGet();
+        return new Waiting(callId, new LockCommand.Upgrade(id, callId, handle.name(), handle.fencingToken(),
+                waitTimeout.toMillis()), waitTimeout,
+                new Outcomes.Context(handle.name(), LockMode.EXCLUSIVE, waitTimeout, handle.fencingToken()), true,
+                currentLeaseExpiry(handle));
+    }
+
+    @Override
+    public CompletableFuture<LockHandle> upgradeAsync(LockHandle handle, Duration waitTimeout) {
+        return newUpgrade(handle, waitTimeout).start();
+    }
+
+    @Override
+    public LockHandle upgrade(LockHandle handle, Duration waitTimeout) throws InterruptedException {
+        Waiting w = newUpgrade(handle, waitTimeout);
+        w.start();
+        return w.await();
+    }
+
+    @Override
+    public CompletableFuture<LockHandle> downgradeAsync(LockHandle handle) {
+        Objects.requireNonNull(handle, "handle");
+        checkOpen();
+        Instant expiry = currentLeaseExpiry(handle);
+        Outcomes.Context ctx = new Outcomes.Context(handle.name(), LockMode.SHARED, null, handle.fencingToken());
+        return client.submitAsync(new LockCommand.Downgrade(id, callIds.incrementAndGet(), handle.name(),
+                handle.fencingToken())).thenApply(outcome -> {
+                    if (outcome instanceof Outcome.Granted g) {
+                        return record(g.grant(), expiry);
+                    }
+                    throw fail(outcome, ctx, "downgrade");
+                });
+    }
+
+    @Override
+    public LockHandle downgrade(LockHandle handle) {
+        return Outcomes.await(downgradeAsync(handle), blockingBound());
+    }
+
+    // ---------------------------------------------------------------- heartbeats and close
+
+    @Override
+    public CompletableFuture<Instant> keepAliveAsync() {
+        checkOpen();
+        return sendKeepAlive();
+    }
+
+    @Override
+    public Instant keepAlive() {
+        return Outcomes.await(keepAliveAsync(), blockingBound());
+    }
+
+    @Override
+    public CompletableFuture<Void> closeAsync() {
+        if (!closed.compareAndSet(false, true)) {
+            CompletableFuture<Void> c = closing;
+            while (c == null) {
+                Thread.onSpinWait();
+                c = closing;
+            }
+            return c;
+        }
+        stopHeartbeatsForTesting();
+        List<Waiting> waiting = new ArrayList<>(pending);
+        for (Waiting w : waiting) {
+            w.sessionEnding = true;
+            w.result.completeExceptionally(new CancellationException("session " + id + " was closed"));
+        }
+        synchronized (held) {
+            held.clear();
+        }
+        service.forget(this);
+        ended.complete(null);
+        CompletableFuture<Void> result = client.submitAsync(new LockCommand.CloseSession(id)).thenApply(o -> null);
+        closing = result;
+        return result;
+    }
+
+    @Override
+    public void close() {
+        try {
+            Outcomes.await(closeAsync(), blockingBound());
+        } catch (RuntimeException e) {
+            LOG.debug("closing session {} failed; its locks are freed when its TTL elapses: {}", id, e.toString());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RaftLockSession[" + id + ", ttl=" + ttl + (closed.get() ? ", closed" : ended.isDone() ? ", expired"
+                : "") + "]";
+    }
+}

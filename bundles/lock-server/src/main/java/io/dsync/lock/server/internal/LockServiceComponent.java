@@ -1,0 +1,156 @@
+package io.dsync.lock.server.internal;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+
+import io.dsync.lock.LockHandle;
+import io.dsync.lock.LockRequest;
+import io.dsync.lock.LockService;
+import io.dsync.lock.LockSession;
+import io.dsync.lock.LockStatus;
+import io.dsync.lock.NoQuorumException;
+import io.dsync.lock.server.client.RaftLockService;
+import io.dsync.lock.server.raft.RaftLockClient;
+import io.dsync.lock.server.raft.RaftLockServer;
+import io.dsync.registry.NodeIdentity;
+import io.dsync.registry.NodeInfo;
+import io.dsync.registry.NodeRegistry;
+
+/**
+ * {@link LockService} on every node, whatever its roles: a client of the lock Raft group, whose members it finds in the
+ * node registry (lock nodes and their raft ports). The client is made on first use and made again when the set of
+ * lock nodes has changed since.
+ */
+@Component(service = LockService.class)
+public final class LockServiceComponent implements LockService {
+
+    private final NodeIdentity identity;
+    private final NodeRegistry registry;
+    private Map<String, InetSocketAddress> peers = Map.of();
+    private RaftLockClient client;
+    private RaftLockService service;
+
+    @Activate
+    public LockServiceComponent(BundleContext context, @Reference NodeRegistry registry) {
+        this.identity = NodeIdentity.from(context::getProperty);
+        this.registry = registry;
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        closeClient();
+    }
+
+    /** The service over the current lock nodes; throws NoQuorumException when there are none. */
+    private synchronized RaftLockService service() {
+        Map<String, InetSocketAddress> now = new TreeMap<>();
+        try {
+            for (NodeInfo n : registry.nodes()) {
+                Integer port = n.ports().get("raft");
+                if (n.roles().contains("lock") && port != null) {
+                    now.put(n.id(), new InetSocketAddress(n.host(), port));
+                }
+            }
+        } catch (RuntimeException e) {
+            if (service != null) {
+                return service;
+            }
+            throw new NoQuorumException(Duration.ZERO, "cannot find the lock nodes: " + e.getMessage());
+        }
+        if (now.isEmpty()) {
+            if (service != null) {
+                return service;
+            }
+            throw new NoQuorumException(Duration.ZERO, "no lock node is registered in cluster '" + identity.cluster() + "'");
+        }
+        if (service == null || !now.keySet().containsAll(peers.keySet()) || !peers.keySet().containsAll(now.keySet())) {
+            closeClient();
+            ClassLoader previous = Thread.currentThread().getContextClassLoader();
+            Thread.currentThread().setContextClassLoader(LockServiceComponent.class.getClassLoader());
+            try {
+                client = new RaftLockClient(RaftLockServer.group(identity.cluster(), now), RaftLockClient.Options.DEFAULT);
+                service = new RaftLockService(client, identity.id() + "/" + java.util.UUID.randomUUID());
+            } finally {
+                Thread.currentThread().setContextClassLoader(previous);
+            }
+            peers = now;
+        }
+        return service;
+    }
+
+    private void closeClient() {
+        if (service != null) {
+            service.close();
+            service = null;
+        }
+        if (client != null) {
+            client.close();
+            client = null;
+        }
+    }
+
+    @Override
+    public CompletableFuture<LockSession> openSessionAsync(Duration ttl) {
+        return service().openSessionAsync(ttl);
+    }
+
+    @Override
+    public LockSession openSession(Duration ttl) {
+        return service().openSession(ttl);
+    }
+
+    @Override
+    public LockSession defaultSession() {
+        return service().defaultSession();
+    }
+
+    @Override
+    public CompletableFuture<LockHandle> acquireAsync(LockRequest request) {
+        return service().acquireAsync(request);
+    }
+
+    @Override
+    public LockHandle acquire(LockRequest request) throws InterruptedException {
+        return service().acquire(request);
+    }
+
+    @Override
+    public CompletableFuture<Optional<LockHandle>> tryAcquireAsync(LockRequest request) {
+        return service().tryAcquireAsync(request);
+    }
+
+    @Override
+    public Optional<LockHandle> tryAcquire(LockRequest request) {
+        return service().tryAcquire(request);
+    }
+
+    @Override
+    public CompletableFuture<Integer> releaseAsync(LockHandle handle) {
+        return service().releaseAsync(handle);
+    }
+
+    @Override
+    public int release(LockHandle handle) {
+        return service().release(handle);
+    }
+
+    @Override
+    public CompletableFuture<LockStatus> statusAsync(String name) {
+        return service().statusAsync(name);
+    }
+
+    @Override
+    public LockStatus status(String name) {
+        return service().status(name);
+    }
+}
