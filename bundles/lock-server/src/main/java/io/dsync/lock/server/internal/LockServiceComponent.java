@@ -28,13 +28,16 @@ import io.dsync.registry.NodeRegistry;
 
 /**
  * {@link LockService} on every node, whatever its roles: a client of the lock Raft group, whose members it finds in the
- * node registry (lock nodes and their raft ports). The client is made on first use and made again when the set of
- * lock nodes has changed since.
+ * node registry (lock nodes and their raft ports). The client is made on first use; the registry is read again at most
+ * every {@value #RECHECK_SECONDS} s (not on every call), and the client made again when the set of lock nodes changed.
  */
 @Component(service = LockService.class)
 public final class LockServiceComponent implements LockService {
 
+    static final int RECHECK_SECONDS = 5;
+
     private final NodeIdentity identity;
+    private long checkedAt;
     private final NodeRegistry registry;
     private Map<String, InetSocketAddress> peers = Map.of();
     private RaftLockClient client;
@@ -53,6 +56,10 @@ public final class LockServiceComponent implements LockService {
 
     /** The service over the current lock nodes; throws NoQuorumException when there are none. */
     private synchronized RaftLockService service() {
+        if (service != null && System.nanoTime() - checkedAt < RECHECK_SECONDS * 1_000_000_000L) {
+            return service;
+        }
+        checkedAt = System.nanoTime();
         Map<String, InetSocketAddress> now = new TreeMap<>();
         try {
             for (NodeInfo n : registry.nodes()) {
