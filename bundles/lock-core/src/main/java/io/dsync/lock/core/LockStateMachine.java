@@ -312,19 +312,12 @@ public final class LockStateMachine {
      * zero-timeout requests never wait.
      */
     private Outcome acquire(LockCommand.Acquire c) {
-        Outcome.Rejected invalid = firstInvalid(checkName(c.lockName()), checkLease(c.leaseMillis()),
-                c.tryOnly() ? null : checkWaitTimeout(c.waitTimeoutMillis()));
-        if (invalid != null) {
-            return invalid;
+        Outcome early = screen(firstInvalid(checkName(c.lockName()), checkLease(c.leaseMillis()),
+                c.tryOnly() ? null : checkWaitTimeout(c.waitTimeoutMillis())), c.sessionId(), c.callId());
+        if (early != null) {
+            return early;
         }
         Session s = session(c.sessionId());
-        if (s == null) {
-            return absent(c.sessionId());
-        }
-        Outcome prior = prior(s, c.callId());
-        if (prior != null) {
-            return prior;
-        }
         String name = c.lockName();
         LockTable table = locks.get(name);
         Hold own = table == null ? null : table.holder(s.id);
@@ -374,18 +367,11 @@ public final class LockStateMachine {
 
     /** Releases one hold; at zero the lock is left, a pending upgrade of the session withdrawn and waiters granted. */
     private Outcome release(LockCommand.Release c, List<Effect> effects) {
-        Outcome.Rejected invalid = firstInvalid(checkName(c.lockName()), checkToken(c.fencingToken()));
-        if (invalid != null) {
-            return invalid;
+        Outcome early = screen(firstInvalid(checkName(c.lockName()), checkToken(c.fencingToken())), c.sessionId(), c.callId());
+        if (early != null) {
+            return early;
         }
         Session s = session(c.sessionId());
-        if (s == null) {
-            return absent(c.sessionId());
-        }
-        Outcome prior = prior(s, c.callId());
-        if (prior != null) {
-            return prior;
-        }
         String name = c.lockName();
         Hold hold = heldGrant(s, name, c.fencingToken());
         if (hold == null) {
@@ -409,19 +395,12 @@ public final class LockStateMachine {
 
     /** Sets the lease of a grant to end {@code leaseMillis} after the current log time. */
     private Outcome renew(LockCommand.Renew c) {
-        Outcome.Rejected invalid = firstInvalid(checkName(c.lockName()), checkToken(c.fencingToken()),
-                checkLease(c.leaseMillis()));
-        if (invalid != null) {
-            return invalid;
+        Outcome early = screen(firstInvalid(checkName(c.lockName()), checkToken(c.fencingToken()),
+                checkLease(c.leaseMillis())), c.sessionId(), c.callId());
+        if (early != null) {
+            return early;
         }
         Session s = session(c.sessionId());
-        if (s == null) {
-            return absent(c.sessionId());
-        }
-        Outcome prior = prior(s, c.callId());
-        if (prior != null) {
-            return prior;
-        }
         Hold hold = heldGrant(s, c.lockName(), c.fencingToken());
         if (hold == null) {
             return notHeld(s, c.lockName(), c.fencingToken());
@@ -434,19 +413,12 @@ public final class LockStateMachine {
 
     /** Upgrades at once when the session is the only holder, else waits for the others after the deadlock check. */
     private Outcome upgrade(LockCommand.Upgrade c) {
-        Outcome.Rejected invalid = firstInvalid(checkName(c.lockName()), checkToken(c.fencingToken()),
-                checkWaitTimeout(c.waitTimeoutMillis()));
-        if (invalid != null) {
-            return invalid;
+        Outcome early = screen(firstInvalid(checkName(c.lockName()), checkToken(c.fencingToken()),
+                checkWaitTimeout(c.waitTimeoutMillis())), c.sessionId(), c.callId());
+        if (early != null) {
+            return early;
         }
         Session s = session(c.sessionId());
-        if (s == null) {
-            return absent(c.sessionId());
-        }
-        Outcome prior = prior(s, c.callId());
-        if (prior != null) {
-            return prior;
-        }
         String name = c.lockName();
         Hold hold = heldGrant(s, name, c.fencingToken());
         if (hold == null) {
@@ -485,18 +457,11 @@ public final class LockStateMachine {
 
     /** Downgrades an exclusive hold, keeping token and count, and grants the shared requests at the head. */
     private Outcome downgrade(LockCommand.Downgrade c, List<Effect> effects) {
-        Outcome.Rejected invalid = firstInvalid(checkName(c.lockName()), checkToken(c.fencingToken()));
-        if (invalid != null) {
-            return invalid;
+        Outcome early = screen(firstInvalid(checkName(c.lockName()), checkToken(c.fencingToken())), c.sessionId(), c.callId());
+        if (early != null) {
+            return early;
         }
         Session s = session(c.sessionId());
-        if (s == null) {
-            return absent(c.sessionId());
-        }
-        Outcome prior = prior(s, c.callId());
-        if (prior != null) {
-            return prior;
-        }
         Hold hold = heldGrant(s, c.lockName(), c.fencingToken());
         if (hold == null) {
             return notHeld(s, c.lockName(), c.fencingToken());
@@ -694,6 +659,22 @@ public final class LockStateMachine {
      * @param callId the call id
      * @return the remembered final outcome, {@link Outcome.Queued} if the call waits, or {@code null}
      */
+    /**
+     * What every session command checks first: its fields, that its session is live, and whether it is a retry.
+     *
+     * @return the outcome to answer at once, or {@code null} when the command is to be carried out
+     */
+    private Outcome screen(Outcome.Rejected invalid, SessionId sessionId, long callId) {
+        if (invalid != null) {
+            return invalid;
+        }
+        Session s = session(sessionId);
+        if (s == null) {
+            return absent(sessionId);
+        }
+        return prior(s, callId);
+    }
+
     private Outcome prior(Session s, long callId) {
         Outcome done = s.completed.get(callId);
         if (done != null) {
