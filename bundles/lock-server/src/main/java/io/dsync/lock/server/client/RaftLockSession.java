@@ -287,6 +287,10 @@ public final class RaftLockSession implements LockSession {
                 Throwable cause = e == null ? null : Outcomes.unwrap(e);
                 if (cause instanceof CancellationException && !sessionEnding && !resolved) {
                     withdraw();
+                } else if (cause instanceof NoQuorumException && !sessionEnding) {
+                    // The request may still be queued, and granted later, in the cluster: the caller will never
+                    // see that grant, so withdraw it (and undo a grant) once a majority answers again.
+                    withdraw();
                 } else {
                     cleanup.complete(null);
                 }
@@ -349,11 +353,16 @@ public final class RaftLockSession implements LockSession {
             });
         }
 
-        /** Sends CancelWait and undoes a grant that raced with it. */
+        /**
+         * Sends CancelWait and undoes a grant that raced with it; retried while no majority answers and the session
+         * lives (when it ends, the cluster drops its requests and holds itself).
+         */
         private void withdraw() {
             client.submitAsync(new LockCommand.CancelWait(id, callId)).whenComplete((outcome, error) -> {
                 if (outcome instanceof Outcome.Granted g) {
                     undo(g.grant()).whenComplete((x, e) -> cleanup.complete(null));
+                } else if (error != null && Outcomes.unwrap(error) instanceof NoQuorumException && !ended.isDone()) {
+                    service.scheduler().schedule(this::withdraw, RELEASE_RETRY_MILLIS, TimeUnit.MILLISECONDS);
                 } else {
                     cleanup.complete(null);
                 }
