@@ -193,6 +193,9 @@ public class NodeBundlesIT {
         }
         assertEquals(0, locks.release(handle));
         assertTrue(locks.status("paxexam-lock").holders().isEmpty());
+        // The Raft member's gauges: this one-member group is its own leader.
+        assertEquals(1, metrics.getGauges().get("dsync.lock.raft.isLeader").getValue());
+        assertTrue(((Long) metrics.getGauges().get("dsync.lock.raft.appliedIndex").getValue()) > 0);
     }
 
     @Test

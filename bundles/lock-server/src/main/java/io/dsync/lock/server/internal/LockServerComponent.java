@@ -23,6 +23,8 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPa
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.MetricRegistry;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
@@ -62,11 +64,23 @@ public final class LockServerComponent extends HttpServlet {
     private transient volatile Map<String, InetSocketAddress> members;
     private transient volatile String state = "starting";
 
+    /** Gauges under {@code dsync.lock.raft.*}: what an operator alerts on (no leader, a stuck applied index). */
+    static final List<String> GAUGES = List.of("term", "isLeader", "hasLeader", "commitIndex", "appliedIndex");
+
+    private final transient MetricRegistry metrics;
+
     @Activate
-    public LockServerComponent(BundleContext context, @Reference NodeRegistry registry, LockServerConfig config) {
+    public LockServerComponent(BundleContext context, @Reference NodeRegistry registry, @Reference MetricRegistry metrics,
+                               LockServerConfig config) {
         this.identity = NodeIdentity.from(context::getProperty);
         this.registry = registry;
+        this.metrics = metrics;
         this.config = config;
+        metrics.register("dsync.lock.raft.term", (Gauge<Long>) () -> status().map(RaftLockServer.RaftStatus::term).orElse(-1L));
+        metrics.register("dsync.lock.raft.isLeader", (Gauge<Integer>) () -> status().filter(s -> "LEADER".equals(s.role())).isPresent() ? 1 : 0);
+        metrics.register("dsync.lock.raft.hasLeader", (Gauge<Integer>) () -> status().flatMap(RaftLockServer.RaftStatus::leaderId).isPresent() ? 1 : 0);
+        metrics.register("dsync.lock.raft.commitIndex", (Gauge<Long>) () -> status().map(RaftLockServer.RaftStatus::commitIndex).orElse(-1L));
+        metrics.register("dsync.lock.raft.appliedIndex", (Gauge<Long>) () -> status().map(RaftLockServer.RaftStatus::appliedIndex).orElse(-1L));
         this.storage = Path.of(context.getProperty("dsync.data")).resolve("raft");
         if (!identity.roles().contains("lock")) {
             state = "not a lock node";
@@ -180,8 +194,14 @@ public final class LockServerComponent extends HttpServlet {
         }
     }
 
+    private java.util.Optional<RaftLockServer.RaftStatus> status() {
+        RaftLockServer s = server;
+        return s == null ? java.util.Optional.empty() : java.util.Optional.of(s.status());
+    }
+
     @Deactivate
     void deactivate() throws InterruptedException {
+        GAUGES.forEach(g -> metrics.remove("dsync.lock.raft." + g));
         if (starter != null) {
             starter.interrupt();
             starter.join(5_000);
