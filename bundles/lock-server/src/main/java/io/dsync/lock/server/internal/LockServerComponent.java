@@ -31,7 +31,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.dsync.lock.core.LockStateMachine;
 import io.dsync.lock.server.raft.RaftLockServer;
 import io.dsync.registry.NodeIdentity;
-import io.dsync.registry.NodeInfo;
 import io.dsync.registry.NodeRegistry;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;
@@ -144,12 +143,7 @@ public final class LockServerComponent extends HttpServlet {
         while (!Thread.currentThread().isInterrupted()) {
             Map<String, InetSocketAddress> lockNodes = new TreeMap<>();
             try {
-                for (NodeInfo n : registry.nodes()) {
-                    Integer port = n.ports().get("raft");
-                    if (n.roles().contains("lock") && port != null) {
-                        lockNodes.put(n.id(), new InetSocketAddress(n.host(), port));
-                    }
-                }
+                lockNodes = LockNodes.inRegistry(registry);
             } catch (RuntimeException e) {
                 state = "waiting for the registry: " + e.getMessage();
             }

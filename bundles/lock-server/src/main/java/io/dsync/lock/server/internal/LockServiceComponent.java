@@ -4,7 +4,6 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
 import org.osgi.framework.BundleContext;
@@ -23,7 +22,6 @@ import io.dsync.lock.server.client.RaftLockService;
 import io.dsync.lock.server.raft.RaftLockClient;
 import io.dsync.lock.server.raft.RaftLockServer;
 import io.dsync.registry.NodeIdentity;
-import io.dsync.registry.NodeInfo;
 import io.dsync.registry.NodeRegistry;
 
 /**
@@ -60,14 +58,9 @@ public final class LockServiceComponent implements LockService {
             return service;
         }
         checkedAt = System.nanoTime();
-        Map<String, InetSocketAddress> now = new TreeMap<>();
+        Map<String, InetSocketAddress> now;
         try {
-            for (NodeInfo n : registry.nodes()) {
-                Integer port = n.ports().get("raft");
-                if (n.roles().contains("lock") && port != null) {
-                    now.put(n.id(), new InetSocketAddress(n.host(), port));
-                }
-            }
+            now = LockNodes.inRegistry(registry);
         } catch (RuntimeException e) {
             if (service != null) {
                 return service;
