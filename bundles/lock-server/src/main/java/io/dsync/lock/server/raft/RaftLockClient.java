@@ -24,7 +24,9 @@ import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.retry.ExceptionDependentRetry;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.rpc.SupportedRpcType;
@@ -107,7 +109,11 @@ public final class RaftLockClient implements AutoCloseable {
     private final Options options;
 
     /** Commands: short RPC timeout, so that one attempt against a dead leader does not eat the budget. */
-    private final RaftClient writer;
+    private final RaftGroup group;
+
+    private final long attemptMillis;
+
+    private volatile RaftClient writer;
 
     /**
      * Linearizable reads and long-polls, always addressed to {@link #leader}, without Ratis retries:
@@ -116,7 +122,7 @@ public final class RaftLockClient implements AutoCloseable {
     private final RaftClient reader;
 
     /** Finds the leader with non-linearizable probes, which followers redirect. */
-    private final RaftClient prober;
+    private volatile RaftClient prober;
 
     /** The last server known to be the leader, or {@code null}. */
     private volatile RaftPeerId leader;
@@ -137,6 +143,8 @@ public final class RaftLockClient implements AutoCloseable {
         this.options = Objects.requireNonNull(options, "options");
         long quorum = options.quorumTimeout().toMillis();
         long attempt = Math.max(500, quorum / 3);
+        this.group = group;
+        this.attemptMillis = attempt;
         this.writer = newClient(group, attempt, quorum);
         // Ratis 3.1.3's Netty server RPC has no ReadIndex call: a linearizable read that reaches a
         // follower fails there with UnsupportedOperationException and is never answered, and it does
@@ -164,10 +172,14 @@ public final class RaftLockClient implements AutoCloseable {
     private static RaftClient newClient(RaftGroup group, long rpcTimeoutMillis, long quorumMillis) {
         RaftProperties props = properties(rpcTimeoutMillis);
         RetryPolicy retryForever = RetryPolicies.retryForeverWithSleep(ms(RETRY_SLEEP_MILLIS));
+        // A connection Ratis has closed (its peer went away) stays closed in that client: retrying on it only burns
+        // the quorum timeout. Fail at once instead; send() then continues on a new client (see sendFresh).
+        RetryPolicy retry = ExceptionDependentRetry.newBuilder().setDefaultPolicy(retryForever)
+                .setExceptionToPolicy(AlreadyClosedException.class, RetryPolicies.noRetry()).build();
         // Ratis stops retrying once the request is older than the quorum timeout.
         RetryPolicy policy = RequestTypeDependentRetryPolicy.newBuilder()
-                .setRetryPolicy(TypeCase.WRITE, retryForever).setTimeout(TypeCase.WRITE, ms(quorumMillis))
-                .setRetryPolicy(TypeCase.READ, retryForever).setTimeout(TypeCase.READ, ms(quorumMillis))
+                .setRetryPolicy(TypeCase.WRITE, retry).setTimeout(TypeCase.WRITE, ms(quorumMillis))
+                .setRetryPolicy(TypeCase.READ, retry).setTimeout(TypeCase.READ, ms(quorumMillis))
                 .build();
         return RaftClient.newBuilder().setClientId(ClientId.randomId()).setRaftGroup(group).setProperties(props)
                 .setRetryPolicy(policy).build();
@@ -201,7 +213,7 @@ public final class RaftLockClient implements AutoCloseable {
         // request abandoned after a timeout would hold back the later ones.
         CompletableFuture<RaftClientReply> reply = CompletableFuture.supplyAsync(() -> {
             try {
-                return writer.io().send(message);
+                return sendFresh(true, c -> c.io().send(message));
             } catch (IOException e) {
                 throw new CompletionException(e);
             }
@@ -351,7 +363,7 @@ public final class RaftLockClient implements AutoCloseable {
             try {
                 RaftPeerId target = known;
                 if (target == null) {
-                    RaftClientReply probe = prober.io().sendReadOnlyNonLinearizable(LEADER_PROBE);
+                    RaftClientReply probe = sendFresh(false, c -> c.io().sendReadOnlyNonLinearizable(LEADER_PROBE));
                     if (!probe.isSuccess()) {
                         throw new CompletionException(probe.getException());
                     }
@@ -457,6 +469,59 @@ public final class RaftLockClient implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** A request on one of the retrying Ratis clients. */
+    @FunctionalInterface
+    private interface Call {
+        RaftClientReply on(RaftClient client) throws IOException;
+    }
+
+    /**
+     * Sends on the writer (or the prober); when that client's connection to a peer is closed for good
+     * ({@link AlreadyClosedException}), replaces the client and sends again, until the quorum timeout. Resending is
+     * safe: commands are idempotent by session and call id in the state machine.
+     */
+    private RaftClientReply sendFresh(boolean write, Call call) throws IOException {
+        long deadline = System.nanoTime() + options.quorumTimeout().toNanos();
+        while (true) {
+            RaftClient client = write ? writer : prober;
+            try {
+                return call.on(client);
+            } catch (IOException e) {
+                if (!closedConnection(e) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                replace(write, client);
+            }
+        }
+    }
+
+    private static boolean closedConnection(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof AlreadyClosedException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private synchronized void replace(boolean write, RaftClient broken) {
+        if ((write ? writer : prober) != broken) {
+            return; // another thread replaced it already
+        }
+        RaftClient fresh = newClient(group, attemptMillis, options.quorumTimeout().toMillis());
+        if (write) {
+            writer = fresh;
+        } else {
+            prober = fresh;
+        }
+        try {
+            broken.close();
+        } catch (IOException e) {
+            // It is being dropped because its connections are broken.
+        }
+        LOG.debug("replaced a Ratis client whose connection was closed");
     }
 
     /**
