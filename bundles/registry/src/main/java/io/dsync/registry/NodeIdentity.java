@@ -10,13 +10,14 @@ import java.util.function.Function;
 /**
  * Who this node is: the launcher passes it as framework properties ({@code dsync.node.id}, {@code dsync.node.roles},
  * {@code dsync.node.host}, {@code dsync.cluster}, {@code dsync.node.started}, {@code dsync.version} and one
- * {@code dsync.port.<name>} per listening port).
+ * {@code dsync.port.<name>} per listening port, overridden by {@code dsync.advertise.port.<name>} where other nodes
+ * reach that port through another one: a port mapping, a NAT, or the test harness's partition proxy).
  *
  * @param id unique node id within the cluster
  * @param cluster the cluster name
  * @param roles the node's roles, e.g. {@code [lock, queue]}
  * @param host the host name or address other nodes use to reach this one
- * @param ports named ports, e.g. {@code admin -> 8080}
+ * @param ports named ports as other nodes reach them, e.g. {@code admin -> 8080}
  * @param startedAt ISO-8601 instant the node started
  * @param version the dsync version
  */
@@ -44,6 +45,8 @@ public record NodeIdentity(String id, String cluster, List<String> roles, String
     public static final String VERSION = "dsync.version";
     /** Prefix of the properties naming ports: {@code dsync.port.admin=8080}. */
     public static final String PORT_PREFIX = "dsync.port.";
+    /** Prefix of the properties naming a port as others reach it, when that differs from the bound one. */
+    public static final String ADVERTISED_PORT_PREFIX = "dsync.advertise.port.";
     /** The port names the launcher knows about. */
     public static final List<String> KNOWN_PORTS = List.of("admin", "raft", "messaging");
 
@@ -56,7 +59,10 @@ public record NodeIdentity(String id, String cluster, List<String> roles, String
     public static NodeIdentity from(Function<String, String> props) {
         Map<String, Integer> ports = new TreeMap<>();
         for (String name : KNOWN_PORTS) {
-            String v = props.apply(PORT_PREFIX + name);
+            String v = props.apply(ADVERTISED_PORT_PREFIX + name);
+            if (v == null || v.isBlank()) {
+                v = props.apply(PORT_PREFIX + name);
+            }
             if (v != null && !v.isBlank()) {
                 ports.put(name, Integer.parseInt(v.trim()));
             }

@@ -23,6 +23,12 @@ class NodeIdentityTest {
     }
 
     @Test
+    void anAdvertisedPortIsTheOneOthersUse() {
+        Map<String, String> p = Map.of("dsync.port.admin", "8081", "dsync.port.raft", "9000", "dsync.advertise.port.raft", "19000");
+        assertThat(NodeIdentity.from(p::get).ports()).containsExactlyInAnyOrderEntriesOf(Map.of("admin", 8081, "raft", 19000));
+    }
+
+    @Test
     void missingPropertiesGetDefaults() {
         NodeIdentity id = NodeIdentity.from(k -> null);
         assertThat(id.id()).isEqualTo("unknown");

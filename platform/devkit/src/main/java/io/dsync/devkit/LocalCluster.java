@@ -4,8 +4,13 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,16 +25,31 @@ import java.util.concurrent.TimeUnit;
  * own data folder and admin port. Backs {@code bin/dsync dev} and the multi-process tests.
  *
  * <p>With {@link Builder#proxied(boolean) proxied links}, each node reaches Redis through its own {@link TcpProxy}, so
- * a test can partition one node from Redis ({@link #link(String)}) while the others keep working. Node-to-node links
- * join the same scheme when the subsystems that use them arrive.
+ * a test can partition one node from Redis ({@link #link(String)}) while the others keep working.
+ *
+ * <p>With {@link Builder#partitionable(boolean) partitionable nodes}, a {@link TcpProxy} stands in front of every lock
+ * node's Raft port and the node advertises the proxy's port, so every node, and every client in the test's JVM,
+ * reaches it through the proxy. The proxy tells from {@code /proc} which node opened each connection, so links can be
+ * cut one by one and one way: {@link #cut(String, String)}, {@link #disconnect(String, String)},
+ * {@link #partition(Collection[])}, {@link #isolate(String)}, {@link #healAll()}. Clients that are not node processes
+ * count as {@link #EXTERNAL}.
  *
  * <p>Thread-safety: start and close are not concurrent with each other; fault methods may be called from any thread.
  */
 public final class LocalCluster implements AutoCloseable {
 
+    /** The name of clients that are not node processes (the test's own JVM) in link rules. */
+    public static final String EXTERNAL = "external";
+
     private final Builder config;
     private final Map<String, ClusterNode> nodes = new LinkedHashMap<>();
+    /** The same nodes, for the proxies' threads. */
+    private final List<ClusterNode> nodeList = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, TcpProxy> redisLinks = new LinkedHashMap<>();
+    private final Map<String, TcpProxy> raftProxies = new LinkedHashMap<>();
+    private final Map<String, InetSocketAddress> raftAddresses = new TreeMap<>();
+    /** Cut directed links, {@code from + ">" + to}. */
+    private final Set<String> cutLinks = ConcurrentHashMap.newKeySet();
     private LocalRedis ownRedis;
     private String redisAddress;
     private int redisPort;
@@ -54,6 +74,7 @@ public final class LocalCluster implements AutoCloseable {
         private String cluster = "local";
         private String redis;
         private boolean proxied;
+        private boolean partitionable;
         private int basePort;
         private String adminToken;
         private String javaOpts;
@@ -93,6 +114,12 @@ public final class LocalCluster implements AutoCloseable {
         /** Puts a controllable proxy between each node and Redis. */
         public Builder proxied(boolean proxied) {
             this.proxied = proxied;
+            return this;
+        }
+
+        /** Puts a proxy in front of every lock node's Raft port, so links between nodes can be cut. */
+        public Builder partitionable(boolean partitionable) {
+            this.partitionable = partitionable;
             return this;
         }
 
@@ -156,11 +183,24 @@ public final class LocalCluster implements AutoCloseable {
                 nodeRedis = redisUri.getScheme() + "://127.0.0.1:" + proxy.port();
             }
             int adminPort = config.basePort == 0 ? LocalRedis.freePort() : port++;
-            // Lock nodes keep one Raft port for their life, restarts included: the group remembers addresses.
-            List<String> args = spec[1].contains("lock") ? List.of("--raft-port", Integer.toString(LocalRedis.freePort())) : List.of();
+            List<String> args = new ArrayList<>();
+            if (spec[1].contains("lock")) {
+                // Lock nodes keep one Raft port for their life, restarts included: the group remembers addresses.
+                int raftPort = LocalRedis.freePort();
+                args.addAll(List.of("--raft-port", Integer.toString(raftPort)));
+                InetSocketAddress raft = new InetSocketAddress("127.0.0.1", raftPort);
+                if (config.partitionable) {
+                    TcpProxy proxy = TcpProxy.start(id + "-raft", raft, linkFilter(id));
+                    raftProxies.put(id, proxy);
+                    raft = new InetSocketAddress("127.0.0.1", proxy.port());
+                    args.addAll(List.of("--raft-advertise-port", Integer.toString(proxy.port())));
+                }
+                raftAddresses.put(id, raft);
+            }
             ClusterNode node = new ClusterNode(config.home, config.workDir,
                     new ClusterNode.Spec(id, spec[1], adminPort, nodeRedis, config.cluster, config.adminToken, config.javaOpts, args));
             nodes.put(id, node);
+            nodeList.add(node);
             node.start();
         }
         for (ClusterNode node : nodes.values()) {
@@ -201,9 +241,95 @@ public final class LocalCluster implements AutoCloseable {
         return p;
     }
 
-    /** Heals every cut link. */
+    /** @return every lock node's Raft address as others reach it (its proxy's, when partitionable), by node id */
+    public Map<String, InetSocketAddress> raftAddresses() {
+        return Map.copyOf(raftAddresses);
+    }
+
+    /** Cuts one direction: nothing {@code from} sends reaches {@code to} (a node id or {@link #EXTERNAL}). */
+    public void cut(String from, String to) {
+        requirePartitionable(from, to);
+        cutLinks.add(from + ">" + to);
+    }
+
+    /** Cuts both directions between two nodes. */
+    public void disconnect(String a, String b) {
+        cut(a, b);
+        cut(b, a);
+    }
+
+    /**
+     * Splits the cluster: every link between nodes of different sides is cut both ways; links within a side and to
+     * nodes on no side stay. Put {@link #EXTERNAL} on a side to cut the test's clients from the others.
+     */
+    @SafeVarargs
+    public final void partition(Collection<String>... sides) {
+        for (int i = 0; i < sides.length; i++) {
+            for (int j = i + 1; j < sides.length; j++) {
+                for (String a : sides[i]) {
+                    for (String b : sides[j]) {
+                        disconnect(a, b);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Cuts a node from every other node and from the external clients, both ways. */
+    public void isolate(String id) {
+        for (String other : nodes.keySet()) {
+            if (!other.equals(id)) {
+                disconnect(id, other);
+            }
+        }
+        disconnect(id, EXTERNAL);
+    }
+
+    /** @return the cut directed links, {@code from>to}, sorted */
+    public List<String> cutLinks() {
+        return cutLinks.stream().sorted().toList();
+    }
+
+    /** Heals every cut link: to Redis, and between nodes. */
     public void healAll() {
         redisLinks.values().forEach(TcpProxy::heal);
+        cutLinks.clear();
+        raftProxies.values().forEach(TcpProxy::recheck);
+    }
+
+    private void requirePartitionable(String... ids) {
+        if (!config.partitionable) {
+            throw new IllegalStateException("links between nodes cannot be cut: build the cluster with partitionable(true)");
+        }
+        for (String id : ids) {
+            if (!id.equals(EXTERNAL)) {
+                node(id);
+            }
+        }
+    }
+
+    /** The filter of the proxy in front of node {@code target}: who connected, and is that link cut now. */
+    private TcpProxy.LinkFilter linkFilter(String target) {
+        return new TcpProxy.LinkFilter() {
+            @Override
+            public String source(Socket accepted) {
+                List<Long> pids = new ArrayList<>();
+                Map<Long, String> byPid = new java.util.HashMap<>();
+                for (ClusterNode n : nodeList) {
+                    if (n.isAlive()) {
+                        pids.add(n.pid());
+                        byPid.put(n.pid(), n.id());
+                    }
+                }
+                var owner = SocketOwners.owner(accepted.getPort(), accepted.getLocalPort(), pids);
+                return owner.isPresent() ? byPid.get(owner.getAsLong()) : EXTERNAL;
+            }
+
+            @Override
+            public boolean open(String source, boolean upstream) {
+                return !cutLinks.contains(upstream ? source + ">" + target : target + ">" + source);
+            }
+        };
     }
 
     /** Stops the Redis this cluster started (the nodes see it disappear). */
@@ -243,6 +369,7 @@ public final class LocalCluster implements AutoCloseable {
         List<Integer> ports = new ArrayList<>();
         nodes.values().forEach(n -> ports.add(n.adminPort()));
         redisLinks.values().forEach(p -> ports.add(p.port()));
+        raftProxies.values().forEach(p -> ports.add(p.port()));
         if (ownRedis != null) {
             ports.add(redisPort);
         }
@@ -283,6 +410,7 @@ public final class LocalCluster implements AutoCloseable {
             stopper.shutdownNow();
             stopper.awaitTermination(5, TimeUnit.SECONDS);
             redisLinks.values().forEach(TcpProxy::close);
+            raftProxies.values().forEach(TcpProxy::close);
             if (ownRedis != null) {
                 ownRedis.close();
             }

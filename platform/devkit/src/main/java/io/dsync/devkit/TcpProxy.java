@@ -39,8 +39,33 @@ public final class TcpProxy implements AutoCloseable {
         BOTH
     }
 
+    /**
+     * Decides per connection whether its bytes flow, so that one proxy in front of a node can cut some of the links
+     * into it and not others ({@link LocalCluster}'s node-to-node partitions).
+     */
+    public interface LinkFilter {
+        /** @return who opened this accepted connection, e.g. a node id; asked once per connection */
+        String source(Socket accepted);
+
+        /** @return whether bytes may flow now from {@code source} to the target ({@code upstream}) or back */
+        boolean open(String source, boolean upstream);
+    }
+
+    private static final LinkFilter ALL_OPEN = new LinkFilter() {
+        @Override
+        public String source(Socket accepted) {
+            return "";
+        }
+
+        @Override
+        public boolean open(String source, boolean upstream) {
+            return true;
+        }
+    };
+
     private final String name;
     private final InetSocketAddress target;
+    private final LinkFilter filter;
     private final ServerSocket server;
     private final Object gate = new Object();
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
@@ -48,10 +73,11 @@ public final class TcpProxy implements AutoCloseable {
     private boolean upstreamCut;
     private boolean downstreamCut;
 
-    private TcpProxy(String name, InetSocketAddress target, ServerSocket server) {
+    private TcpProxy(String name, InetSocketAddress target, ServerSocket server, LinkFilter filter) {
         this.name = name;
         this.target = target;
         this.server = server;
+        this.filter = filter;
     }
 
     /**
@@ -61,8 +87,19 @@ public final class TcpProxy implements AutoCloseable {
      * @param target where connections are forwarded
      */
     public static TcpProxy start(String name, InetSocketAddress target) throws IOException {
+        return start(name, target, ALL_OPEN);
+    }
+
+    /**
+     * Starts a proxy on a free port of 127.0.0.1 whose connections also obey {@code filter}.
+     *
+     * @param name used in thread names
+     * @param target where connections are forwarded
+     * @param filter decides per connection and direction; asked again whenever bytes are to be forwarded
+     */
+    public static TcpProxy start(String name, InetSocketAddress target, LinkFilter filter) throws IOException {
         ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        TcpProxy proxy = new TcpProxy(name, target, server);
+        TcpProxy proxy = new TcpProxy(name, target, server, filter);
         Thread acceptor = new Thread(proxy::acceptLoop, "proxy-" + name + "-accept");
         acceptor.setDaemon(true);
         acceptor.start();
@@ -92,6 +129,13 @@ public final class TcpProxy implements AutoCloseable {
         synchronized (gate) {
             upstreamCut = false;
             downstreamCut = false;
+            gate.notifyAll();
+        }
+    }
+
+    /** Asks the filter again now (rather than within 100 ms) for every held connection: call after opening links. */
+    void recheck() {
+        synchronized (gate) {
             gate.notifyAll();
         }
     }
@@ -135,20 +179,21 @@ public final class TcpProxy implements AutoCloseable {
                 closeQuietly(upstream);
                 continue;
             }
+            String source = filter.source(client);
             sockets.add(client);
             sockets.add(upstream);
-            pump(client, upstream, true);
-            pump(upstream, client, false);
+            pump(client, upstream, true, source);
+            pump(upstream, client, false, source);
         }
     }
 
-    private void pump(Socket from, Socket to, boolean upstream) {
+    private void pump(Socket from, Socket to, boolean upstream, String source) {
         Thread t = new Thread(() -> {
             byte[] buf = new byte[16 * 1024];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
-                    awaitOpen(upstream);
+                    awaitOpen(upstream, source);
                     out.write(buf, 0, n);
                     out.flush();
                 }
@@ -165,9 +210,9 @@ public final class TcpProxy implements AutoCloseable {
         t.start();
     }
 
-    private void awaitOpen(boolean upstream) throws InterruptedException, SocketException {
+    private void awaitOpen(boolean upstream, String source) throws InterruptedException, SocketException {
         synchronized (gate) {
-            while (!closed.get() && (upstream ? upstreamCut : downstreamCut)) {
+            while (!closed.get() && ((upstream ? upstreamCut : downstreamCut) || !filter.open(source, upstream))) {
                 gate.wait(100);
             }
         }

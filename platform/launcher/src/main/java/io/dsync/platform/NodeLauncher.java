@@ -70,6 +70,7 @@ public final class NodeLauncher {
         p.put("dsync.cluster", o.cluster());
         p.put("dsync.node.roles", String.join(",", o.roles().stream().sorted().map(Role::id).toList()));
         p.put("dsync.node.host", o.advertise());
+        p.put("dsync.node.bind", o.bind());
         p.put("dsync.node.started", started.toString());
         p.put("dsync.version", version());
         p.put("dsync.port.admin", Integer.toString(o.adminPort()));

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -127,6 +128,7 @@ public final class Scenario {
         private final List<Action> actions = new ArrayList<>();
         private final List<Checker> checkers = new ArrayList<>();
         private Predicate<Throwable> definite = e -> false;
+        private Set<String> recoveryTypes = Set.of();
         private long seed = 1;
         private NanoClock clock = NanoClock.system();
 
@@ -183,6 +185,15 @@ public final class Scenario {
         /** Which exceptions mean the operation definitely did not happen (default: only {@link DefiniteFailure}). */
         public Builder definiteFailures(Predicate<Throwable> definite) {
             this.definite = definite;
+            return this;
+        }
+
+        /**
+         * Which operation types end a fault's recovery (default: all). Leave out operations on local models, such as
+         * a fenced resource in the test's JVM, which succeed whatever the cluster does.
+         */
+        public Builder recoveryTypes(String... types) {
+            this.recoveryTypes = Set.of(types);
             return this;
         }
 
@@ -277,7 +288,7 @@ public final class Scenario {
         synchronized (done) {
             faults = List.copyOf(done);
         }
-        return new ScenarioReport(b.name, b.clients, b.duration, start, history, faults, results, errors);
+        return new ScenarioReport(b.name, b.clients, b.duration, start, history, faults, results, errors, b.recoveryTypes);
     }
 
     private void sleepUntil(long deadline) throws InterruptedException {

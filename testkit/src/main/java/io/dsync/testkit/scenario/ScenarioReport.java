@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 
 import io.dsync.testkit.check.CheckResult;
 import io.dsync.testkit.history.Call;
@@ -21,9 +22,15 @@ import io.dsync.testkit.history.History;
  * @param faults the faults in the order they ran
  * @param results one verdict per checker
  * @param stepErrors exceptions that escaped the workload (not operations: bugs in the workload, or its assertions)
+ * @param recoveryTypes the operation types that count as recovered, e.g. those that go through the system under test
+ *     rather than a local model; empty means every type
  */
 public record ScenarioReport(String name, int clients, Duration duration, long startNanos, History history,
-                             List<Fault> faults, List<CheckResult> results, long stepErrors) {
+                             List<Fault> faults, List<CheckResult> results, long stepErrors, Set<String> recoveryTypes) {
+
+    public ScenarioReport {
+        recoveryTypes = Set.copyOf(recoveryTypes);
+    }
 
     /**
      * A fault as it ran.
@@ -44,8 +51,8 @@ public record ScenarioReport(String name, int clients, Duration duration, long s
     }
 
     /**
-     * Recovery time of a fault: from the moment it struck to the completion of the first successful operation invoked
-     * after it.
+     * Recovery time of a fault: from the moment it struck (its action completed: the process is dead, the link cut)
+     * to the completion of the first successful operation invoked after that (of the {@link #recoveryTypes()}).
      *
      * @return the time, or empty when no operation succeeded after the fault
      */
@@ -60,11 +67,13 @@ public record ScenarioReport(String name, int clients, Duration duration, long s
      * @return the time, or empty when none of them succeeded after the fault
      */
     public OptionalLong recoveryNanos(Fault fault, java.util.function.Predicate<String> clients) {
+        long struck = fault.startedNanos() + fault.tookNanos();
         return history.calls().stream()
-                .filter(c -> c.isOk() && c.invokeTime() >= fault.startedNanos() && clients.test(c.process()))
+                .filter(c -> c.isOk() && c.invokeTime() >= struck && clients.test(c.process())
+                        && (recoveryTypes.isEmpty() || recoveryTypes.contains(c.type())))
                 .mapToLong(Call::completionTime)
                 .min()
-                .stream().map(t -> t - fault.startedNanos()).findFirst();
+                .stream().map(t -> t - struck).findFirst();
     }
 
     /** @return the fault with that name */

@@ -30,6 +30,11 @@ final class NodeArgs {
                     + "the group remembers its members' addresses (default: ${DEFAULT-VALUE}; env DSYNC_RAFT_PORT).")
     int raftPort;
 
+    @Option(names = "--raft-advertise-port", defaultValue = "${env:DSYNC_RAFT_ADVERTISE_PORT:-0}",
+            description = "Port other nodes use to reach this node's Raft endpoint when it is not --raft-port: a port "
+                    + "mapping, a NAT, or the test harness's partition proxy (default: --raft-port; env DSYNC_RAFT_ADVERTISE_PORT).")
+    int raftAdvertisePort;
+
     @Option(names = "--lock-group-size", defaultValue = "${env:DSYNC_LOCK_GROUP_SIZE:-3}",
             description = "How many lock nodes form the lock Raft group when it is first created; each lock node "
                     + "waits until that many are registered (default: ${DEFAULT-VALUE}; env DSYNC_LOCK_GROUP_SIZE).")
@@ -99,10 +104,17 @@ final class NodeArgs {
         if (lockGroupSize < 1) {
             throw new Dsync.CliException("--lock-group-size must be at least 1, got " + lockGroupSize, 2);
         }
+        if (raftPort < 1 || raftPort > 65535 || raftAdvertisePort < 0 || raftAdvertisePort > 65535) {
+            throw new Dsync.CliException("--raft-port and --raft-advertise-port must be between 1 and 65535, got "
+                    + raftPort + " and " + raftAdvertisePort, 2);
+        }
         Map<String, String> p = new java.util.HashMap<>();
         p.put("dsync.lock.groupSize", Integer.toString(lockGroupSize));
         if (roles.contains(Role.LOCK)) {
             p.put("dsync.port.raft", Integer.toString(raftPort));
+            if (raftAdvertisePort != 0) {
+                p.put("dsync.advertise.port.raft", Integer.toString(raftAdvertisePort));
+            }
         }
         return p;
     }

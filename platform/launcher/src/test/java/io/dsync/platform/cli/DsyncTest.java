@@ -49,6 +49,13 @@ class DsyncTest {
     }
 
     @Test
+    void outOfRangeRaftPortIsAUsageError() {
+        Result r = run("node", "--role", "lock", "--raft-advertise-port", "70000");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--raft-advertise-port").contains("70000").doesNotContain("Exception");
+    }
+
+    @Test
     void everyCommandHasHelp() {
         for (String cmd : new String[] {"node", "demo", "dev", "status"}) {
             Result r = run(cmd, "--help");

@@ -54,6 +54,7 @@ public final class LockServerComponent extends HttpServlet {
     private static final Logger LOG = LoggerFactory.getLogger(LockServerComponent.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
+    private final transient BundleContext context;
     private final transient NodeIdentity identity;
     private final transient NodeRegistry registry;
     private final transient LockServerConfig config;
@@ -71,6 +72,7 @@ public final class LockServerComponent extends HttpServlet {
     @Activate
     public LockServerComponent(BundleContext context, @Reference NodeRegistry registry, @Reference MetricRegistry metrics,
                                LockServerConfig config) {
+        this.context = context;
         this.identity = NodeIdentity.from(context::getProperty);
         this.registry = registry;
         this.metrics = metrics;
@@ -117,7 +119,7 @@ public final class LockServerComponent extends HttpServlet {
             RaftLockServer.Options options = new RaftLockServer.Options(identity.cluster(), identity.id(), peers, storage,
                     Duration.ofMillis(config.electionTimeoutMinMillis()), Duration.ofMillis(config.electionTimeoutMaxMillis()),
                     RaftLockServer.Options.DEFAULT_RPC_TIMEOUT, RaftLockServer.Options.DEFAULT_SNAPSHOT_THRESHOLD,
-                    Duration.ofMillis(200), LockStateMachine.Limits.DEFAULT);
+                    Duration.ofMillis(200), LockStateMachine.Limits.DEFAULT, bindAddress());
             // Ratis keeps the thread context class loader of its first use in a static: make it this bundle's.
             ClassLoader previous = Thread.currentThread().getContextClassLoader();
             Thread.currentThread().setContextClassLoader(LockServerComponent.class.getClassLoader());
@@ -127,14 +129,21 @@ public final class LockServerComponent extends HttpServlet {
                 Thread.currentThread().setContextClassLoader(previous);
             }
             state = "running";
-            LOG.info("Lock server: node '{}' runs in lock group {} on raft port {}", identity.id(), peers.keySet(),
-                    identity.ports().get("raft"));
+            LOG.info("Lock server: node '{}' runs in lock group {}, listening on {}, reached at {}", identity.id(),
+                    peers.keySet(), options.bind(), peers.get(identity.id()));
         } catch (IOException | RuntimeException e) {
             state = "failed: " + e;
             LOG.error("Lock server: could not start the Raft member of node '{}': {}", identity.id(), e.toString(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** The bound Raft port ({@code dsync.port.raft}); the identity holds the advertised one. */
+    private InetSocketAddress bindAddress() {
+        String bind = context.getProperty("dsync.node.bind");
+        int port = Integer.parseInt(context.getProperty(NodeIdentity.PORT_PREFIX + "raft").trim());
+        return new InetSocketAddress(bind == null || bind.isBlank() ? identity.host() : bind.trim(), port);
     }
 
     private Map<String, InetSocketAddress> awaitInitialMembers() throws InterruptedException {

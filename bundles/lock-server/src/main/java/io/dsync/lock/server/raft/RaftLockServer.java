@@ -63,10 +63,12 @@ public final class RaftLockServer implements AutoCloseable {
      *     automatically (and the log purged up to it)
      * @param tickInterval the interval at which the leader proposes ticks to advance the log clock
      * @param limits the memory bounds of the lock state machine
+     * @param bind the address this member listens on; its address in {@code peers} is where the others reach it,
+     *     which differs behind a port mapping or a proxy
      */
     public record Options(String clusterName, String selfId, Map<String, InetSocketAddress> peers, Path storageDir,
             Duration electionTimeoutMin, Duration electionTimeoutMax, Duration rpcTimeout, long snapshotThreshold,
-            Duration tickInterval, LockStateMachine.Limits limits) {
+            Duration tickInterval, LockStateMachine.Limits limits, InetSocketAddress bind) {
 
         /**
          * Default minimum election timeout: 1 s. The Ratis default (150–300 ms) caused spurious
@@ -96,6 +98,7 @@ public final class RaftLockServer implements AutoCloseable {
          * @param snapshotThreshold the auto-snapshot threshold
          * @param tickInterval the tick interval
          * @param limits the state machine's limits
+         * @param bind the listening address
          * @throws NullPointerException if a component is {@code null}
          * @throws IllegalArgumentException if {@code selfId} is not a peer, the cluster name or the
          *     peers are empty, or a duration or the threshold is out of range
@@ -116,6 +119,7 @@ public final class RaftLockServer implements AutoCloseable {
             if (!peers.containsKey(selfId)) {
                 throw new IllegalArgumentException("selfId " + selfId + " is not one of the peers " + peers.keySet());
             }
+            Objects.requireNonNull(bind, "bind");
             if (electionTimeoutMin.toMillis() <= 0 || electionTimeoutMax.compareTo(electionTimeoutMin) <= 0) {
                 throw new IllegalArgumentException("election timeouts must satisfy 0 < min < max, were "
                         + electionTimeoutMin + " and " + electionTimeoutMax);
@@ -138,7 +142,7 @@ public final class RaftLockServer implements AutoCloseable {
                 Path storageDir) {
             return new Options(clusterName, selfId, peers, storageDir, DEFAULT_ELECTION_TIMEOUT_MIN,
                     DEFAULT_ELECTION_TIMEOUT_MAX, DEFAULT_RPC_TIMEOUT, DEFAULT_SNAPSHOT_THRESHOLD,
-                    LockRaftStateMachine.DEFAULT_TICK_INTERVAL, LockStateMachine.Limits.DEFAULT);
+                    LockRaftStateMachine.DEFAULT_TICK_INTERVAL, LockStateMachine.Limits.DEFAULT, peers.get(selfId));
         }
 
         /**
@@ -151,7 +155,7 @@ public final class RaftLockServer implements AutoCloseable {
          */
         public Options withTimeouts(Duration min, Duration max, Duration rpc) {
             return new Options(clusterName, selfId, peers, storageDir, min, max, rpc, snapshotThreshold,
-                    tickInterval, limits);
+                    tickInterval, limits, bind);
         }
 
         /**
@@ -162,7 +166,7 @@ public final class RaftLockServer implements AutoCloseable {
          */
         public Options withSnapshotThreshold(long threshold) {
             return new Options(clusterName, selfId, peers, storageDir, electionTimeoutMin, electionTimeoutMax,
-                    rpcTimeout, threshold, tickInterval, limits);
+                    rpcTimeout, threshold, tickInterval, limits, bind);
         }
     }
 
@@ -196,8 +200,7 @@ public final class RaftLockServer implements AutoCloseable {
         this.group = group(options.clusterName(), options.peers());
         this.stateMachine = new LockRaftStateMachine(options.limits(), wallClock, options.tickInterval());
         RaftPeerId self = RaftPeerId.valueOf(options.selfId());
-        InetSocketAddress address = options.peers().get(options.selfId());
-        RaftProperties props = properties(options, address);
+        RaftProperties props = properties(options, options.bind());
         Path groupDir = options.storageDir().resolve(group.getGroupId().getUuid().toString());
         RaftStorage.StartupOption startup = Files.isDirectory(groupDir) ? RaftStorage.StartupOption.RECOVER
                 : RaftStorage.StartupOption.FORMAT;

@@ -1,0 +1,72 @@
+package io.dsync.itests;
+
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.dsync.devkit.ClusterNode;
+
+/** Reads {@code GET /lock/raft} of lock nodes through their admin ports (never partitioned by the harness). */
+final class RaftProbe {
+
+    private RaftProbe() {
+    }
+
+    /** @return the node's Raft status, or {@code null} when it does not answer or is not a member yet */
+    static JsonNode raft(ClusterNode node) {
+        try {
+            JsonNode r = Nodes.JSON.readTree(node.get("/lock/raft").body());
+            return r.has("role") ? r : null;
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    /** @return the statuses of the nodes that answer */
+    static List<JsonNode> raft(List<ClusterNode> nodes) {
+        List<JsonNode> all = new ArrayList<>();
+        for (ClusterNode n : nodes) {
+            JsonNode r = raft(n);
+            if (r != null) {
+                all.add(r);
+            }
+        }
+        return all;
+    }
+
+    /** @return the role of the node ({@code LEADER}, {@code FOLLOWER} ...), or {@code ""} */
+    static String role(ClusterNode node) {
+        JsonNode r = raft(node);
+        return r == null ? "" : r.path("role").asText();
+    }
+
+    /**
+     * Waits until every given node answers, exactly one of them leads, and all name it as leader in the same term.
+     *
+     * @return the leader's id
+     */
+    static String awaitOneLeader(List<ClusterNode> nodes) {
+        return awaitOneLeader(nodes, Duration.ofSeconds(60));
+    }
+
+    static String awaitOneLeader(List<ClusterNode> nodes, Duration atMost) {
+        String[] leader = new String[1];
+        await().atMost(atMost).pollInterval(Duration.ofMillis(100)).until(() -> {
+            List<JsonNode> all = raft(nodes);
+            if (all.size() != nodes.size()) {
+                return false;
+            }
+            long leaders = all.stream().filter(r -> "LEADER".equals(r.path("role").asText())).count();
+            String seen = all.get(0).path("leader").asText(null);
+            boolean agreed = seen != null && all.stream().allMatch(r -> seen.equals(r.path("leader").asText(null))
+                    && r.path("term").asLong() == all.get(0).path("term").asLong());
+            leader[0] = seen;
+            return leaders == 1 && agreed;
+        });
+        return leader[0];
+    }
+}
