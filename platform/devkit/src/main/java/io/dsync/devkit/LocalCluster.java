@@ -75,6 +75,7 @@ public final class LocalCluster implements AutoCloseable {
         private String redis;
         private boolean proxied;
         private boolean partitionable;
+        private int lockGroupSize;
         private int basePort;
         private String adminToken;
         private String javaOpts;
@@ -120,6 +121,12 @@ public final class LocalCluster implements AutoCloseable {
         /** Puts a proxy in front of every lock node's Raft port, so links between nodes can be cut. */
         public Builder partitionable(boolean partitionable) {
             this.partitionable = partitionable;
+            return this;
+        }
+
+        /** How many lock nodes form the lock group (default: the nodes' default, 3). */
+        public Builder lockGroupSize(int size) {
+            this.lockGroupSize = size;
             return this;
         }
 
@@ -184,6 +191,9 @@ public final class LocalCluster implements AutoCloseable {
             }
             int adminPort = config.basePort == 0 ? LocalRedis.freePort() : port++;
             List<String> args = new ArrayList<>();
+            if (config.lockGroupSize > 0) {
+                args.addAll(List.of("--lock-group-size", Integer.toString(config.lockGroupSize)));
+            }
             if (spec[1].contains("lock")) {
                 // Lock nodes keep one Raft port for their life, restarts included: the group remembers addresses.
                 int raftPort = LocalRedis.freePort();

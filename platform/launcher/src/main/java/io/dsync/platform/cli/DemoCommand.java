@@ -78,6 +78,11 @@ final class DemoCommand implements Callable<Integer> {
         out.printf("Admin token for this demo: %s%n", options.adminToken());
         out.printf("Try:    %s status --redis %s%n", home.resolve("bin/dsync"), options.redis());
         out.printf("        curl -s http://%s:%d/health%n", options.advertise(), options.adminPort());
+        String node = options.adminPort() == 8080 ? "" : " --node http://" + options.advertise() + ":" + options.adminPort();
+        out.printf("        export DSYNC_ADMIN_TOKEN=%s%n", options.adminToken());
+        out.printf("        %s lock acquire demo/lock%s -- sh -c 'echo holding demo/lock with token $DSYNC_LOCK_TOKEN'%n",
+                home.resolve("bin/dsync"), node);
+        out.printf("        %s lock list%s%n", home.resolve("bin/dsync"), node);
         LocalRedis redis = local;
         try {
             return NodeCommand.runInForeground(options, out, redis == null ? null : redis::close);

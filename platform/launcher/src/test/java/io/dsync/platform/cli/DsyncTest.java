@@ -56,8 +56,37 @@ class DsyncTest {
     }
 
     @Test
+    void lockCommandsCheckTheirInput() {
+        Result r = run("lock", "acquire");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("NAME");
+        r = run("lock", "acquire", "x", "--wait", "soon");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("'soon' is not a duration");
+        r = run("lock", "frobnicate");
+        assertThat(r.code()).isEqualTo(2);
+        r = run("lock", "release", "x");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--session");
+        r = run("lock", "status", "x", "--node", "localhost:8080");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--node must be an http:// URL");
+        for (String sub : new String[] {"acquire", "release", "status", "list", "graph"}) {
+            assertThat(run("lock", sub, "--help").out()).as(sub).contains("Usage: dsync lock " + sub);
+        }
+    }
+
+    @Test
+    void anUnreachableNodeIsOneLineNotAStackTrace() throws Exception {
+        int port = io.dsync.devkit.LocalRedis.freePort();
+        Result r = run("lock", "list", "--node", "http://127.0.0.1:" + port);
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("cannot reach node http://127.0.0.1:" + port).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    @Test
     void everyCommandHasHelp() {
-        for (String cmd : new String[] {"node", "demo", "dev", "status"}) {
+        for (String cmd : new String[] {"node", "demo", "dev", "status", "lock"}) {
             Result r = run(cmd, "--help");
             assertThat(r.code()).as(cmd).isZero();
             assertThat(r.out()).contains("Usage: dsync " + cmd);

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.dsync.lock.LockHandle;
 import io.dsync.lock.LockNotHeldException;
+import io.dsync.lock.LockMode;
 import io.dsync.lock.LockRequest;
 import io.dsync.lock.LockService;
 import io.dsync.lock.LockSession;
@@ -49,6 +50,25 @@ public final class RaftLockService implements LockService, AutoCloseable {
     private final Object defaultLock = new Object();
     private RaftLockSession defaultSession; // guarded by defaultLock
     private volatile boolean closed;
+    private volatile Listener listener = new Listener() {
+    };
+
+    /**
+     * What the sessions of this service report, for metrics. Called on client threads; must be fast and not throw.
+     */
+    public interface Listener {
+        /** An acquire (blocking, asynchronous or try) started; every start is followed by one of the two below. */
+        default void acquireStarted(LockMode mode) {
+        }
+
+        /** An acquire was granted after {@code nanos} (from the call to the grant reaching this process). */
+        default void acquired(LockMode mode, long nanos) {
+        }
+
+        /** An acquire ended without a grant: timeout, deadlock, no quorum, cancelled, not grantable (try). */
+        default void acquireFailed(LockMode mode, Throwable cause) {
+        }
+    }
 
     /**
      * Creates a service with its own single daemon scheduler thread and a default session TTL of
@@ -98,6 +118,19 @@ public final class RaftLockService implements LockService, AutoCloseable {
 
     RaftLockClient client() {
         return client;
+    }
+
+    /**
+     * Sets the receiver of the sessions' events.
+     *
+     * @param listener the receiver
+     */
+    public void setListener(Listener listener) {
+        this.listener = Objects.requireNonNull(listener, "listener");
+    }
+
+    Listener listener() {
+        return listener;
     }
 
     ScheduledExecutorService scheduler() {

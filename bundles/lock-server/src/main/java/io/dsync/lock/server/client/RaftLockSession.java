@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 import io.dsync.lock.LeaseExpiredException;
 import io.dsync.lock.LockHandle;
 import io.dsync.lock.LockMode;
+import io.dsync.lock.LockTimeoutException;
 import io.dsync.lock.LockRequest;
 import io.dsync.lock.LockSession;
 import io.dsync.lock.NoQuorumException;
@@ -428,14 +429,33 @@ public final class RaftLockSession implements LockSession {
 
     @Override
     public CompletableFuture<LockHandle> acquireAsync(LockRequest request) {
-        return newAcquire(request).start();
+        Waiting w = newAcquire(request);
+        observe(request, w.result);
+        return w.start();
     }
 
     @Override
     public LockHandle acquire(LockRequest request) throws InterruptedException {
         Waiting w = newAcquire(request);
+        observe(request, w.result);
         w.start();
         return w.await();
+    }
+
+    /** Reports an acquire's start and end to the service's listener. */
+    private void observe(LockRequest request, CompletableFuture<?> result) {
+        LockMode mode = request.mode();
+        RaftLockService.Listener l = service.listener();
+        long start = System.nanoTime();
+        l.acquireStarted(mode);
+        result.whenComplete((h, e) -> {
+            boolean granted = e == null && (!(h instanceof Optional<?> o) || o.isPresent());
+            if (granted) {
+                l.acquired(mode, System.nanoTime() - start);
+            } else {
+                l.acquireFailed(mode, e == null ? new LockTimeoutException(request.name(), mode, Duration.ZERO) : Outcomes.unwrap(e));
+            }
+        });
     }
 
     @Override
@@ -445,7 +465,7 @@ public final class RaftLockSession implements LockSession {
         long callId = callIds.incrementAndGet();
         Instant sent = Instant.now();
         Outcomes.Context ctx = new Outcomes.Context(request.name(), request.mode(), Duration.ZERO, 0);
-        return client.submitAsync(LockCommand.Acquire.tryOf(id, callId, request)).thenApply(outcome -> {
+        CompletableFuture<Optional<LockHandle>> result = client.submitAsync(LockCommand.Acquire.tryOf(id, callId, request)).thenApply(outcome -> {
             if (outcome instanceof Outcome.Granted g) {
                 return Optional.of(record(g.grant(), sent.plus(request.lease())));
             }
@@ -454,6 +474,8 @@ public final class RaftLockSession implements LockSession {
             }
             throw fail(outcome, ctx, "tryAcquire");
         });
+        observe(request, result);
+        return result;
     }
 
     @Override

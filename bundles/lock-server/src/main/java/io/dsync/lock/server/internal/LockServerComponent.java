@@ -29,6 +29,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
 import io.dsync.lock.core.LockStateMachine;
+import io.dsync.lock.server.raft.LockQuery;
 import io.dsync.lock.server.raft.RaftLockServer;
 import io.dsync.registry.NodeIdentity;
 import io.dsync.registry.NodeRegistry;
@@ -39,7 +40,9 @@ import jakarta.servlet.http.HttpServletResponse;
 
 /**
  * On nodes with the {@code lock} role, this node's member of the lock Raft group; on every node,
- * {@code GET /lock/raft} showing its role, term, leader and indexes (or why it is not a member).
+ * {@code GET /lock/raft} showing its role, term, leader and indexes (or why it is not a member), and on members
+ * {@code GET /lock/replica?max=100}: the lock table as applied by this replica (no consistency guarantee, but it
+ * answers without a quorum; {@code GET /lock/table} reads through the leader).
  *
  * <p>Group formation: the first time, the node waits until {@code initialMembers} lock nodes (with a raft port) are in
  * the registry and takes the first ones by id as the group, the same choice on every node; it writes the member list to
@@ -47,7 +50,7 @@ import jakarta.servlet.http.HttpServletResponse;
  */
 @Component(service = Servlet.class, immediate = true, configurationPid = "io.dsync.lock.server")
 @Designate(ocd = LockServerConfig.class)
-@HttpWhiteboardServletPattern("/lock/raft")
+@HttpWhiteboardServletPattern({"/lock/raft", "/lock/replica"})
 public final class LockServerComponent extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
@@ -63,6 +66,8 @@ public final class LockServerComponent extends HttpServlet {
     private transient volatile RaftLockServer server;
     private transient volatile Map<String, InetSocketAddress> members;
     private transient volatile String state = "starting";
+    private transient volatile LockServerMetrics serverMetrics;
+    private transient volatile java.util.concurrent.ScheduledExecutorService sampler;
 
     /** Gauges under {@code dsync.lock.raft.*}: what an operator alerts on (no leader, a stuck applied index). */
     static final List<String> GAUGES = List.of("term", "isLeader", "hasLeader", "commitIndex", "appliedIndex");
@@ -128,6 +133,16 @@ public final class LockServerComponent extends HttpServlet {
             } finally {
                 Thread.currentThread().setContextClassLoader(previous);
             }
+            serverMetrics = new LockServerMetrics(metrics);
+            server.stateMachine().setEvents(serverMetrics);
+            sampler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "dsync-lock-leader-sampler");
+                t.setDaemon(true);
+                return t;
+            });
+            RaftLockServer running = server;
+            sampler.scheduleAtFixedRate(() -> serverMetrics.sampleLeader(running.status().leaderId().isPresent(), System.nanoTime()),
+                    100, 100, java.util.concurrent.TimeUnit.MILLISECONDS);
             state = "running";
             LOG.info("Lock server: node '{}' runs in lock group {}, listening on {}, reached at {}", identity.id(),
                     peers.keySet(), options.bind(), peers.get(identity.id()));
@@ -209,6 +224,12 @@ public final class LockServerComponent extends HttpServlet {
             starter.interrupt();
             starter.join(5_000);
         }
+        if (sampler != null) {
+            sampler.shutdownNow();
+        }
+        if (serverMetrics != null) {
+            serverMetrics.remove();
+        }
         RaftLockServer s = server;
         if (s != null) {
             try {
@@ -222,11 +243,37 @@ public final class LockServerComponent extends HttpServlet {
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if ("/lock/replica".equals(req.getServletPath())) {
+            RaftLockServer s = server;
+            if (s == null) {
+                resp.setStatus(404);
+                resp.setContentType("application/json");
+                JSON.writeValue(resp.getOutputStream(), Map.of("error", "not-a-member", "message",
+                        "node '" + identity.id() + "' holds no replica of the lock table: " + state));
+                return;
+            }
+            int max = 100;
+            try {
+                max = Math.max(1, Math.min(LockQuery.Table.MAX_LOCKS, Integer.parseInt(req.getParameter("max"))));
+            } catch (NumberFormatException e) {
+                // default
+            }
+            resp.setStatus(200);
+            resp.setContentType("application/json");
+            resp.setHeader("Cache-Control", "no-store");
+            JSON.writeValue(resp.getOutputStream(), LockHttpApi.table(s.stateMachine().table(max)));
+            return;
+        }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("node", identity.id());
         body.put("state", state);
         Map<String, InetSocketAddress> m = members;
         body.put("members", m == null ? List.of() : List.copyOf(m.keySet()));
+        Map<String, String> peers = new LinkedHashMap<>();
+        if (m != null) {
+            m.forEach((id, a) -> peers.put(id, a.getHostString() + ":" + a.getPort()));
+        }
+        body.put("peers", peers);
         RaftLockServer s = server;
         if (s != null) {
             RaftLockServer.RaftStatus st = s.status();

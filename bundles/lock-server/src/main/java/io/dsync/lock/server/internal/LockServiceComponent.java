@@ -2,9 +2,11 @@ package io.dsync.lock.server.internal;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -12,7 +14,13 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.Meter;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
+
 import io.dsync.lock.LockHandle;
+import io.dsync.lock.LockMode;
 import io.dsync.lock.LockRequest;
 import io.dsync.lock.LockService;
 import io.dsync.lock.LockSession;
@@ -20,6 +28,7 @@ import io.dsync.lock.LockStatus;
 import io.dsync.lock.NoQuorumException;
 import io.dsync.lock.server.client.RaftLockService;
 import io.dsync.lock.server.raft.RaftLockClient;
+import io.dsync.lock.server.raft.LockTableView;
 import io.dsync.lock.server.raft.RaftLockServer;
 import io.dsync.registry.NodeIdentity;
 import io.dsync.registry.NodeRegistry;
@@ -29,8 +38,8 @@ import io.dsync.registry.NodeRegistry;
  * node registry (lock nodes and their raft ports). The client is made on first use; the registry is read again at most
  * every {@value #RECHECK_SECONDS} s (not on every call), and the client made again when the set of lock nodes changed.
  */
-@Component(service = LockService.class)
-public final class LockServiceComponent implements LockService {
+@Component(service = {LockService.class, LockTableSource.class})
+public final class LockServiceComponent implements LockService, LockTableSource {
 
     static final int RECHECK_SECONDS = 5;
 
@@ -41,16 +50,57 @@ public final class LockServiceComponent implements LockService {
     private RaftLockClient client;
     private RaftLockService service;
 
+    private final MetricRegistry metrics;
+    private final Timer acquireShared;
+    private final Timer acquireExclusive;
+    private final Meter acquireFailures;
+    private final Counter waiting;
+    private final Timer outages;
+
+    /** Client-side metric names, under {@code dsync.lock.client.}. */
+    static final List<String> METRICS = List.of("acquire.shared", "acquire.exclusive", "acquire.failures", "waiting", "outage");
+
     @Activate
-    public LockServiceComponent(BundleContext context, @Reference NodeRegistry registry) {
+    public LockServiceComponent(BundleContext context, @Reference NodeRegistry registry, @Reference MetricRegistry metrics) {
         this.identity = NodeIdentity.from(context::getProperty);
         this.registry = registry;
+        this.metrics = metrics;
+        // Acquisition latency by mode (call to grant), failed acquires, acquires in flight, and outages: how long
+        // this node's client found no majority, i.e. the partition recovery time as this node sees it.
+        this.acquireShared = metrics.timer(CLIENT + "acquire.shared");
+        this.acquireExclusive = metrics.timer(CLIENT + "acquire.exclusive");
+        this.acquireFailures = metrics.meter(CLIENT + "acquire.failures");
+        this.waiting = metrics.counter(CLIENT + "waiting");
+        this.outages = metrics.timer(CLIENT + "outage");
     }
+
+    private static final String CLIENT = "dsync.lock.client.";
 
     @Deactivate
     synchronized void deactivate() {
         closeClient();
+        METRICS.forEach(m -> metrics.remove(CLIENT + m));
     }
+
+    /** Feeds the client-side metrics. */
+    private final RaftLockService.Listener listener = new RaftLockService.Listener() {
+        @Override
+        public void acquireStarted(LockMode mode) {
+            waiting.inc();
+        }
+
+        @Override
+        public void acquired(LockMode mode, long nanos) {
+            waiting.dec();
+            (mode == LockMode.SHARED ? acquireShared : acquireExclusive).update(nanos, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void acquireFailed(LockMode mode, Throwable cause) {
+            waiting.dec();
+            acquireFailures.mark();
+        }
+    };
 
     /** The service over the current lock nodes; throws NoQuorumException when there are none. */
     private synchronized RaftLockService service() {
@@ -80,6 +130,8 @@ public final class LockServiceComponent implements LockService {
             try {
                 client = new RaftLockClient(RaftLockServer.group(identity.cluster(), now), RaftLockClient.Options.DEFAULT);
                 service = new RaftLockService(client, identity.id() + "/" + java.util.UUID.randomUUID());
+                service.setListener(listener);
+                client.onRecovery(nanos -> outages.update(nanos, TimeUnit.NANOSECONDS));
             } finally {
                 Thread.currentThread().setContextClassLoader(previous);
             }
@@ -152,5 +204,15 @@ public final class LockServiceComponent implements LockService {
     @Override
     public LockStatus status(String name) {
         return service().status(name);
+    }
+
+    @Override
+    public LockTableView table(int maxLocks) {
+        RaftLockClient c;
+        synchronized (this) {
+            service();
+            c = client;
+        }
+        return c.table(maxLocks);
     }
 }

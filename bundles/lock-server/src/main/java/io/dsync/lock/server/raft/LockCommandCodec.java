@@ -1,19 +1,23 @@
 package io.dsync.lock.server.raft;
 
 import static io.dsync.lock.core.LockValueCodec.readCount;
+import static io.dsync.lock.core.LockValueCodec.readCycle;
 import static io.dsync.lock.core.LockValueCodec.readEndCause;
 import static io.dsync.lock.core.LockValueCodec.readGrant;
 import static io.dsync.lock.core.LockValueCodec.readMode;
 import static io.dsync.lock.core.LockValueCodec.readOutcome;
 import static io.dsync.lock.core.LockValueCodec.readSessionId;
 import static io.dsync.lock.core.LockValueCodec.readString;
+import static io.dsync.lock.core.LockValueCodec.readWaitEdge;
 import static io.dsync.lock.core.LockValueCodec.writeCount;
+import static io.dsync.lock.core.LockValueCodec.writeCycle;
 import static io.dsync.lock.core.LockValueCodec.writeEndCause;
 import static io.dsync.lock.core.LockValueCodec.writeGrant;
 import static io.dsync.lock.core.LockValueCodec.writeMode;
 import static io.dsync.lock.core.LockValueCodec.writeOutcome;
 import static io.dsync.lock.core.LockValueCodec.writeSessionId;
 import static io.dsync.lock.core.LockValueCodec.writeString;
+import static io.dsync.lock.core.LockValueCodec.writeWaitEdge;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -31,6 +35,7 @@ import java.util.Objects;
 import io.dsync.lock.LockHolder;
 import io.dsync.lock.LockStatus;
 import io.dsync.lock.LockWaiter;
+import io.dsync.lock.WaitEdge;
 import io.dsync.lock.core.ApplyResult;
 import io.dsync.lock.core.Effect;
 import io.dsync.lock.core.LockCommand;
@@ -45,7 +50,7 @@ import io.dsync.lock.core.RejectReason;
  * <p>
  * Every message starts with the format version byte ({@value #VERSION}) and a kind byte
  * ({@code 'C'} command, {@code 'O'} outcome, {@code 'R'} apply result, {@code 'S'} status,
- * {@code 'E'} log entry, {@code 'Q'} query, {@code 'P'} poll reply), followed by a variant tag byte
+ * {@code 'E'} log entry, {@code 'Q'} query, {@code 'P'} poll reply, {@code 'T'} lock table), followed by a variant tag byte
  * and the fields, {@link DataOutputStream} big-endian. The lock values inside messages (strings,
  * counts, session ids, modes, grants, outcomes, reject reasons, end causes) are encoded by
  * {@link LockValueCodec}, the format shared with the state machine's snapshots: strings are an int
@@ -78,6 +83,7 @@ public final class LockCommandCodec {
     private static final byte KIND_ENTRY = 'E';
     private static final byte KIND_QUERY = 'Q';
     private static final byte KIND_POLL = 'P';
+    private static final byte KIND_TABLE = 'T';
 
     /** A decoded log entry: the leader's clock at proposal and the command. */
     public record LogEntry(long leaderTimeMillis, LockCommand command) {
@@ -233,26 +239,28 @@ public final class LockCommandCodec {
      */
     public static byte[] encodeStatus(LockStatus status) {
         Objects.requireNonNull(status, "status");
-        return write(KIND_STATUS, out -> {
-            writeString(out, status.name());
-            out.writeLong(status.lastFencingToken());
-            writeCount(out, status.holders().size());
-            for (LockHolder h : status.holders()) {
-                writeSessionId(out, h.sessionId());
-                writeMode(out, h.mode());
-                out.writeLong(h.fencingToken());
-                out.writeInt(h.holdCount());
-                out.writeLong(h.leaseExpiresAt().toEpochMilli());
-            }
-            writeCount(out, status.waiters().size());
-            for (LockWaiter w : status.waiters()) {
-                writeSessionId(out, w.sessionId());
-                writeMode(out, w.mode());
-                out.writeBoolean(w.upgrade());
-                out.writeLong(w.enqueuedAt().toEpochMilli());
-                out.writeLong(w.waitDeadline().toEpochMilli());
-            }
-        });
+        return write(KIND_STATUS, out -> writeStatus(out, status));
+    }
+
+    private static void writeStatus(DataOutputStream out, LockStatus status) throws IOException {
+        writeString(out, status.name());
+        out.writeLong(status.lastFencingToken());
+        writeCount(out, status.holders().size());
+        for (LockHolder h : status.holders()) {
+            writeSessionId(out, h.sessionId());
+            writeMode(out, h.mode());
+            out.writeLong(h.fencingToken());
+            out.writeInt(h.holdCount());
+            out.writeLong(h.leaseExpiresAt().toEpochMilli());
+        }
+        writeCount(out, status.waiters().size());
+        for (LockWaiter w : status.waiters()) {
+            writeSessionId(out, w.sessionId());
+            writeMode(out, w.mode());
+            out.writeBoolean(w.upgrade());
+            out.writeLong(w.enqueuedAt().toEpochMilli());
+            out.writeLong(w.waitDeadline().toEpochMilli());
+        }
     }
 
     /**
@@ -263,22 +271,89 @@ public final class LockCommandCodec {
      * @throws IllegalArgumentException if the bytes are not a well-formed status of a known version
      */
     public static LockStatus decodeStatus(byte[] bytes) {
-        return read(bytes, KIND_STATUS, in -> {
-            String name = readString(in);
-            long last = in.readLong();
-            int nh = readCount(in, MAX_LIST_SIZE);
-            List<LockHolder> holders = new ArrayList<>(Math.min(nh, 64));
-            for (int i = 0; i < nh; i++) {
-                holders.add(new LockHolder(readSessionId(in), readMode(in), in.readLong(), in.readInt(),
-                        Instant.ofEpochMilli(in.readLong())));
+        return read(bytes, KIND_STATUS, LockCommandCodec::readStatus);
+    }
+
+    private static LockStatus readStatus(DataInputStream in) throws IOException {
+        String name = readString(in);
+        long last = in.readLong();
+        int nh = readCount(in, MAX_LIST_SIZE);
+        List<LockHolder> holders = new ArrayList<>(Math.min(nh, 64));
+        for (int i = 0; i < nh; i++) {
+            holders.add(new LockHolder(readSessionId(in), readMode(in), in.readLong(), in.readInt(),
+                    Instant.ofEpochMilli(in.readLong())));
+        }
+        int nw = readCount(in, MAX_LIST_SIZE);
+        List<LockWaiter> waiters = new ArrayList<>(Math.min(nw, 64));
+        for (int i = 0; i < nw; i++) {
+            waiters.add(new LockWaiter(readSessionId(in), readMode(in), in.readBoolean(),
+                    Instant.ofEpochMilli(in.readLong()), Instant.ofEpochMilli(in.readLong())));
+        }
+        return new LockStatus(name, holders, waiters, last);
+    }
+
+    /**
+     * Encodes a view of the lock table, the reply to a {@link LockQuery.Table}.
+     *
+     * @param view the view
+     * @return the message bytes
+     */
+    public static byte[] encodeTable(LockTableView view) {
+        Objects.requireNonNull(view, "view");
+        return write(KIND_TABLE, out -> {
+            out.writeLong(view.appliedIndex());
+            out.writeLong(view.logTime().toEpochMilli());
+            out.writeInt(view.sessions());
+            out.writeInt(view.lockCount());
+            writeCount(out, view.locks().size());
+            for (LockStatus status : view.locks()) {
+                writeStatus(out, status);
             }
-            int nw = readCount(in, MAX_LIST_SIZE);
-            List<LockWaiter> waiters = new ArrayList<>(Math.min(nw, 64));
-            for (int i = 0; i < nw; i++) {
-                waiters.add(new LockWaiter(readSessionId(in), readMode(in), in.readBoolean(),
-                        Instant.ofEpochMilli(in.readLong()), Instant.ofEpochMilli(in.readLong())));
+            writeCount(out, view.waitFor().size());
+            for (WaitEdge edge : view.waitFor()) {
+                writeWaitEdge(out, edge);
             }
-            return new LockStatus(name, holders, waiters, last);
+            writeCount(out, view.deadlocks().size());
+            for (LockTableView.Deadlock d : view.deadlocks()) {
+                out.writeLong(d.index());
+                out.writeLong(d.at().toEpochMilli());
+                writeString(out, d.lockName());
+                writeSessionId(out, d.victim());
+                writeCycle(out, d.cycle());
+            }
+        });
+    }
+
+    /**
+     * Decodes a lock table message.
+     *
+     * @param bytes the message
+     * @return the view
+     * @throws IllegalArgumentException if the bytes are not a well-formed table of a known version
+     */
+    public static LockTableView decodeTable(byte[] bytes) {
+        return read(bytes, KIND_TABLE, in -> {
+            long index = in.readLong();
+            Instant time = Instant.ofEpochMilli(in.readLong());
+            int sessions = in.readInt();
+            int lockCount = in.readInt();
+            int n = readCount(in, MAX_LIST_SIZE);
+            List<LockStatus> locks = new ArrayList<>(Math.min(n, 1024));
+            for (int i = 0; i < n; i++) {
+                locks.add(readStatus(in));
+            }
+            n = readCount(in, MAX_LIST_SIZE);
+            List<WaitEdge> edges = new ArrayList<>(Math.min(n, 1024));
+            for (int i = 0; i < n; i++) {
+                edges.add(readWaitEdge(in));
+            }
+            n = readCount(in, MAX_LIST_SIZE);
+            List<LockTableView.Deadlock> deadlocks = new ArrayList<>(Math.min(n, 64));
+            for (int i = 0; i < n; i++) {
+                deadlocks.add(new LockTableView.Deadlock(in.readLong(), Instant.ofEpochMilli(in.readLong()),
+                        readString(in), readSessionId(in), readCycle(in)));
+            }
+            return new LockTableView(index, time, sessions, lockCount, locks, edges, deadlocks);
         });
     }
 
@@ -301,6 +376,9 @@ public final class LockCommandCodec {
                 writeSessionId(out, q.sessionId());
                 out.writeLong(q.callId());
                 out.writeLong(q.windowMillis());
+            } else if (query instanceof LockQuery.Table q) {
+                out.writeByte(3);
+                out.writeInt(q.maxLocks());
             } else {
                 throw new IllegalArgumentException("unknown query type " + query.getClass().getName());
             }
@@ -322,6 +400,8 @@ public final class LockCommandCodec {
                     return new LockQuery.Status(readString(in));
                 case 2:
                     return new LockQuery.AwaitOutcome(readSessionId(in), in.readLong(), in.readLong());
+                case 3:
+                    return new LockQuery.Table(in.readInt());
                 default:
                     throw new IOException("unknown query tag " + tag);
             }

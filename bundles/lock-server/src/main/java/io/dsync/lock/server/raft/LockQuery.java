@@ -57,4 +57,27 @@ public sealed interface LockQuery {
             }
         }
     }
+
+    /**
+     * Reads the lock table for operators; answered with an encoded {@link LockTableView}.
+     *
+     * @param maxLocks how many locks (by name) the answer lists at most, positive
+     */
+    record Table(int maxLocks) implements LockQuery {
+
+        /** Upper bound of {@code maxLocks}: keeps one answer well below Ratis' message size limit. */
+        public static final int MAX_LOCKS = 10_000;
+
+        /**
+         * Validates the limit.
+         *
+         * @param maxLocks how many locks at most
+         * @throws IllegalArgumentException if it is not between 1 and {@link #MAX_LOCKS}
+         */
+        public Table {
+            if (maxLocks < 1 || maxLocks > MAX_LOCKS) {
+                throw new IllegalArgumentException("maxLocks must be between 1 and " + MAX_LOCKS + ", was " + maxLocks);
+            }
+        }
+    }
 }

@@ -162,6 +162,35 @@ public class LockRaftStateMachine extends BaseStateMachine {
     /** Held long-polls by call. */
     private final Map<CallKey, List<CompletableFuture<Message>>> polls = new LinkedHashMap<>();
 
+    /** The latest deadlocks broken here, oldest first, bounded by {@link LockTableView#RECENT_DEADLOCKS}. */
+    private final java.util.ArrayDeque<LockTableView.Deadlock> deadlocks = new java.util.ArrayDeque<>();
+
+    private volatile Events events = new Events() {
+    };
+
+    /**
+     * What this replica applies, for metrics: called on the applying thread, after the state changed, for every
+     * entry this replica applies (after a restart, also for the entries it replays). Implementations must be fast and
+     * must not throw.
+     */
+    public interface Events {
+        /** A lock was granted (also a reentrant grant, and a queued request granted later). */
+        default void granted(io.dsync.lock.LockMode mode) {
+        }
+
+        /** A request failed because it would have closed a cycle in the wait-for graph. */
+        default void deadlock(LockTableView.Deadlock deadlock) {
+        }
+
+        /** A grant's lease expired, or its session's did: the lock was taken back. */
+        default void expired(Effect.EndCause cause) {
+        }
+
+        /** This member learned of a new leader ({@code null}: none known). */
+        default void leaderChanged(String leaderId) {
+        }
+    }
+
     private boolean closed;
 
     private final ClientId tickClientId = ClientId.randomId();
@@ -399,7 +428,7 @@ public class LockRaftStateMachine extends BaseStateMachine {
             } else {
                 ApplyResult result = core.apply(index, decoded.leaderTimeMillis(), decoded.command());
                 outcome = result.outcome();
-                track(decoded.command(), result, completions);
+                track(index, decoded.leaderTimeMillis(), decoded.command(), result, completions);
             }
             updateLastAppliedTermIndex(entry.getTerm(), index);
         }
@@ -413,9 +442,10 @@ public class LockRaftStateMachine extends BaseStateMachine {
     }
 
     /** Updates the waiting calls and recent outcomes; collects the polls to complete. Holds mutex. */
-    private void track(LockCommand command, ApplyResult result,
+    private void track(long index, long logTime, LockCommand command, ApplyResult result,
             List<Map.Entry<List<CompletableFuture<Message>>, Message>> completions) {
         Outcome outcome = result.outcome();
+        observe(index, logTime, command, outcome);
         if (outcome instanceof Outcome.Queued) {
             if (command instanceof LockCommand.Acquire c) {
                 waiting.add(new CallKey(c.sessionId().value(), c.callId()));
@@ -429,7 +459,64 @@ public class LockRaftStateMachine extends BaseStateMachine {
         for (Effect effect : result.effects()) {
             if (effect instanceof Effect.WaitCompleted w) {
                 resolve(new CallKey(w.sessionId().value(), w.callId()), w.outcome(), completions);
+                observe(index, logTime, null, w.outcome());
+                if (w.outcome() instanceof Outcome.Rejected r && r.cycle().isPresent()) {
+                    deadlock(index, logTime, w.sessionId(), r.cycle().get());
+                }
+            } else if (effect instanceof Effect.GrantEnded g && g.cause() != Effect.EndCause.SESSION_CLOSED) {
+                events.expired(g.cause());
             }
+        }
+    }
+
+    /** Reports grants and deadlocks of an outcome (a command's own, or a queued call's). Holds mutex. */
+    private void observe(long index, long logTime, LockCommand command, Outcome outcome) {
+        if (outcome instanceof Outcome.Granted g) {
+            events.granted(g.grant().mode());
+        } else if (command != null && outcome instanceof Outcome.Rejected r && r.cycle().isPresent()) {
+            io.dsync.lock.SessionId victim = command instanceof LockCommand.Acquire a ? a.sessionId()
+                    : command instanceof LockCommand.Upgrade u ? u.sessionId() : null;
+            if (victim != null) {
+                deadlock(index, logTime, victim, r.cycle().get());
+            }
+        }
+    }
+
+    private void deadlock(long index, long logTime, io.dsync.lock.SessionId victim, io.dsync.lock.WaitForCycle cycle) {
+        String lock = cycle.edges().stream().filter(e -> e.waiter().equals(victim)).findFirst()
+                .orElse(cycle.edges().get(0)).lockName();
+        LockTableView.Deadlock d = new LockTableView.Deadlock(index, java.time.Instant.ofEpochMilli(logTime), lock, victim, cycle);
+        deadlocks.addLast(d);
+        while (deadlocks.size() > LockTableView.RECENT_DEADLOCKS) {
+            deadlocks.removeFirst();
+        }
+        events.deadlock(d);
+    }
+
+    /**
+     * Sets the receiver of this replica's events (grants, deadlocks, expiries, leader changes).
+     *
+     * @param events the receiver
+     */
+    public void setEvents(Events events) {
+        this.events = Objects.requireNonNull(events, "events");
+    }
+
+    /**
+     * Returns this replica's view of the lock table, as applied here (no consistency guarantee; clients read
+     * through {@link LockQuery.Table}).
+     *
+     * @param maxLocks how many locks to list at most
+     * @return the view
+     */
+    public LockTableView table(int maxLocks) {
+        synchronized (mutex) {
+            List<io.dsync.lock.LockStatus> all = core.locks();
+            long clock = core.clockMillis();
+            return new LockTableView(getLastAppliedTermIndex().getIndex(),
+                    java.time.Instant.ofEpochMilli(clock == Long.MIN_VALUE ? 0 : clock), core.sessions().size(),
+                    all.size(), all.subList(0, Math.min(maxLocks, all.size())), core.waitForGraph().edges(),
+                    List.copyOf(deadlocks));
         }
     }
 
@@ -464,6 +551,10 @@ public class LockRaftStateMachine extends BaseStateMachine {
             } catch (IllegalArgumentException e) {
                 return CompletableFuture.failedFuture(e);
             }
+        }
+        if (query instanceof LockQuery.Table q) {
+            return CompletableFuture.completedFuture(Message.valueOf(
+                    ByteString.copyFrom(LockCommandCodec.encodeTable(table(q.maxLocks())))));
         }
         LockQuery.AwaitOutcome q = (LockQuery.AwaitOutcome) query;
         LOG.debug("{}: long-poll {}", getId(), q);
@@ -557,6 +648,7 @@ public class LockRaftStateMachine extends BaseStateMachine {
 
     @Override
     public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
+        events.leaderChanged(newLeaderId == null ? null : newLeaderId.toString());
         if (!groupMemberId.getPeerId().equals(newLeaderId)) {
             stopTicking();
             failPolls();

@@ -12,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
@@ -124,6 +125,11 @@ public final class RaftLockClient implements AutoCloseable {
     /** Finds the leader with non-linearizable probes, which followers redirect. */
     private volatile RaftClient prober;
 
+    /** Invoke time of the oldest request that failed for want of a majority since the last success, or -1. */
+    private final AtomicLong unavailableSince = new AtomicLong(-1);
+
+    private volatile java.util.function.LongConsumer onRecovery = nanos -> { };
+
     /** The last server known to be the leader, or {@code null}. */
     private volatile RaftPeerId leader;
 
@@ -218,11 +224,35 @@ public final class RaftLockClient implements AutoCloseable {
                 throw new CompletionException(e);
             }
         }, executor);
+        long invoked = System.nanoTime();
         return bounded(reply, options.quorumTimeout(), "command " + command.getClass().getSimpleName())
                 .thenApply(r -> {
                     leader = r.getServerId();
                     return LockCommandCodec.decodeOutcome(content(r));
-                });
+                })
+                .whenComplete((o, e) -> track(invoked, e));
+    }
+
+    /**
+     * Sets what is told, after an outage, how long it lasted: from the invocation of the first command that found no
+     * majority to the completion of the next command that did. This is the partition recovery time as this client
+     * sees it.
+     *
+     * @param onRecovery receives the outage in nanoseconds; must be fast and not throw
+     */
+    public void onRecovery(java.util.function.LongConsumer onRecovery) {
+        this.onRecovery = Objects.requireNonNull(onRecovery, "onRecovery");
+    }
+
+    private void track(long invokedNanos, Throwable error) {
+        if (error == null) {
+            long since = unavailableSince.getAndSet(-1);
+            if (since >= 0) {
+                onRecovery.accept(System.nanoTime() - since);
+            }
+        } else if (unwrap(error) instanceof NoQuorumException) {
+            unavailableSince.accumulateAndGet(invokedNanos, (old, t) -> old < 0 ? t : Math.min(old, t));
+        }
     }
 
     /**
@@ -263,6 +293,31 @@ public final class RaftLockClient implements AutoCloseable {
      */
     public LockStatus status(String lockName) {
         return join(statusAsync(lockName));
+    }
+
+    /**
+     * Reads the lock table linearizably through the leader: the locks held or waited for, the wait-for graph and the
+     * latest deadlocks.
+     *
+     * @param maxLocks how many locks to list at most (1 to {@link LockQuery.Table#MAX_LOCKS})
+     * @return a future of the view; fails with {@link NoQuorumException} after the quorum timeout
+     * @throws IllegalArgumentException if {@code maxLocks} is out of range
+     */
+    public CompletableFuture<LockTableView> tableAsync(int maxLocks) {
+        Message message = query(new LockQuery.Table(maxLocks));
+        return bounded(read(message, System.nanoTime() + options.quorumTimeout().toNanos()), options.quorumTimeout(),
+                "lock table").thenApply(r -> LockCommandCodec.decodeTable(content(r)));
+    }
+
+    /**
+     * Reads the lock table linearizably; see {@link #tableAsync(int)}.
+     *
+     * @param maxLocks how many locks to list at most
+     * @return the view
+     * @throws NoQuorumException if no majority answered within the quorum timeout
+     */
+    public LockTableView table(int maxLocks) {
+        return join(tableAsync(maxLocks));
     }
 
     /**

@@ -186,6 +186,21 @@ class RaftLockServiceTest {
     @Test
     @Order(4)
     void aTwoSessionDeadlockFailsOneRequestWithTheCycle() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger deadlocks = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger grants = new java.util.concurrent.atomic.AtomicInteger();
+        for (RaftLockServer s : SERVERS) {
+            s.stateMachine().setEvents(new io.dsync.lock.server.raft.LockRaftStateMachine.Events() {
+                @Override
+                public void granted(LockMode mode) {
+                    grants.incrementAndGet();
+                }
+
+                @Override
+                public void deadlock(io.dsync.lock.server.raft.LockTableView.Deadlock d) {
+                    deadlocks.incrementAndGet();
+                }
+            });
+        }
         try (LockSession a = service.openSession(TTL); LockSession b = service.openSession(TTL)) {
             LockHandle ha = a.acquire("dl/a", LockMode.EXCLUSIVE, WAIT, LEASE);
             LockHandle hb = b.acquire("dl/b", LockMode.EXCLUSIVE, WAIT, LEASE);
@@ -197,6 +212,18 @@ class RaftLockServiceTest {
             assertNotNull(e.cycle());
             assertTrue(e.cycle().toString().contains(b.id().value()), e.cycle().toString());
             assertFalse(aWaits.isDone());
+            // The operator's view, read through the leader: both locks, the edge a -> b, the deadlock with b as victim.
+            io.dsync.lock.server.raft.LockTableView table = client.table(100);
+            assertTrue(table.locks().stream().anyMatch(l -> l.name().equals("dl/a")), table.toString());
+            assertTrue(table.waitFor().contains(new io.dsync.lock.WaitEdge(a.id(), "dl/b", LockMode.EXCLUSIVE, b.id())),
+                    table.toString());
+            io.dsync.lock.server.raft.LockTableView.Deadlock last = table.deadlocks().get(table.deadlocks().size() - 1);
+            assertEquals(b.id(), last.victim());
+            assertEquals("dl/a", last.lockName());
+            assertEquals(e.cycle(), last.cycle());
+            // Every replica applied the same deadlock and reported it once.
+            waitUntil(() -> deadlocks.get() == 3, Duration.ofSeconds(3));
+            assertTrue(grants.get() >= 6, "grants seen by the replicas: " + grants.get());
             b.release(hb);
             assertEquals(a.id(), aWaits.get(5, TimeUnit.SECONDS).sessionId());
             a.release(ha);

@@ -121,8 +121,22 @@ class LockCommandCodecTest {
     }
 
     @Test
+    void tableRoundTrips() {
+        LockStatus held = new LockStatus("a", List.of(new LockHolder(S1, LockMode.EXCLUSIVE, 5, 1, Instant.ofEpochMilli(1_700_000_030_000L))),
+                List.of(new LockWaiter(S2, LockMode.EXCLUSIVE, false, Instant.ofEpochMilli(1_700_000_000_000L),
+                        Instant.ofEpochMilli(1_700_000_005_000L))), 5);
+        LockTableView view = new LockTableView(120, Instant.ofEpochMilli(1_700_000_010_000L), 2, 3, List.of(held),
+                List.of(new WaitEdge(S2, "a", LockMode.EXCLUSIVE, S1)),
+                List.of(new LockTableView.Deadlock(99, Instant.ofEpochMilli(1_700_000_009_000L), "a", S1, CYCLE)));
+        assertEquals(view, LockCommandCodec.decodeTable(LockCommandCodec.encodeTable(view)));
+        LockTableView empty = new LockTableView(0, Instant.EPOCH, 0, 0, List.of(), List.of(), List.of());
+        assertEquals(empty, LockCommandCodec.decodeTable(LockCommandCodec.encodeTable(empty)));
+        assertThrows(IllegalArgumentException.class, () -> new LockQuery.Table(0));
+    }
+
+    @Test
     void queriesAndPollRepliesRoundTrip() {
-        for (LockQuery q : List.of(new LockQuery.Status("a/b"), new LockQuery.AwaitOutcome(S1, 42, 2_000))) {
+        for (LockQuery q : List.of(new LockQuery.Status("a/b"), new LockQuery.AwaitOutcome(S1, 42, 2_000), new LockQuery.Table(50))) {
             assertEquals(q, LockCommandCodec.decodeQuery(LockCommandCodec.encodeQuery(q)));
         }
         for (PollReply r : List.of(new PollReply.StillWaiting(), new PollReply.Unknown(), new PollReply.NotLeader())) {

@@ -1,0 +1,455 @@
+package io.dsync.lock.server.internal;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import io.dsync.lock.DeadlockException;
+import io.dsync.lock.InvalidLockRequestException;
+import io.dsync.lock.LeaseExpiredException;
+import io.dsync.lock.LockException;
+import io.dsync.lock.LockHandle;
+import io.dsync.lock.LockHolder;
+import io.dsync.lock.LockMode;
+import io.dsync.lock.LockNotHeldException;
+import io.dsync.lock.LockRequest;
+import io.dsync.lock.LockService;
+import io.dsync.lock.LockSession;
+import io.dsync.lock.LockStatus;
+import io.dsync.lock.LockTimeoutException;
+import io.dsync.lock.LockWaiter;
+import io.dsync.lock.NoQuorumException;
+import io.dsync.lock.WaitEdge;
+import io.dsync.lock.WaitForCycle;
+import io.dsync.lock.server.raft.LockQuery;
+import io.dsync.lock.server.raft.LockTableView;
+import jakarta.servlet.Servlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+/**
+ * The lock service over HTTP on every node, for {@code dsync lock} and the console. Sessions opened here live on this
+ * node and end when the HTTP client stops renewing them for longer than their TTL (or closes them).
+ *
+ * <pre>
+ * POST   /lock/sessions?ttlMs=15000                            open a session      -> 201 {session, ttlMs}
+ * PUT    /lock/sessions/{id}                                   keep it alive       -> 200
+ * DELETE /lock/sessions/{id}                                   close it (releases) -> 204
+ * POST   /lock/sessions/{id}/acquire?name=&amp;mode=&amp;waitMs=&amp;leaseMs=  acquire (mode shared|exclusive) -> 200 handle
+ * POST   /lock/sessions/{id}/release?name=                      release one hold   -> 200 {remainingHoldCount}
+ * GET    /lock/status?name=                                    a lock, linearizable -> 200 status
+ * GET    /lock/sessions/{id}                                   the session and its holds
+ * GET    /lock/table?max=100                                   locks in use, wait-for graph, latest deadlocks
+ * </pre>
+ *
+ * Failures answer JSON {@code {"error": kind, "message": text}}: 400 invalid input, 401 missing or wrong token,
+ * 404 unknown session, 409 timeout / deadlock (with the cycle) / not held / lease expired, 503 no quorum. When the
+ * node has an admin token, the calls that change something need {@code Authorization: Bearer <token>}.
+ */
+@Component(service = Servlet.class, immediate = true)
+@HttpWhiteboardServletPattern({"/lock/sessions", "/lock/sessions/*", "/lock/status", "/lock/table"})
+public final class LockHttpApi extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(LockHttpApi.class);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** The longest an HTTP request may wait for a lock: longer waits belong in a client library, not a request. */
+    static final Duration MAX_HTTP_WAIT = Duration.ofMinutes(5);
+
+    /** A session opened over HTTP and when its client last renewed it. */
+    private static final class HttpSession {
+        final LockSession session;
+        final Duration ttl;
+        volatile long seenNanos = System.nanoTime();
+
+        HttpSession(LockSession session, Duration ttl) {
+            this.session = session;
+            this.ttl = ttl;
+        }
+    }
+
+    private final transient LockService locks;
+    private final transient LockTableSource tables;
+    private final transient byte[] tokenHash;
+    private final transient Map<String, HttpSession> sessions = new ConcurrentHashMap<>();
+    private final transient ScheduledExecutorService reaper;
+
+    @Activate
+    public LockHttpApi(BundleContext context, @Reference LockService locks, @Reference LockTableSource tables) {
+        this.locks = locks;
+        this.tables = tables;
+        String token = context.getProperty("dsync.admin.token");
+        this.tokenHash = token == null || token.isBlank() ? null : sha256(token.trim());
+        this.reaper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "dsync-lock-http-sessions");
+            t.setDaemon(true);
+            return t;
+        });
+        reaper.scheduleWithFixedDelay(this::reap, 1, 1, TimeUnit.SECONDS);
+    }
+
+    @Deactivate
+    void deactivate() {
+        reaper.shutdownNow();
+        sessions.values().forEach(s -> s.session.closeAsync());
+        sessions.clear();
+    }
+
+    /** Closes the sessions whose HTTP client stopped renewing them. */
+    private void reap() {
+        long now = System.nanoTime();
+        sessions.entrySet().removeIf(e -> {
+            HttpSession s = e.getValue();
+            boolean stale = now - s.seenNanos > s.ttl.toNanos() || !s.session.isLive();
+            if (stale) {
+                LOG.info("Lock HTTP: session {} {}; closing it", e.getKey(),
+                        s.session.isLive() ? "was not renewed within " + s.ttl : "ended");
+                s.session.closeAsync();
+            }
+            return stale;
+        });
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        handle(req, resp, () -> {
+            String path = req.getServletPath();
+            if ("/lock/status".equals(path)) {
+                return reply(200, status(locks.status(required(req, "name"))));
+            }
+            if ("/lock/table".equals(path)) {
+                int max = intParam(req, "max", 100, 1, LockQuery.Table.MAX_LOCKS);
+                return reply(200, table(tables.table(max)));
+            }
+            String[] p = sessionPath(req);
+            if (p.length == 1) {
+                return reply(200, sessionBody(p[0], session(p[0])));
+            }
+            return error(405, "method", "GET is not supported on " + path);
+        });
+    }
+
+    @Override
+    protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        handle(req, resp, () -> {
+            requireToken(req);
+            String[] p = sessionPath(req);
+            if (p.length == 0 && "/lock/sessions".equals(req.getServletPath())) {
+                Duration ttl = Duration.ofMillis(intParam(req, "ttlMs", 15_000, 1, Integer.MAX_VALUE));
+                LockSession session = locks.openSession(ttl);
+                String id = session.id().value();
+                sessions.put(id, new HttpSession(session, ttl));
+                LOG.info("Lock HTTP: opened session {} (ttl {}) for {}", id, ttl, req.getRemoteAddr());
+                return reply(201, sessionBody(id, sessions.get(id)));
+            }
+            if (p.length == 2 && "acquire".equals(p[1])) {
+                HttpSession s = touch(p[0]);
+                LockMode mode = mode(req.getParameter("mode"));
+                Duration wait = Duration.ofMillis(intParam(req, "waitMs", 10_000, 0, (int) MAX_HTTP_WAIT.toMillis()));
+                Duration lease = Duration.ofMillis(intParam(req, "leaseMs", 30_000, 1, Integer.MAX_VALUE));
+                LockHandle h = s.session.acquire(new LockRequest(required(req, "name"), mode, wait, lease));
+                return reply(200, handle(h));
+            }
+            if (p.length == 2 && "release".equals(p[1])) {
+                HttpSession s = touch(p[0]);
+                String name = required(req, "name");
+                LockHandle h = s.session.heldLocks().stream().filter(x -> x.name().equals(name)).findFirst()
+                        .orElseThrow(() -> new LockNotHeldException(name, s.session.id(), 0,
+                                "session " + p[0] + " does not hold '" + name + "'"));
+                return reply(200, Map.of("name", name, "remainingHoldCount", s.session.release(h)));
+            }
+            return error(404, "path", "no such call: POST " + req.getRequestURI());
+        });
+    }
+
+    @Override
+    protected void doPut(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        handle(req, resp, () -> {
+            requireToken(req);
+            String[] p = sessionPath(req);
+            if (p.length != 1) {
+                return error(404, "path", "no such call: PUT " + req.getRequestURI());
+            }
+            HttpSession s = touch(p[0]);
+            return reply(200, sessionBody(p[0], s));
+        });
+    }
+
+    @Override
+    protected void doDelete(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        handle(req, resp, () -> {
+            requireToken(req);
+            String[] p = sessionPath(req);
+            if (p.length != 1) {
+                return error(404, "path", "no such call: DELETE " + req.getRequestURI());
+            }
+            HttpSession s = sessions.remove(p[0]);
+            if (s == null) {
+                return error(404, "session", "no session " + p[0] + " on this node (it expired, or was opened on another node)");
+            }
+            s.session.close();
+            return reply(204, null);
+        });
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    /** A reply: status and body (null for none). */
+    private record Reply(int status, Object body) {
+    }
+
+    private interface Call {
+        Reply run() throws Exception;
+    }
+
+    /** Thrown for a failure this API answers itself. */
+    private static final class HttpError extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final int status;
+        final String kind;
+
+        HttpError(int status, String kind, String message) {
+            super(message);
+            this.status = status;
+            this.kind = kind;
+        }
+    }
+
+    private static Reply reply(int status, Object body) {
+        return new Reply(status, body);
+    }
+
+    private static Reply error(int status, String kind, String message) {
+        throw new HttpError(status, kind, message);
+    }
+
+    private void handle(HttpServletRequest req, HttpServletResponse resp, Call call) throws IOException {
+        Reply r;
+        try {
+            r = call.run();
+        } catch (HttpError e) {
+            r = failure(e.status, e.kind, e.getMessage(), null);
+        } catch (InvalidLockRequestException e) {
+            r = failure(400, "invalid", e.getMessage(), null);
+        } catch (LockTimeoutException e) {
+            r = failure(409, "timeout", e.getMessage(), null);
+        } catch (DeadlockException e) {
+            r = failure(409, "deadlock", e.getMessage(), cycle(e.cycle()));
+        } catch (LockNotHeldException e) {
+            r = failure(409, "not-held", e.getMessage(), null);
+        } catch (LeaseExpiredException e) {
+            r = failure(409, "lease-expired", e.getMessage(), null);
+        } catch (NoQuorumException e) {
+            r = failure(503, "no-quorum", e.getMessage(), null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            r = failure(503, "interrupted", "the node is stopping", null);
+        } catch (LockException | IllegalArgumentException | IllegalStateException e) {
+            LOG.warn("Lock HTTP: {} {} failed: {}", req.getMethod(), req.getRequestURI(), e.toString());
+            r = failure(500, "internal", e.toString(), null);
+        } catch (Exception e) {
+            LOG.error("Lock HTTP: {} {} failed", req.getMethod(), req.getRequestURI(), e);
+            r = failure(500, "internal", e.toString(), null);
+        }
+        resp.setStatus(r.status());
+        resp.setHeader("Cache-Control", "no-store");
+        if (r.body() != null) {
+            resp.setContentType("application/json");
+            resp.setCharacterEncoding("UTF-8");
+            JSON.writeValue(resp.getOutputStream(), r.body());
+        }
+    }
+
+    private static Reply failure(int status, String kind, String message, Object cycle) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", kind);
+        body.put("message", message);
+        if (cycle != null) {
+            body.put("cycle", cycle);
+        }
+        return new Reply(status, body);
+    }
+
+    private void requireToken(HttpServletRequest req) {
+        if (tokenHash == null) {
+            return;
+        }
+        String auth = req.getHeader("Authorization");
+        String presented = auth != null && auth.startsWith("Bearer ") ? auth.substring(7).trim() : null;
+        if (presented == null || !MessageDigest.isEqual(tokenHash, sha256(presented))) {
+            throw new HttpError(401, "token", presented == null
+                    ? "this node has an admin token: send 'Authorization: Bearer <token>' (dsync lock --token)" : "wrong admin token");
+        }
+    }
+
+    /** @return the path segments after {@code /lock/sessions/} */
+    private static String[] sessionPath(HttpServletRequest req) {
+        String info = req.getPathInfo();
+        if (!"/lock/sessions".equals(req.getServletPath()) || info == null || info.equals("/")) {
+            return new String[0];
+        }
+        return info.substring(1).split("/");
+    }
+
+    private HttpSession session(String id) {
+        HttpSession s = sessions.get(id);
+        if (s == null || !s.session.isLive()) {
+            throw new HttpError(404, "session", "no live session " + id + " on this node (it expired, was closed, "
+                    + "or was opened on another node)");
+        }
+        return s;
+    }
+
+    private HttpSession touch(String id) {
+        HttpSession s = session(id);
+        s.seenNanos = System.nanoTime();
+        return s;
+    }
+
+    private static String required(HttpServletRequest req, String name) {
+        String v = req.getParameter(name);
+        if (v == null || v.isEmpty()) {
+            throw new HttpError(400, "invalid", "missing parameter '" + name + "'");
+        }
+        return v;
+    }
+
+    private static int intParam(HttpServletRequest req, String name, int dflt, int min, int max) {
+        String v = req.getParameter(name);
+        if (v == null || v.isEmpty()) {
+            return dflt;
+        }
+        try {
+            long n = Long.parseLong(v.trim());
+            if (n < min || n > max) {
+                throw new HttpError(400, "invalid", "parameter '" + name + "' must be between " + min + " and " + max + ", was " + v);
+            }
+            return (int) n;
+        } catch (NumberFormatException e) {
+            throw new HttpError(400, "invalid", "parameter '" + name + "' must be a whole number, was '" + v + "'");
+        }
+    }
+
+    private static LockMode mode(String v) {
+        if (v == null || v.isEmpty() || v.equalsIgnoreCase("exclusive")) {
+            return LockMode.EXCLUSIVE;
+        }
+        if (v.equalsIgnoreCase("shared")) {
+            return LockMode.SHARED;
+        }
+        throw new HttpError(400, "invalid", "mode must be 'shared' or 'exclusive', was '" + v + "'");
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    // ---------------------------------------------------------------- JSON shapes
+
+    private static Map<String, Object> sessionBody(String id, HttpSession s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("session", id);
+        m.put("ttlMs", s.ttl.toMillis());
+        m.put("held", s.session.heldLocks().stream().map(LockHttpApi::handle).toList());
+        return m;
+    }
+
+    static Map<String, Object> handle(LockHandle h) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", h.name());
+        m.put("mode", h.mode().name());
+        m.put("session", h.sessionId().value());
+        m.put("fencingToken", h.fencingToken());
+        m.put("holdCount", h.holdCount());
+        m.put("leaseMs", h.lease().toMillis());
+        return m;
+    }
+
+    static Map<String, Object> status(LockStatus s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", s.name());
+        m.put("lastFencingToken", s.lastFencingToken());
+        m.put("holders", s.holders().stream().map(LockHttpApi::holder).toList());
+        m.put("waiters", s.waiters().stream().map(LockHttpApi::waiter).toList());
+        return m;
+    }
+
+    private static Map<String, Object> holder(LockHolder h) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("session", h.sessionId().value());
+        m.put("mode", h.mode().name());
+        m.put("fencingToken", h.fencingToken());
+        m.put("holdCount", h.holdCount());
+        m.put("leaseExpiresAt", h.leaseExpiresAt().toString());
+        return m;
+    }
+
+    private static Map<String, Object> waiter(LockWaiter w) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("session", w.sessionId().value());
+        m.put("mode", w.mode().name());
+        m.put("upgrade", w.upgrade());
+        m.put("enqueuedAt", w.enqueuedAt().toString());
+        m.put("waitDeadline", w.waitDeadline().toString());
+        return m;
+    }
+
+    static Map<String, Object> edge(WaitEdge e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("waiter", e.waiter().value());
+        m.put("lock", e.lockName());
+        m.put("mode", e.requestedMode().name());
+        m.put("holder", e.holder().value());
+        return m;
+    }
+
+    static List<Map<String, Object>> cycle(WaitForCycle c) {
+        return c.edges().stream().map(LockHttpApi::edge).toList();
+    }
+
+    static Map<String, Object> table(LockTableView t) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("appliedIndex", t.appliedIndex());
+        m.put("logTime", t.logTime().equals(Instant.EPOCH) ? null : t.logTime().toString());
+        m.put("sessions", t.sessions());
+        m.put("lockCount", t.lockCount());
+        m.put("locks", t.locks().stream().map(LockHttpApi::status).toList());
+        m.put("waitFor", t.waitFor().stream().map(LockHttpApi::edge).toList());
+        m.put("deadlocks", t.deadlocks().stream().map(d -> {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("index", d.index());
+            x.put("at", d.at().toString());
+            x.put("lock", d.lockName());
+            x.put("victim", d.victim().value());
+            x.put("cycle", cycle(d.cycle()));
+            return x;
+        }).toList());
+        return m;
+    }
+}

@@ -1,0 +1,137 @@
+package io.dsync.itests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.dsync.devkit.LocalCluster;
+
+/**
+ * {@code bin/dsync lock} as a user runs it, against a queue node (which has no lock replica: its LockService and HTTP
+ * API reach the lock group over Raft) of a cluster with one lock node: acquire held by a detached session, a second
+ * acquire refused with exit code 3, status, list, a command run under the lock, a deadlock shown by {@code graph},
+ * release; and the lock metrics on both nodes.
+ */
+class LockCliIT {
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    Path dir;
+
+    LocalCluster cluster;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (cluster != null) {
+            cluster.collectLogs(Nodes.reports().resolve("LockCliIT"));
+            cluster.close();
+        }
+    }
+
+    @Test
+    void theLockCommandsWorkThroughAnyNode() throws Exception {
+        cluster = LocalCluster.builder(Nodes.home(), dir).cluster("cli").lockGroupSize(1)
+                .node("lock-1", "lock").node("queue-1", "queue").start();
+        RaftProbe.awaitOneLeader(cluster.nodes().subList(0, 1));
+        String node = "http://127.0.0.1:" + cluster.node("queue-1").adminPort();
+
+        Cli held = Cli.run("lock", "acquire", "app/db", "--detach", "--ttl", "60s", "--node", node);
+        assertThat(held.exitCode()).as(held.err()).isZero();
+        Matcher m = Pattern.compile("acquired app/db EXCLUSIVE, fencing token (\\d+), session (\\S+)").matcher(held.out());
+        assertThat(m.find()).as(held.out()).isTrue();
+        String session = m.group(2);
+
+        Cli status = Cli.run("lock", "status", "app/db", "--node", node);
+        assertThat(status.exitCode()).as(status.err()).isZero();
+        assertThat(status.out()).contains("lock app/db: held").contains(session).contains("EXCLUSIVE");
+
+        Cli refused = Cli.run("lock", "acquire", "app/db", "--wait", "0", "--node", node);
+        assertThat(refused.exitCode()).as("not acquired").isEqualTo(3);
+        assertThat(refused.err()).contains("lock 'app/db' not acquired").doesNotContain("Exception:");
+
+        Cli list = Cli.run("lock", "list", "--node", node);
+        assertThat(list.out()).contains("app/db").contains("EXCLUSIVE").contains(session + "#" + m.group(1));
+
+        Cli run = Cli.run("lock", "acquire", "app/job", "--node", node, "--", "sh", "-c", "echo token=$DSYNC_LOCK_TOKEN; exit 7");
+        assertThat(run.exitCode()).as("the command's exit code").isEqualTo(7);
+        assertThat(run.out()).containsPattern("token=\\d+");
+        assertThat(Cli.run("lock", "status", "app/job", "--node", node).out()).contains("app/job: free");
+
+        // A deadlock through the HTTP API: a holds x, b holds y, a waits for y, b asks for x.
+        String a = open(node);
+        String b = open(node);
+        assertThat(post(node, "/lock/sessions/" + a + "/acquire?name=x").statusCode()).isEqualTo(200);
+        assertThat(post(node, "/lock/sessions/" + b + "/acquire?name=y").statusCode()).isEqualTo(200);
+        CompletableFuture<HttpResponse<String>> aWaits = CompletableFuture.supplyAsync(() -> {
+            try {
+                return post(node, "/lock/sessions/" + a + "/acquire?name=y&waitMs=20000");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!Cli.run("lock", "graph", "--node", node).out().contains(a) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        Cli graph = Cli.run("lock", "graph", "--node", node);
+        assertThat(graph.out()).containsPattern(a + "\\s+y\\s+EXCLUSIVE\\s+" + b);
+        HttpResponse<String> deadlock = post(node, "/lock/sessions/" + b + "/acquire?name=x&waitMs=5000");
+        assertThat(deadlock.statusCode()).isEqualTo(409);
+        assertThat(Nodes.JSON.readTree(deadlock.body()).path("error").asText()).isEqualTo("deadlock");
+        graph = Cli.run("lock", "graph", "--node", node);
+        assertThat(graph.out()).contains("Latest deadlocks").contains("victim " + b + " on x");
+        Cli dot = Cli.run("lock", "graph", "--dot", "--node", node);
+        assertThat(dot.out()).startsWith("digraph waitfor {").contains("\"" + a + "\" -> \"" + b + "\"");
+        assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(node + "/lock/sessions/" + b)).DELETE().build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(204);
+        assertThat(aWaits.get().statusCode()).as("a gets y once b is gone").isEqualTo(200);
+
+        Cli release = Cli.run("lock", "release", "app/db", "--session", session, "--close", "--node", node);
+        assertThat(release.exitCode()).as(release.err()).isZero();
+        assertThat(Cli.run("lock", "status", "app/db", "--node", node).out()).contains("app/db: free");
+        Cli again = Cli.run("lock", "release", "app/db", "--session", session, "--node", node);
+        assertThat(again.exitCode()).isEqualTo(1);
+        assertThat(again.err()).contains("no live session " + session);
+
+        Cli bad = Cli.run("lock", "status", "bad\u0001name", "--node", node);
+        assertThat(bad.exitCode()).as(bad.out() + bad.err()).isEqualTo(2);
+
+        // The metrics: grants and deadlocks counted by the lock replica, acquire latency by the queue node's client.
+        JsonNode lockMetrics = Nodes.JSON.readTree(cluster.node("lock-1").get("/metrics").body());
+        assertThat(lockMetrics.toString()).contains("dsync.lock.grants").contains("dsync.lock.deadlocks");
+        JsonNode meters = lockMetrics.path("meters");
+        assertThat(meters.path("dsync.lock.deadlocks").path("count").asLong()).isEqualTo(1);
+        assertThat(meters.path("dsync.lock.grants").path("count").asLong()).isGreaterThanOrEqualTo(4);
+        JsonNode clientMetrics = Nodes.JSON.readTree(cluster.node("queue-1").get("/metrics").body());
+        assertThat(clientMetrics.path("timers").path("dsync.lock.client.acquire.exclusive").path("count").asLong())
+                .isGreaterThanOrEqualTo(4);
+        assertThat(clientMetrics.path("meters").path("dsync.lock.client.acquire.failures").path("count").asLong())
+                .as("the refused acquire and the deadlock victim").isGreaterThanOrEqualTo(2);
+    }
+
+    private static String open(String node) throws Exception {
+        HttpResponse<String> r = post(node, "/lock/sessions?ttlMs=30000");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        return Nodes.JSON.readTree(r.body()).path("session").asText();
+    }
+
+    private static HttpResponse<String> post(String node, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(node + path)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}

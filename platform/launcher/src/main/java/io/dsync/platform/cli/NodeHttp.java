@@ -1,0 +1,139 @@
+package io.dsync.platform.cli;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+/**
+ * The options and HTTP plumbing shared by the commands that talk to one node's HTTP API ({@code dsync lock ...}):
+ * which node, which token, and answers turned into one-line errors.
+ */
+final class NodeHttp {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @Option(names = "--node", defaultValue = "${env:DSYNC_NODE:-http://127.0.0.1:8080}",
+            description = "Admin URL of any node of the cluster (default: ${DEFAULT-VALUE}, the demo's; env DSYNC_NODE).")
+    String node;
+
+    @Option(names = "--token", defaultValue = "${env:DSYNC_ADMIN_TOKEN}",
+            description = "The node's admin token, if it has one (env DSYNC_ADMIN_TOKEN).")
+    String token;
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+
+    /** An answer of the node: status and parsed JSON body ({@code null} when empty). */
+    record Answer(int status, JsonNode body) {
+        boolean ok() {
+            return status / 100 == 2;
+        }
+
+        /** The node's error kind, e.g. {@code timeout}, {@code deadlock}, {@code no-quorum}. */
+        String error() {
+            return body == null ? "" : body.path("error").asText("");
+        }
+
+        String message() {
+            return body == null ? "HTTP " + status : body.path("message").asText("HTTP " + status);
+        }
+    }
+
+    Answer get(String pathAndQuery, Duration timeout) {
+        return send("GET", pathAndQuery, timeout);
+    }
+
+    /**
+     * Sends a request; the node's failures come back as answers, only an unreachable node throws.
+     *
+     * @throws Dsync.CliException when the node cannot be reached or does not answer in time
+     */
+    Answer send(String method, String pathAndQuery, Duration timeout) {
+        URI uri;
+        try {
+            uri = URI.create(base() + pathAndQuery);
+        } catch (IllegalArgumentException e) {
+            throw new Dsync.CliException("--node must be an http:// URL, got '" + node + "'", 2);
+        }
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout).method(method, HttpRequest.BodyPublishers.noBody());
+        if (token != null && !token.isBlank()) {
+            b.header("Authorization", "Bearer " + token.trim());
+        }
+        try {
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode body = null;
+            if (!r.body().isBlank()) {
+                try {
+                    body = JSON.readTree(r.body());
+                } catch (IOException e) {
+                    throw new Dsync.CliException("node " + node + " answered " + r.statusCode() + " with something else than JSON: "
+                            + r.body().lines().findFirst().orElse(""));
+                }
+            }
+            if (r.statusCode() == 404 && (body == null || !body.has("error"))) {
+                throw new Dsync.CliException("node " + node + " has no lock API (" + method + " " + uri.getPath()
+                        + " answered 404): is it a dsync node of this version?");
+            }
+            return new Answer(r.statusCode(), body);
+        } catch (ConnectException | HttpConnectTimeoutException e) {
+            throw new Dsync.CliException("cannot reach node " + node + ": is it running? (start one with 'dsync demo'; "
+                    + "'dsync status' lists the nodes; --node or DSYNC_NODE picks another)");
+        } catch (java.net.http.HttpTimeoutException e) {
+            throw new Dsync.CliException("node " + node + " did not answer within " + timeout.toSeconds() + " s");
+        } catch (IOException e) {
+            throw new Dsync.CliException("request to node " + node + " failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Dsync.CliException("interrupted");
+        }
+    }
+
+    private String base() {
+        String b = node.trim();
+        if (!b.startsWith("http://") && !b.startsWith("https://")) {
+            throw new Dsync.CliException("--node must be an http:// URL, got '" + node + "'", 2);
+        }
+        return b.endsWith("/") ? b.substring(0, b.length() - 1) : b;
+    }
+
+    static String enc(String s) {
+        return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Reads {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}, plain seconds ({@code 0}, {@code 30}) or ISO-8601 ({@code PT10S}). */
+    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        private static final Pattern SIMPLE = Pattern.compile("(\\d+)(ms|s|m|h)?");
+
+        @Override
+        public Duration convert(String value) {
+            String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+            Matcher m = SIMPLE.matcher(v);
+            if (m.matches()) {
+                long n = Long.parseLong(m.group(1));
+                return switch (m.group(2) == null ? "s" : m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    default -> Duration.ofHours(n);
+                };
+            }
+            try {
+                return Duration.parse(value.trim());
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not a duration: use e.g. 0, 500ms, 10s, 2m, 1h");
+            }
+        }
+    }
+}
