@@ -16,11 +16,26 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.dsync.devkit.ClusterNode;
 import io.dsync.devkit.LocalCluster;
+import io.dsync.lock.LockHandle;
+import io.dsync.lock.LockHolder;
+import io.dsync.lock.LockMode;
+import io.dsync.lock.LockRequest;
+import io.dsync.lock.LockSession;
+import io.dsync.lock.LockStatus;
+import io.dsync.lock.LockWaiter;
+import io.dsync.lock.SessionId;
+import io.dsync.lock.core.LockCommand;
+import io.dsync.lock.core.Outcome;
+import io.dsync.lock.server.client.RaftLockService;
+import io.dsync.lock.server.raft.PollReply;
+import io.dsync.lock.server.raft.RaftLockClient;
+import io.dsync.lock.server.raft.RaftLockServer;
 
 /**
  * The lock Raft group inside real nodes: three lock nodes started from the distribution find each other through the
  * registry, form one group (Ratis embedded in the lock-server bundle), elect one leader, fail over when the leader is
- * killed, take the old leader back as a follower, and keep their log across a restart of every node.
+ * killed, take the old leader back as a follower, and keep every hold and waiter across a kill -9 and restart of
+ * every node.
  */
 class LockGroupIT {
 
@@ -63,19 +78,45 @@ class LockGroupIT {
             return r != null && "FOLLOWER".equals(r.path("role").asText()) && next.equals(r.path("leader").asText());
         });
 
-        // Every node restarted: the group comes back from the logs, with its applied index not behind.
-        long applied = RaftProbe.raft(cluster.node(next)).path("appliedIndex").asLong();
-        for (ClusterNode n : cluster.nodes()) {
-            n.kill();
+        // A hold and a waiter, then every node killed and restarted: the group comes back from the logs with both.
+        // The holder's client keeps running (its 10 s session outlives the outage: the outage does not count against
+        // sessions); the waiter is a bare session with no client behind it, so nothing withdraws its request.
+        try (RaftLockClient client = new RaftLockClient(RaftLockServer.group("raft", cluster.raftAddresses()), RaftLockClient.Options.DEFAULT);
+             RaftLockService service = new RaftLockService(client, "restart-it");
+             LockSession holder = service.openSession(Duration.ofSeconds(10))) {
+            LockHandle held = holder.acquire(new LockRequest("restart/held", LockMode.EXCLUSIVE, Duration.ofSeconds(5), Duration.ofMinutes(10)));
+            SessionId waiter = new SessionId(java.util.UUID.randomUUID().toString());
+            assertThat(client.submit(new LockCommand.OpenSession(waiter, "bare-waiter", 120_000))).isInstanceOf(Outcome.SessionLive.class);
+            assertThat(client.submit(LockCommand.Acquire.of(waiter, 1, new LockRequest("restart/held", LockMode.SHARED,
+                    Duration.ofMinutes(5), Duration.ofMinutes(1))))).isInstanceOf(Outcome.Queued.class);
+
+            long applied = RaftProbe.raft(cluster.node(next)).path("appliedIndex").asLong();
+            for (ClusterNode n : cluster.nodes()) {
+                n.kill();
+            }
+            long down = System.nanoTime();
+            for (ClusterNode n : cluster.nodes()) {
+                n.restart();
+            }
+            for (ClusterNode n : cluster.nodes()) {
+                n.awaitHealthy(Duration.ofSeconds(90));
+            }
+            RaftProbe.awaitOneLeader(cluster.nodes());
+            System.out.printf("full restart: group back %.1f s after kill -9 of all three%n", (System.nanoTime() - down) / 1e9);
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> RaftProbe.raft(cluster.nodes()).stream().allMatch(r -> r.path("appliedIndex").asLong() > applied));
+
+            LockStatus status = service.status("restart/held");
+            assertThat(status.holders()).extracting(LockHolder::sessionId, LockHolder::fencingToken)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple(holder.id(), held.fencingToken()));
+            assertThat(status.waiters()).extracting(LockWaiter::sessionId).containsExactly(waiter);
+            assertThat(holder.isLive()).isTrue();
+            holder.release(held);
+            PollReply granted = client.awaitOutcome(waiter, 1, Duration.ofSeconds(10));
+            assertThat(granted).isInstanceOf(PollReply.Resolved.class);
+            Outcome.Granted g = (Outcome.Granted) ((PollReply.Resolved) granted).outcome();
+            assertThat(g.grant().fencingToken()).isGreaterThan(held.fencingToken());
+            client.submit(new LockCommand.CloseSession(waiter));
         }
-        for (ClusterNode n : cluster.nodes()) {
-            n.restart();
-        }
-        for (ClusterNode n : cluster.nodes()) {
-            n.awaitHealthy(Duration.ofSeconds(90));
-        }
-        RaftProbe.awaitOneLeader(cluster.nodes());
-        await().atMost(Duration.ofSeconds(30))
-                .until(() -> RaftProbe.raft(cluster.nodes()).stream().allMatch(r -> r.path("appliedIndex").asLong() > applied));
     }
 }

@@ -159,19 +159,48 @@ public final class LockStateMachine {
     /** The index of the entry being applied; only meaningful during {@link #apply}. */
     private long logIndex;
 
-    /** Creates an empty state machine with {@link Limits#DEFAULT}. */
+    /**
+     * A gap in the log clock longer than this means the group committed nothing in between (the leader proposes a
+     * tick every few hundred milliseconds), or 0 when gaps are not treated as outages.
+     */
+    private final long outageGapMillis;
+
+    /** Creates an empty state machine with {@link Limits#DEFAULT} that does not treat clock gaps as outages. */
     public LockStateMachine() {
         this(Limits.DEFAULT);
     }
 
     /**
-     * Creates an empty state machine.
+     * Creates an empty state machine that does not treat clock gaps as outages.
      *
      * @param limits the memory bounds, equal on all replicas
      * @throws NullPointerException if {@code limits} is {@code null}
      */
     public LockStateMachine(Limits limits) {
+        this(limits, 0);
+    }
+
+    /**
+     * Creates an empty state machine with a grace period after outages.
+     * <p>
+     * When an entry's time is more than {@code outageGapMillis} after the clock, nothing was committed in between:
+     * there was no leader, or no majority, or every member was down. Sessions could not be kept alive then, so the
+     * gap does not count against them: every live session's expiry moves forward by the gap before the expiries due
+     * are applied (a grace period, like Chubby's after a master failover). Grant leases and wait timeouts are not
+     * moved. This only ever keeps sessions longer than their clients assume, so it cannot break mutual exclusion.
+     *
+     * @param limits the memory bounds, equal on all replicas
+     * @param outageGapMillis the longest gap between entries that is not an outage, equal on all replicas; 0 to
+     *     let gaps count against sessions
+     * @throws NullPointerException if {@code limits} is {@code null}
+     * @throws IllegalArgumentException if {@code outageGapMillis} is negative
+     */
+    public LockStateMachine(Limits limits, long outageGapMillis) {
         this.limits = Objects.requireNonNull(limits, "limits");
+        if (outageGapMillis < 0) {
+            throw new IllegalArgumentException("outageGapMillis must not be negative, was " + outageGapMillis);
+        }
+        this.outageGapMillis = outageGapMillis;
     }
 
     /**
@@ -191,6 +220,9 @@ public final class LockStateMachine {
     public ApplyResult apply(long logIndex, long logTimeMillis, LockCommand command) {
         Objects.requireNonNull(command, "command");
         this.logIndex = logIndex;
+        if (outageGapMillis > 0 && clock != Long.MIN_VALUE && logTimeMillis - clock > outageGapMillis) {
+            graceAfterOutage(logTimeMillis - clock);
+        }
         clock = Math.max(clock, logTimeMillis);
         List<Effect> effects = new ArrayList<>();
         expireDue(effects);
@@ -245,6 +277,14 @@ public final class LockStateMachine {
         sessions.put(id, session);
         sessionDeadlines.put(id, session.expiresAt);
         return new Outcome.SessionLive(session.id, session.expiresAt);
+    }
+
+    /** Moves every live session's expiry forward by an outage's length. */
+    private void graceAfterOutage(long outageMillis) {
+        for (Session s : sessions.values()) {
+            s.expiresAt = plus(s.expiresAt, outageMillis);
+            sessionDeadlines.put(s.id.value(), s.expiresAt);
+        }
     }
 
     /** Restarts the session's TTL at the current log time. */

@@ -51,6 +51,37 @@ class ExpiryTest {
     }
 
     @Test
+    void anOutageDoesNotCountAgainstSessionsButLeasesStillEnd() {
+        Harness g = new Harness(new LockStateMachine(LockStateMachine.Limits.DEFAULT, 2_000));
+        SessionId a = g.open("a", 5_000);
+        SessionId b = g.open("b", 60_000);
+        granted(g.acquire(a, "L", EXCLUSIVE, Harness.WAIT, 20_000));
+        g.tick(1_000);
+        // Thirty seconds without any entry: the group had no leader. a's 5 s TTL is not over when it comes back,
+        // but the 20 s lease of its grant is.
+        ApplyResult back = g.tick(30_000);
+        assertEquals(1, back.effects().size(), back.effects().toString());
+        assertEquals(Effect.EndCause.LEASE_EXPIRED, ((Effect.GrantEnded) back.effects().get(0)).cause());
+        assertEquals(List.of(a, b), g.machine.sessions());
+        // a has what was left of its TTL before the outage (4 s), no more.
+        g.tick(2_000);
+        g.tick(1_999);
+        assertEquals(List.of(a, b), g.machine.sessions());
+        g.tick(1);
+        assertEquals(List.of(b), g.machine.sessions());
+    }
+
+    @Test
+    void aGapBelowTheOutageThresholdCountsAsUsual() {
+        Harness g = new Harness(new LockStateMachine(LockStateMachine.Limits.DEFAULT, 2_000));
+        g.open("a", 5_000);
+        g.tick(2_000);
+        g.tick(2_000);
+        g.tick(1_000);
+        assertTrue(g.machine.sessions().isEmpty(), "expired after 5 s of gaps of at most 2 s");
+    }
+
+    @Test
     void keepAliveExtendsTheSession() {
         SessionId a = h.open("a", 5_000);
         granted(h.acquire(a, "L", EXCLUSIVE, Harness.WAIT, 60_000));

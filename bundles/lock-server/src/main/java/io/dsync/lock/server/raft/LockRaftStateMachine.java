@@ -110,6 +110,13 @@ public class LockRaftStateMachine extends BaseStateMachine {
     /** How many final outcomes of waiting calls are remembered for late polls. */
     public static final int RECENT_OUTCOMES = 16_384;
 
+    /**
+     * A log clock gap longer than this is an outage (no leader, no majority, or every member down): it does not count
+     * against sessions (see {@link LockStateMachine#LockStateMachine(LockStateMachine.Limits, long)}). Ten default tick
+     * intervals; a constant because every replica must apply the same rule.
+     */
+    public static final long OUTAGE_GAP_MILLIS = 2_000;
+
     /** Default interval of the leader's {@link LockCommand.Tick} proposals. */
     public static final Duration DEFAULT_TICK_INTERVAL = Duration.ofMillis(200);
 
@@ -227,7 +234,7 @@ public class LockRaftStateMachine extends BaseStateMachine {
         if (tickInterval.isNegative() || tickInterval.isZero()) {
             throw new IllegalArgumentException("tickInterval must be positive, was " + tickInterval);
         }
-        this.core = new LockStateMachine(limits);
+        this.core = new LockStateMachine(limits, OUTAGE_GAP_MILLIS);
     }
 
     // ---------------------------------------------------------------- life cycle and snapshots
@@ -368,7 +375,7 @@ public class LockRaftStateMachine extends BaseStateMachine {
         if (coreBytes.length != coreLength) {
             throw new IOException("truncated core snapshot");
         }
-        LockStateMachine restored = new LockStateMachine(limits);
+        LockStateMachine restored = new LockStateMachine(limits, OUTAGE_GAP_MILLIS);
         restored.restore(new ByteArrayInputStream(coreBytes));
         List<CallKey> restoredWaiting = new ArrayList<>();
         for (int n = in.readInt(); n > 0; n--) {
