@@ -2,31 +2,14 @@ package io.dsync.itests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.UnaryOperator;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.dsync.devkit.ClusterNode;
 import io.dsync.devkit.LocalCluster;
-import io.dsync.lock.LockHandle;
-import io.dsync.lock.LockMode;
-import io.dsync.lock.LockRequest;
-import io.dsync.lock.LockSession;
-import io.dsync.lock.LockTimeoutException;
-import io.dsync.lock.NoQuorumException;
-import io.dsync.lock.server.client.RaftLockService;
-import io.dsync.lock.server.raft.RaftLockClient;
-import io.dsync.lock.server.raft.RaftLockServer;
-import io.dsync.testkit.check.FencedResource;
-import io.dsync.testkit.check.LockOps;
-import io.dsync.testkit.check.MutualExclusionChecker;
-import io.dsync.testkit.scenario.Scenario;
 import io.dsync.testkit.scenario.ScenarioReport;
 
 /**
@@ -51,7 +34,7 @@ class LockScenarioIT {
             String leader = RaftProbe.awaitOneLeader(cluster.nodes());
             String follower = cluster.nodes().stream().map(ClusterNode::id).filter(id -> !id.equals(leader)).findFirst().orElseThrow();
             String kill = "kill -9 leader " + leader;
-            ScenarioReport report = run(cluster, "lock-scenario", "exclusive locks through leader crash and pause", run, s -> s
+            ScenarioReport report = LockWorkload.run(cluster, "lock-scenario", "exclusive locks through leader crash and pause", run, s -> s
                     .fault(at(run, 30), kill, () -> cluster.node(leader).kill())
                     .fault(at(run, 50), "restart " + leader, () -> cluster.node(leader).restart())
                     .fault(at(run, 60), "SIGSTOP " + follower, () -> cluster.node(follower).pause())
@@ -68,7 +51,7 @@ class LockScenarioIT {
                 .nodes("lock", 3, "lock").start()) {
             RaftProbe.awaitOneLeader(cluster.nodes());
             String[] cut = new String[2];
-            ScenarioReport report = run(cluster, "lock-partitions", "exclusive locks through partitions", run, s -> s
+            ScenarioReport report = LockWorkload.run(cluster, "lock-partitions", "exclusive locks through partitions", run, s -> s
                     .fault(at(run, 20), "isolate the leader", () -> cluster.isolate(cut[0] = leaderNow(cluster)))
                     .fault(at(run, 40), "heal", cluster::healAll)
                     .fault(at(run, 50), "bridge: leader x a follower", () -> {
@@ -88,90 +71,12 @@ class LockScenarioIT {
         }
     }
 
-    /**
-     * Runs 6 clients for {@code run} against the cluster's lock group: each takes an exclusive lock on one of two
-     * names, writes to the fenced resource with its token, and releases; the history must pass the mutual-exclusion
-     * checker. The summary and the history go to the reports folder.
-     */
-    private static ScenarioReport run(LocalCluster cluster, String reportName, String title, Duration run,
-                                      UnaryOperator<Scenario.Builder> faults) throws Exception {
-        FencedResource resource = new FencedResource();
-        Map<String, LockSession> sessions = new ConcurrentHashMap<>();
-        try (RaftLockClient client = new RaftLockClient(RaftLockServer.group(cluster.name(), cluster.raftAddresses()), RaftLockClient.Options.DEFAULT);
-             RaftLockService locks = new RaftLockService(client, reportName)) {
-            Scenario.Builder scenario = Scenario.builder(title)
-                    .clients(6)
-                    .duration(run)
-                    .definiteFailures(e -> e instanceof LockTimeoutException)
-                    .recoveryTypes(LockOps.ACQUIRE, LockOps.RELEASE)
-                    .workload(c -> {
-                        LockSession session = sessions.get(c.process());
-                        if (session == null || !session.isLive()) {
-                            // A session that expired during an outage is replaced, as a real client would.
-                            try {
-                                session = locks.openSession(Duration.ofSeconds(10));
-                            } catch (RuntimeException e) {
-                                Thread.sleep(100);
-                                return;
-                            }
-                            sessions.put(c.process(), session);
-                        }
-                        LockSession current = session;
-                        String lock = "L" + c.random().nextInt(2);
-                        LockHandle[] held = new LockHandle[1];
-                        boolean[] unknown = new boolean[1];
-                        String token = c.call(LockOps.acquire(lock, LockOps.Mode.EXCLUSIVE), () -> {
-                            try {
-                                held[0] = current.acquire(new LockRequest(lock, LockMode.EXCLUSIVE, Duration.ofSeconds(2), Duration.ofSeconds(10)));
-                            } catch (NoQuorumException e) {
-                                unknown[0] = true;
-                                throw e;
-                            }
-                            return LockOps.token(held[0].fencingToken());
-                        });
-                        if (unknown[0]) {
-                            // The acquire may still be granted in the cluster. The checker does not model
-                            // reentrant holds, so this client leaves the session (closing it releases whatever
-                            // it holds) instead of acquiring the same lock again in it.
-                            sessions.remove(c.process());
-                            current.close();
-                        }
-                        if (token == null) {
-                            return;
-                        }
-                        long t = held[0].fencingToken();
-                        String value = c.process() + "-" + c.random().nextInt(1000);
-                        c.call(LockOps.fencedWrite(lock, t, value), () -> {
-                            if (!resource.write(c.process(), lock, t, value)) {
-                                throw new Scenario.DefiniteFailure("stale token " + t);
-                            }
-                            return null;
-                        });
-                        c.call(LockOps.release(lock, t), () -> {
-                            current.release(held[0]);
-                            return null;
-                        });
-                    })
-                    .checker(new MutualExclusionChecker());
-            ScenarioReport report = faults.apply(scenario).run();
-            Files.createDirectories(Nodes.reports());
-            Files.writeString(Nodes.reports().resolve(reportName + ".txt"), report.summary() + "\n" + report.history().dump());
-            System.out.println(report.summary());
-            assertThat(report.valid()).as(report.summary()).isTrue();
-            assertThat(report.outcomes()[0]).as("successful operations").isGreaterThan(50);
-            assertThat(resource.accesses()).isNotEmpty();
-            return report;
-        } finally {
-            sessions.values().forEach(LockSession::close);
-        }
-    }
-
-    private static Duration at(Duration run, int percent) {
+    static Duration at(Duration run, int percent) {
         return run.multipliedBy(percent).dividedBy(100);
     }
 
     /** @return the leader as the nodes report it now (they may disagree briefly; the first LEADER wins) */
-    private static String leaderNow(LocalCluster cluster) {
+    static String leaderNow(LocalCluster cluster) {
         for (ClusterNode n : cluster.nodes()) {
             if ("LEADER".equals(RaftProbe.role(n))) {
                 return n.id();

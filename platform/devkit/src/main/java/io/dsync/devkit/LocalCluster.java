@@ -53,6 +53,7 @@ public final class LocalCluster implements AutoCloseable {
     private LocalRedis ownRedis;
     private String redisAddress;
     private int redisPort;
+    private int nextPort;
 
     private LocalCluster(Builder config) {
         this.config = config;
@@ -180,42 +181,63 @@ public final class LocalCluster implements AutoCloseable {
         }
         URI redisUri = URI.create(redisAddress);
         redisPort = redisUri.getPort();
-        int port = config.basePort;
+        nextPort = config.basePort;
         for (String[] spec : config.nodeSpecs) {
-            String id = spec[0];
-            String nodeRedis = redisAddress;
-            if (config.proxied) {
-                TcpProxy proxy = TcpProxy.start(id + "-redis", new InetSocketAddress(redisUri.getHost(), redisPort));
-                redisLinks.put(id, proxy);
-                nodeRedis = redisUri.getScheme() + "://127.0.0.1:" + proxy.port();
-            }
-            int adminPort = config.basePort == 0 ? LocalRedis.freePort() : port++;
-            List<String> args = new ArrayList<>();
-            if (config.lockGroupSize > 0) {
-                args.addAll(List.of("--lock-group-size", Integer.toString(config.lockGroupSize)));
-            }
-            if (spec[1].contains("lock")) {
-                // Lock nodes keep one Raft port for their life, restarts included: the group remembers addresses.
-                int raftPort = LocalRedis.freePort();
-                args.addAll(List.of("--raft-port", Integer.toString(raftPort)));
-                InetSocketAddress raft = new InetSocketAddress("127.0.0.1", raftPort);
-                if (config.partitionable) {
-                    TcpProxy proxy = TcpProxy.start(id + "-raft", raft, linkFilter(id));
-                    raftProxies.put(id, proxy);
-                    raft = new InetSocketAddress("127.0.0.1", proxy.port());
-                    args.addAll(List.of("--raft-advertise-port", Integer.toString(proxy.port())));
-                }
-                raftAddresses.put(id, raft);
-            }
-            ClusterNode node = new ClusterNode(config.home, config.workDir,
-                    new ClusterNode.Spec(id, spec[1], adminPort, nodeRedis, config.cluster, config.adminToken, config.javaOpts, args));
-            nodes.put(id, node);
-            nodeList.add(node);
-            node.start();
+            launch(spec[0], spec[1]);
         }
         for (ClusterNode node : nodes.values()) {
             node.awaitHealthy(config.startTimeout);
         }
+    }
+
+    /** Starts one node process (and its proxies); returns without waiting for it to be healthy. */
+    private ClusterNode launch(String id, String roles) throws IOException {
+        URI redisUri = URI.create(redisAddress);
+        String nodeRedis = redisAddress;
+        if (config.proxied) {
+            TcpProxy proxy = TcpProxy.start(id + "-redis", new InetSocketAddress(redisUri.getHost(), redisPort));
+            redisLinks.put(id, proxy);
+            nodeRedis = redisUri.getScheme() + "://127.0.0.1:" + proxy.port();
+        }
+        int adminPort = config.basePort == 0 ? LocalRedis.freePort() : nextPort++;
+        List<String> args = new ArrayList<>();
+        if (config.lockGroupSize > 0) {
+            args.addAll(List.of("--lock-group-size", Integer.toString(config.lockGroupSize)));
+        }
+        if (roles.contains("lock")) {
+            // Lock nodes keep one Raft port for their life, restarts included: the group remembers addresses.
+            int raftPort = LocalRedis.freePort();
+            args.addAll(List.of("--raft-port", Integer.toString(raftPort)));
+            InetSocketAddress raft = new InetSocketAddress("127.0.0.1", raftPort);
+            if (config.partitionable) {
+                TcpProxy proxy = TcpProxy.start(id + "-raft", raft, linkFilter(id));
+                raftProxies.put(id, proxy);
+                raft = new InetSocketAddress("127.0.0.1", proxy.port());
+                args.addAll(List.of("--raft-advertise-port", Integer.toString(proxy.port())));
+            }
+            raftAddresses.put(id, raft);
+        }
+        ClusterNode node = new ClusterNode(config.home, config.workDir,
+                new ClusterNode.Spec(id, roles, adminPort, nodeRedis, config.cluster, config.adminToken, config.javaOpts, args));
+        nodes.put(id, node);
+        nodeList.add(node);
+        node.start();
+        return node;
+    }
+
+    /**
+     * Adds a node to the running cluster, e.g. a fourth lock node that joins the lock group, and waits until it is
+     * healthy.
+     *
+     * @return the new node
+     */
+    public synchronized ClusterNode addNode(String id, String roles) throws IOException, InterruptedException {
+        if (nodes.containsKey(id)) {
+            throw new IllegalArgumentException("there is a node '" + id + "' already");
+        }
+        ClusterNode node = launch(id, roles);
+        node.awaitHealthy(config.startTimeout);
+        return node;
     }
 
     /** @return the node with that id */

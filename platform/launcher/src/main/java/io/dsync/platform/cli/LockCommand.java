@@ -26,7 +26,7 @@ import picocli.CommandLine.Parameters;
         description = {"Take, release and inspect distributed locks through a node of the cluster.",
                 "Exit codes: 0 done, 1 failed, 2 bad usage, 3 lock not acquired (timeout or deadlock)."},
         subcommands = {LockCommand.Acquire.class, LockCommand.Release.class, LockCommand.Status.class,
-                LockCommand.ListLocks.class, LockCommand.Graph.class})
+                LockCommand.ListLocks.class, LockCommand.Graph.class, LockCommand.Members.class})
 final class LockCommand implements Runnable {
 
     /** Exit code when the lock was not acquired. */
@@ -38,7 +38,7 @@ final class LockCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing subcommand: acquire, release, status, list or graph (dsync lock --help)");
+                "missing subcommand: acquire, release, status, list, graph or members (dsync lock --help)");
     }
 
     /** Fails with the node's message; exit 3 for a lock not acquired, 2 for bad input, 1 otherwise. */
@@ -451,6 +451,52 @@ final class LockCommand implements Runnable {
                             d.path("lock").asText(), cycle(d.path("cycle")));
                 }
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "members", mixinStandardHelpOptions = true,
+            description = {"Show the lock Raft group as a lock node sees it (role, term, leader, members), or remove a member.",
+                    "New lock nodes join the group by themselves; remove the ones that are gone for good, so that the",
+                    "majority is counted over the nodes that exist. --node must be a lock node."})
+    static final class Members implements Callable<Integer> {
+        @Mixin
+        NodeHttp node;
+
+        @Option(names = "--remove", paramLabel = "ID", description = "Remove this member from the group (needs the admin token).")
+        String remove;
+
+        @Option(names = "--json", description = "Print the node's JSON answer.")
+        boolean json;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            if (remove != null) {
+                NodeHttp.Answer a = node.send("DELETE", "/lock/members/" + NodeHttp.enc(remove), Duration.ofSeconds(45));
+                if (!a.ok()) {
+                    throw failure("member '" + remove + "' not removed", a);
+                }
+                out.printf("removed %s; members now %s%n", remove, a.body().path("members"));
+                return 0;
+            }
+            NodeHttp.Answer a = node.get("/lock/raft", Duration.ofSeconds(15));
+            if (!a.ok()) {
+                throw failure("cannot read the lock group", a);
+            }
+            JsonNode r = a.body();
+            if (json) {
+                printJson(out, r);
+                return 0;
+            }
+            out.printf("node %s: %s%s%n", r.path("node").asText(), r.path("state").asText(),
+                    r.has("role") ? ", " + r.path("role").asText() + " in term " + r.path("term").asLong()
+                            + ", leader " + r.path("leader").asText("none") : "");
+            r.path("peers").fields().forEachRemaining(e -> out.printf("  %-24s %s%s%n", e.getKey(), e.getValue().asText(),
+                    e.getKey().equals(r.path("leader").asText()) ? "  (leader)" : ""));
             return 0;
         }
     }

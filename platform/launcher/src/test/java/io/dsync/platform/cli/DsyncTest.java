@@ -71,7 +71,7 @@ class DsyncTest {
         r = run("lock", "status", "x", "--node", "localhost:8080");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("--node must be an http:// URL");
-        for (String sub : new String[] {"acquire", "release", "status", "list", "graph"}) {
+        for (String sub : new String[] {"acquire", "release", "status", "list", "graph", "members"}) {
             assertThat(run("lock", sub, "--help").out()).as(sub).contains("Usage: dsync lock " + sub);
         }
     }

@@ -1,8 +1,6 @@
 package io.dsync.lock.server.internal;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -92,7 +90,7 @@ public final class LockHttpApi extends HttpServlet {
 
     private final transient LockService locks;
     private final transient LockTableSource tables;
-    private final transient byte[] tokenHash;
+    private final transient AdminToken token;
     private final transient Map<String, HttpSession> sessions = new ConcurrentHashMap<>();
     private final transient ScheduledExecutorService reaper;
 
@@ -100,8 +98,7 @@ public final class LockHttpApi extends HttpServlet {
     public LockHttpApi(BundleContext context, @Reference LockService locks, @Reference LockTableSource tables) {
         this.locks = locks;
         this.tables = tables;
-        String token = context.getProperty("dsync.admin.token");
-        this.tokenHash = token == null || token.isBlank() ? null : sha256(token.trim());
+        this.token = new AdminToken(context.getProperty("dsync.admin.token"));
         this.reaper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "dsync-lock-http-sessions");
             t.setDaemon(true);
@@ -293,14 +290,9 @@ public final class LockHttpApi extends HttpServlet {
     }
 
     private void requireToken(HttpServletRequest req) {
-        if (tokenHash == null) {
-            return;
-        }
-        String auth = req.getHeader("Authorization");
-        String presented = auth != null && auth.startsWith("Bearer ") ? auth.substring(7).trim() : null;
-        if (presented == null || !MessageDigest.isEqual(tokenHash, sha256(presented))) {
-            throw new HttpError(401, "token", presented == null
-                    ? "this node has an admin token: send 'Authorization: Bearer <token>' (dsync lock --token)" : "wrong admin token");
+        String refusal = token.refusal(req);
+        if (refusal != null) {
+            throw new HttpError(401, "token", refusal);
         }
     }
 
@@ -360,14 +352,6 @@ public final class LockHttpApi extends HttpServlet {
             return LockMode.SHARED;
         }
         throw new HttpError(400, "invalid", "mode must be 'shared' or 'exclusive', was '" + v + "'");
-    }
-
-    private static byte[] sha256(String s) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     // ---------------------------------------------------------------- JSON shapes

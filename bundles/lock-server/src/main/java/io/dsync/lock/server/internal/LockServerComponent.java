@@ -47,10 +47,15 @@ import jakarta.servlet.http.HttpServletResponse;
  * <p>Group formation: the first time, the node waits until {@code initialMembers} lock nodes (with a raft port) are in
  * the registry and takes the first ones by id as the group, the same choice on every node; it writes the member list to
  * {@code <data>/raft/members.properties} and uses that file on every later start, so a restart needs no registry.
+ *
+ * <p>Membership change: a lock node that finds the group running without it (a node beyond the first ones, e.g. with
+ * {@code --scale lock-manager=5}) starts its member knowing only the group id and asks the leader to add it; the
+ * leader catches it up and commits the new configuration. {@code DELETE /lock/members/{id}} removes a member. A removed
+ * node that comes back with its old data stays out (it would campaign with a stale configuration).
  */
 @Component(service = Servlet.class, immediate = true, configurationPid = "io.dsync.lock.server")
 @Designate(ocd = LockServerConfig.class)
-@HttpWhiteboardServletPattern({"/lock/raft", "/lock/replica"})
+@HttpWhiteboardServletPattern({"/lock/raft", "/lock/replica", "/lock/members/*"})
 public final class LockServerComponent extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
@@ -58,6 +63,7 @@ public final class LockServerComponent extends HttpServlet {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final transient BundleContext context;
+    private final transient AdminToken token;
     private final transient NodeIdentity identity;
     private final transient NodeRegistry registry;
     private final transient LockServerConfig config;
@@ -78,6 +84,7 @@ public final class LockServerComponent extends HttpServlet {
     public LockServerComponent(BundleContext context, @Reference NodeRegistry registry, @Reference MetricRegistry metrics,
                                LockServerConfig config) {
         this.context = context;
+        this.token = new AdminToken(context.getProperty("dsync.admin.token"));
         this.identity = NodeIdentity.from(context::getProperty);
         this.registry = registry;
         this.metrics = metrics;
@@ -105,33 +112,57 @@ public final class LockServerComponent extends HttpServlet {
     }
 
     private void join() {
+        // Ratis keeps the thread context class loader of its first use in a static: make it this bundle's.
+        ClassLoader previous = Thread.currentThread().getContextClassLoader();
+        Thread.currentThread().setContextClassLoader(LockServerComponent.class.getClassLoader());
         try {
             Files.createDirectories(storage);
             Map<String, InetSocketAddress> peers = loadMembers();
-            if (peers == null) {
-                peers = awaitInitialMembers();
-                if (peers == null) {
-                    return;
-                }
-                saveMembers(peers);
-            }
-            members = peers;
-            if (!peers.containsKey(identity.id())) {
-                state = "not a member of the lock group " + peers.keySet() + " (joining a running group is not supported yet)";
-                LOG.warn("Lock server: {}", state);
+            if (peers != null && wasRemoved()) {
                 return;
             }
+            boolean joining = false;
+            if (peers == null) {
+                Map<String, InetSocketAddress> initial = awaitInitialMembers();
+                if (initial == null) {
+                    return;
+                }
+                Map<String, InetSocketAddress> running = awaitRunningGroupUnless(initial);
+                if (running == null) {
+                    peers = initial; // this node is one of the first members: form the group with the others
+                } else if (running.containsKey(identity.id())) {
+                    peers = running; // formed with this node in it (it started a little later than the others)
+                } else {
+                    joining = true;
+                    peers = new LinkedHashMap<>(running);
+                    peers.put(identity.id(), LockNodes.inRegistry(registry).getOrDefault(identity.id(), advertised()));
+                }
+            }
+            members = peers;
             RaftLockServer.Options options = new RaftLockServer.Options(identity.cluster(), identity.id(), peers, storage,
                     Duration.ofMillis(config.electionTimeoutMinMillis()), Duration.ofMillis(config.electionTimeoutMaxMillis()),
                     RaftLockServer.Options.DEFAULT_RPC_TIMEOUT, RaftLockServer.Options.DEFAULT_SNAPSHOT_THRESHOLD,
                     Duration.ofMillis(200), LockStateMachine.Limits.DEFAULT, bindAddress());
-            // Ratis keeps the thread context class loader of its first use in a static: make it this bundle's.
-            ClassLoader previous = Thread.currentThread().getContextClassLoader();
-            Thread.currentThread().setContextClassLoader(LockServerComponent.class.getClassLoader());
-            try {
+            if (joining) {
+                state = "joining the running lock group " + peers.keySet() + ": asking its leader to add this node";
+                LOG.info("Lock server: node '{}' is {}", identity.id(), state);
+                server = RaftLockServer.startJoining(options);
+                while (true) {
+                    try {
+                        server.requestMembership(Duration.ofSeconds(30));
+                        break;
+                    } catch (java.io.InterruptedIOException e) {
+                        return;
+                    } catch (IOException e) {
+                        LOG.warn("Lock server: node '{}' not added to the lock group yet, asking again: {}", identity.id(), e.getMessage());
+                    }
+                }
+            }
+            if (!Files.exists(storage.resolve("members.properties"))) {
+                saveMembers(peers);
+            }
+            if (!joining) {
                 server = RaftLockServer.start(options);
-            } finally {
-                Thread.currentThread().setContextClassLoader(previous);
             }
             serverMetrics = new LockServerMetrics(metrics);
             server.stateMachine().setEvents(serverMetrics);
@@ -151,7 +182,66 @@ public final class LockServerComponent extends HttpServlet {
             LOG.error("Lock server: could not start the Raft member of node '{}': {}", identity.id(), e.toString(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            Thread.currentThread().setContextClassLoader(previous);
         }
+    }
+
+    /**
+     * Asks the registered lock nodes whether the group runs already. When this node is one of the {@code initial}
+     * members, one round of asking is enough (no answer: the group is to be formed now); otherwise it waits until the
+     * group runs, to join it.
+     *
+     * @return the running group's members, or {@code null} when this node is to form the group
+     */
+    private Map<String, InetSocketAddress> awaitRunningGroupUnless(Map<String, InetSocketAddress> initial) throws InterruptedException {
+        long lastLog = 0;
+        while (true) {
+            Map<String, InetSocketAddress> others = new LinkedHashMap<>(LockNodes.inRegistry(registry));
+            others.remove(identity.id());
+            if (!others.isEmpty()) {
+                java.util.Optional<Map<String, InetSocketAddress>> running =
+                        RaftLockServer.runningMembers(identity.cluster(), others, Duration.ofSeconds(1));
+                if (running.isPresent()) {
+                    return running.get();
+                }
+            }
+            if (initial.containsKey(identity.id())) {
+                return null;
+            }
+            state = "waiting for the lock group " + initial.keySet() + " to run, to join it";
+            if (System.nanoTime() - lastLog > 10_000_000_000L) {
+                LOG.info("Lock server: {}", state);
+                lastLog = System.nanoTime();
+            }
+            Thread.sleep(1_000);
+        }
+    }
+
+    /**
+     * A node removed from the group must not come back with its old log (it would campaign with a stale
+     * configuration): when the running group does not list it, it stays out.
+     */
+    private boolean wasRemoved() {
+        Map<String, InetSocketAddress> others;
+        try {
+            others = new LinkedHashMap<>(LockNodes.inRegistry(registry));
+        } catch (RuntimeException e) {
+            return false; // no registry: a restart goes on from the log, as it always could
+        }
+        others.remove(identity.id());
+        java.util.Optional<Map<String, InetSocketAddress>> running = others.isEmpty() ? java.util.Optional.empty()
+                : RaftLockServer.runningMembers(identity.cluster(), others, Duration.ofSeconds(1));
+        if (running.isPresent() && !running.get().containsKey(identity.id())) {
+            state = "removed from the lock group " + running.get().keySet() + "; to join again, start it with an empty data folder";
+            LOG.warn("Lock server: node '{}' was {}", identity.id(), state);
+            return true;
+        }
+        return false;
+    }
+
+    private InetSocketAddress advertised() {
+        return new InetSocketAddress(identity.host(), identity.ports().get("raft"));
     }
 
     /** The bound Raft port ({@code dsync.port.raft}); the identity holds the advertised one. */
@@ -241,6 +331,39 @@ public final class LockServerComponent extends HttpServlet {
         }
     }
 
+    /** {@code DELETE /lock/members/{id}}: removes a member from the group (admin token). */
+    @Override
+    protected void doDelete(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        resp.setContentType("application/json");
+        String refusal = token.refusal(req);
+        RaftLockServer s = server;
+        String id = req.getPathInfo() == null ? "" : req.getPathInfo().replaceFirst("^/", "");
+        if (!"/lock/members".equals(req.getServletPath()) || id.isEmpty()) {
+            resp.setStatus(404);
+            JSON.writeValue(resp.getOutputStream(), Map.of("error", "path", "message", "DELETE /lock/members/{id} removes a member"));
+        } else if (refusal != null) {
+            resp.setStatus(401);
+            JSON.writeValue(resp.getOutputStream(), Map.of("error", "token", "message", refusal));
+        } else if (s == null) {
+            resp.setStatus(409);
+            JSON.writeValue(resp.getOutputStream(), Map.of("error", "not-a-member", "message",
+                    "node '" + identity.id() + "' is not a running member of the lock group (" + state + "); ask one that is"));
+        } else {
+            try {
+                s.removeMember(id, Duration.ofSeconds(30));
+                LOG.info("Lock server: removed '{}' from the lock group (asked by {})", id, req.getRemoteAddr());
+                resp.setStatus(200);
+                JSON.writeValue(resp.getOutputStream(), Map.of("removed", id, "members", List.copyOf(s.members().keySet())));
+            } catch (IllegalArgumentException e) {
+                resp.setStatus(404);
+                JSON.writeValue(resp.getOutputStream(), Map.of("error", "not-a-member", "message", e.getMessage()));
+            } catch (IOException e) {
+                resp.setStatus(503);
+                JSON.writeValue(resp.getOutputStream(), Map.of("error", "no-quorum", "message", e.getMessage()));
+            }
+        }
+    }
+
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         if ("/lock/replica".equals(req.getServletPath())) {
@@ -274,6 +397,12 @@ public final class LockServerComponent extends HttpServlet {
             m.forEach((id, a) -> peers.put(id, a.getHostString() + ":" + a.getPort()));
         }
         body.put("peers", peers);
+        RaftLockServer running = server;
+        if (running != null) {
+            // The group's configuration as this member knows it: changes with joins and removals.
+            body.put("members", List.copyOf(running.members().keySet()));
+            body.put("peers", running.members());
+        }
         RaftLockServer s = server;
         if (s != null) {
             RaftLockServer.RaftStatus st = s.status();

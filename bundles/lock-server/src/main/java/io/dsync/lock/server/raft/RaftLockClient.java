@@ -26,6 +26,8 @@ import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
+import org.apache.ratis.protocol.exceptions.TransferLeadershipException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.retry.ExceptionDependentRetry;
 import org.apache.ratis.retry.RetryPolicies;
@@ -544,11 +546,37 @@ public final class RaftLockClient implements AutoCloseable {
             try {
                 return call.on(client);
             } catch (IOException e) {
-                if (!closedConnection(e) || System.nanoTime() > deadline) {
+                if (System.nanoTime() > deadline) {
                     throw e;
                 }
-                replace(write, client);
+                if (closedConnection(e)) {
+                    replace(write, client);
+                } else if (leadershipMoving(e)) {
+                    // The leader is handing over (a graceful stop, a bundle update): the command is idempotent,
+                    // send it again once the next leader is there.
+                    sleepQuietly(RETRY_SLEEP_MILLIS);
+                } else {
+                    throw e;
+                }
             }
+        }
+    }
+
+    private static boolean leadershipMoving(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof LeaderSteppingDownException || t instanceof TransferLeadershipException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void sleepQuietly(long millis) throws java.io.InterruptedIOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while the leader was changing");
         }
     }
 

@@ -24,7 +24,9 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.protocol.SnapshotManagementRequest;
+import org.apache.ratis.protocol.TransferLeadershipRequest;
 import org.apache.ratis.rpc.CallId;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
@@ -47,6 +49,8 @@ import io.dsync.lock.core.LockStateMachine;
  * RPC down.
  */
 public final class RaftLockServer implements AutoCloseable {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RaftLockServer.class);
 
     /**
      * The configuration of a member. Every member of a group must use equal {@code clusterName},
@@ -195,7 +199,7 @@ public final class RaftLockServer implements AutoCloseable {
 
     private volatile boolean closed;
 
-    private RaftLockServer(Options options, LongSupplier wallClock) throws IOException {
+    private RaftLockServer(Options options, LongSupplier wallClock, boolean joining) throws IOException {
         this.options = options;
         this.group = group(options.clusterName(), options.peers());
         this.stateMachine = new LockRaftStateMachine(options.limits(), wallClock, options.tickInterval());
@@ -204,7 +208,10 @@ public final class RaftLockServer implements AutoCloseable {
         Path groupDir = options.storageDir().resolve(group.getGroupId().getUuid().toString());
         RaftStorage.StartupOption startup = Files.isDirectory(groupDir) ? RaftStorage.StartupOption.RECOVER
                 : RaftStorage.StartupOption.FORMAT;
-        this.server = RaftServer.newBuilder().setServerId(self).setGroup(group).setStateMachine(stateMachine)
+        // A joining member knows the group's id but no configuration, so that it never campaigns: it takes part
+        // once the leader has added it and sent it the configuration.
+        RaftGroup initial = joining ? RaftGroup.valueOf(group.getGroupId()) : group;
+        this.server = RaftServer.newBuilder().setServerId(self).setGroup(initial).setStateMachine(stateMachine)
                 .setProperties(props).setOption(startup).build();
     }
 
@@ -229,10 +236,27 @@ public final class RaftLockServer implements AutoCloseable {
      * @throws IOException if the storage cannot be formatted or recovered, or the port cannot be bound
      */
     public static RaftLockServer start(Options options, LongSupplier wallClock) throws IOException {
+        return start(options, wallClock, false);
+    }
+
+    /**
+     * Starts a member that is not in the group's configuration yet, to join a running group: it listens, but takes
+     * no part until {@link #requestMembership(Duration)} has the leader add it. {@code options.peers()} are the
+     * group's current members plus this one.
+     *
+     * @param options the configuration
+     * @return the running, not yet voting, member
+     * @throws IOException if the storage cannot be formatted or the port cannot be bound
+     */
+    public static RaftLockServer startJoining(Options options) throws IOException {
+        return start(options, System::currentTimeMillis, true);
+    }
+
+    private static RaftLockServer start(Options options, LongSupplier wallClock, boolean joining) throws IOException {
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(wallClock, "wallClock");
         Files.createDirectories(options.storageDir());
-        RaftLockServer s = new RaftLockServer(options, wallClock);
+        RaftLockServer s = new RaftLockServer(options, wallClock, joining);
         try {
             s.server.start();
         } catch (IOException | RuntimeException e) {
@@ -334,6 +358,147 @@ public final class RaftLockServer implements AutoCloseable {
     }
 
     /**
+     * Asks the group's leader to add this member as a voter (Ratis membership change: the leader first catches the
+     * new member up, then commits the new configuration). Safe to repeat: adding a member that is in already succeeds.
+     *
+     * @param timeout how long to keep trying
+     * @throws IOException if the leader did not add it within the timeout
+     */
+    public void requestMembership(Duration timeout) throws IOException {
+        Map<String, InetSocketAddress> others = new LinkedHashMap<>(options.peers());
+        InetSocketAddress self = others.remove(options.selfId());
+        if (others.isEmpty()) {
+            throw new IOException("no other member to ask for membership");
+        }
+        RaftPeer peer = RaftPeer.newBuilder().setId(options.selfId()).setAddress(self.getHostString() + ":" + self.getPort()).build();
+        SetConfigurationRequest.Arguments add = SetConfigurationRequest.Arguments.newBuilder()
+                .setServersInNewConf(List.of(peer)).setMode(SetConfigurationRequest.Mode.ADD).build();
+        changeConfiguration(group(options.clusterName(), others), add, timeout, "add " + options.selfId());
+    }
+
+    /**
+     * Removes a member from the group through the leader; the rest keeps its majority as long as enough of them are
+     * up. Removing this member itself is allowed: it then stops taking part.
+     *
+     * @param memberId the member to remove
+     * @param timeout how long to keep trying
+     * @throws IllegalArgumentException if it is not a member, or is the last one
+     * @throws IOException if the leader did not commit the change within the timeout
+     */
+    public void removeMember(String memberId, Duration timeout) throws IOException {
+        List<RaftPeer> current = new ArrayList<>(server.getDivision(group.getGroupId()).getRaftConf().getCurrentPeers());
+        List<RaftPeer> remaining = current.stream().filter(p -> !p.getId().toString().equals(memberId)).toList();
+        if (remaining.size() == current.size()) {
+            throw new IllegalArgumentException("'" + memberId + "' is not a member of the lock group " + memberIds(current));
+        }
+        if (remaining.isEmpty()) {
+            throw new IllegalArgumentException("'" + memberId + "' is the last member of the lock group");
+        }
+        SetConfigurationRequest.Arguments set = SetConfigurationRequest.Arguments.newBuilder()
+                .setServersInNewConf(remaining).setServersInCurrentConf(current)
+                .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET).build();
+        changeConfiguration(RaftGroup.valueOf(group.getGroupId(), current), set, timeout, "remove " + memberId);
+    }
+
+    /**
+     * Asks the given servers, one after the other, for the current configuration of a cluster's lock group.
+     *
+     * @param clusterName the cluster
+     * @param candidates servers that may run the group (e.g. the lock nodes in the registry), id to address
+     * @param timeout how long each may take to answer
+     * @return the members (id to address) per the first server that runs the group, or empty if none does
+     */
+    public static Optional<Map<String, InetSocketAddress>> runningMembers(String clusterName,
+            Map<String, InetSocketAddress> candidates, Duration timeout) {
+        RaftGroup probe = group(clusterName, candidates);
+        RaftProperties props = new RaftProperties();
+        RaftConfigKeys.Rpc.setType(props, SupportedRpcType.NETTY);
+        org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(props, millis(timeout));
+        try (org.apache.ratis.client.RaftClient client = org.apache.ratis.client.RaftClient.newBuilder()
+                .setClientId(ClientId.randomId()).setRaftGroup(probe).setProperties(props)
+                .setRetryPolicy(org.apache.ratis.retry.RetryPolicies.noRetry()).build()) {
+            for (RaftPeer peer : probe.getPeers()) {
+                try {
+                    org.apache.ratis.protocol.GroupInfoReply info = client.getGroupManagementApi(peer.getId()).info(probe.getGroupId());
+                    // The Netty transport leaves the configuration proto out of the reply; the group lists the
+                    // current configuration's peers.
+                    if (info.isSuccess() && info.getGroup() != null && !info.getGroup().getPeers().isEmpty()) {
+                        Map<String, InetSocketAddress> members = new LinkedHashMap<>();
+                        for (RaftPeer p : info.getGroup().getPeers()) {
+                            String address = p.getAddress();
+                            int colon = address.lastIndexOf(':');
+                            members.put(p.getId().toString(), new InetSocketAddress(address.substring(0, colon),
+                                    Integer.parseInt(address.substring(colon + 1))));
+                        }
+                        return Optional.of(members);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // this one does not run the group (yet), or does not answer
+                }
+            }
+        } catch (IOException e) {
+            // closing the probe client
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Returns the members of the group's current configuration, as this member knows it.
+     *
+     * @return member id to {@code host:port}, sorted by id; empty before this member has one
+     */
+    public Map<String, String> members() {
+        Map<String, String> m = new java.util.TreeMap<>();
+        try {
+            for (RaftPeer p : server.getDivision(group.getGroupId()).getRaftConf().getCurrentPeers()) {
+                m.put(p.getId().toString(), p.getAddress());
+            }
+        } catch (IOException e) {
+            // closed: no configuration
+        }
+        return m;
+    }
+
+    private static List<String> memberIds(java.util.Collection<RaftPeer> peers) {
+        return peers.stream().map(p -> p.getId().toString()).toList();
+    }
+
+    private void changeConfiguration(RaftGroup via, SetConfigurationRequest.Arguments change, Duration timeout, String what)
+            throws IOException {
+        RaftProperties props = new RaftProperties();
+        RaftConfigKeys.Rpc.setType(props, SupportedRpcType.NETTY);
+        org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(props, millis(timeout));
+        long deadline = System.nanoTime() + timeout.toNanos();
+        IOException last = null;
+        try (org.apache.ratis.client.RaftClient client = org.apache.ratis.client.RaftClient.newBuilder()
+                .setClientId(ClientId.randomId()).setRaftGroup(via).setProperties(props)
+                .setRetryPolicy(org.apache.ratis.retry.RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+                        Integer.MAX_VALUE, TimeDuration.valueOf(200, java.util.concurrent.TimeUnit.MILLISECONDS)))
+                .build()) {
+            while (System.nanoTime() < deadline) {
+                try {
+                    RaftClientReply reply = client.admin().setConfiguration(change);
+                    if (reply.isSuccess()) {
+                        LOG.info("{}: lock group membership change done: {}", options.selfId(), what);
+                        return;
+                    }
+                    last = reply.getException() != null ? reply.getException() : new IOException("refused");
+                } catch (IOException e) {
+                    last = e;
+                }
+                LOG.info("{}: lock group membership change '{}' not done yet: {}", options.selfId(), what, last.toString());
+                try {
+                    Thread.sleep(1_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted during membership change " + what);
+                }
+            }
+        }
+        throw new IOException("membership change '" + what + "' not done within " + timeout + ": " + last, last);
+    }
+
+    /**
      * Returns whether this member is the leader and has committed an entry of its term (so it can
      * serve reads and writes).
      *
@@ -366,8 +531,9 @@ public final class RaftLockServer implements AutoCloseable {
     }
 
     /**
-     * Stops this member: closes the RPC endpoint and the log (which stays on disk) and fails held
-     * long-polls. Idempotent; blocks for about a second.
+     * Stops this member: hands leadership to another member if it leads (for at most the maximal
+     * election timeout), closes the RPC endpoint and the log (which stays on disk) and fails held
+     * long-polls. Idempotent; blocks for about a second, more when it hands leadership over.
      *
      * @throws IOException if Ratis fails to close
      */
@@ -376,8 +542,45 @@ public final class RaftLockServer implements AutoCloseable {
         if (closed) {
             return;
         }
+        handOffLeadership();
         closed = true;
         server.close();
+    }
+
+    /**
+     * If this member leads, asks another member to take over before it goes, so that the group does not wait an
+     * election timeout for a leader: what makes a rolling restart or a bundle update of the leader nearly invisible
+     * to clients. Best effort, bounded by the maximal election timeout; the close goes on whatever happens.
+     */
+    private void handOffLeadership() {
+        if (options.peers().size() < 2 || !"LEADER".equals(status().role())) {
+            return;
+        }
+        RaftPeerId self = RaftPeerId.valueOf(options.selfId());
+        RaftPeerId next = RaftPeerId.valueOf(options.peers().keySet().stream()
+                .filter(id -> !id.equals(options.selfId())).findFirst().orElseThrow());
+        try {
+            // The follower that answered last: alive, and likely the most up to date.
+            long best = Long.MAX_VALUE;
+            for (var f : server.getDivision(group.getGroupId()).getInfo().getRoleInfoProto().getLeaderInfo().getFollowerInfoList()) {
+                if (f.getLastRpcElapsedTimeMs() < best) {
+                    best = f.getLastRpcElapsedTimeMs();
+                    next = RaftPeerId.valueOf(f.getId().getId());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // keep the first other peer
+        }
+        long timeout = options.electionTimeoutMax().toMillis();
+        long start = System.nanoTime();
+        try {
+            RaftClientReply reply = server.transferLeadership(new TransferLeadershipRequest(ClientId.randomId(), self,
+                    group.getGroupId(), CallId.getAndIncrement(), next, timeout));
+            LOG.info("{}: handed leadership to {} before closing ({} in {} ms)", options.selfId(), next,
+                    reply.isSuccess() ? "done" : "refused: " + reply.getException(), (System.nanoTime() - start) / 1_000_000);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: could not hand leadership to {} before closing: {}", options.selfId(), next, e.toString());
+        }
     }
 
     @Override

@@ -211,6 +211,39 @@ class RaftLockClusterTest {
 
     // ---------------------------------------------------------------- helpers
 
+    @Test
+    void aMemberJoinsTheRunningGroupAndAnotherLeavesIt() throws Exception {
+        cluster.start(3);
+        cluster.awaitLeader();
+        RaftLockClient client = client(RaftLockClient.Options.DEFAULT);
+        SessionId a = open(client, "a");
+        Outcome.Granted before = granted(client.submit(acquire(a, 1, "m", LockMode.EXCLUSIVE)));
+
+        assertEquals(java.util.Set.of("n1", "n2", "n3"),
+                RaftLockServer.runningMembers("test", cluster.peers(), Duration.ofSeconds(2)).orElseThrow().keySet());
+        // n4 starts knowing only the group's id, then asks the leader to add it; it receives the log, holds included.
+        RaftLockServer n4 = cluster.join("n4");
+        assertEquals(List.of("n1", "n2", "n3", "n4"), List.copyOf(cluster.awaitLeader().members().keySet()));
+        waitUntil(() -> n4.stateMachine().localStatus("m").holders().size() == 1, Duration.ofSeconds(10));
+        assertEquals("FOLLOWER", n4.status().role());
+        n4.requestMembership(Duration.ofSeconds(10)); // asking again is harmless
+
+        // n2 leaves; the other three go on, and the change is in every remaining member's configuration.
+        cluster.awaitLeader().removeMember("n2", Duration.ofSeconds(10));
+        RaftLockServer n2 = cluster.servers.stream().filter(x -> x.options().selfId().equals("n2")).findFirst().orElseThrow();
+        cluster.close(n2);
+        for (RaftLockServer x : cluster.servers) {
+            waitUntil(() -> x.members().keySet().equals(java.util.Set.of("n1", "n3", "n4")), Duration.ofSeconds(10));
+        }
+        RaftLockClient after = client(RaftLockClient.Options.DEFAULT);
+        assertEquals(new Outcome.Released(0), after.submit(new LockCommand.Release(a, 2, "m", before.grant().fencingToken())));
+        Outcome.Granted again = granted(after.submit(acquire(a, 3, "m", LockMode.EXCLUSIVE)));
+        assertTrue(again.grant().fencingToken() > before.grant().fencingToken());
+        IllegalArgumentException notMember = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> cluster.awaitLeader().removeMember("n2", Duration.ofSeconds(1)));
+        assertTrue(notMember.getMessage().contains("not a member"), notMember.getMessage());
+    }
+
     private RaftLockClient client(RaftLockClient.Options options) {
         RaftLockClient c = new RaftLockClient(cluster.group(), options);
         clients.add(c);
@@ -269,6 +302,19 @@ class RaftLockClusterTest {
                 }));
             }
             started.forEach(f -> servers.add(f.join()));
+        }
+
+        /** Starts a new member that joins the running group, and waits until the leader has added it. */
+        RaftLockServer join(String id) throws IOException {
+            peers.put(id, new InetSocketAddress("127.0.0.1", freePort()));
+            RaftLockServer s = RaftLockServer.startJoining(RaftLockServer.Options.of("test", id, peers, dir.resolve(id)));
+            servers.add(s);
+            s.requestMembership(Duration.ofSeconds(15));
+            return s;
+        }
+
+        Map<String, InetSocketAddress> peers() {
+            return Map.copyOf(peers);
         }
 
         org.apache.ratis.protocol.RaftGroup group() {
