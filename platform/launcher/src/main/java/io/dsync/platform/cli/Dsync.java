@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 /** {@code bin/dsync}: the one command-line entry point of dsync. */
 @Command(name = "dsync", mixinStandardHelpOptions = true, versionProvider = Dsync.Version.class,
         description = "Distributed locks, queues and caches on OSGi nodes backed by Redis.",
-        subcommands = {NodeCommand.class, DemoCommand.class, DevCommand.class, StatusCommand.class, LockCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {NodeCommand.class, DemoCommand.class, DevCommand.class, StatusCommand.class, LockCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Dsync implements Runnable {
 
     @CommandLine.Spec
@@ -27,6 +27,8 @@ public final class Dsync implements Runnable {
     /** Runs a command line and returns its exit code: 0 success, 1 failure, 2 bad usage. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cli = new CommandLine(new Dsync());
+        // Everything after 'dsync bench <name>' belongs to the benchmark, --help included.
+        cli.getSubcommands().get("bench").setStopAtPositional(true);
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {

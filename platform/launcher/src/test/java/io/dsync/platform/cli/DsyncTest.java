@@ -77,6 +77,13 @@ class DsyncTest {
     }
 
     @Test
+    void anUnknownBenchmarkIsAUsageError() {
+        Result r = run("bench", "queue-of-dreams");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("unknown benchmark 'queue-of-dreams'; benchmarks are lock");
+    }
+
+    @Test
     void anUnreachableNodeIsOneLineNotAStackTrace() throws Exception {
         int port = io.dsync.devkit.LocalRedis.freePort();
         Result r = run("lock", "list", "--node", "http://127.0.0.1:" + port);
@@ -86,7 +93,7 @@ class DsyncTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String cmd : new String[] {"node", "demo", "dev", "status", "lock"}) {
+        for (String cmd : new String[] {"node", "demo", "dev", "status", "lock", "bench"}) {
             Result r = run(cmd, "--help");
             assertThat(r.code()).as(cmd).isZero();
             assertThat(r.out()).contains("Usage: dsync " + cmd);

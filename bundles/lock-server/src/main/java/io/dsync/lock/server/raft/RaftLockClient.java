@@ -116,13 +116,24 @@ public final class RaftLockClient implements AutoCloseable {
 
     private final long attemptMillis;
 
-    private volatile RaftClient writer;
+    /**
+     * Commands go out over several Ratis clients, each with its own connection: Ratis' Netty transport answers the
+     * requests of one connection one after the other, so a single connection caps the throughput at one commit at a
+     * time, while requests over several connections reach the leader together and share its log writes.
+     */
+    static final int WRITE_CONNECTIONS = 8;
+
+    private final java.util.concurrent.atomic.AtomicReferenceArray<RaftClient> writers =
+            new java.util.concurrent.atomic.AtomicReferenceArray<>(WRITE_CONNECTIONS);
 
     /**
-     * Linearizable reads and long-polls, always addressed to {@link #leader}, without Ratis retries:
-     * RPC timeout just above the poll window. One client thread is busy per read in flight.
+     * Clients for linearizable reads and long-polls, one per read in flight, always addressed to {@link #leader},
+     * without Ratis retries: RPC timeout just above the poll window. One client thread is busy per read in flight.
      */
-    private final RaftClient reader;
+    private final java.util.concurrent.ConcurrentLinkedDeque<RaftClient> idleReaders = new java.util.concurrent.ConcurrentLinkedDeque<>();
+
+    /** Idle readers kept for reuse; more are made while that many reads are in flight. */
+    static final int IDLE_READERS = 64;
 
     /** Finds the leader with non-linearizable probes, which followers redirect. */
     private volatile RaftClient prober;
@@ -131,6 +142,8 @@ public final class RaftLockClient implements AutoCloseable {
     private final AtomicLong unavailableSince = new AtomicLong(-1);
 
     private volatile java.util.function.LongConsumer onRecovery = nanos -> { };
+
+    private volatile boolean closed;
 
     /** The last server known to be the leader, or {@code null}. */
     private volatile RaftPeerId leader;
@@ -147,19 +160,19 @@ public final class RaftLockClient implements AutoCloseable {
      * @throws NullPointerException if an argument is {@code null}
      */
     public RaftLockClient(RaftGroup group, Options options) {
+        RaftNetty.configure();
         Objects.requireNonNull(group, "group");
         this.options = Objects.requireNonNull(options, "options");
         long quorum = options.quorumTimeout().toMillis();
         long attempt = Math.max(500, quorum / 3);
         this.group = group;
         this.attemptMillis = attempt;
-        this.writer = newClient(group, attempt, quorum);
+        for (int i = 0; i < WRITE_CONNECTIONS; i++) {
+            writers.set(i, newClient(group, attempt, quorum));
+        }
         // Ratis 3.1.3's Netty server RPC has no ReadIndex call: a linearizable read that reaches a
         // follower fails there with UnsupportedOperationException and is never answered, and it does
         // not redirect to the leader either. Reads are therefore sent to the known leader only.
-        this.reader = RaftClient.newBuilder().setClientId(ClientId.randomId()).setRaftGroup(group)
-                .setProperties(properties(options.pollWindow().toMillis() + READ_MARGIN_MILLIS))
-                .setRetryPolicy(RetryPolicies.noRetry()).build();
         this.prober = newClient(group, attempt, quorum);
         AtomicInteger threads = new AtomicInteger();
         this.executor = Executors.newCachedThreadPool(r -> {
@@ -427,7 +440,22 @@ public final class RaftLockClient implements AutoCloseable {
                     target = probe.getServerId();
                     leader = target;
                 }
-                return reader.io().sendReadOnly(message, target);
+                // One reader per read in flight: a long-poll is held for the poll window, and Ratis' Netty transport
+                // answers a connection's requests one after the other, so polls sharing a connection would wait for
+                // each other's windows.
+                RaftClient reader = borrowReader();
+                boolean answered = false;
+                try {
+                    RaftClientReply reply = reader.io().sendReadOnly(message, target);
+                    answered = true;
+                    return reply;
+                } finally {
+                    if (answered) {
+                        returnReader(reader);
+                    } else {
+                        closeQuietly(reader); // its connection may be broken: do not hand it out again
+                    }
+                }
             } catch (IOException e) {
                 throw new CompletionException(e);
             }
@@ -535,14 +563,15 @@ public final class RaftLockClient implements AutoCloseable {
     }
 
     /**
-     * Sends on the writer (or the prober); when that client's connection to a peer is closed for good
+     * Sends on one of the writers (or the prober); when that client's connection to a peer is closed for good
      * ({@link AlreadyClosedException}), replaces the client and sends again, until the quorum timeout. Resending is
      * safe: commands are idempotent by session and call id in the state machine.
      */
     private RaftClientReply sendFresh(boolean write, Call call) throws IOException {
         long deadline = System.nanoTime() + options.quorumTimeout().toNanos();
         while (true) {
-            RaftClient client = write ? writer : prober;
+            int slot = write ? java.util.concurrent.ThreadLocalRandom.current().nextInt(WRITE_CONNECTIONS) : -1;
+            RaftClient client = write ? writers.get(slot) : prober;
             try {
                 return call.on(client);
             } catch (IOException e) {
@@ -550,7 +579,7 @@ public final class RaftLockClient implements AutoCloseable {
                     throw e;
                 }
                 if (closedConnection(e)) {
-                    replace(write, client);
+                    replace(slot, client);
                 } else if (leadershipMoving(e)) {
                     // The leader is handing over (a graceful stop, a bundle update): the command is idempotent,
                     // send it again once the next leader is there.
@@ -589,13 +618,37 @@ public final class RaftLockClient implements AutoCloseable {
         return false;
     }
 
-    private synchronized void replace(boolean write, RaftClient broken) {
-        if ((write ? writer : prober) != broken) {
+    private RaftClient borrowReader() {
+        RaftClient c = idleReaders.pollFirst();
+        return c != null ? c : RaftClient.newBuilder().setClientId(ClientId.randomId()).setRaftGroup(group)
+                .setProperties(properties(options.pollWindow().toMillis() + READ_MARGIN_MILLIS))
+                .setRetryPolicy(RetryPolicies.noRetry()).build();
+    }
+
+    private void returnReader(RaftClient c) {
+        if (closed || idleReaders.size() >= IDLE_READERS) {
+            closeQuietly(c);
+        } else {
+            idleReaders.offerFirst(c);
+        }
+    }
+
+    private static void closeQuietly(RaftClient c) {
+        try {
+            c.close();
+        } catch (IOException e) {
+            // only releases connections
+        }
+    }
+
+    /** Replaces a writer ({@code slot >= 0}) or the prober ({@code slot < 0}) whose connection was closed. */
+    private synchronized void replace(int slot, RaftClient broken) {
+        if ((slot >= 0 ? writers.get(slot) : prober) != broken) {
             return; // another thread replaced it already
         }
         RaftClient fresh = newClient(group, attemptMillis, options.quorumTimeout().toMillis());
-        if (write) {
-            writer = fresh;
+        if (slot >= 0) {
+            writers.set(slot, fresh);
         } else {
             prober = fresh;
         }
@@ -613,17 +666,18 @@ public final class RaftLockClient implements AutoCloseable {
      */
     @Override
     public void close() {
-        try {
-            writer.close();
-        } catch (IOException e) {
-            // Closing a client only releases connections; nothing to report to the caller.
+        for (int i = 0; i < WRITE_CONNECTIONS; i++) {
+            try {
+                writers.get(i).close();
+            } catch (IOException e) {
+                // Closing a client only releases connections; nothing to report to the caller.
+            }
         }
-        try {
-            reader.close();
-            prober.close();
-        } catch (IOException e) {
-            // As above.
+        closed = true;
+        for (RaftClient r; (r = idleReaders.pollFirst()) != null;) {
+            closeQuietly(r);
         }
+        closeQuietly(prober);
         executor.shutdownNow();
     }
 }

@@ -253,6 +253,7 @@ public final class RaftLockServer implements AutoCloseable {
     }
 
     private static RaftLockServer start(Options options, LongSupplier wallClock, boolean joining) throws IOException {
+        RaftNetty.configure();
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(wallClock, "wallClock");
         Files.createDirectories(options.storageDir());
@@ -410,6 +411,7 @@ public final class RaftLockServer implements AutoCloseable {
      */
     public static Optional<Map<String, InetSocketAddress>> runningMembers(String clusterName,
             Map<String, InetSocketAddress> candidates, Duration timeout) {
+        RaftNetty.configure();
         RaftGroup probe = group(clusterName, candidates);
         RaftProperties props = new RaftProperties();
         RaftConfigKeys.Rpc.setType(props, SupportedRpcType.NETTY);

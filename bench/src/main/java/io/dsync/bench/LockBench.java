@@ -1,0 +1,290 @@
+package io.dsync.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.redisson.Redisson;
+import org.redisson.api.RedissonClient;
+import org.redisson.config.Config;
+
+import io.dsync.devkit.LocalCluster;
+import io.dsync.lock.LockHandle;
+import io.dsync.lock.LockMode;
+import io.dsync.lock.LockRequest;
+import io.dsync.lock.LockSession;
+import io.dsync.lock.server.client.RaftLockService;
+import io.dsync.lock.server.raft.RaftLockClient;
+import io.dsync.lock.server.raft.RaftLockServer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code dsync bench lock}: exclusive acquire+release against a 3-node dsync lock group started from the
+ * distribution on this machine (durable Raft log), next to Redisson's {@code RLock} on the group's own Redis, in one
+ * run: one thread (latency), 16 and 64 threads on distinct locks (throughput), and 16 threads on one lock (hand-over).
+ * Prints a table with the ratio dsync/peer. Each client thread has its own session (dsync) or is its own lock owner
+ * (Redisson), as separate processes would be.
+ */
+@Command(name = "lock", mixinStandardHelpOptions = true,
+        description = "Benchmark dsync's lock service against Redisson RLock on the same machine, in one run.")
+public final class LockBench implements Callable<Integer> {
+
+    @Option(names = "--home", required = true, description = "The dsync distribution folder.")
+    Path home;
+
+    @Option(names = "--seconds", defaultValue = "5", description = "Measured seconds per workload and system (default: ${DEFAULT-VALUE}).")
+    int seconds;
+
+    @Option(names = "--warmup", defaultValue = "2", description = "Warm-up seconds before each measurement (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--threads", split = ",", defaultValue = "1,16,64", description = "Client threads on distinct locks (default: ${DEFAULT-VALUE}).")
+    int[] threads;
+
+    @Option(names = "--contended-threads", defaultValue = "16", description = "Client threads on one lock (default: ${DEFAULT-VALUE}).")
+    int contended;
+
+    @Option(names = "--out", description = "Also write the table (Markdown) to this file.")
+    Path out;
+
+    /** One client thread's way to take and give back a lock. */
+    interface Worker extends AutoCloseable {
+        void lockUnlock(String name) throws Exception;
+
+        @Override
+        default void close() {
+        }
+    }
+
+    /** A system under test: makes one worker per client thread. */
+    interface Target {
+        String name();
+
+        Worker worker() throws Exception;
+    }
+
+    /** Throughput and latency of one workload on one system. */
+    record Result(long ops, double seconds, long p50Nanos, long p99Nanos, long errors) {
+        double rate() {
+            return ops / seconds;
+        }
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new LockBench()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Path work = Files.createTempDirectory("dsync-bench");
+        System.err.printf("starting 3 lock nodes and Redis from %s (work folder %s)...%n", home, work);
+        try (LocalCluster cluster = LocalCluster.builder(home, work).cluster("bench").nodes("lock", 3, "lock").start()) {
+            awaitGroup(cluster);
+            RaftLockClient client = new RaftLockClient(RaftLockServer.group(cluster.name(), cluster.raftAddresses()),
+                    RaftLockClient.Options.DEFAULT);
+            RaftLockService dsync = new RaftLockService(client, "bench");
+            Config config = new Config();
+            config.useSingleServer().setAddress(cluster.redisAddress()).setConnectionPoolSize(64).setConnectionMinimumIdleSize(8);
+            RedissonClient redisson = Redisson.create(config);
+            try {
+                List<Target> targets = List.of(dsyncTarget(dsync), redissonTarget(redisson));
+                Map<String, Map<String, Result>> table = new LinkedHashMap<>();
+                for (int t : threads) {
+                    String workload = t == 1 ? "1 thread (uncontended)" : t + " threads, distinct locks";
+                    table.put(workload, measure(targets, t, false));
+                }
+                table.put(contended + " threads, one lock", measure(targets, contended, true));
+                String report = report(table, targets);
+                System.out.println(report);
+                if (out != null) {
+                    Files.writeString(out, report);
+                }
+            } finally {
+                redisson.shutdown();
+                dsync.close();
+                client.close();
+            }
+        }
+        return 0;
+    }
+
+    private static void awaitGroup(LocalCluster cluster) throws InterruptedException {
+        try (RaftLockClient probe = new RaftLockClient(RaftLockServer.group(cluster.name(), cluster.raftAddresses()),
+                RaftLockClient.Options.DEFAULT)) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (true) {
+                try {
+                    probe.status("bench/ready");
+                    return;
+                } catch (RuntimeException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("the lock group did not elect a leader within 60 s: " + e.getMessage());
+                    }
+                    Thread.sleep(200);
+                }
+            }
+        }
+    }
+
+    private static Target dsyncTarget(RaftLockService service) {
+        return new Target() {
+            @Override
+            public String name() {
+                return "dsync";
+            }
+
+            @Override
+            public Worker worker() {
+                LockSession session = service.openSession(Duration.ofSeconds(30));
+                return new Worker() {
+                    @Override
+                    public void lockUnlock(String name) throws Exception {
+                        LockHandle h = session.acquire(new LockRequest(name, LockMode.EXCLUSIVE, Duration.ofSeconds(30), Duration.ofSeconds(30)));
+                        session.release(h);
+                    }
+
+                    @Override
+                    public void close() {
+                        session.close();
+                    }
+                };
+            }
+        };
+    }
+
+    private static Target redissonTarget(RedissonClient redisson) {
+        return new Target() {
+            @Override
+            public String name() {
+                return "Redisson RLock";
+            }
+
+            @Override
+            public Worker worker() {
+                return name -> {
+                    var lock = redisson.getLock(name);
+                    lock.lock(30, TimeUnit.SECONDS);
+                    lock.unlock();
+                };
+            }
+        };
+    }
+
+    private Map<String, Result> measure(List<Target> targets, int threadCount, boolean oneLock) throws Exception {
+        Map<String, Result> results = new LinkedHashMap<>();
+        for (Target target : targets) {
+            System.err.printf("  %-16s %3d thread(s)%s ...", target.name(), threadCount, oneLock ? " on one lock" : "");
+            Result r = run(target, threadCount, oneLock);
+            System.err.printf(" %,.0f ops/s, p50 %.2f ms, p99 %.2f ms%s%n", r.rate(), r.p50Nanos() / 1e6, r.p99Nanos() / 1e6,
+                    r.errors() > 0 ? ", " + r.errors() + " errors" : "");
+            results.put(target.name(), r);
+        }
+        return results;
+    }
+
+    private Result run(Target target, int threadCount, boolean oneLock) throws Exception {
+        String prefix = "bench/" + target.name().replace(' ', '-') + "/" + threadCount + (oneLock ? "/hot" : "");
+        long[][] latencies = new long[threadCount][];
+        int[] counts = new int[threadCount];
+        long[] errors = new long[threadCount];
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        CountDownLatch ready = new CountDownLatch(threadCount);
+        CountDownLatch go = new CountDownLatch(1);
+        long[] window = new long[2];
+        List<Thread> workers = new ArrayList<>();
+        for (int i = 0; i < threadCount; i++) {
+            int id = i;
+            Thread t = new Thread(() -> {
+                String name = oneLock ? prefix : prefix + "/" + id;
+                long[] lat = new long[1 << 14];
+                int n = 0;
+                try (Worker w = target.worker()) {
+                    ready.countDown();
+                    go.await();
+                    long measureFrom = window[0];
+                    long end = window[1];
+                    while (true) {
+                        long start = System.nanoTime();
+                        if (start >= end) {
+                            break;
+                        }
+                        try {
+                            w.lockUnlock(name);
+                        } catch (Exception e) {
+                            if (errors[id]++ == 0 && id == 0) {
+                                System.err.printf("%n  first error of %s: %s%n", target.name(), e);
+                            }
+                            continue;
+                        }
+                        if (start >= measureFrom) {
+                            if (n == lat.length) {
+                                lat = Arrays.copyOf(lat, n * 2);
+                            }
+                            lat[n++] = System.nanoTime() - start;
+                        }
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                    ready.countDown();
+                } finally {
+                    latencies[id] = lat;
+                    counts[id] = n;
+                }
+            }, "bench-" + i);
+            workers.add(t);
+            t.start();
+        }
+        ready.await();
+        long now = System.nanoTime();
+        window[0] = now + TimeUnit.SECONDS.toNanos(warmup);
+        window[1] = window[0] + TimeUnit.SECONDS.toNanos(seconds);
+        go.countDown();
+        for (Thread t : workers) {
+            t.join();
+        }
+        if (failure.get() != null) {
+            throw new IllegalStateException(target.name() + " failed: " + failure.get(), failure.get());
+        }
+        int total = Arrays.stream(counts).sum();
+        long[] all = new long[total];
+        int k = 0;
+        for (int i = 0; i < threadCount; i++) {
+            System.arraycopy(latencies[i], 0, all, k, counts[i]);
+            k += counts[i];
+        }
+        Arrays.sort(all);
+        long p50 = total == 0 ? 0 : all[(int) (total * 0.50)];
+        long p99 = total == 0 ? 0 : all[Math.min(total - 1, (int) (total * 0.99))];
+        return new Result(total, seconds, p50, p99, Arrays.stream(errors).sum());
+    }
+
+    private String report(Map<String, Map<String, Result>> table, List<Target> targets) {
+        StringBuilder sb = new StringBuilder();
+        String peer = targets.get(1).name();
+        sb.append(String.format("Exclusive acquire+release, %d s measured after %d s warm-up; %s; %d cores, Java %s.%n%n", seconds, warmup,
+                LocalDate.now(), Runtime.getRuntime().availableProcessors(), Runtime.version()));
+        sb.append("| workload | dsync ops/s | dsync p50 / p99 ms | ").append(peer).append(" ops/s | ").append(peer)
+                .append(" p50 / p99 ms | dsync/").append(peer).append(" |\n");
+        sb.append("|---|---|---|---|---|---|\n");
+        for (Map.Entry<String, Map<String, Result>> row : table.entrySet()) {
+            Result d = row.getValue().get("dsync");
+            Result p = row.getValue().get(peer);
+            sb.append(String.format("| %s | %,.0f | %.2f / %.2f | %,.0f | %.2f / %.2f | %.2f |%n", row.getKey(),
+                    d.rate(), d.p50Nanos() / 1e6, d.p99Nanos() / 1e6, p.rate(), p.p50Nanos() / 1e6, p.p99Nanos() / 1e6,
+                    p.rate() == 0 ? 0 : d.rate() / p.rate()));
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,29 @@
+package io.dsync.lock.server.raft;
+
+/**
+ * Sizing of Ratis' (shaded) Netty event loops, applied before the first of them is made.
+ *
+ * <p>Ratis 3.1's Netty server handles a request on the event loop thread that read it and blocks that thread until the
+ * answer is ready. A long-poll of a waiting acquire is held by the leader for up to the poll window, so with Netty's
+ * default of two threads per core, a handful of waiters blocked every other request of the leader (keep-alives
+ * included) until their windows ran out: sixteen clients queued on one lock made no progress at all. More loop
+ * threads, created lazily as connections arrive, keep the server answering while polls are held.
+ */
+final class RaftNetty {
+
+    /** The relocated name of {@code io.netty.eventLoopThreads} in Ratis' shaded Netty. */
+    static final String EVENT_LOOP_THREADS = "org.apache.ratis.thirdparty.io.netty.eventLoopThreads";
+
+    /** Default number of event loop threads per group unless set with {@code -D} {@value #EVENT_LOOP_THREADS}. */
+    static final int DEFAULT_EVENT_LOOP_THREADS = 256;
+
+    private RaftNetty() {
+    }
+
+    /** Sets the event loop size unless the system property is set already. */
+    static void configure() {
+        if (System.getProperty(EVENT_LOOP_THREADS) == null) {
+            System.setProperty(EVENT_LOOP_THREADS, Integer.toString(DEFAULT_EVENT_LOOP_THREADS));
+        }
+    }
+}

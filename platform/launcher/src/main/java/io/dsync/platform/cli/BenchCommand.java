@@ -1,0 +1,62 @@
+package io.dsync.platform.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code dsync bench}: the benchmarks in {@code bench/}, run in a JVM of their own on {@code lib/bench/} (they need
+ * Ratis and the peers' clients, which the launcher's class path leaves out).
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Benchmark dsync against the peers a user would otherwise pick, in one run on this machine.",
+                "  dsync bench lock [--seconds 5] [--threads 1,16,64] [--contended-threads 16] [--out FILE]",
+                "starts 3 lock nodes and Redis from this distribution, and compares with Redisson's RLock on that Redis."})
+final class BenchCommand implements Callable<Integer> {
+
+    static final List<String> BENCHMARKS = List.of("lock");
+
+    @Parameters(index = "0", paramLabel = "BENCHMARK", description = "Which benchmark: ${COMPLETION-CANDIDATES}.",
+            completionCandidates = Names.class)
+    String benchmark;
+
+    @Parameters(index = "1..*", paramLabel = "OPTION", description = "Options of the benchmark (dsync bench lock --help).")
+    List<String> options = new ArrayList<>();
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    static final class Names extends ArrayList<String> {
+        private static final long serialVersionUID = 1L;
+
+        Names() {
+            super(BENCHMARKS);
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (!BENCHMARKS.contains(benchmark)) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "unknown benchmark '" + benchmark + "'; benchmarks are " + String.join(", ", BENCHMARKS));
+        }
+        Path home = Home.find();
+        Path lib = home.resolve("lib").resolve("bench");
+        if (!Files.isDirectory(lib)) {
+            throw new Dsync.CliException("no benchmarks in this distribution (" + lib + " is missing)");
+        }
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g", "-cp", lib + "/*",
+                "-Dlogback.configurationFile=" + home.resolve("etc/logback-cli.xml"),
+                "io.dsync.bench.LockBench", "--home", home.toString()));
+        cmd.addAll(options);
+        Process p = new ProcessBuilder(cmd).inheritIO().start();
+        return p.waitFor();
+    }
+}
