@@ -6,15 +6,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -26,22 +23,10 @@ import io.dsync.devkit.LocalCluster;
  * acquire refused with exit code 3, status, list, a command run under the lock, a deadlock shown by {@code graph},
  * release; and the lock metrics on both nodes.
  */
-class LockCliIT {
+class LockCliIT extends ClusterTest {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    @TempDir
-    Path dir;
-
-    LocalCluster cluster;
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (cluster != null) {
-            cluster.collectLogs(Nodes.reports().resolve("LockCliIT"));
-            cluster.close();
-        }
-    }
 
     @Test
     void theLockCommandsWorkThroughAnyNode() throws Exception {

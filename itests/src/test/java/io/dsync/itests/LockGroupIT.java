@@ -3,14 +3,11 @@ package io.dsync.itests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -37,20 +34,8 @@ import io.dsync.lock.server.raft.RaftLockServer;
  * killed, take the old leader back as a follower, and keep every hold and waiter across a kill -9 and restart of
  * every node.
  */
-class LockGroupIT {
+class LockGroupIT extends ClusterTest {
 
-    @TempDir
-    Path dir;
-
-    LocalCluster cluster;
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (cluster != null) {
-            cluster.collectLogs(Nodes.reports().resolve("LockGroupIT"));
-            cluster.close();
-        }
-    }
 
     @Test
     void threeLockNodesFormOneGroupAndSurviveTheLossOfTheLeader() throws Exception {

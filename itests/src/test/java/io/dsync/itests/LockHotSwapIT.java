@@ -7,12 +7,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -29,23 +26,11 @@ import io.dsync.testkit.scenario.ScenarioReport;
  * through the majority, the mutual-exclusion checker finds no violation, and no grant a client was given is lost:
  * every release of a granted lock succeeds.
  */
-class LockHotSwapIT {
+class LockHotSwapIT extends ClusterTest {
 
     private static final String TOKEN = "hot-swap-token";
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    @TempDir
-    Path dir;
-
-    LocalCluster cluster;
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (cluster != null) {
-            cluster.collectLogs(Nodes.reports().resolve("LockHotSwapIT"));
-            cluster.close();
-        }
-    }
 
     @Test
     void updatingTheLockBundleUnderLoadLosesNoGrant() throws Exception {

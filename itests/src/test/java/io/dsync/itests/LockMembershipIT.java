@@ -3,13 +3,10 @@ package io.dsync.itests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -22,22 +19,10 @@ import io.dsync.devkit.LocalCluster;
  * log, locks included); then a member is removed with {@code dsync lock members --remove} and stopped, and the
  * remaining three keep granting; the removed node, started again with its old data, stays out.
  */
-class LockMembershipIT {
+class LockMembershipIT extends ClusterTest {
 
     private static final String TOKEN = "membership-token";
 
-    @TempDir
-    Path dir;
-
-    LocalCluster cluster;
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (cluster != null) {
-            cluster.collectLogs(Nodes.reports().resolve("LockMembershipIT"));
-            cluster.close();
-        }
-    }
 
     @Test
     void aLockNodeJoinsTheRunningGroupAndARemovedOneStaysOut() throws Exception {

@@ -3,15 +3,12 @@ package io.dsync.itests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import io.dsync.devkit.ClusterNode;
 import io.dsync.devkit.LocalCluster;
@@ -29,20 +26,8 @@ import io.dsync.lock.server.raft.RaftLockServer;
  * reaching the third), and a 2|1 split with the leader in the majority. After each, locks are granted again through
  * the majority, the cut-off node never leads alone, and after the heal the group agrees on one leader again.
  */
-class LockPartitionIT {
+class LockPartitionIT extends ClusterTest {
 
-    @TempDir
-    Path dir;
-
-    LocalCluster cluster;
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (cluster != null) {
-            cluster.collectLogs(Nodes.reports().resolve("LockPartitionIT"));
-            cluster.close();
-        }
-    }
 
     @Test
     void theMajorityKeepsGrantingThroughPartitionsAndTheGroupHeals() throws Exception {

@@ -299,14 +299,10 @@ final class LockCommand implements Runnable {
 
     // ---------------------------------------------------------------- status, list, graph
 
-    @Command(name = "status", mixinStandardHelpOptions = true,
-            description = "Show a lock's holders, modes, fencing tokens and waiters (a linearizable read).")
-    static final class Status implements Callable<Integer> {
+    /** A command that reads one JSON document from the node and prints it, or its raw JSON with {@code --json}. */
+    abstract static class Read implements Callable<Integer> {
         @Mixin
         NodeHttp node;
-
-        @Parameters(index = "0", paramLabel = "NAME", description = "Lock name.")
-        String name;
 
         @Option(names = "--json", description = "Print the node's JSON answer.")
         boolean json;
@@ -314,19 +310,49 @@ final class LockCommand implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
+        /** @return the path and query to read */
+        abstract String path();
+
+        /** @return what is read, for the error message */
+        abstract String what();
+
+        abstract void print(PrintWriter out, JsonNode body);
+
         @Override
         public Integer call() throws Exception {
-            NodeHttp.Answer a = node.get("/lock/status?name=" + NodeHttp.enc(name), Duration.ofSeconds(15));
+            NodeHttp.Answer a = node.get(path(), Duration.ofSeconds(15));
             if (!a.ok()) {
-                throw failure("cannot read lock '" + name + "'", a);
+                throw failure("cannot read " + what(), a);
             }
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 printJson(out, a.body());
             } else {
-                printLock(out, a.body(), true);
+                print(out, a.body());
             }
             return 0;
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "Show a lock's holders, modes, fencing tokens and waiters (a linearizable read).")
+    static final class Status extends Read {
+        @Parameters(index = "0", paramLabel = "NAME", description = "Lock name.")
+        String name;
+
+        @Override
+        String path() {
+            return "/lock/status?name=" + NodeHttp.enc(name);
+        }
+
+        @Override
+        String what() {
+            return "lock '" + name + "'";
+        }
+
+        @Override
+        void print(PrintWriter out, JsonNode body) {
+            printLock(out, body, true);
         }
     }
 
@@ -356,35 +382,26 @@ final class LockCommand implements Runnable {
 
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = "List the locks that are held or waited for (a linearizable read through the leader).")
-    static final class ListLocks implements Callable<Integer> {
-        @Mixin
-        NodeHttp node;
-
+    static final class ListLocks extends Read {
         @Option(names = "--max", defaultValue = "100", description = "Show at most this many locks, by name (default: ${DEFAULT-VALUE}).")
         int max;
 
-        @Option(names = "--json", description = "Print the node's JSON answer.")
-        boolean json;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
+        @Override
+        String path() {
+            return "/lock/table?max=" + max;
+        }
 
         @Override
-        public Integer call() throws Exception {
-            NodeHttp.Answer a = node.get("/lock/table?max=" + max, Duration.ofSeconds(15));
-            if (!a.ok()) {
-                throw failure("cannot read the lock table", a);
-            }
-            PrintWriter out = spec.commandLine().getOut();
-            JsonNode t = a.body();
-            if (json) {
-                printJson(out, t);
-                return 0;
-            }
+        String what() {
+            return "the lock table";
+        }
+
+        @Override
+        void print(PrintWriter out, JsonNode t) {
             if (t.path("locks").size() == 0) {
                 out.printf("No lock is held or waited for (%d live sessions, log index %d).%n", t.path("sessions").asInt(),
                         t.path("appliedIndex").asLong());
-                return 0;
+                return;
             }
             out.printf("%-32s %-9s %-7s %-8s %s%n", "LOCK", "MODE", "TOKEN", "WAITERS", "HOLDERS (session#token)");
             for (JsonNode s : t.path("locks")) {
@@ -393,37 +410,27 @@ final class LockCommand implements Runnable {
             out.printf("%d lock(s) in use%s, %d live sessions, log index %d%n", t.path("lockCount").asInt(),
                     t.path("lockCount").asInt() > t.path("locks").size() ? " (first " + t.path("locks").size() + " shown)" : "",
                     t.path("sessions").asInt(), t.path("appliedIndex").asLong());
-            return 0;
         }
     }
 
     @Command(name = "graph", mixinStandardHelpOptions = true,
             description = "Show the wait-for graph (who waits for whom, on which lock) and the latest deadlocks.")
-    static final class Graph implements Callable<Integer> {
-        @Mixin
-        NodeHttp node;
-
+    static final class Graph extends Read {
         @Option(names = "--dot", description = "Print the graph in Graphviz DOT (dsync lock graph --dot | dot -Tsvg > graph.svg).")
         boolean dot;
 
-        @Option(names = "--json", description = "Print the node's JSON answer.")
-        boolean json;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
+        @Override
+        String path() {
+            return "/lock/table?max=1";
+        }
 
         @Override
-        public Integer call() throws Exception {
-            NodeHttp.Answer a = node.get("/lock/table?max=1", Duration.ofSeconds(15));
-            if (!a.ok()) {
-                throw failure("cannot read the wait-for graph", a);
-            }
-            PrintWriter out = spec.commandLine().getOut();
-            JsonNode t = a.body();
-            if (json) {
-                printJson(out, t);
-                return 0;
-            }
+        String what() {
+            return "the wait-for graph";
+        }
+
+        @Override
+        void print(PrintWriter out, JsonNode t) {
             JsonNode edges = t.path("waitFor");
             if (dot) {
                 out.println("digraph waitfor {");
@@ -432,7 +439,7 @@ final class LockCommand implements Runnable {
                             e.path("lock").asText().replace("\"", "\\\""), e.path("mode").asText());
                 }
                 out.println("}");
-                return 0;
+                return;
             }
             if (edges.size() == 0) {
                 out.println("Nobody waits for anybody.");
@@ -451,7 +458,6 @@ final class LockCommand implements Runnable {
                             d.path("lock").asText(), cycle(d.path("cycle")));
                 }
             }
-            return 0;
         }
     }
 
@@ -459,45 +465,40 @@ final class LockCommand implements Runnable {
             description = {"Show the lock Raft group as a lock node sees it (role, term, leader, members), or remove a member.",
                     "New lock nodes join the group by themselves; remove the ones that are gone for good, so that the",
                     "majority is counted over the nodes that exist. --node must be a lock node."})
-    static final class Members implements Callable<Integer> {
-        @Mixin
-        NodeHttp node;
-
+    static final class Members extends Read {
         @Option(names = "--remove", paramLabel = "ID", description = "Remove this member from the group (needs the admin token).")
         String remove;
 
-        @Option(names = "--json", description = "Print the node's JSON answer.")
-        boolean json;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
         @Override
         public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
-            if (remove != null) {
-                NodeHttp.Answer a = node.send("DELETE", "/lock/members/" + NodeHttp.enc(remove), Duration.ofSeconds(45));
-                if (!a.ok()) {
-                    throw failure("member '" + remove + "' not removed", a);
-                }
-                out.printf("removed %s; members now %s%n", remove, a.body().path("members"));
-                return 0;
+            if (remove == null) {
+                return super.call();
             }
-            NodeHttp.Answer a = node.get("/lock/raft", Duration.ofSeconds(15));
+            NodeHttp.Answer a = node.send("DELETE", "/lock/members/" + NodeHttp.enc(remove), Duration.ofSeconds(45));
             if (!a.ok()) {
-                throw failure("cannot read the lock group", a);
+                throw failure("member '" + remove + "' not removed", a);
             }
-            JsonNode r = a.body();
-            if (json) {
-                printJson(out, r);
-                return 0;
-            }
+            spec.commandLine().getOut().printf("removed %s; members now %s%n", remove, a.body().path("members"));
+            return 0;
+        }
+
+        @Override
+        String path() {
+            return "/lock/raft";
+        }
+
+        @Override
+        String what() {
+            return "the lock group";
+        }
+
+        @Override
+        void print(PrintWriter out, JsonNode r) {
             out.printf("node %s: %s%s%n", r.path("node").asText(), r.path("state").asText(),
                     r.has("role") ? ", " + r.path("role").asText() + " in term " + r.path("term").asLong()
                             + ", leader " + r.path("leader").asText("none") : "");
             r.path("peers").fields().forEachRemaining(e -> out.printf("  %-24s %s%s%n", e.getKey(), e.getValue().asText(),
                     e.getKey().equals(r.path("leader").asText()) ? "  (leader)" : ""));
-            return 0;
         }
     }
 }

@@ -197,7 +197,12 @@ public final class LockServerComponent extends HttpServlet {
     private Map<String, InetSocketAddress> awaitRunningGroupUnless(Map<String, InetSocketAddress> initial) throws InterruptedException {
         long lastLog = 0;
         while (true) {
-            Map<String, InetSocketAddress> others = new LinkedHashMap<>(LockNodes.inRegistry(registry));
+            Map<String, InetSocketAddress> others = new LinkedHashMap<>();
+            try {
+                others.putAll(LockNodes.inRegistry(registry));
+            } catch (RuntimeException e) {
+                state = "waiting for the registry: " + e.getMessage();
+            }
             others.remove(identity.id());
             if (!others.isEmpty()) {
                 java.util.Optional<Map<String, InetSocketAddress>> running =

@@ -27,8 +27,8 @@ import io.dsync.lock.LockSession;
 import io.dsync.lock.LockStatus;
 import io.dsync.lock.NoQuorumException;
 import io.dsync.lock.server.client.RaftLockService;
-import io.dsync.lock.server.raft.RaftLockClient;
 import io.dsync.lock.server.raft.LockTableView;
+import io.dsync.lock.server.raft.RaftLockClient;
 import io.dsync.lock.server.raft.RaftLockServer;
 import io.dsync.registry.NodeIdentity;
 import io.dsync.registry.NodeRegistry;
@@ -37,6 +37,7 @@ import io.dsync.registry.NodeRegistry;
  * {@link LockService} on every node, whatever its roles: a client of the lock Raft group, whose members it finds in the
  * node registry (lock nodes and their raft ports). The client is made on first use; the registry is read again at most
  * every {@value #RECHECK_SECONDS} s (not on every call), and the client made again when the set of lock nodes changed.
+ * Also the linearizable lock table for the HTTP API ({@link LockTableSource}), and the client-side lock metrics.
  */
 @Component(service = {LockService.class, LockTableSource.class})
 public final class LockServiceComponent implements LockService, LockTableSource {
@@ -57,7 +58,9 @@ public final class LockServiceComponent implements LockService, LockTableSource 
     private final Counter waiting;
     private final Timer outages;
 
-    /** Client-side metric names, under {@code dsync.lock.client.}. */
+    private static final String CLIENT = "dsync.lock.client.";
+
+    /** Client-side metric names, under {@value #CLIENT}. */
     static final List<String> METRICS = List.of("acquire.shared", "acquire.exclusive", "acquire.failures", "waiting", "outage");
 
     @Activate
@@ -73,8 +76,6 @@ public final class LockServiceComponent implements LockService, LockTableSource 
         this.waiting = metrics.counter(CLIENT + "waiting");
         this.outages = metrics.timer(CLIENT + "outage");
     }
-
-    private static final String CLIENT = "dsync.lock.client.";
 
     @Deactivate
     synchronized void deactivate() {

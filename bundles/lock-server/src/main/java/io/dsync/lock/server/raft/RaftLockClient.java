@@ -133,7 +133,7 @@ public final class RaftLockClient implements AutoCloseable {
     private final java.util.concurrent.ConcurrentLinkedDeque<RaftClient> idleReaders = new java.util.concurrent.ConcurrentLinkedDeque<>();
 
     /** Idle readers kept for reuse; more are made while that many reads are in flight. */
-    static final int IDLE_READERS = 64;
+    static final int IDLE_READERS = 16;
 
     /** Finds the leader with non-linearizable probes, which followers redirect. */
     private volatile RaftClient prober;
