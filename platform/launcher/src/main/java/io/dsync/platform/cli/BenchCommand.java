@@ -17,10 +17,12 @@ import picocli.CommandLine.Parameters;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmark dsync against the peers a user would otherwise pick, in one run on this machine.",
                 "  dsync bench lock [--seconds 5] [--threads 1,16,64] [--contended-threads 16] [--out FILE]",
-                "starts 3 lock nodes and Redis from this distribution, and compares with Redisson's RLock on that Redis."})
+                "starts 3 lock nodes and Redis from this distribution, and compares with Redisson's RLock on that Redis.",
+                "  dsync bench core [JMH options]",
+                "runs the JMH benchmarks of the plain-Java cores (the lock state machine) on one core."})
 final class BenchCommand implements Callable<Integer> {
 
-    static final List<String> BENCHMARKS = List.of("lock");
+    static final List<String> BENCHMARKS = List.of("lock", "core");
 
     @Parameters(index = "0", paramLabel = "BENCHMARK", description = "Which benchmark: ${COMPLETION-CANDIDATES}.",
             completionCandidates = Names.class)
@@ -53,8 +55,12 @@ final class BenchCommand implements Callable<Integer> {
         }
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g", "-cp", lib + "/*",
-                "-Dlogback.configurationFile=" + home.resolve("etc/logback-cli.xml"),
-                "io.dsync.bench.LockBench", "--home", home.toString()));
+                "-Dlogback.configurationFile=" + home.resolve("etc/logback-cli.xml")));
+        if (benchmark.equals("lock")) {
+            cmd.addAll(List.of("io.dsync.bench.LockBench", "--home", home.toString()));
+        } else {
+            cmd.addAll(List.of("org.openjdk.jmh.Main", "io.dsync.bench.core"));
+        }
         cmd.addAll(options);
         Process p = new ProcessBuilder(cmd).inheritIO().start();
         return p.waitFor();

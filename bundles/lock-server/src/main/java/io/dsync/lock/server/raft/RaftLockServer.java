@@ -555,8 +555,9 @@ public final class RaftLockServer implements AutoCloseable {
      * to clients. Best effort, bounded by the maximal election timeout; the close goes on whatever happens.
      */
     private void handOffLeadership() {
-        if (options.peers().size() < 2 || !"LEADER".equals(status().role())) {
-            return;
+        Map<String, String> members = members();
+        if (!"LEADER".equals(status().role()) || !members.containsKey(options.selfId()) || members.size() < 2) {
+            return; // nobody to hand over to, or no longer a member (removed: it steps down by itself)
         }
         RaftPeerId self = RaftPeerId.valueOf(options.selfId());
         RaftPeerId next = RaftPeerId.valueOf(options.peers().keySet().stream()
@@ -575,13 +576,28 @@ public final class RaftLockServer implements AutoCloseable {
         }
         long timeout = options.electionTimeoutMax().toMillis();
         long start = System.nanoTime();
+        RaftPeerId target = next;
+        // On its own daemon thread, waited for a bounded time: a transfer can block on the server's monitor (seen
+        // when a removed leader was stepping down), and a close must not hang on it.
+        java.util.concurrent.CompletableFuture<RaftClientReply> transfer = new java.util.concurrent.CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                transfer.complete(server.transferLeadership(new TransferLeadershipRequest(ClientId.randomId(), self,
+                        group.getGroupId(), CallId.getAndIncrement(), target, timeout)));
+            } catch (IOException | RuntimeException e) {
+                transfer.completeExceptionally(e);
+            }
+        }, options.selfId() + "-hand-off");
+        t.setDaemon(true);
+        t.start();
         try {
-            RaftClientReply reply = server.transferLeadership(new TransferLeadershipRequest(ClientId.randomId(), self,
-                    group.getGroupId(), CallId.getAndIncrement(), next, timeout));
-            LOG.info("{}: handed leadership to {} before closing ({} in {} ms)", options.selfId(), next,
+            RaftClientReply reply = transfer.get(timeout + 500, java.util.concurrent.TimeUnit.MILLISECONDS);
+            LOG.info("{}: handed leadership to {} before closing ({} in {} ms)", options.selfId(), target,
                     reply.isSuccess() ? "done" : "refused: " + reply.getException(), (System.nanoTime() - start) / 1_000_000);
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("{}: could not hand leadership to {} before closing: {}", options.selfId(), next, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.warn("{}: could not hand leadership to {} before closing: {}", options.selfId(), target, e.toString());
         }
     }
 
