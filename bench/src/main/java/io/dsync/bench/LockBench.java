@@ -32,8 +32,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code dsync bench lock}: exclusive acquire+release against a 3-node dsync lock group started from the
- * distribution on this machine (durable Raft log), next to Redisson's {@code RLock} on the group's own Redis, in one
- * run: one thread (latency), 16 and 64 threads on distinct locks (throughput), and 16 threads on one lock (hand-over).
+ * distribution on this machine (durable Raft log), next to Redisson's {@code RLock} on the group's own Redis and
+ * etcd's lock (3 members on loopback, through jetcd), in one run: one thread (latency), 16 and 64 threads on distinct locks (throughput), and 16 threads on one lock (hand-over).
  * Prints a table with the ratio dsync/peer. Each client thread has its own session (dsync) or is its own lock owner
  * (Redisson), as separate processes would be.
  */
@@ -58,6 +58,10 @@ public final class LockBench implements Callable<Integer> {
 
     @Option(names = "--out", description = "Also write the table (Markdown) to this file.")
     Path out;
+
+    @Option(names = "--peers", split = ",", defaultValue = "redisson,etcd",
+            description = "Peers to measure next to dsync: redisson, etcd (3 members on loopback, when an 'etcd' binary is on the PATH) (default: ${DEFAULT-VALUE}).")
+    List<String> peers;
 
     /** One client thread's way to take and give back a lock. */
     interface Worker extends AutoCloseable {
@@ -98,8 +102,23 @@ public final class LockBench implements Callable<Integer> {
             Config config = new Config();
             config.useSingleServer().setAddress(cluster.redisAddress()).setConnectionPoolSize(64).setConnectionMinimumIdleSize(8);
             RedissonClient redisson = Redisson.create(config);
+            EtcdCluster etcd = null;
+            io.etcd.jetcd.Client etcdClient = null;
             try {
-                List<Target> targets = List.of(dsyncTarget(dsync), redissonTarget(redisson));
+                List<Target> targets = new ArrayList<>(List.of(dsyncTarget(dsync)));
+                if (peers.contains("redisson")) {
+                    targets.add(redissonTarget(redisson));
+                }
+                if (peers.contains("etcd")) {
+                    if (EtcdCluster.available()) {
+                        System.err.println("starting 3 etcd members on loopback...");
+                        etcd = EtcdCluster.start(work.resolve("etcd"), 3);
+                        etcdClient = io.etcd.jetcd.Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build();
+                        targets.add(etcdTarget(etcdClient));
+                    } else {
+                        System.err.println("etcd: no 'etcd' binary on the PATH (Debian: apt-get install etcd-server); left out");
+                    }
+                }
                 Map<String, Map<String, Result>> table = new LinkedHashMap<>();
                 for (int t : threads) {
                     String workload = t == 1 ? "1 thread (uncontended)" : t + " threads, distinct locks";
@@ -113,6 +132,12 @@ public final class LockBench implements Callable<Integer> {
                 }
             } finally {
                 redisson.shutdown();
+                if (etcdClient != null) {
+                    etcdClient.close();
+                }
+                if (etcd != null) {
+                    etcd.close();
+                }
                 dsync.close();
                 client.close();
             }
@@ -177,6 +202,35 @@ public final class LockBench implements Callable<Integer> {
                     var lock = redisson.getLock(name);
                     lock.lock(30, TimeUnit.SECONDS);
                     lock.unlock();
+                };
+            }
+        };
+    }
+
+    private static Target etcdTarget(io.etcd.jetcd.Client etcd) {
+        return new Target() {
+            @Override
+            public String name() {
+                return "etcd";
+            }
+
+            @Override
+            public Worker worker() throws Exception {
+                // etcd's recipe: a lease per client (its session), lock = a key under the lease, waited for in order.
+                long lease = etcd.getLeaseClient().grant(60).get(10, TimeUnit.SECONDS).getID();
+                return new Worker() {
+                    @Override
+                    public void lockUnlock(String name) throws Exception {
+                        io.etcd.jetcd.ByteSequence key = etcd.getLockClient()
+                                .lock(io.etcd.jetcd.ByteSequence.from(name, java.nio.charset.StandardCharsets.UTF_8), lease)
+                                .get(30, TimeUnit.SECONDS).getKey();
+                        etcd.getLockClient().unlock(key).get(30, TimeUnit.SECONDS);
+                    }
+
+                    @Override
+                    public void close() {
+                        etcd.getLeaseClient().revoke(lease);
+                    }
                 };
             }
         };
@@ -272,18 +326,24 @@ public final class LockBench implements Callable<Integer> {
 
     private String report(Map<String, Map<String, Result>> table, List<Target> targets) {
         StringBuilder sb = new StringBuilder();
-        String peer = targets.get(1).name();
         sb.append(String.format("Exclusive acquire+release, %d s measured after %d s warm-up; %s; %d cores, Java %s.%n%n", seconds, warmup,
                 LocalDate.now(), Runtime.getRuntime().availableProcessors(), Runtime.version()));
-        sb.append("| workload | dsync ops/s | dsync p50 / p99 ms | ").append(peer).append(" ops/s | ").append(peer)
-                .append(" p50 / p99 ms | dsync/").append(peer).append(" |\n");
-        sb.append("|---|---|---|---|---|---|\n");
+        StringBuilder header = new StringBuilder("| workload | dsync ops/s | dsync p50 / p99 ms |");
+        StringBuilder rule = new StringBuilder("|---|---|---|");
+        for (Target t : targets.subList(1, targets.size())) {
+            header.append(' ').append(t.name()).append(" ops/s | ").append(t.name()).append(" p50 / p99 ms | dsync/").append(t.name()).append(" |");
+            rule.append("---|---|---|");
+        }
+        sb.append(header).append('\n').append(rule).append('\n');
         for (Map.Entry<String, Map<String, Result>> row : table.entrySet()) {
             Result d = row.getValue().get("dsync");
-            Result p = row.getValue().get(peer);
-            sb.append(String.format("| %s | %,.0f | %.2f / %.2f | %,.0f | %.2f / %.2f | %.2f |%n", row.getKey(),
-                    d.rate(), d.p50Nanos() / 1e6, d.p99Nanos() / 1e6, p.rate(), p.p50Nanos() / 1e6, p.p99Nanos() / 1e6,
-                    p.rate() == 0 ? 0 : d.rate() / p.rate()));
+            sb.append(String.format("| %s | %,.0f | %.2f / %.2f |", row.getKey(), d.rate(), d.p50Nanos() / 1e6, d.p99Nanos() / 1e6));
+            for (Target t : targets.subList(1, targets.size())) {
+                Result p = row.getValue().get(t.name());
+                sb.append(String.format(" %,.0f | %.2f / %.2f | %.2f |", p.rate(), p.p50Nanos() / 1e6, p.p99Nanos() / 1e6,
+                        p.rate() == 0 ? 0 : d.rate() / p.rate()));
+            }
+            sb.append('\n');
         }
         return sb.toString();
     }

@@ -17,7 +17,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmark dsync against the peers a user would otherwise pick, in one run on this machine.",
                 "  dsync bench lock [--seconds 5] [--threads 1,16,64] [--contended-threads 16] [--out FILE]",
-                "starts 3 lock nodes and Redis from this distribution, and compares with Redisson's RLock on that Redis.",
+                "starts 3 lock nodes and Redis from this distribution, and compares with Redisson's RLock on that Redis",
+                "and with etcd's lock (3 members on loopback) when an 'etcd' binary is on the PATH.",
                 "  dsync bench core [JMH options]",
                 "runs the JMH benchmarks of the plain-Java cores (the lock state machine) on one core."})
 final class BenchCommand implements Callable<Integer> {
