@@ -184,10 +184,11 @@ public final class LockStateMachine {
      * Creates an empty state machine with a grace period after outages.
      * <p>
      * When an entry's time is more than {@code outageGapMillis} after the clock, nothing was committed in between:
-     * there was no leader, or no majority, or every member was down. Sessions could not be kept alive then, so the
-     * gap does not count against them: every live session's expiry moves forward by the gap before the expiries due
-     * are applied (a grace period, like Chubby's after a master failover). Grant leases and wait timeouts are not
-     * moved. This only ever keeps sessions longer than their clients assume, so it cannot break mutual exclusion.
+     * there was no leader, or no majority, or every member was down. Sessions could not be kept alive nor leases
+     * renewed then, so the gap does not count against them: every live session's expiry and every hold's lease move
+     * forward by the gap before the expiries due are applied (a grace period, like Chubby's after a master
+     * failover). Wait timeouts are not moved (waiting clients keep their own deadlines). This only ever keeps
+     * sessions and holds longer than their clients assume, so it cannot break mutual exclusion.
      *
      * @param limits the memory bounds, equal on all replicas
      * @param outageGapMillis the longest gap between entries that is not an outage, equal on all replicas; 0 to
@@ -279,11 +280,16 @@ public final class LockStateMachine {
         return new Outcome.SessionLive(session.id, session.expiresAt);
     }
 
-    /** Moves every live session's expiry forward by an outage's length. */
+    /** Moves every live session's expiry, and the lease of every hold, forward by an outage's length. */
     private void graceAfterOutage(long outageMillis) {
         for (Session s : sessions.values()) {
             s.expiresAt = plus(s.expiresAt, outageMillis);
             sessionDeadlines.put(s.id.value(), s.expiresAt);
+            for (String name : s.held) {
+                Hold hold = locks.get(name).holder(s.id);
+                hold.leaseExpiresAt = plus(hold.leaseExpiresAt, outageMillis);
+                leaseDeadlines.put(new HoldKey(name, s.id.value()), hold.leaseExpiresAt);
+            }
         }
     }
 
