@@ -68,12 +68,21 @@ public record ScenarioReport(String name, int clients, Duration duration, long s
      */
     public OptionalLong recoveryNanos(Fault fault, java.util.function.Predicate<String> clients) {
         long struck = fault.startedNanos() + fault.tookNanos();
+        return firstSuccess(fault, clients).stream().mapToLong(c -> c.completionTime() - struck).findFirst();
+    }
+
+    /**
+     * The operation that ended a fault's recovery: the first to complete among the successful ones invoked after the
+     * fault struck (of the {@link #recoveryTypes()}, by the given clients).
+     *
+     * @return that operation, or empty when none succeeded after the fault
+     */
+    public Optional<Call> firstSuccess(Fault fault, java.util.function.Predicate<String> clients) {
+        long struck = fault.startedNanos() + fault.tookNanos();
         return history.calls().stream()
                 .filter(c -> c.isOk() && c.invokeTime() >= struck && clients.test(c.process())
                         && (recoveryTypes.isEmpty() || recoveryTypes.contains(c.type())))
-                .mapToLong(Call::completionTime)
-                .min()
-                .stream().map(t -> t - struck).findFirst();
+                .min(java.util.Comparator.comparingLong(Call::completionTime));
     }
 
     /** @return the fault with that name */
@@ -106,8 +115,11 @@ public record ScenarioReport(String name, int clients, Duration duration, long s
                 name, clients, duration.toMillis() / 1000.0, o[0] + o[1] + o[2], o[0], o[1], o[2], stepErrors));
         for (Fault f : faults) {
             OptionalLong rec = recoveryNanos(f);
-            sb.append(String.format("  fault at %6.2f s  %-32s recovered in %s%s%n", f.atNanos() / 1e9, f.name(),
+            Optional<Call> first = firstSuccess(f, process -> true);
+            sb.append(String.format("  fault at %6.2f s  %-32s recovered in %s%s%s%n", f.atNanos() / 1e9, f.name(),
                     rec.isPresent() ? String.format("%.0f ms", rec.getAsLong() / 1e6) : "(no success after it)",
+                    first.map(c -> String.format("  (action %.0f ms; first: %s #%d %s %s)", f.tookNanos() / 1e6,
+                            c.process(), c.id(), c.type(), c.key())).orElse(""),
                     f.error() == null ? "" : "   ACTION FAILED: " + f.error()));
         }
         for (CheckResult r : results) {
