@@ -93,6 +93,13 @@ class LockCliIT extends ClusterTest {
         assertThat(again.exitCode()).isEqualTo(1);
         assertThat(again.err()).contains("no live session " + session);
 
+        // A wait longer than the session's TTL: the session is not reaped while its request waits.
+        String shortLived = open(node, 2_000);
+        held = Cli.run("lock", "acquire", "app/busy", "--detach", "--ttl", "60s", "--node", node);
+        assertThat(held.exitCode()).as(held.err()).isZero();
+        HttpResponse<String> waited = post(node, "/lock/sessions/" + shortLived + "/acquire?name=app/busy&waitMs=4000");
+        assertThat(Nodes.JSON.readTree(waited.body()).path("error").asText()).as(waited.body()).isEqualTo("timeout");
+
         Cli bad = Cli.run("lock", "status", "bad\u0001name", "--node", node);
         assertThat(bad.exitCode()).as(bad.out() + bad.err()).isEqualTo(2);
 
@@ -110,7 +117,11 @@ class LockCliIT extends ClusterTest {
     }
 
     private static String open(String node) throws Exception {
-        HttpResponse<String> r = post(node, "/lock/sessions?ttlMs=30000");
+        return open(node, 30_000);
+    }
+
+    private static String open(String node, int ttlMillis) throws Exception {
+        HttpResponse<String> r = post(node, "/lock/sessions?ttlMs=" + ttlMillis);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
         return Nodes.JSON.readTree(r.body()).path("session").asText();
     }

@@ -81,6 +81,8 @@ public final class LockHttpApi extends HttpServlet {
         final LockSession session;
         final Duration ttl;
         volatile long seenNanos = System.nanoTime();
+        /** Requests in progress: a session is never reaped while one waits for a lock longer than its TTL. */
+        final java.util.concurrent.atomic.AtomicInteger busy = new java.util.concurrent.atomic.AtomicInteger();
 
         HttpSession(LockSession session, Duration ttl) {
             this.session = session;
@@ -119,7 +121,7 @@ public final class LockHttpApi extends HttpServlet {
         long now = System.nanoTime();
         sessions.entrySet().removeIf(e -> {
             HttpSession s = e.getValue();
-            boolean stale = now - s.seenNanos > s.ttl.toNanos() || !s.session.isLive();
+            boolean stale = (s.busy.get() == 0 && now - s.seenNanos > s.ttl.toNanos()) || !s.session.isLive();
             if (stale) {
                 LOG.info("Lock HTTP: session {} {}; closing it", e.getKey(),
                         s.session.isLive() ? "was not renewed within " + s.ttl : "ended");
@@ -166,8 +168,14 @@ public final class LockHttpApi extends HttpServlet {
                 LockMode mode = mode(req.getParameter("mode"));
                 Duration wait = Duration.ofMillis(intParam(req, "waitMs", 10_000, 0, (int) MAX_HTTP_WAIT.toMillis()));
                 Duration lease = Duration.ofMillis(intParam(req, "leaseMs", 30_000, 1, Integer.MAX_VALUE));
-                LockHandle h = s.session.acquire(new LockRequest(required(req, "name"), mode, wait, lease));
-                return reply(200, handle(h));
+                String name = required(req, "name");
+                s.busy.incrementAndGet();
+                try {
+                    return reply(200, handle(s.session.acquire(new LockRequest(name, mode, wait, lease))));
+                } finally {
+                    s.seenNanos = System.nanoTime();
+                    s.busy.decrementAndGet();
+                }
             }
             if (p.length == 2 && "release".equals(p[1])) {
                 HttpSession s = touch(p[0]);
