@@ -39,9 +39,9 @@ class LockHotSwapIT extends ClusterTest {
         RaftProbe.awaitOneLeader(cluster.nodes());
         String[] updated = new String[2];
         ScenarioReport report = LockWorkload.run(cluster, "lock-hot-swap", "exclusive locks while the lock bundle is updated", run, s -> s
-                .fault(LockScenarioIT.at(run, 25), "update lock bundle on the leader", () -> update(updated[0] = LockScenarioIT.leaderNow(cluster)))
-                .fault(LockScenarioIT.at(run, 60), "update lock bundle on a follower", () -> {
-                    String leader = LockScenarioIT.leaderNow(cluster);
+                .fault(LockWorkload.at(run, 25), "update lock bundle on the leader", () -> update(updated[0] = RaftProbe.leaderNow(cluster.nodes())))
+                .fault(LockWorkload.at(run, 60), "update lock bundle on a follower", () -> {
+                    String leader = RaftProbe.leaderNow(cluster.nodes());
                     updated[1] = cluster.nodes().stream().map(ClusterNode::id).filter(id -> !id.equals(leader) && !id.equals(updated[0])).findFirst().orElseThrow();
                     update(updated[1]);
                 }));

@@ -35,10 +35,10 @@ class LockScenarioIT {
             String follower = cluster.nodes().stream().map(ClusterNode::id).filter(id -> !id.equals(leader)).findFirst().orElseThrow();
             String kill = "kill -9 leader " + leader;
             ScenarioReport report = LockWorkload.run(cluster, "lock-scenario", "exclusive locks through leader crash and pause", run, s -> s
-                    .fault(at(run, 30), kill, () -> cluster.node(leader).kill())
-                    .fault(at(run, 50), "restart " + leader, () -> cluster.node(leader).restart())
-                    .fault(at(run, 60), "SIGSTOP " + follower, () -> cluster.node(follower).pause())
-                    .fault(at(run, 75), "SIGCONT " + follower, () -> cluster.node(follower).resume()));
+                    .fault(LockWorkload.at(run, 30), kill, () -> cluster.node(leader).kill())
+                    .fault(LockWorkload.at(run, 50), "restart " + leader, () -> cluster.node(leader).restart())
+                    .fault(LockWorkload.at(run, 60), "SIGSTOP " + follower, () -> cluster.node(follower).pause())
+                    .fault(LockWorkload.at(run, 75), "SIGCONT " + follower, () -> cluster.node(follower).resume()));
             assertThat(report.recoveryNanos(report.fault(kill).orElseThrow()))
                     .as("locks are granted again after the leader died").isPresent();
         }
@@ -52,36 +52,22 @@ class LockScenarioIT {
             RaftProbe.awaitOneLeader(cluster.nodes());
             String[] cut = new String[2];
             ScenarioReport report = LockWorkload.run(cluster, "lock-partitions", "exclusive locks through partitions", run, s -> s
-                    .fault(at(run, 20), "isolate the leader", () -> cluster.isolate(cut[0] = leaderNow(cluster)))
-                    .fault(at(run, 40), "heal", cluster::healAll)
-                    .fault(at(run, 50), "bridge: leader x a follower", () -> {
-                        cut[0] = leaderNow(cluster);
+                    .fault(LockWorkload.at(run, 20), "isolate the leader", () -> cluster.isolate(cut[0] = RaftProbe.leaderNow(cluster.nodes())))
+                    .fault(LockWorkload.at(run, 40), "heal", cluster::healAll)
+                    .fault(LockWorkload.at(run, 50), "bridge: leader x a follower", () -> {
+                        cut[0] = RaftProbe.leaderNow(cluster.nodes());
                         cut[1] = cluster.nodes().stream().map(ClusterNode::id).filter(id -> !id.equals(cut[0])).findFirst().orElseThrow();
                         cluster.disconnect(cut[0], cut[1]);
                     })
-                    .fault(at(run, 65), "heal bridge", cluster::healAll)
-                    .fault(at(run, 75), "leader's messages dropped", () -> {
-                        cut[0] = leaderNow(cluster);
+                    .fault(LockWorkload.at(run, 65), "heal bridge", cluster::healAll)
+                    .fault(LockWorkload.at(run, 75), "leader's messages dropped", () -> {
+                        cut[0] = RaftProbe.leaderNow(cluster.nodes());
                         cluster.nodes().stream().map(ClusterNode::id).filter(id -> !id.equals(cut[0]))
                                 .forEach(id -> cluster.cut(cut[0], id));
                     })
-                    .fault(at(run, 90), "heal one-way cut", cluster::healAll));
+                    .fault(LockWorkload.at(run, 90), "heal one-way cut", cluster::healAll));
             assertThat(report.recoveryNanos(report.fault("isolate the leader").orElseThrow()))
                     .as("locks are granted again while the old leader is cut off").isPresent();
         }
-    }
-
-    static Duration at(Duration run, int percent) {
-        return run.multipliedBy(percent).dividedBy(100);
-    }
-
-    /** @return the leader as the nodes report it now (they may disagree briefly; the first LEADER wins) */
-    static String leaderNow(LocalCluster cluster) {
-        for (ClusterNode n : cluster.nodes()) {
-            if ("LEADER".equals(RaftProbe.role(n))) {
-                return n.id();
-            }
-        }
-        return RaftProbe.awaitOneLeader(cluster.nodes());
     }
 }

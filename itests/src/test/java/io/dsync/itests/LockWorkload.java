@@ -120,4 +120,9 @@ final class LockWorkload {
         }
     }
 
+
+    /** @return {@code percent} of {@code run}: when a fault of a scenario strikes */
+    static Duration at(Duration run, int percent) {
+        return run.multipliedBy(percent).dividedBy(100);
+    }
 }

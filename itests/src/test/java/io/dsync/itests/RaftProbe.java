@@ -69,4 +69,14 @@ final class RaftProbe {
         });
         return leader[0];
     }
+
+    /** @return the leader as the nodes report it now (they may disagree briefly; the first LEADER wins) */
+    static String leaderNow(List<ClusterNode> nodes) {
+        for (ClusterNode n : nodes) {
+            if ("LEADER".equals(role(n))) {
+                return n.id();
+            }
+        }
+        return awaitOneLeader(nodes);
+    }
 }

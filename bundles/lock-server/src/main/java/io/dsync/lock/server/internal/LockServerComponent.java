@@ -197,19 +197,9 @@ public final class LockServerComponent extends HttpServlet {
     private Map<String, InetSocketAddress> awaitRunningGroupUnless(Map<String, InetSocketAddress> initial) throws InterruptedException {
         long lastLog = 0;
         while (true) {
-            Map<String, InetSocketAddress> others = new LinkedHashMap<>();
-            try {
-                others.putAll(LockNodes.inRegistry(registry));
-            } catch (RuntimeException e) {
-                state = "waiting for the registry: " + e.getMessage();
-            }
-            others.remove(identity.id());
-            if (!others.isEmpty()) {
-                java.util.Optional<Map<String, InetSocketAddress>> running =
-                        RaftLockServer.runningMembers(identity.cluster(), others, Duration.ofSeconds(1));
-                if (running.isPresent()) {
-                    return running.get();
-                }
+            java.util.Optional<Map<String, InetSocketAddress>> running = runningGroup();
+            if (running.isPresent()) {
+                return running.get();
             }
             if (initial.containsKey(identity.id())) {
                 return null;
@@ -228,21 +218,31 @@ public final class LockServerComponent extends HttpServlet {
      * configuration): when the running group does not list it, it stays out.
      */
     private boolean wasRemoved() {
-        Map<String, InetSocketAddress> others;
-        try {
-            others = new LinkedHashMap<>(LockNodes.inRegistry(registry));
-        } catch (RuntimeException e) {
-            return false; // no registry: a restart goes on from the log, as it always could
-        }
-        others.remove(identity.id());
-        java.util.Optional<Map<String, InetSocketAddress>> running = others.isEmpty() ? java.util.Optional.empty()
-                : RaftLockServer.runningMembers(identity.cluster(), others, Duration.ofSeconds(1));
+        java.util.Optional<Map<String, InetSocketAddress>> running = runningGroup();
         if (running.isPresent() && !running.get().containsKey(identity.id())) {
             state = "removed from the lock group " + running.get().keySet() + "; to join again, start it with an empty data folder";
             LOG.warn("Lock server: node '{}' was {}", identity.id(), state);
             return true;
         }
         return false;
+    }
+
+    /**
+     * Asks the other lock nodes in the registry for the group's current configuration.
+     *
+     * @return its members, or empty when no other node runs the group or the registry cannot be read
+     */
+    private java.util.Optional<Map<String, InetSocketAddress>> runningGroup() {
+        Map<String, InetSocketAddress> others;
+        try {
+            others = new LinkedHashMap<>(LockNodes.inRegistry(registry));
+        } catch (RuntimeException e) {
+            state = "waiting for the registry: " + e.getMessage();
+            return java.util.Optional.empty();
+        }
+        others.remove(identity.id());
+        return others.isEmpty() ? java.util.Optional.empty()
+                : RaftLockServer.runningMembers(identity.cluster(), others, Duration.ofSeconds(1));
     }
 
     private InetSocketAddress advertised() {
@@ -292,16 +292,14 @@ public final class LockServerComponent extends HttpServlet {
         }
         Map<String, InetSocketAddress> peers = new TreeMap<>();
         for (String id : p.stringPropertyNames()) {
-            String v = p.getProperty(id);
-            int colon = v.lastIndexOf(':');
-            peers.put(id, new InetSocketAddress(v.substring(0, colon), Integer.parseInt(v.substring(colon + 1))));
+            peers.put(id, RaftLockServer.parseHostPort(p.getProperty(id)));
         }
         return new LinkedHashMap<>(peers);
     }
 
     private void saveMembers(Map<String, InetSocketAddress> peers) throws IOException {
         Properties p = new Properties();
-        peers.forEach((id, a) -> p.setProperty(id, a.getHostString() + ":" + a.getPort()));
+        peers.forEach((id, a) -> p.setProperty(id, RaftLockServer.hostPort(a)));
         try (OutputStream out = Files.newOutputStream(storage.resolve("members.properties"))) {
             p.store(out, "members of the lock Raft group when it was formed");
         }
@@ -336,35 +334,35 @@ public final class LockServerComponent extends HttpServlet {
         }
     }
 
+    private static void reply(HttpServletResponse resp, int status, Object body) throws IOException {
+        resp.setStatus(status);
+        resp.setContentType("application/json");
+        resp.setHeader("Cache-Control", "no-store");
+        JSON.writeValue(resp.getOutputStream(), body);
+    }
+
     /** {@code DELETE /lock/members/{id}}: removes a member from the group (admin token). */
     @Override
     protected void doDelete(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        resp.setContentType("application/json");
         String refusal = token.refusal(req);
         RaftLockServer s = server;
         String id = req.getPathInfo() == null ? "" : req.getPathInfo().replaceFirst("^/", "");
         if (!"/lock/members".equals(req.getServletPath()) || id.isEmpty()) {
-            resp.setStatus(404);
-            JSON.writeValue(resp.getOutputStream(), Map.of("error", "path", "message", "DELETE /lock/members/{id} removes a member"));
+            reply(resp, 404, Map.of("error", "path", "message", "DELETE /lock/members/{id} removes a member"));
         } else if (refusal != null) {
-            resp.setStatus(401);
-            JSON.writeValue(resp.getOutputStream(), Map.of("error", "token", "message", refusal));
+            reply(resp, 401, Map.of("error", "token", "message", refusal));
         } else if (s == null) {
-            resp.setStatus(409);
-            JSON.writeValue(resp.getOutputStream(), Map.of("error", "not-a-member", "message",
+            reply(resp, 409, Map.of("error", "not-a-member", "message",
                     "node '" + identity.id() + "' is not a running member of the lock group (" + state + "); ask one that is"));
         } else {
             try {
                 s.removeMember(id, Duration.ofSeconds(30));
                 LOG.info("Lock server: removed '{}' from the lock group (asked by {})", id, req.getRemoteAddr());
-                resp.setStatus(200);
-                JSON.writeValue(resp.getOutputStream(), Map.of("removed", id, "members", List.copyOf(s.members().keySet())));
+                reply(resp, 200, Map.of("removed", id, "members", List.copyOf(s.members().keySet())));
             } catch (IllegalArgumentException e) {
-                resp.setStatus(404);
-                JSON.writeValue(resp.getOutputStream(), Map.of("error", "not-a-member", "message", e.getMessage()));
+                reply(resp, 404, Map.of("error", "not-a-member", "message", e.getMessage()));
             } catch (IOException e) {
-                resp.setStatus(503);
-                JSON.writeValue(resp.getOutputStream(), Map.of("error", "no-quorum", "message", e.getMessage()));
+                reply(resp, 503, Map.of("error", "no-quorum", "message", e.getMessage()));
             }
         }
     }
@@ -374,9 +372,7 @@ public final class LockServerComponent extends HttpServlet {
         if ("/lock/replica".equals(req.getServletPath())) {
             RaftLockServer s = server;
             if (s == null) {
-                resp.setStatus(404);
-                resp.setContentType("application/json");
-                JSON.writeValue(resp.getOutputStream(), Map.of("error", "not-a-member", "message",
+                reply(resp, 404, Map.of("error", "not-a-member", "message",
                         "node '" + identity.id() + "' holds no replica of the lock table: " + state));
                 return;
             }
@@ -386,10 +382,7 @@ public final class LockServerComponent extends HttpServlet {
             } catch (NumberFormatException e) {
                 // default
             }
-            resp.setStatus(200);
-            resp.setContentType("application/json");
-            resp.setHeader("Cache-Control", "no-store");
-            JSON.writeValue(resp.getOutputStream(), LockHttpApi.table(s.stateMachine().table(max)));
+            reply(resp, 200, LockHttpApi.table(s.stateMachine().table(max)));
             return;
         }
         Map<String, Object> body = new LinkedHashMap<>();
@@ -399,7 +392,7 @@ public final class LockServerComponent extends HttpServlet {
         body.put("members", m == null ? List.of() : List.copyOf(m.keySet()));
         Map<String, String> peers = new LinkedHashMap<>();
         if (m != null) {
-            m.forEach((id, a) -> peers.put(id, a.getHostString() + ":" + a.getPort()));
+            m.forEach((id, a) -> peers.put(id, RaftLockServer.hostPort(a)));
         }
         body.put("peers", peers);
         RaftLockServer running = server;
@@ -417,9 +410,6 @@ public final class LockServerComponent extends HttpServlet {
             body.put("commitIndex", st.commitIndex());
             body.put("appliedIndex", st.appliedIndex());
         }
-        resp.setStatus(200);
-        resp.setContentType("application/json");
-        resp.setHeader("Cache-Control", "no-store");
-        JSON.writeValue(resp.getOutputStream(), body);
+        reply(resp, 200, body);
     }
 }

@@ -183,7 +183,8 @@ public final class RaftLockClient implements AutoCloseable {
         this.retryDelay = CompletableFuture.delayedExecutor(RETRY_SLEEP_MILLIS, TimeUnit.MILLISECONDS, executor);
     }
 
-    private static RaftProperties properties(long rpcTimeoutMillis) {
+    /** Netty transport and an RPC request timeout: the properties of every Ratis client of the lock group. */
+    static RaftProperties properties(long rpcTimeoutMillis) {
         RaftProperties props = new RaftProperties();
         RaftConfigKeys.Rpc.setType(props, SupportedRpcType.NETTY);
         RaftClientConfigKeys.Rpc.setRequestTimeout(props, ms(rpcTimeoutMillis));

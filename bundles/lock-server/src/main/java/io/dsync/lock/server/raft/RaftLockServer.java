@@ -280,8 +280,7 @@ public final class RaftLockServer implements AutoCloseable {
         List<RaftPeer> raftPeers = new ArrayList<>();
         for (Map.Entry<String, InetSocketAddress> p : peers.entrySet()) {
             InetSocketAddress a = p.getValue();
-            raftPeers.add(RaftPeer.newBuilder().setId(p.getKey()).setAddress(a.getHostString() + ":" + a.getPort())
-                    .build());
+            raftPeers.add(RaftPeer.newBuilder().setId(p.getKey()).setAddress(hostPort(a)).build());
         }
         return RaftGroup.valueOf(id, raftPeers);
     }
@@ -305,6 +304,31 @@ public final class RaftLockServer implements AutoCloseable {
         RaftServerConfigKeys.Snapshot.setRetentionFileNum(props, 2);
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);
         return props;
+    }
+
+    /**
+     * Formats a Raft endpoint as the group configuration and {@code members.properties} hold it.
+     *
+     * @param address the endpoint
+     * @return {@code host:port}
+     */
+    public static String hostPort(InetSocketAddress address) {
+        return address.getHostString() + ":" + address.getPort();
+    }
+
+    /**
+     * Parses {@link #hostPort(InetSocketAddress)}.
+     *
+     * @param hostPort {@code host:port}
+     * @return the (unresolved-as-given) endpoint
+     * @throws IllegalArgumentException if it has no port
+     */
+    public static InetSocketAddress parseHostPort(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        if (colon < 0) {
+            throw new IllegalArgumentException("not host:port: '" + hostPort + "'");
+        }
+        return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
     }
 
     private static TimeDuration millis(Duration d) {
@@ -371,7 +395,7 @@ public final class RaftLockServer implements AutoCloseable {
         if (others.isEmpty()) {
             throw new IOException("no other member to ask for membership");
         }
-        RaftPeer peer = RaftPeer.newBuilder().setId(options.selfId()).setAddress(self.getHostString() + ":" + self.getPort()).build();
+        RaftPeer peer = RaftPeer.newBuilder().setId(options.selfId()).setAddress(hostPort(self)).build();
         SetConfigurationRequest.Arguments add = SetConfigurationRequest.Arguments.newBuilder()
                 .setServersInNewConf(List.of(peer)).setMode(SetConfigurationRequest.Mode.ADD).build();
         changeConfiguration(group(options.clusterName(), others), add, timeout, "add " + options.selfId());
@@ -413,9 +437,7 @@ public final class RaftLockServer implements AutoCloseable {
             Map<String, InetSocketAddress> candidates, Duration timeout) {
         RaftNetty.configure();
         RaftGroup probe = group(clusterName, candidates);
-        RaftProperties props = new RaftProperties();
-        RaftConfigKeys.Rpc.setType(props, SupportedRpcType.NETTY);
-        org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(props, millis(timeout));
+        RaftProperties props = RaftLockClient.properties(timeout.toMillis());
         try (org.apache.ratis.client.RaftClient client = org.apache.ratis.client.RaftClient.newBuilder()
                 .setClientId(ClientId.randomId()).setRaftGroup(probe).setProperties(props)
                 .setRetryPolicy(org.apache.ratis.retry.RetryPolicies.noRetry()).build()) {
@@ -427,10 +449,7 @@ public final class RaftLockServer implements AutoCloseable {
                     if (info.isSuccess() && info.getGroup() != null && !info.getGroup().getPeers().isEmpty()) {
                         Map<String, InetSocketAddress> members = new LinkedHashMap<>();
                         for (RaftPeer p : info.getGroup().getPeers()) {
-                            String address = p.getAddress();
-                            int colon = address.lastIndexOf(':');
-                            members.put(p.getId().toString(), new InetSocketAddress(address.substring(0, colon),
-                                    Integer.parseInt(address.substring(colon + 1))));
+                            members.put(p.getId().toString(), parseHostPort(p.getAddress()));
                         }
                         return Optional.of(members);
                     }
@@ -467,9 +486,7 @@ public final class RaftLockServer implements AutoCloseable {
 
     private void changeConfiguration(RaftGroup via, SetConfigurationRequest.Arguments change, Duration timeout, String what)
             throws IOException {
-        RaftProperties props = new RaftProperties();
-        RaftConfigKeys.Rpc.setType(props, SupportedRpcType.NETTY);
-        org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(props, millis(timeout));
+        RaftProperties props = RaftLockClient.properties(timeout.toMillis());
         long deadline = System.nanoTime() + timeout.toNanos();
         IOException last = null;
         try (org.apache.ratis.client.RaftClient client = org.apache.ratis.client.RaftClient.newBuilder()
