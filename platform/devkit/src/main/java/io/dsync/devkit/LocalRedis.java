@@ -136,6 +136,20 @@ public final class LocalRedis implements AutoCloseable {
 
     /** @return a TCP port that was free on 127.0.0.1 a moment ago */
     public static int freePort() throws IOException {
+        // Below the kernel's ephemeral range (32768-60999 on Linux): a port taken from that range is free now, but
+        // any outgoing connection may be given it before the process it is meant for binds it (a lock node once
+        // failed to start so). Ports from the range are the fallback.
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int port = random.nextInt(20_000, 32_000);
+            try (ServerSocket s = new ServerSocket()) {
+                s.setReuseAddress(true);
+                s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 1);
+                return port;
+            } catch (IOException taken) {
+                // try another
+            }
+        }
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             s.setReuseAddress(true);
             return s.getLocalPort();
