@@ -59,6 +59,10 @@ public final class LockBench implements Callable<Integer> {
     @Option(names = "--out", description = "Also write the table (Markdown) to this file.")
     Path out;
 
+    @Option(names = "--client-connections", defaultValue = "1",
+            description = "Command connections of the dsync client: each carries one batch at a time (default: ${DEFAULT-VALUE}).")
+    int connections;
+
     @Option(names = "--peers", split = ",", defaultValue = "redisson,etcd",
             description = "Peers to measure next to dsync: redisson, etcd (3 members on loopback, when an 'etcd' binary is on the PATH) (default: ${DEFAULT-VALUE}).")
     List<String> peers;
@@ -97,7 +101,7 @@ public final class LockBench implements Callable<Integer> {
         try (LocalCluster cluster = LocalCluster.builder(home, work).cluster("bench").nodes("lock", 3, "lock").start()) {
             awaitGroup(cluster);
             RaftLockClient client = new RaftLockClient(RaftLockServer.group(cluster.name(), cluster.raftAddresses()),
-                    RaftLockClient.Options.DEFAULT);
+                    RaftLockClient.Options.DEFAULT.withWriteConnections(connections));
             RaftLockService dsync = new RaftLockService(client, "bench");
             Config config = new Config();
             config.useSingleServer().setAddress(cluster.redisAddress()).setConnectionPoolSize(64).setConnectionMinimumIdleSize(8);
@@ -326,7 +330,8 @@ public final class LockBench implements Callable<Integer> {
 
     private String report(Map<String, Map<String, Result>> table, List<Target> targets) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("Exclusive acquire+release, %d s measured after %d s warm-up; %s; %d cores, Java %s.%n%n", seconds, warmup,
+        sb.append(String.format("Exclusive acquire+release, %d s measured after %d s warm-up; dsync client with %d command "
+                + "connection(s); %s; %d cores, Java %s.%n%n", seconds, warmup, connections,
                 LocalDate.now(), Runtime.getRuntime().availableProcessors(), Runtime.version()));
         StringBuilder header = new StringBuilder("| workload | dsync ops/s | dsync p50 / p99 ms |");
         StringBuilder rule = new StringBuilder("|---|---|---|");

@@ -205,14 +205,14 @@ public final class LockStateMachine {
     }
 
     /**
-     * Applies one committed log entry.
+     * Applies one command of a committed log entry.
      * <p>
      * First advances the clock to {@code logTimeMillis} (if later) and applies the expiries it makes
      * due, reported as effects; then executes the command. Never throws for any command content:
      * invalid arguments and unknown sessions are answered with {@link Outcome.Rejected}.
      *
-     * @param logIndex the Raft index of the entry; increases from call to call, as Raft applies
-     *     entries in order
+     * @param logIndex the Raft index of the entry; never decreases from call to call, as Raft applies
+     *     entries in order (the commands of one entry share its index)
      * @param logTimeMillis the leader's clock when it proposed the entry, in epoch milliseconds
      * @param command the command of the entry
      * @return the outcome of the command and its effects

@@ -49,7 +49,7 @@ import io.dsync.lock.core.RejectReason;
  * queries} and {@link PollReply poll replies}.
  * <p>
  * Every message starts with the format version byte ({@value #VERSION}) and a kind byte
- * ({@code 'C'} command, {@code 'O'} outcome, {@code 'R'} apply result, {@code 'S'} status,
+ * ({@code 'C'} command, {@code 'B'} batch of commands, {@code 'O'} outcome, {@code 'L'} list of outcomes, {@code 'R'} apply result, {@code 'S'} status,
  * {@code 'E'} log entry, {@code 'Q'} query, {@code 'P'} poll reply, {@code 'T'} lock table), followed by a variant tag byte
  * and the fields, {@link DataOutputStream} big-endian. The lock values inside messages (strings,
  * counts, session ids, modes, grants, outcomes, reject reasons, end causes) are encoded by
@@ -58,8 +58,14 @@ import io.dsync.lock.core.RejectReason;
  * framing and the encodings of commands, effects, statuses, queries and poll replies, whose tags it
  * fixes. A change to {@link LockValueCodec} is a change of this format and needs a new
  * {@link #VERSION}. A log entry is {@code [version]['E'][leader time: long]}
- * followed verbatim by the client's command message, so the leader wraps the bytes it received
+ * followed verbatim by the client's command or batch message, so the leader wraps the bytes it received
  * without re-encoding them.
+ * <p>
+ * A batch ({@link #encodeCommands(List)}) carries up to {@value #MAX_BATCH} commands that a client
+ * collected while its previous request was in flight: {@code [count: int]} and the command bodies.
+ * One log entry then commits all of them, applied in order, and the reply lists their outcomes in the
+ * same order ({@link #encodeOutcomes(List)}). A batch of one is encoded as a plain command, and its
+ * reply as a plain outcome.
  * <p>
  * Decoding validates structure (version, kind, tags, lengths, trailing bytes) and record
  * invariants, but not the ranges that the state machine checks (lease, timeout, lock name of a
@@ -76,7 +82,12 @@ public final class LockCommandCodec {
     /** Upper bound of the size of a list of a message (effects, holders, waiters). */
     private static final int MAX_LIST_SIZE = 1 << 20;
 
+    /** The most commands one batch message, and so one log entry, may carry. */
+    public static final int MAX_BATCH = 256;
+
     private static final byte KIND_COMMAND = 'C';
+    private static final byte KIND_BATCH = 'B';
+    private static final byte KIND_OUTCOMES = 'L';
     private static final byte KIND_OUTCOME = 'O';
     private static final byte KIND_RESULT = 'R';
     private static final byte KIND_STATUS = 'S';
@@ -85,18 +96,22 @@ public final class LockCommandCodec {
     private static final byte KIND_POLL = 'P';
     private static final byte KIND_TABLE = 'T';
 
-    /** A decoded log entry: the leader's clock at proposal and the command. */
-    public record LogEntry(long leaderTimeMillis, LockCommand command) {
+    /** A decoded log entry: the leader's clock at proposal and the commands, in the order they apply. */
+    public record LogEntry(long leaderTimeMillis, List<LockCommand> commands) {
 
         /**
-         * Checks the command for {@code null}.
+         * Copies the commands.
          *
          * @param leaderTimeMillis the leader's clock when it proposed the entry, epoch milliseconds
-         * @param command the command
-         * @throws NullPointerException if {@code command} is {@code null}
+         * @param commands the commands, at least one
+         * @throws NullPointerException if {@code commands} is or holds {@code null}
+         * @throws IllegalArgumentException if {@code commands} is empty
          */
         public LogEntry {
-            Objects.requireNonNull(command, "command");
+            commands = List.copyOf(commands);
+            if (commands.isEmpty()) {
+                throw new IllegalArgumentException("a log entry holds at least one command");
+            }
         }
     }
 
@@ -128,7 +143,61 @@ public final class LockCommandCodec {
     }
 
     /**
-     * Returns the header that, followed by a command message, forms a log entry proposed at
+     * Encodes commands sent together: a plain command message for one, a batch for several.
+     *
+     * @param commands one to {@value #MAX_BATCH} commands
+     * @return the message bytes
+     * @throws IllegalArgumentException if there are no or too many commands
+     */
+    public static byte[] encodeCommands(List<LockCommand> commands) {
+        if (commands.isEmpty() || commands.size() > MAX_BATCH) {
+            throw new IllegalArgumentException("a batch holds 1 to " + MAX_BATCH + " commands, not " + commands.size());
+        }
+        if (commands.size() == 1) {
+            return encodeCommand(commands.get(0));
+        }
+        return write(KIND_BATCH, out -> {
+            writeCount(out, commands.size());
+            for (LockCommand c : commands) {
+                writeCommand(out, Objects.requireNonNull(c, "command"));
+            }
+        });
+    }
+
+    /**
+     * Decodes a command message or a batch.
+     *
+     * @param bytes the message
+     * @return the commands, in order
+     * @throws IllegalArgumentException if the bytes are not a well-formed command or batch of a known version
+     */
+    public static List<LockCommand> decodeCommands(byte[] bytes) {
+        Objects.requireNonNull(bytes, "bytes");
+        return read(new ByteArrayInputStream(bytes), "command or batch", LockCommandCodec::readCommands);
+    }
+
+    /** Reads the header and body of a command ('C') or batch ('B') message. */
+    private static List<LockCommand> readCommands(DataInputStream in) throws IOException {
+        byte kind = readHeader(in);
+        if (kind == KIND_COMMAND) {
+            return List.of(readCommand(in));
+        }
+        if (kind != KIND_BATCH) {
+            throw new IOException("expected a command or a batch, found kind code " + kind);
+        }
+        int n = readCount(in, MAX_BATCH);
+        if (n < 2) {
+            throw new IOException("a batch holds 2 to " + MAX_BATCH + " commands, not " + n);
+        }
+        List<LockCommand> commands = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            commands.add(readCommand(in));
+        }
+        return commands;
+    }
+
+    /**
+     * Returns the header that, followed by a command or batch message, forms a log entry proposed at
      * {@code leaderTimeMillis}.
      *
      * @param leaderTimeMillis the leader's clock, epoch milliseconds
@@ -139,15 +208,15 @@ public final class LockCommandCodec {
     }
 
     /**
-     * Encodes a whole log entry (header and command), as the leader would produce it.
+     * Encodes a whole log entry (header and commands), as the leader would produce it.
      *
      * @param leaderTimeMillis the leader's clock, epoch milliseconds
-     * @param command the command
+     * @param commands the commands, as for {@link #encodeCommands(List)}
      * @return the entry bytes
      */
-    public static byte[] encodeEntry(long leaderTimeMillis, LockCommand command) {
+    public static byte[] encodeEntry(long leaderTimeMillis, List<LockCommand> commands) {
         byte[] header = entryHeader(leaderTimeMillis);
-        byte[] body = encodeCommand(command);
+        byte[] body = encodeCommands(commands);
         byte[] entry = new byte[header.length + body.length];
         System.arraycopy(header, 0, entry, 0, header.length);
         System.arraycopy(body, 0, entry, header.length, body.length);
@@ -162,11 +231,7 @@ public final class LockCommandCodec {
      * @throws IllegalArgumentException if the bytes are not a well-formed entry of a known version
      */
     public static LogEntry decodeEntry(InputStream stream) {
-        return read(stream, KIND_ENTRY, in -> {
-            long time = in.readLong();
-            expectHeader(in, KIND_COMMAND);
-            return new LogEntry(time, readCommand(in));
-        });
+        return read(stream, KIND_ENTRY, in -> new LogEntry(in.readLong(), readCommands(in)));
     }
 
     // ---------------------------------------------------------------- outcomes and results
@@ -191,6 +256,55 @@ public final class LockCommandCodec {
      */
     public static Outcome decodeOutcome(byte[] bytes) {
         return read(bytes, KIND_OUTCOME, LockValueCodec::readOutcome);
+    }
+
+    /**
+     * Encodes the outcomes of the commands of one message, in their order: a plain outcome message for one, a list
+     * for several.
+     *
+     * @param outcomes the outcomes, at least one
+     * @return the message bytes
+     * @throws IllegalArgumentException if there are none
+     */
+    public static byte[] encodeOutcomes(List<Outcome> outcomes) {
+        if (outcomes.isEmpty()) {
+            throw new IllegalArgumentException("no outcomes");
+        }
+        if (outcomes.size() == 1) {
+            return encodeOutcome(outcomes.get(0));
+        }
+        return write(KIND_OUTCOMES, out -> {
+            writeCount(out, outcomes.size());
+            for (Outcome o : outcomes) {
+                writeOutcome(out, Objects.requireNonNull(o, "outcome"));
+            }
+        });
+    }
+
+    /**
+     * Decodes a message of {@link #encodeOutcomes(List)}.
+     *
+     * @param bytes the message
+     * @return the outcomes, in order
+     * @throws IllegalArgumentException if the bytes are not a well-formed outcome or list of a known version
+     */
+    public static List<Outcome> decodeOutcomes(byte[] bytes) {
+        Objects.requireNonNull(bytes, "bytes");
+        return read(new ByteArrayInputStream(bytes), "outcome or list", in -> {
+            byte kind = readHeader(in);
+            if (kind == KIND_OUTCOME) {
+                return List.of(readOutcome(in));
+            }
+            if (kind != KIND_OUTCOMES) {
+                throw new IOException("expected an outcome or a list of outcomes, found kind code " + kind);
+            }
+            int n = readCount(in, MAX_BATCH);
+            List<Outcome> outcomes = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                outcomes.add(readOutcome(in));
+            }
+            return outcomes;
+        });
     }
 
     /**
@@ -582,14 +696,19 @@ public final class LockCommandCodec {
     }
 
     private static void expectHeader(DataInputStream in, byte kind) throws IOException {
+        byte actual = readHeader(in);
+        if (actual != kind) {
+            throw new IOException("expected a message of kind '" + (char) kind + "', found kind code " + actual);
+        }
+    }
+
+    /** Reads the version, which must be {@link #VERSION}, and returns the kind byte. */
+    private static byte readHeader(DataInputStream in) throws IOException {
         int version = in.readUnsignedByte();
         if (version != VERSION) {
             throw new IOException("unsupported format version " + version + " (this codec reads " + VERSION + ")");
         }
-        int actual = in.readUnsignedByte();
-        if (actual != kind) {
-            throw new IOException("expected a message of kind '" + (char) kind + "', found kind code " + actual);
-        }
+        return in.readByte();
     }
 
     /** A body writer that may fail with {@link IOException}. */
@@ -623,11 +742,17 @@ public final class LockCommandCodec {
     }
 
     private static <T> T read(InputStream stream, byte kind, Reader<T> body) {
-        DataInputStream in = new DataInputStream(stream);
-        String what = "'" + (char) kind + "' message";
-        try {
+        return read(stream, "'" + (char) kind + "' message", in -> {
             expectHeader(in, kind);
-            T value = body.read(in);
+            return body.read(in);
+        });
+    }
+
+    /** Reads a whole message (header included) with {@code message}, which must consume every byte. */
+    private static <T> T read(InputStream stream, String what, Reader<T> message) {
+        DataInputStream in = new DataInputStream(stream);
+        try {
+            T value = message.read(in);
             if (in.read() != -1) {
                 throw new IOException("trailing bytes after the message");
             }

@@ -69,15 +69,16 @@ import io.dsync.lock.core.RejectReason;
  * log.
  *
  * <h2>Log entries and time</h2>
- * A client sends a {@link LockCommandCodec#encodeCommand(LockCommand) command message}. In
+ * A client sends a {@link LockCommandCodec#encodeCommands(List) command message or a batch}. In
  * {@link #startTransaction} the leader validates it and prefixes it with its own wall-clock time
  * ({@link LockCommandCodec#entryHeader(long)}); {@link #applyTransaction} on every replica decodes
- * the entry and calls {@link LockStateMachine#apply(long, long, LockCommand)} with the entry's Raft
- * index and that leader time. Session, lease and wait expiries are therefore decided by the log,
+ * the entry and calls {@link LockStateMachine#apply(long, long, LockCommand)} for each of its commands, in
+ * order, with the entry's Raft index and that leader time. Session, lease and wait expiries are therefore decided by the log,
  * never by a replica's clock. While this server is the ready leader it proposes a
  * {@link LockCommand.Tick} every tick interval, so that expiries advance without client traffic
  * (a tick is skipped while the previous one is still uncommitted, so ticks never pile up without a
- * quorum). The reply to a command is its encoded {@link Outcome}.
+ * quorum). The reply to a message is the list of its commands' {@link Outcome}s
+ * ({@link LockCommandCodec#encodeOutcomes(List)}).
  *
  * <h2>Queries</h2>
  * {@link #query} answers {@link LockQuery}s. The server must run with
@@ -406,7 +407,7 @@ public class LockRaftStateMachine extends BaseStateMachine {
                 .setClientRequest(request);
         try {
             // Reject garbage before it reaches the log; the bytes themselves are logged unchanged.
-            LockCommandCodec.decodeCommand(command.toByteArray());
+            LockCommandCodec.decodeCommands(command.toByteArray());
         } catch (IllegalArgumentException e) {
             TransactionContext failed = trx.build();
             failed.setException(new IOException("rejected lock command: " + e.getMessage(), e));
@@ -420,7 +421,7 @@ public class LockRaftStateMachine extends BaseStateMachine {
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         LogEntryProto entry = trx.getLogEntry();
         long index = entry.getIndex();
-        Outcome outcome;
+        List<Outcome> outcomes = new ArrayList<>();
         List<Map.Entry<List<CompletableFuture<Message>>, Message>> completions = new ArrayList<>();
         synchronized (mutex) {
             LockCommandCodec.LogEntry decoded = null;
@@ -431,11 +432,14 @@ public class LockRaftStateMachine extends BaseStateMachine {
                 LOG.error("{}: undecodable log entry {}: {}", getId(), index, e.getMessage());
             }
             if (decoded == null) {
-                outcome = Outcome.Rejected.of(RejectReason.INVALID, "undecodable log entry " + index);
+                outcomes.add(Outcome.Rejected.of(RejectReason.INVALID, "undecodable log entry " + index));
             } else {
-                ApplyResult result = core.apply(index, decoded.leaderTimeMillis(), decoded.command());
-                outcome = result.outcome();
-                track(index, decoded.leaderTimeMillis(), decoded.command(), result, completions);
+                // The commands of a batch share the entry's index and time; the core issues them increasing tokens.
+                for (LockCommand command : decoded.commands()) {
+                    ApplyResult result = core.apply(index, decoded.leaderTimeMillis(), command);
+                    outcomes.add(result.outcome());
+                    track(index, decoded.leaderTimeMillis(), command, result, completions);
+                }
             }
             updateLastAppliedTermIndex(entry.getTerm(), index);
         }
@@ -445,7 +449,7 @@ public class LockRaftStateMachine extends BaseStateMachine {
             }
         }
         return CompletableFuture.completedFuture(Message.valueOf(
-                ByteString.copyFrom(LockCommandCodec.encodeOutcome(outcome))));
+                ByteString.copyFrom(LockCommandCodec.encodeOutcomes(outcomes))));
     }
 
     /** Updates the waiting calls and recent outcomes; collects the polls to complete. Holds mutex. */

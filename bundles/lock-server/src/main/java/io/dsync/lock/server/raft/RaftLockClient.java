@@ -2,6 +2,8 @@ package io.dsync.lock.server.raft;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -70,17 +72,24 @@ import io.dsync.lock.core.Outcome;
 public final class RaftLockClient implements AutoCloseable {
 
     /**
-     * Client timeouts.
+     * Client timeouts and the number of command connections.
      *
      * @param quorumTimeout how long a command or read may take before it fails with
      *     {@link NoQuorumException}; covers leader elections (choose at least 2 maximal election
      *     timeouts plus the time of a commit)
      * @param pollWindow how long a leader may hold one long-poll before answering "still waiting";
      *     also bounds one read attempt (window + 0.5 s), so keep it below a third of the quorum timeout
+     * @param writeConnections how many command requests may be in flight at once, each on its own connection
+     *     and carrying a batch. One (the default) makes the largest batches and the fewest requests, which was
+     *     fastest wherever client and servers share the CPUs (see {@code docs/benchmarks.md}); more overlap the
+     *     round trips of several batches when the leader has CPU to spare.
      */
-    public record Options(Duration quorumTimeout, Duration pollWindow) {
+    public record Options(Duration quorumTimeout, Duration pollWindow, int writeConnections) {
 
-        /** 5 s quorum timeout (2 maximal default elections and margin), 1 s poll window. */
+        /** The most command connections a client may open. */
+        public static final int MAX_WRITE_CONNECTIONS = 64;
+
+        /** 5 s quorum timeout (2 maximal default elections and margin), 1 s poll window, one command connection. */
         public static final Options DEFAULT = new Options(Duration.ofSeconds(5), Duration.ofSeconds(1));
 
         /**
@@ -88,8 +97,9 @@ public final class RaftLockClient implements AutoCloseable {
          *
          * @param quorumTimeout the quorum timeout, at least 100 ms
          * @param pollWindow the poll window, positive
+         * @param writeConnections 1 to {@value #MAX_WRITE_CONNECTIONS}
          * @throws NullPointerException if a component is {@code null}
-         * @throws IllegalArgumentException if a duration is out of range
+         * @throws IllegalArgumentException if a value is out of range
          */
         public Options {
             Objects.requireNonNull(quorumTimeout, "quorumTimeout");
@@ -98,6 +108,30 @@ public final class RaftLockClient implements AutoCloseable {
                 throw new IllegalArgumentException("quorumTimeout must be at least 100 ms and pollWindow positive, were "
                         + quorumTimeout + " and " + pollWindow);
             }
+            if (writeConnections < 1 || writeConnections > MAX_WRITE_CONNECTIONS) {
+                throw new IllegalArgumentException("writeConnections must be 1 to " + MAX_WRITE_CONNECTIONS + ", was "
+                        + writeConnections);
+            }
+        }
+
+        /**
+         * Options with one command connection.
+         *
+         * @param quorumTimeout the quorum timeout, at least 100 ms
+         * @param pollWindow the poll window, positive
+         */
+        public Options(Duration quorumTimeout, Duration pollWindow) {
+            this(quorumTimeout, pollWindow, 1);
+        }
+
+        /**
+         * Returns these options with another number of command connections.
+         *
+         * @param connections 1 to {@value #MAX_WRITE_CONNECTIONS}
+         * @return the options
+         */
+        public Options withWriteConnections(int connections) {
+            return new Options(quorumTimeout, pollWindow, connections);
         }
     }
 
@@ -117,14 +151,14 @@ public final class RaftLockClient implements AutoCloseable {
     private final long attemptMillis;
 
     /**
-     * Commands go out over several Ratis clients, each with its own connection: Ratis' Netty transport answers the
-     * requests of one connection one after the other, so a single connection caps the throughput at one commit at a
-     * time, while requests over several connections reach the leader together and share its log writes.
+     * The Ratis clients of commands, one per {@linkplain Options#writeConnections() write connection}: Ratis' Netty
+     * transport answers the requests of one connection one after the other, so each has one request in flight, and
+     * its {@link Batcher} gathers the commands submitted meanwhile into the next one.
      */
-    static final int WRITE_CONNECTIONS = 8;
+    private final java.util.concurrent.atomic.AtomicReferenceArray<RaftClient> writers;
 
-    private final java.util.concurrent.atomic.AtomicReferenceArray<RaftClient> writers =
-            new java.util.concurrent.atomic.AtomicReferenceArray<>(WRITE_CONNECTIONS);
+    /** The command queues of the writers, by slot. */
+    private final Batcher[] batchers;
 
     /**
      * Clients for linearizable reads and long-polls, one per read in flight, always addressed to {@link #leader},
@@ -167,8 +201,11 @@ public final class RaftLockClient implements AutoCloseable {
         long attempt = Math.max(500, quorum / 3);
         this.group = group;
         this.attemptMillis = attempt;
-        for (int i = 0; i < WRITE_CONNECTIONS; i++) {
+        this.writers = new java.util.concurrent.atomic.AtomicReferenceArray<>(options.writeConnections());
+        this.batchers = new Batcher[options.writeConnections()];
+        for (int i = 0; i < batchers.length; i++) {
             writers.set(i, newClient(group, attempt, quorum));
+            batchers[i] = new Batcher(i);
         }
         // Ratis 3.1.3's Netty server RPC has no ReadIndex call: a linearizable read that reaches a
         // follower fails there with UnsupportedOperationException and is never answered, and it does
@@ -225,28 +262,139 @@ public final class RaftLockClient implements AutoCloseable {
     /**
      * Submits a command through the leader and completes with its direct outcome once it is
      * committed and applied; fails with {@link NoQuorumException} after the quorum timeout.
+     * <p>
+     * Commands submitted while others are in flight are batched: each write connection has at most one request
+     * outstanding, and the commands that arrive meanwhile go out together in its next request, as one log entry
+     * (group commit). A lone command is sent at once; a command goes to the connection with the least work.
      *
      * @param command the command
      * @return a future of the outcome
      */
     public CompletableFuture<Outcome> submitAsync(LockCommand command) {
-        Message message = Message.valueOf(ByteString.copyFrom(LockCommandCodec.encodeCommand(command)));
-        // Blocking Ratis calls are independent of each other, unlike ordered async writes, where a
-        // request abandoned after a timeout would hold back the later ones.
-        CompletableFuture<RaftClientReply> reply = CompletableFuture.supplyAsync(() -> {
-            try {
-                return sendFresh(true, c -> c.io().send(message));
-            } catch (IOException e) {
-                throw new CompletionException(e);
-            }
-        }, executor);
+        Objects.requireNonNull(command, "command");
+        CompletableFuture<Outcome> outcome = new CompletableFuture<>();
         long invoked = System.nanoTime();
-        return bounded(reply, options.quorumTimeout(), "command " + command.getClass().getSimpleName())
-                .thenApply(r -> {
-                    leader = r.getServerId();
-                    return LockCommandCodec.decodeOutcome(content(r));
-                })
+        leastLoaded().add(new Pending(command, outcome));
+        return bounded(outcome, options.quorumTimeout(), "command " + command.getClass().getSimpleName())
                 .whenComplete((o, e) -> track(invoked, e));
+    }
+
+    /** A submitted command and the future of its outcome. */
+    private record Pending(LockCommand command, CompletableFuture<Outcome> outcome) {
+    }
+
+    /** The batcher with the fewest commands queued or in flight; the first such one on a tie. */
+    private Batcher leastLoaded() {
+        Batcher best = batchers[0];
+        int min = best.load();
+        for (int i = 1; i < batchers.length && min > 0; i++) {
+            int load = batchers[i].load();
+            if (load < min) {
+                best = batchers[i];
+                min = load;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * The commands of one writer connection: sends them one request at a time, each request carrying every command
+     * queued while the previous one was in flight (up to {@link LockCommandCodec#MAX_BATCH}). Requests are blocking
+     * Ratis calls on a client thread; blocking calls are independent of each other, unlike ordered async writes,
+     * where a request abandoned after a timeout would hold back the later ones.
+     */
+    private final class Batcher {
+
+        private final int slot;
+
+        private final java.util.ArrayDeque<Pending> queue = new java.util.ArrayDeque<>();
+
+        /** Commands in the request in flight. */
+        private int inFlight;
+
+        private boolean sending;
+
+        Batcher(int slot) {
+            this.slot = slot;
+        }
+
+        synchronized int load() {
+            return queue.size() + inFlight;
+        }
+
+        void add(Pending p) {
+            boolean start;
+            synchronized (this) {
+                queue.addLast(p);
+                start = !sending;
+                sending = true;
+            }
+            if (start) {
+                try {
+                    executor.execute(this::drain);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    synchronized (this) {
+                        sending = false;
+                    }
+                    p.outcome().completeExceptionally(new IOException("the lock client is closed"));
+                }
+            }
+        }
+
+        private void drain() {
+            while (true) {
+                List<Pending> batch = next();
+                if (batch.isEmpty()) {
+                    return;
+                }
+                send(batch);
+            }
+        }
+
+        /** Takes the next batch; commands whose caller has given up (timed out) are dropped. */
+        private synchronized List<Pending> next() {
+            List<Pending> batch = new ArrayList<>();
+            while (batch.size() < LockCommandCodec.MAX_BATCH && !queue.isEmpty()) {
+                Pending p = queue.pollFirst();
+                if (!p.outcome().isDone()) {
+                    batch.add(p);
+                }
+            }
+            inFlight = batch.size();
+            sending = !batch.isEmpty();
+            return batch;
+        }
+
+        private void send(List<Pending> batch) {
+            List<LockCommand> commands = new ArrayList<>(batch.size());
+            for (Pending p : batch) {
+                commands.add(p.command());
+            }
+            Throwable failure;
+            try {
+                Message message = Message.valueOf(ByteString.copyFrom(LockCommandCodec.encodeCommands(commands)));
+                RaftClientReply reply = sendFresh(slot, c -> c.io().send(message));
+                if (reply.isSuccess()) {
+                    leader = reply.getServerId();
+                    List<Outcome> outcomes = LockCommandCodec.decodeOutcomes(content(reply));
+                    if (outcomes.size() != batch.size()) {
+                        throw new IllegalStateException("the leader answered " + batch.size() + " commands with "
+                                + outcomes.size() + " outcomes");
+                    }
+                    for (int i = 0; i < batch.size(); i++) {
+                        batch.get(i).outcome().complete(outcomes.get(i));
+                    }
+                    return;
+                }
+                failure = reply.getException() != null ? reply.getException()
+                        : new IOException("the lock group failed the request without a reason");
+            } catch (IOException | RuntimeException e) {
+                failure = e;
+            }
+            for (Pending p : batch) {
+                p.outcome().completeExceptionally(failure);
+            }
+        }
     }
 
     /**
@@ -434,7 +582,7 @@ public final class RaftLockClient implements AutoCloseable {
             try {
                 RaftPeerId target = known;
                 if (target == null) {
-                    RaftClientReply probe = sendFresh(false, c -> c.io().sendReadOnlyNonLinearizable(LEADER_PROBE));
+                    RaftClientReply probe = sendFresh(-1, c -> c.io().sendReadOnlyNonLinearizable(LEADER_PROBE));
                     if (!probe.isSuccess()) {
                         throw new CompletionException(probe.getException());
                     }
@@ -492,13 +640,12 @@ public final class RaftLockClient implements AutoCloseable {
      * or a transport failure becomes {@link NoQuorumException}, a state machine rejection a
      * {@link LockException}.
      */
-    private CompletableFuture<RaftClientReply> bounded(CompletableFuture<RaftClientReply> ratis, Duration timeout,
-            String what) {
-        CompletableFuture<RaftClientReply> result = new CompletableFuture<>();
+    private <T> CompletableFuture<T> bounded(CompletableFuture<T> ratis, Duration timeout, String what) {
+        CompletableFuture<T> result = new CompletableFuture<>();
         ratis.whenComplete((reply, error) -> {
             Throwable cause = error == null ? null : unwrap(error);
-            if (cause == null && !reply.isSuccess()) {
-                cause = reply.getException();
+            if (cause == null && reply instanceof RaftClientReply r && !r.isSuccess()) {
+                cause = r.getException();
             }
             if (cause == null) {
                 result.complete(reply);
@@ -564,15 +711,14 @@ public final class RaftLockClient implements AutoCloseable {
     }
 
     /**
-     * Sends on one of the writers (or the prober); when that client's connection to a peer is closed for good
+     * Sends on the writer of a slot (or the prober, {@code slot < 0}); when that client's connection to a peer is closed for good
      * ({@link AlreadyClosedException}), replaces the client and sends again, until the quorum timeout. Resending is
      * safe: commands are idempotent by session and call id in the state machine.
      */
-    private RaftClientReply sendFresh(boolean write, Call call) throws IOException {
+    private RaftClientReply sendFresh(int slot, Call call) throws IOException {
         long deadline = System.nanoTime() + options.quorumTimeout().toNanos();
         while (true) {
-            int slot = write ? java.util.concurrent.ThreadLocalRandom.current().nextInt(WRITE_CONNECTIONS) : -1;
-            RaftClient client = write ? writers.get(slot) : prober;
+            RaftClient client = slot >= 0 ? writers.get(slot) : prober;
             try {
                 return call.on(client);
             } catch (IOException e) {
@@ -667,7 +813,7 @@ public final class RaftLockClient implements AutoCloseable {
      */
     @Override
     public void close() {
-        for (int i = 0; i < WRITE_CONNECTIONS; i++) {
+        for (int i = 0; i < batchers.length; i++) {
             try {
                 writers.get(i).close();
             } catch (IOException e) {

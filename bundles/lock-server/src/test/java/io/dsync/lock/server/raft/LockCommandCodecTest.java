@@ -77,11 +77,11 @@ class LockCommandCodecTest {
     @ParameterizedTest
     @MethodSource("commands")
     void entryWrapsTheCommandBytesVerbatim(LockCommand command) {
-        byte[] entry = LockCommandCodec.encodeEntry(1_700_000_000_123L, command);
+        byte[] entry = LockCommandCodec.encodeEntry(1_700_000_000_123L, List.of(command));
         byte[] body = LockCommandCodec.encodeCommand(command);
         assertArrayEquals(body, Arrays.copyOfRange(entry, entry.length - body.length, entry.length));
         LockCommandCodec.LogEntry decoded = LockCommandCodec.decodeEntry(new ByteArrayInputStream(entry));
-        assertEquals(new LockCommandCodec.LogEntry(1_700_000_000_123L, command), decoded);
+        assertEquals(new LockCommandCodec.LogEntry(1_700_000_000_123L, List.of(command)), decoded);
     }
 
     @ParameterizedTest
@@ -90,6 +90,41 @@ class LockCommandCodecTest {
         assertEquals(outcome, LockCommandCodec.decodeOutcome(LockCommandCodec.encodeOutcome(outcome)));
         PollReply resolved = new PollReply.Resolved(outcome);
         assertEquals(resolved, LockCommandCodec.decodePollReply(LockCommandCodec.encodePollReply(resolved)));
+    }
+
+    @Test
+    void batchesKeepTheirOrderAndABatchOfOneIsAPlainMessage() {
+        List<LockCommand> all = commands().toList();
+        List<LockCommand> decoded = LockCommandCodec.decodeCommands(LockCommandCodec.encodeCommands(all));
+        assertEquals(all, decoded);
+        LockCommand one = all.get(0);
+        assertArrayEquals(LockCommandCodec.encodeCommand(one), LockCommandCodec.encodeCommands(List.of(one)));
+        assertEquals(List.of(one), LockCommandCodec.decodeCommands(LockCommandCodec.encodeCommand(one)));
+        byte[] entry = LockCommandCodec.encodeEntry(7L, all);
+        assertEquals(new LockCommandCodec.LogEntry(7L, all), LockCommandCodec.decodeEntry(new ByteArrayInputStream(entry)));
+
+        List<Outcome> outcomes = outcomes().toList();
+        assertEquals(outcomes, LockCommandCodec.decodeOutcomes(LockCommandCodec.encodeOutcomes(outcomes)));
+        Outcome single = outcomes.get(0);
+        assertArrayEquals(LockCommandCodec.encodeOutcome(single), LockCommandCodec.encodeOutcomes(List.of(single)));
+        assertEquals(List.of(single), LockCommandCodec.decodeOutcomes(LockCommandCodec.encodeOutcome(single)));
+    }
+
+    @Test
+    void batchesOutOfBoundsAreRefused() {
+        LockCommand keepAlive = new LockCommand.KeepAlive(S1);
+        assertThrows(IllegalArgumentException.class, () -> LockCommandCodec.encodeCommands(List.of()));
+        assertThrows(IllegalArgumentException.class, () -> LockCommandCodec.encodeCommands(
+                java.util.Collections.nCopies(LockCommandCodec.MAX_BATCH + 1, keepAlive)));
+        byte[] batch = LockCommandCodec.encodeCommands(List.of(keepAlive, keepAlive));
+        byte[] countOfOne = batch.clone();
+        countOfOne[5] = 1; // the count is an int after version and kind; a batch of one is malformed
+        assertThrows(IllegalArgumentException.class, () -> LockCommandCodec.decodeCommands(countOfOne));
+        byte[] truncated = Arrays.copyOf(batch, batch.length - 1);
+        assertThrows(IllegalArgumentException.class, () -> LockCommandCodec.decodeCommands(truncated));
+        // An outcome list is not a batch of commands.
+        byte[] outcomes = LockCommandCodec.encodeOutcomes(List.of(new Outcome.Done(), new Outcome.Done()));
+        assertThrows(IllegalArgumentException.class, () -> LockCommandCodec.decodeCommands(outcomes));
     }
 
     @Test

@@ -120,6 +120,36 @@ class RaftLockClusterTest {
     }
 
     @Test
+    void concurrentCommandsShareLogEntriesAndEachGetsItsOwnOutcome() throws Exception {
+        cluster.start(3);
+        RaftLockServer leader = cluster.awaitLeader();
+        RaftLockClient client = client(RaftLockClient.Options.DEFAULT.withWriteConnections(4));
+        SessionId s = open(client, "batch");
+        int n = 400;
+        long before = leader.status().commitIndex();
+        // Submitted at once over 4 connections: most commands wait for a connection and travel in a batch.
+        List<CompletableFuture<Outcome>> acquires = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            acquires.add(client.submitAsync(acquire(s, i + 1, "b/" + (i % 50), LockMode.SHARED)));
+        }
+        java.util.Set<Long> tokens = new java.util.HashSet<>();
+        int reentrant = 0;
+        for (CompletableFuture<Outcome> f : acquires) {
+            Outcome.Granted g = granted(f.get(10, TimeUnit.SECONDS));
+            tokens.add(g.grant().fencingToken());
+            reentrant += g.grant().holdCount() > 1 ? 1 : 0;
+        }
+        long entries = leader.status().commitIndex() - before;
+        // 50 locks, each granted once and then entered again by the same session: 50 distinct tokens.
+        assertEquals(50, tokens.size());
+        assertEquals(n - 50, reentrant);
+        assertTrue(entries < n / 2, n + " commands took " + entries + " log entries");
+        for (int i = 0; i < 50; i++) {
+            assertEquals(n / 50, client.status("b/" + i).holders().get(0).holdCount());
+        }
+    }
+
+    @Test
     void anotherLeaderTakesOverWithHoldsAndDeliversTheWaitingGrant() throws Exception {
         cluster.start(3);
         RaftLockServer oldLeader = cluster.awaitLeader();
