@@ -50,7 +50,7 @@ import io.dsync.lock.core.RejectReason;
  * <p>
  * Every message starts with the format version byte ({@value #VERSION}) and a kind byte
  * ({@code 'C'} command, {@code 'B'} batch of commands, {@code 'O'} outcome, {@code 'L'} list of outcomes, {@code 'R'} apply result, {@code 'S'} status,
- * {@code 'E'} log entry, {@code 'Q'} query, {@code 'P'} poll reply, {@code 'T'} lock table), followed by a variant tag byte
+ * {@code 'E'} log entry, {@code 'Q'} query, {@code 'P'} poll reply, {@code 'A'} poll answer, {@code 'T'} lock table), followed by a variant tag byte
  * and the fields, {@link DataOutputStream} big-endian. The lock values inside messages (strings,
  * counts, session ids, modes, grants, outcomes, reject reasons, end causes) are encoded by
  * {@link LockValueCodec}, the format shared with the state machine's snapshots: strings are an int
@@ -94,6 +94,7 @@ public final class LockCommandCodec {
     private static final byte KIND_ENTRY = 'E';
     private static final byte KIND_QUERY = 'Q';
     private static final byte KIND_POLL = 'P';
+    private static final byte KIND_ANSWER = 'A';
     private static final byte KIND_TABLE = 'T';
 
     /** A decoded log entry: the leader's clock at proposal and the commands, in the order they apply. */
@@ -485,10 +486,15 @@ public final class LockCommandCodec {
             if (query instanceof LockQuery.Status q) {
                 out.writeByte(1);
                 writeString(out, q.lockName());
-            } else if (query instanceof LockQuery.AwaitOutcome q) {
-                out.writeByte(2);
-                writeSessionId(out, q.sessionId());
-                out.writeLong(q.callId());
+            } else if (query instanceof LockQuery.AwaitOutcomes q) {
+                out.writeByte(4);
+                writeString(out, q.pollerId());
+                out.writeLong(q.sequence());
+                writeCount(out, q.calls().size());
+                for (LockQuery.CallRef c : q.calls()) {
+                    writeSessionId(out, c.sessionId());
+                    out.writeLong(c.callId());
+                }
                 out.writeLong(q.windowMillis());
             } else if (query instanceof LockQuery.Table q) {
                 out.writeByte(3);
@@ -512,10 +518,18 @@ public final class LockCommandCodec {
             switch (tag) {
                 case 1:
                     return new LockQuery.Status(readString(in));
-                case 2:
-                    return new LockQuery.AwaitOutcome(readSessionId(in), in.readLong(), in.readLong());
                 case 3:
                     return new LockQuery.Table(in.readInt());
+                case 4: {
+                    String poller = readString(in);
+                    long sequence = in.readLong();
+                    int n = readCount(in, LockQuery.AwaitOutcomes.MAX_CALLS);
+                    List<LockQuery.CallRef> calls = new ArrayList<>(n);
+                    for (int i = 0; i < n; i++) {
+                        calls.add(new LockQuery.CallRef(readSessionId(in), in.readLong()));
+                    }
+                    return new LockQuery.AwaitOutcomes(poller, sequence, calls, in.readLong());
+                }
                 default:
                     throw new IOException("unknown query tag " + tag);
             }
@@ -530,20 +544,22 @@ public final class LockCommandCodec {
      */
     public static byte[] encodePollReply(PollReply reply) {
         Objects.requireNonNull(reply, "reply");
-        return write(KIND_POLL, out -> {
-            if (reply instanceof PollReply.Resolved r) {
-                out.writeByte(1);
-                writeOutcome(out, r.outcome());
-            } else if (reply instanceof PollReply.StillWaiting) {
-                out.writeByte(2);
-            } else if (reply instanceof PollReply.Unknown) {
-                out.writeByte(3);
-            } else if (reply instanceof PollReply.NotLeader) {
-                out.writeByte(4);
-            } else {
-                throw new IllegalArgumentException("unknown poll reply type " + reply.getClass().getName());
-            }
-        });
+        return write(KIND_POLL, out -> writePollReply(out, reply));
+    }
+
+    private static void writePollReply(DataOutputStream out, PollReply reply) throws IOException {
+        if (reply instanceof PollReply.Resolved r) {
+            out.writeByte(1);
+            writeOutcome(out, r.outcome());
+        } else if (reply instanceof PollReply.StillWaiting) {
+            out.writeByte(2);
+        } else if (reply instanceof PollReply.Unknown) {
+            out.writeByte(3);
+        } else if (reply instanceof PollReply.NotLeader) {
+            out.writeByte(4);
+        } else {
+            throw new IllegalArgumentException("unknown poll reply type " + reply.getClass().getName());
+        }
     }
 
     /**
@@ -554,20 +570,61 @@ public final class LockCommandCodec {
      * @throws IllegalArgumentException if the bytes are not a well-formed poll reply of a known version
      */
     public static PollReply decodePollReply(byte[] bytes) {
-        return read(bytes, KIND_POLL, in -> {
-            int tag = in.readUnsignedByte();
-            switch (tag) {
-                case 1:
-                    return new PollReply.Resolved(readOutcome(in));
-                case 2:
-                    return new PollReply.StillWaiting();
-                case 3:
-                    return new PollReply.Unknown();
-                case 4:
-                    return new PollReply.NotLeader();
-                default:
-                    throw new IOException("unknown poll reply tag " + tag);
+        return read(bytes, KIND_POLL, LockCommandCodec::readPollReply);
+    }
+
+    private static PollReply readPollReply(DataInputStream in) throws IOException {
+        int tag = in.readUnsignedByte();
+        switch (tag) {
+            case 1:
+                return new PollReply.Resolved(readOutcome(in));
+            case 2:
+                return new PollReply.StillWaiting();
+            case 3:
+                return new PollReply.Unknown();
+            case 4:
+                return new PollReply.NotLeader();
+            default:
+                throw new IOException("unknown poll reply tag " + tag);
+        }
+    }
+
+    /**
+     * Encodes the answer to a {@link LockQuery.AwaitOutcomes} poll.
+     *
+     * @param answer the answer
+     * @return the message bytes
+     */
+    public static byte[] encodePollAnswer(PollAnswer answer) {
+        Objects.requireNonNull(answer, "answer");
+        return write(KIND_ANSWER, out -> {
+            out.writeBoolean(answer.notLeader());
+            writeCount(out, answer.replies().size());
+            for (PollAnswer.CallReply r : answer.replies()) {
+                writeSessionId(out, r.call().sessionId());
+                out.writeLong(r.call().callId());
+                writePollReply(out, r.reply());
             }
+        });
+    }
+
+    /**
+     * Decodes a poll answer message.
+     *
+     * @param bytes the message
+     * @return the answer
+     * @throws IllegalArgumentException if the bytes are not a well-formed poll answer of a known version
+     */
+    public static PollAnswer decodePollAnswer(byte[] bytes) {
+        return read(bytes, KIND_ANSWER, in -> {
+            boolean notLeader = in.readBoolean();
+            int n = readCount(in, LockQuery.AwaitOutcomes.MAX_CALLS);
+            List<PollAnswer.CallReply> replies = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                replies.add(new PollAnswer.CallReply(new LockQuery.CallRef(readSessionId(in), in.readLong()),
+                        readPollReply(in)));
+            }
+            return new PollAnswer(notLeader, replies);
         });
     }
 

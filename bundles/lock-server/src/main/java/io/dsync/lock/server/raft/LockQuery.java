@@ -1,5 +1,6 @@
 package io.dsync.lock.server.raft;
 
+import java.util.List;
 import java.util.Objects;
 
 import io.dsync.lock.SessionId;
@@ -30,31 +31,66 @@ public sealed interface LockQuery {
     }
 
     /**
-     * A long-poll for the final outcome of a call that was answered {@code Queued}: held by the leader
-     * until an applied entry resolves the call, or until {@code windowMillis} elapse; answered with an
-     * encoded {@link PollReply}.
+     * A long-poll for the final outcomes of calls that were answered {@code Queued}, one per client for all the calls
+     * it waits for: held by the leader until an applied entry resolves one of them, or until {@code windowMillis}
+     * elapse; answered with an encoded {@link PollAnswer}. A poll from the same poller with a higher sequence number
+     * replaces a held one, which is then answered with no replies; a poll with a lower sequence number than the held
+     * one is answered with no replies at once. So the leader holds at most one poll, and one server thread, per
+     * client, however many calls it waits for.
      *
-     * @param sessionId the session of the waiting call
-     * @param callId the call id of the waiting acquire or upgrade
+     * @param pollerId the client that polls
+     * @param sequence increases with each poll of the client
+     * @param calls the calls to wait for, 1 to {@value #MAX_CALLS}
      * @param windowMillis how long the leader may hold the poll, positive; must be shorter than the
      *     client's RPC request timeout, or the client gives up on the poll before the leader answers
      */
-    record AwaitOutcome(SessionId sessionId, long callId, long windowMillis) implements LockQuery {
+    record AwaitOutcomes(String pollerId, long sequence, List<CallRef> calls, long windowMillis) implements LockQuery {
+
+        /** The most calls one poll may carry. */
+        public static final int MAX_CALLS = 10_000;
 
         /**
-         * Validates the components.
+         * Validates and copies the components.
          *
-         * @param sessionId the session of the waiting call
-         * @param callId the call id
+         * @param pollerId the client that polls, 1 to 64 characters
+         * @param sequence the poll's sequence number
+         * @param calls the calls to wait for
          * @param windowMillis the poll window
-         * @throws NullPointerException if {@code sessionId} is {@code null}
-         * @throws IllegalArgumentException if {@code windowMillis} is not positive
+         * @throws NullPointerException if an argument is or holds {@code null}
+         * @throws IllegalArgumentException if a value is out of range
          */
-        public AwaitOutcome {
-            Objects.requireNonNull(sessionId, "sessionId");
+        public AwaitOutcomes {
+            Objects.requireNonNull(pollerId, "pollerId");
+            calls = List.copyOf(calls);
+            if (pollerId.isEmpty() || pollerId.length() > 64) {
+                throw new IllegalArgumentException("pollerId must have 1 to 64 characters, was '" + pollerId + "'");
+            }
+            if (calls.isEmpty() || calls.size() > MAX_CALLS) {
+                throw new IllegalArgumentException("a poll waits for 1 to " + MAX_CALLS + " calls, not " + calls.size());
+            }
             if (windowMillis <= 0) {
                 throw new IllegalArgumentException("windowMillis must be positive, was " + windowMillis);
             }
+        }
+    }
+
+    /**
+     * A call of a session: what a poll waits for.
+     *
+     * @param sessionId the session of the waiting call
+     * @param callId the call id of the waiting acquire or upgrade
+     */
+    record CallRef(SessionId sessionId, long callId) {
+
+        /**
+         * Checks the session for {@code null}.
+         *
+         * @param sessionId the session
+         * @param callId the call id
+         * @throws NullPointerException if {@code sessionId} is {@code null}
+         */
+        public CallRef {
+            Objects.requireNonNull(sessionId, "sessionId");
         }
     }
 

@@ -84,11 +84,14 @@ import io.dsync.lock.core.RejectReason;
  * {@link #query} answers {@link LockQuery}s. The server must run with
  * {@code RaftServerConfigKeys.Read.Option.LINEARIZABLE}, so that Ratis calls it on the leader only
  * after confirming leadership and applying every entry committed before the query.
- * {@link LockQuery.AwaitOutcome} is a long-poll for a call answered {@link Outcome.Queued}: it is
- * answered at once if the call's final outcome is already known, and otherwise held until an applied
- * entry resolves the call (grant, timeout, deadlock, cancellation, session end), the poll window
- * elapses ({@link PollReply.StillWaiting}), or this server stops being the leader or closes
- * ({@link PollReply.NotLeader}). To answer polls that arrive after the resolution, the adapter keeps,
+ * {@link LockQuery.AwaitOutcomes} is a client's long-poll for all its calls answered {@link Outcome.Queued}: it
+ * is answered at once with the calls whose final outcome is already known (or that are unknown), and otherwise
+ * held until an applied entry resolves one of them (grant, timeout, deadlock, cancellation, session end; the
+ * answer lists every call of the poll resolved by that entry), the poll window elapses, a newer poll of the same
+ * client replaces it (both answered with {@link PollAnswer#NOTHING_YET}), or this server stops being the leader
+ * or closes ({@link PollAnswer#NOT_LEADER}). Ratis' Netty server answers a request on the event loop thread that
+ * read it, blocked until the answer; one held poll per client, rather than one per waiting call, keeps many
+ * waiters from occupying every loop. To answer polls that arrive after the resolution, the adapter keeps,
  * beside the core, the set of calls currently waiting and the last {@value #RECENT_OUTCOMES} final
  * outcomes of waiting calls; both are derived from the log only and are part of the snapshot, so
  * every replica, and a leader elected after a restart, knows them.
@@ -131,14 +134,52 @@ public class LockRaftStateMachine extends BaseStateMachine {
     private static final Message TICK = Message.valueOf(
             ByteString.copyFrom(LockCommandCodec.encodeCommand(new LockCommand.Tick())));
 
-    private static final Message STILL_WAITING = pollMessage(new PollReply.StillWaiting());
+    private static final Message NOTHING_YET = answerMessage(PollAnswer.NOTHING_YET);
 
-    private static final Message NOT_LEADER = pollMessage(new PollReply.NotLeader());
-
-    private static final Message UNKNOWN = pollMessage(new PollReply.Unknown());
+    private static final Message NOT_LEADER = answerMessage(PollAnswer.NOT_LEADER);
 
     /** Key of a call: session id value and call id. */
     private record CallKey(String session, long callId) {
+
+        static CallKey of(LockQuery.CallRef call) {
+            return new CallKey(call.sessionId().value(), call.callId());
+        }
+
+        LockQuery.CallRef ref() {
+            return new LockQuery.CallRef(new SessionId(session), callId);
+        }
+    }
+
+    /** A long-poll held until one of its calls is resolved, its window elapses or a newer poll replaces it. */
+    private static final class HeldPoll {
+
+        final String poller;
+
+        final long sequence;
+
+        final List<LockQuery.CallRef> calls;
+
+        final CompletableFuture<Message> answer = new CompletableFuture<>();
+
+        HeldPoll(LockQuery.AwaitOutcomes q) {
+            this.poller = q.pollerId();
+            this.sequence = q.sequence();
+            this.calls = q.calls();
+        }
+    }
+
+    /** Replies gathered for held polls while applying an entry, completed after the mutex is released. */
+    private static final class Completions extends LinkedHashMap<HeldPoll, List<PollAnswer.CallReply>> {
+
+        private static final long serialVersionUID = 1L;
+
+        void add(HeldPoll poll, PollAnswer.CallReply reply) {
+            computeIfAbsent(poll, p -> new ArrayList<>()).add(reply);
+        }
+
+        void complete() {
+            forEach((poll, replies) -> poll.answer.complete(answerMessage(new PollAnswer(false, replies))));
+        }
     }
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
@@ -168,7 +209,10 @@ public class LockRaftStateMachine extends BaseStateMachine {
     };
 
     /** Held long-polls by call. */
-    private final Map<CallKey, List<CompletableFuture<Message>>> polls = new LinkedHashMap<>();
+    private final Map<CallKey, List<HeldPoll>> polls = new LinkedHashMap<>();
+
+    /** The held long-poll of each poller (client). */
+    private final Map<String, HeldPoll> pollers = new java.util.HashMap<>();
 
     /** The latest deadlocks broken here, oldest first, bounded by {@link LockTableView#RECENT_DEADLOCKS}. */
     private final java.util.ArrayDeque<LockTableView.Deadlock> deadlocks = new java.util.ArrayDeque<>();
@@ -422,7 +466,7 @@ public class LockRaftStateMachine extends BaseStateMachine {
         LogEntryProto entry = trx.getLogEntry();
         long index = entry.getIndex();
         List<Outcome> outcomes = new ArrayList<>();
-        List<Map.Entry<List<CompletableFuture<Message>>, Message>> completions = new ArrayList<>();
+        Completions completions = new Completions();
         synchronized (mutex) {
             LockCommandCodec.LogEntry decoded = null;
             try {
@@ -443,18 +487,13 @@ public class LockRaftStateMachine extends BaseStateMachine {
             }
             updateLastAppliedTermIndex(entry.getTerm(), index);
         }
-        for (Map.Entry<List<CompletableFuture<Message>>, Message> c : completions) {
-            for (CompletableFuture<Message> poll : c.getKey()) {
-                poll.complete(c.getValue());
-            }
-        }
+        completions.complete();
         return CompletableFuture.completedFuture(Message.valueOf(
                 ByteString.copyFrom(LockCommandCodec.encodeOutcomes(outcomes))));
     }
 
     /** Updates the waiting calls and recent outcomes; collects the polls to complete. Holds mutex. */
-    private void track(long index, long logTime, LockCommand command, ApplyResult result,
-            List<Map.Entry<List<CompletableFuture<Message>>, Message>> completions) {
+    private void track(long index, long logTime, LockCommand command, ApplyResult result, Completions completions) {
         Outcome outcome = result.outcome();
         observe(index, logTime, command, outcome);
         if (outcome instanceof Outcome.Queued) {
@@ -531,15 +570,17 @@ public class LockRaftStateMachine extends BaseStateMachine {
         }
     }
 
-    private void resolve(CallKey key, Outcome outcome,
-            List<Map.Entry<List<CompletableFuture<Message>>, Message>> completions) {
+    private void resolve(CallKey key, Outcome outcome, Completions completions) {
         if (!waiting.remove(key)) {
             return;
         }
         recent.put(key, outcome);
-        List<CompletableFuture<Message>> held = polls.remove(key);
+        List<HeldPoll> held = polls.remove(key);
         if (held != null) {
-            completions.add(Map.entry(held, pollMessage(new PollReply.Resolved(outcome))));
+            PollAnswer.CallReply reply = new PollAnswer.CallReply(key.ref(), new PollReply.Resolved(outcome));
+            for (HeldPoll poll : held) {
+                completions.add(poll, reply);
+            }
         }
     }
 
@@ -567,33 +608,68 @@ public class LockRaftStateMachine extends BaseStateMachine {
             return CompletableFuture.completedFuture(Message.valueOf(
                     ByteString.copyFrom(LockCommandCodec.encodeTable(table(q.maxLocks())))));
         }
-        LockQuery.AwaitOutcome q = (LockQuery.AwaitOutcome) query;
-        LOG.debug("{}: long-poll {}", getId(), q);
-        CallKey key = new CallKey(q.sessionId().value(), q.callId());
-        CompletableFuture<Message> poll = new CompletableFuture<>();
+        return awaitOutcomes((LockQuery.AwaitOutcomes) query);
+    }
+
+    private CompletableFuture<Message> awaitOutcomes(LockQuery.AwaitOutcomes q) {
+        LOG.debug("{}: long-poll of {} #{} for {} calls", getId(), q.pollerId(), q.sequence(), q.calls().size());
+        List<PollAnswer.CallReply> ready = new ArrayList<>();
+        HeldPoll replaced;
+        HeldPoll poll = null;
         synchronized (mutex) {
             if (closed) {
                 return CompletableFuture.completedFuture(NOT_LEADER);
             }
-            Outcome known = recent.get(key);
-            if (known != null) {
-                return CompletableFuture.completedFuture(pollMessage(new PollReply.Resolved(known)));
+            replaced = pollers.get(q.pollerId());
+            if (replaced != null && replaced.sequence > q.sequence()) {
+                return CompletableFuture.completedFuture(NOTHING_YET); // overtaken by a newer poll of the client
             }
-            if (!waiting.contains(key)) {
-                return CompletableFuture.completedFuture(UNKNOWN);
-            }
-            polls.computeIfAbsent(key, k -> new ArrayList<>()).add(poll);
-        }
-        poll.completeOnTimeout(STILL_WAITING, q.windowMillis(), TimeUnit.MILLISECONDS);
-        poll.whenComplete((m, e) -> {
-            synchronized (mutex) {
-                List<CompletableFuture<Message>> held = polls.get(key);
-                if (held != null && held.remove(poll) && held.isEmpty()) {
-                    polls.remove(key);
+            for (LockQuery.CallRef call : q.calls()) {
+                CallKey key = CallKey.of(call);
+                Outcome known = recent.get(key);
+                if (known != null) {
+                    ready.add(new PollAnswer.CallReply(call, new PollReply.Resolved(known)));
+                } else if (!waiting.contains(key)) {
+                    ready.add(new PollAnswer.CallReply(call, new PollReply.Unknown()));
                 }
             }
+            if (replaced != null) {
+                unregister(replaced);
+            }
+            if (ready.isEmpty()) {
+                poll = new HeldPoll(q);
+                pollers.put(poll.poller, poll);
+                for (LockQuery.CallRef call : poll.calls) {
+                    polls.computeIfAbsent(CallKey.of(call), k -> new ArrayList<>()).add(poll);
+                }
+            }
+        }
+        if (replaced != null) {
+            replaced.answer.complete(NOTHING_YET);
+        }
+        if (poll == null) {
+            return CompletableFuture.completedFuture(answerMessage(new PollAnswer(false, ready)));
+        }
+        HeldPoll held = poll;
+        held.answer.completeOnTimeout(NOTHING_YET, q.windowMillis(), TimeUnit.MILLISECONDS);
+        held.answer.whenComplete((m, e) -> {
+            synchronized (mutex) {
+                unregister(held);
+            }
         });
-        return poll;
+        return held.answer;
+    }
+
+    /** Forgets a held poll (it is answered, or about to be). Holds mutex. */
+    private void unregister(HeldPoll poll) {
+        pollers.remove(poll.poller, poll);
+        for (LockQuery.CallRef call : poll.calls) {
+            CallKey key = CallKey.of(call);
+            List<HeldPoll> held = polls.get(key);
+            if (held != null && held.remove(poll) && held.isEmpty()) {
+                polls.remove(key);
+            }
+        }
     }
 
     /**
@@ -610,13 +686,13 @@ public class LockRaftStateMachine extends BaseStateMachine {
     }
 
     /**
-     * Returns the number of long-polls currently held.
+     * Returns the number of long-polls currently held (at most one per client).
      *
      * @return the number of held polls
      */
     public int heldPolls() {
         synchronized (mutex) {
-            return polls.values().stream().mapToInt(List::size).sum();
+            return pollers.size();
         }
     }
 
@@ -634,20 +710,19 @@ public class LockRaftStateMachine extends BaseStateMachine {
     }
 
     private void failPolls() {
-        List<CompletableFuture<Message>> held = new ArrayList<>();
+        List<HeldPoll> held;
         synchronized (mutex) {
-            for (List<CompletableFuture<Message>> l : polls.values()) {
-                held.addAll(l);
-            }
+            held = new ArrayList<>(pollers.values());
+            pollers.clear();
             polls.clear();
         }
-        for (CompletableFuture<Message> poll : held) {
-            poll.complete(NOT_LEADER);
+        for (HeldPoll poll : held) {
+            poll.answer.complete(NOT_LEADER);
         }
     }
 
-    private static Message pollMessage(PollReply reply) {
-        return Message.valueOf(ByteString.copyFrom(LockCommandCodec.encodePollReply(reply)));
+    private static Message answerMessage(PollAnswer answer) {
+        return Message.valueOf(ByteString.copyFrom(LockCommandCodec.encodePollAnswer(answer)));
     }
 
     // ---------------------------------------------------------------- leadership and ticks

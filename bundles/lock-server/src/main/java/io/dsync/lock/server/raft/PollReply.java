@@ -5,7 +5,8 @@ import java.util.Objects;
 import io.dsync.lock.core.Outcome;
 
 /**
- * The answer to a {@link LockQuery.AwaitOutcome} long-poll.
+ * The state of one waited-for call, as a client learns it by long-polling ({@link LockQuery.AwaitOutcomes},
+ * {@link PollAnswer}).
  */
 public sealed interface PollReply {
 

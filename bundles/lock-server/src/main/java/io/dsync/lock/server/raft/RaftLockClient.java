@@ -3,7 +3,9 @@ package io.dsync.lock.server.raft;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -183,6 +185,8 @@ public final class RaftLockClient implements AutoCloseable {
     private volatile RaftPeerId leader;
 
     private final ExecutorService executor;
+
+    private final Poller poller = new Poller();
 
     private final Executor retryDelay;
 
@@ -504,7 +508,7 @@ public final class RaftLockClient implements AutoCloseable {
         Objects.requireNonNull(sessionId, "sessionId");
         Objects.requireNonNull(timeout, "timeout");
         CompletableFuture<PollReply> result = new CompletableFuture<>();
-        poll(sessionId, callId, System.nanoTime() + timeout.toNanos(), result);
+        poller.await(new Waiter(new LockQuery.CallRef(sessionId, callId), System.nanoTime() + timeout.toNanos(), result));
         return result;
     }
 
@@ -522,32 +526,125 @@ public final class RaftLockClient implements AutoCloseable {
         return join(awaitOutcomeAsync(sessionId, callId, timeout));
     }
 
-    private void poll(SessionId sessionId, long callId, long deadlineNanos, CompletableFuture<PollReply> result) {
-        long remaining = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
-        if (result.isDone()) {
-            return;
+    /** A caller waiting for the outcome of a call, until its deadline. */
+    private record Waiter(LockQuery.CallRef call, long deadlineNanos, CompletableFuture<PollReply> result) {
+    }
+
+    /**
+     * Long-polls the leader for all the calls this client waits for, with one poll ({@link LockQuery.AwaitOutcomes})
+     * rather than one per call. A call that starts waiting while a poll is held goes out in a second poll that
+     * replaces the first on the leader; so at most two polls are in flight and the leader holds one. After each
+     * answer, the callers of the answered calls are told, those past their deadline are told
+     * {@link PollReply.StillWaiting}, and the others are polled again at once.
+     */
+    private final class Poller {
+
+        /** The most polls in flight: one held, one replacing it with more calls. */
+        private static final int MAX_IN_FLIGHT = 2;
+
+        private final String id = java.util.UUID.randomUUID().toString();
+
+        private final AtomicLong sequence = new AtomicLong();
+
+        /** Waiting callers by call; guarded by this. */
+        private final Map<LockQuery.CallRef, List<Waiter>> waiters = new LinkedHashMap<>();
+
+        /** Polls in flight; guarded by this. */
+        private int inFlight;
+
+        /** Whether calls started waiting since the latest poll was sent; guarded by this. */
+        private boolean added;
+
+        void await(Waiter w) {
+            synchronized (this) {
+                waiters.computeIfAbsent(w.call(), c -> new ArrayList<>()).add(w);
+                added = true;
+            }
+            pollIfNeeded();
         }
-        if (remaining <= 0) {
-            result.complete(new PollReply.StillWaiting());
-            return;
-        }
-        long window = Math.min(options.pollWindow().toMillis(), remaining);
-        Message message = query(new LockQuery.AwaitOutcome(sessionId, callId, window));
-        long pollDeadline = System.nanoTime() + options.quorumTimeout().plusMillis(window).toNanos();
-        bounded(read(message, pollDeadline), options.quorumTimeout().plusMillis(window),
-                "poll of call " + callId + " of session " + sessionId)
-                .thenApply(r -> LockCommandCodec.decodePollReply(content(r)))
-                .whenComplete((reply, error) -> {
-                    if (error != null) {
-                        result.completeExceptionally(unwrap(error));
-                    } else if (reply instanceof PollReply.StillWaiting) {
-                        poll(sessionId, callId, deadlineNanos, result);
-                    } else if (reply instanceof PollReply.NotLeader) {
-                        retryDelay.execute(() -> poll(sessionId, callId, deadlineNanos, result));
-                    } else {
-                        result.complete(reply);
+
+        /** Sends a poll when there are waiters and none is in flight, or calls were added and a second may go. */
+        private void pollIfNeeded() {
+            List<Waiter> expired = new ArrayList<>();
+            LockQuery.AwaitOutcomes query = null;
+            synchronized (this) {
+                long now = System.nanoTime();
+                long earliest = Long.MAX_VALUE;
+                for (java.util.Iterator<List<Waiter>> it = waiters.values().iterator(); it.hasNext();) {
+                    List<Waiter> ws = it.next();
+                    for (java.util.Iterator<Waiter> wi = ws.iterator(); wi.hasNext();) {
+                        Waiter w = wi.next();
+                        if (w.result().isDone() || w.deadlineNanos() - now <= 0) {
+                            expired.add(w);
+                            wi.remove();
+                        } else {
+                            earliest = Math.min(earliest, w.deadlineNanos() - now);
+                        }
                     }
-                });
+                    if (ws.isEmpty()) {
+                        it.remove();
+                    }
+                }
+                boolean send = !waiters.isEmpty() && !closed
+                        && (inFlight == 0 || (added && inFlight < MAX_IN_FLIGHT));
+                if (send) {
+                    long window = Math.max(1, Math.min(options.pollWindow().toMillis(),
+                            TimeUnit.NANOSECONDS.toMillis(earliest)));
+                    List<LockQuery.CallRef> calls = new ArrayList<>(waiters.keySet());
+                    if (calls.size() > LockQuery.AwaitOutcomes.MAX_CALLS) {
+                        calls = calls.subList(0, LockQuery.AwaitOutcomes.MAX_CALLS);
+                    }
+                    query = new LockQuery.AwaitOutcomes(id, sequence.incrementAndGet(), calls, window);
+                    inFlight++;
+                    added = false;
+                }
+            }
+            for (Waiter w : expired) {
+                w.result().complete(new PollReply.StillWaiting());
+            }
+            if (query != null) {
+                send(query);
+            }
+        }
+
+        private void send(LockQuery.AwaitOutcomes query) {
+            Duration budget = options.quorumTimeout().plusMillis(query.windowMillis());
+            bounded(read(query(query), System.nanoTime() + budget.toNanos()), budget,
+                    "poll of " + query.calls().size() + " waiting call(s)")
+                    .thenApply(r -> LockCommandCodec.decodePollAnswer(content(r)))
+                    .whenComplete((answer, error) -> {
+                        synchronized (this) {
+                            inFlight--;
+                        }
+                        if (error != null) {
+                            fail(query.calls(), unwrap(error));
+                        } else if (answer.notLeader()) {
+                            retryDelay.execute(this::pollIfNeeded);
+                            return;
+                        } else {
+                            for (PollAnswer.CallReply r : answer.replies()) {
+                                for (Waiter w : take(r.call())) {
+                                    w.result().complete(r.reply());
+                                }
+                            }
+                        }
+                        pollIfNeeded();
+                    });
+        }
+
+        private synchronized List<Waiter> take(LockQuery.CallRef call) {
+            List<Waiter> ws = waiters.remove(call);
+            return ws == null ? List.of() : ws;
+        }
+
+        /** Fails the waiters of a poll that found no leader within the quorum timeout. */
+        private void fail(List<LockQuery.CallRef> calls, Throwable error) {
+            for (LockQuery.CallRef call : calls) {
+                for (Waiter w : take(call)) {
+                    w.result().completeExceptionally(error);
+                }
+            }
+        }
     }
 
     // ---------------------------------------------------------------- plumbing

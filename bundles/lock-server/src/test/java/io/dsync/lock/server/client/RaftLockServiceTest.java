@@ -353,22 +353,22 @@ class RaftLockServiceTest {
 
     @Test
     @Order(11)
-    void eightSessionsQueuedOnOneLockAllGetItInTurn() throws Exception {
-        // Each waiter's long-poll is held by the leader while the others go on. (Sixteen waiters against three
-        // servers in this one JVM on two cores still time out; against node processes they do not: bench/.)
-        final int waiters = 8;
+    void sixtyFourSessionsQueuedOnOneLockAllGetItInTurn() throws Exception {
+        // The client long-polls for all its waiting calls at once, so the leader holds one poll (one Netty event
+        // loop thread) however many sessions wait. With a poll per waiting call, 16 waiters already timed out here.
+        final int waiters = 64;
         List<LockSession> sessions = new ArrayList<>();
         for (int i = 0; i < waiters; i++) {
             sessions.add(service.openSession(TTL));
         }
-        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(16);
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(waiters);
         try {
             List<CompletableFuture<Long>> turns = new ArrayList<>();
             for (LockSession s : sessions) {
                 turns.add(CompletableFuture.supplyAsync(() -> {
                     try {
                         LockHandle h = s.acquire("queue/one", LockMode.EXCLUSIVE, Duration.ofSeconds(25), LEASE);
-                        Thread.sleep(20);
+                        Thread.sleep(5);
                         s.release(h);
                         return h.fencingToken();
                     } catch (InterruptedException e) {

@@ -171,9 +171,20 @@ class LockCommandCodecTest {
 
     @Test
     void queriesAndPollRepliesRoundTrip() {
-        for (LockQuery q : List.of(new LockQuery.Status("a/b"), new LockQuery.AwaitOutcome(S1, 42, 2_000), new LockQuery.Table(50))) {
+        LockQuery.AwaitOutcomes poll = new LockQuery.AwaitOutcomes("client-1", 7,
+                List.of(new LockQuery.CallRef(S1, 42), new LockQuery.CallRef(S2, 3)), 2_000);
+        for (LockQuery q : List.of(new LockQuery.Status("a/b"), poll, new LockQuery.Table(50))) {
             assertEquals(q, LockCommandCodec.decodeQuery(LockCommandCodec.encodeQuery(q)));
         }
+        PollAnswer answer = new PollAnswer(false, List.of(
+                new PollAnswer.CallReply(new LockQuery.CallRef(S1, 42), new PollReply.Resolved(new Outcome.Granted(GRANT))),
+                new PollAnswer.CallReply(new LockQuery.CallRef(S2, 3), new PollReply.Unknown())));
+        for (PollAnswer a : List.of(answer, PollAnswer.NOTHING_YET, PollAnswer.NOT_LEADER)) {
+            assertEquals(a, LockCommandCodec.decodePollAnswer(LockCommandCodec.encodePollAnswer(a)));
+        }
+        assertThrows(IllegalArgumentException.class, () -> new LockQuery.AwaitOutcomes("c", 1, List.of(), 1_000));
+        assertThrows(IllegalArgumentException.class, () -> new PollAnswer(false, List.of(
+                new PollAnswer.CallReply(new LockQuery.CallRef(S1, 1), new PollReply.StillWaiting()))));
         for (PollReply r : List.of(new PollReply.StillWaiting(), new PollReply.Unknown(), new PollReply.NotLeader())) {
             assertEquals(r, LockCommandCodec.decodePollReply(LockCommandCodec.encodePollReply(r)));
         }

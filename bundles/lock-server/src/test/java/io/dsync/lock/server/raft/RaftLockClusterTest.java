@@ -150,6 +150,37 @@ class RaftLockClusterTest {
     }
 
     @Test
+    void theWaitersOfOneClientShareOneHeldPollAndAreGrantedInTurn() throws Exception {
+        cluster.start(3);
+        RaftLockServer leader = cluster.awaitLeader();
+        RaftLockClient client = client(RaftLockClient.Options.DEFAULT);
+        SessionId holder = open(client, "holder");
+        Outcome.Granted first = granted(client.submit(acquire(holder, 1, "x", LockMode.EXCLUSIVE)));
+        int n = 20;
+        Map<CompletableFuture<PollReply>, SessionId> polls = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            SessionId s = open(client, "w" + i);
+            assertEquals(new Outcome.Queued(i), client.submit(acquire(s, 1, "x", LockMode.EXCLUSIVE)));
+            polls.put(client.awaitOutcomeAsync(s, 1, Duration.ofSeconds(20)), s);
+        }
+        waitUntil(() -> leader.stateMachine().heldPolls() == 1, Duration.ofSeconds(3));
+        Thread.sleep(300);
+        assertEquals(1, leader.stateMachine().heldPolls(), "one held poll for " + n + " waiting calls of one client");
+
+        // Each grant is released at once, which grants the next waiter (FIFO), with a larger token every time.
+        client.submit(new LockCommand.Release(holder, 2, "x", first.grant().fencingToken()));
+        long lastToken = first.grant().fencingToken();
+        for (Map.Entry<CompletableFuture<PollReply>, SessionId> p : polls.entrySet()) {
+            Outcome.Granted g = granted(((PollReply.Resolved) p.getKey().get(10, TimeUnit.SECONDS)).outcome());
+            assertEquals(p.getValue(), g.grant().sessionId());
+            assertTrue(g.grant().fencingToken() > lastToken);
+            lastToken = g.grant().fencingToken();
+            assertEquals(new Outcome.Released(0), client.submit(new LockCommand.Release(p.getValue(), 2, "x", lastToken)));
+        }
+        waitUntil(() -> leader.stateMachine().heldPolls() == 0, Duration.ofSeconds(3));
+    }
+
+    @Test
     void anotherLeaderTakesOverWithHoldsAndDeliversTheWaitingGrant() throws Exception {
         cluster.start(3);
         RaftLockServer oldLeader = cluster.awaitLeader();
