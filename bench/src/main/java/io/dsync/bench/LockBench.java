@@ -59,6 +59,15 @@ public final class LockBench implements Callable<Integer> {
     @Option(names = "--out", description = "Also write the table (Markdown) to this file.")
     Path out;
 
+    @Option(names = "--jit-warmup", defaultValue = "15",
+            description = "Seconds of load on each system before the first workload, so that the JIT compilers of nodes "
+                    + "and clients are done before anything is measured (default: ${DEFAULT-VALUE}).")
+    int jitWarmup;
+
+    @Option(names = "--node-java-opts", defaultValue = "-Xmx512m -XX:+UseSerialGC",
+            description = "JVM options of the lock nodes (default: ${DEFAULT-VALUE}).")
+    String nodeJavaOpts;
+
     @Option(names = "--client-connections", defaultValue = "1",
             description = "Command connections of the dsync client: each carries one batch at a time (default: ${DEFAULT-VALUE}).")
     int connections;
@@ -84,7 +93,7 @@ public final class LockBench implements Callable<Integer> {
     }
 
     /** Throughput and latency of one workload on one system. */
-    record Result(long ops, double seconds, long p50Nanos, long p99Nanos, long errors) {
+    record Result(long ops, double seconds, long p50Nanos, long p90Nanos, long p99Nanos, long maxNanos, long errors) {
         double rate() {
             return ops / seconds;
         }
@@ -98,7 +107,9 @@ public final class LockBench implements Callable<Integer> {
     public Integer call() throws Exception {
         Path work = Files.createTempDirectory("dsync-bench");
         System.err.printf("starting 3 lock nodes and Redis from %s (work folder %s)...%n", home, work);
-        try (LocalCluster cluster = LocalCluster.builder(home, work).cluster("bench").nodes("lock", 3, "lock").start()) {
+        // Nodes run with the JIT a production node gets (the harness' default stops at C1 for quick test start-up).
+        try (LocalCluster cluster = LocalCluster.builder(home, work).cluster("bench").javaOpts(nodeJavaOpts)
+                .nodes("lock", 3, "lock").start()) {
             awaitGroup(cluster);
             RaftLockClient client = new RaftLockClient(RaftLockServer.group(cluster.name(), cluster.raftAddresses()),
                     RaftLockClient.Options.DEFAULT.withWriteConnections(connections));
@@ -121,6 +132,12 @@ public final class LockBench implements Callable<Integer> {
                         targets.add(etcdTarget(etcdClient));
                     } else {
                         System.err.println("etcd: no 'etcd' binary on the PATH (Debian: apt-get install etcd-server); left out");
+                    }
+                }
+                if (jitWarmup > 0) {
+                    for (Target t : targets) {
+                        System.err.printf("  %-16s JIT warm-up, 16 threads for %d s%n", t.name(), jitWarmup);
+                        run(t, 16, false, 0, jitWarmup);
                     }
                 }
                 Map<String, Map<String, Result>> table = new LinkedHashMap<>();
@@ -245,7 +262,8 @@ public final class LockBench implements Callable<Integer> {
         for (Target target : targets) {
             System.err.printf("  %-16s %3d thread(s)%s ...", target.name(), threadCount, oneLock ? " on one lock" : "");
             Result r = run(target, threadCount, oneLock);
-            System.err.printf(" %,.0f ops/s, p50 %.2f ms, p99 %.2f ms%s%n", r.rate(), r.p50Nanos() / 1e6, r.p99Nanos() / 1e6,
+            System.err.printf(" %,.0f ops/s, p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.1f ms%s%n", r.rate(),
+                    r.p50Nanos() / 1e6, r.p90Nanos() / 1e6, r.p99Nanos() / 1e6, r.maxNanos() / 1e6,
                     r.errors() > 0 ? ", " + r.errors() + " errors" : "");
             results.put(target.name(), r);
         }
@@ -253,6 +271,11 @@ public final class LockBench implements Callable<Integer> {
     }
 
     private Result run(Target target, int threadCount, boolean oneLock) throws Exception {
+        return run(target, threadCount, oneLock, warmup, seconds);
+    }
+
+    private Result run(Target target, int threadCount, boolean oneLock, int warmupSeconds, int measuredSeconds)
+            throws Exception {
         String prefix = "bench/" + target.name().replace(' ', '-') + "/" + threadCount + (oneLock ? "/hot" : "");
         long[][] latencies = new long[threadCount][];
         int[] counts = new int[threadCount];
@@ -306,8 +329,8 @@ public final class LockBench implements Callable<Integer> {
         }
         ready.await();
         long now = System.nanoTime();
-        window[0] = now + TimeUnit.SECONDS.toNanos(warmup);
-        window[1] = window[0] + TimeUnit.SECONDS.toNanos(seconds);
+        window[0] = now + TimeUnit.SECONDS.toNanos(warmupSeconds);
+        window[1] = window[0] + TimeUnit.SECONDS.toNanos(measuredSeconds);
         go.countDown();
         for (Thread t : workers) {
             t.join();
@@ -323,15 +346,18 @@ public final class LockBench implements Callable<Integer> {
             k += counts[i];
         }
         Arrays.sort(all);
-        long p50 = total == 0 ? 0 : all[(int) (total * 0.50)];
-        long p99 = total == 0 ? 0 : all[Math.min(total - 1, (int) (total * 0.99))];
-        return new Result(total, seconds, p50, p99, Arrays.stream(errors).sum());
+        return new Result(total, measuredSeconds, percentile(all, 0.50), percentile(all, 0.90), percentile(all, 0.99),
+                total == 0 ? 0 : all[total - 1], Arrays.stream(errors).sum());
+    }
+
+    private static long percentile(long[] sorted, double p) {
+        return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) (sorted.length * p))];
     }
 
     private String report(Map<String, Map<String, Result>> table, List<Target> targets) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("Exclusive acquire+release, %d s measured after %d s warm-up; dsync client with %d command "
-                + "connection(s); %s; %d cores, Java %s.%n%n", seconds, warmup, connections,
+                + "connection(s), nodes with %s; %s; %d cores, Java %s.%n%n", seconds, warmup, connections, nodeJavaOpts,
                 LocalDate.now(), Runtime.getRuntime().availableProcessors(), Runtime.version()));
         StringBuilder header = new StringBuilder("| workload | dsync ops/s | dsync p50 / p99 ms |");
         StringBuilder rule = new StringBuilder("|---|---|---|");
