@@ -100,6 +100,25 @@ class LockCliIT extends ClusterTest {
         HttpResponse<String> waited = post(node, "/lock/sessions/" + shortLived + "/acquire?name=app/busy&waitMs=4000");
         assertThat(Nodes.JSON.readTree(waited.body()).path("error").asText()).as(waited.body()).isEqualTo("timeout");
 
+        // Closing a session while one of its requests waits answers that request 409, not 500.
+        String closing = open(node);
+        CompletableFuture<HttpResponse<String>> closingWaits = CompletableFuture.supplyAsync(() -> {
+            try {
+                return post(node, "/lock/sessions/" + closing + "/acquire?name=app/busy&waitMs=20000");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!Cli.run("lock", "graph", "--node", node).out().contains(closing) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(node + "/lock/sessions/" + closing)).DELETE().build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(204);
+        HttpResponse<String> cancelled = closingWaits.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(cancelled.statusCode()).as(cancelled.body()).isEqualTo(409);
+        assertThat(Nodes.JSON.readTree(cancelled.body()).path("error").asText()).isEqualTo("cancelled");
+
         Cli bad = Cli.run("lock", "status", "bad\u0001name", "--node", node);
         assertThat(bad.exitCode()).as(bad.out() + bad.err()).isEqualTo(2);
 

@@ -63,8 +63,9 @@ import jakarta.servlet.http.HttpServletResponse;
  * </pre>
  *
  * Failures answer JSON {@code {"error": kind, "message": text}}: 400 invalid input, 401 missing or wrong token,
- * 404 unknown session, 409 timeout / deadlock (with the cycle) / not held / lease expired, 503 no quorum. When the
- * node has an admin token, the calls that change something need {@code Authorization: Bearer <token>}.
+ * 404 unknown session, 409 timeout / deadlock (with the cycle) / not held / lease expired / cancelled (the session
+ * was closed while the request waited), 503 no quorum. When the node has an admin token, the calls that change
+ * something need {@code Authorization: Bearer <token>}.
  */
 @Component(service = Servlet.class, immediate = true)
 @HttpWhiteboardServletPattern({"/lock/sessions", "/lock/sessions/*", "/lock/status", "/lock/table"})
@@ -271,6 +272,9 @@ public final class LockHttpApi extends HttpServlet {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             r = failure(503, "interrupted", "the node is stopping", null);
+        } catch (java.util.concurrent.CancellationException e) {
+            // The session was closed (DELETE, or its end) while this request waited.
+            r = failure(409, "cancelled", e.getMessage(), null);
         } catch (LockException | IllegalArgumentException | IllegalStateException e) {
             LOG.warn("Lock HTTP: {} {} failed: {}", req.getMethod(), req.getRequestURI(), e.toString());
             r = failure(500, "internal", e.toString(), null);
