@@ -168,8 +168,8 @@ public interface LockService {
      * Reads the state of a lock linearizably (through the Raft leader, after confirming its
      * leadership), so the result reflects every operation that completed before this call.
      * <p>
-     * The future completes with the status (a free lock that was never used has no holders, no
-     * waiters and a {@linkplain LockStatus#lastFencingToken() last token} of 0), or exceptionally with
+     * The future completes with the status (a free lock has no holders and no waiters; see
+     * {@link LockStatus#lastFencingToken()} for its last token), or exceptionally with
      * {@link NoQuorumException}.
      *
      * @param name the lock name

@@ -21,8 +21,10 @@ import java.util.Set;
  * @param waiters the queued requests in FIFO order of arrival, which is the order in which they
  *     are granted; the only exception are upgrades, which are granted as soon as their session is
  *     the only holder
- * @param lastFencingToken the largest fencing token ever issued for this name, 0 if the lock was
- *     never granted. Tokens of future grants will be larger
+ * @param lastFencingToken a token no grant of this name ever exceeded: for a lock in use or recently free, the
+ *     largest fencing token issued for it; for a lock never granted, or free so long that the service forgot it
+ *     (the service keeps a bounded number of free locks), an upper bound (0 if nothing was ever forgotten).
+ *     Tokens of future grants will be larger
  */
 public record LockStatus(String name, List<LockHolder> holders, List<LockWaiter> waiters, long lastFencingToken) {
 
@@ -32,7 +34,7 @@ public record LockStatus(String name, List<LockHolder> holders, List<LockWaiter>
      * @param name the lock name
      * @param holders the current holders
      * @param waiters the queued requests in the order in which they will be considered
-     * @param lastFencingToken the largest fencing token ever issued for this name
+     * @param lastFencingToken a bound of the fencing tokens issued for this name
      * @throws NullPointerException if a component or a list element is {@code null}
      * @throws InvalidLockRequestException if {@code name} is not a valid lock name, the holders are
      *     inconsistent (an exclusive holder next to another holder, a session listed twice),

@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -78,8 +79,11 @@ import io.dsync.lock.WaitForCycle;
  * {@link RejectReason#NOT_HELD}.
  *
  * <h2>Memory</h2>
- * Every lock name ever granted keeps a small entry (its largest token) after it becomes free, because
- * {@link LockStatus#lastFencingToken()} must report it for free locks.
+ * A free lock keeps its entry (its largest token, for {@link LockStatus#lastFencingToken()}) until
+ * {@link Limits#freeLocks()} other locks have become free after it; then it is forgotten, and its token folds into
+ * one bound that {@link #status(String)} reports for every unknown lock. Tokens come from one counter for all locks,
+ * so forgetting a lock never lets a later grant of it have a smaller token. Memory is therefore bounded by the locks
+ * in use plus that many free ones, however many distinct names clients use.
  *
  * <h2>Thread safety</h2>
  * Not thread-safe, by design: a Raft state machine applies entries one at a time. All methods,
@@ -97,11 +101,16 @@ public final class LockStateMachine {
      * @param lostGrantsPerSession how many grants lost to lease expiry a session remembers (one per
      *     lock, the latest)
      * @param endedSessions how many ended sessions are remembered, cluster-wide
+     * @param freeLocks how many free locks (neither held nor waited for) keep their entry, cluster-wide; the
+     *     lock that has been free the longest is forgotten first
      */
-    public record Limits(int completedCallsPerSession, int lostGrantsPerSession, int endedSessions) {
+    public record Limits(int completedCallsPerSession, int lostGrantsPerSession, int endedSessions, int freeLocks) {
 
-        /** 256 calls and 64 lost grants per session, 4096 ended sessions. */
-        public static final Limits DEFAULT = new Limits(256, 64, 4096);
+        /** Free locks remembered by default. */
+        public static final int DEFAULT_FREE_LOCKS = 100_000;
+
+        /** 256 calls and 64 lost grants per session, 4096 ended sessions, {@value #DEFAULT_FREE_LOCKS} free locks. */
+        public static final Limits DEFAULT = new Limits(256, 64, 4096, DEFAULT_FREE_LOCKS);
 
         /**
          * Validates the limits.
@@ -109,13 +118,25 @@ public final class LockStateMachine {
          * @param completedCallsPerSession completed call outcomes remembered per session
          * @param lostGrantsPerSession lost grants remembered per session
          * @param endedSessions ended sessions remembered
+         * @param freeLocks free locks remembered
          * @throws IllegalArgumentException if a limit is less than 1
          */
         public Limits {
-            if (completedCallsPerSession < 1 || lostGrantsPerSession < 1 || endedSessions < 1) {
+            if (completedCallsPerSession < 1 || lostGrantsPerSession < 1 || endedSessions < 1 || freeLocks < 1) {
                 throw new IllegalArgumentException("limits must be at least 1, were " + completedCallsPerSession
-                        + ", " + lostGrantsPerSession + ", " + endedSessions);
+                        + ", " + lostGrantsPerSession + ", " + endedSessions + ", " + freeLocks);
             }
+        }
+
+        /**
+         * Limits that remember {@value #DEFAULT_FREE_LOCKS} free locks.
+         *
+         * @param completedCallsPerSession completed call outcomes remembered per session
+         * @param lostGrantsPerSession lost grants remembered per session
+         * @param endedSessions ended sessions remembered
+         */
+        public Limits(int completedCallsPerSession, int lostGrantsPerSession, int endedSessions) {
+            this(completedCallsPerSession, lostGrantsPerSession, endedSessions, DEFAULT_FREE_LOCKS);
         }
     }
 
@@ -125,9 +146,10 @@ public final class LockStateMachine {
     /**
      * Version of the snapshot layout written by {@link #snapshot()}. Version 2 encodes its values with
      * {@link LockValueCodec} (reject reasons and end causes as byte codes, an outcome's cycle behind a
-     * presence flag).
+     * presence flag); version 3 adds the order in which the free locks became free and the forgotten locks' token
+     * bound. Version 2 snapshots are still read (free locks in name order, no forgotten token).
      */
-    private static final int SNAPSHOT_VERSION = 2;
+    private static final int SNAPSHOT_VERSION = 3;
 
     /** The memory bounds. */
     private final Limits limits;
@@ -138,8 +160,17 @@ public final class LockStateMachine {
     /** Ended sessions and how they ended, oldest first; bounded. */
     private final LinkedHashMap<String, Effect.EndCause> endedSessions = new LinkedHashMap<>();
 
-    /** Every lock ever granted or waited for, by name. */
+    /** The locks held or waited for, and the most recently freed ones, by name. */
     private final TreeMap<String, LockTable> locks = new TreeMap<>();
+
+    /** The names of the free locks in {@link #locks}, in the order they became free; bounded. */
+    private final LinkedHashSet<String> freeLocks = new LinkedHashSet<>();
+
+    /** The largest token of the free locks forgotten so far, 0 if none. */
+    private long forgottenToken;
+
+    /** Locks that lost a holder or waiter while the current entry was applied; may have become free. */
+    private final List<String> loosened = new ArrayList<>();
 
     /** Session expiries. Derived from {@link #sessions}. */
     private final DeadlineIndex<String> sessionDeadlines = new DeadlineIndex<>();
@@ -251,7 +282,28 @@ public final class LockStateMachine {
         } else {
             throw new IllegalArgumentException("unknown command " + command);
         }
+        forgetFreeLocks();
         return new ApplyResult(outcome, effects);
+    }
+
+    /**
+     * Moves the locks that became free while applying the entry to the end of {@link #freeLocks}, then forgets the
+     * locks free the longest beyond {@link Limits#freeLocks()}: their largest token goes into {@link #forgottenToken}.
+     */
+    private void forgetFreeLocks() {
+        for (String name : loosened) {
+            LockTable table = locks.get(name);
+            if (table != null && table.isIdle()) {
+                freeLocks.remove(name);
+                freeLocks.add(name);
+            }
+        }
+        loosened.clear();
+        for (java.util.Iterator<String> it = freeLocks.iterator(); freeLocks.size() > limits.freeLocks();) {
+            String name = it.next();
+            it.remove();
+            forgottenToken = Math.max(forgottenToken, locks.remove(name).lastToken());
+        }
     }
 
     // ---------------------------------------------------------------- sessions
@@ -341,6 +393,7 @@ public final class LockStateMachine {
         }
         for (String name : s.held) {
             Hold hold = locks.get(name).removeHolder(s.id);
+            loosened.add(name);
             leaseDeadlines.remove(new HoldKey(name, id));
             effects.add(new Effect.GrantEnded(hold.toGrant(name), cause));
             touched.add(name);
@@ -366,6 +419,9 @@ public final class LockStateMachine {
         Session s = session(c.sessionId());
         String name = c.lockName();
         LockTable table = locks.get(name);
+        if (table != null && table.isIdle()) {
+            freeLocks.remove(name); // in use again, granted below
+        }
         Hold own = table == null ? null : table.holder(s.id);
         if (own != null) {
             if (own.mode.covers(c.mode())) {
@@ -427,6 +483,7 @@ public final class LockStateMachine {
         if (hold.holdCount == 0) {
             LockTable table = locks.get(name);
             table.removeHolder(s.id);
+            loosened.add(name);
             s.held.remove(name);
             leaseDeadlines.remove(new HoldKey(name, s.id.value()));
             Wait upgrade = table.upgrade();
@@ -585,6 +642,7 @@ public final class LockStateMachine {
         LockTable table = locks.get(name);
         Session s = sessions.get(key.session());
         Hold hold = table.removeHolder(s.id);
+        loosened.add(name);
         leaseDeadlines.remove(key);
         s.held.remove(name);
         s.lost(name, hold.token, limits.lostGrantsPerSession());
@@ -622,6 +680,7 @@ public final class LockStateMachine {
      */
     private void removeWait(Session s, Wait wait) {
         locks.get(wait.lockName()).dequeue(wait);
+        loosened.add(wait.lockName());
         s.pending.remove(wait.callId());
         waitDeadlines.remove(wait.key());
     }
@@ -853,14 +912,16 @@ public final class LockStateMachine {
      * leadership (the adapter's job); this method only reads the applied state.
      *
      * @param lockName the lock name
-     * @return its status; a lock that was never granted is free with a last token of 0
+     * @return its status; a lock that is not known (never granted, or free so long that it was forgotten) is free
+     *     with the largest token of the forgotten locks as its last token (0 if none was forgotten), which no grant
+     *     of this name ever exceeded
      * @throws InvalidLockRequestException if {@code lockName} is not a valid lock name
      * @throws NullPointerException if {@code lockName} is {@code null}
      */
     public LockStatus status(String lockName) {
         LockRequest.requireValidName(lockName);
         LockTable table = locks.get(lockName);
-        return table == null ? new LockStatus(lockName, List.of(), List.of(), 0) : table.status();
+        return table == null ? new LockStatus(lockName, List.of(), List.of(), forgottenToken) : table.status();
     }
 
     /**
@@ -924,12 +985,13 @@ public final class LockStateMachine {
      * Serializes the whole state. Equal states give equal bytes, so snapshots can be compared to check
      * that replicas agree.
      * <p>
-     * Layout (version 2, {@link DataOutputStream} big-endian; strings, counts, session ids, modes,
+     * Layout (version 3, {@link DataOutputStream} big-endian; strings, counts, session ids, modes,
      * end causes and outcomes as encoded by {@link LockValueCodec}, the format shared with the wire):
      * magic {@code "DSLK"}, version; clock, last token; sessions (count, then id, client id, TTL,
      * expiry, lost grants as (lock, token), completed calls as (call id, outcome)); ended sessions
      * (count, then id and end cause); locks (count, then name, last token, holders in grant order as
-     * grants without the lock name, optional pending upgrade, queue in FIFO order); magic again.
+     * grants without the lock name, optional pending upgrade, queue in FIFO order); free locks (count, then names in
+     * the order they became free); the forgotten locks' largest token; magic again.
      * Indexes and per-session views of holds and waits are derived and rebuilt on restore.
      *
      * @return the snapshot
@@ -995,6 +1057,11 @@ public final class LockStateMachine {
                 SnapshotCodec.writeWait(out, wait);
             }
         }
+        LockValueCodec.writeCount(out, freeLocks.size());
+        for (String name : freeLocks) {
+            LockValueCodec.writeString(out, name);
+        }
+        out.writeLong(forgottenToken);
         out.writeInt(SNAPSHOT_MAGIC);
         out.flush();
     }
@@ -1031,6 +1098,10 @@ public final class LockStateMachine {
         endedSessions.putAll(read.endedSessions);
         locks.clear();
         locks.putAll(read.locks);
+        freeLocks.clear();
+        freeLocks.addAll(read.freeLocks);
+        forgottenToken = read.forgottenToken;
+        loosened.clear();
         clock = read.clock;
         lastToken = read.lastToken;
         rebuildIndexes();
@@ -1041,7 +1112,7 @@ public final class LockStateMachine {
             throw new IOException("not a lock state snapshot (bad magic)");
         }
         int version = in.readInt();
-        if (version != SNAPSHOT_VERSION) {
+        if (version != SNAPSHOT_VERSION && version != 2) {
             throw new IOException("unsupported lock state snapshot version " + version);
         }
         LockStateMachine m = new LockStateMachine(limits);
@@ -1084,6 +1155,21 @@ public final class LockStateMachine {
             if (m.locks.put(name, table) != null) {
                 throw new IOException("lock '" + name + "' appears twice");
             }
+        }
+        if (version == 2) {
+            m.locks.values().stream().filter(LockTable::isIdle).forEach(t -> m.freeLocks.add(t.name()));
+        } else {
+            for (int i = LockValueCodec.readCount(in); i > 0; i--) {
+                String name = LockValueCodec.readString(in);
+                LockTable table = m.locks.get(name);
+                if (table == null || !table.isIdle() || !m.freeLocks.add(name)) {
+                    throw new IOException("lock '" + name + "' is listed as free but is unknown, in use or listed twice");
+                }
+            }
+            m.forgottenToken = in.readLong();
+        }
+        if (m.locks.values().stream().filter(LockTable::isIdle).count() != m.freeLocks.size()) {
+            throw new IOException("a free lock is missing from the list of free locks");
         }
         if (in.readInt() != SNAPSHOT_MAGIC) {
             throw new IOException("truncated or corrupt lock state snapshot (bad end marker)");
