@@ -133,6 +133,12 @@ class LockCliIT extends ClusterTest {
                 .isGreaterThanOrEqualTo(4);
         assertThat(clientMetrics.path("meters").path("dsync.lock.client.acquire.failures").path("count").asLong())
                 .as("the refused acquire and the deadlock victim").isGreaterThanOrEqualTo(2);
+        assertThat(clientMetrics.path("histograms").path("dsync.lock.client.batch").path("count").asLong())
+                .as("requests sent to the leader").isGreaterThanOrEqualTo(4);
+        JsonNode waitingGauge = lockMetrics.path("gauges").path("dsync.lock.waiting").path("value");
+        assertThat(waitingGauge.isInt()).as(lockMetrics.path("gauges").toString()).isTrue();
+        assertThat(waitingGauge.asInt()).as("no call waits any more").isZero();
+        assertThat(lockMetrics.path("gauges").path("dsync.lock.polls").path("value").isInt()).isTrue();
     }
 
     private static String open(String node) throws Exception {

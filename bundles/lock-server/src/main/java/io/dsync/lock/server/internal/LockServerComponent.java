@@ -30,6 +30,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 
 import io.dsync.lock.core.LockStateMachine;
 import io.dsync.lock.server.raft.LockQuery;
+import io.dsync.lock.server.raft.LockRaftStateMachine;
 import io.dsync.lock.server.raft.RaftLockServer;
 import io.dsync.registry.NodeIdentity;
 import io.dsync.registry.NodeRegistry;
@@ -94,6 +95,9 @@ public final class LockServerComponent extends HttpServlet {
         metrics.register("dsync.lock.raft.hasLeader", (Gauge<Integer>) () -> status().flatMap(RaftLockServer.RaftStatus::leaderId).isPresent() ? 1 : 0);
         metrics.register("dsync.lock.raft.commitIndex", (Gauge<Long>) () -> status().map(RaftLockServer.RaftStatus::commitIndex).orElse(-1L));
         metrics.register("dsync.lock.raft.appliedIndex", (Gauge<Long>) () -> status().map(RaftLockServer.RaftStatus::appliedIndex).orElse(-1L));
+        // Calls queued in this replica's table, and the long-polls it holds (one per client, on the leader).
+        metrics.register("dsync.lock.waiting", (Gauge<Integer>) () -> replica().map(LockRaftStateMachine::waitingCalls).orElse(0));
+        metrics.register("dsync.lock.polls", (Gauge<Integer>) () -> replica().map(LockRaftStateMachine::heldPolls).orElse(0));
         this.storage = Path.of(context.getProperty("dsync.data")).resolve("raft");
         if (!identity.roles().contains("lock")) {
             state = "not a lock node";
@@ -310,9 +314,16 @@ public final class LockServerComponent extends HttpServlet {
         return s == null ? java.util.Optional.empty() : java.util.Optional.of(s.status());
     }
 
+    private java.util.Optional<LockRaftStateMachine> replica() {
+        RaftLockServer s = server;
+        return s == null ? java.util.Optional.empty() : java.util.Optional.of(s.stateMachine());
+    }
+
     @Deactivate
     void deactivate() throws InterruptedException {
         GAUGES.forEach(g -> metrics.remove("dsync.lock.raft." + g));
+        metrics.remove("dsync.lock.waiting");
+        metrics.remove("dsync.lock.polls");
         if (starter != null) {
             starter.interrupt();
             starter.join(5_000);

@@ -58,10 +58,13 @@ public final class LockServiceComponent implements LockService, LockTableSource 
     private final Counter waiting;
     private final Timer outages;
 
+    private final com.codahale.metrics.Histogram batches;
+
     private static final String CLIENT = "dsync.lock.client.";
 
     /** Client-side metric names, under {@value #CLIENT}. */
-    static final List<String> METRICS = List.of("acquire.shared", "acquire.exclusive", "acquire.failures", "waiting", "outage");
+    static final List<String> METRICS = List.of("acquire.shared", "acquire.exclusive", "acquire.failures", "waiting", "outage",
+            "batch");
 
     @Activate
     public LockServiceComponent(BundleContext context, @Reference NodeRegistry registry, @Reference MetricRegistry metrics) {
@@ -75,6 +78,8 @@ public final class LockServiceComponent implements LockService, LockTableSource 
         this.acquireFailures = metrics.meter(CLIENT + "acquire.failures");
         this.waiting = metrics.counter(CLIENT + "waiting");
         this.outages = metrics.timer(CLIENT + "outage");
+        // Commands per request to the leader: how much group commit batches.
+        this.batches = metrics.histogram(CLIENT + "batch");
     }
 
     @Deactivate
@@ -133,6 +138,7 @@ public final class LockServiceComponent implements LockService, LockTableSource 
                 service = new RaftLockService(client, identity.id() + "/" + java.util.UUID.randomUUID());
                 service.setListener(listener);
                 client.onRecovery(nanos -> outages.update(nanos, TimeUnit.NANOSECONDS));
+                client.onBatch(batches::update);
             } finally {
                 Thread.currentThread().setContextClassLoader(previous);
             }

@@ -697,6 +697,17 @@ public class LockRaftStateMachine extends BaseStateMachine {
     }
 
     /**
+     * Returns the number of calls waiting in this replica's table (acquires and upgrades answered {@code Queued}).
+     *
+     * @return the number of waiting calls
+     */
+    public int waitingCalls() {
+        synchronized (mutex) {
+            return waiting.size();
+        }
+    }
+
+    /**
      * Returns whether a call is known as waiting (answered {@code Queued}, not yet resolved).
      *
      * @param sessionId the session

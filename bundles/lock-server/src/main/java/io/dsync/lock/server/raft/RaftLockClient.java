@@ -179,6 +179,8 @@ public final class RaftLockClient implements AutoCloseable {
 
     private volatile java.util.function.LongConsumer onRecovery = nanos -> { };
 
+    private volatile java.util.function.IntConsumer onBatch = n -> { };
+
     private volatile boolean closed;
 
     /** The last server known to be the leader, or {@code null}. */
@@ -377,6 +379,7 @@ public final class RaftLockClient implements AutoCloseable {
             Throwable failure;
             try {
                 Message message = Message.valueOf(ByteString.copyFrom(LockCommandCodec.encodeCommands(commands)));
+                onBatch.accept(commands.size());
                 RaftClientReply reply = sendFresh(slot, c -> c.io().send(message));
                 if (reply.isSuccess()) {
                     leader = reply.getServerId();
@@ -410,6 +413,16 @@ public final class RaftLockClient implements AutoCloseable {
      */
     public void onRecovery(java.util.function.LongConsumer onRecovery) {
         this.onRecovery = Objects.requireNonNull(onRecovery, "onRecovery");
+    }
+
+    /**
+     * Sets what is told the number of commands of each request sent to the leader (1 when commands do not overlap;
+     * more under concurrency, when group commit batches them).
+     *
+     * @param onBatch receives the command count; must be fast and not throw
+     */
+    public void onBatch(java.util.function.IntConsumer onBatch) {
+        this.onBatch = Objects.requireNonNull(onBatch, "onBatch");
     }
 
     private void track(long invokedNanos, Throwable error) {
