@@ -204,7 +204,7 @@ public final class RaftLockClient implements AutoCloseable {
         Objects.requireNonNull(group, "group");
         this.options = Objects.requireNonNull(options, "options");
         long quorum = options.quorumTimeout().toMillis();
-        long attempt = Math.max(500, quorum / 3);
+        long attempt = Math.max(500, quorum / 5);
         this.group = group;
         this.attemptMillis = attempt;
         this.writers = new java.util.concurrent.atomic.AtomicReferenceArray<>(options.writeConnections());
@@ -213,7 +213,7 @@ public final class RaftLockClient implements AutoCloseable {
             writers.set(i, newClient(group, attempt, quorum));
             batchers[i] = new Batcher(i);
         }
-        // Ratis 3.1.3's Netty server RPC has no ReadIndex call: a linearizable read that reaches a
+        // Ratis' Netty server RPC (3.1 to 3.3) has no ReadIndex call: a linearizable read that reaches a
         // follower fails there with UnsupportedOperationException and is never answered, and it does
         // not redirect to the leader either. Reads are therefore sent to the known leader only.
         this.prober = newClient(group, attempt, quorum);

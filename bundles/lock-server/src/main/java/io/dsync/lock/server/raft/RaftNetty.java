@@ -3,8 +3,8 @@ package io.dsync.lock.server.raft;
 /**
  * Sizing of Ratis' (shaded) Netty event loops, applied before the first of them is made.
  *
- * <p>Ratis 3.1's Netty server handles a request on the event loop thread that read it and blocks that thread until the
- * answer is ready. A long-poll of a waiting acquire is held by the leader for up to the poll window, so with Netty's
+ * <p>Ratis' Netty server (3.1 to 3.3) handles a request on the event loop thread that read it and blocks that thread
+ * until the answer is ready. A long-poll of a waiting acquire is held by the leader for up to the poll window, so with Netty's
  * default of two threads per core, a handful of waiters blocked every other request of the leader (keep-alives
  * included) until their windows ran out: sixteen clients queued on one lock made no progress at all. More loop
  * threads keep the server answering while polls are held.
