@@ -151,18 +151,7 @@ public final class LockCommandCodec {
      * @throws IllegalArgumentException if there are no or too many commands
      */
     public static byte[] encodeCommands(List<LockCommand> commands) {
-        if (commands.isEmpty() || commands.size() > MAX_BATCH) {
-            throw new IllegalArgumentException("a batch holds 1 to " + MAX_BATCH + " commands, not " + commands.size());
-        }
-        if (commands.size() == 1) {
-            return encodeCommand(commands.get(0));
-        }
-        return write(KIND_BATCH, out -> {
-            writeCount(out, commands.size());
-            for (LockCommand c : commands) {
-                writeCommand(out, Objects.requireNonNull(c, "command"));
-            }
-        });
+        return writeOneOrList(commands, KIND_COMMAND, KIND_BATCH, LockCommandCodec::writeCommand, "commands");
     }
 
     /**
@@ -179,22 +168,7 @@ public final class LockCommandCodec {
 
     /** Reads the header and body of a command ('C') or batch ('B') message. */
     private static List<LockCommand> readCommands(DataInputStream in) throws IOException {
-        byte kind = readHeader(in);
-        if (kind == KIND_COMMAND) {
-            return List.of(readCommand(in));
-        }
-        if (kind != KIND_BATCH) {
-            throw new IOException("expected a command or a batch, found kind code " + kind);
-        }
-        int n = readCount(in, MAX_BATCH);
-        if (n < 2) {
-            throw new IOException("a batch holds 2 to " + MAX_BATCH + " commands, not " + n);
-        }
-        List<LockCommand> commands = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            commands.add(readCommand(in));
-        }
-        return commands;
+        return readOneOrList(in, KIND_COMMAND, KIND_BATCH, LockCommandCodec::readCommand);
     }
 
     /**
@@ -263,23 +237,12 @@ public final class LockCommandCodec {
      * Encodes the outcomes of the commands of one message, in their order: a plain outcome message for one, a list
      * for several.
      *
-     * @param outcomes the outcomes, at least one
+     * @param outcomes one to {@value #MAX_BATCH} outcomes
      * @return the message bytes
-     * @throws IllegalArgumentException if there are none
+     * @throws IllegalArgumentException if there are no or too many outcomes
      */
     public static byte[] encodeOutcomes(List<Outcome> outcomes) {
-        if (outcomes.isEmpty()) {
-            throw new IllegalArgumentException("no outcomes");
-        }
-        if (outcomes.size() == 1) {
-            return encodeOutcome(outcomes.get(0));
-        }
-        return write(KIND_OUTCOMES, out -> {
-            writeCount(out, outcomes.size());
-            for (Outcome o : outcomes) {
-                writeOutcome(out, Objects.requireNonNull(o, "outcome"));
-            }
-        });
+        return writeOneOrList(outcomes, KIND_OUTCOME, KIND_OUTCOMES, LockValueCodec::writeOutcome, "outcomes");
     }
 
     /**
@@ -291,21 +254,8 @@ public final class LockCommandCodec {
      */
     public static List<Outcome> decodeOutcomes(byte[] bytes) {
         Objects.requireNonNull(bytes, "bytes");
-        return read(new ByteArrayInputStream(bytes), "outcome or list", in -> {
-            byte kind = readHeader(in);
-            if (kind == KIND_OUTCOME) {
-                return List.of(readOutcome(in));
-            }
-            if (kind != KIND_OUTCOMES) {
-                throw new IOException("expected an outcome or a list of outcomes, found kind code " + kind);
-            }
-            int n = readCount(in, MAX_BATCH);
-            List<Outcome> outcomes = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                outcomes.add(readOutcome(in));
-            }
-            return outcomes;
-        });
+        return read(new ByteArrayInputStream(bytes), "outcome or list",
+                in -> readOneOrList(in, KIND_OUTCOME, KIND_OUTCOMES, LockValueCodec::readOutcome));
     }
 
     /**
@@ -555,8 +505,6 @@ public final class LockCommandCodec {
             out.writeByte(2);
         } else if (reply instanceof PollReply.Unknown) {
             out.writeByte(3);
-        } else if (reply instanceof PollReply.NotLeader) {
-            out.writeByte(4);
         } else {
             throw new IllegalArgumentException("unknown poll reply type " + reply.getClass().getName());
         }
@@ -582,8 +530,6 @@ public final class LockCommandCodec {
                 return new PollReply.StillWaiting();
             case 3:
                 return new PollReply.Unknown();
-            case 4:
-                return new PollReply.NotLeader();
             default:
                 throw new IOException("unknown poll reply tag " + tag);
         }
@@ -766,6 +712,52 @@ public final class LockCommandCodec {
             throw new IOException("unsupported format version " + version + " (this codec reads " + VERSION + ")");
         }
         return in.readByte();
+    }
+
+    /** Writes one value; may fail with {@link IOException}. */
+    private interface ValueWriter<T> {
+        void write(DataOutputStream out, T value) throws IOException;
+    }
+
+    /**
+     * Writes one value as a plain message of kind {@code single}, several as a message of kind {@code list}: a count
+     * and the values.
+     */
+    private static <T> byte[] writeOneOrList(List<T> values, byte single, byte list, ValueWriter<T> value, String what) {
+        if (values.isEmpty() || values.size() > MAX_BATCH) {
+            throw new IllegalArgumentException("a message holds 1 to " + MAX_BATCH + " " + what + ", not " + values.size());
+        }
+        if (values.size() == 1) {
+            return write(single, out -> value.write(out, Objects.requireNonNull(values.get(0), what)));
+        }
+        return write(list, out -> {
+            writeCount(out, values.size());
+            for (T v : values) {
+                value.write(out, Objects.requireNonNull(v, what));
+            }
+        });
+    }
+
+    /** Reads a message of {@link #writeOneOrList}, header included. */
+    private static <T> List<T> readOneOrList(DataInputStream in, byte single, byte list, Reader<T> value)
+            throws IOException {
+        byte kind = readHeader(in);
+        if (kind == single) {
+            return List.of(value.read(in));
+        }
+        if (kind != list) {
+            throw new IOException("expected a message of kind '" + (char) single + "' or '" + (char) list
+                    + "', found kind code " + kind);
+        }
+        int n = readCount(in, MAX_BATCH);
+        if (n < 2) {
+            throw new IOException("a list message holds 2 to " + MAX_BATCH + " values, not " + n);
+        }
+        List<T> values = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            values.add(value.read(in));
+        }
+        return values;
     }
 
     /** A body writer that may fail with {@link IOException}. */

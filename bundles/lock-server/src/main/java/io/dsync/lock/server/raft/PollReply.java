@@ -40,11 +40,4 @@ public sealed interface PollReply {
      */
     record Unknown() implements PollReply {
     }
-
-    /**
-     * The server that held the poll stopped being the leader (or is closing) before the call was
-     * resolved: poll again, through the new leader.
-     */
-    record NotLeader() implements PollReply {
-    }
 }

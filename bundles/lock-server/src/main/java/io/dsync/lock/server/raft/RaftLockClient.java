@@ -509,8 +509,7 @@ public final class RaftLockClient implements AutoCloseable {
      * {@link PollReply.StillWaiting} when {@code timeout} elapses first, or with
      * {@link PollReply.Unknown} when the leader neither knows the call as waiting nor remembers its
      * outcome; then re-submitting the original command (idempotent) returns its outcome. Fails with
-     * {@link NoQuorumException} when a poll cannot reach a leader within the quorum timeout. Never
-     * completes with {@link PollReply.NotLeader}.
+     * {@link NoQuorumException} when a poll cannot reach a leader within the quorum timeout.
      *
      * @param sessionId the session of the call
      * @param callId the call id
