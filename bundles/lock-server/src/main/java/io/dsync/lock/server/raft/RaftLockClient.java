@@ -147,9 +147,13 @@ public final class RaftLockClient implements AutoCloseable {
 
     private final Options options;
 
-    /** Commands: short RPC timeout, so that one attempt against a dead leader does not eat the budget. */
     private final RaftGroup group;
 
+    /**
+     * The RPC timeout of one command attempt: a fifth of the quorum timeout (at least 0.5 s), so that an attempt
+     * against a leader that is gone or cut off leaves time to try the next one. A commit that takes longer is not
+     * lost: the retry carries the same Ratis call id and the server answers it from its retry cache.
+     */
     private final long attemptMillis;
 
     /**
