@@ -105,6 +105,11 @@ public final class LockBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (connections < 1 || connections > RaftLockClient.Options.MAX_WRITE_CONNECTIONS) {
+            System.err.printf("--client-connections must be 1 to %d, was %d%n", RaftLockClient.Options.MAX_WRITE_CONNECTIONS,
+                    connections);
+            return 2;
+        }
         Path work = Files.createTempDirectory("dsync-bench");
         System.err.printf("starting 3 lock nodes and Redis from %s (work folder %s)...%n", home, work);
         // Nodes run with the JIT a production node gets (the harness' default stops at C1 for quick test start-up).

@@ -715,7 +715,7 @@ public final class RaftLockClient implements AutoCloseable {
                     if (answered) {
                         returnReader(reader);
                     } else {
-                        closeQuietly(reader); // its connection may be broken: do not hand it out again
+                        closeLater(reader); // its connection may be broken: do not hand it out again
                     }
                 }
             } catch (IOException e) {
@@ -901,6 +901,18 @@ public final class RaftLockClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes a client whose connection broke on a side thread: Ratis 3.3.0 can take its 5 s close timeout to close a
+     * connection whose channel is going inactive, which must not hold up the commands or reads that go on.
+     */
+    private void closeLater(RaftClient c) {
+        try {
+            executor.execute(() -> closeQuietly(c));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            closeQuietly(c); // this client is closing: its threads are gone
+        }
+    }
+
     /** Replaces a writer ({@code slot >= 0}) or the prober ({@code slot < 0}) whose connection was closed. */
     private synchronized void replace(int slot, RaftClient broken) {
         if ((slot >= 0 ? writers.get(slot) : prober) != broken) {
@@ -912,11 +924,7 @@ public final class RaftLockClient implements AutoCloseable {
         } else {
             prober = fresh;
         }
-        try {
-            broken.close();
-        } catch (IOException e) {
-            // It is being dropped because its connections are broken.
-        }
+        closeLater(broken);
         LOG.debug("replaced a Ratis client whose connection was closed");
     }
 

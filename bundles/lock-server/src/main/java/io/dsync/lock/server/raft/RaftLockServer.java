@@ -13,6 +13,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 
 import org.apache.ratis.RaftConfigKeys;
@@ -438,6 +442,27 @@ public final class RaftLockServer implements AutoCloseable {
      * @return the members (id to address) per the first server that runs the group, or empty if none does
      */
     public static Optional<Map<String, InetSocketAddress>> runningMembers(String clusterName,
+            Map<String, InetSocketAddress> candidates, Duration timeout) {
+        // Ratis 3.3.0 can stall a client for its 5 s close timeout when a connection closes while its channel goes
+        // inactive (Connection.close and the event loop's channelInactive wait for the same monitor), which happens
+        // when a candidate is not listening yet. The probe runs on a side thread and is given up after its budget:
+        // a candidate that did not answer in time does not run the group, as when it refuses the connection.
+        CompletableFuture<Optional<Map<String, InetSocketAddress>>> probe = new CompletableFuture<>();
+        Thread t = new Thread(() -> probe.complete(probeMembers(clusterName, candidates, timeout)), "dsync-lock-probe");
+        t.setDaemon(true);
+        t.start();
+        try {
+            return probe.get(timeout.toMillis() * candidates.size() + 1_000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.debug("probe of the running lock group given up: {}", e.toString());
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<Map<String, InetSocketAddress>> probeMembers(String clusterName,
             Map<String, InetSocketAddress> candidates, Duration timeout) {
         RaftNetty.configure();
         RaftGroup probe = group(clusterName, candidates);
