@@ -32,10 +32,13 @@ class LockPartitionIT extends ClusterTest {
     @Test
     void theMajorityKeepsGrantingThroughPartitionsAndTheGroupHeals() throws Exception {
         cluster = LocalCluster.builder(Nodes.home(), dir).cluster("partition").partitionable(true).nodes("lock", 3, "lock").start();
+        // The group first, then the client: a request that reaches a proxy whose node is not listening yet meets
+        // Ratis 3.3.0's close stall (up to 5 s inside the client's retry, docs/architecture.md), which is not what
+        // this test is about.
+        String leader = RaftProbe.awaitOneLeader(cluster.nodes());
         try (RaftLockClient client = new RaftLockClient(RaftLockServer.group("partition", cluster.raftAddresses()), RaftLockClient.Options.DEFAULT);
              RaftLockService locks = new RaftLockService(client, "partition-it");
              LockSession session = locks.openSession(Duration.ofSeconds(60))) {
-            String leader = RaftProbe.awaitOneLeader(cluster.nodes());
             assertThat(grant(session)).isPresent();
 
             // The leader alone on its side, clients included: the other two elect a leader and grant; the old one
