@@ -560,7 +560,8 @@ public final class RaftLockClient implements AutoCloseable {
 
         private final String id = java.util.UUID.randomUUID().toString();
 
-        private final AtomicLong sequence = new AtomicLong();
+        /** Sequence number of the latest poll sent; guarded by this. */
+        private long sequence;
 
         /** Waiting callers by call; guarded by this. */
         private final Map<LockQuery.CallRef, List<Waiter>> waiters = new LinkedHashMap<>();
@@ -610,7 +611,7 @@ public final class RaftLockClient implements AutoCloseable {
                     if (calls.size() > LockQuery.AwaitOutcomes.MAX_CALLS) {
                         calls = calls.subList(0, LockQuery.AwaitOutcomes.MAX_CALLS);
                     }
-                    query = new LockQuery.AwaitOutcomes(id, sequence.incrementAndGet(), calls, window);
+                    query = new LockQuery.AwaitOutcomes(id, ++sequence, calls, window);
                     inFlight++;
                     added = false;
                 }
