@@ -140,34 +140,23 @@ public final class LockStateMachine {
         }
     }
 
-    /** First and last int of a snapshot: "DSLK". */
-    private static final int SNAPSHOT_MAGIC = 0x44534C4B;
-
-    /**
-     * Version of the snapshot layout written by {@link #snapshot()}. Version 2 encodes its values with
-     * {@link LockValueCodec} (reject reasons and end causes as byte codes, an outcome's cycle behind a
-     * presence flag); version 3 adds the order in which the free locks became free and the forgotten locks' token
-     * bound. Version 2 snapshots are still read (free locks in name order, no forgotten token).
-     */
-    private static final int SNAPSHOT_VERSION = 3;
-
     /** The memory bounds. */
-    private final Limits limits;
+    final Limits limits;
 
     /** Live sessions by id. */
-    private final TreeMap<String, Session> sessions = new TreeMap<>();
+    final TreeMap<String, Session> sessions = new TreeMap<>();
 
     /** Ended sessions and how they ended, oldest first; bounded. */
-    private final LinkedHashMap<String, Effect.EndCause> endedSessions = new LinkedHashMap<>();
+    final LinkedHashMap<String, Effect.EndCause> endedSessions = new LinkedHashMap<>();
 
     /** The locks held or waited for, and the most recently freed ones, by name. */
-    private final TreeMap<String, LockTable> locks = new TreeMap<>();
+    final TreeMap<String, LockTable> locks = new TreeMap<>();
 
     /** The names of the free locks in {@link #locks}, in the order they became free; bounded. */
-    private final LinkedHashSet<String> freeLocks = new LinkedHashSet<>();
+    final LinkedHashSet<String> freeLocks = new LinkedHashSet<>();
 
     /** The largest token of the free locks forgotten so far, 0 if none. */
-    private long forgottenToken;
+    long forgottenToken;
 
     /** Locks that lost a holder or waiter while the current entry was applied; may have become free. */
     private final List<String> loosened = new ArrayList<>();
@@ -182,10 +171,10 @@ public final class LockStateMachine {
     private final DeadlineIndex<Wait.CallKey> waitDeadlines = new DeadlineIndex<>();
 
     /** The log clock: the largest entry time applied so far. */
-    private long clock = Long.MIN_VALUE;
+    long clock = Long.MIN_VALUE;
 
     /** The largest fencing token issued, for all locks. */
-    private long lastToken;
+    long lastToken;
 
     /** The index of the entry being applied; only meaningful during {@link #apply}. */
     private long logIndex;
@@ -194,7 +183,7 @@ public final class LockStateMachine {
      * A gap in the log clock longer than this means the group committed nothing in between (the leader proposes a
      * tick every few hundred milliseconds), or 0 when gaps are not treated as outages.
      */
-    private final long outageGapMillis;
+    final long outageGapMillis;
 
     /** Creates an empty state machine with {@link Limits#DEFAULT} that does not treat clock gaps as outages. */
     public LockStateMachine() {
@@ -758,13 +747,6 @@ public final class LockStateMachine {
     }
 
     /**
-     * Returns what a session remembers about a call.
-     *
-     * @param s the session
-     * @param callId the call id
-     * @return the remembered final outcome, {@link Outcome.Queued} if the call waits, or {@code null}
-     */
-    /**
      * What every session command checks first: its fields, that its session is live, and whether it is a retry.
      *
      * @return the outcome to answer at once, or {@code null} when the command is to be carried out
@@ -780,6 +762,13 @@ public final class LockStateMachine {
         return prior(s, callId);
     }
 
+    /**
+     * Returns what a session remembers about a call.
+     *
+     * @param s the session
+     * @param callId the call id
+     * @return the remembered final outcome, {@link Outcome.Queued} if the call waits, or {@code null}
+     */
     private Outcome prior(Session s, long callId) {
         Outcome done = s.completed.get(callId);
         if (done != null) {
@@ -979,20 +968,42 @@ public final class LockStateMachine {
         return List.copyOf(ids);
     }
 
+    /**
+     * Returns what the state machine knows of a call: what a client that waits for the final outcome of a queued
+     * acquire or upgrade asks (its long-poll). The answer is the same as a retry of the call's command would get,
+     * without applying anything.
+     *
+     * @param sessionId the session of the call
+     * @param callId the call id
+     * @return the remembered final outcome of the call, {@link Outcome.Queued} with its position while it waits, or
+     *     empty when the call is not known: never made, forgotten (more than {@link Limits#completedCallsPerSession()}
+     *     later calls of the session completed), or its session ended; re-submitting the original command then
+     *     answers its current state (e.g. {@link RejectReason#SESSION_EXPIRED})
+     */
+    public Optional<Outcome> callOutcome(SessionId sessionId, long callId) {
+        Session s = sessions.get(sessionId.value());
+        return s == null ? Optional.empty() : Optional.ofNullable(prior(s, callId));
+    }
+
+    /**
+     * Returns the number of calls waiting in the table: acquires and upgrades answered {@link Outcome.Queued} and not
+     * resolved yet.
+     *
+     * @return the waiting calls of every session
+     */
+    public int waitingCalls() {
+        int n = 0;
+        for (Session s : sessions.values()) {
+            n += s.pending.size();
+        }
+        return n;
+    }
+
     // ---------------------------------------------------------------- snapshots
 
     /**
-     * Serializes the whole state. Equal states give equal bytes, so snapshots can be compared to check
-     * that replicas agree.
-     * <p>
-     * Layout (version 3, {@link DataOutputStream} big-endian; strings, counts, session ids, modes,
-     * end causes and outcomes as encoded by {@link LockValueCodec}, the format shared with the wire):
-     * magic {@code "DSLK"}, version; clock, last token; sessions (count, then id, client id, TTL,
-     * expiry, lost grants as (lock, token), completed calls as (call id, outcome)); ended sessions
-     * (count, then id and end cause); locks (count, then name, last token, holders in grant order as
-     * grants without the lock name, optional pending upgrade, queue in FIFO order); free locks (count, then names in
-     * the order they became free); the forgotten locks' largest token; magic again.
-     * Indexes and per-session views of holds and waits are derived and rebuilt on restore.
+     * Serializes the whole state in the layout of {@link SnapshotCodec}. Equal states give equal bytes, so snapshots
+     * can be compared to check that replicas agree.
      *
      * @return the snapshot
      */
@@ -1007,63 +1018,13 @@ public final class LockStateMachine {
     }
 
     /**
-     * Writes the snapshot described on {@link #snapshot()} to a stream, which is not closed.
+     * Writes the snapshot of {@link #snapshot()} to a stream, which is not closed.
      *
      * @param stream the stream
      * @throws IOException if writing fails
      */
     public void writeSnapshot(OutputStream stream) throws IOException {
-        DataOutputStream out = new DataOutputStream(stream);
-        out.writeInt(SNAPSHOT_MAGIC);
-        out.writeInt(SNAPSHOT_VERSION);
-        out.writeLong(clock);
-        out.writeLong(lastToken);
-        LockValueCodec.writeCount(out, sessions.size());
-        for (Session s : sessions.values()) {
-            LockValueCodec.writeSessionId(out, s.id);
-            LockValueCodec.writeString(out, s.clientId);
-            out.writeLong(s.ttlMillis);
-            out.writeLong(s.expiresAt);
-            LockValueCodec.writeCount(out, s.lostGrants.size());
-            for (Map.Entry<String, Long> lost : s.lostGrants.entrySet()) {
-                LockValueCodec.writeString(out, lost.getKey());
-                out.writeLong(lost.getValue());
-            }
-            LockValueCodec.writeCount(out, s.completed.size());
-            for (Map.Entry<Long, Outcome> done : s.completed.entrySet()) {
-                out.writeLong(done.getKey());
-                LockValueCodec.writeOutcome(out, done.getValue());
-            }
-        }
-        LockValueCodec.writeCount(out, endedSessions.size());
-        for (Map.Entry<String, Effect.EndCause> ended : endedSessions.entrySet()) {
-            LockValueCodec.writeString(out, ended.getKey());
-            LockValueCodec.writeEndCause(out, ended.getValue());
-        }
-        LockValueCodec.writeCount(out, locks.size());
-        for (LockTable table : locks.values()) {
-            LockValueCodec.writeString(out, table.name());
-            out.writeLong(table.lastToken());
-            LockValueCodec.writeCount(out, table.holders().size());
-            for (Hold hold : table.holders()) {
-                LockValueCodec.writeHold(out, hold);
-            }
-            out.writeBoolean(table.upgrade() != null);
-            if (table.upgrade() != null) {
-                SnapshotCodec.writeWait(out, table.upgrade());
-            }
-            LockValueCodec.writeCount(out, table.queue().size());
-            for (Wait wait : table.queue()) {
-                SnapshotCodec.writeWait(out, wait);
-            }
-        }
-        LockValueCodec.writeCount(out, freeLocks.size());
-        for (String name : freeLocks) {
-            LockValueCodec.writeString(out, name);
-        }
-        out.writeLong(forgottenToken);
-        out.writeInt(SNAPSHOT_MAGIC);
-        out.flush();
+        SnapshotCodec.write(this, new DataOutputStream(stream));
     }
 
     /**
@@ -1083,15 +1044,17 @@ public final class LockStateMachine {
     }
 
     /**
-     * Replaces the whole state by a snapshot read from a stream, which is not closed. On failure the
-     * state is unchanged.
+     * Replaces the whole state by a snapshot read from a stream, which is not closed: one written by
+     * {@link #writeSnapshot(OutputStream)} in any version {@link SnapshotCodec} reads. On failure the state is
+     * unchanged.
      *
      * @param stream the stream
      * @throws IOException if reading fails, or the snapshot is malformed, of an unknown version or
      *     inconsistent
      */
     public void restore(InputStream stream) throws IOException {
-        LockStateMachine read = read(new DataInputStream(stream), limits);
+        LockStateMachine read = new LockStateMachine(limits, outageGapMillis);
+        SnapshotCodec.read(new DataInputStream(stream), read);
         sessions.clear();
         sessions.putAll(read.sessions);
         endedSessions.clear();
@@ -1107,74 +1070,17 @@ public final class LockStateMachine {
         rebuildIndexes();
     }
 
-    private static LockStateMachine read(DataInputStream in, Limits limits) throws IOException {
-        if (in.readInt() != SNAPSHOT_MAGIC) {
-            throw new IOException("not a lock state snapshot (bad magic)");
+    /**
+     * Adds a hold read from a snapshot to its lock and its session.
+     *
+     * @throws IOException if the session is unknown or holds the lock already
+     */
+    void restoreHold(LockTable table, Hold hold) throws IOException {
+        Session s = sessionOf(hold.sessionId, table.name());
+        if (table.holder(hold.sessionId) != null || !s.held.add(table.name())) {
+            throw new IOException("session " + hold.sessionId + " holds lock '" + table.name() + "' twice");
         }
-        int version = in.readInt();
-        if (version != SNAPSHOT_VERSION && version != 2) {
-            throw new IOException("unsupported lock state snapshot version " + version);
-        }
-        LockStateMachine m = new LockStateMachine(limits);
-        m.clock = in.readLong();
-        m.lastToken = in.readLong();
-        for (int i = LockValueCodec.readCount(in); i > 0; i--) {
-            SessionId id = LockValueCodec.readSessionId(in);
-            Session s = new Session(id, LockValueCodec.readString(in), in.readLong(), in.readLong());
-            for (int j = LockValueCodec.readCount(in); j > 0; j--) {
-                s.lostGrants.put(LockValueCodec.readString(in), in.readLong());
-            }
-            for (int j = LockValueCodec.readCount(in); j > 0; j--) {
-                s.completed.put(in.readLong(), LockValueCodec.readOutcome(in));
-            }
-            if (m.sessions.put(id.value(), s) != null) {
-                throw new IOException("session " + id + " appears twice");
-            }
-        }
-        for (int i = LockValueCodec.readCount(in); i > 0; i--) {
-            String id = LockValueCodec.readString(in);
-            m.endedSessions.put(id, SnapshotCodec.readSessionEndCause(in, id));
-        }
-        for (int i = LockValueCodec.readCount(in); i > 0; i--) {
-            String name = LockValueCodec.readString(in);
-            LockTable table = new LockTable(name, in.readLong());
-            for (int j = LockValueCodec.readCount(in); j > 0; j--) {
-                Hold hold = LockValueCodec.readHold(in);
-                Session s = m.sessionOf(hold.sessionId, name);
-                if (table.holder(hold.sessionId) != null || !s.held.add(name)) {
-                    throw new IOException("session " + hold.sessionId + " holds lock '" + name + "' twice");
-                }
-                table.restoreHold(hold);
-            }
-            if (in.readBoolean()) {
-                m.restoreWait(table, SnapshotCodec.readWait(in, name), true);
-            }
-            for (int j = LockValueCodec.readCount(in); j > 0; j--) {
-                m.restoreWait(table, SnapshotCodec.readWait(in, name), false);
-            }
-            if (m.locks.put(name, table) != null) {
-                throw new IOException("lock '" + name + "' appears twice");
-            }
-        }
-        if (version == 2) {
-            m.locks.values().stream().filter(LockTable::isIdle).forEach(t -> m.freeLocks.add(t.name()));
-        } else {
-            for (int i = LockValueCodec.readCount(in); i > 0; i--) {
-                String name = LockValueCodec.readString(in);
-                LockTable table = m.locks.get(name);
-                if (table == null || !table.isIdle() || !m.freeLocks.add(name)) {
-                    throw new IOException("lock '" + name + "' is listed as free but is unknown, in use or listed twice");
-                }
-            }
-            m.forgottenToken = in.readLong();
-        }
-        if (m.locks.values().stream().filter(LockTable::isIdle).count() != m.freeLocks.size()) {
-            throw new IOException("a free lock is missing from the list of free locks");
-        }
-        if (in.readInt() != SNAPSHOT_MAGIC) {
-            throw new IOException("truncated or corrupt lock state snapshot (bad end marker)");
-        }
-        return m;
+        table.restoreHold(hold);
     }
 
     private Session sessionOf(SessionId id, String lockName) throws IOException {
@@ -1185,7 +1091,12 @@ public final class LockStateMachine {
         return s;
     }
 
-    private void restoreWait(LockTable table, Wait wait, boolean upgrade) throws IOException {
+    /**
+     * Adds a waiting request read from a snapshot to its lock and its session.
+     *
+     * @throws IOException if the session is unknown, the request is in the wrong place or waits twice
+     */
+    void restoreWait(LockTable table, Wait wait, boolean upgrade) throws IOException {
         Session s = sessionOf(wait.sessionId(), table.name());
         if (wait.upgrade() != upgrade) {
             throw new IOException("request " + wait + " is in the wrong place of lock '" + table.name() + "'");

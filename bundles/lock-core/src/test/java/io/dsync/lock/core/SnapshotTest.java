@@ -129,4 +129,37 @@ class SnapshotTest {
             assertArrayEquals(before, other.machine.snapshot());
         }
     }
+
+    @Test
+    void theLockServersSnapshotFileOfVersionOneIsRead() throws Exception {
+        Harness h = new Harness();
+        SessionId a = h.open("a");
+        SessionId b = h.open("b");
+        h.grant(a, "L", EXCLUSIVE);
+        queued(h.acquire(b, "L", EXCLUSIVE));
+        byte[] core = h.machine.snapshot();
+        // The file the lock server wrote before the state machine answered polls itself: "DSRS", version 1, the
+        // state machine's snapshot, then its own copies of the waiting calls and of recent outcomes.
+        java.io.ByteArrayOutputStream file = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream out = new java.io.DataOutputStream(file);
+        out.writeInt(0x44535253);
+        out.writeInt(1);
+        out.writeInt(core.length);
+        out.write(core);
+        out.writeInt(1);
+        out.writeUTF("b");
+        out.writeLong(2);
+        out.writeInt(1);
+        out.writeUTF("a");
+        out.writeLong(1);
+        LockValueCodec.writeOutcome(out, new Outcome.Released(0));
+        out.writeInt(0x44535253);
+
+        LockStateMachine restored = new LockStateMachine();
+        restored.restore(file.toByteArray());
+        assertArrayEquals(core, restored.snapshot());
+
+        byte[] truncated = Arrays.copyOf(file.toByteArray(), file.size() - 4);
+        assertThrows(IllegalArgumentException.class, () -> new LockStateMachine().restore(truncated));
+    }
 }
