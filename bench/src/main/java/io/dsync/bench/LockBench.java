@@ -23,9 +23,9 @@ import io.dsync.lock.LockHandle;
 import io.dsync.lock.LockMode;
 import io.dsync.lock.LockRequest;
 import io.dsync.lock.LockSession;
-import io.dsync.lock.server.client.RaftLockService;
-import io.dsync.lock.server.raft.RaftLockClient;
-import io.dsync.lock.server.raft.RaftLockServer;
+import io.dsync.lock.client.ClientLockService;
+import io.dsync.lock.client.raft.RaftLockClient;
+import io.dsync.lock.protocol.LockRaftGroup;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -116,9 +116,9 @@ public final class LockBench implements Callable<Integer> {
         try (LocalCluster cluster = LocalCluster.builder(home, work).cluster("bench").javaOpts(nodeJavaOpts)
                 .nodes("lock", 3, "lock").start()) {
             awaitGroup(cluster);
-            RaftLockClient client = new RaftLockClient(RaftLockServer.group(cluster.name(), cluster.raftAddresses()),
+            RaftLockClient client = new RaftLockClient(LockRaftGroup.group(cluster.name(), cluster.raftAddresses()),
                     RaftLockClient.Options.DEFAULT.withWriteConnections(connections));
-            RaftLockService dsync = new RaftLockService(client, "bench");
+            ClientLockService dsync = new ClientLockService(client, "bench");
             Config config = new Config();
             config.useSingleServer().setAddress(cluster.redisAddress()).setConnectionPoolSize(64).setConnectionMinimumIdleSize(8);
             RedissonClient redisson = Redisson.create(config);
@@ -172,12 +172,12 @@ public final class LockBench implements Callable<Integer> {
     }
 
     private static void awaitGroup(LocalCluster cluster) throws InterruptedException {
-        try (RaftLockClient probe = new RaftLockClient(RaftLockServer.group(cluster.name(), cluster.raftAddresses()),
+        try (RaftLockClient probe = new RaftLockClient(LockRaftGroup.group(cluster.name(), cluster.raftAddresses()),
                 RaftLockClient.Options.DEFAULT)) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (true) {
                 try {
-                    probe.status("bench/ready");
+                    probe.status("bench/ready").join();
                     return;
                 } catch (RuntimeException e) {
                     if (System.nanoTime() > deadline) {
@@ -189,7 +189,7 @@ public final class LockBench implements Callable<Integer> {
         }
     }
 
-    private static Target dsyncTarget(RaftLockService service) {
+    private static Target dsyncTarget(ClientLockService service) {
         return new Target() {
             @Override
             public String name() {

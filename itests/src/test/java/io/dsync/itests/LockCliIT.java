@@ -1,6 +1,7 @@
 package io.dsync.itests;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,7 +22,8 @@ import io.dsync.devkit.LocalCluster;
  * {@code bin/dsync lock} as a user runs it, against a queue node (which has no lock replica: its LockService and HTTP
  * API reach the lock group over Raft) of a cluster with one lock node: acquire held by a detached session, a second
  * acquire refused with exit code 3, status, list, a command run under the lock, a deadlock shown by {@code graph},
- * release; and the lock metrics on both nodes.
+ * release; and the lock metrics on both nodes. The queue node runs the lock client bundle only: no Raft member, no
+ * lock server API, no Raft gauges, and still every lock call works.
  */
 class LockCliIT extends ClusterTest {
 
@@ -40,6 +42,18 @@ class LockCliIT extends ClusterTest {
         Matcher m = Pattern.compile("acquired app/db EXCLUSIVE, fencing token (\\d+), session (\\S+)").matcher(held.out());
         assertThat(m.find()).as(held.out()).isTrue();
         String session = m.group(2);
+
+        // The queue node has the lock client (bundles/core) but not the lock server (bundles/lock, lock nodes only).
+        JsonNode bundles = Nodes.JSON.readTree(cluster.node("queue-1").get("/bundles").body()).path("bundles");
+        assertThat(bundles.findValuesAsText("symbolicName")).contains("io.dsync.lock.client").doesNotContain("io.dsync.lock.server");
+        assertThat(Nodes.JSON.readTree(cluster.node("lock-1").get("/bundles").body()).path("bundles")
+                .findValuesAsText("symbolicName")).contains("io.dsync.lock.client", "io.dsync.lock.server");
+        assertThat(cluster.node("queue-1").get("/lock/raft").statusCode()).as("no lock server API").isEqualTo(404);
+        assertThat(Nodes.JSON.readTree(cluster.node("queue-1").get("/metrics").body()).path("gauges").toString())
+                .as("no Raft member").doesNotContain("dsync.lock.raft.");
+        Cli members = Cli.run("lock", "members", "--node", node);
+        assertThat(members.exitCode()).isEqualTo(1);
+        assertThat(members.err()).contains("runs no lock server").doesNotContain("Exception");
 
         Cli status = Cli.run("lock", "status", "app/db", "--node", node);
         assertThat(status.exitCode()).as(status.err()).isZero();
@@ -69,10 +83,7 @@ class LockCliIT extends ClusterTest {
                 throw new IllegalStateException(e);
             }
         });
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!Cli.run("lock", "graph", "--node", node).out().contains(a) && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-        }
+        await("a waits for y").atMost(Duration.ofSeconds(10)).until(() -> Cli.run("lock", "graph", "--node", node).out().contains(a));
         Cli graph = Cli.run("lock", "graph", "--node", node);
         assertThat(graph.out()).containsPattern(a + "\\s+y\\s+EXCLUSIVE\\s+" + b);
         HttpResponse<String> deadlock = post(node, "/lock/sessions/" + b + "/acquire?name=x&waitMs=5000");
@@ -109,10 +120,8 @@ class LockCliIT extends ClusterTest {
                 throw new IllegalStateException(e);
             }
         });
-        deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!Cli.run("lock", "graph", "--node", node).out().contains(closing) && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-        }
+        await("the closing session waits").atMost(Duration.ofSeconds(10))
+                .until(() -> Cli.run("lock", "graph", "--node", node).out().contains(closing));
         assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(node + "/lock/sessions/" + closing)).DELETE().build(),
                 HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(204);
         HttpResponse<String> cancelled = closingWaits.get(10, java.util.concurrent.TimeUnit.SECONDS);

@@ -8,6 +8,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 
@@ -20,15 +24,23 @@ import io.dsync.testkit.history.Call;
 import io.dsync.testkit.scenario.ScenarioReport;
 
 /**
- * Hot swap under load: while clients take and release exclusive locks, the lock-server bundle is updated through
- * the admin API on the leader's node, then on a follower's. Each update stops the bundle (its Raft member leaves),
- * loads it again in a new class loader and starts it (the member rejoins from its log). The service stays available
- * through the majority, the mutual-exclusion checker finds no violation, and no grant a client was given is lost:
- * every release of a granted lock succeeds.
+ * Hot swap under load.
+ * <ul>
+ *   <li>While clients take and release exclusive locks, the lock-server bundle is updated through the admin API on the
+ *       leader's node, then on a follower's. Each update stops the bundle (its Raft member leaves), loads it again in a
+ *       new class loader and starts it (the member rejoins from its log). The service stays available through the
+ *       majority, the mutual-exclusion checker finds no violation, and no grant a client was given is lost: every
+ *       release of a granted lock succeeds.</li>
+ *   <li>The lock client and the lock server are separate bundles: updating the server on a node keeps the node's own
+ *       client sessions and their locks (they fail over to the other members like any client), and updating the
+ *       client leaves the node's Raft member alone (no election, the leader stays the leader).</li>
+ * </ul>
  */
 class LockHotSwapIT extends ClusterTest {
 
     private static final String TOKEN = "hot-swap-token";
+    private static final String SERVER = "io.dsync.lock.server";
+    private static final String CLIENT = "io.dsync.lock.client";
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
 
@@ -39,14 +51,14 @@ class LockHotSwapIT extends ClusterTest {
         RaftProbe.awaitOneLeader(cluster.nodes());
         String[] updated = new String[2];
         ScenarioReport report = LockWorkload.run(cluster, "lock-hot-swap", "exclusive locks while the lock bundle is updated", run, s -> s
-                .fault(LockWorkload.at(run, 25), "update lock bundle on the leader", () -> update(updated[0] = RaftProbe.leaderNow(cluster.nodes())))
+                .fault(LockWorkload.at(run, 25), "update lock bundle on the leader", () -> update(updated[0] = RaftProbe.leaderNow(cluster.nodes()), SERVER))
                 .fault(LockWorkload.at(run, 60), "update lock bundle on a follower", () -> {
                     String leader = RaftProbe.leaderNow(cluster.nodes());
                     updated[1] = cluster.nodes().stream().map(ClusterNode::id).filter(id -> !id.equals(leader) && !id.equals(updated[0])).findFirst().orElseThrow();
-                    update(updated[1]);
+                    update(updated[1], SERVER);
                 }));
         for (String id : updated) {
-            assertThat(bundleState(cluster.node(id))).as("lock-server bundle on " + id).isEqualTo("ACTIVE");
+            assertThat(bundle(cluster.node(id), SERVER).path("state").asText()).as("lock-server bundle on " + id).isEqualTo("ACTIVE");
         }
         RaftProbe.awaitOneLeader(cluster.nodes());
         assertThat(report.recoveryNanos(report.fault("update lock bundle on the leader").orElseThrow())).isPresent();
@@ -57,14 +69,103 @@ class LockHotSwapIT extends ClusterTest {
         }
     }
 
-    /** Updates the lock-server bundle from its location and waits until the node's Raft member runs again. */
-    private void update(String nodeId) throws Exception {
+    @Test
+    void theNodesOwnSessionsKeepTheirLocksThroughAServerUpdateAndTheMemberIgnoresAClientUpdate() throws Exception {
+        cluster = LocalCluster.builder(Nodes.home(), dir).cluster("own-sessions").adminToken(TOKEN).nodes("lock", 3, "lock").start();
+        String leader = RaftProbe.awaitOneLeader(cluster.nodes());
+        ClusterNode node = cluster.node(leader);
+        String held = openSession(node);
+        JsonNode grant = json(call(node, "POST", "/lock/sessions/" + held + "/acquire?name=own/held&waitMs=5000"), 200);
+        long token = grant.path("fencingToken").asLong();
+
+        // Load through the same node while its lock server is updated: a session taking and releasing a lock.
+        String worker = openSession(node);
+        AtomicInteger done = new AtomicInteger();
+        List<String> failures = new CopyOnWriteArrayList<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread load = new Thread(() -> {
+            while (!stop.get()) {
+                try {
+                    HttpResponse<String> a = call(node, "POST", "/lock/sessions/" + worker + "/acquire?name=own/load&waitMs=10000");
+                    HttpResponse<String> r = a.statusCode() == 200
+                            ? call(node, "POST", "/lock/sessions/" + worker + "/release?name=own/load") : a;
+                    if (r.statusCode() == 200) {
+                        done.incrementAndGet();
+                    } else {
+                        failures.add(r.statusCode() + " " + r.body());
+                    }
+                } catch (Exception e) {
+                    failures.add(e.toString());
+                }
+            }
+        }, "own-sessions-load");
+        load.start();
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> done.get() >= 5);
+            update(leader, SERVER);
+            int afterUpdate = done.get();
+            await("lock calls through the node after the update").atMost(Duration.ofSeconds(20)).until(() -> done.get() >= afterUpdate + 5);
+        } finally {
+            stop.set(true);
+            load.join(15_000);
+        }
+        assertThat(failures).as("lock calls through the node while its lock server was updated").isEmpty();
+        JsonNode session = json(call(node, "GET", "/lock/sessions/" + held, null), 200);
+        assertThat(session.path("held").findValuesAsText("name")).containsExactly("own/held");
+        assertThat(session.path("held").get(0).path("fencingToken").asLong()).isEqualTo(token);
+        JsonNode status = json(call(node, "GET", "/lock/status?name=own/held", null), 200);
+        assertThat(status.path("holders").get(0).path("session").asText()).isEqualTo(held);
+        assertThat(status.path("holders").get(0).path("fencingToken").asLong()).isEqualTo(token);
+
+        // Now the client bundle of the leader's node: its Raft member goes on leading in the same term.
+        String leaderNow = RaftProbe.awaitOneLeader(cluster.nodes());
+        ClusterNode leading = cluster.node(leaderNow);
+        long term = RaftProbe.raft(leading).path("term").asLong();
+        long serverLastModified = bundle(leading, SERVER).path("lastModified").asLong();
+        update(leaderNow, CLIENT);
+        await("LockService back on " + leaderNow).atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> call(leading, "POST", "/lock/sessions?ttlMs=10000").statusCode() == 201);
+        JsonNode raft = RaftProbe.raft(leading);
+        assertThat(raft.path("role").asText()).isEqualTo("LEADER");
+        assertThat(raft.path("term").asLong()).as("no election").isEqualTo(term);
+        assertThat(bundle(leading, SERVER).path("lastModified").asLong()).as("the server bundle was not touched")
+                .isEqualTo(serverLastModified);
+        assertThat(bundle(leading, SERVER).path("state").asText()).isEqualTo("ACTIVE");
+    }
+
+    private static HttpResponse<String> call(ClusterNode node, String method, String path) throws Exception {
+        return call(node, method, path, TOKEN);
+    }
+
+    private static HttpResponse<String> call(ClusterNode node, String method, String path, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(node.url(path))).method(method, HttpRequest.BodyPublishers.noBody())
+                .timeout(Duration.ofSeconds(30));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode json(HttpResponse<String> r, int status) throws Exception {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        return Nodes.JSON.readTree(r.body());
+    }
+
+    private static String openSession(ClusterNode node) throws Exception {
+        return json(call(node, "POST", "/lock/sessions?ttlMs=20000"), 201).path("session").asText();
+    }
+
+    /** Updates a bundle from its location; for the lock server, waits until the node's Raft member runs again. */
+    private void update(String nodeId, String symbolicName) throws Exception {
         ClusterNode node = cluster.node(nodeId);
-        long id = bundleId(node);
+        long id = bundle(node, symbolicName).path("id").asLong();
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(node.url("/bundles/" + id + "/update")))
                 .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isBetween(200, 202);
+        if (!symbolicName.equals(SERVER)) {
+            return;
+        }
         long start = System.nanoTime();
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
             JsonNode raft = RaftProbe.raft(node);
@@ -74,16 +175,12 @@ class LockHotSwapIT extends ClusterTest {
                 (System.nanoTime() - start) / 1e9);
     }
 
-    private static long bundleId(ClusterNode node) throws Exception {
+    private static JsonNode bundle(ClusterNode node, String symbolicName) throws Exception {
         for (JsonNode b : Nodes.JSON.readTree(node.get("/bundles").body()).path("bundles")) {
-            if ("io.dsync.lock.server".equals(b.path("symbolicName").asText())) {
-                return b.path("id").asLong();
+            if (symbolicName.equals(b.path("symbolicName").asText())) {
+                return b;
             }
         }
-        throw new AssertionError("no io.dsync.lock.server bundle on " + node.id());
-    }
-
-    private static String bundleState(ClusterNode node) throws Exception {
-        return Nodes.JSON.readTree(node.get("/bundles/" + bundleId(node)).body()).path("state").asText();
+        throw new AssertionError("no " + symbolicName + " bundle on " + node.id());
     }
 }

@@ -16,9 +16,9 @@ import io.dsync.lock.LockHandle;
 import io.dsync.lock.LockMode;
 import io.dsync.lock.LockRequest;
 import io.dsync.lock.LockSession;
-import io.dsync.lock.server.client.RaftLockService;
-import io.dsync.lock.server.raft.RaftLockClient;
-import io.dsync.lock.server.raft.RaftLockServer;
+import io.dsync.lock.client.ClientLockService;
+import io.dsync.lock.client.raft.RaftLockClient;
+import io.dsync.lock.protocol.LockRaftGroup;
 
 /**
  * Partitions between the lock node processes, cut by the harness's proxies in front of each Raft port: the leader
@@ -36,8 +36,8 @@ class LockPartitionIT extends ClusterTest {
         // Ratis 3.3.0's close stall (up to 5 s inside the client's retry, docs/architecture.md), which is not what
         // this test is about.
         String leader = RaftProbe.awaitOneLeader(cluster.nodes());
-        try (RaftLockClient client = new RaftLockClient(RaftLockServer.group("partition", cluster.raftAddresses()), RaftLockClient.Options.DEFAULT);
-             RaftLockService locks = new RaftLockService(client, "partition-it");
+        try (RaftLockClient client = new RaftLockClient(LockRaftGroup.group("partition", cluster.raftAddresses()), RaftLockClient.Options.DEFAULT);
+             ClientLockService locks = new ClientLockService(client, "partition-it");
              LockSession session = locks.openSession(Duration.ofSeconds(60))) {
             assertThat(grant(session)).isPresent();
 

@@ -15,9 +15,9 @@ import io.dsync.lock.LockRequest;
 import io.dsync.lock.LockSession;
 import io.dsync.lock.LockTimeoutException;
 import io.dsync.lock.NoQuorumException;
-import io.dsync.lock.server.client.RaftLockService;
-import io.dsync.lock.server.raft.RaftLockClient;
-import io.dsync.lock.server.raft.RaftLockServer;
+import io.dsync.lock.client.ClientLockService;
+import io.dsync.lock.client.raft.RaftLockClient;
+import io.dsync.lock.protocol.LockRaftGroup;
 import io.dsync.testkit.check.FencedResource;
 import io.dsync.testkit.check.LockOps;
 import io.dsync.testkit.check.MutualExclusionChecker;
@@ -39,8 +39,8 @@ final class LockWorkload {
                                       UnaryOperator<Scenario.Builder> faults) throws Exception {
         FencedResource resource = new FencedResource();
         Map<String, LockSession> sessions = new ConcurrentHashMap<>();
-        try (RaftLockClient client = new RaftLockClient(RaftLockServer.group(cluster.name(), cluster.raftAddresses()), RaftLockClient.Options.DEFAULT);
-             RaftLockService locks = new RaftLockService(client, reportName)) {
+        try (RaftLockClient client = new RaftLockClient(LockRaftGroup.group(cluster.name(), cluster.raftAddresses()), RaftLockClient.Options.DEFAULT);
+             ClientLockService locks = new ClientLockService(client, reportName)) {
             Scenario.Builder scenario = Scenario.builder(title)
                     .clients(6)
                     .duration(run)

@@ -57,8 +57,9 @@ import io.dsync.registry.NodeInfo;
 import io.dsync.registry.NodeRegistry;
 
 /**
- * Boots Felix with exactly the bundles a node ships ({@code bundles/core} of the built distribution) and the framework
- * properties the launcher sets, and checks that every bundle is ACTIVE and the platform services work.
+ * Boots Felix with exactly the bundles a lock node installs ({@code bundles/core} and {@code bundles/lock} of the built
+ * distribution) and the framework properties the launcher sets, and checks that every bundle is ACTIVE and the
+ * platform services work.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -100,8 +101,11 @@ public class NodeBundlesIT {
             }
         }
         options.add(systemPackages(NodeLauncher.SLF4J_EXPORTS.split(",(?=org)")));
-        try (Stream<Path> jars = Files.list(home.resolve("bundles/core"))) {
-            jars.filter(j -> j.toString().endsWith(".jar")).sorted().forEach(j -> options.add(bundle(j.toUri().toString())));
+        // What a lock node installs: bundles/core, then bundles/lock.
+        for (String folder : List.of("bundles/core", "bundles/lock")) {
+            try (Stream<Path> jars = Files.list(home.resolve(folder))) {
+                jars.filter(j -> j.toString().endsWith(".jar")).sorted().forEach(j -> options.add(bundle(j.toUri().toString())));
+            }
         }
         options.add(junitBundles());
         options.add(cleanCaches());
@@ -118,7 +122,7 @@ public class NodeBundlesIT {
         assertEquals("bundles not ACTIVE", List.of(), notActive);
         List<String> names = Arrays.stream(context.getBundles()).map(Bundle::getSymbolicName).toList();
         for (String expected : List.of("io.dsync.lock.api", "io.dsync.queue.api", "io.dsync.cache.api", "io.dsync.redis",
-                "io.dsync.registry", "io.dsync.metrics", "io.dsync.admin")) {
+                "io.dsync.registry", "io.dsync.metrics", "io.dsync.admin", "io.dsync.lock.client", "io.dsync.lock.server")) {
             assertTrue(expected + " installed", names.contains(expected));
         }
     }

@@ -1,4 +1,4 @@
-package io.dsync.lock.server.client;
+package io.dsync.lock.client;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -21,34 +21,34 @@ import io.dsync.lock.LockStatus;
 import io.dsync.lock.SessionId;
 import io.dsync.lock.core.LockCommand;
 import io.dsync.lock.core.Outcome;
-import io.dsync.lock.server.raft.RaftLockClient;
 
 /**
- * {@link LockService} backed by a Raft lock group through a {@link RaftLockClient}.
+ * {@link LockService} of a client process: sessions and calls of the lock API over a {@link LockTransport} to the
+ * replicated lock table (in production the lock Raft group, through {@code RaftLockClient}).
  * <p>
  * Sessions are opened with client-chosen random UUID session ids ({@link LockCommand.OpenSession});
  * each session sends its own heartbeats on the service's scheduler. The convenience methods of
  * {@link LockService} operate on a lazily opened {@linkplain #defaultSession() default session}, which
  * is replaced when it ended. {@link #status(String)} is a linearizable read through the leader.
  * <p>
- * The service does not own the {@link RaftLockClient}: {@link #close()} closes the sessions opened
- * by this instance and, if the service created it, the scheduler, but not the client.
+ * The service does not own the transport: {@link #close()} closes the sessions opened by this instance and, if
+ * the service created it, the scheduler, but not the transport.
  * <p>
  * Thread-safe.
  */
-public final class RaftLockService implements LockService, AutoCloseable {
+public final class ClientLockService implements LockService, AutoCloseable {
 
     /** TTL of the default session when none is configured. */
     public static final Duration DEFAULT_SESSION_TTL = Duration.ofSeconds(10);
 
-    private final RaftLockClient client;
+    private final LockTransport transport;
     private final String clientId;
     private final ScheduledExecutorService scheduler;
     private final boolean ownsScheduler;
     private final Duration defaultTtl;
-    private final ConcurrentHashMap<SessionId, RaftLockSession> sessions = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<SessionId, ClientLockSession> sessions = new ConcurrentHashMap<>();
     private final Object defaultLock = new Object();
-    private RaftLockSession defaultSession; // guarded by defaultLock
+    private ClientLockSession defaultSession; // guarded by defaultLock
     private volatile boolean closed;
     private volatile Listener listener = new Listener() {
     };
@@ -74,29 +74,29 @@ public final class RaftLockService implements LockService, AutoCloseable {
      * Creates a service with its own single daemon scheduler thread and a default session TTL of
      * {@link #DEFAULT_SESSION_TTL}.
      *
-     * @param client the Raft transport, not closed by this service
+     * @param transport the lock table, not closed by this service
      * @param clientId the id of this client process, 1 to 256 characters without control characters
      */
-    public RaftLockService(RaftLockClient client, String clientId) {
-        this(client, clientId, null, DEFAULT_SESSION_TTL);
+    public ClientLockService(LockTransport transport, String clientId) {
+        this(transport, clientId, null, DEFAULT_SESSION_TTL);
     }
 
     /**
      * Creates a service.
      *
-     * @param client the Raft transport, not closed by this service
+     * @param transport the lock table, not closed by this service
      * @param clientId the id of this client process, 1 to 256 characters without control characters
      * @param scheduler the scheduler of heartbeats and background retries, not shut down by this
      *     service; {@code null} to create an own daemon scheduler, shut down by {@link #close()}
      * @param defaultSessionTtl the TTL of the default session
-     * @throws NullPointerException if {@code client}, {@code clientId} or {@code defaultSessionTtl}
+     * @throws NullPointerException if {@code transport}, {@code clientId} or {@code defaultSessionTtl}
      *     is {@code null}
      * @throws io.dsync.lock.InvalidLockRequestException if {@code defaultSessionTtl} is out of range
      * @throws IllegalArgumentException if {@code clientId} is empty or too long
      */
-    public RaftLockService(RaftLockClient client, String clientId, ScheduledExecutorService scheduler,
+    public ClientLockService(LockTransport transport, String clientId, ScheduledExecutorService scheduler,
             Duration defaultSessionTtl) {
-        this.client = Objects.requireNonNull(client, "client");
+        this.transport = Objects.requireNonNull(transport, "transport");
         this.clientId = Objects.requireNonNull(clientId, "clientId");
         if (clientId.isEmpty() || clientId.length() > LockCommand.OpenSession.MAX_CLIENT_ID_LENGTH) {
             throw new IllegalArgumentException("clientId must have 1 to "
@@ -116,8 +116,8 @@ public final class RaftLockService implements LockService, AutoCloseable {
         }
     }
 
-    RaftLockClient client() {
-        return client;
+    LockTransport transport() {
+        return transport;
     }
 
     /**
@@ -137,7 +137,7 @@ public final class RaftLockService implements LockService, AutoCloseable {
         return scheduler;
     }
 
-    void forget(RaftLockSession session) {
+    void forget(ClientLockSession session) {
         sessions.remove(session.id(), session);
     }
 
@@ -149,9 +149,9 @@ public final class RaftLockService implements LockService, AutoCloseable {
         }
         SessionId id = new SessionId(UUID.randomUUID().toString());
         Instant sent = Instant.now();
-        return client.submitAsync(new LockCommand.OpenSession(id, clientId, ttl.toMillis())).thenApply(outcome -> {
+        return transport.submit(new LockCommand.OpenSession(id, clientId, ttl.toMillis())).thenApply(outcome -> {
             if (outcome instanceof Outcome.SessionLive) {
-                RaftLockSession session = new RaftLockSession(this, id, ttl, sent.plus(ttl));
+                ClientLockSession session = new ClientLockSession(this, id, ttl, sent.plus(ttl));
                 sessions.put(id, session);
                 session.startHeartbeats();
                 return (LockSession) session;
@@ -162,14 +162,14 @@ public final class RaftLockService implements LockService, AutoCloseable {
 
     @Override
     public LockSession openSession(Duration ttl) {
-        return Outcomes.await(openSessionAsync(ttl), client.options().quorumTimeout().plusSeconds(1));
+        return Outcomes.await(openSessionAsync(ttl), blockingBound());
     }
 
     @Override
     public LockSession defaultSession() {
         synchronized (defaultLock) {
             if (defaultSession == null || defaultSession.hasEnded()) {
-                defaultSession = (RaftLockSession) openSession(defaultTtl);
+                defaultSession = (ClientLockSession) openSession(defaultTtl);
             }
             return defaultSession;
         }
@@ -202,7 +202,7 @@ public final class RaftLockService implements LockService, AutoCloseable {
     @Override
     public CompletableFuture<Integer> releaseAsync(LockHandle handle) {
         Objects.requireNonNull(handle, "handle");
-        RaftLockSession session = sessions.get(handle.sessionId());
+        ClientLockSession session = sessions.get(handle.sessionId());
         if (session == null || session.isClosed()) {
             return CompletableFuture.failedFuture(new LockNotHeldException(handle.name(), handle.sessionId(),
                     handle.fencingToken(), "session " + handle.sessionId()
@@ -213,19 +213,23 @@ public final class RaftLockService implements LockService, AutoCloseable {
 
     @Override
     public int release(LockHandle handle) {
-        return Outcomes.await(releaseAsync(handle), client.options().quorumTimeout().plusSeconds(1));
+        return Outcomes.await(releaseAsync(handle), blockingBound());
     }
 
     @Override
     public CompletableFuture<LockStatus> statusAsync(String name) {
-        Objects.requireNonNull(name, "name");
-        return client.statusAsync(name);
+        LockRequest.requireValidName(name);
+        return transport.status(name);
     }
 
     @Override
     public LockStatus status(String name) {
-        Objects.requireNonNull(name, "name");
-        return client.status(name);
+        return Outcomes.await(statusAsync(name), blockingBound());
+    }
+
+    /** How long a blocking call waits for a future that the transport bounds by the quorum timeout. */
+    Duration blockingBound() {
+        return transport.quorumTimeout().plusSeconds(1);
     }
 
     /**
@@ -235,11 +239,10 @@ public final class RaftLockService implements LockService, AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        CompletableFuture<?>[] closing = sessions.values().stream().map(RaftLockSession::closeAsync)
+        CompletableFuture<?>[] closing = sessions.values().stream().map(ClientLockSession::closeAsync)
                 .toArray(CompletableFuture[]::new);
         try {
-            CompletableFuture.allOf(closing).get(client.options().quorumTimeout().toMillis() + 1000,
-                    TimeUnit.MILLISECONDS);
+            CompletableFuture.allOf(closing).get(blockingBound().toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {

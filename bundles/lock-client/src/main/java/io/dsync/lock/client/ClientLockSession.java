@@ -1,4 +1,4 @@
-package io.dsync.lock.server.client;
+package io.dsync.lock.client;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -34,18 +34,17 @@ import io.dsync.lock.core.Grant;
 import io.dsync.lock.core.LockCommand;
 import io.dsync.lock.core.Outcome;
 import io.dsync.lock.core.RejectReason;
-import io.dsync.lock.server.raft.PollReply;
-import io.dsync.lock.server.raft.RaftLockClient;
+import io.dsync.lock.protocol.PollReply;
 
 /**
- * A {@link LockSession} of a {@link RaftLockService}: owns the session id chosen by the client, a
+ * A {@link LockSession} of a {@link ClientLockService}: owns the session id chosen by the client, a
  * monotonically increasing call id counter (every command that acts on locks gets a fresh call id, and
  * retries of the same command reuse it, so that the state machine deduplicates them), the automatic
  * heartbeats (every third of the TTL) and the local view of held locks.
  * <p>
  * Waiting requests (acquire, upgrade) are submitted once; when the leader answers
- * {@link Outcome.Queued}, their final outcome is long-polled through
- * {@link RaftLockClient#awaitOutcomeAsync}, re-submitting the original command (same call id) when the
+ * {@link Outcome.Queued}, their final outcome is awaited through
+ * {@link LockTransport#awaitOutcome}, re-submitting the original command (same call id) when the
  * leader no longer knows the call. Withdrawing a waiting request (cancelled future, interrupted
  * thread) sends {@link LockCommand.CancelWait}; a grant that raced with the withdrawal is undone (a
  * release for an acquire, a downgrade for an upgrade).
@@ -57,9 +56,9 @@ import io.dsync.lock.server.raft.RaftLockClient;
  * <p>
  * Thread-safe.
  */
-public final class RaftLockSession implements LockSession {
+public final class ClientLockSession implements LockSession {
 
-    private static final Logger LOG = LoggerFactory.getLogger(RaftLockSession.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ClientLockSession.class);
 
     /** How much longer than the remaining wait timeout one await of a waiting call lasts. */
     private static final long POLL_MARGIN_MILLIS = 1_500;
@@ -67,8 +66,8 @@ public final class RaftLockSession implements LockSession {
     /** Pause between background retries of a release that failed for lack of quorum. */
     private static final long RELEASE_RETRY_MILLIS = 500;
 
-    private final RaftLockService service;
-    private final RaftLockClient client;
+    private final ClientLockService service;
+    private final LockTransport transport;
     private final SessionId id;
     private final Duration ttl;
     private final AtomicLong callIds = new AtomicLong();
@@ -81,9 +80,9 @@ public final class RaftLockSession implements LockSession {
     private volatile ScheduledFuture<?> heartbeats;
     private volatile CompletableFuture<Void> closing;
 
-    RaftLockSession(RaftLockService service, SessionId id, Duration ttl, Instant expiresAt) {
+    ClientLockSession(ClientLockService service, SessionId id, Duration ttl, Instant expiresAt) {
         this.service = service;
-        this.client = service.client();
+        this.transport = service.transport();
         this.id = id;
         this.ttl = ttl;
         this.expiresAt = expiresAt;
@@ -118,7 +117,7 @@ public final class RaftLockSession implements LockSession {
 
     private CompletableFuture<Instant> sendKeepAlive() {
         Instant sent = Instant.now();
-        return client.submitAsync(new LockCommand.KeepAlive(id)).thenApply(outcome -> {
+        return transport.submit(new LockCommand.KeepAlive(id)).thenApply(outcome -> {
             if (outcome instanceof Outcome.SessionLive) {
                 Instant next = sent.plus(ttl);
                 synchronized (held) {
@@ -211,7 +210,7 @@ public final class RaftLockSession implements LockSession {
     }
 
     private Duration blockingBound() {
-        return client.options().quorumTimeout().plusSeconds(1);
+        return service.blockingBound();
     }
 
     // ---------------------------------------------------------------- handles
@@ -306,7 +305,7 @@ public final class RaftLockSession implements LockSession {
         }
 
         private void submit() {
-            client.submitAsync(command).whenComplete(this::onOutcome);
+            transport.submit(command).whenComplete(this::onOutcome);
         }
 
         private void onOutcome(Outcome outcome, Throwable error) {
@@ -329,7 +328,7 @@ public final class RaftLockSession implements LockSession {
 
         private void poll() {
             long remaining = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
-            long hardLimit = 2 * client.options().quorumTimeout().toMillis() + 2 * POLL_MARGIN_MILLIS;
+            long hardLimit = 2 * transport.quorumTimeout().toMillis() + 2 * POLL_MARGIN_MILLIS;
             if (remaining < -hardLimit) {
                 // The cluster should have timed the request out long ago; give up locally.
                 result.completeExceptionally(Outcomes.failure(Outcome.Rejected.of(RejectReason.TIMEOUT, "timed out"),
@@ -338,7 +337,7 @@ public final class RaftLockSession implements LockSession {
                 return;
             }
             Duration timeout = Duration.ofMillis(Math.max(0, remaining) + POLL_MARGIN_MILLIS);
-            client.awaitOutcomeAsync(id, callId, timeout).whenComplete((reply, error) -> {
+            transport.awaitOutcome(id, callId, timeout).whenComplete((reply, error) -> {
                 if (result.isDone()) {
                     return;
                 }
@@ -359,7 +358,7 @@ public final class RaftLockSession implements LockSession {
          * lives (when it ends, the cluster drops its requests and holds itself).
          */
         private void withdraw() {
-            client.submitAsync(new LockCommand.CancelWait(id, callId)).whenComplete((outcome, error) -> {
+            transport.submit(new LockCommand.CancelWait(id, callId)).whenComplete((outcome, error) -> {
                 if (outcome instanceof Outcome.Granted g) {
                     undo(g.grant()).whenComplete((x, e) -> cleanup.complete(null));
                 } else if (error != null && Outcomes.unwrap(error) instanceof NoQuorumException && !ended.isDone()) {
@@ -373,7 +372,7 @@ public final class RaftLockSession implements LockSession {
         /** Undoes a grant of this request that the caller will never see. */
         CompletableFuture<?> undo(Grant g) {
             if (upgrade) {
-                return client.submitAsync(new LockCommand.Downgrade(id, callIds.incrementAndGet(), g.lockName(),
+                return transport.submit(new LockCommand.Downgrade(id, callIds.incrementAndGet(), g.lockName(),
                         g.fencingToken())).thenAccept(o -> {
                             if (o instanceof Outcome.Granted d) {
                                 record(d.grant(), leaseExpiresAt);
@@ -445,7 +444,7 @@ public final class RaftLockSession implements LockSession {
     /** Reports an acquire's start and end to the service's listener. */
     private void observe(LockRequest request, CompletableFuture<?> result) {
         LockMode mode = request.mode();
-        RaftLockService.Listener l = service.listener();
+        ClientLockService.Listener l = service.listener();
         long start = System.nanoTime();
         l.acquireStarted(mode);
         result.whenComplete((h, e) -> {
@@ -465,7 +464,7 @@ public final class RaftLockSession implements LockSession {
         long callId = callIds.incrementAndGet();
         Instant sent = Instant.now();
         Outcomes.Context ctx = new Outcomes.Context(request.name(), request.mode(), Duration.ZERO, 0);
-        CompletableFuture<Optional<LockHandle>> result = client.submitAsync(LockCommand.Acquire.tryOf(id, callId, request)).thenApply(outcome -> {
+        CompletableFuture<Optional<LockHandle>> result = transport.submit(LockCommand.Acquire.tryOf(id, callId, request)).thenApply(outcome -> {
             if (outcome instanceof Outcome.Granted g) {
                 return Optional.of(record(g.grant(), sent.plus(request.lease())));
             }
@@ -497,7 +496,7 @@ public final class RaftLockSession implements LockSession {
 
     private CompletableFuture<Integer> sendRelease(LockCommand.Release command, Outcomes.Context ctx,
             boolean retryInBackground) {
-        CompletableFuture<Integer> result = client.submitAsync(command).thenApply(outcome -> {
+        CompletableFuture<Integer> result = transport.submit(command).thenApply(outcome -> {
             if (outcome instanceof Outcome.Released r) {
                 forgetHold(command.lockName(), command.fencingToken(), r.remainingHoldCount());
                 return r.remainingHoldCount();
@@ -534,7 +533,7 @@ public final class RaftLockSession implements LockSession {
         checkOpen();
         Instant sent = Instant.now();
         Outcomes.Context ctx = new Outcomes.Context(handle.name(), handle.mode(), null, handle.fencingToken());
-        return client.submitAsync(new LockCommand.Renew(id, callIds.incrementAndGet(), handle.name(),
+        return transport.submit(new LockCommand.Renew(id, callIds.incrementAndGet(), handle.name(),
                 handle.fencingToken(), lease.toMillis())).thenApply(outcome -> {
                     if (outcome instanceof Outcome.Granted g) {
                         synchronized (held) {
@@ -580,7 +579,7 @@ public final class RaftLockSession implements LockSession {
         checkOpen();
         Instant expiry = currentLeaseExpiry(handle);
         Outcomes.Context ctx = new Outcomes.Context(handle.name(), LockMode.SHARED, null, handle.fencingToken());
-        return client.submitAsync(new LockCommand.Downgrade(id, callIds.incrementAndGet(), handle.name(),
+        return transport.submit(new LockCommand.Downgrade(id, callIds.incrementAndGet(), handle.name(),
                 handle.fencingToken())).thenApply(outcome -> {
                     if (outcome instanceof Outcome.Granted g) {
                         return record(g.grant(), expiry);
@@ -628,7 +627,7 @@ public final class RaftLockSession implements LockSession {
         }
         service.forget(this);
         ended.complete(null);
-        CompletableFuture<Void> result = client.submitAsync(new LockCommand.CloseSession(id)).thenApply(o -> null);
+        CompletableFuture<Void> result = transport.submit(new LockCommand.CloseSession(id)).thenApply(o -> null);
         closing = result;
         return result;
     }
@@ -644,7 +643,7 @@ public final class RaftLockSession implements LockSession {
 
     @Override
     public String toString() {
-        return "RaftLockSession[" + id + ", ttl=" + ttl + (closed.get() ? ", closed" : ended.isDone() ? ", expired"
+        return "ClientLockSession[" + id + ", ttl=" + ttl + (closed.get() ? ", closed" : ended.isDone() ? ", expired"
                 : "") + "]";
     }
 }

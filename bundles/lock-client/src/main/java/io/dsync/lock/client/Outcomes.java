@@ -1,4 +1,4 @@
-package io.dsync.lock.server.client;
+package io.dsync.lock.client;
 
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
@@ -20,7 +20,7 @@ import io.dsync.lock.SessionId;
 import io.dsync.lock.core.Outcome;
 
 /** Maps state machine outcomes to API exceptions, and waits for futures. Stateless. */
-final class Outcomes {
+public final class Outcomes {
 
     /**
      * What an operation was about, for exception details.
@@ -71,7 +71,13 @@ final class Outcomes {
                         || r.reason() == io.dsync.lock.core.RejectReason.UNKNOWN_SESSION);
     }
 
-    static Throwable unwrap(Throwable t) {
+    /**
+     * Returns the cause of a future's failure.
+     *
+     * @param t a failure, possibly wrapped by {@link CompletionException} or {@link ExecutionException}
+     * @return the innermost cause such wrappers carry
+     */
+    public static Throwable unwrap(Throwable t) {
         while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
             t = t.getCause();
         }
@@ -92,8 +98,13 @@ final class Outcomes {
      * Waits for a future that the transport bounds by the quorum timeout, uninterruptibly (the
      * interrupt status is preserved), unwrapping its failure; fails with {@link NoQuorumException}
      * if it does not complete within {@code bound}.
+     *
+     * @param <T> the result type
+     * @param future the future
+     * @param bound how long to wait at most
+     * @return its result
      */
-    static <T> T await(CompletableFuture<T> future, Duration bound) {
+    public static <T> T await(CompletableFuture<T> future, Duration bound) {
         boolean interrupted = false;
         long deadline = System.nanoTime() + bound.toNanos();
         try {

@@ -1,4 +1,4 @@
-package io.dsync.lock.server.raft;
+package io.dsync.lock.protocol;
 
 import static io.dsync.lock.core.LockValueCodec.readCount;
 import static io.dsync.lock.core.LockValueCodec.readCycle;

@@ -1,4 +1,4 @@
-package io.dsync.lock.server.raft;
+package io.dsync.lock.protocol;
 
 import java.util.List;
 import java.util.Objects;
@@ -6,7 +6,7 @@ import java.util.Objects;
 import io.dsync.lock.SessionId;
 
 /**
- * A read-only request answered by {@link LockRaftStateMachine#query} on the Raft leader, after the
+ * A read-only request answered by the lock server's state machine on the Raft leader, after the
  * leader has confirmed its leadership and applied every entry committed before the query arrived
  * (Ratis {@code Read.Option.LINEARIZABLE}). Queries never enter the log.
  */

@@ -1,4 +1,4 @@
-package io.dsync.lock.server.raft;
+package io.dsync.lock.protocol;
 
 import java.time.Instant;
 import java.util.List;
@@ -11,8 +11,8 @@ import io.dsync.lock.WaitForCycle;
 
 /**
  * What an operator sees of the lock table: the locks that are held or waited for, the wait-for graph and the latest
- * deadlocks, as applied at one log index. Read through the leader ({@link RaftLockClient#table(int)}), it is
- * linearizable; read from a replica ({@link LockRaftStateMachine#table(int)}), it is that replica's applied state.
+ * deadlocks, as applied at one log index. Read through the leader (a {@link LockQuery.Table} query), it is
+ * linearizable; read from one replica (the lock server's {@code /lock/replica}), it is that replica's applied state.
  *
  * @param appliedIndex the log index this view reflects
  * @param logTime the log clock (the leader's time stamped into the latest entry), or {@link Instant#EPOCH} before any

@@ -1,4 +1,4 @@
-package io.dsync.lock.server.raft;
+package io.dsync.lock.protocol;
 
 import java.util.List;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package io.dsync.lock.server.raft;
+package io.dsync.lock.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

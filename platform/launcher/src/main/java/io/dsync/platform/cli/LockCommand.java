@@ -318,9 +318,14 @@ final class LockCommand implements Runnable {
 
         abstract void print(PrintWriter out, JsonNode body);
 
+        /** @return the node's answer to {@link #path()} */
+        NodeHttp.Answer read() {
+            return node.get(path(), Duration.ofSeconds(15));
+        }
+
         @Override
         public Integer call() throws Exception {
-            NodeHttp.Answer a = node.get(path(), Duration.ofSeconds(15));
+            NodeHttp.Answer a = read();
             if (!a.ok()) {
                 throw failure("cannot read " + what(), a);
             }
@@ -466,15 +471,25 @@ final class LockCommand implements Runnable {
                     "New lock nodes join the group by themselves; remove the ones that are gone for good, so that the",
                     "majority is counted over the nodes that exist. --node must be a lock node."})
     static final class Members extends Read {
+        /** Only lock nodes install the lock server, which serves the group's API. */
+        static final String NOT_A_LOCK_NODE = "runs no lock server (it is not a lock node): ask a lock node; "
+                + "'dsync status' lists the nodes and their roles";
+
         @Option(names = "--remove", paramLabel = "ID", description = "Remove this member from the group (needs the admin token).")
         String remove;
+
+        @Override
+        NodeHttp.Answer read() {
+            return node.send("GET", path(), Duration.ofSeconds(15), NOT_A_LOCK_NODE);
+        }
 
         @Override
         public Integer call() throws Exception {
             if (remove == null) {
                 return super.call();
             }
-            NodeHttp.Answer a = node.send("DELETE", "/lock/members/" + NodeHttp.enc(remove), Duration.ofSeconds(45));
+            NodeHttp.Answer a = node.send("DELETE", "/lock/members/" + NodeHttp.enc(remove), Duration.ofSeconds(45),
+                    NOT_A_LOCK_NODE);
             if (!a.ok()) {
                 throw failure("member '" + remove + "' not removed", a);
             }

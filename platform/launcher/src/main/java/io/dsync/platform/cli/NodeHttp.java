@@ -55,12 +55,18 @@ final class NodeHttp {
         return send("GET", pathAndQuery, timeout);
     }
 
+    Answer send(String method, String pathAndQuery, Duration timeout) {
+        return send(method, pathAndQuery, timeout, null);
+    }
+
     /**
      * Sends a request; the node's failures come back as answers, only an unreachable node throws.
      *
-     * @throws Dsync.CliException when the node cannot be reached or does not answer in time
+     * @param missing what to tell the user when the node serves no such path (a plain 404), or {@code null} for "no
+     *     lock API"
+     * @throws Dsync.CliException when the node cannot be reached, does not answer in time, or serves no such path
      */
-    Answer send(String method, String pathAndQuery, Duration timeout) {
+    Answer send(String method, String pathAndQuery, Duration timeout, String missing) {
         URI uri;
         try {
             uri = URI.create(base() + pathAndQuery);
@@ -78,13 +84,16 @@ final class NodeHttp {
                 try {
                     body = JSON.readTree(r.body());
                 } catch (IOException e) {
-                    throw new Dsync.CliException("node " + node + " answered " + r.statusCode() + " with something else than JSON: "
-                            + r.body().lines().findFirst().orElse(""));
+                    if (r.statusCode() != 404) { // a plain 404 (an HTML page from the HTTP server) means no such API
+                        throw new Dsync.CliException("node " + node + " answered " + r.statusCode()
+                                + " with something else than JSON: " + r.body().lines().findFirst().orElse(""));
+                    }
                 }
             }
             if (r.statusCode() == 404 && (body == null || !body.has("error"))) {
-                throw new Dsync.CliException("node " + node + " has no lock API (" + method + " " + uri.getPath()
-                        + " answered 404): is it a dsync node of this version?");
+                throw new Dsync.CliException(missing != null ? "node " + node + " " + missing
+                        : "node " + node + " has no lock API (" + method + " " + uri.getPath()
+                                + " answered 404): is it a dsync node of this version?");
             }
             return new Answer(r.statusCode(), body);
         } catch (ConnectException | HttpConnectTimeoutException e) {

@@ -1,10 +1,8 @@
-package io.dsync.lock.server.internal;
+package io.dsync.lock.client.internal;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -28,20 +26,15 @@ import io.dsync.lock.InvalidLockRequestException;
 import io.dsync.lock.LeaseExpiredException;
 import io.dsync.lock.LockException;
 import io.dsync.lock.LockHandle;
-import io.dsync.lock.LockHolder;
 import io.dsync.lock.LockMode;
 import io.dsync.lock.LockNotHeldException;
 import io.dsync.lock.LockRequest;
 import io.dsync.lock.LockService;
 import io.dsync.lock.LockSession;
-import io.dsync.lock.LockStatus;
 import io.dsync.lock.LockTimeoutException;
-import io.dsync.lock.LockWaiter;
 import io.dsync.lock.NoQuorumException;
-import io.dsync.lock.WaitEdge;
-import io.dsync.lock.WaitForCycle;
-import io.dsync.lock.server.raft.LockQuery;
-import io.dsync.lock.server.raft.LockTableView;
+import io.dsync.lock.protocol.LockJson;
+import io.dsync.lock.protocol.LockQuery;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -137,11 +130,11 @@ public final class LockHttpApi extends HttpServlet {
         handle(req, resp, () -> {
             String path = req.getServletPath();
             if ("/lock/status".equals(path)) {
-                return reply(200, status(locks.status(required(req, "name"))));
+                return reply(200, LockJson.status(locks.status(required(req, "name"))));
             }
             if ("/lock/table".equals(path)) {
                 int max = intParam(req, "max", 100, 1, LockQuery.Table.MAX_LOCKS);
-                return reply(200, table(tables.table(max)));
+                return reply(200, LockJson.table(tables.table(max)));
             }
             String[] p = sessionPath(req);
             if (p.length == 1) {
@@ -172,7 +165,7 @@ public final class LockHttpApi extends HttpServlet {
                 String name = required(req, "name");
                 s.busy.incrementAndGet();
                 try {
-                    return reply(200, handle(s.session.acquire(new LockRequest(name, mode, wait, lease))));
+                    return reply(200, LockJson.handle(s.session.acquire(new LockRequest(name, mode, wait, lease))));
                 } finally {
                     s.seenNanos = System.nanoTime();
                     s.busy.decrementAndGet();
@@ -262,7 +255,7 @@ public final class LockHttpApi extends HttpServlet {
         } catch (LockTimeoutException e) {
             r = failure(409, "timeout", e.getMessage(), null);
         } catch (DeadlockException e) {
-            r = failure(409, "deadlock", e.getMessage(), cycle(e.cycle()));
+            r = failure(409, "deadlock", e.getMessage(), LockJson.cycle(e.cycle()));
         } catch (LockNotHeldException e) {
             r = failure(409, "not-held", e.getMessage(), null);
         } catch (LeaseExpiredException e) {
@@ -372,80 +365,7 @@ public final class LockHttpApi extends HttpServlet {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("session", id);
         m.put("ttlMs", s.ttl.toMillis());
-        m.put("held", s.session.heldLocks().stream().map(LockHttpApi::handle).toList());
-        return m;
-    }
-
-    static Map<String, Object> handle(LockHandle h) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("name", h.name());
-        m.put("mode", h.mode().name());
-        m.put("session", h.sessionId().value());
-        m.put("fencingToken", h.fencingToken());
-        m.put("holdCount", h.holdCount());
-        m.put("leaseMs", h.lease().toMillis());
-        return m;
-    }
-
-    static Map<String, Object> status(LockStatus s) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("name", s.name());
-        m.put("lastFencingToken", s.lastFencingToken());
-        m.put("holders", s.holders().stream().map(LockHttpApi::holder).toList());
-        m.put("waiters", s.waiters().stream().map(LockHttpApi::waiter).toList());
-        return m;
-    }
-
-    private static Map<String, Object> holder(LockHolder h) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("session", h.sessionId().value());
-        m.put("mode", h.mode().name());
-        m.put("fencingToken", h.fencingToken());
-        m.put("holdCount", h.holdCount());
-        m.put("leaseExpiresAt", h.leaseExpiresAt().toString());
-        return m;
-    }
-
-    private static Map<String, Object> waiter(LockWaiter w) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("session", w.sessionId().value());
-        m.put("mode", w.mode().name());
-        m.put("upgrade", w.upgrade());
-        m.put("enqueuedAt", w.enqueuedAt().toString());
-        m.put("waitDeadline", w.waitDeadline().toString());
-        return m;
-    }
-
-    static Map<String, Object> edge(WaitEdge e) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("waiter", e.waiter().value());
-        m.put("lock", e.lockName());
-        m.put("mode", e.requestedMode().name());
-        m.put("holder", e.holder().value());
-        return m;
-    }
-
-    static List<Map<String, Object>> cycle(WaitForCycle c) {
-        return c.edges().stream().map(LockHttpApi::edge).toList();
-    }
-
-    static Map<String, Object> table(LockTableView t) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("appliedIndex", t.appliedIndex());
-        m.put("logTime", t.logTime().equals(Instant.EPOCH) ? null : t.logTime().toString());
-        m.put("sessions", t.sessions());
-        m.put("lockCount", t.lockCount());
-        m.put("locks", t.locks().stream().map(LockHttpApi::status).toList());
-        m.put("waitFor", t.waitFor().stream().map(LockHttpApi::edge).toList());
-        m.put("deadlocks", t.deadlocks().stream().map(d -> {
-            Map<String, Object> x = new LinkedHashMap<>();
-            x.put("index", d.index());
-            x.put("at", d.at().toString());
-            x.put("lock", d.lockName());
-            x.put("victim", d.victim().value());
-            x.put("cycle", cycle(d.cycle()));
-            return x;
-        }).toList());
+        m.put("held", s.session.heldLocks().stream().map(LockJson::handle).toList());
         return m;
     }
 }

@@ -1,12 +1,11 @@
-package io.dsync.lock.server.internal;
+package io.dsync.lock.client.internal;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -14,22 +13,19 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
-import com.codahale.metrics.Counter;
-import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
-import com.codahale.metrics.Timer;
 
 import io.dsync.lock.LockHandle;
-import io.dsync.lock.LockMode;
 import io.dsync.lock.LockRequest;
 import io.dsync.lock.LockService;
 import io.dsync.lock.LockSession;
 import io.dsync.lock.LockStatus;
 import io.dsync.lock.NoQuorumException;
-import io.dsync.lock.server.client.RaftLockService;
-import io.dsync.lock.server.raft.LockTableView;
-import io.dsync.lock.server.raft.RaftLockClient;
-import io.dsync.lock.server.raft.RaftLockServer;
+import io.dsync.lock.client.ClientLockService;
+import io.dsync.lock.client.Outcomes;
+import io.dsync.lock.client.raft.RaftLockClient;
+import io.dsync.lock.protocol.LockRaftGroup;
+import io.dsync.lock.protocol.LockTableView;
 import io.dsync.registry.NodeIdentity;
 import io.dsync.registry.NodeRegistry;
 
@@ -49,74 +45,31 @@ public final class LockServiceComponent implements LockService, LockTableSource 
     private final NodeRegistry registry;
     private Map<String, InetSocketAddress> peers = Map.of();
     private RaftLockClient client;
-    private RaftLockService service;
-
-    private final MetricRegistry metrics;
-    private final Timer acquireShared;
-    private final Timer acquireExclusive;
-    private final Meter acquireFailures;
-    private final Counter waiting;
-    private final Timer outages;
-
-    private final com.codahale.metrics.Histogram batches;
-
-    private static final String CLIENT = "dsync.lock.client.";
-
-    /** Client-side metric names, under {@value #CLIENT}. */
-    static final List<String> METRICS = List.of("acquire.shared", "acquire.exclusive", "acquire.failures", "waiting", "outage",
-            "batch");
+    private ClientLockService service;
+    private final LockClientMetrics metrics;
 
     @Activate
     public LockServiceComponent(BundleContext context, @Reference NodeRegistry registry, @Reference MetricRegistry metrics) {
         this.identity = NodeIdentity.from(context::getProperty);
         this.registry = registry;
-        this.metrics = metrics;
-        // Acquisition latency by mode (call to grant), failed acquires, acquires in flight, and outages: how long
-        // this node's client found no majority, i.e. the partition recovery time as this node sees it.
-        this.acquireShared = metrics.timer(CLIENT + "acquire.shared");
-        this.acquireExclusive = metrics.timer(CLIENT + "acquire.exclusive");
-        this.acquireFailures = metrics.meter(CLIENT + "acquire.failures");
-        this.waiting = metrics.counter(CLIENT + "waiting");
-        this.outages = metrics.timer(CLIENT + "outage");
-        // Commands per request to the leader: how much group commit batches.
-        this.batches = metrics.histogram(CLIENT + "batch");
+        this.metrics = new LockClientMetrics(metrics);
     }
 
     @Deactivate
     synchronized void deactivate() {
         closeClient();
-        METRICS.forEach(m -> metrics.remove(CLIENT + m));
+        metrics.remove();
     }
 
-    /** Feeds the client-side metrics. */
-    private final RaftLockService.Listener listener = new RaftLockService.Listener() {
-        @Override
-        public void acquireStarted(LockMode mode) {
-            waiting.inc();
-        }
-
-        @Override
-        public void acquired(LockMode mode, long nanos) {
-            waiting.dec();
-            (mode == LockMode.SHARED ? acquireShared : acquireExclusive).update(nanos, TimeUnit.NANOSECONDS);
-        }
-
-        @Override
-        public void acquireFailed(LockMode mode, Throwable cause) {
-            waiting.dec();
-            acquireFailures.mark();
-        }
-    };
-
     /** The service over the current lock nodes; throws NoQuorumException when there are none. */
-    private synchronized RaftLockService service() {
+    private synchronized ClientLockService service() {
         if (service != null && System.nanoTime() - checkedAt < RECHECK_SECONDS * 1_000_000_000L) {
             return service;
         }
         checkedAt = System.nanoTime();
         Map<String, InetSocketAddress> now;
         try {
-            now = LockNodes.inRegistry(registry);
+            now = LockRaftGroup.lockNodes(registry.nodes());
         } catch (RuntimeException e) {
             if (service != null) {
                 return service;
@@ -134,11 +87,11 @@ public final class LockServiceComponent implements LockService, LockTableSource 
             ClassLoader previous = Thread.currentThread().getContextClassLoader();
             Thread.currentThread().setContextClassLoader(LockServiceComponent.class.getClassLoader());
             try {
-                client = new RaftLockClient(RaftLockServer.group(identity.cluster(), now), RaftLockClient.Options.DEFAULT);
-                service = new RaftLockService(client, identity.id() + "/" + java.util.UUID.randomUUID());
-                service.setListener(listener);
-                client.onRecovery(nanos -> outages.update(nanos, TimeUnit.NANOSECONDS));
-                client.onBatch(batches::update);
+                client = new RaftLockClient(LockRaftGroup.group(identity.cluster(), now), RaftLockClient.Options.DEFAULT);
+                service = new ClientLockService(client, identity.id() + "/" + UUID.randomUUID());
+                service.setListener(metrics);
+                client.onRecovery(metrics::recovered);
+                client.onBatch(metrics::batch);
             } finally {
                 Thread.currentThread().setContextClassLoader(previous);
             }
@@ -220,6 +173,6 @@ public final class LockServiceComponent implements LockService, LockTableSource 
             service();
             c = client;
         }
-        return c.table(maxLocks);
+        return Outcomes.await(c.table(maxLocks), c.quorumTimeout().plusSeconds(1));
     }
 }

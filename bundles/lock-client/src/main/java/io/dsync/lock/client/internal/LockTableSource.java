@@ -1,6 +1,6 @@
-package io.dsync.lock.server.internal;
+package io.dsync.lock.client.internal;
 
-import io.dsync.lock.server.raft.LockTableView;
+import io.dsync.lock.protocol.LockTableView;
 
 /** The lock table as the lock group reports it (linearizable): a service inside this bundle only. */
 public interface LockTableSource {

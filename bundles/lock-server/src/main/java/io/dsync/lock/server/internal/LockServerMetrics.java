@@ -12,7 +12,7 @@ import com.codahale.metrics.Timer;
 import io.dsync.lock.LockMode;
 import io.dsync.lock.core.Effect;
 import io.dsync.lock.server.raft.LockRaftStateMachine;
-import io.dsync.lock.server.raft.LockTableView;
+import io.dsync.lock.protocol.LockTableView;
 
 /**
  * The lock member's metrics, fed by what its replica applies and by its view of the leader:

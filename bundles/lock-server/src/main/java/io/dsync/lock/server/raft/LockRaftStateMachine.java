@@ -2,26 +2,22 @@ package io.dsync.lock.server.raft;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -55,14 +51,21 @@ import org.apache.ratis.util.MD5FileUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.dsync.lock.LockMode;
+import io.dsync.lock.LockStatus;
 import io.dsync.lock.SessionId;
+import io.dsync.lock.WaitForCycle;
 import io.dsync.lock.core.ApplyResult;
 import io.dsync.lock.core.Effect;
 import io.dsync.lock.core.LockCommand;
 import io.dsync.lock.core.LockStateMachine;
-import io.dsync.lock.core.LockValueCodec;
 import io.dsync.lock.core.Outcome;
 import io.dsync.lock.core.RejectReason;
+import io.dsync.lock.protocol.LockCommandCodec;
+import io.dsync.lock.protocol.LockQuery;
+import io.dsync.lock.protocol.LockTableView;
+import io.dsync.lock.protocol.PollAnswer;
+import io.dsync.lock.protocol.PollReply;
 
 /**
  * The Ratis state machine of the lock service: replicates {@link LockStateMachine} through the Raft
@@ -85,34 +88,30 @@ import io.dsync.lock.core.RejectReason;
  * {@code RaftServerConfigKeys.Read.Option.LINEARIZABLE}, so that Ratis calls it on the leader only
  * after confirming leadership and applying every entry committed before the query.
  * {@link LockQuery.AwaitOutcomes} is a client's long-poll for all its calls answered {@link Outcome.Queued}: it
- * is answered at once with the calls whose final outcome is already known (or that are unknown), and otherwise
- * held until an applied entry resolves one of them (grant, timeout, deadlock, cancellation, session end; the
- * answer lists every call of the poll resolved by that entry), the poll window elapses, a newer poll of the same
- * client replaces it (both answered with {@link PollAnswer#NOTHING_YET}), or this server stops being the leader
- * or closes ({@link PollAnswer#NOT_LEADER}). Ratis' Netty server answers a request on the event loop thread that
- * read it, blocked until the answer; one held poll per client, rather than one per waiting call, keeps many
- * waiters from occupying every loop. To answer polls that arrive after the resolution, the adapter keeps,
- * beside the core, the set of calls currently waiting and the last {@value #RECENT_OUTCOMES} final
- * outcomes of waiting calls; both are derived from the log only and are part of the snapshot, so
- * every replica, and a leader elected after a restart, knows them.
+ * is answered at once with the calls whose final outcome the core remembers ({@link LockStateMachine#callOutcome},
+ * or that it does not know), and otherwise held ({@link HeldPolls}) until an applied entry resolves one of them
+ * (grant, timeout, deadlock, cancellation, session end; the answer lists every call of the poll resolved by that
+ * entry), the poll window elapses, a newer poll of the same client replaces it (both answered with
+ * {@link PollAnswer#NOTHING_YET}), or this server stops being the leader or closes ({@link PollAnswer#NOT_LEADER}).
+ * Ratis' Netty server answers a request on the event loop thread that read it, blocked until the answer; one held
+ * poll per client, rather than one per waiting call, keeps many waiters from occupying every loop. The held polls
+ * are the only state of this adapter that the log does not decide, besides the list of recent deadlocks
+ * ({@link #table(int)}): a diagnostic of the entries this replica applied since it started.
  *
  * <h2>Snapshots</h2>
  * {@link #takeSnapshot()} writes one file per snapshot through {@link SimpleStateMachineStorage}
- * (named after the last applied term and index, with an MD5 file beside it): magic {@code "DSRS"},
- * version, the length-prefixed {@link LockStateMachine#snapshot()}, the waiting calls and the recent
- * outcomes. {@link #initialize} and {@link #reinitialize()} load the latest one.
+ * (named after the last applied term and index, with an MD5 file beside it) holding exactly
+ * {@link LockStateMachine#snapshot()}, whose format (and the older ones it still reads) the core defines.
+ * {@link #initialize} and {@link #reinitialize()} load the latest one.
  *
  * <h2>Thread safety</h2>
  * Ratis calls {@code applyTransaction} and {@code takeSnapshot} from one thread, and
  * {@code startTransaction}, {@code query} and the notifications from others; the core and the
- * adapter's tables are guarded by one private monitor. Held poll futures are completed outside it.
+ * held polls are guarded by one private monitor. Held poll futures are completed outside it.
  * The instance owns one daemon timer thread, started by {@link #initialize} and stopped by
  * {@link #close()}. One instance serves one Raft group member and cannot be reused.
  */
 public class LockRaftStateMachine extends BaseStateMachine {
-
-    /** How many final outcomes of waiting calls are remembered for late polls. */
-    public static final int RECENT_OUTCOMES = 16_384;
 
     /**
      * A log clock gap longer than this is an outage (no leader, no majority, or every member down): it does not count
@@ -126,61 +125,12 @@ public class LockRaftStateMachine extends BaseStateMachine {
 
     private static final Logger LOG = LoggerFactory.getLogger(LockRaftStateMachine.class);
 
-    /** First int of a snapshot file: "DSRS". */
-    private static final int SNAPSHOT_MAGIC = 0x44535253;
-
-    private static final int SNAPSHOT_VERSION = 1;
-
     private static final Message TICK = Message.valueOf(
             ByteString.copyFrom(LockCommandCodec.encodeCommand(new LockCommand.Tick())));
 
     private static final Message NOTHING_YET = answerMessage(PollAnswer.NOTHING_YET);
 
     private static final Message NOT_LEADER = answerMessage(PollAnswer.NOT_LEADER);
-
-    /** Key of a call: session id value and call id. */
-    private record CallKey(String session, long callId) {
-
-        static CallKey of(LockQuery.CallRef call) {
-            return new CallKey(call.sessionId().value(), call.callId());
-        }
-
-        LockQuery.CallRef ref() {
-            return new LockQuery.CallRef(new SessionId(session), callId);
-        }
-    }
-
-    /** A long-poll held until one of its calls is resolved, its window elapses or a newer poll replaces it. */
-    private static final class HeldPoll {
-
-        final String poller;
-
-        final long sequence;
-
-        final List<LockQuery.CallRef> calls;
-
-        final CompletableFuture<Message> answer = new CompletableFuture<>();
-
-        HeldPoll(LockQuery.AwaitOutcomes q) {
-            this.poller = q.pollerId();
-            this.sequence = q.sequence();
-            this.calls = q.calls();
-        }
-    }
-
-    /** Replies gathered for held polls while applying an entry, completed after the mutex is released. */
-    private static final class Completions extends LinkedHashMap<HeldPoll, List<PollAnswer.CallReply>> {
-
-        private static final long serialVersionUID = 1L;
-
-        void add(HeldPoll poll, PollAnswer.CallReply reply) {
-            computeIfAbsent(poll, p -> new ArrayList<>()).add(reply);
-        }
-
-        void complete() {
-            forEach((poll, replies) -> poll.answer.complete(answerMessage(new PollAnswer(false, replies))));
-        }
-    }
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
 
@@ -190,32 +140,15 @@ public class LockRaftStateMachine extends BaseStateMachine {
 
     private final Duration tickInterval;
 
-    /** Guards {@link #core}, {@link #waiting}, {@link #recent}, {@link #polls} and {@link #closed}. */
+    /** Guards {@link #core}, {@link #polls}, {@link #deadlocks} and {@link #closed}. */
     private final Object mutex = new Object();
 
     private LockStateMachine core;
 
-    /** Calls answered {@code Queued} and not resolved yet, in log order. */
-    private final LinkedHashSet<CallKey> waiting = new LinkedHashSet<>();
-
-    /** Final outcomes of calls that waited, oldest first, bounded by {@link #RECENT_OUTCOMES}. */
-    private final LinkedHashMap<CallKey, Outcome> recent = new LinkedHashMap<>(256, 0.75f, false) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<CallKey, Outcome> eldest) {
-            return size() > RECENT_OUTCOMES;
-        }
-    };
-
-    /** Held long-polls by call. */
-    private final Map<CallKey, List<HeldPoll>> polls = new LinkedHashMap<>();
-
-    /** The held long-poll of each poller (client). */
-    private final Map<String, HeldPoll> pollers = new java.util.HashMap<>();
+    private final HeldPolls polls = new HeldPolls();
 
     /** The latest deadlocks broken here, oldest first, bounded by {@link LockTableView#RECENT_DEADLOCKS}. */
-    private final java.util.ArrayDeque<LockTableView.Deadlock> deadlocks = new java.util.ArrayDeque<>();
+    private final ArrayDeque<LockTableView.Deadlock> deadlocks = new ArrayDeque<>();
 
     private volatile Events events = new Events() {
     };
@@ -227,7 +160,7 @@ public class LockRaftStateMachine extends BaseStateMachine {
      */
     public interface Events {
         /** A lock was granted (also a reentrant grant, and a queued request granted later). */
-        default void granted(io.dsync.lock.LockMode mode) {
+        default void granted(LockMode mode) {
         }
 
         /** A request failed because it would have closed a cycle in the wait-for graph. */
@@ -319,13 +252,13 @@ public class LockRaftStateMachine extends BaseStateMachine {
             if (last == null || last.getIndex() < 0) {
                 return RaftLog.INVALID_LOG_INDEX;
             }
-            bytes = writeState();
+            bytes = core.snapshot();
         }
         File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
         Path tmp = file.toPath().resolveSibling(file.getName() + ".tmp");
         try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING);
-                OutputStream out = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(channel))) {
+                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel))) {
             out.write(bytes);
             out.flush();
             channel.force(true);
@@ -370,76 +303,15 @@ public class LockRaftStateMachine extends BaseStateMachine {
             throw new IOException("snapshot " + file + " is corrupt: MD5 " + actual + " instead of " + expected);
         }
         TermIndex last = SimpleStateMachineStorage.getTermIndexFromSnapshotFile(file);
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file.toPath()))) {
-            readState(in);
-        }
-        setLastAppliedTermIndex(last);
-        LOG.info("{}: lock state loaded from snapshot {}", getId(), last);
-    }
-
-    /** Serializes the replicated state; caller holds {@link #mutex}. */
-    private byte[] writeState() throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        DataOutputStream out = new DataOutputStream(bytes);
-        out.writeInt(SNAPSHOT_MAGIC);
-        out.writeInt(SNAPSHOT_VERSION);
-        byte[] coreBytes = core.snapshot();
-        out.writeInt(coreBytes.length);
-        out.write(coreBytes);
-        out.writeInt(waiting.size());
-        for (CallKey key : waiting) {
-            out.writeUTF(key.session());
-            out.writeLong(key.callId());
-        }
-        out.writeInt(recent.size());
-        for (Map.Entry<CallKey, Outcome> e : recent.entrySet()) {
-            out.writeUTF(e.getKey().session());
-            out.writeLong(e.getKey().callId());
-            LockValueCodec.writeOutcome(out, e.getValue());
-        }
-        out.writeInt(SNAPSHOT_MAGIC);
-        out.flush();
-        return bytes.toByteArray();
-    }
-
-    /** Replaces the replicated state by a snapshot; the state is unchanged on failure. */
-    private void readState(InputStream stream) throws IOException {
-        DataInputStream in = new DataInputStream(stream);
-        if (in.readInt() != SNAPSHOT_MAGIC) {
-            throw new IOException("not a lock server snapshot (bad magic)");
-        }
-        int version = in.readInt();
-        if (version != SNAPSHOT_VERSION) {
-            throw new IOException("unsupported lock server snapshot version " + version);
-        }
-        int coreLength = in.readInt();
-        if (coreLength < 0) {
-            throw new IOException("negative core snapshot length " + coreLength);
-        }
-        byte[] coreBytes = in.readNBytes(coreLength);
-        if (coreBytes.length != coreLength) {
-            throw new IOException("truncated core snapshot");
-        }
         LockStateMachine restored = new LockStateMachine(limits, OUTAGE_GAP_MILLIS);
-        restored.restore(new ByteArrayInputStream(coreBytes));
-        List<CallKey> restoredWaiting = new ArrayList<>();
-        for (int n = in.readInt(); n > 0; n--) {
-            restoredWaiting.add(new CallKey(in.readUTF(), in.readLong()));
-        }
-        LinkedHashMap<CallKey, Outcome> restoredRecent = new LinkedHashMap<>();
-        for (int n = in.readInt(); n > 0; n--) {
-            restoredRecent.put(new CallKey(in.readUTF(), in.readLong()), LockValueCodec.readOutcome(in));
-        }
-        if (in.readInt() != SNAPSHOT_MAGIC) {
-            throw new IOException("truncated or corrupt lock server snapshot (bad end marker)");
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file.toPath()))) {
+            restored.restore(in);
         }
         synchronized (mutex) {
             core = restored;
-            waiting.clear();
-            waiting.addAll(restoredWaiting);
-            recent.clear();
-            recent.putAll(restoredRecent);
         }
+        setLastAppliedTermIndex(last);
+        LOG.info("{}: lock state loaded from snapshot {}", getId(), last);
     }
 
     // ---------------------------------------------------------------- the log
@@ -466,7 +338,7 @@ public class LockRaftStateMachine extends BaseStateMachine {
         LogEntryProto entry = trx.getLogEntry();
         long index = entry.getIndex();
         List<Outcome> outcomes = new ArrayList<>();
-        Completions completions = new Completions();
+        HeldPolls.Answers answers = new HeldPolls.Answers();
         synchronized (mutex) {
             LockCommandCodec.LogEntry decoded = null;
             try {
@@ -482,37 +354,28 @@ public class LockRaftStateMachine extends BaseStateMachine {
                 for (LockCommand command : decoded.commands()) {
                     ApplyResult result = core.apply(index, decoded.leaderTimeMillis(), command);
                     outcomes.add(result.outcome());
-                    track(index, decoded.leaderTimeMillis(), command, result, completions);
+                    track(index, decoded.leaderTimeMillis(), command, result, answers);
                 }
             }
             updateLastAppliedTermIndex(entry.getTerm(), index);
         }
-        completions.complete();
+        answers.complete();
         return CompletableFuture.completedFuture(Message.valueOf(
                 ByteString.copyFrom(LockCommandCodec.encodeOutcomes(outcomes))));
     }
 
-    /** Updates the waiting calls and recent outcomes; collects the polls to complete. Holds mutex. */
-    private void track(long index, long logTime, LockCommand command, ApplyResult result, Completions completions) {
+    /** Reports what an applied command did and answers the held polls of the calls it resolved. Holds mutex. */
+    private void track(long index, long logTime, LockCommand command, ApplyResult result, HeldPolls.Answers answers) {
         Outcome outcome = result.outcome();
         observe(index, logTime, command, outcome);
-        if (outcome instanceof Outcome.Queued) {
-            if (command instanceof LockCommand.Acquire c) {
-                waiting.add(new CallKey(c.sessionId().value(), c.callId()));
-            } else if (command instanceof LockCommand.Upgrade c) {
-                waiting.add(new CallKey(c.sessionId().value(), c.callId()));
-            }
-        } else if (command instanceof LockCommand.CancelWait c) {
+        if (command instanceof LockCommand.CancelWait c && outcome instanceof Outcome.Cancelled) {
             // A withdrawn wait is answered directly, not reported as an effect.
-            resolve(new CallKey(c.sessionId().value(), c.callId()), outcome, completions);
+            polls.resolve(new LockQuery.CallRef(c.sessionId(), c.callId()), outcome, answers);
         }
         for (Effect effect : result.effects()) {
             if (effect instanceof Effect.WaitCompleted w) {
-                resolve(new CallKey(w.sessionId().value(), w.callId()), w.outcome(), completions);
+                polls.resolve(new LockQuery.CallRef(w.sessionId(), w.callId()), w.outcome(), answers);
                 observe(index, logTime, null, w.outcome());
-                if (w.outcome() instanceof Outcome.Rejected r && r.cycle().isPresent()) {
-                    deadlock(index, logTime, w.sessionId(), r.cycle().get());
-                }
             } else if (effect instanceof Effect.GrantEnded g && g.cause() != Effect.EndCause.SESSION_CLOSED) {
                 events.expired(g.cause());
             }
@@ -524,7 +387,7 @@ public class LockRaftStateMachine extends BaseStateMachine {
         if (outcome instanceof Outcome.Granted g) {
             events.granted(g.grant().mode());
         } else if (command != null && outcome instanceof Outcome.Rejected r && r.cycle().isPresent()) {
-            io.dsync.lock.SessionId victim = command instanceof LockCommand.Acquire a ? a.sessionId()
+            SessionId victim = command instanceof LockCommand.Acquire a ? a.sessionId()
                     : command instanceof LockCommand.Upgrade u ? u.sessionId() : null;
             if (victim != null) {
                 deadlock(index, logTime, victim, r.cycle().get());
@@ -532,10 +395,10 @@ public class LockRaftStateMachine extends BaseStateMachine {
         }
     }
 
-    private void deadlock(long index, long logTime, io.dsync.lock.SessionId victim, io.dsync.lock.WaitForCycle cycle) {
+    private void deadlock(long index, long logTime, SessionId victim, WaitForCycle cycle) {
         String lock = cycle.edges().stream().filter(e -> e.waiter().equals(victim)).findFirst()
                 .orElse(cycle.edges().get(0)).lockName();
-        LockTableView.Deadlock d = new LockTableView.Deadlock(index, java.time.Instant.ofEpochMilli(logTime), lock, victim, cycle);
+        LockTableView.Deadlock d = new LockTableView.Deadlock(index, Instant.ofEpochMilli(logTime), lock, victim, cycle);
         deadlocks.addLast(d);
         while (deadlocks.size() > LockTableView.RECENT_DEADLOCKS) {
             deadlocks.removeFirst();
@@ -561,26 +424,12 @@ public class LockRaftStateMachine extends BaseStateMachine {
      */
     public LockTableView table(int maxLocks) {
         synchronized (mutex) {
-            List<io.dsync.lock.LockStatus> all = core.locks();
+            List<LockStatus> all = core.locks();
             long clock = core.clockMillis();
             return new LockTableView(getLastAppliedTermIndex().getIndex(),
-                    java.time.Instant.ofEpochMilli(clock == Long.MIN_VALUE ? 0 : clock), core.sessions().size(),
+                    Instant.ofEpochMilli(clock == Long.MIN_VALUE ? 0 : clock), core.sessions().size(),
                     all.size(), all.subList(0, Math.min(maxLocks, all.size())), core.waitForGraph().edges(),
                     List.copyOf(deadlocks));
-        }
-    }
-
-    private void resolve(CallKey key, Outcome outcome, Completions completions) {
-        if (!waiting.remove(key)) {
-            return;
-        }
-        recent.put(key, outcome);
-        List<HeldPoll> held = polls.remove(key);
-        if (held != null) {
-            PollAnswer.CallReply reply = new PollAnswer.CallReply(key.ref(), new PollReply.Resolved(outcome));
-            for (HeldPoll poll : held) {
-                completions.add(poll, reply);
-            }
         }
     }
 
@@ -614,62 +463,41 @@ public class LockRaftStateMachine extends BaseStateMachine {
     private CompletableFuture<Message> awaitOutcomes(LockQuery.AwaitOutcomes q) {
         LOG.debug("{}: long-poll of {} #{} for {} calls", getId(), q.pollerId(), q.sequence(), q.calls().size());
         List<PollAnswer.CallReply> ready = new ArrayList<>();
-        HeldPoll replaced;
-        HeldPoll poll = null;
+        HeldPolls.Answers replaced = new HeldPolls.Answers();
+        HeldPolls.Poll poll = null;
         synchronized (mutex) {
             if (closed) {
                 return CompletableFuture.completedFuture(NOT_LEADER);
             }
-            replaced = pollers.get(q.pollerId());
-            if (replaced != null && replaced.sequence > q.sequence()) {
-                return CompletableFuture.completedFuture(NOTHING_YET); // overtaken by a newer poll of the client
+            if (polls.isOvertaken(q)) {
+                return CompletableFuture.completedFuture(NOTHING_YET);
             }
             for (LockQuery.CallRef call : q.calls()) {
-                CallKey key = CallKey.of(call);
-                Outcome known = recent.get(key);
-                if (known != null) {
-                    ready.add(new PollAnswer.CallReply(call, new PollReply.Resolved(known)));
-                } else if (!waiting.contains(key)) {
+                Outcome known = core.callOutcome(call.sessionId(), call.callId()).orElse(null);
+                if (known == null) {
                     ready.add(new PollAnswer.CallReply(call, new PollReply.Unknown()));
+                } else if (!(known instanceof Outcome.Queued)) {
+                    ready.add(new PollAnswer.CallReply(call, new PollReply.Resolved(known)));
                 }
-            }
-            if (replaced != null) {
-                unregister(replaced);
             }
             if (ready.isEmpty()) {
-                poll = new HeldPoll(q);
-                pollers.put(poll.poller, poll);
-                for (LockQuery.CallRef call : poll.calls) {
-                    polls.computeIfAbsent(CallKey.of(call), k -> new ArrayList<>()).add(poll);
-                }
+                poll = polls.hold(q, replaced);
+            } else {
+                polls.dropPoller(q.pollerId(), replaced);
             }
         }
-        if (replaced != null) {
-            replaced.answer.complete(NOTHING_YET);
-        }
+        replaced.complete();
         if (poll == null) {
             return CompletableFuture.completedFuture(answerMessage(new PollAnswer(false, ready)));
         }
-        HeldPoll held = poll;
-        held.answer.completeOnTimeout(NOTHING_YET, q.windowMillis(), TimeUnit.MILLISECONDS);
-        held.answer.whenComplete((m, e) -> {
+        HeldPolls.Poll held = poll;
+        held.answer.completeOnTimeout(PollAnswer.NOTHING_YET, q.windowMillis(), TimeUnit.MILLISECONDS);
+        held.answer.whenComplete((a, e) -> {
             synchronized (mutex) {
-                unregister(held);
+                polls.forget(held);
             }
         });
-        return held.answer;
-    }
-
-    /** Forgets a held poll (it is answered, or about to be). Holds mutex. */
-    private void unregister(HeldPoll poll) {
-        pollers.remove(poll.poller, poll);
-        for (LockQuery.CallRef call : poll.calls) {
-            CallKey key = CallKey.of(call);
-            List<HeldPoll> held = polls.get(key);
-            if (held != null && held.remove(poll) && held.isEmpty()) {
-                polls.remove(key);
-            }
-        }
+        return held.answer.thenApply(LockRaftStateMachine::answerMessage);
     }
 
     /**
@@ -679,7 +507,7 @@ public class LockRaftStateMachine extends BaseStateMachine {
      * @param lockName the lock name
      * @return the status as applied here
      */
-    public io.dsync.lock.LockStatus localStatus(String lockName) {
+    public LockStatus localStatus(String lockName) {
         synchronized (mutex) {
             return core.status(lockName);
         }
@@ -692,7 +520,18 @@ public class LockRaftStateMachine extends BaseStateMachine {
      */
     public int heldPolls() {
         synchronized (mutex) {
-            return pollers.size();
+            return polls.size();
+        }
+    }
+
+    /**
+     * Returns the number of calls the held long-polls wait for.
+     *
+     * @return the calls of the held polls
+     */
+    public int heldPollCalls() {
+        synchronized (mutex) {
+            return polls.calls();
         }
     }
 
@@ -703,32 +542,17 @@ public class LockRaftStateMachine extends BaseStateMachine {
      */
     public int waitingCalls() {
         synchronized (mutex) {
-            return waiting.size();
-        }
-    }
-
-    /**
-     * Returns whether a call is known as waiting (answered {@code Queued}, not yet resolved).
-     *
-     * @param sessionId the session
-     * @param callId the call id
-     * @return whether it waits
-     */
-    public boolean isWaiting(SessionId sessionId, long callId) {
-        synchronized (mutex) {
-            return waiting.contains(new CallKey(sessionId.value(), callId));
+            return core.waitingCalls();
         }
     }
 
     private void failPolls() {
-        List<HeldPoll> held;
+        List<HeldPolls.Poll> held;
         synchronized (mutex) {
-            held = new ArrayList<>(pollers.values());
-            pollers.clear();
-            polls.clear();
+            held = polls.clear();
         }
-        for (HeldPoll poll : held) {
-            poll.answer.complete(NOT_LEADER);
+        for (HeldPolls.Poll poll : held) {
+            poll.answer.complete(PollAnswer.NOT_LEADER);
         }
     }
 

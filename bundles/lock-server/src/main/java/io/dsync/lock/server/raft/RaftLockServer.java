@@ -2,7 +2,6 @@ package io.dsync.lock.server.raft;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +23,6 @@ import org.apache.ratis.netty.NettyConfigKeys;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
-import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
@@ -39,14 +36,15 @@ import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.util.TimeDuration;
 
 import io.dsync.lock.core.LockStateMachine;
+import io.dsync.lock.protocol.LockRaftGroup;
 
 /**
  * One member of the lock service's Raft group: an Apache Ratis server (Netty transport, durable log
  * and snapshots under {@link Options#storageDir()}) running a {@link LockRaftStateMachine}.
  * <p>
- * The group id is derived from the cluster name, so that every member configured with the same name
- * and peers joins the same group; the peers are fixed at start (membership changes are not
- * supported yet). The storage directory is formatted on first start and recovered afterwards: a
+ * The group id is derived from the cluster name ({@link LockRaftGroup#group}), so that every member configured with
+ * the same name and peers joins the same group; members join and leave through Ratis membership changes
+ * ({@link #requestMembership}, {@link #removeMember}). The storage directory is formatted on first start and recovered afterwards: a
  * member restarted on the same directory keeps its log and snapshots.
  * <p>
  * Thread-safe. {@link #close()} is idempotent and may block for about a second while Ratis shuts its
@@ -205,7 +203,7 @@ public final class RaftLockServer implements AutoCloseable {
 
     private RaftLockServer(Options options, LongSupplier wallClock, boolean joining) throws IOException {
         this.options = options;
-        this.group = group(options.clusterName(), options.peers());
+        this.group = LockRaftGroup.group(options.clusterName(), options.peers());
         this.stateMachine = new LockRaftStateMachine(options.limits(), wallClock, options.tickInterval());
         RaftPeerId self = RaftPeerId.valueOf(options.selfId());
         RaftProperties props = properties(options, options.bind());
@@ -257,7 +255,7 @@ public final class RaftLockServer implements AutoCloseable {
     }
 
     private static RaftLockServer start(Options options, LongSupplier wallClock, boolean joining) throws IOException {
-        RaftNetty.configure();
+        LockRaftGroup.configureNetty();
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(wallClock, "wallClock");
         Files.createDirectories(options.storageDir());
@@ -269,24 +267,6 @@ public final class RaftLockServer implements AutoCloseable {
             throw e;
         }
         return s;
-    }
-
-    /**
-     * Returns the Raft group of a cluster: its id is a name-based UUID of the cluster name.
-     *
-     * @param clusterName the cluster name
-     * @param peers the members, id to Raft endpoint
-     * @return the group
-     */
-    public static RaftGroup group(String clusterName, Map<String, InetSocketAddress> peers) {
-        RaftGroupId id = RaftGroupId.valueOf(
-                UUID.nameUUIDFromBytes(("dsync-lock/" + clusterName).getBytes(StandardCharsets.UTF_8)));
-        List<RaftPeer> raftPeers = new ArrayList<>();
-        for (Map.Entry<String, InetSocketAddress> p : peers.entrySet()) {
-            InetSocketAddress a = p.getValue();
-            raftPeers.add(RaftPeer.newBuilder().setId(p.getKey()).setAddress(hostPort(a)).build());
-        }
-        return RaftGroup.valueOf(id, raftPeers);
     }
 
     private static RaftProperties properties(Options o, InetSocketAddress address) {
@@ -312,31 +292,6 @@ public final class RaftLockServer implements AutoCloseable {
         // ran, which had no such option). Off, followers append as 3.1.3 did.
         RaftServerConfigKeys.Log.setAppendEntriesComposeEnabled(props, false);
         return props;
-    }
-
-    /**
-     * Formats a Raft endpoint as the group configuration and {@code members.properties} hold it.
-     *
-     * @param address the endpoint
-     * @return {@code host:port}
-     */
-    public static String hostPort(InetSocketAddress address) {
-        return address.getHostString() + ":" + address.getPort();
-    }
-
-    /**
-     * Parses {@link #hostPort(InetSocketAddress)}.
-     *
-     * @param hostPort {@code host:port}
-     * @return the (unresolved-as-given) endpoint
-     * @throws IllegalArgumentException if it has no port
-     */
-    public static InetSocketAddress parseHostPort(String hostPort) {
-        int colon = hostPort.lastIndexOf(':');
-        if (colon < 0) {
-            throw new IllegalArgumentException("not host:port: '" + hostPort + "'");
-        }
-        return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
     }
 
     private static TimeDuration millis(Duration d) {
@@ -403,10 +358,10 @@ public final class RaftLockServer implements AutoCloseable {
         if (others.isEmpty()) {
             throw new IOException("no other member to ask for membership");
         }
-        RaftPeer peer = RaftPeer.newBuilder().setId(options.selfId()).setAddress(hostPort(self)).build();
+        RaftPeer peer = RaftPeer.newBuilder().setId(options.selfId()).setAddress(LockRaftGroup.hostPort(self)).build();
         SetConfigurationRequest.Arguments add = SetConfigurationRequest.Arguments.newBuilder()
                 .setServersInNewConf(List.of(peer)).setMode(SetConfigurationRequest.Mode.ADD).build();
-        changeConfiguration(group(options.clusterName(), others), add, timeout, "add " + options.selfId());
+        changeConfiguration(LockRaftGroup.group(options.clusterName(), others), add, timeout, "add " + options.selfId());
     }
 
     /**
@@ -464,9 +419,9 @@ public final class RaftLockServer implements AutoCloseable {
 
     private static Optional<Map<String, InetSocketAddress>> probeMembers(String clusterName,
             Map<String, InetSocketAddress> candidates, Duration timeout) {
-        RaftNetty.configure();
-        RaftGroup probe = group(clusterName, candidates);
-        RaftProperties props = RaftLockClient.properties(timeout.toMillis());
+        LockRaftGroup.configureNetty();
+        RaftGroup probe = LockRaftGroup.group(clusterName, candidates);
+        RaftProperties props = LockRaftGroup.clientProperties(timeout.toMillis());
         try (org.apache.ratis.client.RaftClient client = org.apache.ratis.client.RaftClient.newBuilder()
                 .setClientId(ClientId.randomId()).setRaftGroup(probe).setProperties(props)
                 .setRetryPolicy(org.apache.ratis.retry.RetryPolicies.noRetry()).build()) {
@@ -478,7 +433,7 @@ public final class RaftLockServer implements AutoCloseable {
                     if (info.isSuccess() && info.getGroup() != null && !info.getGroup().getPeers().isEmpty()) {
                         Map<String, InetSocketAddress> members = new LinkedHashMap<>();
                         for (RaftPeer p : info.getGroup().getPeers()) {
-                            members.put(p.getId().toString(), parseHostPort(p.getAddress()));
+                            members.put(p.getId().toString(), LockRaftGroup.parseHostPort(p.getAddress()));
                         }
                         return Optional.of(members);
                     }
@@ -515,7 +470,7 @@ public final class RaftLockServer implements AutoCloseable {
 
     private void changeConfiguration(RaftGroup via, SetConfigurationRequest.Arguments change, Duration timeout, String what)
             throws IOException {
-        RaftProperties props = RaftLockClient.properties(timeout.toMillis());
+        RaftProperties props = LockRaftGroup.clientProperties(timeout.toMillis());
         long deadline = System.nanoTime() + timeout.toNanos();
         IOException last = null;
         try (org.apache.ratis.client.RaftClient client = org.apache.ratis.client.RaftClient.newBuilder()

@@ -1,15 +1,11 @@
 package io.dsync.lock.server.raft;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,16 +20,23 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.dsync.lock.LockHandle;
 import io.dsync.lock.LockMode;
+import io.dsync.lock.LockRequest;
+import io.dsync.lock.LockSession;
 import io.dsync.lock.LockStatus;
 import io.dsync.lock.NoQuorumException;
 import io.dsync.lock.SessionId;
+import io.dsync.lock.client.ClientLockService;
+import io.dsync.lock.client.Outcomes;
+import io.dsync.lock.client.raft.RaftLockClient;
 import io.dsync.lock.core.LockCommand;
 import io.dsync.lock.core.Outcome;
+import io.dsync.lock.protocol.PollReply;
 
 /**
- * Three real Ratis servers (Netty, durable logs in temporary directories) on loopback in one JVM,
- * with the default election timeouts (1–2 s).
+ * Three real Ratis servers (Netty, durable logs in temporary directories) on loopback in one JVM, with the default
+ * election timeouts (1–2 s), driven through the lock client's Raft transport. Each test has a group of its own.
  */
 @Timeout(value = 40, unit = TimeUnit.SECONDS)
 class RaftLockClusterTest {
@@ -45,14 +48,21 @@ class RaftLockClusterTest {
     @TempDir
     Path dir;
 
-    private final Cluster cluster = new Cluster();
+    private TestGroup cluster;
 
-    private final List<RaftLockClient> clients = new ArrayList<>();
+    private final List<AutoCloseable> clients = new ArrayList<>();
+
+    @org.junit.jupiter.api.BeforeEach
+    void setUp() {
+        cluster = new TestGroup(dir);
+    }
 
     @AfterEach
-    void tearDown() {
-        clients.forEach(RaftLockClient::close);
-        cluster.closeAll();
+    void tearDown() throws Exception {
+        for (AutoCloseable c : clients) {
+            c.close();
+        }
+        cluster.close();
     }
 
     @Test
@@ -66,19 +76,19 @@ class RaftLockClusterTest {
 
         RaftLockClient client = client(RaftLockClient.Options.DEFAULT);
         SessionId s = open(client, "a");
-        Outcome.Granted g = granted(client.submit(acquire(s, 1, "orders/1", LockMode.EXCLUSIVE)));
+        Outcome.Granted g = granted(get(client.submit(acquire(s, 1, "orders/1", LockMode.EXCLUSIVE))));
         assertEquals(1, g.grant().holdCount());
 
-        LockStatus status = client.status("orders/1");
+        LockStatus status = get(client.status("orders/1"));
         assertEquals(s, status.holders().get(0).sessionId());
         assertEquals(g.grant().fencingToken(), status.lastFencingToken());
 
         assertEquals(new Outcome.Released(0),
-                client.submit(new LockCommand.Release(s, 2, "orders/1", g.grant().fencingToken())));
-        assertTrue(client.status("orders/1").isFree());
+                get(client.submit(new LockCommand.Release(s, 2, "orders/1", g.grant().fencingToken()))));
+        assertTrue(get(client.status("orders/1")).isFree());
         // A retried release (same call id) is answered from the idempotency table, not applied twice.
         assertEquals(new Outcome.Released(0),
-                client.submit(new LockCommand.Release(s, 2, "orders/1", g.grant().fencingToken())));
+                get(client.submit(new LockCommand.Release(s, 2, "orders/1", g.grant().fencingToken()))));
         RaftLockServer.RaftStatus after = leader.status();
         assertTrue(after.appliedIndex() >= after.commitIndex() - 1 && after.commitIndex() > st.commitIndex(),
                 after.toString());
@@ -91,16 +101,17 @@ class RaftLockClusterTest {
         RaftLockClient client = client(RaftLockClient.Options.DEFAULT);
         SessionId a = open(client, "a");
         SessionId b = open(client, "b");
-        Outcome.Granted first = granted(client.submit(acquire(a, 1, "x", LockMode.EXCLUSIVE)));
-        assertEquals(new Outcome.Queued(0), client.submit(acquire(b, 1, "x", LockMode.EXCLUSIVE)));
+        Outcome.Granted first = granted(get(client.submit(acquire(a, 1, "x", LockMode.EXCLUSIVE))));
+        assertEquals(new Outcome.Queued(0), get(client.submit(acquire(b, 1, "x", LockMode.EXCLUSIVE))));
 
         // Nothing happens within a short poll: the call is still waiting.
-        assertEquals(new PollReply.StillWaiting(), client.awaitOutcome(b, 1, Duration.ofMillis(300)));
+        assertEquals(new PollReply.StillWaiting(), get(client.awaitOutcome(b, 1, Duration.ofMillis(300))));
 
-        CompletableFuture<PollReply> poll = client.awaitOutcomeAsync(b, 1, Duration.ofSeconds(10));
-        Thread.sleep(200);
+        CompletableFuture<PollReply> poll = client.awaitOutcome(b, 1, Duration.ofSeconds(10));
+        RaftLockServer leader = cluster.awaitLeader();
+        await("the poll held by the leader").atMost(Duration.ofSeconds(3)).until(() -> leader.stateMachine().heldPolls() == 1);
         long released = System.nanoTime();
-        client.submit(new LockCommand.Release(a, 2, "x", first.grant().fencingToken()));
+        get(client.submit(new LockCommand.Release(a, 2, "x", first.grant().fencingToken())));
         PollReply reply = poll.get(10, TimeUnit.SECONDS);
         long grantMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - released);
         Outcome.Granted second = granted(((PollReply.Resolved) reply).outcome());
@@ -109,13 +120,13 @@ class RaftLockClusterTest {
         assertTrue(grantMillis < 2_000, "grant arrived " + grantMillis + " ms after the release");
 
         // A poll after the resolution is answered from the remembered outcomes.
-        assertEquals(reply, client.awaitOutcome(b, 1, Duration.ofSeconds(1)));
+        assertEquals(reply, get(client.awaitOutcome(b, 1, Duration.ofSeconds(1))));
         // A call that never waited is unknown.
-        assertEquals(new PollReply.Unknown(), client.awaitOutcome(a, 99, Duration.ofSeconds(1)));
+        assertEquals(new PollReply.Unknown(), get(client.awaitOutcome(a, 99, Duration.ofSeconds(1))));
 
         // Tokens keep increasing across grants of the same lock.
-        client.submit(new LockCommand.Release(b, 2, "x", second.grant().fencingToken()));
-        Outcome.Granted third = granted(client.submit(acquire(a, 3, "x", LockMode.SHARED)));
+        get(client.submit(new LockCommand.Release(b, 2, "x", second.grant().fencingToken())));
+        Outcome.Granted third = granted(get(client.submit(acquire(a, 3, "x", LockMode.SHARED))));
         assertTrue(third.grant().fencingToken() > second.grant().fencingToken());
     }
 
@@ -130,7 +141,7 @@ class RaftLockClusterTest {
         // Submitted at once over 4 connections: most commands wait for a connection and travel in a batch.
         List<CompletableFuture<Outcome>> acquires = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            acquires.add(client.submitAsync(acquire(s, i + 1, "b/" + (i % 50), LockMode.SHARED)));
+            acquires.add(client.submit(acquire(s, i + 1, "b/" + (i % 50), LockMode.SHARED)));
         }
         java.util.Set<Long> tokens = new java.util.HashSet<>();
         int reentrant = 0;
@@ -145,7 +156,7 @@ class RaftLockClusterTest {
         assertEquals(n - 50, reentrant);
         assertTrue(entries < n / 2, n + " commands took " + entries + " log entries");
         for (int i = 0; i < 50; i++) {
-            assertEquals(n / 50, client.status("b/" + i).holders().get(0).holdCount());
+            assertEquals(n / 50, get(client.status("b/" + i)).holders().get(0).holdCount());
         }
     }
 
@@ -155,29 +166,29 @@ class RaftLockClusterTest {
         RaftLockServer leader = cluster.awaitLeader();
         RaftLockClient client = client(RaftLockClient.Options.DEFAULT);
         SessionId holder = open(client, "holder");
-        Outcome.Granted first = granted(client.submit(acquire(holder, 1, "x", LockMode.EXCLUSIVE)));
+        Outcome.Granted first = granted(get(client.submit(acquire(holder, 1, "x", LockMode.EXCLUSIVE))));
         int n = 20;
         Map<CompletableFuture<PollReply>, SessionId> polls = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
             SessionId s = open(client, "w" + i);
-            assertEquals(new Outcome.Queued(i), client.submit(acquire(s, 1, "x", LockMode.EXCLUSIVE)));
-            polls.put(client.awaitOutcomeAsync(s, 1, Duration.ofSeconds(20)), s);
+            assertEquals(new Outcome.Queued(i), get(client.submit(acquire(s, 1, "x", LockMode.EXCLUSIVE))));
+            polls.put(client.awaitOutcome(s, 1, Duration.ofSeconds(20)), s);
         }
-        waitUntil(() -> leader.stateMachine().heldPolls() == 1, Duration.ofSeconds(3));
-        Thread.sleep(300);
+        await("one poll held for all " + n + " calls").atMost(Duration.ofSeconds(3))
+                .until(() -> leader.stateMachine().heldPollCalls() == n);
         assertEquals(1, leader.stateMachine().heldPolls(), "one held poll for " + n + " waiting calls of one client");
 
         // Each grant is released at once, which grants the next waiter (FIFO), with a larger token every time.
-        client.submit(new LockCommand.Release(holder, 2, "x", first.grant().fencingToken()));
+        get(client.submit(new LockCommand.Release(holder, 2, "x", first.grant().fencingToken())));
         long lastToken = first.grant().fencingToken();
         for (Map.Entry<CompletableFuture<PollReply>, SessionId> p : polls.entrySet()) {
             Outcome.Granted g = granted(((PollReply.Resolved) p.getKey().get(10, TimeUnit.SECONDS)).outcome());
             assertEquals(p.getValue(), g.grant().sessionId());
             assertTrue(g.grant().fencingToken() > lastToken);
             lastToken = g.grant().fencingToken();
-            assertEquals(new Outcome.Released(0), client.submit(new LockCommand.Release(p.getValue(), 2, "x", lastToken)));
+            assertEquals(new Outcome.Released(0), get(client.submit(new LockCommand.Release(p.getValue(), 2, "x", lastToken))));
         }
-        waitUntil(() -> leader.stateMachine().heldPolls() == 0, Duration.ofSeconds(3));
+        await().atMost(Duration.ofSeconds(3)).until(() -> leader.stateMachine().heldPolls() == 0);
     }
 
     @Test
@@ -187,10 +198,10 @@ class RaftLockClusterTest {
         RaftLockClient client = client(RaftLockClient.Options.DEFAULT);
         SessionId a = open(client, "a");
         SessionId b = open(client, "b");
-        Outcome.Granted first = granted(client.submit(acquire(a, 1, "y", LockMode.EXCLUSIVE)));
-        assertEquals(new Outcome.Queued(0), client.submit(acquire(b, 1, "y", LockMode.EXCLUSIVE)));
-        CompletableFuture<PollReply> poll = client.awaitOutcomeAsync(b, 1, Duration.ofSeconds(20));
-        waitUntil(() -> oldLeader.stateMachine().heldPolls() == 1, Duration.ofSeconds(3));
+        Outcome.Granted first = granted(get(client.submit(acquire(a, 1, "y", LockMode.EXCLUSIVE))));
+        assertEquals(new Outcome.Queued(0), get(client.submit(acquire(b, 1, "y", LockMode.EXCLUSIVE))));
+        CompletableFuture<PollReply> poll = client.awaitOutcome(b, 1, Duration.ofSeconds(20));
+        await().atMost(Duration.ofSeconds(3)).until(() -> oldLeader.stateMachine().heldPolls() == 1);
 
         long closed = System.nanoTime();
         cluster.close(oldLeader);
@@ -198,13 +209,13 @@ class RaftLockClusterTest {
         long failoverMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closed);
         assertTrue(newLeader != oldLeader);
 
-        LockStatus status = client.status("y");
+        LockStatus status = get(client.status("y"));
         assertEquals(a, status.holders().get(0).sessionId());
         assertEquals(first.grant().fencingToken(), status.holders().get(0).fencingToken());
         assertEquals(b, status.waiters().get(0).sessionId());
         assertTrue(!poll.isDone(), "the poll must survive the leader change: " + poll);
 
-        client.submit(new LockCommand.Release(a, 2, "y", first.grant().fencingToken()));
+        get(client.submit(new LockCommand.Release(a, 2, "y", first.grant().fencingToken())));
         Outcome.Granted second = granted(((PollReply.Resolved) poll.get(10, TimeUnit.SECONDS)).outcome());
         assertEquals(b, second.grant().sessionId());
         assertTrue(second.grant().fencingToken() > first.grant().fencingToken());
@@ -217,28 +228,28 @@ class RaftLockClusterTest {
         cluster.awaitLeader();
         RaftLockClient client = client(RaftLockClient.Options.DEFAULT);
         SessionId a = open(client, "a");
-        long token1 = granted(client.submit(acquire(a, 1, "before-snapshot", LockMode.EXCLUSIVE))).grant()
+        long token1 = granted(get(client.submit(acquire(a, 1, "before-snapshot", LockMode.EXCLUSIVE)))).grant()
                 .fencingToken();
         long snapshotIndex = 0;
         for (RaftLockServer s : cluster.servers) {
             snapshotIndex = Math.max(snapshotIndex, s.takeSnapshot(Duration.ofSeconds(5)));
         }
         assertTrue(snapshotIndex > 0);
-        long token2 = granted(client.submit(acquire(a, 2, "after-snapshot", LockMode.SHARED))).grant().fencingToken();
+        long token2 = granted(get(client.submit(acquire(a, 2, "after-snapshot", LockMode.SHARED)))).grant().fencingToken();
 
-        cluster.closeAll();
+        cluster.close();
         cluster.restartAll();
         cluster.awaitLeader();
 
-        LockStatus before = client.status("before-snapshot");
-        LockStatus after = client.status("after-snapshot");
+        LockStatus before = get(client.status("before-snapshot"));
+        LockStatus after = get(client.status("after-snapshot"));
         assertEquals(token1, before.holders().get(0).fencingToken());
         assertEquals(a, before.holders().get(0).sessionId());
         assertEquals(token2, after.holders().get(0).fencingToken());
         assertEquals(LockMode.SHARED, after.holders().get(0).mode());
         // Tokens stay strictly increasing after the restart.
         SessionId b = open(client, "b");
-        long token3 = granted(client.submit(acquire(b, 1, "after-restart", LockMode.EXCLUSIVE))).grant()
+        long token3 = granted(get(client.submit(acquire(b, 1, "after-restart", LockMode.EXCLUSIVE)))).grant()
                 .fencingToken();
         assertTrue(token3 > token2 && token2 > token1);
     }
@@ -258,19 +269,17 @@ class RaftLockClusterTest {
         }
         long start = System.nanoTime();
         NoQuorumException e = assertThrows(NoQuorumException.class,
-                () -> client.submit(acquire(a, 1, "z", LockMode.EXCLUSIVE)));
+                () -> get(client.submit(acquire(a, 1, "z", LockMode.EXCLUSIVE))));
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertEquals(Duration.ofSeconds(2), e.quorumTimeout());
         assertTrue(millis >= 1_900 && millis < 3_000, "failed after " + millis + " ms");
 
         start = System.nanoTime();
-        assertThrows(NoQuorumException.class, () -> client.status("z"));
+        assertThrows(NoQuorumException.class, () -> get(client.status("z")));
         millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertTrue(millis < 3_000, "status failed after " + millis + " ms");
         System.out.println("no quorum: submit and status failed within " + millis + " ms");
     }
-
-    // ---------------------------------------------------------------- helpers
 
     @Test
     void aMemberJoinsTheRunningGroupAndAnotherLeavesIt() throws Exception {
@@ -278,32 +287,58 @@ class RaftLockClusterTest {
         cluster.awaitLeader();
         RaftLockClient client = client(RaftLockClient.Options.DEFAULT);
         SessionId a = open(client, "a");
-        Outcome.Granted before = granted(client.submit(acquire(a, 1, "m", LockMode.EXCLUSIVE)));
+        Outcome.Granted before = granted(get(client.submit(acquire(a, 1, "m", LockMode.EXCLUSIVE))));
 
         assertEquals(java.util.Set.of("n1", "n2", "n3"),
                 RaftLockServer.runningMembers("test", cluster.peers(), Duration.ofSeconds(2)).orElseThrow().keySet());
         // n4 starts knowing only the group's id, then asks the leader to add it; it receives the log, holds included.
         RaftLockServer n4 = cluster.join("n4");
         assertEquals(List.of("n1", "n2", "n3", "n4"), List.copyOf(cluster.awaitLeader().members().keySet()));
-        waitUntil(() -> n4.stateMachine().localStatus("m").holders().size() == 1, Duration.ofSeconds(10));
+        await().atMost(Duration.ofSeconds(10)).until(() -> n4.stateMachine().localStatus("m").holders().size() == 1);
         assertEquals("FOLLOWER", n4.status().role());
         n4.requestMembership(Duration.ofSeconds(10)); // asking again is harmless
 
         // n2 leaves; the other three go on, and the change is in every remaining member's configuration.
         cluster.awaitLeader().removeMember("n2", Duration.ofSeconds(10));
-        RaftLockServer n2 = cluster.servers.stream().filter(x -> x.options().selfId().equals("n2")).findFirst().orElseThrow();
-        cluster.close(n2);
+        cluster.close(cluster.member("n2"));
         for (RaftLockServer x : cluster.servers) {
-            waitUntil(() -> x.members().keySet().equals(java.util.Set.of("n1", "n3", "n4")), Duration.ofSeconds(10));
+            await().atMost(Duration.ofSeconds(10)).until(() -> x.members().keySet().equals(java.util.Set.of("n1", "n3", "n4")));
         }
         RaftLockClient after = client(RaftLockClient.Options.DEFAULT);
-        assertEquals(new Outcome.Released(0), after.submit(new LockCommand.Release(a, 2, "m", before.grant().fencingToken())));
-        Outcome.Granted again = granted(after.submit(acquire(a, 3, "m", LockMode.EXCLUSIVE)));
+        assertEquals(new Outcome.Released(0), get(after.submit(new LockCommand.Release(a, 2, "m", before.grant().fencingToken()))));
+        Outcome.Granted again = granted(get(after.submit(acquire(a, 3, "m", LockMode.EXCLUSIVE))));
         assertTrue(again.grant().fencingToken() > before.grant().fencingToken());
         IllegalArgumentException notMember = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> cluster.awaitLeader().removeMember("n2", Duration.ofSeconds(1)));
         assertTrue(notMember.getMessage().contains("not a member"), notMember.getMessage());
     }
+
+    @Test
+    void aServiceWaiterGetsTheLockAfterTheLeaderWasClosed() throws Exception {
+        cluster.start(3);
+        cluster.awaitLeader();
+        ClientLockService service = new ClientLockService(client(RaftLockClient.Options.DEFAULT), "failover-test");
+        clients.add(service);
+        try (LockSession a = service.openSession(Duration.ofSeconds(10));
+                LockSession b = service.openSession(Duration.ofSeconds(10))) {
+            LockHandle first = a.acquire("fo/1", LockMode.EXCLUSIVE, Duration.ofSeconds(10), Duration.ofSeconds(30));
+            CompletableFuture<LockHandle> waiter = b.acquireAsync(new LockRequest("fo/1", LockMode.EXCLUSIVE,
+                    Duration.ofSeconds(20), Duration.ofSeconds(30)));
+            await().atMost(Duration.ofSeconds(3)).until(() -> !service.status("fo/1").waiters().isEmpty());
+            RaftLockServer leader = cluster.awaitLeader();
+            long closing = System.nanoTime();
+            cluster.close(leader);
+            cluster.awaitLeader();
+            System.out.println("failover took " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closing) + " ms");
+            assertTrue(!waiter.isDone(), "the waiter waits through the leader change");
+            assertEquals(0, a.release(first));
+            LockHandle h = waiter.get(10, TimeUnit.SECONDS);
+            assertTrue(h.fencingToken() > first.fencingToken());
+            assertEquals(0, b.release(h));
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
 
     private RaftLockClient client(RaftLockClient.Options options) {
         RaftLockClient c = new RaftLockClient(cluster.group(), options);
@@ -311,9 +346,14 @@ class RaftLockClusterTest {
         return c;
     }
 
+    /** The result of a transport future, which the transport bounds by its quorum timeout. */
+    private static <T> T get(CompletableFuture<T> future) {
+        return Outcomes.await(future, Duration.ofSeconds(15));
+    }
+
     private static SessionId open(RaftLockClient client, String name) {
         SessionId id = new SessionId(name + "-" + System.nanoTime());
-        Outcome o = client.submit(new LockCommand.OpenSession(id, "test-client", TTL));
+        Outcome o = get(client.submit(new LockCommand.OpenSession(id, "test-client", TTL)));
         assertInstanceOf(Outcome.SessionLive.class, o, o::toString);
         return id;
     }
@@ -324,103 +364,5 @@ class RaftLockClusterTest {
 
     private static Outcome.Granted granted(Outcome o) {
         return assertInstanceOf(Outcome.Granted.class, o, o::toString);
-    }
-
-    private static void waitUntil(java.util.function.BooleanSupplier condition, Duration timeout)
-            throws InterruptedException {
-        long end = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("condition not met within " + timeout);
-            }
-            Thread.sleep(20);
-        }
-    }
-
-    /** The servers of one test, on free loopback ports and under the test's temporary directory. */
-    private final class Cluster {
-
-        final List<RaftLockServer> servers = new ArrayList<>();
-
-        private final Map<String, InetSocketAddress> peers = new LinkedHashMap<>();
-
-        void start(int n) throws IOException {
-            for (int i = 1; i <= n; i++) {
-                peers.put("n" + i, new InetSocketAddress("127.0.0.1", freePort()));
-            }
-            restartAll();
-        }
-
-        void restartAll() {
-            List<CompletableFuture<RaftLockServer>> started = new ArrayList<>();
-            for (String id : peers.keySet()) {
-                started.add(CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return RaftLockServer.start(RaftLockServer.Options.of("test", id, peers, dir.resolve(id)));
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                }));
-            }
-            started.forEach(f -> servers.add(f.join()));
-        }
-
-        /** Starts a new member that joins the running group, and waits until the leader has added it. */
-        RaftLockServer join(String id) throws IOException {
-            peers.put(id, new InetSocketAddress("127.0.0.1", freePort()));
-            RaftLockServer s = RaftLockServer.startJoining(RaftLockServer.Options.of("test", id, peers, dir.resolve(id)));
-            servers.add(s);
-            s.requestMembership(Duration.ofSeconds(15));
-            return s;
-        }
-
-        Map<String, InetSocketAddress> peers() {
-            return Map.copyOf(peers);
-        }
-
-        org.apache.ratis.protocol.RaftGroup group() {
-            return RaftLockServer.group("test", peers);
-        }
-
-        RaftLockServer awaitLeader() throws InterruptedException {
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-            while (System.nanoTime() < end) {
-                for (RaftLockServer s : servers) {
-                    if (s.isLeaderReady()) {
-                        return s;
-                    }
-                }
-                Thread.sleep(20);
-            }
-            throw new AssertionError("no leader within 15 s: " + servers.stream().map(RaftLockServer::status).toList());
-        }
-
-        void close(RaftLockServer s) throws IOException {
-            servers.remove(s);
-            s.close();
-        }
-
-        void closeAll() {
-            // In parallel: each close blocks about a second.
-            List<CompletableFuture<Void>> closing = new ArrayList<>();
-            for (RaftLockServer s : servers) {
-                closing.add(CompletableFuture.runAsync(() -> {
-                    try {
-                        s.close();
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                }));
-            }
-            servers.clear();
-            closing.forEach(CompletableFuture::join);
-        }
-
-        private int freePort() throws IOException {
-            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                socket.setReuseAddress(true);
-                return socket.getLocalPort();
-            }
-        }
     }
 }

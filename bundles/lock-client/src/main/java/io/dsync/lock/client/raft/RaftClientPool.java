@@ -1,0 +1,282 @@
+package io.dsync.lock.client.raft;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.retry.RequestTypeDependentRetryPolicy;
+import org.apache.ratis.proto.RaftProtos.RaftClientRequestProto.TypeCase;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.protocol.exceptions.TransferLeadershipException;
+import org.apache.ratis.retry.ExceptionDependentRetry;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.retry.RetryPolicy;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.dsync.lock.protocol.LockCommandCodec;
+import io.dsync.lock.protocol.LockQuery;
+import io.dsync.lock.protocol.LockRaftGroup;
+
+/**
+ * The Ratis clients of one lock client, and what keeps them usable:
+ * <ul>
+ *   <li>one <b>writer</b> per command connection (Ratis' Netty transport answers the requests of one connection one
+ *       after the other), with Ratis' retries until the quorum timeout; a writer whose connection Ratis has closed
+ *       for good is replaced, and a command sent while leadership moves is sent again (commands are idempotent by
+ *       session and call id);</li>
+ *   <li>a <b>prober</b> that finds the leader with a non-linearizable read, which followers redirect;</li>
+ *   <li><b>readers</b> for linearizable reads and long-polls, one per read in flight (a long-poll is held for the poll
+ *       window, and polls sharing a connection would wait for each other), without Ratis retries: {@link LeaderReads}
+ *       chooses the target. A reader whose request failed may have a broken connection and is closed.</li>
+ * </ul>
+ * Broken clients are closed on a side thread: Ratis 3.3.0 can take its 5 s close timeout to close a connection whose
+ * channel is going inactive, which must not hold up the requests that go on.
+ *
+ * <p>Thread-safe.
+ */
+final class RaftClientPool implements LeaderReads.Peers, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RaftClientPool.class);
+
+    /** Idle readers kept for reuse; more are made while that many reads are in flight. */
+    static final int IDLE_READERS = 16;
+
+    /** Pause between retries of a failed request, in Ratis and while leadership moves. */
+    static final long RETRY_SLEEP_MILLIS = 100;
+
+    /** A probe answered by the leader without ReadIndex; followers redirect it to the leader. */
+    private static final Message LEADER_PROBE = Message.valueOf(ByteString.copyFrom(
+            LockCommandCodec.encodeQuery(new LockQuery.Status("dsync/leader-probe"))));
+
+    private final RaftGroup group;
+
+    private final long attemptMillis;
+
+    private final long quorumMillis;
+
+    private final long readMillis;
+
+    private final Executor closer;
+
+    private final AtomicReferenceArray<RaftClient> writers;
+
+    private volatile RaftClient prober;
+
+    private final ConcurrentLinkedDeque<RaftClient> idleReaders = new ConcurrentLinkedDeque<>();
+
+    private volatile boolean closed;
+
+    /**
+     * Creates the clients of the writers and the prober; no connection is made before the first request.
+     *
+     * @param group the group
+     * @param writerCount the command connections
+     * @param attemptMillis the RPC timeout of one write or probe attempt
+     * @param quorumMillis how long Ratis retries a write or probe
+     * @param readMillis the RPC timeout of a read (above the poll window)
+     * @param closer closes broken clients off the caller's thread
+     */
+    RaftClientPool(RaftGroup group, int writerCount, long attemptMillis, long quorumMillis, long readMillis,
+            Executor closer) {
+        this.group = group;
+        this.attemptMillis = attemptMillis;
+        this.quorumMillis = quorumMillis;
+        this.readMillis = readMillis;
+        this.closer = closer;
+        this.writers = new AtomicReferenceArray<>(writerCount);
+        for (int i = 0; i < writerCount; i++) {
+            writers.set(i, newRetryingClient());
+        }
+        this.prober = newRetryingClient();
+    }
+
+    private RaftClient newRetryingClient() {
+        RetryPolicy retryForever = RetryPolicies.retryForeverWithSleep(ms(RETRY_SLEEP_MILLIS));
+        // A connection Ratis has closed (its peer went away) stays closed in that client: retrying on it only burns
+        // the quorum timeout. Fail at once instead; send() then continues on a new client.
+        RetryPolicy retry = ExceptionDependentRetry.newBuilder().setDefaultPolicy(retryForever)
+                .setExceptionToPolicy(AlreadyClosedException.class, RetryPolicies.noRetry()).build();
+        // Ratis stops retrying once the request is older than the quorum timeout.
+        RetryPolicy policy = RequestTypeDependentRetryPolicy.newBuilder()
+                .setRetryPolicy(TypeCase.WRITE, retry).setTimeout(TypeCase.WRITE, ms(quorumMillis))
+                .setRetryPolicy(TypeCase.READ, retry).setTimeout(TypeCase.READ, ms(quorumMillis))
+                .build();
+        return RaftClient.newBuilder().setClientId(ClientId.randomId()).setRaftGroup(group)
+                .setProperties(LockRaftGroup.clientProperties(attemptMillis)).setRetryPolicy(policy).build();
+    }
+
+    private static TimeDuration ms(long millis) {
+        return TimeDuration.valueOf(millis, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Commits a message through the writer of a slot, blocking until the reply or the quorum timeout.
+     *
+     * @param slot the command connection
+     * @param message the message
+     * @return the reply, which may be a failure
+     * @throws IOException if no leader answered in time
+     */
+    RaftClientReply write(int slot, Message message) throws IOException {
+        return sendFresh(slot, c -> c.io().send(message));
+    }
+
+    @Override
+    public String findLeader() throws IOException {
+        RaftClientReply probe = sendFresh(-1, c -> c.io().sendReadOnlyNonLinearizable(LEADER_PROBE));
+        if (!probe.isSuccess()) {
+            throw probe.getException() != null ? probe.getException() : new IOException("leader probe failed");
+        }
+        return probe.getServerId().toString();
+    }
+
+    @Override
+    public byte[] read(String member, byte[] query) throws IOException {
+        RaftClient reader = borrowReader();
+        boolean answered = false;
+        try {
+            RaftClientReply reply = reader.io().sendReadOnly(Message.valueOf(ByteString.copyFrom(query)),
+                    RaftPeerId.valueOf(member));
+            answered = true;
+            if (!reply.isSuccess()) {
+                throw reply.getException() instanceof StateMachineException e
+                        ? new LeaderReads.QueryRejectedException("the lock server rejected the query: " + e.getMessage(), e)
+                        : reply.getException() != null ? reply.getException() : new IOException("read failed");
+            }
+            return reply.getMessage().getContent().toByteArray();
+        } catch (StateMachineException e) {
+            throw new LeaderReads.QueryRejectedException("the lock server rejected the query: " + e.getMessage(), e);
+        } finally {
+            if (answered) {
+                returnReader(reader);
+            } else {
+                closeLater(reader); // its connection may be broken: do not hand it out again
+            }
+        }
+    }
+
+    /** A request on one of the retrying clients. */
+    @FunctionalInterface
+    private interface Call {
+        RaftClientReply on(RaftClient client) throws IOException;
+    }
+
+    /**
+     * Sends on the writer of a slot (or the prober, {@code slot < 0}); when that client's connection to a peer is
+     * closed for good ({@link AlreadyClosedException}), replaces the client and sends again; while leadership moves, sends
+     * again after a pause; until the quorum timeout.
+     */
+    private RaftClientReply sendFresh(int slot, Call call) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(quorumMillis);
+        while (true) {
+            RaftClient client = slot >= 0 ? writers.get(slot) : prober;
+            try {
+                return call.on(client);
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                if (causedBy(e, AlreadyClosedException.class)) {
+                    replace(slot, client);
+                } else if (causedBy(e, LeaderSteppingDownException.class) || causedBy(e, TransferLeadershipException.class)) {
+                    // The leader is handing over (a graceful stop, a bundle update): send again once the next is there.
+                    sleep(RETRY_SLEEP_MILLIS);
+                } else {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void sleep(long millis) throws InterruptedIOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while the leader was changing");
+        }
+    }
+
+    /** Replaces a writer ({@code slot >= 0}) or the prober ({@code slot < 0}) whose connection was closed. */
+    private synchronized void replace(int slot, RaftClient broken) {
+        if ((slot >= 0 ? writers.get(slot) : prober) != broken) {
+            return; // another thread replaced it already
+        }
+        RaftClient fresh = newRetryingClient();
+        if (slot >= 0) {
+            writers.set(slot, fresh);
+        } else {
+            prober = fresh;
+        }
+        closeLater(broken);
+        LOG.debug("replaced a Ratis client whose connection was closed");
+    }
+
+    private RaftClient borrowReader() {
+        RaftClient c = idleReaders.pollFirst();
+        return c != null ? c : RaftClient.newBuilder().setClientId(ClientId.randomId()).setRaftGroup(group)
+                .setProperties(LockRaftGroup.clientProperties(readMillis)).setRetryPolicy(RetryPolicies.noRetry())
+                .build();
+    }
+
+    private void returnReader(RaftClient c) {
+        if (closed || idleReaders.size() >= IDLE_READERS) {
+            closeQuietly(c);
+        } else {
+            idleReaders.offerFirst(c);
+        }
+    }
+
+    private void closeLater(RaftClient c) {
+        try {
+            closer.execute(() -> closeQuietly(c));
+        } catch (RejectedExecutionException e) {
+            closeQuietly(c); // the lock client is closing: its threads are gone
+        }
+    }
+
+    private static void closeQuietly(RaftClient c) {
+        try {
+            c.close();
+        } catch (IOException e) {
+            // Closing a client only releases connections; nothing to report.
+        }
+    }
+
+    /** Closes every client; requests in flight fail. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        for (int i = 0; i < writers.length(); i++) {
+            closeQuietly(writers.get(i));
+        }
+        for (RaftClient r; (r = idleReaders.pollFirst()) != null;) {
+            closeQuietly(r);
+        }
+        closeQuietly(prober);
+    }
+}

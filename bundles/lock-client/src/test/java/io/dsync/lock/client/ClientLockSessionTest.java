@@ -1,0 +1,272 @@
+package io.dsync.lock.client;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import io.dsync.lock.DeadlockException;
+import io.dsync.lock.LeaseExpiredException;
+import io.dsync.lock.LockHandle;
+import io.dsync.lock.LockMode;
+import io.dsync.lock.LockNotHeldException;
+import io.dsync.lock.LockRequest;
+import io.dsync.lock.LockSession;
+import io.dsync.lock.LockTimeoutException;
+import io.dsync.lock.NoQuorumException;
+import io.dsync.lock.core.LockCommand;
+
+/**
+ * The session logic of the lock client (call ids, waits for queued calls, withdrawals, retries, expiry, the mapping of
+ * outcomes to exceptions) against the lock table in memory: no Raft, no network, failures switched on by the test.
+ */
+@Timeout(value = 20, unit = TimeUnit.SECONDS)
+class ClientLockSessionTest {
+
+    private static final Duration TTL = Duration.ofSeconds(10);
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final Duration LEASE = Duration.ofSeconds(30);
+
+    private final InMemoryLockTransport table = new InMemoryLockTransport();
+    private final ClientLockService service = new ClientLockService(table, "test-client");
+
+    @AfterEach
+    void tearDown() {
+        service.close();
+        table.close();
+    }
+
+    private LockRequest exclusive(String name) {
+        return new LockRequest(name, LockMode.EXCLUSIVE, WAIT, LEASE);
+    }
+
+    private void awaitWaiter(String lock) {
+        await("a waiter on " + lock).atMost(Duration.ofSeconds(5)).until(() -> !service.status(lock).waiters().isEmpty());
+    }
+
+    /** The calls of a kind that the table applied for a session. */
+    private <T extends LockCommand> List<T> applied(Class<T> kind, LockSession session) {
+        return table.record().stream().filter(kind::isInstance).map(kind::cast)
+                .filter(c -> c.toString().contains(session.id().value())).toList();
+    }
+
+    @Test
+    void aQueuedAcquireIsGrantedWhenTheHolderReleasesWithALargerToken() throws Exception {
+        try (LockSession a = service.openSession(TTL); LockSession b = service.openSession(TTL)) {
+            LockHandle first = a.acquire(exclusive("q/1"));
+            CompletableFuture<LockHandle> second = b.acquireAsync(exclusive("q/1"));
+            awaitWaiter("q/1");
+            assertFalse(second.isDone());
+            assertEquals(0, a.release(first));
+            LockHandle h = second.get(5, TimeUnit.SECONDS);
+            assertTrue(h.fencingToken() > first.fencingToken());
+            assertEquals(List.of(h), b.heldLocks());
+            assertTrue(a.heldLocks().isEmpty());
+        }
+    }
+
+    @Test
+    void aWaitThatTimesOutFailsWithTheLockAndModeAndLeavesNoWaiter() throws Exception {
+        try (LockSession a = service.openSession(TTL); LockSession b = service.openSession(TTL)) {
+            a.acquire(exclusive("t/1"));
+            LockTimeoutException e = assertThrows(LockTimeoutException.class,
+                    () -> b.acquire(new LockRequest("t/1", LockMode.SHARED, Duration.ofMillis(300), LEASE)));
+            assertEquals("t/1", e.lockName());
+            assertEquals(LockMode.SHARED, e.mode());
+            assertTrue(service.status("t/1").waiters().isEmpty());
+            assertTrue(b.tryAcquire(new LockRequest("t/1", LockMode.SHARED, Duration.ZERO, LEASE)).isEmpty());
+        }
+    }
+
+    @Test
+    void theRequestThatClosesACycleFailsWithTheCycle() throws Exception {
+        try (LockSession a = service.openSession(TTL); LockSession b = service.openSession(TTL)) {
+            a.acquire(exclusive("d/a"));
+            b.acquire(exclusive("d/b"));
+            CompletableFuture<LockHandle> aWaits = a.acquireAsync(exclusive("d/b"));
+            awaitWaiter("d/b");
+            DeadlockException e = assertThrows(DeadlockException.class, () -> b.acquire(exclusive("d/a")));
+            assertEquals(List.of(b.id(), a.id()), e.cycle().sessions());
+            assertFalse(aWaits.isDone(), "only the request that closed the cycle fails");
+        }
+    }
+
+    @Test
+    void cancellingAWaitWithdrawsItSoTheLockIsNeverGrantedToIt() throws Exception {
+        try (LockSession a = service.openSession(TTL); LockSession b = service.openSession(TTL)) {
+            LockHandle h = a.acquire(exclusive("c/1"));
+            CompletableFuture<LockHandle> waiter = b.acquireAsync(exclusive("c/1"));
+            awaitWaiter("c/1");
+            assertTrue(waiter.cancel(true));
+            await("the withdrawal").atMost(Duration.ofSeconds(5)).until(() -> service.status("c/1").waiters().isEmpty());
+            assertEquals(1, applied(LockCommand.CancelWait.class, b).size());
+            a.release(h);
+            assertTrue(service.status("c/1").isFree());
+            assertTrue(b.heldLocks().isEmpty());
+        }
+    }
+
+    @Test
+    void anInterruptedAcquireThrowsInterruptedAndIsWithdrawn() throws Exception {
+        try (LockSession a = service.openSession(TTL); LockSession b = service.openSession(TTL)) {
+            LockHandle h = a.acquire(exclusive("i/1"));
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            Thread t = new Thread(() -> {
+                try {
+                    b.acquire(exclusive("i/1"));
+                } catch (Throwable e) {
+                    thrown.set(e);
+                }
+            });
+            t.start();
+            awaitWaiter("i/1");
+            t.interrupt();
+            t.join(5_000);
+            assertInstanceOf(InterruptedException.class, thrown.get());
+            assertTrue(service.status("i/1").waiters().isEmpty(), "withdrawn before acquire returned");
+            a.release(h);
+            assertTrue(service.status("i/1").isFree());
+        }
+    }
+
+    @Test
+    void aQueuedRequestWhoseAnswerWasLostIsWithdrawnOnceTheTableAnswersAgain() throws Exception {
+        try (LockSession a = service.openSession(TTL); LockSession b = service.openSession(TTL)) {
+            LockHandle h = a.acquire(exclusive("lost/1"));
+            table.loseAnswers(true);
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> b.acquireAsync(exclusive("lost/1")).get(5, TimeUnit.SECONDS));
+            assertInstanceOf(NoQuorumException.class, e.getCause());
+            // The request may be queued in the table although its caller was told it failed: the session withdraws it
+            // as soon as an answer comes back, so it can never be granted to a caller that is not waiting.
+            table.loseAnswers(false);
+            await("the withdrawal").atMost(Duration.ofSeconds(5)).until(() -> service.status("lost/1").waiters().isEmpty());
+            a.release(h);
+            assertTrue(service.status("lost/1").isFree());
+        }
+    }
+
+    @Test
+    void aReleaseThatFoundNoQuorumIsRetriedUntilItIsApplied() throws Exception {
+        try (LockSession a = service.openSession(TTL)) {
+            LockHandle h = a.acquire(exclusive("r/1"));
+            table.partition(true);
+            assertThrows(NoQuorumException.class, () -> a.release(h));
+            table.partition(false);
+            await("the retried release").atMost(Duration.ofSeconds(5)).until(() -> service.status("r/1").isFree());
+            assertEquals(1, applied(LockCommand.Release.class, a).size(), "applied once");
+        }
+    }
+
+    @Test
+    void aSessionWhoseHeartbeatsStopExpiresAndEverythingItWaitsForFails() throws Exception {
+        ClientLockSession a = (ClientLockSession) service.openSession(Duration.ofSeconds(2));
+        try (LockSession b = service.openSession(TTL)) {
+            LockHandle held = a.acquire(exclusive("e/1"));
+            b.acquire(exclusive("e/2"));
+            CompletableFuture<LockHandle> waiting = a.acquireAsync(exclusive("e/2"));
+            awaitWaiter("e/2");
+            a.stopHeartbeatsForTesting();
+            ExecutionException ended = assertThrows(ExecutionException.class,
+                    () -> waiting.get(10, TimeUnit.SECONDS));
+            assertInstanceOf(LeaseExpiredException.class, ended.getCause());
+            assertThrows(LeaseExpiredException.class, a::keepAlive);
+            assertInstanceOf(LeaseExpiredException.class, assertThrows(ExecutionException.class,
+                    () -> a.whenEnded().toCompletableFuture().get(1, TimeUnit.SECONDS)).getCause());
+            assertFalse(a.isLive());
+            assertTrue(a.heldLocks().isEmpty());
+            assertTrue(service.status("e/1").isFree(), "the table took the lock back");
+            assertThrows(LeaseExpiredException.class, () -> service.release(held));
+        } finally {
+            a.close();
+        }
+    }
+
+    @Test
+    void closingASessionCancelsItsWaitsAndFreesItsLocks() throws Exception {
+        LockSession a = service.openSession(TTL);
+        try (LockSession b = service.openSession(TTL)) {
+            LockHandle bh = b.acquire(exclusive("x/1"));
+            LockHandle ah = a.acquire(exclusive("x/2"));
+            CompletableFuture<LockHandle> waiting = a.acquireAsync(exclusive("x/1"));
+            awaitWaiter("x/1");
+            a.close();
+            assertThrows(CancellationException.class, () -> waiting.get(5, TimeUnit.SECONDS));
+            assertTrue(service.status("x/2").isFree());
+            assertTrue(service.status("x/1").waiters().isEmpty());
+            assertThrows(IllegalStateException.class, () -> a.acquire(exclusive("x/3")));
+            assertThrows(LockNotHeldException.class, () -> service.release(ah));
+            assertEquals(0, b.release(bh));
+        }
+    }
+
+    @Test
+    void reentrantAcquisitionsUpgradesAndDowngradesKeepTheViewOfHeldLocks() throws Exception {
+        try (LockSession a = service.openSession(TTL)) {
+            LockHandle s1 = a.acquire(new LockRequest("u/1", LockMode.SHARED, WAIT, LEASE));
+            LockHandle s2 = a.acquire(new LockRequest("u/1", LockMode.SHARED, WAIT, LEASE));
+            assertEquals(s1.fencingToken(), s2.fencingToken());
+            assertEquals(2, s2.holdCount());
+            LockHandle up = a.upgrade(s2, WAIT);
+            assertEquals(LockMode.EXCLUSIVE, up.mode());
+            assertTrue(up.fencingToken() > s1.fencingToken());
+            LockHandle down = a.downgrade(up);
+            assertEquals(up.fencingToken(), down.fencingToken());
+            assertEquals(List.of(down), a.heldLocks());
+            assertEquals(1, a.release(down));
+            assertEquals(0, a.release(down));
+            assertTrue(a.heldLocks().isEmpty());
+        }
+    }
+
+    @Test
+    void theListenerSeesEveryAcquireStartAndEndOnce() throws Exception {
+        AtomicInteger started = new AtomicInteger();
+        AtomicInteger granted = new AtomicInteger();
+        AtomicInteger failed = new AtomicInteger();
+        service.setListener(new ClientLockService.Listener() {
+            @Override
+            public void acquireStarted(LockMode mode) {
+                started.incrementAndGet();
+            }
+
+            @Override
+            public void acquired(LockMode mode, long nanos) {
+                granted.incrementAndGet();
+            }
+
+            @Override
+            public void acquireFailed(LockMode mode, Throwable cause) {
+                failed.incrementAndGet();
+            }
+        });
+        try (LockSession a = service.openSession(TTL); LockSession b = service.openSession(TTL)) {
+            LockHandle h = a.acquire(exclusive("m/1"));
+            Optional<LockHandle> none = b.tryAcquire(new LockRequest("m/1", LockMode.EXCLUSIVE, Duration.ZERO, LEASE));
+            assertTrue(none.isEmpty());
+            assertThrows(LockTimeoutException.class,
+                    () -> b.acquire(new LockRequest("m/1", LockMode.EXCLUSIVE, Duration.ofMillis(100), LEASE)));
+            a.release(h);
+        }
+        await().atMost(Duration.ofSeconds(2)).until(() -> granted.get() + failed.get() == 3);
+        assertEquals(3, started.get());
+        assertEquals(1, granted.get());
+        assertEquals(2, failed.get());
+    }
+}

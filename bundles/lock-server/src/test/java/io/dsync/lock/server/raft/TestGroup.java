@@ -1,0 +1,125 @@
+package io.dsync.lock.server.raft;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.apache.ratis.protocol.RaftGroup;
+
+import io.dsync.lock.protocol.LockRaftGroup;
+
+/**
+ * The lock servers of one test: real Ratis members (Netty, durable logs under a temporary directory) on free loopback
+ * ports in this JVM, with the default election timeouts (1-2 s). Closed servers can be started again on their data.
+ */
+final class TestGroup implements AutoCloseable {
+
+    static final String CLUSTER = "test";
+
+    final List<RaftLockServer> servers = new CopyOnWriteArrayList<>();
+
+    private final Map<String, InetSocketAddress> peers = new LinkedHashMap<>();
+
+    private final Path dir;
+
+    TestGroup(Path dir) {
+        this.dir = dir;
+    }
+
+    /** Starts {@code n} members n1..n{@code n} and returns once their endpoints listen (the election follows). */
+    TestGroup start(int n) throws IOException {
+        for (int i = 1; i <= n; i++) {
+            peers.put("n" + i, new InetSocketAddress("127.0.0.1", freePort()));
+        }
+        restartAll();
+        return this;
+    }
+
+    /** Starts every member again on its data folder, in parallel. */
+    void restartAll() {
+        List<CompletableFuture<RaftLockServer>> started = new ArrayList<>();
+        for (String id : peers.keySet()) {
+            started.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return RaftLockServer.start(RaftLockServer.Options.of(CLUSTER, id, peers, dir.resolve(id)));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }));
+        }
+        started.forEach(f -> servers.add(f.join()));
+    }
+
+    /** Starts a new member that joins the running group, and waits until the leader has added it. */
+    RaftLockServer join(String id) throws IOException {
+        peers.put(id, new InetSocketAddress("127.0.0.1", freePort()));
+        RaftLockServer s = RaftLockServer.startJoining(RaftLockServer.Options.of(CLUSTER, id, peers, dir.resolve(id)));
+        servers.add(s);
+        s.requestMembership(Duration.ofSeconds(15));
+        return s;
+    }
+
+    Map<String, InetSocketAddress> peers() {
+        return Map.copyOf(peers);
+    }
+
+    RaftGroup group() {
+        return LockRaftGroup.group(CLUSTER, peers);
+    }
+
+    RaftLockServer member(String id) {
+        return servers.stream().filter(s -> s.options().selfId().equals(id)).findFirst().orElseThrow();
+    }
+
+    /** Waits until a member is the ready leader (it has committed an entry of its term). */
+    RaftLockServer awaitLeader() {
+        RaftLockServer[] leader = new RaftLockServer[1];
+        await("a ready leader among " + peers.keySet()).atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(20))
+                .until(() -> {
+                    leader[0] = servers.stream().filter(RaftLockServer::isLeaderReady).findFirst().orElse(null);
+                    return leader[0] != null;
+                });
+        return leader[0];
+    }
+
+    void close(RaftLockServer s) throws IOException {
+        servers.remove(s);
+        s.close();
+    }
+
+    /** Closes every member, in parallel: each close blocks about a second. */
+    @Override
+    public void close() {
+        List<CompletableFuture<Void>> closing = new ArrayList<>();
+        for (RaftLockServer s : servers) {
+            closing.add(CompletableFuture.runAsync(() -> {
+                try {
+                    s.close();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }));
+        }
+        servers.clear();
+        closing.forEach(CompletableFuture::join);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        }
+    }
+}
