@@ -59,8 +59,9 @@ final class DemoCommand implements Callable<Integer> {
             try {
                 local = LocalRedis.start();
             } catch (IOException | IllegalArgumentException e) {
+                // The message says what to do about the local Redis; the other way out is a Redis that runs already.
                 throw new Dsync.CliException("could not start a local Redis: " + e.getMessage()
-                        + " (install redis-server, or pass --redis redis://host:port)");
+                        + "; or pass --redis redis://host:port");
             }
             args.redis = local.address();
             out.printf("Started %s on %s (pid %d); it stops with the demo.%n", local.kind(), local.address(), local.pid());
