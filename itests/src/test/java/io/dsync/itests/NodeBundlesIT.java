@@ -1,5 +1,6 @@
 package io.dsync.itests;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
@@ -108,9 +109,16 @@ public class NodeBundlesIT {
             }
         }
         options.add(junitBundles());
+        // Awaitility, which the tests wait with, and the Hamcrest 2 it needs: the jars of the test class path.
+        options.add(bundle(jarOf(org.awaitility.Awaitility.class)));
+        options.add(bundle(jarOf(org.hamcrest.Matchers.class)));
         options.add(cleanCaches());
         options.add(systemTimeout(60_000));
         return options.toArray(new Option[0]);
+    }
+
+    private static String jarOf(Class<?> type) throws Exception {
+        return type.getProtectionDomain().getCodeSource().getLocation().toURI().toString();
     }
 
     @Test
@@ -138,13 +146,9 @@ public class NodeBundlesIT {
     }
 
     @Test
-    public void redisConnectionIsUsable() throws InterruptedException {
+    public void redisConnectionIsUsable() {
         // health() reports the monitor's latest check, which runs every second from activation on.
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!redis.health().reachable() && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        assertTrue(redis.health().toString(), redis.health().reachable());
+        await().atMost(Duration.ofSeconds(10)).until(() -> redis.health().reachable());
         String key = redis.key("paxexam", "probe");
         redis.client().getBucket(key).set("hello");
         assertEquals("hello", redis.client().getBucket(key).get());
@@ -152,18 +156,12 @@ public class NodeBundlesIT {
     }
 
     @Test
-    public void nodeRegistersItselfInRedis() throws Exception {
+    public void nodeRegistersItselfInRedis() {
         // Pax Exam starts its own bundles after ours: wait for a heartbeat taken once every bundle is up.
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        NodeInfo self = null;
-        while (System.nanoTime() < deadline) {
-            self = registry.nodes().stream().filter(n -> n.id().equals(NODE_ID)).findFirst().orElse(null);
-            if (self != null && self.bundles().stream().allMatch(b -> b.healthy())) {
-                break;
-            }
-            Thread.sleep(200);
-        }
-        assertTrue("registered", self != null);
+        NodeInfo self = await().atMost(Duration.ofSeconds(20))
+                .until(() -> registry.nodes().stream().filter(n -> n.id().equals(NODE_ID)).findFirst(),
+                        n -> n.isPresent() && n.get().bundles().stream().allMatch(b -> b.healthy()))
+                .orElseThrow();
         assertEquals(List.of("lock"), self.roles());
         assertTrue(self.bundles().toString(), self.bundles().size() > 20);
         assertTrue(self.bundles().toString(), self.bundles().stream().allMatch(b -> b.healthy()));
@@ -173,19 +171,10 @@ public class NodeBundlesIT {
     @Test
     public void lockServiceGrantsAndReleasesThroughTheRaftGroup() throws Exception {
         LockRequest request = new LockRequest("paxexam-lock", LockMode.EXCLUSIVE, Duration.ofSeconds(5), Duration.ofSeconds(30));
-        LockHandle handle = null;
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (handle == null) {
-            try {
-                handle = locks.acquire(request);
-            } catch (NoQuorumException e) {
-                // The one-member group forms once the node is registered and has elected itself.
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(250);
-            }
-        }
+        // The one-member group forms once the node is registered and has elected itself; until then: no quorum.
+        LockHandle handle = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                .ignoreException(NoQuorumException.class)
+                .until(() -> locks.acquire(request), h -> h != null);
         assertTrue("fencing token " + handle.fencingToken(), handle.fencingToken() > 0);
         assertEquals(1, locks.status("paxexam-lock").holders().size());
         LockSession other = locks.openSession(Duration.ofSeconds(10));
@@ -207,17 +196,10 @@ public class NodeBundlesIT {
         metrics.counter("dsync.paxexam.probe").inc(3);
         String port = context.getProperty("dsync.port.admin");
         HttpClient http = HttpClient.newHttpClient();
-        JsonNode health = null;
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            health = new ObjectMapper().readTree(r.body());
-            if (r.statusCode() == 200) {
-                break;
-            }
-            Thread.sleep(250);
-        }
+        HttpResponse<String> up = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                .until(() -> http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build(),
+                        HttpResponse.BodyHandlers.ofString()), r -> r.statusCode() == 200);
+        JsonNode health = new ObjectMapper().readTree(up.body());
         assertEquals(health.toPrettyString(), "UP", health.get("status").asText());
         assertEquals(NODE_ID, health.get("node").asText());
         assertTrue(health.at("/redis/reachable").asBoolean());

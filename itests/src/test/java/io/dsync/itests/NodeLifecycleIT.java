@@ -74,7 +74,7 @@ class NodeLifecycleIT {
             assertThat(down.at("/redis/reachable").asBoolean()).isFalse();
             assertThat(node.get("/health").statusCode()).isEqualTo(503);
             assertThat(down.path("problems").toString()).contains("Redis unreachable");
-            try (LocalRedis late = LocalRedis.start(port, LocalRedis.Flavor.AUTO)) {
+            try (LocalRedis late = LocalRedis.start(port)) {
                 await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
                         .until(() -> "UP".equals(Nodes.health(node).path("status").asText()));
                 assertThat(listed(late.address(), "it-noredis")).isTrue();

@@ -5,7 +5,7 @@ import java.io.UncheckedIOException;
 
 import io.dsync.devkit.LocalRedis;
 
-/** One Redis per test JVM, started on first use on a free port and stopped when the JVM exits. */
+/** One Redis per test JVM, started on first use on a free port; {@link LocalRedis} stops it when the JVM exits. */
 final class TestRedis {
 
     private static LocalRedis redis;
@@ -20,8 +20,6 @@ final class TestRedis {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            LocalRedis started = redis;
-            Runtime.getRuntime().addShutdownHook(new Thread(started::close, "test-redis-stop"));
         }
         return redis;
     }

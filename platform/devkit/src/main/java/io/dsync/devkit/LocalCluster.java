@@ -369,10 +369,9 @@ public final class LocalCluster implements AutoCloseable {
         requireOwnRedis().close();
     }
 
-    /** Starts the Redis again on the same port, empty (it keeps no data). */
+    /** Starts the Redis again on the same port and from the same binary, empty (it keeps no data). */
     public void startRedis() throws IOException {
-        requireOwnRedis();
-        ownRedis = LocalRedis.start(redisPort, LocalRedis.Flavor.AUTO);
+        ownRedis = requireOwnRedis().startAgain();
     }
 
     private LocalRedis requireOwnRedis() {
@@ -390,7 +389,7 @@ public final class LocalCluster implements AutoCloseable {
                 pids.add(n.pid());
             }
         }
-        if (ownRedis != null && ownRedis.pid() > 0) {
+        if (ownRedis != null && ownRedis.isAlive()) {
             pids.add(ownRedis.pid());
         }
         return pids;

@@ -1,80 +1,187 @@
 package io.dsync.devkit;
 
+import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
-import redis.embedded.RedisServer;
+import redis.embedded.core.ExecutableProvider;
 
 /**
- * A throw-away Redis on 127.0.0.1 for the demo and the tests: no persistence, stopped by {@link #close()}.
+ * A throw-away Redis on 127.0.0.1 for the demo and the tests: no persistence, stopped by {@link #close()} or when this
+ * JVM exits.
  *
- * <p>It runs {@code redis-server} from the {@code PATH} when there is one (the version an operator installed), and
- * otherwise the Linux/macOS binary that {@code com.github.codemonstur:embedded-redis} ships, so that a machine with only
- * Java and Maven can run the demo and the test suite.
+ * <p>Two binaries can run it ({@link Flavor}): the {@code redis-server} on the {@code PATH} (the version an operator
+ * installed), or the Linux/macOS binary that {@code com.github.codemonstur:embedded-redis} ships (Redis 6.2), so that a
+ * machine with only Java and Maven can run the demo and the test suite. Both run the same way: a child process of this
+ * JVM started with the same arguments, with a process id, stopped by SIGTERM, restartable on the same port, its output
+ * kept only to explain a failed start. Which one runs is chosen by {@link Flavor#configured()}: the system property
+ * {@value #FLAVOR_PROPERTY} or the environment variable {@value #FLAVOR_ENV} ({@code auto}, {@code system} or
+ * {@code embedded}; default {@code auto}).
+ *
+ * <p>Thread-safety: an instance may be closed from any thread, also more than once.
  */
 public final class LocalRedis implements AutoCloseable {
 
-    private final int port;
-    private final String kind;
-    private final Process process;
-    private final RedisServer embedded;
+    /** System property that chooses the {@link Flavor}; it wins over {@link #FLAVOR_ENV}. */
+    public static final String FLAVOR_PROPERTY = "dsync.local.redis";
+    /** Environment variable that chooses the {@link Flavor} when {@link #FLAVOR_PROPERTY} is not set. */
+    public static final String FLAVOR_ENV = "DSYNC_LOCAL_REDIS";
 
-    private LocalRedis(int port, String kind, Process process, RedisServer embedded) {
-        this.port = port;
-        this.kind = kind;
-        this.process = process;
-        this.embedded = embedded;
-    }
+    private static final int OUTPUT_LINES = 20;
+    /** The embedded binary, extracted once per JVM (embedded-redis copies about 10 MB to a new folder per call). */
+    private static Path embeddedBinary;
+
+    private final int port;
+    private final Flavor flavor;
+    private final Path binary;
+    private final Process process;
+    private final Deque<String> output = new ArrayDeque<>();
+    private final Thread stopOnExit;
 
     /** Which Redis binary to run. */
     public enum Flavor {
         /** {@code redis-server} from the PATH if there is one, else the embedded binary. */
         AUTO,
+        /** {@code redis-server} from the PATH; starting fails if there is none. */
+        SYSTEM,
         /** The binary shipped by embedded-redis, whatever the PATH holds. */
-        EMBEDDED
+        EMBEDDED;
+
+        /**
+         * @return the flavor set from outside: {@value LocalRedis#FLAVOR_PROPERTY}, else {@value LocalRedis#FLAVOR_ENV},
+         *     else {@link #AUTO}
+         * @throws IllegalArgumentException if the value set is not {@code auto}, {@code system} or {@code embedded}
+         */
+        public static Flavor configured() {
+            return configured(System.getProperty(FLAVOR_PROPERTY), System.getenv(FLAVOR_ENV));
+        }
+
+        static Flavor configured(String property, String environment) {
+            if (property != null && !property.isBlank()) {
+                return parse(property, "-D" + FLAVOR_PROPERTY);
+            }
+            if (environment != null && !environment.isBlank()) {
+                return parse(environment, FLAVOR_ENV);
+            }
+            return AUTO;
+        }
+
+        private static Flavor parse(String value, String source) {
+            try {
+                return valueOf(value.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(source + "=" + value + " is not a local Redis flavor; use auto, system or embedded");
+            }
+        }
     }
 
-    /** Starts a Redis on a free port. */
+    private LocalRedis(int port, Flavor flavor, Path binary, Process process) {
+        this.port = port;
+        this.flavor = flavor;
+        this.binary = binary;
+        this.process = process;
+        this.stopOnExit = new Thread(this::stop, "local-redis-" + port + "-stop");
+    }
+
+    /** Starts a Redis of the {@linkplain Flavor#configured() configured flavor} on a free port. */
     public static LocalRedis start() throws IOException {
-        return start(freePort(), Flavor.AUTO);
+        return start(freePort());
+    }
+
+    /** Starts a Redis of the {@linkplain Flavor#configured() configured flavor} on the given port. */
+    public static LocalRedis start(int port) throws IOException {
+        return start(port, Flavor.configured());
     }
 
     /**
      * Starts a Redis on the given port of 127.0.0.1 and waits until it answers {@code PING}.
      *
-     * @throws IOException if it cannot be started or does not answer within 10 seconds
+     * @throws IOException if the binary is missing ({@link Flavor#SYSTEM} without a {@code redis-server} on the
+     *     PATH, or no embedded binary for this OS), or the server exits or does not answer within 10 seconds
      */
     public static LocalRedis start(int port, Flavor flavor) throws IOException {
-        Path system = flavor == Flavor.AUTO ? findOnPath("redis-server") : null;
-        LocalRedis redis;
-        if (system != null) {
-            List<String> cmd = new ArrayList<>(List.of(system.toString(), "--port", Integer.toString(port),
-                    "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no",
-                    "--protected-mode", "yes", "--loglevel", "warning"));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            redis = new LocalRedis(port, "redis-server from " + system, p, null);
-        } else {
-            RedisServer server;
-            try {
-                server = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
-                        .setting("save \"\"").setting("appendonly no").onShutdownForceStop(true).build();
-                server.start();
-            } catch (RuntimeException e) {
-                // embedded-redis reports an unsupported OS or a binary that cannot run as unchecked exceptions.
-                throw new IOException("the embedded Redis cannot run here (" + e.getMessage() + ")", e);
-            }
-            redis = new LocalRedis(port, "embedded Redis (com.github.codemonstur:embedded-redis)", null, server);
+        return start(port, flavor, System.getenv("PATH"));
+    }
+
+    static LocalRedis start(int port, Flavor flavor, String searchPath) throws IOException {
+        Path system = flavor == Flavor.EMBEDDED ? null : findOnPath("redis-server", searchPath);
+        if (flavor == Flavor.SYSTEM && system == null) {
+            throw new IOException("no redis-server on the PATH (" + searchPath + "), and the system Redis was asked for ("
+                    + FLAVOR_ENV + "=system or -D" + FLAVOR_PROPERTY + "=system): install it (apt-get install redis-server),"
+                    + " or use the embedded one (" + FLAVOR_ENV + "=embedded or auto)");
         }
+        return system != null ? launch(port, Flavor.SYSTEM, system) : launch(port, Flavor.EMBEDDED, embeddedBinary());
+    }
+
+    /**
+     * Starts a new server from the same binary on the same port, e.g. after {@link #close()} or a crash, and waits
+     * until it answers {@code PING}. This instance stays as it is.
+     *
+     * @throws IOException if it exits (the port is still taken, say) or does not answer within 10 seconds
+     */
+    public LocalRedis startAgain() throws IOException {
+        return launch(port, flavor, binary);
+    }
+
+    private static LocalRedis launch(int port, Flavor resolved, Path binary) throws IOException {
+        List<String> cmd = List.of(binary.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes", "--loglevel", "warning");
+        Process process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        LocalRedis redis = new LocalRedis(port, resolved, binary, process);
+        redis.keepOutput();
+        Runtime.getRuntime().addShutdownHook(redis.stopOnExit);
         redis.awaitReady(Duration.ofSeconds(10));
         return redis;
+    }
+
+    static synchronized Path embeddedBinary() throws IOException {
+        if (embeddedBinary == null || !Files.isExecutable(embeddedBinary)) {
+            try {
+                embeddedBinary = ExecutableProvider.newJarResourceProvider().get().toPath();
+            } catch (RuntimeException e) {
+                // embedded-redis reports an OS or architecture it has no binary for as an unchecked exception.
+                throw new IOException("the embedded Redis has no binary for " + System.getProperty("os.name") + " "
+                        + System.getProperty("os.arch") + " (" + e.getMessage() + "); install redis-server", e);
+            }
+        }
+        return embeddedBinary;
+    }
+
+    /** Drains the server's output (a full pipe would block it), keeping the last lines to explain a failed start. */
+    private void keepOutput() {
+        Thread reader = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    synchronized (output) {
+                        if (output.size() == OUTPUT_LINES) {
+                            output.removeFirst();
+                        }
+                        output.addLast(line);
+                    }
+                }
+            } catch (IOException closed) {
+                // The process is gone; what was read is kept.
+            }
+        }, "local-redis-" + port + "-output");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    private String lastOutput() {
+        synchronized (output) {
+            return output.isEmpty() ? "" : "; its last output:\n  " + String.join("\n  ", output);
+        }
     }
 
     private void awaitReady(Duration timeout) throws IOException {
@@ -83,13 +190,16 @@ public final class LocalRedis implements AutoCloseable {
             if (RedisProbe.ping("127.0.0.1", port, Duration.ofMillis(200)) == RedisProbe.Answer.PONG) {
                 return;
             }
-            if (process != null && !process.isAlive()) {
-                throw new IOException(kind + " exited with code " + process.exitValue() + " before answering on port " + port);
+            if (!process.isAlive()) {
+                close();
+                throw new IOException(kind() + " exited with code " + process.exitValue() + " before answering on port "
+                        + port + lastOutput());
             }
             sleep(50);
         }
         close();
-        throw new IOException(kind + " did not answer PING on 127.0.0.1:" + port + " within " + timeout.toSeconds() + " s");
+        throw new IOException(kind() + " did not answer PING on 127.0.0.1:" + port + " within " + timeout.toSeconds() + " s"
+                + lastOutput());
     }
 
     /** @return the TCP port on 127.0.0.1 */
@@ -102,35 +212,46 @@ public final class LocalRedis implements AutoCloseable {
         return "redis://127.0.0.1:" + port;
     }
 
-    /** @return which Redis runs: the system's {@code redis-server} or the embedded binary */
+    /** @return which binary runs: {@link Flavor#SYSTEM} or {@link Flavor#EMBEDDED}, never {@link Flavor#AUTO} */
+    public Flavor flavor() {
+        return flavor;
+    }
+
+    /** @return which Redis runs, for people: the system's {@code redis-server} or the embedded binary, and its path */
     public String kind() {
-        return kind;
+        return (flavor == Flavor.SYSTEM ? "redis-server from " : "embedded Redis (com.github.codemonstur:embedded-redis) from ") + binary;
     }
 
-    /** @return the server's process id, or -1 when unknown (embedded) */
+    /** @return the server's process id */
     public long pid() {
-        return process == null ? -1 : process.pid();
+        return process.pid();
     }
 
-    /** Stops the server and waits for it to exit. */
+    /** @return whether the server process is running (it may have been killed from outside) */
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Stops the server (SIGTERM, after 5 s SIGKILL) and waits for it to exit. */
     @Override
     public void close() {
-        if (process != null) {
-            process.destroy();
-            try {
-                if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                    process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                process.destroyForcibly();
+        stop();
+        try {
+            Runtime.getRuntime().removeShutdownHook(stopOnExit);
+        } catch (IllegalStateException exiting) {
+            // Called from a shutdown hook: the JVM is exiting anyway.
+        }
+    }
+
+    private void stop() {
+        process.destroy();
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
-        } else if (embedded != null) {
-            try {
-                embedded.stop();
-            } catch (IOException e) {
-                // Best effort: the binary was started with onShutdownForceStop, so the JVM's exit stops it too.
-            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
         }
     }
 
@@ -158,11 +279,14 @@ public final class LocalRedis implements AutoCloseable {
 
     /** @return the executable's path if {@code name} is on the {@code PATH}, else {@code null} */
     public static Path findOnPath(String name) {
-        String path = System.getenv("PATH");
-        if (path == null) {
+        return findOnPath(name, System.getenv("PATH"));
+    }
+
+    static Path findOnPath(String name, String searchPath) {
+        if (searchPath == null) {
             return null;
         }
-        for (String dir : path.split(File.pathSeparator)) {
+        for (String dir : searchPath.split(File.pathSeparator)) {
             Path candidate = Path.of(dir, name);
             if (Files.isExecutable(candidate)) {
                 return candidate;

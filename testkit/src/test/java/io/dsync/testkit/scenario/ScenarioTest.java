@@ -1,9 +1,11 @@
 package io.dsync.testkit.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
@@ -18,6 +20,7 @@ class ScenarioTest {
         final AtomicReference<String> value = new AtomicReference<>();
         volatile String stale;
         final AtomicBoolean down = new AtomicBoolean();
+        final AtomicInteger refused = new AtomicInteger();
         volatile boolean lie;
 
         String read() throws Exception {
@@ -33,6 +36,7 @@ class ScenarioTest {
 
         private void check() throws Exception {
             if (down.get()) {
+                refused.incrementAndGet();
                 Thread.sleep(5);
                 throw new Scenario.DefiniteFailure("unavailable");
             }
@@ -52,7 +56,11 @@ class ScenarioTest {
                         c.call(RegisterOps.write("k", v), () -> register.write(v));
                     }
                 })
-                .fault(Duration.ofMillis(300), "register down", () -> register.down.set(true))
+                .fault(Duration.ofMillis(300), "register down", () -> {
+                    register.down.set(true);
+                    // The outage must be met by a client before it ends, however the threads are scheduled.
+                    await().atMost(Duration.ofSeconds(10)).until(() -> register.refused.get() > 0);
+                })
                 .fault(Duration.ofMillis(500), "register up", () -> register.down.set(false))
                 .checker(new LinearizabilityChecker())
                 .run();

@@ -25,7 +25,8 @@ import picocli.CommandLine.Mixin;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Start a local demo node with every server role. If no Redis answers at --redis, start a local "
-                + "one (redis-server from the PATH, else an embedded Redis) and stop it on exit."})
+                + "one (redis-server from the PATH, else an embedded Redis; DSYNC_LOCAL_REDIS=system|embedded forces one) "
+                + "and stop it on exit."})
 final class DemoCommand implements Callable<Integer> {
 
     @Mixin
@@ -38,7 +39,7 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Path home = Home.find();
-        // Before anything that may create a logger (the embedded Redis does), or Logback falls back to DEBUG on stdout.
+        // Before anything that may create a logger, or Logback falls back to DEBUG on stdout.
         Home.initLogging(home, args.dataDir(home, "demo").resolve("node.log"));
         if (args.adminToken == null || args.adminToken.isBlank()) {
             byte[] random = new byte[16];
@@ -57,13 +58,13 @@ final class DemoCommand implements Callable<Integer> {
             out.flush();
             try {
                 local = LocalRedis.start();
-            } catch (IOException e) {
+            } catch (IOException | IllegalArgumentException e) {
+                // The message says what to do about the local Redis; the other way out is a Redis that runs already.
                 throw new Dsync.CliException("could not start a local Redis: " + e.getMessage()
-                        + " (install redis-server, or pass --redis redis://host:port)");
+                        + "; or pass --redis redis://host:port");
             }
             args.redis = local.address();
-            out.printf("Started %s on %s (pid %s); it stops with the demo.%n", local.kind(), local.address(),
-                    local.pid() < 0 ? "n/a" : Long.toString(local.pid()));
+            out.printf("Started %s on %s (pid %d); it stops with the demo.%n", local.kind(), local.address(), local.pid());
         } else {
             out.printf("Using the Redis at %s%n", args.redis);
         }

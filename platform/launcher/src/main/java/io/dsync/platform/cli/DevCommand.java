@@ -76,7 +76,7 @@ final class DevCommand implements Callable<Integer> {
         LocalCluster cluster;
         try {
             cluster = builder.start();
-        } catch (IOException | IllegalStateException e) {
+        } catch (IOException | IllegalStateException | IllegalArgumentException e) {
             throw new Dsync.CliException("the local cluster did not start: " + e.getMessage()
                     + "\n(node outputs and logs are in " + work + ")");
         }
