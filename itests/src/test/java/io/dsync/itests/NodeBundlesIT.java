@@ -130,7 +130,8 @@ public class NodeBundlesIT {
         assertEquals("bundles not ACTIVE", List.of(), notActive);
         List<String> names = Arrays.stream(context.getBundles()).map(Bundle::getSymbolicName).toList();
         for (String expected : List.of("io.dsync.lock.api", "io.dsync.queue.api", "io.dsync.cache.api", "io.dsync.redis",
-                "io.dsync.registry", "io.dsync.metrics", "io.dsync.admin", "io.dsync.lock.client", "io.dsync.lock.server")) {
+                "io.dsync.registry", "io.dsync.metrics", "io.dsync.http", "io.dsync.admin", "io.dsync.lock.client",
+                "io.dsync.lock.server")) {
             assertTrue(expected + " installed", names.contains(expected));
         }
     }
@@ -143,6 +144,10 @@ public class NodeBundlesIT {
             String exports = b.getHeaders().get(Constants.EXPORT_PACKAGE);
             assertTrue(exports, exports.contains("io.dsync." + api + ";version=\"1.0.0\""));
         }
+        Bundle http = Arrays.stream(context.getBundles()).filter(x -> "io.dsync.http".equals(x.getSymbolicName())).findFirst().orElseThrow();
+        String exports = http.getHeaders().get(Constants.EXPORT_PACKAGE);
+        assertTrue(exports, exports.contains("io.dsync.http;version=\"1.0.0\""));
+        assertTrue(exports, exports.contains("io.dsync.health;version=\"1.0.0\""));
     }
 
     @Test

@@ -4,7 +4,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
@@ -25,11 +24,17 @@ import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.dsync.http.AdminAccess;
+import io.dsync.http.HttpCalls;
+import io.dsync.http.HttpCalls.Reply;
+import io.dsync.http.HttpError;
 import io.dsync.registry.Bundles;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;
@@ -37,7 +42,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 /**
- * Bundle management over HTTP. Reads are open; writes need {@code Authorization: Bearer <token>}.
+ * Bundle management over HTTP. Reads are open; writes need the admin token ({@link AdminAccess#requireAdmin}).
  *
  * <pre>
  * GET    /bundles                 list
@@ -54,6 +59,13 @@ import jakarta.servlet.http.HttpServletResponse;
  * old revision. When that closure includes this admin bundle, the operation runs after the response (202 Accepted),
  * since the refresh restarts the bundle serving the request. A request that is refused (4xx) changes nothing: a bundle
  * installed by a request but unable to start is uninstalled again.
+ *
+ * <p>Refusals use the toolkit's error shape {@code {"error": code, "message": text}}: 400 {@code invalid} (not a
+ * bundle, or another bundle than the one addressed), 401 {@code token}, 403 {@code admin-disabled} (no admin token)
+ * or {@code protected} (the system bundle), 404 {@code not-found}, 405 {@code method}, 409 {@code already-installed},
+ * {@code busy} (another bundle operation runs) or {@code protected} (the admin bundle itself), 413 {@code too-large},
+ * 422 {@code not-started} (an install that does not start, rolled back) or {@code failed} (start, stop, update or
+ * uninstall failed), 503 {@code interrupted}.
  */
 @Component(service = Servlet.class, configurationPid = "io.dsync.admin")
 @Designate(ocd = AdminConfig.class)
@@ -65,8 +77,8 @@ public final class BundlesServlet extends HttpServlet {
     private static final Set<String> ACTIONS = Set.of("update", "start", "stop");
 
     private final transient BundleContext context;
-    private final transient byte[] tokenHash;
-    private final long maxUploadBytes;
+    private final transient AdminAccess access;
+    private volatile long maxUploadBytes;
     private final transient ReentrantLock writes = new ReentrantLock();
     private final transient ExecutorService deferred = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "dsync-admin-deferred");
@@ -75,13 +87,23 @@ public final class BundlesServlet extends HttpServlet {
     });
 
     @Activate
-    public BundlesServlet(BundleContext context, AdminConfig config) {
+    public BundlesServlet(BundleContext context, AdminConfig config, @Reference AdminAccess access) {
         this.context = context;
-        this.tokenHash = config.token().isEmpty() ? null : sha256(config.token());
-        this.maxUploadBytes = Math.max(1, config.maxUploadMiB()) * 1024L * 1024L;
-        if (tokenHash == null) {
-            LOG.warn("Admin: no admin token configured; bundle install/update/start/stop/uninstall over HTTP is disabled");
-        }
+        this.access = access;
+        this.maxUploadBytes = maxUploadBytes(config);
+    }
+
+    /**
+     * A change of {@code etc/io.dsync.admin.cfg} (the upload limit here, the token in {@link AdminAccess}) applies
+     * without re-registering this servlet, so no request meets a moment without {@code /bundles}.
+     */
+    @Modified
+    void modified(AdminConfig config) {
+        this.maxUploadBytes = maxUploadBytes(config);
+    }
+
+    private static long maxUploadBytes(AdminConfig config) {
+        return Math.max(1, config.maxUploadMiB()) * 1024L * 1024L;
     }
 
     @Deactivate
@@ -91,104 +113,79 @@ public final class BundlesServlet extends HttpServlet {
     }
 
     @Override
-    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        Path path = Path.parse(req.getPathInfo());
-        if (path == null || path.action() != null) {
-            Json.error(resp, 404, "no such resource; try GET /bundles or GET /bundles/{id}");
-        } else if (path.id() == null) {
-            Json.write(resp, 200, Map.of("bundles", List.of(context.getBundles()).stream().map(BundleView::of).toList()));
-        } else {
-            Bundle b = context.getBundle(path.id());
-            if (b == null) {
-                Json.error(resp, 404, "no bundle with id " + path.id());
-            } else {
-                Json.write(resp, 200, BundleView.of(b));
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) {
+        HttpCalls.handle(req, resp, LOG, () -> {
+            Path path = Path.parse(req.getPathInfo());
+            if (path == null || path.action() != null) {
+                throw HttpError.notFound("no such resource; try GET /bundles or GET /bundles/{id}");
             }
-        }
+            if (path.id() == null) {
+                return Reply.ok(Map.of("bundles", List.of(context.getBundles()).stream().map(BundleView::of).toList()));
+            }
+            return Reply.ok(BundleView.of(bundle(path.id())));
+        });
     }
 
     @Override
-    protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        write(req, resp, "POST");
+    protected void doPost(HttpServletRequest req, HttpServletResponse resp) {
+        HttpCalls.handle(req, resp, LOG, () -> write(req, resp, "POST"));
     }
 
     @Override
-    protected void doPut(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        write(req, resp, "PUT");
+    protected void doPut(HttpServletRequest req, HttpServletResponse resp) {
+        HttpCalls.handle(req, resp, LOG, () -> write(req, resp, "PUT"));
     }
 
     @Override
-    protected void doDelete(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        write(req, resp, "DELETE");
+    protected void doDelete(HttpServletRequest req, HttpServletResponse resp) {
+        HttpCalls.handle(req, resp, LOG, () -> write(req, resp, "DELETE"));
     }
 
-    private void write(HttpServletRequest req, HttpServletResponse resp, String method) throws IOException {
-        if (!authorized(req, resp)) {
-            return;
-        }
+    private Reply write(HttpServletRequest req, HttpServletResponse resp, String method) throws IOException, InterruptedException {
+        access.requireAdmin(req);
         Path path = Path.parse(req.getPathInfo());
         if (path == null) {
-            Json.error(resp, 404, "no such resource: bundle ids are numbers, e.g. /bundles/12");
-            return;
+            throw HttpError.notFound("no such resource: bundle ids are numbers, e.g. /bundles/12");
         }
         boolean install = method.equals("POST") && path.id() == null;
         boolean action = method.equals("POST") && path.id() != null && path.action() != null;
         boolean replace = method.equals("PUT") && path.id() != null && path.action() == null;
         boolean remove = method.equals("DELETE") && path.id() != null && path.action() == null;
         if (!(install || action || replace || remove)) {
-            Json.error(resp, 405, method + " is not supported on " + req.getRequestURI()
+            throw new HttpError(405, HttpError.METHOD, method + " is not supported on " + req.getRequestURI()
                     + "; see POST /bundles, PUT /bundles/{id}, POST /bundles/{id}/{update|start|stop}, DELETE /bundles/{id}");
-            return;
         }
         if (action && !ACTIONS.contains(path.action())) {
-            Json.error(resp, 404, "unknown action '" + path.action() + "'; use update, start or stop");
-            return;
+            throw HttpError.notFound("unknown action '" + path.action() + "'; use update, start or stop");
         }
         BundleUpload upload = null;
         if (install || replace) {
             try {
                 upload = BundleUpload.read(req.getInputStream(), maxUploadBytes);
             } catch (BundleUpload.TooLargeException e) {
-                Json.error(resp, 413, e.getMessage());
-                return;
+                throw new HttpError(413, "too-large", e.getMessage());
             } catch (BundleUpload.InvalidBundleException e) {
-                Json.error(resp, 400, e.getMessage());
-                return;
+                throw HttpError.invalid(e.getMessage());
             }
         }
-        try {
-            if (!writes.tryLock(30, TimeUnit.SECONDS)) {
-                Json.error(resp, 409, "another bundle operation is still running; try again");
-                return;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            Json.error(resp, 503, "interrupted");
-            return;
+        if (!writes.tryLock(30, TimeUnit.SECONDS)) {
+            throw HttpError.conflict("busy", "another bundle operation is still running; try again");
         }
         try {
             if (install) {
-                install(upload, !"false".equals(req.getParameter("start")), req, resp);
-                return;
+                return install(upload, !"false".equals(req.getParameter("start")), req, resp);
             }
-            Bundle target = context.getBundle(path.id());
-            if (target == null) {
-                Json.error(resp, 404, "no bundle with id " + path.id());
-                return;
-            }
+            Bundle target = bundle(path.id());
             if (target.getBundleId() == 0) {
-                Json.error(resp, 403, "the system bundle cannot be changed over HTTP; restart the node instead");
-                return;
+                throw new HttpError(403, "protected", "the system bundle cannot be changed over HTTP; restart the node instead");
             }
             String verb = remove ? "uninstall" : replace ? "update" : path.action();
             if (replace && !upload.symbolicName().equals(target.getSymbolicName())) {
-                Json.error(resp, 400, "the upload is bundle " + upload.symbolicName() + ", but bundle " + target.getBundleId()
+                throw HttpError.invalid("the upload is bundle " + upload.symbolicName() + ", but bundle " + target.getBundleId()
                         + " is " + target.getSymbolicName() + "; install it with POST /bundles instead");
-                return;
             }
             if (target.getBundleId() == context.getBundle().getBundleId() && (verb.equals("stop") || verb.equals("uninstall"))) {
-                Json.error(resp, 409, "refusing to " + verb + " the admin bundle over its own API: the node would lose it");
-                return;
+                throw HttpError.conflict("protected", "refusing to " + verb + " the admin bundle over its own API: the node would lose it");
             }
             byte[] bytes = replace ? upload.bytes() : null;
             if ((verb.equals("update") || verb.equals("uninstall")) && refreshReaches(target, context.getBundle())) {
@@ -201,41 +198,46 @@ public final class BundlesServlet extends HttpServlet {
                         LOG.error("Admin: {} of bundle {} [{}] requested by {} failed: {}", verb, target.getSymbolicName(), target.getBundleId(), who, e.getMessage());
                     }
                 });
-                Json.write(resp, 202, Map.of("accepted", verb, "bundle", BundleView.of(target),
+                return Reply.of(202, Map.of("accepted", verb, "bundle", BundleView.of(target),
                         "note", "this refresh restarts the admin API; poll GET /bundles/" + target.getBundleId()));
-                return;
             }
             try {
                 change(target, verb, bytes);
             } catch (BundleException e) {
-                Json.error(resp, 422, verb + " of bundle " + target.getSymbolicName() + " [" + target.getBundleId() + "] failed: " + e.getMessage());
-                return;
+                throw new HttpError(422, "failed", verb + " of bundle " + target.getSymbolicName() + " [" + target.getBundleId() + "] failed: " + e.getMessage());
             }
             LOG.info("Admin: {} of bundle {} [{}] by {}", verb, target.getSymbolicName(), target.getBundleId(), req.getRemoteAddr());
-            Json.write(resp, 200, BundleView.of(target));
+            return Reply.ok(BundleView.of(target));
         } finally {
             writes.unlock();
         }
     }
 
-    private void install(BundleUpload upload, boolean start, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    private Bundle bundle(long id) {
+        Bundle b = context.getBundle(id);
+        if (b == null) {
+            throw HttpError.notFound("no bundle with id " + id);
+        }
+        return b;
+    }
+
+    private Reply install(BundleUpload upload, boolean start, HttpServletRequest req, HttpServletResponse resp) {
         String location = "upload:" + upload.symbolicName() + "/" + upload.version() + "/"
                 + HexFormat.of().formatHex(sha256(upload.bytes())).substring(0, 16);
         for (Bundle existing : context.getBundles()) {
             if (upload.symbolicName().equals(existing.getSymbolicName())
                     && existing.getVersion().toString().equals(upload.version())) {
-                Json.error(resp, 409, upload.symbolicName() + " " + upload.version() + " is already installed as bundle "
+                throw HttpError.conflict("already-installed", upload.symbolicName() + " " + upload.version() + " is already installed as bundle "
                         + existing.getBundleId() + "; update it with PUT /bundles/" + existing.getBundleId());
-                return;
             }
         }
         Bundle installed;
         try {
             installed = context.installBundle(location, new ByteArrayInputStream(upload.bytes()));
         } catch (BundleException e) {
-            int status = e.getType() == BundleException.DUPLICATE_BUNDLE_ERROR ? 409 : 400;
-            Json.error(resp, status, "cannot install " + upload.symbolicName() + " " + upload.version() + ": " + e.getMessage());
-            return;
+            String message = "cannot install " + upload.symbolicName() + " " + upload.version() + ": " + e.getMessage();
+            throw e.getType() == BundleException.DUPLICATE_BUNDLE_ERROR
+                    ? HttpError.conflict("already-installed", message) : HttpError.invalid(message);
         }
         boolean fragment = installed.getHeaders("").get(Constants.FRAGMENT_HOST) != null;
         if (start && !fragment) {
@@ -243,14 +245,13 @@ public final class BundlesServlet extends HttpServlet {
                 installed.start();
             } catch (BundleException e) {
                 rollBack(installed);
-                Json.error(resp, 422, "bundle " + upload.symbolicName() + " " + upload.version()
+                throw new HttpError(422, "not-started", "bundle " + upload.symbolicName() + " " + upload.version()
                         + " does not start, so it was not kept: " + e.getMessage());
-                return;
             }
         }
         LOG.info("Admin: installed bundle {} {} [{}] by {}", upload.symbolicName(), upload.version(), installed.getBundleId(), req.getRemoteAddr());
         resp.setHeader("Location", "/bundles/" + installed.getBundleId());
-        Json.write(resp, 201, BundleView.of(installed));
+        return Reply.of(201, BundleView.of(installed));
     }
 
     private void rollBack(Bundle installed) {
@@ -330,26 +331,6 @@ public final class BundlesServlet extends HttpServlet {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private boolean authorized(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        if (tokenHash == null) {
-            Json.error(resp, 403, "bundle changes over HTTP are disabled on this node: set an admin token "
-                    + "(--admin-token, DSYNC_ADMIN_TOKEN or token in etc/io.dsync.admin.cfg)");
-            return false;
-        }
-        String header = req.getHeader("Authorization");
-        String presented = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
-        if (presented == null || !MessageDigest.isEqual(tokenHash, sha256(presented))) {
-            resp.setHeader("WWW-Authenticate", "Bearer realm=\"dsync-admin\"");
-            Json.error(resp, 401, presented == null ? "missing admin token: send 'Authorization: Bearer <token>'" : "wrong admin token");
-            return false;
-        }
-        return true;
-    }
-
-    private static byte[] sha256(String s) {
-        return sha256(s.getBytes(StandardCharsets.UTF_8));
     }
 
     private static byte[] sha256(byte[] bytes) {

@@ -1,10 +1,11 @@
 package io.dsync.admin.internal;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -14,7 +15,13 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import io.dsync.health.Health;
+import io.dsync.health.HealthContributor;
+import io.dsync.http.HttpCalls;
+import io.dsync.http.HttpCalls.Reply;
 import io.dsync.redis.RedisConnection;
 import io.dsync.redis.RedisHealth;
 import io.dsync.registry.BundleInfo;
@@ -27,17 +34,26 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 /**
- * {@code GET /health}: 200 with {@code "status": "UP"} when every bundle is in its healthy state, Redis answers and
- * the node is registered; otherwise 503 with {@code "status": "DEGRADED"} and the reasons in {@code problems}.
+ * {@code GET /health}: 200 with {@code "status": "UP"} when every bundle is in its healthy state, Redis answers, the
+ * node is registered and every {@link HealthContributor} is healthy; otherwise 503 with {@code "status": "DEGRADED"}
+ * and the reasons in {@code problems} (a contributor's prefixed with its name). {@code contributors} shows each
+ * contributor as {@code {name: {status, problems}}}.
+ *
+ * <p>Contributors are tracked dynamically (any number, greedy), so one that comes or goes with its bundle is counted
+ * from the next request on. A contributor that throws is reported as a problem with the exception's message; it is
+ * logged at WARN once per distinct failure, not on every poll.
  */
 @Component(service = Servlet.class)
 @HttpWhiteboardServletPattern("/health")
 public final class HealthServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(HealthServlet.class);
 
-    private final transient BundleContext context;
     private final transient NodeIdentity identity;
+    private final transient Supplier<List<BundleInfo>> bundles;
+    /** The latest failure of each contributor that threw, so each is logged once, not on every poll. */
+    private final transient Map<String, String> failures = new ConcurrentHashMap<>();
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -47,19 +63,32 @@ public final class HealthServlet extends HttpServlet {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile NodeRegistry registry;
 
+    /** Replaced by SCR as contributors come and go, ordered by service ranking. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile List<HealthContributor> contributors = List.of();
+
     @Activate
     public HealthServlet(BundleContext context) {
-        this.context = context;
-        this.identity = NodeIdentity.from(context::getProperty);
+        this(NodeIdentity.from(context::getProperty), () -> Bundles.describe(context));
+    }
+
+    /** For tests: a node with this identity and these bundles. */
+    HealthServlet(NodeIdentity identity, Supplier<List<BundleInfo>> bundles) {
+        this.identity = identity;
+        this.bundles = bundles;
     }
 
     @Override
-    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        Map<String, Object> body = report(Bundles.describe(context), redis, registry);
-        Json.write(resp, "UP".equals(body.get("status")) ? 200 : 503, body);
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) {
+        HttpCalls.handle(req, resp, LOG, () -> {
+            Map<String, Object> body = report(bundles.get(), redis, registry, contributors);
+            return Reply.of("UP".equals(body.get("status")) ? 200 : 503, body);
+        });
     }
 
-    Map<String, Object> report(List<BundleInfo> bundles, RedisConnection redis, NodeRegistry registry) {
+    Map<String, Object> report(List<BundleInfo> bundles, RedisConnection redis, NodeRegistry registry,
+                               List<HealthContributor> contributors) {
         List<String> problems = new ArrayList<>();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", null); // filled in last, listed first
@@ -102,6 +131,18 @@ public final class HealthServlet extends HttpServlet {
         }
         body.put("registry", registryBody);
 
+        Map<String, Object> contributorsBody = new LinkedHashMap<>();
+        for (HealthContributor c : contributors) {
+            String name = uniqueName(nameOf(c), contributorsBody);
+            List<String> own = problemsOf(name, c);
+            own.forEach(p -> problems.add(name + ": " + p));
+            Map<String, Object> one = new LinkedHashMap<>();
+            one.put("status", own.isEmpty() ? "UP" : "DEGRADED");
+            one.put("problems", own);
+            contributorsBody.put(name, one);
+        }
+        body.put("contributors", contributorsBody);
+
         List<BundleInfo> unhealthy = bundles.stream().filter(b -> !b.healthy()).toList();
         for (BundleInfo b : unhealthy) {
             problems.add("bundle " + b.symbolicName() + " [" + b.id() + "] is " + b.state());
@@ -110,5 +151,42 @@ public final class HealthServlet extends HttpServlet {
         body.put("status", problems.isEmpty() ? "UP" : "DEGRADED");
         body.put("problems", problems);
         return body;
+    }
+
+    private static String nameOf(HealthContributor c) {
+        try {
+            String name = c.name();
+            return name == null || name.isBlank() ? c.getClass().getName() : name;
+        } catch (RuntimeException e) {
+            return c.getClass().getName();
+        }
+    }
+
+    /** Two contributors with one name are both shown: the second as {@code name#2}. */
+    private static String uniqueName(String name, Map<String, Object> taken) {
+        String unique = name;
+        for (int i = 2; taken.containsKey(unique); i++) {
+            unique = name + "#" + i;
+        }
+        return unique;
+    }
+
+    private List<String> problemsOf(String name, HealthContributor c) {
+        String failure;
+        try {
+            Health h = c.health();
+            if (h != null) {
+                failures.remove(name);
+                return h.problems();
+            }
+            failure = "health check returned nothing";
+        } catch (RuntimeException | LinkageError e) {
+            // A LinkageError, too: a contributor whose bundle is being refreshed must not take /health down with it.
+            failure = "health check failed: " + e;
+        }
+        if (!failure.equals(failures.put(name, failure))) {
+            LOG.warn("Health: contributor {} {}", name, failure);
+        }
+        return List.of(failure);
     }
 }

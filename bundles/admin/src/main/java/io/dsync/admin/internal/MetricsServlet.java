@@ -1,17 +1,21 @@
 package io.dsync.admin.internal;
 
-import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.json.MetricsModule;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.dsync.http.HttpCalls;
+import io.dsync.http.HttpCalls.Reply;
+import io.dsync.http.HttpJson;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.instrumentation.dropwizard.DropwizardExports;
 import jakarta.servlet.Servlet;
@@ -28,6 +32,7 @@ import jakarta.servlet.http.HttpServletResponse;
 public final class MetricsServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(MetricsServlet.class);
 
     private final transient MetricRegistry registry;
     private final transient ObjectMapper json;
@@ -37,19 +42,23 @@ public final class MetricsServlet extends HttpServlet {
     @Activate
     public MetricsServlet(@Reference MetricRegistry registry) {
         this.registry = registry;
-        this.json = Json.MAPPER.copy().registerModule(new MetricsModule(TimeUnit.SECONDS, TimeUnit.MILLISECONDS, false));
+        this.json = HttpJson.mapper().copy().registerModule(new MetricsModule(TimeUnit.SECONDS, TimeUnit.MILLISECONDS, false));
         this.prometheus = new DropwizardExports(registry);
     }
 
     @Override
-    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        if ("/metrics/prometheus".equals(req.getServletPath())) {
-            resp.setStatus(200);
-            resp.setContentType(PrometheusTextFormatWriter.CONTENT_TYPE);
-            resp.setHeader("Cache-Control", "no-store");
-            text.write(resp.getOutputStream(), prometheus.collect());
-        } else {
-            Json.write(resp, 200, registry, json);
-        }
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) {
+        HttpCalls.handle(req, resp, LOG, () -> {
+            if ("/metrics/prometheus".equals(req.getServletPath())) {
+                resp.setStatus(200);
+                resp.setContentType(PrometheusTextFormatWriter.CONTENT_TYPE);
+                resp.setHeader("Cache-Control", "no-store");
+                text.write(resp.getOutputStream(), prometheus.collect());
+            } else {
+                HttpJson.write(resp, 200, registry, json);
+            }
+            // Written here rather than returned: the text format is not JSON, the JSON needs the metrics mapper.
+            return Reply.written();
+        });
     }
 }

@@ -1,0 +1,115 @@
+package io.dsync.http;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A request that is refused or failed, as the client sees it: an HTTP status, a stable machine-readable
+ * {@link #code() code} that clients (the CLI, scripts) branch on, a message for the person who sent the request, and
+ * optional extra JSON fields (e.g. a deadlock's {@code cycle}). {@link HttpJson#writeError} writes it as
+ * {@code {"error": <code>, "message": <message>, ...extra}}.
+ *
+ * <p>Throw it from a servlet's {@link HttpCalls.Call}; {@link HttpCalls#handle} answers with it. It is control flow,
+ * not a bug report, so it carries no stack trace and nothing logs it at ERROR.
+ *
+ * <p>Codes are lower-case words with dashes. The shared ones are constants here; a bundle may add its own (the lock
+ * API answers {@code timeout}, {@code deadlock}, {@code no-quorum}...). A code, once published, keeps its meaning.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class HttpError extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    /** 400: the request is malformed or names something impossible. */
+    public static final String INVALID = "invalid";
+    /** 401: a token is required and was missing or wrong. */
+    public static final String TOKEN = "token";
+    /** 403: the operation is switched off on this node because it has no admin token. */
+    public static final String ADMIN_DISABLED = "admin-disabled";
+    /** 404: no such resource. */
+    public static final String NOT_FOUND = "not-found";
+    /** 405: the resource exists but does not support the method. */
+    public static final String METHOD = "method";
+    /** 409: the request conflicts with the current state. */
+    public static final String CONFLICT = "conflict";
+    /** 500: a bug of the node; the node log has the stack trace. */
+    public static final String INTERNAL = "internal";
+    /** 503: the node is stopping and gave up the request. */
+    public static final String INTERRUPTED = "interrupted";
+
+    private final int status;
+    private final String code;
+    private final transient Map<String, Object> extra;
+
+    /**
+     * @param status an HTTP error status, 400 to 599
+     * @param code a stable machine-readable code, e.g. {@link #NOT_FOUND}
+     * @param message what went wrong, for the person who sent the request
+     */
+    public HttpError(int status, String code, String message) {
+        this(status, code, message, Map.of());
+    }
+
+    /**
+     * @param status an HTTP error status, 400 to 599
+     * @param code a stable machine-readable code
+     * @param message what went wrong, for the person who sent the request
+     * @param extra further fields of the JSON body, in order; not {@code error} or {@code message}
+     * @throws IllegalArgumentException when the status is not an error status, the code is blank, or {@code extra}
+     *         would overwrite {@code error} or {@code message}
+     */
+    public HttpError(int status, String code, String message, Map<String, ?> extra) {
+        // No stack trace: this is an answer, built where the refusal is decided; a trace would only cost time.
+        super(Objects.requireNonNull(message, "message"), null, false, false);
+        if (status < 400 || status > 599) {
+            throw new IllegalArgumentException("an HttpError needs a 4xx or 5xx status, got " + status);
+        }
+        if (code == null || code.isBlank()) {
+            throw new IllegalArgumentException("an HttpError needs a code");
+        }
+        if (extra.containsKey("error") || extra.containsKey("message")) {
+            throw new IllegalArgumentException("extra fields cannot replace 'error' or 'message'");
+        }
+        this.status = status;
+        this.code = code;
+        this.extra = Collections.unmodifiableMap(new LinkedHashMap<>(extra));
+    }
+
+    /** @return 400 {@link #INVALID} */
+    public static HttpError invalid(String message) {
+        return new HttpError(400, INVALID, message);
+    }
+
+    /** @return 404 {@link #NOT_FOUND} */
+    public static HttpError notFound(String message) {
+        return new HttpError(404, NOT_FOUND, message);
+    }
+
+    /** @return 409 with the given code ({@link #CONFLICT} when nothing more precise fits) */
+    public static HttpError conflict(String code, String message) {
+        return new HttpError(409, code, message);
+    }
+
+    /** @return the HTTP status */
+    public int status() {
+        return status;
+    }
+
+    /** @return the machine-readable code, written as the body's {@code error} field */
+    public String code() {
+        return code;
+    }
+
+    /** @return the further fields of the body, in order; unmodifiable, may be empty */
+    public Map<String, Object> extra() {
+        return extra == null ? Map.of() : extra; // null only after Java deserialization
+    }
+
+    @Override
+    public String toString() {
+        return "HttpError " + status + " " + code + ": " + getMessage();
+    }
+}
