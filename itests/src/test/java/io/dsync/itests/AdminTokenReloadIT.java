@@ -25,7 +25,8 @@ import io.dsync.devkit.ClusterNode;
 
 /**
  * The node's one admin token lives in {@code etc/io.dsync.admin.cfg}: an operator who changes it there changes it at
- * once, with no restart. The node runs from a distribution of its own ({@link Nodes#privateHome}), because every node
+ * once, with no restart, for every API of the node (the bundle API of the admin bundle and the lock API of the lock
+ * client alike). The node runs from a distribution of its own ({@link Nodes#privateHome}), because every node
  * started from one distribution watches the same {@code etc/}.
  */
 class AdminTokenReloadIT {
@@ -54,6 +55,11 @@ class AdminTokenReloadIT {
         String start = "/bundles/" + bundleId("io.dsync.queue.api") + "/start";
         assertThat(post(start, "first-token").statusCode()).isEqualTo(200);
         assertThat(post(start, "second-token").statusCode()).isEqualTo(401);
+        // The lock API checks the same token. This node has no lock group to open a session in, so an accepted token
+        // is answered 503 no-quorum, a refused one 401.
+        String lockSession = "/lock/sessions?ttlMs=5000";
+        assertThat(post(lockSession, "second-token").statusCode()).isEqualTo(401);
+        assertThat(post(lockSession, "first-token").statusCode()).isNotEqualTo(401);
 
         Path cfg = home.resolve("etc/io.dsync.admin.cfg");
         String before = Files.readString(cfg);
@@ -80,6 +86,8 @@ class AdminTokenReloadIT {
         assertThat(refusal.path("error").asText()).isEqualTo("token");
         assertThat(refusal.path("message").asText()).isEqualTo("wrong admin token");
         assertThat(post(start, "second-token").statusCode()).isEqualTo(200);
+        assertThat(post(lockSession, "first-token").statusCode()).isEqualTo(401);
+        assertThat(post(lockSession, "second-token").statusCode()).isNotEqualTo(401);
 
         assertThat(node.isAlive()).isTrue();
         assertThat(node.pid()).as("the same process: no restart").isEqualTo(pid);

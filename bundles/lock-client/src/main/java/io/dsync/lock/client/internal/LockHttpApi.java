@@ -9,7 +9,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -17,9 +16,6 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 
 import io.dsync.lock.DeadlockException;
 import io.dsync.lock.InvalidLockRequestException;
@@ -33,6 +29,10 @@ import io.dsync.lock.LockService;
 import io.dsync.lock.LockSession;
 import io.dsync.lock.LockTimeoutException;
 import io.dsync.lock.NoQuorumException;
+import io.dsync.http.AdminAccess;
+import io.dsync.http.HttpCalls;
+import io.dsync.http.HttpCalls.Reply;
+import io.dsync.http.HttpError;
 import io.dsync.lock.protocol.LockJson;
 import io.dsync.lock.protocol.LockQuery;
 import jakarta.servlet.Servlet;
@@ -55,9 +55,10 @@ import jakarta.servlet.http.HttpServletResponse;
  * GET    /lock/table?max=100                                   locks in use, wait-for graph, latest deadlocks
  * </pre>
  *
- * Failures answer JSON {@code {"error": kind, "message": text}}: 400 invalid input, 401 missing or wrong token,
- * 404 unknown session, 409 timeout / deadlock (with the cycle) / not held / lease expired / cancelled (the session
- * was closed while the request waited), 503 no quorum. When the node has an admin token, the calls that change
+ * Failures answer the node's one error shape ({@link HttpError}: {@code {"error": code, "message": text}}): 400
+ * {@code invalid}, 401 {@code token}, 404 {@code session}, 409 {@code timeout} / {@code deadlock} (with the
+ * {@code cycle}) / {@code not-held} / {@code lease-expired} / {@code cancelled} (the session was closed while the
+ * request waited), 503 {@code no-quorum}. When the node has an admin token ({@link AdminAccess}), the calls that change
  * something need {@code Authorization: Bearer <token>}.
  */
 @Component(service = Servlet.class, immediate = true)
@@ -66,7 +67,6 @@ public final class LockHttpApi extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(LockHttpApi.class);
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     /** The longest an HTTP request may wait for a lock: longer waits belong in a client library, not a request. */
     static final Duration MAX_HTTP_WAIT = Duration.ofMinutes(5);
 
@@ -86,15 +86,15 @@ public final class LockHttpApi extends HttpServlet {
 
     private final transient LockService locks;
     private final transient LockTableSource tables;
-    private final transient AdminToken token;
+    private final transient AdminAccess access;
     private final transient Map<String, HttpSession> sessions = new ConcurrentHashMap<>();
     private final transient ScheduledExecutorService reaper;
 
     @Activate
-    public LockHttpApi(BundleContext context, @Reference LockService locks, @Reference LockTableSource tables) {
+    public LockHttpApi(@Reference LockService locks, @Reference LockTableSource tables, @Reference AdminAccess access) {
         this.locks = locks;
         this.tables = tables;
-        this.token = new AdminToken(context.getProperty("dsync.admin.token"));
+        this.access = access;
         this.reaper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "dsync-lock-http-sessions");
             t.setDaemon(true);
@@ -147,7 +147,7 @@ public final class LockHttpApi extends HttpServlet {
     @Override
     protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         handle(req, resp, () -> {
-            requireToken(req);
+            access.requireWriter(req);
             String[] p = sessionPath(req);
             if (p.length == 0 && "/lock/sessions".equals(req.getServletPath())) {
                 Duration ttl = Duration.ofMillis(intParam(req, "ttlMs", 15_000, 1, Integer.MAX_VALUE));
@@ -186,7 +186,7 @@ public final class LockHttpApi extends HttpServlet {
     @Override
     protected void doPut(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         handle(req, resp, () -> {
-            requireToken(req);
+            access.requireWriter(req);
             String[] p = sessionPath(req);
             if (p.length != 1) {
                 return error(404, "path", "no such call: PUT " + req.getRequestURI());
@@ -199,7 +199,7 @@ public final class LockHttpApi extends HttpServlet {
     @Override
     protected void doDelete(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         handle(req, resp, () -> {
-            requireToken(req);
+            access.requireWriter(req);
             String[] p = sessionPath(req);
             if (p.length != 1) {
                 return error(404, "path", "no such call: DELETE " + req.getRequestURI());
@@ -215,90 +215,51 @@ public final class LockHttpApi extends HttpServlet {
 
     // ---------------------------------------------------------------- plumbing
 
-    /** A reply: status and body (null for none). */
-    private record Reply(int status, Object body) {
-    }
-
-    private interface Call {
-        Reply run() throws Exception;
-    }
-
-    /** Thrown for a failure this API answers itself. */
-    private static final class HttpError extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        final int status;
-        final String kind;
-
-        HttpError(int status, String kind, String message) {
-            super(message);
-            this.status = status;
-            this.kind = kind;
-        }
-    }
-
     private static Reply reply(int status, Object body) {
-        return new Reply(status, body);
+        return Reply.of(status, body);
     }
 
-    private static Reply error(int status, String kind, String message) {
-        throw new HttpError(status, kind, message);
+    private static Reply error(int status, String code, String message) {
+        throw new HttpError(status, code, message);
     }
 
-    private void handle(HttpServletRequest req, HttpServletResponse resp, Call call) throws IOException {
-        Reply r;
-        try {
-            r = call.run();
-        } catch (HttpError e) {
-            r = failure(e.status, e.kind, e.getMessage(), null);
-        } catch (InvalidLockRequestException e) {
-            r = failure(400, "invalid", e.getMessage(), null);
-        } catch (LockTimeoutException e) {
-            r = failure(409, "timeout", e.getMessage(), null);
-        } catch (DeadlockException e) {
-            r = failure(409, "deadlock", e.getMessage(), LockJson.cycle(e.cycle()));
-        } catch (LockNotHeldException e) {
-            r = failure(409, "not-held", e.getMessage(), null);
-        } catch (LeaseExpiredException e) {
-            r = failure(409, "lease-expired", e.getMessage(), null);
-        } catch (NoQuorumException e) {
-            r = failure(503, "no-quorum", e.getMessage(), null);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            r = failure(503, "interrupted", "the node is stopping", null);
-        } catch (java.util.concurrent.CancellationException e) {
+    private static void handle(HttpServletRequest req, HttpServletResponse resp, HttpCalls.Call call) {
+        HttpCalls.handle(req, resp, LOG, LockHttpApi::translate, call);
+    }
+
+    /** The lock API's exceptions as answers; {@code null} for anything else, which is a bug. */
+    private static HttpError translate(Exception e) {
+        if (e instanceof InvalidLockRequestException || e instanceof IllegalArgumentException) {
+            return HttpError.invalid(e.getMessage());
+        }
+        if (e instanceof LockTimeoutException) {
+            return new HttpError(409, "timeout", e.getMessage());
+        }
+        if (e instanceof DeadlockException d) {
+            return new HttpError(409, "deadlock", e.getMessage(), Map.of("cycle", LockJson.cycle(d.cycle())));
+        }
+        if (e instanceof LockNotHeldException) {
+            return new HttpError(409, "not-held", e.getMessage());
+        }
+        if (e instanceof LeaseExpiredException) {
+            return new HttpError(409, "lease-expired", e.getMessage());
+        }
+        if (e instanceof NoQuorumException) {
+            return new HttpError(503, "no-quorum", e.getMessage());
+        }
+        if (e instanceof java.util.concurrent.CancellationException) {
             // The session was closed (DELETE, or its end) while this request waited.
-            r = failure(409, "cancelled", e.getMessage(), null);
-        } catch (LockException | IllegalArgumentException | IllegalStateException e) {
-            LOG.warn("Lock HTTP: {} {} failed: {}", req.getMethod(), req.getRequestURI(), e.toString());
-            r = failure(500, "internal", e.toString(), null);
-        } catch (Exception e) {
-            LOG.error("Lock HTTP: {} {} failed", req.getMethod(), req.getRequestURI(), e);
-            r = failure(500, "internal", e.toString(), null);
+            return new HttpError(409, "cancelled", e.getMessage());
         }
-        resp.setStatus(r.status());
-        resp.setHeader("Cache-Control", "no-store");
-        if (r.body() != null) {
-            resp.setContentType("application/json");
-            resp.setCharacterEncoding("UTF-8");
-            JSON.writeValue(resp.getOutputStream(), r.body());
+        if (e instanceof IllegalStateException) {
+            // A session closed under a call that had not started waiting yet.
+            return new HttpError(409, "session", e.getMessage());
         }
-    }
-
-    private static Reply failure(int status, String kind, String message, Object cycle) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error", kind);
-        body.put("message", message);
-        if (cycle != null) {
-            body.put("cycle", cycle);
+        if (e instanceof LockException) {
+            // The lock client is closing (its bundle stops), or the lock group refused a request it could not read.
+            return new HttpError(503, "unavailable", e.getMessage());
         }
-        return new Reply(status, body);
-    }
-
-    private void requireToken(HttpServletRequest req) {
-        String refusal = token.refusal(req);
-        if (refusal != null) {
-            throw new HttpError(401, "token", refusal);
-        }
+        return null;
     }
 
     /** @return the path segments after {@code /lock/sessions/} */
@@ -328,7 +289,7 @@ public final class LockHttpApi extends HttpServlet {
     private static String required(HttpServletRequest req, String name) {
         String v = req.getParameter(name);
         if (v == null || v.isEmpty()) {
-            throw new HttpError(400, "invalid", "missing parameter '" + name + "'");
+            throw HttpError.invalid("missing parameter '" + name + "'");
         }
         return v;
     }
@@ -341,11 +302,11 @@ public final class LockHttpApi extends HttpServlet {
         try {
             long n = Long.parseLong(v.trim());
             if (n < min || n > max) {
-                throw new HttpError(400, "invalid", "parameter '" + name + "' must be between " + min + " and " + max + ", was " + v);
+                throw HttpError.invalid("parameter '" + name + "' must be between " + min + " and " + max + ", was " + v);
             }
             return (int) n;
         } catch (NumberFormatException e) {
-            throw new HttpError(400, "invalid", "parameter '" + name + "' must be a whole number, was '" + v + "'");
+            throw HttpError.invalid("parameter '" + name + "' must be a whole number, was '" + v + "'");
         }
     }
 
@@ -356,7 +317,7 @@ public final class LockHttpApi extends HttpServlet {
         if (v.equalsIgnoreCase("shared")) {
             return LockMode.SHARED;
         }
-        throw new HttpError(400, "invalid", "mode must be 'shared' or 'exclusive', was '" + v + "'");
+        throw HttpError.invalid("mode must be 'shared' or 'exclusive', was '" + v + "'");
     }
 
     // ---------------------------------------------------------------- JSON shapes

@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 
+import io.dsync.health.Health;
+import io.dsync.health.HealthContributor;
 import io.dsync.lock.core.LockStateMachine;
 import io.dsync.lock.protocol.LockRaftGroup;
 import io.dsync.lock.server.group.GroupFormation;
@@ -39,11 +41,13 @@ import io.dsync.registry.NodeRegistry;
  * distribution's {@code bundles/lock/}). It wires {@link GroupFormation} (which decides how the node takes part) to
  * the registry, a probe of the running group and {@code <data>/raft/members.properties}, starts the
  * {@link RaftLockServer} on a thread of its own (formation can wait for other nodes), and publishes the member's
- * gauges and metrics. Deactivation closes the member, which hands leadership over first if it leads.
+ * gauges and metrics. As a {@link HealthContributor} it makes {@code /health} DEGRADED while the member failed, was
+ * removed, or has not been in a group with a leader for longer than an election ({@link MemberHealth}).
+ * Deactivation closes the member, which hands leadership over first if it leads.
  */
-@Component(service = LockMember.class, immediate = true, configurationPid = "io.dsync.lock.server")
+@Component(service = {LockMember.class, HealthContributor.class}, immediate = true, configurationPid = "io.dsync.lock.server")
 @Designate(ocd = LockServerConfig.class)
-public final class LockMemberComponent implements LockMember {
+public final class LockMemberComponent implements LockMember, HealthContributor {
 
     private static final Logger LOG = LoggerFactory.getLogger(LockMemberComponent.class);
 
@@ -60,6 +64,9 @@ public final class LockMemberComponent implements LockMember {
     private volatile RaftLockServer server;
     private volatile Map<String, InetSocketAddress> startedWith = Map.of();
     private volatile String state = "starting";
+    /** Whether the member cannot run without an operator: it failed, was removed, or is misconfigured. */
+    private volatile boolean stuck;
+    private final MemberHealth health;
     private volatile LockServerMetrics serverMetrics;
     private volatile ScheduledExecutorService sampler;
 
@@ -72,6 +79,8 @@ public final class LockMemberComponent implements LockMember {
         this.metrics = metrics;
         this.config = config;
         this.storage = Path.of(context.getProperty("dsync.data")).resolve("raft");
+        // An election may take two rounds (a split vote) of the maximal timeout.
+        this.health = new MemberHealth(Duration.ofMillis(2 * config.electionTimeoutMaxMillis()), System.nanoTime());
         metrics.register("dsync.lock.raft.term", (Gauge<Long>) () -> status().map(RaftLockServer.RaftStatus::term).orElse(-1L));
         metrics.register("dsync.lock.raft.isLeader", (Gauge<Integer>) () -> status().filter(s -> "LEADER".equals(s.role())).isPresent() ? 1 : 0);
         metrics.register("dsync.lock.raft.hasLeader", (Gauge<Integer>) () -> status().flatMap(RaftLockServer.RaftStatus::leaderId).isPresent() ? 1 : 0);
@@ -82,12 +91,14 @@ public final class LockMemberComponent implements LockMember {
         metrics.register("dsync.lock.polls", (Gauge<Integer>) () -> server().map(s -> s.stateMachine().heldPolls()).orElse(0));
         if (!identity.roles().contains(LockRaftGroup.ROLE)) {
             state = "not a lock node: the lock-server bundle belongs on nodes with the lock role (bundles/lock/)";
+            stuck = true;
             LOG.warn("Lock server: node '{}' is {}; its member does not start", identity.id(), state);
             starter = null;
             return;
         }
         if (!identity.ports().containsKey(LockRaftGroup.PORT)) {
             state = "no raft port: start the node with --raft-port";
+            stuck = true;
             LOG.error("Lock server: node '{}' has the lock role but no raft port; it does not join the lock group", identity.id());
             starter = null;
             return;
@@ -112,6 +123,7 @@ public final class LockMemberComponent implements LockMember {
             if (plan instanceof GroupFormation.Plan.Removed removed) {
                 state = "removed from the lock group " + removed.running().keySet()
                         + "; to join again, start it with an empty data folder";
+                stuck = true;
                 LOG.warn("Lock server: node '{}' was {}", identity.id(), state);
                 return;
             }
@@ -145,13 +157,20 @@ public final class LockMemberComponent implements LockMember {
                 return t;
             });
             RaftLockServer running = server;
-            sampler.scheduleAtFixedRate(() -> serverMetrics.sampleLeader(running.status().leaderId().isPresent(), System.nanoTime()),
-                    100, 100, TimeUnit.MILLISECONDS);
+            sampler.scheduleAtFixedRate(() -> {
+                long now = System.nanoTime();
+                boolean known = running.status().leaderId().isPresent();
+                serverMetrics.sampleLeader(known, now);
+                if (known) {
+                    health.leaderSeen(now);
+                }
+            }, 100, 100, TimeUnit.MILLISECONDS);
             state = "running";
             LOG.info("Lock server: node '{}' runs in lock group {}, listening on {}, reached at {}", identity.id(),
                     startedWith.keySet(), running.options().bind(), startedWith.get(identity.id()));
         } catch (IOException | RuntimeException e) {
             state = "failed: " + e;
+            stuck = true;
             LOG.error("Lock server: could not start the Raft member of node '{}': {}", identity.id(), e.toString(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -200,6 +219,17 @@ public final class LockMemberComponent implements LockMember {
     @Override
     public Map<String, InetSocketAddress> startedWith() {
         return startedWith;
+    }
+
+    @Override
+    public String name() {
+        return "lock-server";
+    }
+
+    @Override
+    public Health health() {
+        List<String> problems = health.problems(state, stuck, status(), System.nanoTime());
+        return problems.isEmpty() ? Health.up() : Health.down(problems.toArray(String[]::new));
     }
 
     @Deactivate

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -15,9 +14,10 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPa
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-
+import io.dsync.http.AdminAccess;
+import io.dsync.http.HttpCalls;
+import io.dsync.http.HttpCalls.Reply;
+import io.dsync.http.HttpError;
 import io.dsync.lock.protocol.LockJson;
 import io.dsync.lock.protocol.LockQuery;
 import io.dsync.lock.protocol.LockRaftGroup;
@@ -32,8 +32,10 @@ import jakarta.servlet.http.HttpServletResponse;
  * <pre>
  * GET    /lock/raft            this member: state, role, term, leader, commit and applied index, members and peers
  * GET    /lock/replica?max=100 the lock table as applied by this replica (no quorum needed; may be behind)
- * DELETE /lock/members/{id}    remove a member from the group (admin token)
+ * DELETE /lock/members/{id}    remove a member from the group (the admin token, when the node has one)
  * </pre>
+ * Failures answer the node's one error shape: 404 {@code not-found} / {@code not-a-member}, 401 {@code token},
+ * 409 {@code not-a-member} (this node runs no member now), 503 {@code no-quorum}.
  * {@code GET /lock/table} (every node, in the lock client) reads the same table through the leader.
  */
 @Component(service = Servlet.class)
@@ -42,68 +44,59 @@ public final class LockServerServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(LockServerServlet.class);
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
     private final transient LockMember member;
-    private final transient AdminToken token;
+    private final transient AdminAccess access;
 
     @Activate
-    public LockServerServlet(BundleContext context, @Reference LockMember member) {
+    public LockServerServlet(@Reference LockMember member, @Reference AdminAccess access) {
         this.member = member;
-        this.token = new AdminToken(context.getProperty("dsync.admin.token"));
+        this.access = access;
     }
 
-    private static void reply(HttpServletResponse resp, int status, Object body) throws IOException {
-        resp.setStatus(status);
-        resp.setContentType("application/json");
-        resp.setHeader("Cache-Control", "no-store");
-        JSON.writeValue(resp.getOutputStream(), body);
-    }
-
-    /** {@code DELETE /lock/members/{id}}: removes a member from the group (admin token). */
+    /** {@code DELETE /lock/members/{id}}: removes a member from the group. */
     @Override
-    protected void doDelete(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        String refusal = token.refusal(req);
-        Optional<RaftLockServer> s = member.server();
-        String id = req.getPathInfo() == null ? "" : req.getPathInfo().replaceFirst("^/", "");
-        if (!"/lock/members".equals(req.getServletPath()) || id.isEmpty()) {
-            reply(resp, 404, Map.of("error", "path", "message", "DELETE /lock/members/{id} removes a member"));
-        } else if (refusal != null) {
-            reply(resp, 401, Map.of("error", "token", "message", refusal));
-        } else if (s.isEmpty()) {
-            reply(resp, 409, Map.of("error", "not-a-member", "message",
-                    "node '" + member.nodeId() + "' is not a running member of the lock group (" + member.state() + "); ask one that is"));
-        } else {
+    protected void doDelete(HttpServletRequest req, HttpServletResponse resp) {
+        HttpCalls.handle(req, resp, LOG, () -> {
+            String id = req.getPathInfo() == null ? "" : req.getPathInfo().replaceFirst("^/", "");
+            if (!"/lock/members".equals(req.getServletPath()) || id.isEmpty()) {
+                throw HttpError.notFound("DELETE /lock/members/{id} removes a member");
+            }
+            access.requireWriter(req);
+            RaftLockServer s = member.server().orElseThrow(() -> new HttpError(409, "not-a-member", "node '"
+                    + member.nodeId() + "' is not a running member of the lock group (" + member.state() + "); ask one that is"));
             try {
-                s.get().removeMember(id, Duration.ofSeconds(30));
-                LOG.info("Lock server: removed '{}' from the lock group (asked by {})", id, req.getRemoteAddr());
-                reply(resp, 200, Map.of("removed", id, "members", List.copyOf(s.get().members().keySet())));
+                s.removeMember(id, Duration.ofSeconds(30));
             } catch (IllegalArgumentException e) {
-                reply(resp, 404, Map.of("error", "not-a-member", "message", e.getMessage()));
+                throw new HttpError(404, "not-a-member", e.getMessage());
             } catch (IOException e) {
-                reply(resp, 503, Map.of("error", "no-quorum", "message", e.getMessage()));
+                throw new HttpError(503, "no-quorum", e.getMessage());
             }
-        }
+            LOG.info("Lock server: removed '{}' from the lock group (asked by {})", id, req.getRemoteAddr());
+            return Reply.ok(Map.of("removed", id, "members", List.copyOf(s.members().keySet())));
+        });
     }
 
     @Override
-    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        Optional<RaftLockServer> running = member.server();
-        if ("/lock/replica".equals(req.getServletPath())) {
-            if (running.isEmpty()) {
-                reply(resp, 404, Map.of("error", "not-a-member", "message",
-                        "node '" + member.nodeId() + "' holds no replica of the lock table: " + member.state()));
-                return;
-            }
-            int max = 100;
-            try {
-                max = Math.max(1, Math.min(LockQuery.Table.MAX_LOCKS, Integer.parseInt(req.getParameter("max"))));
-            } catch (NumberFormatException e) {
-                // default
-            }
-            reply(resp, 200, LockJson.table(running.get().stateMachine().table(max)));
-            return;
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) {
+        HttpCalls.handle(req, resp, LOG, () -> "/lock/replica".equals(req.getServletPath()) ? replica(req) : raft());
+    }
+
+    /** The lock table as this replica applied it. */
+    private Reply replica(HttpServletRequest req) {
+        RaftLockServer s = member.server().orElseThrow(() -> new HttpError(404, "not-a-member",
+                "node '" + member.nodeId() + "' holds no replica of the lock table: " + member.state()));
+        int max = 100;
+        try {
+            max = Math.max(1, Math.min(LockQuery.Table.MAX_LOCKS, Integer.parseInt(req.getParameter("max"))));
+        } catch (NumberFormatException e) {
+            // default
         }
+        return Reply.ok(LockJson.table(s.stateMachine().table(max)));
+    }
+
+    /** This member: its state, and its Raft status while it runs. */
+    private Reply raft() {
+        Optional<RaftLockServer> running = member.server();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("node", member.nodeId());
         body.put("state", member.state());
@@ -123,6 +116,6 @@ public final class LockServerServlet extends HttpServlet {
             body.put("commitIndex", st.commitIndex());
             body.put("appliedIndex", st.appliedIndex());
         }
-        reply(resp, 200, body);
+        return Reply.ok(body);
     }
 }
