@@ -17,7 +17,8 @@ import io.dsync.devkit.LocalCluster;
  * Membership change of the lock group with real node processes, as {@code --scale lock-manager=4} and a scale-down
  * would do it: a fourth lock node started next to a running group of three joins it by itself (catching up on the
  * log, locks included); then a member is removed with {@code dsync lock members --remove} and stopped, and the
- * remaining three keep granting; the removed node, started again with its old data, stays out.
+ * remaining three keep granting; the removed node, started again with its old data, stays out and is DEGRADED in
+ * {@code /health}.
  */
 class LockMembershipIT extends ClusterTest {
 
@@ -66,10 +67,14 @@ class LockMembershipIT extends ClusterTest {
         assertThat(again.exitCode()).isEqualTo(1);
         assertThat(again.err()).contains("not a member");
 
-        // The removed node comes back with its old data: it stays out and says why.
-        cluster.node(gone).restart().awaitHealthy(Duration.ofSeconds(90));
-        await().atMost(Duration.ofSeconds(30)).until(() ->
-                Nodes.JSON.readTree(cluster.node(gone).get("/lock/raft").body()).path("state").asText().startsWith("removed from the lock group"));
+        // The removed node comes back with its old data: it stays out and says why, in /lock/raft and in /health,
+        // which stays DEGRADED until an operator acts.
+        ClusterNode back = cluster.node(gone).restart();
+        await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() ->
+                Nodes.JSON.readTree(back.get("/lock/raft").body()).path("state").asText().startsWith("removed from the lock group"));
+        JsonNode health = Nodes.health(back);
+        assertThat(health.path("status").asText()).isEqualTo("DEGRADED");
+        assertThat(health.path("contributors").path("lock-server").path("problems").toString()).contains("removed from the lock group");
         for (JsonNode r : RaftProbe.raft(rest)) {
             assertThat(r.path("members").size()).isEqualTo(3);
         }
