@@ -1,11 +1,7 @@
 package io.dsync.platform;
 
-import java.io.IOException;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 
 import org.slf4j.Marker;
 import org.slf4j.helpers.MessageFormatter;
@@ -14,6 +10,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.turbo.TurboFilter;
 import ch.qos.logback.core.spi.FilterReply;
+import io.dsync.http.ClientHangUp;
 
 /**
  * A Logback turbo filter for {@code etc/logback.xml}: a WARN or ERROR of the configured loggers whose exception says
@@ -47,7 +44,7 @@ public final class ClientHangUpFilter extends TurboFilter {
             return FilterReply.NEUTRAL;
         }
         Throwable thrown = t != null ? t : MessageFormatter.getThrowableCandidate(params);
-        if (!isClientGone(thrown)) {
+        if (!ClientHangUp.causedBy(thrown)) {
             return FilterReply.NEUTRAL;
         }
         if (logger.isDebugEnabled()) {
@@ -61,26 +58,6 @@ public final class ClientHangUpFilter extends TurboFilter {
         for (String l : loggers) {
             if (name.equals(l) || name.startsWith(l + ".")) {
                 return true;
-            }
-        }
-        return false;
-    }
-
-    /** The same test as {@code io.dsync.http.HttpCalls.isClientGone}, which the launcher cannot import. */
-    static boolean isClientGone(Throwable t) {
-        Map<Throwable, Boolean> seen = new IdentityHashMap<>();
-        for (Throwable c = t; c != null && seen.put(c, Boolean.TRUE) == null; c = c.getCause()) {
-            for (Class<?> k = c.getClass(); k != null; k = k.getSuperclass()) {
-                if (k.getName().equals("org.eclipse.jetty.io.EofException")) {
-                    return true;
-                }
-            }
-            String m = c.getMessage();
-            if (c instanceof IOException && m != null) {
-                String lower = m.toLowerCase(Locale.ROOT);
-                if (lower.contains("broken pipe") || lower.contains("connection reset")) {
-                    return true;
-                }
             }
         }
         return false;
