@@ -42,7 +42,7 @@ class NodeLifecycleIT {
     @Test
     void aKilledNodeDisappearsFromTheRegistryWithinAFewHeartbeats() throws Exception {
         String redis = TestRedis.get().address();
-        ClusterNode node = Nodes.start(dir, "it-kill", "lock", redis, null);
+        ClusterNode node = Nodes.start(dir, "it-kill", "lock", redis, null, "--lock-group-size", "1");
         try {
             node.awaitHealthy(Duration.ofSeconds(90));
             assertThat(listed(redis, "it-kill")).isTrue();

@@ -41,7 +41,9 @@ class NodeProcessIT {
 
     @BeforeAll
     static void startNode() throws Exception {
-        node = Nodes.start(dir, "it-node", "lock", TestRedis.get().address(), TOKEN, "--deploy", dir.resolve("deploy").toString());
+        // A lock group of one (this node): a lock node waiting for two more would rightly be DEGRADED.
+        node = Nodes.start(dir, "it-node", "lock", TestRedis.get().address(), TOKEN, "--deploy", dir.resolve("deploy").toString(),
+                "--lock-group-size", "1");
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).until(() -> {
             JsonNode h = Nodes.health(node);
             return h != null && "UP".equals(h.path("status").asText());

@@ -1,6 +1,5 @@
 package io.dsync.lock.client.internal;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,6 +16,10 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPa
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.dsync.http.AdminAccess;
+import io.dsync.http.HttpCalls;
+import io.dsync.http.HttpCalls.Reply;
+import io.dsync.http.HttpError;
 import io.dsync.lock.DeadlockException;
 import io.dsync.lock.InvalidLockRequestException;
 import io.dsync.lock.LeaseExpiredException;
@@ -29,10 +32,6 @@ import io.dsync.lock.LockService;
 import io.dsync.lock.LockSession;
 import io.dsync.lock.LockTimeoutException;
 import io.dsync.lock.NoQuorumException;
-import io.dsync.http.AdminAccess;
-import io.dsync.http.HttpCalls;
-import io.dsync.http.HttpCalls.Reply;
-import io.dsync.http.HttpError;
 import io.dsync.lock.protocol.LockJson;
 import io.dsync.lock.protocol.LockQuery;
 import jakarta.servlet.Servlet;
@@ -58,7 +57,7 @@ import jakarta.servlet.http.HttpServletResponse;
  * Failures answer the node's one error shape ({@link HttpError}: {@code {"error": code, "message": text}}): 400
  * {@code invalid}, 401 {@code token}, 404 {@code session}, 409 {@code timeout} / {@code deadlock} (with the
  * {@code cycle}) / {@code not-held} / {@code lease-expired} / {@code cancelled} (the session was closed while the
- * request waited), 503 {@code no-quorum}. When the node has an admin token ({@link AdminAccess}), the calls that change
+ * request waited), 503 {@code no-quorum} / {@code unavailable} (the lock client is stopping). When the node has an admin token ({@link AdminAccess}), the calls that change
  * something need {@code Authorization: Bearer <token>}.
  */
 @Component(service = Servlet.class, immediate = true)
@@ -126,7 +125,7 @@ public final class LockHttpApi extends HttpServlet {
     }
 
     @Override
-    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) {
         handle(req, resp, () -> {
             String path = req.getServletPath();
             if ("/lock/status".equals(path)) {
@@ -145,7 +144,7 @@ public final class LockHttpApi extends HttpServlet {
     }
 
     @Override
-    protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    protected void doPost(HttpServletRequest req, HttpServletResponse resp) {
         handle(req, resp, () -> {
             access.requireWriter(req);
             String[] p = sessionPath(req);
@@ -184,7 +183,7 @@ public final class LockHttpApi extends HttpServlet {
     }
 
     @Override
-    protected void doPut(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    protected void doPut(HttpServletRequest req, HttpServletResponse resp) {
         handle(req, resp, () -> {
             access.requireWriter(req);
             String[] p = sessionPath(req);
@@ -197,7 +196,7 @@ public final class LockHttpApi extends HttpServlet {
     }
 
     @Override
-    protected void doDelete(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    protected void doDelete(HttpServletRequest req, HttpServletResponse resp) {
         handle(req, resp, () -> {
             access.requireWriter(req);
             String[] p = sessionPath(req);
