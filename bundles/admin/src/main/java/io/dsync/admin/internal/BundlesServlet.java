@@ -55,8 +55,9 @@ import jakarta.servlet.http.HttpServletResponse;
  * DELETE /bundles/{id}            uninstall
  * </pre>
  *
- * <p>An update or uninstall is followed by a refresh of the bundle's dependency closure, so no bundle keeps using the
- * old revision. When that closure includes this admin bundle, the operation runs after the response (202 Accepted),
+ * <p>An uninstall, and an update whose old revision other bundles still use, is followed by a refresh of the bundle's
+ * dependency closure, so no bundle keeps using the old revision (an update of a bundle nobody wires to is not
+ * restarted a second time). When that closure includes this admin bundle, the operation runs after the response (202 Accepted),
  * since the refresh restarts the bundle serving the request. A request that is refused (4xx) changes nothing: a bundle
  * installed by a request but unable to start is uninstalled again.
  *
@@ -284,7 +285,12 @@ public final class BundlesServlet extends HttpServlet {
                 } catch (IOException e) {
                     throw new BundleException("cannot read the upload: " + e.getMessage(), e);
                 }
-                refresh(List.of(target));
+                // The update already stopped and started the bundle. A refresh restarts it (and its dependants) once
+                // more, which is only needed when other bundles still use its old revision.
+                FrameworkWiring wiring = context.getBundle(0).adapt(FrameworkWiring.class);
+                if (wiring.getRemovalPendingBundles().contains(target)) {
+                    refresh(List.of(target));
+                }
             }
             default -> throw new IllegalArgumentException(verb);
         }
