@@ -66,6 +66,8 @@ public final class LockMemberComponent implements LockMember, HealthContributor 
     private volatile String state = "starting";
     /** Whether the member cannot run without an operator: it failed, was removed, or is misconfigured. */
     private volatile boolean stuck;
+    /** Set when the component deactivates: an interruption of the start is then a stop, not a failure. */
+    private volatile boolean stopping;
     private final MemberHealth health;
     private volatile LockServerMetrics serverMetrics;
     private volatile ScheduledExecutorService sampler;
@@ -169,6 +171,10 @@ public final class LockMemberComponent implements LockMember, HealthContributor 
             LOG.info("Lock server: node '{}' runs in lock group {}, listening on {}, reached at {}", identity.id(),
                     startedWith.keySet(), running.options().bind(), startedWith.get(identity.id()));
         } catch (IOException | RuntimeException e) {
+            if (stopping) {
+                LOG.info("Lock server: node '{}' stopped before its Raft member ran ({})", identity.id(), e.toString());
+                return;
+            }
             state = "failed: " + e;
             stuck = true;
             LOG.error("Lock server: could not start the Raft member of node '{}': {}", identity.id(), e.toString(), e);
@@ -237,6 +243,7 @@ public final class LockMemberComponent implements LockMember, HealthContributor 
         GAUGES.forEach(g -> metrics.remove("dsync.lock.raft." + g));
         metrics.remove("dsync.lock.waiting");
         metrics.remove("dsync.lock.polls");
+        stopping = true;
         if (starter != null) {
             starter.interrupt();
             starter.join(5_000);
