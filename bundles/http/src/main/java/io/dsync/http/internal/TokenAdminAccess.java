@@ -4,10 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
-import org.osgi.service.component.annotations.Activate;
-import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Modified;
-import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,15 +16,13 @@ import jakarta.servlet.http.HttpServletRequest;
  * a presented token is digested too and the digests compared with {@link MessageDigest#isEqual} (constant time: equal
  * lengths, no early exit), so the comparison's time says nothing about the token.
  *
- * <p>{@link #modified} takes a new token at once: FileInstall turns an edit of {@code etc/io.dsync.admin.cfg} into a
- * configuration update, and DS calls it without deactivating the component, so the service stays registered and
- * nothing that uses it restarts. The digest sits in a volatile field: each check reads it once, so a request sees
+ * <p>{@link #update} takes a new token at once: FileInstall turns an edit of {@code etc/io.dsync.admin.cfg} into a
+ * configuration update, which {@link AdminAccessComponent} passes on without deactivating anything, so the service
+ * stays registered and nothing that uses it restarts. The digest sits in a volatile field: each check reads it once, so a request sees
  * either the old or the new token, never a mix.
  *
  * <p>Thread-safety: safe for concurrent use.
  */
-@Component(service = AdminAccess.class, configurationPid = AdminAccessConfig.PID)
-@Designate(ocd = AdminAccessConfig.class)
 public final class TokenAdminAccess implements AdminAccess {
 
     private static final Logger LOG = LoggerFactory.getLogger(TokenAdminAccess.class);
@@ -37,7 +31,9 @@ public final class TokenAdminAccess implements AdminAccess {
     /** SHA-256 of the token; {@code null} when the node has none. */
     private volatile byte[] tokenHash;
 
-    @Activate
+    /**
+     * @param config the configuration holding the token
+     */
     public TokenAdminAccess(AdminAccessConfig config) {
         this.tokenHash = digestOf(config.token());
         if (tokenHash == null) {
@@ -46,9 +42,12 @@ public final class TokenAdminAccess implements AdminAccess {
         }
     }
 
-    /** A changed configuration: the new token applies to the next request. Never logs the token. */
-    @Modified
-    void modified(AdminAccessConfig config) {
+    /**
+     * A changed configuration: the new token applies to the next request. Never logs the token.
+     *
+     * @param config the new configuration
+     */
+    void update(AdminAccessConfig config) {
         byte[] next = digestOf(config.token());
         byte[] previous = tokenHash;
         tokenHash = next;

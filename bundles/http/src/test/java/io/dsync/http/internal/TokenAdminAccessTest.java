@@ -108,18 +108,18 @@ class TokenAdminAccessTest {
         TokenAdminAccess access = new TokenAdminAccess(config("old"));
         access.requireAdmin(withAuthorization("Bearer old"));
 
-        access.modified(config("new"));
+        access.update(config("new"));
         assertThat(adminRefusal(access, "Bearer old").status()).isEqualTo(401);
         assertThat(writerRefusal(access, "Bearer old").status()).isEqualTo(401);
         assertThatCode(() -> access.requireAdmin(withAuthorization("Bearer new"))).doesNotThrowAnyException();
         assertThatCode(() -> access.requireWriter(withAuthorization("Bearer new"))).doesNotThrowAnyException();
 
-        access.modified(config(""));
+        access.update(config(""));
         assertThat(access.tokenConfigured()).isFalse();
         assertThat(adminRefusal(access, "Bearer new").code()).isEqualTo("admin-disabled");
         assertThat(writerRefusal(access, null)).isNull();
 
-        access.modified(config("again"));
+        access.update(config("again"));
         assertThat(access.tokenConfigured()).isTrue();
         assertThatCode(() -> access.requireAdmin(withAuthorization("bearer again"))).doesNotThrowAnyException();
         assertThat(writerRefusal(access, null).status()).isEqualTo(401);
