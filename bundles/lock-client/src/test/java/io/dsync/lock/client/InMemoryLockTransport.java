@@ -125,11 +125,11 @@ final class InMemoryLockTransport implements LockTransport, AutoCloseable {
                 return;
             }
             synchronized (this) {
-                Outcome known = machine.callOutcome(sessionId, callId).orElse(null);
-                if (known == null) {
+                Outcome done = machine.completedCall(sessionId, callId).orElse(null);
+                if (done != null) {
+                    completions.execute(() -> result.complete(new PollReply.Resolved(done)));
+                } else if (!machine.isWaiting(sessionId, callId)) {
                     completions.execute(() -> result.complete(new PollReply.Unknown()));
-                } else if (!(known instanceof Outcome.Queued)) {
-                    completions.execute(() -> result.complete(new PollReply.Resolved(known)));
                 } else {
                     waits.computeIfAbsent(new LockQuery.CallRef(sessionId, callId), c -> new ArrayList<>()).add(result);
                     result.completeOnTimeout(new PollReply.StillWaiting(), timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -78,6 +78,11 @@ final class DeadlineIndex<K extends Comparable<K>> {
         return order.first().key();
     }
 
+    /** @return the number of keys */
+    int size() {
+        return deadlines.size();
+    }
+
     /** Unschedules everything. */
     void clear() {
         deadlines.clear();

@@ -969,34 +969,43 @@ public final class LockStateMachine {
     }
 
     /**
-     * Returns what the state machine knows of a call: what a client that waits for the final outcome of a queued
-     * acquire or upgrade asks (its long-poll). The answer is the same as a retry of the call's command would get,
-     * without applying anything.
+     * Returns the final outcome the state machine remembers for a call: what a client that waited for a queued acquire
+     * or upgrade asks (its long-poll), the same outcome a retry of the call's command would get, without applying
+     * anything. Constant time.
      *
      * @param sessionId the session of the call
      * @param callId the call id
-     * @return the remembered final outcome of the call, {@link Outcome.Queued} with its position while it waits, or
-     *     empty when the call is not known: never made, forgotten (more than {@link Limits#completedCallsPerSession()}
-     *     later calls of the session completed), or its session ended; re-submitting the original command then
-     *     answers its current state (e.g. {@link RejectReason#SESSION_EXPIRED})
+     * @return the outcome, or empty while the call waits ({@link #isWaiting}) or when it is not known: never made,
+     *     forgotten (more than {@link Limits#completedCallsPerSession()} later calls of the session completed), or its
+     *     session ended; re-submitting the original command then answers its current state (e.g.
+     *     {@link RejectReason#SESSION_EXPIRED})
      */
-    public Optional<Outcome> callOutcome(SessionId sessionId, long callId) {
+    public Optional<Outcome> completedCall(SessionId sessionId, long callId) {
         Session s = sessions.get(sessionId.value());
-        return s == null ? Optional.empty() : Optional.ofNullable(prior(s, callId));
+        return s == null ? Optional.empty() : Optional.ofNullable(s.completed.get(callId));
+    }
+
+    /**
+     * Returns whether a call waits: an acquire or upgrade answered {@link Outcome.Queued} and not resolved yet.
+     * Constant time.
+     *
+     * @param sessionId the session of the call
+     * @param callId the call id
+     * @return whether it waits
+     */
+    public boolean isWaiting(SessionId sessionId, long callId) {
+        Session s = sessions.get(sessionId.value());
+        return s != null && s.pending.containsKey(callId);
     }
 
     /**
      * Returns the number of calls waiting in the table: acquires and upgrades answered {@link Outcome.Queued} and not
-     * resolved yet.
+     * resolved yet. Constant time.
      *
      * @return the waiting calls of every session
      */
     public int waitingCalls() {
-        int n = 0;
-        for (Session s : sessions.values()) {
-            n += s.pending.size();
-        }
-        return n;
+        return waitDeadlines.size(); // every waiting call has a wait timeout; a zero timeout never waits
     }
 
     // ---------------------------------------------------------------- snapshots

@@ -29,7 +29,7 @@ import io.dsync.lock.SessionId;
  *   <li>A lock server snapshot file of dsync 0.1 (magic {@code "DSRS"}, version 1): a version 2 or 3 state
  *       machine snapshot wrapped with the server's own copy of the waiting calls and of recent call outcomes. Both
  *       copies are derivable from the state machine, which now answers them itself
- *       ({@link LockStateMachine#callOutcome}), so they are skipped.</li>
+ *       ({@link LockStateMachine#completedCall}, {@link LockStateMachine#isWaiting}), so they are skipped.</li>
  * </ul>
  * Stateless.
  */

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -77,6 +78,7 @@ class RandomScheduleTest {
                         + result + "\nbefore: " + before + "\nafter: " + machine.locks() + "\n" + e.getMessage(), e);
             }
         }
+        checkCompletedCalls();
         // The schedule must exercise what it claims to test, or passing proves little.
         assertTrue(grants > 300, "grants: " + grants);
         assertTrue(deadlocks > 5, "deadlocks: " + deadlocks);
@@ -273,6 +275,20 @@ class RandomScheduleTest {
             queued += status.waiters().size();
         }
         assertEquals(waiting.size(), queued, "waiting calls known from outcomes vs queued requests");
+        // What a long-poll asks, without applying anything, agrees with the outcomes and effects seen.
+        assertEquals(waiting.size(), machine.waitingCalls(), "waiting calls counted by the machine");
+        for (Call call : waiting) {
+            assertTrue(machine.isWaiting(call.session(), call.callId()), () -> call + " waits");
+            assertTrue(machine.completedCall(call.session(), call.callId()).isEmpty(), () -> call + " has no outcome yet");
+        }
+    }
+
+    /** Every final outcome seen is the one the machine answers about the call (the limits here forget none). */
+    private void checkCompletedCalls() {
+        finalOutcomes.forEach((call, outcome) -> {
+            assertEquals(Optional.of(outcome), machine.completedCall(call.session(), call.callId()), call::toString);
+            assertFalse(machine.isWaiting(call.session(), call.callId()), call::toString);
+        });
     }
 
     private static void checkNothingGrantable(LockStatus status) {

@@ -88,7 +88,7 @@ import io.dsync.lock.protocol.PollReply;
  * {@code RaftServerConfigKeys.Read.Option.LINEARIZABLE}, so that Ratis calls it on the leader only
  * after confirming leadership and applying every entry committed before the query.
  * {@link LockQuery.AwaitOutcomes} is a client's long-poll for all its calls answered {@link Outcome.Queued}: it
- * is answered at once with the calls whose final outcome the core remembers ({@link LockStateMachine#callOutcome},
+ * is answered at once with the calls whose final outcome the core remembers ({@link LockStateMachine#completedCall},
  * or that it does not know), and otherwise held ({@link HeldPolls}) until an applied entry resolves one of them
  * (grant, timeout, deadlock, cancellation, session end; the answer lists every call of the poll resolved by that
  * entry), the poll window elapses, a newer poll of the same client replaces it (both answered with
@@ -473,11 +473,11 @@ public class LockRaftStateMachine extends BaseStateMachine {
                 return CompletableFuture.completedFuture(NOTHING_YET);
             }
             for (LockQuery.CallRef call : q.calls()) {
-                Outcome known = core.callOutcome(call.sessionId(), call.callId()).orElse(null);
-                if (known == null) {
+                Outcome done = core.completedCall(call.sessionId(), call.callId()).orElse(null);
+                if (done != null) {
+                    ready.add(new PollAnswer.CallReply(call, new PollReply.Resolved(done)));
+                } else if (!core.isWaiting(call.sessionId(), call.callId())) {
                     ready.add(new PollAnswer.CallReply(call, new PollReply.Unknown()));
-                } else if (!(known instanceof Outcome.Queued)) {
-                    ready.add(new PollAnswer.CallReply(call, new PollReply.Resolved(known)));
                 }
             }
             if (ready.isEmpty()) {
