@@ -53,22 +53,26 @@ class CommandBatcherTest {
         return outcomes;
     }
 
-    @Test
-    void aLoneCommandGoesOutAtOnceAndTheCommandsQueuedMeanwhileGoOutTogether() throws Exception {
-        CountDownLatch firstInFlight = new CountDownLatch(1);
-        CountDownLatch releaseFirst = new CountDownLatch(1);
-        CommandBatcher batcher = new CommandBatcher(batch -> {
+    /** A batcher whose first request is held until {@code releaseFirst}; the later ones go to {@code later}. */
+    private CommandBatcher holdingTheFirstRequest(CountDownLatch releaseFirst, CommandBatcher.Sender later) {
+        return new CommandBatcher(batch -> {
             requests.add(batch);
             if (requests.size() == 1) {
-                firstInFlight.countDown();
                 releaseFirst.await();
+                return echo(batch);
             }
-            return echo(batch);
+            return later.send(batch);
         }, executor, sizes::add);
+    }
+
+    @Test
+    void aLoneCommandGoesOutAtOnceAndTheCommandsQueuedMeanwhileGoOutTogether() throws Exception {
+        CountDownLatch releaseFirst = new CountDownLatch(1);
+        CommandBatcher batcher = holdingTheFirstRequest(releaseFirst, CommandBatcherTest::echo);
 
         CompletableFuture<Outcome> first = new CompletableFuture<>();
         batcher.add(keepAlive(0), first);
-        firstInFlight.await();
+        await().until(() -> requests.size() == 1);
         List<CompletableFuture<Outcome>> later = new ArrayList<>();
         for (int i = 1; i <= 10; i++) {
             CompletableFuture<Outcome> f = new CompletableFuture<>();
@@ -91,13 +95,7 @@ class CommandBatcherTest {
     @Test
     void aBatchNeverExceedsTheLimitOfOneLogEntry() throws Exception {
         CountDownLatch releaseFirst = new CountDownLatch(1);
-        CommandBatcher batcher = new CommandBatcher(batch -> {
-            requests.add(batch);
-            if (requests.size() == 1) {
-                releaseFirst.await();
-            }
-            return echo(batch);
-        }, executor, sizes::add);
+        CommandBatcher batcher = holdingTheFirstRequest(releaseFirst, CommandBatcherTest::echo);
         List<CompletableFuture<Outcome>> all = new ArrayList<>();
         int n = LockCommandCodec.MAX_BATCH * 2 + 1;
         for (int i = 0; i < n; i++) {
@@ -115,17 +113,12 @@ class CommandBatcherTest {
     void aFailedRequestFailsEveryCommandOfItsBatchAndTheNextBatchGoesOut() throws Exception {
         IOException down = new IOException("leader gone");
         CountDownLatch releaseFirst = new CountDownLatch(1);
-        CommandBatcher batcher = new CommandBatcher(batch -> {
-            requests.add(batch);
-            if (requests.size() == 1) {
-                releaseFirst.await();
-                return echo(batch);
-            }
+        CommandBatcher batcher = holdingTheFirstRequest(releaseFirst, batch -> {
             if (requests.size() == 2) {
                 throw down;
             }
             return echo(batch);
-        }, executor, sizes::add);
+        });
         CompletableFuture<Outcome> first = new CompletableFuture<>();
         batcher.add(keepAlive(0), first);
         CompletableFuture<Outcome> a = new CompletableFuture<>();
@@ -146,14 +139,8 @@ class CommandBatcherTest {
     @Test
     void commandsWhoseCallerGaveUpAreLeftOutAndAShortAnswerFailsTheBatch() throws Exception {
         CountDownLatch releaseFirst = new CountDownLatch(1);
-        CommandBatcher batcher = new CommandBatcher(batch -> {
-            requests.add(batch);
-            if (requests.size() == 1) {
-                releaseFirst.await();
-                return echo(batch);
-            }
-            return List.of(); // a server that answers fewer outcomes than commands
-        }, executor, sizes::add);
+        // A server that answers fewer outcomes than commands.
+        CommandBatcher batcher = holdingTheFirstRequest(releaseFirst, batch -> List.of());
         batcher.add(keepAlive(0), new CompletableFuture<>());
         await().until(() -> requests.size() == 1);
         CompletableFuture<Outcome> gaveUp = new CompletableFuture<>();

@@ -181,7 +181,8 @@ public final class GroupFormation {
                         .forEach(e -> first.put(e.getKey(), e.getValue()));
                 return first;
             }
-            waiting("waiting for " + initialMembers + " lock nodes in the registry, found " + nodes.keySet());
+            waiting("waiting for " + initialMembers + (initialMembers == 1 ? " lock node" : " lock nodes")
+                    + " in the registry, found " + nodes.keySet());
             pause.sleep(REGISTRY_POLL);
         }
     }
