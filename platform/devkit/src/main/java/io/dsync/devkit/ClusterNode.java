@@ -143,6 +143,17 @@ public final class ClusterNode {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    /**
+     * POSTs a JSON body to a path of the admin API.
+     *
+     * @throws IOException when the node does not answer within 10 s
+     */
+    public HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url(path))).timeout(Duration.ofSeconds(10))
+                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     /** @return whether {@code /health} answers 200 (every bundle active, Redis reachable, registered) */
     public boolean isHealthy() {
         try {

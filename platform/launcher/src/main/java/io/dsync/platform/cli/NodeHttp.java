@@ -67,13 +67,30 @@ final class NodeHttp {
      * @throws Dsync.CliException when the node cannot be reached, does not answer in time, or serves no such path
      */
     Answer send(String method, String pathAndQuery, Duration timeout, String missing) {
+        return send(method, pathAndQuery, timeout, missing, null);
+    }
+
+    /**
+     * Sends a request with a JSON body ({@code null} for none); see {@link #send(String, String, Duration, String)}.
+     */
+    Answer send(String method, String pathAndQuery, Duration timeout, String missing, Object json) {
         URI uri;
         try {
             uri = URI.create(base() + pathAndQuery);
         } catch (IllegalArgumentException e) {
             throw new Dsync.CliException("--node must be an http:// URL, got '" + node + "'", 2);
         }
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout).method(method, HttpRequest.BodyPublishers.noBody());
+        HttpRequest.BodyPublisher publisher;
+        try {
+            publisher = json == null ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(json));
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e);
+        }
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout).method(method, publisher);
+        if (json != null) {
+            b.header("Content-Type", "application/json");
+        }
         if (token != null && !token.isBlank()) {
             b.header("Authorization", "Bearer " + token.trim());
         }

@@ -1,0 +1,143 @@
+package io.dsync.queue.node.internal;
+
+import java.time.Duration;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.MetricRegistry;
+
+import io.dsync.health.Health;
+import io.dsync.health.HealthContributor;
+import io.dsync.queue.QueueNotFoundException;
+import io.dsync.queue.node.owner.Ownership;
+import io.dsync.queue.node.owner.PartitionOwner;
+import io.dsync.queue.node.owner.QueueNode;
+import io.dsync.queue.node.store.PartitionStore;
+import io.dsync.queue.protocol.Partitioner;
+import io.dsync.queue.protocol.QueueCatalog;
+import io.dsync.queue.protocol.QueueRouter;
+import io.dsync.queue.protocol.QueueWire.OutMessage;
+import io.dsync.queue.protocol.QueueWire;
+import io.dsync.redis.RedisConnection;
+import io.dsync.registry.NodeIdentity;
+import io.dsync.registry.NodeRegistry;
+import jakarta.servlet.Servlet;
+
+/**
+ * The queue node (queue role only, {@code bundles/queue/}): owns the partitions the ring gives this node, serves their
+ * owner calls over HTTP, and moves dead letters to their dead-letter queue's owner. A thin adapter: the decisions are
+ * in {@link Ownership}, {@link PartitionOwner} and the plain-Java delivery state.
+ */
+@Component(service = HealthContributor.class, immediate = true, configurationPid = "io.dsync.queue.node")
+@Designate(ocd = QueueNodeConfig.class)
+public final class QueueNodeComponent implements HealthContributor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(QueueNodeComponent.class);
+    static final String METRIC_PREFIX = "dsync.queue.node.";
+
+    private final ScheduledExecutorService timer;
+    private final ScheduledExecutorService loop;
+    private final QueueNode node;
+    private final Ownership ownership;
+    private final ServiceRegistration<Servlet> servlet;
+    private final MetricRegistry metrics;
+    private volatile long lastPassNanos = System.nanoTime();
+
+    private final QueueCatalog catalog;
+    private final QueueRouter router;
+
+    @Activate
+    public QueueNodeComponent(BundleContext context, QueueNodeConfig config, @Reference RedisConnection redis,
+                              @Reference NodeRegistry registry, @Reference MetricRegistry metrics) {
+        NodeIdentity identity = NodeIdentity.from(context::getProperty);
+        this.metrics = metrics;
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "dsync-queue-timer"));
+        this.loop = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "dsync-queue-ownership"));
+        this.node = new QueueNode(timer);
+        this.catalog = new QueueCatalog(redis.client(), redis.key("queues"));
+        this.router = new QueueRouter(registry::nodes, Duration.ofSeconds(10));
+        this.ownership = new Ownership(identity.id(), registry::nodes, catalog, new PartitionStore(redis.client()),
+                parts -> redis.key(parts), node, timer, this::deadLetter, System::currentTimeMillis,
+                Math.max(0, config.graceMillis()));
+        // An owner stopped by a Redis failure is claimed again by the next pass, which reloads it from Redis.
+        node.onLost(owner -> loop.execute(this::pass));
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put("osgi.http.whiteboard.servlet.pattern", QueueWire.NODE_PATH + "/*");
+        props.put("osgi.http.whiteboard.servlet.asyncSupported", Boolean.TRUE);
+        this.servlet = context.registerService(Servlet.class, new QueueNodeServlet(identity.id(), node, catalog), props);
+        metrics.gauge(METRIC_PREFIX + "partitions", () -> (Gauge<Integer>) () -> node.all().size());
+        metrics.gauge(METRIC_PREFIX + "messages", () -> (Gauge<Long>) () -> node.all().stream()
+                .mapToLong(o -> o.stats().size()).sum());
+        long every = Math.max(50, config.passMillis());
+        loop.scheduleWithFixedDelay(this::pass, 0, every, TimeUnit.MILLISECONDS);
+        LOG.info("Queue node {} started", identity.id());
+    }
+
+    @Deactivate
+    void deactivate() {
+        loop.shutdownNow();
+        try {
+            loop.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        servlet.unregister();
+        node.close();
+        timer.shutdownNow();
+        router.close();
+        metrics.removeMatching((name, m) -> name.startsWith(METRIC_PREFIX));
+        LOG.info("Queue node stopped; its partitions go to the other queue nodes");
+    }
+
+    private void pass() {
+        ownership.run();
+        lastPassNanos = System.nanoTime();
+    }
+
+    private CompletionStage<?> deadLetter(String queue, String callId, String key, byte[] payload,
+                                          Map<String, String> headers) {
+        // Straight to the dead-letter queue's owner, with a call id made from the message's id, so that a move that
+        // is tried again (this node failed half-way, or its successor retries) stores the message once.
+        return catalog.find(queue).thenCompose(meta -> router.send(
+                meta.orElseThrow(() -> new QueueNotFoundException(queue)),
+                Partitioner.partition(key, callId, meta.get().partitions()), callId,
+                List.of(new OutMessage(key, payload, headers))));
+    }
+
+    @Override
+    public String name() {
+        return "queue-node";
+    }
+
+    @Override
+    public Health health() {
+        long stale = (System.nanoTime() - lastPassNanos) / 1_000_000;
+        if (stale > 10_000) {
+            return Health.down("partition ownership has not been checked for " + stale / 1000 + " s");
+        }
+        return Health.up();
+    }
+
+    private static Thread thread(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+}

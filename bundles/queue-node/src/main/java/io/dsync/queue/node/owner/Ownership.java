@@ -1,0 +1,163 @@
+package io.dsync.queue.node.owner;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.dsync.queue.node.store.PartitionKeys;
+import io.dsync.queue.node.store.PartitionStore;
+import io.dsync.queue.node.store.PartitionStore.StoredEntry;
+import io.dsync.queue.protocol.QueueCatalog;
+import io.dsync.queue.protocol.QueueMeta;
+import io.dsync.queue.protocol.QueueTopology;
+import io.dsync.registry.NodeInfo;
+import io.dsync.ring.Placement;
+
+/**
+ * Decides which partitions this node owns, one pass at a time (the node runs a pass a few times a second): it reads
+ * the queue nodes from the registry and the declared queues from the catalog, computes each queue's placement
+ * ({@link QueueTopology}), claims the partitions it is primary for and does not own yet (a new epoch in Redis, then
+ * the partition's entries loaded into a {@link PartitionOwner}), and gives up those it owns but is no longer primary
+ * for. The new primary's claim fences the old owner, so at no moment do two nodes deliver one partition: the old one's
+ * next write fails, and it stops.
+ * <p>
+ * A queue node that disappears from the registry is kept in the ring for a grace period (a node restarting quickly
+ * keeps its partitions); this node itself must be in the registry to own anything, so a node that was paused past its
+ * registry entry's life gives up everything when it wakes. Not thread-safe: one thread runs the passes.
+ */
+public final class Ownership {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Ownership.class);
+
+    private final String self;
+    private final Supplier<List<NodeInfo>> registry;
+    private final QueueCatalog catalog;
+    private final PartitionStore store;
+    private final Function<String[], String> keys;
+    private final QueueNode node;
+    private final ScheduledExecutorService timer;
+    private final DeadLetterSink deadLetters;
+    private final LongSupplier clock;
+    private final long graceMillis;
+    private final Map<String, String> urls = new HashMap<>();
+    private final Map<String, Long> lastSeen = new HashMap<>();
+    private volatile QueueTopology topology = QueueTopology.empty();
+    private boolean registryDown;
+    private final Set<String> failing = new HashSet<>();
+
+    public Ownership(String self, Supplier<List<NodeInfo>> registry, QueueCatalog catalog, PartitionStore store,
+                     Function<String[], String> keys, QueueNode node, ScheduledExecutorService timer,
+                     DeadLetterSink deadLetters, LongSupplier clock, long graceMillis) {
+        this.self = self;
+        this.registry = registry;
+        this.catalog = catalog;
+        this.store = store;
+        this.keys = keys;
+        this.node = node;
+        this.timer = timer;
+        this.deadLetters = deadLetters;
+        this.clock = clock;
+        this.graceMillis = graceMillis;
+    }
+
+    /** The queue nodes as this node sees them (with the grace period applied). */
+    public QueueTopology topology() {
+        return topology;
+    }
+
+    /** One pass: read membership and queues, claim and give up partitions. Never throws. */
+    public void run() {
+        List<NodeInfo> nodes;
+        List<QueueMeta> queues;
+        try {
+            nodes = registry.get();
+            queues = catalog.list();
+            if (registryDown) {
+                LOG.info("Queue ownership: the registry answers again");
+                registryDown = false;
+            }
+        } catch (RuntimeException e) {
+            // Without the registry this node cannot know the ring: keep what it owns; Redis fences it if needed.
+            if (!registryDown) {
+                LOG.info("Queue ownership: cannot read the registry ({}); keeping the current partitions", e.toString());
+                registryDown = true;
+            }
+            return;
+        }
+        QueueTopology now = membership(nodes);
+        if (!now.sameAs(topology)) {
+            LOG.info("Queue ring: {} queue node(s) {}", now.urls().size(), now.urls().keySet());
+        }
+        topology = now;
+        Set<String> declared = new HashSet<>();
+        for (QueueMeta queue : queues) {
+            declared.add(queue.name());
+            Placement placement = now.isEmpty() || now.url(self) == null ? null
+                    : now.placement(queue.name(), queue.partitions());
+            for (int p = 0; p < queue.partitions(); p++) {
+                boolean primary = placement != null && self.equals(placement.primary(p));
+                boolean owns = node.owns(queue.name(), p);
+                if (primary && !owns) {
+                    claim(queue, p);
+                } else if (!primary && owns) {
+                    LOG.info("Queue {} partition {}: moves to {}", queue.name(), p,
+                            placement == null ? "another node" : placement.primary(p));
+                    node.remove(queue.name(), p);
+                }
+            }
+        }
+        for (PartitionOwner owner : node.all()) {
+            if (!declared.contains(owner.queue())) {
+                node.remove(owner.queue(), owner.partition());
+            }
+        }
+    }
+
+    private QueueTopology membership(List<NodeInfo> nodes) {
+        long now = clock.getAsLong();
+        Set<String> present = new HashSet<>();
+        for (NodeInfo n : nodes) {
+            if (n.roles().contains(QueueTopology.ROLE) && n.adminUrl() != null) {
+                present.add(n.id());
+                urls.put(n.id(), n.adminUrl());
+                lastSeen.put(n.id(), now);
+            }
+        }
+        // The grace period keeps a vanished node in the ring a little longer, but never this node itself: if this
+        // node is not in the registry, it must not own anything.
+        lastSeen.entrySet().removeIf(e -> !present.contains(e.getKey())
+                && (e.getKey().equals(self) || now - e.getValue() > graceMillis));
+        urls.keySet().retainAll(lastSeen.keySet());
+        return QueueTopology.ofUrls(urls);
+    }
+
+    private void claim(QueueMeta queue, int partition) {
+        String name = queue.name() + "/" + partition;
+        PartitionKeys k = PartitionKeys.of(keys, queue.name(), partition);
+        long started = System.nanoTime();
+        try {
+            long epoch = store.claim(k, self).toCompletableFuture().join();
+            List<StoredEntry> entries = store.load(k);
+            PartitionOwner owner = new PartitionOwner(queue, partition, k, epoch, entries, store, clock, timer,
+                    deadLetters, node);
+            node.add(owner);
+            failing.remove(name);
+            LOG.info("Queue {} partition {}: owned by this node (epoch {}, {} message(s), {} ms)", queue.name(),
+                    partition, epoch, entries.size(), (System.nanoTime() - started) / 1_000_000);
+        } catch (RuntimeException e) {
+            if (failing.add(name)) {
+                LOG.info("Queue {} partition {}: cannot claim it yet ({}); will try again", queue.name(), partition,
+                        e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,635 @@
+package io.dsync.queue.node.owner;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.dsync.queue.Message;
+import io.dsync.queue.core.EntryId;
+import io.dsync.queue.core.PartitionState;
+import io.dsync.queue.core.PartitionState.DeadLetter;
+import io.dsync.queue.core.PartitionState.Grant;
+import io.dsync.queue.core.PartitionState.Settlement;
+import io.dsync.queue.node.owner.OwnerException.Kind;
+import io.dsync.queue.node.store.PartitionKeys;
+import io.dsync.queue.node.store.PartitionStore;
+import io.dsync.queue.node.store.PartitionStore.Batch;
+import io.dsync.queue.node.store.PartitionStore.Fenced;
+import io.dsync.queue.node.store.PartitionStore.StoredEntry;
+import io.dsync.queue.protocol.MessageIds;
+import io.dsync.queue.protocol.QueueMeta;
+import io.dsync.queue.protocol.QueueWire.Action;
+import io.dsync.queue.protocol.QueueWire.InDelivery;
+import io.dsync.queue.protocol.QueueWire.OutMessage;
+import io.dsync.queue.protocol.QueueWire.SettleReply;
+
+/**
+ * The owner of one partition on this node, for one epoch: the delivery state ({@link PartitionState}, plain Java) in
+ * memory, Redis behind it.
+ * <p>
+ * Writes go through one pipeline: calls that arrive while a batch is in Redis are gathered into the next batch, one
+ * fenced script per batch, so the partition's writes reach Redis in the order the state made them, and many small
+ * calls cost one round trip. The state changes first (a take, an ack) and the call's answer waits for its batch; if
+ * a batch fails, what Redis holds is not known any more, so the owner gives the partition up ({@link Listener#lost}):
+ * a fenced batch means another node owns it; any other failure makes the node claim it again and reload it from Redis
+ * once Redis answers. Either way no caller is told that something happened which Redis does not hold.
+ * <p>
+ * Thread-safe: the state is guarded by this object's monitor; Redis answers are handled on Redisson's threads and
+ * callers' futures completed outside the monitor.
+ */
+public final class PartitionOwner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionOwner.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<Map<String, String>> HEADERS = new TypeReference<>() {
+    };
+    /** Most operations in one script: bounds the time one script holds Redis. */
+    static final int MAX_BATCH_OPS = 512;
+
+    /** What the node learns from its owners. */
+    public interface Listener {
+        /** Messages may be deliverable now: wake the waiting polls of the queue. */
+        void ready(PartitionOwner owner);
+
+        /** The owner stopped: fenced (another node owns the partition) or its storage failed. */
+        void lost(PartitionOwner owner, Throwable cause);
+    }
+
+    private final QueueMeta meta;
+    private final int partition;
+    private final PartitionKeys keys;
+    private final long epoch;
+    private final PartitionStore store;
+    private final PartitionState state;
+    private final LongSupplier clock;
+    private final ScheduledExecutorService timer;
+    private final DeadLetterSink deadLetters;
+    private final Listener listener;
+
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private final Set<EntryId> deadLettering = new HashSet<>();
+    private final Set<EntryId> deadLetterFailed = new HashSet<>();
+    /** The newest entry the state has seen. */
+    private EntryId last;
+    private boolean writing;
+    private boolean closed;
+    private long tickAt = Long.MAX_VALUE;
+    private ScheduledFuture<?> tick;
+
+    /** One operation waiting for its batch: how it writes, how many answers it reads, what it does with them. */
+    private interface Pending {
+        void write(Batch batch);
+
+        int answers();
+
+        /** Handles the operation's answers (under the monitor); returns what to run after the monitor is left. */
+        Runnable done(List<byte[]> answers);
+
+        void fail(RuntimeException e);
+    }
+
+    public PartitionOwner(QueueMeta meta, int partition, PartitionKeys keys, long epoch, List<StoredEntry> entries,
+                          PartitionStore store, LongSupplier clock, ScheduledExecutorService timer,
+                          DeadLetterSink deadLetters, Listener listener) {
+        this.meta = meta;
+        this.partition = partition;
+        this.keys = keys;
+        this.epoch = epoch;
+        this.store = store;
+        this.clock = clock;
+        this.timer = timer;
+        this.deadLetters = deadLetters;
+        this.listener = listener;
+        this.state = new PartitionState(meta.maxDeliveries());
+        for (StoredEntry e : entries) {
+            last = EntryId.parse(e.id());
+            state.restore(last, e.key(), e.attempts(), e.invisibleUntil());
+        }
+    }
+
+    public QueueMeta meta() {
+        return meta;
+    }
+
+    public String queue() {
+        return meta.name();
+    }
+
+    public int partition() {
+        return partition;
+    }
+
+    public long epoch() {
+        return epoch;
+    }
+
+    /** Starts the timer of deadlines and dead letters; call once, after the owner is registered. */
+    public void start() {
+        later(0);
+    }
+
+    /** Runs the tick after a delay; nothing once the node's timer has stopped (the node is stopping). */
+    private ScheduledFuture<?> later(long delayMillis) {
+        try {
+            return timer.schedule(this::tick, delayMillis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return null;
+        }
+    }
+
+    /** Stops: waiting operations fail as {@link Kind#NOT_OWNER}; nothing more is written. */
+    public void close() {
+        List<Pending> failed;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            failed = new ArrayList<>(pending);
+            pending.clear();
+            if (tick != null) {
+                tick.cancel(false);
+            }
+        }
+        OwnerException e = notOwner();
+        failed.forEach(p -> p.fail(e));
+    }
+
+    public synchronized boolean isClosed() {
+        return closed;
+    }
+
+    public synchronized PartitionState.Stats stats() {
+        return state.stats(clock.getAsLong());
+    }
+
+    public synchronized boolean hasReady() {
+        return !closed && state.hasReady(clock.getAsLong());
+    }
+
+    // ------------------------------------------------------------------ sends
+
+    /**
+     * Stores messages, atomically, in order; a call id seen before answers the ids of its first success.
+     *
+     * @return the message ids
+     */
+    public CompletionStage<List<String>> send(String callId, List<OutMessage> messages) {
+        List<byte[][]> encoded = new ArrayList<>(messages.size());
+        for (OutMessage m : messages) {
+            encoded.add(new byte[][] {bytes(m.key() == null ? "" : m.key()), m.payload(), headers(m.headers())});
+        }
+        CompletableFuture<List<String>> result = new CompletableFuture<>();
+        enqueue(new Pending() {
+            @Override
+            public void write(Batch batch) {
+                batch.add(callId, encoded);
+            }
+
+            @Override
+            public int answers() {
+                return 1;
+            }
+
+            @Override
+            public Runnable done(List<byte[]> answers) {
+                String joined = PartitionStore.string(answers.get(0));
+                List<String> ids = new ArrayList<>(messages.size());
+                for (String entry : joined.split(",")) {
+                    EntryId id = EntryId.parse(entry);
+                    if (last == null || id.compareTo(last) > 0) {
+                        // A retried call answers the ids stored the first time: those are known already.
+                        state.append(id, keyOf(messages, ids.size()));
+                        last = id;
+                    }
+                    ids.add(MessageIds.of(partition, entry).value());
+                }
+                return () -> {
+                    result.complete(ids);
+                    listener.ready(PartitionOwner.this);
+                };
+            }
+
+            @Override
+            public void fail(RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
+    private static String keyOf(List<OutMessage> messages, int index) {
+        return index < messages.size() ? messages.get(index).key() : null;
+    }
+
+    // ------------------------------------------------------------------ deliveries
+
+    /**
+     * Delivers up to {@code max} messages that are ready now; completes with none at once if there is none.
+     */
+    public CompletionStage<List<InDelivery>> take(int max) {
+        List<Grant> grants;
+        synchronized (this) {
+            if (closed) {
+                return CompletableFuture.completedFuture(List.of());
+            }
+            grants = state.take(max, clock.getAsLong(), meta.visibilityTimeoutMs());
+            if (grants.isEmpty()) {
+                return CompletableFuture.completedFuture(List.of());
+            }
+            scheduleTick();
+        }
+        CompletableFuture<List<InDelivery>> result = new CompletableFuture<>();
+        enqueue(new Pending() {
+            @Override
+            public void write(Batch batch) {
+                grants.forEach(g -> batch.take(g.entry().toString(), g.attempt(), g.visibleUntil()));
+            }
+
+            @Override
+            public int answers() {
+                return 4 * grants.size();
+            }
+
+            @Override
+            public Runnable done(List<byte[]> answers) {
+                List<InDelivery> deliveries = new ArrayList<>(grants.size());
+                for (int i = 0; i < grants.size(); i++) {
+                    Grant g = grants.get(i);
+                    if (!"1".equals(PartitionStore.string(answers.get(4 * i)))) {
+                        // Gone from the stream although the state had it: nothing to deliver; forget it.
+                        LOG.warn("Queue {} partition {}: entry {} is missing from Redis; dropped from the delivery state",
+                                queue(), partition, g.entry());
+                        state.remove(g.entry());
+                        continue;
+                    }
+                    deliveries.add(new InDelivery(MessageIds.of(partition, g.entry().toString()).value(), g.key(),
+                            answers.get(4 * i + 2), parseHeaders(answers.get(4 * i + 3)), g.attempt(),
+                            g.entry().millis(), g.visibleUntil()));
+                }
+                return () -> result.complete(deliveries);
+            }
+
+            @Override
+            public void fail(RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
+    // ------------------------------------------------------------------ settling
+
+    /**
+     * Acts on one delivery.
+     *
+     * @param callId the client's call id: a retried ack of an acked message succeeds
+     * @param entry the delivery's stream entry
+     * @param attempt the delivery's attempt
+     * @param action what to do
+     * @param millis the requeue delay, or the extension counted from now
+     */
+    public CompletionStage<SettleReply> settle(String callId, EntryId entry, int attempt, Action action, long millis) {
+        long now;
+        Settlement outcome;
+        synchronized (this) {
+            if (closed) {
+                return CompletableFuture.failedFuture(notOwner());
+            }
+            now = clock.getAsLong();
+            outcome = switch (action) {
+                case ACK -> state.ack(entry, attempt);
+                case REQUEUE -> state.nack(entry, attempt, false, millis, now);
+                case DEAD_LETTER -> state.nack(entry, attempt, true, 0, now);
+                case EXTEND -> state.extend(entry, attempt, now + millis, now);
+                case RELEASE -> state.release(entry, attempt);
+            };
+            scheduleTick();
+        }
+        SettleReply done = new SettleReply(action == Action.EXTEND ? now + millis : 0, now);
+        return switch (outcome) {
+            case ACKED -> write(b -> b.delete(callId, entry.toString()), 1, done);
+            case REQUEUED -> write(b -> b.attempts(entry.toString(), attempt, now + millis), 0, done);
+            case EXTENDED -> write(b -> b.attempts(entry.toString(), attempt, now + millis), 0, done);
+            case RELEASED -> write(b -> b.attempts(entry.toString(), attempt - 1, 0), 0, done);
+            case DEAD_LETTER_DUE -> {
+                // Recorded as visible with its attempts: if this node dies before the move, the next owner
+                // delivers it again or, past maxDeliveries, dead-letters it.
+                later(0);
+                yield write(b -> b.attempts(entry.toString(), attempt, now), 0, done);
+            }
+            case UNKNOWN -> action == Action.ACK && callId != null
+                    // The message is gone: if this very call removed it before (a retry), the ack succeeded.
+                    ? seen(callId, done, stale(entry, attempt, "was acknowledged or dead-lettered already"))
+                    : CompletableFuture.failedFuture(stale(entry, attempt, "was acknowledged or dead-lettered already"));
+            case STALE -> CompletableFuture.failedFuture(
+                    stale(entry, attempt, "was delivered again since, or never delivered"));
+        };
+    }
+
+    private CompletionStage<SettleReply> write(java.util.function.Consumer<Batch> op, int answers, SettleReply reply) {
+        CompletableFuture<SettleReply> result = new CompletableFuture<>();
+        enqueue(new Pending() {
+            @Override
+            public void write(Batch batch) {
+                op.accept(batch);
+            }
+
+            @Override
+            public int answers() {
+                return answers;
+            }
+
+            @Override
+            public Runnable done(List<byte[]> values) {
+                return () -> result.complete(reply);
+            }
+
+            @Override
+            public void fail(RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
+    private CompletionStage<SettleReply> seen(String callId, SettleReply reply, OwnerException otherwise) {
+        CompletableFuture<SettleReply> result = new CompletableFuture<>();
+        enqueue(new Pending() {
+            @Override
+            public void write(Batch batch) {
+                batch.seen(callId);
+            }
+
+            @Override
+            public int answers() {
+                return 1;
+            }
+
+            @Override
+            public Runnable done(List<byte[]> values) {
+                boolean seen = "1".equals(PartitionStore.string(values.get(0)));
+                return () -> {
+                    if (seen) {
+                        result.complete(reply);
+                    } else {
+                        result.completeExceptionally(otherwise);
+                    }
+                };
+            }
+
+            @Override
+            public void fail(RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
+    private OwnerException stale(EntryId entry, int attempt, String why) {
+        return new OwnerException(Kind.STALE, "delivery " + attempt + " of message "
+                + MessageIds.of(partition, entry.toString()) + " in queue '" + queue() + "' is not current: the message " + why);
+    }
+
+    private OwnerException notOwner() {
+        return new OwnerException(Kind.NOT_OWNER, "this node no longer owns partition " + partition + " of queue '"
+                + queue() + "'");
+    }
+
+    // ------------------------------------------------------------------ timer: deadlines and dead letters
+
+    /** Schedules the tick at the state's next deadline, unless one is due earlier already. Under the monitor. */
+    private void scheduleTick() {
+        long next = state.nextDeadline();
+        if (closed || next >= tickAt) {
+            return;
+        }
+        if (tick != null) {
+            tick.cancel(false);
+        }
+        tickAt = next;
+        long delay = Math.max(0, next - clock.getAsLong());
+        tick = later(delay + 1);
+    }
+
+    /** Moves due dead letters out and wakes the pollers when deadlines made messages visible again. */
+    void tick() {
+        List<DeadLetter> due;
+        boolean ready;
+        synchronized (this) {
+            tickAt = Long.MAX_VALUE;
+            tick = null;
+            if (closed) {
+                return;
+            }
+            long now = clock.getAsLong();
+            due = new ArrayList<>();
+            for (DeadLetter d : state.deadLetters(now)) {
+                if (deadLettering.add(d.entry())) {
+                    due.add(d);
+                }
+            }
+            ready = state.hasReady(now);
+            scheduleTick();
+        }
+        due.forEach(this::deadLetter);
+        if (ready) {
+            listener.ready(this);
+        }
+    }
+
+    private void deadLetter(DeadLetter d) {
+        String entry = d.entry().toString();
+        String id = MessageIds.of(partition, entry).value();
+        CompletableFuture<List<byte[]>> fetched = new CompletableFuture<>();
+        enqueue(new Pending() {
+            @Override
+            public void write(Batch batch) {
+                batch.get(entry);
+            }
+
+            @Override
+            public int answers() {
+                return 4;
+            }
+
+            @Override
+            public Runnable done(List<byte[]> values) {
+                return () -> fetched.complete(values);
+            }
+
+            @Override
+            public void fail(RuntimeException e) {
+                fetched.completeExceptionally(e);
+            }
+        });
+        fetched.thenCompose(values -> {
+            if (!"1".equals(PartitionStore.string(values.get(0))) || meta.deadLetterQueue() == null) {
+                if (meta.deadLetterQueue() == null) {
+                    LOG.info("Queue {}: message {} deleted after {} deliveries ({}); the queue has no dead-letter queue",
+                            queue(), id, d.attempts(), d.reason());
+                }
+                return CompletableFuture.completedFuture(null);
+            }
+            Map<String, String> headers = new LinkedHashMap<>(parseHeaders(values.get(3)));
+            headers.put(Message.HEADER_ORIGINAL_QUEUE, queue());
+            headers.put(Message.HEADER_DEAD_LETTER_REASON, d.reason() == PartitionState.Reason.NACKED
+                    ? "rejected by a consumer" : "not acknowledged after " + d.attempts() + " deliveries");
+            headers.put(Message.HEADER_DELIVERY_COUNT, Integer.toString(d.attempts()));
+            String key = PartitionStore.string(values.get(1));
+            return deadLetters.send(meta.deadLetterQueue(), "dl/" + queue() + "/" + id, key.isEmpty() ? null : key,
+                    values.get(2), headers);
+        }).thenCompose(ignored -> write(b -> b.delete(null, entry), 1, null)).whenComplete((ok, e) -> {
+            boolean ready;
+            synchronized (this) {
+                deadLettering.remove(d.entry());
+                if (e == null) {
+                    state.remove(d.entry());
+                    deadLetterFailed.remove(d.entry());
+                }
+                ready = state.hasReady(clock.getAsLong());
+            }
+            if (e != null) {
+                // Said once per message at INFO (the dead-letter queue's owner may be moving); the retries at DEBUG.
+                boolean first;
+                synchronized (this) {
+                    first = deadLetterFailed.add(d.entry());
+                }
+                if (first) {
+                    LOG.info("Queue {}: could not move message {} to the dead-letter queue yet ({}); trying again every second",
+                            queue(), id, e.toString());
+                } else {
+                    LOG.debug("Queue {}: dead-lettering message {} failed again: {}", queue(), id, e.toString());
+                }
+                later(1000);
+            } else if (ready) {
+                listener.ready(this);
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ the write pipeline
+
+    private void enqueue(Pending op) {
+        synchronized (this) {
+            if (!closed) {
+                pending.add(op);
+                if (!writing) {
+                    flush();
+                }
+                return;
+            }
+        }
+        op.fail(notOwner());
+    }
+
+    /** Sends the waiting operations as one batch. Under the monitor. */
+    private void flush() {
+        List<Pending> ops = new ArrayList<>();
+        Batch batch = new Batch();
+        while (!pending.isEmpty() && ops.size() < MAX_BATCH_OPS) {
+            Pending op = pending.poll();
+            op.write(batch);
+            ops.add(op);
+        }
+        writing = true;
+        CompletionStage<List<byte[]>> reply;
+        try {
+            reply = store.apply(keys, epoch, clock.getAsLong(), batch);
+        } catch (RuntimeException e) {
+            reply = CompletableFuture.failedFuture(e);
+        }
+        reply.whenComplete((answers, error) -> completed(ops, answers, error));
+    }
+
+    private void completed(List<Pending> ops, List<byte[]> answers, Throwable error) {
+        List<Runnable> after = new ArrayList<>();
+        List<Pending> failed = List.of();
+        Throwable cause = error instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null
+                ? ce.getCause() : error;
+        boolean lost = false;
+        synchronized (this) {
+            writing = false;
+            if (cause == null) {
+                int at = 0;
+                for (Pending op : ops) {
+                    try {
+                        after.add(op.done(answers.subList(at, at + op.answers())));
+                    } catch (RuntimeException e) {
+                        LOG.error("Queue {} partition {}: could not handle Redis' answer", queue(), partition, e);
+                        after.add(() -> op.fail(new OwnerException(Kind.UNAVAILABLE, e.toString())));
+                    }
+                    at += op.answers();
+                }
+                if (!pending.isEmpty() && !closed) {
+                    flush();
+                }
+            } else {
+                lost = !closed;
+                closed = true;
+                failed = new ArrayList<>(ops);
+                failed.addAll(pending);
+                pending.clear();
+                if (tick != null) {
+                    tick.cancel(false);
+                }
+            }
+        }
+        after.forEach(Runnable::run);
+        if (cause != null) {
+            OwnerException e = cause instanceof Fenced ? notOwner()
+                    : new OwnerException(Kind.UNAVAILABLE, "Redis failed while partition " + partition + " of queue '"
+                            + queue() + "' was written (" + cause.getMessage() + "); the outcome is unknown");
+            failed.forEach(op -> op.fail(e));
+            if (lost) {
+                listener.lost(this, cause);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ encoding
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] headers(Map<String, String> headers) {
+        if (headers == null || headers.isEmpty()) {
+            return new byte[0];
+        }
+        try {
+            return JSON.writeValueAsBytes(headers);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Map<String, String> parseHeaders(byte[] json) {
+        if (json == null || json.length == 0) {
+            return Map.of();
+        }
+        try {
+            return JSON.readValue(json, HEADERS);
+        } catch (IOException e) {
+            throw new IllegalStateException("unreadable headers in Redis", e);
+        }
+    }
+}

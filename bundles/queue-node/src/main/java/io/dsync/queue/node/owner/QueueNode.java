@@ -1,0 +1,261 @@
+package io.dsync.queue.node.owner;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.dsync.queue.core.EntryId;
+import io.dsync.queue.node.owner.OwnerException.Kind;
+import io.dsync.queue.protocol.MessageIds;
+import io.dsync.queue.protocol.QueueWire.Action;
+import io.dsync.queue.protocol.QueueWire.InDelivery;
+
+/**
+ * The partitions this node owns, and the polls that wait on them. A poll takes from the node's partitions of its
+ * queue (starting at a rotating partition, so that none starves); when none has a message it waits, and is tried
+ * again whenever an owner reports that messages became deliverable (a send, an expired visibility, a requeue), until
+ * its wait ends or its client cancels it. Deliveries that reach a poll already answered go back at once, without
+ * counting as an attempt.
+ */
+public final class QueueNode implements PartitionOwner.Listener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(QueueNode.class);
+
+    private final Map<String, Map<Integer, PartitionOwner>> owners = new ConcurrentHashMap<>();
+    private final Map<String, Set<Waiter>> waiting = new ConcurrentHashMap<>();
+    private final Map<String, Waiter> byId = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService timer;
+    private final AtomicInteger rotation = new AtomicInteger();
+    private volatile Consumer<PartitionOwner> onLost = o -> { };
+
+    public QueueNode(ScheduledExecutorService timer) {
+        this.timer = timer;
+    }
+
+    /** Who hears that an owner stopped (the ownership loop, to claim again after a Redis failure). */
+    public void onLost(Consumer<PartitionOwner> listener) {
+        this.onLost = listener;
+    }
+
+    public void add(PartitionOwner owner) {
+        PartitionOwner previous = owners.computeIfAbsent(owner.queue(), q -> new ConcurrentHashMap<>())
+                .put(owner.partition(), owner);
+        if (previous != null && previous != owner) {
+            previous.close();
+        }
+        owner.start();
+        ready(owner);
+    }
+
+    /** Stops owning a partition (it moved to another node). */
+    public void remove(String queue, int partition) {
+        Map<Integer, PartitionOwner> ofQueue = owners.get(queue);
+        PartitionOwner owner = ofQueue == null ? null : ofQueue.remove(partition);
+        if (owner != null) {
+            owner.close();
+        }
+    }
+
+    /** The owner of a partition on this node, or {@link Kind#NOT_OWNER}. */
+    public PartitionOwner owner(String queue, int partition) {
+        Map<Integer, PartitionOwner> ofQueue = owners.get(queue);
+        PartitionOwner owner = ofQueue == null ? null : ofQueue.get(partition);
+        if (owner == null || owner.isClosed()) {
+            throw new OwnerException(Kind.NOT_OWNER, "this node does not own partition " + partition + " of queue '"
+                    + queue + "'");
+        }
+        return owner;
+    }
+
+    public boolean owns(String queue, int partition) {
+        Map<Integer, PartitionOwner> ofQueue = owners.get(queue);
+        PartitionOwner owner = ofQueue == null ? null : ofQueue.get(partition);
+        return owner != null && !owner.isClosed();
+    }
+
+    /** Every owner on this node. */
+    public List<PartitionOwner> all() {
+        List<PartitionOwner> all = new ArrayList<>();
+        owners.values().forEach(m -> all.addAll(m.values()));
+        return all;
+    }
+
+    /** Stops every owner and answers every waiting poll with nothing. */
+    public void close() {
+        all().forEach(PartitionOwner::close);
+        owners.clear();
+        byId.values().forEach(w -> w.finish(List.of()));
+    }
+
+    @Override
+    public void ready(PartitionOwner owner) {
+        Set<Waiter> ws = waiting.get(owner.queue());
+        if (ws != null) {
+            for (Waiter w : ws) {
+                w.attempt();
+            }
+        }
+    }
+
+    @Override
+    public void lost(PartitionOwner owner, Throwable cause) {
+        Map<Integer, PartitionOwner> ofQueue = owners.get(owner.queue());
+        if (ofQueue != null) {
+            ofQueue.remove(owner.partition(), owner);
+        }
+        if (cause instanceof io.dsync.queue.node.store.PartitionStore.Fenced) {
+            LOG.info("Queue {} partition {}: another node took it over (epoch {} is over)", owner.queue(),
+                    owner.partition(), owner.epoch());
+        } else {
+            LOG.warn("Queue {} partition {}: a write to Redis failed ({}); the partition will be claimed and reloaded "
+                    + "when Redis answers", owner.queue(), owner.partition(), cause.toString());
+        }
+        onLost.accept(owner);
+    }
+
+    /**
+     * Up to {@code max} deliveries from this node's partitions of {@code queue}, waiting up to {@code waitMs} for a
+     * first one.
+     */
+    public CompletionStage<List<InDelivery>> poll(String queue, String pollId, int max, long waitMs) {
+        Waiter w = new Waiter(queue, pollId, max);
+        if (pollId != null && byId.putIfAbsent(pollId, w) != null) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("poll id " + pollId + " is in use"));
+        }
+        waiting.computeIfAbsent(queue, q -> ConcurrentHashMap.newKeySet()).add(w);
+        w.timeout = timer.schedule(() -> w.finish(List.of()), Math.max(0, waitMs), TimeUnit.MILLISECONDS);
+        w.attempt();
+        if (w.result.isDone()) {
+            w.timeout.cancel(false);
+        }
+        return w.result;
+    }
+
+    /** Ends a waiting poll now, with nothing. */
+    public void cancel(String pollId) {
+        Waiter w = byId.get(pollId);
+        if (w != null) {
+            w.finish(List.of());
+        }
+    }
+
+    private List<PartitionOwner> readyOwners(String queue) {
+        Map<Integer, PartitionOwner> ofQueue = owners.get(queue);
+        if (ofQueue == null || ofQueue.isEmpty()) {
+            return List.of();
+        }
+        List<PartitionOwner> list = new ArrayList<>(ofQueue.values());
+        int start = Math.floorMod(rotation.getAndIncrement(), list.size());
+        List<PartitionOwner> rotated = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            PartitionOwner o = list.get((start + i) % list.size());
+            if (o.hasReady()) {
+                rotated.add(o);
+            }
+        }
+        return rotated;
+    }
+
+    /** A poll: tried whenever something may be ready, until it has deliveries or its wait is over. */
+    private final class Waiter {
+        final String queue;
+        final String pollId;
+        final int max;
+        final CompletableFuture<List<InDelivery>> result = new CompletableFuture<>();
+        ScheduledFuture<?> timeout;
+        private boolean taking;
+        private boolean again;
+
+        Waiter(String queue, String pollId, int max) {
+            this.queue = queue;
+            this.pollId = pollId;
+            this.max = max;
+        }
+
+        void attempt() {
+            synchronized (this) {
+                if (result.isDone()) {
+                    return;
+                }
+                if (taking) {
+                    again = true;
+                    return;
+                }
+                taking = true;
+                again = false;
+            }
+            take(readyOwners(queue), 0, new ArrayList<>());
+        }
+
+        private void take(List<PartitionOwner> from, int index, List<InDelivery> got) {
+            if (got.size() >= max || index >= from.size()) {
+                taken(got);
+                return;
+            }
+            PartitionOwner owner = from.get(index);
+            owner.take(max - got.size()).whenComplete((deliveries, e) -> {
+                if (deliveries != null) {
+                    got.addAll(deliveries);
+                }
+                take(from, index + 1, got);
+            });
+        }
+
+        private void taken(List<InDelivery> got) {
+            boolean retry;
+            synchronized (this) {
+                taking = false;
+                retry = got.isEmpty() && again && !result.isDone();
+            }
+            if (!got.isEmpty()) {
+                if (!finish(got)) {
+                    giveBack(got);
+                }
+            } else if (retry) {
+                attempt();
+            }
+        }
+
+        /** Answers the poll; false if it was answered already. */
+        boolean finish(List<InDelivery> deliveries) {
+            if (!result.complete(deliveries)) {
+                return false;
+            }
+            if (timeout != null) {
+                timeout.cancel(false);
+            }
+            Set<Waiter> ws = waiting.get(queue);
+            if (ws != null) {
+                ws.remove(this);
+            }
+            if (pollId != null) {
+                byId.remove(pollId, this);
+            }
+            return true;
+        }
+
+        private void giveBack(Collection<InDelivery> deliveries) {
+            for (InDelivery d : deliveries) {
+                Map<Integer, PartitionOwner> ofQueue = owners.get(queue);
+                MessageIds.Parsed id = MessageIds.parse(new io.dsync.queue.MessageId(d.id()), Integer.MAX_VALUE);
+                PartitionOwner owner = ofQueue == null ? null : ofQueue.get(id.partition());
+                if (owner != null) {
+                    owner.settle(null, EntryId.parse(id.entry()), d.attempt(), Action.RELEASE, 0);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,173 @@
+package io.dsync.queue.node.owner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.redisson.Redisson;
+import org.redisson.api.RedissonClient;
+import org.redisson.config.Config;
+
+import io.dsync.devkit.LocalRedis;
+import io.dsync.queue.QueueConfig;
+import io.dsync.queue.core.EntryId;
+import io.dsync.queue.node.store.PartitionKeys;
+import io.dsync.queue.node.store.PartitionStore;
+import io.dsync.queue.protocol.MessageIds;
+import io.dsync.queue.protocol.QueueMeta;
+import io.dsync.queue.protocol.QueueWire.Action;
+import io.dsync.queue.protocol.QueueWire.InDelivery;
+import io.dsync.queue.protocol.QueueWire.OutMessage;
+
+/** A partition owner over a real Redis, with a clock the test moves: the write pipeline, redelivery, fencing, reload. */
+class PartitionOwnerTest {
+
+    static LocalRedis redis;
+    static RedissonClient client;
+    static PartitionStore store;
+    static ScheduledExecutorService timer;
+
+    final AtomicLong clock = new AtomicLong(1_000_000);
+    final List<String> lost = new ArrayList<>();
+    final List<String> deadLettered = new ArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        redis = LocalRedis.start();
+        Config config = new Config();
+        config.useSingleServer().setAddress(redis.address());
+        client = Redisson.create(config);
+        store = new PartitionStore(client);
+        timer = Executors.newSingleThreadScheduledExecutor();
+    }
+
+    @AfterAll
+    static void stop() {
+        timer.shutdownNow();
+        client.shutdown();
+        redis.close();
+    }
+
+    static final QueueMeta META = QueueMeta.of(QueueConfig.of("q").withMaxDeliveries(2).withDeadLetterQueue("dlq"), 4);
+
+    PartitionOwner owner(String test, String node) {
+        PartitionKeys keys = PartitionKeys.of(parts -> "dsync:" + test + ":" + String.join(":", parts), "q", 1);
+        long epoch = store.claim(keys, node).toCompletableFuture().join();
+        PartitionOwner o = new PartitionOwner(META, 1, keys, epoch, store.load(keys), store, clock::get, timer,
+                (queue, call, key, payload, headers) -> {
+                    synchronized (deadLettered) {
+                        deadLettered.add(queue + ":" + new String(payload, StandardCharsets.UTF_8) + ":"
+                                + headers.get("dsync-dead-letter-reason"));
+                    }
+                    return java.util.concurrent.CompletableFuture.completedFuture(null);
+                },
+                new PartitionOwner.Listener() {
+                    @Override
+                    public void ready(PartitionOwner owner) {
+                    }
+
+                    @Override
+                    public void lost(PartitionOwner owner, Throwable cause) {
+                        synchronized (lost) {
+                            lost.add(cause.getClass().getSimpleName());
+                        }
+                    }
+                });
+        o.start();
+        return o;
+    }
+
+    static OutMessage msg(String key, String payload) {
+        return new OutMessage(key, payload.getBytes(StandardCharsets.UTF_8), Map.of("h", "v"));
+    }
+
+    static <T> T join(java.util.concurrent.CompletionStage<T> stage) {
+        return stage.toCompletableFuture().join();
+    }
+
+    static String text(InDelivery d) {
+        return new String(d.payload(), StandardCharsets.UTF_8);
+    }
+
+    static EntryId entry(InDelivery d) {
+        return EntryId.parse(MessageIds.parse(new io.dsync.queue.MessageId(d.id()), 4).entry());
+    }
+
+    @Test
+    void sendTakeAckWithKeyOrderAndDedup() {
+        PartitionOwner o = owner("flow", "n1");
+        List<String> ids = join(o.send("c1", List.of(msg("k", "a"), msg("k", "b"), msg(null, "c"))));
+        assertThat(join(o.send("c1", List.of(msg("k", "a"), msg("k", "b"), msg(null, "c"))))).as("a retried call")
+                .isEqualTo(ids);
+        List<InDelivery> first = join(o.take(10));
+        assertThat(first).extracting(PartitionOwnerTest::text).containsExactly("a", "c");
+        assertThat(first.get(0).headers()).containsEntry("h", "v");
+        assertThat(first.get(0).attempt()).isEqualTo(1);
+        assertThat(join(o.take(10))).as("b waits for a").isEmpty();
+        join(o.settle("ack-1", entry(first.get(0)), 1, Action.ACK, 0));
+        join(o.settle("ack-1", entry(first.get(0)), 1, Action.ACK, 0));
+        assertThat(join(o.take(10))).extracting(PartitionOwnerTest::text).containsExactly("b");
+        assertThatThrownBy(() -> join(o.settle("ack-2", entry(first.get(0)), 1, Action.ACK, 0)))
+                .hasCauseInstanceOf(OwnerException.class).hasMessageContaining("acknowledged or dead-lettered");
+    }
+
+    @Test
+    void anExpiredDeliveryComesBackAndIsDeadLetteredAfterMaxDeliveries() {
+        PartitionOwner o = owner("expiry", "n1");
+        join(o.send("c1", List.of(msg("k", "poison"))));
+        InDelivery d1 = join(o.take(1)).get(0);
+        clock.addAndGet(META.visibilityTimeoutMs() + 1);
+        InDelivery d2 = join(o.take(1)).get(0);
+        assertThat(d2.attempt()).isEqualTo(2);
+        assertThatThrownBy(() -> join(o.settle("late", entry(d1), 1, Action.ACK, 0))).hasCauseInstanceOf(OwnerException.class);
+        clock.addAndGet(META.visibilityTimeoutMs() + 1);
+        o.tick();
+        await().atMost(Duration.ofSeconds(5)).until(() -> o.stats().size() == 0);
+        assertThat(deadLettered).containsExactly("dlq:poison:not acknowledged after 2 deliveries");
+    }
+
+    @Test
+    void aNewOwnerFencesTheOldOneAndReloadsEveryUnsettledMessage() {
+        PartitionOwner old = owner("fence", "n1");
+        join(old.send("c1", List.of(msg("k", "a"), msg(null, "b"))));
+        InDelivery a = join(old.take(1)).get(0);
+        PartitionOwner successor = owner("fence", "n2");
+        assertThatThrownBy(() -> join(old.send("c2", List.of(msg(null, "late")))))
+                .isInstanceOf(CompletionException.class).hasCauseInstanceOf(OwnerException.class);
+        assertThat(lost).containsExactly("Fenced");
+        assertThat(old.isClosed()).isTrue();
+        // The successor knows the delivery of a (attempt 1, still invisible): its consumer can still ack it.
+        assertThat(successor.stats().size()).isEqualTo(2);
+        assertThat(successor.stats().inFlight()).isEqualTo(1);
+        assertThat(join(successor.take(10))).extracting(PartitionOwnerTest::text).containsExactly("b");
+        join(successor.settle("ack", entry(a), 1, Action.ACK, 0));
+        assertThat(successor.stats().size()).isEqualTo(1);
+    }
+
+    @Test
+    void releaseGivesADeliveryBackWithoutCountingIt() {
+        PartitionOwner o = owner("release", "n1");
+        join(o.send("c1", List.of(msg(null, "x"))));
+        InDelivery d = join(o.take(1)).get(0);
+        join(o.settle(null, entry(d), 1, Action.RELEASE, 0));
+        InDelivery again = join(o.take(1)).get(0);
+        assertThat(again.attempt()).isEqualTo(1);
+        join(o.settle(null, entry(again), 1, Action.REQUEUE, 5_000));
+        assertThat(join(o.take(1))).as("requeued with a delay").isEmpty();
+        clock.addAndGet(5_001);
+        assertThat(join(o.take(1))).extracting(InDelivery::attempt).containsExactly(2);
+    }
+}

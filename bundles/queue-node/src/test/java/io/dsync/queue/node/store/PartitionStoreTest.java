@@ -1,0 +1,135 @@
+package io.dsync.queue.node.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.redisson.Redisson;
+import org.redisson.api.RedissonClient;
+import org.redisson.config.Config;
+
+import io.dsync.devkit.LocalRedis;
+import io.dsync.queue.node.store.PartitionStore.Batch;
+import io.dsync.queue.node.store.PartitionStore.Fenced;
+import io.dsync.queue.node.store.PartitionStore.StoredEntry;
+
+/** The partition's Lua script against a real Redis: adds, deduplication, delivery records, deletes and fencing. */
+class PartitionStoreTest {
+
+    static LocalRedis redis;
+    static RedissonClient client;
+    static PartitionStore store;
+
+    @BeforeAll
+    static void start() throws Exception {
+        redis = LocalRedis.start();
+        Config config = new Config();
+        config.useSingleServer().setAddress(redis.address());
+        client = Redisson.create(config);
+        store = new PartitionStore(client);
+    }
+
+    @AfterAll
+    static void stop() {
+        client.shutdown();
+        redis.close();
+    }
+
+    static PartitionKeys keys(String test) {
+        return PartitionKeys.of(parts -> "dsync:" + test + ":" + String.join(":", parts), "q", 0);
+    }
+
+    static byte[][] message(String key, String payload) {
+        return new byte[][] {(key == null ? "" : key).getBytes(StandardCharsets.UTF_8),
+                payload.getBytes(StandardCharsets.UTF_8), new byte[0]};
+    }
+
+    static List<byte[]> apply(PartitionKeys k, long epoch, Batch batch) {
+        return store.apply(k, epoch, System.currentTimeMillis(), batch).toCompletableFuture().join();
+    }
+
+    static String s(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void keysShareOneHashTagPerPartition() {
+        PartitionKeys k = PartitionKeys.of(parts -> "dsync:c:" + String.join(":", parts), "orders", 3);
+        assertThat(List.of(k.meta(), k.stream(), k.attempts(), k.dedup(), k.dedupTimes()))
+                .allSatisfy(key -> assertThat(key).contains("{orders/3}"));
+    }
+
+    @Test
+    void addsAreStoredInOrderAndARetriedCallAnswersTheFirstIds() {
+        PartitionKeys k = keys("add");
+        long epoch = store.claim(k, "n1").toCompletableFuture().join();
+        List<byte[]> first = apply(k, epoch, new Batch().add("call-1", List.<byte[][]>of(message("a", "one"), message(null, "two"))));
+        String[] ids = s(first.get(0)).split(",");
+        assertThat(ids).hasSize(2);
+        List<byte[]> again = apply(k, epoch, new Batch().add("call-1", List.<byte[][]>of(message("a", "one"), message(null, "two"))));
+        assertThat(s(again.get(0))).isEqualTo(s(first.get(0)));
+        assertThat(store.load(k)).containsExactly(new StoredEntry(ids[0], "a", 0, 0), new StoredEntry(ids[1], null, 0, 0));
+    }
+
+    @Test
+    void takeRecordsTheAttemptAndAnswersTheMessage() {
+        PartitionKeys k = keys("take");
+        long epoch = store.claim(k, "n1").toCompletableFuture().join();
+        String id = s(apply(k, epoch, new Batch().add("c", List.<byte[][]>of(message("k", "payload")))).get(0));
+        List<byte[]> got = apply(k, epoch, new Batch().take(id, 1, 12345).take("1-0", 1, 1));
+        assertThat(got).hasSize(8);
+        assertThat(s(got.get(0))).isEqualTo("1");
+        assertThat(s(got.get(1))).isEqualTo("k");
+        assertThat(s(got.get(2))).isEqualTo("payload");
+        assertThat(s(got.get(4))).as("an entry that is not in the stream").isEqualTo("0");
+        assertThat(store.load(k)).containsExactly(new StoredEntry(id, "k", 1, 12345));
+        apply(k, epoch, new Batch().attempts(id, 0, 0));
+        assertThat(store.load(k)).containsExactly(new StoredEntry(id, "k", 0, 0));
+    }
+
+    @Test
+    void deleteRemovesTheEntryAndItsRecordAndRemembersTheCall() {
+        PartitionKeys k = keys("del");
+        long epoch = store.claim(k, "n1").toCompletableFuture().join();
+        String id = s(apply(k, epoch, new Batch().add("c", List.<byte[][]>of(message(null, "x")))).get(0));
+        apply(k, epoch, new Batch().take(id, 1, 99));
+        List<byte[]> deleted = apply(k, epoch, new Batch().delete("ack-1", id).delete("ack-2", id).seen("ack-1").seen("ack-3"));
+        assertThat(deleted).extracting(PartitionStoreTest::s).containsExactly("1", "0", "1", "0");
+        assertThat(store.load(k)).isEmpty();
+        assertThat(client.getMap(k.attempts()).isExists()).isFalse();
+    }
+
+    @Test
+    void aClaimFencesTheEarlierOwnerAndChangesNothingForIt() {
+        PartitionKeys k = keys("fence");
+        long first = store.claim(k, "n1").toCompletableFuture().join();
+        long second = store.claim(k, "n2").toCompletableFuture().join();
+        assertThat(second).isEqualTo(first + 1);
+        assertThatThrownBy(() -> apply(k, first, new Batch().add("late", List.<byte[][]>of(message(null, "x")))))
+                .isInstanceOf(CompletionException.class).hasCauseInstanceOf(Fenced.class);
+        assertThat(store.load(k)).as("the fenced batch wrote nothing").isEmpty();
+        assertThat(apply(k, second, new Batch().add("now", List.<byte[][]>of(message(null, "y"))))).hasSize(1);
+    }
+
+    @Test
+    void loadPagesThroughLongStreams() {
+        PartitionKeys k = keys("pages");
+        long epoch = store.claim(k, "n1").toCompletableFuture().join();
+        for (int batch = 0; batch < 3; batch++) {
+            List<byte[][]> messages = new java.util.ArrayList<>();
+            for (int i = 0; i < 900; i++) {
+                messages.add(message("key-" + (i % 7), "m" + i));
+            }
+            apply(k, epoch, new Batch().add("b" + batch, messages));
+        }
+        List<StoredEntry> entries = store.load(k);
+        assertThat(entries).hasSize(2700);
+        assertThat(entries).extracting(StoredEntry::id).doesNotHaveDuplicates();
+    }
+}

@@ -1,0 +1,239 @@
+package io.dsync.queue.protocol;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.dsync.queue.InvalidQueueRequestException;
+import io.dsync.queue.MessageId;
+import io.dsync.queue.MessageTooLargeException;
+import io.dsync.queue.QueueException;
+import io.dsync.queue.QueueNotFoundException;
+import io.dsync.queue.QueueUnavailableException;
+import io.dsync.queue.StaleDeliveryException;
+import io.dsync.queue.protocol.QueueWire.OutMessage;
+import io.dsync.queue.protocol.QueueWire.PollReply;
+import io.dsync.queue.protocol.QueueWire.PollRequest;
+import io.dsync.queue.protocol.QueueWire.SendReply;
+import io.dsync.queue.protocol.QueueWire.SendRequest;
+import io.dsync.queue.protocol.QueueWire.SettleReply;
+import io.dsync.queue.protocol.QueueWire.SettleRequest;
+import io.dsync.registry.NodeInfo;
+
+/**
+ * Calls partition owners over HTTP, following the ring: each call goes to the partition's primary in the current
+ * {@link QueueTopology}; a node that answers {@code not-owner}, cannot be reached or answers {@code unavailable} makes
+ * the router read the registry again and retry the same call (same call id, so the owner deduplicates it) with a
+ * growing pause, until the operation timeout, after which the call fails with {@link QueueUnavailableException}
+ * (outcome unknown). Other refusals map to the queue API's exceptions at once. Thread-safe.
+ */
+public final class QueueRouter implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The registry is read again at most this often when nothing failed. */
+    private static final long TOPOLOGY_MAX_AGE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final Supplier<List<NodeInfo>> registry;
+    private final Duration timeout;
+    private final HttpClient http;
+    private final ScheduledExecutorService retries;
+    private volatile QueueTopology topology = QueueTopology.empty();
+    private volatile long readAt;
+
+    public QueueRouter(Supplier<List<NodeInfo>> registry, Duration timeout) {
+        this.registry = registry;
+        this.timeout = timeout;
+        this.retries = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "dsync-queue-router");
+            t.setDaemon(true);
+            return t;
+        });
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(2)).executor(Executors.newCachedThreadPool(r -> {
+                    Thread t = new Thread(r, "dsync-queue-http");
+                    t.setDaemon(true);
+                    return t;
+                })).build();
+    }
+
+    public Duration timeout() {
+        return timeout;
+    }
+
+    /** The queue nodes, read from the registry at most once a second (or at once with {@code fresh}). */
+    public QueueTopology topology(boolean fresh) {
+        if (fresh || System.nanoTime() - readAt > TOPOLOGY_MAX_AGE_NANOS || topology.isEmpty()) {
+            try {
+                topology = QueueTopology.of(registry.get());
+                readAt = System.nanoTime();
+            } catch (RuntimeException e) {
+                // Keep the last known topology; the call fails or retries on its own.
+            }
+        }
+        return topology;
+    }
+
+    /** Stores messages in one partition (atomically), retrying across owner changes. */
+    public CompletionStage<List<String>> send(QueueMeta meta, int partition, String callId, List<OutMessage> messages) {
+        SendRequest request = new SendRequest(meta.name(), partition, callId, messages);
+        return routed(meta, partition, "/send", request, SendReply.class).thenApply(SendReply::ids);
+    }
+
+    /** Acts on a delivery at its partition's owner, retrying across owner changes. */
+    public CompletionStage<SettleReply> settle(QueueMeta meta, SettleRequest request) {
+        int partition = MessageIds.parse(new MessageId(request.id()), meta.partitions()).partition();
+        return routed(meta, partition, "/settle", request, SettleReply.class);
+    }
+
+    /** One poll of one node, no retry: a failure answers no delivery. */
+    public CompletionStage<PollReply> poll(String url, PollRequest request) {
+        return call(url, "/poll", request, PollReply.class, Duration.ofMillis(request.waitMs()).plus(timeout))
+                .exceptionally(e -> new PollReply(List.of(), System.currentTimeMillis()));
+    }
+
+    /** What a queue node owns; fails if it does not answer. */
+    public CompletionStage<QueueWire.NodeStatus> status(String url) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url + QueueWire.NODE_PATH + "/status")).timeout(timeout)
+                .GET().build();
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(resp -> {
+            try {
+                if (resp.statusCode() != 200) {
+                    throw new IllegalStateException(url + " answered HTTP " + resp.statusCode());
+                }
+                return JSON.readValue(resp.body(), QueueWire.NodeStatus.class);
+            } catch (IOException e) {
+                throw new IllegalStateException(url + " answered something unreadable: " + e);
+            }
+        });
+    }
+
+    /** Ends a waiting poll on a node; best effort. */
+    public void cancel(String url, String pollId) {
+        call(url, "/cancel", new QueueWire.CancelRequest(pollId), Void.class, timeout);
+    }
+
+    private <T> CompletionStage<T> routed(QueueMeta meta, int partition, String path, Object body, Class<T> type) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        attempt(meta, partition, path, body, type, System.nanoTime() + timeout.toNanos(), 0, false, result);
+        return result;
+    }
+
+    private <T> void attempt(QueueMeta meta, int partition, String path, Object body, Class<T> type, long deadline,
+                             int tries, boolean fresh, CompletableFuture<T> result) {
+        QueueTopology t = topology(fresh);
+        String owner = t.primary(meta.name(), meta.partitions(), partition);
+        CompletionStage<T> call = owner == null
+                ? CompletableFuture.failedFuture(new Retry("no queue node is registered"))
+                : call(t.url(owner), path, body, type, timeout);
+        call.whenComplete((value, error) -> {
+            if (error == null) {
+                result.complete(value);
+                return;
+            }
+            Throwable cause = unwrap(error);
+            if (!(cause instanceof Retry)) {
+                result.completeExceptionally(cause);
+                return;
+            }
+            long pause = Math.min(500, 25L << Math.min(tries, 5));
+            if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pause) > deadline) {
+                result.completeExceptionally(new QueueUnavailableException(meta.name(), "partition " + partition
+                        + " of queue '" + meta.name() + "' could not be reached within " + timeout + " ("
+                        + cause.getMessage() + "); the outcome is unknown", null));
+                return;
+            }
+            retries.schedule(() -> attempt(meta, partition, path, body, type, deadline, tries + 1, true, result),
+                    pause, TimeUnit.MILLISECONDS);
+        });
+    }
+
+    private <T> CompletionStage<T> call(String url, String path, Object body, Class<T> type, Duration wait) {
+        HttpRequest request;
+        try {
+            request = HttpRequest.newBuilder(URI.create(url + QueueWire.NODE_PATH + path)).timeout(wait)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build();
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(e));
+        }
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).handle((resp, error) -> {
+            if (error != null) {
+                throw new Retry(url + " did not answer: " + unwrap(error));
+            }
+            try {
+                if (resp.statusCode() == 200) {
+                    return type == Void.class ? null : JSON.readValue(resp.body(), type);
+                }
+                if (resp.statusCode() == 204) {
+                    return null;
+                }
+                throw refusal(resp.statusCode(), resp.body(), body);
+            } catch (IOException e) {
+                throw new Retry(url + " answered something unreadable: " + e);
+            }
+        });
+    }
+
+    /** The node's refusal as the API's exception, or a {@link Retry}. */
+    private static RuntimeException refusal(int status, byte[] body, Object request) {
+        String code = "";
+        String message = "HTTP " + status;
+        try {
+            JsonNode json = JSON.readTree(body);
+            code = json.path("error").asText("");
+            message = json.path("message").asText(message);
+        } catch (IOException | RuntimeException e) {
+            // Not our error shape (a proxy, a node stopping): treated by status below.
+        }
+        String queue = request instanceof SendRequest s ? s.queue() : request instanceof SettleRequest s ? s.queue() : "";
+        return switch (code) {
+            case QueueWire.UNKNOWN_QUEUE -> new QueueNotFoundException(queue);
+            case QueueWire.STALE -> request instanceof SettleRequest s
+                    ? new StaleDeliveryException(queue, new MessageId(s.id()), s.attempt(), message)
+                    : new QueueException(message);
+            case QueueWire.TOO_LARGE -> new MessageTooLargeException(queue, -1, -1);
+            case "invalid" -> new InvalidQueueRequestException("request", message);
+            default -> new Retry(message);
+        };
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    /** A failure worth another try at the (possibly new) owner. */
+    private static final class Retry extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Retry(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    @Override
+    public void close() {
+        retries.shutdownNow();
+        if (http.executor().orElse(null) instanceof java.util.concurrent.ExecutorService e) {
+            e.shutdownNow();
+        }
+    }
+
+}

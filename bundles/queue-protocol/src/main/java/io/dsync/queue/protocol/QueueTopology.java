@@ -1,0 +1,111 @@
+package io.dsync.queue.protocol;
+
+import java.util.Collection;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.dsync.registry.NodeInfo;
+import io.dsync.ring.HashRing;
+import io.dsync.ring.Placement;
+
+/**
+ * The queue nodes of a cluster and where each queue's partitions live. Immutable; every node computes the same
+ * placement from the same set of queue nodes, so clients route to owners and owners claim partitions without asking
+ * anyone.
+ * <p>
+ * Placement is consistent hashing with bounded loads over a ring of {@value #VNODES} virtual nodes per queue node
+ * (no node is primary for more than {@code ceil((1 + }{@value #EPSILON}{@code ) · partitions / nodes)} partitions of a
+ * queue); each partition has a primary and up to {@value #REPLICAS}{@code  - 1} replicas, the next distinct nodes on
+ * the ring, which are the successors that take it over. A partition's ring position is the hash of
+ * {@code <queue>/<partition>}, so the partitions of different queues spread differently. These parameters must be
+ * the same on every node of a cluster, which is why they are constants and not configuration.
+ */
+public final class QueueTopology {
+
+    /** The role of the nodes that own queue partitions. */
+    public static final String ROLE = "queue";
+    public static final int VNODES = 128;
+    public static final double EPSILON = 0.25;
+    public static final int REPLICAS = 2;
+
+    private static final QueueTopology EMPTY = new QueueTopology(Map.of());
+
+    private final Map<String, String> urls;
+    private final HashRing ring;
+    private final Map<String, Placement> placements = new ConcurrentHashMap<>();
+
+    private QueueTopology(Map<String, String> urls) {
+        this.urls = Map.copyOf(urls);
+        this.ring = HashRing.of(urls.keySet(), VNODES);
+    }
+
+    public static QueueTopology empty() {
+        return EMPTY;
+    }
+
+    /** The topology of the queue nodes among {@code nodes} (those with the queue role and an admin port). */
+    public static QueueTopology of(Collection<NodeInfo> nodes) {
+        Map<String, String> urls = new TreeMap<>();
+        for (NodeInfo node : nodes) {
+            if (node.roles().contains(ROLE) && node.adminUrl() != null) {
+                urls.put(node.id(), node.adminUrl());
+            }
+        }
+        return new QueueTopology(urls);
+    }
+
+    /** A topology of the given nodes (id to admin URL), for tests and tools. */
+    public static QueueTopology ofUrls(Map<String, String> urls) {
+        return new QueueTopology(urls);
+    }
+
+    public Map<String, String> urls() {
+        return urls;
+    }
+
+    public HashRing ring() {
+        return ring;
+    }
+
+    public boolean isEmpty() {
+        return urls.isEmpty();
+    }
+
+    /** The admin URL of a queue node, or {@code null} if it is not in this topology. */
+    public String url(String node) {
+        return urls.get(node);
+    }
+
+    /** Where the partitions of {@code queue} live: computed once per topology and queue. */
+    public Placement placement(String queue, int partitions) {
+        return placements.computeIfAbsent(queue + "#" + partitions,
+                k -> ring.placeBounded(partitions, REPLICAS, EPSILON, p -> queue + "/" + p));
+    }
+
+    /** The node that owns (delivers) a partition, or {@code null} when there is no queue node. */
+    public String primary(String queue, int partitions, int partition) {
+        return isEmpty() ? null : placement(queue, partitions).primary(partition);
+    }
+
+    /** Whether both topologies have the same queue nodes at the same addresses. */
+    public boolean sameAs(QueueTopology other) {
+        return urls.equals(other.urls);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof QueueTopology t && urls.equals(t.urls);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(urls);
+    }
+
+    @Override
+    public String toString() {
+        return "QueueTopology" + urls.keySet();
+    }
+}

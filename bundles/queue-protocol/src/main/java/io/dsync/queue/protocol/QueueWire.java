@@ -1,0 +1,83 @@
+package io.dsync.queue.protocol;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The JSON of the calls a queue client makes to the node that owns a partition ({@code POST /queue/node/...}). Payloads
+ * travel as base64 (Jackson's encoding of {@code byte[]}). Refusals use the node's one error shape with the codes
+ * below; {@link #NOT_OWNER} tells the client to read the topology again and retry with the same call id.
+ */
+public final class QueueWire {
+
+    /** HTTP 421: this node does not (or no longer) own the partition. */
+    public static final String NOT_OWNER = "not-owner";
+    /** HTTP 404: the queue was never declared. */
+    public static final String UNKNOWN_QUEUE = "unknown-queue";
+    /** HTTP 409: the delivery is not the message's current attempt (or the message is gone). */
+    public static final String STALE = "stale";
+    /** HTTP 413: a payload exceeds the queue's limit. */
+    public static final String TOO_LARGE = "too-large";
+    /** HTTP 503: the partition's storage failed; the outcome is unknown. */
+    public static final String UNAVAILABLE = "unavailable";
+
+    /** Path prefix of the owner calls on queue nodes. */
+    public static final String NODE_PATH = "/queue/node";
+
+    private QueueWire() {
+    }
+
+    /** One message to store. */
+    public record OutMessage(String key, byte[] payload, Map<String, String> headers) {
+    }
+
+    /** {@code POST /queue/node/send}: store messages in one partition, atomically; retried calls keep their call id. */
+    public record SendRequest(String queue, int partition, String callId, List<OutMessage> messages) {
+    }
+
+    /** The message ids, in request order. */
+    public record SendReply(List<String> ids) {
+    }
+
+    /**
+     * {@code POST /queue/node/poll}: deliveries from the partitions of the queue that the node owns, waiting up to
+     * {@code waitMs} for a first one. A poll with an id can be ended early with {@code POST /queue/node/cancel}.
+     */
+    public record PollRequest(String queue, String pollId, int max, long waitMs) {
+    }
+
+    /** One delivery; times on the owner's clock, {@code nowMs} being the owner's time when it answered. */
+    public record InDelivery(String id, String key, byte[] payload, Map<String, String> headers, int attempt,
+                             long enqueuedMs, long visibleUntilMs) {
+    }
+
+    public record PollReply(List<InDelivery> deliveries, long nowMs) {
+    }
+
+    /** {@code POST /queue/node/cancel}: end a waiting poll now (with what it has, possibly nothing). */
+    public record CancelRequest(String pollId) {
+    }
+
+    /** What a settle call does. */
+    public enum Action { ACK, REQUEUE, DEAD_LETTER, EXTEND, RELEASE }
+
+    /**
+     * {@code POST /queue/node/settle}: act on one delivery. {@code millis} is the requeue delay or the new visibility
+     * (from now) of an extension.
+     */
+    public record SettleRequest(String queue, String callId, String id, int attempt, Action action, long millis) {
+    }
+
+    /** {@code GET /queue/node/status}: the partitions a node owns, with their delivery state. */
+    public record NodeStatus(String node, List<PartitionStatus> partitions) {
+    }
+
+    /** One owned partition: its epoch and how many messages are in which state. */
+    public record PartitionStatus(String queue, int partition, long epoch, int messages, int ready, int inFlight,
+                                  int delayed, int blocked, int deadLetterDue) {
+    }
+
+    /** The delivery's new deadline for {@link Action#EXTEND} (owner's clock), else 0; {@code nowMs} the owner's time. */
+    public record SettleReply(long visibleUntilMs, long nowMs) {
+    }
+}

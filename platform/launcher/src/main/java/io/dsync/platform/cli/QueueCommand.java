@@ -1,0 +1,381 @@
+package io.dsync.platform.cli;
+
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code dsync queue}: the queue service from a shell, through any node's HTTP API. Exit codes: 0 done, 1 failed
+ * (node unreachable, queue unavailable), 2 bad usage or input, 4 no such queue.
+ */
+@Command(name = "queue", mixinStandardHelpOptions = true,
+        description = {"Declare queues, send and consume messages, and inspect queues and the ring through a node.",
+                "Exit codes: 0 done, 1 failed, 2 bad usage or input, 4 no such queue."},
+        subcommands = {QueueCommand.Declare.class, QueueCommand.Send.class, QueueCommand.Consume.class,
+                QueueCommand.Stats.class, QueueCommand.ListQueues.class, QueueCommand.Ring.class, QueueCommand.Dlq.class})
+final class QueueCommand implements Runnable {
+
+    static final int NO_QUEUE = 4;
+    private static final String NO_API = "has no queue API: is it a dsync node of this version?";
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "missing subcommand: declare, send, consume, stats, list, ring or dlq (dsync queue --help)");
+    }
+
+    static Dsync.CliException failure(String what, NodeHttp.Answer a) {
+        int code = switch (a.error()) {
+            case "unknown-queue" -> NO_QUEUE;
+            case "invalid", "too-large", "conflict", "stale" -> 2;
+            default -> 1;
+        };
+        return new Dsync.CliException(what + ": " + a.message(), code);
+    }
+
+    static NodeHttp.Answer request(NodeHttp node, String method, String path, Duration timeout, Object body, String what) {
+        NodeHttp.Answer a = node.send(method, path, timeout, NO_API, body);
+        if (!a.ok()) {
+            throw failure(what, a);
+        }
+        return a;
+    }
+
+    @Command(name = "declare", mixinStandardHelpOptions = true,
+            description = "Declare a queue (idempotent: an equal declaration of an existing queue changes nothing; a different one is refused).")
+    static final class Declare implements Callable<Integer> {
+        @Mixin
+        NodeHttp node;
+
+        @Parameters(index = "0", paramLabel = "QUEUE", description = "Queue name: letters, digits, '.', '_', '-'.")
+        String queue;
+
+        @Option(names = "--visibility", converter = NodeHttp.DurationConverter.class, defaultValue = "30s",
+                description = "How long a delivery stays invisible to other consumers before it is delivered again (default: ${DEFAULT-VALUE}).")
+        Duration visibility;
+
+        @Option(names = "--max-deliveries", defaultValue = "5",
+                description = "Deliveries before a message is dead-lettered (default: ${DEFAULT-VALUE}).")
+        int maxDeliveries;
+
+        @Option(names = "--dlq", description = "Dead-letter queue (declared before); without it, dead letters are deleted.")
+        String dlq;
+
+        @Option(names = "--max-payload", defaultValue = "262144", description = "Largest payload in bytes (default: ${DEFAULT-VALUE}).")
+        int maxPayload;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("visibilityTimeoutMs", visibility.toMillis());
+            body.put("maxDeliveries", maxDeliveries);
+            body.put("deadLetterQueue", dlq);
+            body.put("maxPayloadBytes", maxPayload);
+            JsonNode q = request(node, "PUT", "/queue/queues/" + NodeHttp.enc(queue), Duration.ofSeconds(15), body,
+                    "cannot declare queue '" + queue + "'").body();
+            JsonNode meta = q.path("queue");
+            spec.commandLine().getOut().printf("queue %s: %d partitions, visibility %d ms, max deliveries %d, dead letters %s%n",
+                    meta.path("name").asText(), meta.path("partitions").asInt(), meta.path("visibilityTimeoutMs").asLong(),
+                    meta.path("maxDeliveries").asInt(), meta.path("deadLetterQueue").isNull() ? "deleted"
+                            : "to " + meta.path("deadLetterQueue").asText());
+            return 0;
+        }
+    }
+
+    @Command(name = "send", mixinStandardHelpOptions = true,
+            description = {"Send a message; prints its id once it is durable.",
+                    "The payload is the PAYLOAD argument, --file's content, or each line of standard input with --lines."})
+    static final class Send implements Callable<Integer> {
+        @Mixin
+        NodeHttp node;
+
+        @Parameters(index = "0", paramLabel = "QUEUE")
+        String queue;
+
+        @Parameters(index = "1", paramLabel = "PAYLOAD", arity = "0..1", description = "The payload, as text.")
+        String payload;
+
+        @Option(names = "--file", description = "Send this file's bytes as the payload.")
+        Path file;
+
+        @Option(names = "--lines", description = "Send each line of standard input as one message (in batches of 100, in order).")
+        boolean lines;
+
+        @Option(names = {"-k", "--key"}, description = "Ordering key: messages of one key are delivered one at a time, in order.")
+        String key;
+
+        @Option(names = {"-H", "--header"}, description = "A header NAME=VALUE (repeatable).")
+        Map<String, String> headers = new LinkedHashMap<>();
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            int sources = (payload != null ? 1 : 0) + (file != null ? 1 : 0) + (lines ? 1 : 0);
+            if (sources != 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "give exactly one of PAYLOAD, --file or --lines");
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            if (!lines) {
+                Map<String, Object> m = message(file != null ? Files.readAllBytes(file) : payload.getBytes(StandardCharsets.UTF_8));
+                JsonNode r = request(node, "POST", "/queue/queues/" + NodeHttp.enc(queue) + "/messages", Duration.ofSeconds(20),
+                        m, "message not sent to '" + queue + "'").body();
+                out.println(r.path("ids").path(0).asText());
+                return 0;
+            }
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8));
+            List<Map<String, Object>> batch = new ArrayList<>();
+            int sent = 0;
+            for (String line = in.readLine(); ; line = in.readLine()) {
+                if (line != null) {
+                    batch.add(message(line.getBytes(StandardCharsets.UTF_8)));
+                }
+                if (!batch.isEmpty() && (line == null || batch.size() == 100)) {
+                    JsonNode r = request(node, "POST", "/queue/queues/" + NodeHttp.enc(queue) + "/messages", Duration.ofSeconds(30),
+                            Map.of("messages", batch), "messages not sent to '" + queue + "' after " + sent).body();
+                    r.path("ids").forEach(id -> out.println(id.asText()));
+                    sent += batch.size();
+                    batch.clear();
+                }
+                if (line == null) {
+                    break;
+                }
+            }
+            spec.commandLine().getErr().printf("sent %d message(s)%n", sent);
+            return 0;
+        }
+
+        private Map<String, Object> message(byte[] bytes) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("key", key);
+            m.put("payloadBase64", Base64.getEncoder().encodeToString(bytes));
+            m.put("headers", headers);
+            return m;
+        }
+    }
+
+    @Command(name = "consume", mixinStandardHelpOptions = true,
+            description = {"Receive messages, print them and acknowledge them (--no-ack: print and give them back, a peek).",
+                    "Stops after --max messages, or when none arrived for --wait."})
+    static class Consume implements Callable<Integer> {
+        @Mixin
+        NodeHttp node;
+
+        @Parameters(index = "0", paramLabel = "QUEUE")
+        String queue;
+
+        @Option(names = {"-n", "--max"}, defaultValue = "10", description = "Stop after this many messages (default: ${DEFAULT-VALUE}).")
+        int max;
+
+        @Option(names = "--wait", defaultValue = "2s", converter = NodeHttp.DurationConverter.class,
+                description = "Stop when no message arrived for this long (default: ${DEFAULT-VALUE}).")
+        Duration wait;
+
+        @Option(names = "--no-ack", description = "Do not acknowledge: the messages stay in the queue (without counting a delivery).")
+        boolean noAck;
+
+        @Option(names = "--json", description = "Print each delivery as one JSON line.")
+        boolean json;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            int got = 0;
+            while (got < max) {
+                int batch = Math.min(100, max - got);
+                JsonNode r = request(node, "POST", "/queue/queues/" + NodeHttp.enc(queue) + "/poll?max=" + batch
+                                + "&waitMs=" + wait.toMillis() + "&settle=" + (noAck ? "release" : "ack"),
+                        wait.plusSeconds(20), null, "cannot consume from '" + queue + "'").body();
+                JsonNode deliveries = r.path("deliveries");
+                if (deliveries.isEmpty()) {
+                    break;
+                }
+                for (JsonNode d : deliveries) {
+                    if (json) {
+                        out.println(NodeHttp.JSON.writeValueAsString(d));
+                    } else {
+                        String body = d.has("payload") ? d.path("payload").asText()
+                                : "<" + Base64.getDecoder().decode(d.path("payloadBase64").asText()).length + " bytes, base64 "
+                                        + d.path("payloadBase64").asText() + ">";
+                        out.printf("%s%s%s %s%n", d.path("id").asText(),
+                                d.path("key").isNull() ? "" : " key=" + d.path("key").asText(),
+                                d.path("attempt").asInt() > 1 ? " attempt=" + d.path("attempt").asInt() : "", body);
+                    }
+                    got++;
+                }
+                if (noAck) {
+                    // Released messages are visible again at once: a second poll would see them again.
+                    break;
+                }
+            }
+            spec.commandLine().getErr().printf("%d message(s) %s%n", got, noAck ? "peeked" : "consumed and acknowledged");
+            return 0;
+        }
+    }
+
+    @Command(name = "dlq", mixinStandardHelpOptions = true,
+            description = "Peek at the dead-letter queue of a queue (consume --no-ack on it).")
+    static final class Dlq implements Callable<Integer> {
+        @Mixin
+        NodeHttp node;
+
+        @Parameters(index = "0", paramLabel = "QUEUE", description = "The queue whose dead letters to show.")
+        String queue;
+
+        @Option(names = {"-n", "--max"}, defaultValue = "10", description = "At most this many (default: ${DEFAULT-VALUE}).")
+        int max;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode q = request(node, "GET", "/queue/queues/" + NodeHttp.enc(queue), Duration.ofSeconds(15), null,
+                    "cannot read queue '" + queue + "'").body();
+            JsonNode dlq = q.path("queue").path("deadLetterQueue");
+            if (dlq.isNull() || dlq.isMissingNode()) {
+                spec.commandLine().getOut().printf("queue %s has no dead-letter queue: its dead letters are deleted%n", queue);
+                return 0;
+            }
+            JsonNode r = request(node, "POST", "/queue/queues/" + NodeHttp.enc(dlq.asText()) + "/poll?max=" + max
+                    + "&waitMs=500&settle=release", Duration.ofSeconds(20), null, "cannot read '" + dlq.asText() + "'").body();
+            PrintWriter out = spec.commandLine().getOut();
+            for (JsonNode d : r.path("deliveries")) {
+                JsonNode h = d.path("headers");
+                out.printf("%s reason=\"%s\" deliveries=%s %s%n", d.path("id").asText(), h.path("dsync-dead-letter-reason").asText(),
+                        h.path("dsync-delivery-count").asText("?"), d.has("payload") ? d.path("payload").asText() : "<binary>");
+            }
+            spec.commandLine().getErr().printf("%d dead letter(s) shown from %s%n", r.path("deliveries").size(), dlq.asText());
+            return 0;
+        }
+    }
+
+    @Command(name = "stats", mixinStandardHelpOptions = true,
+            description = "A queue's configuration and, per partition, its owner, epoch and messages (ready, in flight, delayed, blocked).")
+    static final class Stats implements Callable<Integer> {
+        @Mixin
+        NodeHttp node;
+
+        @Parameters(index = "0", paramLabel = "QUEUE")
+        String queue;
+
+        @Option(names = "--json", description = "Print the node's JSON answer.")
+        boolean json;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode q = request(node, "GET", "/queue/queues/" + NodeHttp.enc(queue), Duration.ofSeconds(15), null,
+                    "cannot read queue '" + queue + "'").body();
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                LockCommand.printJson(out, q);
+                return 0;
+            }
+            JsonNode meta = q.path("queue");
+            out.printf("queue %s: %d messages, %d in flight, %d waiting for the dead-letter queue%n", meta.path("name").asText(),
+                    q.path("messages").asLong(), q.path("inFlight").asLong(), q.path("deadLetterDue").asLong());
+            out.printf("%-9s %-14s %-14s %6s %8s %6s %9s %7s %7s%n", "PARTITION", "OWNER", "REPLICAS", "EPOCH", "MESSAGES",
+                    "READY", "IN-FLIGHT", "DELAYED", "BLOCKED");
+            for (JsonNode p : q.path("partitions")) {
+                List<String> replicas = new ArrayList<>();
+                p.path("replicas").forEach(r -> replicas.add(r.asText()));
+                out.printf("%-9d %-14s %-14s %6s %8s %6s %9s %7s %7s%n", p.path("partition").asInt(),
+                        p.path("owner").isNull() ? "(none)" : p.path("owner").asText(), String.join(",", replicas),
+                        p.path("epoch").asText("-"), p.path("messages").asText("-"), p.path("ready").asText("-"),
+                        p.path("inFlight").asText("-"), p.path("delayed").asText("-"), p.path("blocked").asText("-"));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "The declared queues.")
+    static final class ListQueues implements Callable<Integer> {
+        @Mixin
+        NodeHttp node;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode all = request(node, "GET", "/queue/queues", Duration.ofSeconds(15), null, "cannot list the queues").body();
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf("%-30s %10s %12s %8s  %s%n", "QUEUE", "PARTITIONS", "VISIBILITY", "MAX-DEL", "DEAD LETTERS");
+            for (JsonNode q : all) {
+                out.printf("%-30s %10d %10dms %8d  %s%n", q.path("name").asText(), q.path("partitions").asInt(),
+                        q.path("visibilityTimeoutMs").asLong(), q.path("maxDeliveries").asInt(),
+                        q.path("deadLetterQueue").isNull() ? "deleted" : q.path("deadLetterQueue").asText());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "ring", mixinStandardHelpOptions = true,
+            description = "The consistent-hash ring of queue nodes and where every queue's partitions live.")
+    static final class Ring implements Callable<Integer> {
+        @Mixin
+        NodeHttp node;
+
+        @Option(names = "--json", description = "Print the node's JSON answer (add --tokens for every virtual node).")
+        boolean json;
+
+        @Option(names = "--tokens", description = "With --json: include every virtual node's ring position.")
+        boolean tokens;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode ring = request(node, "GET", "/queue/ring?tokens=" + tokens, Duration.ofSeconds(15), null,
+                    "cannot read the queue ring").body();
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                LockCommand.printJson(out, ring);
+                return 0;
+            }
+            out.printf("ring: %d queue node(s), %d virtual nodes each, bounded load (1+%s) x mean, %d copies per partition%n",
+                    ring.path("nodes").size(), ring.path("vnodes").asInt(), ring.path("epsilon").asText(), ring.path("replicas").asInt());
+            ring.path("nodes").fields().forEachRemaining(e -> out.printf("  %-14s %s%n", e.getKey(), e.getValue().asText()));
+            for (JsonNode q : ring.path("queues")) {
+                out.printf("queue %s (primaries per node: %s)%n", q.path("queue").asText(), q.path("load"));
+                for (JsonNode p : q.path("partitions")) {
+                    List<String> owners = new ArrayList<>();
+                    p.path("owners").forEach(o -> owners.add(o.asText()));
+                    out.printf("  %3d -> %-30s owner %-14s epoch %s%n", p.path("partition").asInt(), String.join(", ", owners),
+                            p.path("owner").isNull() ? "(none)" : p.path("owner").asText(), p.path("epoch").asText("-"));
+                }
+            }
+            return 0;
+        }
+    }
+}
