@@ -20,7 +20,6 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 
 import io.dsync.health.Health;
@@ -50,14 +49,13 @@ import jakarta.servlet.Servlet;
 public final class QueueNodeComponent implements HealthContributor {
 
     private static final Logger LOG = LoggerFactory.getLogger(QueueNodeComponent.class);
-    static final String METRIC_PREFIX = "dsync.queue.node.";
 
     private final ScheduledExecutorService timer;
     private final ScheduledExecutorService loop;
     private final QueueNode node;
     private final Ownership ownership;
     private final ServiceRegistration<Servlet> servlet;
-    private final MetricRegistry metrics;
+    private final QueueNodeMetrics metrics;
     private volatile long lastPassNanos = System.nanoTime();
 
     private final QueueCatalog catalog;
@@ -67,7 +65,6 @@ public final class QueueNodeComponent implements HealthContributor {
     public QueueNodeComponent(BundleContext context, QueueNodeConfig config, @Reference RedisConnection redis,
                               @Reference NodeRegistry registry, @Reference MetricRegistry metrics) {
         NodeIdentity identity = NodeIdentity.from(context::getProperty);
-        this.metrics = metrics;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "dsync-queue-timer"));
         this.loop = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "dsync-queue-ownership"));
         this.node = new QueueNode(timer);
@@ -82,9 +79,8 @@ public final class QueueNodeComponent implements HealthContributor {
         props.put("osgi.http.whiteboard.servlet.pattern", QueueWire.NODE_PATH + "/*");
         props.put("osgi.http.whiteboard.servlet.asyncSupported", Boolean.TRUE);
         this.servlet = context.registerService(Servlet.class, new QueueNodeServlet(identity.id(), node, catalog), props);
-        metrics.gauge(METRIC_PREFIX + "partitions", () -> (Gauge<Integer>) () -> node.all().size());
-        metrics.gauge(METRIC_PREFIX + "messages", () -> (Gauge<Long>) () -> node.all().stream()
-                .mapToLong(o -> o.stats().size()).sum());
+        this.metrics = new QueueNodeMetrics(metrics, node);
+        ownership.setListener(this.metrics);
         long every = Math.max(50, config.passMillis());
         loop.scheduleWithFixedDelay(this::pass, 0, every, TimeUnit.MILLISECONDS);
         LOG.info("Queue node {} started", identity.id());
@@ -102,7 +98,7 @@ public final class QueueNodeComponent implements HealthContributor {
         node.close();
         timer.shutdownNow();
         router.close();
-        metrics.removeMatching((name, m) -> name.startsWith(METRIC_PREFIX));
+        metrics.remove();
         LOG.info("Queue node stopped; its partitions go to the other queue nodes");
     }
 

@@ -53,6 +53,30 @@ public final class Ownership {
     private volatile QueueTopology topology = QueueTopology.empty();
     private boolean registryDown;
     private final Set<String> failing = new HashSet<>();
+    private volatile Listener listener = new Listener() {
+    };
+    /** When this node first saw the current membership: a takeover is measured from there. */
+    private long membershipChangedNanos = System.nanoTime();
+
+    /** What the ownership passes do, for metrics. */
+    public interface Listener {
+        /**
+         * A partition is owned by this node now.
+         *
+         * @param afterChangeNanos from the pass that saw the membership change to the claimed, loaded partition
+         * @param messages messages loaded
+         */
+        default void claimed(String queue, int partition, long afterChangeNanos, int messages) {
+        }
+
+        /** A partition moved away from this node (the ring gives it to another). */
+        default void released(String queue, int partition) {
+        }
+    }
+
+    public void setListener(Listener listener) {
+        this.listener = listener;
+    }
 
     public Ownership(String self, Supplier<List<NodeInfo>> registry, QueueCatalog catalog, PartitionStore store,
                      Function<String[], String> keys, QueueNode node, ScheduledExecutorService timer,
@@ -96,6 +120,7 @@ public final class Ownership {
         QueueTopology now = membership(nodes);
         if (!now.sameAs(topology)) {
             LOG.info("Queue ring: {} queue node(s) {}", now.urls().size(), now.urls().keySet());
+            membershipChangedNanos = System.nanoTime();
         }
         topology = now;
         Set<String> declared = new HashSet<>();
@@ -112,6 +137,7 @@ public final class Ownership {
                     LOG.info("Queue {} partition {}: moves to {}", queue.name(), p,
                             placement == null ? "another node" : placement.primary(p));
                     node.remove(queue.name(), p);
+                    listener.released(queue.name(), p);
                 }
             }
         }
@@ -151,6 +177,7 @@ public final class Ownership {
                     deadLetters, node);
             node.add(owner);
             failing.remove(name);
+            listener.claimed(queue.name(), partition, System.nanoTime() - membershipChangedNanos, entries.size());
             LOG.info("Queue {} partition {}: owned by this node (epoch {}, {} message(s), {} ms)", queue.name(),
                     partition, epoch, entries.size(), (System.nanoTime() - started) / 1_000_000);
         } catch (RuntimeException e) {
