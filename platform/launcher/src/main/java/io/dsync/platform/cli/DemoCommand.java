@@ -84,6 +84,8 @@ final class DemoCommand implements Callable<Integer> {
         out.printf("        %s lock acquire demo/lock%s -- sh -c 'echo holding demo/lock with token $DSYNC_LOCK_TOKEN'%n",
                 home.resolve("bin/dsync"), node);
         out.printf("        %s lock list%s%n", home.resolve("bin/dsync"), node);
+        out.printf("        %s queue declare demo%s && %s queue send demo hello --key k1%s && %s queue consume demo%s%n",
+                home.resolve("bin/dsync"), node, home.resolve("bin/dsync"), node, home.resolve("bin/dsync"), node);
         LocalRedis redis = local;
         try {
             return NodeCommand.runInForeground(options, out, redis == null ? null : redis::close);

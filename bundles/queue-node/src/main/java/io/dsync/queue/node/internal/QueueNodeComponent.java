@@ -70,7 +70,8 @@ public final class QueueNodeComponent implements HealthContributor {
         this.node = new QueueNode(timer);
         this.catalog = new QueueCatalog(redis.client(), redis.key("queues"));
         this.router = new QueueRouter(registry::nodes, Duration.ofSeconds(10));
-        this.ownership = new Ownership(identity.id(), registry::nodes, catalog, new PartitionStore(redis.client()),
+        this.ownership = new Ownership(identity.id(), registry::nodes, catalog, new PartitionStore(redis.client(),
+                Math.max(0, config.replicaAcks()), Duration.ofMillis(Math.max(1, config.replicaTimeoutMillis()))),
                 parts -> redis.key(parts), node, timer, this::deadLetter, System::currentTimeMillis,
                 Math.max(0, config.graceMillis()));
         // An owner stopped by a Redis failure is claimed again by the next pass, which reloads it from Redis.

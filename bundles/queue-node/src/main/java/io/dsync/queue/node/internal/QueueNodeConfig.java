@@ -14,4 +14,13 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(description = "How often the node reads the registry and the queue catalog to claim or give "
             + "up partitions, in ms.")
     long passMillis() default 250;
+
+    @AttributeDefinition(description = "How many Redis replicas must have every write of a partition (stored messages, "
+            + "deliveries, acks) before it completes (Redis WAIT). 0 when Redis has no replica; 1 with Sentinel, so "
+            + "that a failover does not lose acknowledged sends.")
+    int replicaAcks() default 0;
+
+    @AttributeDefinition(description = "How long a write waits for those replicas, in ms; a write not replicated in "
+            + "time fails with its outcome unknown (the client retries it with the same call id).")
+    long replicaTimeoutMillis() default 1000;
 }

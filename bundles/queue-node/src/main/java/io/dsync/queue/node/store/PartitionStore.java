@@ -1,11 +1,14 @@
 package io.dsync.queue.node.store;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
+import org.redisson.api.BatchOptions;
+import org.redisson.api.RBatch;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamMessageId;
@@ -122,9 +125,22 @@ public final class PartitionStore {
     private static final String APPLY_SCRIPT = APPLY.replace("DEDUP_MILLIS", Long.toString(DEDUP_MILLIS));
 
     private final RedissonClient client;
+    private final int replicaAcks;
+    private final Duration replicaTimeout;
 
+    /** A store whose writes complete when the Redis primary has them. */
     public PartitionStore(RedissonClient client) {
+        this(client, 0, Duration.ZERO);
+    }
+
+    /**
+     * @param replicaAcks how many Redis replicas must have a batch before it completes ({@code WAIT}); 0 for none
+     * @param replicaTimeout how long a batch waits for them; a batch not replicated in time fails (outcome unknown)
+     */
+    public PartitionStore(RedissonClient client, int replicaAcks, Duration replicaTimeout) {
         this.client = client;
+        this.replicaAcks = replicaAcks;
+        this.replicaTimeout = replicaTimeout;
     }
 
     /** Makes the caller the partition's owner: answers the new epoch, which fences every earlier owner. */
@@ -193,8 +209,24 @@ public final class PartitionStore {
         args.add(bytes(Long.toString(epoch)));
         args.add(bytes(Long.toString(now)));
         args.addAll(batch.args);
-        CompletionStage<List<Object>> reply = client.getScript(ByteArrayCodec.INSTANCE).evalAsync(keys.meta(),
-                RScript.Mode.READ_WRITE, APPLY_SCRIPT, RScript.ReturnType.LIST, keys.all(), args.toArray());
+        CompletionStage<List<Object>> reply;
+        if (replicaAcks == 0) {
+            reply = client.getScript(ByteArrayCodec.INSTANCE).evalAsync(keys.meta(), RScript.Mode.READ_WRITE,
+                    APPLY_SCRIPT, RScript.ReturnType.LIST, keys.all(), args.toArray());
+        } else {
+            // The script and a WAIT for the replicas, in one round trip; too few replicas in time fail the batch.
+            RBatch replicated = client.createBatch(BatchOptions.defaults().sync(replicaAcks, replicaTimeout));
+            CompletionStage<List<Object>> script = replicated.getScript(ByteArrayCodec.INSTANCE).evalAsync(keys.meta(),
+                    RScript.Mode.READ_WRITE, APPLY_SCRIPT, RScript.ReturnType.LIST, keys.all(), args.toArray());
+            reply = replicated.executeAsync().thenCompose(done -> {
+                if (done.getSyncedSlaves() < replicaAcks) {
+                    // Redis' WAIT answers how many replicas have the write; Redisson passes the count on unchecked.
+                    throw new IllegalStateException("only " + done.getSyncedSlaves() + " of " + replicaAcks
+                            + " Redis replica(s) confirmed the write within " + replicaTimeout.toMillis() + " ms");
+                }
+                return script;
+            });
+        }
         return reply.thenApply(values -> {
             String status = string(values.get(0));
             if ("fenced".equals(status)) {

@@ -118,6 +118,36 @@ class PartitionStoreTest {
     }
 
     @Test
+    void withReplicaAcksABatchCompletesOnlyOnceAReplicaHasIt() throws Exception {
+        PartitionKeys k = keys("wait");
+        PartitionStore waiting = new PartitionStore(client, 1, java.time.Duration.ofMillis(300));
+        long epoch = waiting.claim(k, "n1").toCompletableFuture().join();
+        assertThatThrownBy(() -> waiting.apply(k, epoch, 1, new Batch().add("c", List.<byte[][]>of(message(null, "x"))))
+                .toCompletableFuture().join()).as("no replica: the batch cannot be confirmed")
+                .isInstanceOf(CompletionException.class);
+        try (LocalRedis replica = LocalRedis.start()) {
+            command(replica.port(), "REPLICAOF", "127.0.0.1", Integer.toString(redis.port()));
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() ->
+                    assertThat(waiting.apply(k, epoch, 2, new Batch().add("c2", List.<byte[][]>of(message(null, "y"))))
+                            .toCompletableFuture().join()).hasSize(1));
+            command(replica.port(), "REPLICAOF", "NO", "ONE");
+        }
+    }
+
+    /** Sends one command over a plain socket (REPLICAOF cannot run in a script) and reads the one-line answer. */
+    static String command(int port, String... words) throws java.io.IOException {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            StringBuilder resp = new StringBuilder("*" + words.length + "\r\n");
+            for (String w : words) {
+                resp.append('$').append(w.length()).append("\r\n").append(w).append("\r\n");
+            }
+            socket.getOutputStream().write(resp.toString().getBytes(StandardCharsets.US_ASCII));
+            return new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+                    .readLine();
+        }
+    }
+
+    @Test
     void loadPagesThroughLongStreams() {
         PartitionKeys k = keys("pages");
         long epoch = store.claim(k, "n1").toCompletableFuture().join();
