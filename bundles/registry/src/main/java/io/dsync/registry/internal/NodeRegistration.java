@@ -78,6 +78,7 @@ public final class NodeRegistration implements NodeRegistry {
     private void beat() {
         String before = problem;
         String now;
+        boolean redisDown = false;
         try {
             Optional<String> holder = directory.register(self(), ttl);
             if (holder.isEmpty()) {
@@ -89,6 +90,7 @@ public final class NodeRegistration implements NodeRegistry {
             }
         } catch (RegistryUnavailableException e) {
             now = e.getMessage();
+            redisDown = true;
         } catch (RuntimeException e) {
             now = "heartbeat failed: " + e;
         }
@@ -97,7 +99,13 @@ public final class NodeRegistration implements NodeRegistry {
             LOG.info("Registry: node '{}' registered in cluster '{}' as {} (roles {})", identity.id(),
                     identity.cluster(), identity.host() + ":" + identity.ports(), identity.roles());
         } else if (now != null && !now.equals(before)) {
-            LOG.error("Registry: node '{}' is not registered: {}", identity.id(), now);
+            // Redis out of reach is the Redis monitor's news (logged once there); an id held by another live process
+            // is this node's own problem, for an operator to fix.
+            if (redisDown) {
+                LOG.warn("Registry: node '{}' is not registered: {}", identity.id(), now);
+            } else {
+                LOG.error("Registry: node '{}' is not registered: {}", identity.id(), now);
+            }
         }
     }
 
