@@ -71,6 +71,9 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
         }
     }
 
+    /** How long after its wait a poll waits for owners that have not answered. */
+    static final long STRAGGLER_MILLIS = 1000;
+
     private final QueueCatalog catalog;
     private final QueueRouter router;
     private final int partitions;
@@ -243,6 +246,10 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
             return result;
         }
         Instant sent = Instant.now();
+        // A node that does not answer (frozen, or cut off) must not hold the poll past its wait: answer with nothing
+        // shortly after the wait; what such a node brings later is given back.
+        CompletableFuture.delayedExecutor(wait.toMillis() + STRAGGLER_MILLIS, TimeUnit.MILLISECONDS)
+                .execute(() -> result.complete(List.of()));
         AtomicInteger open = new AtomicInteger(owners.size());
         Map<String, String> polls = new ConcurrentHashMap<>();
         int start = Math.floorMod(rotation.getAndIncrement(), owners.size());

@@ -8,12 +8,15 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -26,10 +29,11 @@ import io.dsync.queue.QueueException;
 import io.dsync.queue.QueueNotFoundException;
 import io.dsync.queue.QueueUnavailableException;
 import io.dsync.queue.StaleDeliveryException;
+import io.dsync.queue.protocol.QueueWire.Op;
+import io.dsync.queue.protocol.QueueWire.OpReply;
 import io.dsync.queue.protocol.QueueWire.OutMessage;
 import io.dsync.queue.protocol.QueueWire.PollReply;
 import io.dsync.queue.protocol.QueueWire.PollRequest;
-import io.dsync.queue.protocol.QueueWire.SendReply;
 import io.dsync.queue.protocol.QueueWire.SendRequest;
 import io.dsync.queue.protocol.QueueWire.SettleReply;
 import io.dsync.queue.protocol.QueueWire.SettleRequest;
@@ -37,7 +41,7 @@ import io.dsync.registry.NodeInfo;
 
 /**
  * Calls partition owners over HTTP, following the ring: each call goes to the partition's primary in the current
- * {@link QueueTopology}; a node that answers {@code not-owner}, cannot be reached or answers {@code unavailable} makes
+ * {@link QueueTopology}, gathered with the other calls waiting for that node into one request ({@link NodeBatcher}); a node that answers {@code not-owner}, cannot be reached or answers {@code unavailable} makes
  * the router read the registry again and retry the same call (same call id, so the owner deduplicates it) with a
  * growing pause, until the operation timeout, after which the call fails with {@link QueueUnavailableException}
  * (outcome unknown). Other refusals map to the queue API's exceptions at once. Thread-safe.
@@ -52,6 +56,7 @@ public final class QueueRouter implements AutoCloseable {
     private final Duration timeout;
     private final HttpClient http;
     private final ScheduledExecutorService retries;
+    private final Map<String, NodeBatcher> batchers = new ConcurrentHashMap<>();
     private volatile QueueTopology topology = QueueTopology.empty();
     private volatile long readAt;
 
@@ -91,13 +96,13 @@ public final class QueueRouter implements AutoCloseable {
     /** Stores messages in one partition (atomically), retrying across owner changes. */
     public CompletionStage<List<String>> send(QueueMeta meta, int partition, String callId, List<OutMessage> messages) {
         SendRequest request = new SendRequest(meta.name(), partition, callId, messages);
-        return routed(meta, partition, "/send", request, SendReply.class).thenApply(SendReply::ids);
+        return routed(meta, partition, new Op(request, null), OpReply::ids);
     }
 
     /** Acts on a delivery at its partition's owner, retrying across owner changes. */
     public CompletionStage<SettleReply> settle(QueueMeta meta, SettleRequest request) {
         int partition = MessageIds.parse(new MessageId(request.id()), meta.partitions()).partition();
-        return routed(meta, partition, "/settle", request, SettleReply.class);
+        return routed(meta, partition, new Op(null, request), OpReply::settled);
     }
 
     /** One poll of one node, no retry: a failure answers no delivery. */
@@ -127,25 +132,30 @@ public final class QueueRouter implements AutoCloseable {
         call(url, "/cancel", new QueueWire.CancelRequest(pollId), Void.class, timeout);
     }
 
-    private <T> CompletionStage<T> routed(QueueMeta meta, int partition, String path, Object body, Class<T> type) {
+    private <T> CompletionStage<T> routed(QueueMeta meta, int partition, Op op, Function<OpReply, T> value) {
         CompletableFuture<T> result = new CompletableFuture<>();
-        attempt(meta, partition, path, body, type, System.nanoTime() + timeout.toNanos(), 0, false, result);
+        attempt(meta, partition, op, value, System.nanoTime() + timeout.toNanos(), 0, false, result);
         return result;
     }
 
-    private <T> void attempt(QueueMeta meta, int partition, String path, Object body, Class<T> type, long deadline,
+    private <T> void attempt(QueueMeta meta, int partition, Op op, Function<OpReply, T> value, long deadline,
                              int tries, boolean fresh, CompletableFuture<T> result) {
         QueueTopology t = topology(fresh);
         String owner = t.primary(meta.name(), meta.partitions(), partition);
-        CompletionStage<T> call = owner == null
+        CompletionStage<OpReply> call = owner == null
                 ? CompletableFuture.failedFuture(new Retry("no queue node is registered"))
-                : call(t.url(owner), path, body, type, timeout);
-        call.whenComplete((value, error) -> {
-            if (error == null) {
-                result.complete(value);
+                : batchers.computeIfAbsent(t.url(owner), url -> new NodeBatcher(url, http, timeout)).submit(op);
+        call.whenComplete((reply, error) -> {
+            Throwable cause = error == null ? null : unwrap(error);
+            if (cause == null && reply.status() == 200) {
+                result.complete(value.apply(reply));
                 return;
             }
-            Throwable cause = unwrap(error);
+            if (cause == null) {
+                cause = refusal(reply.status(), reply.error(), reply.message(), op.send() != null ? op.send() : op.settle());
+            } else if (cause instanceof NodeBatcher.NodeUnreachable) {
+                cause = new Retry(cause.getMessage());
+            }
             if (!(cause instanceof Retry)) {
                 result.completeExceptionally(cause);
                 return;
@@ -157,7 +167,7 @@ public final class QueueRouter implements AutoCloseable {
                         + cause.getMessage() + "); the outcome is unknown", null));
                 return;
             }
-            retries.schedule(() -> attempt(meta, partition, path, body, type, deadline, tries + 1, true, result),
+            retries.schedule(() -> attempt(meta, partition, op, value, deadline, tries + 1, true, result),
                     pause, TimeUnit.MILLISECONDS);
         });
     }
@@ -189,7 +199,7 @@ public final class QueueRouter implements AutoCloseable {
         });
     }
 
-    /** The node's refusal as the API's exception, or a {@link Retry}. */
+    /** The node's refusal (an error body) as the API's exception, or a {@link Retry}. */
     private static RuntimeException refusal(int status, byte[] body, Object request) {
         String code = "";
         String message = "HTTP " + status;
@@ -200,15 +210,20 @@ public final class QueueRouter implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             // Not our error shape (a proxy, a node stopping): treated by status below.
         }
+        return refusal(status, code, message, request);
+    }
+
+    /** A refusal as the API's exception, or a {@link Retry} for one worth another try at the (new) owner. */
+    private static RuntimeException refusal(int status, String code, String message, Object request) {
         String queue = request instanceof SendRequest s ? s.queue() : request instanceof SettleRequest s ? s.queue() : "";
-        return switch (code) {
+        return switch (code == null ? "" : code) {
             case QueueWire.UNKNOWN_QUEUE -> new QueueNotFoundException(queue);
             case QueueWire.STALE -> request instanceof SettleRequest s
                     ? new StaleDeliveryException(queue, new MessageId(s.id()), s.attempt(), message)
                     : new QueueException(message);
             case QueueWire.TOO_LARGE -> new MessageTooLargeException(queue, -1, -1);
             case "invalid" -> new InvalidQueueRequestException("request", message);
-            default -> new Retry(message);
+            default -> new Retry(message == null ? "HTTP " + status : message);
         };
     }
 

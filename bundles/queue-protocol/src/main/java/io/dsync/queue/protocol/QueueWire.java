@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The JSON of the calls a queue client makes to the node that owns a partition ({@code POST /queue/node/...}). Payloads
+ * The JSON of the calls a queue client makes to the node that owns a partition ({@code /queue/node/...}). Payloads
  * travel as base64 (Jackson's encoding of {@code byte[]}). Refusals use the node's one error shape with the codes
  * below; {@link #NOT_OWNER} tells the client to read the topology again and retry with the same call id.
  */
@@ -31,7 +31,7 @@ public final class QueueWire {
     public record OutMessage(String key, byte[] payload, Map<String, String> headers) {
     }
 
-    /** {@code POST /queue/node/send}: store messages in one partition, atomically; retried calls keep their call id. */
+    /** A send of a batch: store messages in one partition, atomically; retried calls keep their call id. */
     public record SendRequest(String queue, int partition, String callId, List<OutMessage> messages) {
     }
 
@@ -62,10 +62,32 @@ public final class QueueWire {
     public enum Action { ACK, REQUEUE, DEAD_LETTER, EXTEND, RELEASE }
 
     /**
-     * {@code POST /queue/node/settle}: act on one delivery. {@code millis} is the requeue delay or the new visibility
+     * A settlement of a batch: act on one delivery. {@code millis} is the requeue delay or the new visibility
      * (from now) of an extension.
      */
     public record SettleRequest(String queue, String callId, String id, int attempt, Action action, long millis) {
+    }
+
+    /**
+     * {@code POST /queue/node/batch}: several sends and settlements for one node in one request, answered in order,
+     * each on its own ({@link OpReply}). Clients gather the calls that wait for a node while an earlier request to it is
+     * in flight (group commit), so many concurrent callers cost few requests.
+     */
+    public record BatchRequest(List<Op> ops) {
+    }
+
+    /** One call of a batch: exactly one of {@code send} and {@code settle}. */
+    public record Op(SendRequest send, SettleRequest settle) {
+    }
+
+    /**
+     * The answer to one call of a batch: {@code status} 200 with {@code ids} (a send) or {@code settled} (a settlement),
+     * or the HTTP status, {@code error} code and {@code message} the call would have been refused with alone.
+     */
+    public record OpReply(int status, List<String> ids, SettleReply settled, String error, String message) {
+    }
+
+    public record BatchReply(List<OpReply> replies) {
     }
 
     /** {@code GET /queue/node/status}: the partitions a node owns, with their delivery state. */

@@ -28,7 +28,12 @@ import io.dsync.queue.protocol.MessageIds;
 import io.dsync.queue.protocol.QueueCatalog;
 import io.dsync.queue.protocol.QueueMeta;
 import io.dsync.queue.protocol.QueueWire;
+import io.dsync.queue.protocol.QueueWire.BatchReply;
+import io.dsync.queue.protocol.QueueWire.BatchRequest;
 import io.dsync.queue.protocol.QueueWire.CancelRequest;
+import io.dsync.queue.protocol.QueueWire.Op;
+import io.dsync.queue.protocol.QueueWire.OpReply;
+import io.dsync.queue.protocol.QueueWire.SettleReply;
 import io.dsync.queue.protocol.QueueWire.NodeStatus;
 import io.dsync.queue.protocol.QueueWire.PartitionStatus;
 import io.dsync.queue.protocol.QueueWire.OutMessage;
@@ -45,10 +50,11 @@ import jakarta.servlet.http.HttpServletResponse;
 /**
  * The calls queue clients make to the owner of a partition ({@link QueueWire}):
  * <pre>
- * POST /queue/node/send     SendRequest   -> 200 SendReply      store messages in an owned partition
  * POST /queue/node/poll     PollRequest   -> 200 PollReply      deliveries from the owned partitions of a queue
  * POST /queue/node/cancel   CancelRequest -> 204                end a waiting poll
- * POST /queue/node/settle   SettleRequest -> 200 SettleReply    ack, requeue, dead-letter, extend or release
+ * POST /queue/node/batch    BatchRequest  -> 200 BatchReply     sends (store messages in an owned partition) and
+ *                                                              settlements (ack, requeue, dead-letter, extend,
+ *                                                              release), each answered on its own
  * GET  /queue/node/status                 -> 200 NodeStatus     the partitions this node owns, their epochs and counts
  * </pre>
  * Errors: 400 {@code invalid}, 404 {@code unknown-queue}, 409 {@code stale}, 413 {@code too-large}, 421
@@ -94,9 +100,8 @@ final class QueueNodeServlet extends HttpServlet {
         String path = req.getPathInfo() == null ? "" : req.getPathInfo();
         HttpCalls.handle(req, resp, LOG, QueueNodeServlet::translate, () -> {
             CompletionStage<?> answer = switch (path) {
-                case "/send" -> send(JSON.readValue(req.getInputStream(), SendRequest.class));
                 case "/poll" -> poll(JSON.readValue(req.getInputStream(), PollRequest.class));
-                case "/settle" -> settle(JSON.readValue(req.getInputStream(), SettleRequest.class));
+                case "/batch" -> batch(JSON.readValue(req.getInputStream(), BatchRequest.class));
                 case "/cancel" -> {
                     node.cancel(JSON.readValue(req.getInputStream(), CancelRequest.class).pollId());
                     yield CompletableFuture.completedFuture(null);
@@ -152,7 +157,7 @@ final class QueueNodeServlet extends HttpServlet {
                 .thenApply(deliveries -> new PollReply(deliveries, System.currentTimeMillis()));
     }
 
-    private CompletionStage<?> settle(SettleRequest r) {
+    private CompletionStage<SettleReply> settle(SettleRequest r) {
         if (r.id() == null || r.action() == null || r.attempt() < 1) {
             throw HttpError.invalid("a settle call needs an id, an attempt of at least 1 and an action");
         }
@@ -161,6 +166,43 @@ final class QueueNodeServlet extends HttpServlet {
             return node.owner(meta.name(), id.partition()).settle(r.callId(), EntryId.parse(id.entry()), r.attempt(),
                     r.action(), Math.max(0, r.millis()));
         });
+    }
+
+    /** Runs every call of a batch; each gets its own answer, a refusal included. */
+    private CompletionStage<BatchReply> batch(BatchRequest r) {
+        if (r.ops() == null || r.ops().isEmpty()) {
+            throw HttpError.invalid("a batch carries at least one call");
+        }
+        List<CompletableFuture<OpReply>> replies = new ArrayList<>(r.ops().size());
+        for (Op op : r.ops()) {
+            CompletionStage<?> stage;
+            try {
+                if ((op.send() == null) == (op.settle() == null)) {
+                    throw HttpError.invalid("a batch call is a send or a settlement");
+                }
+                stage = op.send() != null ? send(op.send()) : settle(op.settle());
+            } catch (RuntimeException e) {
+                stage = CompletableFuture.failedFuture(e);
+            }
+            replies.add(stage.handle((value, error) -> error == null ? ok(value) : refused(error)).toCompletableFuture());
+        }
+        return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new))
+                .thenApply(v -> new BatchReply(replies.stream().map(CompletableFuture::join).toList()));
+    }
+
+    private static OpReply ok(Object value) {
+        return value instanceof SendReply s ? new OpReply(200, s.ids(), null, null, null)
+                : new OpReply(200, null, (SettleReply) value, null, null);
+    }
+
+    private static OpReply refused(Throwable error) {
+        Throwable t = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        HttpError e = t instanceof Exception ex ? translate(ex) : null;
+        if (e == null) {
+            LOG.error("A queue call of a batch failed", t);
+            e = new HttpError(500, HttpError.INTERNAL, "internal error (" + t + "); the node's log has the details");
+        }
+        return new OpReply(e.status(), null, null, e.code(), e.getMessage());
     }
 
     /** Writes the answer when the stage completes, without holding the request's thread meanwhile. */
@@ -172,13 +214,15 @@ final class QueueNodeServlet extends HttpServlet {
         }
         AsyncContext async = req.startAsync();
         async.setTimeout(0);
-        f.whenComplete((v, e) -> {
+        // The answer is written on a thread of the HTTP server, not on the Redis client's I/O thread that completed
+        // the stage: a slow reader must not hold up Redis traffic.
+        f.whenComplete((v, e) -> async.start(() -> {
             try {
                 write(req, resp, f);
             } finally {
                 async.complete();
             }
-        });
+        }));
     }
 
     private void write(HttpServletRequest req, HttpServletResponse resp, CompletableFuture<?> f) {
