@@ -11,8 +11,8 @@ import io.dsync.queue.node.owner.Ownership;
 import io.dsync.queue.node.owner.QueueNode;
 
 /**
- * A queue node's own figures: partitions owned and the messages they hold, partitions claimed and released (a
- * rebalance moves them), and the takeover time: from the ownership pass that saw the queue nodes change (a node
+ * A queue node's own figures: partitions owned and the messages they hold, messages dead-lettered, partitions
+ * claimed and released (a rebalance moves them), and the takeover time: from the ownership pass that saw the queue nodes change (a node
  * joined, left or stopped heartbeating) to the partition claimed and loaded here.
  */
 final class QueueNodeMetrics implements Ownership.Listener {
@@ -23,12 +23,15 @@ final class QueueNodeMetrics implements Ownership.Listener {
     private final Meter claimed;
     private final Meter released;
     private final Histogram takeover;
+    private final Meter deadLettered;
 
     QueueNodeMetrics(MetricRegistry registry, QueueNode node) {
         this.registry = registry;
         this.claimed = registry.meter(PREFIX + "partitions.claimed");
         this.released = registry.meter(PREFIX + "partitions.released");
         this.takeover = registry.histogram(PREFIX + "takeover.millis");
+        this.deadLettered = registry.meter(PREFIX + "deadlettered");
+        node.onDeadLettered(owner -> deadLettered.mark());
         registry.gauge(PREFIX + "partitions", () -> (Gauge<Integer>) () -> node.all().size());
         registry.gauge(PREFIX + "messages", () -> (Gauge<Long>) () -> node.all().stream()
                 .mapToLong(o -> o.stats().size()).sum());

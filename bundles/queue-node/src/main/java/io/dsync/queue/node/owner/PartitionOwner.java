@@ -71,6 +71,10 @@ public final class PartitionOwner {
 
         /** The owner stopped: fenced (another node owns the partition) or its storage failed. */
         void lost(PartitionOwner owner, Throwable cause);
+
+        /** A message left the partition for its dead-letter queue (or was deleted, the queue having none). */
+        default void deadLettered(PartitionOwner owner) {
+        }
     }
 
     private final QueueMeta meta;
@@ -499,30 +503,32 @@ public final class PartitionOwner {
                     values.get(2), headers);
         }).thenCompose(ignored -> write(b -> b.delete(null, entry), 1, null)).whenComplete((ok, e) -> {
             boolean ready;
+            boolean firstFailure = false;
             synchronized (this) {
                 deadLettering.remove(d.entry());
                 if (e == null) {
                     state.remove(d.entry());
                     deadLetterFailed.remove(d.entry());
+                } else {
+                    firstFailure = deadLetterFailed.add(d.entry());
                 }
                 ready = state.hasReady(clock.getAsLong());
             }
-            if (e != null) {
-                // Said once per message at INFO (the dead-letter queue's owner may be moving); the retries at DEBUG.
-                boolean first;
-                synchronized (this) {
-                    first = deadLetterFailed.add(d.entry());
+            if (e == null) {
+                listener.deadLettered(this);
+                if (ready) {
+                    listener.ready(this);
                 }
-                if (first) {
-                    LOG.info("Queue {}: could not move message {} to the dead-letter queue yet ({}); trying again every second",
-                            queue(), id, e.toString());
-                } else {
-                    LOG.debug("Queue {}: dead-lettering message {} failed again: {}", queue(), id, e.toString());
-                }
-                later(1000);
-            } else if (ready) {
-                listener.ready(this);
+                return;
             }
+            // Said once per message at INFO (the dead-letter queue's owner may be moving); the retries at DEBUG.
+            if (firstFailure) {
+                LOG.info("Queue {}: could not move message {} to the dead-letter queue yet ({}); trying again every second",
+                        queue(), id, e.toString());
+            } else {
+                LOG.debug("Queue {}: dead-lettering message {} failed again: {}", queue(), id, e.toString());
+            }
+            later(1000);
         });
     }
 

@@ -40,6 +40,7 @@ public final class QueueNode implements PartitionOwner.Listener {
     private final ScheduledExecutorService timer;
     private final AtomicInteger rotation = new AtomicInteger();
     private volatile Consumer<PartitionOwner> onLost = o -> { };
+    private volatile Consumer<PartitionOwner> onDeadLettered = o -> { };
 
     public QueueNode(ScheduledExecutorService timer) {
         this.timer = timer;
@@ -48,6 +49,16 @@ public final class QueueNode implements PartitionOwner.Listener {
     /** Who hears that an owner stopped (the ownership loop, to claim again after a Redis failure). */
     public void onLost(Consumer<PartitionOwner> listener) {
         this.onLost = listener;
+    }
+
+    /** Who hears that a message was dead-lettered (metrics). */
+    public void onDeadLettered(Consumer<PartitionOwner> listener) {
+        this.onDeadLettered = listener;
+    }
+
+    @Override
+    public void deadLettered(PartitionOwner owner) {
+        onDeadLettered.accept(owner);
     }
 
     public void add(PartitionOwner owner) {
