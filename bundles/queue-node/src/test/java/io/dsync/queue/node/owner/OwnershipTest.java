@@ -16,12 +16,10 @@ import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
-import org.redisson.config.Config;
 
-import io.dsync.devkit.LocalRedis;
 import io.dsync.queue.QueueConfig;
+import io.dsync.queue.node.TestRedis;
 import io.dsync.queue.node.store.PartitionStore;
 import io.dsync.queue.protocol.QueueCatalog;
 import io.dsync.queue.protocol.QueueTopology;
@@ -35,24 +33,17 @@ import io.dsync.registry.NodeInfo;
  */
 class OwnershipTest {
 
-    static LocalRedis redis;
-    static RedissonClient client;
+    static final RedissonClient client = TestRedis.client();
     static ScheduledExecutorService timer;
 
     @BeforeAll
-    static void start() throws Exception {
-        redis = LocalRedis.start();
-        Config config = new Config();
-        config.useSingleServer().setAddress(redis.address());
-        client = Redisson.create(config);
+    static void start() {
         timer = Executors.newScheduledThreadPool(2);
     }
 
     @AfterAll
     static void stop() {
         timer.shutdownNow();
-        client.shutdown();
-        redis.close();
     }
 
     /** One simulated queue node: its ownership passes and its owners. */

@@ -17,13 +17,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.redisson.Redisson;
-import org.redisson.api.RedissonClient;
-import org.redisson.config.Config;
 
-import io.dsync.devkit.LocalRedis;
 import io.dsync.queue.QueueConfig;
 import io.dsync.queue.core.EntryId;
+import io.dsync.queue.node.TestRedis;
 import io.dsync.queue.node.store.PartitionKeys;
 import io.dsync.queue.node.store.PartitionStore;
 import io.dsync.queue.protocol.MessageIds;
@@ -35,9 +32,7 @@ import io.dsync.queue.protocol.QueueWire.OutMessage;
 /** A partition owner over a real Redis, with a clock the test moves: the write pipeline, redelivery, fencing, reload. */
 class PartitionOwnerTest {
 
-    static LocalRedis redis;
-    static RedissonClient client;
-    static PartitionStore store;
+    static final PartitionStore store = new PartitionStore(TestRedis.client());
     static ScheduledExecutorService timer;
 
     final AtomicLong clock = new AtomicLong(1_000_000);
@@ -45,26 +40,19 @@ class PartitionOwnerTest {
     final List<String> deadLettered = new ArrayList<>();
 
     @BeforeAll
-    static void start() throws Exception {
-        redis = LocalRedis.start();
-        Config config = new Config();
-        config.useSingleServer().setAddress(redis.address());
-        client = Redisson.create(config);
-        store = new PartitionStore(client);
+    static void start() {
         timer = Executors.newSingleThreadScheduledExecutor();
     }
 
     @AfterAll
     static void stop() {
         timer.shutdownNow();
-        client.shutdown();
-        redis.close();
     }
 
     static final QueueMeta META = QueueMeta.of(QueueConfig.of("q").withMaxDeliveries(2).withDeadLetterQueue("dlq"), 4);
 
     PartitionOwner owner(String test, String node) {
-        PartitionKeys keys = PartitionKeys.of(parts -> "dsync:" + test + ":" + String.join(":", parts), "q", 1);
+        PartitionKeys keys = PartitionKeys.of(parts -> "dsync:owner-" + test + ":" + String.join(":", parts), "q", 1);
         long epoch = store.claim(keys, node).toCompletableFuture().join();
         PartitionOwner o = new PartitionOwner(META, 1, keys, epoch, store.load(keys), store, clock::get, timer,
                 (queue, call, key, payload, headers) -> {

@@ -7,14 +7,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
-import org.redisson.config.Config;
 
 import io.dsync.devkit.LocalRedis;
+import io.dsync.queue.node.TestRedis;
 import io.dsync.queue.node.store.PartitionStore.Batch;
 import io.dsync.queue.node.store.PartitionStore.Fenced;
 import io.dsync.queue.node.store.PartitionStore.StoredEntry;
@@ -22,24 +19,9 @@ import io.dsync.queue.node.store.PartitionStore.StoredEntry;
 /** The partition's Lua script against a real Redis: adds, deduplication, delivery records, deletes and fencing. */
 class PartitionStoreTest {
 
-    static LocalRedis redis;
-    static RedissonClient client;
-    static PartitionStore store;
-
-    @BeforeAll
-    static void start() throws Exception {
-        redis = LocalRedis.start();
-        Config config = new Config();
-        config.useSingleServer().setAddress(redis.address());
-        client = Redisson.create(config);
-        store = new PartitionStore(client);
-    }
-
-    @AfterAll
-    static void stop() {
-        client.shutdown();
-        redis.close();
-    }
+    static final LocalRedis redis = TestRedis.server();
+    static final RedissonClient client = TestRedis.client();
+    static final PartitionStore store = new PartitionStore(client);
 
     static PartitionKeys keys(String test) {
         return PartitionKeys.of(parts -> "dsync:" + test + ":" + String.join(":", parts), "q", 0);
