@@ -83,7 +83,7 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
     private final AtomicInteger rotation = new AtomicInteger();
     private final Set<PushSubscription> subscriptions = ConcurrentHashMap.newKeySet();
     /** Deliveries of push subscriptions not settled yet, by id and attempt: settling one gives its credit back. */
-    final Map<String, PushSubscription> pushed = new ConcurrentHashMap<>();
+    final Map<String, PushSubscription.Pushed> pushed = new ConcurrentHashMap<>();
     private volatile Listener listener = new Listener() {
     };
 
@@ -124,6 +124,11 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
 
     private String callId() {
         return clientId + "/" + calls.incrementAndGet();
+    }
+
+    /** A fresh id for a call or a poll of this client. */
+    String newCallId() {
+        return callId();
     }
 
     // ------------------------------------------------------------------ declare
@@ -234,9 +239,11 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
     }
 
     /**
-     * Polls every node that owns a partition of the queue at once; the first answer with deliveries is the result,
-     * the other polls are cancelled, and deliveries they bring anyway go back at once (without counting as an
-     * attempt).
+     * Asks the nodes that own partitions of the queue, one after the other (from a rotating first one) and without
+     * waiting, for what they have ready: under load the first one answers with messages, and nothing is taken that is
+     * not returned. Only when none has any does the poll wait, on all of them at once: the first answer with messages
+     * is the result, the other polls are cancelled, and deliveries they bring anyway go back at once (without
+     * counting as an attempt).
      */
     CompletableFuture<List<Delivery>> poll(QueueMeta meta, int max, Duration wait) {
         List<String> owners = owners(meta);
@@ -245,42 +252,80 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
             result.complete(List.of());
             return result;
         }
+        int start = Math.floorMod(rotation.getAndIncrement(), owners.size());
+        List<String> rotated = new ArrayList<>(owners.size());
+        for (int i = 0; i < owners.size(); i++) {
+            rotated.add(owners.get((start + i) % owners.size()));
+        }
+        pollEach(meta, rotated, 0, max, wait, result);
+        return result;
+    }
+
+    private void pollEach(QueueMeta meta, List<String> owners, int index, int max, Duration wait,
+                          CompletableFuture<List<Delivery>> result) {
+        if (result.isDone()) {
+            return;
+        }
+        if (index == owners.size()) {
+            if (wait.isZero()) {
+                result.complete(List.of());
+            } else {
+                pollAll(meta, owners, max, wait, result);
+            }
+            return;
+        }
+        Instant sent = Instant.now();
+        router.poll(owners.get(index), new PollRequest(meta.name(), null, max, 0)).thenAccept(reply -> {
+            List<Delivery> deliveries = deliveries(meta, reply, sent);
+            if (deliveries.isEmpty()) {
+                pollEach(meta, owners, index + 1, max, wait, result);
+            } else {
+                answer(result, deliveries);
+            }
+        });
+    }
+
+    private void pollAll(QueueMeta meta, List<String> owners, int max, Duration wait,
+                         CompletableFuture<List<Delivery>> result) {
         Instant sent = Instant.now();
         // A node that does not answer (frozen, or cut off) must not hold the poll past its wait: answer with nothing
         // shortly after the wait; what such a node brings later is given back.
-        CompletableFuture.delayedExecutor(wait.toMillis() + STRAGGLER_MILLIS, TimeUnit.MILLISECONDS)
-                .execute(() -> result.complete(List.of()));
+        router.timer().schedule(() -> result.complete(List.of()), wait.toMillis() + STRAGGLER_MILLIS,
+                TimeUnit.MILLISECONDS);
         AtomicInteger open = new AtomicInteger(owners.size());
         Map<String, String> polls = new ConcurrentHashMap<>();
-        int start = Math.floorMod(rotation.getAndIncrement(), owners.size());
-        for (int i = 0; i < owners.size(); i++) {
-            String url = owners.get((start + i) % owners.size());
-            String pollId = clientId + "/poll/" + calls.incrementAndGet();
-            polls.put(url, pollId);
-            router.poll(url, new PollRequest(meta.name(), pollId, max, wait.toMillis())).thenAccept(reply -> {
+        for (String url : owners) {
+            polls.put(url, callId());
+        }
+        for (String url : owners) {
+            router.poll(url, new PollRequest(meta.name(), polls.get(url), max, wait.toMillis())).thenAccept(reply -> {
                 List<Delivery> deliveries = deliveries(meta, reply, sent);
-                if (!deliveries.isEmpty()) {
-                    if (result.complete(deliveries)) {
-                        listener.delivered(deliveries);
-                        polls.forEach((other, id) -> {
-                            if (!other.equals(url)) {
-                                router.cancel(other, id);
-                            }
-                        });
-                    } else {
-                        deliveries.forEach(d -> settle(d, Action.RELEASE, 0));
-                    }
+                if (!deliveries.isEmpty() && answer(result, deliveries)) {
+                    polls.forEach((other, id) -> {
+                        if (!other.equals(url)) {
+                            router.cancel(other, id);
+                        }
+                    });
                 }
                 if (open.decrementAndGet() == 0) {
                     result.complete(List.of());
                 }
             });
         }
-        return result;
+    }
+
+    /** Completes a poll with deliveries; if it was answered (or cancelled) already, they go back at once. */
+    private boolean answer(CompletableFuture<List<Delivery>> result, List<Delivery> deliveries) {
+        if (result.complete(deliveries)) {
+            listener.delivered(deliveries);
+            return true;
+        }
+        deliveries.forEach(d -> settle(d, Action.RELEASE, 0));
+        return false;
     }
 
     /** The admin URLs of the nodes that own partitions of the queue. */
-    private List<String> owners(QueueMeta meta) {
+    List<String> owners(QueueMeta meta) {
         QueueTopology topology = router.topology(false);
         if (topology.isEmpty()) {
             return List.of();
@@ -293,7 +338,7 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
         return new ArrayList<>(urls);
     }
 
-    private List<Delivery> deliveries(QueueMeta meta, PollReply reply, Instant sent) {
+    List<Delivery> deliveries(QueueMeta meta, PollReply reply, Instant sent) {
         List<Delivery> deliveries = new ArrayList<>(reply.deliveries().size());
         for (InDelivery d : reply.deliveries()) {
             // The owner's deadline is its take time plus the visibility timeout; counted from when this poll was
@@ -332,9 +377,9 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
         return meta(delivery.queue()).thenCompose(meta -> router.settle(meta, new SettleRequest(delivery.queue(), call,
                 delivery.id().value(), delivery.deliveryCount(), action, millis))).whenComplete((r, e) -> {
                     if (e == null || !(unwrap(e) instanceof QueueUnavailableException)) {
-                        PushSubscription s = pushed.remove(delivery.id().value() + "#" + delivery.deliveryCount());
-                        if (s != null) {
-                            s.settled();
+                        PushSubscription.Pushed p = pushed.remove(delivery.id().value() + "#" + delivery.deliveryCount());
+                        if (p != null) {
+                            p.settled();
                         }
                     }
                 }).toCompletableFuture();

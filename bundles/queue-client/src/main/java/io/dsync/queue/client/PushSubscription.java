@@ -1,11 +1,17 @@
 package io.dsync.queue.client;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,104 +23,158 @@ import io.dsync.queue.NackAction;
 import io.dsync.queue.Subscription;
 import io.dsync.queue.SubscriptionOptions;
 import io.dsync.queue.protocol.QueueMeta;
+import io.dsync.queue.protocol.QueueWire.Action;
+import io.dsync.queue.protocol.QueueWire.PollRequest;
 
 /**
- * A push subscription: one thread long-polls the queue's owners for as many messages as the subscription has credit
- * for ({@link SubscriptionOptions#maxInFlight()}), and hands each delivery to the handler on the service's handler
- * threads. A credit comes back when its delivery is settled (or its visibility deadline passes unsettled), so a slow
- * handler slows delivery down and nothing piles up in memory.
+ * A push subscription: one long-poll at a time to each node that owns partitions of the queue, each asking for a
+ * share of the subscription's free credits ({@link SubscriptionOptions#maxInFlight()}), and each delivery handed to
+ * the handler on the service's handler threads. A credit comes back when its delivery is settled (or its visibility
+ * deadline passes unsettled), so a slow handler slows delivery down and nothing piles up in memory; a node with
+ * nothing to deliver holds only its share. The nodes are read again from the ring every second. No thread of its own:
+ * it runs on the answers of its polls, the settlements and the router's timer.
  */
 final class PushSubscription implements Subscription {
 
     private static final Logger LOG = LoggerFactory.getLogger(PushSubscription.class);
-    /** How long one long-poll of the owners waits before it is renewed. */
+    /** How long one long-poll of a node waits before it is renewed. */
     static final Duration POLL_WAIT = Duration.ofSeconds(5);
+    /** A poll that came back empty at once (the node answers nothing, or is gone) is asked again after this. */
+    static final long EMPTY_PAUSE_MILLIS = 200;
 
     private final ClientQueueService service;
     private final QueueMeta meta;
     private final SubscriptionOptions options;
     private final DeliveryHandler handler;
-    private final Semaphore credits;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
-    private final Thread loop;
-    private volatile boolean active = true;
-    private volatile boolean loopDone;
     /** Handler invocations submitted and not finished: the subscription has terminated when none is left. */
-    private final java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger running = new AtomicInteger();
+
+    // Guarded by this.
+    private int credits;
+    /** Node URL to the id of its poll in flight. */
+    private final Map<String, String> polling = new HashMap<>();
+    /** Nodes not to ask before their pause is over. */
+    private final Set<String> resting = new HashSet<>();
+    private boolean active = true;
+    private ScheduledFuture<?> refresh;
 
     PushSubscription(ClientQueueService service, QueueMeta meta, SubscriptionOptions options, DeliveryHandler handler) {
         this.service = service;
         this.meta = meta;
         this.options = options;
         this.handler = handler;
-        this.credits = new Semaphore(options.maxInFlight());
-        this.loop = new Thread(this::run, "dsync-queue-subscription-" + meta.name());
-        this.loop.setDaemon(true);
+        this.credits = options.maxInFlight();
     }
 
     void start() {
-        loop.start();
+        refresh = service.router().timer().scheduleWithFixedDelay(this::pump, 0, 1, TimeUnit.SECONDS);
     }
 
-    private void run() {
+    /** Starts a poll on every owner that has none, while credits last. */
+    private void pump() {
+        List<String> owners;
         try {
-            while (active) {
-                credits.acquire();
-                int want = 1 + credits.drainPermits();
-                long started = System.nanoTime();
-                List<Delivery> got;
-                try {
-                    got = service.poll(meta, want, POLL_WAIT).get(POLL_WAIT.toMillis() + 15_000, TimeUnit.MILLISECONDS);
-                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                    got = List.of();
-                }
-                credits.release(want - got.size());
-                if (!active) {
-                    got.forEach(d -> service.settle(d, io.dsync.queue.protocol.QueueWire.Action.RELEASE, 0));
-                    break;
-                }
-                for (Delivery d : got) {
-                    dispatch(d);
-                }
-                if (got.isEmpty() && System.nanoTime() - started < TimeUnit.MILLISECONDS.toNanos(100)) {
-                    // Nobody to ask (no queue node, or they answer at once with nothing): do not spin.
-                    Thread.sleep(200);
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            owners = service.owners(meta);
         } catch (RuntimeException e) {
-            LOG.error("Subscription to queue {} stopped by a failure", meta.name(), e);
-            terminated.completeExceptionally(e);
+            LOG.debug("Subscription to {}: cannot read the queue nodes: {}", meta.name(), e.toString());
             return;
         }
-        loopDone = true;
-        if (running.get() == 0) {
-            terminated.complete(null);
+        if (owners.isEmpty()) {
+            return;
+        }
+        int share = Math.max(1, (options.maxInFlight() + owners.size() - 1) / owners.size());
+        for (String url : owners) {
+            int want;
+            String pollId;
+            synchronized (this) {
+                if (!active || credits == 0) {
+                    return;
+                }
+                if (polling.containsKey(url) || resting.contains(url)) {
+                    continue;
+                }
+                want = Math.min(share, credits);
+                credits -= want;
+                pollId = service.newCallId();
+                polling.put(url, pollId);
+            }
+            poll(url, pollId, want);
+        }
+    }
+
+    private void poll(String url, String pollId, int want) {
+        Instant sent = Instant.now();
+        long started = System.nanoTime();
+        service.router().poll(url, new PollRequest(meta.name(), pollId, want, POLL_WAIT.toMillis())).thenAccept(reply -> {
+            List<Delivery> got = service.deliveries(meta, reply, sent);
+            boolean stillActive;
+            synchronized (this) {
+                polling.remove(url);
+                credits += want - got.size();
+                stillActive = active;
+                if (got.isEmpty() && System.nanoTime() - started < TimeUnit.MILLISECONDS.toNanos(100)) {
+                    // Nothing at once (a node that answers nothing, or is gone): ask it again a little later.
+                    resting.add(url);
+                    service.router().timer().schedule(() -> {
+                        synchronized (this) {
+                            resting.remove(url);
+                        }
+                        pump();
+                    }, EMPTY_PAUSE_MILLIS, TimeUnit.MILLISECONDS);
+                }
+            }
+            if (!got.isEmpty()) {
+                service.listener().delivered(got);
+            }
+            for (Delivery d : got) {
+                if (stillActive) {
+                    dispatch(d);
+                } else {
+                    service.settle(d, Action.RELEASE, 0);
+                }
+            }
+            pump();
+        });
+    }
+
+    /** A delivery of this subscription not settled yet, and the timer that frees its credit at its deadline. */
+    final class Pushed {
+        private volatile ScheduledFuture<?> expiry;
+
+        /** The delivery was settled: its credit is free again. */
+        void settled() {
+            ScheduledFuture<?> e = expiry;
+            if (e != null) {
+                e.cancel(false);
+            }
+            PushSubscription.this.settled();
         }
     }
 
     private void dispatch(Delivery d) {
         String key = d.id().value() + "#" + d.deliveryCount();
-        service.pushed.put(key, this);
+        Pushed pushed = new Pushed();
+        service.pushed.put(key, pushed);
         long untilDeadline = Math.max(0, d.visibleUntil().toEpochMilli() - System.currentTimeMillis());
         // A delivery never settled (a manual handler that forgot it) gives its credit back when it becomes visible
         // again, so the subscription cannot stall.
-        CompletableFuture.delayedExecutor(untilDeadline, TimeUnit.MILLISECONDS).execute(() -> {
-            if (service.pushed.remove(key, this)) {
+        pushed.expiry = service.router().timer().schedule(() -> {
+            if (service.pushed.remove(key, pushed)) {
                 settled();
             }
-        });
+        }, untilDeadline, TimeUnit.MILLISECONDS);
         running.incrementAndGet();
         service.handlers().execute(() -> {
-            if (!active) {
-                // Closed before the handler started: the delivery goes back without counting as an attempt.
-                service.pushed.remove(key, this);
-                service.settle(d, io.dsync.queue.protocol.QueueWire.Action.RELEASE, 0);
-                handlerDone();
-                return;
-            }
             try {
+                if (!isActive()) {
+                    // Closed before the handler started: the delivery goes back without counting as an attempt.
+                    if (service.pushed.remove(key, pushed)) {
+                        pushed.settled();
+                    }
+                    service.settle(d, Action.RELEASE, 0);
+                    return;
+                }
                 handler.onDelivery(d);
                 if (options.ackMode() == AckMode.AUTO && service.pushed.containsKey(key)) {
                     service.ackAsync(d);
@@ -132,14 +192,17 @@ final class PushSubscription implements Subscription {
     }
 
     private void handlerDone() {
-        if (running.decrementAndGet() == 0 && loopDone) {
+        if (running.decrementAndGet() == 0 && !isActive()) {
             terminated.complete(null);
         }
     }
 
-    /** One of this subscription's deliveries was settled: its credit is free again. */
-    void settled() {
-        credits.release();
+    /** One of this subscription's deliveries was settled, or its deadline passed: its credit is free again. */
+    private void settled() {
+        synchronized (this) {
+            credits++;
+        }
+        pump();
     }
 
     @Override
@@ -153,8 +216,8 @@ final class PushSubscription implements Subscription {
     }
 
     @Override
-    public boolean isActive() {
-        return active && !terminated.isDone();
+    public synchronized boolean isActive() {
+        return active;
     }
 
     @Override
@@ -164,7 +227,20 @@ final class PushSubscription implements Subscription {
 
     @Override
     public void close() {
-        active = false;
-        loop.interrupt();
+        Map<String, String> open;
+        synchronized (this) {
+            if (!active) {
+                return;
+            }
+            active = false;
+            open = Map.copyOf(polling);
+            if (refresh != null) {
+                refresh.cancel(false);
+            }
+        }
+        open.forEach((url, pollId) -> service.router().cancel(url, pollId));
+        if (running.get() == 0) {
+            terminated.complete(null);
+        }
     }
 }

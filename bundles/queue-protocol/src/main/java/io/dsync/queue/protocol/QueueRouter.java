@@ -15,6 +15,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -55,7 +56,7 @@ public final class QueueRouter implements AutoCloseable {
     private final Supplier<List<NodeInfo>> registry;
     private final Duration timeout;
     private final HttpClient http;
-    private final ScheduledExecutorService retries;
+    private final ScheduledExecutorService timer;
     private final Map<String, NodeBatcher> batchers = new ConcurrentHashMap<>();
     private volatile QueueTopology topology = QueueTopology.empty();
     private volatile long readAt;
@@ -63,11 +64,14 @@ public final class QueueRouter implements AutoCloseable {
     public QueueRouter(Supplier<List<NodeInfo>> registry, Duration timeout) {
         this.registry = registry;
         this.timeout = timeout;
-        this.retries = Executors.newSingleThreadScheduledExecutor(r -> {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "dsync-queue-router");
             t.setDaemon(true);
             return t;
         });
+        // Tasks cancelled early (a credit's return, once its delivery is settled) leave the queue at once.
+        timer.setRemoveOnCancelPolicy(true);
+        this.timer = timer;
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(2)).executor(Executors.newCachedThreadPool(r -> {
                     Thread t = new Thread(r, "dsync-queue-http");
@@ -78,6 +82,14 @@ public final class QueueRouter implements AutoCloseable {
 
     public Duration timeout() {
         return timeout;
+    }
+
+    /**
+     * The router's timer thread, for the short tasks of its users (a poll's deadline, a credit's return): never the
+     * common pool, whose default on a 2-core machine is a new thread per task.
+     */
+    public ScheduledExecutorService timer() {
+        return timer;
     }
 
     /** The queue nodes, read from the registry at most once a second (or at once with {@code fresh}). */
@@ -167,7 +179,7 @@ public final class QueueRouter implements AutoCloseable {
                         + cause.getMessage() + "); the outcome is unknown", null));
                 return;
             }
-            retries.schedule(() -> attempt(meta, partition, op, value, deadline, tries + 1, true, result),
+            timer.schedule(() -> attempt(meta, partition, op, value, deadline, tries + 1, true, result),
                     pause, TimeUnit.MILLISECONDS);
         });
     }
@@ -245,7 +257,7 @@ public final class QueueRouter implements AutoCloseable {
 
     @Override
     public void close() {
-        retries.shutdownNow();
+        timer.shutdownNow();
         if (http.executor().orElse(null) instanceof java.util.concurrent.ExecutorService e) {
             e.shutdownNow();
         }
