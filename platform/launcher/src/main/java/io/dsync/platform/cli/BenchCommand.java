@@ -19,17 +19,20 @@ import picocli.CommandLine.Parameters;
                 "  dsync bench lock [--seconds 5] [--threads 1,16,64] [--contended-threads 16] [--out FILE]",
                 "starts 3 lock nodes and Redis from this distribution, and compares with Redisson's RLock on that Redis",
                 "and with etcd's lock (3 members on loopback) when an 'etcd' binary is on the PATH.",
+                "  dsync bench queue [--seconds 10] [--producers 8] [--consumers 8] [--nodes 3|1,3,5] [--out FILE]",
+                "starts queue nodes and Redis from this distribution, sends and consumes 1 KB messages, and compares with",
+                "Redis Streams used directly (XADD, XREADGROUP + XACK) on that Redis.",
                 "  dsync bench core [JMH options]",
                 "runs the JMH benchmarks of the plain-Java cores (the lock state machine) on one core."})
 final class BenchCommand implements Callable<Integer> {
 
-    static final List<String> BENCHMARKS = List.of("lock", "core");
+    static final List<String> BENCHMARKS = List.of("lock", "queue", "core");
 
     @Parameters(index = "0", paramLabel = "BENCHMARK", description = "Which benchmark: ${COMPLETION-CANDIDATES}.",
             completionCandidates = Names.class)
     String benchmark;
 
-    @Parameters(index = "1..*", paramLabel = "OPTION", description = "Options of the benchmark (dsync bench lock --help).")
+    @Parameters(index = "1..*", paramLabel = "OPTION", description = "Options of the benchmark (dsync bench lock --help, dsync bench queue --help).")
     List<String> options = new ArrayList<>();
 
     @CommandLine.Spec
@@ -59,6 +62,8 @@ final class BenchCommand implements Callable<Integer> {
                 "-Dlogback.configurationFile=" + home.resolve("etc/logback-cli.xml")));
         if (benchmark.equals("lock")) {
             cmd.addAll(List.of("io.dsync.bench.LockBench", "--home", home.toString()));
+        } else if (benchmark.equals("queue")) {
+            cmd.addAll(List.of("io.dsync.bench.QueueBench", "--home", home.toString()));
         } else {
             cmd.addAll(List.of("org.openjdk.jmh.Main", "io.dsync.bench.core"));
         }
