@@ -59,6 +59,8 @@ final class BenchCommand implements Callable<Integer> {
         }
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g", "-cp", lib + "/*",
+                // As bin/dsync does for nodes (Dsync.commonPoolOfTwo): no thread per async task on 2 cores.
+                "-Djava.util.concurrent.ForkJoinPool.common.parallelism=2",
                 "-Dlogback.configurationFile=" + home.resolve("etc/logback-cli.xml")));
         if (benchmark.equals("lock")) {
             cmd.addAll(List.of("io.dsync.bench.LockBench", "--home", home.toString()));

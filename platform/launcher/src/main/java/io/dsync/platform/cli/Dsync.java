@@ -21,7 +21,21 @@ public final class Dsync implements Runnable {
     }
 
     public static void main(String[] args) {
+        commonPoolOfTwo();
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /**
+     * On a machine with fewer than 3 cores the common fork-join pool has one thread, and {@code CompletableFuture}'s
+     * default async executor is then a new thread per task; the JDK's HTTP client completes every response there (and
+     * the queue client uses it): thousands of threads a second under load. Two threads make it a pool. Must run
+     * before anything touches the common pool; an explicit setting is left alone.
+     */
+    static void commonPoolOfTwo() {
+        String property = "java.util.concurrent.ForkJoinPool.common.parallelism";
+        if (System.getProperty(property) == null && Runtime.getRuntime().availableProcessors() < 3) {
+            System.setProperty(property, "2");
+        }
     }
 
     /** Runs a command line and returns its exit code: 0 success, 1 failure, 2 bad usage. */
