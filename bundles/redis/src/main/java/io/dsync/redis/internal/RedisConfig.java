@@ -17,7 +17,8 @@ public @interface RedisConfig {
     @AttributeDefinition(description = "Address in SINGLE mode: redis://host:port, or rediss://host:port for TLS.")
     String address() default "redis://127.0.0.1:6379";
 
-    @AttributeDefinition(description = "Sentinel or cluster seed addresses (redis:// or rediss://), for SENTINEL and CLUSTER.")
+    @AttributeDefinition(description = "Sentinel or cluster seed addresses (redis:// or rediss://), "
+            + "comma-separated, for SENTINEL and CLUSTER.")
     String[] nodes() default {};
 
     @AttributeDefinition(description = "Master name known to the sentinels (SENTINEL mode).")

@@ -10,10 +10,15 @@ import java.util.List;
 import org.redisson.client.codec.StringCodec;
 import org.redisson.config.BaseConfig;
 import org.redisson.config.Config;
+import org.redisson.config.ReadMode;
 
 /**
  * Turns a {@link RedisConfig} into a Redisson {@link Config}, rejecting bad values with a message an operator can act
  * on. Pure: no connection is made here.
+ *
+ * <p>With Sentinel and Cluster, every command goes to the primary ({@link ReadMode#MASTER}), reads included:
+ * Redisson's default sends reads to replicas, which lag behind, and dsync reads what it has just written (a queue
+ * partition's new owner loads what its predecessor stored, a client finds the queue it has just declared).
  */
 final class RedisSettings {
 
@@ -40,7 +45,8 @@ final class RedisSettings {
                 var sentinel = config.useSentinelServers()
                         .setMasterName(nonEmpty("masterName", cfg.masterName()))
                         .setDatabase(database(cfg.database()))
-                        .setCheckSentinelsList(false);
+                        .setCheckSentinelsList(false)
+                        .setReadMode(ReadMode.MASTER);
                 for (String node : nodes(cfg)) {
                     sentinel.addSentinelAddress(node);
                 }
@@ -50,7 +56,7 @@ final class RedisSettings {
                 if (cfg.database() != 0) {
                     throw new IllegalArgumentException("database must be 0 in CLUSTER mode (Redis Cluster has one database), got " + cfg.database());
                 }
-                var cluster = config.useClusterServers();
+                var cluster = config.useClusterServers().setReadMode(ReadMode.MASTER);
                 for (String node : nodes(cfg)) {
                     cluster.addNodeAddress(node);
                 }
@@ -64,8 +70,8 @@ final class RedisSettings {
     static String endpoint(RedisConfig cfg) {
         return switch (cfg.mode()) {
             case SINGLE -> stripUserInfo(cfg.address()) + (cfg.database() == 0 ? "" : " db " + cfg.database());
-            case SENTINEL -> "sentinel " + cfg.masterName() + "@" + String.join(",", Arrays.stream(cfg.nodes()).map(RedisSettings::stripUserInfo).toList());
-            case CLUSTER -> "cluster " + String.join(",", Arrays.stream(cfg.nodes()).map(RedisSettings::stripUserInfo).toList());
+            case SENTINEL -> "sentinel " + cfg.masterName() + "@" + String.join(",", split(cfg.nodes()).stream().map(RedisSettings::stripUserInfo).toList());
+            case CLUSTER -> "cluster " + String.join(",", split(cfg.nodes()).stream().map(RedisSettings::stripUserInfo).toList());
         };
     }
 
@@ -90,10 +96,22 @@ final class RedisSettings {
     }
 
     private static List<String> nodes(RedisConfig cfg) {
-        if (cfg.nodes().length == 0) {
+        List<String> nodes = split(cfg.nodes());
+        if (nodes.isEmpty()) {
             throw new IllegalArgumentException("nodes must list at least one address in " + cfg.mode() + " mode");
         }
-        return Arrays.stream(cfg.nodes()).map(String::trim).map(n -> address("nodes", n)).toList();
+        return nodes.stream().map(n -> address("nodes", n)).toList();
+    }
+
+    /**
+     * The addresses of {@code nodes}, each value split at commas: {@code etc/io.dsync.redis.cfg} gives them as one
+     * comma-separated string ({@code nodes = redis://a:6379,redis://b:6379}), which FileInstall hands over as a single
+     * value and SCR turns into a one-element array; a typed array ({@code nodes = ["redis://a:6379", ...]}) or the
+     * metatype's list arrive as several values.
+     */
+    static List<String> split(String[] nodes) {
+        return Arrays.stream(nodes == null ? new String[0] : nodes).flatMap(n -> Arrays.stream(n.split(",")))
+                .map(String::trim).filter(n -> !n.isEmpty()).toList();
     }
 
     static String address(String name, String value) {

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.redisson.config.Config;
+import org.redisson.config.ReadMode;
 
 class RedisSettingsTest {
 
@@ -40,6 +41,34 @@ class RedisSettingsTest {
         assertThat(cluster.isClusterConfig()).isTrue();
         assertThat(RedisSettings.endpoint(config(Map.of("mode", RedisConfig.Mode.SENTINEL, "nodes",
                 new String[] {"redis://s1:26379"})))).isEqualTo("sentinel mymaster@redis://s1:26379");
+    }
+
+    @Test
+    void nodesGivenAsOneCommaSeparatedValueAreSeveralAddresses() {
+        // What etc/io.dsync.redis.cfg hands over for "nodes = redis://a:7000, redis://b:7001,redis://c:7002": one string.
+        RedisConfig cfg = config(Map.of("mode", RedisConfig.Mode.CLUSTER,
+                "nodes", new String[] {"redis://a:7000, redis://b:7001,redis://c:7002"}));
+        Config cluster = RedisSettings.toRedissonConfig(cfg, "c");
+        assertThat(cluster.useClusterServers().getNodeAddresses())
+                .containsExactly("redis://a:7000", "redis://b:7001", "redis://c:7002");
+        assertThat(RedisSettings.endpoint(cfg)).isEqualTo("cluster redis://a:7000,redis://b:7001,redis://c:7002");
+        Config sentinel = RedisSettings.toRedissonConfig(config(Map.of("mode", RedisConfig.Mode.SENTINEL,
+                "nodes", new String[] {"redis://s1:26379,redis://s2:26379", "redis://s3:26379"})), "c");
+        assertThat(sentinel.useSentinelServers().getSentinelAddresses())
+                .containsExactly("redis://s1:26379", "redis://s2:26379", "redis://s3:26379");
+        assertThatThrownBy(() -> RedisSettings.toRedissonConfig(config(Map.of("mode", RedisConfig.Mode.CLUSTER,
+                "nodes", new String[] {" , "})), "c")).hasMessage("nodes must list at least one address in CLUSTER mode");
+    }
+
+    @Test
+    void withReplicasEveryCommandGoesToThePrimary() {
+        // Redisson reads from replicas by default; a queue partition's new owner would then load a stale partition.
+        Config sentinel = RedisSettings.toRedissonConfig(config(Map.of("mode", RedisConfig.Mode.SENTINEL,
+                "nodes", new String[] {"redis://s1:26379"})), "c");
+        assertThat(sentinel.useSentinelServers().getReadMode()).isEqualTo(ReadMode.MASTER);
+        Config cluster = RedisSettings.toRedissonConfig(config(Map.of("mode", RedisConfig.Mode.CLUSTER,
+                "nodes", new String[] {"redis://a:7000"})), "c");
+        assertThat(cluster.useClusterServers().getReadMode()).isEqualTo(ReadMode.MASTER);
     }
 
     @Test
