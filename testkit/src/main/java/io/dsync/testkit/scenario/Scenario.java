@@ -40,7 +40,7 @@ public final class Scenario {
     /** A fault or any other action at a moment of the run. */
     @FunctionalInterface
     public interface Action {
-        /** Runs the action; an exception is reported and the run goes on. */
+        /** Runs the action; an exception or a failed assertion is reported and the run goes on. */
         void run() throws Exception;
     }
 
@@ -261,7 +261,9 @@ public final class Scenario {
                     String error = null;
                     try {
                         b.actions.get(i).run();
-                    } catch (Exception e) {
+                    } catch (Exception | AssertionError e) {
+                        // A failed assertion in a fault is the fault's error, like an exception: recorded, and the
+                        // later faults still run.
                         error = e.toString();
                     }
                     synchronized (done) {

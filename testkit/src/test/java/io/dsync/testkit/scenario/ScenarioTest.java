@@ -124,4 +124,18 @@ class ScenarioTest {
         assertThat(report.valid()).isFalse();
         assertThat(report.summary()).contains("ACTION FAILED: java.lang.IllegalStateException: boom");
     }
+
+    @Test
+    void aFaultWhoseAssertionFailsIsReportedAndTheLaterFaultsStillRun() throws Exception {
+        AtomicBoolean later = new AtomicBoolean();
+        ScenarioReport report = Scenario.builder("failed assertion").clients(1).duration(Duration.ofMillis(200))
+                .workload(c -> Thread.sleep(5))
+                .fault(Duration.ofMillis(10), "assert", () -> assertThat(1).as("one").isEqualTo(2))
+                .fault(Duration.ofMillis(50), "later", () -> later.set(true))
+                .run();
+        assertThat(report.valid()).isFalse();
+        assertThat(report.fault("assert").orElseThrow().error()).contains("[one]").contains("expected: 2");
+        assertThat(report.fault("later")).isPresent();
+        assertThat(later).isTrue();
+    }
 }
