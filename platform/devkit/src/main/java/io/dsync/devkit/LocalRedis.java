@@ -135,8 +135,13 @@ public final class LocalRedis implements AutoCloseable {
     }
 
     private static LocalRedis launch(int port, Flavor resolved, Path binary) throws IOException {
+        // A folder of its own: Redis loads a dump.rdb from its working folder at start, and writes one there when a
+        // replica syncs from it; the caller's folder (a module, in tests) is no place for either.
+        Path dir = Files.createTempDirectory("dsync-redis-");
+        dir.toFile().deleteOnExit();
         List<String> cmd = List.of(binary.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes", "--loglevel", "warning");
+                "--dir", dir.toString(), "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes",
+                "--loglevel", "warning");
         Process process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         LocalRedis redis = new LocalRedis(port, resolved, binary, process);
         redis.keepOutput();
