@@ -105,9 +105,10 @@ class LockCliIT extends ClusterTest {
         assertThat(again.err()).contains("no live session " + session);
 
         // A wait longer than the session's TTL: the session is not reaped while its request waits.
-        String shortLived = open(node, 2_000);
+        // (The lock is taken first: a CLI run takes seconds on a busy machine, longer than the short session's TTL.)
         held = Cli.run("lock", "acquire", "app/busy", "--detach", "--ttl", "60s", "--node", node);
         assertThat(held.exitCode()).as(held.err()).isZero();
+        String shortLived = open(node, 2_000);
         HttpResponse<String> waited = post(node, "/lock/sessions/" + shortLived + "/acquire?name=app/busy&waitMs=4000");
         assertThat(Nodes.JSON.readTree(waited.body()).path("error").asText()).as(waited.body()).isEqualTo("timeout");
 
