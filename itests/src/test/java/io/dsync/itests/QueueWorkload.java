@@ -50,9 +50,18 @@ final class QueueWorkload {
     static ScenarioReport run(LocalCluster cluster, String reportName, String title, Duration run,
                               UnaryOperator<Scenario.Builder> faults) throws Exception {
         Config config = new Config();
-        config.setCodec(StringCodec.INSTANCE);
         config.useSingleServer().setAddress(cluster.redisAddress());
-        RedissonClient redis = Redisson.create(config);
+        return run(cluster, config, reportName, title, run, faults);
+    }
+
+    /**
+     * The workload with the test's clients reaching Redis as {@code redisConfig} says (a Redis Cluster or a Sentinel set-up
+     * the nodes are configured for in their {@code etc/io.dsync.redis.cfg}).
+     */
+    static ScenarioReport run(LocalCluster cluster, Config redisConfig, String reportName, String title, Duration run,
+                              UnaryOperator<Scenario.Builder> faults) throws Exception {
+        redisConfig.setCodec(StringCodec.INSTANCE);
+        RedissonClient redis = Redisson.create(redisConfig);
         NodeDirectory directory = new NodeDirectory(redis, cluster.name());
         var handlers = Executors.newCachedThreadPool();
         try (ClientQueueService queues = new ClientQueueService(
