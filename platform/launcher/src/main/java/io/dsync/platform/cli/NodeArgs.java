@@ -35,6 +35,16 @@ final class NodeArgs {
                     + "mapping, a NAT, or the test harness's partition proxy (default: --raft-port; env DSYNC_RAFT_ADVERTISE_PORT).")
     int raftAdvertisePort;
 
+    @Option(names = "--messaging-port", defaultValue = "${env:DSYNC_MESSAGING_PORT:-0}",
+            description = "Port of node messaging, the node-to-node requests of the queue and the cache; other nodes "
+                    + "learn it from the registry (default: ${DEFAULT-VALUE}, a free one; env DSYNC_MESSAGING_PORT).")
+    int messagingPort;
+
+    @Option(names = "--messaging-advertise-port", defaultValue = "${env:DSYNC_MESSAGING_ADVERTISE_PORT:-0}",
+            description = "Port other nodes use to reach this node's messaging when it is not --messaging-port: a port "
+                    + "mapping, or the test harness's partition proxy (default: --messaging-port; env DSYNC_MESSAGING_ADVERTISE_PORT).")
+    int messagingAdvertisePort;
+
     @Option(names = "--lock-group-size", defaultValue = "${env:DSYNC_LOCK_GROUP_SIZE:-3}",
             description = "How many lock nodes form the lock Raft group when it is first created; each lock node "
                     + "waits until that many are registered (default: ${DEFAULT-VALUE}; env DSYNC_LOCK_GROUP_SIZE).")
@@ -79,28 +89,36 @@ final class NodeArgs {
 
     NodeOptions toOptions(Path home, Set<Role> roles, String defaultId) {
         String nodeId = nodeId(defaultId);
-        int port = adminPort;
-        if (port == 0) {
-            try {
-                port = io.dsync.devkit.LocalRedis.freePort();
-            } catch (java.io.IOException e) {
-                throw new Dsync.CliException("cannot find a free port: " + e.getMessage());
-            }
-        }
+        int port = adminPort == 0 ? freePort() : adminPort;
         String host = advertise != null && !advertise.isBlank() ? advertise.trim()
                 : "0.0.0.0".equals(bind) || "::".equals(bind) ? hostName() : bind;
         try {
             return new NodeOptions(nodeId, roles, cluster, home, dataDir(home, defaultId),
                     deploy != null ? deploy.toAbsolutePath() : home.resolve("deploy"),
                     port, bind, host, redis, adminToken, shell,
-                    lockProperties(roles));
+                    extraProperties(roles));
         } catch (IllegalArgumentException e) {
             throw new Dsync.CliException(e.getMessage(), 2);
         }
     }
 
-    /** Read by the lock server: its raft port (lock role only) and, through etc/io.dsync.lock.server.cfg, the group size. */
-    private Map<String, String> lockProperties(Set<Role> roles) {
+    private static int freePort() {
+        try {
+            return io.dsync.devkit.LocalRedis.freePort();
+        } catch (java.io.IOException e) {
+            throw new Dsync.CliException("cannot find a free port: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The messaging port (every node), and what the lock server reads: its raft port (lock role only) and, through
+     * etc/io.dsync.lock.server.cfg, the group size.
+     */
+    private Map<String, String> extraProperties(Set<Role> roles) {
+        if (messagingPort < 0 || messagingPort > 65535 || messagingAdvertisePort < 0 || messagingAdvertisePort > 65535) {
+            throw new Dsync.CliException("--messaging-port and --messaging-advertise-port must be between 0 and 65535, got "
+                    + messagingPort + " and " + messagingAdvertisePort, 2);
+        }
         if (lockGroupSize < 1) {
             throw new Dsync.CliException("--lock-group-size must be at least 1, got " + lockGroupSize, 2);
         }
@@ -110,6 +128,10 @@ final class NodeArgs {
         }
         Map<String, String> p = new java.util.HashMap<>();
         p.put("dsync.lock.groupSize", Integer.toString(lockGroupSize));
+        p.put("dsync.port.messaging", Integer.toString(messagingPort == 0 ? freePort() : messagingPort));
+        if (messagingAdvertisePort != 0) {
+            p.put("dsync.advertise.port.messaging", Integer.toString(messagingAdvertisePort));
+        }
         if (roles.contains(Role.LOCK)) {
             p.put("dsync.port.raft", Integer.toString(raftPort));
             if (raftAdvertisePort != 0) {

@@ -1,0 +1,195 @@
+package io.dsync.messaging.netty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.dsync.messaging.Messaging;
+import io.dsync.messaging.PeerUnreachableException;
+import io.dsync.messaging.RemoteException;
+
+class NettyMessagingTest {
+
+    private static final Duration SECONDS_5 = Duration.ofSeconds(5);
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private final ScheduledExecutorService slow = Executors.newScheduledThreadPool(2);
+
+    @AfterEach
+    void close() throws Exception {
+        for (AutoCloseable c : open) {
+            c.close();
+        }
+        slow.shutdownNow();
+    }
+
+    private NettyMessaging server() {
+        NettyMessaging m = NettyMessaging.listen("test-server", "127.0.0.1", 0);
+        open.add(m);
+        return m;
+    }
+
+    private NettyMessaging client() {
+        NettyMessaging m = NettyMessaging.client("test-client");
+        open.add(m);
+        return m;
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String string(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    private static Throwable failure(CompletableFuture<?> f) {
+        try {
+            f.get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            return e.getCause();
+        } catch (Exception e) {
+            throw new AssertionError("the request neither failed nor answered in time", e);
+        }
+        throw new AssertionError("the request was answered");
+    }
+
+    @Test
+    void answersARequestAndRunsContinuationsOffTheNetworkThreads() throws Exception {
+        NettyMessaging server = server();
+        server.serve("echo", body -> CompletableFuture.completedFuture(bytes("re:" + string(body))));
+        CompletableFuture<String> thread = client().request(server.localAddress(), "echo", bytes("hi"), SECONDS_5)
+                .thenApply(answer -> string(answer) + "@" + Thread.currentThread().getName());
+        String got = thread.get(5, TimeUnit.SECONDS);
+        assertThat(got).startsWith("re:hi@").contains("-reply-").doesNotContain("-io-");
+    }
+
+    @Test
+    void matchesManyPipelinedAnswersThatComeBackOutOfOrder() throws Exception {
+        NettyMessaging server = server();
+        server.serve("later", body -> {
+            CompletableFuture<byte[]> f = new CompletableFuture<>();
+            slow.schedule(() -> f.complete(body), ThreadLocalRandom.current().nextInt(20), TimeUnit.MILLISECONDS);
+            return f;
+        });
+        NettyMessaging client = client();
+        List<CompletableFuture<byte[]>> calls = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            calls.add(client.request(server.localAddress(), "later", bytes("m" + i), SECONDS_5));
+        }
+        for (int i = 0; i < calls.size(); i++) {
+            assertThat(string(calls.get(i).get(10, TimeUnit.SECONDS))).isEqualTo("m" + i);
+        }
+    }
+
+    @Test
+    void carriesLargeBodiesBothWays() throws Exception {
+        NettyMessaging server = server();
+        server.serve("echo", CompletableFuture::completedFuture);
+        byte[] big = new byte[3 << 20];
+        ThreadLocalRandom.current().nextBytes(big);
+        assertThat(client().request(server.localAddress(), "echo", big, SECONDS_5).get(10, TimeUnit.SECONDS))
+                .isEqualTo(big);
+        assertThat(failure(client().request(server.localAddress(), "echo", new byte[Messaging.MAX_BODY_BYTES + 1],
+                SECONDS_5))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void refusalsKeepTheirCodeAndMessage() {
+        NettyMessaging server = server();
+        server.serve("refuse", body -> CompletableFuture.failedFuture(new RemoteException("stale", "too late")));
+        server.serve("bug", body -> {
+            throw new IllegalStateException("boom");
+        });
+        NettyMessaging client = client();
+        Throwable refused = failure(client.request(server.localAddress(), "refuse", bytes("x"), SECONDS_5));
+        assertThat(refused).isInstanceOf(RemoteException.class).hasMessage("too late");
+        assertThat(((RemoteException) refused).code()).isEqualTo("stale");
+        Throwable bug = failure(client.request(server.localAddress(), "bug", bytes("x"), SECONDS_5));
+        assertThat(((RemoteException) bug).code()).isEqualTo(RemoteException.INTERNAL);
+        assertThat(bug.getMessage()).contains("boom");
+        Throwable none = failure(client.request(server.localAddress(), "nobody", bytes("x"), SECONDS_5));
+        assertThat(((RemoteException) none).code()).isEqualTo(RemoteException.NO_HANDLER);
+    }
+
+    @Test
+    void aClosedRegistrationServesNoMoreAndATopicIsServedOnce() {
+        NettyMessaging server = server();
+        Messaging.Registration r = server.serve("t", CompletableFuture::completedFuture);
+        assertThatThrownBy(() -> server.serve("t", CompletableFuture::completedFuture))
+                .isInstanceOf(IllegalStateException.class);
+        r.close();
+        Throwable none = failure(client().request(server.localAddress(), "t", bytes("x"), SECONDS_5));
+        assertThat(((RemoteException) none).code()).isEqualTo(RemoteException.NO_HANDLER);
+    }
+
+    @Test
+    void aPeerThatDoesNotListenIsUnreachable() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        assertThat(failure(client().request(new InetSocketAddress("127.0.0.1", port), "t", bytes("x"), SECONDS_5)))
+                .isInstanceOf(PeerUnreachableException.class).hasMessageContaining("cannot connect");
+    }
+
+    @Test
+    void noAnswerInTimeIsUnreachableAndTheLateAnswerIsDropped() throws Exception {
+        NettyMessaging server = server();
+        CompletableFuture<byte[]> never = new CompletableFuture<>();
+        server.serve("hang", body -> never);
+        server.serve("echo", CompletableFuture::completedFuture);
+        NettyMessaging client = client();
+        long start = System.nanoTime();
+        assertThat(failure(client.request(server.localAddress(), "hang", bytes("x"), Duration.ofMillis(200))))
+                .isInstanceOf(PeerUnreachableException.class).hasMessageContaining("within 200 ms");
+        assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(200));
+        never.complete(bytes("late"));
+        // The connection is still good for the next request.
+        assertThat(string(client.request(server.localAddress(), "echo", bytes("y"), SECONDS_5).get(5, TimeUnit.SECONDS)))
+                .isEqualTo("y");
+    }
+
+    @Test
+    void aPeerThatGoesAwayFailsItsRequestsAtOnceAndIsReconnectedWhenItReturns() throws Exception {
+        NettyMessaging server = NettyMessaging.listen("test-server", "127.0.0.1", 0);
+        InetSocketAddress address = server.localAddress();
+        server.serve("hang", body -> new CompletableFuture<>());
+        NettyMessaging client = client();
+        CompletableFuture<byte[]> out = client.request(address, "hang", bytes("x"), Duration.ofSeconds(30));
+        Thread.sleep(200); // the request reaches the server
+        long start = System.nanoTime();
+        server.close();
+        assertThat(failure(out)).isInstanceOf(PeerUnreachableException.class).hasMessageContaining("closed");
+        assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(10));
+
+        NettyMessaging again = NettyMessaging.listen("test-server", "127.0.0.1", address.getPort());
+        open.add(again);
+        again.serve("echo", CompletableFuture::completedFuture);
+        assertThat(string(client.request(address, "echo", bytes("back"), SECONDS_5).get(5, TimeUnit.SECONDS)))
+                .isEqualTo("back");
+    }
+
+    @Test
+    void aClosedMessagingRefusesRequests() {
+        NettyMessaging client = NettyMessaging.client("c");
+        client.close();
+        assertThat(failure(client.request(new InetSocketAddress("127.0.0.1", 1), "t", bytes("x"), SECONDS_5)))
+                .isInstanceOf(PeerUnreachableException.class);
+    }
+}
