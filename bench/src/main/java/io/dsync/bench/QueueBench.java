@@ -28,6 +28,7 @@ import io.dsync.devkit.ClusterNode;
 import io.dsync.devkit.LocalCluster;
 import io.dsync.queue.client.ClientQueueService;
 import io.dsync.queue.protocol.QueueCatalog;
+import io.dsync.messaging.netty.NettyMessaging;
 import io.dsync.queue.protocol.QueueRouter;
 import io.dsync.registry.NodeDirectory;
 import picocli.CommandLine;
@@ -143,7 +144,8 @@ public final class QueueBench implements Callable<Integer> {
                 return t;
             });
             NodeDirectory directory = new NodeDirectory(redisson, cluster.name());
-            QueueRouter router = new QueueRouter(directory::list, Duration.ofSeconds(10));
+            NettyMessaging messaging = NettyMessaging.client("bench");
+            QueueRouter router = new QueueRouter(directory::list, messaging, Duration.ofSeconds(10));
             ClientQueueService service = new ClientQueueService(
                     new QueueCatalog(redisson, "dsync:" + cluster.name() + ":queues"), router, partitions,
                     ClientQueueService.newClientId("bench"), handlers);
@@ -184,6 +186,7 @@ public final class QueueBench implements Callable<Integer> {
                 throw e;
             } finally {
                 service.close();
+                messaging.close();
                 handlers.shutdownNow();
                 redisson.shutdown();
             }

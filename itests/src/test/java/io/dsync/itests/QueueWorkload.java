@@ -18,6 +18,7 @@ import org.redisson.config.Config;
 import org.redisson.client.codec.StringCodec;
 
 import io.dsync.devkit.LocalCluster;
+import io.dsync.messaging.netty.NettyMessaging;
 import io.dsync.queue.Delivery;
 import io.dsync.queue.InvalidQueueRequestException;
 import io.dsync.queue.Message;
@@ -64,9 +65,10 @@ final class QueueWorkload {
         RedissonClient redis = Redisson.create(redisConfig);
         NodeDirectory directory = new NodeDirectory(redis, cluster.name());
         var handlers = Executors.newCachedThreadPool();
-        try (ClientQueueService queues = new ClientQueueService(
+        try (NettyMessaging messaging = NettyMessaging.client("workload");
+             ClientQueueService queues = new ClientQueueService(
                 new QueueCatalog(redis, "dsync:" + cluster.name() + ":queues"),
-                new QueueRouter(directory::list, Duration.ofSeconds(8)), 8, reportName, handlers)) {
+                new QueueRouter(directory::list, messaging, Duration.ofSeconds(8)), 8, reportName, handlers)) {
             queues.declare(QueueConfig.of(QUEUE).withVisibilityTimeout(Duration.ofSeconds(2)).withMaxDeliveries(1000));
             AtomicLong sequence = new AtomicLong();
             long drainAt = System.nanoTime() + run.multipliedBy(65).dividedBy(100).toNanos();

@@ -294,15 +294,15 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
                 TimeUnit.MILLISECONDS);
         AtomicInteger open = new AtomicInteger(owners.size());
         Map<String, String> polls = new ConcurrentHashMap<>();
-        for (String url : owners) {
-            polls.put(url, callId());
+        for (String node : owners) {
+            polls.put(node, callId());
         }
-        for (String url : owners) {
-            router.poll(url, new PollRequest(meta.name(), polls.get(url), max, wait.toMillis())).thenAccept(reply -> {
+        for (String node : owners) {
+            router.poll(node, new PollRequest(meta.name(), polls.get(node), max, wait.toMillis())).thenAccept(reply -> {
                 List<Delivery> deliveries = deliveries(meta, reply, sent);
                 if (!deliveries.isEmpty() && answer(result, deliveries)) {
                     polls.forEach((other, id) -> {
-                        if (!other.equals(url)) {
+                        if (!other.equals(node)) {
                             router.cancel(other, id);
                         }
                     });
@@ -324,18 +324,18 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
         return false;
     }
 
-    /** The admin URLs of the nodes that own partitions of the queue. */
+    /** The ids of the queue nodes that own partitions of the queue. */
     List<String> owners(QueueMeta meta) {
         QueueTopology topology = router.topology(false);
         if (topology.isEmpty()) {
             return List.of();
         }
         Placement placement = topology.placement(meta.name(), meta.partitions());
-        Set<String> urls = new LinkedHashSet<>();
+        Set<String> nodes = new LinkedHashSet<>();
         for (int p = 0; p < meta.partitions(); p++) {
-            urls.add(topology.url(placement.primary(p)));
+            nodes.add(placement.primary(p));
         }
-        return new ArrayList<>(urls);
+        return new ArrayList<>(nodes);
     }
 
     List<Delivery> deliveries(QueueMeta meta, PollReply reply, Instant sent) {

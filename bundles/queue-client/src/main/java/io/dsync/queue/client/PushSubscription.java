@@ -84,41 +84,41 @@ final class PushSubscription implements Subscription {
             return;
         }
         int share = Math.max(1, (options.maxInFlight() + owners.size() - 1) / owners.size());
-        for (String url : owners) {
+        for (String node : owners) {
             int want;
             String pollId;
             synchronized (this) {
                 if (!active || credits == 0) {
                     return;
                 }
-                if (polling.containsKey(url) || resting.contains(url)) {
+                if (polling.containsKey(node) || resting.contains(node)) {
                     continue;
                 }
                 want = Math.min(share, credits);
                 credits -= want;
                 pollId = service.newCallId();
-                polling.put(url, pollId);
+                polling.put(node, pollId);
             }
-            poll(url, pollId, want);
+            poll(node, pollId, want);
         }
     }
 
-    private void poll(String url, String pollId, int want) {
+    private void poll(String node, String pollId, int want) {
         Instant sent = Instant.now();
         long started = System.nanoTime();
-        service.router().poll(url, new PollRequest(meta.name(), pollId, want, POLL_WAIT.toMillis())).thenAccept(reply -> {
+        service.router().poll(node, new PollRequest(meta.name(), pollId, want, POLL_WAIT.toMillis())).thenAccept(reply -> {
             List<Delivery> got = service.deliveries(meta, reply, sent);
             boolean stillActive;
             synchronized (this) {
-                polling.remove(url);
+                polling.remove(node);
                 credits += want - got.size();
                 stillActive = active;
                 if (got.isEmpty() && System.nanoTime() - started < TimeUnit.MILLISECONDS.toNanos(100)) {
                     // Nothing at once (a node that answers nothing, or is gone): ask it again a little later.
-                    resting.add(url);
+                    resting.add(node);
                     service.router().timer().schedule(() -> {
                         synchronized (this) {
-                            resting.remove(url);
+                            resting.remove(node);
                         }
                         pump();
                     }, EMPTY_PAUSE_MILLIS, TimeUnit.MILLISECONDS);
@@ -238,7 +238,7 @@ final class PushSubscription implements Subscription {
                 refresh.cancel(false);
             }
         }
-        open.forEach((url, pollId) -> service.router().cancel(url, pollId));
+        open.forEach((node, pollId) -> service.router().cancel(node, pollId));
         if (running.get() == 0) {
             terminated.complete(null);
         }

@@ -1,10 +1,7 @@
 package io.dsync.queue.protocol;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -13,6 +10,8 @@ import java.util.concurrent.CompletableFuture;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.dsync.messaging.Messaging;
+import io.dsync.queue.InvalidQueueRequestException;
 import io.dsync.queue.protocol.QueueWire.BatchReply;
 import io.dsync.queue.protocol.QueueWire.BatchRequest;
 import io.dsync.queue.protocol.QueueWire.Op;
@@ -31,6 +30,11 @@ final class NodeBatcher {
     static final int MAX_IN_FLIGHT = 2;
     /** Calls in one request. */
     static final int MAX_OPS = 256;
+    /**
+     * Payload bytes in one request, beyond which the calls that wait go in the next one (a single call may be larger:
+     * it goes alone). Keeps requests well under the messaging limit once base64 has grown them by a third.
+     */
+    static final long MAX_PAYLOAD_BYTES = 8L << 20;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -46,15 +50,15 @@ final class NodeBatcher {
     private record Pending(Op op, CompletableFuture<OpReply> reply) {
     }
 
-    private final String url;
-    private final HttpClient http;
+    private final InetSocketAddress node;
+    private final Messaging messaging;
     private final Duration timeout;
     private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
     private int inFlight;
 
-    NodeBatcher(String url, HttpClient http, Duration timeout) {
-        this.url = url;
-        this.http = http;
+    NodeBatcher(InetSocketAddress node, Messaging messaging, Duration timeout) {
+        this.node = node;
+        this.messaging = messaging;
         this.timeout = timeout;
     }
 
@@ -78,43 +82,54 @@ final class NodeBatcher {
         }
         inFlight++;
         List<Pending> batch = new ArrayList<>(Math.min(waiting.size(), MAX_OPS));
-        while (!waiting.isEmpty() && batch.size() < MAX_OPS) {
-            batch.add(waiting.poll());
+        long bytes = 0;
+        while (!waiting.isEmpty() && batch.size() < MAX_OPS
+                && (batch.isEmpty() || bytes + payloadBytes(waiting.peek().op()) <= MAX_PAYLOAD_BYTES)) {
+            Pending next = waiting.poll();
+            bytes += payloadBytes(next.op());
+            batch.add(next);
         }
         return batch;
     }
 
+    private static long payloadBytes(Op op) {
+        long n = 0;
+        if (op.send() != null) {
+            for (QueueWire.OutMessage m : op.send().messages()) {
+                n += m.payload() == null ? 0 : m.payload().length;
+            }
+        }
+        return n;
+    }
+
     private void send(List<Pending> batch) {
-        HttpRequest request;
+        byte[] request;
         try {
-            request = HttpRequest.newBuilder(URI.create(url + QueueWire.NODE_PATH + "/batch")).timeout(timeout)
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(
-                            JSON.writeValueAsBytes(new BatchRequest(batch.stream().map(Pending::op).toList()))))
-                    .build();
+            request = JSON.writeValueAsBytes(new BatchRequest(batch.stream().map(Pending::op).toList()));
         } catch (IOException | RuntimeException e) {
             done(batch, null, new IllegalArgumentException("cannot encode a queue call: " + e, e));
             return;
         }
-        http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).whenComplete((resp, error) -> {
+        messaging.request(node, QueueWire.TOPIC_BATCH, request, timeout).whenComplete((answer, error) -> {
             if (error != null) {
-                done(batch, null, new NodeUnreachable(url + " did not answer: " + error));
+                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                done(batch, null, cause instanceof IllegalArgumentException tooLarge
+                        ? new InvalidQueueRequestException("messages", "the messages of one call to one partition are "
+                                + "too large to send together (" + tooLarge.getMessage() + "); send them in smaller calls")
+                        : new NodeUnreachable("queue node " + node + " did not take a batch: " + cause.getMessage()));
                 return;
             }
             try {
-                if (resp.statusCode() != 200) {
-                    done(batch, null, new NodeUnreachable(url + " answered HTTP " + resp.statusCode() + " to a batch"));
-                    return;
-                }
-                BatchReply reply = JSON.readValue(resp.body(), BatchReply.class);
+                BatchReply reply = JSON.readValue(answer, BatchReply.class);
                 if (reply.replies() == null || reply.replies().size() != batch.size()) {
-                    done(batch, null, new NodeUnreachable(url + " answered a batch of " + batch.size() + " calls with "
-                            + (reply.replies() == null ? 0 : reply.replies().size()) + " answers"));
+                    done(batch, null, new NodeUnreachable("queue node " + node + " answered a batch of " + batch.size()
+                            + " calls with " + (reply.replies() == null ? 0 : reply.replies().size()) + " answers"));
                     return;
                 }
                 done(batch, reply.replies(), null);
             } catch (IOException e) {
-                done(batch, null, new NodeUnreachable(url + " answered something unreadable: " + e));
+                done(batch, null, new NodeUnreachable("queue node " + node + " answered something unreadable: " + e));
             }
         });
     }

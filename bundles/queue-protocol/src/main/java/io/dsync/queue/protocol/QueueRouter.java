@@ -1,6 +1,7 @@
 package io.dsync.queue.protocol;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,9 +20,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.dsync.messaging.Messaging;
+import io.dsync.messaging.RemoteException;
 import io.dsync.queue.InvalidQueueRequestException;
 import io.dsync.queue.MessageId;
 import io.dsync.queue.MessageTooLargeException;
@@ -40,8 +42,9 @@ import io.dsync.queue.protocol.QueueWire.SettleRequest;
 import io.dsync.registry.NodeInfo;
 
 /**
- * Calls partition owners over HTTP, following the ring: each call goes to the partition's primary in the current
- * {@link QueueTopology}, gathered with the other calls waiting for that node into one request ({@link NodeBatcher}); a node that answers {@code not-owner}, cannot be reached or answers {@code unavailable} makes
+ * Calls partition owners over node messaging, following the ring: each call goes to the partition's primary in the
+ * current {@link QueueTopology}, gathered with the other calls waiting for that node into one request
+ * ({@link NodeBatcher}); a node that answers {@code not-owner}, cannot be reached or answers {@code unavailable} makes
  * the router read the registry again and retry the same call (same call id, so the owner deduplicates it) with a
  * growing pause, until the operation timeout, after which the call fails with {@link QueueUnavailableException}
  * (outcome unknown). Other refusals map to the queue API's exceptions at once. Thread-safe.
@@ -54,14 +57,21 @@ public final class QueueRouter implements AutoCloseable {
 
     private final Supplier<List<NodeInfo>> registry;
     private final Duration timeout;
+    private final Messaging messaging;
     private final HttpClient http;
     private final ScheduledExecutorService timer;
-    private final Map<String, NodeBatcher> batchers = new ConcurrentHashMap<>();
+    private final Map<InetSocketAddress, NodeBatcher> batchers = new ConcurrentHashMap<>();
     private volatile QueueTopology topology = QueueTopology.empty();
     private volatile long readAt;
 
-    public QueueRouter(Supplier<List<NodeInfo>> registry, Duration timeout) {
+    /**
+     * @param registry the cluster's nodes
+     * @param messaging this node's messaging (the router does not close it)
+     * @param timeout how long a call is tried, across owner changes, before it fails as unavailable
+     */
+    public QueueRouter(Supplier<List<NodeInfo>> registry, Messaging messaging, Duration timeout) {
         this.registry = registry;
+        this.messaging = messaging;
         this.timeout = timeout;
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "dsync-queue-router");
@@ -71,9 +81,10 @@ public final class QueueRouter implements AutoCloseable {
         // Tasks cancelled early (a credit's return, once its delivery is settled) leave the queue at once.
         timer.setRemoveOnCancelPolicy(true);
         this.timer = timer;
+        // Status only (admin API); owner calls go over messaging.
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(2)).executor(Executors.newCachedThreadPool(r -> {
-                    Thread t = new Thread(r, "dsync-queue-http");
+                    Thread t = new Thread(r, "dsync-queue-status");
                     t.setDaemon(true);
                     return t;
                 })).build();
@@ -116,9 +127,9 @@ public final class QueueRouter implements AutoCloseable {
         return routed(meta, partition, new Op(null, request), OpReply::settled);
     }
 
-    /** One poll of one node, no retry: a failure answers no delivery. */
-    public CompletionStage<PollReply> poll(String url, PollRequest request) {
-        return call(url, "/poll", request, PollReply.class, Duration.ofMillis(request.waitMs()).plus(timeout))
+    /** One poll of one queue node, no retry: a failure (or a node gone from the ring) answers no delivery. */
+    public CompletionStage<PollReply> poll(String node, PollRequest request) {
+        return call(node, QueueWire.TOPIC_POLL, request, PollReply.class, Duration.ofMillis(request.waitMs()).plus(timeout))
                 .exceptionally(e -> new PollReply(List.of(), System.currentTimeMillis()));
     }
 
@@ -138,9 +149,9 @@ public final class QueueRouter implements AutoCloseable {
         });
     }
 
-    /** Ends a waiting poll on a node; best effort. */
-    public void cancel(String url, String pollId) {
-        call(url, "/cancel", new QueueWire.CancelRequest(pollId), Void.class, timeout);
+    /** Ends a waiting poll on a queue node; best effort. */
+    public void cancel(String node, String pollId) {
+        call(node, QueueWire.TOPIC_CANCEL, new QueueWire.CancelRequest(pollId), Void.class, timeout);
     }
 
     private <T> CompletionStage<T> routed(QueueMeta meta, int partition, Op op, Function<OpReply, T> value) {
@@ -155,7 +166,8 @@ public final class QueueRouter implements AutoCloseable {
         String owner = t.primary(meta.name(), meta.partitions(), partition);
         CompletionStage<OpReply> call = owner == null
                 ? CompletableFuture.failedFuture(new Retry("no queue node is registered"))
-                : batchers.computeIfAbsent(t.url(owner), url -> new NodeBatcher(url, http, timeout)).submit(op);
+                : batchers.computeIfAbsent(t.messaging(owner), node -> new NodeBatcher(node, messaging, timeout))
+                        .submit(op);
         call.whenComplete((reply, error) -> {
             Throwable cause = error == null ? null : unwrap(error);
             if (cause == null && reply.status() == 200) {
@@ -183,45 +195,29 @@ public final class QueueRouter implements AutoCloseable {
         });
     }
 
-    private <T> CompletionStage<T> call(String url, String path, Object body, Class<T> type, Duration wait) {
-        HttpRequest request;
+    private <T> CompletionStage<T> call(String node, String topic, Object body, Class<T> type, Duration wait) {
+        InetSocketAddress address = topology(false).messaging(node);
+        if (address == null) {
+            return CompletableFuture.failedFuture(new Retry("queue node " + node + " is not in the ring"));
+        }
+        byte[] request;
         try {
-            request = HttpRequest.newBuilder(URI.create(url + QueueWire.NODE_PATH + path)).timeout(wait)
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build();
+            request = JSON.writeValueAsBytes(body);
         } catch (IOException e) {
             return CompletableFuture.failedFuture(new IllegalArgumentException(e));
         }
-        return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).handle((resp, error) -> {
+        return messaging.request(address, topic, request, wait).handle((answer, error) -> {
             if (error != null) {
-                throw new Retry(url + " did not answer: " + unwrap(error));
+                Throwable cause = unwrap(error);
+                throw cause instanceof RemoteException r ? refusal(0, r.code(), r.getMessage(), body)
+                        : new Retry("queue node " + node + " did not answer: " + cause.getMessage());
             }
             try {
-                if (resp.statusCode() == 200) {
-                    return type == Void.class ? null : JSON.readValue(resp.body(), type);
-                }
-                if (resp.statusCode() == 204) {
-                    return null;
-                }
-                throw refusal(resp.statusCode(), resp.body(), body);
+                return type == Void.class ? null : JSON.readValue(answer, type);
             } catch (IOException e) {
-                throw new Retry(url + " answered something unreadable: " + e);
+                throw new Retry("queue node " + node + " answered something unreadable: " + e);
             }
         });
-    }
-
-    /** The node's refusal (an error body) as the API's exception, or a {@link Retry}. */
-    private static RuntimeException refusal(int status, byte[] body, Object request) {
-        String code = "";
-        String message = "HTTP " + status;
-        try {
-            JsonNode json = JSON.readTree(body);
-            code = json.path("error").asText("");
-            message = json.path("message").asText(message);
-        } catch (IOException | RuntimeException e) {
-            // Not our error shape (a proxy, a node stopping): treated by status below.
-        }
-        return refusal(status, code, message, request);
     }
 
     /** A refusal as the API's exception, or a {@link Retry} for one worth another try at the (new) owner. */
@@ -234,7 +230,7 @@ public final class QueueRouter implements AutoCloseable {
                     : new QueueException(message);
             case QueueWire.TOO_LARGE -> new MessageTooLargeException(queue, -1, -1);
             case "invalid" -> new InvalidQueueRequestException("request", message);
-            default -> new Retry(message == null ? "HTTP " + status : message);
+            default -> new Retry(message == null ? "refused with status " + status : message);
         };
     }
 

@@ -1,5 +1,6 @@
 package io.dsync.queue.protocol;
 
+import java.net.InetSocketAddress;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Objects;
@@ -32,35 +33,60 @@ public final class QueueTopology {
 
     private static final QueueTopology EMPTY = new QueueTopology(Map.of());
 
+    /**
+     * How a queue node is reached: its admin API (status, for people and the console) and its node messaging address
+     * (the owner calls).
+     */
+    public record Endpoint(String adminUrl, InetSocketAddress messaging) {
+    }
+
+    private final Map<String, Endpoint> nodes;
     private final Map<String, String> urls;
     private final HashRing ring;
     private final Map<String, Placement> placements = new ConcurrentHashMap<>();
 
-    private QueueTopology(Map<String, String> urls) {
-        this.urls = Map.copyOf(urls);
-        this.ring = HashRing.of(urls.keySet(), VNODES);
+    private QueueTopology(Map<String, Endpoint> nodes) {
+        this.nodes = Map.copyOf(nodes);
+        Map<String, String> urls = new TreeMap<>();
+        nodes.forEach((id, e) -> urls.put(id, e.adminUrl()));
+        this.urls = java.util.Collections.unmodifiableMap(urls);
+        this.ring = HashRing.of(nodes.keySet(), VNODES);
     }
 
     public static QueueTopology empty() {
         return EMPTY;
     }
 
-    /** The topology of the queue nodes among {@code nodes} (those with the queue role and an admin port). */
+    /**
+     * How a registered node is reached as a queue node, or {@code null} when it is not one: it needs the queue role,
+     * an admin port and a messaging port.
+     */
+    public static Endpoint endpoint(NodeInfo node) {
+        Integer messaging = node.ports().get("messaging");
+        if (!node.roles().contains(ROLE) || node.adminUrl() == null || messaging == null) {
+            return null;
+        }
+        return new Endpoint(node.adminUrl(), InetSocketAddress.createUnresolved(node.host(), messaging));
+    }
+
+    /** The topology of the queue nodes among {@code nodes} (see {@link #endpoint(NodeInfo)}). */
     public static QueueTopology of(Collection<NodeInfo> nodes) {
-        Map<String, String> urls = new TreeMap<>();
+        Map<String, Endpoint> endpoints = new TreeMap<>();
         for (NodeInfo node : nodes) {
-            if (node.roles().contains(ROLE) && node.adminUrl() != null) {
-                urls.put(node.id(), node.adminUrl());
+            Endpoint e = endpoint(node);
+            if (e != null) {
+                endpoints.put(node.id(), e);
             }
         }
-        return new QueueTopology(urls);
+        return new QueueTopology(endpoints);
     }
 
-    /** A topology of the given nodes (id to admin URL), for tests and tools. */
-    public static QueueTopology ofUrls(Map<String, String> urls) {
-        return new QueueTopology(urls);
+    /** A topology of the given nodes (id to endpoint). */
+    public static QueueTopology ofEndpoints(Map<String, Endpoint> nodes) {
+        return new QueueTopology(nodes);
     }
 
+    /** The queue nodes' admin URLs, by node id (sorted). */
     public Map<String, String> urls() {
         return urls;
     }
@@ -70,12 +96,18 @@ public final class QueueTopology {
     }
 
     public boolean isEmpty() {
-        return urls.isEmpty();
+        return nodes.isEmpty();
     }
 
     /** The admin URL of a queue node, or {@code null} if it is not in this topology. */
     public String url(String node) {
         return urls.get(node);
+    }
+
+    /** The messaging address of a queue node, or {@code null} if it is not in this topology. */
+    public InetSocketAddress messaging(String node) {
+        Endpoint e = nodes.get(node);
+        return e == null ? null : e.messaging();
     }
 
     /** Where the partitions of {@code queue} live: computed once per topology and queue. */
@@ -91,21 +123,21 @@ public final class QueueTopology {
 
     /** Whether both topologies have the same queue nodes at the same addresses. */
     public boolean sameAs(QueueTopology other) {
-        return urls.equals(other.urls);
+        return nodes.equals(other.nodes);
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof QueueTopology t && urls.equals(t.urls);
+        return o instanceof QueueTopology t && nodes.equals(t.nodes);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(urls);
+        return Objects.hash(nodes);
     }
 
     @Override
     public String toString() {
-        return "QueueTopology" + urls.keySet();
+        return "QueueTopology" + new java.util.TreeSet<>(nodes.keySet());
     }
 }

@@ -4,9 +4,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The JSON of the calls a queue client makes to the node that owns a partition ({@code /queue/node/...}). Payloads
- * travel as base64 (Jackson's encoding of {@code byte[]}). Refusals use the node's one error shape with the codes
- * below; {@link #NOT_OWNER} tells the client to read the topology again and retry with the same call id.
+ * The JSON of the calls a queue client makes to the node that owns a partition, over node messaging (topics
+ * {@value #TOPIC_BATCH}, {@value #TOPIC_POLL}, {@value #TOPIC_CANCEL}), and of a node's status
+ * ({@code GET /queue/node/status} on its admin API). Payloads travel as base64 (Jackson's encoding of {@code byte[]}).
+ * Refusals carry the codes below (a messaging refusal's code, or an {@link OpReply}'s {@code error});
+ * {@link #NOT_OWNER} tells the client to read the topology again and retry with the same call id.
  */
 public final class QueueWire {
 
@@ -21,8 +23,14 @@ public final class QueueWire {
     /** HTTP 503: the partition's storage failed; the outcome is unknown. */
     public static final String UNAVAILABLE = "unavailable";
 
-    /** Path prefix of the owner calls on queue nodes. */
+    /** Path prefix of a queue node's status on its admin API. */
     public static final String NODE_PATH = "/queue/node";
+    /** Messaging topic of {@link BatchRequest} (answered with {@link BatchReply}). */
+    public static final String TOPIC_BATCH = "queue.batch";
+    /** Messaging topic of {@link PollRequest} (answered with {@link PollReply}). */
+    public static final String TOPIC_POLL = "queue.poll";
+    /** Messaging topic of {@link CancelRequest} (answered with nothing). */
+    public static final String TOPIC_CANCEL = "queue.cancel";
 
     private QueueWire() {
     }
@@ -40,8 +48,8 @@ public final class QueueWire {
     }
 
     /**
-     * {@code POST /queue/node/poll}: deliveries from the partitions of the queue that the node owns, waiting up to
-     * {@code waitMs} for a first one. A poll with an id can be ended early with {@code POST /queue/node/cancel}.
+     * Topic {@value #TOPIC_POLL}: deliveries from the partitions of the queue that the node owns, waiting up to
+     * {@code waitMs} for a first one. A poll with an id can be ended early ({@value #TOPIC_CANCEL}).
      */
     public record PollRequest(String queue, String pollId, int max, long waitMs) {
     }
@@ -54,7 +62,7 @@ public final class QueueWire {
     public record PollReply(List<InDelivery> deliveries, long nowMs) {
     }
 
-    /** {@code POST /queue/node/cancel}: end a waiting poll now (with what it has, possibly nothing). */
+    /** Topic {@value #TOPIC_CANCEL}: end a waiting poll now (with what it has, possibly nothing). */
     public record CancelRequest(String pollId) {
     }
 
@@ -69,7 +77,7 @@ public final class QueueWire {
     }
 
     /**
-     * {@code POST /queue/node/batch}: several sends and settlements for one node in one request, answered in order,
+     * Topic {@value #TOPIC_BATCH}: several sends and settlements for one node in one request, answered in order,
      * each on its own ({@link OpReply}). Clients gather the calls that wait for a node while an earlier request to it is
      * in flight (group commit), so many concurrent callers cost few requests.
      */
@@ -82,7 +90,7 @@ public final class QueueWire {
 
     /**
      * The answer to one call of a batch: {@code status} 200 with {@code ids} (a send) or {@code settled} (a settlement),
-     * or the HTTP status, {@code error} code and {@code message} the call would have been refused with alone.
+     * or the status (as HTTP's), {@code error} code and {@code message} the call would have been refused with alone.
      */
     public record OpReply(int status, List<String> ids, SettleReply settled, String error, String message) {
     }

@@ -50,7 +50,7 @@ class ProtocolTest {
     }
 
     static NodeInfo node(String id, String role, int port) {
-        return new NodeInfo(id, "i-" + id, "c", List.of(role), "127.0.0.1", Map.of("admin", port), List.of(), null, null, "t");
+        return new NodeInfo(id, "i-" + id, "c", List.of(role), "127.0.0.1", Map.of("admin", port, "messaging", port + 100), List.of(), null, null, "t");
     }
 
     @Test
@@ -59,6 +59,11 @@ class ProtocolTest {
                 node("q3", "queue", 4)));
         assertThat(t.urls()).containsOnlyKeys("q1", "q2", "q3");
         assertThat(t.url("q2")).isEqualTo("http://127.0.0.1:3");
+        assertThat(t.messaging("q2").getHostString()).isEqualTo("127.0.0.1");
+        assertThat(t.messaging("q2").getPort()).isEqualTo(103);
+        NodeInfo noMessaging = new NodeInfo("q4", "i", "c", List.of("queue"), "127.0.0.1", Map.of("admin", 5), List.of(),
+                null, null, "t");
+        assertThat(QueueTopology.endpoint(noMessaging)).as("a queue node no one can send owner calls to").isNull();
         for (int p = 0; p < 8; p++) {
             assertThat(t.primary("orders", 8, p)).isIn("q1", "q2", "q3");
             assertThat(t.placement("orders", 8).owners(p)).hasSize(QueueTopology.REPLICAS).doesNotHaveDuplicates();

@@ -18,6 +18,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import com.codahale.metrics.MetricRegistry;
 
 import io.dsync.http.AdminAccess;
+import io.dsync.messaging.Messaging;
 import io.dsync.queue.QueueService;
 import io.dsync.queue.client.ClientQueueService;
 import io.dsync.queue.protocol.QueueCatalog;
@@ -44,7 +45,7 @@ public final class QueueClientComponent {
     @Activate
     public QueueClientComponent(BundleContext context, QueueClientConfig config, @Reference RedisConnection redis,
                                 @Reference NodeRegistry registry, @Reference MetricRegistry metrics,
-                                @Reference AdminAccess access) {
+                                @Reference AdminAccess access, @Reference Messaging messaging) {
         NodeIdentity identity = NodeIdentity.from(context::getProperty);
         this.handlers = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "dsync-queue-handler");
@@ -52,7 +53,7 @@ public final class QueueClientComponent {
             return t;
         });
         QueueCatalog catalog = new QueueCatalog(redis.client(), redis.key("queues"));
-        QueueRouter router = new QueueRouter(registry::nodes, Duration.ofMillis(Math.max(100, config.operationTimeoutMillis())));
+        QueueRouter router = new QueueRouter(registry::nodes, messaging, Duration.ofMillis(Math.max(100, config.operationTimeoutMillis())));
         this.service = new ClientQueueService(catalog, router, config.partitions(),
                 ClientQueueService.newClientId(identity.id()), handlers);
         this.metrics = new QueueClientMetrics(metrics);

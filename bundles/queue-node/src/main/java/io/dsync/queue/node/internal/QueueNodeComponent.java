@@ -24,6 +24,7 @@ import com.codahale.metrics.MetricRegistry;
 
 import io.dsync.health.Health;
 import io.dsync.health.HealthContributor;
+import io.dsync.messaging.Messaging;
 import io.dsync.queue.QueueNotFoundException;
 import io.dsync.queue.node.owner.Ownership;
 import io.dsync.queue.node.owner.PartitionOwner;
@@ -41,7 +42,8 @@ import jakarta.servlet.Servlet;
 
 /**
  * The queue node (queue role only, {@code bundles/queue/}): owns the partitions the ring gives this node, serves their
- * owner calls over HTTP, and moves dead letters to their dead-letter queue's owner. A thin adapter: the decisions are
+ * owner calls over node messaging (and its status over HTTP), and moves dead letters to their dead-letter queue's
+ * owner. A thin adapter: the decisions are
  * in {@link Ownership}, {@link PartitionOwner} and the plain-Java delivery state.
  */
 @Component(service = HealthContributor.class, immediate = true, configurationPid = "io.dsync.queue.node")
@@ -55,6 +57,7 @@ public final class QueueNodeComponent implements HealthContributor {
     private final QueueNode node;
     private final Ownership ownership;
     private final ServiceRegistration<Servlet> servlet;
+    private final QueueNodeMessaging served;
     private final QueueNodeMetrics metrics;
     private volatile long lastPassNanos = System.nanoTime();
 
@@ -63,23 +66,25 @@ public final class QueueNodeComponent implements HealthContributor {
 
     @Activate
     public QueueNodeComponent(BundleContext context, QueueNodeConfig config, @Reference RedisConnection redis,
-                              @Reference NodeRegistry registry, @Reference MetricRegistry metrics) {
+                              @Reference NodeRegistry registry, @Reference MetricRegistry metrics,
+                              @Reference Messaging messaging) {
         NodeIdentity identity = NodeIdentity.from(context::getProperty);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "dsync-queue-timer"));
         this.loop = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "dsync-queue-ownership"));
         this.node = new QueueNode(timer);
         this.catalog = new QueueCatalog(redis.client(), redis.key("queues"));
-        this.router = new QueueRouter(registry::nodes, Duration.ofSeconds(10));
+        this.router = new QueueRouter(registry::nodes, messaging, Duration.ofSeconds(10));
         this.ownership = new Ownership(identity.id(), registry::nodes, catalog, new PartitionStore(redis.client(),
                 Math.max(0, config.replicaAcks()), Duration.ofMillis(Math.max(1, config.replicaTimeoutMillis()))),
                 parts -> redis.key(parts), node, timer, this::deadLetter, System::currentTimeMillis,
                 Math.max(0, config.graceMillis()));
         // An owner stopped by a Redis failure is claimed again by the next pass, which reloads it from Redis.
         node.onLost(owner -> loop.execute(this::pass));
+        QueueNodeCalls calls = new QueueNodeCalls(identity.id(), node, catalog);
+        this.served = new QueueNodeMessaging(messaging, calls);
         Dictionary<String, Object> props = new Hashtable<>();
         props.put("osgi.http.whiteboard.servlet.pattern", QueueWire.NODE_PATH + "/*");
-        props.put("osgi.http.whiteboard.servlet.asyncSupported", Boolean.TRUE);
-        this.servlet = context.registerService(Servlet.class, new QueueNodeServlet(identity.id(), node, catalog), props);
+        this.servlet = context.registerService(Servlet.class, new QueueNodeServlet(calls), props);
         this.metrics = new QueueNodeMetrics(metrics, node);
         ownership.setListener(this.metrics);
         long every = Math.max(50, config.passMillis());
@@ -95,6 +100,7 @@ public final class QueueNodeComponent implements HealthContributor {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        served.close();
         servlet.unregister();
         node.close();
         timer.shutdownNow();

@@ -48,7 +48,7 @@ public final class Ownership {
     private final DeadLetterSink deadLetters;
     private final LongSupplier clock;
     private final long graceMillis;
-    private final Map<String, String> urls = new HashMap<>();
+    private final Map<String, QueueTopology.Endpoint> endpoints = new HashMap<>();
     private final Map<String, Long> lastSeen = new HashMap<>();
     private volatile QueueTopology topology = QueueTopology.empty();
     private boolean registryDown;
@@ -152,9 +152,10 @@ public final class Ownership {
         long now = clock.getAsLong();
         Set<String> present = new HashSet<>();
         for (NodeInfo n : nodes) {
-            if (n.roles().contains(QueueTopology.ROLE) && n.adminUrl() != null) {
+            QueueTopology.Endpoint endpoint = QueueTopology.endpoint(n);
+            if (endpoint != null) {
                 present.add(n.id());
-                urls.put(n.id(), n.adminUrl());
+                endpoints.put(n.id(), endpoint);
                 lastSeen.put(n.id(), now);
             }
         }
@@ -162,8 +163,8 @@ public final class Ownership {
         // node is not in the registry, it must not own anything.
         lastSeen.entrySet().removeIf(e -> !present.contains(e.getKey())
                 && (e.getKey().equals(self) || now - e.getValue() > graceMillis));
-        urls.keySet().retainAll(lastSeen.keySet());
-        return QueueTopology.ofUrls(urls);
+        endpoints.keySet().retainAll(lastSeen.keySet());
+        return QueueTopology.ofEndpoints(endpoints);
     }
 
     private void claim(QueueMeta queue, int partition) {

@@ -66,7 +66,7 @@ class OwnershipTest {
     }
 
     static NodeInfo info(String id) {
-        return new NodeInfo(id, "i-" + id, "c", List.of(QueueTopology.ROLE), "127.0.0.1", Map.of("admin", 1000 + id.hashCode() % 1000),
+        return new NodeInfo(id, "i-" + id, "c", List.of(QueueTopology.ROLE), "127.0.0.1", Map.of("admin", 1000 + id.hashCode() % 1000, "messaging", 2000 + id.hashCode() % 1000),
                 List.of(), null, null, "t");
     }
 
