@@ -27,8 +27,10 @@ import io.dsync.queue.protocol.QueueWire.InDelivery;
  * The partitions this node owns, and the polls that wait on them. A poll takes from the node's partitions of its
  * queue (starting at a rotating partition, so that none starves); when none has a message it waits, and is tried
  * again whenever an owner reports that messages became deliverable (a send, an expired visibility, a requeue), until
- * its wait ends or its client cancels it. Deliveries that reach a poll already answered go back at once, without
- * counting as an attempt.
+ * its wait ends or its client cancels it. A poll whose wait ends or that is cancelled while it takes messages is
+ * answered with what it takes (the client keeps such late deliveries for its next poll): giving them back would cost
+ * three more Redis writes per message. Deliveries that reach a poll answered otherwise (the node closing) go back at
+ * once, without counting as an attempt.
  */
 public final class QueueNode implements PartitionOwner.Listener {
 
@@ -147,19 +149,22 @@ public final class QueueNode implements PartitionOwner.Listener {
             return CompletableFuture.failedFuture(new IllegalArgumentException("poll id " + pollId + " is in use"));
         }
         waiting.computeIfAbsent(queue, q -> ConcurrentHashMap.newKeySet()).add(w);
-        w.timeout = timer.schedule(() -> w.finish(List.of()), Math.max(0, waitMs), TimeUnit.MILLISECONDS);
+        // Take first, then start the wait: a poll that does not wait still gets what its first take brings.
         w.attempt();
-        if (w.result.isDone()) {
-            w.timeout.cancel(false);
+        if (!w.result.isDone()) {
+            w.timeout = timer.schedule(w::end, Math.max(0, waitMs), TimeUnit.MILLISECONDS);
+            if (w.result.isDone()) {
+                w.timeout.cancel(false);
+            }
         }
         return w.result;
     }
 
-    /** Ends a waiting poll now, with nothing. */
+    /** Ends a waiting poll now: with nothing, or with what it is taking if it is. */
     public void cancel(String pollId) {
         Waiter w = byId.get(pollId);
         if (w != null) {
-            w.finish(List.of());
+            w.end();
         }
     }
 
@@ -186,9 +191,11 @@ public final class QueueNode implements PartitionOwner.Listener {
         final String pollId;
         final int max;
         final CompletableFuture<List<InDelivery>> result = new CompletableFuture<>();
-        ScheduledFuture<?> timeout;
+        volatile ScheduledFuture<?> timeout;
         private boolean taking;
         private boolean again;
+        /** The wait is over or the poll was cancelled while it was taking: answer with what the take brings. */
+        private boolean ending;
 
         Waiter(String queue, String pollId, int max) {
             this.queue = queue;
@@ -225,13 +232,26 @@ public final class QueueNode implements PartitionOwner.Listener {
             });
         }
 
+        /** The wait is over, or the client cancelled the poll. */
+        void end() {
+            synchronized (this) {
+                if (taking) {
+                    ending = true;
+                    return;
+                }
+            }
+            finish(List.of());
+        }
+
         private void taken(List<InDelivery> got) {
             boolean retry;
+            boolean end;
             synchronized (this) {
                 taking = false;
-                retry = got.isEmpty() && again && !result.isDone();
+                end = ending;
+                retry = got.isEmpty() && again && !end && !result.isDone();
             }
-            if (!got.isEmpty()) {
+            if (!got.isEmpty() || end) {
                 if (!finish(got)) {
                     giveBack(got);
                 }
@@ -245,8 +265,9 @@ public final class QueueNode implements PartitionOwner.Listener {
             if (!result.complete(deliveries)) {
                 return false;
             }
-            if (timeout != null) {
-                timeout.cancel(false);
+            ScheduledFuture<?> t = timeout;
+            if (t != null) {
+                t.cancel(false);
             }
             Set<Waiter> ws = waiting.get(queue);
             if (ws != null) {

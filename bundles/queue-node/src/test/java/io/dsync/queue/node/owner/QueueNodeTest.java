@@ -1,0 +1,113 @@
+package io.dsync.queue.node.owner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.dsync.queue.QueueConfig;
+import io.dsync.queue.node.TestRedis;
+import io.dsync.queue.node.store.PartitionKeys;
+import io.dsync.queue.node.store.PartitionStore;
+import io.dsync.queue.protocol.QueueMeta;
+import io.dsync.queue.protocol.QueueWire.InDelivery;
+import io.dsync.queue.protocol.QueueWire.OutMessage;
+
+/**
+ * The polls of a queue node over a real Redis: a poll that ends (its wait is over, or its client cancels it) while it
+ * is taking messages answers with them, so that nothing is taken only to be given back.
+ */
+class QueueNodeTest {
+
+    private static final PartitionStore STORE = new PartitionStore(TestRedis.client());
+    private static final QueueMeta META = QueueMeta.of(QueueConfig.of("q"), 1);
+
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    private final QueueNode node = new QueueNode(timer);
+    private PartitionOwner owner;
+    /** Runs after the node heard that messages are ready (its polls' takes have started). */
+    private volatile Runnable afterReady = () -> { };
+
+    @AfterEach
+    void stop() {
+        node.close();
+        timer.shutdownNow();
+    }
+
+    private void own(String test) {
+        PartitionKeys keys = PartitionKeys.of(parts -> "dsync:node-" + test + ":" + String.join(":", parts), "q", 0);
+        long epoch = STORE.claim(keys, "n1").toCompletableFuture().join();
+        owner = new PartitionOwner(META, 0, keys, epoch, STORE.load(keys), STORE, System::currentTimeMillis, timer,
+                (queue, call, key, payload, headers) -> CompletableFuture.completedFuture(null),
+                new PartitionOwner.Listener() {
+                    @Override
+                    public void ready(PartitionOwner o) {
+                        node.ready(o);
+                        afterReady.run();
+                    }
+
+                    @Override
+                    public void lost(PartitionOwner o, Throwable cause) {
+                        node.lost(o, cause);
+                    }
+                });
+        owner.start();
+        node.add(owner);
+    }
+
+    private void send(int n, String call) {
+        List<OutMessage> messages = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            messages.add(new OutMessage(null, ("m" + i).getBytes(StandardCharsets.UTF_8), Map.of()));
+        }
+        join(owner.send(call, messages));
+    }
+
+    @Test
+    void aPollThatDoesNotWaitAnswersWithWhatItsTakeBrings() {
+        own("nowait");
+        for (int round = 0; round < 20; round++) {
+            send(3, "c" + round);
+            List<InDelivery> got = join(node.poll("q", null, 10, 0));
+            assertThat(got).as("round %d", round).hasSize(3);
+            assertThat(owner.stats().inFlight()).as("nothing given back, round %d", round).isEqualTo(3 * (round + 1));
+        }
+    }
+
+    @Test
+    void aPollCancelledWhileItTakesAnswersWithWhatItTook() {
+        own("cancel");
+        for (int round = 0; round < 20; round++) {
+            String pollId = "p" + round;
+            CompletableFuture<List<InDelivery>> poll = node.poll("q", pollId, 10, 10_000).toCompletableFuture();
+            assertThat(poll).isNotDone();
+            // The send makes the owner report the message ready, which starts the poll's take (in Redis); the cancel
+            // comes while that runs.
+            afterReady = () -> node.cancel(pollId);
+            join(owner.send("c" + round, List.of(new OutMessage(null, new byte[] {1}, Map.of()))));
+            assertThat(join(poll)).as("round %d", round).hasSize(1);
+            assertThat(owner.stats().inFlight()).as("nothing given back, round %d", round).isEqualTo(round + 1);
+        }
+    }
+
+    @Test
+    void aCancelledPollWithNothingToTakeAnswersEmptyAtOnce() {
+        own("empty");
+        CompletableFuture<List<InDelivery>> poll = node.poll("q", "p", 10, 60_000).toCompletableFuture();
+        node.cancel("p");
+        assertThat(join(poll)).isEmpty();
+    }
+
+    private static <T> T join(CompletionStage<T> stage) {
+        return stage.toCompletableFuture().join();
+    }
+}
