@@ -3,6 +3,7 @@ package io.dsync.queue.client;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -14,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -74,6 +76,12 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
     /** How long after its wait a poll waits for owners that have not answered. */
     static final long STRAGGLER_MILLIS = 1000;
 
+    /**
+     * How long deliveries that reached a poll after it had its answer wait for the next poll of their queue before
+     * they go back to their owner (at most a quarter of the queue's visibility timeout).
+     */
+    static final long KEEP_EARLY_MILLIS = 500;
+
     private final QueueCatalog catalog;
     private final QueueRouter router;
     private final int partitions;
@@ -84,6 +92,14 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
     private final Set<PushSubscription> subscriptions = ConcurrentHashMap.newKeySet();
     /** Deliveries of push subscriptions not settled yet, by id and attempt: settling one gives its credit back. */
     final Map<String, PushSubscription.Pushed> pushed = new ConcurrentHashMap<>();
+    /**
+     * Per queue, deliveries that reached a poll after it had been answered by another owner: the next poll takes them
+     * before it asks any owner, and those nobody polls for within {@link #KEEP_EARLY_MILLIS} go back (see
+     * {@link #keepForNextPoll}). Giving them back at once would make every message that races a poll be taken, given
+     * back and taken again: three Redis writes for one delivery.
+     */
+    private final Map<String, Deque<Delivery>> early = new ConcurrentHashMap<>();
+    private volatile boolean closed;
     private volatile Listener listener = new Listener() {
     };
 
@@ -242,12 +258,18 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
      * Asks the nodes that own partitions of the queue, one after the other (from a rotating first one) and without
      * waiting, for what they have ready: under load the first one answers with messages, and nothing is taken that is
      * not returned. Only when none has any does the poll wait, on all of them at once: the first answer with messages
-     * is the result, the other polls are cancelled, and deliveries they bring anyway go back at once (without
-     * counting as an attempt).
+     * is the result, the other polls are cancelled, and deliveries they bring anyway are kept for the next poll (or go
+     * back without counting as an attempt if none comes soon). A poll takes kept deliveries first.
      */
     CompletableFuture<List<Delivery>> poll(QueueMeta meta, int max, Duration wait) {
-        List<String> owners = owners(meta);
         CompletableFuture<List<Delivery>> result = new CompletableFuture<>();
+        List<Delivery> kept = takeEarly(meta.name(), max);
+        if (!kept.isEmpty()) {
+            listener.delivered(kept);
+            result.complete(kept);
+            return result;
+        }
+        List<String> owners = owners(meta);
         if (owners.isEmpty()) {
             result.complete(List.of());
             return result;
@@ -280,7 +302,7 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
             if (deliveries.isEmpty()) {
                 pollEach(meta, owners, index + 1, max, wait, result);
             } else {
-                answer(result, deliveries);
+                answer(meta, result, deliveries);
             }
         });
     }
@@ -300,7 +322,7 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
         for (String node : owners) {
             router.poll(node, new PollRequest(meta.name(), polls.get(node), max, wait.toMillis())).thenAccept(reply -> {
                 List<Delivery> deliveries = deliveries(meta, reply, sent);
-                if (!deliveries.isEmpty() && answer(result, deliveries)) {
+                if (!deliveries.isEmpty() && answer(meta, result, deliveries)) {
                     polls.forEach((other, id) -> {
                         if (!other.equals(node)) {
                             router.cancel(other, id);
@@ -314,14 +336,53 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
         }
     }
 
-    /** Completes a poll with deliveries; if it was answered (or cancelled) already, they go back at once. */
-    private boolean answer(CompletableFuture<List<Delivery>> result, List<Delivery> deliveries) {
+    /** Completes a poll with deliveries; if it was answered already, they are kept for the next poll. */
+    private boolean answer(QueueMeta meta, CompletableFuture<List<Delivery>> result, List<Delivery> deliveries) {
         if (result.complete(deliveries)) {
             listener.delivered(deliveries);
             return true;
         }
-        deliveries.forEach(d -> settle(d, Action.RELEASE, 0));
+        keepForNextPoll(meta, deliveries);
         return false;
+    }
+
+    /**
+     * Keeps deliveries that came too late for their poll for the next poll of the queue, and gives back those still
+     * there after {@link #KEEP_EARLY_MILLIS} (or a quarter of the visibility timeout, if shorter), so that a queue
+     * nobody polls any more does not hold messages until their visibility timeout. Each delivery leaves the deque
+     * once, by a poll or by the release, never both.
+     */
+    private void keepForNextPoll(QueueMeta meta, List<Delivery> deliveries) {
+        if (closed) {
+            deliveries.forEach(d -> settle(d, Action.RELEASE, 0));
+            return;
+        }
+        Deque<Delivery> kept = early.computeIfAbsent(meta.name(), q -> new ConcurrentLinkedDeque<>());
+        deliveries.forEach(kept::addLast);
+        router.timer().schedule(() -> deliveries.forEach(d -> {
+            if (kept.removeFirstOccurrence(d)) {
+                settle(d, Action.RELEASE, 0);
+            }
+        }), Math.min(KEEP_EARLY_MILLIS, meta.visibilityTimeoutMs() / 4), TimeUnit.MILLISECONDS);
+    }
+
+    /** How many deliveries of the queue wait for its next poll. */
+    int keptForNextPoll(String queue) {
+        Deque<Delivery> kept = early.get(queue);
+        return kept == null ? 0 : kept.size();
+    }
+
+    /** Up to {@code max} of the deliveries kept for the next poll of the queue, oldest first. */
+    private List<Delivery> takeEarly(String queue, int max) {
+        Deque<Delivery> kept = early.get(queue);
+        if (kept == null || kept.isEmpty()) {
+            return List.of();
+        }
+        List<Delivery> taken = new ArrayList<>(Math.min(max, kept.size()));
+        for (Delivery d; taken.size() < max && (d = kept.pollFirst()) != null; ) {
+            taken.add(d);
+        }
+        return taken;
     }
 
     /** The ids of the queue nodes that own partitions of the queue. */
@@ -463,7 +524,13 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
     /** Ends every subscription and the router's threads. */
     @Override
     public void close() {
+        closed = true;
         List.copyOf(subscriptions).forEach(PushSubscription::close);
+        early.values().forEach(kept -> {
+            for (Delivery d; (d = kept.pollFirst()) != null; ) {
+                settle(d, Action.RELEASE, 0);
+            }
+        });
         router.close();
     }
 
