@@ -80,6 +80,7 @@ public final class LocalCluster implements AutoCloseable {
         private int basePort;
         private String adminToken;
         private String javaOpts;
+        private LocalRedis.Fsync redisFsync;
         private Duration startTimeout = Duration.ofSeconds(120);
 
         private Builder(Path home, Path workDir) {
@@ -110,6 +111,17 @@ public final class LocalCluster implements AutoCloseable {
         /** Uses this Redis instead of starting one. */
         public Builder redis(String address) {
             this.redis = address;
+            return this;
+        }
+
+        /**
+         * Runs the cluster's own Redis with an append-only file ({@code --appendonly yes --appendfsync <policy>}) in
+         * {@code <workDir>/redis}, so that {@link LocalCluster#startRedis()} brings it back with its data after
+         * {@link LocalCluster#stopRedis()} or {@link LocalCluster#killRedis()}. Without it (the default) the cluster's
+         * Redis keeps no data. Not for a Redis given with {@link #redis(String)}.
+         */
+        public Builder redisAppendFsync(LocalRedis.Fsync policy) {
+            this.redisFsync = policy;
             return this;
         }
 
@@ -174,9 +186,14 @@ public final class LocalCluster implements AutoCloseable {
 
     private void startAll() throws IOException, InterruptedException {
         if (config.redis == null) {
-            ownRedis = LocalRedis.start();
+            ownRedis = config.redisFsync == null ? LocalRedis.start()
+                    : LocalRedis.start(LocalRedis.freePort(), LocalRedis.Flavor.configured(),
+                            new LocalRedis.AppendOnly(config.workDir.resolve("redis"), config.redisFsync));
             redisAddress = ownRedis.address();
         } else {
+            if (config.redisFsync != null) {
+                throw new IllegalStateException("redisAppendFsync is for the cluster's own Redis, not for " + config.redis);
+            }
             redisAddress = config.redis;
         }
         URI redisUri = URI.create(redisAddress);
@@ -364,14 +381,30 @@ public final class LocalCluster implements AutoCloseable {
         };
     }
 
-    /** Stops the Redis this cluster started (the nodes see it disappear). */
+    /**
+     * Stops the Redis this cluster started (SIGTERM: with an append-only file, Redis flushes it first); the nodes see
+     * it disappear.
+     */
     public void stopRedis() {
         requireOwnRedis().close();
     }
 
-    /** Starts the Redis again on the same port and from the same binary, empty (it keeps no data). */
+    /** Kills the Redis this cluster started (SIGKILL: it flushes nothing), as a crash. */
+    public void killRedis() {
+        requireOwnRedis().kill();
+    }
+
+    /**
+     * Starts the Redis again on the same port and from the same binary: empty by default; with
+     * {@link Builder#redisAppendFsync an append-only file}, with what the file holds.
+     */
     public void startRedis() throws IOException {
         ownRedis = requireOwnRedis().startAgain();
+    }
+
+    /** @return the process id of the Redis this cluster started (the current one, after {@link #startRedis()}) */
+    public long redisPid() {
+        return requireOwnRedis().pid();
     }
 
     private LocalRedis requireOwnRedis() {

@@ -18,8 +18,11 @@ import java.util.concurrent.TimeUnit;
 import redis.embedded.core.ExecutableProvider;
 
 /**
- * A throw-away Redis on 127.0.0.1 for the demo and the tests: no persistence, stopped by {@link #close()} or when this
- * JVM exits.
+ * A throw-away Redis on 127.0.0.1 for the demo and the tests, stopped by {@link #close()} (SIGTERM) or {@link #kill()}
+ * (SIGKILL), and when this JVM exits. By default it keeps no data: each launch runs in a new temporary folder, without
+ * persistence. Started with an {@link AppendOnly} file instead ({@link #start(int, Flavor, AppendOnly)}), it writes
+ * every change to an AOF in a folder the caller chooses, with the fsync policy given, and {@link #startAgain()}
+ * loads it from there: a Redis restarted with its data, as an operator runs it.
  *
  * <p>Two binaries can run it ({@link Flavor}): the {@code redis-server} on the {@code PATH} (the version an operator
  * installed), or the Linux/macOS binary that {@code com.github.codemonstur:embedded-redis} ships (Redis 6.2), so that a
@@ -45,6 +48,7 @@ public final class LocalRedis implements AutoCloseable {
     private final int port;
     private final Flavor flavor;
     private final Path binary;
+    private final AppendOnly appendOnly;
     private final Process process;
     private final Deque<String> output = new ArrayDeque<>();
     private final Thread stopOnExit;
@@ -86,10 +90,47 @@ public final class LocalRedis implements AutoCloseable {
         }
     }
 
-    private LocalRedis(int port, Flavor flavor, Path binary, Process process) {
+    /** When the AOF is flushed to disk: Redis' {@code appendfsync}. */
+    public enum Fsync {
+        /** Before a write is answered: an answered write survives a crash of Redis (SIGKILL) and of the machine. */
+        ALWAYS("always"),
+        /**
+         * Once a second, in the background: a stop (SIGTERM) flushes everything; a crash of the machine loses up to
+         * the last second or two of answered writes (see {@link LocalRedis#kill()} for a crash of the process).
+         */
+        EVERYSEC("everysec");
+
+        private final String value;
+
+        Fsync(String value) {
+            this.value = value;
+        }
+
+        /** @return the value of {@code --appendfsync} */
+        public String value() {
+            return value;
+        }
+    }
+
+    /**
+     * Persistence with an append-only file.
+     *
+     * @param dir the server's working folder, where the AOF lives (Redis 7: {@code appendonlydir/}, 6.2:
+     *     {@code appendonly.aof}); created if missing, and reused by every {@link #startAgain()}
+     * @param fsync when the file is flushed to disk
+     */
+    public record AppendOnly(Path dir, Fsync fsync) {
+        public AppendOnly {
+            java.util.Objects.requireNonNull(dir, "dir");
+            java.util.Objects.requireNonNull(fsync, "fsync");
+        }
+    }
+
+    private LocalRedis(int port, Flavor flavor, Path binary, AppendOnly appendOnly, Process process) {
         this.port = port;
         this.flavor = flavor;
         this.binary = binary;
+        this.appendOnly = appendOnly;
         this.process = process;
         this.stopOnExit = new Thread(this::stop, "local-redis-" + port + "-stop");
     }
@@ -111,39 +152,62 @@ public final class LocalRedis implements AutoCloseable {
      *     PATH, or no embedded binary for this OS), or the server exits or does not answer within 10 seconds
      */
     public static LocalRedis start(int port, Flavor flavor) throws IOException {
-        return start(port, flavor, System.getenv("PATH"));
+        return start(port, flavor, (AppendOnly) null);
+    }
+
+    /**
+     * Starts a Redis on the given port of 127.0.0.1 that keeps its data in an append-only file (or none, for
+     * {@code null}), and waits until it answers {@code PING} (having loaded the file, if the folder holds one).
+     *
+     * @throws IOException as {@link #start(int, Flavor)}, or if the folder cannot be made
+     */
+    public static LocalRedis start(int port, Flavor flavor, AppendOnly appendOnly) throws IOException {
+        return start(port, flavor, System.getenv("PATH"), appendOnly);
     }
 
     static LocalRedis start(int port, Flavor flavor, String searchPath) throws IOException {
+        return start(port, flavor, searchPath, null);
+    }
+
+    static LocalRedis start(int port, Flavor flavor, String searchPath, AppendOnly appendOnly) throws IOException {
         Path system = flavor == Flavor.EMBEDDED ? null : findOnPath("redis-server", searchPath);
         if (flavor == Flavor.SYSTEM && system == null) {
             throw new IOException("no redis-server on the PATH (" + searchPath + "), and the system Redis was asked for ("
                     + FLAVOR_ENV + "=system or -D" + FLAVOR_PROPERTY + "=system): install it (apt-get install redis-server),"
                     + " or use the embedded one (" + FLAVOR_ENV + "=embedded or auto)");
         }
-        return system != null ? launch(port, Flavor.SYSTEM, system) : launch(port, Flavor.EMBEDDED, embeddedBinary());
+        return system != null ? launch(port, Flavor.SYSTEM, system, appendOnly)
+                : launch(port, Flavor.EMBEDDED, embeddedBinary(), appendOnly);
     }
 
     /**
      * Starts a new server from the same binary on the same port, e.g. after {@link #close()} or a crash, and waits
-     * until it answers {@code PING}. This instance stays as it is.
+     * until it answers {@code PING}. This instance stays as it is. Without persistence the new server is empty; with
+     * an {@link AppendOnly} file it runs in the same folder and loads what the file holds.
      *
      * @throws IOException if it exits (the port is still taken, say) or does not answer within 10 seconds
      */
     public LocalRedis startAgain() throws IOException {
-        return launch(port, flavor, binary);
+        return launch(port, flavor, binary, appendOnly);
     }
 
-    private static LocalRedis launch(int port, Flavor resolved, Path binary) throws IOException {
-        // A folder of its own: Redis loads a dump.rdb from its working folder at start, and writes one there when a
-        // replica syncs from it; the caller's folder (a module, in tests) is no place for either.
-        Path dir = Files.createTempDirectory("dsync-redis-");
-        dir.toFile().deleteOnExit();
-        List<String> cmd = List.of(binary.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--dir", dir.toString(), "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes",
-                "--loglevel", "warning");
+    private static LocalRedis launch(int port, Flavor resolved, Path binary, AppendOnly appendOnly) throws IOException {
+        List<String> cmd = new java.util.ArrayList<>(List.of(binary.toString(), "--port", Integer.toString(port),
+                "--bind", "127.0.0.1", "--save", "", "--daemonize", "no", "--protected-mode", "yes", "--loglevel", "warning"));
+        if (appendOnly == null) {
+            // A folder of its own: Redis loads a dump.rdb from its working folder at start, and writes one there when
+            // a replica syncs from it; the caller's folder (a module, in tests) is no place for either.
+            Path dir = Files.createTempDirectory("dsync-redis-");
+            dir.toFile().deleteOnExit();
+            cmd.addAll(List.of("--dir", dir.toString(), "--appendonly", "no"));
+        } else {
+            // No RDB snapshots (--save ""): the AOF alone holds the data, so what survives is what the fsync policy says.
+            Files.createDirectories(appendOnly.dir());
+            cmd.addAll(List.of("--dir", appendOnly.dir().toAbsolutePath().toString(), "--appendonly", "yes",
+                    "--appendfsync", appendOnly.fsync().value()));
+        }
         Process process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        LocalRedis redis = new LocalRedis(port, resolved, binary, process);
+        LocalRedis redis = new LocalRedis(port, resolved, binary, appendOnly, process);
         redis.keepOutput();
         Runtime.getRuntime().addShutdownHook(redis.stopOnExit);
         redis.awaitReady(Duration.ofSeconds(10));
@@ -227,6 +291,11 @@ public final class LocalRedis implements AutoCloseable {
         return (flavor == Flavor.SYSTEM ? "redis-server from " : "embedded Redis (com.github.codemonstur:embedded-redis) from ") + binary;
     }
 
+    /** @return the append-only file's folder and fsync policy, or empty for a server that keeps no data */
+    public java.util.Optional<AppendOnly> appendOnly() {
+        return java.util.Optional.ofNullable(appendOnly);
+    }
+
     /** @return the server's process id */
     public long pid() {
         return process.pid();
@@ -241,6 +310,27 @@ public final class LocalRedis implements AutoCloseable {
     @Override
     public void close() {
         stop();
+        try {
+            Runtime.getRuntime().removeShutdownHook(stopOnExit);
+        } catch (IllegalStateException exiting) {
+            // Called from a shutdown hook: the JVM is exiting anyway.
+        }
+    }
+
+    /**
+     * SIGKILL, as a crash of the Redis process: it flushes nothing and answers nothing more. What it had handed to the
+     * kernel survives (the file's pages are the kernel's), so with {@link Fsync#EVERYSEC} a process crash loses only
+     * writes Redis had not written to the file yet: those it postponed while a slow fsync ran (up to 2 s of them). A
+     * crash of the machine would lose what was not fsynced, too; that is not simulated. Waits until the process is
+     * gone.
+     */
+    public void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             Runtime.getRuntime().removeShutdownHook(stopOnExit);
         } catch (IllegalStateException exiting) {

@@ -11,6 +11,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -109,8 +110,85 @@ class LocalRedisTest {
     }
 
     @Test
+    void withoutAnAppendOnlyFileARestartedServerIsEmpty() throws Exception {
+        try (LocalRedis redis = LocalRedis.start(LocalRedis.freePort(), Flavor.EMBEDDED)) {
+            assertThat(redis.appendOnly()).isEmpty();
+            Resp.call(redis.port(), "SET", "k", "v");
+            redis.kill();
+            try (LocalRedis again = redis.startAgain()) {
+                assertThat(Resp.call(again.port(), "DBSIZE")).isEqualTo(0L);
+            }
+        }
+    }
+
+    @Test
+    void withFsyncAlwaysWhatWasAnsweredSurvivesKillNineAndIsLoadedByStartAgain() throws Exception {
+        LocalRedis.AppendOnly aof = new LocalRedis.AppendOnly(dir.resolve("redis-data"), LocalRedis.Fsync.ALWAYS);
+        try (LocalRedis redis = LocalRedis.start(LocalRedis.freePort(), Flavor.configured(), aof)) {
+            assertThat(redis.appendOnly()).contains(aof);
+            int port = redis.port();
+            long pid = redis.pid();
+            assertThat(Resp.call(port, "CONFIG", "GET", "appendfsync")).isEqualTo(List.of("appendfsync", "always"));
+            writeSome(port, 200);
+
+            redis.kill();
+            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("after kill").isFalse();
+            assertThat(RedisProbe.ping("127.0.0.1", port, Duration.ofMillis(300))).isEqualTo(RedisProbe.Answer.NONE);
+            assertThat(containsAppendOnlyFile(aof.dir())).as("the AOF in " + aof.dir()).isTrue();
+
+            try (LocalRedis again = redis.startAgain()) {
+                assertThat(again.pid()).isNotEqualTo(pid);
+                assertThat(again.appendOnly()).contains(aof);
+                holdsWhatWasWritten(port, 200);
+                // It goes on persisting into the same folder: a second crash keeps the first run's data and its own.
+                Resp.call(port, "SET", "second", "run");
+                again.kill();
+                try (LocalRedis third = again.startAgain()) {
+                    holdsWhatWasWritten(port, 200);
+                    assertThat(Resp.call(port, "GET", "second")).isEqualTo("run");
+                }
+            }
+        }
+    }
+
+    @Test
+    void withFsyncEverysecAStopFlushesTheFile() throws Exception {
+        LocalRedis.AppendOnly aof = new LocalRedis.AppendOnly(dir.resolve("redis-data"), LocalRedis.Fsync.EVERYSEC);
+        try (LocalRedis redis = LocalRedis.start(LocalRedis.freePort(), Flavor.configured(), aof)) {
+            assertThat(Resp.call(redis.port(), "CONFIG", "GET", "appendfsync")).isEqualTo(List.of("appendfsync", "everysec"));
+            writeSome(redis.port(), 200);
+            redis.close();
+            try (LocalRedis again = redis.startAgain()) {
+                holdsWhatWasWritten(again.port(), 200);
+            }
+        }
+    }
+
+    @Test
     void probeSaysNoneWhenNothingListens() throws Exception {
         assertThat(RedisProbe.ping("127.0.0.1", LocalRedis.freePort(), Duration.ofMillis(300))).isEqualTo(RedisProbe.Answer.NONE);
+    }
+
+    /** A counter, a hash field with a TTL'd key beside it, and a stream of {@code n} entries. */
+    private static void writeSome(int port, int n) throws IOException {
+        for (int i = 0; i < n; i++) {
+            Resp.call(port, "HINCRBY", "meta", "epoch", "1");
+            Resp.call(port, "XADD", "stream", "*", "p", "m" + i);
+        }
+        Resp.call(port, "SET", "expiring", "x", "PX", "600000");
+    }
+
+    private static void holdsWhatWasWritten(int port, int n) throws IOException {
+        assertThat(Resp.call(port, "HGET", "meta", "epoch")).isEqualTo(Integer.toString(n));
+        assertThat(Resp.call(port, "XLEN", "stream")).isEqualTo((long) n);
+        assertThat((Long) Resp.call(port, "PTTL", "expiring")).isBetween(1L, 600_000L);
+    }
+
+    private static boolean containsAppendOnlyFile(Path dir) throws IOException {
+        // Redis 7 keeps a folder of AOF parts (appendonlydir/), Redis 6.2 one appendonly.aof.
+        try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+            return files.anyMatch(f -> f.getFileName().toString().contains(".aof"));
+        }
     }
 
     /** The pid is a live child of this JVM; close stops it; it restarts on its port; a SIGKILL from outside ends it. */
