@@ -27,9 +27,21 @@ import org.redisson.client.codec.StringCodec;
  */
 public final class PartitionStore {
 
+    /*
+     * The new epoch is above the current one and at least Redis' clock in milliseconds. The clock is what keeps epochs
+     * from being granted twice when Redis loses its newest writes (a restart from an AOF fsynced once a second after a
+     * machine crash, a failover to a replica that lacked them): a claim lost so is forgotten, but its epoch was at most
+     * the clock then (or a few above the epoch before it), and every claim after the restart takes the clock since,
+     * which has moved on by the time Redis is back. A plain counter would hand the lost epoch to the next claimer, and
+     * the node that held it first would pass the fence as well. TIME is allowed before a write: scripts replicate
+     * their effects (Redis 5 and later), so the AOF and the replicas get the HSET with its value.
+     */
     private static final String CLAIM = """
-            local epoch = redis.call('HINCRBY', KEYS[1], 'epoch', 1)
-            redis.call('HSET', KEYS[1], 'owner', ARGV[1])
+            local current = tonumber(redis.call('HGET', KEYS[1], 'epoch') or '0')
+            local time = redis.call('TIME')
+            local clock = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+            local epoch = math.max(current + 1, clock)
+            redis.call('HSET', KEYS[1], 'epoch', string.format('%d', epoch), 'owner', ARGV[1])
             return epoch
             """;
 
@@ -143,7 +155,11 @@ public final class PartitionStore {
         this.replicaTimeout = replicaTimeout;
     }
 
-    /** Makes the caller the partition's owner: answers the new epoch, which fences every earlier owner. */
+    /**
+     * Makes the caller the partition's owner: answers the new epoch, which fences every earlier owner. Epochs grow
+     * with every claim and are at least Redis' clock in milliseconds, so that an epoch is never granted twice, not even
+     * after Redis lost its newest writes (see the script).
+     */
     public CompletionStage<Long> claim(PartitionKeys keys, String owner) {
         return client.getScript(StringCodec.INSTANCE).evalAsync(keys.meta(), RScript.Mode.READ_WRITE, CLAIM,
                 RScript.ReturnType.LONG, List.of(keys.meta()), owner);
