@@ -61,6 +61,15 @@ final class QueueWorkload {
      */
     static ScenarioReport run(LocalCluster cluster, Config redisConfig, String reportName, String title, Duration run,
                               UnaryOperator<Scenario.Builder> faults) throws Exception {
+        return run(cluster, redisConfig, reportName, title, run, 65, faults);
+    }
+
+    /**
+     * The workload with clients sending for the first {@code sendingPercent}% of the run instead of 65% (a scenario
+     * whose last fault comes late, and that must see sends succeed after it), consuming only for the rest.
+     */
+    static ScenarioReport run(LocalCluster cluster, Config redisConfig, String reportName, String title, Duration run,
+                              int sendingPercent, UnaryOperator<Scenario.Builder> faults) throws Exception {
         redisConfig.setCodec(StringCodec.INSTANCE);
         RedissonClient redis = Redisson.create(redisConfig);
         NodeDirectory directory = new NodeDirectory(redis, cluster.name());
@@ -71,7 +80,7 @@ final class QueueWorkload {
                 new QueueRouter(directory::list, messaging, Duration.ofSeconds(8)), 8, reportName, handlers)) {
             queues.declare(QueueConfig.of(QUEUE).withVisibilityTimeout(Duration.ofSeconds(2)).withMaxDeliveries(1000));
             AtomicLong sequence = new AtomicLong();
-            long drainAt = System.nanoTime() + run.multipliedBy(65).dividedBy(100).toNanos();
+            long drainAt = System.nanoTime() + run.multipliedBy(sendingPercent).dividedBy(100).toNanos();
             Scenario.Builder scenario = Scenario.builder(title)
                     .clients(6)
                     .duration(run)
