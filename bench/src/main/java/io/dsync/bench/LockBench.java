@@ -26,7 +26,6 @@ import io.dsync.lock.LockSession;
 import io.dsync.lock.client.ClientLockService;
 import io.dsync.lock.client.raft.RaftLockClient;
 import io.dsync.lock.protocol.LockRaftGroup;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -100,7 +99,7 @@ public final class LockBench implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new LockBench()).execute(args));
+        System.exit(BenchMain.run(new LockBench(), "lock", args));
     }
 
     @Override

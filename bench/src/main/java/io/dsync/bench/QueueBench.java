@@ -31,7 +31,6 @@ import io.dsync.queue.protocol.QueueCatalog;
 import io.dsync.messaging.netty.NettyMessaging;
 import io.dsync.queue.protocol.QueueRouter;
 import io.dsync.registry.NodeDirectory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -106,7 +105,7 @@ public final class QueueBench implements Callable<Integer> {
     private int queues;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new QueueBench()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+        System.exit(BenchMain.run(new QueueBench(), "queue", args));
     }
 
     @Override
