@@ -1,0 +1,547 @@
+package io.dsync.itests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.junit.jupiter.api.Test;
+import org.redisson.Redisson;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
+import org.redisson.config.Config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.dsync.devkit.ClusterNode;
+import io.dsync.devkit.LocalCluster;
+import io.dsync.messaging.netty.NettyMessaging;
+import io.dsync.queue.Delivery;
+import io.dsync.queue.Message;
+import io.dsync.queue.QueueConfig;
+import io.dsync.queue.client.ClientQueueService;
+import io.dsync.queue.protocol.MessageIds;
+import io.dsync.queue.protocol.Partitioner;
+import io.dsync.queue.protocol.QueueCatalog;
+import io.dsync.queue.protocol.QueueRouter;
+import io.dsync.queue.protocol.QueueTopology;
+import io.dsync.registry.NodeDirectory;
+import io.dsync.ring.Placement;
+import io.dsync.testkit.check.CheckResult;
+import io.dsync.testkit.check.QueueChecker;
+import io.dsync.testkit.check.QueueOps;
+import io.dsync.testkit.history.Call;
+import io.dsync.testkit.history.HistoryRecorder;
+import io.dsync.testkit.scenario.ScenarioReport;
+
+/**
+ * Hot swap of the queue under load: producers and consumers of the real {@code ClientQueueService}
+ * ({@link QueueWorkload}) run against three queue node processes while bundles are updated through the admin API
+ * ({@code POST /bundles/{id}/update}, which stops the bundle, loads its JAR again in a new class loader, starts it and
+ * refreshes the bundles wired to its old revision):
+ * <ol>
+ *   <li>{@code queue-node} on the node that owns partition 0 of the workload's queue: that node's partition owners stop
+ *       and the new revision claims the partitions again (a new epoch each);</li>
+ *   <li>{@code queue-client} on another node: that node's {@code QueueService} and queue HTTP API go away and come
+ *       back, while its partitions stay served;</li>
+ *   <li>{@code messaging} on the third node: its node messaging closes and listens again on the same port, and the
+ *       queue bundles, which wire to the messaging package, are refreshed (their components stop and start).</li>
+ * </ol>
+ * The queue checker must find nothing acknowledged lost, nothing invented, and same-key messages in order. Beside the
+ * workload, a probe on a queue of its own sends without pause to one partition owned by each node (and, over HTTP,
+ * through the node whose queue client is updated) and acknowledges what it receives: it gives the unavailability gap
+ * of each update (the longest time without a successful send to that node's partition), must see no call fail to
+ * the application, and must lose nothing either. Afterwards each updated bundle is ACTIVE with a new last-modified
+ * time, each node's {@code /health} is UP, and no thread of a bundle's old revision is left running (thread names
+ * counted with {@code jstack} against a dump taken before the updates).
+ *
+ * <p>Runs for 30 s ({@code -Ddsync.scenario.seconds} for longer); the measurements go to
+ * {@code target/node-logs/queue-hot-swap-gaps.txt}.
+ */
+class QueueHotSwapIT extends ClusterTest {
+
+    static final String QUEUE_NODE = "io.dsync.queue.node";
+    static final String QUEUE_CLIENT = "io.dsync.queue.client";
+    static final String MESSAGING = "io.dsync.messaging";
+    private static final String TOKEN = "queue-hot-swap-token";
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    /** An update as it ran: when it was asked for and when the bundle served again. */
+    record Update(String node, String bundle, long requestedNanos, long servingNanos, long lastModifiedBefore,
+                  long lastModifiedAfter) {
+    }
+
+    @Test
+    void updatingQueueBundlesUnderLoadLosesNoMessage() throws Exception {
+        Duration run = Duration.ofSeconds(Math.max(30, Integer.getInteger("dsync.scenario.seconds", 30)));
+        cluster = LocalCluster.builder(Nodes.home(), dir).cluster("queuehotswap").adminToken(TOKEN)
+                .nodes("queue", 3, "queue").start();
+        List<Update> updates = new CopyOnWriteArrayList<>();
+        try (Probe probe = new Probe(cluster)) {
+            // The placement is the ring's, the same on every node and here: who gets which update is known up front.
+            String owner = probe.primary(QueueWorkload.QUEUE, 0);
+            List<String> others = cluster.nodes().stream().map(ClusterNode::id).filter(id -> !id.equals(owner))
+                    .sorted().toList();
+            String clientNode = others.get(0);
+            String messagingNode = others.get(1);
+            Map<String, Map<String, Integer>> threadsBefore = new TreeMap<>();
+            for (ClusterNode n : cluster.nodes()) {
+                threadsBefore.put(n.id(), threads(n));
+            }
+            probe.start(clientNode);
+            ScenarioReport report = QueueWorkload.run(cluster, "queue-hot-swap", "queue while its bundles are updated", run, s -> s
+                    .fault(QueueScenarioIT.at(run, 12), "update queue-node on the owner of partition 0", () -> {
+                        assertThat(QueueScenarioIT.ownerOfPartitionZero(cluster)).as("owner of partition 0").isEqualTo(owner);
+                        updates.add(update(owner, QUEUE_NODE));
+                    })
+                    .fault(QueueScenarioIT.at(run, 30), "update queue-client on another node",
+                            () -> updates.add(update(clientNode, QUEUE_CLIENT)))
+                    .fault(QueueScenarioIT.at(run, 48), "update messaging on the third node",
+                            () -> updates.add(update(messagingNode, MESSAGING))));
+            CheckResult probed = probe.finish();
+
+            StringBuilder out = new StringBuilder(report.summary()).append("probe: ").append(probed.report()).append('\n');
+            for (Update u : updates) {
+                boolean viaHttp = u.bundle().equals(QUEUE_CLIENT);
+                long window = u.servingNanos() + TimeUnit.SECONDS.toNanos(5);
+                out.append(String.format("%s on %s: action %.0f ms; sends to its partition: gap %.0f ms, slowest %.0f ms, "
+                                + "failed %d; acks there: gap %.0f ms, failed %d%s%n", u.bundle(), u.node(),
+                        (u.servingNanos() - u.requestedNanos()) / 1e6,
+                        probe.gap("send", u.node(), u.requestedNanos(), window) / 1e6,
+                        probe.slowest("send", u.node(), u.requestedNanos(), window) / 1e6,
+                        probe.failed("send", u.node()),
+                        probe.gap("ack", u.node(), u.requestedNanos(), window) / 1e6,
+                        probe.failed("ack", u.node()),
+                        viaHttp ? String.format("; sends through its HTTP API: gap %.0f ms, refused or failed %d",
+                                probe.gap("http", u.node(), u.requestedNanos(), window) / 1e6, probe.failed("http", u.node()))
+                                : ""));
+            }
+            out.append(workloadFailures(report));
+            Files.createDirectories(Nodes.reports());
+            Files.writeString(Nodes.reports().resolve("queue-hot-swap-gaps.txt"), out);
+            System.out.println("[hot-swap] " + out);
+
+            assertThat(updates).extracting(Update::bundle).containsExactly(QUEUE_NODE, QUEUE_CLIENT, MESSAGING);
+            assertThat(probed.isValid()).as(probed.report()).isTrue();
+            for (Update u : updates) {
+                ClusterNode node = cluster.node(u.node());
+                JsonNode b = bundle(node, u.bundle());
+                assertThat(b.path("state").asText()).as(u.bundle() + " on " + u.node()).isEqualTo("ACTIVE");
+                assertThat(u.lastModifiedAfter()).as("last modified of " + u.bundle() + " on " + u.node())
+                        .isGreaterThan(u.lastModifiedBefore());
+                assertThat(probe.firstSuccessAfter("send", u.node(), u.servingNanos()))
+                        .as("a send to a partition of %s after its %s update", u.node(), u.bundle()).isTrue();
+                assertThat(probe.firstSuccessAfter("ack", u.node(), u.servingNanos()))
+                        .as("an ack at %s after its %s update", u.node(), u.bundle()).isTrue();
+            }
+            assertThat(probe.firstSuccessAfter("http", clientNode, updates.get(1).servingNanos()))
+                    .as("a send through the HTTP API of %s after its queue-client update", clientNode).isTrue();
+            for (String kind : List.of("send", "ack")) {
+                for (ClusterNode n : cluster.nodes()) {
+                    assertThat(probe.failed(kind, n.id())).as("probe %ss to %s that failed to the application: %s",
+                            kind, n.id(), probe.errors(kind, n.id())).isZero();
+                }
+            }
+            for (ScenarioReport.Fault f : report.faults()) {
+                assertThat(report.recoveryNanos(f)).as("sends and acks succeed after '%s'", f.name()).isPresent();
+            }
+            for (ClusterNode n : cluster.nodes()) {
+                await("/health of " + n.id() + " UP").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                        .until(() -> {
+                            JsonNode h = Nodes.health(n);
+                            return h != null && "UP".equals(h.path("status").asText());
+                        });
+            }
+            for (Update u : updates) {
+                ClusterNode node = cluster.node(u.node());
+                Map<String, Integer> before = threadsBefore.get(u.node());
+                // Threads of an old revision end when it stops; an HTTP client's selector ends once the client is
+                // collected, so collect first and give the threads their time to go.
+                await("no thread of the old " + u.bundle() + " revision on " + u.node()).atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofSeconds(1)).until(() -> {
+                            gc(node);
+                            return duplicated(before, threads(node)).isEmpty();
+                        });
+            }
+        }
+    }
+
+    /** The workload's sends and acks that did not succeed, by outcome and reason (a hot swap should cause none). */
+    private static String workloadFailures(ScenarioReport report) {
+        Map<String, Integer> reasons = new TreeMap<>();
+        for (Call c : report.history().calls()) {
+            if (!c.isOk() && (c.type().equals(QueueOps.SEND) || c.type().equals(QueueOps.ACK))) {
+                String reason = String.valueOf(c.result());
+                reasons.merge(c.type() + " " + c.outcome() + ": " + reason.substring(0, Math.min(120, reason.length())), 1,
+                        Integer::sum);
+            }
+        }
+        return "workload sends and acks that did not succeed: " + (reasons.isEmpty() ? "none" : reasons) + "\n";
+    }
+
+    /** Updates a bundle from its location and waits until it is ACTIVE again and serves. */
+    private Update update(String nodeId, String symbolicName) throws Exception {
+        ClusterNode node = cluster.node(nodeId);
+        JsonNode b = bundle(node, symbolicName);
+        long id = b.path("id").asLong();
+        long before = b.path("lastModified").asLong();
+        long requested = System.nanoTime();
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(node.url("/bundles/" + id + "/update")))
+                .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.noBody())
+                .timeout(Duration.ofSeconds(90)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isBetween(200, 202);
+        long[] after = new long[1];
+        await(symbolicName + " on " + nodeId + " serving again").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(50)).ignoreExceptions().until(() -> {
+                    JsonNode now = bundle(node, symbolicName);
+                    after[0] = now.path("lastModified").asLong();
+                    return "ACTIVE".equals(now.path("state").asText()) && after[0] > before && serves(node, symbolicName);
+                });
+        long serving = System.nanoTime();
+        System.out.printf("[hot-swap] %s on %s updated (HTTP %d) and serving after %.0f ms%n", symbolicName, nodeId,
+                r.statusCode(), (serving - requested) / 1e6);
+        return new Update(nodeId, symbolicName, requested, serving, before, after[0]);
+    }
+
+    /** Whether what the bundle offers answers: the owner's status, the queue HTTP API, or both after messaging. */
+    private static boolean serves(ClusterNode node, String symbolicName) throws Exception {
+        boolean owner = node.get("/queue/node/status").statusCode() == 200;
+        boolean client = node.get("/queue/queues").statusCode() == 200;
+        return switch (symbolicName) {
+            case QUEUE_NODE -> owner;
+            case QUEUE_CLIENT -> client;
+            default -> owner && client;
+        };
+    }
+
+    private static JsonNode bundle(ClusterNode node, String symbolicName) throws Exception {
+        for (JsonNode b : Nodes.JSON.readTree(node.get("/bundles").body()).path("bundles")) {
+            if (symbolicName.equals(b.path("symbolicName").asText())) {
+                return b;
+            }
+        }
+        throw new AssertionError("no " + symbolicName + " bundle on " + node.id());
+    }
+
+    // ------------------------------------------------------------------ threads of a node process
+
+    /** The node's threads, counted by name (from {@code jstack}). */
+    static Map<String, Integer> threads(ClusterNode node) throws IOException, InterruptedException {
+        String dump = jdkTool("jstack", Long.toString(node.pid()));
+        Map<String, Integer> names = new TreeMap<>();
+        for (String line : dump.split("\n")) {
+            if (line.startsWith("\"")) {
+                names.merge(line.substring(1, line.indexOf('"', 1)), 1, Integer::sum);
+            }
+        }
+        return names;
+    }
+
+    /**
+     * The thread names the node runs more often now than before (dsync's own threads and HTTP clients' selectors):
+     * a second thread of one name is a thread of a revision that was stopped, still running.
+     */
+    static Map<String, String> duplicated(Map<String, Integer> before, Map<String, Integer> now) {
+        Map<String, String> more = new TreeMap<>();
+        now.forEach((name, count) -> {
+            int was = before.getOrDefault(name, 0);
+            if ((name.startsWith("dsync-") || name.startsWith("HttpClient-")) && count > Math.max(1, was)) {
+                more.put(name, was + " -> " + count);
+            }
+        });
+        if (!more.isEmpty()) {
+            System.out.println("[hot-swap] threads running more often than before the updates: " + more);
+        }
+        return more;
+    }
+
+    private static void gc(ClusterNode node) throws IOException, InterruptedException {
+        jdkTool("jcmd", Long.toString(node.pid()), "GC.run");
+    }
+
+    private static String jdkTool(String tool, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", tool).toString());
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException(tool + " " + List.of(args) + " failed: " + out);
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ the probe
+
+    /**
+     * Sends without pause to one partition owned by each queue node (a thread per node, through a
+     * {@code ClientQueueService} of its own, on a queue of its own so that the workload's checker does not see its
+     * messages), sends through one node's queue HTTP API, and receives and acknowledges everything. Every call is
+     * recorded twice: in a history for the queue checker, and as a sample (which node's partition, when, whether it
+     * succeeded) for the gaps.
+     */
+    static final class Probe implements AutoCloseable {
+        static final String QUEUE = "hotswap-probe";
+        private static final int PARTITIONS = 8;
+
+        /** One call of the probe: a send or an ack to a partition of {@code node}, or a send through its HTTP API. */
+        record Sample(String kind, String node, long invoked, long completed, String error) {
+        }
+
+        private final LocalCluster cluster;
+        private final RedissonClient redis;
+        private final NettyMessaging messaging;
+        private final ExecutorService handlers = Executors.newCachedThreadPool();
+        private final ClientQueueService queues;
+        private final QueueTopology topology;
+        private final Placement placement;
+        private final HistoryRecorder recorder = new HistoryRecorder();
+        private final ConcurrentLinkedQueue<Sample> samples = new ConcurrentLinkedQueue<>();
+        private final Set<String> sent = ConcurrentHashMap.newKeySet();
+        private final Set<String> received = ConcurrentHashMap.newKeySet();
+        private final AtomicBoolean sending = new AtomicBoolean(true);
+        private final AtomicBoolean receiving = new AtomicBoolean(true);
+        private final List<Thread> senders = new ArrayList<>();
+        private Thread receiver;
+
+        Probe(LocalCluster cluster) {
+            this.cluster = cluster;
+            Config config = new Config();
+            config.useSingleServer().setAddress(cluster.redisAddress());
+            config.setCodec(StringCodec.INSTANCE);
+            this.redis = Redisson.create(config);
+            NodeDirectory directory = new NodeDirectory(redis, cluster.name());
+            this.messaging = NettyMessaging.client("hot-swap-probe");
+            this.queues = new ClientQueueService(new QueueCatalog(redis, "dsync:" + cluster.name() + ":queues"),
+                    new QueueRouter(directory::list, messaging, Duration.ofSeconds(8)), PARTITIONS, "hot-swap-probe",
+                    handlers);
+            queues.declare(QueueConfig.of(QUEUE).withVisibilityTimeout(Duration.ofSeconds(2)).withMaxDeliveries(1000));
+            QueueTopology topology = QueueTopology.of(directory.list());
+            assertThat(topology.urls()).as("queue nodes in the registry").hasSize(cluster.nodes().size());
+            this.placement = topology.placement(QUEUE, PARTITIONS);
+            this.topology = topology;
+        }
+
+        /** The node the ring makes primary of a partition of a queue with the probe's partition count. */
+        String primary(String queue, int partition) {
+            return topology.placement(queue, PARTITIONS).primary(partition);
+        }
+
+        /** Starts a sender per queue node, one through {@code httpNode}'s queue HTTP API unless null, and the receiver. */
+        void start(String httpNode) {
+            for (ClusterNode n : cluster.nodes()) {
+                String key = keyOwnedBy(n.id());
+                senders.add(thread("probe-send-" + n.id(), () -> {
+                    long seq = 0;
+                    while (sending.get()) {
+                        String id = "p-" + n.id() + "-" + ++seq;
+                        HistoryRecorder.Pending call = recorder.invoke("send-" + n.id(), QueueOps.send(key, id));
+                        long t0 = System.nanoTime();
+                        try {
+                            queues.send(QUEUE, new Message(key, id.getBytes(StandardCharsets.UTF_8), Map.of()));
+                            call.ok();
+                            sent.add(id);
+                            samples.add(new Sample("send", n.id(), t0, System.nanoTime(), null));
+                        } catch (RuntimeException e) {
+                            call.info(e.toString());
+                            samples.add(new Sample("send", n.id(), t0, System.nanoTime(), e.toString()));
+                        }
+                        pause();
+                    }
+                }));
+            }
+            if (httpNode != null) {
+                sendThroughHttp(httpNode);
+            }
+            receiver = thread("probe-receive", () -> {
+                while (receiving.get()) {
+                    HistoryRecorder.Pending poll = recorder.invoke("receiver", QueueOps.deliver());
+                    List<Delivery> got;
+                    try {
+                        got = queues.poll(QUEUE, 20, Duration.ofMillis(200));
+                        poll.ok(QueueOps.delivered(got.stream()
+                                .map(d -> new String(d.payload(), StandardCharsets.UTF_8)).toArray(String[]::new)));
+                    } catch (RuntimeException e) {
+                        poll.info(e.toString());
+                        continue;
+                    } catch (InterruptedException e) {
+                        poll.info("interrupted");
+                        return;
+                    }
+                    for (Delivery d : got) {
+                        String id = new String(d.payload(), StandardCharsets.UTF_8);
+                        received.add(id);
+                        String owner = placement.primary(MessageIds.parse(d.id(), PARTITIONS).partition());
+                        HistoryRecorder.Pending ack = recorder.invoke("receiver", QueueOps.ack(id));
+                        long t0 = System.nanoTime();
+                        try {
+                            queues.ack(d);
+                            ack.ok();
+                            samples.add(new Sample("ack", owner, t0, System.nanoTime(), null));
+                        } catch (RuntimeException e) {
+                            ack.info(e.toString());
+                            samples.add(new Sample("ack", owner, t0, System.nanoTime(), e.toString()));
+                        }
+                    }
+                }
+            });
+        }
+
+        /** Sends through the queue HTTP API of {@code httpNode} (its queue client), a message at a time. */
+        private void sendThroughHttp(String httpNode) {
+            String httpKey = "http-" + httpNode;
+            ClusterNode through = cluster.node(httpNode);
+            senders.add(thread("probe-http-" + httpNode, () -> {
+                long seq = 0;
+                while (sending.get()) {
+                    String id = "h-" + httpNode + "-" + ++seq;
+                    HistoryRecorder.Pending call = recorder.invoke("http-" + httpNode, QueueOps.send(httpKey, id));
+                    long t0 = System.nanoTime();
+                    String error = null;
+                    try {
+                        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(through.url(
+                                        "/queue/queues/" + QUEUE + "/messages")))
+                                .header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(20))
+                                .POST(HttpRequest.BodyPublishers.ofString("{\"key\":\"" + httpKey + "\",\"payload\":\"" + id + "\"}"))
+                                .build(), HttpResponse.BodyHandlers.ofString());
+                        if (r.statusCode() == 200) {
+                            call.ok();
+                            sent.add(id);
+                        } else if (r.statusCode() == 404 && !r.body().contains("unknown-queue")) {
+                            // No servlet at that path: the API is not there, the request went nowhere.
+                            error = "HTTP 404 (no queue API)";
+                            call.fail(error);
+                        } else {
+                            error = "HTTP " + r.statusCode() + " " + r.body();
+                            call.info(error);
+                        }
+                    } catch (IOException e) {
+                        error = e.toString();
+                        call.info(error);
+                    } catch (InterruptedException e) {
+                        call.info("interrupted");
+                        return;
+                    }
+                    samples.add(new Sample("http", httpNode, t0, System.nanoTime(), error));
+                    pause();
+                }
+            }));
+        }
+
+        /** A key whose partition of the probe's queue the node is primary for. */
+        private String keyOwnedBy(String node) {
+            for (int i = 0; ; i++) {
+                String key = "k-" + node + "-" + i;
+                if (node.equals(placement.primary(Partitioner.partition(key, null, PARTITIONS)))) {
+                    return key;
+                }
+            }
+        }
+
+        private static void pause() {
+            try {
+                Thread.sleep(20); // the probe's send rate, about 50/s per sender: it simulates a steady producer
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private static Thread thread(String name, Runnable body) {
+            Thread t = new Thread(body, name);
+            t.setDaemon(true);
+            t.start();
+            return t;
+        }
+
+        /** Stops sending, receives until every message sent is received (or 30 s), and checks the history. */
+        CheckResult finish() throws InterruptedException {
+            sending.set(false);
+            for (Thread t : senders) {
+                t.join(30_000);
+            }
+            try {
+                await("the probe receives everything it sent").atMost(Duration.ofSeconds(30))
+                        .until(() -> received.containsAll(sent));
+            } finally {
+                receiving.set(false);
+                receiver.join(30_000);
+            }
+            CheckResult result = QueueChecker.atLeastOnce().withPerKeyOrder().check(recorder.history());
+            System.out.println("[hot-swap] probe: " + result.report());
+            return result;
+        }
+
+        /**
+         * The longest time between {@code from} and {@code to} without a successful call of a kind to a node's
+         * partition (counted from the last success before {@code from}): how long that partition was unavailable.
+         */
+        long gap(String kind, String node, long from, long to) {
+            List<Long> ok = new ArrayList<>(samples.stream()
+                    .filter(s -> s.kind().equals(kind) && s.node().equals(node) && s.error() == null)
+                    .map(Sample::completed).toList());
+            ok.sort(Comparator.naturalOrder());
+            long previous = ok.stream().filter(t -> t <= from).reduce((a, b) -> b).orElse(from);
+            long gap = 0;
+            for (long t : ok) {
+                if (t > from && t <= to) {
+                    gap = Math.max(gap, t - previous);
+                    previous = t;
+                }
+            }
+            return Math.max(gap, ok.stream().anyMatch(t -> t > to) ? 0 : to - previous);
+        }
+
+        /** The slowest call of a kind to a node's partition invoked between {@code from} and {@code to}. */
+        long slowest(String kind, String node, long from, long to) {
+            return samples.stream().filter(s -> s.kind().equals(kind) && s.node().equals(node)
+                            && s.invoked() >= from - TimeUnit.SECONDS.toNanos(1) && s.invoked() <= to)
+                    .mapToLong(s -> s.completed() - s.invoked()).max().orElse(0);
+        }
+
+        long failed(String kind, String node) {
+            return samples.stream().filter(s -> s.kind().equals(kind) && s.node().equals(node) && s.error() != null).count();
+        }
+
+        List<String> errors(String kind, String node) {
+            return samples.stream().filter(s -> s.kind().equals(kind) && s.node().equals(node) && s.error() != null)
+                    .map(Sample::error).limit(5).toList();
+        }
+
+        /** Whether a call of a kind to a node's partition invoked after {@code after} succeeded. */
+        boolean firstSuccessAfter(String kind, String node, long after) {
+            return samples.stream().anyMatch(s -> s.kind().equals(kind) && s.node().equals(node) && s.error() == null
+                    && s.invoked() >= after);
+        }
+
+        @Override
+        public void close() {
+            sending.set(false);
+            receiving.set(false);
+            queues.close();
+            messaging.close();
+            handlers.shutdownNow();
+            redis.shutdown();
+        }
+    }
+}
