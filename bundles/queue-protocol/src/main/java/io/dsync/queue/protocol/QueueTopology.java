@@ -27,6 +27,8 @@ public final class QueueTopology {
 
     /** The role of the nodes that own queue partitions. */
     public static final String ROLE = "queue";
+    /** The bundle that owns the partitions on a queue node ({@code bundles/queue-node}). */
+    public static final String NODE_BUNDLE = "io.dsync.queue.node";
     public static final int VNODES = 128;
     public static final double EPSILON = 0.25;
     public static final int REPLICAS = 2;
@@ -59,14 +61,22 @@ public final class QueueTopology {
 
     /**
      * How a registered node is reached as a queue node, or {@code null} when it is not one: it needs the queue role,
-     * an admin port and a messaging port.
+     * an admin port, a messaging port and its {@value #NODE_BUNDLE} bundle ACTIVE. A queue node whose queue-node
+     * bundle is stopped, being updated or uninstalled leaves the ring, so that the others take its partitions over
+     * instead of clients waiting for it; it is back in the ring once the bundle is ACTIVE again (the registry publishes
+     * bundle changes at once). A node that reports no bundles at all (an entry made by hand) counts on its role alone.
      */
     public static Endpoint endpoint(NodeInfo node) {
         Integer messaging = node.ports().get("messaging");
-        if (!node.roles().contains(ROLE) || node.adminUrl() == null || messaging == null) {
+        if (!node.roles().contains(ROLE) || node.adminUrl() == null || messaging == null || !ownsPartitions(node)) {
             return null;
         }
         return new Endpoint(node.adminUrl(), InetSocketAddress.createUnresolved(node.host(), messaging));
+    }
+
+    private static boolean ownsPartitions(NodeInfo node) {
+        return node.bundles().isEmpty() || node.bundles().stream()
+                .anyMatch(b -> NODE_BUNDLE.equals(b.symbolicName()) && "ACTIVE".equals(b.state()));
     }
 
     /** The topology of the queue nodes among {@code nodes} (see {@link #endpoint(NodeInfo)}). */

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import io.dsync.queue.InvalidQueueRequestException;
 import io.dsync.queue.MessageId;
 import io.dsync.queue.QueueConfig;
+import io.dsync.registry.BundleInfo;
 import io.dsync.registry.NodeInfo;
 
 /** Message ids, partitioning and the topology every node computes alike. */
@@ -73,6 +74,29 @@ class ProtocolTest {
         assertThat(same.sameAs(t)).isTrue();
         assertThat(same.placement("orders", 8)).isEqualTo(t.placement("orders", 8));
         assertThat(QueueTopology.empty().primary("orders", 8, 0)).isNull();
+    }
+
+    static NodeInfo withQueueNodeBundle(String id, int port, String state) {
+        return new NodeInfo(id, "i-" + id, "c", List.of("queue"), "127.0.0.1", Map.of("admin", port, "messaging", port + 100),
+                state == null ? List.of(new BundleInfo(1, "io.dsync.registry", "1", "ACTIVE", false))
+                        : List.of(new BundleInfo(1, "io.dsync.registry", "1", "ACTIVE", false),
+                                new BundleInfo(2, QueueTopology.NODE_BUNDLE, "1", state, false)),
+                null, null, "t");
+    }
+
+    @Test
+    void aQueueNodeWhoseQueueNodeBundleIsNotActiveIsOutOfTheRing() {
+        assertThat(QueueTopology.endpoint(withQueueNodeBundle("q1", 1, "ACTIVE"))).isNotNull();
+        for (String state : List.of("STOPPING", "RESOLVED", "INSTALLED", "STARTING")) {
+            assertThat(QueueTopology.endpoint(withQueueNodeBundle("q1", 1, state))).as("queue-node bundle " + state).isNull();
+        }
+        assertThat(QueueTopology.endpoint(withQueueNodeBundle("q1", 1, null))).as("no queue-node bundle at all").isNull();
+        QueueTopology stopped = QueueTopology.of(List.of(withQueueNodeBundle("q1", 1, "ACTIVE"),
+                withQueueNodeBundle("q2", 2, "RESOLVED"), withQueueNodeBundle("q3", 3, "ACTIVE")));
+        assertThat(stopped.urls()).containsOnlyKeys("q1", "q3");
+        for (int p = 0; p < 8; p++) {
+            assertThat(stopped.primary("orders", 8, p)).as("partition %d", p).isIn("q1", "q3");
+        }
     }
 
     @Test

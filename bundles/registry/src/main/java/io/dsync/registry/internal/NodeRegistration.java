@@ -6,10 +6,13 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.SynchronousBundleListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -26,7 +29,11 @@ import io.dsync.registry.NodeInfo;
 import io.dsync.registry.NodeRegistry;
 import io.dsync.registry.RegistryUnavailableException;
 
-/** Publishes this node in the registry every heartbeat and removes it when the node stops cleanly. */
+/**
+ * Publishes this node in the registry every heartbeat, and at once when one of its bundles changes state (others
+ * act on that: a queue node whose queue-node bundle stops leaves the ring), and removes it when the node stops
+ * cleanly.
+ */
 @Component(service = NodeRegistry.class, immediate = true, configurationPid = "io.dsync.registry")
 @Designate(ocd = RegistryConfig.class)
 public final class NodeRegistration implements NodeRegistry {
@@ -41,6 +48,9 @@ public final class NodeRegistration implements NodeRegistry {
     private final ScheduledExecutorService heartbeat;
     private volatile Instant lastHeartbeat;
     private volatile String problem = "no heartbeat yet";
+    private final AtomicBoolean beatQueued = new AtomicBoolean();
+    /** Synchronous, so that a bundle's STOPPING is seen while it stops, not after. */
+    private final SynchronousBundleListener bundleChanges = event -> beatSoon();
 
     @Activate
     public NodeRegistration(@Reference RedisConnection redis, BundleContext context, RegistryConfig config) {
@@ -58,10 +68,12 @@ public final class NodeRegistration implements NodeRegistry {
             return t;
         });
         heartbeat.scheduleWithFixedDelay(this::beat, 0, config.heartbeatMillis(), TimeUnit.MILLISECONDS);
+        context.addBundleListener(bundleChanges);
     }
 
     @Deactivate
     void deactivate() throws InterruptedException {
+        context.removeBundleListener(bundleChanges);
         heartbeat.shutdownNow();
         heartbeat.awaitTermination(5, TimeUnit.SECONDS);
         if (problem == null) {
@@ -71,6 +83,23 @@ public final class NodeRegistration implements NodeRegistry {
             } catch (RegistryUnavailableException e) {
                 LOG.warn("Registry: could not remove node '{}' ({}); it expires within {} ms", identity.id(),
                         e.getMessage(), ttl.toMillis());
+            }
+        }
+    }
+
+    /**
+     * A heartbeat as soon as the heartbeat thread is free (it never runs on the caller's thread: bundle listeners
+     * run inside the framework's state changes); the changes that come while one waits share it.
+     */
+    private void beatSoon() {
+        if (beatQueued.compareAndSet(false, true)) {
+            try {
+                heartbeat.execute(() -> {
+                    beatQueued.set(false);
+                    beat();
+                });
+            } catch (RejectedExecutionException stopping) {
+                beatQueued.set(false);
             }
         }
     }

@@ -1,0 +1,125 @@
+package io.dsync.queue.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.dsync.messaging.Messaging;
+import io.dsync.messaging.RemoteException;
+import io.dsync.queue.QueueConfig;
+import io.dsync.queue.QueueUnavailableException;
+import io.dsync.queue.protocol.QueueWire.BatchReply;
+import io.dsync.queue.protocol.QueueWire.BatchRequest;
+import io.dsync.queue.protocol.QueueWire.OpReply;
+import io.dsync.queue.protocol.QueueWire.OutMessage;
+import io.dsync.registry.BundleInfo;
+import io.dsync.registry.NodeInfo;
+
+/**
+ * The router across a queue-node bundle that stops: the node answers {@code no-handler} (its topics are gone) while
+ * the registry shows its bundle stopping; the router reads the registry again and retries the same call, with the
+ * same call id, at the partition's new primary; the caller sees one success.
+ */
+class QueueRouterTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final QueueMeta META = QueueMeta.of(QueueConfig.of("q"), 1);
+
+    static NodeInfo node(String id, int port, String queueNodeState) {
+        return new NodeInfo(id, "i-" + id, "c", List.of(QueueTopology.ROLE), "127.0.0.1",
+                Map.of("admin", port, "messaging", port + 1),
+                List.of(new BundleInfo(7, QueueTopology.NODE_BUNDLE, "1", queueNodeState, false)), null, null, "t");
+    }
+
+    /** Answers batches as the test says, per messaging port, and records the call ids it saw. */
+    static final class FakeMessaging implements Messaging {
+        final List<String> seen = new CopyOnWriteArrayList<>();
+        final Map<Integer, java.util.function.Function<BatchRequest, CompletableFuture<byte[]>>> byPort;
+
+        FakeMessaging(Map<Integer, java.util.function.Function<BatchRequest, CompletableFuture<byte[]>>> byPort) {
+            this.byPort = byPort;
+        }
+
+        @Override
+        public Registration serve(String topic, io.dsync.messaging.RequestHandler handler) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public CompletableFuture<byte[]> request(InetSocketAddress peer, String topic, byte[] body, Duration timeout) {
+            try {
+                BatchRequest r = JSON.readValue(body, BatchRequest.class);
+                r.ops().forEach(op -> seen.add(peer.getPort() + " " + op.send().callId()));
+                return byPort.get(peer.getPort()).apply(r);
+            } catch (IOException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+    }
+
+    static CompletableFuture<byte[]> stored(BatchRequest r, String id) {
+        try {
+            return CompletableFuture.completedFuture(JSON.writeValueAsBytes(new BatchReply(r.ops().stream()
+                    .map(op -> new OpReply(200, List.of(id), null, null, null)).toList())));
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Test
+    void aCallToANodeWhoseQueueNodeBundleStopsIsRetriedAtTheNewOwnerWithTheSameCallId() {
+        AtomicReference<List<NodeInfo>> registry = new AtomicReference<>(List.of(node("a", 1000, "ACTIVE")));
+        FakeMessaging messaging = new FakeMessaging(Map.of(
+                1001, r -> {
+                    // a's bundle is stopping: its topics are gone, and the registry says so.
+                    registry.set(List.of(node("a", 1000, "STOPPING"), node("b", 2000, "ACTIVE")));
+                    return CompletableFuture.failedFuture(new RemoteException(RemoteException.NO_HANDLER,
+                            "serves no topic 'queue.batch'"));
+                },
+                2001, r -> stored(r, "0-1-0")));
+        try (QueueRouter router = new QueueRouter(registry::get, messaging, Duration.ofSeconds(5))) {
+            List<String> ids = router.send(META, 0, "client/1", List.of(new OutMessage(null, new byte[] {1}, Map.of())))
+                    .toCompletableFuture().join();
+            assertThat(ids).containsExactly("0-1-0");
+            assertThat(messaging.seen).containsExactly("1001 client/1", "2001 client/1");
+        }
+    }
+
+    @Test
+    void aNodeThatAnswersNoHandlerUntilItsBundleIsBackIsRetriedUntilItAnswers() {
+        // One queue node only: nobody else can take its partitions, so the call waits for the bundle to come back.
+        List<NodeInfo> registry = List.of(node("a", 1000, "ACTIVE"));
+        int[] calls = new int[1];
+        FakeMessaging messaging = new FakeMessaging(Map.of(1001, r -> ++calls[0] < 4
+                ? CompletableFuture.failedFuture(new RemoteException(RemoteException.NO_HANDLER, "not yet"))
+                : stored(r, "0-2-0")));
+        try (QueueRouter router = new QueueRouter(() -> registry, messaging, Duration.ofSeconds(5))) {
+            assertThat(router.send(META, 0, "client/2", List.of(new OutMessage(null, new byte[] {1}, Map.of())))
+                    .toCompletableFuture().join()).containsExactly("0-2-0");
+            assertThat(messaging.seen).hasSize(4).allMatch(s -> s.equals("1001 client/2"));
+        }
+    }
+
+    @Test
+    void aCallThatNoNodeAnswersWithinTheTimeoutFailsAsUnavailable() {
+        FakeMessaging messaging = new FakeMessaging(Map.of(1001, r -> CompletableFuture.failedFuture(
+                new RemoteException(RemoteException.NO_HANDLER, "gone"))));
+        try (QueueRouter router = new QueueRouter(() -> List.of(node("a", 1000, "ACTIVE")), messaging,
+                Duration.ofMillis(300))) {
+            assertThat(router.send(META, 0, "client/3", List.of(new OutMessage(null, new byte[] {1}, Map.of())))
+                    .toCompletableFuture()).failsWithin(Duration.ofSeconds(5)).withThrowableOfType(Exception.class)
+                    .withCauseInstanceOf(QueueUnavailableException.class);
+        }
+    }
+}
