@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -51,6 +52,8 @@ import jakarta.servlet.Servlet;
 public final class QueueNodeComponent implements HealthContributor {
 
     private static final Logger LOG = LoggerFactory.getLogger(QueueNodeComponent.class);
+    /** How long a stopping node waits for the writes it accepted before it gives its partitions up regardless. */
+    static final Duration DRAIN = Duration.ofSeconds(2);
 
     private final ScheduledExecutorService timer;
     private final ScheduledExecutorService loop;
@@ -79,7 +82,13 @@ public final class QueueNodeComponent implements HealthContributor {
                 parts -> redis.key(parts), node, timer, this::deadLetter, System::currentTimeMillis,
                 Math.max(0, config.graceMillis()));
         // An owner stopped by a Redis failure is claimed again by the next pass, which reloads it from Redis.
-        node.onLost(owner -> loop.execute(this::pass));
+        node.onLost(owner -> {
+            try {
+                loop.execute(this::pass);
+            } catch (RejectedExecutionException stopping) {
+                // The component is stopping: nothing to claim again.
+            }
+        });
         QueueNodeCalls calls = new QueueNodeCalls(identity.id(), node, catalog);
         this.served = new QueueNodeMessaging(messaging, calls);
         Dictionary<String, Object> props = new Hashtable<>();
@@ -92,8 +101,17 @@ public final class QueueNodeComponent implements HealthContributor {
         LOG.info("Queue node {} started", identity.id());
     }
 
+    /**
+     * Hands the partitions off. The registry shows this bundle stopping (the registration publishes bundle changes at
+     * once), so the other queue nodes leave this node out of the ring and claim its partitions, each claim a new epoch
+     * that fences whatever this node might still write. Here: no more claims, no more owner calls taken (clients that
+     * call meanwhile are answered {@code no-handler} and retry, at the new owner once they read the registry again),
+     * the writes already accepted finish (their callers get answers, deliveries being written reach their polls),
+     * then the owners close. When the bundle starts again, the ring includes the node again and it claims them back.
+     */
     @Deactivate
     void deactivate() {
+        long started = System.nanoTime();
         loop.shutdownNow();
         try {
             loop.awaitTermination(5, TimeUnit.SECONDS);
@@ -102,11 +120,13 @@ public final class QueueNodeComponent implements HealthContributor {
         }
         served.close();
         servlet.unregister();
-        node.close();
+        int owned = node.all().size();
+        node.close(DRAIN);
         timer.shutdownNow();
         router.close();
         metrics.remove();
-        LOG.info("Queue node stopped; its partitions go to the other queue nodes");
+        LOG.info("Queue node stopped: gave up {} partition(s) in {} ms; the other queue nodes take them over", owned,
+                (System.nanoTime() - started) / 1_000_000);
     }
 
     private void pass() {

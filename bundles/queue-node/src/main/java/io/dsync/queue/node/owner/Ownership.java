@@ -110,6 +110,9 @@ public final class Ownership {
                 registryDown = false;
             }
         } catch (RuntimeException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                return; // the node is stopping (its loop was shut down during the read), not the registry failing
+            }
             // Without the registry this node cannot know the ring: keep what it owns; Redis fences it if needed.
             if (!registryDown) {
                 LOG.info("Queue ownership: cannot read the registry ({}); keeping the current partitions", e.toString());

@@ -95,6 +95,10 @@ public final class PartitionOwner {
     private EntryId last;
     private boolean writing;
     private boolean closed;
+    /** Set by {@link #drain()}: no more deliveries or timer work, the writes already accepted go on. */
+    private boolean draining;
+    /** Completes once draining and nothing is queued or in Redis any more (or closed). */
+    private final CompletableFuture<Void> drained = new CompletableFuture<>();
     private long tickAt = Long.MAX_VALUE;
     private ScheduledFuture<?> tick;
 
@@ -159,7 +163,10 @@ public final class PartitionOwner {
         }
     }
 
-    /** Stops: waiting operations fail as {@link Kind#NOT_OWNER}; nothing more is written. */
+    /**
+     * Stops: waiting operations fail as {@link Kind#NOT_OWNER}; nothing more is written. A batch already in Redis
+     * still completes its calls (or fails them, if it was fenced).
+     */
     public void close() {
         List<Pending> failed;
         synchronized (this) {
@@ -175,6 +182,33 @@ public final class PartitionOwner {
         }
         OwnerException e = notOwner();
         failed.forEach(p -> p.fail(e));
+        drained.complete(null);
+    }
+
+    /**
+     * Starts giving the partition up without dropping work: from now on it delivers nothing (a take answers none, the
+     * partition reports nothing ready) and its timer stops (deadlines and dead letters are the next owner's, which
+     * reads them from Redis), while the writes already accepted, and those still arriving (a send or a settlement of
+     * a request being handled, a release of a delivery its poll no longer wanted), go to Redis as before, so their
+     * callers get real answers instead of a retry. Call {@link #close()} afterwards.
+     *
+     * @return completes when nothing is queued or in Redis any more
+     */
+    public CompletionStage<Void> drain() {
+        boolean idle;
+        synchronized (this) {
+            draining = true;
+            if (tick != null) {
+                tick.cancel(false);
+                tick = null;
+                tickAt = Long.MAX_VALUE;
+            }
+            idle = closed || (!writing && pending.isEmpty());
+        }
+        if (idle) {
+            drained.complete(null);
+        }
+        return drained;
     }
 
     public synchronized boolean isClosed() {
@@ -186,7 +220,7 @@ public final class PartitionOwner {
     }
 
     public synchronized boolean hasReady() {
-        return !closed && state.hasReady(clock.getAsLong());
+        return !closed && !draining && state.hasReady(clock.getAsLong());
     }
 
     // ------------------------------------------------------------------ sends
@@ -252,7 +286,7 @@ public final class PartitionOwner {
     public CompletionStage<List<InDelivery>> take(int max) {
         List<Grant> grants;
         synchronized (this) {
-            if (closed) {
+            if (closed || draining) {
                 return CompletableFuture.completedFuture(List.of());
             }
             grants = state.take(max, clock.getAsLong(), meta.visibilityTimeoutMs());
@@ -423,7 +457,7 @@ public final class PartitionOwner {
     /** Schedules the tick at the state's next deadline, unless one is due earlier already. Under the monitor. */
     private void scheduleTick() {
         long next = state.nextDeadline();
-        if (closed || next >= tickAt) {
+        if (closed || draining || next >= tickAt) {
             return;
         }
         if (tick != null) {
@@ -441,7 +475,7 @@ public final class PartitionOwner {
         synchronized (this) {
             tickAt = Long.MAX_VALUE;
             tick = null;
-            if (closed) {
+            if (closed || draining) {
                 return;
             }
             long now = clock.getAsLong();
@@ -572,6 +606,7 @@ public final class PartitionOwner {
         Throwable cause = error instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null
                 ? ce.getCause() : error;
         boolean lost = false;
+        boolean idle;
         synchronized (this) {
             writing = false;
             if (cause == null) {
@@ -598,6 +633,7 @@ public final class PartitionOwner {
                     tick.cancel(false);
                 }
             }
+            idle = closed || (draining && !writing && pending.isEmpty());
         }
         after.forEach(Runnable::run);
         if (cause != null) {
@@ -608,6 +644,9 @@ public final class PartitionOwner {
             if (lost) {
                 listener.lost(this, cause);
             }
+        }
+        if (idle) {
+            drained.complete(null);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.dsync.queue.node.owner;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -8,9 +9,11 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -43,6 +46,7 @@ public final class QueueNode implements PartitionOwner.Listener {
     private final AtomicInteger rotation = new AtomicInteger();
     private volatile Consumer<PartitionOwner> onLost = o -> { };
     private volatile Consumer<PartitionOwner> onDeadLettered = o -> { };
+    private volatile boolean closed;
 
     public QueueNode(ScheduledExecutorService timer) {
         this.timer = timer;
@@ -106,11 +110,49 @@ public final class QueueNode implements PartitionOwner.Listener {
         return all;
     }
 
-    /** Stops every owner and answers every waiting poll with nothing. */
+    /** Stops every owner at once and answers every waiting poll with nothing: {@link #close(Duration)} without a drain. */
     public void close() {
-        all().forEach(PartitionOwner::close);
+        close(Duration.ZERO);
+    }
+
+    /**
+     * Gives every partition up, finishing what was accepted: the owners drain ({@link PartitionOwner#drain()}: no
+     * more deliveries, the writes already accepted go on), polls with no take in progress are answered with nothing
+     * at once, and polls whose take is being written get its deliveries, which a poll answered empty would have left
+     * invisible until their deadline. After {@code drain} at most, the owners close (what is still queued fails as
+     * not-owner, which clients retry at the partition's next owner) and every poll still open is answered. Polls that
+     * arrive afterwards are answered with nothing. Blocks the caller for up to {@code drain}.
+     */
+    public void close(Duration drain) {
+        closed = true;
+        List<PartitionOwner> all = all();
+        List<CompletableFuture<Void>> drains = new ArrayList<>(all.size());
+        for (PartitionOwner o : all) {
+            drains.add(o.drain().toCompletableFuture());
+        }
+        waiters().forEach(Waiter::finishUnlessTaking);
+        if (!drain.isZero() && !drains.isEmpty()) {
+            try {
+                CompletableFuture.allOf(drains.toArray(CompletableFuture[]::new))
+                        .get(drain.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                LOG.info("Queue node: writes to Redis still out after {} ms; giving the partitions up anyway (their "
+                        + "callers retry at the next owners)", drain.toMillis());
+            } catch (ExecutionException e) {
+                // A drain only completes normally.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        all.forEach(PartitionOwner::close);
         owners.clear();
-        byId.values().forEach(w -> w.finish(List.of()));
+        waiters().forEach(w -> w.finish(List.of()));
+    }
+
+    private List<Waiter> waiters() {
+        List<Waiter> all = new ArrayList<>();
+        waiting.values().forEach(all::addAll);
+        return all;
     }
 
     @Override
@@ -144,6 +186,9 @@ public final class QueueNode implements PartitionOwner.Listener {
      * first one.
      */
     public CompletionStage<List<InDelivery>> poll(String queue, String pollId, int max, long waitMs) {
+        if (closed) {
+            return CompletableFuture.completedFuture(List.of());
+        }
         Waiter w = new Waiter(queue, pollId, max);
         if (pollId != null && byId.putIfAbsent(pollId, w) != null) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("poll id " + pollId + " is in use"));
@@ -258,6 +303,16 @@ public final class QueueNode implements PartitionOwner.Listener {
             } else if (retry) {
                 attempt();
             }
+        }
+
+        /** Answers the poll with nothing, unless a take is being written: then the take answers it. */
+        void finishUnlessTaking() {
+            synchronized (this) {
+                if (taking) {
+                    return;
+                }
+            }
+            finish(List.of());
         }
 
         /** Answers the poll; false if it was answered already. */

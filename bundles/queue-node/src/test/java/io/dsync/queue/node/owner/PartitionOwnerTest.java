@@ -135,7 +135,12 @@ class PartitionOwnerTest {
         PartitionOwner successor = owner("fence", "n2");
         assertThatThrownBy(() -> join(old.send("c2", List.of(msg(null, "late")))))
                 .isInstanceOf(CompletionException.class).hasCauseInstanceOf(OwnerException.class);
-        assertThat(lost).containsExactly("Fenced");
+        // The owner fails its callers first and then reports the loss: wait for the report.
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            synchronized (lost) {
+                assertThat(lost).containsExactly("Fenced");
+            }
+        });
         assertThat(old.isClosed()).isTrue();
         // The successor knows the delivery of a (attempt 1, still invisible): its consumer can still ack it.
         assertThat(successor.stats().size()).isEqualTo(2);
@@ -157,5 +162,53 @@ class PartitionOwnerTest {
         assertThat(join(o.take(1))).as("requeued with a delay").isEmpty();
         clock.addAndGet(5_001);
         assertThat(join(o.take(1))).extracting(InDelivery::attempt).containsExactly(2);
+    }
+
+    @Test
+    void aDrainingOwnerDeliversNothingMoreButFinishesTheWritesItAccepted() {
+        PartitionOwner o = owner("drain", "n1");
+        join(o.send("c1", List.of(msg(null, "a"), msg(null, "b"))));
+        InDelivery a = join(o.take(1)).get(0);
+        java.util.concurrent.CompletableFuture<Void> drained = o.drain().toCompletableFuture();
+        assertThat(o.hasReady()).as("nothing is ready on a draining owner").isFalse();
+        assertThat(join(o.take(10))).as("a draining owner delivers nothing").isEmpty();
+        // A request being handled still gets its answer, and so does the ack of a delivery.
+        List<String> late = join(o.send("c2", List.of(msg(null, "c"))));
+        join(o.settle("ack-a", entry(a), 1, Action.ACK, 0));
+        assertThat(drained).succeedsWithin(Duration.ofSeconds(5));
+        o.close();
+        assertThatThrownBy(() -> join(o.send("c3", List.of(msg(null, "d"))))).hasCauseInstanceOf(OwnerException.class);
+        // The next owner finds what the drain wrote: b and c, not a.
+        PartitionOwner next = owner("drain", "n2");
+        assertThat(next.stats().size()).isEqualTo(2);
+        assertThat(join(next.take(10))).extracting(PartitionOwnerTest::text).containsExactly("b", "c");
+        assertThat(late).hasSize(1);
+    }
+
+    @Test
+    void aNodeClosedWithADrainAnswersThePollWhoseTakeIsBeingWrittenWithItsDeliveries() {
+        PartitionOwner o = owner("close-drain", "n1");
+        join(o.send("c1", List.of(msg(null, "first"))));
+        QueueNode node = new QueueNode(timer);
+        node.add(o);
+        // A large send keeps the pipeline busy; the poll's take waits behind it for the next batch.
+        List<OutMessage> bulk = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            bulk.add(new OutMessage(null, new byte[2048], Map.of()));
+        }
+        java.util.concurrent.CompletableFuture<List<String>> stored = o.send("bulk", bulk).toCompletableFuture();
+        java.util.concurrent.CompletableFuture<List<InDelivery>> polled = node.poll("q", "p1", 10, 10_000)
+                .toCompletableFuture();
+        java.util.concurrent.CompletableFuture<List<InDelivery>> waiting = node.poll("q", "p2", 10, 10_000)
+                .toCompletableFuture();
+        node.close(Duration.ofSeconds(5));
+        assertThat(stored).as("the send accepted before the close").isCompleted();
+        assertThat(stored.join()).hasSize(400);
+        assertThat(polled).as("the poll whose take was accepted").isCompleted();
+        assertThat(polled.join()).extracting(PartitionOwnerTest::text).containsExactly("first");
+        assertThat(waiting).as("a poll that only waited").isCompleted();
+        assertThat(waiting.join()).isEmpty();
+        assertThat(node.poll("q", "p3", 10, 10_000).toCompletableFuture().getNow(null)).as("a poll after the close")
+                .isEmpty();
     }
 }
