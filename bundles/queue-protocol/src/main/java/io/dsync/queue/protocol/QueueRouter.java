@@ -1,11 +1,10 @@
 package io.dsync.queue.protocol;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +12,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -58,7 +59,7 @@ public final class QueueRouter implements AutoCloseable {
     private final Supplier<List<NodeInfo>> registry;
     private final Duration timeout;
     private final Messaging messaging;
-    private final HttpClient http;
+    private final ExecutorService statusCalls;
     private final ScheduledExecutorService timer;
     private final Map<InetSocketAddress, NodeBatcher> batchers = new ConcurrentHashMap<>();
     private volatile QueueTopology topology = QueueTopology.empty();
@@ -81,13 +82,14 @@ public final class QueueRouter implements AutoCloseable {
         // Tasks cancelled early (a credit's return, once its delivery is settled) leave the queue at once.
         timer.setRemoveOnCancelPolicy(true);
         this.timer = timer;
-        // Status only (admin API); owner calls go over messaging.
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(2)).executor(Executors.newCachedThreadPool(r -> {
-                    Thread t = new Thread(r, "dsync-queue-status");
-                    t.setDaemon(true);
-                    return t;
-                })).build();
+        // Status only (admin API, rarely); owner calls go over messaging. Plain blocking calls on threads of the
+        // router's own, which close() ends: a java.net.http client keeps a selector thread (and with it the class
+        // loader of the bundle that made it) until the garbage collector finds the client, long after a bundle update.
+        this.statusCalls = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "dsync-queue-status");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     public Duration timeout() {
@@ -135,18 +137,30 @@ public final class QueueRouter implements AutoCloseable {
 
     /** What a queue node owns; fails if it does not answer. */
     public CompletionStage<QueueWire.NodeStatus> status(String url) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(url + QueueWire.NODE_PATH + "/status")).timeout(timeout)
-                .GET().build();
-        return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(resp -> {
-            try {
-                if (resp.statusCode() != 200) {
-                    throw new IllegalStateException(url + " answered HTTP " + resp.statusCode());
+        try {
+            return CompletableFuture.supplyAsync(() -> {
+                HttpURLConnection c = null;
+                try {
+                    c = (HttpURLConnection) URI.create(url + QueueWire.NODE_PATH + "/status").toURL().openConnection();
+                    c.setConnectTimeout(2000);
+                    c.setReadTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+                    if (c.getResponseCode() != 200) {
+                        throw new IllegalStateException(url + " answered HTTP " + c.getResponseCode());
+                    }
+                    try (InputStream in = c.getInputStream()) {
+                        return JSON.readValue(in, QueueWire.NodeStatus.class);
+                    }
+                } catch (IOException e) {
+                    throw new IllegalStateException(url + " did not answer with its status: " + e);
+                } finally {
+                    if (c != null) {
+                        c.disconnect();
+                    }
                 }
-                return JSON.readValue(resp.body(), QueueWire.NodeStatus.class);
-            } catch (IOException e) {
-                throw new IllegalStateException(url + " answered something unreadable: " + e);
-            }
-        });
+            }, statusCalls);
+        } catch (RejectedExecutionException closed) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the queue router is closed"));
+        }
     }
 
     /** Ends a waiting poll on a queue node; best effort. */
@@ -253,9 +267,7 @@ public final class QueueRouter implements AutoCloseable {
     @Override
     public void close() {
         timer.shutdownNow();
-        if (http.executor().orElse(null) instanceof java.util.concurrent.ExecutorService e) {
-            e.shutdownNow();
-        }
+        statusCalls.shutdownNow();
     }
 
 }
