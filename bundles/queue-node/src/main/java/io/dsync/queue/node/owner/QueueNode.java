@@ -130,7 +130,7 @@ public final class QueueNode implements PartitionOwner.Listener {
         for (PartitionOwner o : all) {
             drains.add(o.drain().toCompletableFuture());
         }
-        waiters().forEach(Waiter::finishUnlessTaking);
+        waiters().forEach(Waiter::end);
         if (!drain.isZero() && !drains.isEmpty()) {
             try {
                 CompletableFuture.allOf(drains.toArray(CompletableFuture[]::new))
@@ -197,7 +197,12 @@ public final class QueueNode implements PartitionOwner.Listener {
         // Take first, then start the wait: a poll that does not wait still gets what its first take brings.
         w.attempt();
         if (!w.result.isDone()) {
-            w.timeout = timer.schedule(w::end, Math.max(0, waitMs), TimeUnit.MILLISECONDS);
+            try {
+                w.timeout = timer.schedule(w::end, Math.max(0, waitMs), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                w.end(); // the node stopped meanwhile: no wait
+                return w.result;
+            }
             if (w.result.isDone()) {
                 w.timeout.cancel(false);
             }
@@ -303,16 +308,6 @@ public final class QueueNode implements PartitionOwner.Listener {
             } else if (retry) {
                 attempt();
             }
-        }
-
-        /** Answers the poll with nothing, unless a take is being written: then the take answers it. */
-        void finishUnlessTaking() {
-            synchronized (this) {
-                if (taking) {
-                    return;
-                }
-            }
-            finish(List.of());
         }
 
         /** Answers the poll; false if it was answered already. */

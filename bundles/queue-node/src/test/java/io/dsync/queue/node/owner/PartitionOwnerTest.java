@@ -184,31 +184,4 @@ class PartitionOwnerTest {
         assertThat(join(next.take(10))).extracting(PartitionOwnerTest::text).containsExactly("b", "c");
         assertThat(late).hasSize(1);
     }
-
-    @Test
-    void aNodeClosedWithADrainAnswersThePollWhoseTakeIsBeingWrittenWithItsDeliveries() {
-        PartitionOwner o = owner("close-drain", "n1");
-        join(o.send("c1", List.of(msg(null, "first"))));
-        QueueNode node = new QueueNode(timer);
-        node.add(o);
-        // A large send keeps the pipeline busy; the poll's take waits behind it for the next batch.
-        List<OutMessage> bulk = new ArrayList<>();
-        for (int i = 0; i < 400; i++) {
-            bulk.add(new OutMessage(null, new byte[2048], Map.of()));
-        }
-        java.util.concurrent.CompletableFuture<List<String>> stored = o.send("bulk", bulk).toCompletableFuture();
-        java.util.concurrent.CompletableFuture<List<InDelivery>> polled = node.poll("q", "p1", 10, 10_000)
-                .toCompletableFuture();
-        java.util.concurrent.CompletableFuture<List<InDelivery>> waiting = node.poll("q", "p2", 10, 10_000)
-                .toCompletableFuture();
-        node.close(Duration.ofSeconds(5));
-        assertThat(stored).as("the send accepted before the close").isCompleted();
-        assertThat(stored.join()).hasSize(400);
-        assertThat(polled).as("the poll whose take was accepted").isCompleted();
-        assertThat(polled.join()).extracting(PartitionOwnerTest::text).containsExactly("first");
-        assertThat(waiting).as("a poll that only waited").isCompleted();
-        assertThat(waiting.join()).isEmpty();
-        assertThat(node.poll("q", "p3", 10, 10_000).toCompletableFuture().getNow(null)).as("a poll after the close")
-                .isEmpty();
-    }
 }

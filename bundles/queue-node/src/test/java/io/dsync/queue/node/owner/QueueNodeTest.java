@@ -3,6 +3,7 @@ package io.dsync.queue.node.owner;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,8 @@ import io.dsync.queue.protocol.QueueWire.OutMessage;
 
 /**
  * The polls of a queue node over a real Redis: a poll that ends (its wait is over, or its client cancels it) while it
- * is taking messages answers with them, so that nothing is taken only to be given back.
+ * is taking messages answers with them, so that nothing is taken only to be given back; a node closed with a drain
+ * finishes what it accepted.
  */
 class QueueNodeTest {
 
@@ -105,6 +107,29 @@ class QueueNodeTest {
         CompletableFuture<List<InDelivery>> poll = node.poll("q", "p", 10, 60_000).toCompletableFuture();
         node.cancel("p");
         assertThat(join(poll)).isEmpty();
+    }
+
+    @Test
+    void aNodeClosedWithADrainFinishesTheWritesItAcceptedAndAnswersThePollWhoseTakeIsBeingWritten() {
+        own("close-drain");
+        send(1, "c1");
+        // A large send keeps the pipeline busy; the poll's take waits behind it for the next batch.
+        List<OutMessage> bulk = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            bulk.add(new OutMessage(null, new byte[2048], Map.of()));
+        }
+        CompletableFuture<List<String>> stored = owner.send("bulk", bulk).toCompletableFuture();
+        CompletableFuture<List<InDelivery>> taking = node.poll("q", "p1", 10, 10_000).toCompletableFuture();
+        CompletableFuture<List<InDelivery>> waiting = node.poll("q", "p2", 10, 10_000).toCompletableFuture();
+        node.close(Duration.ofSeconds(5));
+        assertThat(stored).as("the send accepted before the close").isCompleted();
+        assertThat(stored.join()).hasSize(400);
+        assertThat(taking).as("the poll whose take was accepted").isCompleted();
+        assertThat(taking.join()).extracting(d -> new String(d.payload(), StandardCharsets.UTF_8)).containsExactly("m0");
+        assertThat(waiting).as("a poll that only waited").isCompleted();
+        assertThat(waiting.join()).isEmpty();
+        assertThat(node.poll("q", "p3", 10, 10_000).toCompletableFuture().getNow(null)).as("a poll after the close")
+                .isEmpty();
     }
 
     private static <T> T join(CompletionStage<T> stage) {
