@@ -5,9 +5,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -45,7 +44,7 @@ public final class NodeRegistration implements NodeRegistry {
     private final NodeDirectory directory;
     private final String instance = UUID.randomUUID().toString();
     private final Duration ttl;
-    private final ScheduledExecutorService heartbeat;
+    private final ScheduledThreadPoolExecutor heartbeat;
     private volatile Instant lastHeartbeat;
     private volatile String problem = "no heartbeat yet";
     private final AtomicBoolean beatQueued = new AtomicBoolean();
@@ -62,7 +61,7 @@ public final class NodeRegistration implements NodeRegistry {
         this.identity = NodeIdentity.from(context::getProperty);
         this.directory = new NodeDirectory(redis.client(), redis.cluster());
         this.ttl = Duration.ofMillis(config.heartbeatMillis() * (config.missedHeartbeats() + 1));
-        this.heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+        this.heartbeat = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "dsync-registry-heartbeat");
             t.setDaemon(true);
             return t;
@@ -74,8 +73,14 @@ public final class NodeRegistration implements NodeRegistry {
     @Deactivate
     void deactivate() throws InterruptedException {
         context.removeBundleListener(bundleChanges);
-        heartbeat.shutdownNow();
-        heartbeat.awaitTermination(5, TimeUnit.SECONDS);
+        // Let a heartbeat that is running finish (its own stop makes bundle events, hence heartbeats, likely now):
+        // interrupted, its write would still be on its way to Redis and could land after the removal below,
+        // registering the stopped node again until its TTL. A heartbeat queued and not started yet is dropped.
+        heartbeat.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        heartbeat.shutdown();
+        if (!heartbeat.awaitTermination(5, TimeUnit.SECONDS)) {
+            heartbeat.shutdownNow();
+        }
         if (problem == null) {
             try {
                 directory.deregister(identity.id(), instance);
