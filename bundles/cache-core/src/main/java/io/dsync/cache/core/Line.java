@@ -1,0 +1,104 @@
+package io.dsync.cache.core;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A node's copy of one key: state, value, grant, lease, and the memory write in flight if any. Mutable;
+ * owned by one {@link CacheNode}.
+ */
+final class Line {
+
+    /** What the line waits for in main memory. */
+    enum Busy {
+        /** Nothing. */
+        NONE,
+        /** The write of an operation (write-through caches): state EW. */
+        WRITE_THROUGH,
+        /** The write-back of a modified copy: states MB_*. */
+        WRITE_BACK
+    }
+
+    /** A revocation received while a write was in flight, answered when it is done. */
+    record DueAck(String to, GrantId grant) {
+    }
+
+    final String key;
+    MesiState state;
+    Versioned data;
+    GrantId grant;
+    /** The node that granted the copy: where renewals and releases go. */
+    String home;
+    /** The node's end of the lease. */
+    long expiry;
+    /** Read or written since the last grant or renewal: only such leases are renewed. */
+    boolean touched;
+    /** The renewal in flight for this lease, 0 if none. */
+    long renewal;
+
+    Busy busy = Busy.NONE;
+    /** The id of the memory write in flight. */
+    long write;
+    /** The value being written. */
+    Versioned writing;
+    /** A previous attempt of the write in flight failed: it may have been stored. */
+    boolean writeMayHaveLanded;
+    /** The value the write replaces. */
+    Versioned previous;
+    /** The operation whose write-through is in flight, {@code null} once it has timed out. */
+    QueuedOp writer;
+    /** Why the copy is dropped if {@link #after} is I. */
+    Transition.Cause cause;
+    /** The state to keep once the write is done. */
+    MesiState after;
+    /** Revocations to acknowledge once the write is done. */
+    final List<DueAck> acks = new ArrayList<>(1);
+    /** Release the copy to the home once the write is done (a local drop, not a revocation). */
+    boolean release;
+
+    Line(String key, MesiState state, Versioned data, GrantId grant, String home, long expiry) {
+        this.key = key;
+        this.state = state;
+        this.data = data;
+        this.grant = grant;
+        this.home = home;
+        this.expiry = expiry;
+    }
+
+    /**
+     * Tells whether the lease runs at {@code now}.
+     *
+     * @param now the node's time
+     * @return {@code true} while {@code now} is before the expiry
+     */
+    boolean leaseRuns(long now) {
+        return now < expiry;
+    }
+
+    /**
+     * Returns the line's protocol state, ignoring pending requests.
+     *
+     * @return the state
+     */
+    LineState lineState() {
+        return switch (busy) {
+            case WRITE_THROUGH -> LineState.EW;
+            case WRITE_BACK -> switch (after) {
+                case SHARED -> LineState.MB_S;
+                case EXCLUSIVE, MODIFIED -> LineState.MB_E;
+                case INVALID -> LineState.MB_I;
+            };
+            case NONE -> switch (state) {
+                case MODIFIED -> LineState.M;
+                case EXCLUSIVE -> LineState.E;
+                case SHARED -> LineState.S;
+                case INVALID -> LineState.I;
+            };
+        };
+    }
+
+    @Override
+    public String toString() {
+        return key + "=" + lineState() + " " + data + " grant " + grant + " until " + expiry;
+    }
+}

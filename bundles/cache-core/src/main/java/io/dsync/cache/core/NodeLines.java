@@ -1,0 +1,94 @@
+package io.dsync.cache.core;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+
+/**
+ * A node's copies of one cache: the {@link Lru} of lines, the evicted modified lines still being
+ * written back, and the count of MESI transitions. Owned by one {@link CacheNode}; not thread-safe.
+ */
+final class NodeLines {
+
+    private final Lru<String, Line> lru;
+    /** Evicted modified lines whose write-back is in flight; they no longer count against the capacity. */
+    private final TreeMap<String, Line> departing = new TreeMap<>();
+    private final ArrayDeque<Line> evicted = new ArrayDeque<>();
+    private final TreeMap<Transition, Long> transitions = new TreeMap<>();
+
+    NodeLines(int capacity, Predicate<Line> evictable) {
+        this.lru = new Lru<>(capacity, evictable, (key, line) -> evicted.add(line));
+    }
+
+    /** Returns the line of a key, valid or not, without touching it. */
+    Line find(String key) {
+        Line line = lru.peek(key);
+        return line != null ? line : departing.get(key);
+    }
+
+    /** Makes a key's line the most recently used. */
+    void touch(String key) {
+        lru.get(key);
+    }
+
+    /** Adds a line as the most recently used; lines evicted to make room are queued for {@link #pollEvicted()}. */
+    void install(Line line) {
+        lru.put(line.key, line);
+    }
+
+    /** Evicts down to capacity, after lines were unpinned. */
+    void trim() {
+        lru.trim();
+    }
+
+    /** Returns the next line evicted and not yet handled, or {@code null}. */
+    Line pollEvicted() {
+        return evicted.poll();
+    }
+
+    /** Keeps an evicted line, outside the LRU, until its write-back is done. */
+    void depart(Line line) {
+        departing.put(line.key, line);
+    }
+
+    /** Forgets a line. */
+    void remove(Line line) {
+        if (lru.peek(line.key) == line) {
+            lru.remove(line.key);
+        }
+        departing.remove(line.key, line);
+    }
+
+    /** Returns all lines: the LRU's, most recently used first, then the departing ones. */
+    List<Line> all() {
+        List<Line> all = new ArrayList<>(lru.values());
+        all.addAll(departing.values());
+        return all;
+    }
+
+    /** Returns the keys of the LRU, most recently used first. */
+    List<String> order(int limit) {
+        return lru.keys(limit);
+    }
+
+    int size() {
+        return lru.size() + departing.size();
+    }
+
+    int capacity() {
+        return lru.capacity();
+    }
+
+    /** Counts a MESI transition. */
+    void count(MesiState from, MesiState to, Transition.Cause cause) {
+        transitions.merge(new Transition(from, to, cause), 1L, Long::sum);
+    }
+
+    Map<Transition, Long> transitions() {
+        return Collections.unmodifiableMap(new TreeMap<>(transitions));
+    }
+}
