@@ -669,10 +669,10 @@ public final class CacheNode {
             invalidationsReceived++;
         }
         if (line.busy != Busy.NONE) {
-            line.after = MesiState.weaker(line.after, keep);
-            if (line.after == MesiState.INVALID) {
+            if (keep == MesiState.INVALID && line.after != MesiState.INVALID) {
                 line.cause = cause;
             }
+            line.after = MesiState.weaker(line.after, keep);
             line.acks.add(new Line.DueAck(from, grant));
             return;
         }
@@ -713,8 +713,10 @@ public final class CacheNode {
             if (line != null && line.grant.equals(ref.grant())) {
                 line.renewal = 0;
                 if (line.busy != Busy.NONE) {
+                    if (line.after != MesiState.INVALID) {
+                        line.cause = Cause.RENEWAL_REFUSED;
+                    }
                     line.after = MesiState.INVALID;
-                    line.cause = Cause.RENEWAL_REFUSED;
                     line.release = true;
                 } else if (line.state == MesiState.MODIFIED) {
                     startWriteBack(line, MesiState.INVALID, Cause.RENEWAL_REFUSED);
