@@ -1,0 +1,327 @@
+package io.dsync.cache.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+
+import io.dsync.cache.CacheStats;
+import io.dsync.cache.CacheUnavailableException;
+import io.dsync.cache.WriteMode;
+import io.dsync.cache.core.Transition.Cause;
+
+/** Hand-written flows of the protocol, each on a {@link MiniCluster}. */
+class ScenarioTest {
+
+    private static final long MS = NodeFixture.MS;
+    private static final Timing T = MiniCluster.TIMING;
+
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static Versioned v(String s, long version) {
+        return new Versioned(s == null ? null : b(s), version);
+    }
+
+    @Test
+    void aLoneReaderGetsExclusiveAndThenHitsLocally() {
+        MiniCluster c = new MiniCluster(WriteMode.WRITE_THROUGH, "a");
+        c.memory.write("k", v("x", 4), new GrantId(1, 1, 1));
+
+        assertThat(c.run("a", new Op.Get("k"))).isEqualTo(new OpResult.Read(v("x", 4)));
+        assertThat(c.state("a", "k")).isEqualTo(LineState.E);
+        long id = c.submit("a", new Op.Get("k"));
+        assertThat(c.network).isEmpty();
+        assertThat(c.results.get(id)).isEqualTo(new OpResult.Read(v("x", 4)));
+        assertThat(c.nodes.get("a").stats()).isEqualTo(new CacheStats(1, 1, 0, 0, 0));
+        assertThat(c.nodes.get("a").transitions()).containsEntry(
+                new Transition(MesiState.INVALID, MesiState.EXCLUSIVE, Cause.READ_MISS), 1L);
+    }
+
+    @Test
+    void aSecondReaderDowngradesTheOwnerAndBothShare() {
+        MiniCluster c = new MiniCluster(WriteMode.WRITE_THROUGH, "a", "b");
+        c.run("a", new Op.Get("k"));
+        assertThat(c.run("b", new Op.Get("k"))).isEqualTo(new OpResult.Read(Versioned.INITIAL));
+
+        assertThat(c.rights("a", "k")).isEqualTo(MesiState.SHARED);
+        assertThat(c.rights("b", "k")).isEqualTo(MesiState.SHARED);
+        assertThat(c.home.entry("k").orElseThrow().holders()).containsOnlyKeys("a", "b");
+    }
+
+    @Test
+    void aWriterInvalidatesTheSharersAndWritesThrough() {
+        MiniCluster c = new MiniCluster(WriteMode.WRITE_THROUGH, "a", "b");
+        c.run("a", new Op.Get("k"));
+        c.run("b", new Op.Get("k"));
+
+        assertThat(c.run("a", new Op.Put("k", b("y")))).isEqualTo(new OpResult.Wrote(Versioned.INITIAL, v("y", 1)));
+        assertThat(c.rights("a", "k")).isEqualTo(MesiState.EXCLUSIVE);
+        assertThat(c.rights("b", "k")).isEqualTo(MesiState.INVALID);
+        assertThat(c.memory.get("k")).isEqualTo(v("y", 1));
+        assertThat(c.nodes.get("a").transitions()).containsKey(
+                new Transition(MesiState.SHARED, MesiState.EXCLUSIVE, Cause.UPGRADE));
+        assertThat(c.nodes.get("b").stats().invalidationsReceived()).isEqualTo(1);
+        // b reads the new value from main memory through the home.
+        assertThat(c.run("b", new Op.Get("k"))).isEqualTo(new OpResult.Read(v("y", 1)));
+    }
+
+    @Test
+    void writeBackUpgradesSilentlyAndWritesBackWhenRecalled() {
+        MiniCluster c = new MiniCluster(WriteMode.WRITE_BACK, "a", "b");
+        c.run("a", new Op.Get("k"));
+        long put = c.submit("a", new Op.Put("k", b("y")));
+        assertThat(c.network).isEmpty();
+        assertThat(c.memoryRequests).isEmpty();
+        assertThat(c.results.get(put)).isEqualTo(new OpResult.Wrote(Versioned.INITIAL, v("y", 1)));
+        assertThat(c.state("a", "k")).isEqualTo(LineState.M);
+        assertThat(c.memory.get("k")).isEqualTo(Versioned.INITIAL);
+
+        assertThat(c.run("b", new Op.Get("k"))).isEqualTo(new OpResult.Read(v("y", 1)));
+        assertThat(c.memory.get("k")).isEqualTo(v("y", 1));
+        assertThat(c.state("a", "k")).isEqualTo(LineState.S);
+        assertThat(c.nodes.get("a").stats().writeBacks()).isEqualTo(1);
+    }
+
+    @Test
+    void aSilentSharerDelaysAWriterByAtMostItsLease() {
+        MiniCluster c = new MiniCluster(WriteMode.WRITE_THROUGH, "a", "b");
+        c.run("a", new Op.Get("k"));
+        c.run("b", new Op.Get("k"));
+        long grantedAt = c.now;
+        c.cut.add("a");
+
+        long put = c.submit("b", new Op.Put("k", b("y")));
+        c.settle();
+        assertThat(c.results).doesNotContainKey(put);
+        c.advance(T.lease() - T.margin() - MS);
+        assertThat(c.rights("a", "k")).isEqualTo(MesiState.SHARED);
+        assertThat(c.results).doesNotContainKey(put);
+        // a's lease ends first by its own count; the home waits for its own, later end, then grants.
+        c.advance(2 * MS);
+        assertThat(c.rights("a", "k")).isEqualTo(MesiState.INVALID);
+        c.advance(T.margin() * 2 + T.retry());
+        assertThat(c.results.get(put)).isEqualTo(new OpResult.Wrote(Versioned.INITIAL, v("y", 1)));
+        assertThat(c.now - grantedAt).isLessThanOrEqualTo(T.lease() + T.margin() + T.retry() * 2);
+    }
+
+    @Test
+    void aGrantWhoseLeaseRanOutOnTheWayIsRequestedAgain() {
+        MiniCluster c = new MiniCluster(WriteMode.WRITE_THROUGH, "a");
+        c.hold = e -> e.message() instanceof CoherenceMessage.Grant;
+        long get = c.submit("a", new Op.Get("k"));
+        c.settle();
+        assertThat(c.held).hasSize(1);
+        c.now += T.lease();
+        c.release();
+        // Discarded: its lease counted from the request's send is over; a new request is granted afresh.
+        assertThat(c.results).containsKey(get);
+        assertThat(c.results.get(get)).isEqualTo(new OpResult.Read(Versioned.INITIAL));
+        assertThat(c.rights("a", "k")).isEqualTo(MesiState.EXCLUSIVE);
+        assertThat(c.nodes.get("a").line("k", c.now).orElseThrow().expiry()).isGreaterThan(c.now);
+    }
+
+    @Test
+    void aLostGrantIsSentAgainWithTheSameGrantId() {
+        MiniCluster c = new MiniCluster(WriteMode.WRITE_THROUGH, "a");
+        c.hold = e -> e.message() instanceof CoherenceMessage.Grant;
+        long put = c.submit("a", new Op.Put("k", b("y")));
+        c.settle();
+        GrantId first = ((CoherenceMessage.Grant) c.held.remove(0).message()).grant();
+        c.hold = e -> false;
+
+        c.advance(T.retry() + MS);
+        assertThat(c.results.get(put)).isEqualTo(new OpResult.Wrote(Versioned.INITIAL, v("y", 1)));
+        assertThat(c.nodes.get("a").line("k", c.now).orElseThrow().grant()).isEqualTo(first);
+    }
+
+    @Test
+    void aLateGrantRevokedBeforeItArrivedIsNotInstalled() {
+        MiniCluster c = new MiniCluster(WriteMode.WRITE_THROUGH, "a", "b");
+        c.hold = e -> e.message() instanceof CoherenceMessage.Grant && e.to().equals("a");
+        c.submit("a", new Op.Get("k"));
+        c.settle();
+        // The home granted E to a; b's write revokes it before the grant arrives. a acks without a copy.
+        long put = c.submit("b", new Op.Put("k", b("y")));
+        c.settle();
+        assertThat(c.results.get(put)).isInstanceOf(OpResult.Wrote.class);
+        c.release();
+        assertThat(c.rights("b", "k")).isEqualTo(MesiState.EXCLUSIVE);
+        assertThat(c.rights("a", "k")).isEqualTo(MesiState.INVALID);
+        // a asks again and reads b's value.
+        c.advance(T.retry() + MS);
+        assertThat(c.state("a", "k")).isEqualTo(LineState.S);
+        assertThat(c.nodes.get("a").line("k", c.now).orElseThrow().data()).isEqualTo(v("y", 1));
+    }
+
+    @Test
+    void aRestartedHomeWaitsOutTheLeasesAndGrantsLargerIds() {
+        MiniCluster c = new MiniCluster(WriteMode.WRITE_THROUGH, "a", "b");
+        c.run("a", new Op.Get("k"));
+        GrantId before = c.nodes.get("a").line("k", c.now).orElseThrow().grant();
+
+        c.restartHome(false);
+        long restartedAt = c.now;
+        long put = c.submit("b", new Op.Put("k", b("y")));
+        c.advance(T.lease());
+        assertThat(c.results).doesNotContainKey(put);
+        c.advance(T.margin() + T.retry());
+        assertThat(c.results.get(put)).isInstanceOf(OpResult.Wrote.class);
+        assertThat(c.now - restartedAt).isGreaterThanOrEqualTo(T.quarantine());
+        GrantId after = c.nodes.get("b").line("k", c.now).orElseThrow().grant();
+        assertThat(after).isGreaterThan(before);
+        assertThat(after.epoch()).isEqualTo(before.epoch());
+    }
+
+    @Test
+    void aSuccessorUnderANewEpochRefusesOldEpochsAndQuarantines() {
+        MiniCluster c = new MiniCluster(WriteMode.WRITE_BACK, "a", "b");
+        c.run("a", new Op.Get("k"));
+        c.restartHome(true);
+        c.epoch = 1; // b still believes the old epoch
+        long get = c.submit("b", new Op.Get("k"));
+        c.settle();
+        assertThat(c.home.state("k")).isEqualTo(HomeState.I);
+        c.epoch = 2;
+        c.advance(T.retry() + MS);
+        assertThat(c.home.state("k")).isEqualTo(HomeState.BLOCKED);
+        assertThat(c.results).doesNotContainKey(get);
+        c.advance(T.quarantine());
+        assertThat(c.results.get(get)).isEqualTo(new OpResult.Read(Versioned.INITIAL));
+    }
+
+    @Test
+    void aGhostWriteOfAFormerOwnerIsFenced() {
+        MiniCluster c = new MiniCluster(WriteMode.WRITE_THROUGH, "a", "b");
+        c.run("a", new Op.Get("k"));
+        c.holdMemory = true;
+        long ghost = c.submit("a", new Op.Put("k", b("ghost")));
+        MiniCluster.MemoryRequest delayed = c.memoryRequests.poll();
+        c.holdMemory = false;
+        c.cut.add("a");
+        long put = c.submit("b", new Op.Put("k", b("y")));
+        c.advance(T.lease() + T.margin() + T.retry());
+        assertThat(c.results.get(put)).isEqualTo(new OpResult.Wrote(Versioned.INITIAL, v("y", 1)));
+
+        c.cut.remove("a");
+        c.runMemory(delayed); // arrives after b's grant raised the fence
+        assertThat(c.memory.get("k")).isEqualTo(v("y", 1));
+        assertThat(c.results).doesNotContainKey(ghost); // not applied: a asks for ownership again
+        assertThat(c.state("a", "k")).isEqualTo(LineState.IM);
+        c.advance(T.retry() + MS);
+        assertThat(c.results.get(ghost)).isEqualTo(new OpResult.Wrote(v("y", 1), v("ghost", 2)));
+    }
+
+    @Test
+    void writeThroughRetriesAnUnknownOutcomeAndReportsItIfStillUnknown() {
+        MiniCluster c = new MiniCluster(WriteMode.WRITE_THROUGH, "a");
+        c.run("a", new Op.Get("k"));
+        c.holdMemory = true;
+        long put = c.submit("a", new Op.Put("k", b("y")));
+        Effect.WriteMemory w = (Effect.WriteMemory) c.memoryRequests.poll().effect();
+        c.holdMemory = false;
+        c.handle("a", c.nodes.get("a").onMemory(c.now, new MemoryResult.WriteDone(w.write(), "k",
+                MemoryResult.WriteOutcome.FAILED)));
+        assertThat(c.memoryRequests).hasSize(1); // the same write again
+        c.settle();
+        assertThat(c.results.get(put)).isEqualTo(new OpResult.Wrote(Versioned.INITIAL, v("y", 1)));
+
+        // Failed, then rejected: it may have landed the first time, so the outcome is unknown.
+        c.holdMemory = true;
+        long second = c.submit("a", new Op.Put("k", b("z")));
+        w = (Effect.WriteMemory) c.memoryRequests.poll().effect();
+        c.handle("a", c.nodes.get("a").onMemory(c.now, new MemoryResult.WriteDone(w.write(), "k",
+                MemoryResult.WriteOutcome.FAILED)));
+        w = (Effect.WriteMemory) c.memoryRequests.poll().effect();
+        c.handle("a", c.nodes.get("a").onMemory(c.now, new MemoryResult.WriteDone(w.write(), "k",
+                MemoryResult.WriteOutcome.REJECTED)));
+        assertThat(c.results.get(second)).isInstanceOfSatisfying(OpResult.Failed.class,
+                f -> assertThat(f.cause()).isInstanceOf(CacheUnavailableException.class)
+                        .hasMessageContaining("may have taken effect"));
+        assertThat(c.rights("a", "k")).isEqualTo(MesiState.INVALID);
+    }
+
+    @Test
+    void anOperationThatCannotReachTheHomeFailsAfterTheTimeout() {
+        MiniCluster c = new MiniCluster(WriteMode.WRITE_THROUGH, "a");
+        c.cut.add(MiniCluster.HOME);
+        long get = c.submit("a", new Op.Get("k"));
+        c.advance(T.operationTimeout() - MS);
+        assertThat(c.results).doesNotContainKey(get);
+        c.advance(2 * MS);
+        assertThat(c.results.get(get)).isInstanceOfSatisfying(OpResult.Failed.class,
+                f -> assertThat(f.cause()).isInstanceOf(CacheUnavailableException.class)
+                        .hasMessage("get of key 'k' in cache 'c' did not complete within the operation timeout"));
+    }
+
+    @Test
+    void aComputeRunsWhileOwningAndAFailingFunctionWritesNothing() {
+        MiniCluster c = new MiniCluster(WriteMode.WRITE_BACK, "a", "b");
+        c.run("b", new Op.Put("k", b("1")));
+        OpResult r = c.run("a", new Op.Compute("k", cur -> Optional.of(b(new String(cur.orElseThrow(),
+                StandardCharsets.US_ASCII) + "+1"))));
+        assertThat(r).isEqualTo(new OpResult.Wrote(v("1", 1), v("1+1", 2)));
+        assertThat(c.rights("b", "k")).isEqualTo(MesiState.INVALID);
+
+        IllegalStateException boom = new IllegalStateException("boom");
+        assertThat(c.run("a", new Op.Compute("k", cur -> {
+            throw boom;
+        }))).isEqualTo(new OpResult.Failed(boom));
+        assertThat(c.run("a", new Op.Compute("k", cur -> null))).isInstanceOfSatisfying(OpResult.Failed.class,
+                f -> assertThat(f.cause()).isInstanceOf(NullPointerException.class));
+        assertThat(c.run("a", new Op.Get("k"))).isEqualTo(new OpResult.Read(v("1+1", 2)));
+    }
+
+    @Test
+    void conditionalWritesWithNothingToDoAreAnsweredFromASharedCopy() {
+        MiniCluster c = new MiniCluster(WriteMode.WRITE_THROUGH, "a", "b");
+        c.run("a", new Op.Put("k", b("x")));
+        c.run("b", new Op.Get("k"));
+        c.settle();
+        long pia = c.submit("b", new Op.PutIfAbsent("k", b("y")));
+        assertThat(c.network).isEmpty();
+        assertThat(c.results.get(pia)).isEqualTo(new OpResult.Read(v("x", 1)));
+
+        assertThat(c.run("b", new Op.Remove("k"))).isEqualTo(new OpResult.Wrote(v("x", 1), v(null, 2)));
+        long again = c.submit("b", new Op.Remove("k"));
+        assertThat(c.results.get(again)).isEqualTo(new OpResult.Read(v(null, 2)));
+        assertThat(c.memory.get("k")).isEqualTo(v(null, 2));
+    }
+
+    @Test
+    void invalidateAllWritesBackAndReleasesEveryCopy() {
+        MiniCluster c = new MiniCluster(WriteMode.WRITE_BACK, "a");
+        c.run("a", new Op.Put("k1", b("1")));
+        c.run("a", new Op.Put("k2", b("2")));
+        c.run("a", new Op.Get("k3"));
+
+        assertThat(c.run("a", new Op.InvalidateAll())).isEqualTo(new OpResult.Done());
+        assertThat(c.memory.get("k1")).isEqualTo(v("1", 1));
+        assertThat(c.memory.get("k2")).isEqualTo(v("2", 1));
+        assertThat(c.nodes.get("a").size()).isZero();
+        assertThat(c.home.size()).isZero();
+        assertThat(c.nodes.get("a").stats().writeBacks()).isEqualTo(2);
+    }
+
+    @Test
+    void aWriteBackRejectedAfterTheLeaseRanOutIsReportedLost() {
+        MiniCluster c = new MiniCluster(WriteMode.WRITE_BACK, "a", "b");
+        c.run("a", new Op.Put("k", b("mine")));
+        c.cut.add("a");
+        c.holdMemory = true;
+        c.advance(T.lease() + T.margin() + T.retry()); // a's rescue write-back waits; the home's lease count ends
+        MiniCluster.MemoryRequest rescue = c.memoryRequests.poll();
+        c.holdMemory = false;
+        c.cut.remove("a");
+        assertThat(c.run("b", new Op.Put("k", b("theirs")))).isEqualTo(new OpResult.Wrote(Versioned.INITIAL, v("theirs", 1)));
+        c.runMemory(rescue); // b's grant raised the fence first: a's last attempt is rejected
+        assertThat(c.lost).containsExactly(new Effect.WriteLost("k", 1));
+        assertThat(c.state("a", "k")).isEqualTo(LineState.I);
+        assertThat(c.memory.get("k")).isEqualTo(Versioned.INITIAL);
+        assertThat(c.run("b", new Op.Flush())).isEqualTo(new OpResult.Done());
+        assertThat(c.memory.get("k")).isEqualTo(v("theirs", 1));
+    }
+}
