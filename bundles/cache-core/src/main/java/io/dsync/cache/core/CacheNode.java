@@ -73,7 +73,17 @@ import io.dsync.cache.core.Transition.Cause;
  */
 public final class CacheNode {
 
-    /** A node's view of one of its copies. */
+    /**
+     * A node's view of one of its copies, for the admin API and tests.
+     *
+     * @param key the key
+     * @param state the key's protocol state on this node
+     * @param rights the rights held now ({@link MesiState#INVALID} once the lease has run out)
+     * @param data the copy's value and version
+     * @param grant the grant the copy was received with
+     * @param home the node that granted it
+     * @param expiry the node's end of the lease
+     */
     public record LineView(String key, LineState state, MesiState rights, Versioned data, GrantId grant,
             String home, long expiry) {
     }
