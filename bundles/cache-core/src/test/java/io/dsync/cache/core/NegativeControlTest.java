@@ -9,9 +9,10 @@ import org.junit.jupiter.api.Test;
 import io.dsync.cache.WriteMode;
 
 /**
- * The simulator's checkers can fail: each deliberately broken variant of the protocol ({@link Defect})
- * must be caught within a few seeds, by the checker that watches what it breaks. Without these, a
- * green {@link SimulationTest} could mean a blind checker.
+ * The simulator's checkers can fail: each deliberately broken variant of the protocol ({@link Defect}),
+ * and clocks that drift more than the lease margin covers, must be caught within a few seeds, by the
+ * checker that watches what it breaks. Without these, a green {@link SimulationTest} could mean a blind
+ * checker.
  */
 class NegativeControlTest {
 
@@ -54,6 +55,14 @@ class NegativeControlTest {
     void aWriteThroughAcknowledgedBeforeMemoryConfirmsLosesWrites() {
         assertThat(firstViolation(Simulation.Config.of(WriteMode.WRITE_THROUGH).with(Defect.WRITE_THROUGH_ACKS_EARLY)))
                 .hasValueSatisfying(v -> assertThat(v).containsAnyOf("is not in main memory", "no linearization"));
+    }
+
+    @Test
+    void clocksDriftingBeyondTheMarginBreakSingleWriter() {
+        // The margin (5 ms of a 200 ms lease) covers a drift of 2.5%; at 10% a holder's lease can outlast the
+        // home's count (the homes' authority, 150 ms of their clocks, still ends within the 200 ms registration).
+        assertThat(firstViolation(Simulation.Config.of(WriteMode.WRITE_THROUGH).withDrift(0.10)))
+                .hasValueSatisfying(v -> assertThat(v).contains("single writer violated"));
     }
 
     private static Optional<String> firstViolation(Simulation.Config config) {

@@ -76,22 +76,28 @@ final class Simulation {
      * @param faults whether to inject faults
      * @param duration how long clients run, in nanoseconds
      * @param singleWriterCheck whether to check the single-writer invariant after every event
+     * @param drift how far each node's clock rate may differ from real time (a fraction; the protocol's
+     *     margin covers 2.5% of the lease)
      */
     record Config(WriteMode mode, int nodes, int keys, int capacity, Set<Defect> defects, boolean faults,
-            long duration, boolean singleWriterCheck) {
+            long duration, boolean singleWriterCheck, double drift) {
 
         static Config of(WriteMode mode) {
-            return new Config(mode, 4, 3, 2, EnumSet.noneOf(Defect.class), true, 2_000 * MS, true);
+            return new Config(mode, 4, 3, 2, EnumSet.noneOf(Defect.class), true, 2_000 * MS, true, RHO);
         }
 
         Config with(Defect defect) {
             EnumSet<Defect> d = defects.isEmpty() ? EnumSet.noneOf(Defect.class) : EnumSet.copyOf(defects);
             d.add(defect);
-            return new Config(mode, nodes, keys, capacity, d, faults, duration, singleWriterCheck);
+            return new Config(mode, nodes, keys, capacity, d, faults, duration, singleWriterCheck, drift);
         }
 
         Config withoutSingleWriterCheck() {
-            return new Config(mode, nodes, keys, capacity, defects, faults, duration, false);
+            return new Config(mode, nodes, keys, capacity, defects, faults, duration, false, drift);
+        }
+
+        Config withDrift(double newDrift) {
+            return new Config(mode, nodes, keys, capacity, defects, faults, duration, singleWriterCheck, newDrift);
         }
     }
 
@@ -138,7 +144,7 @@ final class Simulation {
         }
 
         void boot() {
-            rate = 1 + (random.nextDouble() * 2 - 1) * RHO;
+            rate = 1 + (random.nextDouble() * 2 - 1) * config.drift();
             offset = random.nextInt(1_000_000) * 1_000L;
             cache = new CacheNode("sim", id, incarnation, config.capacity(), config.mode(), TIMING,
                     key -> new HomeLocator.Home(homeOf(view, key), view), config.defects());
