@@ -1,9 +1,7 @@
 package io.dsync.cache.core;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -23,7 +21,6 @@ import io.dsync.cache.core.CoherenceMessage.Invalidate;
 import io.dsync.cache.core.CoherenceMessage.LeaseRef;
 import io.dsync.cache.core.CoherenceMessage.Refused;
 import io.dsync.cache.core.CoherenceMessage.Release;
-import io.dsync.cache.core.CoherenceMessage.Renew;
 import io.dsync.cache.core.CoherenceMessage.Renewed;
 import io.dsync.cache.core.Line.Busy;
 import io.dsync.cache.core.MemoryResult.WriteDone;
@@ -50,7 +47,7 @@ import io.dsync.cache.core.Transition.Cause;
  * A copy is valid while {@code now} is before its lease's end, which the node counts from when it first
  * sent the request that was granted (see {@link Timing}); an expired copy is treated as I (a modified
  * one is written back as a last attempt, which main memory accepts only if no new owner has been
- * granted since). {@link #tick} renews, in one {@link Renew} per home, the leases of copies used since
+ * granted since). {@link #tick} renews, in one {@link CoherenceMessage.Renew} per home, the leases of copies used since
  * their last grant or renewal once less than {@link Timing#renewAhead()} is left; unused copies lapse.
  *
  * <h2>Messages and effects</h2>
@@ -88,20 +85,6 @@ public final class CacheNode {
             String home, long expiry) {
     }
 
-    /** An invalidateAll or flush waiting for its per-key parts. */
-    private static final class BulkOp {
-        int remaining;
-        boolean failed;
-
-        BulkOp(int remaining) {
-            this.remaining = remaining;
-        }
-    }
-
-    /** A renewal in flight. */
-    private record Renewal(long sentAt, List<LeaseRef> leases) {
-    }
-
     private final String cache;
     private final String self;
     private final long incarnation;
@@ -112,12 +95,10 @@ public final class CacheNode {
 
     private final NodeLines lines;
     private final TreeMap<String, PendingRequest> pending = new TreeMap<>();
-    private final TreeMap<String, ArrayDeque<QueuedOp>> queues = new TreeMap<>();
-    private final TreeMap<Long, BulkOp> bulk = new TreeMap<>();
-    private final TreeMap<Long, Renewal> renewals = new TreeMap<>();
+    private final OpQueues ops = new OpQueues();
+    private final Renewals renewals = new Renewals();
     private long requestSeq;
     private long writeSeq;
-    private long renewalSeq;
     private long now = Long.MIN_VALUE;
     private List<Effect> out;
 
@@ -158,7 +139,7 @@ public final class CacheNode {
         this.homes = Objects.requireNonNull(homes, "homes");
         this.defects = EnumSet.copyOf(defects.isEmpty() ? EnumSet.noneOf(Defect.class) : defects);
         this.lines = new NodeLines(capacity, line -> line.busy == Busy.NONE && !pending.containsKey(line.key)
-                && !queues.containsKey(line.key));
+                && !ops.waitOn(line.key));
     }
 
     // ---------------------------------------------------------------- calls
@@ -187,7 +168,7 @@ public final class CacheNode {
             if (keys.isEmpty()) {
                 out.add(new Effect.Completed(opId, new OpResult.Done()));
             } else {
-                bulk.put(opId, new BulkOp(keys.size()));
+                ops.startBulk(opId, keys.size());
                 for (String key : keys) {
                     enqueue(new QueuedOp(0, key, flush ? op : new Op.Invalidate(key), deadline, opId));
                 }
@@ -266,19 +247,8 @@ public final class CacheNode {
             }
         }
         expireOperations();
-        for (Iterator<Map.Entry<Long, Renewal>> it = renewals.entrySet().iterator(); it.hasNext();) {
-            Map.Entry<Long, Renewal> e = it.next();
-            if (e.getValue().sentAt() + timing.retry() <= this.now) {
-                it.remove();
-                for (LeaseRef ref : e.getValue().leases()) {
-                    Line line = lines.find(ref.key());
-                    if (line != null && line.renewal == e.getKey()) {
-                        line.renewal = 0;
-                    }
-                }
-            }
-        }
-        TreeMap<String, List<LeaseRef>> due = new TreeMap<>();
+        renewals.giveUp(this.now, timing.retry(), lines::find);
+        TreeMap<String, List<Line>> due = new TreeMap<>();
         for (Line line : lines.all()) {
             if (line.busy != Busy.NONE) {
                 continue;
@@ -286,18 +256,11 @@ public final class CacheNode {
             if (!valid(line)) {
                 expire(line);
             } else if (line.touched && line.renewal == 0 && line.expiry - this.now <= timing.renewAhead()) {
-                due.computeIfAbsent(line.home, h -> new ArrayList<>()).add(new LeaseRef(line.key, line.grant));
+                due.computeIfAbsent(line.home, h -> new ArrayList<>()).add(line);
             }
         }
-        due.forEach((home, leases) -> {
-            long id = ++renewalSeq;
-            renewals.put(id, new Renewal(this.now, leases));
-            for (LeaseRef ref : leases) {
-                lines.find(ref.key()).renewal = id;
-            }
-            send(home, new Renew(id, leases));
-        });
-        for (String key : new ArrayList<>(queues.keySet())) {
+        out.addAll(renewals.start(this.now, due));
+        for (String key : ops.keys()) {
             drive(key);
         }
         return end();
@@ -398,14 +361,13 @@ public final class CacheNode {
     // ---------------------------------------------------------------- operations
 
     private void enqueue(QueuedOp op) {
-        queues.computeIfAbsent(op.key, k -> new ArrayDeque<>()).add(op);
+        ops.add(op);
         drive(op.key);
     }
 
     /** Runs the operations at the head of a key's queue while the key's state lets them. */
     private void drive(String key) {
-        ArrayDeque<QueuedOp> queue = queues.get(key);
-        while (queue != null && !queue.isEmpty()) {
+        for (QueuedOp head = ops.head(key); head != null; head = ops.head(key)) {
             if (pending.containsKey(key)) {
                 return;
             }
@@ -413,13 +375,10 @@ public final class CacheNode {
             if (line != null && line.busy != Busy.NONE) {
                 return;
             }
-            if (!run(queue.peek(), line)) {
+            if (!run(head, line)) {
                 return;
             }
-            queue.poll();
-        }
-        if (queue != null) {
-            queues.remove(key);
+            ops.poll(key);
         }
     }
 
@@ -474,7 +433,7 @@ public final class CacheNode {
         }
         if (line != null) {
             Versioned current = line.data;
-            if (!needsWrite(op, current)) {
+            if (!Mutations.needsWrite(op, current)) {
                 hit(q, line);
                 complete(q, new OpResult.Read(current));
                 return true;
@@ -482,7 +441,7 @@ public final class CacheNode {
             if (line.state.exclusive()) {
                 Versioned next;
                 try {
-                    next = current.next(newValue(op, current));
+                    next = current.next(Mutations.newValue(op, current));
                 } catch (RuntimeException e) {
                     complete(q, new OpResult.Failed(e));
                     return true;
@@ -505,34 +464,6 @@ public final class CacheNode {
         return false;
     }
 
-    private static boolean needsWrite(Op op, Versioned current) {
-        if (op instanceof Op.PutIfAbsent) {
-            return !current.present();
-        }
-        if (op instanceof Op.Remove) {
-            return current.present();
-        }
-        return true;
-    }
-
-    private static byte[] newValue(Op op, Versioned current) {
-        if (op instanceof Op.Put p) {
-            return p.value();
-        }
-        if (op instanceof Op.PutIfAbsent p) {
-            return p.value();
-        }
-        if (op instanceof Op.Compute c) {
-            Optional<byte[]> result = c.remapping().apply(current.optional());
-            if (result == null) {
-                throw new NullPointerException("the remapping function of compute returned null for key '"
-                        + c.key() + "'");
-            }
-            return result.orElse(null);
-        }
-        return null;
-    }
-
     private void hit(QueuedOp q, Line line) {
         if (q.op instanceof Op.Get && !q.missed) {
             hits++;
@@ -553,14 +484,9 @@ public final class CacheNode {
             out.add(new Effect.Completed(q.id, result));
             return;
         }
-        BulkOp b = bulk.get(q.parent);
-        if (b == null) {
-            return;
-        }
-        b.failed |= result instanceof OpResult.Failed;
-        if (--b.remaining == 0) {
-            bulk.remove(q.parent);
-            out.add(new Effect.Completed(q.parent, b.failed
+        Boolean failed = ops.partDone(q.parent, result instanceof OpResult.Failed);
+        if (failed != null) {
+            out.add(new Effect.Completed(q.parent, failed
                     ? new OpResult.Failed(unavailable("some copies of cache '" + cache
                             + "' could not be written back; they are kept"))
                     : new OpResult.Done()));
@@ -568,25 +494,14 @@ public final class CacheNode {
     }
 
     private void expireOperations() {
-        for (String key : new ArrayList<>(queues.keySet())) {
-            ArrayDeque<QueuedOp> queue = queues.get(key);
-            for (Iterator<QueuedOp> it = queue.iterator(); it.hasNext();) {
-                QueuedOp q = it.next();
-                if (q.deadline > now) {
-                    continue;
-                }
-                it.remove();
-                Line line = lines.find(key);
-                boolean writing = line != null && line.writer == q;
-                if (writing) {
-                    line.writer = null;
-                }
-                complete(q, new OpResult.Failed(unavailable(describe(q) + " did not complete within the operation "
-                        + "timeout" + (writing ? "; its write may still take effect" : ""))));
+        for (QueuedOp q : ops.removeExpired(now)) {
+            Line line = lines.find(q.key);
+            boolean writing = line != null && line.writer == q;
+            if (writing) {
+                line.writer = null;
             }
-            if (queue.isEmpty()) {
-                queues.remove(key);
-            }
+            complete(q, new OpResult.Failed(unavailable(describe(q) + " did not complete within the operation "
+                    + "timeout" + (writing ? "; its write may still take effect" : ""))));
         }
     }
 
@@ -705,15 +620,15 @@ public final class CacheNode {
     }
 
     private void onRenewed(Renewed r) {
-        Renewal renewal = renewals.remove(r.renewal());
-        if (renewal == null) {
+        Long sentAt = renewals.answered(r.renewal());
+        if (sentAt == null) {
             return; // late: its leases may have been renewed or revoked since
         }
         for (LeaseRef ref : r.accepted()) {
             Line line = lines.find(ref.key());
             if (line != null && line.grant.equals(ref.grant())) {
                 // The home still had this grant on record, so nothing conflicting was granted meanwhile.
-                line.expiry = Math.max(line.expiry, timing.holderExpiry(renewal.sentAt()));
+                line.expiry = Math.max(line.expiry, timing.holderExpiry(sentAt));
                 line.renewal = 0;
                 line.touched = false;
             }
@@ -804,8 +719,7 @@ public final class CacheNode {
 
     private void writeThroughDone(Line line, WriteOutcome outcome) {
         QueuedOp writer = line.writer;
-        ArrayDeque<QueuedOp> queue = queues.get(line.key);
-        boolean waiting = writer != null && queue != null && queue.peek() == writer;
+        boolean waiting = writer != null && ops.head(line.key) == writer;
         if (outcome == WriteOutcome.FAILED && valid(line)) {
             retryWrite(line); // the same write again: a repeat of a stored write is accepted as written
             return;
@@ -815,7 +729,7 @@ public final class CacheNode {
         if (outcome == WriteOutcome.WRITTEN) {
             line.data = line.writing;
             if (waiting) {
-                queue.poll();
+                ops.poll(line.key);
                 complete(writer, new OpResult.Wrote(line.previous, line.writing));
             }
             settle(line);
@@ -823,7 +737,7 @@ public final class CacheNode {
         }
         boolean known = outcome == WriteOutcome.REJECTED && !line.writeMayHaveLanded;
         if (waiting && !known) {
-            queue.poll();
+            ops.poll(line.key);
             complete(writer, new OpResult.Failed(unavailable(describe(writer)
                     + " could not be confirmed by main memory; its write may have taken effect")));
         }
@@ -848,10 +762,9 @@ public final class CacheNode {
     }
 
     private void failWaitingLocalOp(String key) {
-        ArrayDeque<QueuedOp> queue = queues.get(key);
-        QueuedOp head = queue == null ? null : queue.peek();
+        QueuedOp head = ops.head(key);
         if (head != null && (head.op instanceof Op.Invalidate || head.op instanceof Op.Flush)) {
-            queue.poll();
+            ops.poll(key);
             complete(head, new OpResult.Failed(unavailable(describe(head)
                     + ": the write-back was not accepted by main memory (ownership lost); its writes are lost")));
         }

@@ -74,20 +74,13 @@ public final class HomeDirectory {
     public record EntryView(String key, HomeState state, String owner, Map<String, String> holders, int waiting) {
     }
 
-    /** Keys newly homed under an epoch, quarantined until a time. */
-    private record Quarantine(Predicate<String> keys, long until) {
-    }
-
     private final String cache;
     private final String self;
     private final long incarnation;
     private final Timing timing;
     private final Set<Defect> defects;
 
-    private long epoch;
-    private long authorityUntil = Long.MIN_VALUE;
-    private Predicate<String> homes = key -> false;
-    private final List<Quarantine> quarantines = new ArrayList<>();
+    private final HomeTerm term = new HomeTerm();
     private final TreeMap<String, DirectoryEntry> entries = new TreeMap<>();
     private long grantSeq;
     private long readSeq;
@@ -141,19 +134,15 @@ public final class HomeDirectory {
      */
     public List<Effect> assume(long now, long newEpoch, long authorityUntil, Predicate<String> homes,
             Predicate<String> newlyHomed) {
-        if (newEpoch <= epoch) {
+        if (newEpoch <= term.epoch()) {
             throw new IllegalArgumentException("home epoch " + newEpoch + " of cache '" + cache
-                    + "' is not larger than the current " + epoch);
+                    + "' is not larger than the current " + term.epoch());
         }
         Objects.requireNonNull(homes, "homes");
         Objects.requireNonNull(newlyHomed, "newlyHomed");
         begin(now);
-        epoch = newEpoch;
-        this.authorityUntil = authorityUntil;
-        this.homes = homes;
-        if (!defects.contains(Defect.HOME_SKIPS_QUARANTINE)) {
-            quarantines.add(new Quarantine(newlyHomed, this.now + timing.quarantine()));
-        }
+        term.assume(newEpoch, authorityUntil, homes, newlyHomed,
+                defects.contains(Defect.HOME_SKIPS_QUARANTINE) ? Long.MIN_VALUE : this.now + timing.quarantine());
         for (DirectoryEntry e : new ArrayList<>(entries.values())) {
             if (!homes.test(e.key)) {
                 discard(e, RefusalReason.NOT_HOME);
@@ -177,8 +166,7 @@ public final class HomeDirectory {
      */
     public List<Effect> extendAuthority(long now, long ofEpoch, long until) {
         begin(now);
-        if (ofEpoch == epoch) {
-            authorityUntil = Math.max(authorityUntil, until);
+        if (term.extend(ofEpoch, until)) {
             for (DirectoryEntry e : new ArrayList<>(entries.values())) {
                 advance(e);
             }
@@ -241,7 +229,7 @@ public final class HomeDirectory {
      */
     public List<Effect> tick(long now) {
         begin(now);
-        quarantines.removeIf(q -> q.until() <= this.now);
+        term.prune(this.now);
         for (DirectoryEntry e : new ArrayList<>(entries.values())) {
             expireRecords(e);
             Transaction t = e.active;
@@ -263,7 +251,7 @@ public final class HomeDirectory {
      * @return the epoch, 0 before the first {@link #assume}
      */
     public long epoch() {
-        return epoch;
+        return term.epoch();
     }
 
     /**
@@ -313,11 +301,11 @@ public final class HomeDirectory {
     // ---------------------------------------------------------------- requests
 
     private void request(String from, String key, long ofEpoch, RequestId id, boolean exclusive) {
-        if (ofEpoch != epoch) {
+        if (ofEpoch != term.epoch()) {
             send(from, new Refused(key, id, RefusalReason.STALE_EPOCH));
             return;
         }
-        if (!homes.test(key)) {
+        if (!term.homes(key)) {
             send(from, new Refused(key, id, RefusalReason.NOT_HOME));
             return;
         }
@@ -393,7 +381,7 @@ public final class HomeDirectory {
         for (LeaseRef ref : m.leases()) {
             DirectoryEntry e = entries.get(ref.key());
             HolderRecord r = e == null ? null : e.record(from);
-            if (authority() && homes.test(ref.key()) && r != null && r.grant.equals(ref.grant())
+            if (authority() && term.homes(ref.key()) && r != null && r.grant.equals(ref.grant())
                     && !conflicts(e, r)) {
                 r.expiry = Math.max(r.expiry, timing.homeExpiry(now));
                 accepted.add(ref);
@@ -438,7 +426,7 @@ public final class HomeDirectory {
                 if (!progress(e)) {
                     break;
                 }
-            } else if (e.queue.isEmpty() || !authority() || quarantined(e.key)) {
+            } else if (e.queue.isEmpty() || !authority() || term.quarantined(e.key, now)) {
                 break;
             } else {
                 start(e);
@@ -522,7 +510,7 @@ public final class HomeDirectory {
             if (t.grants == null) {
                 List<GrantId> grants = new ArrayList<>();
                 for (int i = 0; i < t.requesters.size(); i++) {
-                    grants.add(new GrantId(epoch, incarnation, ++grantSeq));
+                    grants.add(new GrantId(term.epoch(), incarnation, ++grantSeq));
                 }
                 t.grants = grants;
             }
@@ -614,16 +602,7 @@ public final class HomeDirectory {
     }
 
     private boolean authority() {
-        return now < authorityUntil;
-    }
-
-    private boolean quarantined(String key) {
-        for (Quarantine q : quarantines) {
-            if (now < q.until() && q.keys().test(key)) {
-                return true;
-            }
-        }
-        return false;
+        return term.authority(now);
     }
 
     // ---------------------------------------------------------------- plumbing
@@ -645,6 +624,6 @@ public final class HomeDirectory {
 
     @Override
     public String toString() {
-        return "HomeDirectory[" + cache + "@" + self + "#" + incarnation + ", epoch " + epoch + ", " + entries.size() + " entries]";
+        return "HomeDirectory[" + cache + "@" + self + "#" + incarnation + ", epoch " + term.epoch() + ", " + entries.size() + " entries]";
     }
 }
