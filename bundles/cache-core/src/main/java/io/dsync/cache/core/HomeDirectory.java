@@ -127,7 +127,8 @@ public final class HomeDirectory {
      * @param newEpoch the epoch, larger than the current one
      * @param authorityUntil the home's time until which it may grant
      * @param homes which keys this node homes under {@code newEpoch}
-     * @param newlyHomed which of those it did not home continuously since its previous epoch; must be
+     * @param newlyHomed which of those it did not home continuously since its previous epoch (all of them
+     *     for the first {@code assume} of a restarted directory, which has lost its records); must be
      *     deterministic and is kept until the quarantine ends
      * @return the effects (refusals)
      * @throws IllegalArgumentException if {@code newEpoch} is not larger than the current epoch
