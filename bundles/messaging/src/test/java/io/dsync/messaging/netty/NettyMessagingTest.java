@@ -72,9 +72,13 @@ class NettyMessagingTest {
     @Test
     void answersARequestAndRunsContinuationsOffTheNetworkThreads() throws Exception {
         NettyMessaging server = server();
-        server.serve("echo", body -> CompletableFuture.completedFuture(bytes("re:" + string(body))));
+        // The answer waits for the gate, so the continuation is attached before the reply arrives and must run
+        // on whichever thread completes the call (never on the caller, as it would if the call were already done).
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        server.serve("echo", body -> gate.thenApply(v -> bytes("re:" + string(body))));
         CompletableFuture<String> thread = client().request(server.localAddress(), "echo", bytes("hi"), SECONDS_5)
                 .thenApply(answer -> string(answer) + "@" + Thread.currentThread().getName());
+        gate.complete(null);
         String got = thread.get(5, TimeUnit.SECONDS);
         assertThat(got).startsWith("re:hi@").contains("-reply-").doesNotContain("-io-");
     }
