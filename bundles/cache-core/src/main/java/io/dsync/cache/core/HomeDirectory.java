@@ -287,6 +287,23 @@ public final class HomeDirectory {
     }
 
     /**
+     * Returns views of the first entries, in key order, for the admin API.
+     *
+     * @param limit the largest number of entries returned
+     * @return the views
+     */
+    public List<EntryView> entries(int limit) {
+        List<EntryView> views = new ArrayList<>();
+        for (String key : entries.keySet()) {
+            if (views.size() >= limit) {
+                break;
+            }
+            entry(key).ifPresent(views::add);
+        }
+        return views;
+    }
+
+    /**
      * Returns the number of entries (keys held, being served or waited for).
      *
      * @return the number of entries

@@ -1,0 +1,211 @@
+package io.dsync.cache.client;
+
+import io.dsync.cache.Cache;
+import io.dsync.cache.CacheCodec;
+import io.dsync.cache.CacheConfig;
+import io.dsync.cache.CacheException;
+import io.dsync.cache.CacheNotFoundException;
+import io.dsync.cache.CacheService;
+import io.dsync.cache.CacheUnavailableException;
+import io.dsync.cache.core.CacheNode;
+import io.dsync.cache.core.CoherenceMessage;
+import io.dsync.cache.core.HomeLocator;
+import io.dsync.cache.core.Op;
+import io.dsync.cache.core.Timing;
+import io.dsync.cache.protocol.CacheCatalog;
+import io.dsync.cache.protocol.CacheTopology;
+import io.dsync.cache.protocol.CoherenceTransport;
+import io.dsync.cache.protocol.MainMemory;
+import io.dsync.cache.protocol.ProtocolDriver;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link CacheService} of a node: one {@link LocalCache} per cache used here, made on first use once the cache is
+ * found in the catalog, its homes located on the ring of cache nodes. Thread-safe.
+ */
+public final class ClientCacheService implements CacheService, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClientCacheService.class);
+    /** The home named while no cache node is known: messages to it are dropped, and operations time out. */
+    static final String NO_HOME = "(no cache node)";
+
+    private final String self;
+    private final long incarnation;
+    private final Timing timing;
+    private final CacheCatalog catalog;
+    private final CoherenceTransport transport;
+    private final MainMemory memory;
+    private final Supplier<CacheTopology> topology;
+    private final Executor completions;
+    private final Map<String, LocalCache> caches = new ConcurrentHashMap<>();
+
+    /**
+     * @param self this node's id
+     * @param incarnation this start of the client, larger than any earlier one
+     * @param timing the protocol's durations
+     * @param catalog the declared caches
+     * @param transport sends coherence messages
+     * @param memory main memory
+     * @param topology the ring of homes as last read
+     * @param completions completes the operations that do not complete at once
+     */
+    public ClientCacheService(String self, long incarnation, Timing timing, CacheCatalog catalog,
+                              CoherenceTransport transport, MainMemory memory, Supplier<CacheTopology> topology,
+                              Executor completions) {
+        this.self = self;
+        this.incarnation = incarnation;
+        this.timing = timing;
+        this.catalog = catalog;
+        this.transport = transport;
+        this.memory = memory;
+        this.topology = topology;
+        this.completions = completions;
+    }
+
+    @Override
+    public CompletableFuture<CacheConfig> declareAsync(CacheConfig config) {
+        Objects.requireNonNull(config, "config");
+        try {
+            return catalog.declare(config).toCompletableFuture().handle((stored, error) -> {
+                if (error != null) {
+                    Throwable cause = unwrap(error);
+                    throw cause instanceof CacheException c ? c : new CacheUnavailableException(config.name(),
+                            "could not declare cache '" + config.name() + "': Redis did not answer (" + cause + ")",
+                            cause);
+                }
+                return stored;
+            });
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new CacheUnavailableException(config.name(),
+                    "could not declare cache '" + config.name() + "': " + e, e));
+        }
+    }
+
+    @Override
+    public CacheConfig declare(CacheConfig config) {
+        return Blocking.await(declareAsync(config), config.name(), timing);
+    }
+
+    @Override
+    public <V> Cache<V> cache(String name, CacheCodec<V> codec) {
+        CacheConfig.requireValidName(Objects.requireNonNull(name, "name"));
+        return new CoherentCache<>(this, name, Objects.requireNonNull(codec, "codec"), timing);
+    }
+
+    @Override
+    public Cache<byte[]> cache(String name) {
+        return cache(name, CoherentCache.BYTES);
+    }
+
+    /** The local copies of a declared cache, made on first use; fails with {@link CacheNotFoundException}. */
+    CompletableFuture<LocalCache> local(String name) {
+        LocalCache local = caches.get(name);
+        if (local != null) {
+            return CompletableFuture.completedFuture(local);
+        }
+        CompletionStage<Optional<CacheConfig>> found;
+        try {
+            found = catalog.find(name);
+        } catch (RuntimeException e) {
+            found = CompletableFuture.failedFuture(e);
+        }
+        return found.toCompletableFuture().handle((config, error) -> {
+            if (error != null) {
+                throw new CacheUnavailableException(name, "could not read the catalog of caches for '" + name
+                        + "': " + unwrap(error), unwrap(error));
+            }
+            return caches.computeIfAbsent(name, n -> open(config.orElseThrow(() -> new CacheNotFoundException(n))));
+        });
+    }
+
+    private LocalCache open(CacheConfig config) {
+        String cache = config.name();
+        HomeLocator homes = key -> {
+            CacheTopology t = topology.get();
+            String home = t.home(cache, key);
+            return new HomeLocator.Home(home == null ? NO_HOME : home, Math.max(1, t.epoch()));
+        };
+        CacheNode node = new CacheNode(cache, self, incarnation, config.localCapacity(), config.writeMode(), timing,
+                homes);
+        LOG.debug("Cache '{}' opened on {} ({})", cache, self, config);
+        return new LocalCache(config, node, (c, n, sink) -> new ProtocolDriver<>(c, n, transport, memory,
+                CacheNode::onMemory, sink), completions);
+    }
+
+    /** Hands a message from a home to this node's copies of its cache. */
+    public void onMessage(String cache, String from, CoherenceMessage.ToNode message) {
+        LocalCache local = caches.get(cache);
+        if (local != null) {
+            local.onMessage(from, message);
+            return;
+        }
+        // A home still counts a copy of an earlier start of this node: answer it (an invalidation is acknowledged
+        // by a node that holds nothing), so that it does not wait for the lease.
+        local(cache).thenAccept(l -> l.onMessage(from, message)).exceptionally(e -> {
+            LOG.debug("Message for cache '{}' from {} dropped: {}", cache, from, e.toString());
+            return null;
+        });
+    }
+
+    /** Runs the timers of every cache's copies (retransmissions, lease renewals and ends, operation timeouts). */
+    public void tick() {
+        caches.values().forEach(LocalCache::tick);
+    }
+
+    /** The caches used on this node so far. */
+    public List<LocalCache> opened() {
+        return new ArrayList<>(caches.values());
+    }
+
+    LocalCache opened(String name) {
+        return caches.get(name);
+    }
+
+    /**
+     * Drops every local copy, writing modified ones back (the write-back of a {@code WRITE_BACK} cache at bundle
+     * stop), waiting at most {@code wait}.
+     */
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(5));
+    }
+
+    public void close(Duration wait) {
+        List<CompletableFuture<?>> flushes = new ArrayList<>();
+        for (LocalCache local : caches.values()) {
+            flushes.add(local.submit(new Op.InvalidateAll()));
+        }
+        try {
+            CompletableFuture.allOf(flushes.toArray(CompletableFuture[]::new)).get(wait.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            LOG.warn("Not every modified copy could be written back within {} ms before the cache client stopped: {}",
+                    wait.toMillis(), e.toString());
+        }
+    }
+
+    static Throwable unwrap(Throwable t) {
+        while (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    String self() {
+        return self;
+    }
+}

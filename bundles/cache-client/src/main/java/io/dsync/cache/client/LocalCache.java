@@ -1,0 +1,115 @@
+package io.dsync.cache.client;
+
+import io.dsync.cache.CacheConfig;
+import io.dsync.cache.CacheStats;
+import io.dsync.cache.core.CacheNode;
+import io.dsync.cache.core.CoherenceMessage;
+import io.dsync.cache.core.Effect;
+import io.dsync.cache.core.Op;
+import io.dsync.cache.core.OpResult;
+import io.dsync.cache.protocol.ProtocolDriver;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's copies of one cache: cache-core's {@link CacheNode} behind a {@link ProtocolDriver}, with the futures
+ * of the operations submitted to it. An operation that completes at once (a hit) completes on the caller's thread;
+ * one that completes later (a miss, a write waiting for invalidations) completes on the completion executor, never
+ * on a network or Redis thread.
+ */
+final class LocalCache {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LocalCache.class);
+    private static final ThreadLocal<Boolean> SUBMITTING = new ThreadLocal<>();
+
+    private final CacheConfig config;
+    private final ProtocolDriver<CacheNode> driver;
+    private final Executor completions;
+    private final AtomicLong opSeq = new AtomicLong();
+    private final Map<Long, CompletableFuture<OpResult>> pending = new ConcurrentHashMap<>();
+    private final LongAdder writesLost = new LongAdder();
+
+    LocalCache(CacheConfig config, CacheNode node, ProtocolDriverFactory drivers, Executor completions) {
+        this.config = config;
+        this.completions = completions;
+        this.driver = drivers.driver(config.name(), node, this::onEffect);
+    }
+
+    /** Makes the driver of a cache's node (the transport and main memory are the service's). */
+    @FunctionalInterface
+    interface ProtocolDriverFactory {
+        ProtocolDriver<CacheNode> driver(String cache, CacheNode node, java.util.function.Consumer<Effect> sink);
+    }
+
+    CacheConfig config() {
+        return config;
+    }
+
+    /** Submits an operation; the future completes with the core's result. */
+    CompletableFuture<OpResult> submit(Op op) {
+        long id = opSeq.incrementAndGet();
+        CompletableFuture<OpResult> result = new CompletableFuture<>();
+        pending.put(id, result);
+        SUBMITTING.set(Boolean.TRUE);
+        try {
+            driver.call((node, now) -> node.submit(now, id, op));
+        } finally {
+            SUBMITTING.remove();
+        }
+        return result;
+    }
+
+    void onMessage(String from, CoherenceMessage.ToNode message) {
+        driver.call((node, now) -> node.onMessage(now, from, message));
+    }
+
+    void tick() {
+        driver.call(CacheNode::tick);
+    }
+
+    CacheStats stats() {
+        return driver.query(CacheNode::stats);
+    }
+
+    long writesLost() {
+        return writesLost.sum();
+    }
+
+    int size() {
+        return driver.query(CacheNode::size);
+    }
+
+    /** The first copies in LRU order (most recently used first), for the admin API. */
+    List<CacheNode.LineView> lines(int limit) {
+        long now = ProtocolDriver.now();
+        return driver.query(node -> node.lruOrder(limit).stream().map(k -> node.line(k, now))
+                .flatMap(Optional::stream).toList());
+    }
+
+    private void onEffect(Effect effect) {
+        if (effect instanceof Effect.Completed done) {
+            CompletableFuture<OpResult> f = pending.remove(done.op());
+            if (f == null) {
+                return;
+            }
+            if (SUBMITTING.get() != null) {
+                f.complete(done.result());
+            } else {
+                completions.execute(() -> f.complete(done.result()));
+            }
+        } else if (effect instanceof Effect.WriteLost lost) {
+            writesLost.increment();
+            LOG.warn("Cache '{}': the modified copy of key '{}' (version {}) was dropped without a successful "
+                    + "write-back; writes to it since its last write-back are lost", config.name(), lost.key(),
+                    lost.version());
+        }
+    }
+}

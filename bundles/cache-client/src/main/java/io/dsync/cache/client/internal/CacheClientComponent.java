@@ -1,0 +1,120 @@
+package io.dsync.cache.client.internal;
+
+import io.dsync.cache.CacheService;
+import io.dsync.cache.client.ClientCacheService;
+import io.dsync.cache.core.CoherenceMessage;
+import io.dsync.cache.protocol.CacheCatalog;
+import io.dsync.cache.protocol.CacheTiming;
+import io.dsync.cache.protocol.CacheTopology;
+import io.dsync.cache.protocol.CacheWire;
+import io.dsync.cache.protocol.CoherenceTransport;
+import io.dsync.cache.protocol.HomeRing;
+import io.dsync.cache.protocol.MainMemory;
+import io.dsync.messaging.Messaging;
+import io.dsync.messaging.RemoteException;
+import io.dsync.redis.RedisConnection;
+import io.dsync.registry.NodeIdentity;
+import io.dsync.registry.NodeRegistry;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Registers this node's {@link CacheService} (on every node, whatever its roles: {@code bundles/core}). A thin
+ * adapter around {@link ClientCacheService}: it reads the ring of homes every {@value CacheTiming#RING_READ_MILLIS} ms,
+ * serves the coherence topic for nodes on node messaging and ticks the local copies.
+ */
+@Component(immediate = true)
+public final class CacheClientComponent {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CacheClientComponent.class);
+
+    private final NodeRegistry registry;
+    private final HomeRing ring;
+    private final ClientCacheService service;
+    private final ScheduledExecutorService timer;
+    private final ExecutorService completions;
+    private final Messaging.Registration served;
+    private final ServiceRegistration<CacheService> registration;
+    private volatile CacheTopology topology = CacheTopology.empty();
+    private volatile boolean ringProblem;
+
+    @Activate
+    public CacheClientComponent(BundleContext context, @Reference RedisConnection redis,
+                                @Reference NodeRegistry registry, @Reference Messaging messaging) {
+        String self = NodeIdentity.from(context::getProperty).id();
+        this.registry = registry;
+        this.ring = new HomeRing(redis.client(), redis.key("cache", "ring"));
+        long incarnation = CacheTiming.incarnation(redis.client(), redis.key("cache", "incarnation"));
+        this.completions = Executors.newCachedThreadPool(r -> thread(r, "dsync-cache-completion"));
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "dsync-cache-client"));
+        CoherenceTransport transport = new CoherenceTransport(messaging, self, node -> topology.address(node),
+                Duration.ofSeconds(2));
+        this.service = new ClientCacheService(self, incarnation, CacheTiming.PROTOCOL,
+                new CacheCatalog(redis.client(), redis.key("caches")), transport,
+                new MainMemory(redis.client(), MainMemory.keyLayout(redis.key("cache").replaceFirst("cache$", ""))), () -> topology, completions);
+        readRing();
+        this.served = messaging.serve(CoherenceTransport.TOPIC_NODE, body -> {
+            CacheWire.Envelope envelope = CacheWire.decode(body);
+            if (!(envelope.message() instanceof CoherenceMessage.ToNode toNode)) {
+                throw new RemoteException("bad-request", "not a message to a node: " + envelope.message());
+            }
+            service.onMessage(envelope.cache(), envelope.from(), toNode);
+            return CompletableFuture.completedFuture(new byte[0]);
+        });
+        timer.scheduleWithFixedDelay(this::readRing, CacheTiming.RING_READ_MILLIS, CacheTiming.RING_READ_MILLIS,
+                TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(service::tick, CacheTiming.TICK_MILLIS, CacheTiming.TICK_MILLIS,
+                TimeUnit.MILLISECONDS);
+        this.registration = context.registerService(CacheService.class, service, null);
+    }
+
+    /** Unregisters the service, then writes modified copies back and drops every copy. */
+    @Deactivate
+    void deactivate() {
+        registration.unregister();
+        service.close();
+        served.close();
+        timer.shutdownNow();
+        completions.shutdown();
+        try {
+            timer.awaitTermination(5, TimeUnit.SECONDS);
+            completions.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void readRing() {
+        try {
+            topology = CacheTopology.of(ring.read(), registry.nodes());
+            if (ringProblem) {
+                LOG.info("The cache client reads the ring of cache nodes again");
+                ringProblem = false;
+            }
+        } catch (RuntimeException e) {
+            if (!ringProblem) {
+                LOG.warn("The cache client cannot read the ring of cache nodes ({}); it keeps the last one read",
+                        e.toString());
+                ringProblem = true;
+            }
+        }
+    }
+
+    private static Thread thread(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+}

@@ -1,0 +1,133 @@
+package io.dsync.cache.node.home;
+
+import io.dsync.cache.core.CoherenceMessage;
+import io.dsync.cache.core.Effect;
+import io.dsync.cache.core.HomeDirectory;
+import io.dsync.cache.core.Timing;
+import io.dsync.cache.protocol.CoherenceTransport;
+import io.dsync.cache.protocol.MainMemory;
+import io.dsync.cache.protocol.ProtocolDriver;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The home directories of this cache node, one per cache, made on the first request for the cache. Applies what
+ * {@link HomeTerms} decides to every directory, routes coherence messages to them and ticks them. Thread-safe: the
+ * directories are serialized by their {@link ProtocolDriver}s, and the terms by this object.
+ */
+public final class Homes {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Homes.class);
+
+    private final String self;
+    private final long incarnation;
+    private final Timing timing;
+    private final HomeTerms terms;
+    private final CoherenceTransport transport;
+    private final MainMemory memory;
+    private final ConcurrentMap<String, ProtocolDriver<HomeDirectory>> directories = new ConcurrentHashMap<>();
+
+    /**
+     * @param self this node's id
+     * @param incarnation this start of the cache node, larger than any earlier one
+     * @param timing the protocol's durations
+     * @param terms decides epochs and authority
+     * @param transport sends the directories' messages
+     * @param memory main memory, for the fenced reads before grants
+     */
+    public Homes(String self, long incarnation, Timing timing, HomeTerms terms, CoherenceTransport transport,
+                 MainMemory memory) {
+        this.self = self;
+        this.incarnation = incarnation;
+        this.timing = timing;
+        this.terms = terms;
+        this.transport = transport;
+        this.memory = memory;
+    }
+
+    /** Applies what the terms decided after a read of the ring. */
+    public void apply(HomeTerms.Action action) {
+        if (action instanceof HomeTerms.Extend extend) {
+            directories.values().forEach(d -> d.call((dir, now) -> dir.extendAuthority(now, extend.epoch(),
+                    extend.until())));
+        } else if (action instanceof HomeTerms.Assume assume) {
+            LOG.info("Cache homes of {} take up epoch {} (ring {})", self, assume.topology().epoch(),
+                    assume.topology().record().members());
+            directories.values().forEach(d -> assume(d, assume));
+        }
+    }
+
+    private void assume(ProtocolDriver<HomeDirectory> d, HomeTerms.Assume assume) {
+        String cache = d.cache();
+        d.call((dir, now) -> dir.epoch() >= assume.topology().epoch() ? List.of()
+                : dir.assume(now, assume.topology().epoch(), assume.authorityUntil(), assume.homes(cache, self),
+                        assume.newlyHomed(cache)));
+    }
+
+    /** Hands a message from a node to the home directory of its cache. */
+    public void onMessage(String cache, String from, CoherenceMessage.ToHome message) {
+        directory(cache).call((dir, now) -> dir.onMessage(now, from, message));
+    }
+
+    private ProtocolDriver<HomeDirectory> directory(String cache) {
+        ProtocolDriver<HomeDirectory> d = directories.get(cache);
+        if (d != null) {
+            return d;
+        }
+        synchronized (terms) {
+            return directories.computeIfAbsent(cache, c -> {
+                ProtocolDriver<HomeDirectory> made = new ProtocolDriver<>(c,
+                        new HomeDirectory(c, self, incarnation, timing), transport, memory, HomeDirectory::onMemory,
+                        Homes::unexpected);
+                HomeTerms.Assume assume = terms.forNewDirectory(ProtocolDriver.now());
+                if (assume != null) {
+                    assume(made, assume);
+                }
+                return made;
+            });
+        }
+    }
+
+    /** Runs the directories' timers (retransmissions, lease ends, quarantines). */
+    public void tick() {
+        directories.values().forEach(d -> d.call(HomeDirectory::tick));
+    }
+
+    /** The terms, for the reads of the ring (serialized with the making of directories). */
+    public HomeTerms.Action observe(io.dsync.cache.protocol.CacheTopology ring, long startedAt, long receivedAt) {
+        synchronized (terms) {
+            HomeTerms.Action action = terms.observe(ring, startedAt, receivedAt);
+            apply(action);
+            return action;
+        }
+    }
+
+    public long epoch() {
+        synchronized (terms) {
+            return terms.epoch();
+        }
+    }
+
+    /** The directory entries of a cache, for the admin API. */
+    public Optional<List<HomeDirectory.EntryView>> entries(String cache, int limit) {
+        ProtocolDriver<HomeDirectory> d = directories.get(cache);
+        return d == null ? Optional.empty() : Optional.of(d.query(dir -> dir.entries(limit)));
+    }
+
+    /** The caches this node has directories for, with their entry counts. */
+    public Map<String, Integer> sizes() {
+        return directories.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey,
+                e -> e.getValue().query(HomeDirectory::size), (a, b) -> a, TreeMap::new));
+    }
+
+    private static void unexpected(Effect effect) {
+        LOG.warn("A home directory asked for {}, which only nodes do: ignored", effect);
+    }
+}

@@ -1,0 +1,69 @@
+package io.dsync.cache.node.internal;
+
+import io.dsync.cache.node.home.Homes;
+import io.dsync.cache.protocol.CacheTopology;
+import io.dsync.http.HttpCalls;
+import io.dsync.http.HttpError;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A cache node's homes on its admin API, for people, tools and the console:
+ * <pre>
+ * GET /cache/homes                       -> the ring this node follows, its epoch, and its directories' sizes
+ * GET /cache/homes?cache=C&amp;limit=N   -> also the first N directory entries of cache C (owner, holders, waiting)
+ * </pre>
+ */
+final class CacheHomesServlet extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(CacheHomesServlet.class);
+
+    private final transient Homes homes;
+    private final transient Supplier<CacheTopology> topology;
+
+    CacheHomesServlet(Homes homes, Supplier<CacheTopology> topology) {
+        this.homes = homes;
+        this.topology = topology;
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) {
+        HttpCalls.handle(req, resp, LOG, () -> {
+            CacheTopology t = topology.get();
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("ringEpoch", t.epoch());
+            body.put("members", t.record().members());
+            body.put("homeEpoch", homes.epoch());
+            body.put("directories", homes.sizes());
+            String cache = req.getParameter("cache");
+            if (cache != null) {
+                int limit = limit(req.getParameter("limit"));
+                body.put("entries", homes.entries(cache, limit).orElseThrow(() -> HttpError.notFound(
+                        "this node has no directory for cache '" + cache + "' (none of its keys was asked for here)")));
+            }
+            return HttpCalls.Reply.ok(body);
+        });
+    }
+
+    private static int limit(String value) {
+        if (value == null) {
+            return 100;
+        }
+        try {
+            int n = Integer.parseInt(value);
+            if (n >= 1 && n <= 10_000) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw HttpError.invalid("limit must be a number from 1 to 10000, was '" + value + "'");
+    }
+}

@@ -1,0 +1,173 @@
+package io.dsync.cache.node.internal;
+
+import io.dsync.cache.core.CoherenceMessage;
+import io.dsync.cache.node.home.HomeTerms;
+import io.dsync.cache.node.home.Homes;
+import io.dsync.cache.protocol.CacheTiming;
+import io.dsync.cache.protocol.CacheTopology;
+import io.dsync.cache.protocol.CacheWire;
+import io.dsync.cache.protocol.CoherenceTransport;
+import io.dsync.cache.protocol.HomeRing;
+import io.dsync.cache.protocol.MainMemory;
+import io.dsync.cache.protocol.ProtocolDriver;
+import io.dsync.health.Health;
+import io.dsync.health.HealthContributor;
+import io.dsync.messaging.Messaging;
+import io.dsync.messaging.RemoteException;
+import io.dsync.redis.RedisConnection;
+import io.dsync.registry.NodeIdentity;
+import io.dsync.registry.NodeInfo;
+import io.dsync.registry.NodeRegistry;
+import jakarta.servlet.Servlet;
+import java.time.Duration;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cache node (cache role only, {@code bundles/cache/}): homes the keys the ring gives it. A thin adapter: the
+ * protocol is in cache-core's {@code HomeDirectory}, the epochs and authority in {@link HomeTerms}. Here: a loop that
+ * reads the registry and the agreed ring every {@value CacheTiming#RING_READ_MILLIS} ms (proposing a new ring when the
+ * cache nodes in the registry changed), the coherence topic for homes on node messaging, and a timer for the
+ * directories.
+ */
+@Component(service = HealthContributor.class, immediate = true)
+public final class CacheNodeComponent implements HealthContributor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CacheNodeComponent.class);
+
+    private final String self;
+    private final NodeRegistry registry;
+    private final HomeRing ring;
+    private final Homes homes;
+    private final ScheduledExecutorService loop;
+    private final Messaging.Registration served;
+    private final ServiceRegistration<Servlet> servlet;
+    private volatile CacheTopology topology = CacheTopology.empty();
+    private volatile long lastPassNanos = System.nanoTime();
+    private volatile String problem;
+
+    @Activate
+    public CacheNodeComponent(BundleContext context, @Reference RedisConnection redis,
+                              @Reference NodeRegistry registry, @Reference Messaging messaging) {
+        this.self = NodeIdentity.from(context::getProperty).id();
+        this.registry = registry;
+        this.ring = new HomeRing(redis.client(), redis.key("cache", "ring"));
+        long incarnation = CacheTiming.incarnation(redis.client(), redis.key("cache", "incarnation"));
+        CoherenceTransport transport = new CoherenceTransport(messaging, self, node -> topology.address(node),
+                Duration.ofSeconds(2));
+        this.homes = new Homes(self, incarnation, CacheTiming.PROTOCOL, new HomeTerms(self,
+                CacheTiming.AUTHORITY_TERM, CacheTiming.PROTOCOL.margin(), CacheTiming.PROTOCOL.quarantine()),
+                transport, new MainMemory(redis.client(), MainMemory.keyLayout(redis.key("cache").replaceFirst("cache$", ""))));
+        this.served = messaging.serve(CoherenceTransport.TOPIC_HOME, body -> {
+            CacheWire.Envelope envelope = CacheWire.decode(body);
+            if (!(envelope.message() instanceof CoherenceMessage.ToHome toHome)) {
+                throw new RemoteException("bad-request", "not a message to a home: " + envelope.message());
+            }
+            homes.onMessage(envelope.cache(), envelope.from(), toHome);
+            return CompletableFuture.completedFuture(new byte[0]);
+        });
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put("osgi.http.whiteboard.servlet.pattern", "/cache/homes");
+        this.servlet = context.registerService(Servlet.class, new CacheHomesServlet(homes, () -> topology), props);
+        this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "dsync-cache-homes");
+            t.setDaemon(true);
+            return t;
+        });
+        loop.scheduleWithFixedDelay(this::pass, 0, CacheTiming.RING_READ_MILLIS, TimeUnit.MILLISECONDS);
+        loop.scheduleWithFixedDelay(homes::tick, CacheTiming.TICK_MILLIS, CacheTiming.TICK_MILLIS,
+                TimeUnit.MILLISECONDS);
+        LOG.info("Cache node {} started (incarnation {})", self, incarnation);
+    }
+
+    /**
+     * Stops homing: no more requests taken, and the ring without this node is proposed at once, so that the other
+     * cache nodes take its keys over without waiting for the registry to notice the stopped bundle. They wait out this
+     * node's authority and its leases before granting its keys (see {@link HomeTerms}).
+     */
+    @Deactivate
+    void deactivate() {
+        served.close();
+        servlet.unregister();
+        loop.shutdownNow();
+        try {
+            loop.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            HomeRing.Record current = ring.read();
+            if (current.members().contains(self)) {
+                SortedSet<String> without = new TreeSet<>(current.members());
+                without.remove(self);
+                ring.propose(current.epoch(), without);
+            }
+        } catch (RuntimeException e) {
+            LOG.info("Cache node {} could not leave the ring itself ({}); the others drop it once the registry does",
+                    self, e.toString());
+        }
+        LOG.info("Cache node {} stopped", self);
+    }
+
+    private void pass() {
+        try {
+            long started = ProtocolDriver.now();
+            List<NodeInfo> nodes = registry.nodes();
+            HomeRing.Record record = ring.read();
+            SortedSet<String> eligible = CacheTopology.eligible(nodes);
+            if (eligible.contains(self) && !eligible.equals(new TreeSet<>(record.members()))) {
+                HomeRing.Record proposed = ring.propose(record.epoch(), eligible);
+                if (proposed.epoch() > record.epoch()) {
+                    LOG.info("Cache ring epoch {}: {} (was {})", proposed.epoch(), proposed.members(),
+                            record.members());
+                }
+                record = proposed;
+            }
+            long received = ProtocolDriver.now();
+            CacheTopology next = CacheTopology.of(record, nodes);
+            topology = next;
+            homes.observe(next, started, received);
+            lastPassNanos = received;
+            if (problem != null) {
+                LOG.info("Cache node {} reads the ring again", self);
+                problem = null;
+            }
+        } catch (RuntimeException e) {
+            if (problem == null) {
+                LOG.warn("Cache node {} cannot read the ring ({}); it stops granting until it can", self,
+                        e.toString());
+            }
+            problem = e.toString();
+        }
+    }
+
+    @Override
+    public String name() {
+        return "cache-node";
+    }
+
+    @Override
+    public Health health() {
+        long stale = (System.nanoTime() - lastPassNanos) / 1_000_000;
+        if (stale > 10_000) {
+            return Health.down("the cache ring has not been read for " + stale / 1000 + " s"
+                    + (problem == null ? "" : ": " + problem));
+        }
+        return Health.up();
+    }
+}

@@ -1,0 +1,72 @@
+package io.dsync.cache.protocol;
+
+import io.dsync.cache.core.CoherenceMessage;
+import io.dsync.messaging.Messaging;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends coherence messages to other nodes over node messaging, best effort: the protocol retransmits whatever it
+ * waits for, so a message that cannot be delivered is dropped (logged at DEBUG). Messages to homes go to the topic
+ * {@value #TOPIC_HOME}, served by cache nodes; messages to nodes go to {@value #TOPIC_NODE}, served by the cache client
+ * of every node. The answer of either is empty: answers travel as messages of their own.
+ */
+public final class CoherenceTransport {
+
+    public static final String TOPIC_HOME = "cache.home";
+    public static final String TOPIC_NODE = "cache.node";
+
+    private static final Logger LOG = LoggerFactory.getLogger(CoherenceTransport.class);
+
+    private final Messaging messaging;
+    private final String self;
+    private final Function<String, InetSocketAddress> addresses;
+    private final Duration timeout;
+
+    /**
+     * @param messaging node messaging
+     * @param self this node's id, named as the sender
+     * @param addresses a node's messaging address, or {@code null} when it is not known
+     * @param timeout how long a message may take to be delivered
+     */
+    public CoherenceTransport(Messaging messaging, String self, Function<String, InetSocketAddress> addresses,
+                              Duration timeout) {
+        this.messaging = messaging;
+        this.self = self;
+        this.addresses = addresses;
+        this.timeout = timeout;
+    }
+
+    public String self() {
+        return self;
+    }
+
+    /** Sends {@code message} about a key of {@code cache} to node {@code to}; never throws. */
+    public void send(String cache, String to, CoherenceMessage message) {
+        InetSocketAddress address = addresses.apply(to);
+        if (address == null) {
+            LOG.debug("No messaging address for node {}: message {} dropped", to, message);
+            return;
+        }
+        byte[] body;
+        try {
+            body = CacheWire.encode(new CacheWire.Envelope(cache, self, message));
+        } catch (RuntimeException e) {
+            LOG.error("Could not encode coherence message {}: dropped", message, e);
+            return;
+        }
+        String topic = message instanceof CoherenceMessage.ToHome ? TOPIC_HOME : TOPIC_NODE;
+        try {
+            messaging.request(address, topic, body, timeout).whenComplete((answer, error) -> {
+                if (error != null && LOG.isDebugEnabled()) {
+                    LOG.debug("Coherence message to {} not delivered: {}", to, error.toString());
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.debug("Coherence message to {} not sent: {}", to, e.toString());
+        }
+    }
+}

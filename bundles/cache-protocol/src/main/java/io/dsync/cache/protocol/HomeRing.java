@@ -1,0 +1,95 @@
+package io.dsync.cache.protocol;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.redisson.api.RScript;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
+
+/**
+ * The ring of cache homes as the cluster agreed on it: one Redis hash, {@code dsync:<cluster>:cache:ring}, with the
+ * home epoch and the member node ids. Every change of the members is a new epoch, made by a compare-and-set script,
+ * so that two cache nodes that notice the same change at once make one epoch between them. Homes confirm their
+ * authority by reading it (see {@code HomeAuthority} in the cache node); clients locate homes from it.
+ */
+public final class HomeRing {
+
+    /**
+     * One version of the ring.
+     *
+     * @param epoch the home epoch, 0 before any ring was agreed
+     * @param members the cache nodes that home keys, sorted
+     */
+    public record Record(long epoch, List<String> members) {
+
+        /** No ring yet. */
+        public static final Record NONE = new Record(0, List.of());
+
+        public Record {
+            members = List.copyOf(new TreeSet<>(members));
+        }
+    }
+
+    private static final String PROPOSE = """
+            local e = tonumber(redis.call('HGET', KEYS[1], 'epoch') or '0')
+            if e == tonumber(ARGV[1]) then
+              e = e + 1
+              redis.call('HSET', KEYS[1], 'epoch', tostring(e), 'members', ARGV[2])
+            end
+            return {tostring(e), redis.call('HGET', KEYS[1], 'members') or ''}
+            """;
+
+    private final RedissonClient client;
+    private final String key;
+
+    /**
+     * @param client the node's Redisson client
+     * @param key the record's key, {@code dsync:<cluster>:cache:ring}
+     */
+    public HomeRing(RedissonClient client, String key) {
+        this.client = client;
+        this.key = key;
+    }
+
+    /**
+     * Reads the ring (blocking).
+     *
+     * @return the current ring, {@link Record#NONE} if none was agreed yet
+     * @throws org.redisson.client.RedisException when Redis cannot be read
+     */
+    public Record read() {
+        Map<String, String> fields = client.<String, String>getMap(key, StringCodec.INSTANCE).readAllMap();
+        String epoch = fields.get("epoch");
+        return epoch == null ? Record.NONE : new Record(Long.parseLong(epoch), split(fields.get("members")));
+    }
+
+    /**
+     * Makes {@code members} the ring of epoch {@code expected + 1}, unless the ring is no longer at {@code expected}
+     * (another node changed it first).
+     *
+     * @param expected the epoch the proposer read
+     * @param members the new members
+     * @return the ring in effect afterwards
+     */
+    public Record propose(long expected, Collection<String> members) {
+        List<Object> reply = client.getScript(StringCodec.INSTANCE).eval(key, RScript.Mode.READ_WRITE, PROPOSE,
+                RScript.ReturnType.LIST, List.of(key), Long.toString(expected),
+                String.join("\n", new TreeSet<>(members)));
+        return new Record(Long.parseLong((String) reply.get(0)), split((String) reply.get(1)));
+    }
+
+    private static List<String> split(String members) {
+        List<String> ids = new ArrayList<>();
+        if (members != null) {
+            for (String id : members.split("\n")) {
+                if (!id.isEmpty()) {
+                    ids.add(id);
+                }
+            }
+        }
+        return ids;
+    }
+}

@@ -1,0 +1,111 @@
+package io.dsync.cache.protocol;
+
+import io.dsync.cache.core.Effect;
+import io.dsync.cache.core.MemoryResult;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Runs one protocol instance of the plain-Java core (a {@code CacheNode} or a {@code HomeDirectory}, which are not
+ * thread-safe) for the adapters: every call into it is serialized, takes {@code now} from the monotonic clock inside
+ * the lock (so time never goes back for the instance), and its effects are executed after the lock is released:
+ * messages go to the {@link CoherenceTransport}, memory effects to {@link MainMemory} with their results fed back into
+ * the instance, and the rest ({@code Completed}, {@code WriteLost}) to the adapter's sink.
+ *
+ * @param <C> the type of the protocol instance
+ */
+public final class ProtocolDriver<C> {
+
+    /** One call into the instance. */
+    @FunctionalInterface
+    public interface Step<C> {
+        List<Effect> apply(C core, long now);
+    }
+
+    /** How memory results are fed back into the instance. */
+    @FunctionalInterface
+    public interface MemoryFeed<C> {
+        List<Effect> onMemory(C core, long now, MemoryResult result);
+    }
+
+    private static final ThreadLocal<ProtocolDriver<?>> INSIDE = new ThreadLocal<>();
+
+    private final String cache;
+    private final C core;
+    private final CoherenceTransport transport;
+    private final MainMemory memory;
+    private final MemoryFeed<C> feed;
+    private final Consumer<Effect> sink;
+
+    /**
+     * @param cache the cache the instance belongs to
+     * @param core the instance; used only through this driver from now on
+     * @param transport where messages go
+     * @param memory main memory
+     * @param feed feeds a memory result to the instance
+     * @param sink receives {@link Effect.Completed} and {@link Effect.WriteLost}
+     */
+    public ProtocolDriver(String cache, C core, CoherenceTransport transport, MainMemory memory, MemoryFeed<C> feed,
+                          Consumer<Effect> sink) {
+        this.cache = cache;
+        this.core = core;
+        this.transport = transport;
+        this.memory = memory;
+        this.feed = feed;
+        this.sink = sink;
+    }
+
+    public String cache() {
+        return cache;
+    }
+
+    /** The monotonic clock of the protocol, in nanoseconds. */
+    public static long now() {
+        return System.nanoTime();
+    }
+
+    /**
+     * Whether the calling thread is inside a call into an instance (for example in a {@code compute} function that
+     * the core applies): such a thread must not call the cache again.
+     */
+    public static boolean insideCall() {
+        return INSIDE.get() != null;
+    }
+
+    /** Calls into the instance and executes the effects. */
+    public void call(Step<C> step) {
+        List<Effect> effects;
+        synchronized (this) {
+            INSIDE.set(this);
+            try {
+                effects = step.apply(core, now());
+            } finally {
+                INSIDE.remove();
+            }
+        }
+        execute(effects);
+    }
+
+    /** Reads something from the instance, serialized with the calls. */
+    public synchronized <T> T query(Function<C, T> read) {
+        return read.apply(core);
+    }
+
+    private void execute(List<Effect> effects) {
+        for (Effect effect : effects) {
+            if (effect instanceof Effect.Send send) {
+                transport.send(cache, send.to(), send.message());
+            } else if (effect instanceof Effect.ReadMemory read) {
+                memory.read(cache, read).whenComplete((result, error) -> call((c, now) -> feed.onMemory(c, now,
+                        result != null ? result : new MemoryResult.ReadFailed(read.read(), read.key()))));
+            } else if (effect instanceof Effect.WriteMemory write) {
+                memory.write(cache, write).whenComplete((result, error) -> call((c, now) -> feed.onMemory(c, now,
+                        result != null ? result : new MemoryResult.WriteDone(write.write(), write.key(),
+                                MemoryResult.WriteOutcome.FAILED))));
+            } else {
+                sink.accept(effect);
+            }
+        }
+    }
+}
