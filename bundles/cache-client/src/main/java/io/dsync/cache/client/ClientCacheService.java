@@ -176,6 +176,40 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
     }
 
     /**
+     * A declared cache's configuration (remembered once found).
+     *
+     * @throws CacheNotFoundException if it was never declared
+     * @throws CacheUnavailableException if the catalog cannot be read
+     */
+    public io.dsync.cache.CacheConfig config(String name) {
+        return Blocking.await(local(name), name, timing).config();
+    }
+
+    /** The declared caches, sorted by name (reads Redis). */
+    public List<io.dsync.cache.CacheConfig> declared() {
+        return catalog.list();
+    }
+
+    /** This node's view of a cache it uses: statistics and its first copies in LRU order; empty if unused here. */
+    public Optional<LocalView> view(String name, int lineLimit) {
+        LocalCache local = caches.get(name);
+        return local == null ? Optional.empty() : Optional.of(new LocalView(local.stats(), local.size(),
+                local.writesLost(), lineLimit == 0 ? List.of() : local.lines(lineLimit)));
+    }
+
+    /**
+     * This node's copies of a cache.
+     *
+     * @param stats the statistics
+     * @param lines how many copies it holds
+     * @param writesLost modified copies dropped without a successful write-back
+     * @param first the first copies, most recently used first
+     */
+    public record LocalView(io.dsync.cache.CacheStats stats, int lines, long writesLost,
+                            List<CacheNode.LineView> first) {
+    }
+
+    /**
      * Drops every local copy, writing modified ones back (the write-back of a {@code WRITE_BACK} cache at bundle
      * stop), waiting at most {@code wait}.
      */

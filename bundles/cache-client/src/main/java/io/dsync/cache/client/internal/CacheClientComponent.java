@@ -10,12 +10,16 @@ import io.dsync.cache.protocol.CacheWire;
 import io.dsync.cache.protocol.CoherenceTransport;
 import io.dsync.cache.protocol.HomeRing;
 import io.dsync.cache.protocol.MainMemory;
+import io.dsync.http.AdminAccess;
 import io.dsync.messaging.Messaging;
 import io.dsync.messaging.RemoteException;
 import io.dsync.redis.RedisConnection;
 import io.dsync.registry.NodeIdentity;
 import io.dsync.registry.NodeRegistry;
+import jakarta.servlet.Servlet;
 import java.time.Duration;
+import java.util.Dictionary;
+import java.util.Hashtable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -47,12 +51,14 @@ public final class CacheClientComponent {
     private final ExecutorService completions;
     private final Messaging.Registration served;
     private final ServiceRegistration<CacheService> registration;
+    private final ServiceRegistration<Servlet> api;
     private volatile CacheTopology topology = CacheTopology.empty();
     private volatile boolean ringProblem;
 
     @Activate
     public CacheClientComponent(BundleContext context, @Reference RedisConnection redis,
-                                @Reference NodeRegistry registry, @Reference Messaging messaging) {
+                                @Reference NodeRegistry registry, @Reference Messaging messaging,
+                                @Reference AdminAccess access) {
         String self = NodeIdentity.from(context::getProperty).id();
         this.registry = registry;
         this.ring = new HomeRing(redis.client(), redis.key("cache", "ring"));
@@ -78,11 +84,15 @@ public final class CacheClientComponent {
         timer.scheduleWithFixedDelay(service::tick, CacheTiming.TICK_MILLIS, CacheTiming.TICK_MILLIS,
                 TimeUnit.MILLISECONDS);
         this.registration = context.registerService(CacheService.class, service, null);
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put("osgi.http.whiteboard.servlet.pattern", new String[] {"/cache/caches", "/cache/caches/*"});
+        this.api = context.registerService(Servlet.class, new CacheHttpApi(service, access), props);
     }
 
     /** Unregisters the service, then writes modified copies back and drops every copy. */
     @Deactivate
     void deactivate() {
+        api.unregister();
         registration.unregister();
         service.close();
         served.close();
