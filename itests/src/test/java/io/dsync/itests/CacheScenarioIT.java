@@ -1,0 +1,102 @@
+package io.dsync.itests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dsync.devkit.ClusterNode;
+import io.dsync.devkit.LocalCluster;
+import io.dsync.devkit.TcpProxy;
+import io.dsync.testkit.check.LinearizabilityChecker;
+import io.dsync.testkit.check.RegisterOps;
+import io.dsync.testkit.scenario.Scenario;
+import io.dsync.testkit.scenario.ScenarioReport;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The coherent cache end to end, with real processes and real faults: clients read and write a few keys through the
+ * cache HTTP API of three cache nodes (each node is a home of a third of the keys and holds copies of all of them)
+ * while one node is paused past its leases, another is killed with SIGKILL and restarted, and a third is cut from
+ * Redis. Every read must return the latest write: the history must be linearizable (registers).
+ *
+ * <p>CI runs it for 30 s; {@code -Ddsync.scenario.seconds=120} (profile {@code soak}) runs it longer.
+ */
+class CacheScenarioIT {
+
+    private static final String CACHE = "reg";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void readsReturnTheLatestWriteThroughAPauseACrashAndACutFromRedis() throws Exception {
+        int seconds = Integer.getInteger("dsync.scenario.seconds", 30);
+        int clients = 6;
+        try (LocalCluster cluster = LocalCluster.builder(Nodes.home(), dir).cluster("cache-scenario").proxied(true)
+                .nodes("n", 3, "cache").start()) {
+            List<CacheHttp> nodes = cluster.nodes().stream().map(CacheHttp::new).toList();
+            nodes.get(0).declare(CACHE, "write-through");
+            // A new ring waits out earlier homes' authority and leases (about 6 s) before it grants anything. Warm-up
+            // keys of their own (spread over the three homes), so that the registers start empty, as the checker
+            // assumes.
+            Awaitility.await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                    .until(() -> {
+                        for (int k = 0; k < 12; k++) {
+                            nodes.get(k % 3).put(CACHE, "warm-up-" + k, "ready");
+                        }
+                        return true;
+                    });
+            Duration run = Duration.ofSeconds(seconds);
+            ClusterNode paused = cluster.node("n-2");
+            ClusterNode killed = cluster.node("n-3");
+            TcpProxy cut = cluster.link("n-1");
+            ScenarioReport report = Scenario.builder("cache registers through faults")
+                    .clients(clients)
+                    .duration(run)
+                    .pauseBetweenSteps(Duration.ofMillis(5))
+                    // Refused connections (the node is down) and 404s (its cache bundle is not up yet) never reached
+                    // the cache; 503 means the outcome is unknown.
+                    .definiteFailures(e -> e instanceof java.net.ConnectException
+                            || e instanceof CacheHttp.Failed f && (f.status == 400 || f.status == 404))
+                    .workload(c -> {
+                        CacheHttp node = nodes.get(Integer.parseInt(c.process().substring(1)) % 3);
+                        String key = "k" + c.random().nextInt(4);
+                        if (c.random().nextInt(10) < 6) {
+                            c.call(RegisterOps.read(key), () -> node.get(CACHE, key));
+                        } else {
+                            String value = c.process() + "." + c.random().nextInt(1_000_000);
+                            c.call(RegisterOps.write(key, value), () -> {
+                                node.put(CACHE, key, value);
+                                return null;
+                            });
+                        }
+                    })
+                    .fault(at(run, 10), "pause n-2 past its leases", paused::pause)
+                    .fault(at(run, 35), "resume n-2", paused::resume)
+                    .fault(at(run, 45), "kill -9 n-3", killed::kill)
+                    .fault(at(run, 60), "restart n-3", killed::restart)
+                    .fault(at(run, 70), "cut n-1 from Redis", () -> cut.cut(TcpProxy.Direction.BOTH))
+                    .fault(at(run, 85), "heal", cluster::healAll)
+                    .checker(new LinearizabilityChecker())
+                    .run();
+            Files.createDirectories(Nodes.reports());
+            Files.writeString(Nodes.reports().resolve("cache-scenario.txt"),
+                    report.summary() + "\n" + report.history().dump());
+            System.out.println(report.summary());
+            assertThat(report.valid()).as(report.summary()).isTrue();
+            long[] outcomes = report.outcomes();
+            assertThat(outcomes[0]).as("operations that succeeded").isGreaterThan(100);
+            for (CacheHttp node : nodes) {
+                System.out.println(node.node().id() + " " + node.stats(CACHE).path("stats"));
+            }
+        }
+    }
+
+    private static Duration at(Duration run, int percent) {
+        return run.multipliedBy(percent).dividedBy(100);
+    }
+}
