@@ -2,8 +2,10 @@ package io.dsync.cache.protocol;
 
 import io.dsync.cache.core.CoherenceMessage;
 import io.dsync.messaging.Messaging;
+import io.dsync.messaging.RemoteException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +44,41 @@ public final class CoherenceTransport {
 
     public String self() {
         return self;
+    }
+
+    /** Takes in the coherence messages of one kind. */
+    @FunctionalInterface
+    public interface Receiver<M extends CoherenceMessage> {
+        void receive(String cache, String from, M message);
+    }
+
+    /**
+     * Serves a coherence topic: decodes each message and hands it to {@code receiver} on the network thread (which
+     * only serializes it into the protocol instance, never waiting), answering empty at once. A body that is not a
+     * coherence message of the topic's kind is refused.
+     *
+     * @param messaging node messaging
+     * @param topic {@value #TOPIC_HOME} or {@value #TOPIC_NODE}
+     * @param kind {@code CoherenceMessage.ToHome.class} or {@code CoherenceMessage.ToNode.class}
+     * @param receiver takes the messages in
+     * @return the registration; closing it stops serving
+     */
+    public static <M extends CoherenceMessage> Messaging.Registration serve(Messaging messaging, String topic,
+            Class<M> kind, Receiver<M> receiver) {
+        return messaging.serve(topic, body -> {
+            CacheWire.Envelope envelope;
+            try {
+                envelope = CacheWire.decode(body);
+            } catch (CacheWireException e) {
+                throw new RemoteException("bad-request", "not a coherence message: " + e.getMessage());
+            }
+            if (!kind.isInstance(envelope.message())) {
+                throw new RemoteException("bad-request", "not a message for topic " + topic + ": "
+                        + envelope.message());
+            }
+            receiver.receive(envelope.cache(), envelope.from(), kind.cast(envelope.message()));
+            return CompletableFuture.completedFuture(new byte[0]);
+        });
     }
 
     /** Sends {@code message} about a key of {@code cache} to node {@code to}; never throws. */

@@ -6,13 +6,11 @@ import io.dsync.cache.core.CoherenceMessage;
 import io.dsync.cache.protocol.CacheCatalog;
 import io.dsync.cache.protocol.CacheTiming;
 import io.dsync.cache.protocol.CacheTopology;
-import io.dsync.cache.protocol.CacheWire;
 import io.dsync.cache.protocol.CoherenceTransport;
 import io.dsync.cache.protocol.HomeRing;
 import io.dsync.cache.protocol.MainMemory;
 import io.dsync.http.AdminAccess;
 import io.dsync.messaging.Messaging;
-import io.dsync.messaging.RemoteException;
 import io.dsync.redis.RedisConnection;
 import io.dsync.registry.NodeIdentity;
 import io.dsync.registry.NodeRegistry;
@@ -20,7 +18,6 @@ import jakarta.servlet.Servlet;
 import java.time.Duration;
 import java.util.Dictionary;
 import java.util.Hashtable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -71,14 +68,8 @@ public final class CacheClientComponent {
                 new CacheCatalog(redis.client(), redis.key("caches")), transport,
                 new MainMemory(redis.client(), MainMemory.keyLayout(redis.key("cache").replaceFirst("cache$", ""))), () -> topology, completions);
         readRing();
-        this.served = messaging.serve(CoherenceTransport.TOPIC_NODE, body -> {
-            CacheWire.Envelope envelope = CacheWire.decode(body);
-            if (!(envelope.message() instanceof CoherenceMessage.ToNode toNode)) {
-                throw new RemoteException("bad-request", "not a message to a node: " + envelope.message());
-            }
-            service.onMessage(envelope.cache(), envelope.from(), toNode);
-            return CompletableFuture.completedFuture(new byte[0]);
-        });
+        this.served = CoherenceTransport.serve(messaging, CoherenceTransport.TOPIC_NODE,
+                CoherenceMessage.ToNode.class, service::onMessage);
         timer.scheduleWithFixedDelay(this::readRing, CacheTiming.RING_READ_MILLIS, CacheTiming.RING_READ_MILLIS,
                 TimeUnit.MILLISECONDS);
         timer.scheduleWithFixedDelay(service::tick, CacheTiming.TICK_MILLIS, CacheTiming.TICK_MILLIS,

@@ -5,7 +5,6 @@ import io.dsync.cache.node.home.HomeTerms;
 import io.dsync.cache.node.home.Homes;
 import io.dsync.cache.protocol.CacheTiming;
 import io.dsync.cache.protocol.CacheTopology;
-import io.dsync.cache.protocol.CacheWire;
 import io.dsync.cache.protocol.CoherenceTransport;
 import io.dsync.cache.protocol.HomeRing;
 import io.dsync.cache.protocol.MainMemory;
@@ -13,7 +12,6 @@ import io.dsync.cache.protocol.ProtocolDriver;
 import io.dsync.health.Health;
 import io.dsync.health.HealthContributor;
 import io.dsync.messaging.Messaging;
-import io.dsync.messaging.RemoteException;
 import io.dsync.redis.RedisConnection;
 import io.dsync.registry.NodeIdentity;
 import io.dsync.registry.NodeInfo;
@@ -25,7 +23,6 @@ import java.util.Hashtable;
 import java.util.List;
 import java.util.SortedSet;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -73,14 +70,8 @@ public final class CacheNodeComponent implements HealthContributor {
         this.homes = new Homes(self, incarnation, CacheTiming.PROTOCOL, new HomeTerms(self,
                 CacheTiming.AUTHORITY_TERM, CacheTiming.PROTOCOL.margin(), CacheTiming.PROTOCOL.quarantine()),
                 transport, new MainMemory(redis.client(), MainMemory.keyLayout(redis.key("cache").replaceFirst("cache$", ""))));
-        this.served = messaging.serve(CoherenceTransport.TOPIC_HOME, body -> {
-            CacheWire.Envelope envelope = CacheWire.decode(body);
-            if (!(envelope.message() instanceof CoherenceMessage.ToHome toHome)) {
-                throw new RemoteException("bad-request", "not a message to a home: " + envelope.message());
-            }
-            homes.onMessage(envelope.cache(), envelope.from(), toHome);
-            return CompletableFuture.completedFuture(new byte[0]);
-        });
+        this.served = CoherenceTransport.serve(messaging, CoherenceTransport.TOPIC_HOME,
+                CoherenceMessage.ToHome.class, homes::onMessage);
         Dictionary<String, Object> props = new Hashtable<>();
         props.put("osgi.http.whiteboard.servlet.pattern", "/cache/homes");
         this.servlet = context.registerService(Servlet.class, new CacheHomesServlet(homes, () -> topology), props);

@@ -1,0 +1,265 @@
+package io.dsync.cache.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dsync.cache.Cache;
+import io.dsync.cache.CacheCodec;
+import io.dsync.cache.CacheCodecException;
+import io.dsync.cache.CacheConfig;
+import io.dsync.cache.CacheConfigConflictException;
+import io.dsync.cache.CacheNotFoundException;
+import io.dsync.cache.InvalidCacheRequestException;
+import io.dsync.cache.ValueTooLargeException;
+import io.dsync.cache.WriteMode;
+import io.dsync.cache.core.CoherenceMessage;
+import io.dsync.cache.core.Timing;
+import io.dsync.cache.node.home.HomeTerms;
+import io.dsync.cache.node.home.Homes;
+import io.dsync.cache.protocol.CacheCatalog;
+import io.dsync.cache.protocol.CacheTopology;
+import io.dsync.cache.protocol.CoherenceTransport;
+import io.dsync.cache.protocol.HomeRing;
+import io.dsync.cache.protocol.MainMemory;
+import io.dsync.cache.protocol.ProtocolDriver;
+import io.dsync.devkit.LocalRedis;
+import io.dsync.messaging.Messaging;
+import io.dsync.messaging.netty.NettyMessaging;
+import io.dsync.registry.NodeInfo;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.redisson.Redisson;
+import org.redisson.api.RedissonClient;
+import org.redisson.config.Config;
+
+/**
+ * The cache client's API semantics on a real protocol: two nodes' {@link ClientCacheService}s and one home
+ * ({@link Homes} from the cache node) in this JVM, talking over real node messaging, with main memory and the catalog
+ * in a real Redis. Short leases, so that the first epoch's quarantine is over quickly.
+ */
+class ClientCacheServiceTest {
+
+    private static final Timing TIMING = new Timing(TimeUnit.MILLISECONDS.toNanos(600),
+            TimeUnit.MILLISECONDS.toNanos(20), TimeUnit.MILLISECONDS.toNanos(50),
+            TimeUnit.MILLISECONDS.toNanos(250), TimeUnit.SECONDS.toNanos(3));
+    private static final String PREFIX = "dsync:cctest:";
+
+    private static LocalRedis redis;
+    private static RedissonClient client;
+    private static final List<Messaging> messaging = new ArrayList<>();
+    private static ScheduledExecutorService timers;
+    private static ExecutorService completions;
+    private static ClientCacheService a;
+    private static ClientCacheService b;
+    private static volatile CacheTopology topology = CacheTopology.empty();
+
+    @BeforeAll
+    static void start() throws Exception {
+        redis = LocalRedis.start();
+        Config config = new Config();
+        config.useSingleServer().setAddress(redis.address());
+        client = Redisson.create(config);
+        NettyMessaging home = listen("h");
+        NettyMessaging na = listen("a");
+        NettyMessaging nb = listen("b");
+        List<NodeInfo> nodes = List.of(node("h", home), node("a", na), node("b", nb));
+        topology = CacheTopology.of(new HomeRing.Record(1, List.of("h")), nodes);
+        MainMemory memory = new MainMemory(client, MainMemory.keyLayout(PREFIX));
+        CacheCatalog catalog = new CacheCatalog(client, PREFIX + "caches");
+        timers = Executors.newScheduledThreadPool(1);
+        completions = Executors.newCachedThreadPool();
+
+        Homes homes = new Homes("h", 1, TIMING, new HomeTerms("h", TimeUnit.MILLISECONDS.toNanos(100),
+                TIMING.margin(), TIMING.quarantine()), transport(home, "h"), memory);
+        CoherenceTransport.serve(home, CoherenceTransport.TOPIC_HOME, CoherenceMessage.ToHome.class, homes::onMessage);
+        a = new ClientCacheService("a", 1, TIMING, catalog, transport(na, "a"), memory, () -> topology, completions);
+        b = new ClientCacheService("b", 2, TIMING, catalog, transport(nb, "b"), memory, () -> topology, completions);
+        CoherenceTransport.serve(na, CoherenceTransport.TOPIC_NODE, CoherenceMessage.ToNode.class, a::onMessage);
+        CoherenceTransport.serve(nb, CoherenceTransport.TOPIC_NODE, CoherenceMessage.ToNode.class, b::onMessage);
+        timers.scheduleWithFixedDelay(() -> {
+            long now = ProtocolDriver.now();
+            homes.observe(topology, now, now);
+        }, 0, 20, TimeUnit.MILLISECONDS);
+        timers.scheduleWithFixedDelay(() -> {
+            homes.tick();
+            a.tick();
+            b.tick();
+        }, 25, 25, TimeUnit.MILLISECONDS);
+
+        a.declare(CacheConfig.of("main").withMaxValueBytes(64));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                .until(() -> {
+                    a.cache("main").put("ready", new byte[] {1});
+                    return true;
+                });
+    }
+
+    private static NettyMessaging listen(String id) {
+        NettyMessaging m = NettyMessaging.listen(id, "127.0.0.1", 0);
+        messaging.add(m);
+        return m;
+    }
+
+    private static NodeInfo node(String id, NettyMessaging m) {
+        InetSocketAddress address = m.localAddress();
+        return new NodeInfo(id, id + "-1", "cctest", List.of("cache"), "127.0.0.1",
+                Map.of("messaging", address.getPort()), List.of(), null, null, null);
+    }
+
+    private static CoherenceTransport transport(Messaging m, String self) {
+        return new CoherenceTransport(m, self, n -> topology.address(n), Duration.ofSeconds(2));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (timers != null) {
+            timers.shutdownNow();
+        }
+        for (Messaging m : messaging) {
+            ((AutoCloseable) m).close();
+        }
+        if (completions != null) {
+            completions.shutdownNow();
+        }
+        if (client != null) {
+            client.shutdown();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    private static final CacheCodec<String> TEXT = new CacheCodec<>() {
+        @Override
+        public byte[] encode(String value) {
+            return value.getBytes(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public String decode(byte[] bytes) {
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+    };
+
+    @Test
+    void aWriteOnOneNodeIsWhatTheOtherReadsNext() {
+        Cache<String> onA = a.cache("main", TEXT);
+        Cache<String> onB = b.cache("main", TEXT);
+        onA.put("coherent", "one");
+        assertThat(onB.get("coherent")).contains("one");
+        assertThat(onA.get("coherent")).contains("one");
+        onB.put("coherent", "two");
+        assertThat(onA.get("coherent")).as("A's shared copy was invalidated").contains("two");
+        assertThat(onA.remove("coherent")).isTrue();
+        assertThat(onB.get("coherent")).isEmpty();
+        assertThat(onB.remove("coherent")).isFalse();
+    }
+
+    @Test
+    void putIfAbsentWritesOnceAndReturnsTheExistingValueAfter() {
+        assertThat(a.cache("main", TEXT).putIfAbsent("once", "first")).isEmpty();
+        assertThat(b.cache("main", TEXT).putIfAbsent("once", "second")).contains("first");
+        assertThat(a.cache("main", TEXT).get("once")).contains("first");
+    }
+
+    @Test
+    void computeFromTwoNodesAtOnceLosesNoUpdate() throws Exception {
+        CacheCodec<Long> longs = new CacheCodec<>() {
+            @Override
+            public byte[] encode(Long value) {
+                return Long.toString(value).getBytes(StandardCharsets.UTF_8);
+            }
+
+            @Override
+            public Long decode(byte[] bytes) {
+                return Long.parseLong(new String(bytes, StandardCharsets.UTF_8));
+            }
+        };
+        List<CompletableFuture<Void>> workers = new ArrayList<>();
+        for (ClientCacheService node : List.of(a, b)) {
+            workers.add(CompletableFuture.runAsync(() -> {
+                for (int i = 0; i < 50; i++) {
+                    node.cache("main", longs).compute("counter", v -> Optional.of(v.orElse(0L) + 1));
+                }
+            }));
+        }
+        CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        assertThat(a.cache("main", longs).get("counter")).contains(100L);
+        assertThat(b.cache("main", longs).get("counter")).contains(100L);
+    }
+
+    @Test
+    void computeFunctionsAreCheckedAndTheirFailuresComeBackUnchanged() {
+        Cache<String> cache = a.cache("main", TEXT);
+        assertThatThrownBy(() -> cache.compute("fn", v -> cache.get("other")))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("must not call the cache");
+        assertThatThrownBy(() -> cache.compute("fn", v -> null)).isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("returned null");
+        IllegalArgumentException mine = new IllegalArgumentException("mine");
+        assertThatThrownBy(() -> cache.compute("fn", v -> {
+            throw mine;
+        })).isSameAs(mine);
+        assertThat(cache.get("fn")).as("nothing was written").isEmpty();
+        assertThat(cache.compute("fn", v -> Optional.of("set"))).contains("set");
+        assertThat(cache.compute("fn", v -> Optional.empty())).isEmpty();
+        assertThat(b.cache("main", TEXT).get("fn")).isEmpty();
+    }
+
+    @Test
+    void badRequestsFailWithTheDocumentedExceptions() {
+        Cache<String> cache = a.cache("main", TEXT);
+        assertThatThrownBy(() -> cache.put("big", "x".repeat(65))).isInstanceOf(ValueTooLargeException.class);
+        assertThat(cache.get("big")).isEmpty();
+        assertThatThrownBy(() -> cache.get("bad\nkey")).isInstanceOf(InvalidCacheRequestException.class);
+        assertThatThrownBy(() -> cache.put("k", null)).isInstanceOf(NullPointerException.class);
+        CacheCodec<String> broken = new CacheCodec<>() {
+            @Override
+            public byte[] encode(String value) {
+                throw new IllegalStateException("cannot encode");
+            }
+
+            @Override
+            public String decode(byte[] bytes) {
+                throw new IllegalStateException("cannot decode");
+            }
+        };
+        assertThatThrownBy(() -> a.cache("main", broken).put("k", "v")).isInstanceOf(CacheCodecException.class);
+        cache.put("k", "v");
+        assertThatThrownBy(() -> b.cache("main", broken).get("k")).isInstanceOf(CacheCodecException.class);
+        assertThatThrownBy(() -> a.cache("nowhere", TEXT).get("k")).isInstanceOf(CacheNotFoundException.class);
+        assertThatThrownBy(() -> a.cache("nowhere", TEXT).getAsync("k").get())
+                .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(CacheNotFoundException.class);
+        assertThatThrownBy(() -> b.declare(CacheConfig.of("main").withWriteMode(WriteMode.WRITE_BACK)))
+                .isInstanceOf(CacheConfigConflictException.class);
+        assertThat(b.declare(CacheConfig.of("main").withMaxValueBytes(64)).maxValueBytes()).isEqualTo(64);
+    }
+
+    @Test
+    void byteHandlesCopyArraysAndHitsAreCounted() {
+        Cache<byte[]> cache = a.cache("main");
+        byte[] value = {1, 2, 3};
+        cache.put("bytes", value);
+        value[0] = 9;
+        byte[] read = cache.get("bytes").orElseThrow();
+        assertThat(read).containsExactly(1, 2, 3);
+        read[1] = 9;
+        long hits = cache.stats().hits();
+        assertThat(cache.get("bytes").orElseThrow()).containsExactly(1, 2, 3);
+        assertThat(cache.stats().hits()).isGreaterThan(hits);
+    }
+}
