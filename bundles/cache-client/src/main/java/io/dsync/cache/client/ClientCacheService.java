@@ -166,9 +166,9 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
         caches.values().forEach(LocalCache::tick);
     }
 
-    /** The caches used on this node so far. */
-    public List<LocalCache> opened() {
-        return new ArrayList<>(caches.values());
+    /** The names of the caches used on this node so far. */
+    public java.util.Set<String> openedNames() {
+        return java.util.Set.copyOf(caches.keySet());
     }
 
     LocalCache opened(String name) {

@@ -1,5 +1,6 @@
 package io.dsync.cache.client.internal;
 
+import com.codahale.metrics.MetricRegistry;
 import io.dsync.cache.CacheService;
 import io.dsync.cache.client.ClientCacheService;
 import io.dsync.cache.core.CoherenceMessage;
@@ -49,13 +50,14 @@ public final class CacheClientComponent {
     private final Messaging.Registration served;
     private final ServiceRegistration<CacheService> registration;
     private final ServiceRegistration<Servlet> api;
+    private final CacheClientMetrics metrics;
     private volatile CacheTopology topology = CacheTopology.empty();
     private volatile boolean ringProblem;
 
     @Activate
     public CacheClientComponent(BundleContext context, @Reference RedisConnection redis,
                                 @Reference NodeRegistry registry, @Reference Messaging messaging,
-                                @Reference AdminAccess access) {
+                                @Reference AdminAccess access, @Reference MetricRegistry metrics) {
         String self = NodeIdentity.from(context::getProperty).id();
         this.registry = registry;
         this.ring = new HomeRing(redis.client(), redis.key("cache", "ring"));
@@ -74,6 +76,8 @@ public final class CacheClientComponent {
                 TimeUnit.MILLISECONDS);
         timer.scheduleWithFixedDelay(service::tick, CacheTiming.TICK_MILLIS, CacheTiming.TICK_MILLIS,
                 TimeUnit.MILLISECONDS);
+        this.metrics = new CacheClientMetrics(metrics, service);
+        timer.scheduleWithFixedDelay(this.metrics::refresh, 1, 1, TimeUnit.SECONDS);
         this.registration = context.registerService(CacheService.class, service, null);
         Dictionary<String, Object> props = new Hashtable<>();
         props.put("osgi.http.whiteboard.servlet.pattern", new String[] {"/cache/caches", "/cache/caches/*"});
@@ -89,6 +93,7 @@ public final class CacheClientComponent {
         served.close();
         timer.shutdownNow();
         completions.shutdown();
+        metrics.remove();
         try {
             timer.awaitTermination(5, TimeUnit.SECONDS);
             completions.awaitTermination(5, TimeUnit.SECONDS);
