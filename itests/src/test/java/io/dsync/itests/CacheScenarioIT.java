@@ -35,63 +35,100 @@ class CacheScenarioIT {
     @Test
     void readsReturnTheLatestWriteThroughAPauseACrashAndACutFromRedis() throws Exception {
         int seconds = Integer.getInteger("dsync.scenario.seconds", 30);
-        int clients = 6;
         try (LocalCluster cluster = LocalCluster.builder(Nodes.home(), dir).cluster("cache-scenario").proxied(true)
                 .nodes("n", 3, "cache").start()) {
-            List<CacheHttp> nodes = cluster.nodes().stream().map(CacheHttp::new).toList();
-            nodes.get(0).declare(CACHE, "write-through");
-            // A new ring waits out earlier homes' authority and leases (about 6 s) before it grants anything. Warm-up
-            // keys of their own (spread over the three homes), so that the registers start empty, as the checker
-            // assumes.
-            Awaitility.await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
-                    .until(() -> {
-                        for (int k = 0; k < 12; k++) {
-                            nodes.get(k % 3).put(CACHE, "warm-up-" + k, "ready");
-                        }
-                        return true;
-                    });
+            List<CacheHttp> nodes = ready(cluster, "write-through");
             Duration run = Duration.ofSeconds(seconds);
             ClusterNode paused = cluster.node("n-2");
             ClusterNode killed = cluster.node("n-3");
             TcpProxy cut = cluster.link("n-1");
-            ScenarioReport report = Scenario.builder("cache registers through faults")
-                    .clients(clients)
-                    .duration(run)
-                    .pauseBetweenSteps(Duration.ofMillis(5))
-                    // Refused connections (the node is down) and 404s (its cache bundle is not up yet) never reached
-                    // the cache; 503 means the outcome is unknown.
-                    .definiteFailures(e -> e instanceof java.net.ConnectException
-                            || e instanceof CacheHttp.Failed f && (f.status == 400 || f.status == 404))
-                    .workload(c -> {
-                        CacheHttp node = nodes.get(Integer.parseInt(c.process().substring(1)) % 3);
-                        String key = "k" + c.random().nextInt(4);
-                        if (c.random().nextInt(10) < 6) {
-                            c.call(RegisterOps.read(key), () -> node.get(CACHE, key));
-                        } else {
-                            String value = c.process() + "." + c.random().nextInt(1_000_000);
-                            c.call(RegisterOps.write(key, value), () -> {
-                                node.put(CACHE, key, value);
-                                return null;
-                            });
-                        }
-                    })
+            ScenarioReport report = registers("cache registers through faults", nodes, run)
                     .fault(at(run, 10), "pause n-2 past its leases", paused::pause)
                     .fault(at(run, 35), "resume n-2", paused::resume)
                     .fault(at(run, 45), "kill -9 n-3", killed::kill)
                     .fault(at(run, 60), "restart n-3", killed::restart)
                     .fault(at(run, 70), "cut n-1 from Redis", () -> cut.cut(TcpProxy.Direction.BOTH))
                     .fault(at(run, 85), "heal", cluster::healAll)
-                    .checker(new LinearizabilityChecker())
                     .run();
-            Files.createDirectories(Nodes.reports());
-            Files.writeString(Nodes.reports().resolve("cache-scenario.txt"),
-                    report.summary() + "\n" + report.history().dump());
-            System.out.println(report.summary());
-            assertThat(report.valid()).as(report.summary()).isTrue();
-            long[] outcomes = report.outcomes();
-            assertThat(outcomes[0]).as("operations that succeeded").isGreaterThan(100);
-            for (CacheHttp node : nodes) {
+            check(report, "cache-scenario.txt", nodes);
+        }
+    }
+
+    /**
+     * A write-back cache keeps its promise while no node crashes: modified copies are written back when a node stops
+     * (SIGTERM: the cache client's bundle stops and writes back) and when the ring changes under them (a fourth cache
+     * node joins, homes move), so every read still returns the latest write.
+     */
+    @Test
+    void aWriteBackCacheLosesNothingWhenNodesStopGracefullyAndTheRingChanges() throws Exception {
+        int seconds = Integer.getInteger("dsync.scenario.seconds", 30);
+        try (LocalCluster cluster = LocalCluster.builder(Nodes.home(), dir).cluster("cache-write-back")
+                .nodes("n", 3, "cache").start()) {
+            List<CacheHttp> nodes = ready(cluster, "write-back");
+            Duration run = Duration.ofSeconds(seconds);
+            ClusterNode restarted = cluster.node("n-2");
+            ScenarioReport report = registers("write-back registers through restarts", nodes, run)
+                    .fault(at(run, 15), "stop n-2 (SIGTERM)", () -> restarted.stop(Duration.ofSeconds(20)))
+                    .fault(at(run, 35), "start n-2", restarted::start)
+                    .fault(at(run, 55), "a fourth cache node joins", () -> cluster.addNode("n-4", "cache"))
+                    .run();
+            check(report, "cache-write-back-scenario.txt", nodes);
+        }
+    }
+
+    private static List<CacheHttp> ready(LocalCluster cluster, String writeMode) throws Exception {
+        List<CacheHttp> nodes = cluster.nodes().stream().map(CacheHttp::new).toList();
+        nodes.get(0).declare(CACHE, writeMode);
+        // A new ring waits out earlier homes' authority and leases (about 6 s) before it grants anything. Warm-up
+        // keys of their own (spread over the three homes), so that the registers start empty, as the checker
+        // assumes.
+        Awaitility.await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                .until(() -> {
+                    for (int k = 0; k < 12; k++) {
+                        nodes.get(k % 3).put(CACHE, "warm-up-" + k, "ready");
+                    }
+                    return true;
+                });
+        return nodes;
+    }
+
+    /** Six clients, two per node, reading (60%) and writing four registers. */
+    private static Scenario.Builder registers(String name, List<CacheHttp> nodes, Duration run) {
+        return Scenario.builder(name)
+                .clients(6)
+                .duration(run)
+                .pauseBetweenSteps(Duration.ofMillis(5))
+                // Refused connections (the node is down) and 404s (its cache bundle is not up yet) never reached
+                // the cache; 503 means the outcome is unknown.
+                .definiteFailures(e -> e instanceof java.net.ConnectException
+                        || e instanceof CacheHttp.Failed f && (f.status == 400 || f.status == 404))
+                .workload(c -> {
+                    CacheHttp node = nodes.get(Integer.parseInt(c.process().substring(1)) % nodes.size());
+                    String key = "k" + c.random().nextInt(4);
+                    if (c.random().nextInt(10) < 6) {
+                        c.call(RegisterOps.read(key), () -> node.get(CACHE, key));
+                    } else {
+                        String value = c.process() + "." + c.random().nextInt(1_000_000);
+                        c.call(RegisterOps.write(key, value), () -> {
+                            node.put(CACHE, key, value);
+                            return null;
+                        });
+                    }
+                })
+                .checker(new LinearizabilityChecker());
+    }
+
+    private static void check(ScenarioReport report, String file, List<CacheHttp> nodes) throws Exception {
+        Files.createDirectories(Nodes.reports());
+        Files.writeString(Nodes.reports().resolve(file), report.summary() + "\n" + report.history().dump());
+        System.out.println(report.summary());
+        assertThat(report.valid()).as(report.summary()).isTrue();
+        assertThat(report.outcomes()[0]).as("operations that succeeded").isGreaterThan(100);
+        for (CacheHttp node : nodes) {
+            try {
                 System.out.println(node.node().id() + " " + node.stats(CACHE).path("stats"));
+            } catch (java.io.IOException e) {
+                System.out.println(node.node().id() + ": " + e.getMessage());
             }
         }
     }
