@@ -35,9 +35,16 @@ final class CacheHttp {
     private static final Duration TIMEOUT = Duration.ofSeconds(13);
 
     private final ClusterNode node;
+    private final String token;
 
     CacheHttp(ClusterNode node) {
+        this(node, null);
+    }
+
+    /** Calls with the cluster's admin token ({@code null}: none configured). */
+    CacheHttp(ClusterNode node, String token) {
         this.node = node;
+        this.token = token;
     }
 
     ClusterNode node() {
@@ -79,6 +86,9 @@ final class CacheHttp {
                 .header("Content-Type", "application/json")
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            req.header("Authorization", "Bearer " + token);
+        }
         HttpResponse<String> resp = HTTP.send(req.build(), HttpResponse.BodyHandlers.ofString());
         if (resp.statusCode() != 200) {
             throw new Failed(resp.statusCode(), resp.body());

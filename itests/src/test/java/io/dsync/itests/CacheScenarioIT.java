@@ -76,8 +76,12 @@ class CacheScenarioIT {
         }
     }
 
-    private static List<CacheHttp> ready(LocalCluster cluster, String writeMode) throws Exception {
-        List<CacheHttp> nodes = cluster.nodes().stream().map(CacheHttp::new).toList();
+    static List<CacheHttp> ready(LocalCluster cluster, String writeMode) throws Exception {
+        return ready(cluster, writeMode, null);
+    }
+
+    static List<CacheHttp> ready(LocalCluster cluster, String writeMode, String token) throws Exception {
+        List<CacheHttp> nodes = cluster.nodes().stream().map(n -> new CacheHttp(n, token)).toList();
         nodes.get(0).declare(CACHE, writeMode);
         // A new ring waits out earlier homes' authority and leases (about 6 s) before it grants anything. Warm-up
         // keys of their own (spread over the three homes), so that the registers start empty, as the checker
@@ -93,7 +97,7 @@ class CacheScenarioIT {
     }
 
     /** Six clients, two per node, reading (60%) and writing four registers. */
-    private static Scenario.Builder registers(String name, List<CacheHttp> nodes, Duration run) {
+    static Scenario.Builder registers(String name, List<CacheHttp> nodes, Duration run) {
         return Scenario.builder(name)
                 .clients(6)
                 .duration(run)
@@ -118,7 +122,7 @@ class CacheScenarioIT {
                 .checker(new LinearizabilityChecker());
     }
 
-    private static void check(ScenarioReport report, String file, List<CacheHttp> nodes) throws Exception {
+    static void check(ScenarioReport report, String file, List<CacheHttp> nodes) throws Exception {
         Files.createDirectories(Nodes.reports());
         Files.writeString(Nodes.reports().resolve(file), report.summary() + "\n" + report.history().dump());
         System.out.println(report.summary());
@@ -133,7 +137,7 @@ class CacheScenarioIT {
         }
     }
 
-    private static Duration at(Duration run, int percent) {
+    static Duration at(Duration run, int percent) {
         return run.multipliedBy(percent).dividedBy(100);
     }
 }

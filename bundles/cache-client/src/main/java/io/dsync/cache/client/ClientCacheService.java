@@ -28,7 +28,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +51,7 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
     private final Supplier<CacheTopology> topology;
     private final Executor completions;
     private final Map<String, LocalCache> caches = new ConcurrentHashMap<>();
+    private volatile boolean closed;
 
     /**
      * @param self this node's id
@@ -113,6 +113,10 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
 
     /** The local copies of a declared cache, made on first use; fails with {@link CacheNotFoundException}. */
     CompletableFuture<LocalCache> local(String name) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new CacheUnavailableException(name, "the cache client of this node "
+                    + "is stopping (its bundle is being stopped or updated); try again", null));
+        }
         LocalCache local = caches.get(name);
         if (local != null) {
             return CompletableFuture.completedFuture(local);
@@ -210,8 +214,10 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
     }
 
     /**
-     * Drops every local copy, writing modified ones back (the write-back of a {@code WRITE_BACK} cache at bundle
-     * stop), waiting at most {@code wait}.
+     * Stops the service, as its bundle stops: operations submitted from now on fail with
+     * {@link CacheUnavailableException}; those in flight may finish; then every local copy is dropped and modified
+     * ones are written back (the write-back of a {@code WRITE_BACK} cache), all within 5 s. The transport and the timer
+     * must keep running until this returns.
      */
     @Override
     public void close() {
@@ -219,16 +225,22 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
     }
 
     public void close(Duration wait) {
-        List<CompletableFuture<?>> flushes = new ArrayList<>();
+        closed = true;
+        long deadline = System.nanoTime() + wait.toNanos();
+        List<String> unflushed = new ArrayList<>();
         for (LocalCache local : caches.values()) {
-            flushes.add(local.submit(new Op.InvalidateAll()));
+            try {
+                if (!local.close(deadline)) {
+                    unflushed.add(local.config().name());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                unflushed.add(local.config().name());
+            }
         }
-        try {
-            CompletableFuture.allOf(flushes.toArray(CompletableFuture[]::new)).get(wait.toMillis(),
-                    TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            LOG.warn("Not every modified copy could be written back within {} ms before the cache client stopped: {}",
-                    wait.toMillis(), e.toString());
+        if (!unflushed.isEmpty()) {
+            LOG.warn("Not every modified copy of caches {} could be written back within {} ms as the cache client "
+                    + "stopped; they are lost if they were not written back", unflushed, wait.toMillis());
         }
     }
 

@@ -2,6 +2,7 @@ package io.dsync.cache.client;
 
 import io.dsync.cache.CacheConfig;
 import io.dsync.cache.CacheStats;
+import io.dsync.cache.CacheUnavailableException;
 import io.dsync.cache.core.CacheNode;
 import io.dsync.cache.core.CoherenceMessage;
 import io.dsync.cache.core.Effect;
@@ -36,6 +37,7 @@ final class LocalCache {
     private final AtomicLong opSeq = new AtomicLong();
     private final Map<Long, CompletableFuture<OpResult>> pending = new ConcurrentHashMap<>();
     private final LongAdder writesLost = new LongAdder();
+    private volatile boolean stopping;
 
     LocalCache(CacheConfig config, CacheNode node, ProtocolDriverFactory drivers, Executor completions) {
         this.config = config;
@@ -55,6 +57,13 @@ final class LocalCache {
 
     /** Submits an operation; the future completes with the core's result. */
     CompletableFuture<OpResult> submit(Op op) {
+        if (stopping) {
+            return CompletableFuture.failedFuture(stopped());
+        }
+        return submitted(op);
+    }
+
+    private CompletableFuture<OpResult> submitted(Op op) {
         long id = opSeq.incrementAndGet();
         CompletableFuture<OpResult> result = new CompletableFuture<>();
         pending.put(id, result);
@@ -65,6 +74,40 @@ final class LocalCache {
             SUBMITTING.remove();
         }
         return result;
+    }
+
+    /**
+     * Stops taking operations (they fail with {@link CacheUnavailableException} at once), lets those in flight finish
+     * until {@code deadline}, drops every copy writing modified ones back, and fails what is still pending. The
+     * transport and the timer must run until this returns.
+     *
+     * @return whether every modified copy was written back
+     */
+    boolean close(long deadline) throws InterruptedException {
+        stopping = true;
+        while (!pending.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        boolean flushed;
+        try {
+            OpResult r = submitted(new Op.InvalidateAll()).get(Math.max(1, deadline - System.nanoTime()),
+                    java.util.concurrent.TimeUnit.NANOSECONDS);
+            flushed = !(r instanceof OpResult.Failed);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            flushed = false;
+        }
+        for (Long id : List.copyOf(pending.keySet())) {
+            CompletableFuture<OpResult> f = pending.remove(id);
+            if (f != null) {
+                f.completeExceptionally(stopped());
+            }
+        }
+        return flushed;
+    }
+
+    private CacheUnavailableException stopped() {
+        return new CacheUnavailableException(config.name(), "the cache client of this node is stopping (its bundle "
+                + "is being stopped or updated); try again", null);
     }
 
     void onMessage(String from, CoherenceMessage.ToNode message) {
