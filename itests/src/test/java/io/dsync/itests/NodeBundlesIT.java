@@ -4,27 +4,15 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
-import static org.ops4j.pax.exam.CoreOptions.bundle;
-import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
-import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
-import static org.ops4j.pax.exam.CoreOptions.junitBundles;
-import static org.ops4j.pax.exam.CoreOptions.systemPackages;
-import static org.ops4j.pax.exam.CoreOptions.systemTimeout;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.stream.Stream;
 
 import javax.inject.Inject;
 
@@ -44,8 +32,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.dsync.devkit.LocalRedis;
-import io.dsync.platform.NodeLauncher;
-import io.dsync.platform.NodeOptions;
 import io.dsync.platform.Role;
 import io.dsync.lock.LockHandle;
 import io.dsync.lock.LockMode;
@@ -85,40 +71,9 @@ public class NodeBundlesIT {
 
     @Configuration
     public Option[] config() throws Exception {
-        LocalRedis localRedis = TestRedis.get();
-        Path home = Path.of(System.getProperty("dsync.distribution")).toAbsolutePath();
-        Path data = Files.createTempDirectory("dsync-paxexam");
-        int port = LocalRedis.freePort();
-        NodeOptions node = new NodeOptions(NODE_ID, Set.of(Role.LOCK), "paxexam-" + ProcessHandle.current().pid(),
-                home, data, data.resolve("deploy"), port, "127.0.0.1", "127.0.0.1", localRedis.address(), "secret", false,
-                // A lock group of one: this node.
-                Map.of("dsync.port.raft", Integer.toString(LocalRedis.freePort()), "dsync.lock.groupSize", "1"));
-        List<Option> options = new ArrayList<>();
-        for (Map.Entry<String, Object> p : NodeLauncher.frameworkProperties(node, Instant.now()).entrySet()) {
-            // Pax Exam owns the storage, and offers the system packages through systemPackages().
-            if (p.getValue() instanceof String value && !p.getKey().startsWith("org.osgi.framework.storage")
-                    && !p.getKey().equals(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA)) {
-                options.add(frameworkProperty(p.getKey()).value(value));
-            }
-        }
-        options.add(systemPackages(NodeLauncher.SLF4J_EXPORTS.split(",(?=org)")));
-        // What a lock node installs: bundles/core, then bundles/lock.
-        for (String folder : List.of("bundles/core", "bundles/lock")) {
-            try (Stream<Path> jars = Files.list(home.resolve(folder))) {
-                jars.filter(j -> j.toString().endsWith(".jar")).sorted().forEach(j -> options.add(bundle(j.toUri().toString())));
-            }
-        }
-        options.add(junitBundles());
-        // Awaitility, which the tests wait with, and the Hamcrest 2 it needs: the jars of the test class path.
-        options.add(bundle(jarOf(org.awaitility.Awaitility.class)));
-        options.add(bundle(jarOf(org.hamcrest.Matchers.class)));
-        options.add(cleanCaches());
-        options.add(systemTimeout(60_000));
-        return options.toArray(new Option[0]);
-    }
-
-    private static String jarOf(Class<?> type) throws Exception {
-        return type.getProtectionDomain().getCodeSource().getLocation().toURI().toString();
+        // A lock group of one: this node.
+        return PaxNode.options(NODE_ID, Role.LOCK, Map.of("dsync.port.raft", Integer.toString(LocalRedis.freePort()),
+                "dsync.lock.groupSize", "1"));
     }
 
     @Test
