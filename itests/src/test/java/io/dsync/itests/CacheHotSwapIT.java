@@ -40,7 +40,7 @@ class CacheHotSwapIT {
 
     @Test
     void updatingTheCacheBundlesUnderLoadLosesNoWrite() throws Exception {
-        int seconds = Integer.getInteger("dsync.scenario.seconds", 30);
+        int seconds = Integer.getInteger("dsync.scenario.seconds", 24);
         try (LocalCluster cluster = LocalCluster.builder(Nodes.home(), dir).cluster("cachehotswap").adminToken(TOKEN)
                 .nodes("n", 3, "cache").start()) {
             List<CacheHttp> nodes = CacheScenarioIT.ready(cluster, "write-back", TOKEN);

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * while one node is paused past its leases, another is killed with SIGKILL and restarted, and a third is cut from
  * Redis. Every read must return the latest write: the history must be linearizable (registers).
  *
- * <p>CI runs it for 30 s; {@code -Ddsync.scenario.seconds=120} (profile {@code soak}) runs it longer.
+ * <p>CI runs each for 24 s; {@code -Ddsync.scenario.seconds=120} (profile {@code soak}) runs it longer.
  */
 class CacheScenarioIT {
 
@@ -34,7 +34,7 @@ class CacheScenarioIT {
 
     @Test
     void readsReturnTheLatestWriteThroughAPauseACrashAndACutFromRedis() throws Exception {
-        int seconds = Integer.getInteger("dsync.scenario.seconds", 30);
+        int seconds = Integer.getInteger("dsync.scenario.seconds", 24);
         try (LocalCluster cluster = LocalCluster.builder(Nodes.home(), dir).cluster("cache-scenario").proxied(true)
                 .nodes("n", 3, "cache").start()) {
             List<CacheHttp> nodes = ready(cluster, "write-through");
@@ -44,7 +44,7 @@ class CacheScenarioIT {
             TcpProxy cut = cluster.link("n-1");
             ScenarioReport report = registers("cache registers through faults", nodes, run)
                     .fault(at(run, 10), "pause n-2 past its leases", paused::pause)
-                    .fault(at(run, 35), "resume n-2", paused::resume)
+                    .fault(at(run, 40), "resume n-2", paused::resume)
                     .fault(at(run, 45), "kill -9 n-3", killed::kill)
                     .fault(at(run, 60), "restart n-3", killed::restart)
                     .fault(at(run, 70), "cut n-1 from Redis", () -> cut.cut(TcpProxy.Direction.BOTH))
@@ -61,7 +61,7 @@ class CacheScenarioIT {
      */
     @Test
     void aWriteBackCacheLosesNothingWhenNodesStopGracefullyAndTheRingChanges() throws Exception {
-        int seconds = Integer.getInteger("dsync.scenario.seconds", 30);
+        int seconds = Integer.getInteger("dsync.scenario.seconds", 24);
         try (LocalCluster cluster = LocalCluster.builder(Nodes.home(), dir).cluster("cache-write-back")
                 .nodes("n", 3, "cache").start()) {
             List<CacheHttp> nodes = ready(cluster, "write-back");
