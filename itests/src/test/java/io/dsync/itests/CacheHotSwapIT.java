@@ -11,13 +11,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Hot swap of the cache's bundles under load, in a write-back cache (the mode where a stopping bundle has the most to
@@ -27,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * write (linearizable), each bundle must be ACTIVE again with a new revision and serve, and no thread of an old
  * revision may be left.
  */
-class CacheHotSwapIT {
+class CacheHotSwapIT extends ClusterTest {
 
     private static final String TOKEN = "cache-hot-swap-token";
     private static final String CACHE_NODE = "io.dsync.cache.node";
@@ -35,56 +33,52 @@ class CacheHotSwapIT {
     private static final String MESSAGING = "io.dsync.messaging";
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    @TempDir
-    Path dir;
-
     @Test
     void updatingTheCacheBundlesUnderLoadLosesNoWrite() throws Exception {
         int seconds = Integer.getInteger("dsync.scenario.seconds", 24);
-        try (LocalCluster cluster = LocalCluster.builder(Nodes.home(), dir).cluster("cachehotswap").adminToken(TOKEN)
-                .nodes("n", 3, "cache").start()) {
-            List<CacheHttp> nodes = CacheScenarioIT.ready(cluster, "write-back", TOKEN);
-            Map<String, Map<String, Integer>> threadsBefore = new TreeMap<>();
-            for (ClusterNode n : cluster.nodes()) {
-                threadsBefore.put(n.id(), QueueHotSwapIT.threads(n));
-            }
-            Duration run = Duration.ofSeconds(seconds);
-            ScenarioReport report = CacheScenarioIT.registers("write-back cache while its bundles are updated", nodes,
-                            run)
-                    .fault(CacheScenarioIT.at(run, 15), "update cache-node on n-1",
-                            () -> update(cluster.node("n-1"), CACHE_NODE))
-                    .fault(CacheScenarioIT.at(run, 40), "update cache-client on n-2",
-                            () -> update(cluster.node("n-2"), CACHE_CLIENT))
-                    .fault(CacheScenarioIT.at(run, 65), "update messaging on n-3",
-                            () -> update(cluster.node("n-3"), MESSAGING))
-                    .run();
-            CacheScenarioIT.check(report, "cache-hot-swap.txt", nodes);
-            // Clients c<i> call node n-<1 + i % 3>: those of each updated node succeed again after its update.
-            List<String> faults = List.of("update cache-node on n-1", "update cache-client on n-2",
-                    "update messaging on n-3");
-            for (int n = 0; n < 3; n++) {
-                int node = n;
-                var recovered = report.recoveryNanos(report.fault(faults.get(n)).orElseThrow(),
-                        p -> Integer.parseInt(p.substring(1)) % 3 == node);
-                assertThat(recovered).as("calls through n-%d succeed after: %s", n + 1, faults.get(n)).isPresent();
-                System.out.printf("[cache-hot-swap] calls through n-%d succeed again %.0f ms after: %s%n", n + 1,
-                        recovered.getAsLong() / 1e6, faults.get(n));
-            }
-            for (ClusterNode n : cluster.nodes()) {
-                assertThat(n.isHealthy()).as(n.id() + " healthy").isTrue();
-                // The threads of an old revision end when it stops; the completion pool may legitimately run more
-                // than one thread of its name.
-                await("no thread of an old revision on " + n.id()).atMost(Duration.ofSeconds(30))
-                        .pollInterval(Duration.ofSeconds(1)).until(() -> {
-                            Map<String, String> more = QueueHotSwapIT.duplicated(threadsBefore.get(n.id()),
-                                    QueueHotSwapIT.threads(n));
-                            more.remove("dsync-cache-completion");
-                            if (!more.isEmpty()) {
-                                System.out.println("[cache-hot-swap] " + n.id() + " runs more threads: " + more);
-                            }
-                            return more.isEmpty();
-                        });
-            }
+        cluster = LocalCluster.builder(Nodes.home(), dir).cluster("cachehotswap").adminToken(TOKEN)
+                .nodes("n", 3, "cache").start();
+        List<CacheHttp> nodes = CacheScenarioIT.ready(cluster, "write-back", TOKEN);
+        Map<String, Map<String, Integer>> threadsBefore = new TreeMap<>();
+        for (ClusterNode n : cluster.nodes()) {
+            threadsBefore.put(n.id(), QueueHotSwapIT.threads(n));
+        }
+        Duration run = Duration.ofSeconds(seconds);
+        ScenarioReport report = CacheScenarioIT.registers("write-back cache while its bundles are updated", nodes,
+                        run)
+                .fault(CacheScenarioIT.at(run, 15), "update cache-node on n-1",
+                        () -> update(cluster.node("n-1"), CACHE_NODE))
+                .fault(CacheScenarioIT.at(run, 40), "update cache-client on n-2",
+                        () -> update(cluster.node("n-2"), CACHE_CLIENT))
+                .fault(CacheScenarioIT.at(run, 65), "update messaging on n-3",
+                        () -> update(cluster.node("n-3"), MESSAGING))
+                .run();
+        CacheScenarioIT.check(report, "cache-hot-swap.txt", nodes);
+        // Clients c<i> call node n-<1 + i % 3>: those of each updated node succeed again after its update.
+        List<String> faults = List.of("update cache-node on n-1", "update cache-client on n-2",
+                "update messaging on n-3");
+        for (int n = 0; n < 3; n++) {
+            int node = n;
+            var recovered = report.recoveryNanos(report.fault(faults.get(n)).orElseThrow(),
+                    p -> Integer.parseInt(p.substring(1)) % 3 == node);
+            assertThat(recovered).as("calls through n-%d succeed after: %s", n + 1, faults.get(n)).isPresent();
+            System.out.printf("[cache-hot-swap] calls through n-%d succeed again %.0f ms after: %s%n", n + 1,
+                    recovered.getAsLong() / 1e6, faults.get(n));
+        }
+        for (ClusterNode n : cluster.nodes()) {
+            assertThat(n.isHealthy()).as(n.id() + " healthy").isTrue();
+            // The threads of an old revision end when it stops; the completion pool may legitimately run more
+            // than one thread of its name.
+            await("no thread of an old revision on " + n.id()).atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofSeconds(1)).until(() -> {
+                        Map<String, String> more = QueueHotSwapIT.duplicated(threadsBefore.get(n.id()),
+                                QueueHotSwapIT.threads(n));
+                        more.remove("dsync-cache-completion");
+                        if (!more.isEmpty()) {
+                            System.out.println("[cache-hot-swap] " + n.id() + " runs more threads: " + more);
+                        }
+                        return more.isEmpty();
+                    });
         }
     }
 

@@ -10,48 +10,45 @@ import io.dsync.testkit.check.RegisterOps;
 import io.dsync.testkit.scenario.Scenario;
 import io.dsync.testkit.scenario.ScenarioReport;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The coherent cache end to end, with real processes and real faults: clients read and write a few keys through the
  * cache HTTP API of three cache nodes (each node is a home of a third of the keys and holds copies of all of them)
- * while one node is paused past its leases, another is killed with SIGKILL and restarted, and a third is cut from
- * Redis. Every read must return the latest write: the history must be linearizable (registers).
+ * while one node is paused past its leases, another is killed with SIGKILL and restarted, and a third is cut from the
+ * other nodes (node messaging, through the harness' proxies) and then from Redis. Every read must return the latest
+ * write: the history must be linearizable (registers).
  *
- * <p>CI runs each for 24 s; {@code -Ddsync.scenario.seconds=120} (profile {@code soak}) runs it longer.
+ * <p>CI runs them for 30 and 24 s; {@code -Ddsync.scenario.seconds=120} (profile {@code soak}) runs it longer.
  */
-class CacheScenarioIT {
+class CacheScenarioIT extends ClusterTest {
 
     private static final String CACHE = "reg";
 
-    @TempDir
-    Path dir;
-
     @Test
-    void readsReturnTheLatestWriteThroughAPauseACrashAndACutFromRedis() throws Exception {
-        int seconds = Integer.getInteger("dsync.scenario.seconds", 24);
-        try (LocalCluster cluster = LocalCluster.builder(Nodes.home(), dir).cluster("cache-scenario").proxied(true)
-                .nodes("n", 3, "cache").start()) {
-            List<CacheHttp> nodes = ready(cluster, "write-through");
-            Duration run = Duration.ofSeconds(seconds);
-            ClusterNode paused = cluster.node("n-2");
-            ClusterNode killed = cluster.node("n-3");
-            TcpProxy cut = cluster.link("n-1");
-            ScenarioReport report = registers("cache registers through faults", nodes, run)
-                    .fault(at(run, 10), "pause n-2 past its leases", paused::pause)
-                    .fault(at(run, 40), "resume n-2", paused::resume)
-                    .fault(at(run, 45), "kill -9 n-3", killed::kill)
-                    .fault(at(run, 60), "restart n-3", killed::restart)
-                    .fault(at(run, 70), "cut n-1 from Redis", () -> cut.cut(TcpProxy.Direction.BOTH))
-                    .fault(at(run, 85), "heal", cluster::healAll)
-                    .run();
-            check(report, "cache-scenario.txt", nodes);
-        }
+    void readsReturnTheLatestWriteThroughAPauseACrashAPartitionAndACutFromRedis() throws Exception {
+        int seconds = Integer.getInteger("dsync.scenario.seconds", 30);
+        cluster = LocalCluster.builder(Nodes.home(), dir).cluster("cache-scenario").proxied(true)
+                .partitionable(true).nodes("n", 3, "cache").start();
+        List<CacheHttp> nodes = ready(cluster, "write-through");
+        Duration run = Duration.ofSeconds(seconds);
+        ClusterNode paused = cluster.node("n-2");
+        ClusterNode killed = cluster.node("n-3");
+        TcpProxy cut = cluster.link("n-1");
+        ScenarioReport report = registers("cache registers through faults", nodes, run)
+                .fault(at(run, 10), "pause n-2 past its leases", paused::pause)
+                .fault(at(run, 40), "resume n-2", paused::resume)
+                .fault(at(run, 45), "kill -9 n-3", killed::kill)
+                .fault(at(run, 60), "restart n-3", killed::restart)
+                .fault(at(run, 65), "isolate n-1 from the other nodes", () -> cluster.isolate("n-1"))
+                .fault(at(run, 80), "heal the isolation", cluster::healAll)
+                .fault(at(run, 82), "cut n-1 from Redis", () -> cut.cut(TcpProxy.Direction.BOTH))
+                .fault(at(run, 92), "heal", cluster::healAll)
+                .run();
+        check(report, "cache-scenario.txt", nodes);
     }
 
     /**
@@ -62,18 +59,17 @@ class CacheScenarioIT {
     @Test
     void aWriteBackCacheLosesNothingWhenNodesStopGracefullyAndTheRingChanges() throws Exception {
         int seconds = Integer.getInteger("dsync.scenario.seconds", 24);
-        try (LocalCluster cluster = LocalCluster.builder(Nodes.home(), dir).cluster("cache-write-back")
-                .nodes("n", 3, "cache").start()) {
-            List<CacheHttp> nodes = ready(cluster, "write-back");
-            Duration run = Duration.ofSeconds(seconds);
-            ClusterNode restarted = cluster.node("n-2");
-            ScenarioReport report = registers("write-back registers through restarts", nodes, run)
-                    .fault(at(run, 15), "stop n-2 (SIGTERM)", () -> restarted.stop(Duration.ofSeconds(20)))
-                    .fault(at(run, 35), "start n-2", restarted::start)
-                    .fault(at(run, 55), "a fourth cache node joins", () -> cluster.addNode("n-4", "cache"))
-                    .run();
-            check(report, "cache-write-back-scenario.txt", nodes);
-        }
+        cluster = LocalCluster.builder(Nodes.home(), dir).cluster("cache-write-back")
+                .nodes("n", 3, "cache").start();
+        List<CacheHttp> nodes = ready(cluster, "write-back");
+        Duration run = Duration.ofSeconds(seconds);
+        ClusterNode restarted = cluster.node("n-2");
+        ScenarioReport report = registers("write-back registers through restarts", nodes, run)
+                .fault(at(run, 15), "stop n-2 (SIGTERM)", () -> restarted.stop(Duration.ofSeconds(20)))
+                .fault(at(run, 35), "start n-2", restarted::start)
+                .fault(at(run, 55), "a fourth cache node joins", () -> cluster.addNode("n-4", "cache"))
+                .run();
+        check(report, "cache-write-back-scenario.txt", nodes);
     }
 
     static List<CacheHttp> ready(LocalCluster cluster, String writeMode) throws Exception {

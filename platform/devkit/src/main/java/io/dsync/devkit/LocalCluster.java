@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * a test can partition one node from Redis ({@link #link(String)}) while the others keep working.
  *
  * <p>With {@link Builder#partitionable(boolean) partitionable nodes}, a {@link TcpProxy} stands in front of every lock
- * node's Raft port and the node advertises the proxy's port, so every node, and every client in the test's JVM,
+ * node's Raft port and of every node's messaging port, and the node advertises the proxies' ports, so every node, and every client in the test's JVM,
  * reaches it through the proxy. The proxy tells from {@code /proc} which node opened each connection, so links can be
  * cut one by one and one way: {@link #cut(String, String)}, {@link #disconnect(String, String)},
  * {@link #partition(Collection[])}, {@link #isolate(String)}, {@link #healAll()}. Clients that are not node processes
@@ -47,6 +47,7 @@ public final class LocalCluster implements AutoCloseable {
     private final List<ClusterNode> nodeList = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, TcpProxy> redisLinks = new LinkedHashMap<>();
     private final Map<String, TcpProxy> raftProxies = new LinkedHashMap<>();
+    private final Map<String, TcpProxy> messagingProxies = new LinkedHashMap<>();
     private final Map<String, InetSocketAddress> raftAddresses = new TreeMap<>();
     /** Cut directed links, {@code from + ">" + to}. */
     private final Set<String> cutLinks = ConcurrentHashMap.newKeySet();
@@ -131,7 +132,10 @@ public final class LocalCluster implements AutoCloseable {
             return this;
         }
 
-        /** Puts a proxy in front of every lock node's Raft port, so links between nodes can be cut. */
+        /**
+         * Puts a proxy in front of every lock node's Raft port and every node's messaging port, so links between nodes
+         * can be cut.
+         */
         public Builder partitionable(boolean partitionable) {
             this.partitionable = partitionable;
             return this;
@@ -233,6 +237,15 @@ public final class LocalCluster implements AutoCloseable {
                 args.addAll(List.of("--raft-advertise-port", Integer.toString(proxy.port())));
             }
             raftAddresses.put(id, raft);
+        }
+        if (config.partitionable) {
+            // Node messaging (queue owner calls, cache coherence) through a proxy too: one port for the node's life.
+            int messagingPort = LocalRedis.freePort();
+            TcpProxy proxy = TcpProxy.start(id + "-messaging", new InetSocketAddress("127.0.0.1", messagingPort),
+                    linkFilter(id));
+            messagingProxies.put(id, proxy);
+            args.addAll(List.of("--messaging-port", Integer.toString(messagingPort),
+                    "--messaging-advertise-port", Integer.toString(proxy.port())));
         }
         ClusterNode node = new ClusterNode(config.home, config.workDir,
                 new ClusterNode.Spec(id, roles, adminPort, nodeRedis, config.cluster, config.adminToken, config.javaOpts, args));
@@ -344,6 +357,7 @@ public final class LocalCluster implements AutoCloseable {
         redisLinks.values().forEach(TcpProxy::heal);
         cutLinks.clear();
         raftProxies.values().forEach(TcpProxy::recheck);
+        messagingProxies.values().forEach(TcpProxy::recheck);
     }
 
     private void requirePartitionable(String... ids) {
@@ -434,6 +448,7 @@ public final class LocalCluster implements AutoCloseable {
         nodes.values().forEach(n -> ports.add(n.adminPort()));
         redisLinks.values().forEach(p -> ports.add(p.port()));
         raftProxies.values().forEach(p -> ports.add(p.port()));
+        messagingProxies.values().forEach(p -> ports.add(p.port()));
         if (ownRedis != null) {
             ports.add(redisPort);
         }
@@ -475,6 +490,7 @@ public final class LocalCluster implements AutoCloseable {
             stopper.awaitTermination(5, TimeUnit.SECONDS);
             redisLinks.values().forEach(TcpProxy::close);
             raftProxies.values().forEach(TcpProxy::close);
+            messagingProxies.values().forEach(TcpProxy::close);
             if (ownRedis != null) {
                 ownRedis.close();
             }
