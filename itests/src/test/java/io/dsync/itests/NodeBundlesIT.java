@@ -101,7 +101,7 @@ public class NodeBundlesIT {
         }
         Bundle http = Arrays.stream(context.getBundles()).filter(x -> "io.dsync.http".equals(x.getSymbolicName())).findFirst().orElseThrow();
         String exports = http.getHeaders().get(Constants.EXPORT_PACKAGE);
-        assertTrue(exports, exports.contains("io.dsync.http;version=\"1.0.0\""));
+        assertTrue(exports, exports.contains("io.dsync.http;version=\"1.1.0\""));
         assertTrue(exports, exports.contains("io.dsync.health;version=\"1.0.0\""));
     }
 

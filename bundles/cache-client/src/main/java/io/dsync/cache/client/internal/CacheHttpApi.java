@@ -1,5 +1,10 @@
 package io.dsync.cache.client.internal;
 
+import static io.dsync.http.HttpRequests.intParam;
+import static io.dsync.http.HttpRequests.jsonBody;
+import static io.dsync.http.HttpRequests.longParam;
+import static io.dsync.http.HttpRequests.path;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dsync.cache.Cache;
 import io.dsync.cache.CacheConfig;
@@ -17,7 +22,6 @@ import io.dsync.http.AdminAccess;
 import io.dsync.http.HttpCalls;
 import io.dsync.http.HttpCalls.Reply;
 import io.dsync.http.HttpError;
-import io.dsync.http.HttpJson;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -96,7 +100,7 @@ final class CacheHttpApi extends HttpServlet {
             access.requireWriter(req);
             String[] path = path(req);
             // The body first: a client that sends it as a form would have it consumed by the first getParameter.
-            JsonNode body = body(req);
+            JsonNode body = jsonBody(req);
             if (path.length == 1) {
                 return Reply.ok(describe(caches.declare(config(path[0], body))));
             }
@@ -141,7 +145,7 @@ final class CacheHttpApi extends HttpServlet {
             }
             Cache<byte[]> cache = caches.cache(find(path[0]).name());
             return switch (path[1]) {
-                case "increment" -> Reply.ok(increment(cache, key(req), longParam(req, "by", 1)));
+                case "increment" -> Reply.ok(increment(cache, key(req), longParam(req, "by", 1, Long.MIN_VALUE, Long.MAX_VALUE)));
                 case "invalidate" -> {
                     String key = req.getParameter("key");
                     if (key == null) {
@@ -292,43 +296,6 @@ final class CacheHttpApi extends HttpServlet {
             throw HttpError.invalid("the key is missing: add ?key=...");
         }
         return Cache.requireValidKey(key);
-    }
-
-    private static String[] path(HttpServletRequest req) {
-        String info = req.getPathInfo();
-        if (info == null || info.equals("/")) {
-            return new String[0];
-        }
-        return info.substring(1).split("/");
-    }
-
-    private static JsonNode body(HttpServletRequest req) {
-        try {
-            JsonNode node = HttpJson.mapper().readTree(req.getInputStream());
-            return node == null || node.isMissingNode() ? HttpJson.mapper().createObjectNode() : node;
-        } catch (java.io.IOException e) {
-            throw HttpError.invalid("the body is not JSON: " + e.getMessage());
-        }
-    }
-
-    private static int intParam(HttpServletRequest req, String name, int fallback, int min, int max) {
-        long v = longParam(req, name, fallback);
-        if (v < min || v > max) {
-            throw HttpError.invalid(name + " must be from " + min + " to " + max + ", was " + v);
-        }
-        return (int) v;
-    }
-
-    private static long longParam(HttpServletRequest req, String name, long fallback) {
-        String v = req.getParameter(name);
-        if (v == null || v.isBlank()) {
-            return fallback;
-        }
-        try {
-            return Long.parseLong(v.trim());
-        } catch (NumberFormatException e) {
-            throw HttpError.invalid(name + " must be a whole number, was '" + v + "'");
-        }
     }
 
     static HttpError translate(Exception e) {

@@ -4,6 +4,7 @@ import io.dsync.cache.node.home.Homes;
 import io.dsync.cache.protocol.CacheTopology;
 import io.dsync.http.HttpCalls;
 import io.dsync.http.HttpError;
+import io.dsync.http.HttpRequests;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -44,26 +45,11 @@ final class CacheHomesServlet extends HttpServlet {
             body.put("directories", homes.sizes());
             String cache = req.getParameter("cache");
             if (cache != null) {
-                int limit = limit(req.getParameter("limit"));
+                int limit = HttpRequests.intParam(req, "limit", 100, 1, 10_000);
                 body.put("entries", homes.entries(cache, limit).orElseThrow(() -> HttpError.notFound(
                         "this node has no directory for cache '" + cache + "' (none of its keys was asked for here)")));
             }
             return HttpCalls.Reply.ok(body);
         });
-    }
-
-    private static int limit(String value) {
-        if (value == null) {
-            return 100;
-        }
-        try {
-            int n = Integer.parseInt(value);
-            if (n >= 1 && n <= 10_000) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // answered below
-        }
-        throw HttpError.invalid("limit must be a number from 1 to 10000, was '" + value + "'");
     }
 }

@@ -1,5 +1,11 @@
 package io.dsync.queue.client.internal;
 
+import static io.dsync.http.HttpRequests.intParam;
+import static io.dsync.http.HttpRequests.jsonBody;
+import static io.dsync.http.HttpRequests.longParam;
+import static io.dsync.http.HttpRequests.param;
+import static io.dsync.http.HttpRequests.path;
+
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -108,7 +114,7 @@ final class QueueHttpApi extends HttpServlet {
             if (path.length != 1) {
                 throw HttpError.notFound("declare a queue with PUT /queue/queues/{name}");
             }
-            JsonNode body = body(req);
+            JsonNode body = jsonBody(req);
             QueueConfig config = QueueConfig.of(path[0]);
             if (body.has("visibilityTimeoutMs")) {
                 config = config.withVisibilityTimeout(Duration.ofMillis(body.get("visibilityTimeoutMs").asLong()));
@@ -137,15 +143,15 @@ final class QueueHttpApi extends HttpServlet {
             }
             String queue = path[0];
             return switch (path[1]) {
-                case "messages" -> send(queue, body(req));
+                case "messages" -> send(queue, jsonBody(req));
                 case "poll" -> poll(queue, req);
                 case "ack" -> {
-                    JsonNode b = body(req);
+                    JsonNode b = jsonBody(req);
                     queues.ack(delivery(queue, b));
                     yield Reply.ok(Map.of("acked", b.path("id").asText()));
                 }
                 case "nack" -> {
-                    JsonNode b = body(req);
+                    JsonNode b = jsonBody(req);
                     String action = b.path("action").asText("requeue");
                     NackAction nack = switch (action) {
                         case "requeue" -> NackAction.REQUEUE;
@@ -195,8 +201,8 @@ final class QueueHttpApi extends HttpServlet {
     }
 
     private Reply poll(String queue, HttpServletRequest req) throws InterruptedException {
-        int max = intParam(req, "max", 10);
-        long waitMs = Math.max(0, Long.parseLong(param(req, "waitMs", "0")));
+        int max = intParam(req, "max", 10, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        long waitMs = Math.max(0, longParam(req, "waitMs", 0, Long.MIN_VALUE, Long.MAX_VALUE));
         String settle = param(req, "settle", "none");
         if (!List.of("none", "ack", "release").contains(settle)) {
             throw HttpError.invalid("settle must be none, ack or release, was '" + settle + "'");
@@ -350,38 +356,6 @@ final class QueueHttpApi extends HttpServlet {
         }
         out.put("queues", list);
         return out;
-    }
-
-    // ------------------------------------------------------------------ helpers
-
-    private static String[] path(HttpServletRequest req) {
-        String info = req.getPathInfo();
-        if (info == null || info.equals("/")) {
-            return new String[0];
-        }
-        return info.substring(1).split("/");
-    }
-
-    private static JsonNode body(HttpServletRequest req) {
-        try {
-            JsonNode node = HttpJson.mapper().readTree(req.getInputStream());
-            return node == null || node.isMissingNode() ? HttpJson.mapper().createObjectNode() : node;
-        } catch (java.io.IOException e) {
-            throw HttpError.invalid("the body is not JSON: " + e.getMessage());
-        }
-    }
-
-    private static String param(HttpServletRequest req, String name, String fallback) {
-        String v = req.getParameter(name);
-        return v == null || v.isBlank() ? fallback : v;
-    }
-
-    private static int intParam(HttpServletRequest req, String name, int fallback) {
-        try {
-            return Integer.parseInt(param(req, name, Integer.toString(fallback)));
-        } catch (NumberFormatException e) {
-            throw HttpError.invalid(name + " must be a number");
-        }
     }
 
     static HttpError translate(Exception e) {
