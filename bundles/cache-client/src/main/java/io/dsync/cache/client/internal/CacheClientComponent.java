@@ -9,7 +9,7 @@ import io.dsync.cache.protocol.CacheTiming;
 import io.dsync.cache.protocol.CacheTopology;
 import io.dsync.cache.protocol.CoherenceTransport;
 import io.dsync.cache.protocol.HomeRing;
-import io.dsync.cache.protocol.MainMemory;
+import io.dsync.cache.protocol.MainMemoryConfig;
 import io.dsync.http.AdminAccess;
 import io.dsync.messaging.Messaging;
 import io.dsync.redis.RedisConnection;
@@ -29,6 +29,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * adapter around {@link ClientCacheService}: it reads the ring of homes every {@value CacheTiming#RING_READ_MILLIS} ms,
  * serves the coherence topic for nodes on node messaging and ticks the local copies.
  */
-@Component(immediate = true)
+@Component(immediate = true, configurationPid = "io.dsync.cache")
+@Designate(ocd = CacheClientConfig.class)
 public final class CacheClientComponent {
 
     private static final Logger LOG = LoggerFactory.getLogger(CacheClientComponent.class);
@@ -55,7 +57,7 @@ public final class CacheClientComponent {
     private volatile boolean ringProblem;
 
     @Activate
-    public CacheClientComponent(BundleContext context, @Reference RedisConnection redis,
+    public CacheClientComponent(BundleContext context, CacheClientConfig config, @Reference RedisConnection redis,
                                 @Reference NodeRegistry registry, @Reference Messaging messaging,
                                 @Reference AdminAccess access, @Reference MetricRegistry metrics) {
         String self = NodeIdentity.from(context::getProperty).id();
@@ -68,7 +70,8 @@ public final class CacheClientComponent {
                 Duration.ofSeconds(2));
         this.service = new ClientCacheService(self, incarnation, CacheTiming.PROTOCOL,
                 new CacheCatalog(redis.client(), redis.key("caches")), transport,
-                new MainMemory(redis.client(), MainMemory.keyLayout(redis.key("cache").replaceFirst("cache$", ""))), () -> topology, completions);
+                new MainMemoryConfig(config.replicaAcks(), config.replicaTimeoutMillis()).open(redis.client(),
+                        redis.key("cache")), () -> topology, completions);
         readRing();
         this.served = CoherenceTransport.serve(messaging, CoherenceTransport.TOPIC_NODE,
                 CoherenceMessage.ToNode.class, service::onMessage);

@@ -7,7 +7,7 @@ import io.dsync.cache.protocol.CacheTiming;
 import io.dsync.cache.protocol.CacheTopology;
 import io.dsync.cache.protocol.CoherenceTransport;
 import io.dsync.cache.protocol.HomeRing;
-import io.dsync.cache.protocol.MainMemory;
+import io.dsync.cache.protocol.MainMemoryConfig;
 import io.dsync.cache.protocol.ProtocolDriver;
 import io.dsync.health.Health;
 import io.dsync.health.HealthContributor;
@@ -32,6 +32,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * cache nodes in the registry changed), the coherence topic for homes on node messaging, and a timer for the
  * directories.
  */
-@Component(service = HealthContributor.class, immediate = true)
+@Component(service = HealthContributor.class, immediate = true, configurationPid = "io.dsync.cache")
+@Designate(ocd = CacheNodeConfig.class)
 public final class CacheNodeComponent implements HealthContributor {
 
     private static final Logger LOG = LoggerFactory.getLogger(CacheNodeComponent.class);
@@ -59,7 +61,7 @@ public final class CacheNodeComponent implements HealthContributor {
     private volatile String problem;
 
     @Activate
-    public CacheNodeComponent(BundleContext context, @Reference RedisConnection redis,
+    public CacheNodeComponent(BundleContext context, CacheNodeConfig config, @Reference RedisConnection redis,
                               @Reference NodeRegistry registry, @Reference Messaging messaging) {
         this.self = NodeIdentity.from(context::getProperty).id();
         this.registry = registry;
@@ -69,7 +71,8 @@ public final class CacheNodeComponent implements HealthContributor {
                 Duration.ofSeconds(2));
         this.homes = new Homes(self, incarnation, CacheTiming.PROTOCOL, new HomeTerms(self,
                 CacheTiming.AUTHORITY_TERM, CacheTiming.PROTOCOL.margin(), CacheTiming.PROTOCOL.quarantine()),
-                transport, new MainMemory(redis.client(), MainMemory.keyLayout(redis.key("cache").replaceFirst("cache$", ""))));
+                transport, new MainMemoryConfig(config.replicaAcks(), config.replicaTimeoutMillis()).open(redis.client(),
+                        redis.key("cache")));
         this.served = CoherenceTransport.serve(messaging, CoherenceTransport.TOPIC_HOME,
                 CoherenceMessage.ToHome.class, homes::onMessage);
         Dictionary<String, Object> props = new Hashtable<>();
