@@ -64,7 +64,7 @@ public class CacheBundlesIT {
                 .orElseThrow(() -> new AssertionError(symbolicName + " is not installed"));
     }
 
-    /** Puts until the first grant: a new ring waits out earlier homes (about 6 s) before it grants anything. */
+    /** Puts until the first grant: a new ring waits out earlier homes (about 3 s) before it grants anything. */
     private static void firstPut(Cache<byte[]> cache, String key, String value) {
         await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() -> {
             cache.put(key, value.getBytes(StandardCharsets.UTF_8));

@@ -79,7 +79,7 @@ class CacheScenarioIT extends ClusterTest {
     static List<CacheHttp> ready(LocalCluster cluster, String writeMode, String token) throws Exception {
         List<CacheHttp> nodes = cluster.nodes().stream().map(n -> new CacheHttp(n, token)).toList();
         nodes.get(0).declare(CACHE, writeMode);
-        // A new ring waits out earlier homes' authority and leases (about 6 s) before it grants anything. Warm-up
+        // A new ring waits out earlier homes' authority and leases (about 3 s) before it grants anything. Warm-up
         // keys of their own (spread over the three homes), so that the registers start empty, as the checker
         // assumes.
         Awaitility.await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()

@@ -11,8 +11,14 @@ import org.redisson.api.RedissonClient;
  */
 public final class CacheTiming {
 
-    /** Leases of 5 s with a 50 ms drift margin, retransmissions every 200 ms, operations time out after 10 s. */
-    public static final Timing PROTOCOL = Timing.defaults();
+    /**
+     * Leases of 2 s with a 20 ms drift margin (a drift bound of 1%), renewal of used copies in their last second,
+     * retransmissions every 200 ms, operations time out after 10 s. The lease bounds how long keys whose home changed
+     * cannot be granted (a quarantine of {@code lease + margin}) and how long a write waits for a sharer that does not
+     * answer; shorter leases cost more renewals of held copies.
+     */
+    public static final Timing PROTOCOL = new Timing(TimeUnit.SECONDS.toNanos(2), TimeUnit.MILLISECONDS.toNanos(20),
+            TimeUnit.MILLISECONDS.toNanos(200), TimeUnit.SECONDS.toNanos(1), TimeUnit.SECONDS.toNanos(10));
     /** How long a read of the ring that confirmed the epoch lets a home grant. */
     public static final long AUTHORITY_TERM = TimeUnit.SECONDS.toNanos(1);
     /** How often homes and clients read the ring (well within the authority term). */
