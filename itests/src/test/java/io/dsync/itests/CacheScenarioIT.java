@@ -124,13 +124,24 @@ class CacheScenarioIT extends ClusterTest {
         System.out.println(report.summary());
         assertThat(report.valid()).as(report.summary()).isTrue();
         assertThat(report.outcomes()[0]).as("operations that succeeded").isGreaterThan(100);
+        // The protocol was exercised: each node's MESI transitions, by cause, summed over the nodes.
+        java.util.Map<String, Long> transitions = new java.util.TreeMap<>();
+        java.util.Map<String, Long> causes = new java.util.TreeMap<>();
         for (CacheHttp node : nodes) {
             try {
-                System.out.println(node.node().id() + " " + node.stats(CACHE).path("stats"));
+                com.fasterxml.jackson.databind.JsonNode cache = node.stats(CACHE);
+                System.out.println(node.node().id() + " " + cache.path("stats") + " lines " + cache.path("linesByState"));
+                cache.path("transitions").fields().forEachRemaining(t -> {
+                    transitions.merge(t.getKey(), t.getValue().asLong(), Long::sum);
+                    causes.merge(t.getKey().substring(t.getKey().indexOf(' ') + 1), t.getValue().asLong(), Long::sum);
+                });
             } catch (java.io.IOException e) {
                 System.out.println(node.node().id() + ": " + e.getMessage());
             }
         }
+        System.out.println("MESI transitions (all nodes): " + transitions);
+        assertThat(causes).as("MESI transitions by cause").containsKeys("READ_MISS", "INVALIDATION", "DOWNGRADE");
+        assertThat(causes.keySet()).as("writes obtained M").containsAnyOf("WRITE_MISS", "UPGRADE");
     }
 
     static Duration at(Duration run, int percent) {

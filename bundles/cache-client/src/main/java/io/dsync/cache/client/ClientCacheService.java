@@ -52,6 +52,17 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
     private final Executor completions;
     private final Map<String, LocalCache> caches = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    private volatile CacheLatencies latencies = (cache, read, nanos) -> { };
+
+    /** Takes the latency of every operation that did not complete locally (for the metrics). */
+    @FunctionalInterface
+    public interface CacheLatencies {
+        void remote(String cache, boolean read, long nanos);
+    }
+
+    public void setLatencies(CacheLatencies latencies) {
+        this.latencies = latencies;
+    }
 
     /**
      * @param self this node's id
@@ -147,7 +158,7 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
                 homes);
         LOG.debug("Cache '{}' opened on {} ({})", cache, self, config);
         return new LocalCache(config, node, (c, n, sink) -> new ProtocolDriver<>(c, n, transport, memory,
-                CacheNode::onMemory, sink), completions);
+                CacheNode::onMemory, sink), completions, (read, nanos) -> latencies.remote(cache, read, nanos));
     }
 
     /** Hands a message from a home to this node's copies of its cache. */
@@ -198,7 +209,8 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
     public Optional<LocalView> view(String name, int lineLimit) {
         LocalCache local = caches.get(name);
         return local == null ? Optional.empty() : Optional.of(new LocalView(local.stats(), local.size(),
-                local.writesLost(), lineLimit == 0 ? List.of() : local.lines(lineLimit)));
+                local.capacity(), local.writesLost(), local.linesByState(), local.transitions(),
+                lineLimit == 0 ? List.of() : local.lines(lineLimit)));
     }
 
     /**
@@ -206,11 +218,15 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
      *
      * @param stats the statistics
      * @param lines how many copies it holds
+     * @param capacity how many copies it may hold
      * @param writesLost modified copies dropped without a successful write-back
+     * @param byState the copies by the rights they hold now
+     * @param transitions how often each MESI transition happened here, with its cause
      * @param first the first copies, most recently used first
      */
-    public record LocalView(io.dsync.cache.CacheStats stats, int lines, long writesLost,
-                            List<CacheNode.LineView> first) {
+    public record LocalView(io.dsync.cache.CacheStats stats, int lines, int capacity, long writesLost,
+                            Map<io.dsync.cache.core.MesiState, Integer> byState,
+                            Map<io.dsync.cache.core.Transition, Long> transitions, List<CacheNode.LineView> first) {
     }
 
     /**

@@ -35,13 +35,31 @@ final class LocalCache {
     private final ProtocolDriver<CacheNode> driver;
     private final Executor completions;
     private final AtomicLong opSeq = new AtomicLong();
-    private final Map<Long, CompletableFuture<OpResult>> pending = new ConcurrentHashMap<>();
+    private final Map<Long, Submitted> pending = new ConcurrentHashMap<>();
+    private final Latencies latencies;
     private final LongAdder writesLost = new LongAdder();
     private volatile boolean stopping;
 
-    LocalCache(CacheConfig config, CacheNode node, ProtocolDriverFactory drivers, Executor completions) {
+    /** An operation waiting for its result: when it was submitted, and whether it reads. */
+    private record Submitted(CompletableFuture<OpResult> result, long startedAt, boolean read) {
+    }
+
+    /** Takes the latency of the operations that did not complete at once (misses, writes needing the home). */
+    @FunctionalInterface
+    public interface Latencies {
+        /**
+         * @param read whether the operation was a get: the time to obtain S; otherwise a write: the time to obtain M
+         *     (and, in a write-through cache, to write main memory)
+         * @param nanos from submission to result
+         */
+        void remote(boolean read, long nanos);
+    }
+
+    LocalCache(CacheConfig config, CacheNode node, ProtocolDriverFactory drivers, Executor completions,
+               Latencies latencies) {
         this.config = config;
         this.completions = completions;
+        this.latencies = latencies;
         this.driver = drivers.driver(config.name(), node, this::onEffect);
     }
 
@@ -66,7 +84,7 @@ final class LocalCache {
     private CompletableFuture<OpResult> submitted(Op op) {
         long id = opSeq.incrementAndGet();
         CompletableFuture<OpResult> result = new CompletableFuture<>();
-        pending.put(id, result);
+        pending.put(id, new Submitted(result, System.nanoTime(), op instanceof Op.Get));
         SUBMITTING.set(Boolean.TRUE);
         try {
             driver.call((node, now) -> node.submit(now, id, op));
@@ -97,9 +115,9 @@ final class LocalCache {
             flushed = false;
         }
         for (Long id : List.copyOf(pending.keySet())) {
-            CompletableFuture<OpResult> f = pending.remove(id);
-            if (f != null) {
-                f.completeExceptionally(stopped());
+            Submitted waiting = pending.remove(id);
+            if (waiting != null) {
+                waiting.result().completeExceptionally(stopped());
             }
         }
         return flushed;
@@ -130,6 +148,21 @@ final class LocalCache {
         return driver.query(CacheNode::size);
     }
 
+    /** The copies by the rights they hold now. */
+    Map<io.dsync.cache.core.MesiState, Integer> linesByState() {
+        long now = ProtocolDriver.now();
+        return driver.query(node -> node.linesByState(now));
+    }
+
+    /** How often each MESI transition happened here, with its cause. */
+    Map<io.dsync.cache.core.Transition, Long> transitions() {
+        return driver.query(CacheNode::transitions);
+    }
+
+    int capacity() {
+        return driver.query(CacheNode::capacity);
+    }
+
     /** The first copies in LRU order (most recently used first), for the admin API. */
     List<CacheNode.LineView> lines(int limit) {
         long now = ProtocolDriver.now();
@@ -139,14 +172,17 @@ final class LocalCache {
 
     private void onEffect(Effect effect) {
         if (effect instanceof Effect.Completed done) {
-            CompletableFuture<OpResult> f = pending.remove(done.op());
-            if (f == null) {
+            Submitted waiting = pending.remove(done.op());
+            if (waiting == null) {
                 return;
             }
             if (SUBMITTING.get() != null) {
-                f.complete(done.result());
+                waiting.result().complete(done.result());
             } else {
-                completions.execute(() -> f.complete(done.result()));
+                if (!(done.result() instanceof OpResult.Failed)) {
+                    latencies.remote(waiting.read(), System.nanoTime() - waiting.startedAt());
+                }
+                completions.execute(() -> waiting.result().complete(done.result()));
             }
         } else if (effect instanceof Effect.WriteLost lost) {
             writesLost.increment();

@@ -1,6 +1,7 @@
 package io.dsync.cache.core;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -319,6 +320,33 @@ public final class CacheNode {
         }
         return Optional.of(new LineView(key, state(key, now), rights(key, now), line.data, line.grant, line.home,
                 line.expiry));
+    }
+
+    /**
+     * Counts the copies by the rights they hold now (a copy whose lease ran out counts as I), for metrics and the
+     * admin API. Scans every copy.
+     *
+     * @param now the node's time
+     * @return the number of copies per state, every state present
+     */
+    public Map<MesiState, Integer> linesByState(long now) {
+        Map<MesiState, Integer> counts = new EnumMap<>(MesiState.class);
+        for (MesiState state : MesiState.values()) {
+            counts.put(state, 0);
+        }
+        for (Line line : lines.all()) {
+            counts.merge(valid(line, now) ? line.state : MesiState.INVALID, 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    /**
+     * Returns the largest number of copies kept.
+     *
+     * @return the capacity
+     */
+    public int capacity() {
+        return lines.capacity();
     }
 
     /**

@@ -80,6 +80,7 @@ public final class CacheClientComponent {
         timer.scheduleWithFixedDelay(service::tick, CacheTiming.TICK_MILLIS, CacheTiming.TICK_MILLIS,
                 TimeUnit.MILLISECONDS);
         this.metrics = new CacheClientMetrics(metrics, service);
+        service.setLatencies(this.metrics);
         timer.scheduleWithFixedDelay(this.metrics::refresh, 1, 1, TimeUnit.SECONDS);
         this.registration = context.registerService(CacheService.class, service, null);
         Dictionary<String, Object> props = new Hashtable<>();

@@ -9,11 +9,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToDoubleFunction;
 
 /**
- * Each cache's statistics on this node as Dropwizard gauges, {@code dsync.cache.client.<cache>.<figure>}: hits,
- * misses, hit ratio, evictions, invalidations received, write-backs, lines held and writes lost. Gauges are added for
- * a cache once it is used here ({@link #refresh()}, called on a timer).
+ * Each cache's statistics on this node as Dropwizard metrics, {@code dsync.cache.client.<cache>.<figure>}: gauges of
+ * hits, misses, hit ratio, evictions, invalidations received, write-backs, lines held, lines per MESI state
+ * ({@code lines.M} ...) and writes lost; and the coherence latency as timers: {@code obtainShared} (gets that were
+ * misses: the time to obtain S) and {@code obtainExclusive} (writes that needed the home: the time to obtain M, and in
+ * a write-through cache to write main memory). Gauges are added for a cache once it is used here
+ * ({@link #refresh()}, called on a timer).
  */
-final class CacheClientMetrics {
+final class CacheClientMetrics implements ClientCacheService.CacheLatencies {
 
     static final String PREFIX = "dsync.cache.client.";
 
@@ -37,6 +40,9 @@ final class CacheClientMetrics {
                 stat(cache, "writeBacks", CacheStats::writeBacks);
                 gauge(cache, "lines", v -> v.lines());
                 gauge(cache, "writesLost", v -> v.writesLost());
+                for (io.dsync.cache.core.MesiState state : io.dsync.cache.core.MesiState.values()) {
+                    gauge(cache, "lines." + state.letter(), v -> v.byState().getOrDefault(state, 0));
+                }
             }
         }
     }
@@ -48,6 +54,12 @@ final class CacheClientMetrics {
     private void gauge(String cache, String name, ToDoubleFunction<ClientCacheService.LocalView> figure) {
         registry.gauge(PREFIX + cache + "." + name,
                 () -> (Gauge<Double>) () -> caches.view(cache, 0).map(figure::applyAsDouble).orElse(0.0));
+    }
+
+    @Override
+    public void remote(String cache, boolean read, long nanos) {
+        registry.timer(PREFIX + cache + (read ? ".obtainShared" : ".obtainExclusive"))
+                .update(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     void remove() {

@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * GET    /cache/caches                              declared caches, with this node's statistics for those it uses
  * PUT    /cache/caches/{c}                          declare {localCapacity, maxValueBytes, writeMode}
- * GET    /cache/caches/{c}                          configuration and this node's statistics
+ * GET    /cache/caches/{c}                          configuration, this node's statistics, lines per MESI state and
+ *                                                   MESI transitions with their causes
  * GET    /cache/caches/{c}/entry?key=K              read: {key, present, value | valueBase64, version}
  * PUT    /cache/caches/{c}/entry?key=K[&amp;ifAbsent=true]  write {value | valueBase64}
  * DELETE /cache/caches/{c}/entry?key=K              remove: {removed}
@@ -190,7 +191,14 @@ final class CacheHttpApi extends HttpServlet {
         caches.view(config.name(), 0).ifPresent(v -> {
             out.put("stats", stats(v.stats()));
             out.put("lines", v.lines());
+            out.put("capacity", v.capacity());
+            Map<String, Integer> byState = new LinkedHashMap<>();
+            v.byState().forEach((state, n) -> byState.put(String.valueOf(state.letter()), n));
+            out.put("linesByState", byState);
             out.put("writesLost", v.writesLost());
+            Map<String, Long> transitions = new LinkedHashMap<>();
+            v.transitions().forEach((t, n) -> transitions.put(t.toString(), n));
+            out.put("transitions", transitions);
         });
         return out;
     }
@@ -214,6 +222,7 @@ final class CacheHttpApi extends HttpServlet {
         Optional<ClientCacheService.LocalView> view = caches.view(config.name(), limit);
         view.ifPresent(v -> {
             out.put("total", v.lines());
+            out.put("capacity", v.capacity());
             for (CacheNode.LineView line : v.first()) {
                 Map<String, Object> l = new LinkedHashMap<>();
                 l.put("key", line.key());
