@@ -27,6 +27,7 @@ public final class CoherenceTransport {
     private final String self;
     private final Function<String, InetSocketAddress> addresses;
     private final Duration timeout;
+    private volatile java.util.function.Consumer<CoherenceMessage> sent = m -> { };
 
     /**
      * @param messaging node messaging
@@ -44,6 +45,11 @@ public final class CoherenceTransport {
 
     public String self() {
         return self;
+    }
+
+    /** Sets what learns of every message sent (for metrics); it must be quick. */
+    public void onSent(java.util.function.Consumer<CoherenceMessage> listener) {
+        this.sent = listener;
     }
 
     /** Takes in the coherence messages of one kind. */
@@ -96,6 +102,7 @@ public final class CoherenceTransport {
             return;
         }
         String topic = message instanceof CoherenceMessage.ToHome ? TOPIC_HOME : TOPIC_NODE;
+        sent.accept(message);
         try {
             messaging.request(address, topic, body, timeout).whenComplete((answer, error) -> {
                 if (error != null && LOG.isDebugEnabled()) {

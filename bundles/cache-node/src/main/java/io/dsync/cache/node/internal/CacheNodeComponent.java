@@ -1,5 +1,7 @@
 package io.dsync.cache.node.internal;
 
+import com.codahale.metrics.Meter;
+import com.codahale.metrics.MetricRegistry;
 import io.dsync.cache.core.CoherenceMessage;
 import io.dsync.cache.node.home.HomeTerms;
 import io.dsync.cache.node.home.Homes;
@@ -57,18 +59,35 @@ public final class CacheNodeComponent implements HealthContributor {
     private final Messaging.Registration served;
     private final ServiceRegistration<Servlet> servlet;
     private volatile CacheTopology topology = CacheTopology.empty();
+    private final MetricRegistry metrics;
+    /** Meters of what the homes send (retransmissions included): grants, invalidations, downgrades. */
+    static final String METRICS = "dsync.cache.node.";
     private volatile long lastPassNanos = System.nanoTime();
     private volatile String problem;
 
     @Activate
     public CacheNodeComponent(BundleContext context, CacheNodeConfig config, @Reference RedisConnection redis,
-                              @Reference NodeRegistry registry, @Reference Messaging messaging) {
+                              @Reference NodeRegistry registry, @Reference Messaging messaging,
+                              @Reference MetricRegistry metrics) {
         this.self = NodeIdentity.from(context::getProperty).id();
         this.registry = registry;
         this.ring = new HomeRing(redis.client(), redis.key("cache", "ring"));
         long incarnation = CacheTiming.incarnation(redis.client(), redis.key("cache", "incarnation"));
         CoherenceTransport transport = new CoherenceTransport(messaging, self, node -> topology.address(node),
                 Duration.ofSeconds(2));
+        this.metrics = metrics;
+        Meter grants = metrics.meter(METRICS + "grants");
+        Meter invalidations = metrics.meter(METRICS + "invalidationsSent");
+        Meter downgrades = metrics.meter(METRICS + "downgradesSent");
+        transport.onSent(m -> {
+            if (m instanceof CoherenceMessage.Grant) {
+                grants.mark();
+            } else if (m instanceof CoherenceMessage.Invalidate) {
+                invalidations.mark();
+            } else if (m instanceof CoherenceMessage.Downgrade) {
+                downgrades.mark();
+            }
+        });
         this.homes = new Homes(self, incarnation, CacheTiming.PROTOCOL, new HomeTerms(self,
                 CacheTiming.AUTHORITY_TERM, CacheTiming.PROTOCOL.margin(), CacheTiming.PROTOCOL.quarantine()),
                 transport, new MainMemoryConfig(config.replicaAcks(), config.replicaTimeoutMillis()).open(redis.client(),
@@ -115,6 +134,7 @@ public final class CacheNodeComponent implements HealthContributor {
             LOG.info("Cache node {} could not leave the ring itself ({}); the others drop it once the registry does",
                     self, e.toString());
         }
+        metrics.removeMatching((name, m) -> name.startsWith(METRICS));
         LOG.info("Cache node {} stopped", self);
     }
 
