@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * other nodes (node messaging, through the harness' proxies) and then from Redis. Every read must return the latest
  * write: the history must be linearizable (registers).
  *
- * <p>CI runs them for 30 and 24 s; {@code -Ddsync.scenario.seconds=120} (profile {@code soak}) runs it longer.
+ * <p>CI runs them for 26 and 20 s; {@code -Ddsync.scenario.seconds=120} (profile {@code soak}) runs it longer.
  */
 class CacheScenarioIT extends ClusterTest {
 
@@ -30,7 +30,7 @@ class CacheScenarioIT extends ClusterTest {
 
     @Test
     void readsReturnTheLatestWriteThroughAPauseACrashAPartitionAndACutFromRedis() throws Exception {
-        int seconds = Integer.getInteger("dsync.scenario.seconds", 30);
+        int seconds = Integer.getInteger("dsync.scenario.seconds", 26);
         cluster = LocalCluster.builder(Nodes.home(), dir).cluster("cache-scenario").proxied(true)
                 .partitionable(true).nodes("n", 3, "cache").start();
         List<CacheHttp> nodes = ready(cluster, "write-through");
@@ -58,7 +58,7 @@ class CacheScenarioIT extends ClusterTest {
      */
     @Test
     void aWriteBackCacheLosesNothingWhenNodesStopGracefullyAndTheRingChanges() throws Exception {
-        int seconds = Integer.getInteger("dsync.scenario.seconds", 24);
+        int seconds = Integer.getInteger("dsync.scenario.seconds", 20);
         cluster = LocalCluster.builder(Nodes.home(), dir).cluster("cache-write-back")
                 .nodes("n", 3, "cache").start();
         List<CacheHttp> nodes = ready(cluster, "write-back");

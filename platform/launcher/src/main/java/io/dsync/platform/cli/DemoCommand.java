@@ -86,6 +86,8 @@ final class DemoCommand implements Callable<Integer> {
         out.printf("        %s lock list%s%n", home.resolve("bin/dsync"), node);
         out.printf("        %s queue declare demo%s && %s queue send demo hello --key k1%s && %s queue consume demo%s%n",
                 home.resolve("bin/dsync"), node, home.resolve("bin/dsync"), node, home.resolve("bin/dsync"), node);
+        out.printf("        %s cache declare demo%s && %s cache put demo greeting hello%s && %s cache get demo greeting%s%n",
+                home.resolve("bin/dsync"), node, home.resolve("bin/dsync"), node, home.resolve("bin/dsync"), node);
         LocalRedis redis = local;
         try {
             return NodeCommand.runInForeground(options, out, redis == null ? null : redis::close);

@@ -123,7 +123,10 @@ public final class HomeTerms {
             authorityUntil = Math.max(authorityUntil, startedAt + term);
             return new Extend(ring.epoch(), authorityUntil);
         }
-        boolean gainsKeys = ring.isMember(self) && (current == null || !current.isMember(self)
+        // A ring read after one or more it never saw may have moved keys away and back (a node joined and left in
+        // between, its home granted them): count every key as gained, as after a start.
+        boolean skipped = current != null && ring.epoch() > current.epoch() + 1;
+        boolean gainsKeys = ring.isMember(self) && (current == null || skipped || !current.isMember(self)
                 || !ring.record().members().containsAll(current.record().members()));
         if (gainsKeys) {
             if (pending == null || pending.epoch() != ring.epoch()) {
@@ -134,7 +137,7 @@ public final class HomeTerms {
                 return NONE;
             }
         }
-        CacheTopology before = current != null && current.isMember(self) ? current : null;
+        CacheTopology before = current != null && current.isMember(self) && !skipped ? current : null;
         pending = null;
         current = ring;
         authorityUntil = ring.isMember(self) ? startedAt + term : Long.MIN_VALUE;

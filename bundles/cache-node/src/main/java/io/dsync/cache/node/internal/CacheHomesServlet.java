@@ -3,7 +3,6 @@ package io.dsync.cache.node.internal;
 import io.dsync.cache.node.home.Homes;
 import io.dsync.cache.protocol.CacheTopology;
 import io.dsync.http.HttpCalls;
-import io.dsync.http.HttpError;
 import io.dsync.http.HttpRequests;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -46,8 +45,8 @@ final class CacheHomesServlet extends HttpServlet {
             String cache = req.getParameter("cache");
             if (cache != null) {
                 int limit = HttpRequests.intParam(req, "limit", 100, 1, 10_000);
-                body.put("entries", homes.entries(cache, limit).orElseThrow(() -> HttpError.notFound(
-                        "this node has no directory for cache '" + cache + "' (none of its keys was asked for here)")));
+                // No directory yet: none of the cache's keys homed here was asked for since this node started.
+                body.put("entries", homes.entries(cache, limit).orElse(java.util.List.of()));
             }
             return HttpCalls.Reply.ok(body);
         });

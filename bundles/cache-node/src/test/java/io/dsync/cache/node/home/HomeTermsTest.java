@@ -87,6 +87,18 @@ class HomeTermsTest {
     }
 
     @Test
+    void aRingReadAfterAMissedEpochCountsEveryKeyAsGained() {
+        CacheTopology abc = ring(1, "a", "b", "c");
+        firstEpoch(abc);
+        // Epoch 2 (a, b, c, x) took keys from b to x, and x may have granted them; b never read it. Epoch 3 drops x:
+        // b's keys are the same as under epoch 1, but they were not b's all along.
+        CacheTopology abcd = ring(3, "a", "b", "c", "d");
+        assertThat(read(abcd, 10_000)).isInstanceOf(HomeTerms.None.class);
+        HomeTerms.Assume assume = (HomeTerms.Assume) read(abcd, 10_000 + TERM + MARGIN);
+        assertThat(KEYS.stream().filter(assume.homes("c1", "b")).allMatch(assume.newlyHomed("c1"))).isTrue();
+    }
+
+    @Test
     void aNewerRingWhileWaitingStartsTheWaitAgain() {
         firstEpoch(ring(1, "a", "b", "c"));
         assertThat(read(ring(2, "a", "b"), 10_000)).isInstanceOf(HomeTerms.None.class);

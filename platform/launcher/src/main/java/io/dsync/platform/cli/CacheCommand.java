@@ -1,0 +1,410 @@
+package io.dsync.platform.cli;
+
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code dsync cache}: the coherent cache from a shell, through one node's HTTP API: the operations go through that
+ * node's cache client (its local copies), exactly as a bundle's calls on that node would. Exit codes: 0 done, 1 failed
+ * (node unreachable, cache unavailable) or, for {@code get}, the key has no value; 2 bad usage or input; 4 no such
+ * cache.
+ */
+@Command(name = "cache", mixinStandardHelpOptions = true,
+        description = {"Declare caches, read and write keys, and inspect a node's copies and a cache node's homes.",
+                "Operations go through the node's own cache client: they are linearizable like any other, and they",
+                "fill and use that node's local copies.",
+                "Exit codes: 0 done, 1 failed (or get: no value), 2 bad usage or input, 4 no such cache."},
+        subcommands = {CacheCommand.Declare.class, CacheCommand.ListCaches.class, CacheCommand.Get.class,
+                CacheCommand.Put.class, CacheCommand.Remove.class, CacheCommand.Incr.class, CacheCommand.Lines.class,
+                CacheCommand.Stats.class, CacheCommand.Homes.class})
+final class CacheCommand implements Runnable {
+
+    static final int NO_CACHE = 4;
+    private static final String NO_API = "has no cache API: is it a dsync node of this version?";
+    private static final Duration TIMEOUT = Duration.ofSeconds(15);
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "missing subcommand: declare, list, get, put, remove, incr, lines, stats or homes (dsync cache --help)");
+    }
+
+    static NodeHttp.Answer request(NodeHttp node, String method, String path, Object body, String what) {
+        NodeHttp.Answer a = node.send(method, path, TIMEOUT, NO_API, body);
+        if (!a.ok()) {
+            int code = switch (a.error()) {
+                case "unknown-cache" -> NO_CACHE;
+                case "invalid", "too-large", "conflict", "token" -> 2;
+                default -> 1;
+            };
+            throw new Dsync.CliException(what + ": " + a.message(), code);
+        }
+        return a;
+    }
+
+    private static String entry(String cache, String key) {
+        return "/cache/caches/" + NodeHttp.enc(cache) + "/entry?key=" + NodeHttp.enc(key);
+    }
+
+    /** The value of an entry answer as text, or as Base64 with a marker when it is not UTF-8. */
+    private static String value(JsonNode entry) {
+        return entry.has("value") ? entry.path("value").asText()
+                : "<" + Base64.getDecoder().decode(entry.path("valueBase64").asText()).length + " bytes, base64 "
+                        + entry.path("valueBase64").asText() + ">";
+    }
+
+    @Command(name = "declare", mixinStandardHelpOptions = true,
+            description = "Declare a cache (idempotent: an equal declaration of an existing cache changes nothing; a different one is refused).")
+    static final class Declare implements Callable<Integer> {
+        @Mixin
+        NodeHttp node;
+
+        @Parameters(index = "0", paramLabel = "CACHE", description = "Cache name: letters, digits, '.', '_', '-'.")
+        String cache;
+
+        @Option(names = "--capacity", defaultValue = "10000",
+                description = "Local copies each node keeps, least recently used evicted first (default: ${DEFAULT-VALUE}).")
+        int capacity;
+
+        @Option(names = "--max-value-bytes", defaultValue = "1048576",
+                description = "Largest value in bytes (default: ${DEFAULT-VALUE}).")
+        int maxValueBytes;
+
+        @Option(names = "--write-mode", defaultValue = "write-through",
+                description = "write-through (a put returns once Redis has it) or write-back (modified copies reach "
+                        + "Redis on eviction, downgrade and stop; a crash loses them) (default: ${DEFAULT-VALUE}).")
+        String writeMode;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            String mode = writeMode.toLowerCase(Locale.ROOT);
+            if (!mode.equals("write-through") && !mode.equals("write-back")) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--write-mode must be write-through or write-back, got '" + writeMode + "'");
+            }
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("localCapacity", capacity);
+            body.put("maxValueBytes", maxValueBytes);
+            body.put("writeMode", mode);
+            JsonNode c = request(node, "PUT", "/cache/caches/" + NodeHttp.enc(cache), body,
+                    "cannot declare cache '" + cache + "'").body();
+            spec.commandLine().getOut().printf("cache %s: %d local copies per node, values up to %d bytes, %s%n",
+                    c.path("name").asText(), c.path("localCapacity").asInt(), c.path("maxValueBytes").asInt(),
+                    c.path("writeMode").asText().toLowerCase(Locale.ROOT).replace('_', '-'));
+            return 0;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "The declared caches, with the node's hits and misses for those it uses.")
+    static final class ListCaches implements Callable<Integer> {
+        @Mixin
+        NodeHttp node;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode all = request(node, "GET", "/cache/caches", null, "cannot list the caches").body();
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf("%-30s %10s %12s %-13s %8s %8s %7s%n", "CACHE", "CAPACITY", "MAX-VALUE", "WRITE-MODE", "HITS",
+                    "MISSES", "LINES");
+            for (JsonNode c : all) {
+                JsonNode s = c.path("stats");
+                out.printf("%-30s %10d %12d %-13s %8s %8s %7s%n", c.path("name").asText(), c.path("localCapacity").asInt(),
+                        c.path("maxValueBytes").asInt(), c.path("writeMode").asText().toLowerCase(Locale.ROOT).replace('_', '-'),
+                        s.path("hits").asText("-"), s.path("misses").asText("-"), c.path("lines").asText("-"));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "get", mixinStandardHelpOptions = true,
+            description = {"Print a key's value (linearizable: the latest write, whichever node made it).",
+                    "A key without a value prints nothing and exits with 1, as 'grep' does for no match."})
+    static final class Get implements Callable<Integer> {
+        @Mixin
+        NodeHttp node;
+
+        @Parameters(index = "0", paramLabel = "CACHE")
+        String cache;
+
+        @Parameters(index = "1", paramLabel = "KEY")
+        String key;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode e = request(node, "GET", entry(cache, key), null, "cannot read '" + key + "' of cache '" + cache + "'").body();
+            if (!e.path("present").asBoolean()) {
+                spec.commandLine().getErr().printf("(no value for '%s' in cache %s)%n", key, cache);
+                return 1;
+            }
+            spec.commandLine().getOut().println(value(e));
+            return 0;
+        }
+    }
+
+    @Command(name = "put", mixinStandardHelpOptions = true,
+            description = {"Write a key's value: VALUE as text, --base64 for bytes, or '-' for standard input's bytes.",
+                    "With --if-absent, only if the key has no value (prints the existing value otherwise)."})
+    static final class Put implements Callable<Integer> {
+        @Mixin
+        NodeHttp node;
+
+        @Parameters(index = "0", paramLabel = "CACHE")
+        String cache;
+
+        @Parameters(index = "1", paramLabel = "KEY")
+        String key;
+
+        @Parameters(index = "2", paramLabel = "VALUE", description = "The value as text; '-' reads standard input.")
+        String value;
+
+        @Option(names = "--base64", description = "VALUE is Base64 of the bytes to write.")
+        boolean base64;
+
+        @Option(names = "--if-absent", description = "Write only if the key has no value.")
+        boolean ifAbsent;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            Map<String, Object> body = new LinkedHashMap<>();
+            if (value.equals("-")) {
+                body.put("valueBase64", Base64.getEncoder().encodeToString(System.in.readAllBytes()));
+            } else if (base64) {
+                try {
+                    Base64.getDecoder().decode(value);
+                } catch (IllegalArgumentException e) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "VALUE is not Base64: " + e.getMessage());
+                }
+                body.put("valueBase64", value);
+            } else {
+                body.put("value", value);
+            }
+            JsonNode r = request(node, "PUT", entry(cache, key) + (ifAbsent ? "&ifAbsent=true" : ""), body,
+                    "cannot write '" + key + "' of cache '" + cache + "'").body();
+            PrintWriter out = spec.commandLine().getOut();
+            if (ifAbsent && !r.path("written").asBoolean()) {
+                out.println(value(r));
+                spec.commandLine().getErr().printf("not written: '%s' has a value already (above)%n", key);
+                return 0;
+            }
+            out.println("OK");
+            return 0;
+        }
+    }
+
+    @Command(name = "remove", mixinStandardHelpOptions = true,
+            description = "Remove a key's value from main memory and every node's copy; says whether it had one.")
+    static final class Remove implements Callable<Integer> {
+        @Mixin
+        NodeHttp node;
+
+        @Parameters(index = "0", paramLabel = "CACHE")
+        String cache;
+
+        @Parameters(index = "1", paramLabel = "KEY")
+        String key;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode r = request(node, "DELETE", entry(cache, key), null,
+                    "cannot remove '" + key + "' of cache '" + cache + "'").body();
+            spec.commandLine().getOut().println(r.path("removed").asBoolean() ? "removed" : "(it had no value)");
+            return 0;
+        }
+    }
+
+    @Command(name = "incr", mixinStandardHelpOptions = true,
+            description = "Add to a decimal counter atomically (a compute holding the key's M right); prints the new value.")
+    static final class Incr implements Callable<Integer> {
+        @Mixin
+        NodeHttp node;
+
+        @Parameters(index = "0", paramLabel = "CACHE")
+        String cache;
+
+        @Parameters(index = "1", paramLabel = "KEY")
+        String key;
+
+        @Option(names = "--by", defaultValue = "1", description = "What to add (negative to subtract) (default: ${DEFAULT-VALUE}).")
+        long by;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode r = request(node, "POST", "/cache/caches/" + NodeHttp.enc(cache) + "/increment?key="
+                    + NodeHttp.enc(key) + "&by=" + by, null, "cannot increment '" + key + "' of cache '" + cache + "'").body();
+            spec.commandLine().getOut().println(r.path("value").asLong());
+            return 0;
+        }
+    }
+
+    @Command(name = "lines", mixinStandardHelpOptions = true,
+            description = "The node's copies of a cache, most recently used first: key, MESI state, version, home, lease left.")
+    static final class Lines implements Callable<Integer> {
+        @Mixin
+        NodeHttp node;
+
+        @Parameters(index = "0", paramLabel = "CACHE")
+        String cache;
+
+        @Option(names = {"-n", "--limit"}, defaultValue = "20", description = "At most this many (default: ${DEFAULT-VALUE}).")
+        int limit;
+
+        @Option(names = "--json", description = "Print the node's JSON answer.")
+        boolean json;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            if (limit < 0 || limit > 10_000) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be from 0 to 10000, got " + limit);
+            }
+            JsonNode r = request(node, "GET", "/cache/caches/" + NodeHttp.enc(cache) + "/lines?limit=" + limit, null,
+                    "cannot read the copies of cache '" + cache + "'").body();
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                LockCommand.printJson(out, r);
+                return 0;
+            }
+            out.printf("cache %s on this node: %d of %s copies%n", cache, r.path("total").asInt(), r.path("capacity").asText("?"));
+            out.printf("%-40s %-9s %8s %-16s %10s%n", "KEY", "STATE", "VERSION", "HOME", "LEASE-LEFT");
+            for (JsonNode l : r.path("lines")) {
+                out.printf("%-40s %-9s %8d %-16s %8dms%n", l.path("key").asText(), l.path("state").asText(),
+                        l.path("version").asLong(), l.path("home").asText(), l.path("leaseLeftMs").asLong());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "stats", mixinStandardHelpOptions = true,
+            description = "A cache's configuration and the node's statistics: hits, misses, evictions, invalidations, write-backs, copies per MESI state.")
+    static final class Stats implements Callable<Integer> {
+        @Mixin
+        NodeHttp node;
+
+        @Parameters(index = "0", paramLabel = "CACHE")
+        String cache;
+
+        @Option(names = "--json", description = "Print the node's JSON answer (with every MESI transition and its cause).")
+        boolean json;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode c = request(node, "GET", "/cache/caches/" + NodeHttp.enc(cache), null,
+                    "cannot read cache '" + cache + "'").body();
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                LockCommand.printJson(out, c);
+                return 0;
+            }
+            out.printf("cache %s: %d local copies per node, values up to %d bytes, %s%n", c.path("name").asText(),
+                    c.path("localCapacity").asInt(), c.path("maxValueBytes").asInt(),
+                    c.path("writeMode").asText().toLowerCase(Locale.ROOT).replace('_', '-'));
+            if (!c.has("stats")) {
+                out.println("not used on this node yet");
+                return 0;
+            }
+            JsonNode s = c.path("stats");
+            out.printf("hits %d, misses %d, hit rate %.1f%%, evictions %d, invalidations received %d, write-backs %d%n",
+                    s.path("hits").asLong(), s.path("misses").asLong(), 100 * s.path("hitRate").asDouble(),
+                    s.path("evictions").asLong(), s.path("invalidationsReceived").asLong(), s.path("writeBacks").asLong());
+            JsonNode byState = c.path("linesByState");
+            out.printf("copies %d: M %d, E %d, S %d, I %d; writes lost %d%n", c.path("lines").asInt(),
+                    byState.path("M").asInt(), byState.path("E").asInt(), byState.path("S").asInt(),
+                    byState.path("I").asInt(), c.path("writesLost").asLong());
+            return 0;
+        }
+    }
+
+    @Command(name = "homes", mixinStandardHelpOptions = true,
+            description = {"A cache node's homes: the ring of cache nodes and its epoch, the node's directories, and",
+                    "with --cache their entries (owner, holders with their grants, waiting requests).",
+                    "--node must be a cache node ('dsync status' lists the nodes and their roles)."})
+    static final class Homes implements Callable<Integer> {
+        @Mixin
+        NodeHttp node;
+
+        @Option(names = "--cache", description = "Show this cache's directory entries on the node.")
+        String cache;
+
+        @Option(names = {"-n", "--limit"}, defaultValue = "20", description = "At most this many entries (default: ${DEFAULT-VALUE}).")
+        int limit;
+
+        @Option(names = "--json", description = "Print the node's JSON answer.")
+        boolean json;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            if (limit < 1 || limit > 10_000) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be from 1 to 10000, got " + limit);
+            }
+            String path = "/cache/homes" + (cache == null ? "" : "?cache=" + NodeHttp.enc(cache) + "&limit=" + limit);
+            NodeHttp.Answer a = node.send("GET", path, TIMEOUT,
+                    "is not a cache node (it serves no /cache/homes): --node must be the admin URL of a node with the cache role");
+            if (!a.ok()) {
+                throw new Dsync.CliException("cannot read the homes: " + a.message(), a.status() == 404 ? NO_CACHE : 1);
+            }
+            JsonNode h = a.body();
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                LockCommand.printJson(out, h);
+                return 0;
+            }
+            out.printf("ring epoch %d: %s; this node's homes at epoch %d%n", h.path("ringEpoch").asLong(),
+                    h.path("members"), h.path("homeEpoch").asLong());
+            h.path("directories").fields().forEachRemaining(e -> out.printf("  cache %-24s %d entries%n", e.getKey(),
+                    e.getValue().asInt()));
+            if (h.has("entries")) {
+                out.printf("%-40s %-9s %-16s %s%n", "KEY", "STATE", "OWNER", "HOLDERS");
+                for (JsonNode e : h.path("entries")) {
+                    out.printf("%-40s %-9s %-16s %s%s%n", e.path("key").asText(), e.path("state").asText(),
+                            e.path("owner").isNull() ? "-" : e.path("owner").asText(), e.path("holders"),
+                            e.path("waiting").asInt() > 0 ? " (" + e.path("waiting").asInt() + " waiting)" : "");
+                }
+            }
+            return 0;
+        }
+    }
+}
