@@ -80,6 +80,7 @@ public interface Cache<V> {
         if (key.isEmpty()) {
             throw new InvalidCacheRequestException("key", "cache key must not be empty");
         }
+        int bytes = 0; // the UTF-8 length, counted without encoding (keys are checked on every call)
         for (int i = 0; i < key.length(); i++) {
             char c = key.charAt(i);
             if (Character.isISOControl(c)) {
@@ -88,12 +89,14 @@ public interface Cache<V> {
             }
             if (Character.isHighSurrogate(c) && i + 1 < key.length() && Character.isLowSurrogate(key.charAt(i + 1))) {
                 i++;
+                bytes += 4;
             } else if (Character.isSurrogate(c)) {
                 throw new InvalidCacheRequestException("key", String.format(
                         "cache key must not contain unpaired surrogates, found U+%04X at index %d", (int) c, i));
+            } else {
+                bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
             }
         }
-        int bytes = key.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > MAX_KEY_BYTES) {
             int previewEnd = Math.min(key.length(), 64);
             if (Character.isHighSurrogate(key.charAt(previewEnd - 1))) {

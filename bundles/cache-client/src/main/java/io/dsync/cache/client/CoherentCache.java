@@ -63,6 +63,15 @@ final class CoherentCache<V> implements Cache<V> {
 
     @Override
     public Optional<V> get(String key) {
+        Cache.requireValidKey(key);
+        // The hit path: no future chain when the node has the cache open and the copy answers at once.
+        LocalCache local = service.opened(name);
+        if (local != null && !ProtocolDriver.insideCall()) {
+            OpResult r = local.submitNow(new Op.Get(key));
+            if (r instanceof OpResult.Read read) {
+                return decode(key, read.data());
+            }
+        }
         return await(getAsync(key));
     }
 

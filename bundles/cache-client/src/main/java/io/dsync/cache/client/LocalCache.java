@@ -81,6 +81,32 @@ final class LocalCache {
         return submitted(op);
     }
 
+    /**
+     * Submits an operation and returns its result if it completed at once (a hit), without a future; otherwise
+     * returns {@code null} and the operation is given up: only for operations without effect ({@code Get}), which
+     * the caller then submits again the usual way.
+     */
+    OpResult submitNow(Op.Get op) {
+        if (stopping) {
+            return null;
+        }
+        OpResult[] now = new OpResult[1];
+        boolean[] asked = {false};
+        driver.call((node, time) -> {
+            if (!node.readsLocally(op.key(), time)) {
+                return java.util.List.of();
+            }
+            asked[0] = true;
+            java.util.List<io.dsync.cache.core.Effect> effects = node.submit(time, 0, op);
+            if (effects.size() == 1 && effects.get(0) instanceof io.dsync.cache.core.Effect.Completed c) {
+                now[0] = c.result();
+                return java.util.List.of();
+            }
+            return effects;
+        });
+        return now[0];
+    }
+
     private CompletableFuture<OpResult> submitted(Op op) {
         long id = opSeq.incrementAndGet();
         CompletableFuture<OpResult> result = new CompletableFuture<>();

@@ -181,6 +181,20 @@ public final class CacheNode {
     }
 
     /**
+     * Tells whether a {@link Op.Get} of the key submitted now would complete at once, from this node's copy: the copy's
+     * lease runs, nothing is pending or queued on the key and the copy is not busy. Changes nothing.
+     *
+     * @param key the key
+     * @param now the node's time
+     * @return whether the read is a local hit
+     */
+    public boolean readsLocally(String key, long now) {
+        Line line = lines.find(key);
+        return line != null && line.busy == Busy.NONE && valid(line, Math.max(now, this.now))
+                && !pending.containsKey(key) && ops.head(key) == null;
+    }
+
+    /**
      * Handles a message from a home.
      *
      * @param now the node's time

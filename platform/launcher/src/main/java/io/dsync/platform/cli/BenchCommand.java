@@ -22,11 +22,15 @@ import picocli.CommandLine.Parameters;
                 "  dsync bench queue [--seconds 10] [--producers 8] [--consumers 8] [--nodes 3|1,3,5] [--out FILE]",
                 "starts queue nodes and Redis from this distribution, sends and consumes 1 KB messages, and compares with",
                 "Redis Streams used directly (XADD, XREADGROUP + XACK) on that Redis.",
+                "  dsync bench cache [--seconds 8] [--threads 4] [--nodes 3] [--keys 10000] [--out FILE]",
+                "starts cache nodes and Redis from this distribution, runs two cache clients in the benchmark's JVM, and",
+                "compares read hits, a Zipf read-mostly load and write latency with Caffeine, Redisson's RLocalCachedMap",
+                "and Redis GET/SET on that Redis.",
                 "  dsync bench core [JMH options]",
                 "runs the JMH benchmarks of the plain-Java cores (the lock state machine) on one core."})
 final class BenchCommand implements Callable<Integer> {
 
-    static final List<String> BENCHMARKS = List.of("lock", "queue", "core");
+    static final List<String> BENCHMARKS = List.of("lock", "queue", "cache", "core");
 
     @Parameters(index = "0", paramLabel = "BENCHMARK", description = "Which benchmark: ${COMPLETION-CANDIDATES}.",
             completionCandidates = Names.class)
@@ -66,6 +70,8 @@ final class BenchCommand implements Callable<Integer> {
             cmd.addAll(List.of("io.dsync.bench.LockBench", "--home", home.toString()));
         } else if (benchmark.equals("queue")) {
             cmd.addAll(List.of("io.dsync.bench.QueueBench", "--home", home.toString()));
+        } else if (benchmark.equals("cache")) {
+            cmd.addAll(List.of("io.dsync.bench.CacheBench", "--home", home.toString()));
         } else {
             cmd.addAll(List.of("org.openjdk.jmh.Main", "io.dsync.bench.core"));
         }
