@@ -6,7 +6,6 @@ import io.dsync.devkit.ClusterNode;
 import io.dsync.devkit.LocalCluster;
 import io.dsync.devkit.LocalRedisCluster;
 import io.dsync.testkit.scenario.ScenarioReport;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -39,15 +38,7 @@ class CacheRedisClusterIT extends ClusterTest {
     void theCacheStaysLinearizableOnARedisClusterAndSpreadsMainMemoryOverTheMasters() throws Exception {
         Duration run = Duration.ofSeconds(Math.max(12, Integer.getInteger("dsync.scenario.seconds", 12)));
         redis = LocalRedisCluster.start(dir.resolve("redis"), 3);
-        Path home = Nodes.privateHome(dir.resolve("home"));
-        Files.writeString(home.resolve("etc/io.dsync.redis.cfg"), String.join("\n",
-                "mode = CLUSTER",
-                "nodes = " + String.join(",", redis.addresses()),
-                "connectTimeoutMillis = 2000",
-                "timeoutMillis = 3000",
-                "retryAttempts = 3",
-                "healthTimeoutMillis = 1000",
-                ""));
+        Path home = Nodes.homeOnRedisCluster(dir.resolve("home"), redis.addresses());
         cluster = LocalCluster.builder(home, dir).cluster("cachecluster").redis(redis.addresses().get(0))
                 .nodes("n", 3, "cache").start();
         for (ClusterNode node : cluster.nodes()) {

@@ -38,6 +38,23 @@ final class Nodes {
      * those files; a test that edits one starts its nodes from a home of its own and leaves other tests' nodes alone.
      * ({@code bin/dsync} finds its home from its own path, resolving links: hence a copy, not a link.)
      */
+    /**
+     * A private copy of the distribution (see {@link #privateHome}) whose nodes use a Redis Cluster: its
+     * {@code etc/io.dsync.redis.cfg} says {@code mode = CLUSTER} with these nodes.
+     */
+    static Path homeOnRedisCluster(Path dir, java.util.List<String> addresses) throws IOException {
+        Path home = privateHome(dir);
+        Files.writeString(home.resolve("etc/io.dsync.redis.cfg"), String.join("\n",
+                "mode = CLUSTER",
+                "nodes = " + String.join(",", addresses),
+                "connectTimeoutMillis = 2000",
+                "timeoutMillis = 3000",
+                "retryAttempts = 3",
+                "healthTimeoutMillis = 1000",
+                ""));
+        return home;
+    }
+
     static Path privateHome(Path dir) throws IOException {
         Path built = home();
         Files.createDirectories(dir.resolve("deploy"));

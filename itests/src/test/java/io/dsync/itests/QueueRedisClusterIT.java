@@ -2,7 +2,6 @@ package io.dsync.itests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -47,15 +46,7 @@ class QueueRedisClusterIT extends ClusterTest {
         Duration run = Duration.ofSeconds(Math.max(20, Integer.getInteger("dsync.scenario.seconds", 20)));
         redis = LocalRedisCluster.start(dir.resolve("redis"), 3);
         System.out.printf("[cluster] %s on ports %s%n", redis.kind(), redis.ports());
-        Path home = Nodes.privateHome(dir.resolve("home"));
-        Files.writeString(home.resolve("etc/io.dsync.redis.cfg"), String.join("\n",
-                "mode = CLUSTER",
-                "nodes = " + String.join(",", redis.addresses()),
-                "connectTimeoutMillis = 2000",
-                "timeoutMillis = 3000",
-                "retryAttempts = 3",
-                "healthTimeoutMillis = 1000",
-                ""));
+        Path home = Nodes.homeOnRedisCluster(dir.resolve("home"), redis.addresses());
         // --redis only feeds ${dsync.redis.address}, which this configuration does not use.
         cluster = LocalCluster.builder(home, dir).cluster("queuecluster").redis(redis.addresses().get(0))
                 .nodes("queue", 3, "queue").start();
