@@ -6,17 +6,23 @@ import io.dsync.cache.CacheUnavailableException;
 import io.dsync.cache.core.CacheNode;
 import io.dsync.cache.core.CoherenceMessage;
 import io.dsync.cache.core.Effect;
+import io.dsync.cache.core.MesiState;
 import io.dsync.cache.core.Op;
 import io.dsync.cache.core.OpResult;
+import io.dsync.cache.core.Transition;
 import io.dsync.cache.protocol.ProtocolDriver;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,7 +72,7 @@ final class LocalCache {
     /** Makes the driver of a cache's node (the transport and main memory are the service's). */
     @FunctionalInterface
     interface ProtocolDriverFactory {
-        ProtocolDriver<CacheNode> driver(String cache, CacheNode node, java.util.function.Consumer<Effect> sink);
+        ProtocolDriver<CacheNode> driver(String cache, CacheNode node, Consumer<Effect> sink);
     }
 
     CacheConfig config() {
@@ -91,16 +97,15 @@ final class LocalCache {
             return null;
         }
         OpResult[] now = new OpResult[1];
-        boolean[] asked = {false};
         driver.call((node, time) -> {
             if (!node.readsLocally(op.key(), time)) {
-                return java.util.List.of();
+                return List.of();
             }
-            asked[0] = true;
-            java.util.List<io.dsync.cache.core.Effect> effects = node.submit(time, 0, op);
-            if (effects.size() == 1 && effects.get(0) instanceof io.dsync.cache.core.Effect.Completed c) {
+            // Operation id 0 is never a submitted one: a completion that is not taken here is ignored by onEffect.
+            List<Effect> effects = node.submit(time, 0, op);
+            if (effects.size() == 1 && effects.get(0) instanceof Effect.Completed c) {
                 now[0] = c.result();
-                return java.util.List.of();
+                return List.of();
             }
             return effects;
         });
@@ -135,9 +140,9 @@ final class LocalCache {
         boolean flushed;
         try {
             OpResult r = submitted(new Op.InvalidateAll()).get(Math.max(1, deadline - System.nanoTime()),
-                    java.util.concurrent.TimeUnit.NANOSECONDS);
+                    TimeUnit.NANOSECONDS);
             flushed = !(r instanceof OpResult.Failed);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             flushed = false;
         }
         for (Long id : List.copyOf(pending.keySet())) {
@@ -175,13 +180,13 @@ final class LocalCache {
     }
 
     /** The copies by the rights they hold now. */
-    Map<io.dsync.cache.core.MesiState, Integer> linesByState() {
+    Map<MesiState, Integer> linesByState() {
         long now = ProtocolDriver.now();
         return driver.query(node -> node.linesByState(now));
     }
 
     /** How often each MESI transition happened here, with its cause. */
-    Map<io.dsync.cache.core.Transition, Long> transitions() {
+    Map<Transition, Long> transitions() {
         return driver.query(CacheNode::transitions);
     }
 
