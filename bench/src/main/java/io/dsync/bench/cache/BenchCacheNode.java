@@ -1,5 +1,19 @@
 package io.dsync.bench.cache;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.redisson.api.RedissonClient;
+
+import io.dsync.cache.CacheService;
 import io.dsync.cache.client.ClientCacheService;
 import io.dsync.cache.core.CoherenceMessage;
 import io.dsync.cache.protocol.CacheCatalog;
@@ -7,95 +21,136 @@ import io.dsync.cache.protocol.CacheTiming;
 import io.dsync.cache.protocol.CacheTopology;
 import io.dsync.cache.protocol.CoherenceTransport;
 import io.dsync.cache.protocol.HomeRing;
-import io.dsync.cache.protocol.MainMemoryConfig;
+import io.dsync.cache.protocol.MainMemory;
+import io.dsync.messaging.Messaging;
 import io.dsync.messaging.netty.NettyMessaging;
 import io.dsync.registry.NodeDirectory;
 import io.dsync.registry.NodeInfo;
-import java.net.InetSocketAddress;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import org.redisson.api.RedissonClient;
 
 /**
- * A cache client in the benchmark's JVM that the cluster's homes can reach: what the cache-client bundle does inside
- * a node (a {@link ClientCacheService}, the node topic on its own node messaging, the ring read every 200 ms, the
- * timer), plus a registration in the registry so that homes find its messaging address.
+ * A cache client in the benchmark's JVM that the cluster's homes can reach, as a node would be: what the cache-client
+ * bundle does inside OSGi ({@code CacheClientComponent}: a {@link ClientCacheService}, the topic {@code cache.node} on
+ * node messaging, the ring read every {@value CacheTiming#RING_READ_MILLIS} ms, the tick every
+ * {@link CacheTiming#TICK_MILLIS} ms), plus what the node's registry bundle does for it: a registration with the
+ * messaging port, no roles (so it never becomes a home), renewed every second with a 5 s TTL, removed on close. Homes
+ * send grants, invalidations and downgrades to the address they find there. The tick has a thread of its own, so
+ * that a slow Redis read of the registry never delays it.
  */
-final class BenchCacheNode implements AutoCloseable {
+public final class BenchCacheNode implements AutoCloseable {
+
+    private static final Duration TTL = Duration.ofSeconds(5);
 
     private final String id;
+    private final String instance = UUID.randomUUID().toString();
     private final String cluster;
+    private final String startedAt = Instant.now().toString();
     private final NettyMessaging messaging;
     private final NodeDirectory directory;
-    private final ScheduledExecutorService timer;
+    private final HomeRing ring;
+    private final ScheduledExecutorService ticker;
+    private final ScheduledExecutorService registry;
     private final ExecutorService completions;
     private final ClientCacheService service;
-    private final HomeRing ring;
+    private final Messaging.Registration served;
     private volatile CacheTopology topology = CacheTopology.empty();
+    private volatile String registryProblem;
 
-    BenchCacheNode(String id, String cluster, RedissonClient redisson) {
+    /**
+     * Starts the client: listens on a free loopback port, registers, reads the ring, then serves the node topic.
+     *
+     * @param id the node id, unique in the cluster
+     * @param cluster the cluster name
+     * @param redisson the cluster's Redis
+     */
+    public BenchCacheNode(String id, String cluster, RedissonClient redisson) {
         this.id = id;
         this.cluster = cluster;
+        String prefix = "dsync:" + cluster + ":";
         this.messaging = NettyMessaging.listen(id, "127.0.0.1", 0);
         this.directory = new NodeDirectory(redisson, cluster);
-        this.ring = new HomeRing(redisson, "dsync:" + cluster + ":cache:ring");
-        this.timer = Executors.newScheduledThreadPool(1, r -> daemon(r, id + "-timer"));
+        this.ring = new HomeRing(redisson, prefix + "cache:ring");
+        this.ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, id + "-tick"));
+        this.registry = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, id + "-registry"));
         this.completions = Executors.newCachedThreadPool(r -> daemon(r, id + "-completion"));
-        CoherenceTransport transport = new CoherenceTransport(messaging, id, n -> topology.address(n),
-                Duration.ofSeconds(2));
-        this.service = new ClientCacheService(id, CacheTiming.incarnation(redisson, "dsync:" + cluster
-                + ":cache:incarnation"), CacheTiming.PROTOCOL, new CacheCatalog(redisson, "dsync:" + cluster + ":caches"),
-                transport, new MainMemoryConfig(0, 1000).open(redisson, "dsync:" + cluster + ":cache"),
-                () -> topology, completions);
-        CoherenceTransport.serve(messaging, CoherenceTransport.TOPIC_NODE, CoherenceMessage.ToNode.class,
-                service::onMessage);
         register();
-        refresh();
-        timer.scheduleWithFixedDelay(() -> {
-            try {
-                register();
-            } catch (RuntimeException e) {
-                // Redis busy or away for a moment: the next heartbeat tries again (the TTL is 5 s)
-            }
-        }, 1, 1, TimeUnit.SECONDS);
-        timer.scheduleWithFixedDelay(this::refresh, CacheTiming.RING_READ_MILLIS, CacheTiming.RING_READ_MILLIS,
+        readRing();
+        CoherenceTransport transport = new CoherenceTransport(messaging, id, node -> topology.address(node),
+                Duration.ofSeconds(2));
+        this.service = new ClientCacheService(id, CacheTiming.incarnation(redisson, prefix + "cache:incarnation"),
+                CacheTiming.PROTOCOL, new CacheCatalog(redisson, prefix + "caches"), transport,
+                new MainMemory(redisson, MainMemory.keyLayout(prefix)), () -> topology, completions);
+        this.served = CoherenceTransport.serve(messaging, CoherenceTransport.TOPIC_NODE,
+                CoherenceMessage.ToNode.class, service::onMessage);
+        registry.scheduleWithFixedDelay(this::heartbeat, 1, 1, TimeUnit.SECONDS);
+        registry.scheduleWithFixedDelay(this::readRing, CacheTiming.RING_READ_MILLIS, CacheTiming.RING_READ_MILLIS,
                 TimeUnit.MILLISECONDS);
-        timer.scheduleWithFixedDelay(service::tick, CacheTiming.TICK_MILLIS, CacheTiming.TICK_MILLIS,
+        ticker.scheduleWithFixedDelay(service::tick, CacheTiming.TICK_MILLIS, CacheTiming.TICK_MILLIS,
                 TimeUnit.MILLISECONDS);
     }
 
-    ClientCacheService service() {
+    public String id() {
+        return id;
+    }
+
+    public CacheService service() {
         return service;
     }
 
-    private void register() {
-        InetSocketAddress address = messaging.localAddress();
-        String now = Instant.now().toString();
-        directory.register(new NodeInfo(id, id + "-" + ProcessHandle.current().pid(), cluster, List.of(), "127.0.0.1",
-                Map.of("messaging", address.getPort()), List.of(), now, now, "bench"), Duration.ofSeconds(5));
+    /** The ring as this client last read it. */
+    public CacheTopology topology() {
+        return topology;
     }
 
-    private void refresh() {
-        try {
-            topology = CacheTopology.of(ring.read(), directory.list());
-        } catch (RuntimeException e) {
-            // keep the last ring: the next read tries again
+    /** The last failure of a heartbeat or a ring read, or empty if the last ones worked. */
+    public Optional<String> registryProblem() {
+        return Optional.ofNullable(registryProblem);
+    }
+
+    private void register() {
+        NodeInfo info = new NodeInfo(id, instance, cluster, List.of(), "127.0.0.1",
+                Map.of("messaging", messaging.localAddress().getPort()), List.of(), startedAt, Instant.now().toString(),
+                "bench");
+        Optional<String> other = directory.register(info, TTL);
+        if (other.isPresent()) {
+            throw new IllegalStateException("node id " + id + " is registered by another process (" + other.get()
+                    + ") in cluster " + cluster);
         }
     }
 
+    private void heartbeat() {
+        try {
+            register();
+            registryProblem = null;
+        } catch (RuntimeException e) {
+            registryProblem = "heartbeat of " + id + " failed: " + e.getMessage();
+        }
+    }
+
+    private void readRing() {
+        try {
+            topology = CacheTopology.of(ring.read(), directory.list());
+        } catch (RuntimeException e) {
+            registryProblem = "ring read of " + id + " failed: " + e.getMessage();
+        }
+    }
+
+    /** Drops every copy (writing modified ones back), then stops serving and leaves the registry. */
     @Override
     public void close() {
-        service.close();
-        timer.shutdownNow();
-        completions.shutdownNow();
-        directory.deregister(id, id + "-" + ProcessHandle.current().pid());
-        messaging.close();
+        try {
+            service.close();
+        } finally {
+            served.close();
+            ticker.shutdownNow();
+            registry.shutdownNow();
+            completions.shutdownNow();
+            try {
+                directory.deregister(id, instance);
+            } catch (RuntimeException e) {
+                // Redis is going away with the cluster: the entry expires with its TTL
+            }
+            messaging.close();
+        }
     }
 
     private static Thread daemon(Runnable r, String name) {

@@ -10,17 +10,17 @@ import java.util.Map;
  * {@link ProcessHandle.Info#totalCpuDuration()} (on Linux, user plus system time from {@code /proc}, in clock ticks).
  * On a 2-core machine where everything shares the cores, this says where the time goes. Not thread-safe.
  */
-final class CpuMeter {
+public final class CpuMeter {
 
     private final Map<String, List<Long>> groups;
 
     /** @param groups process ids by group name, in report order */
-    CpuMeter(Map<String, List<Long>> groups) {
+    public CpuMeter(Map<String, List<Long>> groups) {
         this.groups = groups;
     }
 
     /** CPU time used so far, by group. */
-    Map<String, Duration> read() {
+    public Map<String, Duration> read() {
         Map<String, Duration> used = new LinkedHashMap<>();
         groups.forEach((name, pids) -> {
             Duration sum = Duration.ZERO;
@@ -33,7 +33,7 @@ final class CpuMeter {
     }
 
     /** Cores kept busy on average between two readings {@code seconds} apart, by group. */
-    static Map<String, Double> cores(Map<String, Duration> before, Map<String, Duration> after, double seconds) {
+    public static Map<String, Double> cores(Map<String, Duration> before, Map<String, Duration> after, double seconds) {
         Map<String, Double> cores = new LinkedHashMap<>();
         if (seconds <= 0) {
             after.keySet().forEach(name -> cores.put(name, 0.0));

@@ -13,16 +13,16 @@ import org.redisson.api.redisnode.RedisNodes;
  * run can say how many Redis calls each message cost. Commands that a Lua script runs are counted under their own name
  * as well as under the script's {@code eval}/{@code evalsha}.
  */
-final class RedisCommandStats {
+public final class RedisCommandStats {
 
     private final RedissonClient redisson;
 
-    RedisCommandStats(RedissonClient redisson) {
+    public RedisCommandStats(RedissonClient redisson) {
         this.redisson = redisson;
     }
 
     /** Calls so far, by command (lower case). */
-    Map<String, Long> read() {
+    public Map<String, Long> read() {
         Map<String, String> info = redisson.getRedisNodes(RedisNodes.SINGLE).getInstance()
                 .info(RedisNode.InfoSection.COMMANDSTATS);
         Map<String, Long> calls = new HashMap<>();
@@ -40,7 +40,7 @@ final class RedisCommandStats {
     }
 
     /** Calls between two readings, most frequent first, leaving out the commands called fewer than {@code min} times. */
-    static Map<String, Long> between(Map<String, Long> before, Map<String, Long> after, long min) {
+    public static Map<String, Long> between(Map<String, Long> before, Map<String, Long> after, long min) {
         Map<String, Long> diff = new LinkedHashMap<>();
         after.entrySet().stream()
                 .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))

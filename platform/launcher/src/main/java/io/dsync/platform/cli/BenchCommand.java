@@ -22,12 +22,13 @@ import picocli.CommandLine.Parameters;
                 "  dsync bench queue [--seconds 10] [--producers 8] [--consumers 8] [--nodes 3|1,3,5] [--out FILE]",
                 "starts queue nodes and Redis from this distribution, sends and consumes 1 KB messages, and compares with",
                 "Redis Streams used directly (XADD, XREADGROUP + XACK) on that Redis.",
-                "  dsync bench cache [--seconds 8] [--threads 4] [--nodes 3] [--keys 10000] [--out FILE]",
+                "  dsync bench cache [--seconds 10] [--threads 8] [--nodes 3] [--value-bytes 1024]",
+                "                    [--write-mode write-through|write-back] [--workloads hits,zipf,shared] [--out FILE]",
                 "starts cache nodes and Redis from this distribution, runs two cache clients in the benchmark's JVM, and",
-                "compares read hits, a Zipf read-mostly load and write latency with Caffeine, Redisson's RLocalCachedMap",
-                "and Redis GET/SET on that Redis.",
+                "compares local hits, a read-mostly Zipf load and writes to keys shared by both clients with Caffeine,",
+                "Redisson's RLocalCachedMap and Redis GET/SET on that Redis.",
                 "  dsync bench core [JMH options]",
-                "runs the JMH benchmarks of the plain-Java cores (the lock state machine) on one core."})
+                "runs the JMH benchmarks of the plain-Java cores (lock state machine, queue, cache node) on one core."})
 final class BenchCommand implements Callable<Integer> {
 
     static final List<String> BENCHMARKS = List.of("lock", "queue", "cache", "core");

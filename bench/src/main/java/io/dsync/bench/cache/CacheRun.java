@@ -1,0 +1,45 @@
+package io.dsync.bench.cache;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import io.dsync.bench.queue.CpuMeter;
+import io.dsync.bench.queue.RedisCommandStats;
+
+/**
+ * Measures workloads on systems, one after the other: a fresh key space per measurement, every key preloaded (timed,
+ * not measured), the warm-up and the measured window, then the key space closed (dsync drops its copies).
+ */
+public final class CacheRun {
+
+    private final int valueBytes;
+    private final int warmup;
+    private final int seconds;
+    private final CacheLoad load;
+    private final Map<Workload, Keys> keys = new HashMap<>();
+    private int spaces;
+
+    public CacheRun(int threads, int valueBytes, int warmup, int seconds, CpuMeter cpu, RedisCommandStats redis) {
+        this.valueBytes = valueBytes;
+        this.warmup = warmup;
+        this.seconds = seconds;
+        this.load = new CacheLoad(threads, valueBytes, cpu, redis);
+    }
+
+    public CacheResult measure(Workload workload, CacheSystem system) throws Exception {
+        Keys k = keys.computeIfAbsent(workload, Workload::keySet);
+        String space = workload.space() + "-" + (++spaces);
+        System.err.printf("  %-18s %-26s preloading %,d keys...", workload.name(), system.name(), workload.keys());
+        long started = System.nanoTime();
+        try (CacheSystem.Store store = system.open(space, workload.capacity())) {
+            byte[] value = new byte[valueBytes];
+            new SplittableRandom(valueBytes).nextBytes(value);
+            store.preload(k.all(), value);
+            System.err.printf(" %.1f s, measuring...", (System.nanoTime() - started) / 1e9);
+            CacheResult r = load.run(workload, system.name(), store, k, warmup, seconds);
+            System.err.println(" " + CacheReport.line(r));
+            return r;
+        }
+    }
+}

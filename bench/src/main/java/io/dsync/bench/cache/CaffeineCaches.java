@@ -1,0 +1,51 @@
+package io.dsync.bench.cache;
+
+import java.util.List;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
+/**
+ * Caffeine, one bounded cache per node: a local cache with no coherence at all, the floor a local hit can reach in this
+ * JVM. Only for the hit workload: without coherence its writes mean nothing for the other node.
+ */
+public final class CaffeineCaches implements CacheSystem {
+
+    public static final String NAME = "Caffeine (local only)";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Store open(String space, int capacity) {
+        List<Cache<String, byte[]>> nodes = List.of(Caffeine.newBuilder().maximumSize(capacity).build(),
+                Caffeine.newBuilder().maximumSize(capacity).build());
+        return new Store() {
+            @Override
+            public byte[] get(int node, String key) {
+                return nodes.get(node).getIfPresent(key);
+            }
+
+            @Override
+            public void put(int node, String key, byte[] value) {
+                nodes.get(node).put(key, value);
+            }
+
+            @Override
+            public void preload(List<String> keys, byte[] value) {
+                for (Cache<String, byte[]> c : nodes) {
+                    for (String k : keys) {
+                        c.put(k, value.clone());
+                    }
+                }
+            }
+
+            @Override
+            public void close() {
+                nodes.forEach(Cache::invalidateAll);
+            }
+        };
+    }
+}

@@ -1,0 +1,117 @@
+package io.dsync.bench.cache;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.dsync.cache.Cache;
+import io.dsync.cache.CacheConfig;
+import io.dsync.cache.CacheStats;
+import io.dsync.cache.WriteMode;
+
+/**
+ * dsync's coherent cache, used through the {@code Cache<byte[]>} API by two cache clients in this JVM that the homes
+ * reach as nodes ({@link BenchCacheNode}): hits are served from the node's copy, misses and writes go through the
+ * key's home (a cache node) and main memory (Redis). One cache per workload, declared with the workload's local
+ * capacity and the run's write mode.
+ */
+public final class DsyncCaches implements CacheSystem {
+
+    private final List<BenchCacheNode> nodes;
+    private final WriteMode mode;
+    private final int maxValueBytes;
+
+    /**
+     * @param nodes the two client nodes
+     * @param mode the caches' write mode
+     * @param maxValueBytes the largest value the caches accept
+     */
+    public DsyncCaches(List<BenchCacheNode> nodes, WriteMode mode, int maxValueBytes) {
+        this.nodes = nodes;
+        this.mode = mode;
+        this.maxValueBytes = maxValueBytes;
+    }
+
+    public static String name(WriteMode mode) {
+        return "dsync (" + (mode == WriteMode.WRITE_THROUGH ? "write-through" : "write-back") + ")";
+    }
+
+    @Override
+    public String name() {
+        return name(mode);
+    }
+
+    @Override
+    public Store open(String space, int capacity) {
+        String cacheName = "bench-" + space;
+        nodes.get(0).service().declare(CacheConfig.of(cacheName).withLocalCapacity(capacity)
+                .withMaxValueBytes(Math.max(maxValueBytes, CacheConfig.DEFAULT_MAX_VALUE_BYTES)).withWriteMode(mode));
+        List<Cache<byte[]>> caches = new ArrayList<>();
+        for (BenchCacheNode n : nodes) {
+            caches.add(n.service().cache(cacheName));
+        }
+        return new Store() {
+            @Override
+            public byte[] get(int node, String key) {
+                return caches.get(node).get(key).orElse(null);
+            }
+
+            @Override
+            public void put(int node, String key, byte[] value) {
+                caches.get(node).put(key, value);
+            }
+
+            /** Up to 256 asynchronous puts in flight from node 0; fails with the first failed put. */
+            @Override
+            public void preload(List<String> keys, byte[] value) throws Exception {
+                Semaphore inFlight = new Semaphore(256);
+                AtomicReference<Throwable> failure = new AtomicReference<>();
+                for (String k : keys) {
+                    inFlight.acquire();
+                    if (failure.get() != null) {
+                        inFlight.release();
+                        break;
+                    }
+                    CompletableFuture<Void> put = caches.get(0).putAsync(k, value);
+                    put.whenComplete((ok, error) -> {
+                        if (error != null) {
+                            failure.compareAndSet(null, error);
+                        }
+                        inFlight.release();
+                    });
+                }
+                inFlight.acquire(256);
+                if (failure.get() != null) {
+                    throw new IllegalStateException("preloading cache '" + cacheName + "' failed: "
+                            + failure.get().getMessage(), failure.get());
+                }
+            }
+
+            @Override
+            public long[] hitsAndMisses() {
+                long hits = 0;
+                long misses = 0;
+                for (Cache<byte[]> c : caches) {
+                    CacheStats s = c.stats();
+                    hits += s.hits();
+                    misses += s.misses();
+                }
+                return new long[] {hits, misses};
+            }
+
+            @Override
+            public void close() {
+                // Drop the copies, so that the next workload's homes and ticks do not carry this one's lines.
+                for (Cache<byte[]> c : caches) {
+                    try {
+                        c.invalidateAll();
+                    } catch (RuntimeException e) {
+                        // the copies lapse with their leases anyway
+                    }
+                }
+            }
+        };
+    }
+}
