@@ -60,6 +60,11 @@ public final class CacheBench implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "3", description = "Warm-up seconds before each measurement (default: ${DEFAULT-VALUE}).")
     int warmup;
 
+    @Option(names = "--jit-warmup", defaultValue = "10",
+            description = "Seconds of unmeasured load on dsync (the write-heavy workload) before the first measurement, so "
+                    + "that the JIT compilers of the fresh cache nodes and of the clients are done (default: ${DEFAULT-VALUE}).")
+    int jitWarmup;
+
     @Option(names = "--threads", defaultValue = "8",
             description = "Load threads, split over the two client nodes (default: ${DEFAULT-VALUE}).")
     int threads;
@@ -130,6 +135,9 @@ public final class CacheBench implements Callable<Integer> {
                 }
                 CacheRun run = new CacheRun(threads, valueBytes, warmup, seconds,
                         new CpuMeter(processes(cluster)), new RedisCommandStats(redisson));
+                if (jitWarmup > 0) {
+                    run.warmUp(SHARED, dsync, jitWarmup);
+                }
                 for (Map.Entry<Workload, List<CacheSystem>> e : plan.entrySet()) {
                     for (CacheSystem s : e.getValue()) {
                         results.add(run.measure(e.getKey(), s));
@@ -176,6 +184,9 @@ public final class CacheBench implements Callable<Integer> {
         }
         if (warmup < 0) {
             throw new IllegalArgumentException("--warmup must not be negative, was " + warmup);
+        }
+        if (jitWarmup < 0) {
+            throw new IllegalArgumentException("--jit-warmup must not be negative, was " + jitWarmup);
         }
         if (threads < 2) {
             throw new IllegalArgumentException("--threads must be at least 2 (they are split over two client nodes), "
@@ -258,9 +269,10 @@ public final class CacheBench implements Callable<Integer> {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("%d-byte values; %d load threads split over two client nodes (dsync: two cache clients "
                         + "in the benchmark's JVM, registered as nodes; peers: one instance per node); %d s measured "
-                        + "after %d s warm-up per workload and system; %d cache node(s) with %s; dsync caches %s, "
-                        + "local capacity 10,000 per node, 2 s leases; %s; %d cores, Java %s.%n%n",
-                valueBytes, threads, seconds, warmup, nodes, nodeJavaOpts,
+                        + "after %d s warm-up per workload and system (and %d s of JIT warm-up on dsync first); %d cache "
+                        + "node(s) with %s; dsync caches %s, local capacity 10,000 per node, 2 s leases; %s; %d cores, "
+                        + "Java %s.%n%n",
+                valueBytes, threads, seconds, warmup, jitWarmup, nodes, nodeJavaOpts,
                 mode == WriteMode.WRITE_THROUGH ? "write-through" : "write-back", LocalDate.now(), cores,
                 Runtime.version()));
         sb.append(String.format("The cache nodes, Redis and the benchmark's JVM (both client nodes, the peers' clients "

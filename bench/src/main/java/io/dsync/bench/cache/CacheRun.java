@@ -27,6 +27,20 @@ public final class CacheRun {
         this.load = new CacheLoad(threads, valueBytes, cpu, redis);
     }
 
+    /**
+     * Runs a workload on a system without measuring it, so that the JIT compilers of the cache nodes (fresh JVMs)
+     * and of this JVM are done before the first measurement.
+     */
+    public void warmUp(Workload workload, CacheSystem system, int seconds) throws Exception {
+        Keys k = keys.computeIfAbsent(workload, Workload::keySet);
+        System.err.printf("  %-18s %-26s JIT warm-up for %d s%n", workload.name(), system.name(), seconds);
+        try (CacheSystem.Store store = system.open(workload.space() + "-jit-" + (++spaces), workload.capacity())) {
+            byte[] value = new byte[valueBytes];
+            store.preload(k.all(), value);
+            load.run(workload, system.name(), store, k, seconds, 0);
+        }
+    }
+
     public CacheResult measure(Workload workload, CacheSystem system) throws Exception {
         Keys k = keys.computeIfAbsent(workload, Workload::keySet);
         String space = workload.space() + "-" + (++spaces);
