@@ -79,6 +79,7 @@ public final class LocalRedisSentinel implements AutoCloseable {
         int replicaPort = LocalRedis.freePort();
         servers.put(replicaPort, RedisServer.start(binary, dir.resolve("replica"), replicaPort, replicaArgs(replicaPort, primaryPort)));
         awaitInSync(replicaPort, Duration.ofSeconds(30));
+        awaitStreaming(primaryPort, replicaPort, Duration.ofSeconds(30));
 
         int sentinelPort = LocalRedis.freePort();
         Path sentinelDir = Files.createDirectories(dir.resolve("sentinel"));
@@ -199,8 +200,10 @@ public final class LocalRedisSentinel implements AutoCloseable {
         if (old.isAlive()) {
             throw new IllegalStateException("the server on port " + port + " still runs");
         }
-        servers.put(port, old.startAgain(replicaArgs(port, primaryPort())));
+        int primary = primaryPort();
+        servers.put(port, old.startAgain(replicaArgs(port, primary)));
         awaitInSync(port, Duration.ofSeconds(30));
+        awaitStreaming(primary, port, Duration.ofSeconds(30));
     }
 
     private void awaitInSync(int replicaPort, Duration timeout) throws IOException {
@@ -215,6 +218,32 @@ public final class LocalRedisSentinel implements AutoCloseable {
         }
         throw new IOException("the replica on :" + replicaPort + " was not in sync within " + timeout.toSeconds()
                 + " s: " + last + "; its log:\n" + servers.get(replicaPort).logTail(20));
+    }
+
+    /**
+     * Waits until a write on the primary shows on the replica. The replica reports its link up as soon as it has
+     * loaded the primary's snapshot, but the primary streams writes to it only after its first acknowledgement: a
+     * write in that window (Redis 7.0.15, under load) was acknowledged by {@code WAIT} and yet missing on the replica
+     * after a failover.
+     */
+    private void awaitStreaming(int primaryPort, int replicaPort, Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String probe = "dsync:sentinel-probe";
+        Object seen = null;
+        for (long attempt = 1; System.nanoTime() < deadline; attempt++) {
+            String nonce = Long.toString(attempt);
+            Resp.call(primaryPort, "SET", probe, nonce);
+            for (int i = 0; i < 10; i++) {
+                seen = Resp.call(replicaPort, "GET", probe);
+                if (nonce.equals(seen)) {
+                    Resp.call(primaryPort, "DEL", probe);
+                    return;
+                }
+                RedisServer.sleep(20);
+            }
+        }
+        throw new IOException("writes on :" + primaryPort + " did not reach the replica :" + replicaPort + " within "
+                + timeout.toSeconds() + " s (it has " + seen + "); its log:\n" + servers.get(replicaPort).logTail(20));
     }
 
     private void awaitSentinelKnowsReplica(int replicaPort, Duration timeout) throws IOException {
