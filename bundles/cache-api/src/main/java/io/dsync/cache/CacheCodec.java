@@ -6,9 +6,11 @@ import org.osgi.annotation.versioning.ConsumerType;
  * Converts cache values to and from bytes; implemented by applications and passed to
  * {@link CacheService#cache(String, CacheCodec)}.
  * <p>
- * The cache stores and replicates bytes only. Because every read decodes a fresh value from bytes,
- * values returned by the cache are never shared between callers: mutating a returned object does
- * not affect the cache or other readers. Functions passed to {@link Cache#compute} run in the calling
+ * The cache stores and replicates bytes only. Reads decode a fresh value from bytes, so mutating a
+ * returned object does not affect the cache or other readers; only values of immutable JDK types
+ * ({@code String}, the boxed primitives, {@code BigDecimal}, {@code UUID}, {@code java.time} values)
+ * may be decoded once per version and shared by the readers of a node, since nobody can change them.
+ * Functions passed to {@link Cache#compute} run in the calling
  * JVM and are never serialized, so they need not be serializable.
  * <p>
  * Implementations must be thread-safe and stateless in effect: {@code decode(encode(v))} must be

@@ -8,18 +8,28 @@ import io.dsync.cache.ValueTooLargeException;
 import io.dsync.cache.core.Op;
 import io.dsync.cache.core.OpResult;
 import io.dsync.cache.core.Timing;
+import io.dsync.cache.core.ReadableCopies;
 import io.dsync.cache.core.Versioned;
 import io.dsync.cache.protocol.ProtocolDriver;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
  * A typed handle on a cache: validates keys and values on the calling thread, encodes with the handle's codec, and
- * submits operations to the node's {@link LocalCache}. Holds no state of its own.
+ * submits operations to the node's {@link LocalCache}, which it remembers while it is open.
  *
  * @param <V> the type of the values
  */
@@ -38,10 +48,17 @@ final class CoherentCache<V> implements Cache<V> {
         }
     };
 
+    /** Value types whose instances nobody can change: a decoded one may be handed to every reader. */
+    private static final Set<Class<?>> IMMUTABLE = Set.of(String.class, Long.class, Integer.class, Short.class,
+            Byte.class, Character.class, Boolean.class, Double.class, Float.class, BigInteger.class, BigDecimal.class,
+            UUID.class, Instant.class, LocalDate.class, LocalDateTime.class, OffsetDateTime.class, Duration.class);
+
     private final ClientCacheService service;
     private final String name;
     private final CacheCodec<V> codec;
     private final Timing timing;
+    /** The node's copies of the cache, remembered from the service while they are open. */
+    private volatile LocalCache local;
 
     CoherentCache(ClientCacheService service, String name, CacheCodec<V> codec, Timing timing) {
         this.service = service;
@@ -57,22 +74,58 @@ final class CoherentCache<V> implements Cache<V> {
 
     @Override
     public CompletableFuture<Optional<V>> getAsync(String key) {
+        ReadableCopies.Copy hit = hit(key);
+        if (hit != null) {
+            try {
+                return CompletableFuture.completedFuture(decodeHit(key, hit));
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
         Cache.requireValidKey(key);
         return run(new Op.Get(key), null, r -> decode(key, ((OpResult.Read) r).data()));
     }
 
     @Override
     public Optional<V> get(String key) {
-        Cache.requireValidKey(key);
-        // The hit path: no future chain when the node has the cache open and the copy answers at once.
-        LocalCache local = service.opened(name);
-        if (local != null && !ProtocolDriver.insideCall()) {
-            OpResult r = local.submitNow(new Op.Get(key));
-            if (r instanceof OpResult.Read read) {
-                return decode(key, read.data());
-            }
+        ReadableCopies.Copy hit = hit(key);
+        return hit != null ? decodeHit(key, hit) : await(getAsync(key));
+    }
+
+    /**
+     * Decodes a hit, once per copy and codec if the value is of an immutable type (then every reader of that version
+     * shares one instance, which nobody can change); other values are decoded afresh for each reader, as
+     * {@link CacheCodec} promises.
+     */
+    @SuppressWarnings("unchecked")
+    private Optional<V> decodeHit(String key, ReadableCopies.Copy copy) {
+        Object memo = copy.memo(codec);
+        if (memo != null) {
+            return (Optional<V>) memo;
         }
-        return await(getAsync(key));
+        Optional<V> value = decode(key, copy.data());
+        if (value.isEmpty() || IMMUTABLE.contains(value.get().getClass())) {
+            copy.memo(codec, value);
+        }
+        return value;
+    }
+
+    /**
+     * The hit path: the key's readable copy if the node has the cache open and holds one (no lock, no future),
+     * otherwise {@code null}; always {@code null} inside a compute function, whose calls fail on the usual path. The
+     * key is not validated here: only keys that passed validation have copies, so an invalid one misses and is refused
+     * on the usual path.
+     *
+     * @throws NullPointerException if the key is {@code null}
+     */
+    private ReadableCopies.Copy hit(String key) {
+        Objects.requireNonNull(key, "key");
+        LocalCache local = this.local;
+        if (local == null || local.stopping()) {
+            local = service.opened(name);
+            this.local = local;
+        }
+        return local != null && !ProtocolDriver.insideCall() ? local.readNow(key) : null;
     }
 
     @Override

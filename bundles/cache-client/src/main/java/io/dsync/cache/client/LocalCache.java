@@ -9,6 +9,7 @@ import io.dsync.cache.core.Effect;
 import io.dsync.cache.core.MesiState;
 import io.dsync.cache.core.Op;
 import io.dsync.cache.core.OpResult;
+import io.dsync.cache.core.ReadableCopies;
 import io.dsync.cache.core.Transition;
 import io.dsync.cache.protocol.ProtocolDriver;
 import java.util.List;
@@ -39,6 +40,7 @@ final class LocalCache {
 
     private final CacheConfig config;
     private final ProtocolDriver<CacheNode> driver;
+    private final ReadableCopies copies;
     private final Executor completions;
     private final AtomicLong opSeq = new AtomicLong();
     private final Map<Long, Submitted> pending = new ConcurrentHashMap<>();
@@ -67,6 +69,7 @@ final class LocalCache {
         this.completions = completions;
         this.latencies = latencies;
         this.driver = drivers.driver(config.name(), node, this::onEffect);
+        this.copies = node.readable();
     }
 
     /** Makes the driver of a cache's node (the transport and main memory are the service's). */
@@ -88,28 +91,15 @@ final class LocalCache {
     }
 
     /**
-     * Submits an operation and returns its result if it completed at once (a hit), without a future; otherwise
-     * returns {@code null} and the operation is given up: only for operations without effect ({@code Get}), which
-     * the caller then submits again the usual way.
+     * Reads a key from the node's readable copies, without its lock: a hit, or {@code null} if the read must be
+     * submitted.
      */
-    OpResult submitNow(Op.Get op) {
-        if (stopping) {
-            return null;
-        }
-        OpResult[] now = new OpResult[1];
-        driver.call((node, time) -> {
-            if (!node.readsLocally(op.key(), time)) {
-                return List.of();
-            }
-            // Operation id 0 is never a submitted one: a completion that is not taken here is ignored by onEffect.
-            List<Effect> effects = node.submit(time, 0, op);
-            if (effects.size() == 1 && effects.get(0) instanceof Effect.Completed c) {
-                now[0] = c.result();
-                return List.of();
-            }
-            return effects;
-        });
-        return now[0];
+    boolean stopping() {
+        return stopping;
+    }
+
+    ReadableCopies.Copy readNow(String key) {
+        return stopping ? null : copies.read(key, ProtocolDriver.now());
     }
 
     private CompletableFuture<OpResult> submitted(Op op) {

@@ -250,6 +250,35 @@ class ClientCacheServiceTest {
     }
 
     @Test
+    void hitsShareOneDecodedInstancePerVersionOnlyForImmutableTypes() {
+        Cache<String> text = a.cache("main", TEXT);
+        text.put("decoded", "v1");
+        text.get("decoded"); // the first read after a write goes through the node, which then publishes the copy
+        String once = text.get("decoded").orElseThrow();
+        assertThat(text.get("decoded").orElseThrow()).as("a String is decoded once per version").isSameAs(once);
+        text.put("decoded", "v2");
+        assertThat(text.get("decoded")).contains("v2");
+        assertThat(text.get("decoded")).contains("v2");
+
+        CacheCodec<StringBuilder> mutable = new CacheCodec<>() {
+            @Override
+            public byte[] encode(StringBuilder value) {
+                return value.toString().getBytes(StandardCharsets.UTF_8);
+            }
+
+            @Override
+            public StringBuilder decode(byte[] bytes) {
+                return new StringBuilder(new String(bytes, StandardCharsets.UTF_8));
+            }
+        };
+        Cache<StringBuilder> builders = a.cache("main", mutable);
+        StringBuilder mine = builders.get("decoded").orElseThrow();
+        mine.append("-changed");
+        assertThat(builders.get("decoded").orElseThrow()).as("a mutable value is decoded for every read")
+                .isNotSameAs(mine).hasToString("v2");
+    }
+
+    @Test
     void byteHandlesCopyArraysAndHitsAreCounted() {
         Cache<byte[]> cache = a.cache("main");
         byte[] value = {1, 2, 3};

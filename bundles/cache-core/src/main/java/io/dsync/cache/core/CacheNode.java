@@ -98,6 +98,9 @@ public final class CacheNode {
     private final TreeMap<String, PendingRequest> pending = new TreeMap<>();
     private final OpQueues ops = new OpQueues();
     private final Renewals renewals = new Renewals();
+    private final ReadableCopies readable = new ReadableCopies();
+    /** Keys served in this call: published at its end if a read of them would still complete at once. */
+    private final List<String> served = new ArrayList<>();
     private long requestSeq;
     private long writeSeq;
     private long now = Long.MIN_VALUE;
@@ -166,6 +169,7 @@ public final class CacheNode {
                     keys.add(line.key);
                 }
             }
+            keys.forEach(readable::withdraw);
             if (keys.isEmpty()) {
                 out.add(new Effect.Completed(opId, new OpResult.Done()));
             } else {
@@ -175,6 +179,7 @@ public final class CacheNode {
                 }
             }
         } else {
+            readable.withdraw(op.key());
             enqueue(new QueuedOp(opId, op.key(), op, deadline, 0));
         }
         return end();
@@ -189,7 +194,10 @@ public final class CacheNode {
      * @return whether the read is a local hit
      */
     public boolean readsLocally(String key, long now) {
-        Line line = lines.find(key);
+        return readsLocally(key, lines.find(key), now);
+    }
+
+    private boolean readsLocally(String key, Line line, long now) {
         return line != null && line.busy == Busy.NONE && valid(line, Math.max(now, this.now))
                 && !pending.containsKey(key) && ops.head(key) == null;
     }
@@ -204,6 +212,10 @@ public final class CacheNode {
      */
     public List<Effect> onMessage(long now, String from, CoherenceMessage.ToNode message) {
         begin(now);
+        if (!(message instanceof Renewed)
+                && !(message instanceof Invalidate && defects.contains(Defect.READABLE_KEPT_AFTER_INVALIDATION))) {
+            readable.withdraw(message.key());
+        }
         if (message instanceof Grant g) {
             onGrant(from, g);
         } else if (message instanceof Invalidate i) {
@@ -232,6 +244,7 @@ public final class CacheNode {
     public List<Effect> onMemory(long now, MemoryResult result) {
         begin(now);
         if (result instanceof WriteDone w) {
+            readable.withdraw(w.key());
             Line line = lines.find(w.key());
             if (line != null && line.busy != Busy.NONE && line.write == w.write()) {
                 if (line.busy == Busy.WRITE_THROUGH) {
@@ -246,8 +259,9 @@ public final class CacheNode {
     }
 
     /**
-     * Advances time: sends pending requests again, fails overdue operations, drops expired copies
-     * (writing back modified ones) and renews the leases that are due. Call it at least every
+     * Advances time: sends pending requests again, fails overdue operations, takes in the reads served from
+     * {@link #readable()} since the last tick, drops expired copies (writing back modified ones) and renews the
+     * leases that are due. Call it at least every
      * {@link Timing#retry()}.
      *
      * @param now the node's time
@@ -267,6 +281,11 @@ public final class CacheNode {
         for (Line line : lines.all()) {
             if (line.busy != Busy.NONE) {
                 continue;
+            }
+            if (readable.takeRead(line.key)) {
+                // Read without this node's lock since the last tick: used, as if this node had served the read.
+                line.touched = true;
+                lines.touch(line.key);
             }
             if (!valid(line)) {
                 expire(line);
@@ -397,7 +416,17 @@ public final class CacheNode {
      * @return the counters so far
      */
     public CacheStats stats() {
-        return new CacheStats(hits, misses, evictions, invalidationsReceived, writeBacks);
+        return new CacheStats(hits + readable.hits(), misses, evictions, invalidationsReceived, writeBacks);
+    }
+
+    /**
+     * Returns the copies that any thread may read without calling this node (its read hits); see
+     * {@link ReadableCopies} for what a read there guarantees.
+     *
+     * @return the node's readable copies, always the same object
+     */
+    public ReadableCopies readable() {
+        return readable;
     }
 
     // ---------------------------------------------------------------- operations
@@ -512,6 +541,7 @@ public final class CacheNode {
         }
         line.touched = true;
         lines.touch(line.key);
+        served.add(line.key);
     }
 
     private void miss(QueuedOp q) {
@@ -673,11 +703,15 @@ public final class CacheNode {
                 line.expiry = Math.max(line.expiry, timing.holderExpiry(sentAt));
                 line.renewal = 0;
                 line.touched = false;
+                if (readable.published(line.key)) {
+                    readable.publish(line.key, line.data, line.expiry);
+                }
             }
         }
         for (LeaseRef ref : r.refused()) {
             Line line = lines.find(ref.key());
             if (line != null && line.grant.equals(ref.grant())) {
+                readable.withdraw(line.key);
                 line.renewal = 0;
                 if (line.busy != Busy.NONE) {
                     if (line.after != MesiState.INVALID) {
@@ -716,6 +750,9 @@ public final class CacheNode {
     }
 
     private void drop(Line line, Cause cause, boolean release) {
+        if (!(cause == Cause.INVALIDATION && defects.contains(Defect.READABLE_KEPT_AFTER_INVALIDATION))) {
+            readable.withdraw(line.key);
+        }
         lines.remove(line);
         lines.count(line.state, MesiState.INVALID, cause);
         if (release) {
@@ -740,6 +777,7 @@ public final class CacheNode {
     }
 
     private void startWrite(Line line, Busy busy, Versioned data, MesiState after, Cause cause) {
+        readable.withdraw(line.key);
         line.busy = busy;
         line.write = ++writeSeq;
         line.previous = line.data;
@@ -842,6 +880,7 @@ public final class CacheNode {
 
     private void handleEvictions() {
         for (Line line = lines.pollEvicted(); line != null; line = lines.pollEvicted()) {
+            readable.withdraw(line.key);
             evictions++;
             if (line.state == MesiState.MODIFIED) {
                 lines.depart(line);
@@ -868,6 +907,13 @@ public final class CacheNode {
     private List<Effect> end() {
         lines.trim();
         handleEvictions();
+        for (String key : served) {
+            Line line = lines.find(key);
+            if (readsLocally(key, line, now)) {
+                readable.publish(key, line.data, line.expiry);
+            }
+        }
+        served.clear();
         List<Effect> effects = out;
         out = null;
         return effects;

@@ -13,5 +13,7 @@ enum Defect {
     /** A new home grants at once for keys it newly homes, without waiting out the old home's leases. */
     HOME_SKIPS_QUARANTINE,
     /** A write-through completes before main memory has confirmed the write. */
-    WRITE_THROUGH_ACKS_EARLY
+    WRITE_THROUGH_ACKS_EARLY,
+    /** A holder acknowledges an invalidation but keeps the copy readable without calling it. */
+    READABLE_KEPT_AFTER_INVALIDATION
 }

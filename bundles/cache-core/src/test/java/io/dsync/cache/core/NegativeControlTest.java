@@ -46,6 +46,13 @@ class NegativeControlTest {
     }
 
     @Test
+    void aHolderThatKeepsServingAnInvalidatedCopyWithoutItsLockServesStaleReads() {
+        assertThat(firstViolation(Simulation.Config.of(WriteMode.WRITE_THROUGH)
+                .with(Defect.READABLE_KEPT_AFTER_INVALIDATION)))
+                .hasValueSatisfying(v -> assertThat(v).containsAnyOf("no linearization", "two writes", "saw"));
+    }
+
+    @Test
     void aNewHomeThatDoesNotWaitOutTheOldLeasesBreaksSingleWriter() {
         assertThat(firstViolation(Simulation.Config.of(WriteMode.WRITE_BACK).with(Defect.HOME_SKIPS_QUARANTINE)))
                 .hasValueSatisfying(v -> assertThat(v).contains("single writer violated"));

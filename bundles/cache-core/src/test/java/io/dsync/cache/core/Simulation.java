@@ -385,6 +385,21 @@ final class Simulation {
         double p = random.nextDouble();
         Op op;
         Rec rec = null;
+        if (p < 0.45 && random.nextBoolean()) {
+            // Half the reads try the node's readable copies first, as the adapter's hit path does.
+            ReadableCopies.Copy copy = n.cache.readable().read(key, n.local());
+            if (copy != null) {
+                Versioned hit = copy.data();
+                Rec r = new Rec(id, n.id, key, Kind.GET, ++stamp, null);
+                trace(key, n.id + " reads #" + id + " from its readable copy: " + hit);
+                history.ops.add(r);
+                r.completed = ++stamp;
+                r.result = new OpResult.Read(hit);
+                count("reads of readable copies");
+                schedule(uniform(5 * MS, 50 * MS), () -> client(n));
+                return;
+            }
+        }
         if (p < 0.45) {
             op = new Op.Get(key);
             rec = new Rec(id, n.id, key, Kind.GET, ++stamp, null);

@@ -94,7 +94,8 @@ class SimulationTest {
             return null;
         }
         for (String fault : List.of("crashes", "restarts", "home epochs", "partitions", "one-way cuts",
-                "registry cuts", "memory failures", "messages dropped", "operations failed")) {
+                "registry cuts", "memory failures", "messages dropped", "operations failed",
+                "reads of readable copies")) {
             assertThat(counters.get(fault)).as(fault).isPositive();
         }
         assertThat(counters.get("operations completed")).isGreaterThan(counters.get("operations") / 2);
