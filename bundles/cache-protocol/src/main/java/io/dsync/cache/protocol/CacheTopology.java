@@ -44,14 +44,22 @@ public final class CacheTopology {
      * @param nodes the registered nodes, for their messaging addresses (any node may hold copies, so homes reach all)
      */
     public static CacheTopology of(HomeRing.Record record, Collection<NodeInfo> nodes) {
-        Map<String, InetSocketAddress> addresses = new TreeMap<>();
+        return EMPTY.next(record, nodes);
+    }
+
+    /**
+     * The topology of {@code record} and {@code nodes}: this one if neither changed (the ring is read every few
+     * hundred milliseconds and rarely changes: no new hash ring then).
+     */
+    public CacheTopology next(HomeRing.Record record, Collection<NodeInfo> nodes) {
+        Map<String, InetSocketAddress> next = new TreeMap<>();
         for (NodeInfo node : nodes) {
             Integer port = node.ports().get("messaging");
             if (port != null) {
-                addresses.put(node.id(), InetSocketAddress.createUnresolved(node.host(), port));
+                next.put(node.id(), InetSocketAddress.createUnresolved(node.host(), port));
             }
         }
-        return new CacheTopology(record, addresses);
+        return record.equals(this.record) && next.equals(addresses) ? this : new CacheTopology(record, next);
     }
 
     /**

@@ -29,7 +29,11 @@ public final class ProtocolDriver<C> {
         List<Effect> onMemory(C core, long now, MemoryResult result);
     }
 
-    private static final ThreadLocal<ProtocolDriver<?>> INSIDE = new ThreadLocal<>();
+    /**
+     * Per thread, whether it is inside a call: a holder made once per thread and flipped, so that the check on every
+     * cache hit finds its entry (a removed {@code ThreadLocal} value is looked up and initialised again each time).
+     */
+    private static final ThreadLocal<boolean[]> INSIDE = ThreadLocal.withInitial(() -> new boolean[1]);
 
     private final String cache;
     private final C core;
@@ -70,18 +74,19 @@ public final class ProtocolDriver<C> {
      * the core applies): such a thread must not call the cache again.
      */
     public static boolean insideCall() {
-        return INSIDE.get() != null;
+        return INSIDE.get()[0];
     }
 
     /** Calls into the instance and executes the effects. */
     public void call(Step<C> step) {
         List<Effect> effects;
+        boolean[] inside = INSIDE.get();
         synchronized (this) {
-            INSIDE.set(this);
+            inside[0] = true;
             try {
                 effects = step.apply(core, now());
             } finally {
-                INSIDE.remove();
+                inside[0] = false;
             }
         }
         execute(effects);

@@ -108,7 +108,7 @@ public final class CacheClientComponent {
 
     private void readRing() {
         try {
-            topology = CacheTopology.of(ring.read(), registry.nodes());
+            topology = topology.next(ring.read(), registry.nodes());
             if (ringProblem) {
                 LOG.info("The cache client reads the ring of cache nodes again");
                 ringProblem = false;

@@ -153,7 +153,7 @@ public final class CacheNodeComponent implements HealthContributor {
                 record = proposed;
             }
             long received = ProtocolDriver.now();
-            CacheTopology next = CacheTopology.of(record, nodes);
+            CacheTopology next = topology.next(record, nodes);
             topology = next;
             homes.observe(next, started, received);
             lastPassNanos = received;
