@@ -128,7 +128,7 @@ public final class BenchCacheNode implements AutoCloseable {
 
     private void readRing() {
         try {
-            topology = CacheTopology.of(ring.read(), directory.list());
+            topology = topology.next(ring.read(), directory.list());
         } catch (RuntimeException e) {
             registryProblem = "ring read of " + id + " failed: " + e.getMessage();
         }

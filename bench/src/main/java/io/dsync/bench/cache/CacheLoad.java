@@ -1,6 +1,5 @@
 package io.dsync.bench.cache;
 
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -112,8 +111,7 @@ final class CacheLoad {
     private void loop(Workload workload, CacheSystem.Store store, Keys keys, int node, long seed, Phase phase,
                       Worker w, AtomicReference<String> firstError) {
         SplittableRandom random = new SplittableRandom(seed);
-        byte[] template = new byte[valueBytes];
-        random.nextBytes(template);
+        String template = CacheRun.value(valueBytes, random);
         long writes = 0;
         boolean readsOnly = !workload.writes();
         while (true) {
@@ -123,15 +121,14 @@ final class CacheLoad {
             }
             String key = keys.next(random);
             boolean read = readsOnly || random.nextDouble() < workload.readFraction();
-            byte[] value = null;
+            String value = null;
             if (!read) {
-                value = template.clone();
-                if (valueBytes >= Long.BYTES) {
-                    ByteBuffer.wrap(value).putLong(0, ++writes);
-                }
+                // A new value for every write, of the same length: the write count over the template's first digits.
+                String count = Long.toString(++writes);
+                value = count.length() >= valueBytes ? template : count + template.substring(count.length());
             }
             long begin = System.nanoTime();
-            byte[] got = null;
+            String got = null;
             try {
                 if (read) {
                     got = store.get(node, key);

@@ -35,10 +35,19 @@ public final class CacheRun {
         Keys k = keys.computeIfAbsent(workload, Workload::keySet);
         System.err.printf("  %-18s %-26s JIT warm-up for %d s%n", workload.name(), system.name(), seconds);
         try (CacheSystem.Store store = system.open(workload.space() + "-jit-" + (++spaces), workload.capacity())) {
-            byte[] value = new byte[valueBytes];
-            store.preload(k.all(), value);
+            store.preload(k.all(), value(valueBytes, new SplittableRandom(valueBytes)));
             load.run(workload, system.name(), store, k, seconds, 0);
         }
+    }
+
+    /** A value of {@code length} random ASCII letters and digits (one UTF-8 byte each). */
+    static String value(int length, SplittableRandom random) {
+        String alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        StringBuilder b = new StringBuilder(length);
+        for (int i = 0; i < length; i++) {
+            b.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        return b.toString();
     }
 
     public CacheResult measure(Workload workload, CacheSystem system) throws Exception {
@@ -47,9 +56,7 @@ public final class CacheRun {
         System.err.printf("  %-18s %-26s preloading %,d keys...", workload.name(), system.name(), workload.keys());
         long started = System.nanoTime();
         try (CacheSystem.Store store = system.open(space, workload.capacity())) {
-            byte[] value = new byte[valueBytes];
-            new SplittableRandom(valueBytes).nextBytes(value);
-            store.preload(k.all(), value);
+            store.preload(k.all(), value(valueBytes, new SplittableRandom(valueBytes)));
             System.err.printf(" %.1f s, measuring...", (System.nanoTime() - started) / 1e9);
             CacheResult r = load.run(workload, system.name(), store, k, warmup, seconds);
             System.err.println(" " + CacheReport.line(r));

@@ -25,13 +25,13 @@ public interface CacheSystem {
     interface Store extends AutoCloseable {
 
         /** The value of {@code key} as node {@code node} reads it, or {@code null} if absent. */
-        byte[] get(int node, String key);
+        String get(int node, String key);
 
         /** Writes {@code key} from node {@code node}. */
-        void put(int node, String key, byte[] value);
+        void put(int node, String key, String value);
 
         /** Writes every key once (from node 0), as fast as the system allows; before anything is measured. */
-        void preload(List<String> keys, byte[] value) throws Exception;
+        void preload(List<String> keys, String value) throws Exception;
 
         /** Local hits and misses so far, summed over both nodes, or {@code null} if the system does not count them. */
         default long[] hitsAndMisses() {

@@ -20,24 +20,24 @@ public final class CaffeineCaches implements CacheSystem {
 
     @Override
     public Store open(String space, int capacity) {
-        List<Cache<String, byte[]>> nodes = List.of(Caffeine.newBuilder().maximumSize(capacity).build(),
+        List<Cache<String, String>> nodes = List.of(Caffeine.newBuilder().maximumSize(capacity).build(),
                 Caffeine.newBuilder().maximumSize(capacity).build());
         return new Store() {
             @Override
-            public byte[] get(int node, String key) {
+            public String get(int node, String key) {
                 return nodes.get(node).getIfPresent(key);
             }
 
             @Override
-            public void put(int node, String key, byte[] value) {
+            public void put(int node, String key, String value) {
                 nodes.get(node).put(key, value);
             }
 
             @Override
-            public void preload(List<String> keys, byte[] value) {
-                for (Cache<String, byte[]> c : nodes) {
+            public void preload(List<String> keys, String value) {
+                for (Cache<String, String> c : nodes) {
                     for (String k : keys) {
-                        c.put(k, value.clone());
+                        c.put(k, String.valueOf(value.toCharArray())); // a value of its own per key, as the others hold
                     }
                 }
             }

@@ -1,5 +1,6 @@
 package io.dsync.bench.cache;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -7,17 +8,31 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.dsync.cache.Cache;
+import io.dsync.cache.CacheCodec;
 import io.dsync.cache.CacheConfig;
 import io.dsync.cache.CacheStats;
 import io.dsync.cache.WriteMode;
 
 /**
- * dsync's coherent cache, used through the {@code Cache<byte[]>} API by two cache clients in this JVM that the homes
+ * dsync's coherent cache, used through a {@code Cache<String>} handle (UTF-8) by two cache clients in this JVM that the homes
  * reach as nodes ({@link BenchCacheNode}): hits are served from the node's copy, misses and writes go through the
  * key's home (a cache node) and main memory (Redis). One cache per workload, declared with the workload's local
  * capacity and the run's write mode.
  */
 public final class DsyncCaches implements CacheSystem {
+
+    /** Values as UTF-8 bytes; a String is immutable, so a node decodes each version of a hot key once. */
+    static final CacheCodec<String> UTF8 = new CacheCodec<>() {
+        @Override
+        public byte[] encode(String value) {
+            return value.getBytes(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public String decode(byte[] bytes) {
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+    };
 
     private final List<BenchCacheNode> nodes;
     private final WriteMode mode;
@@ -48,24 +63,24 @@ public final class DsyncCaches implements CacheSystem {
         String cacheName = "bench-" + space;
         nodes.get(0).service().declare(CacheConfig.of(cacheName).withLocalCapacity(capacity)
                 .withMaxValueBytes(Math.max(maxValueBytes, CacheConfig.DEFAULT_MAX_VALUE_BYTES)).withWriteMode(mode));
-        List<Cache<byte[]>> caches = new ArrayList<>();
+        List<Cache<String>> caches = new ArrayList<>();
         for (BenchCacheNode n : nodes) {
-            caches.add(n.service().cache(cacheName));
+            caches.add(n.service().cache(cacheName, UTF8));
         }
         return new Store() {
             @Override
-            public byte[] get(int node, String key) {
+            public String get(int node, String key) {
                 return caches.get(node).get(key).orElse(null);
             }
 
             @Override
-            public void put(int node, String key, byte[] value) {
+            public void put(int node, String key, String value) {
                 caches.get(node).put(key, value);
             }
 
             /** Up to 256 asynchronous puts in flight from node 0; fails with the first failed put. */
             @Override
-            public void preload(List<String> keys, byte[] value) throws Exception {
+            public void preload(List<String> keys, String value) throws Exception {
                 Semaphore inFlight = new Semaphore(256);
                 AtomicReference<Throwable> failure = new AtomicReference<>();
                 for (String k : keys) {
@@ -93,7 +108,7 @@ public final class DsyncCaches implements CacheSystem {
             public long[] hitsAndMisses() {
                 long hits = 0;
                 long misses = 0;
-                for (Cache<byte[]> c : caches) {
+                for (Cache<String> c : caches) {
                     CacheStats s = c.stats();
                     hits += s.hits();
                     misses += s.misses();
@@ -104,7 +119,7 @@ public final class DsyncCaches implements CacheSystem {
             @Override
             public void close() {
                 // Drop the copies, so that the next workload's homes and ticks do not carry this one's lines.
-                for (Cache<byte[]> c : caches) {
+                for (Cache<String> c : caches) {
                     try {
                         c.invalidateAll();
                     } catch (RuntimeException e) {

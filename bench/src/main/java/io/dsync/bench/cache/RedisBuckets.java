@@ -5,7 +5,7 @@ import java.util.List;
 import org.redisson.api.BatchOptions;
 import org.redisson.api.RBatch;
 import org.redisson.api.RedissonClient;
-import org.redisson.client.codec.ByteArrayCodec;
+import org.redisson.client.codec.StringCodec;
 
 /**
  * Redis used directly, no local copy: {@code GET} and {@code SET} of one string key per cache key through Redisson's
@@ -32,21 +32,21 @@ public final class RedisBuckets implements CacheSystem {
         String prefix = "bench:bucket:" + space + ":";
         return new Store() {
             @Override
-            public byte[] get(int node, String key) {
-                return redisson.<byte[]>getBucket(prefix + key, ByteArrayCodec.INSTANCE).get();
+            public String get(int node, String key) {
+                return redisson.<String>getBucket(prefix + key, StringCodec.INSTANCE).get();
             }
 
             @Override
-            public void put(int node, String key, byte[] value) {
-                redisson.<byte[]>getBucket(prefix + key, ByteArrayCodec.INSTANCE).set(value);
+            public void put(int node, String key, String value) {
+                redisson.<String>getBucket(prefix + key, StringCodec.INSTANCE).set(value);
             }
 
             @Override
-            public void preload(List<String> keys, byte[] value) {
+            public void preload(List<String> keys, String value) {
                 for (int from = 0; from < keys.size(); from += 1_000) {
                     RBatch batch = redisson.createBatch(BatchOptions.defaults());
                     for (String k : keys.subList(from, Math.min(keys.size(), from + 1_000))) {
-                        batch.<byte[]>getBucket(prefix + k, ByteArrayCodec.INSTANCE).setAsync(value);
+                        batch.<String>getBucket(prefix + k, StringCodec.INSTANCE).setAsync(value);
                     }
                     batch.execute();
                 }

@@ -7,9 +7,7 @@ import java.util.Map;
 import org.redisson.api.RLocalCachedMap;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.options.LocalCachedMapOptions;
-import org.redisson.client.codec.ByteArrayCodec;
 import org.redisson.client.codec.StringCodec;
-import org.redisson.codec.CompositeCodec;
 
 /**
  * Redisson's {@code RLocalCachedMap}, one instance (with its own local cache) per node over one Redis hash: a near
@@ -36,22 +34,22 @@ public final class RedisLocalCachedMaps implements CacheSystem {
     @Override
     public Store open(String space, int capacity) {
         String name = "bench:localcached:" + space;
-        List<RLocalCachedMap<String, byte[]>> nodes = List.of(map(name, capacity), map(name, capacity));
+        List<RLocalCachedMap<String, String>> nodes = List.of(map(name, capacity), map(name, capacity));
         return new Store() {
             @Override
-            public byte[] get(int node, String key) {
+            public String get(int node, String key) {
                 return nodes.get(node).get(key);
             }
 
             @Override
-            public void put(int node, String key, byte[] value) {
+            public void put(int node, String key, String value) {
                 nodes.get(node).fastPut(key, value);
             }
 
             @Override
-            public void preload(List<String> keys, byte[] value) {
+            public void preload(List<String> keys, String value) {
                 for (int from = 0; from < keys.size(); from += 1_000) {
-                    Map<String, byte[]> chunk = new HashMap<>();
+                    Map<String, String> chunk = new HashMap<>();
                     for (String k : keys.subList(from, Math.min(keys.size(), from + 1_000))) {
                         chunk.put(k, value);
                     }
@@ -67,9 +65,9 @@ public final class RedisLocalCachedMaps implements CacheSystem {
         };
     }
 
-    private RLocalCachedMap<String, byte[]> map(String name, int capacity) {
-        return redisson.getLocalCachedMap(LocalCachedMapOptions.<String, byte[]>name(name)
-                .codec(new CompositeCodec(StringCodec.INSTANCE, ByteArrayCodec.INSTANCE))
+    private RLocalCachedMap<String, String> map(String name, int capacity) {
+        return redisson.getLocalCachedMap(LocalCachedMapOptions.<String, String>name(name)
+                .codec(StringCodec.INSTANCE)
                 .cacheSize(capacity)
                 .evictionPolicy(LocalCachedMapOptions.EvictionPolicy.LRU)
                 .syncStrategy(LocalCachedMapOptions.SyncStrategy.INVALIDATE));
