@@ -52,6 +52,9 @@ class CacheHotSwapIT extends ClusterTest {
                         () -> update(cluster.node("n-2"), CACHE_CLIENT))
                 .fault(CacheScenarioIT.at(run, 65), "update messaging on n-3",
                         () -> update(cluster.node("n-3"), MESSAGING))
+                // An update returns once the bundle serves again (seconds for messaging, which restarts the cache
+                // components on top of it); the clients then need time to show that calls through it succeed.
+                .settleAfterFaults(Duration.ofSeconds(8))
                 .run();
         CacheScenarioIT.check(report, "cache-hot-swap.txt", nodes);
         // Clients c<i> call node n-<1 + i % 3>: those of each updated node succeed again after its update.

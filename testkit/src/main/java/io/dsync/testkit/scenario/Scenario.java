@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
 import io.dsync.testkit.check.CheckResult;
@@ -123,6 +124,7 @@ public final class Scenario {
         private int clients = 4;
         private Duration duration = Duration.ofSeconds(10);
         private Duration pauseBetweenSteps = Duration.ZERO;
+        private Duration settle = Duration.ZERO;
         private Workload workload;
         private final List<ScenarioReport.Fault> faults = new ArrayList<>();
         private final List<Action> actions = new ArrayList<>();
@@ -151,6 +153,20 @@ public final class Scenario {
                 throw new IllegalArgumentException("duration must be positive, got " + duration);
             }
             this.duration = duration;
+            return this;
+        }
+
+        /**
+         * How long clients go on at least after the last fault's action returned (default none): a fault that took
+         * longer than planned, such as a bundle update that waits until the bundle serves again, still leaves the
+         * clients this long to show that the system recovered. The run then lasts past {@link #duration} by as much
+         * as needed.
+         */
+        public Builder settleAfterFaults(Duration settle) {
+            if (settle.isNegative()) {
+                throw new IllegalArgumentException("settle must not be negative, got " + settle);
+            }
+            this.settle = settle;
             return this;
         }
 
@@ -221,7 +237,9 @@ public final class Scenario {
     private ScenarioReport execute() throws InterruptedException {
         HistoryRecorder recorder = new HistoryRecorder(b.clock);
         long start = b.clock.nanoTime();
-        long end = start + b.duration.toNanos();
+        long planned = start + b.duration.toNanos();
+        // Until the last fault returned, the end is open when the clients must settle after it.
+        AtomicLong end = new AtomicLong(b.faults.isEmpty() || b.settle.isZero() ? planned : Long.MAX_VALUE);
         ExecutorService pool = Executors.newFixedThreadPool(b.clients + 1, r -> {
             Thread t = new Thread(r, "scenario-" + b.name);
             t.setDaemon(true);
@@ -234,7 +252,7 @@ public final class Scenario {
                 int index = i;
                 Client client = new Client("c" + (i + 1), recorder, b.seed * 1_000_003L + i, b.definite);
                 pool.execute(() -> {
-                    while (b.clock.nanoTime() < end && !Thread.currentThread().isInterrupted()) {
+                    while (b.clock.nanoTime() < end.get() && !Thread.currentThread().isInterrupted()) {
                         try {
                             b.workload.step(client);
                             if (!b.pauseBetweenSteps.isZero()) {
@@ -249,34 +267,19 @@ public final class Scenario {
                 });
             }
             pool.execute(() -> {
-                for (int i = 0; i < b.faults.size(); i++) {
-                    ScenarioReport.Fault planned = b.faults.get(i);
-                    long due = start + planned.atNanos();
-                    try {
-                        sleepUntil(due);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                    long began = b.clock.nanoTime();
-                    String error = null;
-                    try {
-                        b.actions.get(i).run();
-                    } catch (Exception | AssertionError e) {
-                        // A failed assertion in a fault is the fault's error, like an exception: recorded, and the
-                        // later faults still run.
-                        error = e.toString();
-                    }
-                    synchronized (done) {
-                        done.add(new ScenarioReport.Fault(planned.name(), began - start, began, b.clock.nanoTime() - began, error));
-                    }
+                try {
+                    runFaults(start, done);
+                } finally {
+                    end.set(Math.max(planned, b.clock.nanoTime() + b.settle.toNanos()));
                 }
             });
         } finally {
             pool.shutdown();
         }
-        if (!pool.awaitTermination(b.duration.toMillis() + 120_000, TimeUnit.MILLISECONDS)) {
+        if (!pool.awaitTermination(b.duration.toMillis() + b.settle.toMillis() + 120_000, TimeUnit.MILLISECONDS)) {
             pool.shutdownNow();
         }
+        long ran = Math.min(end.get(), b.clock.nanoTime()) - start;
         History history = recorder.history();
         List<CheckResult> results = new ArrayList<>();
         for (Checker c : b.checkers) {
@@ -290,7 +293,33 @@ public final class Scenario {
         synchronized (done) {
             faults = List.copyOf(done);
         }
-        return new ScenarioReport(b.name, b.clients, b.duration, start, history, faults, results, errors, b.recoveryTypes);
+        return new ScenarioReport(b.name, b.clients, Duration.ofNanos(ran), start, history, faults, results, errors,
+                b.recoveryTypes);
+    }
+
+    private void runFaults(long start, List<ScenarioReport.Fault> done) {
+        for (int i = 0; i < b.faults.size(); i++) {
+            ScenarioReport.Fault planned = b.faults.get(i);
+            try {
+                sleepUntil(start + planned.atNanos());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            long began = b.clock.nanoTime();
+            String error = null;
+            try {
+                b.actions.get(i).run();
+            } catch (Exception | AssertionError e) {
+                // A failed assertion in a fault is the fault's error, like an exception: recorded, and the later
+                // faults still run.
+                error = e.toString();
+            }
+            synchronized (done) {
+                done.add(new ScenarioReport.Fault(planned.name(), began - start, began, b.clock.nanoTime() - began,
+                        error));
+            }
+        }
     }
 
     private void sleepUntil(long deadline) throws InterruptedException {

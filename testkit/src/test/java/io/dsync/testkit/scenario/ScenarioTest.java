@@ -138,4 +138,40 @@ class ScenarioTest {
         assertThat(report.fault("later")).isPresent();
         assertThat(later).isTrue();
     }
+
+    @Test
+    void clientsSettleAfterAFaultThatOutlastsThePlannedRun() throws Exception {
+        Register register = new Register();
+        ScenarioReport report = Scenario.builder("slow fault").clients(2).duration(Duration.ofMillis(200))
+                .pauseBetweenSteps(Duration.ofMillis(2))
+                .workload(c -> c.call(RegisterOps.write("k", c.process()), () -> register.write(c.process())))
+                .fault(Duration.ofMillis(100), "slow outage", () -> {
+                    register.down.set(true);
+                    Thread.sleep(300);
+                    register.down.set(false);
+                })
+                .settleAfterFaults(Duration.ofMillis(150))
+                .run();
+        ScenarioReport.Fault outage = report.fault("slow outage").orElseThrow();
+        assertThat(outage.atNanos() + outage.tookNanos()).as("the fault ended after the planned run")
+                .isGreaterThan(Duration.ofMillis(200).toNanos());
+        assertThat(report.recoveryNanos(outage)).as("writes succeeded after the outage").isPresent();
+        assertThat(report.duration()).as("the run lasted until the settling time after the fault")
+                .isGreaterThanOrEqualTo(Duration.ofMillis(550));
+    }
+
+    @Test
+    void withoutSettlingTheRunEndsAtItsPlannedTime() throws Exception {
+        Register register = new Register();
+        ScenarioReport report = Scenario.builder("slow fault").clients(2).duration(Duration.ofMillis(200))
+                .pauseBetweenSteps(Duration.ofMillis(2))
+                .workload(c -> c.call(RegisterOps.write("k", c.process()), () -> register.write(c.process())))
+                .fault(Duration.ofMillis(100), "slow outage", () -> {
+                    register.down.set(true);
+                    Thread.sleep(300);
+                    register.down.set(false);
+                })
+                .run();
+        assertThat(report.recoveryNanos(report.fault("slow outage").orElseThrow())).isEmpty();
+    }
 }
