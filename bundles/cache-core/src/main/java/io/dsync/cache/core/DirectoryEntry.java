@@ -14,6 +14,8 @@ final class DirectoryEntry {
     final TreeMap<String, HolderRecord> sharers = new TreeMap<>();
     Transaction active;
     final ArrayDeque<Transaction.Waiter> queue = new ArrayDeque<>();
+    /** When the directory's tick next looks at this entry ({@link Long#MAX_VALUE}: not scheduled). */
+    long dueAt = Long.MAX_VALUE;
 
     DirectoryEntry(String key) {
         this.key = key;

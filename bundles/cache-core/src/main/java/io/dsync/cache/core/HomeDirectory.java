@@ -6,8 +6,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Predicate;
 
 import io.dsync.cache.core.CoherenceMessage.Ack;
@@ -82,6 +84,14 @@ public final class HomeDirectory {
 
     private final HomeTerm term = new HomeTerm();
     private final TreeMap<String, DirectoryEntry> entries = new TreeMap<>();
+    /**
+     * When each entry is next due for {@link #tick}: its earliest holder lease end, and a retransmission interval
+     * while it has requests; stale items (the entry was rescheduled or removed since) are skipped. So a tick costs
+     * the work that is due, not the size of the directory.
+     */
+    private final PriorityQueue<Due> due = new PriorityQueue<>();
+    /** The keys with a request being served or queued: what an extension of the authority may let go on. */
+    private final TreeSet<String> busy = new TreeSet<>();
     private long grantSeq;
     private long readSeq;
     private long now = Long.MIN_VALUE;
@@ -168,8 +178,8 @@ public final class HomeDirectory {
     public List<Effect> extendAuthority(long now, long ofEpoch, long until) {
         begin(now);
         if (term.extend(ofEpoch, until)) {
-            for (DirectoryEntry e : new ArrayList<>(entries.values())) {
-                advance(e);
+            for (String key : new ArrayList<>(busy)) {
+                advance(entries.get(key));
             }
         }
         return end();
@@ -231,7 +241,13 @@ public final class HomeDirectory {
     public List<Effect> tick(long now) {
         begin(now);
         term.prune(this.now);
-        for (DirectoryEntry e : new ArrayList<>(entries.values())) {
+        while (!due.isEmpty() && due.peek().at() <= this.now) {
+            Due d = due.poll();
+            DirectoryEntry e = entries.get(d.key());
+            if (e == null || e.dueAt != d.at()) {
+                continue; // removed or rescheduled since
+            }
+            e.dueAt = Long.MAX_VALUE;
             expireRecords(e);
             Transaction t = e.active;
             if (t != null && this.now >= t.retryAt) {
@@ -452,6 +468,48 @@ public final class HomeDirectory {
         }
         if (e.unused()) {
             entries.remove(e.key, e);
+            busy.remove(e.key);
+        } else {
+            schedule(e);
+        }
+    }
+
+    /** An entry due for the tick at {@code at}. */
+    private record Due(long at, String key) implements Comparable<Due> {
+        @Override
+        public int compareTo(Due o) {
+            int c = Long.compare(at, o.at);
+            return c != 0 ? c : key.compareTo(o.key);
+        }
+    }
+
+    /**
+     * Makes sure the tick looks at the entry when its next lease ends and, while it has requests, when their
+     * quarantine ends or a retransmission is due.
+     */
+    private void schedule(DirectoryEntry e) {
+        long next = Long.MAX_VALUE;
+        if (e.owner != null) {
+            next = e.owner.expiry;
+        }
+        for (HolderRecord r : e.sharers.values()) {
+            next = Math.min(next, r.expiry);
+        }
+        if (e.active != null || !e.queue.isEmpty()) {
+            busy.add(e.key);
+            next = Math.min(next, e.active != null ? e.active.retryAt : now + timing.retry());
+            long lifted = term.quarantineEnd(e.key, now);
+            if (lifted != Long.MIN_VALUE) {
+                next = Math.min(next, lifted); // requests that wait for the quarantine go on when it ends
+            }
+        } else {
+            busy.remove(e.key);
+        }
+        if (next < e.dueAt || e.dueAt <= now) {
+            e.dueAt = next;
+            if (next != Long.MAX_VALUE) {
+                due.add(new Due(next, e.key));
+            }
         }
     }
 
@@ -617,6 +675,7 @@ public final class HomeDirectory {
             send(w.node(), new Refused(e.key, w.request(), reason));
         }
         entries.remove(e.key);
+        busy.remove(e.key);
     }
 
     private boolean authority() {

@@ -64,6 +64,17 @@ final class HomeTerm {
         return false;
     }
 
+    /** @return when the last quarantine of the key that is on at {@code now} ends, {@code Long.MIN_VALUE} if none */
+    long quarantineEnd(String key, long now) {
+        long end = Long.MIN_VALUE;
+        for (Quarantine q : quarantines) {
+            if (now < q.until() && q.keys().test(key)) {
+                end = Math.max(end, q.until());
+            }
+        }
+        return end;
+    }
+
     /** Forgets the quarantines that have ended. */
     void prune(long now) {
         quarantines.removeIf(q -> q.until() <= now);
