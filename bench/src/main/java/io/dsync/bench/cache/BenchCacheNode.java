@@ -74,8 +74,7 @@ public final class BenchCacheNode implements AutoCloseable {
         this.completions = Executors.newCachedThreadPool(r -> daemon(r, id + "-completion"));
         register();
         readRing();
-        CoherenceTransport transport = new CoherenceTransport(messaging, id, node -> topology.address(node),
-                Duration.ofSeconds(2));
+        CoherenceTransport transport = new CoherenceTransport(messaging, id, node -> topology.address(node));
         this.service = new ClientCacheService(id, CacheTiming.incarnation(redisson, prefix + "cache:incarnation"),
                 CacheTiming.PROTOCOL, new CacheCatalog(redisson, prefix + "caches"), transport,
                 new MainMemory(redisson, MainMemory.keyLayout(prefix)), () -> topology, completions);

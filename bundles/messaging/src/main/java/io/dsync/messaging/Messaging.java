@@ -31,6 +31,24 @@ public interface Messaging {
      */
     CompletableFuture<byte[]> request(InetSocketAddress peer, String topic, byte[] body, Duration timeout);
 
+    /**
+     * Sends a one-way message: the peer's handler of the topic runs as for a request, and whatever it answers or
+     * refuses stays there. Best effort and at most once: nothing tells the sender whether the message arrived, so a
+     * protocol that needs it retransmits. Messages and requests to one peer arrive in the order they were sent while
+     * the connection holds. Saves the answer frame and the completion of a future on the sender: for protocols whose
+     * answers travel as messages of their own. The default sends a request and ignores its outcome.
+     *
+     * @throws IllegalArgumentException for a body over {@link #MAX_BODY_BYTES}
+     * @since 1.1
+     */
+    default void post(InetSocketAddress peer, String topic, byte[] body) {
+        if (body.length > MAX_BODY_BYTES) {
+            throw new IllegalArgumentException("a message of " + body.length
+                    + " bytes exceeds the messaging limit of " + MAX_BODY_BYTES + " bytes");
+        }
+        request(peer, topic, body, Duration.ofSeconds(10));
+    }
+
     /** A served topic; closing it stops serving (requests that arrive later are answered {@code no-handler}). */
     interface Registration extends AutoCloseable {
         @Override

@@ -5,7 +5,7 @@
  * the registry ({@code ports.messaging}).
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.dsync.messaging;
 
 import org.osgi.annotation.bundle.Export;

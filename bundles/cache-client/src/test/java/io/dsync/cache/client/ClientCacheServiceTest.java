@@ -122,7 +122,7 @@ class ClientCacheServiceTest {
     }
 
     private static CoherenceTransport transport(Messaging m, String self) {
-        return new CoherenceTransport(m, self, n -> topology.address(n), Duration.ofSeconds(2));
+        return new CoherenceTransport(m, self, n -> topology.address(n));
     }
 
     @AfterAll

@@ -4,15 +4,14 @@ import io.dsync.cache.core.CoherenceMessage;
 import io.dsync.messaging.Messaging;
 import io.dsync.messaging.RemoteException;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends coherence messages to other nodes over node messaging, best effort: the protocol retransmits whatever it
- * waits for, so a message that cannot be delivered is dropped (logged at DEBUG). Messages to homes go to the topic
+ * Sends coherence messages to other nodes as one-way node messages ({@link Messaging#post}), best effort: the protocol
+ * retransmits whatever it waits for, so a message that cannot be delivered is dropped (logged at DEBUG). Messages to homes go to the topic
  * {@value #TOPIC_HOME}, served by cache nodes; messages to nodes go to {@value #TOPIC_NODE}, served by the cache client
  * of every node. The answer of either is empty: answers travel as messages of their own.
  */
@@ -26,21 +25,17 @@ public final class CoherenceTransport {
     private final Messaging messaging;
     private final String self;
     private final Function<String, InetSocketAddress> addresses;
-    private final Duration timeout;
     private volatile java.util.function.Consumer<CoherenceMessage> sent = m -> { };
 
     /**
      * @param messaging node messaging
      * @param self this node's id, named as the sender
      * @param addresses a node's messaging address, or {@code null} when it is not known
-     * @param timeout how long a message may take to be delivered
      */
-    public CoherenceTransport(Messaging messaging, String self, Function<String, InetSocketAddress> addresses,
-                              Duration timeout) {
+    public CoherenceTransport(Messaging messaging, String self, Function<String, InetSocketAddress> addresses) {
         this.messaging = messaging;
         this.self = self;
         this.addresses = addresses;
-        this.timeout = timeout;
     }
 
     public String self() {
@@ -60,8 +55,8 @@ public final class CoherenceTransport {
 
     /**
      * Serves a coherence topic: decodes each message and hands it to {@code receiver} on the network thread (which
-     * only serializes it into the protocol instance, never waiting), answering empty at once. A body that is not a
-     * coherence message of the topic's kind is refused.
+     * only serializes it into the protocol instance, never waiting). A body that is not a coherence message of the
+     * topic's kind is refused (a one-way message's refusal stays with the receiver, logged at DEBUG).
      *
      * @param messaging node messaging
      * @param topic {@value #TOPIC_HOME} or {@value #TOPIC_NODE}
@@ -104,11 +99,7 @@ public final class CoherenceTransport {
         String topic = message instanceof CoherenceMessage.ToHome ? TOPIC_HOME : TOPIC_NODE;
         sent.accept(message);
         try {
-            messaging.request(address, topic, body, timeout).whenComplete((answer, error) -> {
-                if (error != null && LOG.isDebugEnabled()) {
-                    LOG.debug("Coherence message to {} not delivered: {}", to, error.toString());
-                }
-            });
+            messaging.post(address, topic, body);
         } catch (RuntimeException e) {
             LOG.debug("Coherence message to {} not sent: {}", to, e.toString());
         }

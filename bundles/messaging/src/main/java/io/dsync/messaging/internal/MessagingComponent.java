@@ -59,4 +59,9 @@ public final class MessagingComponent implements Messaging {
     public CompletableFuture<byte[]> request(InetSocketAddress peer, String topic, byte[] body, Duration timeout) {
         return messaging.request(peer, topic, body, timeout);
     }
+
+    @Override
+    public void post(InetSocketAddress peer, String topic, byte[] body) {
+        messaging.post(peer, topic, body);
+    }
 }

@@ -50,6 +50,9 @@ import io.netty.util.concurrent.ScheduledFuture;
  * answer   (2): body
  * refusal  (3): code length (2 bytes), code (UTF-8), message (UTF-8)
  * </pre>
+ * A one-way message ({@link #post}) is a request with correlation id 0, which requests never use: the receiver answers
+ * nothing (a 1.0 receiver answers it anyway, and the sender drops an answer that matches no request), so nodes of
+ * either version understand each other.
  * Handlers run on the network threads; the futures of requests complete on a small pool of their own, so that a
  * caller's continuation can never stall a connection. Works outside OSGi: benchmarks and tests make their own.
  */
@@ -61,6 +64,8 @@ public final class NettyMessaging implements Messaging, AutoCloseable {
     private static final byte ANSWER = 2;
     private static final byte REFUSAL = 3;
     private static final int HEADER = 1 + 8;
+    /** The correlation id of one-way messages: no answer is wanted. */
+    private static final long ONE_WAY = 0;
     /** Frames may carry a body of {@link #MAX_BODY_BYTES} plus a topic or a refusal's message. */
     private static final int MAX_FRAME = MAX_BODY_BYTES + 64 * 1024;
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
@@ -148,6 +153,29 @@ public final class NettyMessaging implements Messaging, AutoCloseable {
     }
 
     @Override
+    public void post(InetSocketAddress peer, String topic, byte[] body) {
+        if (body.length > MAX_BODY_BYTES) {
+            throw new IllegalArgumentException("a message of " + body.length
+                    + " bytes exceeds the messaging limit of " + MAX_BODY_BYTES + " bytes");
+        }
+        if (closed) {
+            LOG.debug("Message to {} on '{}' dropped: messaging of {} is closed", peer, topic, name);
+            return;
+        }
+        Peer p = peers.computeIfAbsent(peer, Peer::new);
+        // Through the connection's listeners like a request, even when connected: so messages and requests keep
+        // the order in which they were sent.
+        p.connect.addListener(f -> {
+            if (f.isSuccess()) {
+                p.post(topic, body);
+            } else {
+                peers.remove(peer, p);
+                LOG.debug("Message to {} on '{}' dropped: cannot connect: {}", peer, topic, f.cause().toString());
+            }
+        });
+    }
+
+    @Override
     public void close() {
         closed = true;
         if (server != null) {
@@ -214,15 +242,21 @@ public final class NettyMessaging implements Messaging, AutoCloseable {
                 peers.remove(address, this);
                 return;
             }
-            byte[] t = topic.getBytes(StandardCharsets.UTF_8);
-            ByteBuf frame = ch.alloc().buffer(4 + HEADER + 2 + t.length + body.length);
-            frame.writeInt(HEADER + 2 + t.length + body.length).writeByte(REQUEST).writeLong(id)
-                    .writeShort(t.length).writeBytes(t).writeBytes(body);
-            ch.writeAndFlush(frame).addListener(w -> {
+            ch.writeAndFlush(requestFrame(ch, id, topic, body)).addListener(w -> {
                 if (!w.isSuccess()) {
                     lost(id, "the request to " + address + " could not be written: " + w.cause());
                 }
             });
+        }
+
+        void post(String topic, byte[] body) {
+            Channel ch = connect.channel();
+            if (!connect.isSuccess() || !ch.isActive()) {
+                peers.remove(address, this);
+                LOG.debug("Message to {} on '{}' dropped: the connection is closed", address, topic);
+                return;
+            }
+            ch.writeAndFlush(requestFrame(ch, ONE_WAY, topic, body), ch.voidPromise());
         }
 
         void answered(long id, byte kind, ByteBuf in) {
@@ -256,6 +290,14 @@ public final class NettyMessaging implements Messaging, AutoCloseable {
                 lost(id, "the connection to " + address + " closed before the answer came");
             }
         }
+    }
+
+    private static ByteBuf requestFrame(Channel ch, long id, String topic, byte[] body) {
+        byte[] t = topic.getBytes(StandardCharsets.UTF_8);
+        ByteBuf frame = ch.alloc().buffer(4 + HEADER + 2 + t.length + body.length);
+        frame.writeInt(HEADER + 2 + t.length + body.length).writeByte(REQUEST).writeLong(id)
+                .writeShort(t.length).writeBytes(t).writeBytes(body);
+        return frame;
     }
 
     private record Pending(CompletableFuture<byte[]> result, ScheduledFuture<?> timer) {
@@ -315,6 +357,12 @@ public final class NettyMessaging implements Messaging, AutoCloseable {
             }
         }
         answer.whenComplete((value, error) -> {
+            if (id == ONE_WAY) {
+                if (error != null) {
+                    logDropped(topic, error);
+                }
+                return;
+            }
             if (!ch.isActive()) {
                 return; // the requester is gone; it treats the request as unanswered
             }
@@ -342,6 +390,16 @@ public final class NettyMessaging implements Messaging, AutoCloseable {
             }
             ch.writeAndFlush(frame);
         });
+    }
+
+    private static void logDropped(String topic, Throwable error) {
+        Throwable t = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        if (t instanceof RemoteException r) {
+            LOG.debug("A one-way message on '{}' was refused: {}", topic, r.getMessage());
+        } else {
+            LOG.error("The handler of node messages '{}' failed", topic, t);
+        }
     }
 
     private static String readString(ByteBuf in, int length) {

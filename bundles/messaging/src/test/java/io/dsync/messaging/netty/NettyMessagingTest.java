@@ -3,6 +3,7 @@ package io.dsync.messaging.netty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -195,5 +196,111 @@ class NettyMessagingTest {
         client.close();
         assertThat(failure(client.request(new InetSocketAddress("127.0.0.1", 1), "t", bytes("x"), SECONDS_5)))
                 .isInstanceOf(PeerUnreachableException.class);
+    }
+
+    @Test
+    void postedMessagesArriveInOrderWithTheRequestsAroundThem() throws Exception {
+        NettyMessaging server = server();
+        List<String> got = java.util.Collections.synchronizedList(new ArrayList<>());
+        server.serve("sink", body -> {
+            got.add(string(body));
+            return CompletableFuture.completedFuture(new byte[0]);
+        });
+        NettyMessaging client = client();
+        List<String> sent = new ArrayList<>();
+        CompletableFuture<byte[]> last = null;
+        for (int i = 0; i < 2000; i++) {
+            String m = "m" + i;
+            sent.add(m);
+            if (i % 100 == 99) {
+                last = client.request(server.localAddress(), "sink", bytes(m), SECONDS_5);
+            } else {
+                client.post(server.localAddress(), "sink", bytes(m));
+            }
+        }
+        last.get(5, TimeUnit.SECONDS);
+        assertThat(got).containsExactlyElementsOf(sent);
+    }
+
+    @Test
+    void aPostedMessageIsNotAnsweredNorIsItsRefusal() throws Exception {
+        NettyMessaging server = server();
+        server.serve("echo", CompletableFuture::completedFuture);
+        server.serve("refuse", body -> {
+            throw new RemoteException("bad-request", "no");
+        });
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(server.localAddress(), 2000);
+            socket.setSoTimeout(5000);
+            java.io.DataOutputStream out = new java.io.DataOutputStream(socket.getOutputStream());
+            rawRequest(out, 0, "echo", "one-way");
+            rawRequest(out, 0, "refuse", "one-way");
+            rawRequest(out, 0, "no-such-topic", "one-way");
+            rawRequest(out, 7, "echo", "answer me");
+            java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream());
+            int length = in.readInt();
+            assertThat(in.readByte()).as("kind: an answer").isEqualTo((byte) 2);
+            assertThat(in.readLong()).as("the first frame back answers the request, not the one-way messages")
+                    .isEqualTo(7L);
+            byte[] body = new byte[length - 9];
+            in.readFully(body);
+            assertThat(string(body)).isEqualTo("answer me");
+            assertThat(in.available()).isZero();
+        }
+    }
+
+    @Test
+    void anAnswerToAPostedMessageFromAnOlderPeerIsDropped() throws Exception {
+        // A 1.0 peer answers every request, those with correlation id 0 too.
+        try (java.net.ServerSocket older = new java.net.ServerSocket(0, 50,
+                java.net.InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Void> served = CompletableFuture.runAsync(() -> {
+                try (java.net.Socket s = older.accept()) {
+                    java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
+                    java.io.DataOutputStream out = new java.io.DataOutputStream(s.getOutputStream());
+                    for (int i = 0; i < 2; i++) {
+                        int length = in.readInt();
+                        in.readByte();
+                        long id = in.readLong();
+                        in.skipBytes(length - 9);
+                        out.writeInt(9 + 2);
+                        out.writeByte(2);
+                        out.writeLong(id);
+                        out.write(bytes("ok"));
+                        out.flush();
+                    }
+                    Thread.sleep(500);
+                } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            NettyMessaging client = client();
+            InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), older.getLocalPort());
+            client.post(address, "t", bytes("one-way"));
+            assertThat(string(client.request(address, "t", bytes("request"), SECONDS_5).get(5, TimeUnit.SECONDS)))
+                    .isEqualTo("ok");
+            served.get(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void anOversizedPostIsRefusedAndAnUnreachablePeerDropsItQuietly() {
+        NettyMessaging client = client();
+        assertThatThrownBy(() -> client.post(new InetSocketAddress("127.0.0.1", 1), "t",
+                new byte[Messaging.MAX_BODY_BYTES + 1])).isInstanceOf(IllegalArgumentException.class);
+        client.post(new InetSocketAddress("127.0.0.1", 1), "t", bytes("x"));
+    }
+
+    private static void rawRequest(java.io.DataOutputStream out, long id, String topic, String body)
+            throws java.io.IOException {
+        byte[] t = bytes(topic);
+        byte[] b = bytes(body);
+        out.writeInt(9 + 2 + t.length + b.length);
+        out.writeByte(1);
+        out.writeLong(id);
+        out.writeShort(t.length);
+        out.write(t);
+        out.write(b);
+        out.flush();
     }
 }

@@ -16,7 +16,6 @@ import io.dsync.redis.RedisConnection;
 import io.dsync.registry.NodeIdentity;
 import io.dsync.registry.NodeRegistry;
 import jakarta.servlet.Servlet;
-import java.time.Duration;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.concurrent.ExecutorService;
@@ -66,8 +65,7 @@ public final class CacheClientComponent {
         long incarnation = CacheTiming.incarnation(redis.client(), redis.key("cache", "incarnation"));
         this.completions = Executors.newCachedThreadPool(r -> thread(r, "dsync-cache-completion"));
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "dsync-cache-client"));
-        CoherenceTransport transport = new CoherenceTransport(messaging, self, node -> topology.address(node),
-                Duration.ofSeconds(2));
+        CoherenceTransport transport = new CoherenceTransport(messaging, self, node -> topology.address(node));
         this.service = new ClientCacheService(self, incarnation, CacheTiming.PROTOCOL,
                 new CacheCatalog(redis.client(), redis.key("caches")), transport,
                 new MainMemoryConfig(config.replicaAcks(), config.replicaTimeoutMillis()).open(redis.client(),

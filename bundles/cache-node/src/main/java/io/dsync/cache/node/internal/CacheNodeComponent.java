@@ -19,7 +19,6 @@ import io.dsync.registry.NodeIdentity;
 import io.dsync.registry.NodeInfo;
 import io.dsync.registry.NodeRegistry;
 import jakarta.servlet.Servlet;
-import java.time.Duration;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
@@ -73,8 +72,7 @@ public final class CacheNodeComponent implements HealthContributor {
         this.registry = registry;
         this.ring = new HomeRing(redis.client(), redis.key("cache", "ring"));
         long incarnation = CacheTiming.incarnation(redis.client(), redis.key("cache", "incarnation"));
-        CoherenceTransport transport = new CoherenceTransport(messaging, self, node -> topology.address(node),
-                Duration.ofSeconds(2));
+        CoherenceTransport transport = new CoherenceTransport(messaging, self, node -> topology.address(node));
         this.metrics = metrics;
         Meter grants = metrics.meter(METRICS + "grants");
         Meter invalidations = metrics.meter(METRICS + "invalidationsSent");
