@@ -372,8 +372,7 @@ public final class NettyMessaging implements Messaging, AutoCloseable {
                 frame = ch.alloc().buffer(4 + HEADER + v.length);
                 frame.writeInt(HEADER + v.length).writeByte(ANSWER).writeLong(id).writeBytes(v);
             } else {
-                Throwable t = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                        ? error.getCause() : error;
+                Throwable t = cause(error);
                 RemoteException refusal;
                 if (t instanceof RemoteException r) {
                     refusal = r;
@@ -392,9 +391,13 @@ public final class NettyMessaging implements Messaging, AutoCloseable {
         });
     }
 
-    private static void logDropped(String topic, Throwable error) {
-        Throwable t = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+    private static Throwable cause(Throwable error) {
+        return error instanceof java.util.concurrent.CompletionException && error.getCause() != null
                 ? error.getCause() : error;
+    }
+
+    private static void logDropped(String topic, Throwable error) {
+        Throwable t = cause(error);
         if (t instanceof RemoteException r) {
             LOG.debug("A one-way message on '{}' was refused: {}", topic, r.getMessage());
         } else {
