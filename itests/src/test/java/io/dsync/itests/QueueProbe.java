@@ -15,6 +15,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -22,7 +23,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import org.awaitility.core.ConditionTimeoutException;
 import org.redisson.Redisson;
+import org.redisson.api.stream.StreamMessageId;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 import org.redisson.config.Config;
@@ -73,7 +76,8 @@ final class QueueProbe implements AutoCloseable {
     private final Placement placement;
     private final HistoryRecorder recorder = new HistoryRecorder();
     private final ConcurrentLinkedQueue<Sample> samples = new ConcurrentLinkedQueue<>();
-    private final Set<String> sent = ConcurrentHashMap.newKeySet();
+    /** Each message sent successfully, by its key. */
+    private final Map<String, String> sent = new ConcurrentHashMap<>();
     private final Set<String> received = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean sending = new AtomicBoolean(true);
     private final AtomicBoolean receiving = new AtomicBoolean(true);
@@ -117,7 +121,7 @@ final class QueueProbe implements AutoCloseable {
                     try {
                         queues.send(QUEUE, new Message(key, id.getBytes(StandardCharsets.UTF_8), Map.of()));
                         call.ok();
-                        sent.add(id);
+                        sent.put(id, key);
                         samples.add(new Sample("send", n.id(), t0, System.nanoTime(), null));
                     } catch (RuntimeException e) {
                         call.info(e.toString());
@@ -183,7 +187,7 @@ final class QueueProbe implements AutoCloseable {
                             .build(), HttpResponse.BodyHandlers.ofString());
                     if (r.statusCode() == 200) {
                         call.ok();
-                        sent.add(id);
+                        sent.put(id, httpKey);
                     } else if (r.statusCode() == 404 && !r.body().contains("unknown-queue")) {
                         // No servlet at that path: the API is not there, the request went nowhere.
                         error = "HTTP 404 (no queue API)";
@@ -238,7 +242,9 @@ final class QueueProbe implements AutoCloseable {
         }
         try {
             await("the probe receives everything it sent").atMost(Duration.ofSeconds(30))
-                    .until(() -> received.containsAll(sent));
+                    .until(() -> received.containsAll(sent.keySet()));
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("the probe did not receive everything it sent: " + missing(), e);
         } finally {
             receiving.set(false);
             receiver.join(30_000);
@@ -246,6 +252,35 @@ final class QueueProbe implements AutoCloseable {
         CheckResult result = QueueChecker.atLeastOnce().withPerKeyOrder().check(recorder.history());
         System.out.println("[hot-swap] probe: " + result.report());
         return result;
+    }
+
+    /**
+     * The messages sent but not received, by partition, with what Redis holds of each: whether its stream still has
+     * the entry and its delivery record ({@code <attempts>:<invisibleUntilMs>}), and the partition's owner and epoch.
+     * Tells a message that never reached Redis from one that is stored but no owner delivers.
+     */
+    private String missing() {
+        Map<Integer, List<String>> byPartition = new TreeMap<>();
+        sent.forEach((id, key) -> {
+            if (!received.contains(id)) {
+                byPartition.computeIfAbsent(Partitioner.partition(key, null, PARTITIONS), p -> new ArrayList<>()).add(id);
+            }
+        });
+        StringBuilder out = new StringBuilder();
+        byPartition.forEach((partition, ids) -> {
+            String prefix = "dsync:" + cluster.name() + ":q:{" + QUEUE + "/" + partition + "}:";
+            Map<String, String> meta = redis.<String, String>getMap(prefix + "meta", StringCodec.INSTANCE).readAllMap();
+            Map<String, String> attempts = redis.<String, String>getMap(prefix + "att", StringCodec.INSTANCE).readAllMap();
+            Map<String, String> stored = new TreeMap<>();
+            redis.<String, String>getStream(prefix + "s", StringCodec.INSTANCE)
+                    .range(StreamMessageId.MIN, StreamMessageId.MAX)
+                    .forEach((entry, fields) -> stored.put(fields.get("p"), entry + " " + attempts.get(entry.toString())));
+            out.append(String.format("%npartition %d (primary %s, meta %s, %d entries in its stream): %d missing",
+                    partition, placement.primary(partition), meta, stored.size(), ids.size()));
+            ids.stream().sorted().limit(10).forEach(id -> out.append("\n  ").append(id).append(": ")
+                    .append(stored.getOrDefault(id, "not in the stream")));
+        });
+        return out.toString();
     }
 
     /**
