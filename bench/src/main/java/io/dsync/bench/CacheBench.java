@@ -16,6 +16,7 @@ import org.redisson.api.RedissonClient;
 import org.redisson.config.Config;
 
 import io.dsync.bench.cache.BenchCacheNode;
+import io.dsync.bench.cache.SharerLatency;
 import io.dsync.bench.cache.CacheReport;
 import io.dsync.bench.cache.CacheResult;
 import io.dsync.bench.cache.CacheRun;
@@ -38,18 +39,19 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code dsync bench cache}: dsync's coherent cache, homed by cache nodes started from the distribution on this
- * machine and used by two cache clients in this JVM (registered as nodes "bench-a" and "bench-b", so that the homes
- * reach them with grants and invalidations), next to peers measured in the same run on the same Redis: Caffeine (a
- * local cache, the floor for a hit), Redisson's {@code RLocalCachedMap} (a Redis-backed near cache, eventually
- * consistent) and Redis {@code GET}/{@code SET} through Redisson's {@code RBucket}. Three workloads: local hits, a
- * read-mostly Zipf load, and writes to a few keys shared by both client nodes. Prints a table of every run and the
+ * machine and used by cache clients in this JVM (registered as nodes "bench-a", "bench-b" and "bench-c", so that the
+ * homes reach them with grants and invalidations), next to peers measured in the same run on the same Redis: Caffeine
+ * (a local cache, the floor for a hit), Redisson's {@code RLocalCachedMap} (a Redis-backed near cache, eventually
+ * consistent) and Redis {@code GET}/{@code SET} through Redisson's {@code RBucket}. Three workloads on two client
+ * nodes: local hits, a read-mostly Zipf load, and writes to a few keys shared by both; then the latency of one
+ * write with 0, 1 and 2 other nodes holding the key ({@link SharerLatency}). Prints a table of every run and the
  * ratios of dsync to each peer.
  */
 @Command(name = "cache", mixinStandardHelpOptions = true,
         description = "Benchmark dsync's cache against Caffeine, Redisson's RLocalCachedMap and Redis GET/SET, in one run.")
 public final class CacheBench implements Callable<Integer> {
 
-    private static final List<String> WORKLOADS = List.of("hits", "zipf", "shared");
+    private static final List<String> WORKLOADS = List.of("hits", "zipf", "shared", "sharers");
 
     @Option(names = "--home", required = true, description = "The dsync distribution folder.")
     Path home;
@@ -79,8 +81,9 @@ public final class CacheBench implements Callable<Integer> {
             description = "Write mode of dsync's caches: write-through or write-back (default: ${DEFAULT-VALUE}).")
     String writeMode;
 
-    @Option(names = "--workloads", split = ",", defaultValue = "hits,zipf,shared",
-            description = "Which workloads: hits, zipf, shared (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--workloads", split = ",", defaultValue = "hits,zipf,shared,sharers",
+            description = "Which workloads: hits, zipf, shared, sharers (write latency with 0, 1 and 2 sharers) "
+                    + "(default: ${DEFAULT-VALUE}).")
     List<String> workloads;
 
     @Option(names = "--node-java-opts", defaultValue = "-Xmx512m -XX:+UseSerialGC",
@@ -108,6 +111,7 @@ public final class CacheBench implements Callable<Integer> {
         Path work = Files.createTempDirectory("dsync-bench-cache");
         System.err.printf("starting %d cache node(s) and Redis from %s (work folder %s)...%n", nodes, home, work);
         List<CacheResult> results = new ArrayList<>();
+        List<SharerLatency.Result> sharerResults = new ArrayList<>();
         try (LocalCluster cluster = LocalCluster.builder(home, work).cluster("cbench").javaOpts(nodeJavaOpts)
                 .nodes("cache", nodes, "cache").start()) {
             Config config = new Config();
@@ -118,6 +122,8 @@ public final class CacheBench implements Callable<Integer> {
             try {
                 clients.add(new BenchCacheNode("bench-a", cluster.name(), redisson));
                 clients.add(new BenchCacheNode("bench-b", cluster.name(), redisson));
+                // A third client node, for the sharers of the write-latency measurement only.
+                clients.add(new BenchCacheNode("bench-c", cluster.name(), redisson));
                 awaitHomes(cluster, redisson, clients);
                 CacheSystem dsync = new DsyncCaches(clients, mode, valueBytes);
                 CacheSystem caffeine = new CaffeineCaches();
@@ -143,6 +149,13 @@ public final class CacheBench implements Callable<Integer> {
                         results.add(run.measure(e.getKey(), s));
                     }
                 }
+                if (workloads.contains("sharers")) {
+                    SharerLatency latency = new SharerLatency(valueBytes, warmup, seconds);
+                    int space = 0;
+                    for (CacheSystem s : List.of(dsync, nearCache, redis)) {
+                        sharerResults.addAll(latency.measure(s, "sharers" + (++space)));
+                    }
+                }
             } catch (Exception | Error e) {
                 cluster.collectLogs(work.resolve("logs"));
                 System.err.println("\nthe run failed; node logs are in " + work.resolve("logs"));
@@ -153,16 +166,16 @@ public final class CacheBench implements Callable<Integer> {
                 }
                 redisson.shutdown();
             }
-            if (results.stream().anyMatch(r -> r.errors() > 0)) {
+            if (results.stream().anyMatch(r -> r.errors() > 0) || sharerResults.stream().anyMatch(r -> r.errors() > 0)) {
                 cluster.collectLogs(work.resolve("logs"));
             }
         }
-        String report = report(mode, results);
+        String report = report(mode, results, sharerResults);
         System.out.println(report);
         if (out != null) {
             Files.writeString(out, report);
         }
-        if (results.stream().anyMatch(r -> r.errors() > 0)) {
+        if (results.stream().anyMatch(r -> r.errors() > 0) || sharerResults.stream().anyMatch(r -> r.errors() > 0)) {
             System.err.println("Some operations failed (see 'check'); node logs are in " + work.resolve("logs"));
             return 1;
         }
@@ -264,7 +277,7 @@ public final class CacheBench implements Callable<Integer> {
         return groups;
     }
 
-    private String report(WriteMode mode, List<CacheResult> results) {
+    private String report(WriteMode mode, List<CacheResult> results, List<SharerLatency.Result> sharers) {
         int cores = Runtime.getRuntime().availableProcessors();
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("%d-byte values; %d load threads split over two client nodes (dsync: two cache clients "
@@ -283,8 +296,19 @@ public final class CacheBench implements Callable<Integer> {
                 + "(the cache nodes' fenced reads and the registry's heartbeats included).%n%n", cores, HITS.keys(),
                 ZIPF.keys(), ZIPF.zipf(), 100 * ZIPF.readFraction(), SHARED.keys(), 100 * SHARED.readFraction(),
                 100 * (1 - SHARED.readFraction())));
-        sb.append(CacheReport.results(results)).append('\n');
-        sb.append(CacheReport.ratios(results, DsyncCaches.name(mode)));
+        if (!results.isEmpty()) {
+            sb.append(CacheReport.results(results)).append('\n');
+            sb.append(CacheReport.ratios(results, DsyncCaches.name(mode)));
+        }
+        if (!sharers.isEmpty()) {
+            sb.append(String.format("%nWrite latency by sharers: one thread writes %d-byte values from one client node, "
+                    + "round a key space of 100 keys; before each write 0, 1 or 2 other client nodes read the key (not "
+                    + "timed), so the write finds that many copies elsewhere. dsync invalidates them through the home "
+                    + "and waits for their acks before the write returns; the near cache publishes an invalidation "
+                    + "and does not wait; plain Redis keeps no copies. With 0 sharers dsync's writer holds the key "
+                    + "already (it wrote it last).%n%n", valueBytes));
+            sb.append(SharerLatency.table(sharers));
+        }
         return sb.toString();
     }
 }

@@ -39,7 +39,7 @@ public final class DsyncCaches implements CacheSystem {
     private final int maxValueBytes;
 
     /**
-     * @param nodes the two client nodes
+     * @param nodes the client nodes (the workloads use the first two, the sharers measurement three)
      * @param mode the caches' write mode
      * @param maxValueBytes the largest value the caches accept
      */

@@ -34,7 +34,8 @@ public final class RedisLocalCachedMaps implements CacheSystem {
     @Override
     public Store open(String space, int capacity) {
         String name = "bench:localcached:" + space;
-        List<RLocalCachedMap<String, String>> nodes = List.of(map(name, capacity), map(name, capacity));
+        List<RLocalCachedMap<String, String>> nodes = List.of(map(name, capacity), map(name, capacity),
+                map(name, capacity));
         return new Store() {
             @Override
             public String get(int node, String key) {

@@ -23,7 +23,7 @@ import picocli.CommandLine.Parameters;
                 "starts queue nodes and Redis from this distribution, sends and consumes 1 KB messages, and compares with",
                 "Redis Streams used directly (XADD, XREADGROUP + XACK) on that Redis.",
                 "  dsync bench cache [--seconds 10] [--threads 8] [--nodes 3] [--value-bytes 1024]",
-                "      [--write-mode write-through|write-back] [--workloads hits,zipf,shared] [--out FILE]",
+                "      [--write-mode write-through|write-back] [--workloads hits,zipf,shared,sharers] [--out FILE]",
                 "starts cache nodes and Redis from this distribution, runs two cache clients in the benchmark's JVM, and",
                 "compares local hits, a read-mostly Zipf load and writes to keys shared by both clients with Caffeine,",
                 "Redisson's RLocalCachedMap and Redis GET/SET on that Redis.",
