@@ -59,6 +59,9 @@ import io.dsync.testkit.history.HistoryRecorder;
 final class QueueProbe implements AutoCloseable {
     static final String QUEUE = "hotswap-probe";
     private static final int PARTITIONS = 8;
+    /** How long the end of a run waits without any message arriving before it declares the rest missing. */
+    private static final Duration STALL = Duration.ofSeconds(20);
+    private static final Duration MAX_DRAIN = Duration.ofSeconds(180);
 
     /** One call of the probe: a send or an ack to a partition of {@code node}, or a send through its HTTP API. */
     record Sample(String kind, String node, long invoked, long completed, String error) {
@@ -234,21 +237,47 @@ final class QueueProbe implements AutoCloseable {
         return t;
     }
 
-    /** Stops sending, receives until every message sent is received (or 30 s), and checks the history. */
+    /**
+     * Stops sending, receives until every message sent is received, and checks the history. The receiver takes at
+     * most one message per key at a time (same-key order) and acknowledges each before the next poll, so on a busy
+     * machine it may fall behind the senders and have a backlog to work off here: the wait lasts as long as messages
+     * keep arriving, and fails once none has arrived for {@link #STALL} (or after {@link #MAX_DRAIN} in all).
+     */
     CheckResult finish() throws InterruptedException {
         sending.set(false);
         for (Thread t : senders) {
             t.join(30_000);
         }
+        long started = System.nanoTime();
+        int outstanding = missingCount();
         try {
-            await("the probe receives everything it sent").atMost(Duration.ofSeconds(30))
-                    .until(() -> received.containsAll(sent.keySet()));
+            int[] seen = {received.size()};
+            long[] progress = {System.nanoTime()};
+            await("the probe receives everything it sent").atMost(MAX_DRAIN).pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> {
+                        if (received.containsAll(sent.keySet())) {
+                            return true;
+                        }
+                        if (received.size() > seen[0]) {
+                            seen[0] = received.size();
+                            progress[0] = System.nanoTime();
+                        }
+                        if (System.nanoTime() - progress[0] > STALL.toNanos()) {
+                            throw new AssertionError("the probe received nothing for " + STALL.toSeconds()
+                                    + " s and misses messages it sent: " + missing());
+                        }
+                        return false;
+                    });
         } catch (ConditionTimeoutException e) {
-            throw new AssertionError("the probe did not receive everything it sent: " + missing(), e);
+            throw new AssertionError("the probe did not receive everything it sent within " + MAX_DRAIN.toSeconds()
+                    + " s of the end: " + missing(), e);
         } finally {
             receiving.set(false);
             receiver.join(30_000);
         }
+        System.out.printf("[hot-swap] probe: %d message(s) outstanding when the senders stopped, all received %d ms "
+                + "later%n", outstanding, (System.nanoTime() - started) / 1_000_000);
         CheckResult result = QueueChecker.atLeastOnce().withPerKeyOrder().check(recorder.history());
         System.out.println("[hot-swap] probe: " + result.report());
         return result;
@@ -259,6 +288,10 @@ final class QueueProbe implements AutoCloseable {
      * the entry and its delivery record ({@code <attempts>:<invisibleUntilMs>}), and the partition's owner and epoch.
      * Tells a message that never reached Redis from one that is stored but no owner delivers.
      */
+    private int missingCount() {
+        return (int) sent.keySet().stream().filter(id -> !received.contains(id)).count();
+    }
+
     private String missing() {
         Map<Integer, List<String>> byPartition = new TreeMap<>();
         sent.forEach((id, key) -> {
