@@ -1,6 +1,5 @@
 package io.dsync.bench.cache;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -20,19 +19,6 @@ import io.dsync.cache.WriteMode;
  * capacity and the run's write mode.
  */
 public final class DsyncCaches implements CacheSystem {
-
-    /** Values as UTF-8 bytes; a String is immutable, so a node decodes each version of a hot key once. */
-    static final CacheCodec<String> UTF8 = new CacheCodec<>() {
-        @Override
-        public byte[] encode(String value) {
-            return value.getBytes(StandardCharsets.UTF_8);
-        }
-
-        @Override
-        public String decode(byte[] bytes) {
-            return new String(bytes, StandardCharsets.UTF_8);
-        }
-    };
 
     private final List<BenchCacheNode> nodes;
     private final WriteMode mode;
@@ -65,7 +51,8 @@ public final class DsyncCaches implements CacheSystem {
                 .withMaxValueBytes(Math.max(maxValueBytes, CacheConfig.DEFAULT_MAX_VALUE_BYTES)).withWriteMode(mode));
         List<Cache<String>> caches = new ArrayList<>();
         for (BenchCacheNode n : nodes) {
-            caches.add(n.service().cache(cacheName, UTF8));
+            // UTF-8: a String is immutable, so a node decodes each version of a hot key once.
+            caches.add(n.service().cache(cacheName, CacheCodec.utf8()));
         }
         return new Store() {
             @Override

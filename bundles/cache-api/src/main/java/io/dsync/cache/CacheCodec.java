@@ -39,4 +39,15 @@ public interface CacheCodec<V> {
      * @return the value, never {@code null}
      */
     V decode(byte[] bytes);
+
+    /**
+     * A codec of {@code String} values as UTF-8 bytes. Strings are immutable, so a node decodes each version of a
+     * key once and shares it among its readers.
+     *
+     * @return the codec (one shared instance)
+     * @since 1.1
+     */
+    static CacheCodec<String> utf8() {
+        return Utf8Codec.INSTANCE;
+    }
 }

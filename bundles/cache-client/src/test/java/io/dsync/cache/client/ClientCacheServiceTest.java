@@ -144,17 +144,7 @@ class ClientCacheServiceTest {
         }
     }
 
-    private static final CacheCodec<String> TEXT = new CacheCodec<>() {
-        @Override
-        public byte[] encode(String value) {
-            return value.getBytes(StandardCharsets.UTF_8);
-        }
-
-        @Override
-        public String decode(byte[] bytes) {
-            return new String(bytes, StandardCharsets.UTF_8);
-        }
-    };
+    private static final CacheCodec<String> TEXT = CacheCodec.utf8();
 
     @Test
     void aWriteOnOneNodeIsWhatTheOtherReadsNext() {
