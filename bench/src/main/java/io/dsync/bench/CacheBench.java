@@ -16,7 +16,6 @@ import org.redisson.api.RedissonClient;
 import org.redisson.config.Config;
 
 import io.dsync.bench.cache.BenchCacheNode;
-import io.dsync.bench.cache.SharerLatency;
 import io.dsync.bench.cache.CacheReport;
 import io.dsync.bench.cache.CacheResult;
 import io.dsync.bench.cache.CacheRun;
@@ -25,6 +24,7 @@ import io.dsync.bench.cache.CaffeineCaches;
 import io.dsync.bench.cache.DsyncCaches;
 import io.dsync.bench.cache.RedisBuckets;
 import io.dsync.bench.cache.RedisLocalCachedMaps;
+import io.dsync.bench.cache.SharerLatency;
 import io.dsync.bench.cache.Workload;
 import io.dsync.bench.queue.CpuMeter;
 import io.dsync.bench.queue.RedisCommandStats;
@@ -112,6 +112,7 @@ public final class CacheBench implements Callable<Integer> {
         System.err.printf("starting %d cache node(s) and Redis from %s (work folder %s)...%n", nodes, home, work);
         List<CacheResult> results = new ArrayList<>();
         List<SharerLatency.Result> sharerResults = new ArrayList<>();
+        boolean failed;
         try (LocalCluster cluster = LocalCluster.builder(home, work).cluster("cbench").javaOpts(nodeJavaOpts)
                 .nodes("cache", nodes, "cache").start()) {
             Config config = new Config();
@@ -166,7 +167,9 @@ public final class CacheBench implements Callable<Integer> {
                 }
                 redisson.shutdown();
             }
-            if (results.stream().anyMatch(r -> r.errors() > 0) || sharerResults.stream().anyMatch(r -> r.errors() > 0)) {
+            failed = results.stream().anyMatch(r -> r.errors() > 0)
+                    || sharerResults.stream().anyMatch(r -> r.errors() > 0);
+            if (failed) {
                 cluster.collectLogs(work.resolve("logs"));
             }
         }
@@ -175,7 +178,7 @@ public final class CacheBench implements Callable<Integer> {
         if (out != null) {
             Files.writeString(out, report);
         }
-        if (results.stream().anyMatch(r -> r.errors() > 0) || sharerResults.stream().anyMatch(r -> r.errors() > 0)) {
+        if (failed) {
             System.err.println("Some operations failed (see 'check'); node logs are in " + work.resolve("logs"));
             return 1;
         }

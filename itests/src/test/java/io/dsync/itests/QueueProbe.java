@@ -25,8 +25,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.awaitility.core.ConditionTimeoutException;
 import org.redisson.Redisson;
-import org.redisson.api.stream.StreamMessageId;
 import org.redisson.api.RedissonClient;
+import org.redisson.api.stream.StreamMessageId;
 import org.redisson.client.codec.StringCodec;
 import org.redisson.config.Config;
 
@@ -283,15 +283,15 @@ final class QueueProbe implements AutoCloseable {
         return result;
     }
 
+    private int missingCount() {
+        return (int) sent.keySet().stream().filter(id -> !received.contains(id)).count();
+    }
+
     /**
      * The messages sent but not received, by partition, with what Redis holds of each: whether its stream still has
      * the entry and its delivery record ({@code <attempts>:<invisibleUntilMs>}), and the partition's owner and epoch.
      * Tells a message that never reached Redis from one that is stored but no owner delivers.
      */
-    private int missingCount() {
-        return (int) sent.keySet().stream().filter(id -> !received.contains(id)).count();
-    }
-
     private String missing() {
         Map<Integer, List<String>> byPartition = new TreeMap<>();
         sent.forEach((id, key) -> {
