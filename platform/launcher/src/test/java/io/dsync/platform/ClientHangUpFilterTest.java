@@ -8,28 +8,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 
-class ClientHangUpFilterTest {
-
-    final LoggerContext context = new LoggerContext();
-    final ListAppender<ILoggingEvent> events = new ListAppender<>();
+class ClientHangUpFilterTest extends FilterFixture {
 
     @BeforeEach
     void configure() {
-        ClientHangUpFilter filter = new ClientHangUpFilter();
-        filter.addLogger("org.apache.felix.http");
-        filter.setContext(context);
-        filter.start();
-        context.addTurboFilter(filter);
-        events.setContext(context);
-        events.start();
-        Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        root.addAppender(events);
-        root.setLevel(Level.DEBUG);
+        install(new ClientHangUpFilter(), "org.apache.felix.http");
     }
 
     @Test

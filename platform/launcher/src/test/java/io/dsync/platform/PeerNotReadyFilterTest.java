@@ -9,30 +9,15 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 
-class PeerNotReadyFilterTest {
+class PeerNotReadyFilterTest extends FilterFixture {
 
     static final String DIVISION = "org.apache.ratis.server.RaftServer$Division";
 
-    final LoggerContext context = new LoggerContext();
-    final ListAppender<ILoggingEvent> events = new ListAppender<>();
-
     @BeforeEach
     void configure() {
-        PeerNotReadyFilter filter = new PeerNotReadyFilter();
-        filter.addLogger("org.apache.ratis");
-        filter.setContext(context);
-        filter.start();
-        context.addTurboFilter(filter);
-        events.setContext(context);
-        events.start();
-        Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        root.addAppender(events);
-        root.setLevel(Level.DEBUG);
+        install(new PeerNotReadyFilter(), "org.apache.ratis");
     }
 
     @Test
