@@ -52,6 +52,9 @@ import io.dsync.lock.protocol.LockRaftGroup;
  */
 public final class RaftLockServer implements AutoCloseable {
 
+    /** Tries to hand leadership over before closing: a second one after a refusal that left this member leader. */
+    private static final int HAND_OFF_ATTEMPTS = 2;
+
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RaftLockServer.class);
 
     /**
@@ -534,8 +537,8 @@ public final class RaftLockServer implements AutoCloseable {
     }
 
     /**
-     * Stops this member: hands leadership to another member if it leads (for at most the maximal
-     * election timeout), closes the RPC endpoint and the log (which stays on disk) and fails held
+     * Stops this member: hands leadership to another member if it leads (an attempt takes at most the
+     * maximal election timeout; a second one follows a refusal that left it leader), closes the RPC endpoint and the log (which stays on disk) and fails held
      * long-polls. Idempotent; blocks for about a second, more when it hands leadership over.
      *
      * @throws IOException if Ratis fails to close
@@ -553,18 +556,38 @@ public final class RaftLockServer implements AutoCloseable {
     /**
      * If this member leads, asks another member to take over before it goes, so that the group does not wait an
      * election timeout for a leader: what makes a rolling restart or a bundle update of the leader nearly invisible
-     * to clients. Best effort, bounded by the maximal election timeout; the close goes on whatever happens.
+     * to clients. A transfer can be refused and leave this member leader again (seen: the target asked for votes
+     * while the others held an entry it had not received yet, was refused, and this member won the next election):
+     * then it tries once more, so that it does not close as a fresh leader and cost the group two elections. Best
+     * effort, each attempt bounded by the maximal election timeout; the close goes on whatever happens.
      */
     private void handOffLeadership() {
-        Map<String, String> members = members();
-        if (!"LEADER".equals(status().role()) || !members.containsKey(options.selfId()) || members.size() < 2) {
-            return; // nobody to hand over to, or no longer a member (removed: it steps down by itself)
+        long start = System.nanoTime();
+        for (int attempt = 1; attempt <= HAND_OFF_ATTEMPTS; attempt++) {
+            Map<String, String> members = members();
+            if (!"LEADER".equals(status().role()) || !members.containsKey(options.selfId()) || members.size() < 2) {
+                return; // nobody to hand over to, no longer a member (removed: it steps down by itself), or done
+            }
+            RaftPeerId target = handOffTarget();
+            String refused = transferLeadership(target);
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            if (refused == null) {
+                LOG.info("{}: handed leadership to {} before closing ({} ms)", options.selfId(), target, millis);
+                return;
+            }
+            LOG.info("{}: could not hand leadership to {} before closing ({}; {} ms){}", options.selfId(), target,
+                    refused, millis, attempt < HAND_OFF_ATTEMPTS ? "; trying again if it still leads" : "");
+            if (Thread.currentThread().isInterrupted()) {
+                return;
+            }
         }
-        RaftPeerId self = RaftPeerId.valueOf(options.selfId());
+    }
+
+    /** The follower that answered last: alive, and likely the most up to date (else the first other peer). */
+    private RaftPeerId handOffTarget() {
         RaftPeerId next = RaftPeerId.valueOf(options.peers().keySet().stream()
                 .filter(id -> !id.equals(options.selfId())).findFirst().orElseThrow());
         try {
-            // The follower that answered last: alive, and likely the most up to date.
             long best = Long.MAX_VALUE;
             for (var f : server.getDivision(group.getGroupId()).getInfo().getRoleInfoProto().getLeaderInfo().getFollowerInfoList()) {
                 if (f.getLastRpcElapsedTimeMs() < best) {
@@ -575,16 +598,25 @@ public final class RaftLockServer implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             // keep the first other peer
         }
+        return next;
+    }
+
+    /**
+     * Asks Ratis to transfer leadership to {@code target}, waiting at most the maximal election timeout (and a
+     * margin).
+     *
+     * @return {@code null} if it was transferred, else why not
+     */
+    private String transferLeadership(RaftPeerId target) {
         long timeout = options.electionTimeoutMax().toMillis();
-        long start = System.nanoTime();
-        RaftPeerId target = next;
         // On its own daemon thread, waited for a bounded time: a transfer can block on the server's monitor (seen
         // when a removed leader was stepping down), and a close must not hang on it.
         java.util.concurrent.CompletableFuture<RaftClientReply> transfer = new java.util.concurrent.CompletableFuture<>();
         Thread t = new Thread(() -> {
             try {
-                transfer.complete(server.transferLeadership(new TransferLeadershipRequest(ClientId.randomId(), self,
-                        group.getGroupId(), CallId.getAndIncrement(), target, timeout)));
+                transfer.complete(server.transferLeadership(new TransferLeadershipRequest(ClientId.randomId(),
+                        RaftPeerId.valueOf(options.selfId()), group.getGroupId(), CallId.getAndIncrement(), target,
+                        timeout)));
             } catch (IOException | RuntimeException e) {
                 transfer.completeExceptionally(e);
             }
@@ -593,12 +625,12 @@ public final class RaftLockServer implements AutoCloseable {
         t.start();
         try {
             RaftClientReply reply = transfer.get(timeout + 500, java.util.concurrent.TimeUnit.MILLISECONDS);
-            LOG.info("{}: handed leadership to {} before closing ({} in {} ms)", options.selfId(), target,
-                    reply.isSuccess() ? "done" : "refused: " + reply.getException(), (System.nanoTime() - start) / 1_000_000);
+            return reply.isSuccess() ? null : "refused: " + reply.getException();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return "interrupted";
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            LOG.warn("{}: could not hand leadership to {} before closing: {}", options.selfId(), target, e.toString());
+            return e.toString();
         }
     }
 
