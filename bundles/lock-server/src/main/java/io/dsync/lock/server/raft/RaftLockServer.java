@@ -52,7 +52,7 @@ import io.dsync.lock.protocol.LockRaftGroup;
  */
 public final class RaftLockServer implements AutoCloseable {
 
-    /** Tries to hand leadership over before closing: a second one after a refusal that left this member leader. */
+    /** Hand-off attempts before closing: a second one after a refusal that left this member leader in a new term. */
     private static final int HAND_OFF_ATTEMPTS = 2;
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RaftLockServer.class);
@@ -558,16 +558,23 @@ public final class RaftLockServer implements AutoCloseable {
      * election timeout for a leader: what makes a rolling restart or a bundle update of the leader nearly invisible
      * to clients. A transfer can be refused and leave this member leader again (seen: the target asked for votes
      * while the others held an entry it had not received yet, was refused, and this member won the next election):
-     * then it tries once more, so that it does not close as a fresh leader and cost the group two elections. Best
-     * effort, each attempt bounded by the maximal election timeout; the close goes on whatever happens.
+     * then, if it leads in a new term, it tries once more, so that it does not close as a fresh leader and cost the
+     * group two elections (a refusal in the same term, such as a target that did not answer in time, is not tried
+     * again). Best effort, each attempt bounded by the maximal election timeout; the close goes on whatever happens.
      */
     private void handOffLeadership() {
         long start = System.nanoTime();
+        long term = -1;
         for (int attempt = 1; attempt <= HAND_OFF_ATTEMPTS; attempt++) {
             Map<String, String> members = members();
-            if (!"LEADER".equals(status().role()) || !members.containsKey(options.selfId()) || members.size() < 2) {
+            RaftStatus status = status();
+            if (!"LEADER".equals(status.role()) || !members.containsKey(options.selfId()) || members.size() < 2) {
                 return; // nobody to hand over to, no longer a member (removed: it steps down by itself), or done
             }
+            if (status.term() == term) {
+                return; // refused without an election (the target did not answer in time, say): trying again would too
+            }
+            term = status.term();
             RaftPeerId target = handOffTarget();
             String refused = transferLeadership(target);
             long millis = (System.nanoTime() - start) / 1_000_000;
@@ -576,7 +583,7 @@ public final class RaftLockServer implements AutoCloseable {
                 return;
             }
             LOG.info("{}: could not hand leadership to {} before closing ({}; {} ms){}", options.selfId(), target,
-                    refused, millis, attempt < HAND_OFF_ATTEMPTS ? "; trying again if it still leads" : "");
+                    refused, millis, attempt < HAND_OFF_ATTEMPTS ? "; trying again if it leads in a new term" : "");
             if (Thread.currentThread().isInterrupted()) {
                 return;
             }
