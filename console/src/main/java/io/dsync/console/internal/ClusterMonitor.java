@@ -44,7 +44,8 @@ final class ClusterMonitor implements AutoCloseable {
     private final ScheduledExecutorService poller;
     private final ExecutorService probers;
     private volatile ClusterSnapshot latest;
-    private volatile String lastRegistryProblem;
+    /** Polls in a row that could not read the registry (the poller's own; a few are normal while the node starts). */
+    private int failedPolls;
 
     /**
      * Starts polling at once.
@@ -93,12 +94,14 @@ final class ClusterMonitor implements AutoCloseable {
                     problem = e.getMessage();
                 }
             }
-            if (problem != null && !problem.equals(lastRegistryProblem)) {
+            if (problem != null && ++failedPolls == 3) {
                 LOG.warn("Console: cannot list the nodes: {}", problem);
-            } else if (problem == null && lastRegistryProblem != null) {
-                LOG.info("Console: the node registry can be read again");
+            } else if (problem == null) {
+                if (failedPolls >= 3) {
+                    LOG.info("Console: the node registry can be read again");
+                }
+                failedPolls = 0;
             }
-            lastRegistryProblem = problem;
             Map<String, String> urls = new TreeMap<>();
             if (nodes != null) {
                 nodes.stream().filter(n -> n.adminUrl() != null).forEach(n -> urls.put(n.id(), n.adminUrl()));

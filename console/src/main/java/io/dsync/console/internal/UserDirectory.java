@@ -13,7 +13,9 @@ import at.favre.lib.crypto.bcrypt.BCrypt;
 /**
  * The console's users and their bcrypt password hashes, from configuration: one entry per user,
  * {@code name:role:hash}, e.g. {@code alice:admin:$2y$12$...} ({@code htpasswd -nbBC 12 alice secret} prints a usable
- * hash after the colon).
+ * hash after the colon). Entries are separated by commas or blanks, within one value as well as across the values of
+ * an array: a FileInstall {@code .cfg} file has no arrays, so {@code users = alice:admin:..., bob:viewer:...} is how
+ * it lists several users (neither names nor bcrypt hashes contain commas or blanks).
  *
  * <p>A wrong entry is refused with its reason (never echoing the hash) rather than skipped silently; {@link #parse}
  * collects every problem so that an operator fixes them in one go. There is no default user and no default password.
@@ -49,19 +51,23 @@ public final class UserDirectory {
     }
 
     /**
-     * @param entries {@code name:role:hash} entries; blank ones are ignored
+     * @param entries {@code name:role:hash} entries, several to a value if separated by commas or blanks
      * @return the users that are well-formed, and one problem per entry that is not
      */
     public static Parsed parse(String[] entries) {
         Map<String, Entry> users = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
-        int n = 0;
-        for (String raw : entries == null ? new String[0] : entries) {
-            n++;
-            String entry = raw == null ? "" : raw.trim();
-            if (entry.isEmpty()) {
-                continue;
+        List<String> all = new ArrayList<>();
+        for (String value : entries == null ? new String[0] : entries) {
+            for (String entry : (value == null ? "" : value).split("[,\\s]+")) {
+                if (!entry.isEmpty()) {
+                    all.add(entry);
+                }
             }
+        }
+        int n = 0;
+        for (String entry : all) {
+            n++;
             String[] parts = entry.split(":", 3);
             if (parts.length != 3) {
                 problems.add("user entry " + n + " is not name:role:bcrypt-hash");
