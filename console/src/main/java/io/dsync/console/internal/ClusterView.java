@@ -60,8 +60,9 @@ public final class ClusterView extends VerticalLayout {
         grid.addThemeVariants(GridVariant.LUMO_ROW_STRIPES, GridVariant.LUMO_COMPACT);
         grid.addColumn(NodeStatus::id).setHeader("Node").setAutoWidth(true).setFlexGrow(0);
         grid.addColumn(s -> String.join(", ", s.roles())).setHeader("Roles").setAutoWidth(true).setFlexGrow(0);
-        grid.addComponentColumn(ClusterView::stateBadge).setHeader("State").setAutoWidth(true).setFlexGrow(0);
-        grid.addColumn(s -> uptime(s)).setHeader("Uptime").setTextAlign(ColumnTextAlign.END).setAutoWidth(true).setFlexGrow(0);
+        // Fixed widths where the content changes with the state: auto width is measured once, on the first rows.
+        grid.addComponentColumn(ClusterView::stateBadge).setHeader("State").setWidth("8em").setFlexGrow(0);
+        grid.addColumn(s -> uptime(s)).setHeader("Uptime").setTextAlign(ColumnTextAlign.END).setWidth("11em").setFlexGrow(0);
         grid.addColumn(NodeStatus::redis).setHeader("Redis").setAutoWidth(true).setFlexGrow(0);
         grid.addColumn(s -> s.version() == null ? "" : s.version()).setHeader("Version").setAutoWidth(true).setFlexGrow(0);
         grid.addColumn(s -> s.adminUrl() == null ? "" : s.adminUrl()).setHeader("Admin API").setAutoWidth(true).setFlexGrow(0);
@@ -116,6 +117,8 @@ public final class ClusterView extends VerticalLayout {
 
     private static Span stateBadge(NodeStatus s) {
         Span badge = new Span(s.state().name());
+        // For people and for browser tests: which node, which state.
+        badge.getElement().setAttribute("data-node", s.id());
         badge.getElement().setAttribute("data-state", s.state().name());
         badge.getStyle().set("color", "white").set("background", COLOURS.get(s.state()))
                 .set("border-radius", "var(--lumo-border-radius-m)").set("padding", "0 0.5em")

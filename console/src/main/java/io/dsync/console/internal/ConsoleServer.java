@@ -60,16 +60,11 @@ final class ConsoleServer {
         server.setHandler(handler);
         server.setStopTimeout(2000);
 
-        Thread current = Thread.currentThread();
-        ClassLoader before = current.getContextClassLoader();
-        current.setContextClassLoader(loader);
         try {
-            server.start();
+            inOwnThread("dsync-console-start", server::start);
         } catch (Exception e) {
             stopQuietly();
             throw e;
-        } finally {
-            current.setContextClassLoader(before);
         }
     }
 
@@ -81,14 +76,39 @@ final class ConsoleServer {
 
     /** Stops Jetty and Vaadin and waits for their threads; the port is free when it returns. */
     void stop() throws Exception {
-        Thread current = Thread.currentThread();
-        ClassLoader before = current.getContextClassLoader();
-        current.setContextClassLoader(ConsoleServer.class.getClassLoader());
-        try {
+        inOwnThread("dsync-console-stop", () -> {
             server.stop();
             server.join();
-        } finally {
-            current.setContextClassLoader(before);
+        });
+    }
+
+    /** Work that may throw. */
+    @FunctionalInterface
+    private interface Action {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs {@code action} in a new thread whose context class loader is the bundle's, and waits for it. Vaadin and
+     * Jetty leave thread locals behind on the thread that starts or stops them (Vaadin's current instances, keyed by
+     * its classes): on the caller's thread, a framework or HTTP thread that outlives the bundle, they would keep the
+     * bundle's class loader, and with it every class of Vaadin, after an update. A thread of our own ends with them.
+     */
+    private static void inOwnThread(String name, Action action) throws Exception {
+        Exception[] failure = new Exception[1];
+        Thread t = new Thread(() -> {
+            try {
+                action.run();
+            } catch (Exception e) {
+                failure[0] = e;
+            }
+        }, name);
+        t.setContextClassLoader(ConsoleServer.class.getClassLoader());
+        t.setDaemon(true);
+        t.start();
+        t.join();
+        if (failure[0] != null) {
+            throw failure[0];
         }
     }
 
