@@ -93,6 +93,8 @@ public final class ClusterView extends VerticalLayout {
         }
         shown = snapshot;
         grid.setItems(snapshot.nodes());
+        // Auto widths are measured on the rows shown; new rows (a node down, a longer problem) need new widths.
+        grid.recalculateColumnWidths();
         long up = snapshot.nodes().stream().filter(s -> s.state() == NodeState.UP).count();
         long down = snapshot.nodes().stream().filter(s -> s.state() == NodeState.DOWN).count();
         long other = snapshot.nodes().size() - up - down;
