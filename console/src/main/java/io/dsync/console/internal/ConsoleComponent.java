@@ -1,0 +1,79 @@
+package io.dsync.console.internal;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.dsync.registry.NodeRegistry;
+
+/**
+ * The console of a console node: starts its web server when the bundle starts (configuration {@code io.dsync.console},
+ * with the admin token of {@code io.dsync.admin}), stops it, and frees its port, when the bundle stops or the
+ * configuration changes.
+ *
+ * <p>The registry is optional and dynamic: without it (Redis down, registry bundle updated) the console keeps serving
+ * and says that it cannot list the nodes.
+ */
+// Two PIDs, so that the token has one source, the node's own (io.dsync.admin). bnd allows @Designate only with one
+// PID: the console's settings are typed by ConsoleConfig all the same, but not published as metatype.
+@Component(service = {}, immediate = true, configurationPid = {ConsoleConfig.PID, AdminTokenConfig.PID})
+public final class ConsoleComponent {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConsoleComponent.class);
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile NodeRegistry registry;
+
+    private final ClusterMonitor monitor;
+    private final ConsoleServer server;
+
+    @Activate
+    public ConsoleComponent(ConsoleConfig config, AdminTokenConfig admin) throws Exception {
+        long t0 = System.nanoTime();
+        if (config.port() < 1 || config.port() > 65535 || config.pollMillis() < 100 || config.nodeTimeoutMillis() < 100) {
+            throw new IllegalArgumentException("console: port must be 1 to 65535, pollMillis and nodeTimeoutMillis at "
+                    + "least 100; got " + config.port() + ", " + config.pollMillis() + ", " + config.nodeTimeoutMillis());
+        }
+        UserDirectory.Parsed users = UserDirectory.parse(config.users());
+        users.problems().forEach(p -> LOG.error("Console: {} (etc/io.dsync.console.cfg); that user cannot sign in", p));
+        if (users.directory().size() == 0) {
+            LOG.warn("Console: no user is configured, so nobody can sign in: add name:role:bcrypt-hash entries to "
+                    + "'users' in etc/io.dsync.console.cfg");
+        }
+        Clock clock = Clock.systemUTC();
+        monitor = new ClusterMonitor(() -> registry, new HttpHealthProbe(config.nodeTimeoutMillis(), admin.token()),
+                clock, Duration.ofMillis(config.pollMillis()), Duration.ofSeconds(config.forgetDownAfterSeconds()));
+        try {
+            server = new ConsoleServer(config.bind(), config.port(),
+                    new ConsoleContext(monitor, users.directory(), clock));
+        } catch (Exception e) {
+            monitor.close();
+            LOG.error("Console: could not serve on {}:{}: {}", config.bind(), config.port(), e.toString());
+            throw e;
+        }
+        LOG.info("Console: serving http://{}:{}/ ({} users) after {} ms", config.bind(), server.address().getPort(),
+                users.directory().size(), (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    @Deactivate
+    void deactivate() throws Exception {
+        Instant t0 = Instant.now();
+        try {
+            server.stop();
+        } finally {
+            monitor.close();
+        }
+        LOG.info("Console: stopped in {} ms", Duration.between(t0, Instant.now()).toMillis());
+    }
+}

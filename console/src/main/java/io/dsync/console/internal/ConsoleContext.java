@@ -1,0 +1,13 @@
+package io.dsync.console.internal;
+
+import java.time.Clock;
+
+/**
+ * What the views need, handed to them through the servlet (Vaadin creates views by reflection, without arguments).
+ *
+ * @param monitor the cluster, polled
+ * @param users who may sign in
+ * @param clock the console's clock
+ */
+record ConsoleContext(ClusterMonitor monitor, UserDirectory users, Clock clock) {
+}
