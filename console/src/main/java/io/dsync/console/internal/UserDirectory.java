@@ -115,34 +115,4 @@ public final class UserDirectory {
     public int size() {
         return users.size();
     }
-
-    /**
-     * Hashes a password for a user entry (cost 12).
-     *
-     * @param password the password
-     * @return its bcrypt hash ({@code $2a$12$...})
-     */
-    public static String hash(char[] password) {
-        return BCrypt.withDefaults().hashToString(12, password);
-    }
-
-    /**
-     * Prints a user entry for the console's configuration: {@code name:role:hash}.
-     *
-     * <p>Usage: {@code java -cp <console classes and bcrypt> io.dsync.console.internal.UserDirectory NAME ROLE}, with
-     * the password on standard input.
-     */
-    public static void main(String[] args) throws java.io.IOException {
-        if (args.length != 2) {
-            System.err.println("usage: UserDirectory NAME viewer|admin  (password on standard input)");
-            System.exit(2);
-        }
-        ConsoleRole role = ConsoleRole.parse(args[1]);
-        String password = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
-        if (password == null || password.isEmpty()) {
-            System.err.println("no password on standard input");
-            System.exit(2);
-        }
-        System.out.println(args[0] + ":" + role.id() + ":" + hash(password.toCharArray()));
-    }
 }

@@ -49,6 +49,7 @@ public final class LocalCluster implements AutoCloseable {
     private final Map<String, TcpProxy> raftProxies = new LinkedHashMap<>();
     private final Map<String, TcpProxy> messagingProxies = new LinkedHashMap<>();
     private final Map<String, InetSocketAddress> raftAddresses = new TreeMap<>();
+    private final Map<String, Integer> consolePorts = new TreeMap<>();
     /** Cut directed links, {@code from + ">" + to}. */
     private final Set<String> cutLinks = ConcurrentHashMap.newKeySet();
     private LocalRedis ownRedis;
@@ -81,6 +82,8 @@ public final class LocalCluster implements AutoCloseable {
         private int basePort;
         private String adminToken;
         private String javaOpts;
+        private String consoleUsers;
+        private int consolePort;
         private LocalRedis.Fsync redisFsync;
         private Duration startTimeout = Duration.ofSeconds(120);
 
@@ -165,6 +168,18 @@ public final class LocalCluster implements AutoCloseable {
             return this;
         }
 
+        /** Who may sign in to the console of console nodes: {@code name:role:bcrypt-hash} entries (default: nobody). */
+        public Builder consoleUsers(String entries) {
+            this.consoleUsers = entries;
+            return this;
+        }
+
+        /** The web console's port of the first console node (default 0: a free one, as for every other console node). */
+        public Builder consolePort(int port) {
+            this.consolePort = port;
+            return this;
+        }
+
         /** How long {@link #start()} waits for every node to be healthy. */
         public Builder startTimeout(Duration timeout) {
             this.startTimeout = timeout;
@@ -238,6 +253,14 @@ public final class LocalCluster implements AutoCloseable {
             }
             raftAddresses.put(id, raft);
         }
+        if (roles.contains("console")) {
+            int port = config.consolePort != 0 && consolePorts.isEmpty() ? config.consolePort : LocalRedis.freePort();
+            consolePorts.put(id, port);
+            args.addAll(List.of("--console-port", Integer.toString(port)));
+            if (config.consoleUsers != null) {
+                args.addAll(List.of("--console-users", config.consoleUsers));
+            }
+        }
         if (config.partitionable) {
             // Node messaging (queue owner calls, cache coherence) through a proxy too: one port for the node's life.
             int messagingPort = LocalRedis.freePort();
@@ -306,6 +329,18 @@ public final class LocalCluster implements AutoCloseable {
     /** @return every lock node's Raft address as others reach it (its proxy's, when partitionable), by node id */
     public Map<String, InetSocketAddress> raftAddresses() {
         return Map.copyOf(raftAddresses);
+    }
+
+    /**
+     * @return the web console of a console node, {@code http://127.0.0.1:<port>/}
+     * @throws IllegalArgumentException when the node has no console role
+     */
+    public String consoleUrl(String id) {
+        Integer port = consolePorts.get(id);
+        if (port == null) {
+            throw new IllegalArgumentException("node " + id + " has no console role");
+        }
+        return "http://127.0.0.1:" + port + "/";
     }
 
     /** Cuts one direction: nothing {@code from} sends reaches {@code to} (a node id or {@link #EXTERNAL}). */

@@ -24,7 +24,8 @@ import picocli.CommandLine.Mixin;
  * it starts a throw-away one on 127.0.0.1 and says so.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Start a local demo node with every server role. If no Redis answers at --redis, start a local "
+        description = {"Start a local demo node with every role, the web console included (it prints the console's "
+                + "address and a generated password for the user admin). If no Redis answers at --redis, start a local "
                 + "one (redis-server from the PATH, else an embedded Redis; DSYNC_LOCAL_REDIS=system|embedded forces one) "
                 + "and stop it on exit."})
 final class DemoCommand implements Callable<Integer> {
@@ -72,11 +73,23 @@ final class DemoCommand implements Callable<Integer> {
             out.printf("Port %d is taken; the demo picks a free one.%n", args.adminPort);
             args.adminPort = 0;
         }
-        EnumSet<Role> roles = EnumSet.of(Role.LOCK, Role.QUEUE, Role.CACHE);
+        if (args.consolePort != 0 && !NodeLauncher.isPortFree(args.bind, args.consolePort)) {
+            out.printf("Port %d is taken; the demo's console picks a free one.%n", args.consolePort);
+            args.consolePort = 0;
+        }
+        char[] password = null;
+        if (args.consoleUsers == null || args.consoleUsers.isBlank()) {
+            password = ConsoleCommand.randomPassword();
+            args.consoleUsers = ConsoleCommand.entry("admin", "admin", password);
+        }
+        EnumSet<Role> roles = EnumSet.of(Role.LOCK, Role.QUEUE, Role.CACHE, Role.CONSOLE);
         // One node: the lock Raft group is this node alone.
         args.lockGroupSize = 1;
         NodeOptions options = args.toOptions(home, roles, "demo");
         out.printf("Admin token for this demo: %s%n", options.adminToken());
+        out.printf("Console: http://%s:%s/  user admin, password %s%n", options.advertise(),
+                options.extraProperties().get("dsync.port.console"),
+                password == null ? "(as in --console-users)" : new String(password));
         out.printf("Try:    %s status --redis %s%n", home.resolve("bin/dsync"), options.redis());
         out.printf("        curl -s http://%s:%d/health%n", options.advertise(), options.adminPort());
         String node = options.adminPort() == 8080 ? "" : " --node http://" + options.advertise() + ":" + options.adminPort();

@@ -64,8 +64,11 @@ final class DevCommand implements Callable<Integer> {
         byte[] random = new byte[16];
         new SecureRandom().nextBytes(random);
         String token = HexFormat.of().formatHex(random);
+        int consolePort = NodeLauncher.isPortFree("127.0.0.1", 8880) ? 8880 : 0;
+        char[] password = ConsoleCommand.randomPassword();
         LocalCluster.Builder builder = LocalCluster.builder(home, work).cluster(cluster).basePort(basePort)
-                .adminToken(token).node("console", "console")
+                .adminToken(token).node("console", "console").consolePort(consolePort)
+                .consoleUsers(ConsoleCommand.entry("admin", "admin", password))
                 .nodes("lock", perRole, "lock").nodes("queue", perRole, "queue").nodes("cache", perRole, "cache");
         if (redis != null && !redis.isBlank()) {
             builder.redis(redis);
@@ -96,6 +99,7 @@ final class DevCommand implements Callable<Integer> {
         for (ClusterNode n : cluster.nodes()) {
             out.printf("  %-10s %-8s %-8d %s%n", n.id(), n.spec().roles(), n.pid(), n.url("/health"));
         }
+        out.printf("Console: %s  user admin, password %s%n", cluster.consoleUrl("console"), new String(password));
         out.printf("Admin token: %s%n", token);
         out.printf("Status: %s status --redis %s --cluster %s%n", home.resolve("bin/dsync"), cluster.redisAddress(), this.cluster);
         out.printf("Logs:   %s/<node>/node.log   Ctrl-C stops everything.%n", work);

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 /** {@code bin/dsync}: the one command-line entry point of dsync. */
 @Command(name = "dsync", mixinStandardHelpOptions = true, versionProvider = Dsync.Version.class,
         description = "Distributed locks, queues and caches on OSGi nodes backed by Redis.",
-        subcommands = {NodeCommand.class, DemoCommand.class, DevCommand.class, StatusCommand.class, LockCommand.class, QueueCommand.class, CacheCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {NodeCommand.class, DemoCommand.class, DevCommand.class, StatusCommand.class, ConsoleCommand.class, LockCommand.class, QueueCommand.class, CacheCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Dsync implements Runnable {
 
     @CommandLine.Spec

@@ -75,6 +75,17 @@ final class NodeArgs {
             description = "Hot-deploy folder: bundle JARs put there are installed, updated and removed live (default: <home>/deploy; env DSYNC_DEPLOY).")
     Path deploy;
 
+    @Option(names = "--console-port", defaultValue = "${env:DSYNC_CONSOLE_PORT:-8880}",
+            description = "Port of the web console, on nodes with the console role; it binds to --bind "
+                    + "(default: ${DEFAULT-VALUE}; 0 picks a free one; env DSYNC_CONSOLE_PORT).")
+    int consolePort;
+
+    @Option(names = "--console-users", defaultValue = "${env:DSYNC_CONSOLE_USERS}",
+            description = "Who may sign in to the console: name:role:bcrypt-hash entries (role viewer or admin) "
+                    + "separated by commas; 'dsync console user NAME ROLE' prints one. No entry, no sign-in "
+                    + "(env DSYNC_CONSOLE_USERS; or 'users' in etc/io.dsync.console.cfg).")
+    String consoleUsers;
+
     @Option(names = "--shell", description = "Start the Gogo shell on this terminal (off by default).")
     boolean shell;
 
@@ -111,8 +122,9 @@ final class NodeArgs {
     }
 
     /**
-     * The messaging port (every node), and what the lock server reads: its raft port (lock role only) and, through
-     * etc/io.dsync.lock.server.cfg, the group size.
+     * The messaging port (every node), what the lock server reads: its raft port (lock role only) and, through
+     * etc/io.dsync.lock.server.cfg, the group size; and what the console reads through etc/io.dsync.console.cfg: its
+     * port and users (console role only).
      */
     private Map<String, String> extraProperties(Set<Role> roles) {
         if (messagingPort < 0 || messagingPort > 65535 || messagingAdvertisePort < 0 || messagingAdvertisePort > 65535) {
@@ -131,6 +143,13 @@ final class NodeArgs {
         p.put("dsync.port.messaging", Integer.toString(messagingPort == 0 ? freePort() : messagingPort));
         if (messagingAdvertisePort != 0) {
             p.put("dsync.advertise.port.messaging", Integer.toString(messagingAdvertisePort));
+        }
+        if (roles.contains(Role.CONSOLE)) {
+            if (consolePort < 0 || consolePort > 65535) {
+                throw new Dsync.CliException("--console-port must be between 0 and 65535, got " + consolePort, 2);
+            }
+            p.put("dsync.port.console", Integer.toString(consolePort == 0 ? freePort() : consolePort));
+            p.put("dsync.console.users", consoleUsers == null ? "" : consoleUsers.trim());
         }
         if (roles.contains(Role.LOCK)) {
             p.put("dsync.port.raft", Integer.toString(raftPort));
