@@ -1,0 +1,154 @@
+package io.dsync.itests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dsync.devkit.LocalCluster;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The console as an operator uses it, in headless Chromium driven by the system's chromedriver (Debian's
+ * {@code chromium} and {@code chromium-driver}; nothing downloads a browser), against a cluster this test starts: users
+ * made with {@code dsync console user}, a wrong password refused and audit-logged, every view but the sign-in closed
+ * to a browser without a session, and the Cluster view following a node killed with SIGKILL without a reload (server
+ * push). Only in the {@code browser-tests} profile; screenshots go to {@code target/screenshots/}.
+ */
+class ConsoleBrowserIT extends ClusterTest {
+
+    private static final Path SHOTS = Path.of("target", "screenshots");
+    private WebDriver driver;
+
+    @AfterEach
+    void closeBrowser() {
+        if (driver != null) {
+            driver.quit();
+        }
+    }
+
+    @Test
+    void anOperatorSignsInAndWatchesTheClusterLive() throws Exception {
+        String admin = userEntry("ada", "admin", "ada's secret");
+        String viewer = userEntry("vic", "viewer", "vic's secret");
+        Cli badRole = Cli.runWithInput("pw", "console", "user", "eve", "root");
+        assertThat(badRole.exitCode()).isEqualTo(2);
+        assertThat(badRole.err()).contains("a console role is admin or viewer").doesNotContain("Exception");
+
+        cluster = LocalCluster.builder(Nodes.home(), dir).cluster("cweb").lockGroupSize(1)
+                .consoleUsers(admin + "," + viewer)
+                .node("lock-1", "lock").node("cache-1", "cache").node("console-1", "console").start();
+        String url = cluster.consoleUrl("console-1");
+        driver = chromium();
+
+        // No session: every route leads to the sign-in; a wrong password is refused and audit-logged.
+        driver.get(url);
+        waitFor(Duration.ofSeconds(30), () -> driver.getCurrentUrl().contains("/login") ? Optional.of(true) : Optional.empty());
+        shot("login");
+        signIn("ada", "not ada's secret");
+        waitFor(Duration.ofSeconds(15), () -> Optional.ofNullable((Boolean) ((JavascriptExecutor) driver).executeScript(
+                "const f = document.querySelector('vaadin-login-form'); return f && f.error ? true : null;")));
+        shot("login-refused");
+        assertThat(driver.findElements(By.id("nodes"))).isEmpty();
+        Path consoleLog = cluster.node("console-1").dataDir().resolve("node.log");
+        assertThat(Files.readString(consoleLog)).contains("failed sign-in as 'ada'").doesNotContain("not ada's secret");
+
+        // A viewer sees the cluster.
+        signIn("vic", "vic's secret");
+        waitFor(Duration.ofSeconds(30), () -> stateOf("lock-1").filter("UP"::equals));
+        assertThat(driver.findElement(By.id("user")).getText()).startsWith("vic");
+
+        // An admin in a new session sees every node UP, then a node killed with SIGKILL turn DOWN without a reload.
+        driver.manage().deleteAllCookies();
+        driver.get(url);
+        waitFor(Duration.ofSeconds(30), () -> driver.getCurrentUrl().contains("/login") ? Optional.of(true) : Optional.empty());
+        signIn("ada", "ada's secret");
+        for (String node : new String[] {"lock-1", "cache-1", "console-1"}) {
+            waitFor(Duration.ofSeconds(30), () -> stateOf(node).filter("UP"::equals));
+        }
+        assertThat(driver.findElement(By.id("user")).getText()).startsWith("ada");
+        shot("cluster");
+        assertThat(Files.readString(consoleLog)).contains("'ada' (admin) signed in").contains("'vic' (viewer) signed in");
+
+        long t0 = System.nanoTime();
+        cluster.node("cache-1").kill();
+        waitFor(Duration.ofSeconds(20), () -> stateOf("cache-1").filter("DOWN"::equals));
+        System.out.printf("cache-1 shown DOWN %d ms after SIGKILL, without reloading the page%n",
+                (System.nanoTime() - t0) / 1_000_000);
+        shot("cluster-node-down");
+        assertThat(stateOf("lock-1")).contains("UP");
+    }
+
+    /** A user entry as an operator makes one: {@code dsync console user NAME ROLE}, the password on standard input. */
+    private static String userEntry(String name, String role, String password) throws Exception {
+        Cli made = Cli.runWithInput(password, "console", "user", name, role);
+        assertThat(made.exitCode()).as(made.err()).isZero();
+        assertThat(made.out().trim()).startsWith(name + ":" + role + ":$2a$12$").doesNotContain(password);
+        return made.out().trim();
+    }
+
+    private static WebDriver chromium() throws IOException {
+        Files.createDirectories(SHOTS);
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(System.getProperty("chromium", "/usr/bin/chromium"));
+        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1400,800",
+                "--user-data-dir=" + Files.createTempDirectory("console-chromium").toAbsolutePath());
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(System.getProperty("chromedriver", "/usr/bin/chromedriver")))
+                .usingAnyFreePort().build();
+        return new ChromeDriver(service, options);
+    }
+
+    private void signIn(String user, String password) {
+        WebElement name = waitFor(Duration.ofSeconds(30), () -> driver.findElements(By.cssSelector("input[name='username']"))
+                .stream().findFirst());
+        name.clear();
+        name.sendKeys(user);
+        WebElement pw = driver.findElement(By.cssSelector("input[name='password']"));
+        pw.clear();
+        pw.sendKeys(password);
+        pw.sendKeys(Keys.ENTER);
+    }
+
+    private Optional<String> stateOf(String node) {
+        return driver.findElements(By.cssSelector("span[data-node='" + node + "']")).stream().findFirst()
+                .map(e -> e.getAttribute("data-state"));
+    }
+
+    private <T> T waitFor(Duration timeout, Supplier<Optional<T>> condition) {
+        try {
+            return new WebDriverWait(driver, timeout, Duration.ofMillis(100)).until(d -> condition.get().orElse(null));
+        } catch (org.openqa.selenium.TimeoutException e) {
+            try {
+                shot("failed-at-" + System.currentTimeMillis());
+            } catch (IOException | RuntimeException ignored) {
+                // The timeout is what to report.
+            }
+            throw new AssertionError("timed out at " + driver.getCurrentUrl(), e);
+        }
+    }
+
+    private void shot(String name) throws IOException {
+        File f = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
+        Files.copy(f.toPath(), SHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+    }
+}
