@@ -53,7 +53,7 @@ final class ConsoleServer {
         vaadin.setInitParameter(InitParameters.SERVLET_PARAMETER_PRODUCTION_MODE, "true");
         vaadin.setInitOrder(1);
         handler.addServlet(vaadin, "/*");
-        handler.addServlet(new ServletHolder("auth", new AuthServlet(context.users())), "/auth/*");
+        handler.addServlet(new ServletHolder("auth", new AuthServlet(context.users(), SignInThrottle.standard(context.clock()))), "/auth/*");
         handler.getSessionHandler().setHttpOnly(true);
         handler.getSessionHandler().setSessionCookie("DSYNC_CONSOLE");
         JakartaWebSocketServletContainerInitializer.configure(handler, null);

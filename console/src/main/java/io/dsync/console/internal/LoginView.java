@@ -10,7 +10,10 @@ import com.vaadin.flow.router.BeforeEnterEvent;
 import com.vaadin.flow.router.BeforeEnterObserver;
 import com.vaadin.flow.router.PageTitle;
 
-/** The sign-in page. Its form posts to {@link AuthServlet}; {@code ?error} shows that the last attempt failed. */
+/**
+ * The sign-in page. Its form posts to {@link AuthServlet}; {@code ?error} shows that the last attempt failed,
+ * {@code ?error=throttled} that it was refused after too many failures.
+ */
 @PageTitle("dsync console: sign in")
 public final class LoginView extends VerticalLayout implements BeforeEnterObserver {
 
@@ -23,11 +26,8 @@ public final class LoginView extends VerticalLayout implements BeforeEnterObserv
         setSizeFull();
         setAlignItems(FlexComponent.Alignment.CENTER);
         setJustifyContentMode(FlexComponent.JustifyContentMode.CENTER);
-        LoginI18n i18n = LoginI18n.createDefault();
-        i18n.getForm().setTitle("Sign in");
-        i18n.getErrorMessage().setTitle("Wrong user name or password");
-        i18n.getErrorMessage().setMessage("Check them and try again. Users are configured in etc/io.dsync.console.cfg.");
-        form.setI18n(i18n);
+        form.setI18n(i18n("Wrong user name or password",
+                "Check them and try again. Users are configured in etc/io.dsync.console.cfg."));
         form.setForgotPasswordButtonVisible(false);
         form.setAction("auth/login");
         add(new H1("dsync console"), form);
@@ -38,6 +38,18 @@ public final class LoginView extends VerticalLayout implements BeforeEnterObserv
 
     @Override
     public void beforeEnter(BeforeEnterEvent event) {
-        form.setError(event.getLocation().getQueryParameters().getParameters().containsKey("error"));
+        var error = event.getLocation().getQueryParameters().getParameters().get("error");
+        if (error != null && error.contains("throttled")) {
+            form.setI18n(i18n("Too many failed sign-ins", "Wait a few seconds and try again."));
+        }
+        form.setError(error != null);
+    }
+
+    private static LoginI18n i18n(String errorTitle, String errorMessage) {
+        LoginI18n i18n = LoginI18n.createDefault();
+        i18n.getForm().setTitle("Sign in");
+        i18n.getErrorMessage().setTitle(errorTitle);
+        i18n.getErrorMessage().setMessage(errorMessage);
+        return i18n;
     }
 }
