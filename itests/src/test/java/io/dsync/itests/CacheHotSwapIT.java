@@ -41,7 +41,7 @@ class CacheHotSwapIT extends ClusterTest {
         List<CacheHttp> nodes = CacheScenarioIT.ready(cluster, "write-back", TOKEN);
         Map<String, Map<String, Integer>> threadsBefore = new TreeMap<>();
         for (ClusterNode n : cluster.nodes()) {
-            threadsBefore.put(n.id(), QueueHotSwapIT.threads(n));
+            threadsBefore.put(n.id(), Nodes.threads(n));
         }
         Duration run = Duration.ofSeconds(seconds);
         ScenarioReport report = CacheScenarioIT.registers("write-back cache while its bundles are updated", nodes,
@@ -74,8 +74,8 @@ class CacheHotSwapIT extends ClusterTest {
             // than one thread of its name.
             await("no thread of an old revision on " + n.id()).atMost(Duration.ofSeconds(30))
                     .pollInterval(Duration.ofSeconds(1)).until(() -> {
-                        Map<String, String> more = QueueHotSwapIT.duplicated(threadsBefore.get(n.id()),
-                                QueueHotSwapIT.threads(n));
+                        Map<String, String> more = Nodes.duplicated(threadsBefore.get(n.id()),
+                                Nodes.threads(n));
                         more.remove("dsync-cache-completion");
                         if (!more.isEmpty()) {
                             System.out.println("[cache-hot-swap] " + n.id() + " runs more threads: " + more);
@@ -87,7 +87,7 @@ class CacheHotSwapIT extends ClusterTest {
 
     /** Updates a bundle from its location and waits until it is ACTIVE again, a new revision, and serves. */
     private static void update(ClusterNode node, String symbolicName) throws Exception {
-        JsonNode b = bundle(node, symbolicName);
+        JsonNode b = Nodes.bundle(node, symbolicName);
         long before = b.path("lastModified").asLong();
         long requested = System.nanoTime();
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(node.url("/bundles/"
@@ -97,7 +97,7 @@ class CacheHotSwapIT extends ClusterTest {
         assertThat(r.statusCode()).as(r.body()).isBetween(200, 202);
         await(symbolicName + " on " + node.id() + " serving again").atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(50)).ignoreExceptions().until(() -> {
-                    JsonNode now = bundle(node, symbolicName);
+                    JsonNode now = Nodes.bundle(node, symbolicName);
                     return "ACTIVE".equals(now.path("state").asText()) && now.path("lastModified").asLong() > before
                             && serves(node, symbolicName);
                 });
@@ -113,14 +113,5 @@ class CacheHotSwapIT extends ClusterTest {
             case CACHE_CLIENT -> client;
             default -> homes && client;
         };
-    }
-
-    private static JsonNode bundle(ClusterNode node, String symbolicName) throws Exception {
-        for (JsonNode b : Nodes.JSON.readTree(node.get("/bundles").body()).path("bundles")) {
-            if (symbolicName.equals(b.path("symbolicName").asText())) {
-                return b;
-            }
-        }
-        throw new AssertionError("no " + symbolicName + " bundle on " + node.id());
     }
 }

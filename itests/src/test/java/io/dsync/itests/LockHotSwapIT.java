@@ -58,7 +58,7 @@ class LockHotSwapIT extends ClusterTest {
                     update(updated[1], SERVER);
                 }));
         for (String id : updated) {
-            assertThat(bundle(cluster.node(id), SERVER).path("state").asText()).as("lock-server bundle on " + id).isEqualTo("ACTIVE");
+            assertThat(Nodes.bundle(cluster.node(id), SERVER).path("state").asText()).as("lock-server bundle on " + id).isEqualTo("ACTIVE");
         }
         RaftProbe.awaitOneLeader(cluster.nodes());
         assertThat(report.recoveryNanos(report.fault("update lock bundle on the leader").orElseThrow())).isPresent();
@@ -121,16 +121,16 @@ class LockHotSwapIT extends ClusterTest {
         String leaderNow = RaftProbe.awaitOneLeader(cluster.nodes());
         ClusterNode leading = cluster.node(leaderNow);
         long term = RaftProbe.raft(leading).path("term").asLong();
-        long serverLastModified = bundle(leading, SERVER).path("lastModified").asLong();
+        long serverLastModified = Nodes.bundle(leading, SERVER).path("lastModified").asLong();
         update(leaderNow, CLIENT);
         await("LockService back on " + leaderNow).atMost(Duration.ofSeconds(30)).ignoreExceptions()
                 .until(() -> call(leading, "POST", "/lock/sessions?ttlMs=10000").statusCode() == 201);
         JsonNode raft = RaftProbe.raft(leading);
         assertThat(raft.path("role").asText()).isEqualTo("LEADER");
         assertThat(raft.path("term").asLong()).as("no election").isEqualTo(term);
-        assertThat(bundle(leading, SERVER).path("lastModified").asLong()).as("the server bundle was not touched")
+        assertThat(Nodes.bundle(leading, SERVER).path("lastModified").asLong()).as("the server bundle was not touched")
                 .isEqualTo(serverLastModified);
-        assertThat(bundle(leading, SERVER).path("state").asText()).isEqualTo("ACTIVE");
+        assertThat(Nodes.bundle(leading, SERVER).path("state").asText()).isEqualTo("ACTIVE");
     }
 
     private static HttpResponse<String> call(ClusterNode node, String method, String path) throws Exception {
@@ -158,7 +158,7 @@ class LockHotSwapIT extends ClusterTest {
     /** Updates a bundle from its location; for the lock server, waits until the node's Raft member runs again. */
     private void update(String nodeId, String symbolicName) throws Exception {
         ClusterNode node = cluster.node(nodeId);
-        long id = bundle(node, symbolicName).path("id").asLong();
+        long id = Nodes.bundle(node, symbolicName).path("id").asLong();
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(node.url("/bundles/" + id + "/update")))
                 .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -173,14 +173,5 @@ class LockHotSwapIT extends ClusterTest {
         });
         System.out.printf("[hot-swap] lock-server bundle on %s updated; its Raft member runs again after %.1f s%n", nodeId,
                 (System.nanoTime() - start) / 1e9);
-    }
-
-    private static JsonNode bundle(ClusterNode node, String symbolicName) throws Exception {
-        for (JsonNode b : Nodes.JSON.readTree(node.get("/bundles").body()).path("bundles")) {
-            if (symbolicName.equals(b.path("symbolicName").asText())) {
-                return b;
-            }
-        }
-        throw new AssertionError("no " + symbolicName + " bundle on " + node.id());
     }
 }

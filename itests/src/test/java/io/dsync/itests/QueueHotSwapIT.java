@@ -88,7 +88,7 @@ class QueueHotSwapIT extends ClusterTest {
             String messagingNode = others.get(1);
             Map<String, Map<String, Integer>> threadsBefore = new TreeMap<>();
             for (ClusterNode n : cluster.nodes()) {
-                threadsBefore.put(n.id(), threads(n));
+                threadsBefore.put(n.id(), Nodes.threads(n));
             }
             System.out.println("[hot-swap] threads of " + owner + " before the updates: " + threadsBefore.get(owner));
             probe.start(clientNode);
@@ -128,7 +128,7 @@ class QueueHotSwapIT extends ClusterTest {
             assertThat(probed.isValid()).as(probed.report()).isTrue();
             for (Update u : updates) {
                 ClusterNode node = cluster.node(u.node());
-                JsonNode b = bundle(node, u.bundle());
+                JsonNode b = Nodes.bundle(node, u.bundle());
                 assertThat(b.path("state").asText()).as(u.bundle() + " on " + u.node()).isEqualTo("ACTIVE");
                 assertThat(u.lastModifiedAfter()).as("last modified of " + u.bundle() + " on " + u.node())
                         .isGreaterThan(u.lastModifiedBefore());
@@ -159,11 +159,11 @@ class QueueHotSwapIT extends ClusterTest {
                 ClusterNode node = cluster.node(u.node());
                 Map<String, Integer> before = threadsBefore.get(u.node());
                 System.out.printf("[hot-swap] threads on %s after the %s update, more than before: %s%n", u.node(),
-                        u.bundle(), duplicated(before, threads(node)));
+                        u.bundle(), Nodes.duplicated(before, Nodes.threads(node)));
                 // The threads of an old revision end when it stops (a pool's busy thread once its task is done): no
                 // garbage collection should be needed for that, so none is forced.
                 await("no thread of the old " + u.bundle() + " revision on " + u.node()).atMost(Duration.ofSeconds(10))
-                        .pollInterval(Duration.ofSeconds(1)).until(() -> duplicated(before, threads(node)).isEmpty());
+                        .pollInterval(Duration.ofSeconds(1)).until(() -> Nodes.duplicated(before, Nodes.threads(node)).isEmpty());
             }
         }
     }
@@ -179,7 +179,7 @@ class QueueHotSwapIT extends ClusterTest {
                 .nodes("queue", 3, "queue").start();
         try (QueueProbe probe = new QueueProbe(cluster, TOKEN)) {
             String owner = probe.primary(QueueWorkload.QUEUE, 0);
-            Map<String, Integer> threadsBefore = threads(cluster.node(owner));
+            Map<String, Integer> threadsBefore = Nodes.threads(cluster.node(owner));
             probe.start(null);
             long[] at = new long[4];
             ScenarioReport report = QueueWorkload.run(cluster, "queue-bundle-stop", "queue while a queue-node bundle is stopped", run, s -> s
@@ -231,7 +231,7 @@ class QueueHotSwapIT extends ClusterTest {
                     });
             await("no thread of the stopped queue-node left on " + owner).atMost(Duration.ofSeconds(10))
                     .pollInterval(Duration.ofSeconds(1))
-                    .until(() -> duplicated(threadsBefore, threads(cluster.node(owner))).isEmpty());
+                    .until(() -> Nodes.duplicated(threadsBefore, Nodes.threads(cluster.node(owner))).isEmpty());
         }
     }
 
@@ -251,7 +251,7 @@ class QueueHotSwapIT extends ClusterTest {
     /** Updates a bundle from its location and waits until it is ACTIVE again and serves. */
     private Update update(String nodeId, String symbolicName) throws Exception {
         ClusterNode node = cluster.node(nodeId);
-        JsonNode b = bundle(node, symbolicName);
+        JsonNode b = Nodes.bundle(node, symbolicName);
         long id = b.path("id").asLong();
         long before = b.path("lastModified").asLong();
         long requested = System.nanoTime();
@@ -262,7 +262,7 @@ class QueueHotSwapIT extends ClusterTest {
         long[] after = new long[1];
         await(symbolicName + " on " + nodeId + " serving again").atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(50)).ignoreExceptions().until(() -> {
-                    JsonNode now = bundle(node, symbolicName);
+                    JsonNode now = Nodes.bundle(node, symbolicName);
                     after[0] = now.path("lastModified").asLong();
                     return "ACTIVE".equals(now.path("state").asText()) && after[0] > before && serves(node, symbolicName);
                 });
@@ -275,14 +275,14 @@ class QueueHotSwapIT extends ClusterTest {
     /** Stops or starts a bundle and waits until it is RESOLVED, or ACTIVE and serving. */
     private void bundleAction(String nodeId, String symbolicName, String action) throws Exception {
         ClusterNode node = cluster.node(nodeId);
-        long id = bundle(node, symbolicName).path("id").asLong();
+        long id = Nodes.bundle(node, symbolicName).path("id").asLong();
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(node.url("/bundles/" + id + "/" + action)))
                 .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.noBody())
                 .timeout(Duration.ofSeconds(90)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isBetween(200, 202);
         await(symbolicName + " on " + nodeId + " after " + action).atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(50)).ignoreExceptions().until(() -> {
-                    String state = bundle(node, symbolicName).path("state").asText();
+                    String state = Nodes.bundle(node, symbolicName).path("state").asText();
                     return action.equals("stop") ? "RESOLVED".equals(state)
                             : "ACTIVE".equals(state) && serves(node, symbolicName);
                 });
@@ -297,59 +297,5 @@ class QueueHotSwapIT extends ClusterTest {
             case QUEUE_CLIENT -> client;
             default -> owner && client;
         };
-    }
-
-    private static JsonNode bundle(ClusterNode node, String symbolicName) throws Exception {
-        for (JsonNode b : Nodes.JSON.readTree(node.get("/bundles").body()).path("bundles")) {
-            if (symbolicName.equals(b.path("symbolicName").asText())) {
-                return b;
-            }
-        }
-        throw new AssertionError("no " + symbolicName + " bundle on " + node.id());
-    }
-
-    // ------------------------------------------------------------------ threads of a node process
-
-    /**
-     * The node's threads, counted by name (from {@code jstack}); the selector threads of {@code java.net.http} clients,
-     * numbered per client, count under one name.
-     */
-    static Map<String, Integer> threads(ClusterNode node) throws IOException, InterruptedException {
-        String dump = jdkTool("jstack", Long.toString(node.pid()));
-        Map<String, Integer> names = new TreeMap<>();
-        for (String line : dump.split("\n")) {
-            if (line.startsWith("\"")) {
-                String name = line.substring(1, line.indexOf('"', 1)).replaceAll("^HttpClient-\\d+-", "HttpClient-*-");
-                names.merge(name, 1, Integer::sum);
-            }
-        }
-        return names;
-    }
-
-    /**
-     * The thread names the node runs more often now than before (dsync's own threads and HTTP clients' selectors):
-     * a second thread of one name is a thread of a revision that was stopped, still running.
-     */
-    static Map<String, String> duplicated(Map<String, Integer> before, Map<String, Integer> now) {
-        Map<String, String> more = new TreeMap<>();
-        now.forEach((name, count) -> {
-            int was = before.getOrDefault(name, 0);
-            if ((name.startsWith("dsync-") || name.startsWith("HttpClient-")) && count > Math.max(1, was)) {
-                more.put(name, was + " -> " + count);
-            }
-        });
-        return more;
-    }
-
-    private static String jdkTool(String tool, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", tool).toString());
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException(tool + " " + List.of(args) + " failed: " + out);
-        }
-        return out;
     }
 }
