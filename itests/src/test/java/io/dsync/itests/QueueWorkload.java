@@ -64,6 +64,13 @@ final class QueueWorkload {
         return run(cluster, redisConfig, reportName, title, run, 65, faults);
     }
 
+    /** The workload client's router (closed by its queue service), telling {@code outages} each outage it saw. */
+    private static QueueRouter router(NodeDirectory directory, NettyMessaging messaging, List<Long> outages) {
+        QueueRouter router = new QueueRouter(directory::list, messaging, Duration.ofSeconds(8));
+        router.onRecovery(outages::add);
+        return router;
+    }
+
     /**
      * The workload with clients sending for the first {@code sendingPercent}% of the run instead of 65% (a scenario
      * whose last fault comes late, and that must see sends succeed after it), consuming only for the rest.
@@ -74,10 +81,11 @@ final class QueueWorkload {
         RedissonClient redis = Redisson.create(redisConfig);
         NodeDirectory directory = new NodeDirectory(redis, cluster.name());
         var handlers = Executors.newCachedThreadPool();
+        List<Long> outages = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (NettyMessaging messaging = NettyMessaging.client("workload");
              ClientQueueService queues = new ClientQueueService(
-                new QueueCatalog(redis, "dsync:" + cluster.name() + ":queues"),
-                new QueueRouter(directory::list, messaging, Duration.ofSeconds(8)), 8, reportName, handlers)) {
+                new QueueCatalog(redis, "dsync:" + cluster.name() + ":queues"), router(directory, messaging, outages),
+                8, reportName, handlers)) {
             queues.declare(QueueConfig.of(QUEUE).withVisibilityTimeout(Duration.ofSeconds(2)).withMaxDeliveries(1000));
             AtomicLong sequence = new AtomicLong();
             long drainAt = System.nanoTime() + run.multipliedBy(sendingPercent).dividedBy(100).toNanos();
@@ -116,6 +124,8 @@ final class QueueWorkload {
             Files.createDirectories(Nodes.reports());
             Files.writeString(Nodes.reports().resolve(reportName + ".txt"), report.summary() + "\n" + report.history().dump());
             System.out.println(report.summary());
+            System.out.printf("[%s] partition recovery times seen by the workload's queue client (ms): %s%n", reportName,
+                    outages.stream().map(n -> n / 1_000_000).toList());
             assertThat(report.valid()).as(report.summary()).isTrue();
             assertThat(report.outcomes()[0]).as("successful operations").isGreaterThan(100);
             return report;

@@ -19,6 +19,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -40,6 +41,7 @@ import io.dsync.queue.protocol.QueueWire.PollRequest;
 import io.dsync.queue.protocol.QueueWire.SendRequest;
 import io.dsync.queue.protocol.QueueWire.SettleReply;
 import io.dsync.queue.protocol.QueueWire.SettleRequest;
+import io.dsync.metrics.OutageClock;
 import io.dsync.registry.NodeInfo;
 
 /**
@@ -64,6 +66,9 @@ public final class QueueRouter implements AutoCloseable {
     private final Map<InetSocketAddress, NodeBatcher> batchers = new ConcurrentHashMap<>();
     private volatile QueueTopology topology = QueueTopology.empty();
     private volatile long readAt;
+    private volatile LongConsumer onRecovery = nanos -> { };
+    /** Owner calls that found no owner to answer (and were retried or failed), until the next that got an answer. */
+    private final OutageClock outages = new OutageClock(nanos -> onRecovery.accept(nanos));
 
     /**
      * @param registry the cluster's nodes
@@ -94,6 +99,18 @@ public final class QueueRouter implements AutoCloseable {
 
     public Duration timeout() {
         return timeout;
+    }
+
+    /**
+     * Sets what is told, after an outage of partition owners, how long it lasted: from the start of the earliest
+     * attempt of a send or settle that found no owner to answer (a node that could not be reached, was not the owner
+     * any more or was not ready) to the next attempt that got an answer. This is the partition recovery time as this
+     * node's queue client saw it (an owner's failure until its successor served, a cut until it healed).
+     *
+     * @param onRecovery receives the outage in nanoseconds; must be fast and not throw
+     */
+    public void onRecovery(LongConsumer onRecovery) {
+        this.onRecovery = java.util.Objects.requireNonNull(onRecovery, "onRecovery");
     }
 
     /**
@@ -176,6 +193,7 @@ public final class QueueRouter implements AutoCloseable {
 
     private <T> void attempt(QueueMeta meta, int partition, Op op, Function<OpReply, T> value, long deadline,
                              int tries, boolean fresh, CompletableFuture<T> result) {
+        long started = System.nanoTime();
         QueueTopology t = topology(fresh);
         String owner = t.primary(meta.name(), meta.partitions(), partition);
         CompletionStage<OpReply> call = owner == null
@@ -185,6 +203,7 @@ public final class QueueRouter implements AutoCloseable {
         call.whenComplete((reply, error) -> {
             Throwable cause = error == null ? null : unwrap(error);
             if (cause == null && reply.status() == 200) {
+                outages.succeeded();
                 result.complete(value.apply(reply));
                 return;
             }
@@ -194,9 +213,12 @@ public final class QueueRouter implements AutoCloseable {
                 cause = new Retry(cause.getMessage());
             }
             if (!(cause instanceof Retry)) {
+                // An answer (a refusal such as an unknown queue or a stale delivery): the owner is there.
+                outages.succeeded();
                 result.completeExceptionally(cause);
                 return;
             }
+            outages.failed(started);
             long pause = Math.min(500, 25L << Math.min(tries, 5));
             if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pause) > deadline) {
                 result.completeExceptionally(new QueueUnavailableException(meta.name(), "partition " + partition

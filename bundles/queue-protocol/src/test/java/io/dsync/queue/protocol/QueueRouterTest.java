@@ -104,10 +104,19 @@ class QueueRouterTest {
         FakeMessaging messaging = new FakeMessaging(Map.of(1001, r -> ++calls[0] < 4
                 ? CompletableFuture.failedFuture(new RemoteException(RemoteException.NO_HANDLER, "not yet"))
                 : stored(r, "0-2-0")));
+        List<Long> outages = new CopyOnWriteArrayList<>();
         try (QueueRouter router = new QueueRouter(() -> registry, messaging, Duration.ofSeconds(5))) {
+            router.onRecovery(outages::add);
+            long t0 = System.nanoTime();
             assertThat(router.send(META, 0, "client/2", List.of(new OutMessage(null, new byte[] {1}, Map.of())))
                     .toCompletableFuture().join()).containsExactly("0-2-0");
+            long took = System.nanoTime() - t0;
             assertThat(messaging.seen).hasSize(4).allMatch(s -> s.equals("1001 client/2"));
+            // One outage, from the first attempt to the answer: three retries' pauses (25, 50, 100 ms) at least.
+            assertThat(outages).singleElement().satisfies(n -> assertThat(n).isBetween(175_000_000L, took));
+            assertThat(router.send(META, 0, "client/4", List.of(new OutMessage(null, new byte[] {1}, Map.of())))
+                    .toCompletableFuture().join()).containsExactly("0-2-0");
+            assertThat(outages).as("a call answered at once reports nothing").hasSize(1);
         }
     }
 

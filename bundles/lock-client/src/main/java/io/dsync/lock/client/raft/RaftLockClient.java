@@ -12,7 +12,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntConsumer;
 import java.util.function.LongConsumer;
 
@@ -36,6 +35,7 @@ import io.dsync.lock.protocol.LockRaftGroup;
 import io.dsync.lock.protocol.LockTableView;
 import io.dsync.lock.protocol.PollAnswer;
 import io.dsync.lock.protocol.PollReply;
+import io.dsync.metrics.OutageClock;
 
 /**
  * The {@link LockTransport} over the lock Raft group: a facade over parts with one job each.
@@ -136,10 +136,10 @@ public final class RaftLockClient implements LockTransport, AutoCloseable {
 
     private final OutcomePoller poller;
 
-    /** Invoke time of the oldest request that failed for want of a majority since the last success, or -1. */
-    private final AtomicLong unavailableSince = new AtomicLong(-1);
-
     private volatile LongConsumer onRecovery = nanos -> { };
+
+    /** Requests that failed for want of a majority, until the next success. */
+    private final OutageClock outages = new OutageClock(nanos -> onRecovery.accept(nanos));
 
     private volatile IntConsumer onBatch = n -> { };
 
@@ -253,12 +253,9 @@ public final class RaftLockClient implements LockTransport, AutoCloseable {
 
     private void track(long invokedNanos, Throwable error) {
         if (error == null) {
-            long since = unavailableSince.getAndSet(-1);
-            if (since >= 0) {
-                onRecovery.accept(System.nanoTime() - since);
-            }
+            outages.succeeded();
         } else if (Outcomes.unwrap(error) instanceof NoQuorumException) {
-            unavailableSince.accumulateAndGet(invokedNanos, (old, t) -> old < 0 ? t : Math.min(old, t));
+            outages.failed(invokedNanos);
         }
     }
 

@@ -58,6 +58,7 @@ public final class QueueClientComponent {
                 ClientQueueService.newClientId(identity.id()), handlers);
         this.metrics = new QueueClientMetrics(metrics);
         service.setListener(this.metrics);
+        router.onRecovery(this.metrics::outage);
         this.registration = context.registerService(QueueService.class, service, null);
         Dictionary<String, Object> props = new Hashtable<>();
         props.put("osgi.http.whiteboard.servlet.pattern", new String[] {"/queue/queues", "/queue/queues/*", "/queue/ring"});

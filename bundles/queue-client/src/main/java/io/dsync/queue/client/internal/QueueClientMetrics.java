@@ -6,13 +6,16 @@ import java.util.concurrent.TimeUnit;
 import com.codahale.metrics.Histogram;
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
 
 import io.dsync.queue.Delivery;
 import io.dsync.queue.client.ClientQueueService;
 
 /**
  * The queue's throughput as this node's clients see it: messages sent, delivered and acknowledged (meters, so the
- * console and Prometheus read rates), redeliveries, and the end-to-end latency from enqueue to delivery.
+ * console and Prometheus read rates), redeliveries, the end-to-end latency from enqueue to delivery, and
+ * {@code outage} (timer): how long sends and settles found no partition owner to answer, the partition recovery time
+ * as this node saw it ({@link io.dsync.queue.protocol.QueueRouter#onRecovery}).
  */
 final class QueueClientMetrics implements ClientQueueService.Listener {
 
@@ -24,6 +27,7 @@ final class QueueClientMetrics implements ClientQueueService.Listener {
     private final Meter acked;
     private final Meter redelivered;
     private final Histogram latency;
+    private final Timer outages;
 
     QueueClientMetrics(MetricRegistry registry) {
         this.registry = registry;
@@ -32,6 +36,12 @@ final class QueueClientMetrics implements ClientQueueService.Listener {
         this.acked = registry.meter(PREFIX + "acked");
         this.redelivered = registry.meter(PREFIX + "redelivered");
         this.latency = registry.histogram(PREFIX + "latency.micros");
+        this.outages = registry.timer(PREFIX + "outage");
+    }
+
+    /** An outage of partition owners ended after {@code nanos}. */
+    void outage(long nanos) {
+        outages.update(nanos, TimeUnit.NANOSECONDS);
     }
 
     @Override
