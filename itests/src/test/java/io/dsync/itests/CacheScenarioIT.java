@@ -2,6 +2,7 @@ package io.dsync.itests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.dsync.devkit.ClusterNode;
 import io.dsync.devkit.LocalCluster;
 import io.dsync.devkit.LocalRedis;
@@ -53,6 +54,17 @@ class CacheScenarioIT extends ClusterTest {
                 .fault(at(run, 92), "heal", cluster::healAll)
                 .run();
         check(report, "cache-scenario.txt", nodes);
+        // The partition recovery time as the nodes saw it: n-1 and n-2 ran throughout (n-3 restarted, its metrics
+        // with it); the pause, the crash and the isolation each made some of their requests to homes wait.
+        long outages = 0;
+        for (String id : List.of("n-1", "n-2")) {
+            JsonNode timer = Nodes.JSON.readTree(cluster.node(id).get("/metrics").body()).path("timers")
+                    .path("dsync.cache.client.outage");
+            System.out.printf("[cache-scenario] %s waited for homes %d times, at most %s %s%n", id,
+                    timer.path("count").asLong(), timer.path("max").asText("-"), timer.path("duration_units").asText(""));
+            outages += timer.path("count").asLong();
+        }
+        assertThat(outages).as("outages of homes counted in dsync.cache.client.outage").isPositive();
     }
 
     /**

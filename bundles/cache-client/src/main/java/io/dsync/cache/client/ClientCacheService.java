@@ -52,12 +52,24 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
     private final Executor completions;
     private final Map<String, LocalCache> caches = new ConcurrentHashMap<>();
     private volatile boolean closed;
-    private volatile CacheLatencies latencies = (cache, read, nanos) -> { };
+    private volatile CacheLatencies latencies = new CacheLatencies() {
+        @Override
+        public void remote(String cache, boolean read, long nanos) {
+        }
 
-    /** Takes the latency of every operation that did not complete locally (for the metrics). */
-    @FunctionalInterface
+        @Override
+        public void outage(long nanos) {
+        }
+    };
+
+    /**
+     * Takes the latency of every operation that did not complete locally, and how long the node waited for homes that
+     * did not answer, the partition recovery time as it saw it (for the metrics).
+     */
     public interface CacheLatencies {
         void remote(String cache, boolean read, long nanos);
+
+        void outage(long nanos);
     }
 
     public void setLatencies(CacheLatencies latencies) {
@@ -158,7 +170,17 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
                 homes);
         LOG.debug("Cache '{}' opened on {} ({})", cache, self, config);
         return new LocalCache(config, node, (c, n, sink) -> new ProtocolDriver<>(c, n, transport, memory,
-                CacheNode::onMemory, sink), completions, (read, nanos) -> latencies.remote(cache, read, nanos));
+                CacheNode::onMemory, sink), completions, new LocalCache.Latencies() {
+                    @Override
+                    public void remote(boolean read, long nanos) {
+                        latencies.remote(cache, read, nanos);
+                    }
+
+                    @Override
+                    public void outage(long nanos) {
+                        latencies.outage(nanos);
+                    }
+                });
     }
 
     /** Hands a message from a home to this node's copies of its cache. */

@@ -52,8 +52,10 @@ final class LocalCache {
     private record Submitted(CompletableFuture<OpResult> result, long startedAt, boolean read) {
     }
 
-    /** Takes the latency of the operations that did not complete at once (misses, writes needing the home). */
-    @FunctionalInterface
+    /**
+     * Takes the latency of the operations that did not complete at once (misses, writes needing the home), and the
+     * outages of homes.
+     */
     public interface Latencies {
         /**
          * @param read whether the operation was a get: the time to obtain S; otherwise a write: the time to obtain M
@@ -61,6 +63,9 @@ final class LocalCache {
          * @param nanos from submission to result
          */
         void remote(boolean read, long nanos);
+
+        /** @param nanos how long this node waited for homes that did not answer ({@link Effect.Recovered}) */
+        void outage(long nanos);
     }
 
     LocalCache(CacheConfig config, CacheNode node, ProtocolDriverFactory drivers, Executor completions,
@@ -205,6 +210,9 @@ final class LocalCache {
                 }
                 completions.execute(() -> waiting.result().complete(done.result()));
             }
+        } else if (effect instanceof Effect.Recovered recovered) {
+            // The driver's clock is System.nanoTime(): the core's time unit is the nanosecond.
+            latencies.outage(recovered.waited());
         } else if (effect instanceof Effect.WriteLost lost) {
             writesLost.increment();
             LOG.warn("Cache '{}': the modified copy of key '{}' (version {}) was dropped without a successful "

@@ -103,6 +103,8 @@ public final class CacheNode {
     private final List<String> served = new ArrayList<>();
     private long requestSeq;
     private long writeSeq;
+    /** When the earliest request that had to be sent again since the last grant was first sent, or -1. */
+    private long unansweredSince = -1;
     private long now = Long.MIN_VALUE;
     private List<Effect> out;
 
@@ -272,6 +274,7 @@ public final class CacheNode {
         for (PendingRequest p : pending.values()) {
             if (this.now >= p.retryAt) {
                 p.retryAt = this.now + timing.retry();
+                unansweredSince = unansweredSince < 0 ? p.firstSentAt : Math.min(unansweredSince, p.firstSentAt);
                 sendRequest(p);
             }
         }
@@ -626,6 +629,10 @@ public final class CacheNode {
             return;
         }
         pending.remove(key);
+        if (unansweredSince >= 0) {
+            out.add(new Effect.Recovered(Math.max(0, now - unansweredSince)));
+            unansweredSince = -1;
+        }
         MesiState before = MesiState.INVALID;
         Cause cause = p.exclusive ? Cause.WRITE_MISS : Cause.READ_MISS;
         if (old != null) {

@@ -123,4 +123,15 @@ public sealed interface Effect {
             Objects.requireNonNull(key, "key");
         }
     }
+
+    /**
+     * A request to a home that had been sent again (its home did not answer in time: gone, cut off, replaced, or
+     * waiting for a sharer that does not answer) was granted: the node waited {@code waited} for its homes, from the
+     * first sending of the earliest such request to this grant. This is the partition recovery time as this node saw
+     * it; the adapter reports it as a metric.
+     *
+     * @param waited the time waited, in the core's time unit
+     */
+    record Recovered(long waited) implements Effect {
+    }
 }

@@ -40,6 +40,8 @@ final class MiniCluster {
     final ArrayDeque<MemoryRequest> memoryRequests = new ArrayDeque<>();
     final Map<Long, OpResult> results = new HashMap<>();
     final List<Effect> lost = new ArrayList<>();
+    /** Each node's {@link Effect.Recovered} waits, in order. */
+    final java.util.Map<String, List<Long>> recovered = new java.util.TreeMap<>();
     final Set<String> cut = new HashSet<>();
     /** Messages matching this are kept back in {@link #held} instead of being delivered. */
     Predicate<Envelope> hold = e -> false;
@@ -82,6 +84,8 @@ final class MiniCluster {
                 results.put(c.op(), c.result());
             } else if (e instanceof Effect.WriteLost) {
                 lost.add(e);
+            } else if (e instanceof Effect.Recovered r) {
+                recovered.computeIfAbsent(node, k -> new ArrayList<>()).add(r.waited());
             }
         }
     }

@@ -37,6 +37,7 @@ class ScenarioTest {
         assertThat(c.network).isEmpty();
         assertThat(c.results.get(id)).isEqualTo(new OpResult.Read(v("x", 4)));
         assertThat(c.nodes.get("a").stats()).isEqualTo(new CacheStats(1, 1, 0, 0, 0));
+        assertThat(c.recovered).as("answered at once: no outage").isEmpty();
         assertThat(c.nodes.get("a").transitions()).containsEntry(
                 new Transition(MesiState.INVALID, MesiState.EXCLUSIVE, Cause.READ_MISS), 1L);
     }
@@ -106,6 +107,11 @@ class ScenarioTest {
         c.advance(T.margin() * 2 + T.retry());
         assertThat(c.results.get(put)).isEqualTo(new OpResult.Wrote(Versioned.INITIAL, v("y", 1)));
         assertThat(c.now - grantedAt).isLessThanOrEqualTo(T.lease() + T.margin() + T.retry() * 2);
+        // The writer sent its request again while it waited: its wait is reported once, as an outage it recovered
+        // from, from its request's first sending to the grant; the reader that went silent reported nothing.
+        assertThat(c.recovered.get("b")).singleElement().satisfies(w -> assertThat(w)
+                .isGreaterThanOrEqualTo(T.lease() - T.margin()).isLessThanOrEqualTo(c.now - grantedAt));
+        assertThat(c.recovered).doesNotContainKey("a");
     }
 
     @Test

@@ -14,7 +14,9 @@ import java.util.function.ToDoubleFunction;
  * ({@code lines.M} ...) and writes lost; and the coherence latency as timers: {@code obtainShared} (gets that were
  * misses: the time to obtain S) and {@code obtainExclusive} (writes that needed the home: the time to obtain M, and in
  * a write-through cache to write main memory). Gauges are added for a cache once it is used here
- * ({@link #refresh()}, called on a timer).
+ * ({@link #refresh()}, called on a timer). For the node, {@code dsync.cache.client.outage} (timer): how long it waited
+ * for homes that did not answer, from the first sending of the earliest request it had to send again to the next
+ * grant, the partition recovery time as this node saw it.
  */
 final class CacheClientMetrics implements ClientCacheService.CacheLatencies {
 
@@ -60,6 +62,11 @@ final class CacheClientMetrics implements ClientCacheService.CacheLatencies {
     public void remote(String cache, boolean read, long nanos) {
         registry.timer(PREFIX + cache + (read ? ".obtainShared" : ".obtainExclusive"))
                 .update(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void outage(long nanos) {
+        registry.timer(PREFIX + "outage").update(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     void remove() {
