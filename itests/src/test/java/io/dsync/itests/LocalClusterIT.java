@@ -49,6 +49,12 @@ class LocalClusterIT {
         }
     }
 
+    /** @return the outages of Redis the node counted ({@code dsync.redis.outage}) */
+    private static long redisOutages(ClusterNode node) throws Exception {
+        return Nodes.JSON.readTree(node.get("/metrics").body()).path("timers").path("dsync.redis.outage").path("count")
+                .asLong();
+    }
+
     @Test
     void killPartitionPauseAndRedisRestartAreSeenAndRecoveredAndNothingIsLeftBehind() throws Exception {
         cluster = LocalCluster.builder(Nodes.home(), dir).cluster("harness").proxied(true).nodes("n", 3, "lock").start();
@@ -73,12 +79,17 @@ class LocalClusterIT {
 
         // Partition n-2 from Redis: it reports Redis unreachable and drops out of the registry; n-3 is untouched.
         ClusterNode n2 = cluster.node("n-2");
+        long n2Outages = redisOutages(n2);
+        long n3Outages = redisOutages(cluster.node("n-3"));
         cluster.link("n-2").cut(TcpProxy.Direction.BOTH);
         await().atMost(Duration.ofSeconds(20)).until(() -> !n2.isHealthy() && !ids(registry).contains("n-2"));
         assertThat(Nodes.health(n2).at("/redis/reachable").asBoolean()).isFalse();
         assertThat(cluster.node("n-3").isHealthy()).isTrue();
         cluster.link("n-2").heal();
         await().atMost(Duration.ofSeconds(30)).until(() -> n2.isHealthy() && ids(registry).contains("n-2"));
+        // The partition recovery time as n-2 saw it: one outage of Redis, recorded once Redis answered again.
+        await().atMost(Duration.ofSeconds(5)).until(() -> redisOutages(n2) == n2Outages + 1);
+        assertThat(redisOutages(cluster.node("n-3"))).as("n-3 kept its Redis").isEqualTo(n3Outages);
 
         // One-way cut: requests reach Redis, answers do not. The node must notice just the same.
         cluster.link("n-2").cut(TcpProxy.Direction.DOWNSTREAM);

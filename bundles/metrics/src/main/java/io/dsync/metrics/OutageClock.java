@@ -28,14 +28,19 @@ public final class OutageClock {
         since.accumulateAndGet(startedNanos, (old, t) -> old < 0 ? t : Math.min(old, t));
     }
 
-    /** A call succeeded: ends the outage, if one is going on, and reports its length. */
+    /** A call succeeded now: ends the outage, if one is going on, and reports its length. */
     public void succeeded() {
+        succeeded(System.nanoTime());
+    }
+
+    /** A call succeeded at {@code atNanos} ({@link System#nanoTime()}): as {@link #succeeded()}. */
+    public void succeeded(long atNanos) {
         if (since.get() < 0) {
             return;
         }
         long start = since.getAndSet(-1);
         if (start >= 0) {
-            onRecovery.accept(Math.max(0, System.nanoTime() - start));
+            onRecovery.accept(Math.max(0, atNanos - start));
         }
     }
 
