@@ -50,6 +50,11 @@ class ComposeFileTest {
             assertThat(service(s).at("/deploy/replicas").asInt()).as(s + " replicas").isEqualTo(3);
         }
         assertThat(service("console").at("/deploy/replicas").asInt()).isEqualTo(1);
+        List<String> consolePorts = new ArrayList<>();
+        service("console").path("ports").forEach(p -> consolePorts.add(p.asText()));
+        assertThat(consolePorts).as("the web console and the console node's admin API").contains("8880:8880", "8080:8080");
+        assertThat(service("console").at("/environment/DSYNC_CONSOLE_USERS").isMissingNode())
+                .as("console users come from the environment").isFalse();
         assertThat(service("redis").path("image").asText()).startsWith("redis:");
     }
 
