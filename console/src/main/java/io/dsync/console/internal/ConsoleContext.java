@@ -6,8 +6,9 @@ import java.time.Clock;
  * What the views need, handed to them through the servlet (Vaadin creates views by reflection, without arguments).
  *
  * @param monitor the cluster, polled
+ * @param locks the lock group, polled while the Locks view is open
  * @param users who may sign in
  * @param clock the console's clock
  */
-record ConsoleContext(ClusterMonitor monitor, UserDirectory users, Clock clock) {
+record ConsoleContext(ClusterMonitor monitor, LocksMonitor locks, UserDirectory users, Clock clock) {
 }
