@@ -61,7 +61,7 @@ public final class ConsoleComponent {
                 Duration.ofMillis(config.pollMillis()), config.maxLocks());
         try {
             server = new ConsoleServer(config.bind(), config.port(), new ConsoleContext(monitor, locks,
-                    users.directory(), clock));
+                    new LockActions(locks::closeSession), users.directory(), clock));
         } catch (Exception e) {
             locks.close();
             monitor.close();

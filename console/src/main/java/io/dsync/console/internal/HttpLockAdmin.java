@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,6 +20,12 @@ final class HttpLockAdmin implements LockAdmin {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** A table of 10,000 locks with their holders is a few MB; more is not a lock table. */
     private static final int MAX_BODY = 32 << 20;
+
+    /**
+     * A forced close is a write through the lock group, which takes longer than a read when the group is busy or
+     * electing; a timeout would not undo it, only hide that it happened.
+     */
+    static final int CLOSE_TIMEOUT_MILLIS = 10_000;
 
     private final int timeoutMillis;
     private final String token;
@@ -57,16 +65,29 @@ final class HttpLockAdmin implements LockAdmin {
         }
     }
 
+    @Override
+    public void closeSession(String adminUrl, String session) throws LockAdminException {
+        Answer a = call("DELETE", adminUrl + "/lock/sessions/" + URLEncoder.encode(session, StandardCharsets.UTF_8)
+                .replace("+", "%20") + "?force=true", Math.max(timeoutMillis, CLOSE_TIMEOUT_MILLIS));
+        if (a.status != 204 && a.status != 200) {
+            throw new LockAdminException(LockJsonReader.error(a.status, a.body));
+        }
+    }
+
     private record Answer(int status, JsonNode body) {
     }
 
     private Answer call(String method, String url) throws LockAdminException {
+        return call(method, url, timeoutMillis);
+    }
+
+    private Answer call(String method, String url, int readTimeoutMillis) throws LockAdminException {
         HttpURLConnection c = null;
         try {
             c = (HttpURLConnection) URI.create(url).toURL().openConnection();
             c.setRequestMethod(method);
             c.setConnectTimeout(timeoutMillis);
-            c.setReadTimeout(timeoutMillis);
+            c.setReadTimeout(readTimeoutMillis);
             c.setRequestProperty("Accept", "application/json");
             if (token != null) {
                 c.setRequestProperty("Authorization", "Bearer " + token);
@@ -85,6 +106,9 @@ final class HttpLockAdmin implements LockAdmin {
                 }
                 throw new LockAdminException(url + " answered " + status + " with something that is not JSON");
             }
+        } catch (java.net.SocketTimeoutException e) {
+            throw new LockAdminException(method + " " + url + ": no answer within " + readTimeoutMillis + " ms"
+                    + ("GET".equals(method) ? "" : " (it may still take effect: the table will show)"));
         } catch (IOException | IllegalArgumentException e) {
             String m = e.getMessage();
             throw new LockAdminException(method + " " + url + ": " + e.getClass().getSimpleName() + (m == null ? "" : ": " + m));

@@ -26,6 +26,16 @@ interface LockAdmin {
      */
     RaftMemberStatus raft(String node, String adminUrl);
 
+    /**
+     * {@code DELETE /lock/sessions/{id}?force=true} with the admin token: closes any session of the lock table, on
+     * whichever node it was opened, through the lock group; its holds are released and its waits cancelled.
+     *
+     * @param adminUrl the node's admin API
+     * @param session the session id
+     * @throws LockAdminException when the node refuses (no or a wrong token, an unknown session) or cannot be asked
+     */
+    void closeSession(String adminUrl, String session) throws LockAdminException;
+
     /** A call to a node's lock admin API failed; the message is one line for the user. */
     final class LockAdminException extends Exception {
         private static final long serialVersionUID = 1L;

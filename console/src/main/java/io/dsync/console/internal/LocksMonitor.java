@@ -148,6 +148,47 @@ final class LocksMonitor implements AutoCloseable {
         return new LocksSnapshot(clock.instant(), table, problem, from, max, members);
     }
 
+    /**
+     * Closes a session through a node's lock admin API: the node the table came from, else the first that can.
+     *
+     * @param session the session id
+     * @return the node that closed it
+     * @throws LockAdmin.LockAdminException when no node could
+     */
+    String closeSession(String session) throws LockAdmin.LockAdminException {
+        NodeRegistry r = registry.get();
+        if (r == null) {
+            throw new LockAdmin.LockAdminException("the node registry is not running on the console node");
+        }
+        List<NodeInfo> nodes;
+        try {
+            nodes = new ArrayList<>(r.nodes());
+        } catch (RegistryUnavailableException e) {
+            throw new LockAdmin.LockAdminException("cannot list the nodes: " + e.getMessage());
+        }
+        nodes.removeIf(n -> n.adminUrl() == null);
+        String preferred = latest.tableFrom();
+        nodes.sort(Comparator.comparing((NodeInfo n) -> !n.id().equals(preferred))
+                .thenComparing(n -> !n.roles().contains("lock")).thenComparing(NodeInfo::id));
+        if (nodes.isEmpty()) {
+            throw new LockAdmin.LockAdminException("no node with an admin API is registered");
+        }
+        // One node only: a refusal (unknown session, wrong token) would be the same on every node, and a close that
+        // timed out may have been committed.
+        admin.closeSession(nodes.get(0).adminUrl(), session);
+        return nodes.get(0).id();
+    }
+
+    /**
+     * Runs a call to the nodes off the UI thread, on the monitor's callers (an admin action must not hold the UI's
+     * session lock while the lock group commits).
+     *
+     * @return the call's result
+     */
+    <T> CompletableFuture<T> callAsync(Supplier<T> call) {
+        return CompletableFuture.supplyAsync(call, callers);
+    }
+
     @Override
     public void close() throws InterruptedException {
         synchronized (this) {

@@ -10,6 +10,7 @@ import com.vaadin.flow.component.AttachEvent;
 import com.vaadin.flow.component.DetachEvent;
 import com.vaadin.flow.component.Svg;
 import com.vaadin.flow.component.UI;
+import com.vaadin.flow.component.confirmdialog.ConfirmDialog;
 import com.vaadin.flow.component.grid.ColumnTextAlign;
 import com.vaadin.flow.component.grid.Grid;
 import com.vaadin.flow.component.grid.GridVariant;
@@ -28,7 +29,8 @@ import com.vaadin.flow.router.PageTitle;
 /**
  * The lock group, live: the wait-for graph (drawn on the server as SVG by {@link WaitForSvg}), the latest deadlocks
  * with their victims, the lock table in a grid with a text filter, and each lock node's view of the Raft group. The
- * data come from the {@link LocksMonitor}, which polls only while such a view is open, by server push.
+ * data come from the {@link LocksMonitor}, which polls only while such a view is open, by server push. An admin also
+ * gets a force-release button per holder ({@link LockActions}, which checks the role again on the server).
  */
 @PageTitle("dsync console: locks")
 public final class LocksView extends VerticalLayout {
@@ -42,7 +44,9 @@ public final class LocksView extends VerticalLayout {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
 
     private final ConsoleContext context = ConsoleServlet.context();
+    private final ConsoleUser user = ConsoleServlet.currentUser();
     private final Span summary = new Span();
+    private final Span message = new Span();
     private final Svg graph = new Svg();
     private final Span graphNote = new Span();
     private final UnorderedList deadlocks = new UnorderedList();
@@ -66,6 +70,7 @@ public final class LocksView extends VerticalLayout {
     public LocksView() {
         setWidthFull();
         summary.setId("summary");
+        message.setId("locks-message");
         graph.setId("wait-for");
         graphNote.setId("wait-for-note");
         deadlocks.setId("deadlocks");
@@ -99,6 +104,19 @@ public final class LocksView extends VerticalLayout {
                 .withProperty("title", r -> String.join("\n", r.waiters().stream()
                         .map(w -> w.session() + " " + w.mode().toLowerCase(Locale.ROOT)).toList()))
                 .withProperty("text", LockRows.Row::waitersText)).setHeader("Waiters").setFlexGrow(2);
+        if (user != null && user.admin()) {
+            // Only for admins; and the action checks the role again on the server (LockActions).
+            locks.addColumn(LitRenderer.<LockRows.Row>of(
+                            "<vaadin-button theme=\"error small\" ?hidden=\"${!item.session}\" data-force-release=\"${item.session}\""
+                            + " data-lock=\"${item.lock}\" @click=\"${release}\">Force release</vaadin-button>")
+                    .withProperty("session", r -> r.holder() == null ? "" : r.holder().session())
+                    .withProperty("lock", LockRows.Row::lock)
+                    .withFunction("release", r -> {
+                        if (r.holder() != null) {
+                            confirmForceRelease(r.holder().session(), r.lock());
+                        }
+                    })).setHeader("").setWidth("10em").setFlexGrow(0);
+        }
         locks.setItems(rowProvider);
         locks.setHeight("420px");
 
@@ -123,7 +141,7 @@ public final class LocksView extends VerticalLayout {
         Span legend = new Span("Sessions left, locks right. Solid green: the lock is held by the session; dashed "
                 + "orange: the session waits for the lock; red: on a wait-for cycle (a deadlock).");
         legend.getStyle().set("font-size", "var(--lumo-font-size-s)").set("color", "var(--lumo-secondary-text-color)");
-        add(new ConsoleHeader("Locks", LocksView.class, summary),
+        add(new ConsoleHeader("Locks", LocksView.class, summary), message,
                 new H3("Wait-for graph"), legend, graphBox, graphNote,
                 new H3("Latest deadlocks"), deadlocks,
                 new H3("Lock table"), filter, tableNote, locks,
@@ -214,6 +232,34 @@ public final class LocksView extends VerticalLayout {
         }
         // The same provider with new rows: the grid keeps its scroll position.
         rowProvider.refreshAll();
+    }
+
+    private void confirmForceRelease(String session, String lock) {
+        ConfirmDialog dialog = new ConfirmDialog();
+        dialog.setId("force-release-dialog");
+        dialog.setHeader("Force-release '" + lock + "'?");
+        dialog.setText("This closes session " + session + " in the lock group: all its locks are released, not only '"
+                + lock + "', and its waits are cancelled. Its owner finds out at its next call.");
+        dialog.setCancelable(true);
+        dialog.setConfirmText("Close the session");
+        dialog.setConfirmButtonTheme("error primary");
+        dialog.addConfirmListener(e -> {
+            // The user of the HTTP session, read now on the UI thread; LockActions checks the role, on the server,
+            // whatever the browser sent.
+            ConsoleUser actor = ConsoleServlet.currentUser();
+            UI ui = UI.getCurrent();
+            message.setText("Closing session " + session + " ...");
+            message.getElement().removeAttribute("data-result");
+            message.getStyle().set("color", "var(--lumo-secondary-text-color)");
+            context.locks().callAsync(() -> context.lockActions().forceRelease(actor, session, lock))
+                    .thenAccept(r -> ui.access(() -> {
+                        message.setText(r.message());
+                        message.getElement().setAttribute("data-result", r.done() ? "done" : "failed");
+                        message.getStyle().set("color", r.done() ? "var(--lumo-success-text-color)"
+                                : "var(--lumo-error-text-color)");
+                    }));
+        });
+        dialog.open();
     }
 
     private static Span roleBadge(RaftMemberStatus m) {

@@ -1,6 +1,7 @@
 package io.dsync.console.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -80,6 +81,13 @@ class LocksMonitorTest {
             return new RaftMemberStatus(node, "running", "LEADER", 1, node, 5, 5, List.of(node), null);
         }
 
+        @Override
+        public void closeSession(String adminUrl, String session) throws LockAdminException {
+            calls.add("close " + adminUrl + " " + session);
+            if (!up.contains(adminUrl)) {
+                throw new LockAdminException("HTTP 404: unknown session " + session);
+            }
+        }
     }
 
     @Test
@@ -136,6 +144,20 @@ class LocksMonitorTest {
             assertThat(m.polling()).isTrue();
             second.run();
             assertThat(m.polling()).isFalse();
+        }
+    }
+
+    @Test
+    void closesASessionThroughTheNodeTheTableCameFrom() throws Exception {
+        FakeAdmin admin = new FakeAdmin(Set.of("http://127.0.0.1:1", "http://127.0.0.1:2"));
+        List<NodeInfo> nodes = List.of(node("a", 1), node("b", 2, "lock"));
+        try (LocksMonitor m = new LocksMonitor(() -> registry(nodes), admin, CLOCK, Duration.ofHours(1), 10)) {
+            assertThat(m.closeSession("s1")).isEqualTo("b");
+            admin.up.remove("http://127.0.0.1:2");
+            m.poll();
+            assertThat(m.closeSession("s2")).isEqualTo("a");
+            admin.up.clear();
+            assertThatThrownBy(() -> m.closeSession("s3")).hasMessage("HTTP 404: unknown session s3");
         }
     }
 }
