@@ -8,8 +8,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -30,7 +33,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * {@code chromium} and {@code chromium-driver}; nothing downloads a browser), against a cluster this test starts: users
  * made with {@code dsync console user}, a wrong password refused and audit-logged, every view but the sign-in closed
  * to a browser without a session, and the Cluster view following a node killed with SIGKILL without a reload (server
- * push). Only in the {@code browser-tests} profile; screenshots go to {@code target/screenshots/}.
+ * push); the Locks view following a wait and a deadlock made through the lock HTTP API, the Raft leader, and an
+ * admin's force-release handing the lock to its waiter (a viewer has no such button). Only in the {@code browser-tests} profile; screenshots go to {@code target/screenshots/}.
  */
 class ConsoleBrowserIT extends ClusterTest {
 
@@ -94,6 +98,118 @@ class ConsoleBrowserIT extends ClusterTest {
                 (System.nanoTime() - t0) / 1_000_000);
         shot("cluster-node-down");
         assertThat(stateOf("lock-1")).contains("UP");
+    }
+
+    @Test
+    void anAdminWatchesLocksLiveAndForceReleasesAHolder() throws Exception {
+        String admin = userEntry("ada", "admin", "ada's secret");
+        String viewer = userEntry("vic", "viewer", "vic's secret");
+        cluster = LocalCluster.builder(Nodes.home(), dir).cluster("clocks").lockGroupSize(1).adminToken(TOKEN)
+                .consoleUsers(admin + "," + viewer).node("lock-1", "lock").node("console-1", "console").start();
+        RaftProbe.awaitOneLeader(cluster.nodes().subList(0, 1));
+        String lockNode = cluster.node("lock-1").url("");
+        String url = cluster.consoleUrl("console-1");
+        String a = openSession(lockNode);
+        String b = openSession(lockNode);
+        assertThat(lockCall("POST", lockNode + "/lock/sessions/" + a + "/acquire?name=orders/1&leaseMs=60000").statusCode()).isEqualTo(200);
+        assertThat(lockCall("POST", lockNode + "/lock/sessions/" + b + "/acquire?name=orders/2&leaseMs=60000").statusCode()).isEqualTo(200);
+        driver = chromium();
+
+        // A viewer: the table, the Raft member, the graph; no force-release button.
+        driver.get(url);
+        signIn("vic", "vic's secret");
+        openLocksView();
+        waitFor(Duration.ofSeconds(30), () -> attribute("span[data-role][data-node='lock-1']", "data-role").filter("LEADER"::equals));
+        waitFor(Duration.ofSeconds(30), () -> present(arc("hold", b, "orders/2")));
+        waitFor(Duration.ofSeconds(10), () -> present("span[data-lock='orders/1'][data-waiters]"));
+        assertThat(driver.findElements(By.cssSelector("[data-force-release]"))).as("a viewer has no button").isEmpty();
+
+        // a waits for orders/2, held by b: the waiter and the wait arc appear without a reload.
+        long t0 = System.nanoTime();
+        CompletableFuture<HttpResponse<String>> aWaits = CompletableFuture.supplyAsync(() -> {
+            try {
+                return lockCall("POST", lockNode + "/lock/sessions/" + a + "/acquire?name=orders/2&waitMs=30000&leaseMs=60000");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        waitFor(Duration.ofSeconds(20), () -> present(arc("wait", a, "orders/2")));
+        System.out.printf("a new wait shown %d ms after the request was sent, without reloading the page%n",
+                (System.nanoTime() - t0) / 1_000_000);
+        waitFor(Duration.ofSeconds(10), () -> attribute("span[data-lock='orders/2'][data-waiters]", "data-waiters")
+                .filter(a::equals));
+        // b asks for orders/1, held by a: a deadlock, broken by refusing b; listed with its victim.
+        HttpResponse<String> deadlock = lockCall("POST", lockNode + "/lock/sessions/" + b + "/acquire?name=orders/1&waitMs=5000");
+        assertThat(deadlock.statusCode()).as(deadlock.body()).isEqualTo(409);
+        waitFor(Duration.ofSeconds(20), () -> present("#deadlocks li[data-victim='" + b + "'][data-lock='orders/1']"));
+        shot("locks-viewer");
+
+        // An admin force-releases b: after confirming, b's lock goes to a, which waited for it.
+        driver.manage().deleteAllCookies();
+        driver.get(url + LOCKS);
+        signIn("ada", "ada's secret");
+        openLocksView();
+        WebElement release = waitFor(Duration.ofSeconds(30), () -> driver.findElements(By.cssSelector(
+                "vaadin-button[data-force-release='" + b + "'][data-lock='orders/2']")).stream().findFirst());
+        release.click();
+        WebElement confirm = waitFor(Duration.ofSeconds(10), () -> driver.findElements(By.cssSelector(
+                "vaadin-button[slot='confirm-button']")).stream().filter(WebElement::isDisplayed).findFirst());
+        shot("locks-force-release-confirm");
+        confirm.click();
+        waitFor(Duration.ofSeconds(20), () -> attribute("#locks-message", "data-result"));
+        assertThat(driver.findElement(By.id("locks-message")).getAttribute("data-result"))
+                .as(driver.findElement(By.id("locks-message")).getText()).isEqualTo("done");
+        HttpResponse<String> granted = aWaits.get(20, TimeUnit.SECONDS);
+        assertThat(granted.statusCode()).as("a gets orders/2: " + granted.body()).isEqualTo(200);
+        waitFor(Duration.ofSeconds(20), () -> present(arc("hold", a, "orders/2")));
+        assertThat(driver.findElements(By.cssSelector(arc("hold", b, "orders/2")))).isEmpty();
+        assertThat(driver.findElements(By.cssSelector("path[data-arc='wait']"))).isEmpty();
+        shot("locks-after-force-release");
+        Path consoleLog = cluster.node("console-1").dataDir().resolve("node.log");
+        waitFor(Duration.ofSeconds(10), () -> Optional.of(read(consoleLog)).filter(l -> l.contains(
+                "'ada' (admin) force-released session " + b + " holding 'orders/2' (closed through node lock-1): done")));
+    }
+
+    /** Signed in, the console shows the Cluster view: the Locks view is one click away in the header. */
+    private void openLocksView() {
+        waitFor(Duration.ofSeconds(30), () -> driver.findElements(By.id("nav-locks")).stream().findFirst()).click();
+        waitFor(Duration.ofSeconds(30), () -> driver.getCurrentUrl().endsWith("/" + LOCKS) ? Optional.of(true) : Optional.empty());
+    }
+
+    private static final String TOKEN = "console-locks-token";
+    private static final String LOCKS = "locks";
+    private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
+
+    private static String arc(String kind, String session, String lock) {
+        return "path[data-arc='" + kind + "'][data-session='" + session + "'][data-lock='" + lock + "']";
+    }
+
+    private Optional<Boolean> present(String css) {
+        return driver.findElements(By.cssSelector(css)).isEmpty() ? Optional.empty() : Optional.of(true);
+    }
+
+    private Optional<String> attribute(String css, String name) {
+        return driver.findElements(By.cssSelector(css)).stream().findFirst().map(e -> e.getAttribute(name));
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static String openSession(String node) throws Exception {
+        HttpResponse<String> r = lockCall("POST", node + "/lock/sessions?ttlMs=60000");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        return Nodes.JSON.readTree(r.body()).path("session").asText();
+    }
+
+    private static HttpResponse<String> lockCall(String method, String url) throws Exception {
+        return HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).timeout(Duration.ofSeconds(40))
+                .header("Authorization", "Bearer " + TOKEN).method(method, java.net.http.HttpRequest.BodyPublishers.noBody())
+                .build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** A user entry as an operator makes one: {@code dsync console user NAME ROLE}, the password on standard input. */

@@ -8,17 +8,12 @@ import java.util.Map;
 import com.vaadin.flow.component.AttachEvent;
 import com.vaadin.flow.component.DetachEvent;
 import com.vaadin.flow.component.UI;
-import com.vaadin.flow.component.button.Button;
 import com.vaadin.flow.component.grid.ColumnTextAlign;
 import com.vaadin.flow.component.grid.Grid;
 import com.vaadin.flow.component.grid.GridVariant;
-import com.vaadin.flow.component.html.H2;
 import com.vaadin.flow.component.html.Span;
-import com.vaadin.flow.component.orderedlayout.FlexComponent;
-import com.vaadin.flow.component.orderedlayout.HorizontalLayout;
 import com.vaadin.flow.component.orderedlayout.VerticalLayout;
 import com.vaadin.flow.router.PageTitle;
-import com.vaadin.flow.server.VaadinSession;
 
 /**
  * Every node of the cluster, live: id, roles, state and its reasons, uptime, how it sees Redis, version. The rows
@@ -45,15 +40,7 @@ public final class ClusterView extends VerticalLayout {
 
     public ClusterView() {
         setSizeFull();
-        ConsoleUser user = ConsoleServlet.currentUser();
-        Button signOut = new Button("Sign out", e -> signOut());
-        signOut.setId("sign-out");
-        Span who = new Span(user == null ? "" : user.name() + " (" + user.role().id() + ")");
-        who.setId("user");
-        HorizontalLayout header = new HorizontalLayout(new H2("Cluster"), summary, who, signOut);
-        header.setWidthFull();
-        header.setAlignItems(FlexComponent.Alignment.BASELINE);
-        header.expand(summary);
+        ConsoleHeader header = new ConsoleHeader("Cluster", ClusterView.class, summary);
         summary.setId("summary");
 
         grid.setId("nodes");
@@ -126,10 +113,5 @@ public final class ClusterView extends VerticalLayout {
                 .set("border-radius", "var(--lumo-border-radius-m)").set("padding", "0 0.5em")
                 .set("font-size", "var(--lumo-font-size-s)").set("font-weight", "600");
         return badge;
-    }
-
-    private static void signOut() {
-        VaadinSession.getCurrent().getSession().invalidate();
-        UI.getCurrent().getPage().setLocation(LoginView.ROUTE);
     }
 }

@@ -36,14 +36,17 @@ public final class ConsoleComponent {
     private volatile NodeRegistry registry;
 
     private final ClusterMonitor monitor;
+    private final LocksMonitor locks;
     private final ConsoleServer server;
 
     @Activate
     public ConsoleComponent(ConsoleConfig config, AdminTokenConfig admin) throws Exception {
         long t0 = System.nanoTime();
-        if (config.port() < 1 || config.port() > 65535 || config.pollMillis() < 100 || config.nodeTimeoutMillis() < 100) {
+        if (config.port() < 1 || config.port() > 65535 || config.pollMillis() < 100 || config.nodeTimeoutMillis() < 100
+                || config.maxLocks() < 1 || config.maxLocks() > 10_000) {
             throw new IllegalArgumentException("console: port must be 1 to 65535, pollMillis and nodeTimeoutMillis at "
-                    + "least 100; got " + config.port() + ", " + config.pollMillis() + ", " + config.nodeTimeoutMillis());
+                    + "least 100, maxLocks 1 to 10000; got " + config.port() + ", " + config.pollMillis() + ", "
+                    + config.nodeTimeoutMillis() + ", " + config.maxLocks());
         }
         UserDirectory.Parsed users = UserDirectory.parse(config.users());
         users.problems().forEach(p -> LOG.error("Console: {} (etc/io.dsync.console.cfg); that user cannot sign in", p));
@@ -54,10 +57,13 @@ public final class ConsoleComponent {
         Clock clock = Clock.systemUTC();
         monitor = new ClusterMonitor(() -> registry, new HttpHealthProbe(config.nodeTimeoutMillis(), admin.token()),
                 clock, Duration.ofMillis(config.pollMillis()), Duration.ofSeconds(config.forgetDownAfterSeconds()));
+        locks = new LocksMonitor(() -> registry, new HttpLockAdmin(config.nodeTimeoutMillis(), admin.token()), clock,
+                Duration.ofMillis(config.pollMillis()), config.maxLocks());
         try {
-            server = new ConsoleServer(config.bind(), config.port(),
-                    new ConsoleContext(monitor, users.directory(), clock));
+            server = new ConsoleServer(config.bind(), config.port(), new ConsoleContext(monitor, locks,
+                    new LockActions(locks::closeSession), users.directory(), clock));
         } catch (Exception e) {
+            locks.close();
             monitor.close();
             LOG.error("Console: could not serve on {}:{}: {}", config.bind(), config.port(), e.toString());
             throw e;
@@ -72,6 +78,7 @@ public final class ConsoleComponent {
         try {
             server.stop();
         } finally {
+            locks.close();
             monitor.close();
         }
         LOG.info("Console: stopped in {} ms", Duration.between(t0, Instant.now()).toMillis());

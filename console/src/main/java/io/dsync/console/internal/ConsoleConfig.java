@@ -27,6 +27,10 @@ public @interface ConsoleConfig {
     @AttributeDefinition(description = "Connect and read timeout of one call to a node's admin API, in milliseconds.")
     int nodeTimeoutMillis() default 1500;
 
+    @AttributeDefinition(description = "How many locks the Locks view asks the lock table for (1 to 10000); the view "
+            + "says when the table has more.")
+    int maxLocks() default 2000;
+
     @AttributeDefinition(description = "Seconds a node that went down stays listed.")
     long forgetDownAfterSeconds() default 600;
 }

@@ -6,8 +6,11 @@ import java.time.Clock;
  * What the views need, handed to them through the servlet (Vaadin creates views by reflection, without arguments).
  *
  * @param monitor the cluster, polled
+ * @param locks the lock group, polled while the Locks view is open
+ * @param lockActions the Locks view's admin actions
  * @param users who may sign in
  * @param clock the console's clock
  */
-record ConsoleContext(ClusterMonitor monitor, UserDirectory users, Clock clock) {
+record ConsoleContext(ClusterMonitor monitor, LocksMonitor locks, LockActions lockActions, UserDirectory users,
+        Clock clock) {
 }

@@ -30,6 +30,7 @@ import io.dsync.lock.LockNotHeldException;
 import io.dsync.lock.LockRequest;
 import io.dsync.lock.LockService;
 import io.dsync.lock.LockSession;
+import io.dsync.lock.SessionId;
 import io.dsync.lock.LockTimeoutException;
 import io.dsync.lock.NoQuorumException;
 import io.dsync.lock.protocol.LockJson;
@@ -47,6 +48,8 @@ import jakarta.servlet.http.HttpServletResponse;
  * POST   /lock/sessions?ttlMs=15000                            open a session      -> 201 {session, ttlMs}
  * PUT    /lock/sessions/{id}                                   keep it alive       -> 200
  * DELETE /lock/sessions/{id}                                   close it (releases) -> 204
+ * DELETE /lock/sessions/{id}?force=true                        close any session of the table, opened on any node
+ *                                                              (admin token; 404 when no live session) -> 204
  * POST   /lock/sessions/{id}/acquire?name=&amp;mode=&amp;waitMs=&amp;leaseMs=  acquire (mode shared|exclusive) -> 200 handle
  * POST   /lock/sessions/{id}/release?name=                      release one hold   -> 200 {remainingHoldCount}
  * GET    /lock/status?name=                                    a lock, linearizable -> 200 status
@@ -198,6 +201,9 @@ public final class LockHttpApi extends HttpServlet {
     @Override
     protected void doDelete(HttpServletRequest req, HttpServletResponse resp) {
         handle(req, resp, () -> {
+            if ("true".equals(req.getParameter("force"))) {
+                return forceClose(req);
+            }
             access.requireWriter(req);
             String[] p = sessionPath(req);
             if (p.length != 1) {
@@ -210,6 +216,30 @@ public final class LockHttpApi extends HttpServlet {
             s.session.close();
             return reply(204, null);
         });
+    }
+
+    /**
+     * Closes a session that may belong to another node or client, through the lock group: an administrator's remedy
+     * for a holder that hangs (the console's force-release). Needs the admin token, and is refused on a node without
+     * one, like bundle management: it takes locks away from their holders.
+     */
+    private Reply forceClose(HttpServletRequest req) {
+        access.requireAdmin(req);
+        String[] p = sessionPath(req);
+        if (p.length != 1) {
+            return error(404, "path", "no such call: DELETE " + req.getRequestURI() + " (force closes a session)");
+        }
+        // A malformed id is an InvalidLockRequestException: 400 invalid.
+        if (!tables.closeAnySession(new SessionId(p[0]))) {
+            return error(404, "session", "no live session " + p[0] + " in the lock table (it expired, or never existed)");
+        }
+        HttpSession local = sessions.remove(p[0]);
+        if (local != null) {
+            // Ours: its client finds out at its next keep-alive, which the table now refuses.
+            local.session.closeAsync();
+        }
+        LOG.info("Lock HTTP: session {} closed by force for {}", p[0], req.getRemoteAddr());
+        return reply(204, null);
     }
 
     // ---------------------------------------------------------------- plumbing

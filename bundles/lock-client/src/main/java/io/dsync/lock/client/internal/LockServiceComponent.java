@@ -19,11 +19,16 @@ import io.dsync.lock.LockHandle;
 import io.dsync.lock.LockRequest;
 import io.dsync.lock.LockService;
 import io.dsync.lock.LockSession;
+import io.dsync.lock.LockException;
 import io.dsync.lock.LockStatus;
+import io.dsync.lock.SessionId;
 import io.dsync.lock.NoQuorumException;
 import io.dsync.lock.client.ClientLockService;
 import io.dsync.lock.client.Outcomes;
 import io.dsync.lock.client.raft.RaftLockClient;
+import io.dsync.lock.core.LockCommand;
+import io.dsync.lock.core.Outcome;
+import io.dsync.lock.core.RejectReason;
 import io.dsync.lock.protocol.LockRaftGroup;
 import io.dsync.lock.protocol.LockTableView;
 import io.dsync.registry.NodeIdentity;
@@ -174,5 +179,23 @@ public final class LockServiceComponent implements LockService, LockTableSource 
             c = client;
         }
         return Outcomes.await(c.table(maxLocks), c.quorumTimeout().plusSeconds(1));
+    }
+
+    @Override
+    public boolean closeAnySession(SessionId session) {
+        RaftLockClient c;
+        synchronized (this) {
+            service();
+            c = client;
+        }
+        Outcome outcome = Outcomes.await(c.submit(new LockCommand.CloseSession(session)), c.quorumTimeout().plusSeconds(1));
+        if (outcome instanceof Outcome.Done) {
+            return true;
+        }
+        if (outcome instanceof Outcome.Rejected r
+                && (r.reason() == RejectReason.UNKNOWN_SESSION || r.reason() == RejectReason.SESSION_EXPIRED)) {
+            return false;
+        }
+        throw new LockException("closing session " + session + " answered " + outcome);
     }
 }

@@ -1,8 +1,12 @@
 package io.dsync.lock.client.internal;
 
+import io.dsync.lock.SessionId;
 import io.dsync.lock.protocol.LockTableView;
 
-/** The lock table as the lock group reports it (linearizable): a service inside this bundle only. */
+/**
+ * The lock table as the lock group reports it (linearizable), and the one administrative change the HTTP API makes to
+ * it: a service inside this bundle only.
+ */
 public interface LockTableSource {
 
     /**
@@ -11,4 +15,18 @@ public interface LockTableSource {
      * @throws io.dsync.lock.NoQuorumException when no majority answers within the quorum timeout
      */
     LockTableView table(int maxLocks);
+
+    /**
+     * Closes any session of the lock table, whichever node or client opened it, by committing its close through the
+     * lock group: its holds are released (waiters granted) and its waits cancelled, exactly as if its owner had closed
+     * it. The owner learns it at its next call or keep-alive (its session then ends as expired). For administrators
+     * (a holder that hangs); idempotent for a session already closed.
+     *
+     * @param session the session
+     * @return {@code true} when the session is closed now, {@code false} when the table knows no live session of that
+     *     id (it expired, or never existed)
+     * @throws io.dsync.lock.NoQuorumException when no majority answers within the quorum timeout (the close may or
+     *     may not have been committed; repeating it is safe)
+     */
+    boolean closeAnySession(SessionId session);
 }

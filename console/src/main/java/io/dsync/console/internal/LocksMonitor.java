@@ -1,0 +1,203 @@
+package io.dsync.console.internal;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.dsync.registry.NodeInfo;
+import io.dsync.registry.NodeRegistry;
+import io.dsync.registry.RegistryUnavailableException;
+
+/**
+ * Polls the lock group for the Locks view, only while a view listens: every period, {@code /lock/table} from one
+ * node (lock nodes first, by id, then the others; the next one when a node fails) and {@code /lock/raft} of every
+ * lock node in parallel. The first listener starts the polling, the last one to leave stops it.
+ *
+ * <p>Threads: one poller ({@code dsync-console-locks}) and a few callers ({@code dsync-console-locks-N}), ended by
+ * {@link #close()}. Listeners run on the poller thread and must not block. Thread-safe.
+ */
+final class LocksMonitor implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LocksMonitor.class);
+    /** How many nodes one poll asks for the table before it gives up. */
+    private static final int TABLE_TRIES = 3;
+
+    private final Supplier<NodeRegistry> registry;
+    private final LockAdmin admin;
+    private final Clock clock;
+    private final Duration period;
+    private final int max;
+    private final List<Consumer<LocksSnapshot>> listeners = new CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService poller;
+    private final ExecutorService callers;
+    private ScheduledFuture<?> polling;
+    private volatile LocksSnapshot latest;
+
+    /**
+     * @param registry the node registry, or {@code null} while there is none
+     * @param admin calls the nodes
+     * @param period time between two polls
+     * @param max how many locks to ask for (1 to 10,000)
+     */
+    LocksMonitor(Supplier<NodeRegistry> registry, LockAdmin admin, Clock clock, Duration period, int max) {
+        this.registry = registry;
+        this.admin = admin;
+        this.clock = clock;
+        this.period = period;
+        this.max = max;
+        this.latest = LocksSnapshot.empty(clock.instant(), max);
+        this.poller = Executors.newSingleThreadScheduledExecutor(ClusterMonitor.named("dsync-console-locks"));
+        this.callers = Executors.newFixedThreadPool(4, ClusterMonitor.named("dsync-console-locks-"));
+    }
+
+    /** @return the latest snapshot */
+    LocksSnapshot latest() {
+        return latest;
+    }
+
+    /** @return whether the monitor polls now (some view listens) */
+    synchronized boolean polling() {
+        return polling != null;
+    }
+
+    /**
+     * @param listener called with every new snapshot, on the poller thread
+     * @return removes the listener (and stops the polling when it was the last one)
+     */
+    synchronized Runnable subscribe(Consumer<LocksSnapshot> listener) {
+        listeners.add(listener);
+        if (polling == null && !poller.isShutdown()) {
+            polling = poller.scheduleWithFixedDelay(this::poll, 0, period.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        return () -> unsubscribe(listener);
+    }
+
+    private synchronized void unsubscribe(Consumer<LocksSnapshot> listener) {
+        listeners.remove(listener);
+        if (listeners.isEmpty() && polling != null) {
+            polling.cancel(false);
+            polling = null;
+        }
+    }
+
+    /** Polls once, now, on the caller's thread (tests; the poller calls it on its own). */
+    void poll() {
+        try {
+            LocksSnapshot next = read();
+            latest = next;
+            for (Consumer<LocksSnapshot> l : listeners) {
+                try {
+                    l.accept(next);
+                } catch (RuntimeException e) {
+                    LOG.warn("Console: a view failed to take the lock snapshot: {}", e.toString());
+                }
+            }
+        } catch (RuntimeException e) {
+            // The poller must survive anything: a failed poll is retried at the next period.
+            LOG.error("Console: polling the lock group failed", e);
+        }
+    }
+
+    private LocksSnapshot read() {
+        NodeRegistry r = registry.get();
+        if (r == null) {
+            return new LocksSnapshot(clock.instant(), null,
+                    "the node registry is not running on the console node (it needs Redis)", null, max, List.of());
+        }
+        List<NodeInfo> nodes;
+        try {
+            nodes = new ArrayList<>(r.nodes());
+        } catch (RegistryUnavailableException e) {
+            return new LocksSnapshot(clock.instant(), null, "cannot list the nodes: " + e.getMessage(), null, max, List.of());
+        }
+        nodes.removeIf(n -> n.adminUrl() == null);
+        nodes.sort(Comparator.comparing((NodeInfo n) -> !n.roles().contains("lock")).thenComparing(NodeInfo::id));
+        List<NodeInfo> lockNodes = nodes.stream().filter(n -> n.roles().contains("lock")).toList();
+        List<CompletableFuture<RaftMemberStatus>> raft = lockNodes.stream()
+                .map(n -> CompletableFuture.supplyAsync(() -> admin.raft(n.id(), n.adminUrl()), callers)).toList();
+
+        LockTableSnapshot table = null;
+        String problem = nodes.isEmpty() ? "no node with an admin API is registered" : null;
+        String from = null;
+        for (int i = 0; i < Math.min(TABLE_TRIES, nodes.size()) && table == null; i++) {
+            NodeInfo n = nodes.get(i);
+            try {
+                table = admin.table(n.adminUrl(), max);
+                from = n.id();
+                problem = null;
+            } catch (LockAdmin.LockAdminException e) {
+                problem = n.id() + ": " + e.getMessage();
+            }
+        }
+        List<RaftMemberStatus> members = raft.stream().map(CompletableFuture::join).toList();
+        return new LocksSnapshot(clock.instant(), table, problem, from, max, members);
+    }
+
+    /**
+     * Closes a session through a node's lock admin API: the node the table came from, else the first that can.
+     *
+     * @param session the session id
+     * @return the node that closed it
+     * @throws LockAdmin.LockAdminException when no node could
+     */
+    String closeSession(String session) throws LockAdmin.LockAdminException {
+        NodeRegistry r = registry.get();
+        if (r == null) {
+            throw new LockAdmin.LockAdminException("the node registry is not running on the console node");
+        }
+        List<NodeInfo> nodes;
+        try {
+            nodes = new ArrayList<>(r.nodes());
+        } catch (RegistryUnavailableException e) {
+            throw new LockAdmin.LockAdminException("cannot list the nodes: " + e.getMessage());
+        }
+        nodes.removeIf(n -> n.adminUrl() == null);
+        String preferred = latest.tableFrom();
+        nodes.sort(Comparator.comparing((NodeInfo n) -> !n.id().equals(preferred))
+                .thenComparing(n -> !n.roles().contains("lock")).thenComparing(NodeInfo::id));
+        if (nodes.isEmpty()) {
+            throw new LockAdmin.LockAdminException("no node with an admin API is registered");
+        }
+        // One node only: a refusal (unknown session, wrong token) would be the same on every node, and a close that
+        // timed out may have been committed.
+        admin.closeSession(nodes.get(0).adminUrl(), session);
+        return nodes.get(0).id();
+    }
+
+    /**
+     * Runs a call to the nodes off the UI thread, on the monitor's callers (an admin action must not hold the UI's
+     * session lock while the lock group commits).
+     *
+     * @return the call's result
+     */
+    <T> CompletableFuture<T> callAsync(Supplier<T> call) {
+        return CompletableFuture.supplyAsync(call, callers);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        synchronized (this) {
+            listeners.clear();
+            poller.shutdownNow();
+        }
+        callers.shutdownNow();
+        if (!poller.awaitTermination(5, TimeUnit.SECONDS) || !callers.awaitTermination(5, TimeUnit.SECONDS)) {
+            LOG.warn("Console: the lock monitor's threads did not stop within 5 s");
+        }
+    }
+}
