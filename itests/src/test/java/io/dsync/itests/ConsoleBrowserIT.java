@@ -168,6 +168,14 @@ class ConsoleBrowserIT extends ClusterTest {
         Path consoleLog = cluster.node("console-1").dataDir().resolve("node.log");
         waitFor(Duration.ofSeconds(10), () -> Optional.of(read(consoleLog)).filter(l -> l.contains(
                 "'ada' (admin) force-released session " + b + " holding 'orders/2' (closed through node lock-1): done")));
+
+        // The Metrics view: five charts drawn on the server, the lock acquisitions of this test plotted.
+        waitFor(Duration.ofSeconds(30), () -> driver.findElements(By.id("nav-metrics")).stream().findFirst()).click();
+        waitFor(Duration.ofSeconds(30), () -> driver.getCurrentUrl().endsWith("/metrics") ? Optional.of(true) : Optional.empty());
+        assertThat(driver.findElements(By.cssSelector("div[data-chart] > svg"))).hasSize(5);
+        waitFor(Duration.ofSeconds(30), () -> driver.findElements(By.cssSelector("g[data-series='LOCK_P99']")).stream()
+                .findFirst().map(g -> g.getAttribute("data-points")).filter(n -> Integer.parseInt(n) >= 2));
+        shot("metrics");
     }
 
     /** Signed in, the console shows the Cluster view: the Locks view is one click away in the header. */

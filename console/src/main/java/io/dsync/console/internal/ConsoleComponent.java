@@ -30,6 +30,9 @@ import io.dsync.registry.NodeRegistry;
 public final class ConsoleComponent {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConsoleComponent.class);
+    /** The Metrics view: a poll of every node's metrics at most every 2 s, five minutes of history. */
+    private static final Duration METRICS_PERIOD = Duration.ofSeconds(2);
+    private static final Duration METRICS_WINDOW = Duration.ofMinutes(5);
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -37,6 +40,7 @@ public final class ConsoleComponent {
 
     private final ClusterMonitor monitor;
     private final LocksMonitor locks;
+    private final MetricsMonitor metrics;
     private final ConsoleServer server;
 
     @Activate
@@ -55,14 +59,17 @@ public final class ConsoleComponent {
                     + "'users' in etc/io.dsync.console.cfg");
         }
         Clock clock = Clock.systemUTC();
-        monitor = new ClusterMonitor(() -> registry, new HttpHealthProbe(config.nodeTimeoutMillis(), admin.token()),
-                clock, Duration.ofMillis(config.pollMillis()), Duration.ofSeconds(config.forgetDownAfterSeconds()));
-        locks = new LocksMonitor(() -> registry, new HttpLockAdmin(config.nodeTimeoutMillis(), admin.token()), clock,
-                Duration.ofMillis(config.pollMillis()), config.maxLocks());
+        AdminHttp http = new AdminHttp(config.nodeTimeoutMillis(), admin.token());
+        monitor = new ClusterMonitor(() -> registry, new HttpHealthProbe(http), clock,
+                Duration.ofMillis(config.pollMillis()), Duration.ofSeconds(config.forgetDownAfterSeconds()));
+        locks = new LocksMonitor(() -> registry, new HttpLockAdmin(http), clock, Duration.ofMillis(config.pollMillis()),
+                config.maxLocks());
+        metrics = new MetricsMonitor(monitor, MetricsMonitor.over(http), clock, METRICS_PERIOD, METRICS_WINDOW);
         try {
             server = new ConsoleServer(config.bind(), config.port(), new ConsoleContext(monitor, locks,
-                    new LockActions(locks::closeSession), users.directory(), clock));
+                    new LockActions(locks::closeSession), metrics, users.directory(), clock));
         } catch (Exception e) {
+            metrics.close();
             locks.close();
             monitor.close();
             LOG.error("Console: could not serve on {}:{}: {}", config.bind(), config.port(), e.toString());
@@ -78,6 +85,7 @@ public final class ConsoleComponent {
         try {
             server.stop();
         } finally {
+            metrics.close();
             locks.close();
             monitor.close();
         }

@@ -8,9 +8,10 @@ import java.time.Clock;
  * @param monitor the cluster, polled
  * @param locks the lock group, polled while the Locks view is open
  * @param lockActions the Locks view's admin actions
+ * @param metrics the nodes' metrics, polled
  * @param users who may sign in
  * @param clock the console's clock
  */
-record ConsoleContext(ClusterMonitor monitor, LocksMonitor locks, LockActions lockActions, UserDirectory users,
-        Clock clock) {
+record ConsoleContext(ClusterMonitor monitor, LocksMonitor locks, LockActions lockActions, MetricsMonitor metrics,
+        UserDirectory users, Clock clock) {
 }

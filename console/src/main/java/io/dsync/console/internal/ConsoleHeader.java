@@ -25,7 +25,8 @@ final class ConsoleHeader extends HorizontalLayout {
         setWidthFull();
         setAlignItems(FlexComponent.Alignment.BASELINE);
         HorizontalLayout nav = new HorizontalLayout(link("Cluster", ClusterView.class, "nav-cluster", current),
-                link("Locks", LocksView.class, "nav-locks", current));
+                link("Locks", LocksView.class, "nav-locks", current),
+                link("Metrics", MetricsView.class, "nav-metrics", current));
         nav.getElement().setAttribute("role", "navigation");
         ConsoleUser user = ConsoleServlet.currentUser();
         Span who = new Span(user == null ? "" : user.name() + " (" + user.role().id() + ")");

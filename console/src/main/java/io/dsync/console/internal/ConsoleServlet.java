@@ -61,6 +61,7 @@ final class ConsoleServlet extends VaadinServlet {
         routes.setRoute(LoginView.ROUTE, LoginView.class);
         routes.setRoute(ClusterView.ROUTE, ClusterView.class);
         routes.setRoute(LocksView.ROUTE, LocksView.class);
+        routes.setRoute(MetricsView.ROUTE, MetricsView.class);
         getService().addUIInitListener(e -> {
             UI ui = e.getUI();
             // Server to browser over a WebSocket; browser to server over XHR, so that a request is a plain HTTP

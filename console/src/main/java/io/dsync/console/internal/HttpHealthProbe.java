@@ -1,67 +1,33 @@
 package io.dsync.console.internal;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.HttpURLConnection;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
-/**
- * {@code GET <adminUrl>/health} with {@link HttpURLConnection}: it starts no thread of its own (the JDK's HTTP client
- * keeps a selector thread per client until it is collected, which a bundle that stops cannot wait for). The admin
- * token, when the node has one, is sent as {@code Authorization: Bearer}; {@code /health} itself does not need it,
- * the admin APIs the console calls later do.
- *
- * <p>Thread-safe.
- */
+/** {@code GET <adminUrl>/health} through {@link AdminHttp}. Thread-safe. */
 final class HttpHealthProbe implements HealthProbe {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_BODY = 1 << 20;
 
-    private final int timeoutMillis;
-    private final String token;
+    private final AdminHttp http;
 
-    /**
-     * @param timeoutMillis connect and read timeout each
-     * @param token the admin token, or blank for none
-     */
-    HttpHealthProbe(int timeoutMillis, String token) {
-        this.timeoutMillis = timeoutMillis;
-        this.token = token == null || token.isBlank() ? null : token.trim();
+    /** @param http calls the nodes' admin APIs */
+    HttpHealthProbe(AdminHttp http) {
+        this.http = http;
     }
 
     @Override
     public HealthReport probe(String adminUrl) {
-        HttpURLConnection c = null;
         try {
-            c = (HttpURLConnection) URI.create(adminUrl + "/health").toURL().openConnection();
-            c.setConnectTimeout(timeoutMillis);
-            c.setReadTimeout(timeoutMillis);
-            c.setRequestProperty("Accept", "application/json");
-            if (token != null) {
-                c.setRequestProperty("Authorization", "Bearer " + token);
+            AdminHttp.Answer a = http.call("GET", adminUrl + "/health", http.timeoutMillis(), MAX_BODY);
+            if (a.body() == null) {
+                return new HealthReport(true, "DEGRADED", List.of("/health answered " + a.status() + " without a body"), null, null);
             }
-            int status = c.getResponseCode();
-            InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
-            if (in == null) {
-                return new HealthReport(true, "DEGRADED", List.of("/health answered " + status + " without a body"), null, null);
-            }
-            JsonNode body;
-            try (InputStream body0 = in) {
-                body = JSON.readTree(body0.readNBytes(MAX_BODY));
-            }
-            return parse(status, body);
-        } catch (IOException | IllegalArgumentException e) {
+            return parse(a.status(), a.body());
+        } catch (IOException e) {
             return HealthReport.unreachable(describe(e));
-        } finally {
-            if (c != null) {
-                c.disconnect();
-            }
         }
     }
 

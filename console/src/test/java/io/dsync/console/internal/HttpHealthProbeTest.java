@@ -42,7 +42,7 @@ class HttpHealthProbeTest {
             port = s.getLocalPort();
         }
 
-        HealthReport r = new HttpHealthProbe(500, "").probe("http://127.0.0.1:" + port);
+        HealthReport r = new HttpHealthProbe(new AdminHttp(500, "")).probe("http://127.0.0.1:" + port);
 
         assertThat(r.reachable()).isFalse();
         assertThat(r.problems()).singleElement().asString().contains("ConnectException");

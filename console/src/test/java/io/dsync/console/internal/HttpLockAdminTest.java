@@ -65,7 +65,7 @@ class HttpLockAdminTest {
 
     @Test
     void readsTheTableAndTheRaftMemberWithTheToken() throws Exception {
-        HttpLockAdmin admin = new HttpLockAdmin(2000, " T ");
+        HttpLockAdmin admin = new HttpLockAdmin(new AdminHttp(2000, " T "));
 
         assertThat(admin.table(url, 2000).locks()).hasSize(2);
         assertThat(admin.raft("demo", url).role()).isEqualTo("LEADER");
@@ -74,7 +74,7 @@ class HttpLockAdminTest {
 
     @Test
     void forceClosesASessionAndReportsARefusalInOneLine() throws Exception {
-        HttpLockAdmin admin = new HttpLockAdmin(2000, "T");
+        HttpLockAdmin admin = new HttpLockAdmin(new AdminHttp(2000, "T"));
 
         admin.closeSession(url, "3e6b660f-1ce5");
         assertThatThrownBy(() -> admin.closeSession(url, "gone"))
@@ -87,7 +87,7 @@ class HttpLockAdminTest {
     @Test
     void aNodeThatIsDownIsAProblemNotAnException() throws Exception {
         node.stop(0);
-        HttpLockAdmin admin = new HttpLockAdmin(500, "");
+        HttpLockAdmin admin = new HttpLockAdmin(new AdminHttp(500, ""));
 
         RaftMemberStatus m = admin.raft("lock-1", url);
 
