@@ -65,7 +65,7 @@ final class LockCommand implements Runnable {
     }
 
     static void printJson(PrintWriter out, JsonNode node) throws Exception {
-        out.println(NodeHttp.JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(node));
+        out.println(NodeHttp.json().copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(node));
     }
 
     // ---------------------------------------------------------------- acquire

@@ -23,8 +23,6 @@ import picocli.CommandLine.Option;
  */
 final class NodeHttp {
 
-    static final ObjectMapper JSON = new ObjectMapper();
-
     @Option(names = "--node", defaultValue = "${env:DSYNC_NODE:-http://127.0.0.1:8080}",
             description = "Admin URL of any node of the cluster (default: ${DEFAULT-VALUE}, the demo's; env DSYNC_NODE).")
     String node;
@@ -33,7 +31,22 @@ final class NodeHttp {
             description = "The node's admin token, if it has one (env DSYNC_ADMIN_TOKEN).")
     String token;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+    /**
+     * Jackson's mapper, made on first use. Picocli builds the options of every command (this class is a mixin of 23)
+     * for any command line, so what this class holds in fields or statics is paid by {@code dsync --help} too.
+     */
+    static ObjectMapper json() {
+        return Json.MAPPER;
+    }
+
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
+
+    /** One HTTP client for the process, made on the first request (each client starts a selector thread). */
+    private static final class Http {
+        static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+    }
 
     /** An answer of the node: status and parsed JSON body ({@code null} when empty). */
     record Answer(int status, JsonNode body) {
@@ -83,7 +96,7 @@ final class NodeHttp {
         HttpRequest.BodyPublisher publisher;
         try {
             publisher = json == null ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(json));
+                    : HttpRequest.BodyPublishers.ofByteArray(json().writeValueAsBytes(json));
         } catch (IOException e) {
             throw new IllegalArgumentException(e);
         }
@@ -95,11 +108,11 @@ final class NodeHttp {
             b.header("Authorization", "Bearer " + token.trim());
         }
         try {
-            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = Http.CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
             JsonNode body = null;
             if (!r.body().isBlank()) {
                 try {
-                    body = JSON.readTree(r.body());
+                    body = json().readTree(r.body());
                 } catch (IOException e) {
                     if (r.statusCode() != 404) { // a plain 404 (an HTML page from the HTTP server) means no such API
                         throw new Dsync.CliException("node " + node + " answered " + r.statusCode()

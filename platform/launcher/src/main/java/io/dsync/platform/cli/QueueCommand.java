@@ -218,7 +218,7 @@ final class QueueCommand implements Runnable {
                 }
                 for (JsonNode d : deliveries) {
                     if (json) {
-                        out.println(NodeHttp.JSON.writeValueAsString(d));
+                        out.println(NodeHttp.json().writeValueAsString(d));
                     } else {
                         String body = d.has("payload") ? d.path("payload").asText()
                                 : "<" + Base64.getDecoder().decode(d.path("payloadBase64").asText()).length + " bytes, base64 "

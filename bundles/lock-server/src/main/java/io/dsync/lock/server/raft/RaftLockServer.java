@@ -55,6 +55,9 @@ public final class RaftLockServer implements AutoCloseable {
     /** Hand-off attempts before closing: a second one after a refusal that left this member leader in a new term. */
     private static final int HAND_OFF_ATTEMPTS = 2;
 
+    /** How often a hand-off that has not finished checks that its target still accepts connections. */
+    private static final long HAND_OFF_PROBE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RaftLockServer.class);
 
     /**
@@ -610,12 +613,15 @@ public final class RaftLockServer implements AutoCloseable {
 
     /**
      * Asks Ratis to transfer leadership to {@code target}, waiting at most the maximal election timeout (and a
-     * margin).
+     * margin), or until the target refuses connections: a member that has closed cannot take over, and Ratis would
+     * only give up at the timeout (seen whenever the whole group closes at once, as a local cluster or a test group
+     * does: the leader waited 2 s for a follower that had already gone).
      *
      * @return {@code null} if it was transferred, else why not
      */
     private String transferLeadership(RaftPeerId target) {
         long timeout = options.electionTimeoutMax().toMillis();
+        String targetAddress = members().get(target.toString());
         // On its own daemon thread, waited for a bounded time: a transfer can block on the server's monitor (seen
         // when a removed leader was stepping down), and a close must not hang on it.
         java.util.concurrent.CompletableFuture<RaftClientReply> transfer = new java.util.concurrent.CompletableFuture<>();
@@ -630,14 +636,47 @@ public final class RaftLockServer implements AutoCloseable {
         }, options.selfId() + "-hand-off");
         t.setDaemon(true);
         t.start();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout + 500);
         try {
-            RaftClientReply reply = transfer.get(timeout + 500, java.util.concurrent.TimeUnit.MILLISECONDS);
-            return reply.isSuccess() ? null : "refused: " + reply.getException();
+            while (true) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return "no answer within " + (timeout + 500) + " ms";
+                }
+                try {
+                    RaftClientReply reply = transfer.get(Math.min(left, HAND_OFF_PROBE_NANOS), TimeUnit.NANOSECONDS);
+                    return reply.isSuccess() ? null : "refused: " + reply.getException();
+                } catch (TimeoutException e) {
+                    if (targetAddress != null && refusesConnections(targetAddress)) {
+                        return "the target refuses connections at " + targetAddress + ": it has closed";
+                    }
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "interrupted";
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException e) {
             return e.toString();
+        }
+    }
+
+    /**
+     * Whether nothing listens at {@code host:port} (the connection is refused): evidence that a member has closed.
+     * A connection that is accepted, times out or cannot be tried is no such evidence.
+     */
+    static boolean refusesConnections(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        if (colon <= 0) {
+            return false;
+        }
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1))),
+                    200);
+            return false;
+        } catch (java.net.ConnectException e) {
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 
