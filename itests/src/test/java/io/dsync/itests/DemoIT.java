@@ -38,10 +38,16 @@ class DemoIT {
     Path dir;
     private Process demo;
 
+    /** A demo left running by a failed test: SIGTERM first (it stops its Redis), then its processes forcibly. */
     @AfterEach
     void stop() throws InterruptedException {
         if (demo != null && demo.isAlive()) {
-            demo.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            List<ProcessHandle> children = demo.descendants().toList();
+            demo.destroy();
+            if (!demo.waitFor(30, TimeUnit.SECONDS)) {
+                demo.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            children.forEach(ProcessHandle::destroyForcibly);
         }
     }
 
