@@ -53,8 +53,10 @@ class CacheHotSwapIT extends ClusterTest {
                 .fault(CacheScenarioIT.at(run, 65), "update messaging on n-3",
                         () -> update(cluster.node("n-3"), MESSAGING))
                 // An update returns once the bundle serves again (seconds for messaging, which restarts the cache
-                // components on top of it); the clients then need time to show that calls through it succeed.
-                .settleAfterFaults(Duration.ofSeconds(8))
+                // components on top of it); the clients then need time to show that calls through it succeed. In two
+                // CI runs on 2026-12-04 calls through n-3 hung for one operation timeout (10 s) after the messaging
+                // update before they succeeded (docs/observations.md, open): 20 s leaves room for that.
+                .settleAfterFaults(Duration.ofSeconds(20))
                 .run();
         CacheScenarioIT.check(report, "cache-hot-swap.txt", nodes);
         // Clients c<i> call node n-<1 + i % 3>: those of each updated node succeed again after its update.
