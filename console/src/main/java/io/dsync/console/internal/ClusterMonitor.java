@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -40,7 +39,7 @@ final class ClusterMonitor implements AutoCloseable {
     private final HealthProbe probe;
     private final Clock clock;
     private final ClusterTracker tracker;
-    private final List<Consumer<ClusterSnapshot>> listeners = new CopyOnWriteArrayList<>();
+    private final Listeners<ClusterSnapshot> listeners = new Listeners<>("the cluster snapshot");
     private final ScheduledExecutorService poller;
     private final ExecutorService probers;
     private volatile ClusterSnapshot latest;
@@ -114,13 +113,7 @@ final class ClusterMonitor implements AutoCloseable {
             asked.forEach((id, f) -> health.put(id, f.join()));
             ClusterSnapshot next = tracker.update(clock.instant(), nodes, problem, health);
             latest = next;
-            for (Consumer<ClusterSnapshot> l : listeners) {
-                try {
-                    l.accept(next);
-                } catch (RuntimeException e) {
-                    LOG.warn("Console: a view failed to take the cluster snapshot: {}", e.toString());
-                }
-            }
+            listeners.publish(next);
         } catch (RuntimeException e) {
             // The poller must survive anything: a failed poll is retried at the next period.
             LOG.error("Console: polling the cluster failed", e);

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -42,7 +41,7 @@ final class LocksMonitor implements AutoCloseable {
     private final Clock clock;
     private final Duration period;
     private final int max;
-    private final List<Consumer<LocksSnapshot>> listeners = new CopyOnWriteArrayList<>();
+    private final Listeners<LocksSnapshot> listeners = new Listeners<>("the lock snapshot");
     private final ScheduledExecutorService poller;
     private final ExecutorService callers;
     private ScheduledFuture<?> polling;
@@ -100,13 +99,7 @@ final class LocksMonitor implements AutoCloseable {
         try {
             LocksSnapshot next = read();
             latest = next;
-            for (Consumer<LocksSnapshot> l : listeners) {
-                try {
-                    l.accept(next);
-                } catch (RuntimeException e) {
-                    LOG.warn("Console: a view failed to take the lock snapshot: {}", e.toString());
-                }
-            }
+            listeners.publish(next);
         } catch (RuntimeException e) {
             // The poller must survive anything: a failed poll is retried at the next period.
             LOG.error("Console: polling the lock group failed", e);

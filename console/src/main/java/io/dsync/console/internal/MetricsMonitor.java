@@ -3,12 +3,10 @@ package io.dsync.console.internal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -41,7 +39,7 @@ final class MetricsMonitor implements AutoCloseable {
     private final Duration period;
     private final MetricsHistory history;
     private final ExecutorService fetchers;
-    private final List<Consumer<MetricsHistory.Point>> listeners = new CopyOnWriteArrayList<>();
+    private final Listeners<MetricsHistory.Point> listeners = new Listeners<>("the metrics");
     private final AtomicBoolean polling = new AtomicBoolean();
     private final Runnable unsubscribe;
     private volatile Instant lastPoll = Instant.MIN;
@@ -137,13 +135,7 @@ final class MetricsMonitor implements AutoCloseable {
             Map<String, MetricsReading> readings = new TreeMap<>();
             asked.forEach((id, f) -> f.join().ifPresent(json -> readings.put(id, MetricsReading.parse(json))));
             MetricsHistory.Point point = history.add(clock.instant(), readings);
-            for (Consumer<MetricsHistory.Point> l : listeners) {
-                try {
-                    l.accept(point);
-                } catch (RuntimeException e) {
-                    LOG.warn("Console: a view failed to take the metrics: {}", e.toString());
-                }
-            }
+            listeners.publish(point);
         } catch (RuntimeException e) {
             LOG.warn("Console: reading the nodes' metrics failed: {}", e.toString());
         }
