@@ -47,6 +47,8 @@ final class LocalCache {
     private final Latencies latencies;
     private final LongAdder writesLost = new LongAdder();
     private volatile boolean stopping;
+    /** Set by {@link #close} before it fails what is pending: an operation recorded later fails by itself. */
+    private volatile boolean closed;
 
     /** An operation waiting for its result: when it was submitted, and whether it reads. */
     private record Submitted(CompletableFuture<OpResult> result, long startedAt, boolean read) {
@@ -111,6 +113,11 @@ final class LocalCache {
         long id = opSeq.incrementAndGet();
         CompletableFuture<OpResult> result = new CompletableFuture<>();
         pending.put(id, new Submitted(result, System.nanoTime(), op instanceof Op.Get));
+        if (closed && pending.remove(id) != null) {
+            // Recorded after close() failed what was pending: nothing would complete it.
+            result.completeExceptionally(stopped());
+            return result;
+        }
         SUBMITTING.set(Boolean.TRUE);
         try {
             driver.call((node, now) -> node.submit(now, id, op));
@@ -121,17 +128,19 @@ final class LocalCache {
     }
 
     /**
-     * Stops taking operations (they fail with {@link CacheUnavailableException} at once), lets those in flight finish
-     * until {@code deadline}, drops every copy writing modified ones back, and fails what is still pending. The
-     * transport and the timer must run until this returns.
+     * Stops taking operations (they fail with {@link CacheUnavailableException} at once), gives up those that wait
+     * (for a home, behind another: they fail the same way and take no effect), lets the main-memory writes under way
+     * finish until {@code deadline}, drops every copy writing modified ones back, and fails what is still pending.
+     * The transport and the timer must run until this returns.
      *
      * @return whether every modified copy was written back
      */
     boolean close(long deadline) throws InterruptedException {
         stopping = true;
-        while (!pending.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        do {
+            // Again while waiting: an operation that passed the check of stopping just before it was set.
+            driver.call(CacheNode::abandonWaiting);
+        } while (!pending.isEmpty() && System.nanoTime() < deadline && sleep());
         boolean flushed;
         try {
             OpResult r = submitted(new Op.InvalidateAll()).get(Math.max(1, deadline - System.nanoTime()),
@@ -140,6 +149,7 @@ final class LocalCache {
         } catch (ExecutionException | TimeoutException e) {
             flushed = false;
         }
+        closed = true;
         for (Long id : List.copyOf(pending.keySet())) {
             Submitted waiting = pending.remove(id);
             if (waiting != null) {
@@ -147,6 +157,11 @@ final class LocalCache {
             }
         }
         return flushed;
+    }
+
+    private static boolean sleep() throws InterruptedException {
+        Thread.sleep(10);
+        return true;
     }
 
     private CacheUnavailableException stopped() {

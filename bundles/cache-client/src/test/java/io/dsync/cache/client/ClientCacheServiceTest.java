@@ -9,6 +9,7 @@ import io.dsync.cache.CacheCodecException;
 import io.dsync.cache.CacheConfig;
 import io.dsync.cache.CacheConfigConflictException;
 import io.dsync.cache.CacheNotFoundException;
+import io.dsync.cache.CacheUnavailableException;
 import io.dsync.cache.InvalidCacheRequestException;
 import io.dsync.cache.ValueTooLargeException;
 import io.dsync.cache.WriteMode;
@@ -67,6 +68,8 @@ class ClientCacheServiceTest {
     private static ClientCacheService a;
     private static ClientCacheService b;
     private static volatile CacheTopology topology = CacheTopology.empty();
+    private static MainMemory memory;
+    private static CacheCatalog catalog;
 
     @BeforeAll
     static void start() throws Exception {
@@ -79,8 +82,8 @@ class ClientCacheServiceTest {
         NettyMessaging nb = listen("b");
         List<NodeInfo> nodes = List.of(node("h", home), node("a", na), node("b", nb));
         topology = CacheTopology.of(new HomeRing.Record(1, List.of("h")), nodes);
-        MainMemory memory = new MainMemory(client, MainMemory.keyLayout(PREFIX));
-        CacheCatalog catalog = new CacheCatalog(client, PREFIX + "caches");
+        memory = new MainMemory(client, MainMemory.keyLayout(PREFIX));
+        catalog = new CacheCatalog(client, PREFIX + "caches");
         timers = Executors.newScheduledThreadPool(1);
         completions = Executors.newCachedThreadPool();
 
@@ -116,7 +119,10 @@ class ClientCacheServiceTest {
     }
 
     private static NodeInfo node(String id, NettyMessaging m) {
-        InetSocketAddress address = m.localAddress();
+        return node(id, m.localAddress());
+    }
+
+    private static NodeInfo node(String id, InetSocketAddress address) {
         return new NodeInfo(id, id + "-1", "cctest", List.of("cache"), "127.0.0.1",
                 Map.of("messaging", address.getPort()), List.of(), null, null, null);
     }
@@ -280,5 +286,35 @@ class ClientCacheServiceTest {
         long hits = cache.stats().hits();
         assertThat(cache.get("bytes").orElseThrow()).containsExactly(1, 2, 3);
         assertThat(cache.stats().hits()).isGreaterThan(hits);
+    }
+
+    @Test
+    void closingGivesUpWhatWaitsForAHomeAndFailsWhatComesAfter() throws Exception {
+        NettyMessaging gone = NettyMessaging.listen("gone", "127.0.0.1", 0);
+        InetSocketAddress nowhere = gone.localAddress();
+        gone.close();
+        NettyMessaging nc = listen("c");
+        // Node c sees the home at an address where nothing listens: its misses wait (up to the operation timeout).
+        CacheTopology cut = CacheTopology.of(new HomeRing.Record(1, List.of("h")),
+                List.of(node("h", nowhere), node("c", nc)));
+        ClientCacheService c = new ClientCacheService("c", 3, TIMING, catalog, transport(nc, "c"), memory,
+                () -> cut, completions);
+        Cache<byte[]> cache = c.cache("main");
+        CompletableFuture<Void> put = cache.putAsync("closing", new byte[] {7});
+        CompletableFuture<Optional<byte[]>> get = cache.getAsync("closing-too");
+        assertThat(put).isNotDone();
+        assertThat(get).isNotDone();
+
+        c.close(Duration.ofSeconds(5));
+        // Given up, not timed out (the timeout is shorter than the close's bound): neither took effect.
+        for (CompletableFuture<?> f : List.of(put, get)) {
+            assertThat(f).failsWithin(Duration.ofSeconds(1)).withThrowableOfType(ExecutionException.class)
+                    .havingCause().isInstanceOf(CacheUnavailableException.class)
+                    .withMessageContaining("was given up as the cache of this node stopped; it did not take effect");
+        }
+        assertThat(a.cache("main").get("closing")).isEmpty();
+        assertThat(cache.getAsync("later")).failsWithin(Duration.ofSeconds(1))
+                .withThrowableOfType(ExecutionException.class).havingCause()
+                .isInstanceOf(CacheUnavailableException.class).withMessageContaining("is stopping");
     }
 }

@@ -3,6 +3,7 @@ package io.dsync.cache.core;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -183,6 +184,33 @@ public final class CacheNode {
         } else {
             readable.withdraw(op.key());
             enqueue(new QueuedOp(opId, op.key(), op, deadline, 0));
+        }
+        return end();
+    }
+
+    /**
+     * Gives up the operations that wait, as this node's cache stops: for a home's grant, for a revocation's
+     * acknowledgements, or behind another operation of their key. Each completes at once as failed with a
+     * {@link CacheUnavailableException}, and none of them takes effect, since an operation only acts when it runs.
+     * An operation whose main-memory write is under way (or that waits at its key's head for a write-back to end) is
+     * left to finish: its effect may already have landed. A grant that arrives later for a request given up is kept
+     * as a copy that no operation uses.
+     *
+     * @param now the node's time
+     * @return the effects
+     */
+    public List<Effect> abandonWaiting(long now) {
+        begin(now);
+        Set<QueuedOp> underWay = new HashSet<>();
+        for (String key : ops.keys()) {
+            Line line = lines.find(key);
+            if (line != null && line.busy != Busy.NONE) {
+                underWay.add(ops.head(key));
+            }
+        }
+        for (QueuedOp q : ops.remove(q -> q.parent == 0 && !underWay.contains(q))) {
+            complete(q, new OpResult.Failed(unavailable(describe(q) + " was given up as the cache of this node "
+                    + "stopped; it did not take effect")));
         }
         return end();
     }

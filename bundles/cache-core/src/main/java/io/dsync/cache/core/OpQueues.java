@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
  * The operations waiting on a node, per key and in submission order, and the invalidateAll and flush
@@ -81,20 +82,25 @@ final class OpQueues {
 
     /** Removes and returns the operations whose deadline has passed, by key, in queue order. */
     List<QueuedOp> removeExpired(long now) {
-        List<QueuedOp> expired = new ArrayList<>();
+        return remove(q -> q.deadline <= now);
+    }
+
+    /** Removes and returns the operations that {@code test} selects, by key, in queue order. */
+    List<QueuedOp> remove(Predicate<QueuedOp> test) {
+        List<QueuedOp> removed = new ArrayList<>();
         for (Iterator<ArrayDeque<QueuedOp>> queuesIt = queues.values().iterator(); queuesIt.hasNext();) {
             ArrayDeque<QueuedOp> queue = queuesIt.next();
             for (Iterator<QueuedOp> it = queue.iterator(); it.hasNext();) {
                 QueuedOp q = it.next();
-                if (q.deadline <= now) {
+                if (test.test(q)) {
                     it.remove();
-                    expired.add(q);
+                    removed.add(q);
                 }
             }
             if (queue.isEmpty()) {
                 queuesIt.remove();
             }
         }
-        return expired;
+        return removed;
     }
 }

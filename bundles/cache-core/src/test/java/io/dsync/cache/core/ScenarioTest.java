@@ -330,4 +330,49 @@ class ScenarioTest {
         assertThat(c.run("b", new Op.Flush())).isEqualTo(new OpResult.Done());
         assertThat(c.memory.get("k")).isEqualTo(v("theirs", 1));
     }
+
+    @Test
+    void stoppingGivesUpTheWaitingOperationsAtOnceAndNoneOfThemTakesEffect() {
+        MiniCluster c = new MiniCluster(WriteMode.WRITE_BACK, "a", "b");
+        c.run("b", new Op.Put("k", b("b's")));
+        c.hold = m -> m.to().equals("a"); // the home's answers to a are kept back
+        long put = c.submit("a", new Op.Put("k", b("a's")));
+        long behind = c.submit("a", new Op.Get("k"));
+        long other = c.submit("a", new Op.Get("other"));
+        c.settle();
+        assertThat(c.results).doesNotContainKeys(put, behind, other);
+
+        c.handle("a", c.nodes.get("a").abandonWaiting(c.now));
+        for (long op : new long[] {put, behind, other}) {
+            assertThat(c.results.get(op)).isInstanceOfSatisfying(OpResult.Failed.class,
+                    f -> assertThat(f.cause()).isInstanceOf(CacheUnavailableException.class)
+                            .hasMessageEndingWith("was given up as the cache of this node stopped; it did not take "
+                                    + "effect"));
+        }
+        assertThat(c.results.get(put)).isInstanceOfSatisfying(OpResult.Failed.class,
+                f -> assertThat(f.cause()).hasMessageStartingWith("put of key 'k' in cache 'c'"));
+        c.release(); // the grant for the given-up put arrives: it is kept as a copy, the put is not applied
+        assertThat(c.run("a", new Op.InvalidateAll())).isEqualTo(new OpResult.Done());
+        assertThat(c.run("b", new Op.Get("k"))).isEqualTo(new OpResult.Read(v("b's", 1)));
+        assertThat(c.nodes.get("a").abandonWaiting(c.now)).isEmpty();
+    }
+
+    @Test
+    void stoppingLeavesAWriteThroughUnderWayToFinish() {
+        MiniCluster c = new MiniCluster(WriteMode.WRITE_THROUGH, "a");
+        c.run("a", new Op.Get("k"));
+        c.holdMemory = true;
+        long put = c.submit("a", new Op.Put("k", b("1")));
+        long behind = c.submit("a", new Op.Put("k", b("2")));
+        c.settle();
+        assertThat(c.results).doesNotContainKeys(put, behind);
+
+        c.handle("a", c.nodes.get("a").abandonWaiting(c.now));
+        assertThat(c.results).doesNotContainKey(put).containsKey(behind);
+        assertThat(c.results.get(behind)).isInstanceOf(OpResult.Failed.class);
+        c.holdMemory = false;
+        c.settle();
+        assertThat(c.results.get(put)).isEqualTo(new OpResult.Wrote(Versioned.INITIAL, v("1", 1)));
+        assertThat(c.memory.get("k")).isEqualTo(v("1", 1));
+    }
 }
