@@ -3,6 +3,7 @@ package io.dsync.itests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -154,6 +155,38 @@ class NodeProcessIT {
         HttpResponse<String> fromLocation = send("POST", "/bundles/" + id + "/update", null, TOKEN);
         assertThat(fromLocation.statusCode()).as(fromLocation.body()).isEqualTo(200);
         assertThat(bundleStates().values()).containsOnly("ACTIVE");
+    }
+
+    @Test
+    void anUpdateRestartsTheBundleAndItsUsersOnce() throws Exception {
+        long id = bundleId("io.dsync.messaging");
+        long starts = messagingStarts();
+        HttpResponse<String> r = send("POST", "/bundles/" + id + "/update", null, TOKEN);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        // Its users (the cache and queue clients) moved to the new revision with it: no second restart for them.
+        assertThat(messagingStarts()).isEqualTo(starts + 1);
+        assertThat(bundleStates().values()).containsOnly("ACTIVE");
+        await().atMost(Duration.ofSeconds(30)).until(() -> "UP".equals(Nodes.health(node).path("status").asText()));
+    }
+
+    @Test
+    void anUpdateThatItsUsersCannotRunWithIsUndone() throws Exception {
+        long id = bundleId("io.dsync.queue.api");
+        Map<String, String> before = bundleStates();
+        // The same bundle without its packages: it resolves, but the queue client that imports them would not.
+        HttpResponse<String> r = send("PUT", "/bundles/" + id, Bundles.bundle("io.dsync.queue.api", "1.99.0"), TOKEN);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(422);
+        assertThat(r.body()).contains("io.dsync.queue.client").contains("do not start with the new version")
+                .contains("the previous version was restored");
+        assertThat(bundleStates()).isEqualTo(before);
+        assertThat(bundle(id).path("version").asText()).isNotEqualTo("1.99.0");
+        await().atMost(Duration.ofSeconds(30)).until(() -> "UP".equals(Nodes.health(node).path("status").asText()));
+    }
+
+    private static long messagingStarts() throws IOException {
+        try (Stream<String> lines = Files.lines(node.dataDir().resolve("node.log"))) {
+            return lines.filter(l -> l.contains("Node messaging listens on")).count();
+        }
     }
 
     @Test

@@ -20,6 +20,7 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.wiring.BundleWiring;
 import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -55,9 +56,9 @@ import jakarta.servlet.http.HttpServletResponse;
  * DELETE /bundles/{id}            uninstall
  * </pre>
  *
- * <p>An uninstall, and an update whose old revision other bundles still use, is followed by a refresh of the bundle's
- * dependency closure, so no bundle keeps using the old revision (an update of a bundle nobody wires to is not
- * restarted a second time). When that closure includes this admin bundle, the operation runs after the response (202 Accepted),
+ * <p>An uninstall is followed by a refresh of the bundle's dependency closure, so no bundle keeps using the old
+ * revision. An update of a bundle that other bundles use stops it, updates and refreshes it while it is stopped, and
+ * starts it again, so that it and its users restart once (see {@link #update}); one nobody uses is updated in place. When that closure includes this admin bundle, the operation runs after the response (202 Accepted),
  * since the refresh restarts the bundle serving the request. A request that is refused (4xx) changes nothing: a bundle
  * installed by a request but unable to start is uninstalled again.
  *
@@ -205,6 +206,8 @@ public final class BundlesServlet extends HttpServlet {
             try {
                 change(target, verb, bytes);
             } catch (BundleException e) {
+                LOG.warn("Admin: {} of bundle {} [{}] by {} failed: {}", verb, target.getSymbolicName(), target.getBundleId(),
+                        req.getRemoteAddr(), e.getMessage());
                 throw new HttpError(422, "failed", verb + " of bundle " + target.getSymbolicName() + " [" + target.getBundleId() + "] failed: " + e.getMessage());
             }
             LOG.info("Admin: {} of bundle {} [{}] by {}", verb, target.getSymbolicName(), target.getBundleId(), req.getRemoteAddr());
@@ -272,33 +275,87 @@ public final class BundlesServlet extends HttpServlet {
                 target.uninstall();
                 refresh(List.of(target));
             }
-            case "update" -> {
-                byte[] previous = readLocation(target);
-                try (InputStream in = bytes == null ? null : new ByteArrayInputStream(bytes)) {
-                    target.update(in);
-                } catch (BundleException e) {
-                    if (previous != null) {
-                        restore(target, previous);
-                        throw new BundleException(e.getMessage() + " (the previous version was restored)", e.getType(), e);
-                    }
-                    throw e;
-                } catch (IOException e) {
-                    throw new BundleException("cannot read the upload: " + e.getMessage(), e);
-                }
-                // The update already stopped and started the bundle. A refresh restarts it (and its dependants) once
-                // more, which is only needed when other bundles still use its old revision.
-                FrameworkWiring wiring = context.getBundle(0).adapt(FrameworkWiring.class);
-                if (wiring.getRemovalPendingBundles().contains(target)) {
-                    refresh(List.of(target));
-                }
-            }
+            case "update" -> update(target, bytes);
             default -> throw new IllegalArgumentException(verb);
         }
     }
 
-    private void restore(Bundle target, byte[] previous) {
+    /**
+     * Updates a bundle. One that other bundles use is stopped first, updated and refreshed while stopped (so its
+     * users move to the new revision), then started: its services and their users go down and come up once. An
+     * update followed by a refresh would restart them twice, each stop waiting for what its users finish (a cache
+     * client writing its modified copies back, say). A bundle nobody uses is updated in place (the update restarts
+     * it). A failed update restores the previous version when its location can still be read.
+     */
+    private void update(Bundle target, byte[] bytes) throws BundleException {
+        FrameworkWiring framework = context.getBundle(0).adapt(FrameworkWiring.class);
+        byte[] previous = readLocation(target);
+        boolean used = usedByOthers(target) && target.getBundleId() != context.getBundle().getBundleId();
+        boolean restart = used && active(target);
+        // The users that run now must run again after the update; the refresh restarts them.
+        List<Bundle> users = !used ? List.of() : framework.getDependencyClosure(List.of(target)).stream()
+                .filter(b -> b.getBundleId() != target.getBundleId() && active(b)).toList();
+        if (restart) {
+            target.stop(Bundle.STOP_TRANSIENT);
+        }
+        try (InputStream in = bytes == null ? null : new ByteArrayInputStream(bytes)) {
+            target.update(in);
+            if (used) {
+                // Resolved first, while its users still run on the old revision: a version that cannot resolve is
+                // undone before the refresh takes the users down with it.
+                if (!framework.resolveBundles(List.of(target))) {
+                    target.start(Bundle.START_TRANSIENT); // throws the reason
+                    throw new BundleException("the new version does not resolve", BundleException.RESOLVE_ERROR);
+                }
+                refresh(List.of(target));
+            }
+            if (restart) {
+                target.start(Bundle.START_TRANSIENT);
+            }
+            List<String> stopped = users.stream().filter(b -> !active(b)).map(Bundle::getSymbolicName).toList();
+            if (!stopped.isEmpty()) {
+                throw new BundleException("bundles " + stopped + " that use it do not start with the new version",
+                        BundleException.RESOLVE_ERROR);
+            }
+        } catch (BundleException e) {
+            if (previous != null) {
+                restore(target, previous, used, restart, users);
+                throw new BundleException(e.getMessage() + " (the previous version was restored)", e.getType(), e);
+            }
+            throw e;
+        } catch (IOException e) {
+            throw new BundleException("cannot read the upload: " + e.getMessage(), e);
+        }
+        if (!used && framework.getRemovalPendingBundles().contains(target)) {
+            refresh(List.of(target)); // the admin bundle itself, or a user that wired to it meanwhile
+        }
+    }
+
+    private static boolean active(Bundle b) {
+        return (b.getState() & (Bundle.ACTIVE | Bundle.STARTING)) != 0;
+    }
+
+    /** Tells whether another bundle is wired to the bundle's current revision (imports from it, requires it...). */
+    private static boolean usedByOthers(Bundle target) {
+        BundleWiring wiring = target.adapt(BundleWiring.class);
+        return wiring != null && wiring.getProvidedWires(null).stream()
+                .anyMatch(w -> w.getRequirerWiring().getBundle().getBundleId() != target.getBundleId());
+    }
+
+    private void restore(Bundle target, byte[] previous, boolean used, boolean restart, List<Bundle> users) {
         try {
             target.update(new ByteArrayInputStream(previous));
+            if (used) {
+                refresh(List.of(target));
+            }
+            if (restart) {
+                target.start(Bundle.START_TRANSIENT);
+            }
+            for (Bundle user : users) {
+                if (!active(user)) {
+                    user.start(Bundle.START_TRANSIENT); // a user the failed version left unresolved
+                }
+            }
         } catch (BundleException e) {
             LOG.error("Admin: could not restore bundle {} [{}]: {}", target.getSymbolicName(), target.getBundleId(), e.getMessage());
         }

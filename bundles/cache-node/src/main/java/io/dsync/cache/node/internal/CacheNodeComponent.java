@@ -63,6 +63,8 @@ public final class CacheNodeComponent implements HealthContributor {
     static final String METRICS = "dsync.cache.node.";
     private volatile long lastPassNanos = System.nanoTime();
     private volatile String problem;
+    /** Set as the component stops: an interrupted ring read is no problem to report then. */
+    private volatile boolean stopping;
 
     @Activate
     public CacheNodeComponent(BundleContext context, CacheNodeConfig config, @Reference RedisConnection redis,
@@ -113,6 +115,7 @@ public final class CacheNodeComponent implements HealthContributor {
      */
     @Deactivate
     void deactivate() {
+        stopping = true;
         served.close();
         servlet.unregister();
         loop.shutdownNow();
@@ -160,6 +163,10 @@ public final class CacheNodeComponent implements HealthContributor {
                 problem = null;
             }
         } catch (RuntimeException e) {
+            if (stopping) {
+                LOG.debug("Cache node {}: a ring read was interrupted as the node stops ({})", self, e.toString());
+                return;
+            }
             if (problem == null) {
                 LOG.warn("Cache node {} cannot read the ring ({}); it stops granting until it can", self,
                         e.toString());
