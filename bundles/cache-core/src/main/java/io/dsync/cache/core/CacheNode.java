@@ -193,8 +193,9 @@ public final class CacheNode {
      * acknowledgements, or behind another operation of their key. Each completes at once as failed with a
      * {@link CacheUnavailableException}, and none of them takes effect, since an operation only acts when it runs.
      * An operation whose main-memory write is under way (or that waits at its key's head for a write-back to end) is
-     * left to finish: its effect may already have landed. A grant that arrives later for a request given up is kept
-     * as a copy that no operation uses.
+     * left to finish: its effect may already have landed. The requests to homes that no operation waits for any more
+     * are forgotten, so that dropping the copies next need not wait for their answers: a grant that still comes is
+     * ignored, and its home counts the copy until its lease ends.
      *
      * @param now the node's time
      * @return the effects
@@ -212,6 +213,7 @@ public final class CacheNode {
             complete(q, new OpResult.Failed(unavailable(describe(q) + " was given up as the cache of this node "
                     + "stopped; it did not take effect")));
         }
+        pending.keySet().removeIf(key -> ops.head(key) == null);
         return end();
     }
 

@@ -351,10 +351,28 @@ class ScenarioTest {
         }
         assertThat(c.results.get(put)).isInstanceOfSatisfying(OpResult.Failed.class,
                 f -> assertThat(f.cause()).hasMessageStartingWith("put of key 'k' in cache 'c'"));
-        c.release(); // the grant for the given-up put arrives: it is kept as a copy, the put is not applied
+        c.release(); // the grant for the given-up put arrives: it is ignored, the put is not applied
+        assertThat(c.rights("a", "k")).isEqualTo(MesiState.INVALID);
         assertThat(c.run("a", new Op.InvalidateAll())).isEqualTo(new OpResult.Done());
+        c.advance(T.lease() + 2 * T.margin()); // the home counts the ignored grant's lease
         assertThat(c.run("b", new Op.Get("k"))).isEqualTo(new OpResult.Read(v("b's", 1)));
         assertThat(c.nodes.get("a").abandonWaiting(c.now)).isEmpty();
+    }
+
+    @Test
+    void stoppingDropsASharedCopyWhoseUpgradeWasGivenUpWithoutWaitingForTheHome() {
+        MiniCluster c = new MiniCluster(WriteMode.WRITE_BACK, "a", "b");
+        c.run("b", new Op.Put("k", b("b's")));
+        c.run("a", new Op.Get("k"));
+        assertThat(c.rights("a", "k")).isEqualTo(MesiState.SHARED);
+        c.cut.add(MiniCluster.HOME); // the home is gone: the upgrade is never answered
+        long put = c.submit("a", new Op.Put("k", b("a's")));
+        c.handle("a", c.nodes.get("a").abandonWaiting(c.now));
+        assertThat(c.results.get(put)).isInstanceOf(OpResult.Failed.class);
+        long all = c.submit("a", new Op.InvalidateAll());
+        c.settle();
+        assertThat(c.results.get(all)).isEqualTo(new OpResult.Done());
+        assertThat(c.nodes.get("a").size()).isZero();
     }
 
     @Test

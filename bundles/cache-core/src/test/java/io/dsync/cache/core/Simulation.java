@@ -41,6 +41,9 @@ import io.dsync.cache.core.MemoryResult.WriteOutcome;
  *   <li><b>Crashes</b>: a crashed node loses its lines, its directory and its waiting operations (they
  *       stay pending in the history: their outcome is unknown), and restarts 100-500 ms later with a
  *       new incarnation. Memory requests it had sent may or may not arrive.</li>
+ *   <li><b>Stops</b>: a node's cache stops as a bundle stop does ({@link CacheNode#abandonWaiting}, then
+ *       dropping its copies), and the node goes down 20-200 ms later. The operations it gave up must not have
+ *       taken effect: they leave the history, so a read of a value one of them wrote fails the check.</li>
  *   <li><b>Homes</b>: the registry moves the keys of a crashed node, and of a node cut off from the
  *       registry once its registration has expired, to other nodes under a new epoch; nodes learn
  *       epochs after a delay. A home's authority is extended by heartbeats while it reaches the
@@ -453,6 +456,13 @@ final class Simulation {
             return;
         }
         if (c.result() instanceof OpResult.Failed f && f.cause() instanceof CacheUnavailableException) {
+            if (f.cause().getMessage().contains("was given up")) {
+                // A stopping cache promises that it did not take effect: out of the history, so that a read of
+                // its value would be a read of a value nobody wrote.
+                history.ops.remove(rec);
+                count("operations given up");
+                return;
+            }
             count("operations failed");
             return; // outcome unknown: stays pending
         }
@@ -480,6 +490,8 @@ final class Simulation {
             crash(n);
         } else if (p < 0.85) {
             cutFromRegistry(n);
+        } else if (p < 0.92) {
+            stop(n);
         }
         schedule(uniform(50 * MS, 250 * MS), this::fault);
     }
@@ -514,6 +526,27 @@ final class Simulation {
         schedule(uniform(100 * MS, 500 * MS), () -> restart(n));
         // A crashed home grants nothing more: its keys move once the registry notices.
         schedule(uniform(50 * MS, 150 * MS), () -> moveKeysFrom(n));
+    }
+
+    /**
+     * A planned stop of a node (its bundle stops): its cache gives up what waits and drops its copies, writing
+     * modified ones back, as the cache client does; 20-200 ms later the node goes down as in a crash (which also
+     * covers a write-back the stop had no time to finish) and restarts.
+     */
+    private void stop(SimNode n) {
+        if (!n.up) {
+            return;
+        }
+        count("stops");
+        trace(null, n.id + " stops");
+        dispatch(n, n.cache.abandonWaiting(n.local()));
+        dispatch(n, n.cache.submit(n.local(), ++opSeq, new Op.InvalidateAll()));
+        long incarnation = n.incarnation;
+        schedule(uniform(20 * MS, 200 * MS), () -> {
+            if (n.incarnation == incarnation) {
+                crash(n);
+            }
+        });
     }
 
     private void restart(SimNode n) {
