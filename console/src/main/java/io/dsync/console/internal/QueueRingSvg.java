@@ -78,7 +78,7 @@ final class QueueRingSvg {
             if (p.primary() != null) {
                 primaries.merge(p.primary(), 1, Integer::sum);
             }
-            partition(b, p, colours, moved.contains(p.id()), drawn <= LABELLED);
+            partition(b, p, colours, moved.contains(p.id()), drawn <= LABELLED, i % 3);
         }
         legend(b, ring, colours, primaries, drawn, partitions.size());
         return b.append("</svg>").toString();
@@ -129,8 +129,9 @@ final class QueueRingSvg {
         }
     }
 
+    /** @param lane 0 to 2: labels of neighbours go at three distances from the centre, so that fewer overlap */
     private static void partition(StringBuilder b, QueueRing.Partition p, Map<String, String> colours, boolean moved,
-                                  boolean label) {
+                                  boolean label, int lane) {
         double f = p.position() == null ? (double) p.partition() / 64 : QueueRing.fraction(p.position());
         String primary = p.primary();
         String replica = p.owners().size() > 1 ? p.owners().get(1) : null;
@@ -155,7 +156,7 @@ final class QueueRingSvg {
                 .append("\" stroke=\"").append(moved ? "#000" : ring).append("\" stroke-width=\"").append(moved ? 3 : 2.5)
                 .append("\"/>");
         if (label) {
-            String[] t = xy(f, DOTS - 20);
+            String[] t = xy(f, DOTS - 18 - 14 * lane);
             b.append("<text x=\"").append(t[0]).append("\" y=\"").append(t[1])
                     .append("\" text-anchor=\"middle\" dominant-baseline=\"middle\" font-size=\"10\"")
                     .append(moved ? " font-weight=\"bold\"" : "").append(">").append(escape(p.id())).append("</text>");

@@ -55,8 +55,10 @@ public final class QueuesView extends VerticalLayout {
         queues.addThemeVariants(GridVariant.LUMO_ROW_STRIPES, GridVariant.LUMO_COMPACT);
         // A Lit renderer carries the figures as attributes, for tests and for people reading the page.
         queues.addColumn(LitRenderer.<QueuesSnapshot.Row>of(
-                        "<span data-queue=\"${item.name}\" data-depth=\"${item.depth}\" data-in-flight=\"${item.inFlight}\">${item.name}</span>")
+                        "<span data-queue=\"${item.name}\" data-depth=\"${item.depth}\" data-in-flight=\"${item.inFlight}\""
+                        + " data-sent=\"${item.sent}\">${item.name}</span>")
                 .withProperty("name", QueuesSnapshot.Row::name)
+                .withProperty("sent", r -> r.rate() == null ? "" : Double.toString(r.rate().sent()))
                 .withProperty("depth", r -> r.info() == null ? "" : Long.toString(r.info().messages()))
                 .withProperty("inFlight", r -> r.info() == null ? "" : Long.toString(r.info().inFlight())))
                 .setHeader("Queue").setFlexGrow(2).setResizable(true);
