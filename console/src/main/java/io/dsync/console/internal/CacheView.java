@@ -154,9 +154,10 @@ public final class CacheView extends VerticalLayout {
         CacheMatrix m = CacheMatrix.of(c, filter.getValue(), MAX_KEYS, MAX_NODES);
         setMatrix(CacheMatrixHtml.render(m));
         List<String> notes = new ArrayList<>();
-        notes.add(m.rows().size() + " keys shown (at most " + MAX_KEYS + "; keys in the homes' directories first)");
+        notes.add(m.rows().size() + (m.rows().size() == 1 ? " key" : " keys") + " shown (at most " + MAX_KEYS + "; keys in the homes' directories first)");
         if (m.keysLeftOut() > 0) {
-            notes.add("not shown: " + m.keysLeftOut() + " more keys" + (filter.isEmpty() ? "" : " matching the filter"));
+            notes.add("not shown: " + m.keysLeftOut() + " more " + (m.keysLeftOut() == 1 ? "key" : "keys")
+                    + (filter.isEmpty() ? "" : " matching the filter"));
         }
         int nodesLeftOut = m.nodesLeftOut() + s.nodesLeftOut();
         if (nodesLeftOut > 0) {

@@ -1,6 +1,8 @@
 package io.dsync.console.internal;
 
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -73,12 +75,19 @@ final class QueueRingSvg {
         Map<String, Integer> primaries = new LinkedHashMap<>();
         List<QueueRing.Partition> partitions = ring.partitions();
         int drawn = Math.min(partitions.size(), MAX_PARTITIONS);
+        // Labels of neighbours on the circle go at three distances from the centre, in turn, so that fewer overlap.
+        List<QueueRing.Partition> round = new ArrayList<>(partitions.subList(0, drawn));
+        round.sort(Comparator.comparingDouble(QueueRingSvg::fraction));
+        Map<String, Integer> lanes = new HashMap<>();
+        for (int i = 0; i < round.size(); i++) {
+            lanes.put(round.get(i).id(), i % 3);
+        }
         for (int i = 0; i < drawn; i++) {
             QueueRing.Partition p = partitions.get(i);
             if (p.primary() != null) {
                 primaries.merge(p.primary(), 1, Integer::sum);
             }
-            partition(b, p, colours, moved.contains(p.id()), drawn <= LABELLED, i % 3);
+            partition(b, p, colours, moved.contains(p.id()), drawn <= LABELLED, lanes.get(p.id()));
         }
         legend(b, ring, colours, primaries, drawn, partitions.size());
         return b.append("</svg>").toString();
@@ -129,10 +138,10 @@ final class QueueRingSvg {
         }
     }
 
-    /** @param lane 0 to 2: labels of neighbours go at three distances from the centre, so that fewer overlap */
+    /** @param lane 0 to 2: how far from the centre the label goes */
     private static void partition(StringBuilder b, QueueRing.Partition p, Map<String, String> colours, boolean moved,
                                   boolean label, int lane) {
-        double f = p.position() == null ? (double) p.partition() / 64 : QueueRing.fraction(p.position());
+        double f = fraction(p);
         String primary = p.primary();
         String replica = p.owners().size() > 1 ? p.owners().get(1) : null;
         String fill = primary == null ? "#bbb" : colours.getOrDefault(primary, "#bbb");
@@ -197,6 +206,11 @@ final class QueueRingSvg {
                     .append(escape(line)).append("</text>");
             y += 16;
         }
+    }
+
+    private static double fraction(QueueRing.Partition p) {
+        // A node older than the positions in /queue/ring: spread by number, so that the partitions still show.
+        return p.position() == null ? (p.partition() % 64) / 64.0 : QueueRing.fraction(p.position());
     }
 
     /** The angle of a fraction: 0 at the top, clockwise. */
