@@ -58,6 +58,7 @@ final class QueuesMonitor implements AutoCloseable {
     private volatile QueuesSnapshot latest;
     private QueueRing previousRing;
     private Rebalance lastRebalance;
+    private boolean ratesReady;
 
     /**
      * @param registry the node registry, or {@code null} while there is none
@@ -170,6 +171,9 @@ final class QueuesMonitor implements AutoCloseable {
             }
         });
         Map<String, QueueRates.Rate> rate = rates.add(clock.instant(), counts);
+        // From the second poll on, a queue no node counts yet (nothing sent or acked since the nodes started) has 0.
+        QueueRates.Rate none = ratesReady ? new QueueRates.Rate(0, 0) : null;
+        ratesReady = true;
         if (ring == null) {
             String why = queueNodes.isEmpty() ? "no queue node is registered"
                     : "no queue node answered: " + answers.get(0).node() + ": " + answers.get(0).problem();
@@ -205,7 +209,8 @@ final class QueuesMonitor implements AutoCloseable {
         for (String q : read) {
             QueueInfo info = byName.get(q);
             QueueInfo dlq = info == null || info.deadLetterQueue() == null ? null : byName.get(info.deadLetterQueue());
-            rows.add(new QueuesSnapshot.Row(q, info, dlq == null ? null : dlq.messages(), rate.get(q), problems.get(q)));
+            rows.add(new QueuesSnapshot.Row(q, info, dlq == null ? null : dlq.messages(), rate.getOrDefault(q, none),
+                    problems.get(q)));
         }
         return new QueuesSnapshot(clock.instant(), ring, ringFrom.id(), null, answers, rows,
                 names.size() - read.size(), lastRebalance);

@@ -68,11 +68,13 @@ class QueuesMonitorTest {
             assertThat(orders.info().inFlight()).isEqualTo(1);
             assertThat(orders.deadLetterSize()).isEqualTo(4);
             assertThat(orders.rate()).as("no rate before the second poll").isNull();
+            assertThat(s.queues().get(1).rate()).isNull();
 
             clock.advance(Duration.ofSeconds(2));
             nodes.answer(":8101/metrics", metrics(30, 6)).answer(":8100/metrics", metrics(4, 0));
             m.poll();
             assertThat(m.latest().queues().get(0).rate()).isEqualTo(new QueueRates.Rate(12, 3));
+            assertThat(m.latest().queues().get(1).rate()).as("nothing counted yet").isEqualTo(new QueueRates.Rate(0, 0));
             assertThat(m.latest().lastRebalance()).isNull();
         }
     }
