@@ -34,7 +34,10 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * made with {@code dsync console user}, a wrong password refused and audit-logged, every view but the sign-in closed
  * to a browser without a session, and the Cluster view following a node killed with SIGKILL without a reload (server
  * push); the Locks view following a wait and a deadlock made through the lock HTTP API, the Raft leader, and an
- * admin's force-release handing the lock to its waiter (a viewer has no such button). Only in the {@code browser-tests} profile; screenshots go to {@code target/screenshots/}.
+ * admin's force-release handing the lock to its waiter (a viewer has no such button); the Queues view following
+ * messages sent and polled and a queue node joining (the ring redrawn, the moved partitions named), and the Cache view
+ * following a key read on two nodes (S on both) and written on one (M there). Only in the {@code browser-tests}
+ * profile; screenshots go to {@code target/screenshots/}.
  */
 class ConsoleBrowserIT extends ClusterTest {
 
@@ -176,6 +179,114 @@ class ConsoleBrowserIT extends ClusterTest {
         waitFor(Duration.ofSeconds(30), () -> driver.findElements(By.cssSelector("g[data-series='LOCK_P99']")).stream()
                 .findFirst().map(g -> g.getAttribute("data-points")).filter(n -> Integer.parseInt(n) >= 2));
         shot("metrics");
+    }
+
+    @Test
+    void aViewerWatchesTheQueueRingAndTheCacheLinesLive() throws Exception {
+        String viewer = userEntry("vic", "viewer", "vic's secret");
+        cluster = LocalCluster.builder(Nodes.home(), dir).cluster("cqc").lockGroupSize(1).adminToken(TOKEN)
+                .consoleUsers(viewer).node("queue-1", "queue").node("cache-1", "cache").node("console-1", "console")
+                .start();
+        String q1 = cluster.node("queue-1").url("");
+        String c1 = cluster.node("console-1").url("");
+        call("PUT", q1 + "/queue/queues/orders-dlq", "{}", 200);
+        call("PUT", q1 + "/queue/queues/orders", "{\"deadLetterQueue\":\"orders-dlq\",\"visibilityTimeoutMs\":60000}", 200);
+        driver = chromium();
+        driver.get(cluster.consoleUrl("console-1"));
+        signIn("vic", "vic's secret");
+
+        // Queues: the ring of queue-1 with the queue's partitions, then messages sent and polled shown without a reload.
+        waitFor(Duration.ofSeconds(30), () -> driver.findElements(By.id("nav-queues")).stream().findFirst()).click();
+        waitFor(Duration.ofSeconds(30), () -> attribute("#queue-ring svg", "data-nodes").filter("queue-1"::equals));
+        assertThat(driver.findElements(By.cssSelector("g[data-partition^='orders/'][data-primary='queue-1']"))).hasSize(8);
+        waitFor(Duration.ofSeconds(20), () -> attribute("span[data-queue='orders']", "data-depth").filter("0"::equals));
+        long t0 = System.nanoTime();
+        call("POST", q1 + "/queue/queues/orders/messages", "{\"messages\":[{\"key\":\"a\",\"payload\":\"1\"},"
+                + "{\"key\":\"b\",\"payload\":\"2\"},{\"key\":\"c\",\"payload\":\"3\"},{\"key\":\"d\",\"payload\":\"4\"},"
+                + "{\"key\":\"e\",\"payload\":\"5\"}]}", 200);
+        waitFor(Duration.ofSeconds(20), () -> attribute("span[data-queue='orders']", "data-depth").filter("5"::equals));
+        System.out.printf("5 new messages shown in the Queues view %d ms after they were sent%n", (System.nanoTime() - t0) / 1_000_000);
+        waitFor(Duration.ofSeconds(10), () -> attribute("span[data-queue='orders']", "data-sent")
+                .filter(v -> !v.isEmpty() && Double.parseDouble(v) > 0));
+        call("POST", q1 + "/queue/queues/orders/poll?max=2&settle=none", "", 200);
+        waitFor(Duration.ofSeconds(20), () -> attribute("span[data-queue='orders']", "data-in-flight").filter("2"::equals));
+        ((JavascriptExecutor) driver).executeScript("document.getElementById('last-rebalance').scrollIntoView()");
+        shot("queues");
+
+        // A second queue node joins: the ring redraws with it and the last rebalance names it and what moved.
+        long t1 = System.nanoTime();
+        cluster.addNode("queue-2", "queue");
+        long t2 = System.nanoTime();
+        waitFor(Duration.ofSeconds(30), () -> attribute("#last-rebalance", "data-joined").filter("queue-2"::equals));
+        System.out.printf("queue-2's rebalance shown %d ms after it was healthy (%d ms after its start)%n",
+                (System.nanoTime() - t2) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
+        assertThat(attribute("#queue-ring svg", "data-nodes")).contains("queue-1 queue-2");
+        String moved = attribute("#last-rebalance", "data-moved").orElse("");
+        assertThat(moved).as(driver.findElement(By.id("last-rebalance")).getText()).isNotEmpty();
+        assertThat(driver.findElements(By.cssSelector("g[data-partition][data-moved='true'][data-primary='queue-2']")))
+                .hasSize(moved.split(" ").length);
+        shot("queues-rebalance");
+
+        // Cache: a key read on two nodes is S on both; written on one, M there and no longer S on the other.
+        call("PUT", cluster.node("cache-1").url("") + "/cache/caches/users", "{\"writeMode\":\"write-back\"}", 200);
+        call("PUT", q1 + "/cache/caches/users/entry?key=k1", "{\"value\":\"one\"}", 200);
+        call("PUT", q1 + "/cache/caches/users/entry?key=other", "{\"value\":\"two\"}", 200);
+        waitFor(Duration.ofSeconds(30), () -> driver.findElements(By.id("nav-cache")).stream().findFirst()).click();
+        waitFor(Duration.ofSeconds(30), () -> driver.getCurrentUrl().endsWith("/cache") ? Optional.of(true) : Optional.empty());
+        // Copies that are not used lapse with their lease (seconds): keep reading while the view is watched.
+        java.util.concurrent.atomic.AtomicReference<String> readers = new java.util.concurrent.atomic.AtomicReference<>(q1 + " " + c1);
+        CompletableFuture<Void> reading = CompletableFuture.runAsync(() -> {
+            while (!readers.get().isEmpty()) {
+                try {
+                    for (String node : readers.get().split(" ")) {
+                        call("GET", node + "/cache/caches/users/entry?key=k1", null, 200);
+                    }
+                    Thread.sleep(200);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        });
+        try {
+            waitFor(Duration.ofSeconds(30), () -> present(cell("k1", "queue-1", "S")).flatMap(x -> present(cell("k1", "console-1", "S"))));
+            waitFor(Duration.ofSeconds(10), () -> present("td[data-directory='S']"));
+            shot("cache-shared");
+            readers.set(c1);
+            long t3 = System.nanoTime();
+            call("PUT", c1 + "/cache/caches/users/entry?key=k1", "{\"value\":\"uno\"}", 200);
+            waitFor(Duration.ofSeconds(20), () -> present(cell("k1", "console-1", "M")));
+            System.out.printf("a write shown as M in the Cache view %d ms after it was sent%n", (System.nanoTime() - t3) / 1_000_000);
+            assertThat(driver.findElements(By.cssSelector(cell("k1", "queue-1", "S")))).isEmpty();
+            assertThat(present("tr[data-key='other']")).isPresent();
+            WebElement filter = driver.findElement(By.cssSelector("#cache-key-filter input"));
+            filter.sendKeys("k1");
+            waitFor(Duration.ofSeconds(10), () -> driver.findElements(By.cssSelector("tr[data-key='other']")).isEmpty()
+                    ? Optional.of(true) : Optional.empty());
+            assertThat(present("tr[data-key='k1']")).isPresent();
+            assertThat(driver.findElements(By.cssSelector("#cache-hit-ratio-chart svg"))).hasSize(1);
+            waitFor(Duration.ofSeconds(10), () -> driver.findElements(By.cssSelector("g[data-series='CACHE_VIEW_HIT_RATIO']"))
+                    .stream().findFirst().map(g -> g.getAttribute("data-points")).filter(n -> Integer.parseInt(n) >= 2));
+            shot("cache-modified");
+        } finally {
+            readers.set("");
+            reading.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static String cell(String key, String node, String state) {
+        return "td[data-key='" + key + "'][data-node='" + node + "'][data-state='" + state + "']";
+    }
+
+    /** An admin API call with the token and a JSON body (none when {@code body} is null); asserts its status. */
+    private static String call(String method, String url, String body, int status) throws Exception {
+        HttpResponse<String> r = HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                .timeout(Duration.ofSeconds(20)).header("Authorization", "Bearer " + TOKEN)
+                .header("Content-Type", "application/json")
+                .method(method, body == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                        : java.net.http.HttpRequest.BodyPublishers.ofString(body))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(method + " " + url + ": " + r.body()).isEqualTo(status);
+        return r.body();
     }
 
     /** Signed in, the console shows the Cluster view: the Locks view is one click away in the header. */

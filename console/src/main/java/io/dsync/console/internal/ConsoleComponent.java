@@ -41,6 +41,8 @@ public final class ConsoleComponent {
     private final ClusterMonitor monitor;
     private final LocksMonitor locks;
     private final MetricsMonitor metrics;
+    private final QueuesMonitor queues;
+    private final CacheMonitor cache;
     private final ConsoleServer server;
 
     @Activate
@@ -65,10 +67,16 @@ public final class ConsoleComponent {
         locks = new LocksMonitor(() -> registry, new HttpLockAdmin(http), clock, Duration.ofMillis(config.pollMillis()),
                 config.maxLocks());
         metrics = new MetricsMonitor(monitor, MetricsMonitor.over(http), clock, METRICS_PERIOD, METRICS_WINDOW);
+        queues = new QueuesMonitor(() -> registry, AdminGet.over(http, 16 << 20), clock,
+                Duration.ofMillis(config.pollMillis()));
+        cache = new CacheMonitor(() -> registry, AdminGet.over(http, 16 << 20), clock,
+                Duration.ofMillis(config.pollMillis()), METRICS_WINDOW);
         try {
             server = new ConsoleServer(config.bind(), config.port(), new ConsoleContext(monitor, locks,
-                    new LockActions(locks::closeSession), metrics, users.directory(), clock));
+                    new LockActions(locks::closeSession), metrics, users.directory(), clock, queues, cache));
         } catch (Exception e) {
+            cache.close();
+            queues.close();
             metrics.close();
             locks.close();
             monitor.close();
@@ -85,6 +93,8 @@ public final class ConsoleComponent {
         try {
             server.stop();
         } finally {
+            cache.close();
+            queues.close();
             metrics.close();
             locks.close();
             monitor.close();

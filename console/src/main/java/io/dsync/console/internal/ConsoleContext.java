@@ -11,7 +11,9 @@ import java.time.Clock;
  * @param metrics the nodes' metrics, polled
  * @param users who may sign in
  * @param clock the console's clock
+ * @param queues the queues, polled while the Queues view is open
+ * @param cache the caches, polled while the Cache view is open
  */
 record ConsoleContext(ClusterMonitor monitor, LocksMonitor locks, LockActions lockActions, MetricsMonitor metrics,
-        UserDirectory users, Clock clock) {
+        UserDirectory users, Clock clock, QueuesMonitor queues, CacheMonitor cache) {
 }

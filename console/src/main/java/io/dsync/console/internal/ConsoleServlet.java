@@ -62,6 +62,8 @@ final class ConsoleServlet extends VaadinServlet {
         routes.setRoute(ClusterView.ROUTE, ClusterView.class);
         routes.setRoute(LocksView.ROUTE, LocksView.class);
         routes.setRoute(MetricsView.ROUTE, MetricsView.class);
+        routes.setRoute(QueuesView.ROUTE, QueuesView.class);
+        routes.setRoute(CacheView.ROUTE, CacheView.class);
         getService().addUIInitListener(e -> {
             UI ui = e.getUI();
             // Server to browser over a WebSocket; browser to server over XHR, so that a request is a plain HTTP

@@ -12,7 +12,11 @@ enum MetricsSeries {
     RECOVERY_LOCK("lock group", "ms"),
     RECOVERY_QUEUE("queue owners", "ms"),
     RECOVERY_CACHE("cache homes", "ms"),
-    RECOVERY_REDIS("Redis", "ms");
+    RECOVERY_REDIS("Redis", "ms"),
+    /** The Cache view's series, of one cache over the nodes that use it. */
+    CACHE_VIEW_HIT_RATIO("hit ratio", "%"),
+    CACHE_VIEW_INVALIDATIONS("invalidations", "/s"),
+    CACHE_VIEW_WRITE_BACKS("write-backs", "/s");
 
     private final String label;
     private final String unit;

@@ -63,10 +63,20 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
         default void sent(int messages) {
         }
 
+        /** {@code messages} were sent to {@code queue}; by default counted by {@link #sent(int)}. */
+        default void sent(String queue, int messages) {
+            sent(messages);
+        }
+
         default void delivered(List<Delivery> deliveries) {
         }
 
         default void acked() {
+        }
+
+        /** A delivery of {@code queue} was acknowledged; by default counted by {@link #acked()}. */
+        default void acked(String queue) {
+            acked();
         }
 
         default void redelivered() {
@@ -226,7 +236,7 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
                 }).toCompletableFuture());
             }
             return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
-                listener.sent(messages.size());
+                listener.sent(queue, messages.size());
                 return List.of(ids);
             });
         }).toCompletableFuture();
@@ -457,7 +467,7 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
     @Override
     public CompletableFuture<Void> ackAsync(Delivery delivery) {
         Objects.requireNonNull(delivery, "delivery");
-        return settle(delivery, Action.ACK, 0).thenRun(listener::acked);
+        return settle(delivery, Action.ACK, 0).thenRun(() -> listener.acked(delivery.queue()));
     }
 
     @Override

@@ -15,7 +15,8 @@ import io.dsync.queue.client.ClientQueueService;
  * The queue's throughput as this node's clients see it: messages sent, delivered and acknowledged (meters, so the
  * console and Prometheus read rates), redeliveries, the end-to-end latency from enqueue to delivery, and
  * {@code outage} (timer): how long sends and settles found no partition owner to answer, the partition recovery time
- * as this node saw it ({@link io.dsync.queue.protocol.QueueRouter#onRecovery}).
+ * as this node saw it ({@link io.dsync.queue.protocol.QueueRouter#onRecovery}). Sends and acks are also counted per
+ * queue ({@code dsync.queue.client.queue.<queue>.sent} and {@code .acked}), for the console's Queues view.
  */
 final class QueueClientMetrics implements ClientQueueService.Listener {
 
@@ -44,9 +45,20 @@ final class QueueClientMetrics implements ClientQueueService.Listener {
         outages.update(nanos, TimeUnit.NANOSECONDS);
     }
 
+    /** The meter of one queue's {@code what} ("sent", "acked"). */
+    static String perQueue(String queue, String what) {
+        return PREFIX + "queue." + queue + "." + what;
+    }
+
     @Override
     public void sent(int messages) {
         sent.mark(messages);
+    }
+
+    @Override
+    public void sent(String queue, int messages) {
+        sent.mark(messages);
+        registry.meter(perQueue(queue, "sent")).mark(messages);
     }
 
     @Override
@@ -63,6 +75,12 @@ final class QueueClientMetrics implements ClientQueueService.Listener {
     @Override
     public void acked() {
         acked.mark();
+    }
+
+    @Override
+    public void acked(String queue) {
+        acked.mark();
+        registry.meter(perQueue(queue, "acked")).mark();
     }
 
     @Override

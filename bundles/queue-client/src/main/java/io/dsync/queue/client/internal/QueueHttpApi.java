@@ -65,7 +65,8 @@ import jakarta.servlet.http.HttpServletResponse;
  * POST /queue/queues/{q}/poll?max=&amp;waitMs=&amp;settle=  receive; settle = none (default), ack, or release (peek)
  * POST /queue/queues/{q}/ack                       {id, attempt}
  * POST /queue/queues/{q}/nack                      {id, attempt, action: requeue | dead-letter, delayMs}
- * GET  /queue/ring?tokens=false                    the ring: queue nodes, vnode tokens, every queue's placement and epochs
+ * GET  /queue/ring?tokens=false                    the ring: queue nodes, vnode tokens and partition positions (with
+ *                                                  tokens=true), every queue's placement and epochs
  * </pre>
  * Errors: 400 {@code invalid}, 404 {@code unknown-queue}, 409 {@code conflict} / {@code stale}, 413
  * {@code too-large}, 503 {@code unavailable}. With an admin token configured, calls that change something need it.
@@ -301,7 +302,7 @@ final class QueueHttpApi extends HttpServlet {
     }
 
     /** A partition as its owner reports it. */
-    private record Owned(String node, PartitionStatus status) {
+    record Owned(String node, PartitionStatus status) {
     }
 
     /** Queue name to partition number (as text) to its owner's report, from every queue node that answers. */
@@ -324,6 +325,16 @@ final class QueueHttpApi extends HttpServlet {
 
     private Map<String, Object> ring(boolean tokens) {
         QueueTopology topology = router.topology(true);
+        return ring(topology, catalog.list(), owned(topology), tokens);
+    }
+
+    /**
+     * The body of {@code GET /queue/ring}: the ring's parameters, its nodes, with {@code tokens} every vnode token and
+     * each partition's ring position (unsigned decimal, the hash of {@code <queue>/<partition>}, where the console
+     * draws it), and every queue's placement with what its owners report.
+     */
+    static Map<String, Object> ring(QueueTopology topology, Iterable<QueueMeta> metas,
+                                    Map<String, Map<String, Owned>> owned, boolean tokens) {
         HashRing ring = topology.ring();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("vnodes", QueueTopology.VNODES);
@@ -333,14 +344,16 @@ final class QueueHttpApi extends HttpServlet {
         if (tokens) {
             out.put("tokens", ring.tokens().stream().map(t -> List.of(Long.toUnsignedString(t.position()), t.node())).toList());
         }
-        Map<String, Map<String, Owned>> owned = owned(topology);
         List<Map<String, Object>> list = new ArrayList<>();
-        for (QueueMeta meta : catalog.list()) {
+        for (QueueMeta meta : metas) {
             Placement placement = topology.isEmpty() ? null : topology.placement(meta.name(), meta.partitions());
             List<Map<String, Object>> partitions = new ArrayList<>();
             for (int p = 0; p < meta.partitions(); p++) {
                 Map<String, Object> part = new LinkedHashMap<>();
                 part.put("partition", p);
+                if (tokens) {
+                    part.put("position", Long.toUnsignedString(HashRing.hash(meta.name() + "/" + p)));
+                }
                 part.put("owners", placement == null ? List.of() : placement.owners().get(p));
                 Owned o = owned.getOrDefault(meta.name(), Map.of()).get(Integer.toString(p));
                 part.put("owner", o == null ? null : o.node());

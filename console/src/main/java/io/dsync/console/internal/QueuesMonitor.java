@@ -1,0 +1,254 @@
+package io.dsync.console.internal;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.dsync.registry.NodeInfo;
+import io.dsync.registry.NodeRegistry;
+import io.dsync.registry.RegistryUnavailableException;
+
+/**
+ * Polls the queues for the Queues view, only while a view listens: every period, in parallel, {@code /queue/ring}
+ * of every queue node (the ring shown is the first node's, by id, that answers; a node that fails is listed with its
+ * reason) and {@code /metrics} of every node (each queue's send and ack meters, turned into rates by
+ * {@link QueueRates}); then {@code /queue/queues/{name}} of each queue (at most {@link #MAX_QUEUES}) from the node the
+ * ring came from. A ring whose nodes or primaries differ from the previous poll's is a {@link Rebalance}, kept as the
+ * latest. The first listener starts the polling, the last one to leave stops it.
+ *
+ * <p>Threads: one poller ({@code dsync-console-queues}) and four callers ({@code dsync-console-queues-N}), ended by
+ * {@link #close()}. Listeners run on the poller thread and must not block. Thread-safe.
+ */
+final class QueuesMonitor implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(QueuesMonitor.class);
+    /** Queues whose figures one poll reads; the ring shows them all. */
+    static final int MAX_QUEUES = 40;
+    static final String ROLE = "queue";
+
+    private final Supplier<NodeRegistry> registry;
+    private final AdminGet get;
+    private final Clock clock;
+    private final Duration period;
+    private final Listeners<QueuesSnapshot> listeners = new Listeners<>("the queue snapshot");
+    private final ScheduledExecutorService poller;
+    private final ExecutorService callers;
+    private final QueueRates rates = new QueueRates();
+    /** Held by a poll: the rates, the previous ring and the latest rebalance are the polls' own. */
+    private final Object pollLock = new Object();
+    private ScheduledFuture<?> polling;
+    private volatile QueuesSnapshot latest;
+    private QueueRing previousRing;
+    private Rebalance lastRebalance;
+    private boolean ratesReady;
+
+    /**
+     * @param registry the node registry, or {@code null} while there is none
+     * @param get calls the nodes
+     * @param period time between two polls
+     */
+    QueuesMonitor(Supplier<NodeRegistry> registry, AdminGet get, Clock clock, Duration period) {
+        this.registry = registry;
+        this.get = get;
+        this.clock = clock;
+        this.period = period;
+        this.latest = QueuesSnapshot.empty(clock.instant());
+        this.poller = Executors.newSingleThreadScheduledExecutor(ClusterMonitor.named("dsync-console-queues"));
+        this.callers = Executors.newFixedThreadPool(4, ClusterMonitor.named("dsync-console-queues-"));
+    }
+
+    /** @return the latest snapshot */
+    QueuesSnapshot latest() {
+        return latest;
+    }
+
+    /** @return the time between two polls */
+    Duration period() {
+        return period;
+    }
+
+    /** @return whether the monitor polls now (some view listens) */
+    synchronized boolean polling() {
+        return polling != null;
+    }
+
+    /**
+     * @param listener called with every new snapshot, on the poller thread
+     * @return removes the listener (and stops the polling when it was the last one)
+     */
+    synchronized Runnable subscribe(Consumer<QueuesSnapshot> listener) {
+        listeners.add(listener);
+        if (polling == null && !poller.isShutdown()) {
+            polling = poller.scheduleWithFixedDelay(this::poll, 0, period.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        return () -> unsubscribe(listener);
+    }
+
+    private synchronized void unsubscribe(Consumer<QueuesSnapshot> listener) {
+        listeners.remove(listener);
+        if (listeners.isEmpty() && polling != null) {
+            polling.cancel(false);
+            polling = null;
+        }
+    }
+
+    /** Polls once, now, on the caller's thread (tests; the poller calls it on its own). */
+    void poll() {
+        synchronized (pollLock) {
+            try {
+                QueuesSnapshot next = read();
+                latest = next;
+                listeners.publish(next);
+            } catch (RuntimeException e) {
+                // The poller must survive anything: a failed poll is retried at the next period.
+                LOG.error("Console: polling the queues failed", e);
+            }
+        }
+    }
+
+    private QueuesSnapshot read() {
+        NodeRegistry r = registry.get();
+        if (r == null) {
+            return problem("the node registry is not running on the console node (it needs Redis)");
+        }
+        List<NodeInfo> nodes;
+        try {
+            nodes = new ArrayList<>(r.nodes());
+        } catch (RegistryUnavailableException e) {
+            return problem("cannot list the nodes: " + e.getMessage());
+        }
+        nodes.removeIf(n -> n.adminUrl() == null);
+        nodes.sort(Comparator.comparing(NodeInfo::id));
+        List<NodeInfo> queueNodes = nodes.stream().filter(n -> n.roles().contains(ROLE)).toList();
+        Map<NodeInfo, CompletableFuture<Object>> rings = new LinkedHashMap<>();
+        for (NodeInfo n : queueNodes) {
+            rings.put(n, call(() -> QueueJsonReader.ring(get.get(n.adminUrl() + "/queue/ring?tokens=true"))));
+        }
+        Map<String, CompletableFuture<Object>> metrics = new LinkedHashMap<>();
+        for (NodeInfo n : nodes) {
+            metrics.put(n.id(), call(() -> QueueJsonReader.counts(get.get(n.adminUrl() + "/metrics"))));
+        }
+
+        QueueRing ring = null;
+        NodeInfo ringFrom = null;
+        List<QueuesSnapshot.NodeAnswer> answers = new ArrayList<>();
+        for (Map.Entry<NodeInfo, CompletableFuture<Object>> e : rings.entrySet()) {
+            Object answer = e.getValue().join();
+            if (answer instanceof QueueRing qr) {
+                answers.add(new QueuesSnapshot.NodeAnswer(e.getKey().id(), null));
+                if (ring == null) {
+                    ring = qr;
+                    ringFrom = e.getKey();
+                }
+            } else {
+                answers.add(new QueuesSnapshot.NodeAnswer(e.getKey().id(), (String) answer));
+            }
+        }
+        Map<String, Map<String, long[]>> counts = new HashMap<>();
+        metrics.forEach((node, f) -> {
+            if (f.join() instanceof Map<?, ?> m) {
+                @SuppressWarnings("unchecked")
+                Map<String, long[]> c = (Map<String, long[]>) m;
+                counts.put(node, c);
+            }
+        });
+        Map<String, QueueRates.Rate> rate = rates.add(clock.instant(), counts);
+        // From the second poll on, a queue no node counts yet (nothing sent or acked since the nodes started) has 0.
+        QueueRates.Rate none = ratesReady ? new QueueRates.Rate(0, 0) : null;
+        ratesReady = true;
+        if (ring == null) {
+            String why = queueNodes.isEmpty() ? "no queue node is registered"
+                    : "no queue node answered: " + answers.get(0).node() + ": " + answers.get(0).problem();
+            return new QueuesSnapshot(clock.instant(), null, null, why, answers, List.of(), 0, lastRebalance);
+        }
+        if (previousRing != null) {
+            Rebalance change = Rebalance.between(previousRing, ring, clock.instant());
+            if (change != null) {
+                lastRebalance = change;
+                LOG.info("Console: the queue ring changed: {}", change.describe());
+            }
+        }
+        previousRing = ring;
+
+        List<String> names = ring.queues().stream().map(QueueRing.Queue::name).toList();
+        List<String> read = names.subList(0, Math.min(MAX_QUEUES, names.size()));
+        String base = ringFrom.adminUrl();
+        Map<String, CompletableFuture<Object>> infos = new LinkedHashMap<>();
+        for (String q : read) {
+            infos.put(q, call(() -> QueueJsonReader.queue(get.get(base + "/queue/queues/" + encode(q)))));
+        }
+        Map<String, QueueInfo> byName = new HashMap<>();
+        Map<String, String> problems = new HashMap<>();
+        infos.forEach((q, f) -> {
+            Object answer = f.join();
+            if (answer instanceof QueueInfo i) {
+                byName.put(q, i);
+            } else {
+                problems.put(q, (String) answer);
+            }
+        });
+        List<QueuesSnapshot.Row> rows = new ArrayList<>();
+        for (String q : read) {
+            QueueInfo info = byName.get(q);
+            QueueInfo dlq = info == null || info.deadLetterQueue() == null ? null : byName.get(info.deadLetterQueue());
+            rows.add(new QueuesSnapshot.Row(q, info, dlq == null ? null : dlq.messages(), rate.getOrDefault(q, none),
+                    problems.get(q)));
+        }
+        return new QueuesSnapshot(clock.instant(), ring, ringFrom.id(), null, answers, rows,
+                names.size() - read.size(), lastRebalance);
+    }
+
+    private QueuesSnapshot problem(String why) {
+        return new QueuesSnapshot(clock.instant(), null, null, why, List.of(), List.of(), 0, lastRebalance);
+    }
+
+    /** A value the reader made, or the problem as a String: the call never completes exceptionally. */
+    private CompletableFuture<Object> call(Call c) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return c.run();
+            } catch (AdminGet.AdminGetException | IllegalArgumentException e) {
+                return e.getMessage();
+            }
+        }, callers).exceptionally(t -> "failed: " + t);
+    }
+
+    @FunctionalInterface
+    private interface Call {
+        Object run() throws AdminGet.AdminGetException;
+    }
+
+    private static String encode(String name) {
+        return java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        synchronized (this) {
+            listeners.clear();
+            poller.shutdownNow();
+        }
+        callers.shutdownNow();
+        if (!poller.awaitTermination(5, TimeUnit.SECONDS) || !callers.awaitTermination(5, TimeUnit.SECONDS)) {
+            LOG.warn("Console: the queue monitor's threads did not stop within 5 s");
+        }
+    }
+}
