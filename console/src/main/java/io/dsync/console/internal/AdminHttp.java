@@ -54,6 +54,16 @@ final class AdminHttp {
      *     ({@link java.net.SocketTimeoutException}), or answers a success with something that is not JSON
      */
     Answer call(String method, String url, int readTimeoutMillis, int maxBody) throws IOException {
+        return call(method, url, readTimeoutMillis, maxBody, null);
+    }
+
+    /**
+     * As {@link #call(String, String, int, int)}, sending {@code requestBody} (a JAR, say) as
+     * {@code application/octet-stream}, streamed in fixed-length mode (no copy of it in the connection).
+     *
+     * @param requestBody the request body, or {@code null} for none
+     */
+    Answer call(String method, String url, int readTimeoutMillis, int maxBody, byte[] requestBody) throws IOException {
         HttpURLConnection c = null;
         try {
             c = (HttpURLConnection) URI.create(url).toURL().openConnection();
@@ -63,6 +73,14 @@ final class AdminHttp {
             c.setRequestProperty("Accept", "application/json");
             if (token != null) {
                 c.setRequestProperty("Authorization", "Bearer " + token);
+            }
+            if (requestBody != null) {
+                c.setDoOutput(true);
+                c.setRequestProperty("Content-Type", "application/octet-stream");
+                c.setFixedLengthStreamingMode(requestBody.length);
+                try (var out = c.getOutputStream()) {
+                    out.write(requestBody);
+                }
             }
             int status = c.getResponseCode();
             InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
