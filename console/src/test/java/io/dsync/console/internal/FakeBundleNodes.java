@@ -31,6 +31,9 @@ final class FakeBundleNodes implements BundleAdmin, HealthProbe {
         boolean staysDown;
         /** Set: the bundle does not start again after an update. */
         boolean doesNotRestart;
+        /** Set: an update is answered 202 and runs only after this many more lists (the admin API restarting). */
+        int deferredForLists;
+        BundleInfo pending;
         int degradedLooksLeft;
 
         Node(String id) {
@@ -98,6 +101,10 @@ final class FakeBundleNodes implements BundleAdmin, HealthProbe {
     public List<BundleInfo> list(String adminUrl) throws BundleAdminException {
         Node n = at(adminUrl);
         calls.add(n.id + " list");
+        if (n.pending != null && n.deferredForLists-- <= 0) {
+            n.bundles.put(n.pending.id(), n.pending);
+            n.pending = null;
+        }
         return List.copyOf(n.bundles.values());
     }
 
@@ -125,8 +132,12 @@ final class FakeBundleNodes implements BundleAdmin, HealthProbe {
         String[] v = b.version().split("\\.");
         BundleInfo after = new BundleInfo(id, b.symbolicName(), v[0] + "." + v[1] + "." + (Integer.parseInt(v[2]) + 1),
                 n.doesNotRestart ? "RESOLVED" : b.state(), b.fragment(), b.location(), b.lastModified() + 1);
-        n.bundles.put(id, after);
         n.degradedLooksLeft = n.staysDown ? Integer.MAX_VALUE : n.degradedLooksAfterUpdate;
+        if (n.deferredForLists > 0) {
+            n.pending = after;
+            return new Change(b, true);
+        }
+        n.bundles.put(id, after);
         return new Change(after, false);
     }
 

@@ -93,6 +93,22 @@ class RollingUpdateTest {
     }
 
     @Test
+    void anUpdateTheNodeRunsAfterItsAnswerIsWaitedForBeforeTheNodeCountsAsUp() throws Exception {
+        RollingUpdate.Plan plan = threeCacheNodes();
+        // The admin bundle's own update: 202, and the node is UP all along while the update has not run yet.
+        fake.nodes.get(FakeBundleNodes.url("cache-1")).deferredForLists = 3;
+
+        RollingUpdate.Progress end = fake.rollingUpdate(Duration.ofSeconds(60)).run(plan, BSN, null, "its location", seen::add);
+
+        assertThat(end.succeeded()).as(end.outcome()).isTrue();
+        assertThat(end.steps().get(0).detail()).isEqualTo("io.dsync.cache.node 0.1.0 \u2192 0.1.1, UP after 1.5 s");
+        assertThat(fake.calls.subList(0, 10)).containsExactly("cache-1 list", "cache-1 update 31 from location",
+                "cache-1 health", "cache-1 list", "cache-1 health", "cache-1 list", "cache-1 health", "cache-1 list",
+                "cache-1 health", "cache-1 list");
+        assertThat(seen).anyMatch(p -> p.steps().get(0).detail().startsWith("updated (the node runs it after its answer)"));
+    }
+
+    @Test
     void aBundleThatDoesNotRunAgainAfterItsUpdateIsAFailureEvenWhenTheNodeSaysUp() throws Exception {
         RollingUpdate.Plan plan = threeCacheNodes();
         fake.nodes.get(FakeBundleNodes.url("cache-1")).doesNotRestart = true;
