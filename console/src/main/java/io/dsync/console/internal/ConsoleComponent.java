@@ -33,6 +33,9 @@ public final class ConsoleComponent {
     /** The Metrics view: a poll of every node's metrics at most every 2 s, five minutes of history. */
     private static final Duration METRICS_PERIOD = Duration.ofSeconds(2);
     private static final Duration METRICS_WINDOW = Duration.ofMinutes(5);
+    /** A rolling update waits this long for each node's /health UP after its update, looking this often. */
+    private static final Duration ROLLOUT_HEALTH_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration ROLLOUT_POLL = Duration.ofMillis(500);
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -43,6 +46,7 @@ public final class ConsoleComponent {
     private final MetricsMonitor metrics;
     private final QueuesMonitor queues;
     private final CacheMonitor cache;
+    private final BundleActions bundles;
     private final ConsoleServer server;
 
     @Activate
@@ -71,10 +75,13 @@ public final class ConsoleComponent {
                 Duration.ofMillis(config.pollMillis()));
         cache = new CacheMonitor(() -> registry, AdminGet.over(http, 16 << 20), clock,
                 Duration.ofMillis(config.pollMillis()), METRICS_WINDOW);
+        bundles = new BundleActions(new HttpBundleAdmin(http), new RollingUpdate(new HttpBundleAdmin(http),
+                new HttpHealthProbe(http), clock, d -> Thread.sleep(d.toMillis()), ROLLOUT_HEALTH_TIMEOUT, ROLLOUT_POLL));
         try {
             server = new ConsoleServer(config.bind(), config.port(), new ConsoleContext(monitor, locks,
-                    new LockActions(locks::closeSession), metrics, users.directory(), clock, queues, cache));
+                    new LockActions(locks::closeSession), metrics, users.directory(), clock, queues, cache, bundles));
         } catch (Exception e) {
+            bundles.close();
             cache.close();
             queues.close();
             metrics.close();
@@ -93,6 +100,7 @@ public final class ConsoleComponent {
         try {
             server.stop();
         } finally {
+            bundles.close();
             cache.close();
             queues.close();
             metrics.close();

@@ -13,7 +13,9 @@ import java.time.Clock;
  * @param clock the console's clock
  * @param queues the queues, polled while the Queues view is open
  * @param cache the caches, polled while the Cache view is open
+ * @param bundleActions the Bundles view's reads and admin actions
  */
 record ConsoleContext(ClusterMonitor monitor, LocksMonitor locks, LockActions lockActions, MetricsMonitor metrics,
-        UserDirectory users, Clock clock, QueuesMonitor queues, CacheMonitor cache) {
+        UserDirectory users, Clock clock, QueuesMonitor queues, CacheMonitor cache,
+        BundleActions bundleActions) {
 }

@@ -27,7 +27,8 @@ final class ConsoleHeader extends HorizontalLayout {
         HorizontalLayout nav = new HorizontalLayout(link("Cluster", ClusterView.class, "nav-cluster", current),
                 link("Locks", LocksView.class, "nav-locks", current),
                 link("Metrics", MetricsView.class, "nav-metrics", current));
-        nav.add(link("Queues", QueuesView.class, "nav-queues", current), link("Cache", CacheView.class, "nav-cache", current));
+        nav.add(link("Queues", QueuesView.class, "nav-queues", current), link("Cache", CacheView.class, "nav-cache", current),
+                link("Bundles", BundlesView.class, "nav-bundles", current));
         nav.getElement().setAttribute("role", "navigation");
         ConsoleUser user = ConsoleServlet.currentUser();
         Span who = new Span(user == null ? "" : user.name() + " (" + user.role().id() + ")");

@@ -64,6 +64,7 @@ final class ConsoleServlet extends VaadinServlet {
         routes.setRoute(MetricsView.ROUTE, MetricsView.class);
         routes.setRoute(QueuesView.ROUTE, QueuesView.class);
         routes.setRoute(CacheView.ROUTE, CacheView.class);
+        routes.setRoute(BundlesView.ROUTE, BundlesView.class);
         getService().addUIInitListener(e -> {
             UI ui = e.getUI();
             // Server to browser over a WebSocket; browser to server over XHR, so that a request is a plain HTTP
