@@ -36,8 +36,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * push); the Locks view following a wait and a deadlock made through the lock HTTP API, the Raft leader, and an
  * admin's force-release handing the lock to its waiter (a viewer has no such button); the Queues view following
  * messages sent and polled and a queue node joining (the ring redrawn, the moved partitions named), and the Cache view
- * following a key read on two nodes (S on both) and written on one (M there). Only in the {@code browser-tests}
- * profile; screenshots go to {@code target/screenshots/}.
+ * following a key read on two nodes (S on both) and written on one (M there); the Bundles view: a node's bundles, an
+ * uploaded JAR installed, a bundle stopped and started, a bad file refused with the node's reason, and a rolling update
+ * across a role's nodes. Only in the {@code browser-tests} profile; screenshots go to {@code target/screenshots/}.
  */
 class ConsoleBrowserIT extends ClusterTest {
 
@@ -287,6 +288,160 @@ class ConsoleBrowserIT extends ClusterTest {
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(method + " " + url + ": " + r.body()).isEqualTo(status);
         return r.body();
+    }
+
+    @Test
+    void anAdminManagesBundlesAndRollsAnUpdateAcrossARole() throws Exception {
+        String admin = userEntry("ada", "admin", "ada's secret");
+        String viewer = userEntry("vic", "viewer", "vic's secret");
+        // A bundle without code, which nothing uses: installing, stopping and updating it is harmless and quick.
+        Path v1 = jar("harmless-1.0.0.jar", Bundles.bundle(HARMLESS, "1.0.0"));
+        Path v2 = jar("harmless-1.0.1.jar", Bundles.bundle(HARMLESS, "1.0.1"));
+        Path bad = jar("plain.jar", Bundles.plainJar());
+        cluster = LocalCluster.builder(Nodes.home(), dir).cluster("cbundles").adminToken(TOKEN)
+                .consoleUsers(admin + "," + viewer).node("cache-1", "cache").node("cache-2", "cache").node("console-1", "console").start();
+        String cache1 = cluster.node("cache-1").url("");
+        String cache2 = cluster.node("cache-2").url("");
+        // cache-2 has the bundle already; cache-1 gets it through the console.
+        HttpResponse<String> installed = bundleCall("POST", cache2 + "/bundles", Files.readAllBytes(v1));
+        assertThat(installed.statusCode()).as(installed.body()).isEqualTo(201);
+        driver = chromium();
+
+        driver.get(cluster.consoleUrl("console-1"));
+        signIn("ada", "ada's secret");
+        waitFor(Duration.ofSeconds(30), () -> driver.findElements(By.id("nav-bundles")).stream().findFirst()).click();
+        waitFor(Duration.ofSeconds(30), () -> driver.getCurrentUrl().endsWith("/bundles") ? Optional.of(true) : Optional.empty());
+        // All nodes, grouped by node (the grid renders the rows in sight); a filter; then cache-1 alone.
+        waitFor(Duration.ofSeconds(30), () -> bundleState("cache-1", "io.dsync.admin").filter("ACTIVE"::equals));
+        driver.findElement(By.cssSelector("#bundle-filter input")).sendKeys("harmless");
+        waitFor(Duration.ofSeconds(30), () -> bundleState("cache-2", HARMLESS).filter("ACTIVE"::equals));
+        pick("bundle-node", "cache-1");
+        waitFor(Duration.ofSeconds(20), () -> attribute("#bundles-note", "data-nodes").filter("cache-1"::equals));
+        waitFor(Duration.ofSeconds(10), () -> driver.findElements(By.cssSelector("span[data-state][data-node='cache-2']")).stream()
+                .noneMatch(WebElement::isDisplayed) ? Optional.of(true) : Optional.empty());
+        shot("bundles-node");
+
+        // Install an uploaded JAR on cache-1.
+        upload(v1);
+        driver.findElement(By.id("install")).click();
+        assertThat(awaitResult("bundles-message")).as(text("bundles-message")).isEqualTo("done");
+        waitFor(Duration.ofSeconds(20), () -> bundleState("cache-1", HARMLESS).filter("ACTIVE"::equals));
+
+        // Stop (after a confirmation) and start it.
+        long t0 = System.nanoTime();
+        bundleButton("stop", "cache-1", HARMLESS).click();
+        confirm();
+        waitFor(Duration.ofSeconds(20), () -> bundleState("cache-1", HARMLESS).filter("RESOLVED"::equals));
+        System.out.printf("a bundle shown stopped %d ms after the confirmation was clicked%n", (System.nanoTime() - t0) / 1_000_000);
+        assertThat(awaitResult("bundles-message")).as(text("bundles-message")).isEqualTo("done");
+        shot("bundles-stopped");
+        bundleButton("start", "cache-1", HARMLESS).click();
+        waitFor(Duration.ofSeconds(20), () -> bundleState("cache-1", HARMLESS).filter("ACTIVE"::equals));
+
+        // A bad file: the node refuses it with its reason, and nothing changes.
+        int before = Nodes.JSON.readTree(bundleCall("GET", cache1 + "/bundles", null).body()).path("bundles").size();
+        upload(bad);
+        driver.findElement(By.id("install")).click();
+        assertThat(awaitResult("bundles-message")).isEqualTo("failed");
+        assertThat(text("bundles-message")).contains("The node cache-1 refused 'plain.jar': HTTP 400: ")
+                .contains("Bundle-SymbolicName");
+        shot("bundles-bad-file");
+        assertThat(Nodes.JSON.readTree(bundleCall("GET", cache1 + "/bundles", null).body()).path("bundles").size()).isEqualTo(before);
+
+        // A rolling update of the bundle across the role 'cache', from the uploaded 1.0.1, shown live.
+        upload(v2);
+        pick("rollout-role", "cache");
+        WebElement bsn = driver.findElement(By.cssSelector("#rollout-bsn input"));
+        bsn.sendKeys(HARMLESS);
+        bsn.sendKeys(Keys.TAB);
+        driver.findElement(By.id("rollout-upload")).click();
+        long t1 = System.nanoTime();
+        confirm();
+        waitFor(Duration.ofSeconds(150), () -> attribute("#rollout-outcome", "data-result").filter(r -> !r.equals("running")));
+        System.out.printf("rolling update over 2 nodes ended %d ms after the confirmation%n", (System.nanoTime() - t1) / 1_000_000);
+        ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView()", driver.findElement(By.id("rollout-steps")));
+        shot("bundles-rolling-update");
+        assertThat(attribute("#rollout-outcome", "data-result")).as(text("rollout-outcome")).contains("done");
+        assertThat(driver.findElements(By.cssSelector("#rollout-steps li[data-state='DONE']"))).hasSize(2);
+        for (String node : new String[] {cache1, cache2}) {
+            com.fasterxml.jackson.databind.JsonNode bundles = Nodes.JSON.readTree(bundleCall("GET", node + "/bundles", null).body()).path("bundles");
+            assertThat(java.util.stream.StreamSupport.stream(bundles.spliterator(), false)
+                    .filter(b -> b.path("symbolicName").asText().equals(HARMLESS)).map(b -> b.path("version").asText()))
+                    .as(node).containsExactly("1.0.1");
+            assertThat(Nodes.JSON.readTree(bundleCall("GET", node + "/health", null).body()).path("status").asText())
+                    .as(node).isEqualTo("UP");
+        }
+        waitFor(Duration.ofSeconds(20), () -> attribute("span[data-node='cache-1'][data-bsn='" + HARMLESS + "']", "data-version")
+                .filter("1.0.1"::equals));
+        Path consoleLog = cluster.node("console-1").dataDir().resolve("node.log");
+        waitFor(Duration.ofSeconds(10), () -> Optional.of(read(consoleLog)).filter(l -> l.contains("'ada' (admin) stop of bundle "
+                + HARMLESS + " 1.0.0") && l.contains("install of 'plain.jar'") && l.contains("rolling update of " + HARMLESS)
+                && l.contains("each UP before the next")));
+
+        // A viewer sees the bundles, and no action.
+        driver.findElement(By.id("sign-out")).click();
+        waitFor(Duration.ofSeconds(30), () -> driver.getCurrentUrl().contains("/login") ? Optional.of(true) : Optional.empty());
+        signIn("vic", "vic's secret");
+        waitFor(Duration.ofSeconds(30), () -> driver.findElements(By.id("nav-bundles")).stream().findFirst()).click();
+        waitFor(Duration.ofSeconds(30), () -> bundleState("cache-1", "io.dsync.admin").filter("ACTIVE"::equals));
+        assertThat(driver.findElements(By.cssSelector("vaadin-button[data-action]"))).as("a viewer has no button").isEmpty();
+        assertThat(driver.findElements(By.id("bundle-upload"))).isEmpty();
+        assertThat(driver.findElements(By.id("rollout-upload"))).isEmpty();
+        shot("bundles-viewer");
+    }
+
+    private static final String HARMLESS = "io.dsync.itest.harmless";
+
+    private Path jar(String name, byte[] bytes) throws IOException {
+        Path p = dir.resolve("jars").resolve(name);
+        Files.createDirectories(p.getParent());
+        return Files.write(p, bytes);
+    }
+
+    /** Picks {@code item} in the vaadin-select {@code id}, as a user does: open it, click the item. */
+    private void pick(String id, String item) {
+        waitFor(Duration.ofSeconds(20), () -> driver.findElements(By.id(id)).stream().findFirst()).click();
+        waitFor(Duration.ofSeconds(20), () -> driver.findElements(By.cssSelector("vaadin-select-item")).stream()
+                .filter(e -> e.isDisplayed() && e.getText().trim().equals(item)).findFirst()).click();
+    }
+
+    /** Gives the file to the Bundles view's upload and waits until the console took it. */
+    private void upload(Path file) {
+        WebElement upload = driver.findElement(By.id("bundle-upload"));
+        WebElement input = upload.getShadowRoot().findElement(By.cssSelector("input[type='file']"));
+        input.sendKeys(file.toAbsolutePath().toString());
+        String name = file.getFileName().toString();
+        waitFor(Duration.ofSeconds(20), () -> attribute("#upload-note", "data-uploaded").filter(name::equals));
+    }
+
+    private WebElement bundleButton(String action, String node, String bsn) {
+        return waitFor(Duration.ofSeconds(20), () -> driver.findElements(By.cssSelector("vaadin-button[data-action='" + action
+                + "'][data-node='" + node + "'][data-bsn='" + bsn + "']")).stream().filter(WebElement::isDisplayed).findFirst());
+    }
+
+    private void confirm() {
+        waitFor(Duration.ofSeconds(10), () -> driver.findElements(By.cssSelector("vaadin-button[slot='confirm-button']")).stream()
+                .filter(WebElement::isDisplayed).findFirst()).click();
+    }
+
+    /** Waits for the message's {@code data-result} (done or failed), removed when an action starts. */
+    private String awaitResult(String id) {
+        return waitFor(Duration.ofSeconds(60), () -> attribute("#" + id, "data-result"));
+    }
+
+    private String text(String id) {
+        return driver.findElement(By.id(id)).getText();
+    }
+
+    private Optional<String> bundleState(String node, String bsn) {
+        return attribute("span[data-state][data-node='" + node + "'][data-bsn='" + bsn + "']", "data-state");
+    }
+
+    private static HttpResponse<String> bundleCall(String method, String url, byte[] body) throws Exception {
+        return HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).timeout(Duration.ofSeconds(60))
+                .header("Authorization", "Bearer " + TOKEN).method(method, body == null
+                        ? java.net.http.HttpRequest.BodyPublishers.noBody() : java.net.http.HttpRequest.BodyPublishers.ofByteArray(body))
+                .build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** Signed in, the console shows the Cluster view: the Locks view is one click away in the header. */
