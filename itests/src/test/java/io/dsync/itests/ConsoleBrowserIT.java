@@ -373,10 +373,27 @@ class ConsoleBrowserIT extends ClusterTest {
         }
         waitFor(Duration.ofSeconds(20), () -> attribute("span[data-node='cache-1'][data-bsn='" + HARMLESS + "']", "data-version")
                 .filter("1.0.1"::equals));
+
+        // From each node's location instead: an uploaded bundle's ("upload:...") cannot be read, so cache-1 refuses
+        // and the run stops there, saying why, with cache-2 untouched.
+        driver.findElement(By.id("rollout-location")).click();
+        confirm();
+        waitFor(Duration.ofSeconds(90), () -> attribute("#rollout-outcome", "data-result").filter("failed"::equals));
+        ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView()", driver.findElement(By.id("rollout-steps")));
+        shot("bundles-rolling-update-stopped");
+        System.out.println("rolling update from the location: " + text("rollout-outcome"));
+        assertThat(text("rollout-outcome")).contains("Stopped at node cache-1: the update was refused: HTTP 422: ")
+                .contains("not touched: cache-2");
+        assertThat(driver.findElements(By.cssSelector("#rollout-steps li[data-node='cache-2'][data-state='NOT_RUN']"))).hasSize(1);
+        // The refused update changed nothing on cache-1.
+        com.fasterxml.jackson.databind.JsonNode kept = Nodes.JSON.readTree(bundleCall("GET", cache1 + "/bundles", null).body()).path("bundles");
+        assertThat(java.util.stream.StreamSupport.stream(kept.spliterator(), false)
+                .filter(b -> b.path("symbolicName").asText().equals(HARMLESS))
+                .map(b -> b.path("version").asText() + " " + b.path("state").asText())).containsExactly("1.0.1 ACTIVE");
         Path consoleLog = cluster.node("console-1").dataDir().resolve("node.log");
         waitFor(Duration.ofSeconds(10), () -> Optional.of(read(consoleLog)).filter(l -> l.contains("'ada' (admin) stop of bundle "
                 + HARMLESS + " 1.0.0") && l.contains("install of 'plain.jar'") && l.contains("rolling update of " + HARMLESS)
-                && l.contains("each UP before the next")));
+                && l.contains("each UP before the next") && l.contains("failed: Stopped at node cache-1")));
 
         // A viewer sees the bundles, and no action.
         driver.findElement(By.id("sign-out")).click();

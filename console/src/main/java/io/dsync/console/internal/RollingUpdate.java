@@ -180,7 +180,7 @@ final class RollingUpdate {
                 List<String> updated = plan.targets().subList(0, i).stream().map(Target::node).toList();
                 List<String> untouched = plan.targets().subList(i + 1, plan.targets().size()).stream().map(Target::node).toList();
                 Progress p = new Progress(symbolicName, plan.role(), source, steps, true, false,
-                        "Stopped at node " + t.node() + ": " + failure + ". Updated before it: "
+                        "Stopped at node " + t.node() + ": " + withoutFullStop(failure) + ". Updated before it: "
                         + (updated.isEmpty() ? "none" : String.join(", ", updated)) + "; not touched: "
                         + (untouched.isEmpty() ? "none" : String.join(", ", untouched)) + ".");
                 listener.accept(p);
@@ -284,6 +284,11 @@ final class RollingUpdate {
 
     private static Progress running(String symbolicName, String role, String source, List<Step> steps, String now) {
         return new Progress(symbolicName, role, source, steps, false, false, now);
+    }
+
+    /** The node's reason ends with a full stop or not; the outcome puts its own. */
+    private static String withoutFullStop(String s) {
+        return s.endsWith(".") ? s.substring(0, s.length() - 1) : s;
     }
 
     private static void markNotRun(List<Step> steps, int from) {
