@@ -543,7 +543,10 @@ class ConsoleBrowserIT extends ClusterTest {
 
     private <T> T waitFor(Duration timeout, Supplier<Optional<T>> condition) {
         try {
-            return new WebDriverWait(driver, timeout, Duration.ofMillis(100)).until(d -> condition.get().orElse(null));
+            // A grid re-rendered by a push between finding an element and reading it leaves a stale reference: look again.
+            return new WebDriverWait(driver, timeout, Duration.ofMillis(100))
+                    .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                    .until(d -> condition.get().orElse(null));
         } catch (org.openqa.selenium.TimeoutException e) {
             try {
                 shot("failed-at-" + System.currentTimeMillis());
