@@ -374,15 +374,16 @@ class ConsoleBrowserIT extends ClusterTest {
         waitFor(Duration.ofSeconds(20), () -> attribute("span[data-node='cache-1'][data-bsn='" + HARMLESS + "']", "data-version")
                 .filter("1.0.1"::equals));
 
-        // From each node's location instead: an uploaded bundle's ("upload:...") cannot be read, so cache-1 refuses
-        // and the run stops there, saying why, with cache-2 untouched.
+        // From each node's location instead: an uploaded bundle ("upload:...") has none, so cache-1 refuses (409) and
+        // the run stops there, saying why, with cache-2 untouched.
         driver.findElement(By.id("rollout-location")).click();
         confirm();
         waitFor(Duration.ofSeconds(90), () -> attribute("#rollout-outcome", "data-result").filter("failed"::equals));
         ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView()", driver.findElement(By.id("rollout-steps")));
         shot("bundles-rolling-update-stopped");
         System.out.println("rolling update from the location: " + text("rollout-outcome"));
-        assertThat(text("rollout-outcome")).contains("Stopped at node cache-1: the update was refused: HTTP 422: ")
+        assertThat(text("rollout-outcome")).contains("Stopped at node cache-1: the update was refused: HTTP 409: ")
+                .contains("was installed from an upload and has no location to update from")
                 .contains("not touched: cache-2");
         assertThat(driver.findElements(By.cssSelector("#rollout-steps li[data-node='cache-2'][data-state='NOT_RUN']"))).hasSize(1);
         // The refused update changed nothing on cache-1.

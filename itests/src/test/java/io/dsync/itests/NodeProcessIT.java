@@ -198,6 +198,9 @@ class NodeProcessIT {
 
         HttpResponse<String> again = send("POST", "/bundles", Bundles.bundle("io.dsync.itests.tiny", "1.0.0"), TOKEN);
         assertThat(again.statusCode()).isEqualTo(409);
+        HttpResponse<String> fromLocation = send("POST", "/bundles/" + id + "/update", null, TOKEN);
+        assertThat(fromLocation.statusCode()).isEqualTo(409);
+        assertThat(fromLocation.body()).contains("no-location").contains("PUT /bundles/" + id);
 
         assertThat(send("POST", "/bundles/" + id + "/stop", null, TOKEN).statusCode()).isEqualTo(200);
         assertThat(bundle(id).path("state").asText()).isEqualTo("RESOLVED");

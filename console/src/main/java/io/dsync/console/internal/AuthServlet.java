@@ -5,9 +5,6 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -26,7 +23,6 @@ import jakarta.servlet.http.HttpSession;
 final class AuthServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
-    private static final Logger AUDIT = LoggerFactory.getLogger("io.dsync.console.audit");
 
     private final transient UserDirectory users;
     private final transient SignInThrottle throttle;
@@ -45,15 +41,15 @@ final class AuthServlet extends HttpServlet {
         String name = req.getParameter("username");
         String address = req.getRemoteAddr();
         if (!sameOrigin(req)) {
-            AUDIT.warn("Console: refused a sign-in as '{}' from {} posted by another site ({})", printable(name), address,
-                    printable(origin(req)));
+            Audit.warn("Console: refused a sign-in as '{}' from {} posted by another site ({})", name, address,
+                    origin(req));
             resp.sendError(HttpServletResponse.SC_FORBIDDEN, "sign-in forms of other sites are refused");
             return;
         }
         Duration wait = throttle.waitBefore(address, name);
         if (!wait.isZero()) {
-            AUDIT.warn("Console: refused a sign-in as '{}' from {}: too many failed attempts, next in {} s",
-                    printable(name), address, Math.max(1, wait.toSeconds()));
+            Audit.warn("Console: refused a sign-in as '{}' from {}: too many failed attempts, next in {} s",
+                    name, address, Math.max(1, wait.toSeconds()));
             resp.sendRedirect(req.getContextPath() + "/" + LoginView.ROUTE + "?error=throttled");
             return;
         }
@@ -61,7 +57,7 @@ final class AuthServlet extends HttpServlet {
         Optional<ConsoleUser> user = users.authenticate(name, password == null ? null : password.toCharArray());
         if (user.isEmpty()) {
             throttle.failed(address, name);
-            AUDIT.warn("Console: failed sign-in as '{}' from {}", printable(name), address);
+            Audit.warn("Console: failed sign-in as '{}' from {}", name, address);
             resp.sendRedirect(req.getContextPath() + "/" + LoginView.ROUTE + "?error");
             return;
         }
@@ -69,7 +65,7 @@ final class AuthServlet extends HttpServlet {
         HttpSession session = req.getSession(true);
         req.changeSessionId();
         session.setAttribute(ConsoleUser.SESSION_ATTRIBUTE, user.get());
-        AUDIT.info("Console: '{}' ({}) signed in from {}", user.get().name(), user.get().role().id(), req.getRemoteAddr());
+        Audit.info("Console: '{}' ({}) signed in from {}", user.get().name(), user.get().role().id(), req.getRemoteAddr());
         resp.sendRedirect(req.getContextPath() + "/");
     }
 
@@ -95,13 +91,5 @@ final class AuthServlet extends HttpServlet {
     private static String origin(HttpServletRequest req) {
         String origin = req.getHeader("Origin");
         return origin != null && !origin.isBlank() ? origin : req.getHeader("Referer");
-    }
-
-    private static String printable(String s) {
-        if (s == null) {
-            return "";
-        }
-        String cut = s.length() > 64 ? s.substring(0, 64) + "..." : s;
-        return cut.replaceAll("\\p{Cntrl}", "?");
     }
 }

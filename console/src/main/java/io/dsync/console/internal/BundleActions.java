@@ -25,7 +25,6 @@ import org.slf4j.LoggerFactory;
  */
 final class BundleActions implements AutoCloseable {
 
-    private static final Logger AUDIT = LoggerFactory.getLogger("io.dsync.console.audit");
     private static final Logger LOG = LoggerFactory.getLogger(BundleActions.class);
 
     /**
@@ -94,12 +93,12 @@ final class BundleActions implements AutoCloseable {
         }
         try {
             BundleInfo b = admin.install(adminUrl, jar, true);
-            AUDIT.info("Console: {} installed '{}' on node {} as bundle {} {} [{}] ({}): done", who(user), fileName, node,
+            Audit.info("Console: {} installed '{}' on node {} as bundle {} {} [{}] ({}): done", Audit.who(user), fileName, node,
                     b.symbolicName(), b.version(), b.id(), b.state());
             return new Result(true, "Installed " + b.symbolicName() + " " + b.version() + " on " + node + " as bundle "
                     + b.id() + " (" + b.state() + ").");
         } catch (BundleAdmin.BundleAdminException e) {
-            AUDIT.warn("Console: {} {}: failed: {}", who(user), what, e.getMessage());
+            Audit.warn("Console: {} {}: failed: {}", Audit.who(user), what, e.getMessage());
             return new Result(false, "The node " + node + " refused '" + fileName + "': " + e.getMessage());
         }
     }
@@ -124,11 +123,11 @@ final class BundleActions implements AutoCloseable {
                 case UPDATE -> changed(admin.update(adminUrl, bundle.id(), jar));
                 case UNINSTALL -> changed(admin.uninstall(adminUrl, bundle.id()));
             };
-            AUDIT.info("Console: {} {}: done{}", who(user), what, after);
+            Audit.info("Console: {} {}: done{}", Audit.who(user), what, after);
             return new Result(true, capitalized(verb.done) + " " + bundle.symbolicName() + " [" + bundle.id() + "] on "
                     + node + source + after + ".");
         } catch (BundleAdmin.BundleAdminException e) {
-            AUDIT.warn("Console: {} {}: failed: {}", who(user), what, e.getMessage());
+            Audit.warn("Console: {} {}: failed: {}", Audit.who(user), what, e.getMessage());
             return new Result(false, "Could not " + verb.word + " " + bundle.symbolicName() + " [" + bundle.id() + "] on "
                     + node + ": " + e.getMessage());
         }
@@ -151,12 +150,12 @@ final class BundleActions implements AutoCloseable {
         }
         synchronized (this) {
             if (rolloutRunning) {
-                AUDIT.warn("Console: {} {}: refused: another rolling update is running", who(user), what);
+                Audit.warn("Console: {} {}: refused: another rolling update is running", Audit.who(user), what);
                 return new Result(false, "Another rolling update is running; wait for it to end.");
             }
             rolloutRunning = true;
         }
-        AUDIT.info("Console: {} started a {}", who(user), what);
+        Audit.info("Console: {} started a {}", Audit.who(user), what);
         try {
             rollout.execute(() -> runRollout(user, what, plan, symbolicName, jar, source));
         } catch (RejectedExecutionException e) {
@@ -176,21 +175,21 @@ final class BundleActions implements AutoCloseable {
             rollouts.publish(p);
             // Each node's result as it comes, so that the log tells where a run that never ends stood.
             p.steps().stream().filter(s -> s.state() == RollingUpdate.StepState.DONE && logged.add(s.node()))
-                    .forEach(s -> AUDIT.info("Console: {} {}: node {} done: {}", who(user), what, s.node(), s.detail()));
+                    .forEach(s -> Audit.info("Console: {} {}: node {} done: {}", Audit.who(user), what, s.node(), s.detail()));
         };
         try {
             RollingUpdate.Progress end = rolling.run(plan, symbolicName, jar, source, publish);
             if (end.succeeded()) {
-                AUDIT.info("Console: {} {}: done: {}", who(user), what, end.outcome());
+                Audit.info("Console: {} {}: done: {}", Audit.who(user), what, end.outcome());
             } else {
-                AUDIT.warn("Console: {} {}: failed: {}", who(user), what, end.outcome());
+                Audit.warn("Console: {} {}: failed: {}", Audit.who(user), what, end.outcome());
             }
         } catch (InterruptedException e) {
-            AUDIT.warn("Console: {} {}: interrupted, the console stopped", who(user), what);
+            Audit.warn("Console: {} {}: interrupted, the console stopped", Audit.who(user), what);
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             LOG.error("Console: the rolling update failed", e);
-            AUDIT.warn("Console: {} {}: failed: {}", who(user), what, e.toString());
+            Audit.warn("Console: {} {}: failed: {}", Audit.who(user), what, e.toString());
         } finally {
             synchronized (this) {
                 rolloutRunning = false;
@@ -232,12 +231,8 @@ final class BundleActions implements AutoCloseable {
     }
 
     private static Result refused(ConsoleUser user, String what) {
-        AUDIT.warn("Console: {} was refused {}: admin role required", who(user), what);
+        Audit.warn("Console: {} was refused {}: admin role required", Audit.who(user), what);
         return new Result(false, "Refused: changing bundles needs the admin role.");
-    }
-
-    private static String who(ConsoleUser user) {
-        return user == null ? "(nobody signed in)" : "'" + user.name() + "' (" + user.role().id() + ")";
     }
 
     private static String state(BundleInfo b) {

@@ -1,8 +1,5 @@
 package io.dsync.console.internal;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 /**
  * The Locks view's admin action, force-release: closes a lock session through the lock group, so that its holds are
  * released and its waits cancelled. The role is checked here, on the server, at the action, whatever the browser
@@ -10,8 +7,6 @@ import org.slf4j.LoggerFactory;
  * Thread-safe.
  */
 final class LockActions {
-
-    private static final Logger AUDIT = LoggerFactory.getLogger("io.dsync.console.audit");
 
     /** Closes a session somewhere in the cluster; answers the node that did. */
     @FunctionalInterface
@@ -41,19 +36,19 @@ final class LockActions {
      * @return what happened
      */
     Result forceRelease(ConsoleUser user, String session, String lock) {
-        String who = user == null ? "(nobody signed in)" : "'" + user.name() + "' (" + user.role().id() + ")";
+        String who = Audit.who(user);
         if (user == null || !user.admin()) {
-            AUDIT.warn("Console: {} was refused force-release of session {} holding '{}': admin role required",
+            Audit.warn("Console: {} was refused force-release of session {} holding '{}': admin role required",
                     who, session, lock);
             return new Result(false, "Refused: force-release needs the admin role.");
         }
         try {
             String node = closer.close(session);
-            AUDIT.info("Console: {} force-released session {} holding '{}' (closed through node {}): done",
+            Audit.info("Console: {} force-released session {} holding '{}' (closed through node {}): done",
                     who, session, lock, node);
             return new Result(true, "Session " + session + " closed; its locks are released.");
         } catch (LockAdmin.LockAdminException e) {
-            AUDIT.warn("Console: {} force-released session {} holding '{}': failed: {}", who, session, lock,
+            Audit.warn("Console: {} force-released session {} holding '{}': failed: {}", who, session, lock,
                     e.getMessage());
             return new Result(false, "Could not close session " + session + ": " + e.getMessage());
         }

@@ -65,7 +65,8 @@ import jakarta.servlet.http.HttpServletResponse;
  * <p>Refusals use the toolkit's error shape {@code {"error": code, "message": text}}: 400 {@code invalid} (not a
  * bundle, or another bundle than the one addressed), 401 {@code token}, 403 {@code admin-disabled} (no admin token)
  * or {@code protected} (the system bundle), 404 {@code not-found}, 405 {@code method}, 409 {@code already-installed},
- * {@code busy} (another bundle operation runs) or {@code protected} (the admin bundle itself), 413 {@code too-large},
+ * {@code busy} (another bundle operation runs), {@code no-location} (an update from the location of a bundle installed
+ * from an upload) or {@code protected} (the admin bundle itself), 413 {@code too-large},
  * 422 {@code not-started} (an install that does not start, rolled back) or {@code failed} (start, stop, update or
  * uninstall failed), 503 {@code interrupted}.
  */
@@ -77,6 +78,8 @@ public final class BundlesServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(BundlesServlet.class);
     private static final Set<String> ACTIONS = Set.of("update", "start", "stop");
+    /** The location scheme of bundles installed from a request's body. */
+    private static final String UPLOAD = "upload:";
 
     private final transient BundleContext context;
     private final transient AdminAccess access;
@@ -189,6 +192,11 @@ public final class BundlesServlet extends HttpServlet {
             if (target.getBundleId() == context.getBundle().getBundleId() && (verb.equals("stop") || verb.equals("uninstall"))) {
                 throw HttpError.conflict("protected", "refusing to " + verb + " the admin bundle over its own API: the node would lose it");
             }
+            if (verb.equals("update") && !replace && target.getLocation().startsWith(UPLOAD)) {
+                throw HttpError.conflict("no-location", "bundle " + target.getSymbolicName() + " [" + target.getBundleId()
+                        + "] was installed from an upload and has no location to update from; send the new JAR with PUT /bundles/"
+                        + target.getBundleId());
+            }
             byte[] bytes = replace ? upload.bytes() : null;
             if ((verb.equals("update") || verb.equals("uninstall")) && refreshReaches(target, context.getBundle())) {
                 String who = req.getRemoteAddr();
@@ -226,7 +234,7 @@ public final class BundlesServlet extends HttpServlet {
     }
 
     private Reply install(BundleUpload upload, boolean start, HttpServletRequest req, HttpServletResponse resp) {
-        String location = "upload:" + upload.symbolicName() + "/" + upload.version() + "/"
+        String location = UPLOAD + upload.symbolicName() + "/" + upload.version() + "/"
                 + HexFormat.of().formatHex(sha256(upload.bytes())).substring(0, 16);
         for (Bundle existing : context.getBundles()) {
             if (upload.symbolicName().equals(existing.getSymbolicName())
