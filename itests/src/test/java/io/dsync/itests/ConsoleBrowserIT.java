@@ -67,8 +67,11 @@ class ConsoleBrowserIT extends ClusterTest {
         driver = chromium();
 
         // No session: every route leads to the sign-in; a wrong password is refused and audit-logged.
-        driver.get(url);
-        waitFor(Duration.ofSeconds(30), () -> driver.getCurrentUrl().contains("/login") ? Optional.of(true) : Optional.empty());
+        for (String route : new String[] {"bundles", "locks", "queues", "cache", "metrics", ""}) {
+            driver.get(url + route);
+            waitFor(Duration.ofSeconds(30), () -> driver.getCurrentUrl().contains("/login") ? Optional.of(true) : Optional.empty());
+            assertThat(driver.findElements(By.id("user"))).as(route + " without a session").isEmpty();
+        }
         shot("login");
         signIn("ada", "not ada's secret");
         waitFor(Duration.ofSeconds(15), () -> Optional.ofNullable((Boolean) ((JavascriptExecutor) driver).executeScript(
