@@ -397,7 +397,7 @@ class ConsoleBrowserIT extends ClusterTest {
         Path consoleLog = cluster.node("console-1").dataDir().resolve("node.log");
         waitFor(Duration.ofSeconds(10), () -> Optional.of(read(consoleLog)).filter(l -> l.contains("'ada' (admin) stop of bundle "
                 + HARMLESS + " 1.0.0") && l.contains("install of 'plain.jar'") && l.contains("rolling update of " + HARMLESS)
-                && l.contains("each UP before the next") && l.contains("failed: Stopped at node cache-1")));
+                && l.contains("each UP for 5 s before the next") && l.contains("failed: Stopped at node cache-1")));
 
         // A viewer sees the bundles, and no action.
         driver.findElement(By.id("sign-out")).click();

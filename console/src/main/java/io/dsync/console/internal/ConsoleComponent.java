@@ -35,6 +35,8 @@ public final class ConsoleComponent {
     private static final Duration METRICS_WINDOW = Duration.ofMinutes(5);
     /** A rolling update waits this long for each node's /health UP after its update, looking this often. */
     private static final Duration ROLLOUT_HEALTH_TIMEOUT = Duration.ofSeconds(60);
+    /** A node updated by a rolling update stays UP this long before the next (a cache node's homes need about 3 s). */
+    private static final Duration ROLLOUT_STAY_UP = Duration.ofSeconds(5);
     private static final Duration ROLLOUT_POLL = Duration.ofMillis(500);
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -76,7 +78,8 @@ public final class ConsoleComponent {
         cache = new CacheMonitor(() -> registry, AdminGet.over(http, 16 << 20), clock,
                 Duration.ofMillis(config.pollMillis()), METRICS_WINDOW);
         bundles = new BundleActions(new HttpBundleAdmin(http), new RollingUpdate(new HttpBundleAdmin(http),
-                new HttpHealthProbe(http), clock, d -> Thread.sleep(d.toMillis()), ROLLOUT_HEALTH_TIMEOUT, ROLLOUT_POLL));
+                new HttpHealthProbe(http), clock, d -> Thread.sleep(d.toMillis()), ROLLOUT_HEALTH_TIMEOUT, ROLLOUT_STAY_UP,
+                ROLLOUT_POLL));
         try {
             server = new ConsoleServer(config.bind(), config.port(), new ConsoleContext(monitor, locks,
                     new LockActions(locks::closeSession), metrics, users.directory(), clock, queues, cache, bundles));

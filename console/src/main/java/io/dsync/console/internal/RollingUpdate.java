@@ -27,7 +27,7 @@ final class RollingUpdate {
         PENDING,
         /** The update was sent. */
         UPDATING,
-        /** Updated; waiting for /health UP. */
+        /** Updated; waiting for /health UP, then watching it stay UP. */
         CHECKING,
         /** Updated and UP. */
         DONE,
@@ -103,20 +103,26 @@ final class RollingUpdate {
     private final Clock clock;
     private final Pause pause;
     private final Duration healthTimeout;
+    private final Duration stayUp;
     private final Duration pollEvery;
 
     /**
      * @param admin the nodes' bundle API
      * @param health the nodes' {@code /health}
      * @param healthTimeout how long a node may take to be UP after its update
+     * @param stayUp how long an updated node must then stay UP before the next node is updated (zero: not watched),
+     *     so that a node that falls over soon after its update stops the run, and a node whose services need a moment
+     *     after UP (a cache node's homes wait out leases for about 3 s) has it before the next one goes down
      * @param pollEvery time between two looks at an updated node
      */
-    RollingUpdate(BundleAdmin admin, HealthProbe health, Clock clock, Pause pause, Duration healthTimeout, Duration pollEvery) {
+    RollingUpdate(BundleAdmin admin, HealthProbe health, Clock clock, Pause pause, Duration healthTimeout,
+            Duration stayUp, Duration pollEvery) {
         this.admin = admin;
         this.health = health;
         this.clock = clock;
         this.pause = pause;
         this.healthTimeout = healthTimeout;
+        this.stayUp = stayUp;
         this.pollEvery = pollEvery;
     }
 
@@ -166,7 +172,8 @@ final class RollingUpdate {
             Target t = plan.targets().get(i);
             String failure;
             try {
-                failure = updateOne(t, symbolicName, jar, steps, i, source, plan.role(), listener);
+                boolean next = i + 1 < plan.targets().size();
+                failure = updateOne(t, symbolicName, jar, steps, i, source, plan.role(), next, listener);
             } catch (InterruptedException e) {
                 steps.set(i, new Step(t.node(), StepState.FAILED, "interrupted: the console stopped"));
                 markNotRun(steps, i + 1);
@@ -189,14 +196,14 @@ final class RollingUpdate {
         }
         Progress p = new Progress(symbolicName, plan.role(), source, steps, true, true, "Updated " + symbolicName
                 + " on " + steps.size() + (steps.size() == 1 ? " node" : " nodes") + " of role '" + plan.role()
-                + "', each UP before the next.");
+                + "', each UP" + (stayUp.isZero() ? "" : " for " + stayUp.toSeconds() + " s") + " before the next.");
         listener.accept(p);
         return p;
     }
 
     /** @return {@code null} when the node was updated and is UP, else why not */
     private String updateOne(Target t, String symbolicName, byte[] jar, List<Step> steps, int i, String source,
-            String role, Consumer<Progress> listener) throws InterruptedException {
+            String role, boolean next, Consumer<Progress> listener) throws InterruptedException {
         Instant t0 = clock.instant();
         BundleInfo before;
         try {
@@ -240,9 +247,24 @@ final class RollingUpdate {
             return "not UP within " + healthTimeout.toSeconds() + " s after its update: " + look.problem();
         }
         BundleInfo after = look.bundle();
-        steps.set(i, new Step(t.node(), StepState.DONE, symbolicName + " " + before.version() + " \u2192 "
-                + (after == null ? "?" : after.version()) + ", UP after "
-                + String.format(java.util.Locale.ROOT, "%.1f", Duration.between(t0, clock.instant()).toMillis() / 1000.0) + " s"));
+        String done = symbolicName + " " + before.version() + " \u2192 " + (after == null ? "?" : after.version())
+                + ", UP after " + String.format(java.util.Locale.ROOT, "%.1f",
+                        Duration.between(t0, clock.instant()).toMillis() / 1000.0) + " s";
+        if (next && !stayUp.isZero()) {
+            steps.set(i, new Step(t.node(), StepState.CHECKING, done + "; watching it stay UP for "
+                    + stayUp.toSeconds() + " s before the next node"));
+            listener.accept(running(symbolicName, role, source, steps, "Watching " + t.node() + " stay UP"));
+            Instant until = clock.instant().plus(stayUp);
+            while (clock.instant().isBefore(until)) {
+                pause.sleep(pollEvery);
+                Look again = look(t, before, change);
+                if (again.problem() != null) {
+                    return "UP after its update, but not for " + stayUp.toSeconds() + " s: " + again.problem();
+                }
+            }
+            done += ", stayed UP " + stayUp.toSeconds() + " s";
+        }
+        steps.set(i, new Step(t.node(), StepState.DONE, done));
         listener.accept(running(symbolicName, role, source, steps, t.node() + " updated"));
         return null;
     }

@@ -95,7 +95,7 @@ class BundleActionsTest {
         CountDownLatch finished = new CountDownLatch(1);
         List<RollingUpdate.Progress> seen = new CopyOnWriteArrayList<>();
         try (BundleActions one = new BundleActions(fake, new RollingUpdate(fake, fake, fake.clock(), paused,
-                Duration.ofSeconds(60), Duration.ofMillis(500)))) {
+                Duration.ofSeconds(60), Duration.ZERO, Duration.ofMillis(500)))) {
             one.subscribeRollouts(p -> {
                 seen.add(p);
                 if (p.finished()) {

@@ -29,6 +29,8 @@ final class FakeBundleNodes implements BundleAdmin, HealthProbe {
         String refuseMessage;
         /** Set: the node never comes back UP after an update. */
         boolean staysDown;
+        /** Set: after an update the node answers UP this many times, then DEGRADED (it falls over). */
+        Integer upLooksBeforeFalling;
         /** Set: the bundle does not start again after an update. */
         boolean doesNotRestart;
         /** Set: an update is answered 202 and runs only after this many more lists (the admin API restarting). */
@@ -86,7 +88,11 @@ final class FakeBundleNodes implements BundleAdmin, HealthProbe {
     }
 
     RollingUpdate rollingUpdate(Duration healthTimeout) {
-        return new RollingUpdate(this, this, clock(), pause(), healthTimeout, Duration.ofMillis(500));
+        return rollingUpdate(healthTimeout, Duration.ZERO);
+    }
+
+    RollingUpdate rollingUpdate(Duration healthTimeout, Duration stayUp) {
+        return new RollingUpdate(this, this, clock(), pause(), healthTimeout, stayUp, Duration.ofMillis(500));
     }
 
     private Node at(String adminUrl) throws BundleAdminException {
@@ -178,6 +184,9 @@ final class FakeBundleNodes implements BundleAdmin, HealthProbe {
             return HealthReport.unreachable("ConnectException: Connection refused");
         }
         calls.add(n.id + " health");
+        if (n.upLooksBeforeFalling != null && n.pending == null && n.upLooksBeforeFalling-- <= 0) {
+            return new HealthReport(true, "DEGRADED", List.of("cache-node: stopped"), true, 300L);
+        }
         if (n.degradedLooksLeft > 0) {
             n.degradedLooksLeft--;
             return new HealthReport(true, "DEGRADED", List.of("lock: no leader yet"), true, 300L);

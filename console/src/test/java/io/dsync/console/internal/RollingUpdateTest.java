@@ -54,6 +54,38 @@ class RollingUpdateTest {
     }
 
     @Test
+    void eachNodeButTheLastMustStayUpBeforeTheNextIsTouched() throws Exception {
+        RollingUpdate.Plan plan = threeCacheNodes();
+
+        RollingUpdate.Progress end = fake.rollingUpdate(Duration.ofSeconds(60), Duration.ofSeconds(5))
+                .run(plan, BSN, null, "its location", seen::add);
+
+        assertThat(end.outcome()).isEqualTo("Updated io.dsync.cache.node on 3 nodes of role 'cache', each UP for 5 s "
+                + "before the next.");
+        assertThat(end.steps().get(0).detail()).isEqualTo("io.dsync.cache.node 0.1.0 \u2192 0.1.1, UP after 0.0 s, "
+                + "stayed UP 5 s");
+        assertThat(end.steps().get(2).detail()).isEqualTo("io.dsync.cache.node 0.1.0 \u2192 0.1.1, UP after 0.0 s");
+        // Watched every 0.5 s for 5 s: 1 look at UP, 10 while it stays; the last node only until UP.
+        assertThat(fake.calls.stream().filter(c -> c.equals("cache-1 health"))).hasSize(11);
+        assertThat(fake.calls.stream().filter(c -> c.equals("cache-3 health"))).hasSize(1);
+        assertThat(seen).anyMatch(p -> p.steps().get(0).detail().endsWith("watching it stay UP for 5 s before the next node"));
+    }
+
+    @Test
+    void aNodeThatFallsOverSoonAfterItsUpdateStopsTheRun() throws Exception {
+        RollingUpdate.Plan plan = threeCacheNodes();
+        fake.nodes.get(FakeBundleNodes.url("cache-1")).upLooksBeforeFalling = 3;
+
+        RollingUpdate.Progress end = fake.rollingUpdate(Duration.ofSeconds(60), Duration.ofSeconds(5))
+                .run(plan, BSN, null, "its location", seen::add);
+
+        assertThat(end.succeeded()).isFalse();
+        assertThat(end.outcome()).isEqualTo("Stopped at node cache-1: UP after its update, but not for 5 s: "
+                + "DEGRADED: cache-node: stopped. Updated before it: none; not touched: cache-2, cache-3.");
+        assertThat(fake.calls).noneMatch(c -> c.startsWith("cache-2 update"));
+    }
+
+    @Test
     void aRefusalAtNodeTwoStopsTheRunAndSaysWhichNodeAndWhy() throws Exception {
         RollingUpdate.Plan plan = threeCacheNodes();
         FakeBundleNodes.Node second = fake.nodes.get(FakeBundleNodes.url("cache-2"));
