@@ -12,16 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import io.dsync.registry.NodeInfo;
 import io.dsync.registry.NodeRegistry;
@@ -38,9 +29,8 @@ import io.dsync.registry.RegistryUnavailableException;
  * <p>Threads: one poller ({@code dsync-console-cache}) and four callers ({@code dsync-console-cache-N}), ended by
  * {@link #close()}. Listeners run on the poller thread and must not block. Thread-safe.
  */
-final class CacheMonitor implements AutoCloseable {
+final class CacheMonitor extends PolledMonitor<CacheSnapshot> {
 
-    private static final Logger LOG = LoggerFactory.getLogger(CacheMonitor.class);
     static final int MAX_CACHES = 8;
     static final int MAX_NODES = 12;
     /** Copies and directory entries asked of each node per cache. */
@@ -50,15 +40,8 @@ final class CacheMonitor implements AutoCloseable {
     private final Supplier<NodeRegistry> registry;
     private final AdminGet get;
     private final Clock clock;
-    private final Duration period;
     private final int historyPoints;
-    private final Listeners<CacheSnapshot> listeners = new Listeners<>("the cache snapshot");
-    private final ScheduledExecutorService poller;
-    private final ExecutorService callers;
-    private final Object pollLock = new Object();
     private final Map<String, CacheHistory> histories = new HashMap<>();
-    private ScheduledFuture<?> polling;
-    private volatile CacheSnapshot latest;
 
     /**
      * @param registry the node registry, or {@code null} while there is none
@@ -67,66 +50,15 @@ final class CacheMonitor implements AutoCloseable {
      * @param window how much history each cache keeps
      */
     CacheMonitor(Supplier<NodeRegistry> registry, AdminGet get, Clock clock, Duration period, Duration window) {
+        super("cache", "the caches", period, CacheSnapshot.empty(clock.instant()));
         this.registry = registry;
         this.get = get;
         this.clock = clock;
-        this.period = period;
         this.historyPoints = (int) Math.max(2, window.toMillis() / Math.max(1, period.toMillis()));
-        this.latest = CacheSnapshot.empty(clock.instant());
-        this.poller = Executors.newSingleThreadScheduledExecutor(ClusterMonitor.named("dsync-console-cache"));
-        this.callers = Executors.newFixedThreadPool(4, ClusterMonitor.named("dsync-console-cache-"));
     }
 
-    /** @return the latest snapshot */
-    CacheSnapshot latest() {
-        return latest;
-    }
-
-    /** @return the time between two polls */
-    Duration period() {
-        return period;
-    }
-
-    /** @return whether the monitor polls now (some view listens) */
-    synchronized boolean polling() {
-        return polling != null;
-    }
-
-    /**
-     * @param listener called with every new snapshot, on the poller thread
-     * @return removes the listener (and stops the polling when it was the last one)
-     */
-    synchronized Runnable subscribe(Consumer<CacheSnapshot> listener) {
-        listeners.add(listener);
-        if (polling == null && !poller.isShutdown()) {
-            polling = poller.scheduleWithFixedDelay(this::poll, 0, period.toMillis(), TimeUnit.MILLISECONDS);
-        }
-        return () -> unsubscribe(listener);
-    }
-
-    private synchronized void unsubscribe(Consumer<CacheSnapshot> listener) {
-        listeners.remove(listener);
-        if (listeners.isEmpty() && polling != null) {
-            polling.cancel(false);
-            polling = null;
-        }
-    }
-
-    /** Polls once, now, on the caller's thread (tests; the poller calls it on its own). */
-    void poll() {
-        synchronized (pollLock) {
-            try {
-                CacheSnapshot next = read();
-                latest = next;
-                listeners.publish(next);
-            } catch (RuntimeException e) {
-                // The poller must survive anything: a failed poll is retried at the next period.
-                LOG.error("Console: polling the caches failed", e);
-            }
-        }
-    }
-
-    private CacheSnapshot read() {
+    @Override
+    protected CacheSnapshot read() {
         NodeRegistry r = registry.get();
         if (r == null) {
             return problem("the node registry is not running on the console node (it needs Redis)");
@@ -236,7 +168,7 @@ final class CacheMonitor implements AutoCloseable {
             } catch (AdminGet.AdminGetException | IllegalArgumentException e) {
                 return e.getMessage();
             }
-        }, callers).exceptionally(t -> "failed: " + t);
+        }, callers()).exceptionally(t -> "failed: " + t);
     }
 
     @FunctionalInterface
@@ -246,17 +178,5 @@ final class CacheMonitor implements AutoCloseable {
 
     private static String encode(String name) {
         return java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-        synchronized (this) {
-            listeners.clear();
-            poller.shutdownNow();
-        }
-        callers.shutdownNow();
-        if (!poller.awaitTermination(5, TimeUnit.SECONDS) || !callers.awaitTermination(5, TimeUnit.SECONDS)) {
-            LOG.warn("Console: the cache monitor's threads did not stop within 5 s");
-        }
     }
 }

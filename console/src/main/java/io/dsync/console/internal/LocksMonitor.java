@@ -6,17 +6,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import io.dsync.registry.NodeInfo;
 import io.dsync.registry.NodeRegistry;
@@ -30,22 +20,15 @@ import io.dsync.registry.RegistryUnavailableException;
  * <p>Threads: one poller ({@code dsync-console-locks}) and a few callers ({@code dsync-console-locks-N}), ended by
  * {@link #close()}. Listeners run on the poller thread and must not block. Thread-safe.
  */
-final class LocksMonitor implements AutoCloseable {
+final class LocksMonitor extends PolledMonitor<LocksSnapshot> {
 
-    private static final Logger LOG = LoggerFactory.getLogger(LocksMonitor.class);
     /** How many nodes one poll asks for the table before it gives up. */
     private static final int TABLE_TRIES = 3;
 
     private final Supplier<NodeRegistry> registry;
     private final LockAdmin admin;
     private final Clock clock;
-    private final Duration period;
     private final int max;
-    private final Listeners<LocksSnapshot> listeners = new Listeners<>("the lock snapshot");
-    private final ScheduledExecutorService poller;
-    private final ExecutorService callers;
-    private ScheduledFuture<?> polling;
-    private volatile LocksSnapshot latest;
 
     /**
      * @param registry the node registry, or {@code null} while there is none
@@ -54,59 +37,15 @@ final class LocksMonitor implements AutoCloseable {
      * @param max how many locks to ask for (1 to 10,000)
      */
     LocksMonitor(Supplier<NodeRegistry> registry, LockAdmin admin, Clock clock, Duration period, int max) {
+        super("locks", "the lock group", period, LocksSnapshot.empty(clock.instant(), max));
         this.registry = registry;
         this.admin = admin;
         this.clock = clock;
-        this.period = period;
         this.max = max;
-        this.latest = LocksSnapshot.empty(clock.instant(), max);
-        this.poller = Executors.newSingleThreadScheduledExecutor(ClusterMonitor.named("dsync-console-locks"));
-        this.callers = Executors.newFixedThreadPool(4, ClusterMonitor.named("dsync-console-locks-"));
     }
 
-    /** @return the latest snapshot */
-    LocksSnapshot latest() {
-        return latest;
-    }
-
-    /** @return whether the monitor polls now (some view listens) */
-    synchronized boolean polling() {
-        return polling != null;
-    }
-
-    /**
-     * @param listener called with every new snapshot, on the poller thread
-     * @return removes the listener (and stops the polling when it was the last one)
-     */
-    synchronized Runnable subscribe(Consumer<LocksSnapshot> listener) {
-        listeners.add(listener);
-        if (polling == null && !poller.isShutdown()) {
-            polling = poller.scheduleWithFixedDelay(this::poll, 0, period.toMillis(), TimeUnit.MILLISECONDS);
-        }
-        return () -> unsubscribe(listener);
-    }
-
-    private synchronized void unsubscribe(Consumer<LocksSnapshot> listener) {
-        listeners.remove(listener);
-        if (listeners.isEmpty() && polling != null) {
-            polling.cancel(false);
-            polling = null;
-        }
-    }
-
-    /** Polls once, now, on the caller's thread (tests; the poller calls it on its own). */
-    void poll() {
-        try {
-            LocksSnapshot next = read();
-            latest = next;
-            listeners.publish(next);
-        } catch (RuntimeException e) {
-            // The poller must survive anything: a failed poll is retried at the next period.
-            LOG.error("Console: polling the lock group failed", e);
-        }
-    }
-
-    private LocksSnapshot read() {
+    @Override
+    protected LocksSnapshot read() {
         NodeRegistry r = registry.get();
         if (r == null) {
             return new LocksSnapshot(clock.instant(), null,
@@ -122,7 +61,7 @@ final class LocksMonitor implements AutoCloseable {
         nodes.sort(Comparator.comparing((NodeInfo n) -> !n.roles().contains("lock")).thenComparing(NodeInfo::id));
         List<NodeInfo> lockNodes = nodes.stream().filter(n -> n.roles().contains("lock")).toList();
         List<CompletableFuture<RaftMemberStatus>> raft = lockNodes.stream()
-                .map(n -> CompletableFuture.supplyAsync(() -> admin.raft(n.id(), n.adminUrl()), callers)).toList();
+                .map(n -> CompletableFuture.supplyAsync(() -> admin.raft(n.id(), n.adminUrl()), callers())).toList();
 
         LockTableSnapshot table = null;
         String problem = nodes.isEmpty() ? "no node with an admin API is registered" : null;
@@ -160,7 +99,7 @@ final class LocksMonitor implements AutoCloseable {
             throw new LockAdmin.LockAdminException("cannot list the nodes: " + e.getMessage());
         }
         nodes.removeIf(n -> n.adminUrl() == null);
-        String preferred = latest.tableFrom();
+        String preferred = latest().tableFrom();
         nodes.sort(Comparator.comparing((NodeInfo n) -> !n.id().equals(preferred))
                 .thenComparing(n -> !n.roles().contains("lock")).thenComparing(NodeInfo::id));
         if (nodes.isEmpty()) {
@@ -179,18 +118,6 @@ final class LocksMonitor implements AutoCloseable {
      * @return the call's result
      */
     <T> CompletableFuture<T> callAsync(Supplier<T> call) {
-        return CompletableFuture.supplyAsync(call, callers);
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-        synchronized (this) {
-            listeners.clear();
-            poller.shutdownNow();
-        }
-        callers.shutdownNow();
-        if (!poller.awaitTermination(5, TimeUnit.SECONDS) || !callers.awaitTermination(5, TimeUnit.SECONDS)) {
-            LOG.warn("Console: the lock monitor's threads did not stop within 5 s");
-        }
+        return CompletableFuture.supplyAsync(call, callers());
     }
 }

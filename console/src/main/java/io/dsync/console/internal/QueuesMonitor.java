@@ -9,12 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
@@ -37,7 +31,7 @@ import io.dsync.registry.RegistryUnavailableException;
  * <p>Threads: one poller ({@code dsync-console-queues}) and four callers ({@code dsync-console-queues-N}), ended by
  * {@link #close()}. Listeners run on the poller thread and must not block. Thread-safe.
  */
-final class QueuesMonitor implements AutoCloseable {
+final class QueuesMonitor extends PolledMonitor<QueuesSnapshot> {
 
     private static final Logger LOG = LoggerFactory.getLogger(QueuesMonitor.class);
     /** Queues whose figures one poll reads; the ring shows them all. */
@@ -47,15 +41,8 @@ final class QueuesMonitor implements AutoCloseable {
     private final Supplier<NodeRegistry> registry;
     private final AdminGet get;
     private final Clock clock;
-    private final Duration period;
-    private final Listeners<QueuesSnapshot> listeners = new Listeners<>("the queue snapshot");
-    private final ScheduledExecutorService poller;
-    private final ExecutorService callers;
     private final QueueRates rates = new QueueRates();
-    /** Held by a poll: the rates, the previous ring and the latest rebalance are the polls' own. */
-    private final Object pollLock = new Object();
-    private ScheduledFuture<?> polling;
-    private volatile QueuesSnapshot latest;
+    /** The polls' own (ViewPolling runs one poll at a time). */
     private QueueRing previousRing;
     private Rebalance lastRebalance;
     private boolean ratesReady;
@@ -66,65 +53,14 @@ final class QueuesMonitor implements AutoCloseable {
      * @param period time between two polls
      */
     QueuesMonitor(Supplier<NodeRegistry> registry, AdminGet get, Clock clock, Duration period) {
+        super("queues", "the queues", period, QueuesSnapshot.empty(clock.instant()));
         this.registry = registry;
         this.get = get;
         this.clock = clock;
-        this.period = period;
-        this.latest = QueuesSnapshot.empty(clock.instant());
-        this.poller = Executors.newSingleThreadScheduledExecutor(ClusterMonitor.named("dsync-console-queues"));
-        this.callers = Executors.newFixedThreadPool(4, ClusterMonitor.named("dsync-console-queues-"));
     }
 
-    /** @return the latest snapshot */
-    QueuesSnapshot latest() {
-        return latest;
-    }
-
-    /** @return the time between two polls */
-    Duration period() {
-        return period;
-    }
-
-    /** @return whether the monitor polls now (some view listens) */
-    synchronized boolean polling() {
-        return polling != null;
-    }
-
-    /**
-     * @param listener called with every new snapshot, on the poller thread
-     * @return removes the listener (and stops the polling when it was the last one)
-     */
-    synchronized Runnable subscribe(Consumer<QueuesSnapshot> listener) {
-        listeners.add(listener);
-        if (polling == null && !poller.isShutdown()) {
-            polling = poller.scheduleWithFixedDelay(this::poll, 0, period.toMillis(), TimeUnit.MILLISECONDS);
-        }
-        return () -> unsubscribe(listener);
-    }
-
-    private synchronized void unsubscribe(Consumer<QueuesSnapshot> listener) {
-        listeners.remove(listener);
-        if (listeners.isEmpty() && polling != null) {
-            polling.cancel(false);
-            polling = null;
-        }
-    }
-
-    /** Polls once, now, on the caller's thread (tests; the poller calls it on its own). */
-    void poll() {
-        synchronized (pollLock) {
-            try {
-                QueuesSnapshot next = read();
-                latest = next;
-                listeners.publish(next);
-            } catch (RuntimeException e) {
-                // The poller must survive anything: a failed poll is retried at the next period.
-                LOG.error("Console: polling the queues failed", e);
-            }
-        }
-    }
-
-    private QueuesSnapshot read() {
+    @Override
+    protected QueuesSnapshot read() {
         NodeRegistry r = registry.get();
         if (r == null) {
             return problem("the node registry is not running on the console node (it needs Redis)");
@@ -228,7 +164,7 @@ final class QueuesMonitor implements AutoCloseable {
             } catch (AdminGet.AdminGetException | IllegalArgumentException e) {
                 return e.getMessage();
             }
-        }, callers).exceptionally(t -> "failed: " + t);
+        }, callers()).exceptionally(t -> "failed: " + t);
     }
 
     @FunctionalInterface
@@ -238,17 +174,5 @@ final class QueuesMonitor implements AutoCloseable {
 
     private static String encode(String name) {
         return java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-        synchronized (this) {
-            listeners.clear();
-            poller.shutdownNow();
-        }
-        callers.shutdownNow();
-        if (!poller.awaitTermination(5, TimeUnit.SECONDS) || !callers.awaitTermination(5, TimeUnit.SECONDS)) {
-            LOG.warn("Console: the queue monitor's threads did not stop within 5 s");
-        }
     }
 }
