@@ -2,6 +2,10 @@ package io.dsync.console.internal;
 
 import java.io.IOException;
 import java.net.SocketTimeoutException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -49,5 +53,31 @@ interface AdminGet {
                 throw new AdminGetException(call + ": " + e.getClass().getSimpleName() + (m == null ? "" : ": " + m));
             }
         };
+    }
+
+    /** One read of a poll: what a reader makes of one or more answers. */
+    @FunctionalInterface
+    interface Read {
+        Object run() throws AdminGetException;
+    }
+
+    /**
+     * Runs a read on {@code executor}.
+     *
+     * @return the read's value, or its problem as one line (a {@code String}): it never completes exceptionally
+     */
+    static CompletableFuture<Object> async(Read read, Executor executor) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return read.run();
+            } catch (AdminGetException | IllegalArgumentException e) {
+                return e.getMessage();
+            }
+        }, executor).exceptionally(t -> "failed: " + t);
+    }
+
+    /** @return the name as one path segment or query value of a URL */
+    static String encode(String name) {
+        return URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
     }
 }

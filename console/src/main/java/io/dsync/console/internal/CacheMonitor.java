@@ -115,14 +115,14 @@ final class CacheMonitor extends PolledMonitor<CacheSnapshot> {
                     nodesLeftOut.add(n.id());
                     continue;
                 }
-                l.put(n.id(), call(() -> CacheJsonReader.lines(get.get(n.adminUrl() + "/cache/caches/" + encode(c)
+                l.put(n.id(), call(() -> CacheJsonReader.lines(get.get(n.adminUrl() + "/cache/caches/" + AdminGet.encode(c)
                         + "/lines?limit=" + LIMIT))));
             }
             lineCalls.put(c, l);
             Map<String, CompletableFuture<Object>> h = new LinkedHashMap<>();
             for (NodeInfo n : homes) {
                 h.put(n.id(), call(() -> CacheJsonReader.directory(c, get.get(n.adminUrl() + "/cache/homes?cache="
-                        + encode(c) + "&limit=" + LIMIT))));
+                        + AdminGet.encode(c) + "&limit=" + LIMIT))));
             }
             homeCalls.put(c, h);
         }
@@ -161,22 +161,7 @@ final class CacheMonitor extends PolledMonitor<CacheSnapshot> {
     }
 
     /** A value the reader made, or the problem as a String: the call never completes exceptionally. */
-    private CompletableFuture<Object> call(Call c) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return c.run();
-            } catch (AdminGet.AdminGetException | IllegalArgumentException e) {
-                return e.getMessage();
-            }
-        }, callers()).exceptionally(t -> "failed: " + t);
-    }
-
-    @FunctionalInterface
-    private interface Call {
-        Object run() throws AdminGet.AdminGetException;
-    }
-
-    private static String encode(String name) {
-        return java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+    private CompletableFuture<Object> call(AdminGet.Read read) {
+        return AdminGet.async(read, callers());
     }
 }

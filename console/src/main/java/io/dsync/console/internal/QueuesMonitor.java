@@ -129,7 +129,7 @@ final class QueuesMonitor extends PolledMonitor<QueuesSnapshot> {
         String base = ringFrom.adminUrl();
         Map<String, CompletableFuture<Object>> infos = new LinkedHashMap<>();
         for (String q : read) {
-            infos.put(q, call(() -> QueueJsonReader.queue(get.get(base + "/queue/queues/" + encode(q)))));
+            infos.put(q, call(() -> QueueJsonReader.queue(get.get(base + "/queue/queues/" + AdminGet.encode(q)))));
         }
         Map<String, QueueInfo> byName = new HashMap<>();
         Map<String, String> problems = new HashMap<>();
@@ -157,22 +157,7 @@ final class QueuesMonitor extends PolledMonitor<QueuesSnapshot> {
     }
 
     /** A value the reader made, or the problem as a String: the call never completes exceptionally. */
-    private CompletableFuture<Object> call(Call c) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return c.run();
-            } catch (AdminGet.AdminGetException | IllegalArgumentException e) {
-                return e.getMessage();
-            }
-        }, callers()).exceptionally(t -> "failed: " + t);
-    }
-
-    @FunctionalInterface
-    private interface Call {
-        Object run() throws AdminGet.AdminGetException;
-    }
-
-    private static String encode(String name) {
-        return java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+    private CompletableFuture<Object> call(AdminGet.Read read) {
+        return AdminGet.async(read, callers());
     }
 }
