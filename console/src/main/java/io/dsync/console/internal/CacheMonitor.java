@@ -16,7 +16,6 @@ import java.util.function.Supplier;
 
 import io.dsync.registry.NodeInfo;
 import io.dsync.registry.NodeRegistry;
-import io.dsync.registry.RegistryUnavailableException;
 
 /**
  * Polls the caches for the Cache view, only while a view listens. Every period, in parallel: {@code /cache/caches}
@@ -59,17 +58,12 @@ final class CacheMonitor extends PolledMonitor<CacheSnapshot> {
 
     @Override
     protected CacheSnapshot read() {
-        NodeRegistry r = registry.get();
-        if (r == null) {
-            return problem("the node registry is not running on the console node (it needs Redis)");
-        }
         List<NodeInfo> nodes;
         try {
-            nodes = new ArrayList<>(r.nodes());
-        } catch (RegistryUnavailableException e) {
-            return problem("cannot list the nodes: " + e.getMessage());
+            nodes = nodesWithAdminApi(registry);
+        } catch (NodesUnknown e) {
+            return problem(e.getMessage());
         }
-        nodes.removeIf(n -> n.adminUrl() == null);
         if (nodes.isEmpty()) {
             return problem("no node with an admin API is registered");
         }

@@ -46,18 +46,12 @@ final class LocksMonitor extends PolledMonitor<LocksSnapshot> {
 
     @Override
     protected LocksSnapshot read() {
-        NodeRegistry r = registry.get();
-        if (r == null) {
-            return new LocksSnapshot(clock.instant(), null,
-                    "the node registry is not running on the console node (it needs Redis)", null, max, List.of());
-        }
         List<NodeInfo> nodes;
         try {
-            nodes = new ArrayList<>(r.nodes());
-        } catch (RegistryUnavailableException e) {
-            return new LocksSnapshot(clock.instant(), null, "cannot list the nodes: " + e.getMessage(), null, max, List.of());
+            nodes = nodesWithAdminApi(registry);
+        } catch (NodesUnknown e) {
+            return new LocksSnapshot(clock.instant(), null, e.getMessage(), null, max, List.of());
         }
-        nodes.removeIf(n -> n.adminUrl() == null);
         nodes.sort(Comparator.comparing((NodeInfo n) -> !n.roles().contains("lock")).thenComparing(NodeInfo::id));
         List<NodeInfo> lockNodes = nodes.stream().filter(n -> n.roles().contains("lock")).toList();
         List<CompletableFuture<RaftMemberStatus>> raft = lockNodes.stream()

@@ -6,10 +6,17 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import io.dsync.registry.NodeInfo;
+import io.dsync.registry.NodeRegistry;
+import io.dsync.registry.RegistryUnavailableException;
 
 /**
  * A view's monitor (Locks, Queues, Cache) polls only while a view listens: the first listener starts the polling,
@@ -55,6 +62,35 @@ abstract class PolledMonitor<S> implements AutoCloseable {
      * that only polls use needs no lock.
      */
     protected abstract S read();
+
+    /**
+     * @param registry the node registry, or {@code null} while there is none
+     * @return the registered nodes that have an admin API, in the registry's order
+     * @throws NodesUnknown when they cannot be listed, with one line for the user
+     */
+    protected static List<NodeInfo> nodesWithAdminApi(Supplier<NodeRegistry> registry) throws NodesUnknown {
+        NodeRegistry r = registry.get();
+        if (r == null) {
+            throw new NodesUnknown("the node registry is not running on the console node (it needs Redis)");
+        }
+        List<NodeInfo> nodes;
+        try {
+            nodes = new ArrayList<>(r.nodes());
+        } catch (RegistryUnavailableException e) {
+            throw new NodesUnknown("cannot list the nodes: " + e.getMessage());
+        }
+        nodes.removeIf(n -> n.adminUrl() == null);
+        return nodes;
+    }
+
+    /** The nodes cannot be listed: the message says why, for the user. */
+    protected static final class NodesUnknown extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        NodesUnknown(String message) {
+            super(message, null, false, false);
+        }
+    }
 
     /** @return the latest snapshot */
     S latest() {

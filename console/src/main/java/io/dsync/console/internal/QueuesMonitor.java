@@ -18,7 +18,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.dsync.registry.NodeInfo;
 import io.dsync.registry.NodeRegistry;
-import io.dsync.registry.RegistryUnavailableException;
 
 /**
  * Polls the queues for the Queues view, only while a view listens: every period, in parallel, {@code /queue/ring}
@@ -61,17 +60,12 @@ final class QueuesMonitor extends PolledMonitor<QueuesSnapshot> {
 
     @Override
     protected QueuesSnapshot read() {
-        NodeRegistry r = registry.get();
-        if (r == null) {
-            return problem("the node registry is not running on the console node (it needs Redis)");
-        }
         List<NodeInfo> nodes;
         try {
-            nodes = new ArrayList<>(r.nodes());
-        } catch (RegistryUnavailableException e) {
-            return problem("cannot list the nodes: " + e.getMessage());
+            nodes = nodesWithAdminApi(registry);
+        } catch (NodesUnknown e) {
+            return problem(e.getMessage());
         }
-        nodes.removeIf(n -> n.adminUrl() == null);
         nodes.sort(Comparator.comparing(NodeInfo::id));
         List<NodeInfo> queueNodes = nodes.stream().filter(n -> n.roles().contains(ROLE)).toList();
         Map<NodeInfo, CompletableFuture<Object>> rings = new LinkedHashMap<>();
