@@ -261,9 +261,13 @@ public final class LocalCluster implements AutoCloseable {
                 args.addAll(List.of("--console-users", config.consoleUsers));
             }
         }
-        if (config.partitionable) {
+        // The messaging port is picked here, not by the node, so that it cannot be a port picked for another node
+        // that has not bound it yet (a node's own pick once took the admin port of a node still starting).
+        int messagingPort = LocalRedis.freePort();
+        if (!config.partitionable) {
+            args.addAll(List.of("--messaging-port", Integer.toString(messagingPort)));
+        } else {
             // Node messaging (queue owner calls, cache coherence) through a proxy too: one port for the node's life.
-            int messagingPort = LocalRedis.freePort();
             TcpProxy proxy = TcpProxy.start(id + "-messaging", new InetSocketAddress("127.0.0.1", messagingPort),
                     linkFilter(id));
             messagingProxies.put(id, proxy);

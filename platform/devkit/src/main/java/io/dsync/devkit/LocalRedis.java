@@ -350,7 +350,13 @@ public final class LocalRedis implements AutoCloseable {
         }
     }
 
-    /** @return a TCP port that was free on 127.0.0.1 a moment ago */
+    /** Ports {@link #freePort} handed out in this JVM: never handed out twice, so that two picks cannot collide. */
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * @return a TCP port that was free on 127.0.0.1 a moment ago and that this method has not returned before in this
+     *     JVM (a port picked for one node and not bound yet is still free, and was once picked again for another)
+     */
     public static int freePort() throws IOException {
         // Below the kernel's ephemeral range (32768-60999 on Linux): a port taken from that range is free now, but
         // any outgoing connection may be given it before the process it is meant for binds it (a lock node once
@@ -358,6 +364,9 @@ public final class LocalRedis implements AutoCloseable {
         java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
         for (int attempt = 0; attempt < 50; attempt++) {
             int port = random.nextInt(20_000, 32_000);
+            if (!HANDED_OUT.add(port)) {
+                continue;
+            }
             try (ServerSocket s = new ServerSocket()) {
                 s.setReuseAddress(true);
                 s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 1);
