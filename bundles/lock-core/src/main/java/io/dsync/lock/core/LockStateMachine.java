@@ -956,6 +956,28 @@ public final class LockStateMachine {
     }
 
     /**
+     * Returns the earliest log time at which an entry would expire something: a wait's timeout, a grant's lease or a
+     * session's TTL. Until the log clock reaches it, an entry without a command (a tick) changes nothing, so a leader
+     * need not propose one before then.
+     *
+     * @return the deadline in epoch milliseconds, {@link Long#MAX_VALUE} when nothing can expire (no session)
+     */
+    public long nextDeadlineMillis() {
+        return Math.min(waitDeadlines.firstDeadline(),
+                Math.min(leaseDeadlines.firstDeadline(), sessionDeadlines.firstDeadline()));
+    }
+
+    /**
+     * Returns whether any session is live (then something can expire, and a gap of more than the outage threshold
+     * between entries would count as an outage, see {@link #LockStateMachine(Limits, long)}).
+     *
+     * @return whether a session is live
+     */
+    public boolean hasSessions() {
+        return !sessions.isEmpty();
+    }
+
+    /**
      * Returns the ids of the live sessions.
      *
      * @return the ids, sorted

@@ -7,6 +7,7 @@ import static io.dsync.lock.core.Harness.holders;
 import static io.dsync.lock.core.Harness.queued;
 import static io.dsync.lock.core.Harness.rejected;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -82,6 +83,32 @@ class ExpiryTest {
         g.tick(2_000);
         g.tick(1_000);
         assertTrue(g.machine.sessions().isEmpty(), "expired after 5 s of gaps of at most 2 s");
+    }
+
+    @Test
+    void theNextDeadlineIsTheEarliestWaitLeaseOrSessionAndATickBeforeItChangesNothing() {
+        assertEquals(Long.MAX_VALUE, h.machine.nextDeadlineMillis(), "nothing can expire without a session");
+        assertFalse(h.machine.hasSessions());
+        SessionId a = h.open("a", 20_000);
+        SessionId b = h.open("b", 60_000);
+        assertTrue(h.machine.hasSessions());
+        assertEquals(h.time + 20_000, h.machine.nextDeadlineMillis(), "a's TTL");
+        granted(h.acquire(a, "L", EXCLUSIVE, Harness.WAIT, 8_000));
+        assertEquals(h.time + 8_000, h.machine.nextDeadlineMillis(), "the lease");
+        queued(h.run(h.acquireCommand(b, "L", EXCLUSIVE, 5_000)));
+        long waitEnds = h.time + 5_000;
+        assertEquals(waitEnds, h.machine.nextDeadlineMillis(), "b's wait timeout");
+        ApplyResult before = h.tick(waitEnds - h.time - 1);
+        assertTrue(before.effects().isEmpty(), before.effects().toString());
+        ApplyResult at = h.tick(1);
+        assertEquals(1, at.effects().size(), at.effects().toString());
+        long leaseEnds = h.machine.nextDeadlineMillis();
+        assertTrue(h.tick(leaseEnds - h.time - 1).effects().isEmpty());
+        assertEquals(Effect.EndCause.LEASE_EXPIRED, ((Effect.GrantEnded) h.tick(1).effects().get(0)).cause());
+        h.run(new LockCommand.CloseSession(a));
+        h.run(new LockCommand.CloseSession(b));
+        assertEquals(Long.MAX_VALUE, h.machine.nextDeadlineMillis());
+        assertFalse(h.machine.hasSessions());
     }
 
     @Test

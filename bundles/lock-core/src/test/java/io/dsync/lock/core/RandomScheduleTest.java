@@ -67,10 +67,16 @@ class RandomScheduleTest {
         for (int step = 0; step < STEPS; step++) {
             List<LockStatus> before = machine.locks();
             byte[] snapshotBefore = machine.snapshot();
+            long deadlineBefore = machine.nextDeadlineMillis();
             LockCommand command = workload.next();
             ApplyResult result = machine.apply(workload.index, workload.time, command);
             workload.observe(command, result);
             try {
+                if (command instanceof LockCommand.Tick && workload.time < deadlineBefore) {
+                    // What lets a leader skip ticks until the next deadline: one before it changes nothing.
+                    assertEquals(List.of(), result.effects(), "a tick before the next deadline");
+                    assertEquals(before, machine.locks(), "a tick before the next deadline");
+                }
                 checkStep(command, workload.lastWasRetry, result, before, snapshotBefore, workload.index);
                 checkState();
             } catch (AssertionError e) {

@@ -77,10 +77,13 @@ import io.dsync.lock.protocol.PollReply;
  * ({@link LockCommandCodec#entryHeader(long)}); {@link #applyTransaction} on every replica decodes
  * the entry and calls {@link LockStateMachine#apply(long, long, LockCommand)} for each of its commands, in
  * order, with the entry's Raft index and that leader time. Session, lease and wait expiries are therefore decided by the log,
- * never by a replica's clock. While this server is the ready leader it proposes a
- * {@link LockCommand.Tick} every tick interval, so that expiries advance without client traffic
- * (a tick is skipped while the previous one is still uncommitted, so ticks never pile up without a
- * quorum). The reply to a message is the list of its commands' {@link Outcome}s
+ * never by a replica's clock. While this server is the ready leader it checks every tick interval whether to
+ * propose a {@link LockCommand.Tick}, so that expiries advance without client traffic: only when its clock has
+ * reached the core's next deadline ({@link LockStateMachine#nextDeadlineMillis()}: a wait timeout, lease or session
+ * TTL, before which a tick would change nothing), or, while sessions are live, when no entry was committed for
+ * {@link #CONTINUITY_MILLIS} (see there). A group with no session commits nothing and writes nothing while idle. A
+ * tick is skipped while the previous one is still uncommitted, so ticks never pile up without a quorum. The reply to
+ * a message is the list of its commands' {@link Outcome}s
  * ({@link LockCommandCodec#encodeOutcomes(List)}).
  *
  * <h2>Queries</h2>
@@ -120,8 +123,17 @@ public class LockRaftStateMachine extends BaseStateMachine {
      */
     public static final long OUTAGE_GAP_MILLIS = 2_000;
 
-    /** Default interval of the leader's {@link LockCommand.Tick} proposals. */
-    public static final Duration DEFAULT_TICK_INTERVAL = Duration.ofMillis(200);
+    /**
+     * While sessions are live, the longest the leader lets the log clock stand still: three quarters of
+     * {@link #OUTAGE_GAP_MILLIS}. Every replica treats a longer gap between entries as an outage that does not count
+     * against sessions, so without an entry now and then an idle leader's gaps would keep every session alive for
+     * ever; the margin covers a tick's scheduling delay. Members of earlier versions apply that same rule, so a
+     * group of mixed versions (a rolling upgrade) agrees on every expiry.
+     */
+    public static final long CONTINUITY_MILLIS = OUTAGE_GAP_MILLIS * 3 / 4;
+
+    /** Default interval at which the leader checks whether to propose a {@link LockCommand.Tick}. */
+    public static final Duration DEFAULT_TICK_INTERVAL = Duration.ofMillis(100);
 
     private static final Logger LOG = LoggerFactory.getLogger(LockRaftStateMachine.class);
 
@@ -601,8 +613,22 @@ public class LockRaftStateMachine extends BaseStateMachine {
         }
     }
 
+    /**
+     * Whether a tick would expire something now, or keep the log clock from standing still for longer than
+     * {@link #CONTINUITY_MILLIS} while sessions are live.
+     */
+    private boolean tickDue(long now) {
+        synchronized (mutex) {
+            long clock = core.clockMillis();
+            if (now <= clock) {
+                return false; // a tick's time would not move the clock (this leader's clock is behind the log's)
+            }
+            return core.nextDeadlineMillis() <= now || core.hasSessions() && now - clock >= CONTINUITY_MILLIS;
+        }
+    }
+
     private void tick() {
-        if (!tickInFlight.compareAndSet(false, true)) {
+        if (!tickDue(wallClock.getAsLong()) || !tickInFlight.compareAndSet(false, true)) {
             return;
         }
         try {

@@ -95,6 +95,25 @@ class RaftLockClusterTest {
     }
 
     @Test
+    void anIdleGroupCommitsNothingWithoutSessionsAndRarelyWithOne() throws Exception {
+        cluster.start(3);
+        RaftLockServer leader = cluster.awaitLeader();
+        await().atMost(Duration.ofSeconds(10)).until(leader::isLeaderReady);
+        long idle = leader.status().commitIndex();
+        Thread.sleep(1_500);
+        assertEquals(idle, leader.status().commitIndex(), "with no session nothing can expire: no tick");
+
+        // A live session: the leader keeps the log clock from standing still for longer than the outage gap (a tick
+        // every 1.5 s), where it used to tick every 200 ms (about 17 entries in this time).
+        RaftLockClient client = client(RaftLockClient.Options.DEFAULT);
+        open(client, "idle");
+        long withSession = leader.status().commitIndex();
+        Thread.sleep(3_400);
+        long ticks = leader.status().commitIndex() - withSession;
+        assertTrue(ticks >= 1 && ticks <= 3, "ticks in 3.4 s with one live session: " + ticks);
+    }
+
+    @Test
     void aWaitingAcquireIsGrantedByLongPollWithALargerToken() throws Exception {
         cluster.start(3);
         cluster.awaitLeader();
