@@ -57,7 +57,7 @@ final class RaftClientPool implements LeaderReads.Peers, AutoCloseable {
     static final int IDLE_READERS = 16;
 
     /** Pause between retries of a failed request, in Ratis and while leadership moves. */
-    static final long RETRY_SLEEP_MILLIS = 100;
+    static final long RETRY_SLEEP_MILLIS = 50;
 
     /** A probe answered by the leader without ReadIndex; followers redirect it to the leader. */
     private static final Message LEADER_PROBE = Message.valueOf(ByteString.copyFrom(

@@ -155,10 +155,13 @@ public final class RaftLockClient implements LockTransport, AutoCloseable {
         Objects.requireNonNull(group, "group");
         this.options = Objects.requireNonNull(options, "options");
         long quorum = options.quorumTimeout().toMillis();
-        // One command attempt may take a fifth of the quorum timeout (at least 0.5 s), so that an attempt against a
-        // leader that is gone or cut off leaves time to try the next one. A commit that takes longer is not lost: the
-        // retry carries the same Ratis call id and the server answers it from its retry cache.
-        long attempt = Math.max(500, quorum / 5);
+        // One command attempt may take 400 ms (less with a quorum timeout under 4 s), so that a request to a leader
+        // that froze or was cut off moves on to the others about when they elect a new one (election timeouts
+        // 300-600 ms). Measured with dsync bench failover, median time to the first grant after the leader froze:
+        // 2.2 s with 1 s attempts, 1.0 s with 400 ms, and no better with 250 ms (the election is what is left). A
+        // commit that takes longer is not lost: the retry carries the same Ratis call id and the leader answers it
+        // from its retry cache when the first one commits.
+        long attempt = Math.max(100, Math.min(400, quorum / 10));
         AtomicInteger threads = new AtomicInteger();
         this.executor = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "dsync-lock-client-" + threads.incrementAndGet());

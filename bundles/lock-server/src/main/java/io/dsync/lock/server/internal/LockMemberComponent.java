@@ -81,8 +81,11 @@ public final class LockMemberComponent implements LockMember, HealthContributor 
         this.metrics = metrics;
         this.config = config;
         this.storage = Path.of(context.getProperty("dsync.data")).resolve("raft");
-        // An election may take two rounds (a split vote) of the maximal timeout.
-        this.health = new MemberHealth(Duration.ofMillis(2 * config.electionTimeoutMaxMillis()), System.nanoTime());
+        // An election may take two rounds (a split vote) of the maximal timeout; and a member that was down hears
+        // from the leader only once the leader's appender reconnects to it, seen to take 2-3 s after a restart (it
+        // campaigns meanwhile and pre-vote turns it down). 4 s at least, so that such a restart reads as healthy.
+        this.health = new MemberHealth(Duration.ofMillis(Math.max(4_000, 2 * config.electionTimeoutMaxMillis())),
+                System.nanoTime());
         metrics.register("dsync.lock.raft.term", (Gauge<Long>) () -> status().map(RaftLockServer.RaftStatus::term).orElse(-1L));
         metrics.register("dsync.lock.raft.isLeader", (Gauge<Integer>) () -> status().filter(s -> "LEADER".equals(s.role())).isPresent() ? 1 : 0);
         metrics.register("dsync.lock.raft.hasLeader", (Gauge<Integer>) () -> status().flatMap(RaftLockServer.RaftStatus::leaderId).isPresent() ? 1 : 0);

@@ -12,8 +12,8 @@ public @interface LockServerConfig {
     int initialMembers() default 3;
 
     @AttributeDefinition(description = "Minimum election timeout in milliseconds.")
-    long electionTimeoutMinMillis() default 1000;
+    long electionTimeoutMinMillis() default 300;
 
     @AttributeDefinition(description = "Maximum election timeout in milliseconds.")
-    long electionTimeoutMaxMillis() default 2000;
+    long electionTimeoutMaxMillis() default 600;
 }

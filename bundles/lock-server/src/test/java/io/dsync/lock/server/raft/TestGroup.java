@@ -22,7 +22,7 @@ import io.dsync.lock.protocol.LockRaftGroup;
 
 /**
  * The lock servers of one test: real Ratis members (Netty, durable logs under a temporary directory) on free loopback
- * ports in this JVM, with the default election timeouts (1-2 s). Closed servers can be started again on their data.
+ * ports in this JVM, with the default election timeouts (300-600 ms). Closed servers can be started again on their data.
  */
 final class TestGroup implements AutoCloseable {
 
