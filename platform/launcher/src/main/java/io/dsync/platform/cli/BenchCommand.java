@@ -19,6 +19,9 @@ import picocli.CommandLine.Parameters;
                 "  dsync bench lock [--seconds 5] [--threads 1,16,64] [--contended-threads 16] [--out FILE]",
                 "starts 3 lock nodes and Redis from this distribution, and compares with Redisson's RLock on that Redis",
                 "and with etcd's lock (3 members on loopback) when an 'etcd' binary is on the PATH.",
+                "  dsync bench failover [--runs 5] [--faults kill,pause,isolate] [--out FILE]",
+                "starts 3 lock nodes behind proxies, takes locks without pause, and measures the time from a fault of the",
+                "Raft leader (SIGKILL, SIGSTOP, cut off) to the next grant: minimum, median and maximum over the runs.",
                 "  dsync bench queue [--seconds 10] [--producers 8] [--consumers 8] [--nodes 3|1,3,5] [--out FILE]",
                 "starts queue nodes and Redis from this distribution, sends and consumes 1 KB messages, and compares with",
                 "Redis Streams used directly (XADD, XREADGROUP + XACK) on that Redis.",
@@ -31,7 +34,7 @@ import picocli.CommandLine.Parameters;
                 "runs the JMH benchmarks of the plain-Java cores (lock state machine, queue, cache node) on one core."})
 final class BenchCommand implements Callable<Integer> {
 
-    static final List<String> BENCHMARKS = List.of("lock", "queue", "cache", "core");
+    static final List<String> BENCHMARKS = List.of("lock", "failover", "queue", "cache", "core");
 
     @Parameters(index = "0", paramLabel = "BENCHMARK", description = "Which benchmark: ${COMPLETION-CANDIDATES}.",
             completionCandidates = Names.class)
@@ -69,6 +72,8 @@ final class BenchCommand implements Callable<Integer> {
                 "-Dlogback.configurationFile=" + home.resolve("etc/logback-cli.xml")));
         if (benchmark.equals("lock")) {
             cmd.addAll(List.of("io.dsync.bench.LockBench", "--home", home.toString()));
+        } else if (benchmark.equals("failover")) {
+            cmd.addAll(List.of("io.dsync.bench.FailoverBench", "--home", home.toString()));
         } else if (benchmark.equals("queue")) {
             cmd.addAll(List.of("io.dsync.bench.QueueBench", "--home", home.toString()));
         } else if (benchmark.equals("cache")) {

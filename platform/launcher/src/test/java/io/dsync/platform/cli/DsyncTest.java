@@ -80,7 +80,7 @@ class DsyncTest {
     void anUnknownBenchmarkIsAUsageError() {
         Result r = run("bench", "queue-of-dreams");
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).contains("unknown benchmark 'queue-of-dreams'; benchmarks are lock, queue, cache, core");
+        assertThat(r.err()).contains("unknown benchmark 'queue-of-dreams'; benchmarks are lock, failover, queue, cache, core");
     }
 
     @Test
