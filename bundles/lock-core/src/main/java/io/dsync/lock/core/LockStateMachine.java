@@ -180,8 +180,9 @@ public final class LockStateMachine {
     private long logIndex;
 
     /**
-     * A gap in the log clock longer than this means the group committed nothing in between (the leader proposes a
-     * tick every few hundred milliseconds), or 0 when gaps are not treated as outages.
+     * A gap in the log clock longer than this means the group committed nothing in between (while sessions are live,
+     * a leader proposes a tick whenever it would otherwise leave a shorter gap), or 0 when gaps are not treated as
+     * outages.
      */
     final long outageGapMillis;
 

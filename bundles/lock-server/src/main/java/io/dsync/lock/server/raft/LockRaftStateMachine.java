@@ -118,8 +118,9 @@ public class LockRaftStateMachine extends BaseStateMachine {
 
     /**
      * A log clock gap longer than this is an outage (no leader, no majority, or every member down): it does not count
-     * against sessions (see {@link LockStateMachine#LockStateMachine(LockStateMachine.Limits, long)}). Ten default tick
-     * intervals; a constant because every replica must apply the same rule.
+     * against sessions (see {@link LockStateMachine#LockStateMachine(LockStateMachine.Limits, long)}). Above
+     * {@link #CONTINUITY_MILLIS}, the longest a leader with live sessions leaves between entries; a constant because
+     * every replica must apply the same rule.
      */
     public static final long OUTAGE_GAP_MILLIS = 2_000;
 
