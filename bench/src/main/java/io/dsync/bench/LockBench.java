@@ -369,7 +369,7 @@ public final class LockBench implements Callable<Integer> {
     private String report(Map<String, Map<String, Result>> table, List<Target> targets) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("Exclusive acquire+release, %d s measured after %d s warm-up; dsync client with %d command "
-                + "connection(s), nodes with %s; %s; %d cores, Java %s.%n%n", seconds, warmup, connections, nodeJavaOpts,
+                + "connection(s), nodes with %s; %s; %d cores, Java %s.%n%n", seconds, warmup, connections, BenchMain.nodeJvm("lock", nodeJavaOpts),
                 LocalDate.now(), Runtime.getRuntime().availableProcessors(), Runtime.version()));
         StringBuilder header = new StringBuilder("| workload | dsync ops/s | dsync p50 / p99 ms |");
         StringBuilder rule = new StringBuilder("|---|---|---|");

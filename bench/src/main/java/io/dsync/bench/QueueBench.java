@@ -227,7 +227,7 @@ public final class QueueBench implements Callable<Integer> {
                         + "subscriptions with maxInFlight %d, polls and XREADGROUP of up to %d; nodes with %s; %s; "
                         + "%d cores, Java %s.%n%n",
                 messageBytes, producers, consumers, seconds, warmup, jitWarmup, partitions, VISIBILITY.toSeconds(),
-                maxInFlight, pollMax, nodeJavaOpts, LocalDate.now(), Runtime.getRuntime().availableProcessors(),
+                maxInFlight, pollMax, BenchMain.nodeJvm("queue", nodeJavaOpts), LocalDate.now(), Runtime.getRuntime().availableProcessors(),
                 Runtime.version()));
         for (ClusterRuns c : clusters) {
             sb.append(String.format("%d queue node(s):%n%n", c.nodes()));
