@@ -47,6 +47,7 @@ import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.util.MD5FileUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -233,15 +234,29 @@ public class LockRaftStateMachine extends BaseStateMachine {
     @Override
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
         super.initialize(server, groupId, raftStorage);
-        storage.init(raftStorage);
-        synchronized (mutex) {
-            timer = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "dsync-lock-tick-" + server.getId());
-                t.setDaemon(true);
-                return t;
-            });
-        }
-        load(storage.getLatestSnapshot());
+        getLifeCycle().startAndTransition(() -> {
+            storage.init(raftStorage);
+            synchronized (mutex) {
+                timer = Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "dsync-lock-tick-" + server.getId());
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
+            load(storage.getLatestSnapshot());
+        }, IOException.class);
+    }
+
+    /**
+     * Called by Ratis before it installs a snapshot from the leader (a member whose log ends before the leader's
+     * purged log starts: one that was down or cut off while the others took a snapshot). Ratis reloads only a paused
+     * machine: before this was implemented, the member's division shut down at the install and the member stayed out
+     * of the group until restarted, which then failed the same way.
+     */
+    @Override
+    public void pause() {
+        getLifeCycle().transition(LifeCycle.State.PAUSING);
+        getLifeCycle().transition(LifeCycle.State.PAUSED);
     }
 
     @Override
@@ -249,6 +264,10 @@ public class LockRaftStateMachine extends BaseStateMachine {
         // Called after a snapshot was installed from the leader: the state is replaced wholesale.
         failPolls();
         load(storage.loadLatestSnapshot());
+        if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+            getLifeCycle().transition(LifeCycle.State.STARTING);
+            getLifeCycle().transition(LifeCycle.State.RUNNING);
+        }
     }
 
     @Override

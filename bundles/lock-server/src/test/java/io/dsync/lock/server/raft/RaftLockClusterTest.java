@@ -274,6 +274,47 @@ class RaftLockClusterTest {
     }
 
     @Test
+    void aMemberBehindTheLeadersPurgedLogCatchesUpFromItsSnapshotAndVotes() throws Exception {
+        cluster.start(3);
+        RaftLockServer leader = cluster.awaitLeader();
+        RaftLockClient client = client(RaftLockClient.Options.DEFAULT);
+        SessionId a = open(client, "a");
+        long kept = granted(get(client.submit(acquire(a, 1, "kept", LockMode.EXCLUSIVE)))).grant().fencingToken();
+        String behind = cluster.servers.stream().filter(s -> s != leader).findFirst().orElseThrow().options().selfId();
+        cluster.close(cluster.member(behind));
+
+        // More entries than Ratis' purge gap (1,024), one per command, while the member is down.
+        long call = 2;
+        for (int i = 0; i < 520; i++) {
+            long token = granted(get(client.submit(acquire(a, call++, "churn", LockMode.EXCLUSIVE)))).grant().fencingToken();
+            assertEquals(new Outcome.Released(0), get(client.submit(new LockCommand.Release(a, call++, "churn", token))));
+        }
+        // Restarts close the log segments in progress; the snapshots after them purge those segments, so the log of
+        // the live members now starts after the last entry the member that was down holds.
+        List<String> live = cluster.servers.stream().map(s -> s.options().selfId()).toList();
+        for (String id : live) {
+            cluster.close(cluster.member(id));
+        }
+        for (String id : live) {
+            cluster.restart(id);
+        }
+        cluster.awaitLeader();
+        long after = granted(get(client.submit(acquire(a, call++, "after", LockMode.EXCLUSIVE)))).grant().fencingToken();
+        for (RaftLockServer s : cluster.servers) {
+            assertTrue(s.takeSnapshot(Duration.ofSeconds(10)) > 1_024);
+        }
+
+        // The leader sends it a snapshot: it takes it, applies what follows, and counts in the majority again.
+        RaftLockServer back = cluster.restart(behind);
+        await().atMost(Duration.ofSeconds(20)).until(() -> back.stateMachine().localStatus("after").holders().size() == 1);
+        assertEquals(kept, back.stateMachine().localStatus("kept").holders().get(0).fencingToken());
+        assertEquals(after, back.stateMachine().localStatus("after").holders().get(0).fencingToken());
+        assertEquals("FOLLOWER", back.status().role());
+        cluster.close(cluster.servers.stream().filter(s -> s != back).findFirst().orElseThrow());
+        assertTrue(granted(get(client.submit(acquire(a, call, "two-of-three", LockMode.EXCLUSIVE)))).grant().fencingToken() > 0);
+    }
+
+    @Test
     void withTwoOfThreeServersDownASubmitFailsWithNoQuorumInTime() throws Exception {
         cluster.start(3);
         RaftLockServer leader = cluster.awaitLeader();

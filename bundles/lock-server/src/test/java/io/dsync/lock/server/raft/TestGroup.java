@@ -22,7 +22,7 @@ import io.dsync.lock.protocol.LockRaftGroup;
 
 /**
  * The lock servers of one test: real Ratis members (Netty, durable logs under a temporary directory) on free loopback
- * ports in this JVM, with the default election timeouts (300-600 ms). Closed servers can be started again on their data.
+ * ports in this JVM, with the default election timeouts (200-400 ms). Closed servers can be started again on their data.
  */
 final class TestGroup implements AutoCloseable {
 
@@ -60,6 +60,13 @@ final class TestGroup implements AutoCloseable {
             }));
         }
         started.forEach(f -> servers.add(f.join()));
+    }
+
+    /** Starts one member again on its data folder (after {@link #close(RaftLockServer)}). */
+    RaftLockServer restart(String id) throws IOException {
+        RaftLockServer s = RaftLockServer.start(RaftLockServer.Options.of(CLUSTER, id, peers, dir.resolve(id)));
+        servers.add(s);
+        return s;
     }
 
     /** Starts a new member that joins the running group, and waits until the leader has added it. */
