@@ -138,6 +138,7 @@ public final class LockBench implements Callable<Integer> {
                         System.err.println("etcd: no 'etcd' binary on the PATH (Debian: apt-get install etcd-server); left out");
                     }
                 }
+                long termBefore = RaftProbe.maxTerm(cluster);
                 if (jitWarmup > 0) {
                     // Both shapes of load: right after 16 threads only, one thread ran at a third of its speed for
                     // about 10 s (6.7 ms per pair, then 2.3 ms, on tmpfs), the JIT recompiling what it had made for
@@ -158,7 +159,7 @@ public final class LockBench implements Callable<Integer> {
                     table.put(workload, measure(targets, t, false));
                 }
                 table.put(contended + " threads, one lock", measure(targets, contended, true));
-                String report = report(table, targets);
+                String report = report(table, targets, termBefore, RaftProbe.maxTerm(cluster));
                 System.out.println(report);
                 if (out != null) {
                     Files.writeString(out, report);
@@ -366,7 +367,7 @@ public final class LockBench implements Callable<Integer> {
         return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) (sorted.length * p))];
     }
 
-    private String report(Map<String, Map<String, Result>> table, List<Target> targets) {
+    private String report(Map<String, Map<String, Result>> table, List<Target> targets, long termBefore, long termAfter) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("Exclusive acquire+release, %d s measured after %d s warm-up; dsync client with %d command "
                 + "connection(s), nodes with %s; %s; %d cores, Java %s.%n%n", seconds, warmup, connections, BenchMain.nodeJvm("lock", nodeJavaOpts),
@@ -388,6 +389,11 @@ public final class LockBench implements Callable<Integer> {
             }
             sb.append('\n');
         }
+        // A leader that stays in charge keeps its term: growth means elections during the run (a node that
+        // lost its leader for an election timeout, a load that starved the leader's heartbeats).
+        sb.append(String.format("%nRaft term of the dsync lock group: %d before the warm-up, %d after the last row (%s).%n",
+                termBefore, termAfter, termBefore < 0 || termAfter < 0 ? "not read"
+                        : termAfter == termBefore ? "no election" : (termAfter - termBefore) + " election(s)"));
         return sb.toString();
     }
 }

@@ -155,13 +155,12 @@ public final class RaftLockClient implements LockTransport, AutoCloseable {
         Objects.requireNonNull(group, "group");
         this.options = Objects.requireNonNull(options, "options");
         long quorum = options.quorumTimeout().toMillis();
-        // One command attempt may take 400 ms (less with a quorum timeout under 4 s), so that a request to a leader
-        // that froze or was cut off moves on to the others about when they elect a new one (election timeouts
-        // 300-600 ms). Measured with dsync bench failover, median time to the first grant after the leader froze:
-        // 2.2 s with 1 s attempts, 1.0 s with 400 ms, and no better with 250 ms (the election is what is left). A
-        // commit that takes longer is not lost: the retry carries the same Ratis call id and the leader answers it
-        // from its retry cache when the first one commits.
-        long attempt = Math.max(100, Math.min(400, quorum / 10));
+        // One command attempt may take 250 ms (less with a quorum timeout under 2.5 s); then the pool asks the members
+        // which of them leads and sends again once one does (RaftClientPool), so a request to a leader that froze or
+        // was cut off goes on about when the others have elected a new one (election timeouts 200-400 ms). A commit
+        // that takes longer is not lost or applied twice: the lock table answers a command it has applied (same
+        // session and call id) with its first outcome. Measured with dsync bench failover: docs/benchmarks.md.
+        long attempt = Math.max(100, Math.min(250, quorum / 10));
         AtomicInteger threads = new AtomicInteger();
         this.executor = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "dsync-lock-client-" + threads.incrementAndGet());

@@ -12,8 +12,8 @@ public @interface LockServerConfig {
     int initialMembers() default 3;
 
     @AttributeDefinition(description = "Minimum election timeout in milliseconds.")
-    long electionTimeoutMinMillis() default 300;
+    long electionTimeoutMinMillis() default 200;
 
     @AttributeDefinition(description = "Maximum election timeout in milliseconds.")
-    long electionTimeoutMaxMillis() default 600;
+    long electionTimeoutMaxMillis() default 400;
 }

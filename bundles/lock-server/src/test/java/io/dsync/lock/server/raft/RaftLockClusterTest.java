@@ -36,7 +36,7 @@ import io.dsync.lock.protocol.PollReply;
 
 /**
  * Three real Ratis servers (Netty, durable logs in temporary directories) on loopback in one JVM, with the default
- * election timeouts (300–600 ms), driven through the lock client's Raft transport. Each test has a group of its own.
+ * election timeouts (200–400 ms), driven through the lock client's Raft transport. Each test has a group of its own.
  */
 @Timeout(value = 40, unit = TimeUnit.SECONDS)
 class RaftLockClusterTest {
