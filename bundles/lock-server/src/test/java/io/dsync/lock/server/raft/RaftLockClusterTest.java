@@ -283,18 +283,26 @@ class RaftLockClusterTest {
         String behind = cluster.servers.stream().filter(s -> s != leader).findFirst().orElseThrow().options().selfId();
         cluster.close(cluster.member(behind));
 
-        // More entries than Ratis' purge gap (1,024), one per command, while the member is down.
-        long call = 2;
-        for (int i = 0; i < 520; i++) {
-            long token = granted(get(client.submit(acquire(a, call++, "churn", LockMode.EXCLUSIVE)))).grant().fencingToken();
-            assertEquals(new Outcome.Released(0), get(client.submit(new LockCommand.Release(a, call++, "churn", token))));
+        // More entries than Ratis' purge gap (1,024) while the member is down: four clients, each one command per
+        // request (its own connection) and one request at a time, so every command is an entry of its own.
+        List<CompletableFuture<Void>> churn = new ArrayList<>();
+        for (int w = 0; w < 4; w++) {
+            RaftLockClient writer = client(RaftLockClient.Options.DEFAULT);
+            SessionId s = open(writer, "churn-" + w);
+            String lock = "churn-" + w;
+            churn.add(CompletableFuture.runAsync(() -> {
+                for (long c = 1; c <= 260; c += 2) {
+                    long token = granted(get(writer.submit(acquire(s, c, lock, LockMode.EXCLUSIVE)))).grant().fencingToken();
+                    assertEquals(new Outcome.Released(0), get(writer.submit(new LockCommand.Release(s, c + 1, lock, token))));
+                }
+            }));
         }
+        churn.forEach(CompletableFuture::join);
+        long call = 2;
         // Restarts close the log segments in progress; the snapshots after them purge those segments, so the log of
         // the live members now starts after the last entry the member that was down holds.
         List<String> live = cluster.servers.stream().map(s -> s.options().selfId()).toList();
-        for (String id : live) {
-            cluster.close(cluster.member(id));
-        }
+        cluster.close();
         for (String id : live) {
             cluster.restart(id);
         }
