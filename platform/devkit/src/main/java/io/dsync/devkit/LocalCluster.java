@@ -223,6 +223,31 @@ public final class LocalCluster implements AutoCloseable {
         }
         for (ClusterNode node : nodes.values()) {
             node.awaitHealthy(config.startTimeout);
+            awaitConsole(node.id());
+        }
+    }
+
+    /**
+     * Waits until a console node's web console accepts connections: a node is healthy once its admin API answers, and
+     * its console may still be starting then (a browser test was refused right after the start).
+     */
+    private void awaitConsole(String id) throws InterruptedException {
+        Integer port = consolePorts.get(id);
+        if (port == null) {
+            return;
+        }
+        long deadline = System.nanoTime() + config.startTimeout.toNanos();
+        while (true) {
+            try (java.net.Socket socket = new java.net.Socket()) {
+                socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 500);
+                return;
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the console of node " + id + " did not listen on port " + port
+                            + " within " + config.startTimeout.toSeconds() + " s: " + e.getMessage());
+                }
+                Thread.sleep(100);
+            }
         }
     }
 
@@ -294,6 +319,7 @@ public final class LocalCluster implements AutoCloseable {
         }
         ClusterNode node = launch(id, roles);
         node.awaitHealthy(config.startTimeout);
+        awaitConsole(id);
         return node;
     }
 

@@ -16,8 +16,8 @@ import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.retry.RequestTypeDependentRetryPolicy;
 import org.apache.ratis.proto.RaftProtos.RaftClientRequestProto.TypeCase;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
-import org.apache.ratis.protocol.GroupInfoReply;
 import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupInfoReply;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
@@ -57,8 +57,8 @@ import io.dsync.lock.protocol.LockRaftGroup;
  * random other member; a follower that has not noticed the silence yet names the old leader, and Ratis sends the
  * request there again, so one more whole attempt was lost (measured: a second of failover in one case of four). Writers
  * and the prober therefore do not retry a timed-out attempt in Ratis: the pool asks every member for its role until
- * one says it leads (the old leader, if it was only slow), then sends again, and the follower the client turned to
- * names the leader the group has now.
+ * one says it leads (the old leader, if it was only slow), or for at most {@value #ROLE_SEARCH_MILLIS} ms, and sends
+ * again on a new client that goes to that member first.
  * <p>
  * Broken clients are closed on a side thread: Ratis 3.3.0 can take its 5 s close timeout to close a connection whose
  * channel is going inactive, which must not hold up the requests that go on.
@@ -80,6 +80,12 @@ final class RaftClientPool implements LeaderReads.Peers, AutoCloseable {
 
     /** Pause between rounds of role questions while no member says it leads. */
     static final long ROLE_PAUSE_MILLIS = 20;
+
+    /**
+     * How long the rounds go on before the request is sent again anyway: longer than an election takes, and short
+     * enough that a leader that is alive but answers nothing within a round (a starved machine) gets the request again.
+     */
+    static final long ROLE_SEARCH_MILLIS = 1_000;
 
     /** A probe answered by the leader without ReadIndex; followers redirect it to the leader. */
     private static final Message LEADER_PROBE = Message.valueOf(ByteString.copyFrom(
@@ -125,15 +131,16 @@ final class RaftClientPool implements LeaderReads.Peers, AutoCloseable {
         this.background = background;
         this.writers = new AtomicReferenceArray<>(writerCount);
         for (int i = 0; i < writerCount; i++) {
-            writers.set(i, newRetryingClient());
+            writers.set(i, newRetryingClient(null));
         }
-        this.prober = newRetryingClient();
+        this.prober = newRetryingClient(null);
         this.admin = RaftClient.newBuilder().setClientId(ClientId.randomId()).setRaftGroup(group)
                 .setProperties(LockRaftGroup.clientProperties(ROLE_ROUND_MILLIS)).setRetryPolicy(RetryPolicies.noRetry())
                 .build();
     }
 
-    private RaftClient newRetryingClient() {
+    /** A client with Ratis' retries; its first request goes to {@code leader}, or to a member Ratis picks. */
+    private RaftClient newRetryingClient(RaftPeerId leader) {
         RetryPolicy retryForever = RetryPolicies.retryForeverWithSleep(ms(RETRY_SLEEP_MILLIS));
         // A connection Ratis has closed (its peer went away) stays closed in that client: retrying on it only burns
         // the quorum timeout. Fail at once instead; send() then continues on a new client.
@@ -146,8 +153,12 @@ final class RaftClientPool implements LeaderReads.Peers, AutoCloseable {
                 .setRetryPolicy(TypeCase.WRITE, retry).setTimeout(TypeCase.WRITE, ms(quorumMillis))
                 .setRetryPolicy(TypeCase.READ, retry).setTimeout(TypeCase.READ, ms(quorumMillis))
                 .build();
-        return RaftClient.newBuilder().setClientId(ClientId.randomId()).setRaftGroup(group)
-                .setProperties(LockRaftGroup.clientProperties(attemptMillis)).setRetryPolicy(policy).build();
+        RaftClient.Builder builder = RaftClient.newBuilder().setClientId(ClientId.randomId()).setRaftGroup(group)
+                .setProperties(LockRaftGroup.clientProperties(attemptMillis)).setRetryPolicy(policy);
+        if (leader != null) {
+            builder.setLeaderId(leader);
+        }
+        return builder.build();
     }
 
     private static TimeDuration ms(long millis) {
@@ -223,12 +234,17 @@ final class RaftClientPool implements LeaderReads.Peers, AutoCloseable {
                     throw e;
                 }
                 if (causedBy(e, AlreadyClosedException.class)) {
-                    replace(slot, client);
+                    replace(slot, client, null);
                 } else if (causedBy(e, TimeoutIOException.class)) {
                     long start = System.nanoTime();
-                    boolean found = awaitLeader(deadline);
-                    LOG.debug("an attempt timed out; {} after {} ms", found ? "a member leads" : "no member leads",
+                    RaftPeerId leader = awaitLeader(Math.min(deadline, start + TimeUnit.MILLISECONDS.toNanos(ROLE_SEARCH_MILLIS)));
+                    LOG.debug("an attempt timed out; {} after {} ms", leader != null ? leader + " leads" : "no member leads",
                             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                    if (leader != null) {
+                        // Straight to it: a follower asked first may not have heard from the new leader yet and
+                        // would name the old one again.
+                        replace(slot, client, leader);
+                    }
                 } else if (causedBy(e, LeaderSteppingDownException.class) || causedBy(e, TransferLeadershipException.class)) {
                     // The leader is handing over (a graceful stop, a bundle update): send again once the next is there.
                     sleep(RETRY_SLEEP_MILLIS);
@@ -240,23 +256,24 @@ final class RaftClientPool implements LeaderReads.Peers, AutoCloseable {
     }
 
     /**
-     * Asks every member for its role, round after round, until one says it leads or the deadline passes. The client's
-     * next attempt goes to a member other than the one that timed out (Ratis moved it on), which is the leader or names
-     * it: a follower names the leader it follows, and once a member leads a majority follows it.
+     * Asks every member for its role, round after round, until one says it leads or {@code until} passes.
+     *
+     * @return the member that said it leads, or {@code null}
      */
-    private boolean awaitLeader(long deadline) throws InterruptedIOException {
-        while (!closed && System.nanoTime() < deadline) {
-            if (anyMemberLeads()) {
-                return true;
+    private RaftPeerId awaitLeader(long until) throws InterruptedIOException {
+        while (!closed && System.nanoTime() < until) {
+            RaftPeerId leader = memberThatLeads();
+            if (leader != null) {
+                return leader;
             }
             sleep(ROLE_PAUSE_MILLIS);
         }
-        return false;
+        return null;
     }
 
-    /** One round: asks every member at once; true as soon as one says it leads, false when none did in the round. */
-    private boolean anyMemberLeads() throws InterruptedIOException {
-        CompletableFuture<Boolean> leads = new CompletableFuture<>();
+    /** One round: asks every member at once; the first that says it leads, or null when none did in the round. */
+    private RaftPeerId memberThatLeads() throws InterruptedIOException {
+        CompletableFuture<RaftPeerId> leads = new CompletableFuture<>();
         AtomicInteger unanswered = new AtomicInteger(group.getPeers().size());
         for (RaftPeer peer : group.getPeers()) {
             Runnable ask = () -> {
@@ -268,21 +285,21 @@ final class RaftClientPool implements LeaderReads.Peers, AutoCloseable {
                     // frozen, cut off, gone or not started: it does not lead as far as this client can tell
                 }
                 if (leader) {
-                    leads.complete(true);
+                    leads.complete(peer.getId());
                 } else if (unanswered.decrementAndGet() == 0) {
-                    leads.complete(false);
+                    leads.complete(null);
                 }
             };
             try {
                 background.execute(ask);
             } catch (RejectedExecutionException e) {
-                return false; // the lock client is closing
+                return null; // the lock client is closing
             }
         }
         try {
             return leads.get(ROLE_ROUND_MILLIS, TimeUnit.MILLISECONDS);
         } catch (TimeoutException | ExecutionException e) {
-            return false;
+            return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while looking for the leader");
@@ -307,19 +324,22 @@ final class RaftClientPool implements LeaderReads.Peers, AutoCloseable {
         }
     }
 
-    /** Replaces a writer ({@code slot >= 0}) or the prober ({@code slot < 0}) whose connection was closed. */
-    private synchronized void replace(int slot, RaftClient broken) {
+    /**
+     * Replaces a writer ({@code slot >= 0}) or the prober ({@code slot < 0}) whose connection was closed, or whose
+     * request should go to {@code leader} first ({@code null}: wherever Ratis sends it).
+     */
+    private synchronized void replace(int slot, RaftClient broken, RaftPeerId leader) {
         if ((slot >= 0 ? writers.get(slot) : prober) != broken) {
             return; // another thread replaced it already
         }
-        RaftClient fresh = newRetryingClient();
+        RaftClient fresh = newRetryingClient(leader);
         if (slot >= 0) {
             writers.set(slot, fresh);
         } else {
             prober = fresh;
         }
         closeLater(broken);
-        LOG.debug("replaced a Ratis client whose connection was closed");
+        LOG.debug("replaced a Ratis client{}", leader == null ? " whose connection was closed" : ", to go to " + leader + " first");
     }
 
     private RaftClient borrowReader() {
