@@ -326,26 +326,31 @@ class ConsoleBrowserIT extends ClusterTest {
 
         // Install an uploaded JAR on cache-1.
         upload(v1);
+        long shown = messageCount();
         driver.findElement(By.id("install")).click();
-        assertThat(awaitResult("bundles-message")).as(text("bundles-message")).isEqualTo("done");
+        assertThat(awaitNewResult(shown)).as(text("bundles-message")).isEqualTo("done");
         waitFor(Duration.ofSeconds(20), () -> bundleState("cache-1", HARMLESS).filter("ACTIVE"::equals));
 
         // Stop (after a confirmation) and start it.
         long t0 = System.nanoTime();
+        shown = messageCount();
         bundleButton("stop", "cache-1", HARMLESS).click();
         confirm();
         waitFor(Duration.ofSeconds(20), () -> bundleState("cache-1", HARMLESS).filter("RESOLVED"::equals));
         System.out.printf("a bundle shown stopped %d ms after the confirmation was clicked%n", (System.nanoTime() - t0) / 1_000_000);
-        assertThat(awaitResult("bundles-message")).as(text("bundles-message")).isEqualTo("done");
+        assertThat(awaitNewResult(shown)).as(text("bundles-message")).isEqualTo("done");
         shot("bundles-stopped");
+        shown = messageCount();
         bundleButton("start", "cache-1", HARMLESS).click();
         waitFor(Duration.ofSeconds(20), () -> bundleState("cache-1", HARMLESS).filter("ACTIVE"::equals));
+        assertThat(awaitNewResult(shown)).as(text("bundles-message")).isEqualTo("done");
 
         // A bad file: the node refuses it with its reason, and nothing changes.
         int before = Nodes.JSON.readTree(bundleCall("GET", cache1 + "/bundles", null).body()).path("bundles").size();
         upload(bad);
+        shown = messageCount();
         driver.findElement(By.id("install")).click();
-        assertThat(awaitResult("bundles-message")).isEqualTo("failed");
+        assertThat(awaitNewResult(shown)).isEqualTo("failed");
         assertThat(text("bundles-message")).contains("The node cache-1 refused 'plain.jar': HTTP 400: ")
                 .contains("Bundle-SymbolicName");
         shot("bundles-bad-file");
@@ -448,6 +453,20 @@ class ConsoleBrowserIT extends ClusterTest {
     /** Waits for the message's {@code data-result} (done or failed), removed when an action starts. */
     private String awaitResult(String id) {
         return waitFor(Duration.ofSeconds(60), () -> attribute("#" + id, "data-result"));
+    }
+
+    /** How many times the Bundles view's message changed so far (its {@code data-message}). */
+    private long messageCount() {
+        return attribute("#bundles-message", "data-message").map(Long::parseLong).orElse(0L);
+    }
+
+    /**
+     * The result of the Bundles view's next message after {@code shown} changes: the one a click just started (the
+     * message of the action before may still be on the page when the click's answer is on its way).
+     */
+    private String awaitNewResult(long shown) {
+        return waitFor(Duration.ofSeconds(60), () -> messageCount() > shown ? attribute("#bundles-message", "data-result")
+                : Optional.empty());
     }
 
     private String text(String id) {

@@ -47,6 +47,8 @@ public final class LocksView extends VerticalLayout {
     private final ConsoleUser user = ConsoleServlet.currentUser();
     private final Span summary = new Span();
     private final Span message = new Span();
+    /** Counts the releases started (UI thread only), so that a late answer knows whether its message is still shown. */
+    private long messages;
     private final Svg graph = new Svg();
     private final Span graphNote = new Span();
     private final UnorderedList deadlocks = new UnorderedList();
@@ -248,11 +250,15 @@ public final class LocksView extends VerticalLayout {
             // whatever the browser sent.
             ConsoleUser actor = ConsoleServlet.currentUser();
             UI ui = UI.getCurrent();
+            long shown = ++messages;
             message.setText("Closing session " + session + " ...");
             message.getElement().removeAttribute("data-result");
             message.getStyle().set("color", "var(--lumo-secondary-text-color)");
             context.locks().callAsync(() -> context.lockActions().forceRelease(actor, session, lock))
                     .thenAccept(r -> ui.access(() -> {
+                        if (shown != messages) {
+                            return; // the user started another release since: its message stays
+                        }
                         message.setText(r.message());
                         message.getElement().setAttribute("data-result", r.done() ? "done" : "failed");
                         message.getStyle().set("color", r.done() ? "var(--lumo-success-text-color)"
