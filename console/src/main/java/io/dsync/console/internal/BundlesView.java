@@ -69,9 +69,10 @@ public final class BundlesView extends VerticalLayout {
     private final boolean admin = user != null && user.admin();
     private final Span summary = new Span();
     private final Span message = new Span();
-    /** Counts the actions started (UI thread only), so that a late answer knows whether its message is still shown. */
-    private long messages;
-    /** Counts the changes of the message, shown as its {@code data-message}: a test waits for a new one after a click. */
+    /**
+     * Counts the changes of the message (UI thread only), shown as its {@code data-message}: an action's late answer
+     * replaces only its own pending message, and a test waits for a new message after a click.
+     */
     private long changes;
     private final Select<String> nodePicker = new Select<>();
     private final TextField filter = new TextField();
@@ -434,27 +435,21 @@ public final class BundlesView extends VerticalLayout {
 
     private void call(String pending, java.util.function.Supplier<BundleActions.Result> action) {
         UI ui = UI.getCurrent();
-        long shown = ++messages;
+        long shown = ++changes;
         message.setText(pending);
-        message.getElement().setAttribute("data-message", Long.toString(++changes));
+        message.getElement().setAttribute("data-message", Long.toString(shown));
         message.getElement().removeAttribute("data-result");
         message.getStyle().set("color", "var(--lumo-secondary-text-color)");
         context.bundleActions().async(action).whenComplete((r, failure) -> ui.access(() -> {
-            // An action that ends after the user started another one does not replace the newer one's message.
-            if (shown == messages) {
-                show(r != null && r.done(), r != null ? r.message() : "Failed: " + failure);
+            // An action that ends after the message changed (another action, a refusal) leaves the newer message.
+            if (shown == changes) {
+                result(r != null && r.done(), r != null ? r.message() : "Failed: " + failure);
             }
             fetch(true);
         }));
     }
 
-    /** Shows the outcome of something done on the UI thread now, in place of any action's message. */
     private void result(boolean done, String text) {
-        messages++;
-        show(done, text);
-    }
-
-    private void show(boolean done, String text) {
         message.setText(text);
         message.getElement().setAttribute("data-message", Long.toString(++changes));
         message.getElement().setAttribute("data-result", done ? "done" : "failed");
