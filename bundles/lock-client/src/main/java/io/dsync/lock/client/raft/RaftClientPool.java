@@ -10,6 +10,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import org.apache.ratis.client.RaftClient;
@@ -48,17 +49,29 @@ import io.dsync.lock.protocol.LockRaftGroup;
  *       for good is replaced, and a command sent while leadership moves is sent again (commands are idempotent by
  *       session and call id);</li>
  *   <li>a <b>prober</b> that finds the leader with a non-linearizable read, which followers redirect;</li>
- *   <li>an <b>admin</b> client that asks every member at once for its role, after an attempt timed out (below).</li>
+ *   <li>an <b>admin</b> client that asks every member at once for its role while a request waits (below).</li>
  *   <li><b>readers</b> for linearizable reads and long-polls, one per read in flight (a long-poll is held for the poll
  *       window, and polls sharing a connection would wait for each other), without Ratis retries: {@link LeaderReads}
  *       chooses the target. A reader whose request failed may have a broken connection and is closed.</li>
  * </ul>
- * <b>After a timeout.</b> When an attempt times out (the leader froze, or was cut off), Ratis sends the retry to a
- * random other member; a follower that has not noticed the silence yet names the old leader, and Ratis sends the
- * request there again, so one more whole attempt was lost (measured: a second of failover in one case of four). Writers
- * and the prober therefore do not retry a timed-out attempt in Ratis: the pool asks every member for its role until
- * one says it leads (the old leader, if it was only slow), or for at most {@value #ROLE_SEARCH_MILLIS} ms, and sends
- * again on a new client that goes to that member first.
+ * <b>Waiting for a reply.</b> A write or probe runs on a background thread while the caller watches it. When no reply
+ * came within an attempt ({@code attemptMillis}), the pool asks every member for its role:
+ * <ul>
+ *   <li>the member the request went to still leads, and led already when the request was sent: the leader is slow (a
+ *       slow disk, a pause), and the caller goes on waiting for that request. Sending it again would cost another
+ *       commit as slow as the first, and a client that did so after every attempt never got an answer while commits
+ *       took longer than an attempt;</li>
+ *   <li>another member leads: the request went to a leader that froze or was cut off. The attempt is abandoned (its
+ *       client closed) and the request sent again on a new client that goes to the new leader first. Ratis' own retry
+ *       would go to a random other member, and a follower that has not noticed the silence yet names the old leader
+ *       (measured: a second of failover in one case of four);</li>
+ *   <li>no member says it leads: an election is going on; the caller asks again soon.</li>
+ * </ul>
+ * Sending again is safe: the lock table answers a command it has applied (same session and call id) with its first
+ * outcome. Ratis' own time limit on a request is the quorum timeout, so Ratis does not give up on a slow leader first.
+ * (A Ratis request that fails closes its connection on the calling thread; Ratis' Netty proxy closes under a lock that
+ * its channel-inactive handler also takes, so when the peer closes at the same moment the close can wait for Ratis'
+ * 5 s close timeout: another reason to keep the caller off Ratis' threads.)
  * <p>
  * Broken clients are closed on a side thread: Ratis 3.3.0 can take its 5 s close timeout to close a connection whose
  * channel is going inactive, which must not hold up the requests that go on.
@@ -80,12 +93,6 @@ final class RaftClientPool implements LeaderReads.Peers, AutoCloseable {
 
     /** Pause between rounds of role questions while no member says it leads. */
     static final long ROLE_PAUSE_MILLIS = 20;
-
-    /**
-     * How long the rounds go on before the request is sent again anyway: longer than an election takes, and short
-     * enough that a leader that is alive but answers nothing within a round (a starved machine) gets the request again.
-     */
-    static final long ROLE_SEARCH_MILLIS = 1_000;
 
     /** A probe answered by the leader without ReadIndex; followers redirect it to the leader. */
     private static final Message LEADER_PROBE = Message.valueOf(ByteString.copyFrom(
@@ -117,10 +124,10 @@ final class RaftClientPool implements LeaderReads.Peers, AutoCloseable {
      *
      * @param group the group
      * @param writerCount the command connections
-     * @param attemptMillis the RPC timeout of one write or probe attempt
-     * @param quorumMillis how long Ratis retries a write or probe
+     * @param attemptMillis how long a write or probe waits for its reply before the pool asks who leads
+     * @param quorumMillis how long a write or probe may take in all
      * @param readMillis the RPC timeout of a read (above the poll window)
-     * @param background runs work off the caller's thread: closes broken clients, asks members for their roles
+     * @param background runs work off the caller's thread: writes and probes, role questions, closing clients
      */
     RaftClientPool(RaftGroup group, int writerCount, long attemptMillis, long quorumMillis, long readMillis,
             Executor background) {
@@ -144,17 +151,16 @@ final class RaftClientPool implements LeaderReads.Peers, AutoCloseable {
         RetryPolicy retryForever = RetryPolicies.retryForeverWithSleep(ms(RETRY_SLEEP_MILLIS));
         // A connection Ratis has closed (its peer went away) stays closed in that client: retrying on it only burns
         // the quorum timeout. Fail at once instead; send() then continues on a new client.
-        // A timed-out attempt is not retried in Ratis either: sendFresh() finds the leader first (see the class comment).
         RetryPolicy retry = ExceptionDependentRetry.newBuilder().setDefaultPolicy(retryForever)
-                .setExceptionToPolicy(AlreadyClosedException.class, RetryPolicies.noRetry())
-                .setExceptionToPolicy(TimeoutIOException.class, RetryPolicies.noRetry()).build();
+                .setExceptionToPolicy(AlreadyClosedException.class, RetryPolicies.noRetry()).build();
         // Ratis stops retrying once the request is older than the quorum timeout.
         RetryPolicy policy = RequestTypeDependentRetryPolicy.newBuilder()
                 .setRetryPolicy(TypeCase.WRITE, retry).setTimeout(TypeCase.WRITE, ms(quorumMillis))
                 .setRetryPolicy(TypeCase.READ, retry).setTimeout(TypeCase.READ, ms(quorumMillis))
                 .build();
+        // One request may wait up to the quorum timeout: sendFresh() decides when to give up on it (class comment).
         RaftClient.Builder builder = RaftClient.newBuilder().setClientId(ClientId.randomId()).setRaftGroup(group)
-                .setProperties(LockRaftGroup.clientProperties(attemptMillis)).setRetryPolicy(policy);
+                .setProperties(LockRaftGroup.clientProperties(quorumMillis)).setRetryPolicy(policy);
         if (leader != null) {
             builder.setLeaderId(leader);
         }
@@ -218,33 +224,26 @@ final class RaftClientPool implements LeaderReads.Peers, AutoCloseable {
     }
 
     /**
-     * Sends on the writer of a slot (or the prober, {@code slot < 0}); when that client's connection to a peer is
-     * closed for good ({@link AlreadyClosedException}), replaces the client and sends again; while leadership moves, sends
-     * again after a pause; after an attempt timed out, sends again once a member says it leads; until the quorum
-     * timeout.
+     * Sends on the writer of a slot (or the prober, {@code slot < 0}) and watches the request (class comment); when
+     * that client's connection to a peer is closed for good ({@link AlreadyClosedException}), replaces the client and
+     * sends again; while leadership moves, sends again after a pause; until the quorum timeout.
      */
     private RaftClientReply sendFresh(int slot, Call call) throws IOException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(quorumMillis);
         while (true) {
             RaftClient client = slot >= 0 ? writers.get(slot) : prober;
             try {
-                return call.on(client);
+                RaftClientReply reply = watch(slot, client, call, deadline);
+                if (reply != null) {
+                    return reply;
+                }
+                // another member leads now; the client was replaced by one that goes there first
             } catch (IOException e) {
                 if (System.nanoTime() > deadline) {
                     throw e;
                 }
                 if (causedBy(e, AlreadyClosedException.class)) {
                     replace(slot, client, null);
-                } else if (causedBy(e, TimeoutIOException.class)) {
-                    long start = System.nanoTime();
-                    RaftPeerId leader = awaitLeader(Math.min(deadline, start + TimeUnit.MILLISECONDS.toNanos(ROLE_SEARCH_MILLIS)));
-                    LOG.debug("an attempt timed out; {} after {} ms", leader != null ? leader + " leads" : "no member leads",
-                            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-                    if (leader != null) {
-                        // Straight to it: a follower asked first may not have heard from the new leader yet and
-                        // would name the old one again.
-                        replace(slot, client, leader);
-                    }
                 } else if (causedBy(e, LeaderSteppingDownException.class) || causedBy(e, TransferLeadershipException.class)) {
                     // The leader is handing over (a graceful stop, a bundle update): send again once the next is there.
                     sleep(RETRY_SLEEP_MILLIS);
@@ -256,38 +255,94 @@ final class RaftClientPool implements LeaderReads.Peers, AutoCloseable {
     }
 
     /**
-     * Asks every member for its role, round after round, until one says it leads or {@code until} passes.
+     * Sends one request on a background thread and waits for its reply, asking who leads whenever an attempt passes
+     * without one (class comment).
      *
-     * @return the member that said it leads, or {@code null}
+     * @return the reply, or {@code null} when another member leads now (the client was replaced; send again)
+     * @throws IOException the request's failure, or a {@link TimeoutIOException} at the deadline
      */
-    private RaftPeerId awaitLeader(long until) throws InterruptedIOException {
-        while (!closed && System.nanoTime() < until) {
-            RaftPeerId leader = memberThatLeads();
-            if (leader != null) {
-                return leader;
-            }
-            sleep(ROLE_PAUSE_MILLIS);
+    private RaftClientReply watch(int slot, RaftClient client, Call call, long deadline) throws IOException {
+        CompletableFuture<RaftClientReply> reply = new CompletableFuture<>();
+        long sent = System.nanoTime();
+        try {
+            background.execute(() -> {
+                try {
+                    reply.complete(call.on(client));
+                } catch (IOException | RuntimeException e) {
+                    reply.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            throw new AlreadyClosedException("the lock client is closed");
         }
-        return null;
+        long wait = attemptMillis;
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                replace(slot, client, null); // abandons the request: closing its client fails it
+                throw new TimeoutIOException("no reply within the quorum timeout of " + quorumMillis + " ms");
+            }
+            try {
+                return reply.get(Math.min(left, TimeUnit.MILLISECONDS.toNanos(wait)), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                Leader leader = memberThatLeads(sent);
+                if (leader == null) {
+                    wait = ROLE_PAUSE_MILLIS; // an election is going on: ask again soon
+                } else if (leader.id().equals(client.getLeaderId()) && leader.sinceNanos() <= sent) {
+                    wait = attemptMillis; // slow, not lost: keep waiting for this request
+                } else {
+                    LOG.debug("no reply within {} ms; {} leads now: sending there",
+                            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent), leader.id());
+                    replace(slot, client, leader.id());
+                    return null;
+                }
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw cause instanceof IOException io ? io : new IOException(cause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting for the lock group");
+            }
+        }
     }
 
-    /** One round: asks every member at once; the first that says it leads, or null when none did in the round. */
-    private RaftPeerId memberThatLeads() throws InterruptedIOException {
-        CompletableFuture<RaftPeerId> leads = new CompletableFuture<>();
+    /** A member that said it leads, and since when (a {@link System#nanoTime()}, as far as its answer tells). */
+    private record Leader(RaftPeerId id, long sinceNanos) {
+    }
+
+    /**
+     * One round: asks every member at once for its role.
+     *
+     * @param sentNanos when the request being watched was sent
+     * @return a member that became leader after {@code sentNanos} as soon as one says so; else, once every member
+     *     answered or the round is over, the member that has led for the shortest time (an old leader cut off from
+     *     the others may still say it leads until it steps down); {@code null} when none said it leads
+     */
+    private Leader memberThatLeads(long sentNanos) throws InterruptedIOException {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        AtomicReference<Leader> newest = new AtomicReference<>();
         AtomicInteger unanswered = new AtomicInteger(group.getPeers().size());
         for (RaftPeer peer : group.getPeers()) {
             Runnable ask = () -> {
-                boolean leader = false;
                 try {
+                    long asked = System.nanoTime();
                     GroupInfoReply info = admin.getGroupManagementApi(peer.getId()).info(group.getGroupId());
-                    leader = info.isSuccess() && info.getRoleInfoProto().getRole() == RaftPeerRole.LEADER;
+                    if (info.isSuccess() && info.getRoleInfoProto().getRole() == RaftPeerRole.LEADER) {
+                        Leader leader = new Leader(peer.getId(),
+                                asked - TimeUnit.MILLISECONDS.toNanos(info.getRoleInfoProto().getRoleElapsedTimeMs()));
+                        newest.accumulateAndGet(leader, (a, b) -> a == null || b.sinceNanos() > a.sinceNanos() ? b : a);
+                        if (leader.sinceNanos() > sentNanos) {
+                            done.complete(null);
+                        }
+                    }
                 } catch (IOException | RuntimeException e) {
                     // frozen, cut off, gone or not started: it does not lead as far as this client can tell
                 }
-                if (leader) {
-                    leads.complete(peer.getId());
-                } else if (unanswered.decrementAndGet() == 0) {
-                    leads.complete(null);
+                if (unanswered.decrementAndGet() == 0) {
+                    done.complete(null);
                 }
             };
             try {
@@ -297,13 +352,14 @@ final class RaftClientPool implements LeaderReads.Peers, AutoCloseable {
             }
         }
         try {
-            return leads.get(ROLE_ROUND_MILLIS, TimeUnit.MILLISECONDS);
+            done.get(ROLE_ROUND_MILLIS, TimeUnit.MILLISECONDS);
         } catch (TimeoutException | ExecutionException e) {
-            return null;
+            // the members that did not answer in the round do not lead as far as this client can tell
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while looking for the leader");
         }
+        return newest.get();
     }
 
     private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {

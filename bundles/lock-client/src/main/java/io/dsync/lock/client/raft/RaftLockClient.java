@@ -155,11 +155,12 @@ public final class RaftLockClient implements LockTransport, AutoCloseable {
         Objects.requireNonNull(group, "group");
         this.options = Objects.requireNonNull(options, "options");
         long quorum = options.quorumTimeout().toMillis();
-        // One command attempt may take 250 ms (less with a quorum timeout under 2.5 s); then the pool asks the members
-        // which of them leads and sends again once one does (RaftClientPool), so a request to a leader that froze or
-        // was cut off goes on about when the others have elected a new one (election timeouts 200-400 ms). A commit
-        // that takes longer is not lost or applied twice: the lock table answers a command it has applied (same
-        // session and call id) with its first outcome. Measured with dsync bench failover: docs/benchmarks.md.
+        // A command or leader probe that has no reply after 250 ms (less with a quorum timeout under 2.5 s) makes the
+        // pool ask the members which of them leads (RaftClientPool): the same member as before, leading since before
+        // the request, means a slow commit, which the client keeps waiting for; another means a leader that froze or
+        // was cut off, and the request goes to the new one at once (election timeouts 200-400 ms). A command sent
+        // twice is not applied twice: the lock table answers a command it has applied (same session and call id) with
+        // its first outcome. Measured with dsync bench failover: docs/benchmarks.md.
         long attempt = Math.max(100, Math.min(250, quorum / 10));
         AtomicInteger threads = new AtomicInteger();
         this.executor = Executors.newCachedThreadPool(r -> {

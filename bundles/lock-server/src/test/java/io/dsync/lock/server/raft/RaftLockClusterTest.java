@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.ratis.util.CodeInjectionForTesting;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -44,6 +45,9 @@ class RaftLockClusterTest {
     private static final long TTL = 30_000;
     private static final long LEASE = 30_000;
     private static final long WAIT = 20_000;
+
+    /** Ratis' injection point where a leader takes a client's write ({@code RaftServerImpl.appendTransaction}). */
+    private static final String APPEND_TRANSACTION = "RaftServerImpl.appendTransaction";
 
     @TempDir
     Path dir;
@@ -320,6 +324,44 @@ class RaftLockClusterTest {
         assertEquals("FOLLOWER", back.status().role());
         cluster.close(cluster.servers.stream().filter(s -> s != back).findFirst().orElseThrow());
         assertTrue(granted(get(client.submit(acquire(a, call, "two-of-three", LockMode.EXCLUSIVE)))).grant().fencingToken() > 0);
+    }
+
+    /**
+     * A leader that takes longer than a client's attempt (a slow disk, a pause) must still commit the command: the
+     * client asks who leads, learns that the member it sent to still leads, and waits for that request instead of
+     * sending it again (each copy would take as long, and a client that re-sent after every attempt never got an
+     * answer within its quorum timeout).
+     */
+    @Test
+    void aCommandCommitsWhenTheLeaderTakesLongerThanAnAttempt() throws Exception {
+        cluster.start(3);
+        RaftLockServer leader = cluster.awaitLeader();
+        RaftLockClient client = client(RaftLockClient.Options.DEFAULT);
+        SessionId a = open(client, "a");
+        long term = leader.status().term();
+        java.util.concurrent.atomic.AtomicInteger slowed = new java.util.concurrent.atomic.AtomicInteger();
+        // Ratis' hook where the leader takes a client's write: 600 ms there, for writes only (the attempt is 250 ms).
+        CodeInjectionForTesting.put(APPEND_TRANSACTION, (local, remote, args) -> {
+            slowed.incrementAndGet();
+            try {
+                Thread.sleep(600);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return false;
+        });
+        long start = System.nanoTime();
+        Outcome outcome;
+        try {
+            outcome = get(client.submit(acquire(a, 1, "slow/1", LockMode.EXCLUSIVE)));
+        } finally {
+            CodeInjectionForTesting.remove(APPEND_TRANSACTION);
+        }
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(granted(outcome).grant().fencingToken() > 0);
+        assertEquals(1, slowed.get(), "the command was sent once");
+        assertEquals(term, cluster.awaitLeader().status().term(), "no election");
+        System.out.println("a leader 600 ms slow per write: granted after " + millis + " ms");
     }
 
     @Test
