@@ -263,6 +263,7 @@ final class RaftClientPool implements LeaderReads.Peers, AutoCloseable {
      */
     private RaftClientReply watch(int slot, RaftClient client, Call call, long deadline) throws IOException {
         CompletableFuture<RaftClientReply> reply = new CompletableFuture<>();
+        RaftPeerId target = client.getLeaderId();
         long sent = System.nanoTime();
         try {
             background.execute(() -> {
@@ -288,8 +289,11 @@ final class RaftClientPool implements LeaderReads.Peers, AutoCloseable {
                 Leader leader = memberThatLeads(sent);
                 if (leader == null) {
                     wait = ROLE_PAUSE_MILLIS; // an election is going on: ask again soon
-                } else if (leader.id().equals(client.getLeaderId()) && leader.sinceNanos() <= sent) {
-                    wait = attemptMillis; // slow, not lost: keep waiting for this request
+                } else if (leader.id().equals(target) && leader.id().equals(client.getLeaderId())
+                        && leader.sinceNanos() <= sent) {
+                    // Sent to the leader of the moment, and Ratis has not turned to another member since (it does
+                    // after a failed send): slow, not lost. Keep waiting for this request.
+                    wait = attemptMillis;
                 } else {
                     LOG.debug("no reply within {} ms; {} leads now: sending there",
                             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent), leader.id());

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.ratis.util.CodeInjectionForTesting;
 import org.junit.jupiter.api.AfterEach;
@@ -339,7 +340,7 @@ class RaftLockClusterTest {
         RaftLockClient client = client(RaftLockClient.Options.DEFAULT);
         SessionId a = open(client, "a");
         long term = leader.status().term();
-        java.util.concurrent.atomic.AtomicInteger slowed = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger slowed = new AtomicInteger();
         // Ratis' hook where the leader takes a client's write: 600 ms there, for writes only (the attempt is 250 ms).
         CodeInjectionForTesting.put(APPEND_TRANSACTION, (local, remote, args) -> {
             slowed.incrementAndGet();
