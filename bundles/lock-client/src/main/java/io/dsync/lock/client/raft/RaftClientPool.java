@@ -231,6 +231,9 @@ final class RaftClientPool implements LeaderReads.Peers, AutoCloseable {
     private RaftClientReply sendFresh(int slot, Call call) throws IOException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(quorumMillis);
         while (true) {
+            if (closed) {
+                throw new AlreadyClosedException("the lock client is closed");
+            }
             RaftClient client = slot >= 0 ? writers.get(slot) : prober;
             try {
                 RaftClientReply reply = watch(slot, client, call, deadline);
@@ -389,8 +392,8 @@ final class RaftClientPool implements LeaderReads.Peers, AutoCloseable {
      * request should go to {@code leader} first ({@code null}: wherever Ratis sends it).
      */
     private synchronized void replace(int slot, RaftClient broken, RaftPeerId leader) {
-        if ((slot >= 0 ? writers.get(slot) : prober) != broken) {
-            return; // another thread replaced it already
+        if (closed || (slot >= 0 ? writers.get(slot) : prober) != broken) {
+            return; // closing (close() closes every client), or another thread replaced it already
         }
         RaftClient fresh = newRetryingClient(leader);
         if (slot >= 0) {
@@ -436,7 +439,9 @@ final class RaftClientPool implements LeaderReads.Peers, AutoCloseable {
     /** Closes every client; requests in flight fail. Idempotent. */
     @Override
     public void close() {
-        closed = true;
+        synchronized (this) {
+            closed = true; // under the monitor of replace(): no client is made after this
+        }
         for (int i = 0; i < writers.length(); i++) {
             closeQuietly(writers.get(i));
         }
