@@ -450,11 +450,6 @@ class ConsoleBrowserIT extends ClusterTest {
                 .filter(WebElement::isDisplayed).findFirst()).click();
     }
 
-    /** Waits for the message's {@code data-result} (done or failed), removed when an action starts. */
-    private String awaitResult(String id) {
-        return waitFor(Duration.ofSeconds(60), () -> attribute("#" + id, "data-result"));
-    }
-
     /** How many times the Bundles view's message changed so far (its {@code data-message}). */
     private long messageCount() {
         return attribute("#bundles-message", "data-message").map(Long::parseLong).orElse(0L);

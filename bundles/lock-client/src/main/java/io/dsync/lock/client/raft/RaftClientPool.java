@@ -88,7 +88,7 @@ final class RaftClientPool implements LeaderReads.Peers, AutoCloseable {
     /** Pause between retries of a failed request, in Ratis and while leadership moves. */
     static final long RETRY_SLEEP_MILLIS = 50;
 
-    /** How long a round of role questions waits for a member that says it leads. */
+    /** How long a round of role questions waits for the members' answers (a frozen or cut-off one never answers). */
     static final long ROLE_ROUND_MILLIS = 60;
 
     /** Pause between rounds of role questions while no member says it leads. */
