@@ -67,7 +67,8 @@ class LocalClusterIT {
         List<Integer> ports = cluster.ports();
         assertThat(pids).hasSize(4);
 
-        // kill -9: the node vanishes from the registry by expiry, then comes back on the same data folder.
+        // kill -9: the node vanishes from the registry (its Redis connections died with it), then comes back on the same
+        // data folder.
         ClusterNode n1 = cluster.node("n-1");
         long oldPid = n1.pid();
         n1.kill();

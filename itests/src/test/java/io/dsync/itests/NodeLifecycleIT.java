@@ -49,7 +49,8 @@ class NodeLifecycleIT {
             node.kill();
             long killed = System.nanoTime();
             await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(500)).until(() -> !listed(redis, "it-kill"));
-            // TTL is 5 heartbeats of 1 s; reading takes a moment: anything much later means the TTL is not applied.
+            // Its connections closed with it, so it goes after one missed heartbeat; else the TTL (5 heartbeats of
+            // 1 s) removes it. Reading takes a moment: anything much later means neither works.
             assertThat(Duration.ofNanos(System.nanoTime() - killed)).isLessThan(Duration.ofSeconds(12));
         } finally {
             Nodes.close(node);

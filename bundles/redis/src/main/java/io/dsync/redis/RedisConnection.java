@@ -36,6 +36,16 @@ public interface RedisConnection {
     String cluster();
 
     /**
+     * The name every connection of this node gives itself in Redis ({@code CLIENT SETNAME}), as {@code CLIENT LIST}
+     * shows it: the registry publishes it, so that other nodes can tell a node whose process died (its connections
+     * closed with it) from one that is only late with a heartbeat.
+     *
+     * @return {@code dsync-<cluster>-<node id>}
+     * @since 1.1
+     */
+    String clientName();
+
+    /**
      * Builds a key in this cluster's name space: {@code dsync:<cluster>:<part>:<part>...}.
      *
      * @param parts the key's parts, each non-empty

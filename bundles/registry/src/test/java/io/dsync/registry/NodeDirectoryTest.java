@@ -20,6 +20,7 @@ import io.dsync.devkit.LocalRedis;
 /** The registry layout against a real Redis. */
 class NodeDirectoryTest {
 
+    static final String OBSERVER = "dsync-test-observer";
     static LocalRedis redis;
     static RedissonClient client;
 
@@ -27,7 +28,7 @@ class NodeDirectoryTest {
     static void start() throws Exception {
         redis = LocalRedis.start();
         Config config = new Config();
-        config.useSingleServer().setAddress(redis.address());
+        config.useSingleServer().setAddress(redis.address()).setClientName(OBSERVER);
         client = Redisson.create(config);
     }
 
@@ -89,6 +90,45 @@ class NodeDirectoryTest {
     void clustersDoNotSeeEachOther() {
         new NodeDirectory(client, "one").register(node("n1", "i"), Duration.ofSeconds(10));
         assertThat(new NodeDirectory(client, "two").list()).isEmpty();
+    }
+
+    @Test
+    void aLateNodeWhoseConnectionsClosedLeavesBeforeItsEntryExpiresAndALateConnectedOneStays() {
+        NodeDirectory dir = new NodeDirectory(client, "died", Duration.ZERO);
+        RedissonClient doomed = named("dsync-died-gone");
+        Duration beat = Duration.ofMillis(100);
+        try {
+            assertThat(new NodeDirectory(doomed, "died").register(node("gone", "g"), Duration.ofMinutes(1), beat,
+                    "dsync-died-gone")).isEmpty();
+            // "late" heartbeats no more either, but its process (this test's client) keeps its connection.
+            assertThat(dir.register(node("late", "l"), Duration.ofMinutes(1), beat, OBSERVER)).isEmpty();
+            assertThat(dir.list()).extracting(NodeInfo::id).containsExactly("gone", "late");
+        } finally {
+            doomed.shutdown();
+        }
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(dir.list()).extracting(NodeInfo::id).containsExactly("late"));
+        assertThat(client.getKeys().countExists(dir.nodeKey("gone"))).as("its entry has not expired").isEqualTo(1);
+    }
+
+    @Test
+    void aNodeWithoutConnectionsStaysUntilItsEntryExpiresWhileRedisIsNewerThanTheSettleTime() throws Exception {
+        NodeDirectory dir = new NodeDirectory(client, "settle", Duration.ofHours(1));
+        RedissonClient doomed = named("dsync-settle-gone");
+        try {
+            new NodeDirectory(doomed, "settle").register(node("gone", "g"), Duration.ofMinutes(1), Duration.ofMillis(100),
+                    "dsync-settle-gone");
+        } finally {
+            doomed.shutdown();
+        }
+        Thread.sleep(1_000);
+        assertThat(dir.list()).extracting(NodeInfo::id).containsExactly("gone");
+    }
+
+    static RedissonClient named(String name) {
+        Config config = new Config();
+        config.useSingleServer().setAddress(redis.address()).setClientName(name);
+        return Redisson.create(config);
     }
 
     @Test

@@ -36,6 +36,7 @@ public final class RedisComponent implements RedisConnection {
 
     private final RedissonClient client;
     private final String cluster;
+    private final String clientName;
     private final String endpoint;
     private final Duration healthTimeout;
     private final ScheduledExecutorService monitor;
@@ -49,7 +50,8 @@ public final class RedisComponent implements RedisConnection {
         this.endpoint = RedisSettings.endpoint(config);
         this.healthTimeout = Duration.ofMillis(Math.max(1, config.healthTimeoutMillis()));
         String nodeId = context.getProperty("dsync.node.id");
-        var redissonConfig = configOrLog(config, "dsync-" + cluster + "-" + (nodeId == null ? "node" : nodeId));
+        this.clientName = "dsync-" + cluster + "-" + (nodeId == null ? "node" : nodeId);
+        var redissonConfig = configOrLog(config, clientName);
         ClassLoader previous = Thread.currentThread().getContextClassLoader();
         Thread.currentThread().setContextClassLoader(RedisComponent.class.getClassLoader());
         try {
@@ -90,6 +92,11 @@ public final class RedisComponent implements RedisConnection {
     @Override
     public String cluster() {
         return cluster;
+    }
+
+    @Override
+    public String clientName() {
+        return clientName;
     }
 
     @Override

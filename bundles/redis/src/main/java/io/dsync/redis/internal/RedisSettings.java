@@ -4,12 +4,14 @@ import java.net.MalformedURLException;
 import java.net.URI;
 import java.net.URL;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 
 import org.redisson.client.codec.StringCodec;
 import org.redisson.config.BaseConfig;
 import org.redisson.config.Config;
+import org.redisson.config.EqualJitterDelay;
 import org.redisson.config.ReadMode;
 
 /**
@@ -80,7 +82,10 @@ final class RedisSettings {
                 .setTimeout(positive("timeoutMillis", cfg.timeoutMillis()))
                 .setRetryAttempts(nonNegative("retryAttempts", cfg.retryAttempts()))
                 .setClientName(clientName)
-                .setPingConnectionInterval(5_000);
+                .setPingConnectionInterval(5_000)
+                // Back within 2 s of Redis (Redisson's default waits up to 10 s between attempts after a long outage):
+                // the registry takes a node with no connection for a dead one once Redis has been up a few seconds.
+                .setReconnectionDelay(new EqualJitterDelay(Duration.ofMillis(100), Duration.ofSeconds(2)));
         if (!cfg.username().isEmpty()) {
             base.setUsername(cfg.username());
         }

@@ -44,6 +44,8 @@ public final class NodeRegistration implements NodeRegistry {
     private final NodeDirectory directory;
     private final String instance = UUID.randomUUID().toString();
     private final Duration ttl;
+    private final Duration every;
+    private final String connectionName;
     private final ScheduledThreadPoolExecutor heartbeat;
     private volatile Instant lastHeartbeat;
     private volatile String problem = "no heartbeat yet";
@@ -60,7 +62,9 @@ public final class NodeRegistration implements NodeRegistry {
         this.context = context;
         this.identity = NodeIdentity.from(context::getProperty);
         this.directory = new NodeDirectory(redis.client(), redis.cluster());
-        this.ttl = Duration.ofMillis(config.heartbeatMillis() * (config.missedHeartbeats() + 1));
+        this.every = Duration.ofMillis(config.heartbeatMillis());
+        this.ttl = every.multipliedBy(config.missedHeartbeats() + 1L);
+        this.connectionName = redis.clientName();
         this.heartbeat = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "dsync-registry-heartbeat");
             t.setDaemon(true);
@@ -114,7 +118,7 @@ public final class NodeRegistration implements NodeRegistry {
         String now;
         boolean redisDown = false;
         try {
-            Optional<String> holder = directory.register(self(), ttl);
+            Optional<String> holder = directory.register(self(), ttl, every, connectionName);
             if (holder.isEmpty()) {
                 lastHeartbeat = Instant.now();
                 now = null;

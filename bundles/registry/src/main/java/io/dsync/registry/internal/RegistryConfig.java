@@ -10,6 +10,7 @@ public @interface RegistryConfig {
     @AttributeDefinition(description = "Milliseconds between two heartbeats.")
     long heartbeatMillis() default 1000;
 
-    @AttributeDefinition(description = "Heartbeats a node may miss before others stop listing it.")
+    @AttributeDefinition(description = "Heartbeats a node may miss before others stop listing it. A node "
+            + "whose process died (its Redis connections closed) leaves after one missed heartbeat.")
     int missedHeartbeats() default 4;
 }
