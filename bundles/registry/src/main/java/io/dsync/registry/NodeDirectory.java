@@ -42,8 +42,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * name any more ({@code CLIENT LIST}) is left out at once: its process is gone, since the kernel closes the
  * connections of a process that dies, {@code kill -9} included. So a dead node leaves the list at most one heartbeat
  * and {@value #LATE_SLACK_MILLIS} ms after it died instead of at its entry's expiry. A node that is paused, slow or cut off from the others but not from Redis keeps its
- * connections and stays listed until its entry expires. Absence counts only once the oldest connection to Redis is
- * at least {@code settle} old: after Redis restarted or failed over, every live node gets that long to reconnect.
+ * connections and stays listed until its entry expires. Absence counts only once the oldest connection of the listed
+ * nodes is at least {@code settle} old: after Redis restarted or failed over, every live node gets that long to
+ * reconnect.
  * Where {@code CLIENT LIST} is refused (an ACL), entries simply expire.
  *
  * <p>Thread-safety: immutable and safe to share.
@@ -173,6 +174,7 @@ public final class NodeDirectory {
             List<NodeInfo> nodes = new ArrayList<>(ids.size());
             List<String> expired = new ArrayList<>();
             Map<String, String> lateConnections = new HashMap<>();
+            Set<String> connectionNames = new HashSet<>();
             for (int i = 0; i < ids.size(); i++) {
                 Map<String, String> entry = entries.get(i).toCompletableFuture().join();
                 String json = entry.get("info");
@@ -183,6 +185,9 @@ public final class NodeDirectory {
                 NodeInfo node = decode(json);
                 nodes.add(node);
                 String conn = entry.get("conn");
+                if (conn != null && !conn.isEmpty()) {
+                    connectionNames.add(conn);
+                }
                 if (conn != null && !conn.isEmpty() && sinceLastWrite(entry, remaining.get(i).toCompletableFuture()
                         .join()) > number(entry.get("beat")) + LATE_SLACK_MILLIS) {
                     lateConnections.put(node.id(), conn);
@@ -192,8 +197,8 @@ public final class NodeDirectory {
                 client.<String>getSet(setKey(), StringCodec.INSTANCE).removeAll(expired);
             }
             if (!lateConnections.isEmpty()) {
-                connectedNames().ifPresent(connected -> nodes.removeIf(n -> lateConnections.containsKey(n.id())
-                        && !connected.contains(lateConnections.get(n.id()))));
+                connected(connectionNames).ifPresent(connected -> nodes.removeIf(n ->
+                        lateConnections.containsKey(n.id()) && !connected.contains(lateConnections.get(n.id()))));
             }
             return nodes;
         } catch (RegistryUnavailableException e) {
@@ -218,11 +223,12 @@ public final class NodeDirectory {
     }
 
     /**
-     * The names of the connections Redis serves now (on the primary that holds the registry), or empty when absence
-     * says nothing: Redis has not served any connection for {@code settle} yet (it has just restarted or failed
-     * over), or it refuses {@code CLIENT LIST}.
+     * Which of {@code names} have a connection to the primary that holds the registry now, or empty when absence says
+     * nothing: none of those connections is {@code settle} old yet (Redis has just restarted or failed over, and the
+     * nodes are still coming back; other clients' connections, a Sentinel's say, do not count), or Redis refuses
+     * {@code CLIENT LIST}.
      */
-    private Optional<Set<String>> connectedNames() {
+    private Optional<Set<String>> connected(Set<String> names) {
         if (!(client instanceof Redisson redisson)) {
             return Optional.empty();
         }
@@ -235,18 +241,24 @@ public final class NodeDirectory {
         } catch (RuntimeException e) {
             return Optional.empty();
         }
-        Set<String> names = new HashSet<>();
-        long oldest = 0;
+        Set<String> connected = new HashSet<>();
+        long oldest = -1;
         for (String line : lines) {
+            String name = null;
+            long age = -1;
             for (String field : line.split(" ")) {
-                if (field.startsWith("name=") && field.length() > 5) {
-                    names.add(field.substring(5));
+                if (field.startsWith("name=")) {
+                    name = field.substring(5);
                 } else if (field.startsWith("age=")) {
-                    oldest = Math.max(oldest, number(field.substring(4)));
+                    age = number(field.substring(4));
                 }
             }
+            if (name != null && names.contains(name)) {
+                connected.add(name);
+                oldest = Math.max(oldest, age);
+            }
         }
-        return oldest < settleSeconds ? Optional.empty() : Optional.of(names);
+        return oldest < settleSeconds ? Optional.empty() : Optional.of(connected);
     }
 
     private RScript script() {

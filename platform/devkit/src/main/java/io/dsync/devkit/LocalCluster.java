@@ -481,6 +481,16 @@ public final class LocalCluster implements AutoCloseable {
         ownRedis = requireOwnRedis().startAgain();
     }
 
+    /**
+     * Leaves stopping the Redis this cluster started to {@link #close()}, after the nodes, instead of the JVM's exit
+     * stopping it beside them: for a caller that closes the cluster in a shutdown hook of its own.
+     */
+    public void stopRedisOnlyOnClose() {
+        if (ownRedis != null) {
+            ownRedis.stopOnlyOnClose();
+        }
+    }
+
     /** @return the process id of the Redis this cluster started (the current one, after {@link #startRedis()}) */
     public long redisPid() {
         return requireOwnRedis().pid();

@@ -206,6 +206,13 @@ public final class LocalRedis implements AutoCloseable {
             cmd.addAll(List.of("--dir", appendOnly.dir().toAbsolutePath().toString(), "--appendonly", "yes",
                     "--appendfsync", appendOnly.fsync().value()));
         }
+        // A session of its own where setsid(1) exists: a Ctrl-C in a terminal goes to the whole foreground process
+        // group, and Redis would stop at once, before the nodes that still use it. Its owner stops it: close(), or the
+        // JVM's exit. (setsid execs Redis in place, so the pid is Redis'.)
+        Path setsid = findOnPath("setsid");
+        if (setsid != null) {
+            cmd.add(0, setsid.toString());
+        }
         Process process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         LocalRedis redis = new LocalRedis(port, resolved, binary, appendOnly, process);
         redis.keepOutput();
@@ -304,6 +311,18 @@ public final class LocalRedis implements AutoCloseable {
     /** @return whether the server process is running (it may have been killed from outside) */
     public boolean isAlive() {
         return process.isAlive();
+    }
+
+    /**
+     * Leaves stopping the server to {@link #close()}: the JVM's exit no longer stops it by itself. For a caller that
+     * closes it in a shutdown hook of its own, after what uses it has stopped (JVM shutdown hooks run in no order).
+     */
+    public void stopOnlyOnClose() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(stopOnExit);
+        } catch (IllegalStateException exiting) {
+            // The JVM is exiting already: its hook stops the server.
+        }
     }
 
     /** Stops the server (SIGTERM, after 5 s SIGKILL) and waits for it to exit. */

@@ -102,6 +102,10 @@ final class DemoCommand implements Callable<Integer> {
         out.printf("        %s cache declare demo%s && %s cache put demo greeting hello%s && %s cache get demo greeting%s%n",
                 home.resolve("bin/dsync"), node, home.resolve("bin/dsync"), node, home.resolve("bin/dsync"), node);
         LocalRedis redis = local;
+        if (redis != null) {
+            // Stopped after the node (runInForeground's hook), not beside it: else the node's shutdown finds Redis gone.
+            redis.stopOnlyOnClose();
+        }
         try {
             return NodeCommand.runInForeground(options, out, redis == null ? null : redis::close);
         } catch (RuntimeException | InterruptedException e) {

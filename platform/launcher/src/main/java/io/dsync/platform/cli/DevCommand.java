@@ -94,6 +94,7 @@ final class DevCommand implements Callable<Integer> {
             System.out.println("Stopped every node and the Redis this command started.");
             stopped.countDown();
         }, "dsync-dev-shutdown"));
+        cluster.stopRedisOnlyOnClose();
         out.printf("Local cluster '%s' is up in %.1f s; Redis at %s%n", this.cluster, (System.nanoTime() - t0) / 1e9, cluster.redisAddress());
         out.printf("  %-10s %-8s %-8s %s%n", "NODE", "ROLE", "PID", "HEALTH");
         for (ClusterNode n : cluster.nodes()) {

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.dsync.platform.NodeLauncher;
 import io.dsync.platform.NodeOptions;
@@ -43,23 +44,32 @@ final class NodeCommand implements Callable<Integer> {
         return runInForeground(options, spec.commandLine().getOut(), null);
     }
 
-    /** Starts the node, prints where it answers, and blocks until it stops. */
+    /**
+     * Starts the node, prints where it answers, and blocks until it stops.
+     *
+     * @param afterStop run once the node has stopped, at the JVM's exit (also when it exits while the node starts)
+     */
     static int runInForeground(NodeOptions options, PrintWriter out, Runnable afterStop) throws InterruptedException {
         Path log = options.data().resolve("node.log");
         Home.initLogging(options.home(), log);
+        AtomicReference<RunningNode> started = new AtomicReference<>();
+        // Before the start, so that a Ctrl-C during it still runs afterStop.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            RunningNode running = started.get();
+            if (running != null) {
+                running.stop();
+            }
+            if (afterStop != null) {
+                afterStop.run();
+            }
+        }, "dsync-shutdown"));
         RunningNode node;
         try {
             node = NodeLauncher.start(options);
         } catch (NodeLauncher.NodeStartException e) {
             throw new Dsync.CliException("node '" + options.id() + "' did not start: " + e.getMessage());
         }
-        Thread hook = new Thread(() -> {
-            node.stop();
-            if (afterStop != null) {
-                afterStop.run();
-            }
-        }, "dsync-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        started.set(node);
         out.printf("dsync node '%s' is up: roles %s, cluster '%s', Redis %s%n", options.id(),
                 String.join(",", options.roles().stream().sorted().map(Role::id).toList()), options.cluster(), options.redis());
         out.printf("  health:  %s%n", node.healthUrl());

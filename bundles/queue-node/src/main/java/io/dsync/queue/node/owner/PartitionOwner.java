@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,6 +64,12 @@ public final class PartitionOwner {
     };
     /** Most operations in one script: bounds the time one script holds Redis. */
     static final int MAX_BATCH_OPS = 512;
+    /** Most payload bytes an owner keeps in memory for its deliveries (a backlog beyond is read from Redis). */
+    static final long MAX_BODY_BYTES = 1 << 20;
+
+    /** What a delivery needs of a stored message besides its record. */
+    private record Body(byte[] payload, Map<String, String> headers) {
+    }
 
     /** What the node learns from its owners. */
     public interface Listener {
@@ -88,6 +95,12 @@ public final class PartitionOwner {
     private final DeadLetterSink deadLetters;
     private final Listener listener;
 
+    /**
+     * The bodies of messages this owner stored, up to {@link #MAX_BODY_BYTES} of payloads, until they are acked or
+     * dead-lettered: a delivery of one of them writes its record without reading the stream entry back.
+     */
+    private final Map<EntryId, Body> bodies = new HashMap<>();
+    private long bodyBytes;
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private final Set<EntryId> deadLettering = new HashSet<>();
     private final Set<EntryId> deadLetterFailed = new HashSet<>();
@@ -176,6 +189,8 @@ public final class PartitionOwner {
             closed = true;
             failed = new ArrayList<>(pending);
             pending.clear();
+            bodies.clear();
+            bodyBytes = 0;
             if (tick != null) {
                 tick.cancel(false);
             }
@@ -256,6 +271,9 @@ public final class PartitionOwner {
                     if (last == null || id.compareTo(last) > 0) {
                         // A retried call answers the ids stored the first time: those are known already.
                         state.append(id, keyOf(messages, ids.size()));
+                        if (ids.size() < messages.size()) {
+                            keep(id, messages.get(ids.size()));
+                        }
                         last = id;
                     }
                     ids.add(MessageIds.of(partition, entry).value());
@@ -278,6 +296,24 @@ public final class PartitionOwner {
         return index < messages.size() ? messages.get(index).key() : null;
     }
 
+    /** Keeps a stored message's body for its deliveries, while there is room. Under the monitor. */
+    private void keep(EntryId id, OutMessage m) {
+        if (bodyBytes + m.payload().length <= MAX_BODY_BYTES) {
+            Map<String, String> headers = m.headers() == null || m.headers().isEmpty() ? Map.of()
+                    : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(m.headers()));
+            bodies.put(id, new Body(m.payload(), headers));
+            bodyBytes += m.payload().length;
+        }
+    }
+
+    /** The message left the partition. Under the monitor. */
+    private void forget(EntryId id) {
+        Body b = bodies.remove(id);
+        if (b != null) {
+            bodyBytes -= b.payload().length;
+        }
+    }
+
     // ------------------------------------------------------------------ deliveries
 
     /**
@@ -285,6 +321,8 @@ public final class PartitionOwner {
      */
     public CompletionStage<List<InDelivery>> take(int max) {
         List<Grant> grants;
+        List<Body> known = new ArrayList<>();
+        int unknown = 0;
         synchronized (this) {
             if (closed || draining) {
                 return CompletableFuture.completedFuture(List.of());
@@ -293,35 +331,57 @@ public final class PartitionOwner {
             if (grants.isEmpty()) {
                 return CompletableFuture.completedFuture(List.of());
             }
+            for (Grant g : grants) {
+                Body b = bodies.get(g.entry());
+                known.add(b);
+                unknown += b == null ? 1 : 0;
+            }
             scheduleTick();
         }
+        int fetched = unknown;
         CompletableFuture<List<InDelivery>> result = new CompletableFuture<>();
         enqueue(new Pending() {
             @Override
             public void write(Batch batch) {
-                grants.forEach(g -> batch.take(g.entry().toString(), g.attempt(), g.visibleUntil()));
+                for (int i = 0; i < grants.size(); i++) {
+                    Grant g = grants.get(i);
+                    if (known.get(i) == null) {
+                        batch.take(g.entry().toString(), g.attempt(), g.visibleUntil());
+                    } else {
+                        // The body is here: only the delivery record is written.
+                        batch.attempts(g.entry().toString(), g.attempt(), g.visibleUntil());
+                    }
+                }
             }
 
             @Override
             public int answers() {
-                return 4 * grants.size();
+                return 4 * fetched;
             }
 
             @Override
             public Runnable done(List<byte[]> answers) {
                 List<InDelivery> deliveries = new ArrayList<>(grants.size());
+                int at = 0;
                 for (int i = 0; i < grants.size(); i++) {
                     Grant g = grants.get(i);
-                    if (!"1".equals(PartitionStore.string(answers.get(4 * i)))) {
+                    String id = MessageIds.of(partition, g.entry().toString()).value();
+                    Body b = known.get(i);
+                    if (b != null) {
+                        deliveries.add(new InDelivery(id, g.key(), b.payload(), b.headers(), g.attempt(),
+                                g.entry().millis(), g.visibleUntil()));
+                        continue;
+                    }
+                    if (!"1".equals(PartitionStore.string(answers.get(at)))) {
                         // Gone from the stream although the state had it: nothing to deliver; forget it.
                         LOG.warn("Queue {} partition {}: entry {} is missing from Redis; dropped from the delivery state",
                                 queue(), partition, g.entry());
                         state.remove(g.entry());
-                        continue;
+                    } else {
+                        deliveries.add(new InDelivery(id, g.key(), answers.get(at + 2), parseHeaders(answers.get(at + 3)),
+                                g.attempt(), g.entry().millis(), g.visibleUntil()));
                     }
-                    deliveries.add(new InDelivery(MessageIds.of(partition, g.entry().toString()).value(), g.key(),
-                            answers.get(4 * i + 2), parseHeaders(answers.get(4 * i + 3)), g.attempt(),
-                            g.entry().millis(), g.visibleUntil()));
+                    at += 4;
                 }
                 return () -> result.complete(deliveries);
             }
@@ -360,6 +420,9 @@ public final class PartitionOwner {
                 case EXTEND -> state.extend(entry, attempt, now + millis, now);
                 case RELEASE -> state.release(entry, attempt);
             };
+            if (outcome == Settlement.ACKED) {
+                forget(entry);
+            }
             scheduleTick();
         }
         SettleReply done = new SettleReply(action == Action.EXTEND ? now + millis : 0, now);
@@ -542,6 +605,7 @@ public final class PartitionOwner {
                 deadLettering.remove(d.entry());
                 if (e == null) {
                     state.remove(d.entry());
+                    forget(d.entry());
                     deadLetterFailed.remove(d.entry());
                 } else {
                     firstFailure = deadLetterFailed.add(d.entry());

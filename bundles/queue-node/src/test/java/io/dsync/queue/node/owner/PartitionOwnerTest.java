@@ -151,6 +151,24 @@ class PartitionOwnerTest {
     }
 
     @Test
+    void bodiesBeyondWhatTheOwnerKeepsInMemoryAreReadFromRedis() {
+        PartitionOwner o = owner("bodies", "n1");
+        int size = (int) (PartitionOwner.MAX_BODY_BYTES / 2);
+        List<OutMessage> big = new ArrayList<>();
+        for (String c : List.of("x", "y", "z")) {
+            big.add(new OutMessage(null, c.repeat(size).getBytes(StandardCharsets.UTF_8), Map.of("h", c)));
+        }
+        join(o.send("c1", big));
+        // x and y fill the owner's memory for bodies; z is read back from the stream.
+        List<InDelivery> got = join(o.take(10));
+        assertThat(got).extracting(d -> text(d).charAt(0) + ":" + text(d).length() + ":" + d.headers().get("h"))
+                .containsExactly("x:" + size + ":x", "y:" + size + ":y", "z:" + size + ":z");
+        clock.addAndGet(META.visibilityTimeoutMs() + 1);
+        assertThat(join(o.take(10))).as("redelivered, from memory and from Redis alike")
+                .extracting(d -> text(d).charAt(0) + ":" + d.attempt()).containsExactly("x:2", "y:2", "z:2");
+    }
+
+    @Test
     void releaseGivesADeliveryBackWithoutCountingIt() {
         PartitionOwner o = owner("release", "n1");
         join(o.send("c1", List.of(msg(null, "x"))));
