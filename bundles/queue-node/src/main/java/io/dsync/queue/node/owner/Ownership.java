@@ -178,7 +178,7 @@ public final class Ownership {
             long epoch = store.claim(k, self).toCompletableFuture().join();
             List<StoredEntry> entries = store.load(k);
             PartitionOwner owner = new PartitionOwner(queue, partition, k, epoch, entries, store, clock, timer,
-                    deadLetters, node);
+                    deadLetters, node, node.bodies());
             node.add(owner);
             failing.remove(name);
             listener.claimed(queue.name(), partition, System.nanoTime() - membershipChangedNanos, entries.size());

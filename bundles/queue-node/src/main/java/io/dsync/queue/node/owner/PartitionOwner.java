@@ -96,10 +96,12 @@ public final class PartitionOwner {
     private final Listener listener;
 
     /**
-     * The bodies of messages this owner stored, up to {@link #MAX_BODY_BYTES} of payloads, until they are acked or
-     * dead-lettered: a delivery of one of them writes its record without reading the stream entry back.
+     * The bodies of messages this owner stored, up to {@link #MAX_BODY_BYTES} of payloads and as far as the node's
+     * {@link BodyBudget} allows, until they are acked or dead-lettered: a delivery of one of them writes its record
+     * without reading the stream entry back.
      */
     private final Map<EntryId, Body> bodies = new HashMap<>();
+    private final BodyBudget budget;
     private long bodyBytes;
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private final Set<EntryId> deadLettering = new HashSet<>();
@@ -129,7 +131,7 @@ public final class PartitionOwner {
 
     public PartitionOwner(QueueMeta meta, int partition, PartitionKeys keys, long epoch, List<StoredEntry> entries,
                           PartitionStore store, LongSupplier clock, ScheduledExecutorService timer,
-                          DeadLetterSink deadLetters, Listener listener) {
+                          DeadLetterSink deadLetters, Listener listener, BodyBudget budget) {
         this.meta = meta;
         this.partition = partition;
         this.keys = keys;
@@ -139,6 +141,7 @@ public final class PartitionOwner {
         this.timer = timer;
         this.deadLetters = deadLetters;
         this.listener = listener;
+        this.budget = budget;
         this.state = new PartitionState(meta.maxDeliveries());
         for (StoredEntry e : entries) {
             last = EntryId.parse(e.id());
@@ -189,8 +192,7 @@ public final class PartitionOwner {
             closed = true;
             failed = new ArrayList<>(pending);
             pending.clear();
-            bodies.clear();
-            bodyBytes = 0;
+            dropBodies();
             if (tick != null) {
                 tick.cancel(false);
             }
@@ -298,7 +300,7 @@ public final class PartitionOwner {
 
     /** Keeps a stored message's body for its deliveries, while there is room. Under the monitor. */
     private void keep(EntryId id, OutMessage m) {
-        if (bodyBytes + m.payload().length <= MAX_BODY_BYTES) {
+        if (bodyBytes + m.payload().length <= MAX_BODY_BYTES && budget.take(m.payload().length)) {
             Map<String, String> headers = m.headers() == null || m.headers().isEmpty() ? Map.of()
                     : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(m.headers()));
             bodies.put(id, new Body(m.payload(), headers));
@@ -306,11 +308,19 @@ public final class PartitionOwner {
         }
     }
 
+    /** The owner is closed: its bodies go, and their memory back to the node. Under the monitor. */
+    private void dropBodies() {
+        bodies.clear();
+        budget.giveBack(bodyBytes);
+        bodyBytes = 0;
+    }
+
     /** The message left the partition. Under the monitor. */
     private void forget(EntryId id) {
         Body b = bodies.remove(id);
         if (b != null) {
             bodyBytes -= b.payload().length;
+            budget.giveBack(b.payload().length);
         }
     }
 
@@ -693,6 +703,7 @@ public final class PartitionOwner {
                 failed = new ArrayList<>(ops);
                 failed.addAll(pending);
                 pending.clear();
+                dropBodies();
                 if (tick != null) {
                     tick.cancel(false);
                 }

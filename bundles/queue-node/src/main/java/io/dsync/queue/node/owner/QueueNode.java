@@ -47,9 +47,15 @@ public final class QueueNode implements PartitionOwner.Listener {
     private volatile Consumer<PartitionOwner> onLost = o -> { };
     private volatile Consumer<PartitionOwner> onDeadLettered = o -> { };
     private volatile boolean closed;
+    private final BodyBudget bodies = new BodyBudget(BodyBudget.NODE_DEFAULT);
 
     public QueueNode(ScheduledExecutorService timer) {
         this.timer = timer;
+    }
+
+    /** The memory this node's owners share for the bodies of the messages they stored. */
+    public BodyBudget bodies() {
+        return bodies;
     }
 
     /** Who hears that an owner stopped (the ownership loop, to claim again after a Redis failure). */

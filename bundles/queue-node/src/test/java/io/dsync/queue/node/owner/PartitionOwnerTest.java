@@ -38,6 +38,7 @@ class PartitionOwnerTest {
     final AtomicLong clock = new AtomicLong(1_000_000);
     final List<String> lost = new ArrayList<>();
     final List<String> deadLettered = new ArrayList<>();
+    final BodyBudget budget = new BodyBudget(BodyBudget.NODE_DEFAULT);
 
     @BeforeAll
     static void start() {
@@ -73,7 +74,7 @@ class PartitionOwnerTest {
                             lost.add(cause.getClass().getSimpleName());
                         }
                     }
-                });
+                }, budget);
         o.start();
         return o;
     }
@@ -142,6 +143,7 @@ class PartitionOwnerTest {
             }
         });
         assertThat(old.isClosed()).isTrue();
+        assertThat(budget.used()).as("the fenced owner gave its bodies' memory back").isZero();
         // The successor knows the delivery of a (attempt 1, still invisible): its consumer can still ack it.
         assertThat(successor.stats().size()).isEqualTo(2);
         assertThat(successor.stats().inFlight()).isEqualTo(1);
@@ -160,12 +162,37 @@ class PartitionOwnerTest {
         }
         join(o.send("c1", big));
         // x and y fill the owner's memory for bodies; z is read back from the stream.
+        assertThat(budget.used()).isEqualTo(2L * size);
         List<InDelivery> got = join(o.take(10));
         assertThat(got).extracting(d -> text(d).charAt(0) + ":" + text(d).length() + ":" + d.headers().get("h"))
                 .containsExactly("x:" + size + ":x", "y:" + size + ":y", "z:" + size + ":z");
         clock.addAndGet(META.visibilityTimeoutMs() + 1);
-        assertThat(join(o.take(10))).as("redelivered, from memory and from Redis alike")
+        List<InDelivery> again = join(o.take(10));
+        assertThat(again).as("redelivered, from memory and from Redis alike")
                 .extracting(d -> text(d).charAt(0) + ":" + d.attempt()).containsExactly("x:2", "y:2", "z:2");
+        join(o.settle("ack-x", entry(again.get(0)), 2, Action.ACK, 0));
+        assertThat(budget.used()).as("an ack gives its body's memory back").isEqualTo(size);
+        o.close();
+        assertThat(budget.used()).as("so does the end of the ownership").isZero();
+    }
+
+    @Test
+    void aFullNodeBudgetLeavesBodiesInRedis() {
+        BodyBudget none = new BodyBudget(0);
+        PartitionKeys keys = PartitionKeys.of(parts -> "dsync:owner-budget:" + String.join(":", parts), "q", 1);
+        PartitionOwner o = new PartitionOwner(META, 1, keys, join(store.claim(keys, "n1")), store.load(keys), store,
+                clock::get, timer, (queue, call, key, payload, headers) -> null, new PartitionOwner.Listener() {
+                    @Override
+                    public void ready(PartitionOwner owner) {
+                    }
+
+                    @Override
+                    public void lost(PartitionOwner owner, Throwable cause) {
+                    }
+                }, none);
+        join(o.send("c1", List.of(msg(null, "a"), msg(null, "b"))));
+        assertThat(none.used()).isZero();
+        assertThat(join(o.take(10))).extracting(d -> text(d) + ":" + d.headers().get("h")).containsExactly("a:v", "b:v");
     }
 
     @Test

@@ -61,7 +61,7 @@ class QueueNodeTest {
                     public void lost(PartitionOwner o, Throwable cause) {
                         node.lost(o, cause);
                     }
-                });
+                }, node.bodies());
         owner.start();
         node.add(owner);
     }
