@@ -41,11 +41,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * (its entry is older than {@code beat} plus {@value #LATE_SLACK_MILLIS} ms) and has no connection to Redis under its
  * name any more ({@code CLIENT LIST}) is left out at once: its process is gone, since the kernel closes the
  * connections of a process that dies, {@code kill -9} included. So a dead node leaves the list at most one heartbeat
- * and {@value #LATE_SLACK_MILLIS} ms after it died instead of at its entry's expiry. A node that is paused, slow or cut off from the others but not from Redis keeps its
- * connections and stays listed until its entry expires. Absence counts only once the oldest connection of the listed
- * nodes is at least {@code settle} old: after Redis restarted or failed over, every live node gets that long to
- * reconnect.
- * Where {@code CLIENT LIST} is refused (an ACL), entries simply expire.
+ * and {@value #LATE_SLACK_MILLIS} ms after it died instead of at its entry's expiry. A node that is paused, slow or
+ * cut off from the others but not from Redis keeps its connections and stays listed until its entry expires. Absence
+ * counts only once the oldest connection of the listed nodes is at least {@code settle} old: after Redis restarted or
+ * failed over, every live node gets that long to reconnect. Where {@code CLIENT LIST} is refused (an ACL), entries
+ * simply expire.
  *
  * <p>Thread-safety: immutable and safe to share.
  */
@@ -185,11 +185,13 @@ public final class NodeDirectory {
                 NodeInfo node = decode(json);
                 nodes.add(node);
                 String conn = entry.get("conn");
-                if (conn != null && !conn.isEmpty()) {
-                    connectionNames.add(conn);
+                if (conn == null || conn.isEmpty()) {
+                    continue; // a writer that does not name its connections: its entry expires, nothing more
                 }
-                if (conn != null && !conn.isEmpty() && sinceLastWrite(entry, remaining.get(i).toCompletableFuture()
-                        .join()) > number(entry.get("beat")) + LATE_SLACK_MILLIS) {
+                connectionNames.add(conn);
+                long late = sinceLastWrite(entry, remaining.get(i).toCompletableFuture().join())
+                        - number(entry.get("beat"));
+                if (late > LATE_SLACK_MILLIS) {
                     lateConnections.put(node.id(), conn);
                 }
             }

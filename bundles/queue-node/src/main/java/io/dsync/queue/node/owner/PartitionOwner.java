@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,12 +63,6 @@ public final class PartitionOwner {
     };
     /** Most operations in one script: bounds the time one script holds Redis. */
     static final int MAX_BATCH_OPS = 512;
-    /** Most payload bytes an owner keeps in memory for its deliveries (a backlog beyond is read from Redis). */
-    static final long MAX_BODY_BYTES = 1 << 20;
-
-    /** What a delivery needs of a stored message besides its record. */
-    private record Body(byte[] payload, Map<String, String> headers) {
-    }
 
     /** What the node learns from its owners. */
     public interface Listener {
@@ -95,14 +88,8 @@ public final class PartitionOwner {
     private final DeadLetterSink deadLetters;
     private final Listener listener;
 
-    /**
-     * The bodies of messages this owner stored, up to {@link #MAX_BODY_BYTES} of payloads and as far as the node's
-     * {@link BodyBudget} allows, until they are acked or dead-lettered: a delivery of one of them writes its record
-     * without reading the stream entry back.
-     */
-    private final Map<EntryId, Body> bodies = new HashMap<>();
-    private final BodyBudget budget;
-    private long bodyBytes;
+    /** The bodies of the messages this owner stored, for their deliveries. */
+    private final StoredBodies bodies;
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private final Set<EntryId> deadLettering = new HashSet<>();
     private final Set<EntryId> deadLetterFailed = new HashSet<>();
@@ -141,7 +128,7 @@ public final class PartitionOwner {
         this.timer = timer;
         this.deadLetters = deadLetters;
         this.listener = listener;
-        this.budget = budget;
+        this.bodies = new StoredBodies(budget);
         this.state = new PartitionState(meta.maxDeliveries());
         for (StoredEntry e : entries) {
             last = EntryId.parse(e.id());
@@ -192,7 +179,7 @@ public final class PartitionOwner {
             closed = true;
             failed = new ArrayList<>(pending);
             pending.clear();
-            dropBodies();
+            bodies.clear();
             if (tick != null) {
                 tick.cancel(false);
             }
@@ -274,7 +261,7 @@ public final class PartitionOwner {
                         // A retried call answers the ids stored the first time: those are known already.
                         state.append(id, keyOf(messages, ids.size()));
                         if (ids.size() < messages.size()) {
-                            keep(id, messages.get(ids.size()));
+                            bodies.keep(id, messages.get(ids.size()));
                         }
                         last = id;
                     }
@@ -298,32 +285,6 @@ public final class PartitionOwner {
         return index < messages.size() ? messages.get(index).key() : null;
     }
 
-    /** Keeps a stored message's body for its deliveries, while there is room. Under the monitor. */
-    private void keep(EntryId id, OutMessage m) {
-        if (bodyBytes + m.payload().length <= MAX_BODY_BYTES && budget.take(m.payload().length)) {
-            Map<String, String> headers = m.headers() == null || m.headers().isEmpty() ? Map.of()
-                    : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(m.headers()));
-            bodies.put(id, new Body(m.payload(), headers));
-            bodyBytes += m.payload().length;
-        }
-    }
-
-    /** The owner is closed: its bodies go, and their memory back to the node. Under the monitor. */
-    private void dropBodies() {
-        bodies.clear();
-        budget.giveBack(bodyBytes);
-        bodyBytes = 0;
-    }
-
-    /** The message left the partition. Under the monitor. */
-    private void forget(EntryId id) {
-        Body b = bodies.remove(id);
-        if (b != null) {
-            bodyBytes -= b.payload().length;
-            budget.giveBack(b.payload().length);
-        }
-    }
-
     // ------------------------------------------------------------------ deliveries
 
     /**
@@ -331,7 +292,7 @@ public final class PartitionOwner {
      */
     public CompletionStage<List<InDelivery>> take(int max) {
         List<Grant> grants;
-        List<Body> known = new ArrayList<>();
+        List<StoredBodies.Body> known = new ArrayList<>();
         int unknown = 0;
         synchronized (this) {
             if (closed || draining) {
@@ -342,7 +303,7 @@ public final class PartitionOwner {
                 return CompletableFuture.completedFuture(List.of());
             }
             for (Grant g : grants) {
-                Body b = bodies.get(g.entry());
+                StoredBodies.Body b = bodies.get(g.entry());
                 known.add(b);
                 unknown += b == null ? 1 : 0;
             }
@@ -376,7 +337,7 @@ public final class PartitionOwner {
                 for (int i = 0; i < grants.size(); i++) {
                     Grant g = grants.get(i);
                     String id = MessageIds.of(partition, g.entry().toString()).value();
-                    Body b = known.get(i);
+                    StoredBodies.Body b = known.get(i);
                     if (b != null) {
                         deliveries.add(new InDelivery(id, g.key(), b.payload(), b.headers(), g.attempt(),
                                 g.entry().millis(), g.visibleUntil()));
@@ -431,7 +392,7 @@ public final class PartitionOwner {
                 case RELEASE -> state.release(entry, attempt);
             };
             if (outcome == Settlement.ACKED) {
-                forget(entry);
+                bodies.forget(entry);
             }
             scheduleTick();
         }
@@ -615,7 +576,7 @@ public final class PartitionOwner {
                 deadLettering.remove(d.entry());
                 if (e == null) {
                     state.remove(d.entry());
-                    forget(d.entry());
+                    bodies.forget(d.entry());
                     deadLetterFailed.remove(d.entry());
                 } else {
                     firstFailure = deadLetterFailed.add(d.entry());
@@ -703,7 +664,7 @@ public final class PartitionOwner {
                 failed = new ArrayList<>(ops);
                 failed.addAll(pending);
                 pending.clear();
-                dropBodies();
+                bodies.clear();
                 if (tick != null) {
                     tick.cancel(false);
                 }

@@ -155,7 +155,7 @@ class PartitionOwnerTest {
     @Test
     void bodiesBeyondWhatTheOwnerKeepsInMemoryAreReadFromRedis() {
         PartitionOwner o = owner("bodies", "n1");
-        int size = (int) (PartitionOwner.MAX_BODY_BYTES / 2);
+        int size = (int) (StoredBodies.MAX_BYTES / 2);
         List<OutMessage> big = new ArrayList<>();
         for (String c : List.of("x", "y", "z")) {
             big.add(new OutMessage(null, c.repeat(size).getBytes(StandardCharsets.UTF_8), Map.of("h", c)));
