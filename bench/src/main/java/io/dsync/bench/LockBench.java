@@ -25,6 +25,7 @@ import io.dsync.lock.LockRequest;
 import io.dsync.lock.LockSession;
 import io.dsync.lock.client.ClientLockService;
 import io.dsync.lock.client.raft.RaftLockClient;
+import io.dsync.lock.client.raft.ShardedLockClient;
 import io.dsync.lock.protocol.LockRaftGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -71,6 +72,19 @@ public final class LockBench implements Callable<Integer> {
             description = "Command connections of the dsync client: each carries one batch at a time (default: ${DEFAULT-VALUE}).")
     int connections;
 
+    @Option(names = "--lock-nodes", defaultValue = "3", description = "Lock nodes of the dsync cluster (default: ${DEFAULT-VALUE}).")
+    int lockNodes;
+
+    @Option(names = "--groups", split = ",", defaultValue = "1",
+            description = "Raft groups sharing the lock space (--lock-groups of the nodes); with --scale, each count is "
+                    + "measured (default: ${DEFAULT-VALUE}).")
+    int[] groups;
+
+    @Option(names = "--scale", split = ",",
+            description = "Scaling mode: for each of these lock node counts and each --groups count, start a cluster and "
+                    + "measure dsync alone at the largest --threads count on distinct locks (e.g. --scale 3,5,7 --groups 1,4).")
+    int[] scale;
+
     @Option(names = "--peers", split = ",", defaultValue = "redisson,etcd",
             description = "Peers to measure next to dsync: redisson, etcd (3 members on loopback, when an 'etcd' binary is on the PATH) (default: ${DEFAULT-VALUE}).")
     List<String> peers;
@@ -109,13 +123,25 @@ public final class LockBench implements Callable<Integer> {
                     connections);
             return 2;
         }
+        for (int g : groups) {
+            if (g < 1 || g > LockRaftGroup.MAX_GROUPS) {
+                System.err.printf("--groups must be 1 to %d, was %d%n", LockRaftGroup.MAX_GROUPS, g);
+                return 2;
+            }
+        }
+        if (lockNodes < 1 || (scale != null && Arrays.stream(scale).anyMatch(n -> n < 1))) {
+            System.err.println("--lock-nodes and --scale counts must be at least 1");
+            return 2;
+        }
+        if (scale != null) {
+            return scaling();
+        }
         Path work = Files.createTempDirectory("dsync-bench");
-        System.err.printf("starting 3 lock nodes and Redis from %s (work folder %s)...%n", home, work);
-        // Nodes run with the JIT a production node gets (the harness' default stops at C1 for quick test start-up).
-        try (LocalCluster cluster = LocalCluster.builder(home, work).cluster("bench").javaOpts(nodeJavaOpts)
-                .nodes("lock", 3, "lock").start()) {
+        System.err.printf("starting %d lock nodes (%d Raft group(s)) and Redis from %s (work folder %s)...%n", lockNodes,
+                groups[0], home, work);
+        try (LocalCluster cluster = lockCluster(work, lockNodes, groups[0])) {
             awaitGroup(cluster);
-            RaftLockClient client = new RaftLockClient(LockRaftGroup.group(cluster.name(), cluster.raftAddresses()),
+            ShardedLockClient client = ShardedLockClient.connect(cluster.name(), cluster.raftAddresses(),
                     RaftLockClient.Options.DEFAULT.withWriteConnections(connections));
             ClientLockService dsync = new ClientLockService(client, "bench");
             Config config = new Config();
@@ -179,20 +205,72 @@ public final class LockBench implements Callable<Integer> {
         return 0;
     }
 
+    /** Starts {@code nodes} lock nodes that form their groups together. */
+    private LocalCluster lockCluster(Path work, int nodes, int groupCount) throws Exception {
+        // Nodes run with the JIT a production node gets (the harness' default stops at C1 for quick test start-up).
+        return LocalCluster.builder(home, work).cluster("bench").javaOpts(nodeJavaOpts).lockGroupSize(nodes)
+                .lockGroups(groupCount).nodes("lock", nodes, "lock").start();
+    }
+
+    /** --scale: dsync alone, at the largest thread count, for each lock node count and group count. */
+    private int scaling() throws Exception {
+        int threadCount = Arrays.stream(threads).max().orElse(64);
+        Map<String, Result> results = new LinkedHashMap<>();
+        for (int nodes : scale) {
+            for (int g : groups) {
+                Path work = Files.createTempDirectory("dsync-bench");
+                System.err.printf("starting %d lock nodes with %d Raft group(s) (work folder %s)...%n", nodes, g, work);
+                try (LocalCluster cluster = lockCluster(work, nodes, g)) {
+                    awaitGroup(cluster);
+                    try (ShardedLockClient client = ShardedLockClient.connect(cluster.name(), cluster.raftAddresses(),
+                            RaftLockClient.Options.DEFAULT.withWriteConnections(connections));
+                         ClientLockService dsync = new ClientLockService(client, "bench")) {
+                        Target target = dsyncTarget(dsync);
+                        if (jitWarmup > 0) {
+                            run(target, threadCount, false, 0, jitWarmup);
+                        }
+                        Map<String, Result> one = measure(List.of(target), threadCount, false);
+                        results.put(nodes + " | " + g, one.get(target.name()));
+                    }
+                }
+            }
+        }
+        StringBuilder sb = new StringBuilder(String.format("Exclusive acquire+release, %d threads on distinct locks, %d s "
+                + "measured after %d s warm-up, every lock node and the client on this machine; nodes with %s; %s; "
+                + "%d cores, Java %s.%n%n", threadCount, seconds, warmup, BenchMain.nodeJvm("lock", nodeJavaOpts),
+                LocalDate.now(), Runtime.getRuntime().availableProcessors(), Runtime.version()));
+        sb.append("| lock nodes | Raft groups | dsync ops/s | p50 / p99 ms | errors |\n|---|---|---|---|---|\n");
+        results.forEach((config, r) -> sb.append(String.format("| %s | %,.0f | %.2f / %.2f | %d |%n", config, r.rate(),
+                r.p50Nanos() / 1e6, r.p99Nanos() / 1e6, r.errors())));
+        System.out.println(sb);
+        if (out != null) {
+            Files.writeString(out, sb.toString());
+        }
+        return 0;
+    }
+
+    /** Waits until every lock group has a leader: the union of their tables can be read. */
     private static void awaitGroup(LocalCluster cluster) throws InterruptedException {
-        try (RaftLockClient probe = new RaftLockClient(LockRaftGroup.group(cluster.name(), cluster.raftAddresses()),
-                RaftLockClient.Options.DEFAULT)) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        ShardedLockClient probe = null;
+        try {
             while (true) {
                 try {
-                    probe.status("bench/ready").join();
+                    if (probe == null) {
+                        probe = ShardedLockClient.connect(cluster.name(), cluster.raftAddresses(), RaftLockClient.Options.DEFAULT);
+                    }
+                    probe.table(1).join();
                     return;
                 } catch (RuntimeException e) {
                     if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("the lock group did not elect a leader within 60 s: " + e.getMessage());
+                        throw new IllegalStateException("the lock groups did not elect leaders within 60 s: " + e.getMessage());
                     }
                     Thread.sleep(200);
                 }
+            }
+        } finally {
+            if (probe != null) {
+                probe.close();
             }
         }
     }

@@ -17,7 +17,7 @@ import io.dsync.lock.LockTimeoutException;
 import io.dsync.lock.NoQuorumException;
 import io.dsync.lock.client.ClientLockService;
 import io.dsync.lock.client.raft.RaftLockClient;
-import io.dsync.lock.protocol.LockRaftGroup;
+import io.dsync.lock.client.raft.ShardedLockClient;
 import io.dsync.testkit.check.FencedResource;
 import io.dsync.testkit.check.LockOps;
 import io.dsync.testkit.check.MutualExclusionChecker;
@@ -37,9 +37,15 @@ final class LockWorkload {
      */
     static ScenarioReport run(LocalCluster cluster, String reportName, String title, Duration run,
                                       UnaryOperator<Scenario.Builder> faults) throws Exception {
+        return run(cluster, reportName, title, run, 2, faults);
+    }
+
+    /** As {@link #run(LocalCluster, String, String, Duration, UnaryOperator)}, on {@code locks} names L0, L1, ... */
+    static ScenarioReport run(LocalCluster cluster, String reportName, String title, Duration run, int lockNames,
+                                      UnaryOperator<Scenario.Builder> faults) throws Exception {
         FencedResource resource = new FencedResource();
         Map<String, LockSession> sessions = new ConcurrentHashMap<>();
-        try (RaftLockClient client = new RaftLockClient(LockRaftGroup.group(cluster.name(), cluster.raftAddresses()), RaftLockClient.Options.DEFAULT);
+        try (ShardedLockClient client = ShardedLockClient.connect(cluster.name(), cluster.raftAddresses(), RaftLockClient.Options.DEFAULT);
              ClientLockService locks = new ClientLockService(client, reportName)) {
             Scenario.Builder scenario = Scenario.builder(title)
                     .clients(6)
@@ -59,7 +65,7 @@ final class LockWorkload {
                             sessions.put(c.process(), session);
                         }
                         LockSession current = session;
-                        String lock = "L" + c.random().nextInt(2);
+                        String lock = "L" + c.random().nextInt(lockNames);
                         LockHandle[] held = new LockHandle[1];
                         boolean[] unknown = new boolean[1];
                         String token = c.call(LockOps.acquire(lock, LockOps.Mode.EXCLUSIVE), () -> {

@@ -79,4 +79,36 @@ final class RaftProbe {
         }
         return awaitOneLeader(nodes);
     }
+
+    /**
+     * @return the leader of each lock group (index = group) as the nodes that answer report it now; {@code null} for a
+     *     group that none of them leads
+     */
+    static List<String> groupLeaders(List<ClusterNode> nodes, int groups) {
+        List<String> leaders = new ArrayList<>(java.util.Collections.nCopies(groups, (String) null));
+        for (ClusterNode n : nodes) {
+            JsonNode r = raft(n);
+            if (r == null) {
+                continue;
+            }
+            for (JsonNode g : r.path("groups")) {
+                int index = g.path("group").asInt();
+                if (index < groups && "LEADER".equals(g.path("role").asText())) {
+                    leaders.set(index, n.id());
+                }
+            }
+        }
+        return leaders;
+    }
+
+    /** Waits until every one of {@code groups} lock groups has a leader among the nodes; returns them by group. */
+    static List<String> awaitGroupLeaders(List<ClusterNode> nodes, int groups, Duration atMost) {
+        List<List<String>> seen = new ArrayList<>(List.of(List.of()));
+        await().atMost(atMost).pollInterval(Duration.ofMillis(100)).until(() -> {
+            List<String> leaders = groupLeaders(nodes, groups);
+            seen.set(0, leaders);
+            return !leaders.contains(null);
+        });
+        return seen.get(0);
+    }
 }

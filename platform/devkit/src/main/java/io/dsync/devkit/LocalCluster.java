@@ -79,6 +79,7 @@ public final class LocalCluster implements AutoCloseable {
         private boolean proxied;
         private boolean partitionable;
         private int lockGroupSize;
+        private int lockGroups;
         private int basePort;
         private String adminToken;
         private String javaOpts;
@@ -147,6 +148,12 @@ public final class LocalCluster implements AutoCloseable {
         /** How many lock nodes form the lock group (default: the nodes' default, 3). */
         public Builder lockGroupSize(int size) {
             this.lockGroupSize = size;
+            return this;
+        }
+
+        /** How many Raft groups share the lock space (default: the nodes' default, 1). */
+        public Builder lockGroups(int groups) {
+            this.lockGroups = groups;
             return this;
         }
 
@@ -264,6 +271,9 @@ public final class LocalCluster implements AutoCloseable {
         List<String> args = new ArrayList<>();
         if (config.lockGroupSize > 0) {
             args.addAll(List.of("--lock-group-size", Integer.toString(config.lockGroupSize)));
+        }
+        if (config.lockGroups > 0) {
+            args.addAll(List.of("--lock-groups", Integer.toString(config.lockGroups)));
         }
         if (roles.contains("lock")) {
             // Lock nodes keep one Raft port for their life, restarts included: the group remembers addresses.

@@ -5,6 +5,7 @@ import java.util.Objects;
 import io.dsync.lock.LockMode;
 import io.dsync.lock.LockRequest;
 import io.dsync.lock.SessionId;
+import io.dsync.lock.WaitForCycle;
 
 /**
  * A command of the replicated lock log, as proposed by the Raft leader and applied by
@@ -285,6 +286,35 @@ public sealed interface LockCommand {
          */
         public CancelWait {
             Objects.requireNonNull(sessionId, "sessionId");
+        }
+    }
+
+    /**
+     * Fails a waiting request that is part of a deadlock across lock groups, which no group sees whole: committed by
+     * the cross-group detector in the victim's group. If {@code victim} waits for {@code lockName} (a queued acquire
+     * or a pending upgrade), that call ends as a deadlock found within the group would end it (its final outcome is
+     * {@link Outcome.Rejected#deadlock(WaitForCycle)} with {@code cycle}), and the waiters behind it are granted what
+     * has become grantable. If it no longer waits for that lock, nothing changes. The command's own outcome is
+     * {@link Outcome.Done} either way.
+     *
+     * @param victim the session whose wait is failed
+     * @param lockName the lock it waits for
+     * @param cycle the cycle, starting with the victim's edge
+     */
+    record BreakDeadlock(SessionId victim, String lockName, WaitForCycle cycle) implements LockCommand {
+
+        /**
+         * Checks the components for {@code null}.
+         *
+         * @param victim the session
+         * @param lockName the lock
+         * @param cycle the cycle
+         * @throws NullPointerException if a component is {@code null}
+         */
+        public BreakDeadlock {
+            Objects.requireNonNull(victim, "victim");
+            Objects.requireNonNull(lockName, "lockName");
+            Objects.requireNonNull(cycle, "cycle");
         }
     }
 

@@ -267,6 +267,8 @@ public final class LockStateMachine {
             outcome = keepAlive(c);
         } else if (command instanceof LockCommand.CloseSession c) {
             outcome = closeSession(c, effects);
+        } else if (command instanceof LockCommand.BreakDeadlock c) {
+            outcome = breakDeadlock(c, effects);
         } else if (command instanceof LockCommand.Tick) {
             outcome = new Outcome.Done();
         } else {
@@ -587,6 +589,24 @@ public final class LockStateMachine {
         }
         return Outcome.Rejected.of(RejectReason.NOT_WAITING, "session " + s.id + " has no waiting call "
                 + c.callId());
+    }
+
+    /**
+     * Fails the victim's wait for the lock as a deadlock (a cycle across lock groups, found outside this table), then
+     * grants what its leaving made grantable; nothing if it does not wait for that lock (any more).
+     */
+    private Outcome breakDeadlock(LockCommand.BreakDeadlock c, List<Effect> effects) {
+        Session s = session(c.victim());
+        if (s != null) {
+            for (Wait wait : s.pending.values()) {
+                if (wait.lockName().equals(c.lockName())) {
+                    finishWait(s, wait, Outcome.Rejected.deadlock(c.cycle()), effects);
+                    grantWaiters(c.lockName(), effects);
+                    break;
+                }
+            }
+        }
+        return new Outcome.Done();
     }
 
     // ---------------------------------------------------------------- expiry

@@ -629,6 +629,11 @@ public final class LockCommandCodec {
             out.writeLong(c.callId());
         } else if (command instanceof LockCommand.Tick) {
             out.writeByte(10);
+        } else if (command instanceof LockCommand.BreakDeadlock c) {
+            out.writeByte(11);
+            writeSessionId(out, c.victim());
+            writeString(out, c.lockName());
+            writeCycle(out, c.cycle());
         } else {
             throw new IllegalArgumentException("unknown command type " + command.getClass().getName());
         }
@@ -660,6 +665,8 @@ public final class LockCommandCodec {
                 return new LockCommand.CancelWait(readSessionId(in), in.readLong());
             case 10:
                 return new LockCommand.Tick();
+            case 11:
+                return new LockCommand.BreakDeadlock(readSessionId(in), readString(in), readCycle(in));
             default:
                 throw new IOException("unknown command tag " + tag);
         }

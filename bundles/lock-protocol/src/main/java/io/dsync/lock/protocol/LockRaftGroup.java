@@ -19,11 +19,20 @@ import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.util.TimeDuration;
 
+import com.dynatrace.hash4j.hashing.Hasher64;
+import com.dynatrace.hash4j.hashing.Hashing;
+
 import io.dsync.registry.NodeInfo;
 
 /**
- * How a cluster's lock Raft group is named and reached, the same for its clients and its members: the group id, the
- * transport (Ratis' Netty RPC) and its sizing, the members' addresses as the registry publishes them.
+ * How a cluster's lock Raft groups are named and reached, the same for their clients and their members: the group ids,
+ * which group holds a lock, the transport (Ratis' Netty RPC) and its sizing, the members' addresses as the registry
+ * publishes them.
+ *
+ * <p><b>Groups.</b> The lock space is split over {@code G} Raft groups (G is fixed when the cluster is formed, 1 by
+ * default), all hosted by the same lock nodes (Ratis multi-group: one server, one port, one division per group).
+ * A lock lives in group {@link #groupOf(String, int)} (XXH3 of its name modulo G). Group 0 has the id that the one group
+ * of a cluster has always had ({@link #groupId(String)}), so a cluster formed before sharding keeps its data.
  *
  * <p><b>Netty event loops.</b> Ratis' Netty server (3.1 to 3.3) handles a request on the event loop thread that read
  * it and blocks that thread until the answer is ready. A long-poll of a waiting acquire is held by the leader for up to
@@ -51,7 +60,68 @@ public final class LockRaftGroup {
      */
     static final int DEFAULT_EVENT_LOOP_THREADS = 64;
 
+    /** The most groups a cluster may have. */
+    public static final int MAX_GROUPS = 64;
+
+    private static final Hasher64 XXH3 = Hashing.xxh3_64();
+
     private LockRaftGroup() {
+    }
+
+    /**
+     * Returns the group that holds a lock.
+     *
+     * @param lockName the lock's name
+     * @param groups the number of groups, 1 to {@value #MAX_GROUPS}
+     * @return 0 to {@code groups - 1}; always 0 with one group
+     */
+    public static int groupOf(String lockName, int groups) {
+        return groups == 1 ? 0 : (int) Long.remainderUnsigned(XXH3.hashCharsToLong(lockName), groups);
+    }
+
+    /**
+     * Returns group {@code index} of a cluster.
+     *
+     * @param clusterName the cluster name
+     * @param index the group's index, 0 to {@value #MAX_GROUPS}{@code - 1}
+     * @param peers the members, id to Raft endpoint, in a stable order
+     * @return the group
+     */
+    public static RaftGroup group(String clusterName, int index, Map<String, InetSocketAddress> peers) {
+        return RaftGroup.valueOf(groupId(clusterName, index), group(clusterName, peers).getPeers());
+    }
+
+    /**
+     * Returns the id of group {@code index} of a cluster.
+     *
+     * @param clusterName the cluster name
+     * @param index 0 to {@value #MAX_GROUPS}{@code - 1}
+     * @return {@link #groupId(String)} for group 0, else a name-based UUID of {@code "dsync-lock/" + clusterName + "/" +
+     *     index}
+     * @throws IllegalArgumentException if the index is out of range
+     */
+    public static RaftGroupId groupId(String clusterName, int index) {
+        if (index < 0 || index >= MAX_GROUPS) {
+            throw new IllegalArgumentException("group index must be 0 to " + (MAX_GROUPS - 1) + ", was " + index);
+        }
+        return index == 0 ? groupId(clusterName) : RaftGroupId.valueOf(UUID.nameUUIDFromBytes(
+                ("dsync-lock/" + clusterName + "/" + index).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * Returns how many of a cluster's groups are among some group ids (those a server runs, or those in its storage):
+     * the groups 0, 1, ... up to the first one missing.
+     *
+     * @param clusterName the cluster name
+     * @param ids the group ids
+     * @return 0 when group 0 is not among them
+     */
+    public static int groupCount(String clusterName, Collection<RaftGroupId> ids) {
+        int n = 0;
+        while (n < MAX_GROUPS && ids.contains(groupId(clusterName, n))) {
+            n++;
+        }
+        return n;
     }
 
     /**

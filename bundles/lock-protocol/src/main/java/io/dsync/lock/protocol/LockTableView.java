@@ -1,6 +1,8 @@
 package io.dsync.lock.protocol;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 
@@ -72,5 +74,40 @@ public record LockTableView(long appliedIndex, Instant logTime, int sessions, in
         locks = List.copyOf(locks);
         waitFor = List.copyOf(waitFor);
         deadlocks = List.copyOf(deadlocks);
+    }
+
+    /**
+     * The union of the groups' tables: the first {@code maxLocks} locks by name, every edge, the latest deadlocks;
+     * the applied index is the sum of the groups' (it grows with every commit of any group), the log time the latest,
+     * the session count the largest (every session lives in every group).
+     *
+     * @param views the tables of the groups, at least one
+     * @param maxLocks how many locks to list at most
+     * @return the union
+     */
+    public static LockTableView union(List<LockTableView> views, int maxLocks) {
+        if (views.size() == 1) {
+            return views.get(0);
+        }
+        long applied = 0;
+        Instant logTime = Instant.EPOCH;
+        int sessions = 0;
+        int lockCount = 0;
+        List<LockStatus> locks = new ArrayList<>();
+        List<WaitEdge> edges = new ArrayList<>();
+        List<Deadlock> deadlocks = new ArrayList<>();
+        for (LockTableView v : views) {
+            applied += v.appliedIndex();
+            logTime = v.logTime().isAfter(logTime) ? v.logTime() : logTime;
+            sessions = Math.max(sessions, v.sessions());
+            lockCount += v.lockCount();
+            locks.addAll(v.locks());
+            edges.addAll(v.waitFor());
+            deadlocks.addAll(v.deadlocks());
+        }
+        locks.sort(Comparator.comparing(LockStatus::name));
+        deadlocks.sort(Comparator.comparing(Deadlock::at));
+        return new LockTableView(applied, logTime, sessions, lockCount, locks.subList(0, Math.min(maxLocks, locks.size())),
+                edges, deadlocks.subList(Math.max(0, deadlocks.size() - RECENT_DEADLOCKS), deadlocks.size()));
     }
 }

@@ -50,6 +50,7 @@ class LockCommandCodecTest {
                 new LockCommand.Upgrade(S1, 10, "orders/42", 17, 1_000),
                 new LockCommand.Downgrade(S1, 11, "orders/42", 18),
                 new LockCommand.CancelWait(S2, 12),
+                new LockCommand.BreakDeadlock(S2, "b", CYCLE),
                 new LockCommand.Tick());
     }
 

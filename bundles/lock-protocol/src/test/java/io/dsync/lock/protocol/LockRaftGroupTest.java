@@ -24,6 +24,45 @@ class LockRaftGroupTest {
     }
 
     @Test
+    void groupZeroIsTheOneGroupOfAClusterAndTheOthersHaveIdsOfTheirOwn() {
+        Map<String, InetSocketAddress> peers = Map.of("n1", new InetSocketAddress("127.0.0.1", 9300));
+        assertEquals(LockRaftGroup.groupId("prod"), LockRaftGroup.groupId("prod", 0));
+        assertEquals(LockRaftGroup.groupId("prod", 3), LockRaftGroup.group("prod", 3, peers).getGroupId());
+        java.util.Set<Object> ids = new java.util.HashSet<>();
+        for (int i = 0; i < LockRaftGroup.MAX_GROUPS; i++) {
+            ids.add(LockRaftGroup.groupId("prod", i));
+        }
+        assertEquals(LockRaftGroup.MAX_GROUPS, ids.size());
+        assertNotEquals(LockRaftGroup.groupId("prod", 1), LockRaftGroup.groupId("test", 1));
+        assertThrows(IllegalArgumentException.class, () -> LockRaftGroup.groupId("prod", LockRaftGroup.MAX_GROUPS));
+        assertThrows(IllegalArgumentException.class, () -> LockRaftGroup.groupId("prod", -1));
+    }
+
+    @Test
+    void theGroupCountIsTheRunOfGroupsFromZero() {
+        assertEquals(0, LockRaftGroup.groupCount("prod", List.of()));
+        assertEquals(0, LockRaftGroup.groupCount("prod", List.of(LockRaftGroup.groupId("prod", 1))));
+        assertEquals(3, LockRaftGroup.groupCount("prod", List.of(LockRaftGroup.groupId("prod", 2),
+                LockRaftGroup.groupId("other", 3), LockRaftGroup.groupId("prod", 0), LockRaftGroup.groupId("prod", 1))));
+    }
+
+    @Test
+    void lockNamesSpreadEvenlyOverTheGroupsAndStayInTheirs() {
+        assertEquals(0, LockRaftGroup.groupOf("anything", 1));
+        int groups = 5;
+        int[] counts = new int[groups];
+        for (int i = 0; i < 50_000; i++) {
+            int g = LockRaftGroup.groupOf("order-" + i, groups);
+            assertEquals(g, LockRaftGroup.groupOf("order-" + i, groups), "the same name, the same group");
+            counts[g]++;
+        }
+        for (int c : counts) {
+            // 10,000 expected per group; a well-mixed hash stays within a few percent.
+            assertEquals(10_000, c, 500, "per-group counts " + java.util.Arrays.toString(counts));
+        }
+    }
+
+    @Test
     void theLockNodesAreTheRegisteredNodesWithTheLockRoleAndARaftPort() {
         List<NodeInfo> nodes = List.of(
                 node("lock-2", List.of("lock"), Map.of("admin", 8082, "raft", 9302)),

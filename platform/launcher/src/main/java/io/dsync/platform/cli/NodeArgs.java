@@ -50,6 +50,12 @@ final class NodeArgs {
                     + "waits until that many are registered (default: ${DEFAULT-VALUE}; env DSYNC_LOCK_GROUP_SIZE).")
     int lockGroupSize;
 
+    @Option(names = "--lock-groups", defaultValue = "${env:DSYNC_LOCK_GROUPS:-1}",
+            description = "How many Raft groups share the lock space, 1 to 64 (lock name -> group by hash; every lock "
+                    + "node hosts every group, each with its own leader). Read when the lock cluster is formed: a "
+                    + "running cluster keeps its count (default: ${DEFAULT-VALUE}; env DSYNC_LOCK_GROUPS).")
+    int lockGroups;
+
     @Option(names = "--bind", defaultValue = "${env:DSYNC_BIND:-127.0.0.1}",
             description = "Address the node's servers listen on (default: ${DEFAULT-VALUE}; 0.0.0.0 in containers; env DSYNC_BIND).")
     String bind;
@@ -134,12 +140,16 @@ final class NodeArgs {
         if (lockGroupSize < 1) {
             throw new Dsync.CliException("--lock-group-size must be at least 1, got " + lockGroupSize, 2);
         }
+        if (lockGroups < 1 || lockGroups > 64) {
+            throw new Dsync.CliException("--lock-groups must be 1 to 64, got " + lockGroups, 2);
+        }
         if (raftPort < 1 || raftPort > 65535 || raftAdvertisePort < 0 || raftAdvertisePort > 65535) {
             throw new Dsync.CliException("--raft-port and --raft-advertise-port must be between 1 and 65535, got "
                     + raftPort + " and " + raftAdvertisePort, 2);
         }
         Map<String, String> p = new java.util.HashMap<>();
         p.put("dsync.lock.groupSize", Integer.toString(lockGroupSize));
+        p.put("dsync.lock.groups", Integer.toString(lockGroups));
         p.put("dsync.port.messaging", Integer.toString(messagingPort == 0 ? freePort() : messagingPort));
         if (messagingAdvertisePort != 0) {
             p.put("dsync.advertise.port.messaging", Integer.toString(messagingAdvertisePort));

@@ -26,6 +26,7 @@ import io.dsync.lock.NoQuorumException;
 import io.dsync.lock.client.ClientLockService;
 import io.dsync.lock.client.Outcomes;
 import io.dsync.lock.client.raft.RaftLockClient;
+import io.dsync.lock.client.raft.ShardedLockClient;
 import io.dsync.lock.core.LockCommand;
 import io.dsync.lock.core.Outcome;
 import io.dsync.lock.core.RejectReason;
@@ -49,7 +50,7 @@ public final class LockServiceComponent implements LockService, LockTableSource 
     private long checkedAt;
     private final NodeRegistry registry;
     private Map<String, InetSocketAddress> peers = Map.of();
-    private RaftLockClient client;
+    private ShardedLockClient client;
     private ClientLockService service;
     private final LockClientMetrics metrics;
 
@@ -92,7 +93,7 @@ public final class LockServiceComponent implements LockService, LockTableSource 
             ClassLoader previous = Thread.currentThread().getContextClassLoader();
             Thread.currentThread().setContextClassLoader(LockServiceComponent.class.getClassLoader());
             try {
-                client = new RaftLockClient(LockRaftGroup.group(identity.cluster(), now), RaftLockClient.Options.DEFAULT);
+                client = ShardedLockClient.connect(identity.cluster(), now, RaftLockClient.Options.DEFAULT);
                 service = new ClientLockService(client, identity.id() + "/" + UUID.randomUUID());
                 service.setListener(metrics);
                 client.onRecovery(metrics::recovered);
@@ -173,7 +174,7 @@ public final class LockServiceComponent implements LockService, LockTableSource 
 
     @Override
     public LockTableView table(int maxLocks) {
-        RaftLockClient c;
+        ShardedLockClient c;
         synchronized (this) {
             service();
             c = client;
@@ -183,7 +184,7 @@ public final class LockServiceComponent implements LockService, LockTableSource 
 
     @Override
     public boolean closeAnySession(SessionId session) {
-        RaftLockClient c;
+        ShardedLockClient c;
         synchronized (this) {
             service();
             c = client;

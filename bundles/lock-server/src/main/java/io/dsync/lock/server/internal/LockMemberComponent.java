@@ -29,6 +29,7 @@ import io.dsync.health.Health;
 import io.dsync.health.HealthContributor;
 import io.dsync.lock.core.LockStateMachine;
 import io.dsync.lock.protocol.LockRaftGroup;
+import io.dsync.lock.protocol.RunningLockGroups;
 import io.dsync.lock.server.group.GroupFormation;
 import io.dsync.lock.server.group.MembersFile;
 import io.dsync.lock.server.raft.LockRaftStateMachine;
@@ -87,13 +88,16 @@ public final class LockMemberComponent implements LockMember, HealthContributor 
         this.health = new MemberHealth(Duration.ofMillis(Math.max(4_000, 2 * config.electionTimeoutMaxMillis())),
                 System.nanoTime());
         metrics.register("dsync.lock.raft.term", (Gauge<Long>) () -> status().map(RaftLockServer.RaftStatus::term).orElse(-1L));
-        metrics.register("dsync.lock.raft.isLeader", (Gauge<Integer>) () -> status().filter(s -> "LEADER".equals(s.role())).isPresent() ? 1 : 0);
-        metrics.register("dsync.lock.raft.hasLeader", (Gauge<Integer>) () -> status().flatMap(RaftLockServer.RaftStatus::leaderId).isPresent() ? 1 : 0);
+        // With several groups: how many of them this member leads, and 1 only if every group has a leader.
+        metrics.register("dsync.lock.raft.isLeader", (Gauge<Integer>) () -> server().map(LockMemberComponent::groupsLed).orElse(0));
+        metrics.register("dsync.lock.raft.hasLeader", (Gauge<Integer>) () -> server().filter(LockMemberComponent::everyGroupHasLeader).isPresent() ? 1 : 0);
         metrics.register("dsync.lock.raft.commitIndex", (Gauge<Long>) () -> status().map(RaftLockServer.RaftStatus::commitIndex).orElse(-1L));
         metrics.register("dsync.lock.raft.appliedIndex", (Gauge<Long>) () -> status().map(RaftLockServer.RaftStatus::appliedIndex).orElse(-1L));
         // Calls queued in this replica's table, and the long-polls it holds (one per client, on the leader).
-        metrics.register("dsync.lock.waiting", (Gauge<Integer>) () -> server().map(s -> s.stateMachine().waitingCalls()).orElse(0));
-        metrics.register("dsync.lock.polls", (Gauge<Integer>) () -> server().map(s -> s.stateMachine().heldPolls()).orElse(0));
+        metrics.register("dsync.lock.waiting", (Gauge<Integer>) () -> server().map(s -> s.stateMachines().stream()
+                .mapToInt(LockRaftStateMachine::waitingCalls).sum()).orElse(0));
+        metrics.register("dsync.lock.polls", (Gauge<Integer>) () -> server().map(s -> s.stateMachines().stream()
+                .mapToInt(LockRaftStateMachine::heldPolls).sum()).orElse(0));
         if (!identity.roles().contains(LockRaftGroup.ROLE)) {
             state = "not a lock node: the lock-server bundle belongs on nodes with the lock role (bundles/lock/)";
             stuck = true;
@@ -122,7 +126,8 @@ public final class LockMemberComponent implements LockMember, HealthContributor 
             MembersFile membersFile = new MembersFile(storage);
             GroupFormation formation = new GroupFormation(identity.id(), advertised(), config.initialMembers(), membersFile,
                     () -> LockRaftGroup.lockNodes(registry.nodes()),
-                    candidates -> RaftLockServer.runningMembers(identity.cluster(), candidates, Duration.ofSeconds(1)),
+                    candidates -> RunningLockGroups.probe(identity.cluster(), candidates, Duration.ofSeconds(1))
+                            .map(RunningLockGroups::members),
                     d -> Thread.sleep(d.toMillis()), s -> state = s, System::nanoTime);
             GroupFormation.Plan plan = formation.plan();
             if (plan instanceof GroupFormation.Plan.Removed removed) {
@@ -155,7 +160,9 @@ public final class LockMemberComponent implements LockMember, HealthContributor 
                 server = RaftLockServer.start(options(peers));
             }
             serverMetrics = new LockServerMetrics(metrics);
-            server.stateMachine().setEvents(serverMetrics);
+            for (LockRaftStateMachine machine : server.stateMachines()) {
+                machine.setEvents(serverMetrics);
+            }
             sampler = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "dsync-lock-leader-sampler");
                 t.setDaemon(true);
@@ -164,7 +171,7 @@ public final class LockMemberComponent implements LockMember, HealthContributor 
             RaftLockServer running = server;
             sampler.scheduleAtFixedRate(() -> {
                 long now = System.nanoTime();
-                boolean known = running.status().leaderId().isPresent();
+                boolean known = everyGroupHasLeader(running);
                 serverMetrics.sampleLeader(known, now);
                 if (known) {
                     health.leaderSeen(now);
@@ -192,7 +199,8 @@ public final class LockMemberComponent implements LockMember, HealthContributor 
         return new RaftLockServer.Options(identity.cluster(), identity.id(), peers, storage,
                 Duration.ofMillis(config.electionTimeoutMinMillis()), Duration.ofMillis(config.electionTimeoutMaxMillis()),
                 RaftLockServer.Options.DEFAULT_RPC_TIMEOUT, RaftLockServer.Options.DEFAULT_SNAPSHOT_THRESHOLD,
-                LockRaftStateMachine.DEFAULT_TICK_INTERVAL, LockStateMachine.Limits.DEFAULT, bindAddress());
+                LockRaftStateMachine.DEFAULT_TICK_INTERVAL, LockStateMachine.Limits.DEFAULT, bindAddress(),
+                Math.max(1, Math.min(LockRaftGroup.MAX_GROUPS, config.groups())));
     }
 
     private InetSocketAddress advertised() {
@@ -204,6 +212,23 @@ public final class LockMemberComponent implements LockMember, HealthContributor 
         String bind = context.getProperty("dsync.node.bind");
         int port = Integer.parseInt(context.getProperty(NodeIdentity.PORT_PREFIX + LockRaftGroup.PORT).trim());
         return new InetSocketAddress(bind == null || bind.isBlank() ? identity.host() : bind.trim(), port);
+    }
+
+    private static int groupsLed(RaftLockServer s) {
+        int led = 0;
+        for (int i = 0; i < s.groupCount(); i++) {
+            led += "LEADER".equals(s.status(i).role()) ? 1 : 0;
+        }
+        return led;
+    }
+
+    private static boolean everyGroupHasLeader(RaftLockServer s) {
+        for (int i = 0; i < s.groupCount(); i++) {
+            if (s.status(i).leaderId().isEmpty()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private Optional<RaftLockServer.RaftStatus> status() {

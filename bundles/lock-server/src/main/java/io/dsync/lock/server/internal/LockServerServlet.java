@@ -21,6 +21,7 @@ import io.dsync.http.HttpError;
 import io.dsync.lock.protocol.LockJson;
 import io.dsync.lock.protocol.LockQuery;
 import io.dsync.lock.protocol.LockRaftGroup;
+import io.dsync.lock.protocol.LockTableView;
 import io.dsync.lock.server.raft.RaftLockServer;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;
@@ -91,7 +92,8 @@ public final class LockServerServlet extends HttpServlet {
         } catch (NumberFormatException e) {
             // default
         }
-        return Reply.ok(LockJson.table(s.stateMachine().table(max)));
+        int limit = max;
+        return Reply.ok(LockJson.table(LockTableView.union(s.stateMachines().stream().map(m -> m.table(limit)).toList(), max)));
     }
 
     /** This member: its state, and its Raft status while it runs. */
@@ -115,6 +117,20 @@ public final class LockServerServlet extends HttpServlet {
             body.put("leader", st.leaderId().orElse(null));
             body.put("commitIndex", st.commitIndex());
             body.put("appliedIndex", st.appliedIndex());
+            // Every group this member hosts (group 0's status is the one above); one entry with one group.
+            List<Map<String, Object>> groups = new java.util.ArrayList<>();
+            for (int i = 0; i < s.groupCount(); i++) {
+                RaftLockServer.RaftStatus g = s.status(i);
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("group", i);
+                entry.put("role", g.role());
+                entry.put("term", g.term());
+                entry.put("leader", g.leaderId().orElse(null));
+                entry.put("commitIndex", g.commitIndex());
+                entry.put("appliedIndex", g.appliedIndex());
+                groups.add(entry);
+            }
+            body.put("groups", groups);
         }
         return Reply.ok(body);
     }

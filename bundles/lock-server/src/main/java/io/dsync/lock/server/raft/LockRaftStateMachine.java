@@ -408,6 +408,11 @@ public class LockRaftStateMachine extends BaseStateMachine {
             if (effect instanceof Effect.WaitCompleted w) {
                 polls.resolve(new LockQuery.CallRef(w.sessionId(), w.callId()), w.outcome(), answers);
                 observe(index, logTime, null, w.outcome());
+                if (command instanceof LockCommand.BreakDeadlock b && w.outcome() instanceof Outcome.Rejected r
+                        && r.cycle().isPresent()) {
+                    // A deadlock across groups, broken here by the detector's entry (CrossGroupDetector).
+                    deadlock(index, logTime, b.victim(), r.cycle().get());
+                }
             } else if (effect instanceof Effect.GrantEnded g && g.cause() != Effect.EndCause.SESSION_CLOSED) {
                 events.expired(g.cause());
             }

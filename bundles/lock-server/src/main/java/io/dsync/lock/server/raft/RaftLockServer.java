@@ -13,6 +13,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
@@ -21,8 +23,10 @@ import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.netty.NettyConfigKeys;
 import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
@@ -37,6 +41,7 @@ import org.apache.ratis.util.TimeDuration;
 
 import io.dsync.lock.core.LockStateMachine;
 import io.dsync.lock.protocol.LockRaftGroup;
+import io.dsync.lock.protocol.RunningLockGroups;
 
 /**
  * One member of the lock service's Raft group: an Apache Ratis server (Netty transport, durable log
@@ -77,10 +82,12 @@ public final class RaftLockServer implements AutoCloseable {
      * @param limits the memory bounds of the lock state machine
      * @param bind the address this member listens on; its address in {@code peers} is where the others reach it,
      *     which differs behind a port mapping or a proxy
+     * @param groups how many Raft groups share the lock space (1 to {@link LockRaftGroup#MAX_GROUPS}); used when the
+     *     groups are created: a member that has groups in its storage already keeps their count
      */
     public record Options(String clusterName, String selfId, Map<String, InetSocketAddress> peers, Path storageDir,
             Duration electionTimeoutMin, Duration electionTimeoutMax, Duration rpcTimeout, long snapshotThreshold,
-            Duration tickInterval, LockStateMachine.Limits limits, InetSocketAddress bind) {
+            Duration tickInterval, LockStateMachine.Limits limits, InetSocketAddress bind, int groups) {
 
         /**
          * Default minimum election timeout: 200 ms (the leader's heartbeats go out every 100 ms, half of it). Chosen
@@ -117,6 +124,7 @@ public final class RaftLockServer implements AutoCloseable {
          * @param tickInterval the tick interval
          * @param limits the state machine's limits
          * @param bind the listening address
+         * @param groups the number of groups
          * @throws NullPointerException if a component is {@code null}
          * @throws IllegalArgumentException if {@code selfId} is not a peer, the cluster name or the
          *     peers are empty, or a duration or the threshold is out of range
@@ -145,6 +153,9 @@ public final class RaftLockServer implements AutoCloseable {
             if (rpcTimeout.toMillis() <= 0 || tickInterval.toMillis() <= 0 || snapshotThreshold <= 0) {
                 throw new IllegalArgumentException("rpcTimeout, tickInterval and snapshotThreshold must be positive");
             }
+            if (groups < 1 || groups > LockRaftGroup.MAX_GROUPS) {
+                throw new IllegalArgumentException("groups must be 1 to " + LockRaftGroup.MAX_GROUPS + ", was " + groups);
+            }
         }
 
         /**
@@ -160,7 +171,7 @@ public final class RaftLockServer implements AutoCloseable {
                 Path storageDir) {
             return new Options(clusterName, selfId, peers, storageDir, DEFAULT_ELECTION_TIMEOUT_MIN,
                     DEFAULT_ELECTION_TIMEOUT_MAX, DEFAULT_RPC_TIMEOUT, DEFAULT_SNAPSHOT_THRESHOLD,
-                    LockRaftStateMachine.DEFAULT_TICK_INTERVAL, LockStateMachine.Limits.DEFAULT, peers.get(selfId));
+                    LockRaftStateMachine.DEFAULT_TICK_INTERVAL, LockStateMachine.Limits.DEFAULT, peers.get(selfId), 1);
         }
 
         /**
@@ -173,7 +184,7 @@ public final class RaftLockServer implements AutoCloseable {
          */
         public Options withTimeouts(Duration min, Duration max, Duration rpc) {
             return new Options(clusterName, selfId, peers, storageDir, min, max, rpc, snapshotThreshold,
-                    tickInterval, limits, bind);
+                    tickInterval, limits, bind, groups);
         }
 
         /**
@@ -184,7 +195,18 @@ public final class RaftLockServer implements AutoCloseable {
          */
         public Options withSnapshotThreshold(long threshold) {
             return new Options(clusterName, selfId, peers, storageDir, electionTimeoutMin, electionTimeoutMax,
-                    rpcTimeout, threshold, tickInterval, limits, bind);
+                    rpcTimeout, threshold, tickInterval, limits, bind, groups);
+        }
+
+        /**
+         * Returns a copy with another number of groups.
+         *
+         * @param count 1 to {@link LockRaftGroup#MAX_GROUPS}
+         * @return the new options
+         */
+        public Options withGroups(int count) {
+            return new Options(clusterName, selfId, peers, storageDir, electionTimeoutMin, electionTimeoutMax,
+                    rpcTimeout, snapshotThreshold, tickInterval, limits, bind, count);
         }
     }
 
@@ -205,28 +227,83 @@ public final class RaftLockServer implements AutoCloseable {
 
     private final Options options;
 
-    private final RaftGroup group;
+    /** The groups, by index, with the peers this member was started with (each group's configuration may differ since). */
+    private final List<RaftGroup> groups;
 
-    private final LockRaftStateMachine stateMachine;
+    private final List<LockRaftStateMachine> stateMachines;
 
     private final RaftServer server;
+
+    private final boolean joining;
+
+    /** Breaks deadlocks across groups while this member leads group 0; {@code null} with one group. */
+    private volatile CrossGroupDetector detector;
+
+    /** Runs {@link #spreadLeadership()}; {@code null} with one group. */
+    private volatile ScheduledExecutorService spreader;
+
+    /** How often a member checks whether to hand a group to its preferred leader. */
+    private static final long SPREAD_MILLIS = 2_000;
 
     private volatile boolean closed;
 
     private RaftLockServer(Options options, LongSupplier wallClock, boolean joining) throws IOException {
         this.options = options;
-        this.group = LockRaftGroup.group(options.clusterName(), options.peers());
-        this.stateMachine = new LockRaftStateMachine(options.limits(), wallClock, options.tickInterval());
+        this.joining = joining;
+        int count = groupsInStorage(options);
+        if (count == 0) {
+            count = options.groups();
+        } else if (count != options.groups()) {
+            LOG.warn("{}: the data folder holds {} lock group(s), the configuration asks for {}: keeps {} (the count "
+                    + "is fixed when the cluster is formed; lock names would move between groups otherwise)",
+                    options.selfId(), count, options.groups(), count);
+        }
+        List<RaftGroup> gs = new ArrayList<>();
+        List<LockRaftStateMachine> machines = new ArrayList<>();
+        Map<RaftGroupId, LockRaftStateMachine> byId = new java.util.HashMap<>();
+        for (int i = 0; i < count; i++) {
+            RaftGroup g = LockRaftGroup.group(options.clusterName(), i, options.peers());
+            LockRaftStateMachine machine = new LockRaftStateMachine(options.limits(), wallClock, options.tickInterval());
+            gs.add(g);
+            machines.add(machine);
+            byId.put(g.getGroupId(), machine);
+        }
+        this.groups = List.copyOf(gs);
+        this.stateMachines = List.copyOf(machines);
         RaftPeerId self = RaftPeerId.valueOf(options.selfId());
         RaftProperties props = properties(options, options.bind());
-        Path groupDir = options.storageDir().resolve(group.getGroupId().getUuid().toString());
+        RaftGroup group0 = groups.get(0);
+        Path groupDir = options.storageDir().resolve(group0.getGroupId().getUuid().toString());
         RaftStorage.StartupOption startup = Files.isDirectory(groupDir) ? RaftStorage.StartupOption.RECOVER
                 : RaftStorage.StartupOption.FORMAT;
-        // A joining member knows the group's id but no configuration, so that it never campaigns: it takes part
+        // A joining member knows the groups' ids but no configuration, so that it never campaigns: it takes part
         // once the leader has added it and sent it the configuration.
-        RaftGroup initial = joining ? RaftGroup.valueOf(group.getGroupId()) : group;
-        this.server = RaftServer.newBuilder().setServerId(self).setGroup(initial).setStateMachine(stateMachine)
+        RaftGroup initial = joining ? RaftGroup.valueOf(group0.getGroupId()) : group0;
+        this.server = RaftServer.newBuilder().setServerId(self).setGroup(initial)
+                .setStateMachineRegistry(id -> {
+                    LockRaftStateMachine machine = byId.get(id);
+                    if (machine == null) {
+                        throw new IllegalStateException("group " + id + " is not one of the lock groups of cluster '"
+                                + options.clusterName() + "'");
+                    }
+                    return machine;
+                })
                 .setProperties(props).setOption(startup).build();
+    }
+
+    /** How many of the cluster's groups the storage holds (0 on first start). */
+    private static int groupsInStorage(Options options) throws IOException {
+        List<RaftGroupId> ids = new ArrayList<>();
+        try (java.util.stream.Stream<Path> dirs = Files.list(options.storageDir())) {
+            for (Path dir : (Iterable<Path>) dirs::iterator) {
+                try {
+                    ids.add(RaftGroupId.valueOf(java.util.UUID.fromString(dir.getFileName().toString())));
+                } catch (IllegalArgumentException e) {
+                    // not a group directory (the members file, say)
+                }
+            }
+        }
+        return LockRaftGroup.groupCount(options.clusterName(), ids);
     }
 
     /**
@@ -256,11 +333,12 @@ public final class RaftLockServer implements AutoCloseable {
     /**
      * Starts a member that is not in the group's configuration yet, to join a running group: it listens, but takes
      * no part until {@link #requestMembership(Duration)} has the leader add it. {@code options.peers()} are the
-     * group's current members plus this one.
+     * group's current members plus this one; the number of groups is the one the running members report, whatever
+     * {@code options.groups()} says.
      *
      * @param options the configuration
      * @return the running, not yet voting, member
-     * @throws IOException if the storage cannot be formatted or the port cannot be bound
+     * @throws IOException if no running member answered, the storage cannot be formatted or the port cannot be bound
      */
     public static RaftLockServer startJoining(Options options) throws IOException {
         return start(options, System::currentTimeMillis, true);
@@ -271,14 +349,109 @@ public final class RaftLockServer implements AutoCloseable {
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(wallClock, "wallClock");
         Files.createDirectories(options.storageDir());
+        if (joining) {
+            options = options.withGroups(runningGroupCount(options));
+        }
         RaftLockServer s = new RaftLockServer(options, wallClock, joining);
         try {
+            s.addMissingGroups();
             s.server.start();
+            if (s.groups.size() > 1) {
+                s.startGroupsWork();
+            }
         } catch (IOException | RuntimeException e) {
             s.close();
             throw e;
         }
         return s;
+    }
+
+    /** Starts what only several groups need: the cross-group deadlock detector and the spreading of leadership. */
+    private void startGroupsWork() {
+        detector = new CrossGroupDetector(this, i -> CrossGroupDetector.group(options.clusterName(), i, members()),
+                CrossGroupDetector.DEFAULT_INTERVAL);
+        spreader = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "dsync-lock-spread-" + options.selfId());
+            t.setDaemon(true);
+            t.setContextClassLoader(RaftLockServer.class.getClassLoader());
+            return t;
+        });
+        spreader.scheduleWithFixedDelay(this::spreadLeadership, SPREAD_MILLIS, SPREAD_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** How a joining member learns the running cluster's group count (its storage is empty: it has none of its own). */
+    private static int runningGroupCount(Options options) throws IOException {
+        Map<String, InetSocketAddress> others = new LinkedHashMap<>(options.peers());
+        others.remove(options.selfId());
+        return RunningLockGroups.probe(options.clusterName(), others, Duration.ofSeconds(1)).map(RunningLockGroups::groups)
+                .orElseThrow(() -> new IOException("no member of the running lock group " + others.keySet()
+                        + " answered which groups it runs"));
+    }
+
+    /**
+     * With several groups, hands the leadership of each group this member leads to the group's preferred member, if
+     * that is another live member: member {@code i mod n} of the sorted members leads group {@code i}, so that the
+     * leaders, which do the work of every commit, spread over the lock nodes instead of gathering on the first one
+     * elected; after a failover the preferred member takes its group back once it answers again. (Not Ratis' peer
+     * priorities: with them, a leader refuses to hand over to any but the highest-priority member, so a preferred
+     * leader could not hand off before closing.)
+     */
+    private void spreadLeadership() {
+        try {
+            List<String> members = new ArrayList<>(members().keySet());
+            if (closed || members.size() < 2) {
+                return;
+            }
+            for (int i = 0; i < groups.size() && !closed; i++) {
+                String preferred = members.get(i % members.size());
+                if (preferred.equals(options.selfId()) || !isLeaderReady(i) || !answersRecently(i, preferred)) {
+                    continue;
+                }
+                String refused = transferLeadership(i, RaftPeerId.valueOf(preferred));
+                if (refused == null) {
+                    LOG.info("{}: handed leadership{} to {}, its preferred leader", options.selfId(), to(i), preferred);
+                } else {
+                    LOG.debug("{}: could not hand leadership{} to {}: {}", options.selfId(), to(i), preferred, refused);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("{}: spreading the lock groups' leadership failed: {}", options.selfId(), e.toString(), e);
+        }
+    }
+
+    /** Whether a follower of a group this member leads answered within an election timeout. */
+    private boolean answersRecently(int group, String follower) {
+        try {
+            for (var f : division(group).getInfo().getRoleInfoProto().getLeaderInfo().getFollowerInfoList()) {
+                if (f.getId().getId().toStringUtf8().equals(follower)) {
+                    return f.getLastRpcElapsedTimeMs() < options.electionTimeoutMin().toMillis();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not leading any more
+        }
+        return false;
+    }
+
+    /**
+     * Adds the groups that the storage did not hold (all but group 0 on first start) before the server listens, so
+     * that whoever asks this member which groups it runs ({@link RunningLockGroups}) learns all of them or none.
+     */
+    private void addMissingGroups() throws IOException {
+        List<RaftGroupId> running = new ArrayList<>();
+        server.getGroupIds().forEach(running::add);
+        for (RaftGroup g : groups) {
+            if (running.contains(g.getGroupId())) {
+                continue;
+            }
+            RaftGroup initial = joining ? RaftGroup.valueOf(g.getGroupId()) : g;
+            RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(),
+                    server.getId(), CallId.getAndIncrement(), initial));
+            if (!reply.isSuccess()) {
+                throw new IOException("could not add lock group " + g.getGroupId() + " to " + options.selfId() + ": "
+                        + reply.getException());
+            }
+        }
     }
 
     private static RaftProperties properties(Options o, InetSocketAddress address) {
@@ -330,34 +503,62 @@ public final class RaftLockServer implements AutoCloseable {
     }
 
     /**
-     * Returns the Raft group this member belongs to.
+     * Returns how many Raft groups share the lock space (fixed when the cluster was formed).
      *
-     * @return the group
+     * @return 1 or more
      */
-    public RaftGroup group() {
-        return group;
+    public int groupCount() {
+        return groups.size();
     }
 
     /**
-     * Returns this member's state machine (for diagnostics and tests).
+     * Returns group 0, the group whose configuration stands for the membership of all (they change together).
+     *
+     * @return the group, with the peers this member started with
+     */
+    public RaftGroup group() {
+        return groups.get(0);
+    }
+
+    /**
+     * Returns the state machine of group 0 (for diagnostics and tests).
      *
      * @return the state machine
      */
     public LockRaftStateMachine stateMachine() {
-        return stateMachine;
+        return stateMachines.get(0);
     }
 
     /**
-     * Returns the role, term, leader and indexes of this member, for the admin API.
+     * Returns the state machines of all groups, by group index.
+     *
+     * @return the state machines
+     */
+    public List<LockRaftStateMachine> stateMachines() {
+        return stateMachines;
+    }
+
+    /**
+     * Returns the role, term, leader and indexes of this member in group 0, for the admin API.
      *
      * @return the status; role {@code CLOSED} after {@link #close()}
      */
     public RaftStatus status() {
+        return status(0);
+    }
+
+    /**
+     * Returns the role, term, leader and indexes of this member in one group.
+     *
+     * @param group the group's index
+     * @return the status; role {@code CLOSED} after {@link #close()}
+     */
+    public RaftStatus status(int group) {
         if (closed) {
             return new RaftStatus(options.selfId(), "CLOSED", -1, Optional.empty(), -1, -1);
         }
         try {
-            RaftServer.Division d = server.getDivision(group.getGroupId());
+            RaftServer.Division d = division(group);
             RaftPeerId leader = d.getInfo().getLeaderId();
             return new RaftStatus(options.selfId(), d.getInfo().getCurrentRole().name(), d.getInfo().getCurrentTerm(),
                     Optional.ofNullable(leader).map(RaftPeerId::toString), d.getRaftLog().getLastCommittedIndex(),
@@ -367,12 +568,16 @@ public final class RaftLockServer implements AutoCloseable {
         }
     }
 
+    private RaftServer.Division division(int group) throws IOException {
+        return server.getDivision(groups.get(group).getGroupId());
+    }
+
     /**
-     * Asks the group's leader to add this member as a voter (Ratis membership change: the leader first catches the
+     * Asks each group's leader to add this member as a voter (Ratis membership change: the leader first catches the
      * new member up, then commits the new configuration). Safe to repeat: adding a member that is in already succeeds.
      *
-     * @param timeout how long to keep trying
-     * @throws IOException if the leader did not add it within the timeout
+     * @param timeout how long to keep trying, for each group
+     * @throws IOException if a leader did not add it within the timeout
      */
     public void requestMembership(Duration timeout) throws IOException {
         Map<String, InetSocketAddress> others = new LinkedHashMap<>(options.peers());
@@ -383,90 +588,45 @@ public final class RaftLockServer implements AutoCloseable {
         RaftPeer peer = RaftPeer.newBuilder().setId(options.selfId()).setAddress(LockRaftGroup.hostPort(self)).build();
         SetConfigurationRequest.Arguments add = SetConfigurationRequest.Arguments.newBuilder()
                 .setServersInNewConf(List.of(peer)).setMode(SetConfigurationRequest.Mode.ADD).build();
-        changeConfiguration(LockRaftGroup.group(options.clusterName(), others), add, timeout, "add " + options.selfId());
+        for (int i = 0; i < groups.size(); i++) {
+            changeConfiguration(LockRaftGroup.group(options.clusterName(), i, others), add, timeout,
+                    "add " + options.selfId() + to(i));
+        }
     }
 
     /**
-     * Removes a member from the group through the leader; the rest keeps its majority as long as enough of them are
-     * up. Removing this member itself is allowed: it then stops taking part.
+     * Removes a member from every group through their leaders; the rest keeps its majority as long as enough of them
+     * are up. Removing this member itself is allowed: it then stops taking part.
      *
      * @param memberId the member to remove
-     * @param timeout how long to keep trying
+     * @param timeout how long to keep trying, for each group
      * @throws IllegalArgumentException if it is not a member, or is the last one
-     * @throws IOException if the leader did not commit the change within the timeout
+     * @throws IOException if a leader did not commit the change within the timeout
      */
     public void removeMember(String memberId, Duration timeout) throws IOException {
-        List<RaftPeer> current = new ArrayList<>(server.getDivision(group.getGroupId()).getRaftConf().getCurrentPeers());
-        List<RaftPeer> remaining = current.stream().filter(p -> !p.getId().toString().equals(memberId)).toList();
-        if (remaining.size() == current.size()) {
-            throw new IllegalArgumentException("'" + memberId + "' is not a member of the lock group " + memberIds(current));
-        }
-        if (remaining.isEmpty()) {
-            throw new IllegalArgumentException("'" + memberId + "' is the last member of the lock group");
-        }
-        SetConfigurationRequest.Arguments set = SetConfigurationRequest.Arguments.newBuilder()
-                .setServersInNewConf(remaining).setServersInCurrentConf(current)
-                .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET).build();
-        changeConfiguration(RaftGroup.valueOf(group.getGroupId(), current), set, timeout, "remove " + memberId);
-    }
-
-    /**
-     * Asks the given servers, one after the other, for the current configuration of a cluster's lock group.
-     *
-     * @param clusterName the cluster
-     * @param candidates servers that may run the group (e.g. the lock nodes in the registry), id to address
-     * @param timeout how long each may take to answer
-     * @return the members (id to address) per the first server that runs the group, or empty if none does
-     */
-    public static Optional<Map<String, InetSocketAddress>> runningMembers(String clusterName,
-            Map<String, InetSocketAddress> candidates, Duration timeout) {
-        // Ratis 3.3.0 can stall a client for its 5 s close timeout when a connection closes while its channel goes
-        // inactive (Connection.close and the event loop's channelInactive wait for the same monitor), which happens
-        // when a candidate is not listening yet. The probe runs on a side thread and is given up after its budget:
-        // a candidate that did not answer in time does not run the group, as when it refuses the connection.
-        CompletableFuture<Optional<Map<String, InetSocketAddress>>> probe = new CompletableFuture<>();
-        Thread t = new Thread(() -> probe.complete(probeMembers(clusterName, candidates, timeout)), "dsync-lock-probe");
-        t.setDaemon(true);
-        t.start();
-        try {
-            return probe.get(timeout.toMillis() * candidates.size() + 1_000, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Optional.empty();
-        } catch (ExecutionException | TimeoutException e) {
-            LOG.debug("probe of the running lock group given up: {}", e.toString());
-            return Optional.empty();
-        }
-    }
-
-    private static Optional<Map<String, InetSocketAddress>> probeMembers(String clusterName,
-            Map<String, InetSocketAddress> candidates, Duration timeout) {
-        LockRaftGroup.configureNetty();
-        RaftGroup probe = LockRaftGroup.group(clusterName, candidates);
-        RaftProperties props = LockRaftGroup.clientProperties(timeout.toMillis());
-        try (org.apache.ratis.client.RaftClient client = org.apache.ratis.client.RaftClient.newBuilder()
-                .setClientId(ClientId.randomId()).setRaftGroup(probe).setProperties(props)
-                .setRetryPolicy(org.apache.ratis.retry.RetryPolicies.noRetry()).build()) {
-            for (RaftPeer peer : probe.getPeers()) {
-                try {
-                    org.apache.ratis.protocol.GroupInfoReply info = client.getGroupManagementApi(peer.getId()).info(probe.getGroupId());
-                    // The Netty transport leaves the configuration proto out of the reply; the group lists the
-                    // current configuration's peers.
-                    if (info.isSuccess() && info.getGroup() != null && !info.getGroup().getPeers().isEmpty()) {
-                        Map<String, InetSocketAddress> members = new LinkedHashMap<>();
-                        for (RaftPeer p : info.getGroup().getPeers()) {
-                            members.put(p.getId().toString(), LockRaftGroup.parseHostPort(p.getAddress()));
-                        }
-                        return Optional.of(members);
-                    }
-                } catch (IOException | RuntimeException e) {
-                    // this one does not run the group (yet), or does not answer
+        for (int i = 0; i < groups.size(); i++) {
+            List<RaftPeer> current = new ArrayList<>(division(i).getRaftConf().getCurrentPeers());
+            List<RaftPeer> remaining = current.stream().filter(p -> !p.getId().toString().equals(memberId)).toList();
+            if (remaining.size() == current.size()) {
+                if (i > 0) {
+                    continue; // removed from this group by an earlier attempt that did not finish the others
                 }
+                throw new IllegalArgumentException("'" + memberId + "' is not a member of the lock group " + memberIds(current));
             }
-        } catch (IOException e) {
-            // closing the probe client
+            if (remaining.isEmpty()) {
+                throw new IllegalArgumentException("'" + memberId + "' is the last member of the lock group");
+            }
+            SetConfigurationRequest.Arguments set = SetConfigurationRequest.Arguments.newBuilder()
+                    .setServersInNewConf(remaining).setServersInCurrentConf(current)
+                    .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET).build();
+            changeConfiguration(RaftGroup.valueOf(groups.get(i).getGroupId(), current), set, timeout,
+                    "remove " + memberId + to(i));
         }
-        return Optional.empty();
+    }
+
+    /** Names a group in a log line: nothing for group 0 (the only one of most clusters). */
+    private String to(int group) {
+        return group == 0 ? "" : " (group " + group + ")";
     }
 
     /**
@@ -477,7 +637,7 @@ public final class RaftLockServer implements AutoCloseable {
     public Map<String, String> members() {
         Map<String, String> m = new java.util.TreeMap<>();
         try {
-            for (RaftPeer p : server.getDivision(group.getGroupId()).getRaftConf().getCurrentPeers()) {
+            for (RaftPeer p : division(0).getRaftConf().getCurrentPeers()) {
                 m.put(p.getId().toString(), p.getAddress());
             }
         } catch (IOException e) {
@@ -524,35 +684,49 @@ public final class RaftLockServer implements AutoCloseable {
     }
 
     /**
-     * Returns whether this member is the leader and has committed an entry of its term (so it can
+     * Returns whether this member is the leader of group 0 and has committed an entry of its term (so it can
      * serve reads and writes).
      *
      * @return whether this member is the ready leader
      */
     public boolean isLeaderReady() {
+        return isLeaderReady(0);
+    }
+
+    /**
+     * Returns whether this member is the leader of a group and has committed an entry of its term.
+     *
+     * @param group the group's index
+     * @return whether this member is the group's ready leader
+     */
+    public boolean isLeaderReady(int group) {
         try {
-            return !closed && server.getDivision(group.getGroupId()).getInfo().isLeaderReady();
+            return !closed && division(group).getInfo().isLeaderReady();
         } catch (IOException e) {
             return false;
         }
     }
 
     /**
-     * Takes a snapshot of the applied state now, through Ratis (so that the log can be purged up to
-     * it), waiting at most {@code timeout}.
+     * Takes a snapshot of every group's applied state now, through Ratis (so that the logs can be purged up to
+     * them), waiting at most {@code timeout} for each.
      *
-     * @param timeout how long to wait
-     * @return the log index of the snapshot
-     * @throws IOException if the snapshot failed or timed out
+     * @param timeout how long to wait for each group
+     * @return the log index of group 0's snapshot
+     * @throws IOException if a snapshot failed or timed out
      */
     public long takeSnapshot(Duration timeout) throws IOException {
-        SnapshotManagementRequest request = SnapshotManagementRequest.newCreate(ClientId.randomId(),
-                server.getId(), group.getGroupId(), CallId.getAndIncrement(), timeout.toMillis(), 1);
-        RaftClientReply reply = server.snapshotManagement(request);
-        if (!reply.isSuccess()) {
-            throw new IOException("snapshot failed on " + options.selfId() + ": " + reply.getException());
+        long index0 = -1;
+        for (int i = groups.size() - 1; i >= 0; i--) {
+            SnapshotManagementRequest request = SnapshotManagementRequest.newCreate(ClientId.randomId(),
+                    server.getId(), groups.get(i).getGroupId(), CallId.getAndIncrement(), timeout.toMillis(), 1);
+            RaftClientReply reply = server.snapshotManagement(request);
+            if (!reply.isSuccess()) {
+                throw new IOException("snapshot failed on " + options.selfId() + to(i) + ": " + reply.getException());
+            }
+            index0 = reply.getLogIndex();
         }
-        return reply.getLogIndex();
+        return index0;
     }
 
     /**
@@ -567,7 +741,17 @@ public final class RaftLockServer implements AutoCloseable {
         if (closed) {
             return;
         }
-        handOffLeadership();
+        CrossGroupDetector d = detector;
+        if (d != null) {
+            d.close();
+        }
+        ScheduledExecutorService spreading = spreader;
+        if (spreading != null) {
+            spreading.shutdownNow();
+        }
+        for (int i = 0; i < groups.size(); i++) {
+            handOffLeadership(i);
+        }
         closed = true;
         server.close();
     }
@@ -581,12 +765,12 @@ public final class RaftLockServer implements AutoCloseable {
      * group two elections (a refusal in the same term, such as a target that did not answer in time, is not tried
      * again). Best effort, each attempt bounded by the maximal election timeout; the close goes on whatever happens.
      */
-    private void handOffLeadership() {
+    private void handOffLeadership(int group) {
         long start = System.nanoTime();
         long term = -1;
         for (int attempt = 1; attempt <= HAND_OFF_ATTEMPTS; attempt++) {
             Map<String, String> members = members();
-            RaftStatus status = status();
+            RaftStatus status = status(group);
             if (!"LEADER".equals(status.role()) || !members.containsKey(options.selfId()) || members.size() < 2) {
                 return; // nobody to hand over to, no longer a member (removed: it steps down by itself), or done
             }
@@ -594,15 +778,16 @@ public final class RaftLockServer implements AutoCloseable {
                 return; // refused without an election (the target did not answer in time, say): trying again would too
             }
             term = status.term();
-            RaftPeerId target = handOffTarget();
-            String refused = transferLeadership(target);
+            RaftPeerId target = handOffTarget(group);
+            String refused = transferLeadership(group, target);
             long millis = (System.nanoTime() - start) / 1_000_000;
             if (refused == null) {
-                LOG.info("{}: handed leadership to {} before closing ({} ms)", options.selfId(), target, millis);
+                LOG.info("{}: handed leadership{} to {} before closing ({} ms)", options.selfId(), to(group), target,
+                        millis);
                 return;
             }
-            LOG.info("{}: could not hand leadership to {} before closing ({}; {} ms){}", options.selfId(), target,
-                    refused, millis, attempt < HAND_OFF_ATTEMPTS ? "; trying again if it leads in a new term" : "");
+            LOG.info("{}: could not hand leadership{} to {} before closing ({}; {} ms){}", options.selfId(), to(group),
+                    target, refused, millis, attempt < HAND_OFF_ATTEMPTS ? "; trying again if it leads in a new term" : "");
             if (Thread.currentThread().isInterrupted()) {
                 return;
             }
@@ -610,12 +795,12 @@ public final class RaftLockServer implements AutoCloseable {
     }
 
     /** The follower that answered last: alive, and likely the most up to date (else the first other peer). */
-    private RaftPeerId handOffTarget() {
+    private RaftPeerId handOffTarget(int group) {
         RaftPeerId next = RaftPeerId.valueOf(options.peers().keySet().stream()
                 .filter(id -> !id.equals(options.selfId())).findFirst().orElseThrow());
         try {
             long best = Long.MAX_VALUE;
-            for (var f : server.getDivision(group.getGroupId()).getInfo().getRoleInfoProto().getLeaderInfo().getFollowerInfoList()) {
+            for (var f : division(group).getInfo().getRoleInfoProto().getLeaderInfo().getFollowerInfoList()) {
                 if (f.getLastRpcElapsedTimeMs() < best) {
                     best = f.getLastRpcElapsedTimeMs();
                     next = RaftPeerId.valueOf(f.getId().getId());
@@ -635,7 +820,7 @@ public final class RaftLockServer implements AutoCloseable {
      *
      * @return {@code null} if it was transferred, else why not
      */
-    private String transferLeadership(RaftPeerId target) {
+    private String transferLeadership(int group, RaftPeerId target) {
         long timeout = options.electionTimeoutMax().toMillis();
         String targetAddress = members().get(target.toString());
         // On its own daemon thread, waited for a bounded time: a transfer can block on the server's monitor (seen
@@ -644,7 +829,7 @@ public final class RaftLockServer implements AutoCloseable {
         Thread t = new Thread(() -> {
             try {
                 transfer.complete(server.transferLeadership(new TransferLeadershipRequest(ClientId.randomId(),
-                        RaftPeerId.valueOf(options.selfId()), group.getGroupId(), CallId.getAndIncrement(), target,
+                        RaftPeerId.valueOf(options.selfId()), groups.get(group).getGroupId(), CallId.getAndIncrement(), target,
                         timeout)));
             } catch (IOException | RuntimeException e) {
                 transfer.completeExceptionally(e);

@@ -35,6 +35,7 @@ import io.dsync.lock.client.raft.RaftLockClient;
 import io.dsync.lock.core.LockCommand;
 import io.dsync.lock.core.Outcome;
 import io.dsync.lock.protocol.PollReply;
+import io.dsync.lock.protocol.RunningLockGroups;
 
 /**
  * Three real Ratis servers (Netty, durable logs in temporary directories) on loopback in one JVM, with the default
@@ -401,7 +402,7 @@ class RaftLockClusterTest {
         Outcome.Granted before = granted(get(client.submit(acquire(a, 1, "m", LockMode.EXCLUSIVE))));
 
         assertEquals(java.util.Set.of("n1", "n2", "n3"),
-                RaftLockServer.runningMembers("test", cluster.peers(), Duration.ofSeconds(2)).orElseThrow().keySet());
+                RunningLockGroups.probe("test", cluster.peers(), Duration.ofSeconds(2)).orElseThrow().members().keySet());
         // n4 starts knowing only the group's id, then asks the leader to add it; it receives the log, holds included.
         RaftLockServer n4 = cluster.join("n4");
         assertEquals(List.of("n1", "n2", "n3", "n4"), List.copyOf(cluster.awaitLeader().members().keySet()));

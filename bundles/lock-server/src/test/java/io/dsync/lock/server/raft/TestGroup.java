@@ -34,8 +34,25 @@ final class TestGroup implements AutoCloseable {
 
     private final Path dir;
 
+    private int groups;
+
     TestGroup(Path dir) {
+        this(dir, 1);
+    }
+
+    /** A test group whose members form {@code groups} Raft groups when first started. */
+    TestGroup(Path dir, int groups) {
         this.dir = dir;
+        this.groups = groups;
+    }
+
+    /** Sets the group count that the next starts ask for. */
+    void groups(int count) {
+        this.groups = count;
+    }
+
+    private RaftLockServer.Options options(String id) {
+        return RaftLockServer.Options.of(CLUSTER, id, peers, dir.resolve(id)).withGroups(groups);
     }
 
     /** Starts {@code n} members n1..n{@code n} and returns once their endpoints listen (the election follows). */
@@ -53,7 +70,7 @@ final class TestGroup implements AutoCloseable {
         for (String id : peers.keySet()) {
             started.add(CompletableFuture.supplyAsync(() -> {
                 try {
-                    return RaftLockServer.start(RaftLockServer.Options.of(CLUSTER, id, peers, dir.resolve(id)));
+                    return RaftLockServer.start(options(id));
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -64,7 +81,7 @@ final class TestGroup implements AutoCloseable {
 
     /** Starts one member again on its data folder (after {@link #close(RaftLockServer)}). */
     RaftLockServer restart(String id) throws IOException {
-        RaftLockServer s = RaftLockServer.start(RaftLockServer.Options.of(CLUSTER, id, peers, dir.resolve(id)));
+        RaftLockServer s = RaftLockServer.start(options(id));
         servers.add(s);
         return s;
     }
@@ -72,7 +89,7 @@ final class TestGroup implements AutoCloseable {
     /** Starts a new member that joins the running group, and waits until the leader has added it. */
     RaftLockServer join(String id) throws IOException {
         peers.put(id, new InetSocketAddress("127.0.0.1", freePort()));
-        RaftLockServer s = RaftLockServer.startJoining(RaftLockServer.Options.of(CLUSTER, id, peers, dir.resolve(id)));
+        RaftLockServer s = RaftLockServer.startJoining(options(id));
         servers.add(s);
         s.requestMembership(Duration.ofSeconds(15));
         return s;

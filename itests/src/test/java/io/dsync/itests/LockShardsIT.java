@@ -1,0 +1,156 @@
+package io.dsync.itests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.junit.jupiter.api.Test;
+
+import io.dsync.devkit.ClusterNode;
+import io.dsync.devkit.LocalCluster;
+import io.dsync.testkit.scenario.ScenarioReport;
+import io.dsync.lock.DeadlockException;
+import io.dsync.lock.LockHandle;
+import io.dsync.lock.LockMode;
+import io.dsync.lock.LockRequest;
+import io.dsync.lock.LockSession;
+import io.dsync.lock.SessionId;
+import io.dsync.lock.WaitEdge;
+import io.dsync.lock.client.ClientLockService;
+import io.dsync.lock.client.raft.RaftLockClient;
+import io.dsync.lock.client.raft.ShardedLockClient;
+import io.dsync.lock.protocol.LockRaftGroup;
+
+/**
+ * The lock space sharded over three Raft groups hosted by three lock node processes: the groups' leaders spread over
+ * the nodes, a deadlock whose cycle crosses two groups (which neither group sees whole) is broken with the same
+ * {@link DeadlockException} as one inside a group, and exclusive locks on names spread over the groups stay exclusive
+ * (the mutual-exclusion checker) while the leader of one group is killed with SIGKILL and restarted (recovering its
+ * groups from its data folder) and another node is frozen with SIGSTOP.
+ */
+class LockShardsIT extends ClusterTest {
+
+    private static final int GROUPS = 3;
+
+    @Test
+    void shardedLocksStayExclusiveAndCrossGroupDeadlocksAreBroken() throws Exception {
+        cluster = LocalCluster.builder(Nodes.home(), dir).cluster("shards").lockGroups(GROUPS).nodes("lock", 3, "lock").start();
+        List<String> leaders = RaftProbe.awaitGroupLeaders(cluster.nodes(), GROUPS, Duration.ofSeconds(60));
+        report("group leaders %s", leaders);
+        // Each group prefers another node (Ratis priorities), so the leaders end up on three nodes.
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> new HashSet<>(RaftProbe.groupLeaders(cluster.nodes(), GROUPS)).size() == GROUPS
+                        && !RaftProbe.groupLeaders(cluster.nodes(), GROUPS).contains(null));
+        leaders = RaftProbe.groupLeaders(cluster.nodes(), GROUPS);
+        report("group leaders spread over the nodes: %s", leaders);
+
+        try (ShardedLockClient client = ShardedLockClient.connect(cluster.name(), cluster.raftAddresses(),
+                RaftLockClient.Options.DEFAULT);
+             ClientLockService locks = new ClientLockService(client, "shards-it")) {
+            assertThat(client.groupCount()).as("the client learns the group count from the servers").isEqualTo(GROUPS);
+            crossGroupDeadlockIsBroken(locks);
+        }
+
+        List<Integer> groupsOfNames = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            groupsOfNames.add(LockRaftGroup.groupOf("L" + i, GROUPS));
+        }
+        assertThat(new HashSet<>(groupsOfNames)).as("the workload's locks %s are in every group", groupsOfNames)
+                .hasSize(GROUPS);
+        Duration run = Duration.ofSeconds(Math.max(20, Integer.getInteger("dsync.scenario.seconds", 20)));
+        String killed = leaders.get(1);
+        String paused = cluster.nodes().stream().map(ClusterNode::id).filter(id -> !id.equals(killed)).findFirst()
+                .orElseThrow();
+        String kill = "kill -9 " + killed + " (leader of group 1)";
+        ScenarioReport report = LockWorkload.run(cluster, "lock-shards", "exclusive locks over " + GROUPS
+                + " Raft groups through a crash and a pause", run, 6, s -> s
+                .fault(LockWorkload.at(run, 25), kill, () -> cluster.node(killed).kill())
+                .fault(LockWorkload.at(run, 45), "restart " + killed, () -> cluster.node(killed).restart())
+                .fault(LockWorkload.at(run, 60), "SIGSTOP " + paused, () -> cluster.node(paused).pause())
+                .fault(LockWorkload.at(run, 75), "SIGCONT " + paused, () -> cluster.node(paused).resume()));
+        assertThat(report.recoveryNanos(report.fault(kill).orElseThrow()))
+                .as("locks are granted again after the leader of a group died").isPresent();
+        // The restarted node recovered all its groups from its data folder and takes part in each again.
+        List<String> after = RaftProbe.awaitGroupLeaders(cluster.nodes(), GROUPS, Duration.ofSeconds(30));
+        report("group leaders after the faults: %s", after);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            List<String> roles = new ArrayList<>();
+            RaftProbe.raft(cluster.node(killed)).path("groups").forEach(g -> roles.add(g.path("role").asText()));
+            assertThat(roles).as("roles of %s in the groups", killed).hasSize(GROUPS)
+                    .allMatch(r -> r.equals("LEADER") || r.equals("FOLLOWER"));
+        });
+    }
+
+    /**
+     * Session A holds a lock of one group and waits for a lock of another, which session B holds while it waits for
+     * A's: the cycle crosses the groups. One of the two waits must fail with a {@link DeadlockException} naming both
+     * edges; once the victim lets go of its lock, the other is granted.
+     */
+    private static void crossGroupDeadlockIsBroken(ClientLockService locks) throws Exception {
+        String[] names = namesInTwoGroups();
+        Duration lease = Duration.ofSeconds(30);
+        Duration wait = Duration.ofSeconds(20);
+        try (LockSession a = locks.openSession(Duration.ofSeconds(30));
+             LockSession b = locks.openSession(Duration.ofSeconds(30))) {
+            LockHandle aHolds = a.acquire(new LockRequest(names[0], LockMode.EXCLUSIVE, lease, wait));
+            LockHandle bHolds = b.acquire(new LockRequest(names[1], LockMode.EXCLUSIVE, lease, wait));
+            long start = System.nanoTime();
+            CompletableFuture<LockHandle> aWaits = a.acquireAsync(new LockRequest(names[1], LockMode.EXCLUSIVE, lease, wait));
+            Thread.sleep(200); // a waits before b closes the cycle; either order is a deadlock, this one is easier to read
+            CompletableFuture<LockHandle> bWaits = b.acquireAsync(new LockRequest(names[0], LockMode.EXCLUSIVE, lease, wait));
+            CompletableFuture.anyOf(aWaits, bWaits).exceptionally(e -> null).get(10, TimeUnit.SECONDS);
+            long brokenMillis = (System.nanoTime() - start) / 1_000_000;
+            boolean aIsVictim = aWaits.isCompletedExceptionally();
+            CompletableFuture<LockHandle> victim = aIsVictim ? aWaits : bWaits;
+            CompletableFuture<LockHandle> survivor = aIsVictim ? bWaits : aWaits;
+            assertThat(victim).as("one of the waits fails").isCompletedExceptionally();
+            DeadlockException deadlock = cause(victim);
+            report("cross-group deadlock broken after %d ms: %s", brokenMillis, deadlock.getMessage());
+            List<SessionId> waiters = deadlock.cycle().edges().stream().map(WaitEdge::waiter).toList();
+            assertThat(waiters).containsExactlyInAnyOrder(a.id(), b.id());
+            assertThat(deadlock.cycle().edges().stream().map(WaitEdge::lockName).toList())
+                    .containsExactlyInAnyOrder(names[0], names[1]);
+            assertThat(survivor).as("the other still waits").isNotDone();
+            (aIsVictim ? a : b).release(aIsVictim ? aHolds : bHolds);
+            LockHandle granted = survivor.get(10, TimeUnit.SECONDS);
+            assertThat(granted.name()).isEqualTo(aIsVictim ? names[0] : names[1]);
+        }
+    }
+
+    private static DeadlockException cause(CompletableFuture<LockHandle> failed) throws InterruptedException, TimeoutException {
+        try {
+            failed.get(1, TimeUnit.SECONDS);
+            throw new AssertionError("expected a deadlock");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            while (c != null && !(c instanceof DeadlockException)) {
+                c = c.getCause();
+            }
+            assertThat(c).as("the failure %s", e.getCause()).isInstanceOf(DeadlockException.class);
+            return (DeadlockException) c;
+        }
+    }
+
+    /** Two lock names in different groups. */
+    private static String[] namesInTwoGroups() {
+        String first = "deadlock-0";
+        for (int i = 1; ; i++) {
+            String other = "deadlock-" + i;
+            if (LockRaftGroup.groupOf(other, GROUPS) != LockRaftGroup.groupOf(first, GROUPS)) {
+                return new String[] {first, other};
+            }
+        }
+    }
+
+    private static void report(String format, Object... args) {
+        System.out.printf("[shards] " + format + "%n", args);
+    }
+}
