@@ -44,13 +44,17 @@ import io.dsync.lock.protocol.LockRaftGroup;
 import io.dsync.lock.protocol.RunningLockGroups;
 
 /**
- * One member of the lock service's Raft group: an Apache Ratis server (Netty transport, durable log
- * and snapshots under {@link Options#storageDir()}) running a {@link LockRaftStateMachine}.
+ * One member of the lock service's Raft groups: an Apache Ratis server (Netty transport, durable logs
+ * and snapshots under {@link Options#storageDir()}) running one {@link LockRaftStateMachine} per group. Most clusters
+ * have one group; with several, the lock space is split over them ({@link LockRaftGroup#groupOf}) and every member
+ * hosts every group (Ratis multi-group: one server and port, one division each).
  * <p>
- * The group id is derived from the cluster name ({@link LockRaftGroup#group}), so that every member configured with
- * the same name and peers joins the same group; members join and leave through Ratis membership changes
- * ({@link #requestMembership}, {@link #removeMember}). The storage directory is formatted on first start and recovered afterwards: a
- * member restarted on the same directory keeps its log and snapshots.
+ * The group ids are derived from the cluster name ({@link LockRaftGroup#groupId(String, int)}), so that every member
+ * configured with the same name and peers joins the same groups; members join and leave every group through Ratis
+ * membership changes ({@link #requestMembership}, {@link #removeMember}). The storage directory is formatted on first
+ * start and recovered afterwards: a member restarted on the same directory keeps its logs, its snapshots and its
+ * group count. With several groups, a member also spreads the groups' leadership over the members and, while it
+ * leads group 0, breaks deadlocks across groups ({@link CrossGroupDetector}).
  * <p>
  * Thread-safe. {@link #close()} is idempotent and may block for about a second while Ratis shuts its
  * RPC down.
