@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 
 import io.dsync.devkit.ClusterNode;
 import io.dsync.devkit.LocalCluster;
-import io.dsync.testkit.scenario.ScenarioReport;
 import io.dsync.lock.DeadlockException;
 import io.dsync.lock.LockHandle;
 import io.dsync.lock.LockMode;
@@ -28,13 +27,16 @@ import io.dsync.lock.client.ClientLockService;
 import io.dsync.lock.client.raft.RaftLockClient;
 import io.dsync.lock.client.raft.ShardedLockClient;
 import io.dsync.lock.protocol.LockRaftGroup;
+import io.dsync.testkit.scenario.ScenarioReport;
 
 /**
  * The lock space sharded over three Raft groups hosted by three lock node processes: the groups' leaders spread over
  * the nodes, a deadlock whose cycle crosses two groups (which neither group sees whole) is broken with the same
  * {@link DeadlockException} as one inside a group, and exclusive locks on names spread over the groups stay exclusive
  * (the mutual-exclusion checker) while the leader of one group is killed with SIGKILL and restarted (recovering its
- * groups from its data folder) and another node is frozen with SIGSTOP.
+ * groups from its data folder) and another node is frozen with SIGSTOP, and through partitions cut by the harness'
+ * proxies (a group's leader isolated with its clients, a bridge, a group leader's messages dropped one way). The CLI
+ * shows every group, and a node's own lock service routes to them.
  */
 class LockShardsIT extends ClusterTest {
 
@@ -51,6 +53,16 @@ class LockShardsIT extends ClusterTest {
                         && !RaftProbe.groupLeaders(cluster.nodes(), GROUPS).contains(null));
         leaders = RaftProbe.groupLeaders(cluster.nodes(), GROUPS);
         report("group leaders spread over the nodes: %s", leaders);
+        // The CLI shows every group; a node's own LockService (the CLI's lock commands go through it) routes too.
+        String node = "http://127.0.0.1:" + cluster.node("lock-1").adminPort();
+        Cli members = Cli.run("lock", "members", "--node", node);
+        assertThat(members.exitCode()).as(members.err()).isZero();
+        assertThat(members.out()).contains(GROUPS + " lock groups:").contains("group 2");
+        for (String name : List.of("cli/a", "cli/b", "cli/c")) {
+            Cli held = Cli.run("lock", "acquire", name, "--detach", "--ttl", "30s", "--node", node);
+            assertThat(held.exitCode()).as(held.err()).isZero();
+            assertThat(held.out()).contains("acquired " + name);
+        }
 
         try (ShardedLockClient client = ShardedLockClient.connect(cluster.name(), cluster.raftAddresses(),
                 RaftLockClient.Options.DEFAULT);
@@ -87,6 +99,38 @@ class LockShardsIT extends ClusterTest {
             assertThat(roles).as("roles of %s in the groups", killed).hasSize(GROUPS)
                     .allMatch(r -> r.equals("LEADER") || r.equals("FOLLOWER"));
         });
+    }
+
+    @Test
+    void shardedLocksStayExclusiveThroughPartitions() throws Exception {
+        Duration run = Duration.ofSeconds(Math.max(20, Integer.getInteger("dsync.scenario.seconds", 20)));
+        cluster = LocalCluster.builder(Nodes.home(), dir).cluster("shardcuts").partitionable(true).lockGroups(GROUPS)
+                .nodes("lock", 3, "lock").start();
+        RaftProbe.awaitGroupLeaders(cluster.nodes(), GROUPS, Duration.ofSeconds(60));
+        String[] cut = new String[2];
+        ScenarioReport report = LockWorkload.run(cluster, "lock-shards-partitions", "exclusive locks over " + GROUPS
+                + " Raft groups through partitions", run, 6, s -> s
+                .fault(LockWorkload.at(run, 20), "isolate a node", () -> {
+                    cluster.isolate(cut[0] = leaderOf(0));
+                    report("isolated %s (leader of group 0)", cut[0]);
+                })
+                .fault(LockWorkload.at(run, 40), "heal", cluster::healAll)
+                .fault(LockWorkload.at(run, 50), "bridge", () -> {
+                    List<String> ids = cluster.nodes().stream().map(ClusterNode::id).toList();
+                    cluster.disconnect(cut[0] = ids.get(0), cut[1] = ids.get(1));
+                    report("bridge: %s x %s", cut[0], cut[1]);
+                })
+                .fault(LockWorkload.at(run, 65), "heal bridge", cluster::healAll)
+                .fault(LockWorkload.at(run, 75), "one node's messages dropped", () -> {
+                    cut[0] = leaderOf(1);
+                    cluster.nodes().stream().map(ClusterNode::id).filter(id -> !id.equals(cut[0]))
+                            .forEach(id -> cluster.cut(cut[0], id));
+                    report("dropped: the messages of %s (leader of group 1)", cut[0]);
+                })
+                .fault(LockWorkload.at(run, 90), "heal one-way cut", cluster::healAll));
+        assertThat(report.recoveryNanos(report.fault("isolate a node").orElseThrow()))
+                .as("locks are granted again while a node is cut off").isPresent();
+        RaftProbe.awaitGroupLeaders(cluster.nodes(), GROUPS, Duration.ofSeconds(30));
     }
 
     /**
@@ -137,6 +181,12 @@ class LockShardsIT extends ClusterTest {
             assertThat(c).as("the failure %s", e.getCause()).isInstanceOf(DeadlockException.class);
             return (DeadlockException) c;
         }
+    }
+
+    /** The leader of a group now, or the first node if none leads it at this instant. */
+    private String leaderOf(int group) {
+        String leader = RaftProbe.groupLeaders(cluster.nodes(), GROUPS).get(group);
+        return leader != null ? leader : cluster.nodes().get(0).id();
     }
 
     /** Two lock names in different groups. */

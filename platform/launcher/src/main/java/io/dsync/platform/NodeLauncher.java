@@ -94,6 +94,9 @@ public final class NodeLauncher {
         if (o.shell()) {
             p.put("gosh.args", "--noshutdown");
         }
+        // Read by etc/io.dsync.lock.server.cfg: one lock group unless the node's options say otherwise (an unset
+        // property would reach the lock server as an empty, unparsable number).
+        p.put("dsync.lock.groups", "1");
         p.putAll(o.extraProperties());
         return p;
     }

@@ -467,7 +467,8 @@ final class LockCommand implements Runnable {
     }
 
     @Command(name = "members", mixinStandardHelpOptions = true,
-            description = {"Show the lock Raft group as a lock node sees it (role, term, leader, members), or remove a member.",
+            description = {"Show the lock Raft group as a lock node sees it (role, term, leader, members; each group's when",
+                    "the lock space is sharded with --lock-groups), or remove a member.",
                     "New lock nodes join the group by themselves; remove the ones that are gone for good, so that the",
                     "majority is counted over the nodes that exist. --node must be a lock node."})
     static final class Members extends Read {
@@ -514,6 +515,15 @@ final class LockCommand implements Runnable {
                             + ", leader " + r.path("leader").asText("none") : "");
             r.path("peers").fields().forEachRemaining(e -> out.printf("  %-24s %s%s%n", e.getKey(), e.getValue().asText(),
                     e.getKey().equals(r.path("leader").asText()) ? "  (leader)" : ""));
+            if (r.path("groups").size() > 1) {
+                // The lock space is sharded (--lock-groups): the line above is group 0.
+                out.printf("%d lock groups:%n", r.path("groups").size());
+                for (JsonNode g : r.path("groups")) {
+                    out.printf("  group %-3d %-9s term %-4d leader %-20s applied %d%n", g.path("group").asInt(),
+                            g.path("role").asText(), g.path("term").asLong(), g.path("leader").asText("none"),
+                            g.path("appliedIndex").asLong());
+                }
+            }
         }
     }
 }

@@ -200,7 +200,7 @@ public final class LockMemberComponent implements LockMember, HealthContributor 
                 Duration.ofMillis(config.electionTimeoutMinMillis()), Duration.ofMillis(config.electionTimeoutMaxMillis()),
                 RaftLockServer.Options.DEFAULT_RPC_TIMEOUT, RaftLockServer.Options.DEFAULT_SNAPSHOT_THRESHOLD,
                 LockRaftStateMachine.DEFAULT_TICK_INTERVAL, LockStateMachine.Limits.DEFAULT, bindAddress(),
-                Math.max(1, Math.min(LockRaftGroup.MAX_GROUPS, config.groups())));
+                config.groups());
     }
 
     private InetSocketAddress advertised() {

@@ -634,14 +634,25 @@ public final class RaftLockServer implements AutoCloseable {
     }
 
     /**
-     * Returns the members of the group's current configuration, as this member knows it.
+     * Returns the members of group 0's current configuration, as this member knows it: the members of every group,
+     * once a membership change has reached them all.
      *
      * @return member id to {@code host:port}, sorted by id; empty before this member has one
      */
     public Map<String, String> members() {
+        return members(0);
+    }
+
+    /**
+     * Returns the members of a group's current configuration, as this member knows it.
+     *
+     * @param group the group's index
+     * @return member id to {@code host:port}, sorted by id; empty before this member has one
+     */
+    public Map<String, String> members(int group) {
         Map<String, String> m = new java.util.TreeMap<>();
         try {
-            for (RaftPeer p : division(0).getRaftConf().getCurrentPeers()) {
+            for (RaftPeer p : division(group).getRaftConf().getCurrentPeers()) {
                 m.put(p.getId().toString(), p.getAddress());
             }
         } catch (IOException e) {

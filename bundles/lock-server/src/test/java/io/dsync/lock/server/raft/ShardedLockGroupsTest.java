@@ -201,5 +201,13 @@ class ShardedLockGroupsTest {
             await("n4 applied group " + g).atMost(Duration.ofSeconds(15))
                     .until(() -> joined.status(group).role().equals("FOLLOWER") || joined.status(group).role().equals("LEADER"));
         }
+        // Removing a member removes it from every group.
+        RaftLockServer other = cluster.member("n1");
+        other.removeMember("n4", Duration.ofSeconds(15));
+        for (int g = 0; g < GROUPS; g++) {
+            int group = g;
+            await("n4 out of group " + g).atMost(Duration.ofSeconds(10))
+                    .until(() -> other.members(group).keySet().equals(Set.of("n1", "n2", "n3")));
+        }
     }
 }
