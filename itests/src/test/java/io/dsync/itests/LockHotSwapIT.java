@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -44,13 +46,19 @@ class LockHotSwapIT extends ClusterTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
 
-    @Test
-    void updatingTheLockBundleUnderLoadLosesNoGrant() throws Exception {
+    /** With one lock group, and with the lock space over three groups (each node then leads one and hands it off). */
+    @ParameterizedTest(name = "{0} lock group(s)")
+    @ValueSource(ints = {1, 3})
+    void updatingTheLockBundleUnderLoadLosesNoGrant(int groups) throws Exception {
         Duration run = Duration.ofSeconds(Math.max(20, Integer.getInteger("dsync.scenario.seconds", 20)));
-        cluster = LocalCluster.builder(Nodes.home(), dir).cluster("hotswap").adminToken(TOKEN).nodes("lock", 3, "lock").start();
+        cluster = LocalCluster.builder(Nodes.home(), dir).cluster("hotswap").adminToken(TOKEN).lockGroups(groups)
+                .nodes("lock", 3, "lock").start();
         RaftProbe.awaitOneLeader(cluster.nodes());
+        RaftProbe.awaitGroupLeaders(cluster.nodes(), groups, Duration.ofSeconds(60));
         String[] updated = new String[2];
-        ScenarioReport report = LockWorkload.run(cluster, "lock-hot-swap", "exclusive locks while the lock bundle is updated", run, s -> s
+        ScenarioReport report = LockWorkload.run(cluster, groups == 1 ? "lock-hot-swap" : "lock-hot-swap-" + groups + "-groups",
+                "exclusive locks while the lock bundle is updated (" + groups + " lock group(s))", run,
+                groups == 1 ? 2 : 6, s -> s
                 .fault(LockWorkload.at(run, 25), "update lock bundle on the leader", () -> update(updated[0] = RaftProbe.leaderNow(cluster.nodes()), SERVER))
                 .fault(LockWorkload.at(run, 60), "update lock bundle on a follower", () -> {
                     String leader = RaftProbe.leaderNow(cluster.nodes());
@@ -61,6 +69,7 @@ class LockHotSwapIT extends ClusterTest {
             assertThat(Nodes.bundle(cluster.node(id), SERVER).path("state").asText()).as("lock-server bundle on " + id).isEqualTo("ACTIVE");
         }
         RaftProbe.awaitOneLeader(cluster.nodes());
+        RaftProbe.awaitGroupLeaders(cluster.nodes(), groups, Duration.ofSeconds(30));
         assertThat(report.recoveryNanos(report.fault("update lock bundle on the leader").orElseThrow())).isPresent();
         for (Call c : report.history().calls()) {
             if (c.type().equals(LockOps.RELEASE)) {

@@ -24,7 +24,8 @@ public sealed interface Effect {
     /**
      * A request that had been {@linkplain Outcome.Queued queued} reached its final outcome:
      * {@link Outcome.Granted}, {@link Outcome.Cancelled} or {@link Outcome.Rejected} (timeout, session
-     * expiry, lease expiry or release of the shared hold of an upgrade).
+     * expiry, lease expiry, release of the shared hold of an upgrade, or a deadlock across lock groups
+     * broken by {@link LockCommand.BreakDeadlock}).
      *
      * @param sessionId the session of the request
      * @param callId the call id of the request

@@ -15,10 +15,12 @@ import io.dsync.lock.WaitForCycle;
  * done by the state machine, which answers with a precise {@link RejectReason#INVALID} rejection
  * instead of failing, because a malformed entry that reached the log must not crash the replicas.
  * <p>
- * <strong>Call ids.</strong> Every command that acts on locks carries a {@code callId} chosen by the
- * client, unique within its session (typically a counter). Re-applying a command with a call id whose
- * effect was already applied returns the original outcome without applying it again; see
- * {@link LockStateMachine} for the bound on how long call ids are remembered.
+ * <strong>Call ids.</strong> Every command that a client sends to act on locks carries a {@code callId}
+ * chosen by the client, unique within its session (typically a counter). Re-applying a command with a call
+ * id whose effect was already applied returns the original outcome without applying it again; see
+ * {@link LockStateMachine} for the bound on how long call ids are remembered. {@link BreakDeadlock}, sent
+ * by the cross-group deadlock detector rather than a client, has none: it names the wait it ends by its
+ * wait-for edge, which that wait no longer has once ended.
  * <p>
  * <strong>Time.</strong> Commands carry durations, never instants: the instant is the log time given
  * to {@code apply}, i.e. the leader's clock when it proposed the entry. Expiry of sessions, leases and
@@ -291,15 +293,26 @@ public sealed interface LockCommand {
 
     /**
      * Fails a waiting request that is part of a deadlock across lock groups, which no group sees whole: committed by
-     * the cross-group detector in the victim's group. If {@code victim} waits for {@code lockName} (a queued acquire
-     * or a pending upgrade), that call ends as a deadlock found within the group would end it (its final outcome is
-     * {@link Outcome.Rejected#deadlock(WaitForCycle)} with {@code cycle}), and the waiters behind it are granted what
-     * has become grantable. If it no longer waits for that lock, nothing changes. The command's own outcome is
-     * {@link Outcome.Done} either way.
+     * the cross-group detector in the victim's group ({@link CrossGroupDeadlocks.Breaking#command()}).
+     * <p>
+     * If {@code victim} has a request waiting for {@code lockName} (a queued acquire or a pending upgrade) that still
+     * has the cycle's first edge (it waits for the same holder in the same mode), that call ends as a request the
+     * group refused for a deadlock itself: its final outcome, reported as an {@link Effect.WaitCompleted} and
+     * answered to a poll of the call, is {@link Outcome.Rejected#deadlock(WaitForCycle)} with {@code cycle}; it
+     * leaves the queue, and the waiters behind it are granted what has become grantable, as when a wait is cancelled.
+     * If the session waits for the lock with several calls having that edge, the one with the smallest call id ends.
+     * If there is no such wait (the call was granted, cancelled, timed out or ended since the detector read the
+     * graph, the session is unknown, or its wait no longer has that edge, so the cycle seen is gone), nothing changes.
+     * <p>
+     * The command's own outcome is {@link Outcome.Done} in both cases: it carries no call id, and its effects say
+     * whether a wait ended. Re-applying it cannot end the same wait twice (the wait is gone); it ends another wait of
+     * the session only if that one has the cycle's first edge too. A lock name that is not valid, or a cycle that does
+     * not start with an edge of {@code victim} waiting for {@code lockName}, is answered with an
+     * {@link RejectReason#INVALID} rejection and changes nothing.
      *
      * @param victim the session whose wait is failed
      * @param lockName the lock it waits for
-     * @param cycle the cycle, starting with the victim's edge
+     * @param cycle the cycle, starting with the victim's edge (waiter {@code victim}, lock {@code lockName})
      */
     record BreakDeadlock(SessionId victim, String lockName, WaitForCycle cycle) implements LockCommand {
 

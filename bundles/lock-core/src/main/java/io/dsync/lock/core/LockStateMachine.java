@@ -64,6 +64,12 @@ import io.dsync.lock.WaitForCycle;
  * wait and fail with {@link RejectReason#TIMEOUT} instead; try-acquisitions answer
  * {@link RejectReason#NOT_GRANTABLE}. An exclusive acquisition by a session holding the lock shared is
  * a one-edge deadlock (acquisitions never upgrade implicitly).
+ * <p>
+ * The one exception to "the victim closes the cycle" is a cycle through the locks of several lock groups, each with
+ * its own state machine: no group sees it whole, so none refuses the request that closed it. A detector outside
+ * reads every group's graph, finds the cycle ({@link CrossGroupDeadlocks}) and commits a
+ * {@link LockCommand.BreakDeadlock} to the victim's group, which fails the victim's waiting request exactly as a
+ * request refused here would have failed: with {@link RejectReason#DEADLOCK} and that cycle.
  *
  * <h2>Idempotency</h2>
  * A session remembers the final outcome of its last {@link Limits#completedCallsPerSession()} calls
@@ -578,10 +584,8 @@ public final class LockStateMachine {
         }
         Wait wait = s.pending.get(c.callId());
         if (wait != null) {
-            removeWait(s, wait);
-            Outcome outcome = remember(s, c.callId(), new Outcome.Cancelled());
-            grantWaiters(wait.lockName(), effects);
-            return outcome;
+            // Answered by this command's own outcome, so not reported as an effect as well.
+            return withdraw(s, wait, new Outcome.Cancelled(), false, effects);
         }
         Outcome done = s.completed.get(c.callId());
         if (done != null) {
@@ -593,15 +597,26 @@ public final class LockStateMachine {
 
     /**
      * Fails the victim's wait for the lock as a deadlock (a cycle across lock groups, found outside this table), then
-     * grants what its leaving made grantable; nothing if it does not wait for that lock (any more).
+     * grants what its leaving made grantable: the path of a withdrawn wait, with the outcome a deadlock refused here
+     * gives. Only a wait that still has the cycle's first edge is failed; nothing changes if there is none (the victim
+     * was granted, cancelled, timed out, ended, or now waits for another holder, so the cycle seen is gone).
      */
     private Outcome breakDeadlock(LockCommand.BreakDeadlock c, List<Effect> effects) {
+        WaitEdge victimEdge = c.cycle().edges().get(0);
+        Outcome.Rejected invalid = firstInvalid(checkName(c.lockName()),
+                victimEdge.waiter().equals(c.victim()) && victimEdge.lockName().equals(c.lockName()) ? null
+                        : "the cycle of a deadlock to break must start with the wait of session " + c.victim()
+                                + " for lock '" + c.lockName() + "', not with " + victimEdge);
+        if (invalid != null) {
+            return invalid;
+        }
         Session s = session(c.victim());
         if (s != null) {
+            // Call id order: the same wait on every replica if the session waits for the lock with several calls.
             for (Wait wait : s.pending.values()) {
-                if (wait.lockName().equals(c.lockName())) {
-                    finishWait(s, wait, Outcome.Rejected.deadlock(c.cycle()), effects);
-                    grantWaiters(c.lockName(), effects);
+                if (wait.lockName().equals(c.lockName())
+                        && locks.get(c.lockName()).edgesOf(wait).contains(victimEdge)) {
+                    withdraw(s, wait, Outcome.Rejected.deadlock(c.cycle()), true, effects);
                     break;
                 }
             }
@@ -630,9 +645,8 @@ public final class LockStateMachine {
                 Wait.CallKey key = waitDeadlines.firstKey();
                 Session s = sessions.get(key.session());
                 Wait wait = s.pending.get(key.callId());
-                finishWait(s, wait, timeout(Duration.ofMillis(wait.deadline() - wait.enqueuedAt()), wait.describe()),
-                        effects);
-                grantWaiters(wait.lockName(), effects);
+                withdraw(s, wait, timeout(Duration.ofMillis(wait.deadline() - wait.enqueuedAt()), wait.describe()),
+                        true, effects);
             } else if (leases == first) {
                 expireLease(leaseDeadlines.firstKey(), effects);
             } else {
@@ -707,6 +721,30 @@ public final class LockStateMachine {
         removeWait(s, wait);
         s.complete(wait.callId(), outcome, limits.completedCallsPerSession());
         effects.add(new Effect.WaitCompleted(s.id, wait.callId(), outcome));
+    }
+
+    /**
+     * Ends a waiting request without a grant while the lock's holders stay, then grants what its leaving made
+     * grantable: the one path of a wait that is withdrawn ({@link LockCommand.CancelWait}), times out or is failed by
+     * {@link LockCommand.BreakDeadlock}.
+     *
+     * @param s the session
+     * @param wait the request
+     * @param outcome its final outcome, remembered for the call
+     * @param reported whether the outcome is reported as an {@link Effect.WaitCompleted} (not when the command that
+     *     ends the wait answers it itself)
+     * @param effects collects the effects: the wait's completion, then the grants
+     * @return {@code outcome}
+     */
+    private Outcome withdraw(Session s, Wait wait, Outcome outcome, boolean reported, List<Effect> effects) {
+        if (reported) {
+            finishWait(s, wait, outcome, effects);
+        } else {
+            removeWait(s, wait);
+            remember(s, wait.callId(), outcome);
+        }
+        grantWaiters(wait.lockName(), effects);
+        return outcome;
     }
 
     /**

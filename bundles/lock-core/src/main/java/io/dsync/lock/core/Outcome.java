@@ -82,7 +82,7 @@ public sealed interface Outcome {
 
     /**
      * The command was applied and has nothing else to report ({@link LockCommand.CloseSession},
-     * {@link LockCommand.Tick}).
+     * {@link LockCommand.Tick}, {@link LockCommand.BreakDeadlock}, whose effects tell whether a wait ended).
      */
     record Done() implements Outcome {
     }

@@ -57,6 +57,8 @@ class RandomScheduleTest {
     private final Map<RejectReason, Integer> rejections = new EnumMap<>(RejectReason.class);
     private int grants;
     private int deadlocks;
+    private int breaks;
+    private int staleBreaks;
 
     @ParameterizedTest(name = "seed {0}")
     @ValueSource(longs = {1, 2, 3, 42, 1234, 98765})
@@ -88,6 +90,8 @@ class RandomScheduleTest {
         // The schedule must exercise what it claims to test, or passing proves little.
         assertTrue(grants > 300, "grants: " + grants);
         assertTrue(deadlocks > 5, "deadlocks: " + deadlocks);
+        assertTrue(breaks > 5 && false, "COUNTS broken " + breaks + " stale " + staleBreaks + " deadlocks " + deadlocks + " grants " + grants);
+        assertTrue(staleBreaks > 5, "BreakDeadlock of waits gone: " + staleBreaks);
         for (RejectReason reason : List.of(RejectReason.TIMEOUT, RejectReason.NOT_HELD, RejectReason.INVALID,
                 RejectReason.NOT_GRANTABLE, RejectReason.SESSION_EXPIRED, RejectReason.LEASE_EXPIRED)) {
             assertTrue(rejections.getOrDefault(reason, 0) > 0, () -> "never saw " + reason + ": " + rejections);
@@ -128,9 +132,14 @@ class RandomScheduleTest {
         if (cancel && finalOutcomes.containsKey(call)) {
             assertEquals(finalOutcomes.get(call), outcome, "cancel of a completed call returns its outcome");
         }
-        if (outcome instanceof Outcome.Rejected r && r.reason() == RejectReason.DEADLOCK) {
+        // A deadlock answered now was found now, unless it is the remembered end of a wait that BreakDeadlock failed.
+        boolean remembered = call != null && finalOutcomes.containsKey(call);
+        if (outcome instanceof Outcome.Rejected r && r.reason() == RejectReason.DEADLOCK && !remembered) {
             deadlocks++;
             checkDeadlock(command, r.cycle().orElseThrow(), before);
+        }
+        if (command instanceof LockCommand.BreakDeadlock b) {
+            checkBreak(b, result, before, snapshotBefore);
         }
         if (!replay) {
             applyToModel(command, call, outcome, index);
@@ -165,6 +174,29 @@ class RandomScheduleTest {
         assertTrue(wouldBe.contains(first), () -> "first edge " + first + " is not a wait of the request " + wouldBe);
         for (WaitEdge edge : cycle.edges().subList(1, cycle.edges().size())) {
             assertTrue(graph.contains(edge), () -> "edge " + edge + " of " + cycle + " was not in the graph " + graph);
+        }
+    }
+
+    /**
+     * A break ends the victim's wait that had the cycle's first edge right before, as a deadlock, then only grants
+     * on that lock follow; with no such edge it changes nothing.
+     */
+    private void checkBreak(LockCommand.BreakDeadlock b, ApplyResult result, List<LockStatus> before,
+            byte[] snapshotBefore) {
+        assertEquals(new Outcome.Done(), result.outcome());
+        if (!IndependentGraph.edges(before).contains(b.cycle().edges().get(0))) {
+            staleBreaks++;
+            assertEquals(List.of(), result.effects(), "a break of a wait that is gone");
+            assertArrayEquals(snapshotBefore, machine.snapshot(), "a break of a wait that is gone changed the state");
+            return;
+        }
+        breaks++;
+        Effect.WaitCompleted ended = assertInstanceOf(Effect.WaitCompleted.class, result.effects().get(0));
+        assertEquals(b.victim(), ended.sessionId());
+        assertEquals(Outcome.Rejected.deadlock(b.cycle()), ended.outcome());
+        for (Effect effect : result.effects().subList(1, result.effects().size())) {
+            Effect.WaitCompleted granted = assertInstanceOf(Effect.WaitCompleted.class, effect);
+            assertEquals(b.lockName(), assertInstanceOf(Outcome.Granted.class, granted.outcome()).grant().lockName());
         }
     }
 

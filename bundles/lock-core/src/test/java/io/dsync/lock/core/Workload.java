@@ -8,10 +8,13 @@ import io.dsync.lock.LockHolder;
 import io.dsync.lock.LockMode;
 import io.dsync.lock.LockStatus;
 import io.dsync.lock.SessionId;
+import io.dsync.lock.WaitEdge;
+import io.dsync.lock.WaitForCycle;
 
 /**
  * A seeded random client population: opens and closes sessions, acquires, releases, renews, up- and
- * downgrades, cancels, retries earlier commands, sends invalid commands and lets time pass. Choices
+ * downgrades, cancels, retries earlier commands, sends invalid commands and lets time pass; and a
+ * cross-group deadlock detector that breaks waits, some of them ended already. Choices
  * look at the machine's state (to pick real holders and tokens most of the time) but the sequence is a
  * pure function of the seed and the machine's answers, so it can be replayed on other machines.
  */
@@ -26,6 +29,7 @@ final class Workload {
     private final List<long[]> waitingCalls = new ArrayList<>(); // [session index, call id]
     private final List<SessionId> everOpened = new ArrayList<>();
     private final List<Grant> oldHandles = new ArrayList<>();
+    private final List<WaitEdge> seenEdges = new ArrayList<>();
     private int sessionCounter;
     private long nextCall = 1;
 
@@ -106,7 +110,36 @@ final class Workload {
         if (dice < 89) {
             return invalid(s);
         }
+        if (dice < 92) {
+            LockCommand breaking = breakDeadlock();
+            if (breaking != null) {
+                return breaking;
+            }
+        }
         return new LockCommand.Tick();
+    }
+
+    /**
+     * What the cross-group detector commits: a break of a wait seen now or, a third of the time, seen earlier (granted,
+     * cancelled, expired or waiting for someone else since), closed into a cycle by an edge of another group.
+     */
+    private LockCommand breakDeadlock() {
+        List<WaitEdge> current = machine.waitForGraph().edges();
+        WaitEdge edge;
+        if (!seenEdges.isEmpty() && (current.isEmpty() || random.nextInt(3) == 0)) {
+            edge = seenEdges.get(random.nextInt(seenEdges.size()));
+        } else if (!current.isEmpty()) {
+            edge = current.get(random.nextInt(current.size()));
+            seenEdges.add(edge);
+            if (seenEdges.size() > 30) {
+                seenEdges.remove(0);
+            }
+        } else {
+            return null;
+        }
+        WaitForCycle cycle = new WaitForCycle(List.of(edge,
+                new WaitEdge(edge.holder(), "other-group", LockMode.EXCLUSIVE, edge.waiter())));
+        return new LockCommand.BreakDeadlock(edge.waiter(), edge.lockName(), cycle);
     }
 
     private LockCommand open() {

@@ -3,6 +3,7 @@ package io.dsync.lock.protocol;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.time.Instant;
@@ -50,7 +51,13 @@ class LockCommandCodecTest {
                 new LockCommand.Upgrade(S1, 10, "orders/42", 17, 1_000),
                 new LockCommand.Downgrade(S1, 11, "orders/42", 18),
                 new LockCommand.CancelWait(S2, 12),
-                new LockCommand.BreakDeadlock(S2, "b", CYCLE),
+                new LockCommand.BreakDeadlock(S1, "a", CYCLE),
+                new LockCommand.BreakDeadlock(S2, "b", new WaitForCycle(List.of(CYCLE.edges().get(1),
+                        CYCLE.edges().get(0)))),
+                new LockCommand.BreakDeadlock(S1, "orders/42", new WaitForCycle(List.of(
+                        new WaitEdge(S1, "orders/42", LockMode.EXCLUSIVE, S1)))),
+                // A cycle that does not start with the victim's wait survives too: the state machine rejects it.
+                new LockCommand.BreakDeadlock(S2, "", CYCLE),
                 new LockCommand.Tick());
     }
 
@@ -189,6 +196,23 @@ class LockCommandCodecTest {
         for (PollReply r : List.of(new PollReply.StillWaiting(), new PollReply.Unknown())) {
             assertEquals(r, LockCommandCodec.decodePollReply(LockCommandCodec.encodePollReply(r)));
         }
+    }
+
+    @Test
+    void aBreakDeadlockIsTheTagTheVictimTheLockAndTheCycleAsInOutcomes() {
+        LockCommand.BreakDeadlock command = new LockCommand.BreakDeadlock(S1, "a", CYCLE);
+        byte[] bytes = LockCommandCodec.encodeCommand(command);
+        assertEquals(11, bytes[2], "the command tag");
+        byte[] outcome = LockCommandCodec.encodeOutcome(Outcome.Rejected.deadlock(CYCLE));
+        byte[] cycle = Arrays.copyOfRange(outcome, outcome.length - (bytes.length - 3 - 7 - 5), outcome.length);
+        assertArrayEquals(cycle, Arrays.copyOfRange(bytes, 3 + 7 + 5, bytes.length),
+                "the cycle is encoded as in a deadlock outcome");
+        // Edges that do not chain into a cycle (the last holder changed from s-1 to s-3) are refused.
+        byte[] broken = bytes.clone();
+        broken[broken.length - 1] = '3';
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LockCommandCodec.decodeCommand(broken));
+        assertTrue(e.getMessage().contains("cycle"), e::getMessage);
     }
 
     @Test
