@@ -16,6 +16,7 @@ import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 
+import io.dsync.lock.LockMode;
 import io.dsync.lock.SessionId;
 import io.dsync.lock.WaitEdge;
 import io.dsync.lock.WaitForCycle;
@@ -34,8 +35,7 @@ class BreakDeadlockTest {
     private final SessionId c = h.open("c");
 
     /** The cycle {@code waiter -[mode 'lock']-> holder -[EXCLUSIVE 'elsewhere']-> waiter}, through another group. */
-    private static WaitForCycle throughAnotherGroup(SessionId waiter, String lock, io.dsync.lock.LockMode mode,
-            SessionId holder) {
+    private static WaitForCycle throughAnotherGroup(SessionId waiter, String lock, LockMode mode, SessionId holder) {
         return new WaitForCycle(List.of(new WaitEdge(waiter, lock, mode, holder),
                 new WaitEdge(holder, "elsewhere", EXCLUSIVE, waiter)));
     }
@@ -167,7 +167,8 @@ class BreakDeadlockTest {
     void breakingTwiceEndsTheWaitOnce() {
         h.grant(a, "x", EXCLUSIVE);
         queued(h.acquire(b, "x", EXCLUSIVE));
-        LockCommand.BreakDeadlock command = new LockCommand.BreakDeadlock(b, "x", throughAnotherGroup(b, "x", EXCLUSIVE, a));
+        LockCommand.BreakDeadlock command =
+                new LockCommand.BreakDeadlock(b, "x", throughAnotherGroup(b, "x", EXCLUSIVE, a));
         assertEquals(1, h.apply(command).effects().size());
         assertChangesNothing(command);
     }

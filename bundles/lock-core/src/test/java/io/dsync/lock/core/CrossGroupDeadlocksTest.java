@@ -94,7 +94,8 @@ class CrossGroupDeadlocksTest {
     void aCycleWithinOneGroupIsFoundToo() {
         WaitEdge ab = new WaitEdge(A, "x", EXCLUSIVE, B);
         WaitEdge ba = new WaitEdge(B, "y", EXCLUSIVE, A);
-        CrossGroupDeadlocks.Breaking found = CrossGroupDeadlocks.find(List.of(List.of(), List.of(ab, ba))).orElseThrow();
+        CrossGroupDeadlocks.Breaking found =
+                CrossGroupDeadlocks.find(List.of(List.of(), List.of(ab, ba))).orElseThrow();
         assertEquals(1, found.group());
         assertEquals(ba, found.victimEdge());
         assertEquals(List.of(ba, ab), found.cycle().edges());
@@ -104,8 +105,8 @@ class CrossGroupDeadlocksTest {
     void anEdgeListedByTwoGroupsBelongsToTheFirst() {
         WaitEdge ab = new WaitEdge(A, "x", EXCLUSIVE, B);
         WaitEdge ba = new WaitEdge(B, "y", EXCLUSIVE, A);
-        CrossGroupDeadlocks.Breaking found = CrossGroupDeadlocks.find(List.of(List.of(ab), List.of(ba), List.of(ba, ab)))
-                .orElseThrow();
+        CrossGroupDeadlocks.Breaking found =
+                CrossGroupDeadlocks.find(List.of(List.of(ab), List.of(ba), List.of(ba, ab))).orElseThrow();
         assertEquals(1, found.group());
         assertEquals(List.of(ba, ab), found.cycle().edges());
     }
