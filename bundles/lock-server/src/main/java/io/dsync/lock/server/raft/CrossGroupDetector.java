@@ -4,25 +4,20 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntFunction;
 
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
-import org.apache.ratis.protocol.RaftGroup;
-import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.TimeDuration;
 
 import io.dsync.lock.WaitEdge;
 import io.dsync.lock.core.CrossGroupDeadlocks;
-import io.dsync.lock.core.LockCommand;
 import io.dsync.lock.protocol.LockCommandCodec;
 import io.dsync.lock.protocol.LockRaftGroup;
 
@@ -37,8 +32,8 @@ import io.dsync.lock.protocol.LockRaftGroup;
  * row find the same one: a real deadlock lasts until it is broken, a cycle made of one fresh and one stale edge does
  * not outlast the lag. The victim is chosen deterministically ({@link CrossGroupDeadlocks}); breaking is a
  * {@link LockCommand.BreakDeadlock} committed in the victim's group, which fails the victim's waiting request with the
- * same {@link io.dsync.lock.DeadlockException} and cycle as a deadlock found within one group, and does nothing if it
- * no longer waits. A deadlock across groups is thus broken within two to three intervals.
+ * same {@link io.dsync.lock.DeadlockException} and cycle as a deadlock found within one group, and does nothing if that
+ * wait no longer has the cycle's first edge. A deadlock across groups is thus broken within two to three intervals.
  *
  * <p>Thread-safe; {@link #close()} stops it.
  */
@@ -51,16 +46,13 @@ final class CrossGroupDetector implements AutoCloseable {
 
     private final RaftLockServer server;
 
-    private final IntFunction<RaftGroup> groupWithMembers;
-
     private final ScheduledExecutorService timer;
 
     /** The cycle found by the previous scan, if any: broken when the next scan finds it again. */
     private Optional<CrossGroupDeadlocks.Breaking> previous = Optional.empty();
 
-    CrossGroupDetector(RaftLockServer server, IntFunction<RaftGroup> groupWithMembers, Duration interval) {
+    CrossGroupDetector(RaftLockServer server, Duration interval) {
         this.server = server;
-        this.groupWithMembers = groupWithMembers;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "dsync-lock-deadlocks-" + server.options().selfId());
             t.setDaemon(true);
@@ -103,18 +95,18 @@ final class CrossGroupDetector implements AutoCloseable {
     /** Commits the break in the victim's group, through whichever member leads it. */
     private void breakCycle(CrossGroupDeadlocks.Breaking b) {
         WaitEdge victim = b.victimEdge();
-        LockCommand command = new LockCommand.BreakDeadlock(victim.waiter(), victim.lockName(), b.cycle());
-        Message message = Message.valueOf(ByteString.copyFrom(LockCommandCodec.encodeCommands(List.of(command))));
-        RaftGroup group = groupWithMembers.apply(b.group());
-        try (RaftClient client = RaftClient.newBuilder().setClientId(ClientId.randomId()).setRaftGroup(group)
+        Message message = Message.valueOf(ByteString.copyFrom(LockCommandCodec.encodeCommands(List.of(b.command()))));
+        try (RaftClient client = RaftClient.newBuilder().setClientId(ClientId.randomId())
+                .setRaftGroup(server.currentGroup(b.group()))
                 .setProperties(LockRaftGroup.clientProperties(server.options().rpcTimeout().toMillis()))
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(10,
                         TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
                 .build()) {
             var reply = client.io().send(message);
             if (reply.isSuccess()) {
-                LOG.info("{}: broke a deadlock across lock groups: {} no longer waits for '{}' (group {}); cycle {}",
-                        server.options().selfId(), victim.waiter(), victim.lockName(), b.group(), b.cycle());
+                LOG.info("{}: deadlock across lock groups: failed the wait of {} for '{}' (group {}) unless it had "
+                        + "changed since the scan; cycle {}", server.options().selfId(), victim.waiter(), victim.lockName(),
+                        b.group(), b.cycle());
             } else {
                 LOG.info("{}: could not break a deadlock across lock groups in group {} ({}); the next scans retry",
                         server.options().selfId(), b.group(), reply.getException());
@@ -123,13 +115,6 @@ final class CrossGroupDetector implements AutoCloseable {
             LOG.info("{}: could not break a deadlock across lock groups in group {} ({}); the next scans retry",
                     server.options().selfId(), b.group(), e.toString());
         }
-    }
-
-    /** Builds group {@code index} with the members of group 0's current configuration. */
-    static RaftGroup group(String clusterName, int index, Map<String, String> members) {
-        List<RaftPeer> peers = new ArrayList<>();
-        members.forEach((id, address) -> peers.add(RaftPeer.newBuilder().setId(id).setAddress(address).build()));
-        return RaftGroup.valueOf(LockRaftGroup.groupId(clusterName, index), peers);
     }
 
     @Override

@@ -372,8 +372,7 @@ public final class RaftLockServer implements AutoCloseable {
 
     /** Starts what only several groups need: the cross-group deadlock detector and the spreading of leadership. */
     private void startGroupsWork() {
-        detector = new CrossGroupDetector(this, i -> CrossGroupDetector.group(options.clusterName(), i, members()),
-                CrossGroupDetector.DEFAULT_INTERVAL);
+        detector = new CrossGroupDetector(this, CrossGroupDetector.DEFAULT_INTERVAL);
         spreader = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "dsync-lock-spread-" + options.selfId());
             t.setDaemon(true);
@@ -574,6 +573,11 @@ public final class RaftLockServer implements AutoCloseable {
 
     private RaftServer.Division division(int group) throws IOException {
         return server.getDivision(groups.get(group).getGroupId());
+    }
+
+    /** A group with the members of its current configuration, as this member knows them: what a client of it needs. */
+    RaftGroup currentGroup(int group) throws IOException {
+        return RaftGroup.valueOf(groups.get(group).getGroupId(), division(group).getRaftConf().getCurrentPeers());
     }
 
     /**
