@@ -55,6 +55,7 @@ public @interface RedisConfig {
             + "and each change of reachability is logged once.")
     int monitorIntervalMillis() default 1000;
 
-    @AttributeDefinition(description = "Netty I/O threads of the client.")
-    int nettyThreads() default 8;
+    @AttributeDefinition(description = "Netty I/O threads of the client; 0 (the default): one per core, 8 at most. "
+            + "More threads than cores only add thread switches to every reply (measured: docs/benchmarks.md).")
+    int nettyThreads() default 0;
 }

@@ -33,7 +33,7 @@ final class RedisSettings {
         config.setLazyInitialization(true);
         config.setCodec(StringCodec.INSTANCE);
         config.setUseThreadClassLoader(false);
-        config.setNettyThreads(positive("nettyThreads", cfg.nettyThreads()));
+        config.setNettyThreads(nettyThreads(cfg.nettyThreads(), Runtime.getRuntime().availableProcessors()));
         switch (cfg.mode()) {
             case SINGLE -> {
                 var single = config.useSingleServer()
@@ -66,6 +66,14 @@ final class RedisSettings {
             }
         }
         return config;
+    }
+
+    /** The client's I/O threads: as configured, or for 0 one per core (at most 8). */
+    static int nettyThreads(int configured, int cores) {
+        if (configured < 0) {
+            throw new IllegalArgumentException("nettyThreads must be 0 (one per core) or positive, got " + configured);
+        }
+        return configured == 0 ? Math.max(1, Math.min(8, cores)) : configured;
     }
 
     /** A description of the endpoint without credentials, for logs and health. */

@@ -27,6 +27,18 @@ class RedisSettingsTest {
     }
 
     @Test
+    void nettyThreadsDefaultToOnePerCoreUpToEight() {
+        assertThat(RedisSettings.nettyThreads(0, 2)).isEqualTo(2);
+        assertThat(RedisSettings.nettyThreads(0, 1)).isEqualTo(1);
+        assertThat(RedisSettings.nettyThreads(0, 64)).isEqualTo(8);
+        assertThat(RedisSettings.nettyThreads(12, 2)).isEqualTo(12);
+        assertThatThrownBy(() -> RedisSettings.toRedissonConfig(config(Map.of("nettyThreads", -1)), "c"))
+                .hasMessage("nettyThreads must be 0 (one per core) or positive, got -1");
+        assertThat(RedisSettings.toRedissonConfig(config(Map.of()), "c").getNettyThreads())
+                .isEqualTo(Math.min(8, Runtime.getRuntime().availableProcessors()));
+    }
+
+    @Test
     void credentialsNeverAppearInTheEndpoint() {
         RedisConfig cfg = config(Map.of("address", "redis://user:s3cret@redis.example:6380", "database", 2));
         assertThat(RedisSettings.endpoint(cfg)).isEqualTo("redis://redis.example:6380 db 2").doesNotContain("s3cret");
