@@ -1,6 +1,7 @@
 package io.dsync.queue.protocol;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -32,7 +33,7 @@ final class NodeBatcher {
     static final int MAX_OPS = 256;
     /**
      * Payload bytes in one request, beyond which the calls that wait go in the next one (a single call may be larger:
-     * it goes alone). Keeps requests well under the messaging limit once base64 has grown them by a third.
+     * it goes alone). Keeps requests well under the messaging limit, even as JSON, whose base64 grows them by a third.
      */
     static final long MAX_PAYLOAD_BYTES = 8L << 20;
 
@@ -52,13 +53,15 @@ final class NodeBatcher {
 
     private final InetSocketAddress node;
     private final Messaging messaging;
+    private final WireFormats formats;
     private final Duration timeout;
     private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
     private int inFlight;
 
-    NodeBatcher(InetSocketAddress node, Messaging messaging, Duration timeout) {
+    NodeBatcher(InetSocketAddress node, Messaging messaging, WireFormats formats, Duration timeout) {
         this.node = node;
         this.messaging = messaging;
+        this.formats = formats;
         this.timeout = timeout;
     }
 
@@ -103,35 +106,50 @@ final class NodeBatcher {
     }
 
     private void send(List<Pending> batch) {
-        byte[] request;
+        BatchRequest request = new BatchRequest(batch.stream().map(Pending::op).toList());
+        WireFormats.Call<BatchReply> call;
         try {
-            request = JSON.writeValueAsBytes(new BatchRequest(batch.stream().map(Pending::op).toList()));
-        } catch (IOException | RuntimeException e) {
+            call = new WireFormats.Call<>(QueueWire.TOPIC_BATCH_BINARY, QueueWireCodec.encode(request),
+                    QueueWireCodec::decodeBatchReply, QueueWire.TOPIC_BATCH, () -> json(request),
+                    NodeBatcher::fromJson);
+        } catch (RuntimeException e) {
             done(batch, null, new IllegalArgumentException("cannot encode a queue call: " + e, e));
             return;
         }
-        messaging.request(node, QueueWire.TOPIC_BATCH, request, timeout).whenComplete((answer, error) -> {
+        formats.request(messaging, node, call, timeout).whenComplete((reply, error) -> {
             if (error != null) {
                 Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
                         ? error.getCause() : error;
                 done(batch, null, cause instanceof IllegalArgumentException tooLarge
                         ? new InvalidQueueRequestException("messages", "the messages of one call to one partition are "
                                 + "too large to send together (" + tooLarge.getMessage() + "); send them in smaller calls")
-                        : new NodeUnreachable("queue node " + node + " did not take a batch: " + cause.getMessage()));
+                        : new NodeUnreachable(cause instanceof WireFormats.UnreadableAnswer ? cause.getMessage()
+                                : "queue node " + node + " did not take a batch: " + cause.getMessage()));
                 return;
             }
-            try {
-                BatchReply reply = JSON.readValue(answer, BatchReply.class);
-                if (reply.replies() == null || reply.replies().size() != batch.size()) {
-                    done(batch, null, new NodeUnreachable("queue node " + node + " answered a batch of " + batch.size()
-                            + " calls with " + (reply.replies() == null ? 0 : reply.replies().size()) + " answers"));
-                    return;
-                }
-                done(batch, reply.replies(), null);
-            } catch (IOException e) {
-                done(batch, null, new NodeUnreachable("queue node " + node + " answered something unreadable: " + e));
+            if (reply.replies() == null || reply.replies().size() != batch.size()) {
+                done(batch, null, new NodeUnreachable("queue node " + node + " answered a batch of " + batch.size()
+                        + " calls with " + (reply.replies() == null ? 0 : reply.replies().size()) + " answers"));
+                return;
             }
+            done(batch, reply.replies(), null);
         });
+    }
+
+    private static byte[] json(BatchRequest request) {
+        try {
+            return JSON.writeValueAsBytes(request);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static BatchReply fromJson(byte[] answer) {
+        try {
+            return JSON.readValue(answer, BatchReply.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private void done(List<Pending> batch, List<OpReply> replies, RuntimeException failure) {

@@ -2,6 +2,7 @@ package io.dsync.queue.protocol;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -64,6 +65,7 @@ public final class QueueRouter implements AutoCloseable {
     private final ExecutorService statusCalls;
     private final ScheduledExecutorService timer;
     private final Map<InetSocketAddress, NodeBatcher> batchers = new ConcurrentHashMap<>();
+    private final WireFormats formats = new WireFormats();
     private volatile QueueTopology topology = QueueTopology.empty();
     private volatile long readAt;
     private volatile LongConsumer onRecovery = nanos -> { };
@@ -148,7 +150,15 @@ public final class QueueRouter implements AutoCloseable {
 
     /** One poll of one queue node, no retry: a failure (or a node gone from the ring) answers no delivery. */
     public CompletionStage<PollReply> poll(String node, PollRequest request) {
-        return call(node, QueueWire.TOPIC_POLL, request, PollReply.class, Duration.ofMillis(request.waitMs()).plus(timeout))
+        WireFormats.Call<PollReply> call;
+        try {
+            call = new WireFormats.Call<>(QueueWire.TOPIC_POLL_BINARY, QueueWireCodec.encode(request),
+                    QueueWireCodec::decodePollReply, QueueWire.TOPIC_POLL, () -> json(request),
+                    answer -> fromJson(answer, PollReply.class));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return call(node, call, request, Duration.ofMillis(request.waitMs()).plus(timeout))
                 .exceptionally(e -> new PollReply(List.of(), System.currentTimeMillis()));
     }
 
@@ -182,7 +192,9 @@ public final class QueueRouter implements AutoCloseable {
 
     /** Ends a waiting poll on a queue node; best effort. */
     public void cancel(String node, String pollId) {
-        call(node, QueueWire.TOPIC_CANCEL, new QueueWire.CancelRequest(pollId), Void.class, timeout);
+        QueueWire.CancelRequest request = new QueueWire.CancelRequest(pollId);
+        call(node, new WireFormats.Call<Void>(null, null, null, QueueWire.TOPIC_CANCEL, () -> json(request), answer -> null),
+                request, timeout);
     }
 
     private <T> CompletionStage<T> routed(QueueMeta meta, int partition, Op op, Function<OpReply, T> value) {
@@ -198,7 +210,7 @@ public final class QueueRouter implements AutoCloseable {
         String owner = t.primary(meta.name(), meta.partitions(), partition);
         CompletionStage<OpReply> call = owner == null
                 ? CompletableFuture.failedFuture(new Retry("no queue node is registered"))
-                : batchers.computeIfAbsent(t.messaging(owner), node -> new NodeBatcher(node, messaging, timeout))
+                : batchers.computeIfAbsent(t.messaging(owner), node -> new NodeBatcher(node, messaging, formats, timeout))
                         .submit(op);
         call.whenComplete((reply, error) -> {
             Throwable cause = error == null ? null : unwrap(error);
@@ -231,29 +243,36 @@ public final class QueueRouter implements AutoCloseable {
         });
     }
 
-    private <T> CompletionStage<T> call(String node, String topic, Object body, Class<T> type, Duration wait) {
+    private <T> CompletionStage<T> call(String node, WireFormats.Call<T> call, Object request, Duration wait) {
         InetSocketAddress address = topology(false).messaging(node);
         if (address == null) {
             return CompletableFuture.failedFuture(new Retry("queue node " + node + " is not in the ring"));
         }
-        byte[] request;
-        try {
-            request = JSON.writeValueAsBytes(body);
-        } catch (IOException e) {
-            return CompletableFuture.failedFuture(new IllegalArgumentException(e));
-        }
-        return messaging.request(address, topic, request, wait).handle((answer, error) -> {
+        return formats.request(messaging, address, call, wait).handle((answer, error) -> {
             if (error != null) {
                 Throwable cause = unwrap(error);
-                throw cause instanceof RemoteException r ? refusal(0, r.code(), r.getMessage(), body)
-                        : new Retry("queue node " + node + " did not answer: " + cause.getMessage());
+                throw cause instanceof RemoteException r ? refusal(0, r.code(), r.getMessage(), request)
+                        : new Retry(cause instanceof WireFormats.UnreadableAnswer ? cause.getMessage()
+                                : "queue node " + node + " did not answer: " + cause.getMessage());
             }
-            try {
-                return type == Void.class ? null : JSON.readValue(answer, type);
-            } catch (IOException e) {
-                throw new Retry("queue node " + node + " answered something unreadable: " + e);
-            }
+            return answer;
         });
+    }
+
+    private static byte[] json(Object body) {
+        try {
+            return JSON.writeValueAsBytes(body);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    private static <T> T fromJson(byte[] answer, Class<T> type) {
+        try {
+            return JSON.readValue(answer, type);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** A refusal as the API's exception, or a {@link Retry} for one worth another try at the (new) owner. */

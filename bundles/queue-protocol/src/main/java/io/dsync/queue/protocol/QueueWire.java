@@ -4,9 +4,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The JSON of the calls a queue client makes to the node that owns a partition, over node messaging (topics
- * {@value #TOPIC_BATCH}, {@value #TOPIC_POLL}, {@value #TOPIC_CANCEL}), and of a node's status
- * ({@code GET /queue/node/status} on its admin API). Payloads travel as base64 (Jackson's encoding of {@code byte[]}).
+ * The calls a queue client makes to the node that owns a partition, over node messaging, and a node's status
+ * ({@code GET /queue/node/status} on its admin API). Batches and polls travel in binary ({@link QueueWireCodec}, topics
+ * {@value #TOPIC_BATCH_BINARY} and {@value #TOPIC_POLL_BINARY}) to nodes that serve it, else as JSON (topics
+ * {@value #TOPIC_BATCH}, {@value #TOPIC_POLL}, which every node serves; payloads as base64, Jackson's encoding of
+ * {@code byte[]}); see {@link WireFormats}. Cancels ({@value #TOPIC_CANCEL}) and the status are JSON.
  * Refusals carry the codes below (a messaging refusal's code, or an {@link OpReply}'s {@code error});
  * {@link #NOT_OWNER} tells the client to read the topology again and retry with the same call id.
  */
@@ -29,6 +31,10 @@ public final class QueueWire {
     public static final String TOPIC_BATCH = "queue.batch";
     /** Messaging topic of {@link PollRequest} (answered with {@link PollReply}). */
     public static final String TOPIC_POLL = "queue.poll";
+    /** {@link #TOPIC_BATCH} in {@link QueueWireCodec}'s binary form; nodes before it answer {@code no-handler}. */
+    public static final String TOPIC_BATCH_BINARY = "queue.batch.bin";
+    /** {@link #TOPIC_POLL} in {@link QueueWireCodec}'s binary form. */
+    public static final String TOPIC_POLL_BINARY = "queue.poll.bin";
     /** Messaging topic of {@link CancelRequest} (answered with nothing). */
     public static final String TOPIC_CANCEL = "queue.cancel";
 

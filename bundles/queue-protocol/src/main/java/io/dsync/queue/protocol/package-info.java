@@ -7,7 +7,8 @@
  *   <li>{@link io.dsync.queue.protocol.Partitioner}: which partition a message goes to;</li>
  *   <li>{@link io.dsync.queue.protocol.MessageIds}: message ids carry their partition and stream entry;</li>
  *   <li>{@link io.dsync.queue.protocol.QueueCatalog}: the declared queues, in Redis;</li>
- *   <li>{@link io.dsync.queue.protocol.QueueWire}: the JSON of the calls a client makes to a partition's owner.</li>
+ *   <li>{@link io.dsync.queue.protocol.QueueWire}: the calls a client makes to a partition's owner, in binary
+ *       ({@link io.dsync.queue.protocol.QueueWireCodec}) or JSON ({@link io.dsync.queue.protocol.WireFormats}).</li>
  * </ul>
  */
 package io.dsync.queue.protocol;

@@ -42,13 +42,24 @@ class QueueRouterTest {
                 List.of(new BundleInfo(7, QueueTopology.NODE_BUNDLE, "1", queueNodeState, false)), null, null, "t");
     }
 
-    /** Answers batches as the test says, per messaging port, and records the call ids it saw. */
+    /**
+     * Answers batches as the test says, per messaging port, in the request's format (binary, or JSON with
+     * {@code jsonOnly} or after a binary refusal), and records the call ids it saw ("port call-id", " json" added
+     * for a JSON request). Ports in {@code jsonOnly} are nodes of a version before the binary topics.
+     */
     static final class FakeMessaging implements Messaging {
         final List<String> seen = new CopyOnWriteArrayList<>();
-        final Map<Integer, java.util.function.Function<BatchRequest, CompletableFuture<byte[]>>> byPort;
+        final Map<Integer, java.util.function.Function<BatchRequest, CompletableFuture<BatchReply>>> byPort;
+        final java.util.Set<Integer> jsonOnly;
 
-        FakeMessaging(Map<Integer, java.util.function.Function<BatchRequest, CompletableFuture<byte[]>>> byPort) {
+        FakeMessaging(Map<Integer, java.util.function.Function<BatchRequest, CompletableFuture<BatchReply>>> byPort) {
+            this(byPort, java.util.Set.of());
+        }
+
+        FakeMessaging(Map<Integer, java.util.function.Function<BatchRequest, CompletableFuture<BatchReply>>> byPort,
+                      java.util.Set<Integer> jsonOnly) {
             this.byPort = byPort;
+            this.jsonOnly = jsonOnly;
         }
 
         @Override
@@ -58,23 +69,30 @@ class QueueRouterTest {
 
         @Override
         public CompletableFuture<byte[]> request(InetSocketAddress peer, String topic, byte[] body, Duration timeout) {
+            boolean binary = topic.equals(QueueWire.TOPIC_BATCH_BINARY);
+            if (binary && jsonOnly.contains(peer.getPort())) {
+                return CompletableFuture.failedFuture(new RemoteException(RemoteException.NO_HANDLER,
+                        "serves no topic '" + topic + "'"));
+            }
             try {
-                BatchRequest r = JSON.readValue(body, BatchRequest.class);
-                r.ops().forEach(op -> seen.add(peer.getPort() + " " + op.send().callId()));
-                return byPort.get(peer.getPort()).apply(r);
+                BatchRequest r = binary ? QueueWireCodec.decodeBatchRequest(body) : JSON.readValue(body, BatchRequest.class);
+                r.ops().forEach(op -> seen.add(peer.getPort() + " " + op.send().callId() + (binary ? "" : " json")));
+                return byPort.get(peer.getPort()).apply(r).thenApply(reply -> {
+                    try {
+                        return binary ? QueueWireCodec.encode(reply) : JSON.writeValueAsBytes(reply);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
             } catch (IOException e) {
                 return CompletableFuture.failedFuture(e);
             }
         }
     }
 
-    static CompletableFuture<byte[]> stored(BatchRequest r, String id) {
-        try {
-            return CompletableFuture.completedFuture(JSON.writeValueAsBytes(new BatchReply(r.ops().stream()
-                    .map(op -> new OpReply(200, List.of(id), null, null, null)).toList())));
-        } catch (IOException e) {
-            return CompletableFuture.failedFuture(e);
-        }
+    static CompletableFuture<BatchReply> stored(BatchRequest r, String id) {
+        return CompletableFuture.completedFuture(new BatchReply(r.ops().stream()
+                .map(op -> new OpReply(200, List.of(id), null, null, null)).toList()));
     }
 
     @Test
@@ -92,7 +110,8 @@ class QueueRouterTest {
             List<String> ids = router.send(META, 0, "client/1", List.of(new OutMessage(null, new byte[] {1}, Map.of())))
                     .toCompletableFuture().join();
             assertThat(ids).containsExactly("0-1-0");
-            assertThat(messaging.seen).containsExactly("1001 client/1", "2001 client/1");
+            // The stopping node refused the binary call, then the same call as JSON (an old node would have taken it).
+            assertThat(messaging.seen).containsExactly("1001 client/1", "1001 client/1 json", "2001 client/1");
         }
     }
 
@@ -101,7 +120,8 @@ class QueueRouterTest {
         // One queue node only: nobody else can take its partitions, so the call waits for the bundle to come back.
         List<NodeInfo> registry = List.of(node("a", 1000, "ACTIVE"));
         int[] calls = new int[1];
-        FakeMessaging messaging = new FakeMessaging(Map.of(1001, r -> ++calls[0] < 4
+        // Each attempt is refused in binary and then in JSON: three attempts refused, the fourth answered.
+        FakeMessaging messaging = new FakeMessaging(Map.of(1001, r -> ++calls[0] < 7
                 ? CompletableFuture.failedFuture(new RemoteException(RemoteException.NO_HANDLER, "not yet"))
                 : stored(r, "0-2-0")));
         List<Long> outages = new CopyOnWriteArrayList<>();
@@ -111,7 +131,8 @@ class QueueRouterTest {
             assertThat(router.send(META, 0, "client/2", List.of(new OutMessage(null, new byte[] {1}, Map.of())))
                     .toCompletableFuture().join()).containsExactly("0-2-0");
             long took = System.nanoTime() - t0;
-            assertThat(messaging.seen).hasSize(4).allMatch(s -> s.equals("1001 client/2"));
+            assertThat(messaging.seen).filteredOn(s -> !s.endsWith(" json")).hasSize(4)
+                    .allMatch(s -> s.equals("1001 client/2"));
             // One outage, from the first attempt to the answer: three retries' pauses (25, 50, 100 ms) at least.
             assertThat(outages).singleElement().satisfies(n -> assertThat(n).isBetween(175_000_000L, took));
             assertThat(router.send(META, 0, "client/4", List.of(new OutMessage(null, new byte[] {1}, Map.of())))
@@ -129,6 +150,26 @@ class QueueRouterTest {
             assertThat(router.send(META, 0, "client/3", List.of(new OutMessage(null, new byte[] {1}, Map.of())))
                     .toCompletableFuture()).failsWithin(Duration.ofSeconds(5)).withThrowableOfType(Exception.class)
                     .withCauseInstanceOf(QueueUnavailableException.class);
+        }
+    }
+
+    @Test
+    void aNodeOfAVersionBeforeTheBinaryTopicsGetsJsonAndNodesThatReadBinaryKeepGettingIt() {
+        List<NodeInfo> registry = List.of(node("a", 1000, "ACTIVE"));
+        FakeMessaging messaging = new FakeMessaging(Map.of(1001, r -> stored(r, "0-3-0")), java.util.Set.of(1001));
+        try (QueueRouter router = new QueueRouter(() -> registry, messaging, Duration.ofSeconds(5))) {
+            for (String call : List.of("client/5", "client/6")) {
+                assertThat(router.send(META, 0, call, List.of(new OutMessage("k", new byte[] {1, 2}, Map.of("h", "v"))))
+                        .toCompletableFuture().join()).containsExactly("0-3-0");
+            }
+            // One binary attempt, refused as unknown; then JSON only, with no second try of binary.
+            assertThat(messaging.seen).containsExactly("1001 client/5 json", "1001 client/6 json");
+        }
+        FakeMessaging current = new FakeMessaging(Map.of(1001, r -> stored(r, "0-4-0")));
+        try (QueueRouter router = new QueueRouter(() -> registry, current, Duration.ofSeconds(5))) {
+            assertThat(router.send(META, 0, "client/7", List.of(new OutMessage(null, new byte[] {1}, Map.of())))
+                    .toCompletableFuture().join()).containsExactly("0-4-0");
+            assertThat(current.seen).containsExactly("1001 client/7");
         }
     }
 }

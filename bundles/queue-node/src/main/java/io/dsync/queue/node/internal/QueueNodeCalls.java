@@ -169,6 +169,9 @@ final class QueueNodeCalls {
     /** The node's refusals as the wire's error codes; null for a bug (logged, 500). */
     static HttpError translate(Exception e) {
         Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (t instanceof java.io.UncheckedIOException u && u.getCause() != null) {
+            t = u.getCause(); // an unreadable JSON request
+        }
         if (t instanceof HttpError h) {
             return h;
         }
