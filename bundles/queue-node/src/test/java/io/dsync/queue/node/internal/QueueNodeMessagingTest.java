@@ -64,17 +64,7 @@ class QueueNodeMessagingTest {
         long epoch = store.claim(keys, "n1").toCompletableFuture().join();
         PartitionOwner owner = new PartitionOwner(meta, 0, keys, epoch, store.load(keys), store,
                 System::currentTimeMillis, timer, (queue, call, key, payload, headers) -> CompletableFuture.completedFuture(null),
-                new PartitionOwner.Listener() {
-                    @Override
-                    public void ready(PartitionOwner o) {
-                        node.ready(o);
-                    }
-
-                    @Override
-                    public void lost(PartitionOwner o, Throwable cause) {
-                        node.lost(o, cause);
-                    }
-                }, node.bodies());
+                node, node.bodies());
         owner.start();
         node.add(owner);
         server = NettyMessaging.listen("wire-node", "127.0.0.1", 0);
