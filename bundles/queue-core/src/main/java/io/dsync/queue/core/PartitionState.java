@@ -419,6 +419,47 @@ public final class PartitionState {
     }
 
     /**
+     * Tells whether a message with this key, appended now, would be ready: it is unkeyed, or no entry of its key is
+     * in the partition. An owner that writes a message's first delivery together with the message asks this first.
+     *
+     * @param key the key, or {@code null}
+     * @return whether nothing of the key is here
+     */
+    public boolean keyFree(String key) {
+        return key == null || !keys.containsKey(key);
+    }
+
+    /**
+     * Delivers an entry just {@link #append appended}, if it is ready, as its first attempt with the deadline given
+     * (the one its delivery record was stored with, together with the message): the owner of a partition that a poll
+     * was waiting on stores a message and its first delivery in one write. Older ready entries are passed over: the
+     * entry is new, so only the order of its key binds it, and a ready entry is the oldest of its key.
+     *
+     * @param entry the entry, appended and never delivered
+     * @param deadline when the delivery becomes visible again, epoch milliseconds, positive
+     * @return the grant, or {@code null} if the entry is not ready (an older entry of its key is here) or was
+     *     delivered already
+     * @throws NullPointerException if {@code entry} is {@code null}
+     * @throws IllegalArgumentException if {@code deadline} is not positive
+     */
+    public Grant deliverAppended(EntryId entry, long deadline) {
+        if (entry == null) {
+            throw new NullPointerException("entry");
+        }
+        if (deadline <= 0) {
+            throw new IllegalArgumentException("deadline must be positive, was " + deadline);
+        }
+        Node n = entries.get(entry);
+        if (n == null || n.place != Place.READY || n.attempts != 0) {
+            return null;
+        }
+        ready.remove(n);
+        n.attempts = 1;
+        hide(n, deadline, true);
+        return new Grant(n.id, n.key, n.attempts, deadline);
+    }
+
+    /**
      * Acknowledges a delivery: the entry is gone for good and the next entry of its key becomes ready.
      * Accepted for the current open attempt, also after its deadline passed as long as the entry was
      * not delivered again or made dead-letter-due by a call with a later {@code now}.

@@ -29,6 +29,20 @@ sealed interface Op {
         }
     }
 
+    record KeyFree(String key) implements Op {
+        @Override
+        public Object apply(Partition p) {
+            return p.keyFree(key);
+        }
+    }
+
+    record DeliverAppended(EntryId id, long deadline) implements Op {
+        @Override
+        public Object apply(Partition p) {
+            return p.deliverAppended(id, deadline);
+        }
+    }
+
     record Ack(EntryId id, int attempt) implements Op {
         @Override
         public Object apply(Partition p) {

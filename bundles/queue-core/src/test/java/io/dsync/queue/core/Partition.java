@@ -24,6 +24,10 @@ interface Partition {
 
     List<Grant> take(int max, long now, long visibilityMillis);
 
+    boolean keyFree(String key);
+
+    Grant deliverAppended(EntryId entry, long deadline);
+
     Settlement ack(EntryId entry, int attempt);
 
     Settlement nack(EntryId entry, int attempt, boolean deadLetter, long delayMillis, long now);
@@ -77,6 +81,16 @@ interface Partition {
             @Override
             public List<Grant> take(int max, long now, long visibilityMillis) {
                 return s.take(max, now, visibilityMillis);
+            }
+
+            @Override
+            public boolean keyFree(String key) {
+                return s.keyFree(key);
+            }
+
+            @Override
+            public Grant deliverAppended(EntryId entry, long deadline) {
+                return s.deliverAppended(entry, deadline);
             }
 
             @Override

@@ -68,6 +68,9 @@ class RandomScheduleTest {
         assertThat(run.states).as("states seen").isEqualTo(EnumSet.allOf(State.class));
         assertThat(run.grants).as("grants").isGreaterThan(300);
         assertThat(run.redeliveries).as("redeliveries").isGreaterThan(20);
+        assertThat(run.deliveredOnAppend).as("first deliveries stored with the message").isGreaterThan(20);
+        assertThat(run.refusedOnAppend).as("first deliveries with the message refused (key taken, not new)")
+                .isGreaterThan(5);
         assertThat(run.crashes).as("full restores").isGreaterThan(0);
         assertThat(run.lossyCrashes).as("restores from attempts and deadlines").isGreaterThan(0);
         assertThat(run.ackAfterDeadline).as("acks after the deadline, not delivered again").isGreaterThan(0);
@@ -146,6 +149,8 @@ class RandomScheduleTest {
         final Map<Reason, Integer> deadLetterReports = new EnumMap<>(Reason.class);
         final Set<State> states = EnumSet.noneOf(State.class);
         int grants;
+        int deliveredOnAppend;
+        int refusedOnAppend;
         int redeliveries;
         int crashes;
         int lossyCrashes;
@@ -194,6 +199,18 @@ class RandomScheduleTest {
             if (op instanceof Op.Append a) {
                 appended.put(a.id(), a.key());
                 appendedByKey.computeIfAbsent(a.key(), k -> new ArrayList<>()).add(a.id());
+            } else if (op instanceof Op.DeliverAppended d) {
+                Entry b = before.get(d.id());
+                if (result == null) {
+                    refusedOnAppend++;
+                } else {
+                    deliveredOnAppend++;
+                    Grant g = (Grant) result;
+                    assertThat(b.attempts()).as("delivered on append after an earlier delivery").isZero();
+                    assertThat(g.attempt()).isEqualTo(1);
+                    assertThat(g.visibleUntil()).isEqualTo(d.deadline());
+                    checkKeyOrder(g);
+                }
             } else if (op instanceof Op.Take t) {
                 Set<String> keys = new HashSet<>();
                 for (Grant g : (List<Grant>) result) {
@@ -290,13 +307,20 @@ class RandomScheduleTest {
             }
             if (g.key() != null) {
                 assertThat(keysOfTake.add(g.key())).as("two deliveries of key %s in one take", g.key()).isTrue();
-                for (EntryId older : appendedByKey.get(g.key())) {
-                    if (older.compareTo(g.entry()) >= 0) {
-                        break;
-                    }
-                    assertThat(isSettled(older)).as("granted %s of key %s while the older %s is unsettled",
-                            g.entry(), g.key(), older).isTrue();
+            }
+            checkKeyOrder(g);
+        }
+
+        private void checkKeyOrder(Grant g) {
+            if (g.key() == null) {
+                return;
+            }
+            for (EntryId older : appendedByKey.get(g.key())) {
+                if (older.compareTo(g.entry()) >= 0) {
+                    break;
                 }
+                assertThat(isSettled(older)).as("granted %s of key %s while the older %s is unsettled",
+                        g.entry(), g.key(), older).isTrue();
             }
         }
 

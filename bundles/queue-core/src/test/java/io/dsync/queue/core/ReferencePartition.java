@@ -119,6 +119,26 @@ final class ReferencePartition implements Partition {
     }
 
     @Override
+    public boolean keyFree(String key) {
+        return key == null || list.stream().noneMatch(e -> key.equals(e.key));
+    }
+
+    @Override
+    public Grant deliverAppended(EntryId entry, long deadline) {
+        if (deadline <= 0) {
+            throw new IllegalArgumentException();
+        }
+        E e = find(entry);
+        if (e == null || e.attempts != 0 || !isReady(e, heads())) {
+            return null;
+        }
+        e.attempts = 1;
+        e.deadline = deadline;
+        e.open = true;
+        return new Grant(e.id, e.key, e.attempts, e.deadline);
+    }
+
+    @Override
     public Settlement ack(EntryId entry, int attempt) {
         E e = find(entry);
         if (e == null) {

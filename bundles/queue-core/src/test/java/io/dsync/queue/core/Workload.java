@@ -91,6 +91,9 @@ final class Workload {
      */
     @SuppressWarnings("unchecked")
     void observe(Op op, Object result) {
+        if (op instanceof Op.DeliverAppended && result != null) {
+            recent.add((Grant) result);
+        }
         if (op instanceof Op.Take) {
             recent.addAll((List<Grant>) result);
             while (recent.size() > 30) {
@@ -116,6 +119,11 @@ final class Workload {
         EntryId id = new EntryId(millis, sequence);
         appended.add(id);
         String key = random.nextInt(4) == 0 ? null : KEYS[random.nextInt(KEYS.length)];
+        if (random.nextInt(3) == 0) {
+            // A poll waits: the owner stores the message with its first delivery (asking first whether the key is free).
+            followUps.add(new Op.KeyFree(key));
+            followUps.add(new Op.DeliverAppended(random.nextInt(8) == 0 ? recentId() : id, now + 5 + random.nextInt(36)));
+        }
         return new Op.Append(id, key);
     }
 

@@ -75,6 +75,25 @@ public final class PartitionOwner {
         /** A message left the partition for its dead-letter queue (or was deleted, the queue having none). */
         default void deadLettered(PartitionOwner owner) {
         }
+
+        /**
+         * A poll that waits for messages of the owner's queue and is idle, reserved for a send: the owner stores the
+         * send's messages together with their first delivery to it, instead of storing them and then the delivery
+         * in a second write. The poll is the send's until {@link Taker#taken} (with what it got, possibly
+         * nothing). {@code null} if no poll waits.
+         */
+        default Taker reserve(PartitionOwner owner) {
+            return null;
+        }
+    }
+
+    /** A waiting poll reserved by {@link Listener#reserve}. */
+    public interface Taker {
+        /** How many deliveries it takes at most. */
+        int max();
+
+        /** Ends the reservation with the deliveries made to it (none if the send delivered nothing or failed). */
+        void taken(List<InDelivery> deliveries);
     }
 
     private final QueueMeta meta;
@@ -239,11 +258,37 @@ public final class PartitionOwner {
         for (OutMessage m : messages) {
             encoded.add(new byte[][] {bytes(m.key() == null ? "" : m.key()), m.payload(), headers(m.headers())});
         }
+        // A poll waits (nothing was ready for it): the messages go to it in the write that stores them.
+        Taker taker = listener.reserve(this);
         CompletableFuture<List<String>> result = new CompletableFuture<>();
         enqueue(new Pending() {
+            /** Per message, the delivery record written with it, or null; null for none at all. */
+            private List<String> records;
+            private long deadline;
+
             @Override
             public void write(Batch batch) {
-                batch.add(callId, encoded);
+                records = taker == null || draining ? null : firstDeliveries(messages, taker.max());
+                if (records == null) {
+                    batch.add(callId, encoded);
+                } else {
+                    batch.addDelivering(callId, encoded, records);
+                }
+            }
+
+            /** Which messages go to the poll: up to its max, each the only one of its key. Under the monitor. */
+            private List<String> firstDeliveries(List<OutMessage> messages, int max) {
+                deadline = clock.getAsLong() + meta.visibilityTimeoutMs();
+                String record = 1 + ":" + deadline;
+                List<String> chosen = new ArrayList<>(messages.size());
+                Set<String> keys = new HashSet<>();
+                int left = max;
+                for (OutMessage m : messages) {
+                    boolean first = left > 0 && state.keyFree(m.key()) && (m.key() == null || keys.add(m.key()));
+                    chosen.add(first ? record : null);
+                    left -= first ? 1 : 0;
+                }
+                return left == max ? null : chosen;
             }
 
             @Override
@@ -255,30 +300,88 @@ public final class PartitionOwner {
             public Runnable done(List<byte[]> answers) {
                 String joined = PartitionStore.string(answers.get(0));
                 List<String> ids = new ArrayList<>(messages.size());
+                List<InDelivery> delivered = new ArrayList<>();
+                List<EntryId> undelivered = new ArrayList<>();
+                boolean readyNow = false;
                 for (String entry : joined.split(",")) {
                     EntryId id = EntryId.parse(entry);
+                    int index = ids.size();
                     if (last == null || id.compareTo(last) > 0) {
                         // A retried call answers the ids stored the first time: those are known already.
-                        state.append(id, keyOf(messages, ids.size()));
-                        if (ids.size() < messages.size()) {
-                            bodies.keep(id, messages.get(ids.size()));
+                        OutMessage m = index < messages.size() ? messages.get(index) : null;
+                        state.append(id, keyOf(messages, index));
+                        if (m != null) {
+                            bodies.keep(id, m);
                         }
                         last = id;
+                        String record = records == null || index >= records.size() ? null : records.get(index);
+                        Grant g = record == null ? null : state.deliverAppended(id, deadline);
+                        if (g != null) {
+                            delivered.add(new InDelivery(MessageIds.of(partition, entry).value(), g.key(), m.payload(),
+                                    m.headers() == null ? Map.of() : m.headers(), g.attempt(), id.millis(), deadline));
+                        } else {
+                            readyNow = true;
+                            if (record != null) {
+                                // Stored with a first delivery that the state refused (an older message of its
+                                // key arrived meanwhile): forget the record, or a new owner would count it.
+                                undelivered.add(id);
+                            }
+                        }
                     }
                     ids.add(MessageIds.of(partition, entry).value());
                 }
+                if (!delivered.isEmpty()) {
+                    scheduleTick();
+                }
+                if (!undelivered.isEmpty()) {
+                    pending.add(forget(undelivered)); // written by the next batch (completed() flushes it)
+                }
+                boolean wake = readyNow;
                 return () -> {
                     result.complete(ids);
-                    listener.ready(PartitionOwner.this);
+                    if (taker != null) {
+                        taker.taken(delivered);
+                    }
+                    if (wake) {
+                        listener.ready(PartitionOwner.this);
+                    }
                 };
             }
 
             @Override
             public void fail(RuntimeException e) {
                 result.completeExceptionally(e);
+                if (taker != null) {
+                    taker.taken(List.of());
+                }
             }
         });
         return result;
+    }
+
+    /** Deletes the delivery records of entries that were not delivered after all. */
+    private static Pending forget(List<EntryId> entries) {
+        return new Pending() {
+            @Override
+            public void write(Batch batch) {
+                entries.forEach(e -> batch.attempts(e.toString(), 0, 0));
+            }
+
+            @Override
+            public int answers() {
+                return 0;
+            }
+
+            @Override
+            public Runnable done(List<byte[]> answers) {
+                return () -> { };
+            }
+
+            @Override
+            public void fail(RuntimeException e) {
+                // The partition is given up with the batch; its next owner counts one delivery too many at most.
+            }
+        };
     }
 
     private static String keyOf(List<OutMessage> messages, int index) {

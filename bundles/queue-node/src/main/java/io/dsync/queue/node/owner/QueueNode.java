@@ -172,6 +172,19 @@ public final class QueueNode implements PartitionOwner.Listener {
     }
 
     @Override
+    public PartitionOwner.Taker reserve(PartitionOwner owner) {
+        Set<Waiter> ws = closed ? null : waiting.get(owner.queue());
+        if (ws != null) {
+            for (Waiter w : ws) {
+                if (w.reserve()) {
+                    return w;
+                }
+            }
+        }
+        return null;
+    }
+
+    @Override
     public void lost(PartitionOwner owner, Throwable cause) {
         Map<Integer, PartitionOwner> ofQueue = owners.get(owner.queue());
         if (ofQueue != null) {
@@ -241,8 +254,11 @@ public final class QueueNode implements PartitionOwner.Listener {
         return rotated;
     }
 
-    /** A poll: tried whenever something may be ready, until it has deliveries or its wait is over. */
-    private final class Waiter {
+    /**
+     * A poll: tried whenever something may be ready, until it has deliveries or its wait is over. A send may reserve
+     * it while it is idle ({@link #reserve}) and deliver to it in the write that stores the messages.
+     */
+    private final class Waiter implements PartitionOwner.Taker {
         final String queue;
         final String pollId;
         final int max;
@@ -288,6 +304,21 @@ public final class QueueNode implements PartitionOwner.Listener {
             });
         }
 
+        /** Reserves the poll for a send if it is idle (not taking, not answered): as a take of its own would. */
+        synchronized boolean reserve() {
+            if (result.isDone() || taking) {
+                return false;
+            }
+            taking = true;
+            again = false;
+            return true;
+        }
+
+        @Override
+        public int max() {
+            return max;
+        }
+
         /** The wait is over, or the client cancelled the poll. */
         void end() {
             synchronized (this) {
@@ -299,7 +330,8 @@ public final class QueueNode implements PartitionOwner.Listener {
             finish(List.of());
         }
 
-        private void taken(List<InDelivery> got) {
+        @Override
+        public void taken(List<InDelivery> got) {
             boolean retry;
             boolean end;
             synchronized (this) {

@@ -49,6 +49,9 @@ public final class PartitionStore {
      * KEYS: meta, stream, attempts, dedup, dedupTimes. ARGV: epoch, now (ms), then operations, each adding a fixed
      * number of values to the answer:
      *   add <call> <n> (<key> <payload> <headers>)*n  -> the ids, comma-separated (the first answer's ids for a call seen before)
+     *   addd <call> <n> (<key> <payload> <headers> <attempts:until>)*n
+     *                                                 -> as add, and each new entry with a record ("" for none) gets it:
+     *                                                    a message stored with its first delivery (a poll waited)
      *   take <entry> <attempts:until>                 -> found (1/0), key, payload, headers
      *   get <entry>                                   -> found (1/0), key, payload, headers
      *   att <entry> <attempts:until>                  -> nothing ("" deletes the record)
@@ -82,8 +85,9 @@ public final class PartitionStore {
             local i = 3
             while i <= #ARGV do
               local op = ARGV[i]
-              if op == 'add' then
+              if op == 'add' or op == 'addd' then
                 local call, n = ARGV[i + 1], tonumber(ARGV[i + 2])
+                local width = op == 'add' and 3 or 4
                 i = i + 3
                 local previous = call ~= '' and redis.call('HGET', KEYS[4], call)
                 if previous then
@@ -91,14 +95,15 @@ public final class PartitionStore {
                 else
                   local ids = {}
                   for j = 1, n do
-                    local base = i + (j - 1) * 3
+                    local base = i + (j - 1) * width
                     ids[j] = redis.call('XADD', KEYS[2], '*', 'k', ARGV[base], 'p', ARGV[base + 1], 'h', ARGV[base + 2])
+                    if width == 4 and ARGV[base + 3] ~= '' then redis.call('HSET', KEYS[3], ids[j], ARGV[base + 3]) end
                   end
                   local joined = table.concat(ids, ',')
                   record(call, joined)
                   out[#out + 1] = joined
                 end
-                i = i + n * 3
+                i = i + n * width
               elseif op == 'take' then
                 redis.call('HSET', KEYS[3], ARGV[i + 1], ARGV[i + 2])
                 fetch(ARGV[i + 1])
@@ -268,6 +273,24 @@ public final class PartitionStore {
                 args.add(m[0]);
                 args.add(m[1]);
                 args.add(m[2]);
+            }
+            return this;
+        }
+
+        /**
+         * As {@link #add}, and the new entries whose {@code records} item is not {@code null} get that delivery
+         * record ({@code attempts:until}) in the same write: messages stored with their first delivery.
+         */
+        public Batch addDelivering(String call, List<byte[][]> messages, List<String> records) {
+            args.add(bytes("addd"));
+            args.add(bytes(call));
+            args.add(bytes(Integer.toString(messages.size())));
+            for (int j = 0; j < messages.size(); j++) {
+                byte[][] m = messages.get(j);
+                args.add(m[0]);
+                args.add(m[1]);
+                args.add(m[2]);
+                args.add(bytes(records.get(j) == null ? "" : records.get(j)));
             }
             return this;
         }
