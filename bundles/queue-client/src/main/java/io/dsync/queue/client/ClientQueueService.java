@@ -109,6 +109,12 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
      * back and taken again: three Redis writes for one delivery.
      */
     private final Map<String, Deque<Delivery>> early = new ConcurrentHashMap<>();
+    /**
+     * Queues whose last poll found nothing ready on any owner and waited: consumers are ahead of producers, so the
+     * next poll waits on every owner at once instead of asking each first (a message then costs its poll one request
+     * per owner, not two). A poll that brings a full batch, or messages from more than one owner, ends it.
+     */
+    private final Set<String> drained = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     private volatile Listener listener = new Listener() {
     };
@@ -269,7 +275,8 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
      * waiting, for what they have ready: under load the first one answers with messages, and nothing is taken that is
      * not returned. Only when none has any does the poll wait, on all of them at once: the first answer with messages
      * is the result, the other polls are cancelled, and deliveries they bring anyway are kept for the next poll (or go
-     * back without counting as an attempt if none comes soon). A poll takes kept deliveries first.
+     * back without counting as an attempt if none comes soon). A poll takes kept deliveries first. After a poll that
+     * had to wait, the next waits at once ({@link #drained}).
      */
     CompletableFuture<List<Delivery>> poll(QueueMeta meta, int max, Duration wait) {
         CompletableFuture<List<Delivery>> result = new CompletableFuture<>();
@@ -289,7 +296,11 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
         for (int i = 0; i < owners.size(); i++) {
             rotated.add(owners.get((start + i) % owners.size()));
         }
-        pollEach(meta, rotated, 0, max, wait, result);
+        if (!wait.isZero() && drained.contains(meta.name())) {
+            pollAll(meta, rotated, max, wait, result);
+        } else {
+            pollEach(meta, rotated, 0, max, wait, result);
+        }
         return result;
     }
 
@@ -302,6 +313,7 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
             if (wait.isZero()) {
                 result.complete(List.of());
             } else {
+                drained.add(meta.name());
                 pollAll(meta, owners, max, wait, result);
             }
             return;
@@ -332,6 +344,9 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
         for (String node : owners) {
             router.poll(node, new PollRequest(meta.name(), polls.get(node), max, wait.toMillis())).thenAccept(reply -> {
                 List<Delivery> deliveries = deliveries(meta, reply, sent);
+                if (deliveries.size() >= max) {
+                    drained.remove(meta.name()); // a backlog: ask the owners one by one again
+                }
                 if (!deliveries.isEmpty() && answer(meta, result, deliveries)) {
                     polls.forEach((other, id) -> {
                         if (!other.equals(node)) {
@@ -352,6 +367,7 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
             listener.delivered(deliveries);
             return true;
         }
+        drained.remove(meta.name()); // more than one owner had messages
         keepForNextPoll(meta, deliveries);
         return false;
     }

@@ -120,6 +120,17 @@ class ClientQueueServiceTest {
     }
 
     @Test
+    void afterAPollThatHadToWaitTheNextWaitsOnEveryOwnerWithoutAskingEachFirst() throws Exception {
+        owners.get(1).messageId = null; // only a has a message: the first poll waits for it, and nothing is kept
+        assertThat(service.poll(QUEUE, 10, Duration.ofSeconds(2))).extracting(d -> d.id().value())
+                .containsExactly(owners.get(0).messageId);
+        assertThat(polls()).as("one poll without waiting and one waiting poll per owner").isEqualTo(4);
+
+        assertThat(service.poll(QUEUE, 10, Duration.ofMillis(300))).isEmpty();
+        assertThat(polls() - 4).as("consumers ahead of producers: one waiting poll per owner").isEqualTo(2);
+    }
+
+    @Test
     void aKeptDeliveryNobodyPollsForGoesBackToItsOwnerSoon() throws Exception {
         service.poll(QUEUE, 10, Duration.ofSeconds(2));
         FakeOwner b = owners.get(1);
@@ -169,6 +180,12 @@ class ClientQueueServiceTest {
                     return CompletableFuture.completedFuture(write(new PollReply(List.of(), System.currentTimeMillis())));
                 }
                 CompletableFuture<byte[]> answer = new CompletableFuture<>();
+                if (messageId == null) {
+                    // Nothing to deliver: the poll waits out its wait (a cancel does not end it here).
+                    later.schedule(() -> answer.complete(write(new PollReply(List.of(), System.currentTimeMillis()))),
+                            request.waitMs(), TimeUnit.MILLISECONDS);
+                    return answer;
+                }
                 later.schedule(() -> {
                     long now = System.currentTimeMillis();
                     answer.complete(write(new PollReply(List.of(new InDelivery(messageId, null, new byte[] {1},
