@@ -1,15 +1,11 @@
 package io.dsync.queue.protocol;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.dsync.messaging.Messaging;
 import io.dsync.queue.InvalidQueueRequestException;
@@ -36,8 +32,6 @@ final class NodeBatcher {
      * it goes alone). Keeps requests well under the messaging limit, even as JSON, whose base64 grows them by a third.
      */
     static final long MAX_PAYLOAD_BYTES = 8L << 20;
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A node that did not answer a batch: the calls' outcome is unknown. */
     static final class NodeUnreachable extends RuntimeException {
@@ -110,8 +104,8 @@ final class NodeBatcher {
         WireFormats.Call<BatchReply> call;
         try {
             call = new WireFormats.Call<>(QueueWire.TOPIC_BATCH_BINARY, QueueWireCodec.encode(request),
-                    QueueWireCodec::decodeBatchReply, QueueWire.TOPIC_BATCH, () -> json(request),
-                    NodeBatcher::fromJson);
+                    QueueWireCodec::decodeBatchReply, QueueWire.TOPIC_BATCH, () -> QueueRouter.json(request),
+                    answer -> QueueRouter.fromJson(answer, BatchReply.class));
         } catch (RuntimeException e) {
             done(batch, null, new IllegalArgumentException("cannot encode a queue call: " + e, e));
             return;
@@ -134,22 +128,6 @@ final class NodeBatcher {
             }
             done(batch, reply.replies(), null);
         });
-    }
-
-    private static byte[] json(BatchRequest request) {
-        try {
-            return JSON.writeValueAsBytes(request);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static BatchReply fromJson(byte[] answer) {
-        try {
-            return JSON.readValue(answer, BatchReply.class);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private void done(List<Pending> batch, List<OpReply> replies, RuntimeException failure) {

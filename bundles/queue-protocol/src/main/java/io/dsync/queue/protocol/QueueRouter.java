@@ -259,15 +259,16 @@ public final class QueueRouter implements AutoCloseable {
         });
     }
 
-    private static byte[] json(Object body) {
+    /** The JSON form of a call, for nodes of versions before the binary topics. */
+    static byte[] json(Object body) {
         try {
             return JSON.writeValueAsBytes(body);
         } catch (IOException e) {
-            throw new IllegalArgumentException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
-    private static <T> T fromJson(byte[] answer, Class<T> type) {
+    static <T> T fromJson(byte[] answer, Class<T> type) {
         try {
             return JSON.readValue(answer, type);
         } catch (IOException e) {

@@ -309,7 +309,7 @@ public final class PartitionOwner {
                     if (last == null || id.compareTo(last) > 0) {
                         // A retried call answers the ids stored the first time: those are known already.
                         OutMessage m = index < messages.size() ? messages.get(index) : null;
-                        state.append(id, keyOf(messages, index));
+                        state.append(id, m == null ? null : m.key());
                         if (m != null) {
                             bodies.keep(id, m);
                         }
@@ -382,10 +382,6 @@ public final class PartitionOwner {
                 // The partition is given up with the batch; its next owner counts one delivery too many at most.
             }
         };
-    }
-
-    private static String keyOf(List<OutMessage> messages, int index) {
-        return index < messages.size() ? messages.get(index).key() : null;
     }
 
     // ------------------------------------------------------------------ deliveries
