@@ -77,6 +77,10 @@ public final class CoherenceTransport {
                 throw new RemoteException("bad-request", "not a message for topic " + topic + ": "
                         + envelope.message());
             }
+            if (LOG.isTraceEnabled()) {
+                LOG.trace("Coherence message from {} about {}: {}", envelope.from(), envelope.cache(),
+                        envelope.message());
+            }
             receiver.receive(envelope.cache(), envelope.from(), kind.cast(envelope.message()));
             return CompletableFuture.completedFuture(new byte[0]);
         });
@@ -98,6 +102,9 @@ public final class CoherenceTransport {
         }
         String topic = message instanceof CoherenceMessage.ToHome ? TOPIC_HOME : TOPIC_NODE;
         sent.accept(message);
+        if (LOG.isTraceEnabled()) {
+            LOG.trace("Coherence message to {} ({}) about {}: {}", to, address, cache, message);
+        }
         try {
             messaging.post(address, topic, body);
         } catch (RuntimeException e) {

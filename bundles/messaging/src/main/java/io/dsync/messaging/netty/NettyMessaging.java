@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -55,6 +56,14 @@ import io.netty.util.concurrent.ScheduledFuture;
  * either version understand each other.
  * Handlers run on the network threads; the futures of requests complete on a small pool of their own, so that a
  * caller's continuation can never stall a connection. Works outside OSGi: benchmarks and tests make their own.
+ *
+ * <p>A connection can die without either side seeing it close (a peer whose process kept an accepted socket it no
+ * longer reads, a machine gone without a reset): its writes then succeed while nothing arrives, and one-way messages,
+ * which nobody answers, would vanish forever. So once a frame written on a connection has gone
+ * {@value #PROBE_AFTER_MS} ms without any frame coming back, the connection carries a probe (a request on topic
+ * {@value #PROBE}, answered by the receiving messaging itself; an older receiver refuses it, which is an answer too);
+ * with no answer within {@link #PROBE_TIMEOUT} it is closed, its requests fail as unreachable, and the next message
+ * opens a new one.
  */
 public final class NettyMessaging implements Messaging, AutoCloseable {
 
@@ -69,12 +78,21 @@ public final class NettyMessaging implements Messaging, AutoCloseable {
     /** Frames may carry a body of {@link #MAX_BODY_BYTES} plus a topic or a refusal's message. */
     private static final int MAX_FRAME = MAX_BODY_BYTES + 64 * 1024;
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    /** The topic of the probes, answered by every NettyMessaging that listens. */
+    static final String PROBE = "messaging.probe";
+    /** How long a written frame may go without any frame read back before the connection is probed. */
+    static final long PROBE_AFTER_MS = 500;
+    /** How long a probe waits for its answer before its connection is closed. */
+    static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
 
     private final String name;
     private final EventLoopGroup group;
     private final ExecutorService callbacks;
     private final Map<String, RequestHandler> handlers = new ConcurrentHashMap<>();
     private final Map<InetSocketAddress, Peer> peers = new ConcurrentHashMap<>();
+    /** The connections this node accepted, closed with it (their event loops may not close a late one). */
+    private final Set<Channel> accepted = ConcurrentHashMap.newKeySet();
+    private final AtomicLong acceptedSoFar = new AtomicLong();
     private final AtomicLong ids = new AtomicLong();
     private final Channel server;
     private volatile boolean closed;
@@ -95,6 +113,14 @@ public final class NettyMessaging implements Messaging, AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            accepted.add(ch);
+                            acceptedSoFar.incrementAndGet();
+                            ch.closeFuture().addListener(f -> accepted.remove(ch));
+                            if (closed) {
+                                // Accepted while this messaging closes, after it closed the others.
+                                ch.close();
+                                return;
+                            }
                             pipeline(ch, new Inbound(null));
                         }
                     }).bind(bindHost, port).syncUninterruptibly().channel();
@@ -114,6 +140,11 @@ public final class NettyMessaging implements Messaging, AutoCloseable {
         return new NettyMessaging(name, host, port);
     }
 
+    /** How many connections this node has accepted since it started (for tests). */
+    long acceptedConnections() {
+        return acceptedSoFar.get();
+    }
+
     /** Where this node listens, or {@code null} for a client only. */
     public InetSocketAddress localAddress() {
         return server == null ? null : (InetSocketAddress) server.localAddress();
@@ -121,6 +152,9 @@ public final class NettyMessaging implements Messaging, AutoCloseable {
 
     @Override
     public Registration serve(String topic, RequestHandler handler) {
+        if (PROBE.equals(topic)) {
+            throw new IllegalArgumentException("topic '" + PROBE + "' is node messaging's own (its probes)");
+        }
         if (handlers.putIfAbsent(topic, handler) != null) {
             throw new IllegalStateException("topic '" + topic + "' is served already");
         }
@@ -180,6 +214,9 @@ public final class NettyMessaging implements Messaging, AutoCloseable {
         closed = true;
         if (server != null) {
             server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+            // A connection accepted but not yet registered on its event loop is not among them: it closes itself
+            // when it registers (initChannel sees closed).
+            accepted.forEach(Channel::close);
         }
         peers.values().forEach(p -> p.connect.channel().close());
         shutdown();
@@ -212,6 +249,10 @@ public final class NettyMessaging implements Messaging, AutoCloseable {
         final InetSocketAddress address;
         final ChannelFuture connect;
         final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+        /** When the oldest frame written since the last frame read was written; 0 if none is. */
+        private final AtomicLong unansweredSince = new AtomicLong();
+        private volatile boolean probing;
+        private volatile ScheduledFuture<?> prober;
 
         Peer(InetSocketAddress address) {
             this.address = address;
@@ -224,6 +265,49 @@ public final class NettyMessaging implements Messaging, AutoCloseable {
                             pipeline(ch, new Inbound(Peer.this));
                         }
                     }).connect(address);
+            connect.addListener(f -> {
+                if (f.isSuccess()) {
+                    Channel ch = connect.channel();
+                    prober = ch.eventLoop().scheduleWithFixedDelay(this::probeIfSilent, PROBE_AFTER_MS,
+                            PROBE_AFTER_MS / 2, TimeUnit.MILLISECONDS);
+                    if (!ch.isActive()) {
+                        prober.cancel(false); // closed already: closed() ran before the prober existed
+                    }
+                }
+            });
+        }
+
+        private void written() {
+            if (unansweredSince.get() == 0) {
+                unansweredSince.compareAndSet(0, System.nanoTime() | 1);
+            }
+        }
+
+        void read() {
+            if (unansweredSince.get() != 0) {
+                unansweredSince.set(0);
+            }
+        }
+
+        /** Probes the connection if a frame written on it has had nothing back for {@value #PROBE_AFTER_MS} ms. */
+        private void probeIfSilent() {
+            long since = unansweredSince.get();
+            if (probing || since == 0 || System.nanoTime() - since < TimeUnit.MILLISECONDS.toNanos(PROBE_AFTER_MS)) {
+                return;
+            }
+            probing = true;
+            CompletableFuture<byte[]> answer = new CompletableFuture<>();
+            send(ids.incrementAndGet(), PROBE, new byte[0], PROBE_TIMEOUT, answer);
+            answer.whenComplete((ignored, error) -> {
+                probing = false;
+                Channel ch = connect.channel();
+                if (error instanceof PeerUnreachableException && ch.isActive()) {
+                    LOG.info("Node messaging: {} answered nothing on its connection for {} ms, a probe included; "
+                            + "closing it (the next message connects again)", address,
+                            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since));
+                    ch.close();
+                }
+            });
         }
 
         void send(long id, String topic, byte[] body, Duration timeout, CompletableFuture<byte[]> result) {
@@ -236,6 +320,7 @@ public final class NettyMessaging implements Messaging, AutoCloseable {
                 }
             }, timeout.toNanos(), TimeUnit.NANOSECONDS);
             pending.put(id, new Pending(result, timer));
+            written();
             if (!ch.isActive()) {
                 // Closed before the request was recorded: channelInactive may have swept already.
                 lost(id, "the connection to " + address + " is closed");
@@ -256,6 +341,7 @@ public final class NettyMessaging implements Messaging, AutoCloseable {
                 LOG.debug("Message to {} on '{}' dropped: the connection is closed", address, topic);
                 return;
             }
+            written();
             ch.writeAndFlush(requestFrame(ch, ONE_WAY, topic, body), ch.voidPromise());
         }
 
@@ -286,6 +372,10 @@ public final class NettyMessaging implements Messaging, AutoCloseable {
 
         void closed() {
             peers.remove(address, this);
+            ScheduledFuture<?> p = prober;
+            if (p != null) {
+                p.cancel(false);
+            }
             for (Long id : pending.keySet()) {
                 lost(id, "the connection to " + address + " closed before the answer came");
             }
@@ -315,6 +405,9 @@ public final class NettyMessaging implements Messaging, AutoCloseable {
         protected void channelRead0(ChannelHandlerContext ctx, ByteBuf in) {
             byte kind = in.readByte();
             long id = in.readLong();
+            if (peer != null) {
+                peer.read();
+            }
             if (kind == REQUEST) {
                 String topic = readString(in, in.readUnsignedShort());
                 byte[] body = new byte[in.readableBytes()];
@@ -346,7 +439,9 @@ public final class NettyMessaging implements Messaging, AutoCloseable {
     private void serveRequest(Channel ch, long id, String topic, byte[] body) {
         RequestHandler handler = handlers.get(topic);
         CompletionStage<byte[]> answer;
-        if (handler == null) {
+        if (handler == null && PROBE.equals(topic)) {
+            answer = CompletableFuture.completedFuture(null);
+        } else if (handler == null) {
             answer = CompletableFuture.failedFuture(new RemoteException(RemoteException.NO_HANDLER,
                     "node messaging of " + name + " serves no topic '" + topic + "'"));
         } else {
