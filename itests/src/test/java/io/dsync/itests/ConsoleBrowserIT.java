@@ -529,14 +529,15 @@ class ConsoleBrowserIT extends ClusterTest {
         return made.out().trim();
     }
 
-    private static WebDriver chromium() throws IOException {
+    /** A browser with a profile in the test's folder, which JUnit deletes after the test (not one in /tmp per run). */
+    private WebDriver chromium() throws IOException {
         Files.createDirectories(SHOTS);
         ChromeOptions options = new ChromeOptions();
         options.setBinary(System.getProperty("chromium", "/usr/bin/chromium"));
         options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--window-size=1400,800",
-                "--user-data-dir=" + Files.createTempDirectory("console-chromium").toAbsolutePath());
+                "--user-data-dir=" + Files.createTempDirectory(dir, "chromium").toAbsolutePath());
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File(System.getProperty("chromedriver", "/usr/bin/chromedriver")))
                 .usingAnyFreePort().build();
