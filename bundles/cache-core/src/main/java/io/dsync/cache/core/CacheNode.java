@@ -50,7 +50,8 @@ import io.dsync.cache.core.Transition.Cause;
  * sent the request that was granted (see {@link Timing}); an expired copy is treated as I (a modified
  * one is written back as a last attempt, which main memory accepts only if no new owner has been
  * granted since). {@link #tick} renews, in one {@link CoherenceMessage.Renew} per home, the leases of copies used since
- * their last grant or renewal once less than {@link Timing#renewAhead()} is left; unused copies lapse.
+ * their last grant or renewal or within the last {@link Timing#keepIdle()}, once less than
+ * {@link Timing#renewAhead()} is left; other copies lapse.
  *
  * <h2>Messages and effects</h2>
  * Every call returns the effects to execute, in order. Lost messages are made up for by retransmission
@@ -318,11 +319,13 @@ public final class CacheNode {
             if (readable.takeRead(line.key)) {
                 // Read without this node's lock since the last tick: used, as if this node had served the read.
                 line.touched = true;
+                line.lastUsed = this.now;
                 lines.touch(line.key);
             }
             if (!valid(line)) {
                 expire(line);
-            } else if (line.touched && line.renewal == 0 && line.expiry - this.now <= timing.renewAhead()) {
+            } else if (line.renewal == 0 && line.expiry - this.now <= timing.renewAhead() && (line.touched
+                    || line.lastUsed != Long.MIN_VALUE && this.now - line.lastUsed < timing.keepIdle())) {
                 due.computeIfAbsent(line.home, h -> new ArrayList<>()).add(line);
             }
         }
@@ -573,6 +576,7 @@ public final class CacheNode {
             hits++;
         }
         line.touched = true;
+        line.lastUsed = now;
         lines.touch(line.key);
         served.add(line.key);
     }

@@ -31,8 +31,10 @@ final class Line {
     String home;
     /** The node's end of the lease. */
     long expiry;
-    /** Read or written since the last grant or renewal: only such leases are renewed. */
+    /** Read or written since the last grant or renewal: such leases are renewed. */
     boolean touched;
+    /** The node's time of the last read or write of the copy, {@link Long#MIN_VALUE} if none. */
+    long lastUsed = Long.MIN_VALUE;
     /** The renewal in flight for this lease, 0 if none. */
     long renewal;
 

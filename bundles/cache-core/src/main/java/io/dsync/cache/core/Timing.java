@@ -20,8 +20,11 @@ package io.dsync.cache.core;
  *     less than {@code lease - margin}
  * @param operationTimeout operations that have not completed after this long fail with
  *     {@link io.dsync.cache.CacheUnavailableException}, positive
+ * @param keepIdle a holder also renews the leases of copies used within this long, though not since their last
+ *     grant or renewal; 0 or more (0: only those). Renewing costs a lease reference in a message that goes anyway;
+ *     a lapsed copy that is read again costs a miss. A node's own choice: it need not be equal on all nodes.
  */
-public record Timing(long lease, long margin, long retry, long renewAhead, long operationTimeout) {
+public record Timing(long lease, long margin, long retry, long renewAhead, long operationTimeout, long keepIdle) {
 
     /**
      * Validates the timing.
@@ -31,12 +34,16 @@ public record Timing(long lease, long margin, long retry, long renewAhead, long 
      * @param retry the retransmission interval
      * @param renewAhead when a used lease is renewed
      * @param operationTimeout the operation timeout
+     * @param keepIdle how long unused copies keep being renewed
      * @throws IllegalArgumentException if a duration is out of range
      */
     public Timing {
         if (lease <= 0 || margin <= 0 || retry <= 0 || renewAhead <= 0 || operationTimeout <= 0) {
             throw new IllegalArgumentException("durations must be positive: " + lease + ", " + margin + ", " + retry
                     + ", " + renewAhead + ", " + operationTimeout);
+        }
+        if (keepIdle < 0) {
+            throw new IllegalArgumentException("keepIdle " + keepIdle + " must not be negative");
         }
         if (margin * 2 >= lease) {
             throw new IllegalArgumentException("margin " + margin + " must be less than half the lease " + lease);
@@ -45,6 +52,19 @@ public record Timing(long lease, long margin, long retry, long renewAhead, long 
             throw new IllegalArgumentException("renewAhead " + renewAhead + " must be less than lease - margin "
                     + (lease - margin));
         }
+    }
+
+    /**
+     * A timing that renews only the leases of copies used since their last grant or renewal ({@code keepIdle} 0).
+     *
+     * @param lease the lease
+     * @param margin the drift margin
+     * @param retry the retransmission interval
+     * @param renewAhead when a used lease is renewed
+     * @param operationTimeout the operation timeout
+     */
+    public Timing(long lease, long margin, long retry, long renewAhead, long operationTimeout) {
+        this(lease, margin, retry, renewAhead, operationTimeout, 0);
     }
 
     /**

@@ -51,9 +51,15 @@ final class MiniCluster {
     private int homeIncarnation = 1;
 
     MiniCluster(WriteMode mode, String... names) {
+        this(TIMING, mode, names);
+    }
+
+    /** A cluster whose nodes (not its home) use {@code nodeTiming}, which must have {@link #TIMING}'s lease. */
+    MiniCluster(Timing nodeTiming, WriteMode mode, String... names) {
         this.mode = mode;
         for (String name : names) {
-            nodes.put(name, new CacheNode("c", name, 1, 16, mode, TIMING, key -> new HomeLocator.Home(HOME, epoch)));
+            nodes.put(name, new CacheNode("c", name, 1, 16, mode, nodeTiming,
+                    key -> new HomeLocator.Home(HOME, epoch)));
         }
         home = new HomeDirectory("c", HOME, homeIncarnation, TIMING);
         home.assume(now, epoch, Long.MAX_VALUE, key -> true, key -> false);

@@ -3,6 +3,7 @@ package io.dsync.cache.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
@@ -40,6 +41,29 @@ class ScenarioTest {
         assertThat(c.recovered).as("answered at once: no outage").isEmpty();
         assertThat(c.nodes.get("a").transitions()).containsEntry(
                 new Transition(MesiState.INVALID, MesiState.EXCLUSIVE, Cause.READ_MISS), 1L);
+    }
+
+    @Test
+    void copiesUsedWithinKeepIdleAreRenewedWithoutUseAndLapseAfterIt() {
+        Timing keeping = new Timing(T.lease(), T.margin(), T.retry(), T.renewAhead(), T.operationTimeout(),
+                3 * T.lease());
+        MiniCluster keeps = new MiniCluster(keeping, WriteMode.WRITE_THROUGH, "a");
+        MiniCluster lapses = new MiniCluster(WriteMode.WRITE_THROUGH, "a");
+        for (MiniCluster c : List.of(keeps, lapses)) {
+            c.run("a", new Op.Get("k"));
+            c.advance(2 * T.lease());
+        }
+        assertThat(lapses.rights("a", "k")).as("only copies used since their last renewal").isEqualTo(MesiState.INVALID);
+        assertThat(keeps.rights("a", "k")).as("used 2 leases ago, within keepIdle").isEqualTo(MesiState.EXCLUSIVE);
+        long hit = keeps.submit("a", new Op.Get("k"));
+        assertThat(keeps.network).isEmpty();
+        assertThat(keeps.results.get(hit)).isEqualTo(new OpResult.Read(Versioned.INITIAL));
+        assertThat(keeps.nodes.get("a").stats().hits()).isEqualTo(1);
+
+        keeps.advance(3 * T.lease() + T.lease());
+        assertThat(keeps.rights("a", "k")).as("idle for longer than keepIdle").isEqualTo(MesiState.INVALID);
+        assertThat(keeps.home.entry("k").map(e -> e.holders().isEmpty()).orElse(true))
+                .as("the home let the lapsed lease go").isTrue();
     }
 
     @Test

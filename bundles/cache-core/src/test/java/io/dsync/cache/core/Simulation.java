@@ -61,6 +61,8 @@ final class Simulation {
 
     static final long MS = 1_000_000L;
     static final Timing TIMING = new Timing(200 * MS, 5 * MS, 20 * MS, 100 * MS, 600 * MS);
+    /** The timing of the nodes of odd seeds: they also renew copies used within the last 600 ms. */
+    static final Timing KEEPING_IDLE = new Timing(200 * MS, 5 * MS, 20 * MS, 100 * MS, 600 * MS, 600 * MS);
     static final long TICK = 5 * MS;
     static final long AUTHORITY = 150 * MS;
     static final long HEARTBEAT = 50 * MS;
@@ -149,7 +151,8 @@ final class Simulation {
         void boot() {
             rate = 1 + (random.nextDouble() * 2 - 1) * config.drift();
             offset = random.nextInt(1_000_000) * 1_000L;
-            cache = new CacheNode("sim", id, incarnation, config.capacity(), config.mode(), TIMING,
+            cache = new CacheNode("sim", id, incarnation, config.capacity(), config.mode(),
+                    seed % 2 == 0 ? TIMING : KEEPING_IDLE,
                     key -> new HomeLocator.Home(homeOf(view, key), view), config.defects());
             home = new HomeDirectory("sim", id, incarnation, TIMING, config.defects());
         }

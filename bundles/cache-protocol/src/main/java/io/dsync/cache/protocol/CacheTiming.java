@@ -12,13 +12,16 @@ import org.redisson.api.RedissonClient;
 public final class CacheTiming {
 
     /**
-     * Leases of 2 s with a 20 ms drift margin (a drift bound of 1%), renewal of used copies in their last second,
-     * retransmissions every 200 ms, operations time out after 10 s. The lease bounds how long keys whose home changed
-     * cannot be granted (a quarantine of {@code lease + margin}) and how long a write waits for a sharer that does not
-     * answer; shorter leases cost more renewals of held copies.
+     * Leases of 2 s with a 20 ms drift margin (a drift bound of 1%), renewal in their last second of the copies used
+     * within the last 30 s, retransmissions every 200 ms, operations time out after 10 s. The lease bounds how long
+     * keys whose home changed cannot be granted (a quarantine of {@code lease + margin}) and how long a write waits
+     * for a sharer that does not answer; shorter leases cost more renewals of held copies. Renewing a copy read every
+     * few seconds costs a lease reference per second in the renewal message of its home; letting it lapse costs a miss
+     * (a home round trip and a Redis read) at its next read: see {@code docs/cache.md}.
      */
     public static final Timing PROTOCOL = new Timing(TimeUnit.SECONDS.toNanos(2), TimeUnit.MILLISECONDS.toNanos(20),
-            TimeUnit.MILLISECONDS.toNanos(200), TimeUnit.SECONDS.toNanos(1), TimeUnit.SECONDS.toNanos(10));
+            TimeUnit.MILLISECONDS.toNanos(200), TimeUnit.SECONDS.toNanos(1), TimeUnit.SECONDS.toNanos(10),
+            TimeUnit.SECONDS.toNanos(30));
     /** How long a read of the ring that confirmed the epoch lets a home grant. */
     public static final long AUTHORITY_TERM = TimeUnit.SECONDS.toNanos(1);
     /** How often homes and clients read the ring (well within the authority term). */
