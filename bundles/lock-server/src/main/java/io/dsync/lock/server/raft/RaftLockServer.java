@@ -486,8 +486,9 @@ public final class RaftLockServer implements AutoCloseable {
         // leader's next append (it serves nothing before that: reads and writes go through the leader anyway).
         RaftServerConfigKeys.Log.setLogMetadataEnabled(props, false);
         // The log writer hands each flush to a thread of its own and goes on writing the entries that arrive
-        // meanwhile, which the next flush covers (as etcd's WAL does); an entry still counts as persisted only once
-        // the flush that covers it has returned.
+        // meanwhile, which the next flush covers (as etcd's WAL does). Ratis 3.3.0 counts as persisted, when a flush
+        // returns, every entry written by then, including those written during it: docs/architecture.md ("Open:
+        // Ratis' async flush counts more than it flushed").
         RaftServerConfigKeys.Log.setAsyncFlushEnabled(props, true);
         return props;
     }
