@@ -299,13 +299,15 @@ public final class NettyMessaging implements Messaging, AutoCloseable {
             CompletableFuture<byte[]> answer = new CompletableFuture<>();
             send(ids.incrementAndGet(), PROBE, new byte[0], PROBE_TIMEOUT, answer);
             answer.whenComplete((ignored, error) -> {
-                probing = false;
                 Channel ch = connect.channel();
                 if (error instanceof PeerUnreachableException && ch.isActive()) {
                     LOG.info("Node messaging: {} answered nothing on its connection for {} ms, a probe included; "
                             + "closing it (the next message connects again)", address,
                             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since));
+                    // Still probing: the prober may run before the close does, and must not probe again.
                     ch.close();
+                } else {
+                    probing = false;
                 }
             });
         }
