@@ -377,26 +377,49 @@ public final class LocalRedis implements AutoCloseable {
      *     JVM (a port picked for one node and not bound yet is still free, and was once picked again for another)
      */
     public static int freePort() throws IOException {
+        return freePort(0);
+    }
+
+    /**
+     * @param companion a second offset that must be free too ({@code port + companion}), or 0: a Redis Cluster node
+     *     also binds its cluster bus on {@code port + 10000}
+     * @return like {@link #freePort()}, a port that was free on 127.0.0.1 a moment ago, with {@code port + companion}
+     *     free as well and, like the port, below the kernel's ephemeral range
+     */
+    public static int freePort(int companion) throws IOException {
         // Below the kernel's ephemeral range (32768-60999 on Linux): a port taken from that range is free now, but
         // any outgoing connection may be given it before the process it is meant for binds it (a lock node once
-        // failed to start so). Ports from the range are the fallback.
+        // failed to start so, and a Redis Cluster node's bus port once did). Ports from the range are the fallback.
         java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
-        for (int attempt = 0; attempt < 50; attempt++) {
-            int port = random.nextInt(20_000, 32_000);
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port = random.nextInt(20_000, 32_000 - companion);
             if (!HANDED_OUT.add(port)) {
                 continue;
             }
-            try (ServerSocket s = new ServerSocket()) {
-                s.setReuseAddress(true);
-                s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 1);
-                return port;
-            } catch (IOException taken) {
-                // try another
+            if (companion != 0 && !HANDED_OUT.add(port + companion)) {
+                HANDED_OUT.remove(port);
+                continue;
             }
+            if (isFree(port) && (companion == 0 || isFree(port + companion))) {
+                return port;
+            }
+        }
+        if (companion != 0) {
+            throw new IOException("no free pair of ports " + companion + " apart found below 32000 on 127.0.0.1");
         }
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             s.setReuseAddress(true);
             return s.getLocalPort();
+        }
+    }
+
+    private static boolean isFree(int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 1);
+            return true;
+        } catch (IOException taken) {
+            return false;
         }
     }
 

@@ -26,6 +26,9 @@ public final class LocalRedisCluster implements AutoCloseable {
     /** The number of hash slots of every Redis Cluster. */
     public static final int SLOTS = 16384;
 
+    /** A cluster node binds its cluster bus on its port plus this (Redis' fixed offset before {@code cluster-port}). */
+    static final int CLUSTER_BUS_OFFSET = 10_000;
+
     private final Path dir;
     private final boolean ownDir;
     private final List<RedisServer> masters = new ArrayList<>();
@@ -74,7 +77,7 @@ public final class LocalRedisCluster implements AutoCloseable {
 
     private void form(RedisServer.Binary binary, int count) throws IOException {
         for (int i = 0; i < count; i++) {
-            int port = LocalRedis.freePort();
+            int port = LocalRedis.freePort(CLUSTER_BUS_OFFSET);
             List<String> args = new ArrayList<>(RedisServer.baseArgs(port));
             args.addAll(List.of("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
                     "--cluster-node-timeout", "5000"));

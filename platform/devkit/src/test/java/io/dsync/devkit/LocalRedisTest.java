@@ -29,6 +29,19 @@ class LocalRedisTest {
     Path dir;
 
     @Test
+    void aPortWithACompanionHasBothFreeAndBelowTheEphemeralRange() throws Exception {
+        for (int i = 0; i < 200; i++) {
+            int port = LocalRedis.freePort(LocalRedisCluster.CLUSTER_BUS_OFFSET);
+            assertThat(port).isBetween(20_000, 21_999);
+            for (int p : new int[] {port, port + LocalRedisCluster.CLUSTER_BUS_OFFSET}) {
+                try (ServerSocket s = new ServerSocket()) {
+                    s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), p), 1);
+                }
+            }
+        }
+    }
+
+    @Test
     void theEmbeddedFlavorIsAChildProcessThatStopsIsKilledAndRestartsOnItsPort() throws Exception {
         try (LocalRedis redis = LocalRedis.start(LocalRedis.freePort(), Flavor.EMBEDDED)) {
             assertThat(redis.flavor()).isEqualTo(Flavor.EMBEDDED);
