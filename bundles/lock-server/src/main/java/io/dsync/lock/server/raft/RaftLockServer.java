@@ -491,6 +491,13 @@ public final class RaftLockServer implements AutoCloseable {
         // during it and still in the writer's buffer: members acknowledged entries that a kill could take away.
         // Measured on 2026-12-05, the synchronous flush was no slower (docs/benchmarks.md).
         RaftServerConfigKeys.Log.setAsyncFlushEnabled(props, false);
+        // Linearizable reads (the clients' long-polls, statuses, the lock table) on the leader's lease instead of a
+        // round of heartbeats each: Ratis' Netty appender sends a follower its heartbeat only after the append in
+        // flight to it has come back, so under load every poll waited for a follower's fsync. The lease is 0.9 x the
+        // minimum election timeout from the sending of the last heartbeat a majority answered; a follower refuses
+        // pre-votes for as long as it heard from its leader within that minimum, and a leadership transfer suspends
+        // the lease (architecture.md, "Reads on the leader's lease").
+        RaftServerConfigKeys.Read.setLeaderLeaseEnabled(props, true);
         return props;
     }
 

@@ -51,6 +51,9 @@ class RaftLockClusterTest {
     /** Ratis' injection point where a leader takes a client's write ({@code RaftServerImpl.appendTransaction}). */
     private static final String APPEND_TRANSACTION = "RaftServerImpl.appendTransaction";
 
+    /** Ratis' injection point where a follower takes the leader's append ({@code RaftServerImpl.appendEntriesAsync}). */
+    private static final String APPEND_ENTRIES = "RaftServerImpl.appendEntries";
+
     @TempDir
     Path dir;
 
@@ -364,6 +367,58 @@ class RaftLockClusterTest {
         assertEquals(1, slowed.get(), "the command was sent once");
         assertEquals(term, cluster.awaitLeader().status().term(), "no election");
         System.out.println("a leader 600 ms slow per write: granted after " + millis + " ms");
+    }
+
+    /**
+     * Reads are served on the leader's lease (Ratis' leader lease): a linearizable read does not wait for a round of
+     * heartbeats, which Ratis' Netty appender sends to a follower only after the append in flight to it has come back
+     * (a follower's fsync). Here both followers hold the leader's append of a write; a status read must be answered
+     * while they still hold it. Without the lease the read's heartbeats wait behind that append, and the read cannot
+     * return before the followers let it go.
+     */
+    @Test
+    void aReadIsAnsweredOnTheLeadersLeaseWhileTheFollowersStillHoldAnAppend() throws Exception {
+        // Longer elections than the default, so that the lease (0.9 x the minimum) has a wide margin: heartbeats every
+        // 500 ms, a lease of 900 ms from the last answered one.
+        cluster.electionTimeouts(Duration.ofMillis(1_000), Duration.ofMillis(2_000));
+        cluster.start(3);
+        RaftLockServer leader = cluster.awaitLeader();
+        RaftLockClient client = client(RaftLockClient.Options.DEFAULT);
+        get(client.status("warm-up")); // the read connection
+        // A commit after that read: Ratis answers a read at once, lease or not, when a round of heartbeats confirmed
+        // the leader since the last commit.
+        SessionId a = open(client, "a");
+        String leaderId = leader.options().selfId();
+        java.util.concurrent.CountDownLatch letGo = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger holding = new AtomicInteger();
+        CodeInjectionForTesting.put(APPEND_ENTRIES, (local, remote, args) -> {
+            org.apache.ratis.proto.RaftProtos.AppendEntriesRequestProto request =
+                    (org.apache.ratis.proto.RaftProtos.AppendEntriesRequestProto) args[1];
+            if (!leaderId.equals(String.valueOf(local)) && request.getEntriesCount() > 0) {
+                holding.incrementAndGet();
+                try {
+                    // Below the election timeout, so that the followers do not start an election meanwhile.
+                    letGo.await(700, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                holding.decrementAndGet();
+            }
+            return false;
+        });
+        try {
+            CompletableFuture<Outcome> write = client.submit(acquire(a, 1, "held/1", LockMode.EXCLUSIVE));
+            await().atMost(Duration.ofSeconds(5)).until(() -> holding.get() == 2);
+            LockStatus status = get(client.status("other"));
+            int stillHolding = holding.get();
+            letGo.countDown();
+            assertEquals(2, stillHolding, "the read was answered while both followers held the append");
+            assertTrue(status.holders().isEmpty(), status::toString);
+            assertTrue(granted(get(write)).grant().fencingToken() > 0);
+        } finally {
+            letGo.countDown();
+            CodeInjectionForTesting.remove(APPEND_ENTRIES);
+        }
     }
 
     @Test

@@ -46,13 +46,23 @@ final class TestGroup implements AutoCloseable {
         this.groups = groups;
     }
 
+    /** Election timeouts of the next starts; {@code null} for the defaults. */
+    private Duration[] electionTimeouts;
+
+    /** Sets the election timeouts that the next starts use (the RPC timeout stays the default). */
+    void electionTimeouts(Duration min, Duration max) {
+        this.electionTimeouts = new Duration[] {min, max};
+    }
+
     /** Sets the group count that the next starts ask for. */
     void groups(int count) {
         this.groups = count;
     }
 
     private RaftLockServer.Options options(String id) {
-        return RaftLockServer.Options.of(CLUSTER, id, peers, dir.resolve(id)).withGroups(groups);
+        RaftLockServer.Options o = RaftLockServer.Options.of(CLUSTER, id, peers, dir.resolve(id)).withGroups(groups);
+        return electionTimeouts == null ? o
+                : o.withTimeouts(electionTimeouts[0], electionTimeouts[1], RaftLockServer.Options.DEFAULT_RPC_TIMEOUT);
     }
 
     /** Starts {@code n} members n1..n{@code n} and returns once their endpoints listen (the election follows). */
