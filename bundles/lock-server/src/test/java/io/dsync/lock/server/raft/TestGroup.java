@@ -4,9 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -150,10 +148,8 @@ final class TestGroup implements AutoCloseable {
         closing.forEach(CompletableFuture::join);
     }
 
+    /** Below the ephemeral range, so that no outgoing connection takes it before the member binds it. */
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        }
+        return io.dsync.devkit.LocalRedis.freePort();
     }
 }
