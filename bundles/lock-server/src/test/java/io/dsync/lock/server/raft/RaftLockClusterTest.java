@@ -13,9 +13,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.apache.ratis.proto.RaftProtos.AppendEntriesRequestProto;
 import org.apache.ratis.util.CodeInjectionForTesting;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -389,11 +391,10 @@ class RaftLockClusterTest {
         // the leader since the last commit.
         SessionId a = open(client, "a");
         String leaderId = leader.options().selfId();
-        java.util.concurrent.CountDownLatch letGo = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch letGo = new CountDownLatch(1);
         AtomicInteger holding = new AtomicInteger();
         CodeInjectionForTesting.put(APPEND_ENTRIES, (local, remote, args) -> {
-            org.apache.ratis.proto.RaftProtos.AppendEntriesRequestProto request =
-                    (org.apache.ratis.proto.RaftProtos.AppendEntriesRequestProto) args[1];
+            AppendEntriesRequestProto request = (AppendEntriesRequestProto) args[1];
             if (!leaderId.equals(String.valueOf(local)) && request.getEntriesCount() > 0) {
                 holding.incrementAndGet();
                 try {

@@ -34,6 +34,9 @@ final class TestGroup implements AutoCloseable {
 
     private int groups;
 
+    /** Election timeouts of the next starts; {@code null} for the defaults. */
+    private Duration[] electionTimeouts;
+
     TestGroup(Path dir) {
         this(dir, 1);
     }
@@ -43,9 +46,6 @@ final class TestGroup implements AutoCloseable {
         this.dir = dir;
         this.groups = groups;
     }
-
-    /** Election timeouts of the next starts; {@code null} for the defaults. */
-    private Duration[] electionTimeouts;
 
     /** Sets the election timeouts that the next starts use (the RPC timeout stays the default). */
     void electionTimeouts(Duration min, Duration max) {
