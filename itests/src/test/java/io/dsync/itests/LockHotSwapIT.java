@@ -1,6 +1,7 @@
 package io.dsync.itests;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
@@ -46,10 +47,14 @@ class LockHotSwapIT extends ClusterTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
 
-    /** With one lock group, and with the lock space over three groups (each node then leads one and hands it off). */
+    /**
+     * With one lock group and, in the profile {@code soak}, with the lock space over three groups (each node then leads
+     * one and hands it off; CI covers three groups through crashes and partitions in {@link LockShardsIT}).
+     */
     @ParameterizedTest(name = "{0} lock group(s)")
     @ValueSource(ints = {1, 3})
     void updatingTheLockBundleUnderLoadLosesNoGrant(int groups) throws Exception {
+        assumeTrue(groups == 1 || Boolean.getBoolean("dsync.soak"), "three groups: soak profile only (mvn -Psoak)");
         Duration run = Duration.ofSeconds(Math.max(20, Integer.getInteger("dsync.scenario.seconds", 20)));
         cluster = LocalCluster.builder(Nodes.home(), dir).cluster("hotswap").adminToken(TOKEN).lockGroups(groups)
                 .nodes("lock", 3, "lock").start();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import io.dsync.devkit.ClusterNode;
 import io.dsync.devkit.LocalCluster;
@@ -18,7 +19,7 @@ import io.dsync.testkit.scenario.ScenarioReport;
  * does the same through partitions cut by the harness between the node processes: the leader isolated (clients
  * included), a bridge, and the leader's messages dropped one way.
  *
- * <p>CI runs them for 15 and 20 s; {@code -Ddsync.scenario.seconds=120} (profile {@code soak}) runs it longer.
+ * <p>CI runs the first for 15 s; the profile {@code soak} runs both, for 120 s each.
  */
 class LockScenarioIT extends ClusterTest {
 
@@ -38,7 +39,12 @@ class LockScenarioIT extends ClusterTest {
                 .as("locks are granted again after the leader died").isPresent();
     }
 
+    /**
+     * Soak only: CI covers the same partitions with the checker over three groups ({@link LockShardsIT}) and, for one
+     * group, step by step ({@link LockPartitionIT}, whose bridge also catches RATIS-2605 below).
+     */
     @Test
+    @EnabledIfSystemProperty(named = "dsync.soak", matches = "true", disabledReason = "soak profile only (mvn -Psoak)")
     void exclusiveLocksStayExclusiveThroughPartitions() throws Exception {
         Duration run = Duration.ofSeconds(Math.max(20, Integer.getInteger("dsync.scenario.seconds", 20)));
         cluster = LocalCluster.builder(Nodes.home(), dir).cluster("lockpartitions").partitionable(true)

@@ -33,18 +33,20 @@ import io.dsync.testkit.scenario.ScenarioReport;
  * The lock space sharded over three Raft groups hosted by three lock node processes: the groups' leaders spread over
  * the nodes, a deadlock whose cycle crosses two groups (which neither group sees whole) is broken with the same
  * {@link DeadlockException} as one inside a group, and exclusive locks on names spread over the groups stay exclusive
- * (the mutual-exclusion checker) while the leader of one group is killed with SIGKILL and restarted (recovering its
- * groups from its data folder) and another node is frozen with SIGSTOP, and through partitions cut by the harness'
- * proxies (a group's leader isolated with its clients, a bridge, a group leader's messages dropped one way). The CLI
- * shows every group, and a node's own lock service routes to them.
+ * (the mutual-exclusion checker) through one run of faults: the leader of one group killed with SIGKILL and
+ * restarted (recovering its groups from its data folder), partitions cut by the harness' proxies (a group's leader
+ * isolated with its clients, a bridge), another node frozen with SIGSTOP, and a group leader's messages dropped one
+ * way. The CLI shows every group, and a node's own lock service routes to them. One cluster and one run for all of it:
+ * each start of a cluster costs CI about ten seconds.
  */
 class LockShardsIT extends ClusterTest {
 
     private static final int GROUPS = 3;
 
     @Test
-    void shardedLocksStayExclusiveAndCrossGroupDeadlocksAreBroken() throws Exception {
-        cluster = LocalCluster.builder(Nodes.home(), dir).cluster("shards").lockGroups(GROUPS).nodes("lock", 3, "lock").start();
+    void shardedLocksStayExclusiveThroughFaultsAndCrossGroupDeadlocksAreBroken() throws Exception {
+        cluster = LocalCluster.builder(Nodes.home(), dir).cluster("shards").partitionable(true).lockGroups(GROUPS)
+                .nodes("lock", 3, "lock").start();
         List<String> leaders = RaftProbe.awaitGroupLeaders(cluster.nodes(), GROUPS, Duration.ofSeconds(60));
         report("group leaders %s", leaders);
         // Each group prefers another node (Ratis priorities), so the leaders end up on three nodes.
@@ -77,19 +79,41 @@ class LockShardsIT extends ClusterTest {
         }
         assertThat(new HashSet<>(groupsOfNames)).as("the workload's locks %s are in every group", groupsOfNames)
                 .hasSize(GROUPS);
-        Duration run = Duration.ofSeconds(Math.max(20, Integer.getInteger("dsync.scenario.seconds", 20)));
+        // One run through a crash, partitions and a pause: each fault gets about 3 s, as in the scenarios of one group.
+        Duration run = Duration.ofSeconds(Math.max(30, Integer.getInteger("dsync.scenario.seconds", 30)));
         String killed = leaders.get(1);
         String paused = cluster.nodes().stream().map(ClusterNode::id).filter(id -> !id.equals(killed)).findFirst()
                 .orElseThrow();
         String kill = "kill -9 " + killed + " (leader of group 1)";
+        String[] cut = new String[2];
         ScenarioReport report = LockWorkload.run(cluster, "lock-shards", "exclusive locks over " + GROUPS
-                + " Raft groups through a crash and a pause", run, 6, s -> s
-                .fault(LockWorkload.at(run, 25), kill, () -> cluster.node(killed).kill())
-                .fault(LockWorkload.at(run, 45), "restart " + killed, () -> cluster.node(killed).restart())
-                .fault(LockWorkload.at(run, 60), "SIGSTOP " + paused, () -> cluster.node(paused).pause())
-                .fault(LockWorkload.at(run, 75), "SIGCONT " + paused, () -> cluster.node(paused).resume()));
+                + " Raft groups through a crash, partitions and a pause", run, 6, s -> s
+                .fault(LockWorkload.at(run, 12), kill, () -> cluster.node(killed).kill())
+                .fault(LockWorkload.at(run, 25), "restart " + killed, () -> cluster.node(killed).restart())
+                .fault(LockWorkload.at(run, 38), "isolate a node", () -> {
+                    cluster.isolate(cut[0] = leaderOf(0));
+                    report("isolated %s (leader of group 0)", cut[0]);
+                })
+                .fault(LockWorkload.at(run, 50), "heal", cluster::healAll)
+                .fault(LockWorkload.at(run, 56), "bridge", () -> {
+                    List<String> ids = cluster.nodes().stream().map(ClusterNode::id).toList();
+                    cluster.disconnect(cut[0] = ids.get(0), cut[1] = ids.get(1));
+                    report("bridge: %s x %s", cut[0], cut[1]);
+                })
+                .fault(LockWorkload.at(run, 66), "heal bridge", cluster::healAll)
+                .fault(LockWorkload.at(run, 70), "SIGSTOP " + paused, () -> cluster.node(paused).pause())
+                .fault(LockWorkload.at(run, 79), "SIGCONT " + paused, () -> cluster.node(paused).resume())
+                .fault(LockWorkload.at(run, 84), "one node's messages dropped", () -> {
+                    cut[0] = leaderOf(1);
+                    cluster.nodes().stream().map(ClusterNode::id).filter(id -> !id.equals(cut[0]))
+                            .forEach(id -> cluster.cut(cut[0], id));
+                    report("dropped: the messages of %s (leader of group 1)", cut[0]);
+                })
+                .fault(LockWorkload.at(run, 94), "heal one-way cut", cluster::healAll));
         assertThat(report.recoveryNanos(report.fault(kill).orElseThrow()))
                 .as("locks are granted again after the leader of a group died").isPresent();
+        assertThat(report.recoveryNanos(report.fault("isolate a node").orElseThrow()))
+                .as("locks are granted again while a node is cut off").isPresent();
         // The restarted node recovered all its groups from its data folder and takes part in each again.
         List<String> after = RaftProbe.awaitGroupLeaders(cluster.nodes(), GROUPS, Duration.ofSeconds(30));
         report("group leaders after the faults: %s", after);
@@ -99,38 +123,6 @@ class LockShardsIT extends ClusterTest {
             assertThat(roles).as("roles of %s in the groups", killed).hasSize(GROUPS)
                     .allMatch(r -> r.equals("LEADER") || r.equals("FOLLOWER"));
         });
-    }
-
-    @Test
-    void shardedLocksStayExclusiveThroughPartitions() throws Exception {
-        Duration run = Duration.ofSeconds(Math.max(20, Integer.getInteger("dsync.scenario.seconds", 20)));
-        cluster = LocalCluster.builder(Nodes.home(), dir).cluster("shardcuts").partitionable(true).lockGroups(GROUPS)
-                .nodes("lock", 3, "lock").start();
-        RaftProbe.awaitGroupLeaders(cluster.nodes(), GROUPS, Duration.ofSeconds(60));
-        String[] cut = new String[2];
-        ScenarioReport report = LockWorkload.run(cluster, "lock-shards-partitions", "exclusive locks over " + GROUPS
-                + " Raft groups through partitions", run, 6, s -> s
-                .fault(LockWorkload.at(run, 20), "isolate a node", () -> {
-                    cluster.isolate(cut[0] = leaderOf(0));
-                    report("isolated %s (leader of group 0)", cut[0]);
-                })
-                .fault(LockWorkload.at(run, 40), "heal", cluster::healAll)
-                .fault(LockWorkload.at(run, 50), "bridge", () -> {
-                    List<String> ids = cluster.nodes().stream().map(ClusterNode::id).toList();
-                    cluster.disconnect(cut[0] = ids.get(0), cut[1] = ids.get(1));
-                    report("bridge: %s x %s", cut[0], cut[1]);
-                })
-                .fault(LockWorkload.at(run, 65), "heal bridge", cluster::healAll)
-                .fault(LockWorkload.at(run, 75), "one node's messages dropped", () -> {
-                    cut[0] = leaderOf(1);
-                    cluster.nodes().stream().map(ClusterNode::id).filter(id -> !id.equals(cut[0]))
-                            .forEach(id -> cluster.cut(cut[0], id));
-                    report("dropped: the messages of %s (leader of group 1)", cut[0]);
-                })
-                .fault(LockWorkload.at(run, 90), "heal one-way cut", cluster::healAll));
-        assertThat(report.recoveryNanos(report.fault("isolate a node").orElseThrow()))
-                .as("locks are granted again while a node is cut off").isPresent();
-        RaftProbe.awaitGroupLeaders(cluster.nodes(), GROUPS, Duration.ofSeconds(30));
     }
 
     /**
