@@ -83,12 +83,9 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
         }
     }
 
-    /** How long after its wait a poll waits for owners that have not answered. */
-    static final long STRAGGLER_MILLIS = 1000;
-
     /**
-     * How long deliveries that reached a poll after it had its answer wait for the next poll of their queue before
-     * they go back to their owner (at most a quarter of the queue's visibility timeout).
+     * How long deliveries that no waiting poll took wait for the next poll of their queue before they go back to their
+     * owner (at most a quarter of the queue's visibility timeout).
      */
     static final long KEEP_EARLY_MILLIS = 500;
 
@@ -103,18 +100,55 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
     /** Deliveries of push subscriptions not settled yet, by id and attempt: settling one gives its credit back. */
     final Map<String, PushSubscription.Pushed> pushed = new ConcurrentHashMap<>();
     /**
-     * Per queue, deliveries that reached a poll after it had been answered by another owner: the next poll takes them
-     * before it asks any owner, and those nobody polls for within {@link #KEEP_EARLY_MILLIS} go back (see
-     * {@link #keepForNextPoll}). Giving them back at once would make every message that races a poll be taken, given
-     * back and taken again: three Redis writes for one delivery.
+     * Per queue, deliveries that came when no poll of this client waited for them any more (more than the waiting
+     * polls wanted, or after their wait ended): the next poll takes them before it asks any owner, and those nobody
+     * polls for within {@link #KEEP_EARLY_MILLIS} go back (see {@link #keepForNextPoll}). Giving them back at once
+     * would make every message that races a poll be taken, given back and taken again: three Redis writes for one
+     * delivery.
      */
     private final Map<String, Deque<Delivery>> early = new ConcurrentHashMap<>();
     /**
      * Queues whose last poll found nothing ready on any owner and waited: consumers are ahead of producers, so the
-     * next poll waits on every owner at once instead of asking each first (a message then costs its poll one request
-     * per owner, not two). A poll that brings a full batch, or messages from more than one owner, ends it.
+     * next poll waits on every owner at once instead of asking each first. An owner's answer with all it was asked
+     * for, or with more than the waiting polls took, ends it.
      */
     private final Set<String> drained = ConcurrentHashMap.newKeySet();
+    /** Per queue, the polls of this client that wait for messages, served by one waiting poll per owner. */
+    private final Map<String, WaitingPolls> waits = new ConcurrentHashMap<>();
+    private final WaitingPolls.Host waitingHost = new WaitingPolls.Host() {
+        @Override
+        public QueueRouter router() {
+            return router;
+        }
+
+        @Override
+        public String newCallId() {
+            return callId();
+        }
+
+        @Override
+        public List<String> owners(QueueMeta meta) {
+            return ClientQueueService.this.owners(meta);
+        }
+
+        @Override
+        public List<Delivery> deliveries(QueueMeta meta, PollReply reply, Instant sent) {
+            return ClientQueueService.this.deliveries(meta, reply, sent);
+        }
+
+        @Override
+        public void keep(QueueMeta meta, List<Delivery> deliveries, boolean backlog) {
+            drained.remove(meta.name()); // producers are ahead: ask the owners one by one again
+            if (!deliveries.isEmpty()) {
+                keepForNextPoll(meta, deliveries);
+            }
+        }
+
+        @Override
+        public void delivered(List<Delivery> deliveries) {
+            listener.delivered(deliveries);
+        }
+    };
     private volatile boolean closed;
     private volatile Listener listener = new Listener() {
     };
@@ -273,10 +307,11 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
     /**
      * Asks the nodes that own partitions of the queue, one after the other (from a rotating first one) and without
      * waiting, for what they have ready: under load the first one answers with messages, and nothing is taken that is
-     * not returned. Only when none has any does the poll wait, on all of them at once: the first answer with messages
-     * is the result, the other polls are cancelled, and deliveries they bring anyway are kept for the next poll (or go
-     * back without counting as an attempt if none comes soon). A poll takes kept deliveries first. After a poll that
-     * had to wait, the next waits at once ({@link #drained}).
+     * not returned. Only when none has any does the poll wait, on all of them at once, together with the other polls of
+     * this client that wait for the queue ({@link WaitingPolls}: one waiting poll per owner serves them all, in the
+     * order they started); deliveries that none of them takes are kept for the next poll (or go back without counting
+     * as an attempt if none comes soon). A poll takes kept deliveries first. After a poll that had to wait, the next
+     * waits at once ({@link #drained}).
      */
     CompletableFuture<List<Delivery>> poll(QueueMeta meta, int max, Duration wait) {
         CompletableFuture<List<Delivery>> result = new CompletableFuture<>();
@@ -297,7 +332,7 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
             rotated.add(owners.get((start + i) % owners.size()));
         }
         if (!wait.isZero() && drained.contains(meta.name())) {
-            pollAll(meta, rotated, max, wait, result);
+            pollAll(meta, max, wait, result);
         } else {
             pollEach(meta, rotated, 0, max, wait, result);
         }
@@ -314,7 +349,7 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
                 result.complete(List.of());
             } else {
                 drained.add(meta.name());
-                pollAll(meta, owners, max, wait, result);
+                pollAll(meta, max, wait, result);
             }
             return;
         }
@@ -323,53 +358,21 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
             List<Delivery> deliveries = deliveries(meta, reply, sent);
             if (deliveries.isEmpty()) {
                 pollEach(meta, owners, index + 1, max, wait, result);
+            } else if (result.complete(deliveries)) {
+                listener.delivered(deliveries);
             } else {
-                answer(meta, result, deliveries);
+                keepForNextPoll(meta, deliveries);
             }
         });
     }
 
-    private void pollAll(QueueMeta meta, List<String> owners, int max, Duration wait,
-                         CompletableFuture<List<Delivery>> result) {
-        Instant sent = Instant.now();
-        // A node that does not answer (frozen, or cut off) must not hold the poll past its wait: answer with nothing
-        // shortly after the wait; what such a node brings later is given back.
-        router.timer().schedule(() -> result.complete(List.of()), wait.toMillis() + STRAGGLER_MILLIS,
-                TimeUnit.MILLISECONDS);
-        AtomicInteger open = new AtomicInteger(owners.size());
-        Map<String, String> polls = new ConcurrentHashMap<>();
-        for (String node : owners) {
-            polls.put(node, callId());
+    /** Waits for messages on every owner at once, with the other polls of this client that wait for the queue. */
+    private void pollAll(QueueMeta meta, int max, Duration wait, CompletableFuture<List<Delivery>> result) {
+        if (closed) {
+            result.complete(List.of());
+            return;
         }
-        for (String node : owners) {
-            router.poll(node, new PollRequest(meta.name(), polls.get(node), max, wait.toMillis())).thenAccept(reply -> {
-                List<Delivery> deliveries = deliveries(meta, reply, sent);
-                if (deliveries.size() >= max) {
-                    drained.remove(meta.name()); // a backlog: ask the owners one by one again
-                }
-                if (!deliveries.isEmpty() && answer(meta, result, deliveries)) {
-                    polls.forEach((other, id) -> {
-                        if (!other.equals(node)) {
-                            router.cancel(other, id);
-                        }
-                    });
-                }
-                if (open.decrementAndGet() == 0) {
-                    result.complete(List.of());
-                }
-            });
-        }
-    }
-
-    /** Completes a poll with deliveries; if it was answered already, they are kept for the next poll. */
-    private boolean answer(QueueMeta meta, CompletableFuture<List<Delivery>> result, List<Delivery> deliveries) {
-        if (result.complete(deliveries)) {
-            listener.delivered(deliveries);
-            return true;
-        }
-        drained.remove(meta.name()); // more than one owner had messages
-        keepForNextPoll(meta, deliveries);
-        return false;
+        waits.computeIfAbsent(meta.name(), q -> new WaitingPolls(waitingHost)).await(meta, max, wait, result);
     }
 
     /**
@@ -390,6 +393,12 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
                 settle(d, Action.RELEASE, 0);
             }
         }), Math.min(KEEP_EARLY_MILLIS, meta.visibilityTimeoutMs() / 4), TimeUnit.MILLISECONDS);
+    }
+
+    /** How many waiting polls this client has in flight to the owners of the queue. */
+    int ownerPollsInFlight(String queue) {
+        WaitingPolls w = waits.get(queue);
+        return w == null ? 0 : w.ownerPolls();
     }
 
     /** How many deliveries of the queue wait for its next poll. */
@@ -552,6 +561,7 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
     public void close() {
         closed = true;
         List.copyOf(subscriptions).forEach(PushSubscription::close);
+        waits.values().forEach(WaitingPolls::close);
         early.values().forEach(kept -> {
             for (Delivery d; (d = kept.pollFirst()) != null; ) {
                 settle(d, Action.RELEASE, 0);

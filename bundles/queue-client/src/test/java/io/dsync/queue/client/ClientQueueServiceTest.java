@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -38,6 +39,7 @@ import io.dsync.queue.protocol.QueueWire;
 import io.dsync.queue.protocol.QueueWire.Action;
 import io.dsync.queue.protocol.QueueWire.BatchReply;
 import io.dsync.queue.protocol.QueueWire.BatchRequest;
+import io.dsync.queue.protocol.QueueWire.CancelRequest;
 import io.dsync.queue.protocol.QueueWire.InDelivery;
 import io.dsync.queue.protocol.QueueWire.OpReply;
 import io.dsync.queue.protocol.QueueWire.PollReply;
@@ -125,9 +127,48 @@ class ClientQueueServiceTest {
         assertThat(service.poll(QUEUE, 10, Duration.ofSeconds(2))).extracting(d -> d.id().value())
                 .containsExactly(owners.get(0).messageId);
         assertThat(polls()).as("one poll without waiting and one waiting poll per owner").isEqualTo(4);
+        await().atMost(Duration.ofSeconds(2)).until(() -> service.ownerPollsInFlight(QUEUE) == 0);
 
         assertThat(service.poll(QUEUE, 10, Duration.ofMillis(300))).isEmpty();
         assertThat(polls() - 4).as("consumers ahead of producers: one waiting poll per owner").isEqualTo(2);
+    }
+
+    @Test
+    void pollsThatWaitTogetherShareOneWaitingPollPerOwner() throws Exception {
+        FakeOwner a = owners.get(0);
+        FakeOwner b = owners.get(1);
+        a.messageId = null;
+        b.messageId = null;
+        assertThat(service.poll(QUEUE, 10, Duration.ofMillis(200))).as("nothing anywhere: the queue is drained").isEmpty();
+        await().atMost(Duration.ofSeconds(2)).until(() -> service.ownerPollsInFlight(QUEUE) == 0);
+        int cancels = a.cancels.get() + b.cancels.get();
+
+        List<CompletableFuture<List<Delivery>>> waiting = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            waiting.add(service.pollAsync(QUEUE, 10, Duration.ofSeconds(3)));
+        }
+        await().atMost(Duration.ofSeconds(2)).until(() -> a.held.size() == 1 && b.held.size() == 1);
+        Thread.sleep(200);
+        assertThat(a.waitingPolls.get() + b.waitingPolls.get()).as("eight waiting polls, one poll per owner, after the "
+                + "two of the first poll").isEqualTo(4);
+
+        String id = MessageIds.of(0, "9-0").value();
+        a.deliver(id);
+        List<Delivery> first = waiting.get(0).get(2, TimeUnit.SECONDS);
+        assertThat(first).extracting(d -> d.id().value()).as("the poll that waited longest").containsExactly(id);
+        await().atMost(Duration.ofSeconds(2)).until(() -> a.held.size() == 1);
+        assertThat(a.waitingPolls.get()).as("a asked again for the seven still waiting").isEqualTo(3);
+        assertThat(b.waitingPolls.get()).as("b's poll still serves them").isEqualTo(2);
+        assertThat(waiting.subList(1, 8)).noneMatch(CompletableFuture::isDone);
+        assertThat(a.cancels.get() + b.cancels.get()).as("no cancel while polls wait").isEqualTo(cancels);
+
+        for (CompletableFuture<List<Delivery>> f : waiting.subList(1, 8)) {
+            assertThat(f.get(5, TimeUnit.SECONDS)).isEmpty();
+        }
+        // The owners' polls end with their wait or, if that is later, are cancelled once nobody waits.
+        await().atMost(Duration.ofSeconds(2)).until(() -> service.ownerPollsInFlight(QUEUE) == 0);
+        assertThat(a.cancels.get() + b.cancels.get()).isLessThanOrEqualTo(cancels + 2);
+        assertThat(service.keptForNextPoll(QUEUE)).isZero();
     }
 
     @Test
@@ -161,14 +202,17 @@ class ClientQueueServiceTest {
     /**
      * A queue node that has nothing for a poll that does not wait, and one message (of a partition it owns) for the first
      * waiting poll, answered after {@code delayMillis} whatever cancels it meanwhile (a delivery racing the cancel).
+     * Its other waiting polls are held until their wait ends, a cancel, or {@link #deliver}.
      */
     private final class FakeOwner {
         final String id;
         final NettyMessaging server;
         final AtomicInteger polls = new AtomicInteger();
+        final AtomicInteger waitingPolls = new AtomicInteger();
+        final AtomicInteger cancels = new AtomicInteger();
+        final Map<String, CompletableFuture<byte[]>> held = new ConcurrentHashMap<>();
         final List<SettleRequest> settled = new CopyOnWriteArrayList<>();
         volatile String messageId;
-        private final AtomicInteger waiting = new AtomicInteger();
 
         FakeOwner(String id, long delayMillis) {
             this.id = id;
@@ -176,24 +220,31 @@ class ClientQueueServiceTest {
             server.serve(QueueWire.TOPIC_POLL, body -> {
                 polls.incrementAndGet();
                 PollRequest request = read(body, PollRequest.class);
-                if (request.waitMs() == 0 || waiting.incrementAndGet() > 1) {
-                    return CompletableFuture.completedFuture(write(new PollReply(List.of(), System.currentTimeMillis())));
+                if (request.waitMs() == 0) {
+                    return CompletableFuture.completedFuture(empty());
                 }
                 CompletableFuture<byte[]> answer = new CompletableFuture<>();
-                if (messageId == null) {
-                    // Nothing to deliver: the poll waits out its wait (a cancel does not end it here).
-                    later.schedule(() -> answer.complete(write(new PollReply(List.of(), System.currentTimeMillis()))),
-                            request.waitMs(), TimeUnit.MILLISECONDS);
+                String message = messageId;
+                if (waitingPolls.incrementAndGet() == 1 && message != null) {
+                    later.schedule(() -> answer.complete(delivery(message)), delayMillis, TimeUnit.MILLISECONDS);
                     return answer;
                 }
+                held.put(request.pollId(), answer);
                 later.schedule(() -> {
-                    long now = System.currentTimeMillis();
-                    answer.complete(write(new PollReply(List.of(new InDelivery(messageId, null, new byte[] {1},
-                            Map.of(), 1, now, now + 10_000)), now)));
-                }, delayMillis, TimeUnit.MILLISECONDS);
+                    if (held.remove(request.pollId(), answer)) {
+                        answer.complete(empty());
+                    }
+                }, request.waitMs(), TimeUnit.MILLISECONDS);
                 return answer;
             });
-            server.serve(QueueWire.TOPIC_CANCEL, body -> CompletableFuture.completedFuture(new byte[0]));
+            server.serve(QueueWire.TOPIC_CANCEL, body -> {
+                cancels.incrementAndGet();
+                CompletableFuture<byte[]> answer = held.remove(read(body, CancelRequest.class).pollId());
+                if (answer != null) {
+                    answer.complete(empty());
+                }
+                return CompletableFuture.completedFuture(new byte[0]);
+            });
             server.serve(QueueWire.TOPIC_BATCH, body -> {
                 BatchRequest batch = read(body, BatchRequest.class);
                 List<OpReply> replies = new ArrayList<>();
@@ -204,6 +255,22 @@ class ClientQueueServiceTest {
                 });
                 return CompletableFuture.completedFuture(write(new BatchReply(replies)));
             });
+        }
+
+        /** Answers a held waiting poll with a delivery of the message. */
+        void deliver(String message) {
+            String poll = held.keySet().iterator().next();
+            held.remove(poll).complete(delivery(message));
+        }
+
+        private byte[] empty() {
+            return write(new PollReply(List.of(), System.currentTimeMillis()));
+        }
+
+        private byte[] delivery(String message) {
+            long now = System.currentTimeMillis();
+            return write(new PollReply(List.of(new InDelivery(message, null, new byte[] {1}, Map.of(), 1, now,
+                    now + 10_000)), now));
         }
 
         NodeInfo info() {
