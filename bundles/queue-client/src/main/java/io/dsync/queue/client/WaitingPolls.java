@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.dsync.queue.Delivery;
+import io.dsync.queue.QueueService;
 import io.dsync.queue.protocol.QueueMeta;
 import io.dsync.queue.protocol.QueueRouter;
 import io.dsync.queue.protocol.QueueWire.PollReply;
@@ -27,7 +28,7 @@ import io.dsync.queue.protocol.QueueWire.PollRequest;
  * what none takes is kept for the next poll ({@link Host#keep}).
  * <p>
  * The poll sent to an owner asks for as many messages as the polls waiting then want together (at most
- * {@link io.dsync.queue.QueueService#MAX_BATCH_SIZE}) and waits as long as the longest of them still waits. Each
+ * {@link QueueService#MAX_BATCH_SIZE}) and waits as long as the longest of them still waits. Each
  * waiting poll ends with nothing at the end of its own wait; when none is left for {@link #IDLE_MILLIS}, the owners'
  * polls are cancelled.
  * An owner that answers nothing at once (it does not own the queue any more, or cannot be reached) is asked again after
@@ -165,7 +166,7 @@ final class WaitingPolls {
             long now = System.nanoTime();
             long longest = 0;
             for (Waiter w : waiters) {
-                max = Math.min(io.dsync.queue.QueueService.MAX_BATCH_SIZE, max + w.max());
+                max = Math.min(QueueService.MAX_BATCH_SIZE, max + w.max());
                 longest = Math.max(longest, w.deadlineNanos() - now);
             }
             waitMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(longest));
