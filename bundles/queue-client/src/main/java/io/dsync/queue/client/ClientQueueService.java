@@ -137,8 +137,8 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
         }
 
         @Override
-        public void keep(QueueMeta meta, List<Delivery> deliveries, boolean backlog) {
-            drained.remove(meta.name()); // producers are ahead: ask the owners one by one again
+        public void backlog(QueueMeta meta, List<Delivery> deliveries) {
+            drained.remove(meta.name()); // ask the owners one by one again
             if (!deliveries.isEmpty()) {
                 keepForNextPoll(meta, deliveries);
             }
@@ -326,16 +326,16 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
             result.complete(List.of());
             return result;
         }
+        if (!wait.isZero() && drained.contains(meta.name())) {
+            pollAll(meta, max, wait, result);
+            return result;
+        }
         int start = Math.floorMod(rotation.getAndIncrement(), owners.size());
         List<String> rotated = new ArrayList<>(owners.size());
         for (int i = 0; i < owners.size(); i++) {
             rotated.add(owners.get((start + i) % owners.size()));
         }
-        if (!wait.isZero() && drained.contains(meta.name())) {
-            pollAll(meta, max, wait, result);
-        } else {
-            pollEach(meta, rotated, 0, max, wait, result);
-        }
+        pollEach(meta, rotated, 0, max, wait, result);
         return result;
     }
 

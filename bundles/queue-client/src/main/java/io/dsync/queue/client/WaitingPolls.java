@@ -25,7 +25,7 @@ import io.dsync.queue.protocol.QueueWire.PollRequest;
  * one waiting poll per owner node, whoever asked: a message then costs the client one request, the poll that replaces
  * the one that brought it, instead of one waiting poll per consumer and owner and a cancel of each that brought
  * nothing. An owner's answer goes to the waiting polls in the order they started, each taking up to its maximum;
- * what none takes is kept for the next poll ({@link Host#keep}).
+ * what none takes is kept for the next poll ({@link Host#backlog}).
  * <p>
  * The poll sent to an owner asks for as many messages as the polls waiting then want together (at most
  * {@link QueueService#MAX_BATCH_SIZE}) and waits as long as the longest of them still waits. Each
@@ -59,8 +59,11 @@ final class WaitingPolls {
 
         List<Delivery> deliveries(QueueMeta meta, PollReply reply, Instant sent);
 
-        /** Deliveries that no waiting poll took; {@code backlog}: an owner answered with all it was asked for. */
-        void keep(QueueMeta meta, List<Delivery> deliveries, boolean backlog);
+        /**
+         * Producers are ahead: an owner answered with all it was asked for, or with more than the waiting polls took
+         * ({@code deliveries}, possibly none, to keep for the next poll).
+         */
+        void backlog(QueueMeta meta, List<Delivery> deliveries);
 
         /** Deliveries handed to a poll. */
         void delivered(List<Delivery> deliveries);
@@ -225,7 +228,7 @@ final class WaitingPolls {
             }
         }
         if (!left.isEmpty() || backlog) {
-            host.keep(meta, left, backlog);
+            host.backlog(meta, left);
         }
         if (idle) {
             idle();

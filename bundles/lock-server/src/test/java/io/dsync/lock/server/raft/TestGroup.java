@@ -16,6 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.apache.ratis.protocol.RaftGroup;
 
+import io.dsync.devkit.LocalRedis;
 import io.dsync.lock.protocol.LockRaftGroup;
 
 /**
@@ -150,6 +151,6 @@ final class TestGroup implements AutoCloseable {
 
     /** Below the ephemeral range, so that no outgoing connection takes it before the member binds it. */
     private static int freePort() throws IOException {
-        return io.dsync.devkit.LocalRedis.freePort();
+        return LocalRedis.freePort();
     }
 }
