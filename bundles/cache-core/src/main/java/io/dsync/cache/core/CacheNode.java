@@ -562,6 +562,7 @@ public final class CacheNode {
                     line.state = MesiState.MODIFIED;
                 }
                 line.data = next;
+                line.inDoubt = true; // not in main memory until written back
                 complete(q, new OpResult.Wrote(current, next));
                 return true;
             }
@@ -721,13 +722,13 @@ public final class CacheNode {
         }
         if (keep == MesiState.INVALID) {
             drop(line, cause, false);
-            send(from, new Ack(key, grant, false));
+            send(from, new Ack(key, grant, false, line.memory()));
         } else {
             if (line.state == MesiState.EXCLUSIVE) {
                 lines.count(MesiState.EXCLUSIVE, MesiState.SHARED, Cause.DOWNGRADE);
                 line.state = MesiState.SHARED;
             }
-            send(from, new Ack(key, grant, true));
+            send(from, new Ack(key, grant, true, line.memory()));
         }
         drive(key);
     }
@@ -797,7 +798,7 @@ public final class CacheNode {
         lines.remove(line);
         lines.count(line.state, MesiState.INVALID, cause);
         if (release) {
-            send(line.home, new Release(line.key, line.grant, line.state));
+            send(line.home, new Release(line.key, line.grant, line.state, line.memory()));
         }
         line.state = MesiState.INVALID;
     }
@@ -829,6 +830,7 @@ public final class CacheNode {
         line.cause = cause;
         line.acks.clear();
         line.release = false;
+        line.inDoubt = true;
         out.add(new Effect.WriteMemory(line.write, line.key, data, line.grant));
     }
 
@@ -849,6 +851,7 @@ public final class CacheNode {
         line.writer = null;
         if (outcome == WriteOutcome.WRITTEN) {
             line.data = line.writing;
+            line.inDoubt = false;
             if (waiting) {
                 ops.poll(line.key);
                 complete(writer, new OpResult.Wrote(line.previous, line.writing));
@@ -873,6 +876,7 @@ public final class CacheNode {
         }
         line.busy = Busy.NONE;
         if (outcome == WriteOutcome.WRITTEN) {
+            line.inDoubt = false; // main memory has the copy's value (no operation ran while it was written)
             writeBacks++;
             settle(line);
             return;
@@ -913,7 +917,7 @@ public final class CacheNode {
 
     private void sendDueAcks(Line line, boolean keptShared) {
         for (Line.DueAck due : line.acks) {
-            send(due.to(), new Ack(line.key, due.grant(), keptShared));
+            send(due.to(), new Ack(line.key, due.grant(), keptShared, line.memory()));
         }
         line.acks.clear();
         line.release = false;
@@ -931,7 +935,7 @@ public final class CacheNode {
                 boolean valid = valid(line);
                 lines.count(line.state, MesiState.INVALID, valid ? Cause.EVICTION : Cause.LEASE_EXPIRY);
                 if (valid) {
-                    send(line.home, new Release(line.key, line.grant, line.state));
+                    send(line.home, new Release(line.key, line.grant, line.state, line.memory()));
                 }
                 line.state = MesiState.INVALID;
             }

@@ -80,8 +80,12 @@ public sealed interface CoherenceMessage {
      * @param key the key
      * @param grant the grant of the dropped copy
      * @param state the state the copy had
+     * @param memory from an owner (its grant was E), what main memory holds for the key: the value its grant
+     *     carried if it wrote nothing under it, or the value of its last write, which main memory confirmed;
+     *     {@code null} if the node cannot vouch for it (a write in doubt, a modified copy, a shared grant). The
+     *     home then grants from it without reading
      */
-    record Release(String key, GrantId grant, MesiState state) implements ToHome {
+    record Release(String key, GrantId grant, MesiState state, Versioned memory) implements ToHome {
 
         /**
          * Validates the message.
@@ -89,11 +93,23 @@ public sealed interface CoherenceMessage {
          * @param key the key
          * @param grant the grant
          * @param state the dropped state
+         * @param memory what main memory holds, or {@code null}
          */
         public Release {
             Objects.requireNonNull(key, "key");
             Objects.requireNonNull(grant, "grant");
             Objects.requireNonNull(state, "state");
+        }
+
+        /**
+         * A release that vouches for nothing (the home then reads main memory before the next grant).
+         *
+         * @param key the key
+         * @param grant the grant
+         * @param state the dropped state
+         */
+        public Release(String key, GrantId grant, MesiState state) {
+            this(key, grant, state, null);
         }
     }
 
@@ -105,8 +121,10 @@ public sealed interface CoherenceMessage {
      * @param grant the grant named by the revocation
      * @param keptShared {@code true} if the node still holds a shared copy (after a downgrade),
      *     {@code false} if it holds nothing
+     * @param memory from an owner, what main memory holds for the key (see {@link Release#memory()}), or
+     *     {@code null}
      */
-    record Ack(String key, GrantId grant, boolean keptShared) implements ToHome {
+    record Ack(String key, GrantId grant, boolean keptShared, Versioned memory) implements ToHome {
 
         /**
          * Validates the message.
@@ -114,10 +132,22 @@ public sealed interface CoherenceMessage {
          * @param key the key
          * @param grant the grant
          * @param keptShared whether a shared copy is kept
+         * @param memory what main memory holds, or {@code null}
          */
         public Ack {
             Objects.requireNonNull(key, "key");
             Objects.requireNonNull(grant, "grant");
+        }
+
+        /**
+         * An acknowledgement that vouches for nothing.
+         *
+         * @param key the key
+         * @param grant the grant
+         * @param keptShared whether a shared copy is kept
+         */
+        public Ack(String key, GrantId grant, boolean keptShared) {
+            this(key, grant, keptShared, null);
         }
     }
 

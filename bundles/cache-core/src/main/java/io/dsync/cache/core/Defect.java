@@ -14,6 +14,8 @@ enum Defect {
     HOME_SKIPS_QUARANTINE,
     /** A write-through completes before main memory has confirmed the write. */
     WRITE_THROUGH_ACKS_EARLY,
+    /** A home keeps serving its copy of memory after granting an owner, who may write. */
+    HOME_KEEPS_COPY_FOR_OWNER,
     /** A holder acknowledges an invalidation but keeps the copy readable without calling it. */
     READABLE_KEPT_AFTER_INVALIDATION
 }

@@ -16,6 +16,12 @@ final class DirectoryEntry {
     final ArrayDeque<Transaction.Waiter> queue = new ArrayDeque<>();
     /** When the directory's tick next looks at this entry ({@link Long#MAX_VALUE}: not scheduled). */
     long dueAt = Long.MAX_VALUE;
+    /**
+     * What main memory holds for the key, as the home last read it or as an owner vouched for it when it returned
+     * its grant; {@code null} while an owner may write (from an exclusive grant until the owner's return) or when
+     * the home does not know. A grant is served from it without reading memory.
+     */
+    Versioned memory;
 
     DirectoryEntry(String key) {
         this.key = key;

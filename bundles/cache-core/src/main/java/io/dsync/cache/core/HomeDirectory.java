@@ -1,7 +1,11 @@
 package io.dsync.cache.core;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -42,7 +46,10 @@ import io.dsync.cache.core.Transaction.Waiter;
  *       {@link Timing#retry()}.</li>
  *   <li>Read the value from main memory, raising the key's fence to the new grant's id (the read may
  *       start while sharers are still being invalidated, but never before an owner has answered or
- *       expired, since it may write back).</li>
+ *       expired, since it may write back). The read is skipped when the home knows what memory holds:
+ *       it keeps the value of its last read until it next grants an owner, and takes the value an owner
+ *       vouches for when it returns its grant (see {@link DirectoryEntry#memory}); it keeps that copy for
+ *       keys nobody holds too, within a budget of bytes, least recently used out first.</li>
  *   <li>Grant: S to GetS requesters (E if a single requester is then the only holder), E to a GetM
  *       requester; record the holders with a lease of {@link Timing#lease()} plus the margin, counted
  *       from now.</li>
@@ -76,14 +83,19 @@ public final class HomeDirectory {
     public record EntryView(String key, HomeState state, String owner, Map<String, String> holders, int waiting) {
     }
 
+    /** {@link Transaction#read} of a transaction served from the entry's copy of memory: matches no read. */
+    private static final long SERVED_FROM_COPY = -1;
+
     private final String cache;
     private final String self;
     private final long incarnation;
     private final Timing timing;
+    private final long retainBytes;
     private final Set<Defect> defects;
 
     private final HomeTerm term = new HomeTerm();
-    private final TreeMap<String, DirectoryEntry> entries = new TreeMap<>();
+    /** Hashed, not sorted: renewals look up thousands of keys a second (the admin view sorts the few it shows). */
+    private final HashMap<String, DirectoryEntry> entries = new HashMap<>();
     /**
      * When each entry is next due for {@link #tick}: its earliest holder lease end, and a retransmission interval
      * while it has requests; stale items (the entry was rescheduled or removed since) are skipped. So a tick costs
@@ -92,6 +104,10 @@ public final class HomeDirectory {
     private final PriorityQueue<Due> due = new PriorityQueue<>();
     /** The keys with a request being served or queued: what an extension of the authority may let go on. */
     private final TreeSet<String> busy = new TreeSet<>();
+    /** The entries nobody holds or asks for, kept for their copy of memory; least recently used first. */
+    private final LinkedHashMap<String, DirectoryEntry> idle = new LinkedHashMap<>();
+    private long idleBytes;
+    private long grantsFromCopy;
     private long grantSeq;
     private long readSeq;
     private long now = Long.MIN_VALUE;
@@ -110,10 +126,28 @@ public final class HomeDirectory {
      * @throws IllegalArgumentException if {@code incarnation} is less than 1
      */
     public HomeDirectory(String cache, String self, long incarnation, Timing timing) {
-        this(cache, self, incarnation, timing, EnumSet.noneOf(Defect.class));
+        this(cache, self, incarnation, timing, 0);
     }
 
-    HomeDirectory(String cache, String self, long incarnation, Timing timing, Set<Defect> defects) {
+    /**
+     * Creates a directory that homes nothing until {@link #assume} is called and keeps, for keys nobody
+     * holds, the value main memory holds, so that their next grant needs no read.
+     *
+     * @param cache the cache name
+     * @param self this node's id
+     * @param incarnation this start of the directory (see above)
+     * @param timing the protocol's durations, equal on all nodes
+     * @param retainBytes the most bytes (values, keys and about 100 bytes per entry) kept for keys nobody
+     *     holds; 0 keeps none
+     * @throws NullPointerException if an argument is {@code null}
+     * @throws IllegalArgumentException if {@code incarnation} is less than 1 or {@code retainBytes} negative
+     */
+    public HomeDirectory(String cache, String self, long incarnation, Timing timing, long retainBytes) {
+        this(cache, self, incarnation, timing, retainBytes, EnumSet.noneOf(Defect.class));
+    }
+
+    HomeDirectory(String cache, String self, long incarnation, Timing timing, long retainBytes,
+            Set<Defect> defects) {
         this.cache = Objects.requireNonNull(cache, "cache");
         this.self = Objects.requireNonNull(self, "self");
         if (incarnation < 1) {
@@ -121,6 +155,10 @@ public final class HomeDirectory {
         }
         this.incarnation = incarnation;
         this.timing = Objects.requireNonNull(timing, "timing");
+        if (retainBytes < 0) {
+            throw new IllegalArgumentException("retainBytes must not be negative, was " + retainBytes);
+        }
+        this.retainBytes = retainBytes;
         this.defects = defects.isEmpty() ? EnumSet.noneOf(Defect.class) : EnumSet.copyOf(defects);
     }
 
@@ -309,13 +347,22 @@ public final class HomeDirectory {
      * @return the views
      */
     public List<EntryView> entries(int limit) {
-        List<EntryView> views = new ArrayList<>();
-        for (String key : entries.keySet()) {
-            if (views.size() >= limit) {
-                break;
-            }
-            entry(key).ifPresent(views::add);
+        if (limit <= 0) {
+            return List.of();
         }
+        PriorityQueue<String> first = new PriorityQueue<>(limit + 1, Comparator.reverseOrder());
+        for (String key : entries.keySet()) {
+            if (!idle.containsKey(key)) {
+                first.add(key);
+                if (first.size() > limit) {
+                    first.poll(); // the largest: not among the first
+                }
+            }
+        }
+        List<String> keys = new ArrayList<>(first);
+        keys.sort(null);
+        List<EntryView> views = new ArrayList<>(keys.size());
+        keys.forEach(key -> entry(key).ifPresent(views::add));
         return views;
     }
 
@@ -325,7 +372,26 @@ public final class HomeDirectory {
      * @return the number of entries
      */
     public int size() {
-        return entries.size();
+        return entries.size() - idle.size();
+    }
+
+    /**
+     * Returns how many requests (or batches of GetS served together) were granted from the home's copy of
+     * memory, without a read, since this directory was made.
+     *
+     * @return the count
+     */
+    public long grantsFromCopy() {
+        return grantsFromCopy;
+    }
+
+    /**
+     * Returns the number of keys nobody holds whose value the home keeps.
+     *
+     * @return the number of such keys
+     */
+    public int retained() {
+        return idle.size();
     }
 
     private static String describe(HolderRecord r) {
@@ -344,6 +410,7 @@ public final class HomeDirectory {
             return;
         }
         DirectoryEntry e = entries.computeIfAbsent(key, DirectoryEntry::new);
+        unidle(e);
         Kind kind = exclusive ? Kind.EXCLUSIVE : Kind.SHARED;
         HolderRecord r = e.record(from);
         if (r != null) {
@@ -376,6 +443,7 @@ public final class HomeDirectory {
         if (awaited != null && awaited.grant().equals(a.grant()) && (awaited.downgrade() || !a.keptShared())) {
             t.awaiting.remove(from);
             if (r != null && r.grant.equals(a.grant())) {
+                returned(e, r, a.memory());
                 if (awaited.downgrade() && a.keptShared() && e.owner == r) {
                     e.owner = null;
                     r.state = MesiState.SHARED;
@@ -385,6 +453,7 @@ public final class HomeDirectory {
                 }
             }
         } else if (r != null && r.grant.equals(a.grant()) && !a.keptShared()) {
+            returned(e, r, a.memory());
             e.remove(r); // the node holds nothing under this grant
         }
         advance(e);
@@ -397,6 +466,7 @@ public final class HomeDirectory {
         }
         HolderRecord r = e.record(from);
         if (r != null && r.grant.equals(m.grant())) {
+            returned(e, r, m.memory());
             e.remove(r);
         }
         Transaction t = e.active;
@@ -407,6 +477,17 @@ public final class HomeDirectory {
             }
         }
         advance(e);
+    }
+
+    /**
+     * An owner's grant came back (released, or acknowledged for a revocation), with what main memory holds if the
+     * owner can vouch for it: its grant carried that value and it wrote nothing, or main memory confirmed its last
+     * write. The next grant then needs no read.
+     */
+    private void returned(DirectoryEntry e, HolderRecord r, Versioned memory) {
+        if (r == e.owner && memory != null) {
+            e.memory = memory;
+        }
     }
 
     private void onRenew(String from, Renew m) {
@@ -467,11 +548,44 @@ public final class HomeDirectory {
             }
         }
         if (e.unused()) {
-            entries.remove(e.key, e);
             busy.remove(e.key);
+            retire(e);
         } else {
             schedule(e);
         }
+    }
+
+    /** Keeps an entry nobody holds or asks for while its copy of memory fits the budget, else drops it. */
+    private void retire(DirectoryEntry e) {
+        if (idle.containsKey(e.key)) {
+            return;
+        }
+        long cost = cost(e);
+        if (e.memory == null || cost > retainBytes) {
+            entries.remove(e.key, e);
+            return;
+        }
+        idle.put(e.key, e);
+        idleBytes += cost;
+        for (Iterator<DirectoryEntry> it = idle.values().iterator(); idleBytes > retainBytes; ) {
+            DirectoryEntry eldest = it.next();
+            it.remove();
+            idleBytes -= cost(eldest);
+            entries.remove(eldest.key, eldest);
+        }
+    }
+
+    /** Takes an entry out of the kept ones: it is held or asked for again, or dropped. */
+    private void unidle(DirectoryEntry e) {
+        if (idle.remove(e.key, e)) {
+            idleBytes -= cost(e);
+        }
+    }
+
+    /** The bytes an entry kept for its copy of memory is counted for. */
+    private static long cost(DirectoryEntry e) {
+        byte[] value = e.memory == null ? null : e.memory.value();
+        return 100L + 2L * e.key.length() + (value == null ? 0 : value.length);
     }
 
     /** An entry due for the tick at {@code at}. */
@@ -590,7 +704,15 @@ public final class HomeDirectory {
                 }
                 t.grants = grants;
             }
-            issueRead(e, t);
+            if (e.memory != null && t.kind != Kind.RESEND) {
+                // No owner since the home read memory or an owner vouched for it: nobody can have written it since
+                // (docs/cache.md, I2). A resend keeps reading: its node may hold the grant already and have written.
+                t.read = SERVED_FROM_COPY;
+                t.data = e.memory;
+                grantsFromCopy++;
+            } else {
+                issueRead(e, t);
+            }
         }
         if (t.data == null || !t.awaiting.isEmpty() || !authority()) {
             return false;
@@ -626,6 +748,7 @@ public final class HomeDirectory {
                     && e.sharers.keySet().stream().allMatch(first::equals);
             state = alone ? MesiState.EXCLUSIVE : MesiState.SHARED;
         }
+        e.memory = t.data; // until an owner is granted below
         for (int i = 0; i < t.requesters.size(); i++) {
             Waiter w = t.requesters.get(i);
             GrantId g = t.grants.get(i);
@@ -639,6 +762,9 @@ public final class HomeDirectory {
             HolderRecord r = new HolderRecord(w.node(), g, w.request(), state, expiry);
             if (state == MesiState.EXCLUSIVE) {
                 e.owner = r;
+                if (!defects.contains(Defect.HOME_KEEPS_COPY_FOR_OWNER)) {
+                    e.memory = null; // the owner may write: memory is known again when it vouches for it
+                }
             } else {
                 e.sharers.put(w.node(), r);
             }
@@ -674,6 +800,7 @@ public final class HomeDirectory {
         for (Waiter w : e.queue) {
             send(w.node(), new Refused(e.key, w.request(), reason));
         }
+        unidle(e);
         entries.remove(e.key);
         busy.remove(e.key);
     }

@@ -57,6 +57,13 @@ final class Line {
     final List<DueAck> acks = new ArrayList<>(1);
     /** Release the copy to the home once the write is done (a local drop, not a revocation). */
     boolean release;
+    /** The grant was E: this node owns (or owned, before a downgrade) the key under it. */
+    final boolean owner;
+    /**
+     * The copy may differ from main memory: a write to the copy not yet stored (M), or a memory write issued and
+     * not confirmed. Cleared when main memory confirms a write of the copy's value.
+     */
+    boolean inDoubt;
 
     Line(String key, MesiState state, Versioned data, GrantId grant, String home, long expiry) {
         this.key = key;
@@ -65,6 +72,18 @@ final class Line {
         this.grant = grant;
         this.home = home;
         this.expiry = expiry;
+        this.owner = state.exclusive();
+    }
+
+    /**
+     * Returns what main memory holds for the key as this owner knows it, for its acknowledgements and release: the
+     * copy's value while nothing is in doubt. Under an exclusive grant only this node writes the key (docs/cache.md,
+     * I2, on the homes' copies).
+     *
+     * @return the value, or {@code null} for a shared grant, a copy in doubt or a write in flight
+     */
+    Versioned memory() {
+        return owner && !inDoubt && busy == Busy.NONE ? data : null;
     }
 
     /**

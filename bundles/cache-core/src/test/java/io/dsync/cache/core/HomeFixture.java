@@ -21,7 +21,8 @@ final class HomeFixture {
 
     /** The events of the home's table. */
     enum Event {
-        GET_S, GET_M, DUPLICATE, OLD_REQUEST, WRONG_EPOCH, NOT_HOMED, ACK, ACK_SHARED, RELEASE, RENEW, EXPIRE,
+        GET_S, GET_M, DUPLICATE, OLD_REQUEST, WRONG_EPOCH, NOT_HOMED, ACK, ACK_SHARED, ACK_MEMORY, ACK_SHARED_MEMORY,
+        RELEASE, RELEASE_MEMORY, RENEW, EXPIRE,
         READ_DONE, READ_FAILED, RETRY, QUARANTINE_OVER, MOVED
     }
 
@@ -49,7 +50,7 @@ final class HomeFixture {
                 f.request("B", false);
                 f.readDone();
                 f.request("C", false);
-                f.ack("B", true);
+                f.ack("B", true, null);
                 f.readDone();
             }
             case EM -> {
@@ -84,7 +85,7 @@ final class HomeFixture {
         f.request("B", false);
         f.readDone();
         f.request("C", false);
-        f.ack("B", true);
+        f.ack("B", true, null);
         f.readDone();
     }
 
@@ -100,10 +101,12 @@ final class HomeFixture {
             case OLD_REQUEST -> record(home.onMessage(now, "B", new CoherenceMessage.GetShared(KEY, 1, new RequestId(1, 1))));
             case WRONG_EPOCH -> record(home.onMessage(now, "D", new CoherenceMessage.GetShared(KEY, 2, next("D"))));
             case NOT_HOMED -> record(home.onMessage(now, "D", new CoherenceMessage.GetShared("z", 1, next("D"))));
-            case ACK -> ack("B", false);
-            case ACK_SHARED -> ack("B", true);
-            case RELEASE -> record(home.onMessage(now, "B", new CoherenceMessage.Release(KEY, grantOfB(),
-                    MesiState.SHARED)));
+            case ACK -> ack("B", false, null);
+            case ACK_SHARED -> ack("B", true, null);
+            case ACK_MEMORY -> ack("B", false, DATA);
+            case ACK_SHARED_MEMORY -> ack("B", true, DATA);
+            case RELEASE -> release(null);
+            case RELEASE_MEMORY -> release(DATA);
             case RENEW -> record(home.onMessage(now, "B", new CoherenceMessage.Renew(7,
                     List.of(new LeaseRef(KEY, grantOfB())))));
             case EXPIRE -> {
@@ -152,8 +155,12 @@ final class HomeFixture {
                 : new CoherenceMessage.GetShared(KEY, 1, id)));
     }
 
-    void ack(String node, boolean keptShared) {
-        record(home.onMessage(now, node, new CoherenceMessage.Ack(KEY, grantOfB(), keptShared)));
+    void ack(String node, boolean keptShared, Versioned memory) {
+        record(home.onMessage(now, node, new CoherenceMessage.Ack(KEY, grantOfB(), keptShared, memory)));
+    }
+
+    private void release(Versioned memory) {
+        record(home.onMessage(now, "B", new CoherenceMessage.Release(KEY, grantOfB(), MesiState.SHARED, memory)));
     }
 
     void readDone() {

@@ -47,8 +47,11 @@ final class MiniCluster {
     Predicate<Envelope> hold = e -> false;
     final List<Envelope> held = new ArrayList<>();
     boolean holdMemory;
+    /** The fenced reads the home asked for. */
+    int homeReads;
     private long opSeq;
     private int homeIncarnation = 1;
+    private long retainBytes;
 
     MiniCluster(WriteMode mode, String... names) {
         this(TIMING, mode, names);
@@ -85,6 +88,9 @@ final class MiniCluster {
                     network.add(new Envelope(node, s.to(), s.message()));
                 }
             } else if (e instanceof Effect.ReadMemory || e instanceof Effect.WriteMemory) {
+                if (e instanceof Effect.ReadMemory) {
+                    homeReads++;
+                }
                 memoryRequests.add(new MemoryRequest(node, e));
             } else if (e instanceof Effect.Completed c) {
                 results.put(c.op(), c.result());
@@ -164,8 +170,16 @@ final class MiniCluster {
         if (newEpoch) {
             epoch++;
         }
-        home = new HomeDirectory("c", HOME, ++homeIncarnation, TIMING);
+        home = new HomeDirectory("c", HOME, ++homeIncarnation, TIMING, retainBytes);
         home.assume(now, epoch, Long.MAX_VALUE, key -> true, key -> true);
+    }
+
+    /** Gives the cluster, before anything has run, a home that keeps values of keys nobody holds within a budget. */
+    MiniCluster retaining(long bytes) {
+        retainBytes = bytes;
+        home = new HomeDirectory("c", HOME, homeIncarnation, TIMING, retainBytes);
+        home.assume(now, epoch, Long.MAX_VALUE, key -> true, key -> false);
+        return this;
     }
 
     MesiState rights(String node, String key) {

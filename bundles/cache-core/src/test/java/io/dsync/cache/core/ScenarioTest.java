@@ -67,6 +67,53 @@ class ScenarioTest {
     }
 
     @Test
+    void theHomeGrantsFromItsCopyOfMemoryUntilAnOwnerMayHaveWritten() {
+        MiniCluster c = new MiniCluster(WriteMode.WRITE_THROUGH, "a", "b").retaining(1 << 20);
+        c.memory.write("k", v("x", 4), new GrantId(1, 1, 1));
+        c.run("a", new Op.Get("k"));
+        assertThat(c.homeReads).isEqualTo(1);
+        c.run("a", new Op.Invalidate("k")); // a drops its E copy and, having written nothing, vouches for memory
+        assertThat(c.home.retained()).as("nobody holds k; the home keeps its value").isEqualTo(1);
+        assertThat(c.home.size()).isZero();
+
+        assertThat(c.run("b", new Op.Get("k"))).isEqualTo(new OpResult.Read(v("x", 4)));
+        assertThat(c.rights("b", "k")).isEqualTo(MesiState.EXCLUSIVE);
+        assertThat(c.homeReads).as("granted from the copy").isEqualTo(1);
+        assertThat(c.run("a", new Op.Get("k"))).isEqualTo(new OpResult.Read(v("x", 4)));
+        assertThat(c.homeReads).as("b's downgrade came back clean").isEqualTo(1);
+        assertThat(c.home.grantsFromCopy()).isEqualTo(2);
+
+        c.run("b", new Op.Put("k", b("y"))); // b upgrades (from the copy: nobody owned k) and writes memory
+        assertThat(c.homeReads).isEqualTo(1);
+        c.run("b", new Op.Invalidate("k")); // b vouches for its write, which main memory confirmed
+        assertThat(c.run("a", new Op.Get("k"))).isEqualTo(new OpResult.Read(v("y", 5)));
+        assertThat(c.homeReads).isEqualTo(1);
+
+        c.run("b", new Op.Put("k", b("z")));
+        c.cut.add("b"); // b's grant never comes back: the home forgets its copy when b's lease runs out
+        c.advance(T.lease() + T.margin());
+        assertThat(c.run("a", new Op.Get("k"))).isEqualTo(new OpResult.Read(v("z", 6)));
+        assertThat(c.homeReads).as("an owner that did not vouch: the home reads memory").isEqualTo(2);
+    }
+
+    @Test
+    void theHomeKeepsCopiesOfUnheldKeysWithinItsBudgetLeastRecentlyUsedOut() {
+        // Each kept key costs 100 bytes, twice the key's length and the value: two fit in 230 bytes, three do not.
+        MiniCluster c = new MiniCluster(WriteMode.WRITE_THROUGH, "a", "b").retaining(230);
+        for (String key : List.of("k1", "k2", "k3")) {
+            c.run("a", new Op.Get(key));
+            c.run("a", new Op.Invalidate(key));
+        }
+        assertThat(c.home.retained()).isEqualTo(2);
+        int reads = c.homeReads;
+        c.run("b", new Op.Get("k3"));
+        c.run("b", new Op.Get("k2"));
+        assertThat(c.homeReads).as("k2 and k3 kept").isEqualTo(reads);
+        c.run("b", new Op.Get("k1"));
+        assertThat(c.homeReads).as("k1, the least recently used, was dropped").isEqualTo(reads + 1);
+    }
+
+    @Test
     void aSecondReaderDowngradesTheOwnerAndBothShare() {
         MiniCluster c = new MiniCluster(WriteMode.WRITE_THROUGH, "a", "b");
         c.run("a", new Op.Get("k"));

@@ -95,7 +95,7 @@ class SimulationTest {
         }
         for (String fault : List.of("crashes", "restarts", "home epochs", "partitions", "one-way cuts",
                 "registry cuts", "memory failures", "messages dropped", "operations failed",
-                "reads of readable copies")) {
+                "reads of readable copies", "grants from the home's copy", "memory reads")) {
             assertThat(counters.get(fault)).as(fault).isPositive();
         }
         assertThat(counters.get("operations completed")).isGreaterThan(counters.get("operations") / 2);

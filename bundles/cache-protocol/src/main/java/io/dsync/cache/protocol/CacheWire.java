@@ -52,7 +52,13 @@ import io.dsync.cache.core.Versioned;
  *  8    Downgrade      key:string  grant id
  *  9    Renewed        renewal:long  accepted:leases  refused:leases
  * 10    Refused        key:string  request id  reason
+ * 11    Release        as type 3, then memory:versioned (what main memory holds, as the owner vouches)
+ * 12    Ack            as type 4, then memory:versioned
  * </pre>
+ * Types 11 and 12 came with the homes' copies of memory (December 2026); a node sends them only for a
+ * {@code Release} or {@code Ack} whose {@code memory} is set. A home of an earlier build refuses them as unknown, and
+ * the owner's lease then ends its record: update the cache nodes before the other nodes, or accept up to a lease's
+ * wait for the keys whose owners return their grants meanwhile.
  * Type and enum codes are fixed here, never taken from ordinals: reordering an enum does not change the
  * format, and a new enum constant or message type does not compile until it is given a new code (codes are
  * appended, never reused). A change to the layout of an existing type needs a new {@link #VERSION}.
@@ -87,6 +93,8 @@ public final class CacheWire {
     private static final int DOWNGRADE = 8;
     private static final int RENEWED = 9;
     private static final int REFUSED = 10;
+    private static final int RELEASE_MEMORY = 11;
+    private static final int ACK_MEMORY = 12;
 
     /**
      * One message on the wire, with what the receiver needs besides the message.
@@ -167,15 +175,21 @@ public final class CacheWire {
             out.i64(m.epoch());
             writeRequest(out, m.request());
         } else if (message instanceof Release m) {
-            out.u8(RELEASE);
+            out.u8(m.memory() != null ? RELEASE_MEMORY : RELEASE);
             out.string("key", m.key());
             writeGrantId(out, m.grant());
             out.u8(stateCode(m.state()));
+            if (m.memory() != null) {
+                writeVersioned(out, m.memory());
+            }
         } else if (message instanceof Ack m) {
-            out.u8(ACK);
+            out.u8(m.memory() != null ? ACK_MEMORY : ACK);
             out.string("key", m.key());
             writeGrantId(out, m.grant());
             out.bool(m.keptShared());
+            if (m.memory() != null) {
+                writeVersioned(out, m.memory());
+            }
         } else if (message instanceof Renew m) {
             out.u8(RENEW);
             out.i64(m.renewal());
@@ -226,17 +240,19 @@ public final class CacheWire {
                 RequestId request = readRequest(in);
                 yield valid("GetExclusive", at, () -> new GetExclusive(key, epoch, request));
             }
-            case RELEASE -> {
+            case RELEASE, RELEASE_MEMORY -> {
                 String key = in.string("key");
                 GrantId grant = readGrantId(in);
                 MesiState state = readState(in);
-                yield valid("Release", at, () -> new Release(key, grant, state));
+                Versioned memory = type == RELEASE_MEMORY ? readVersioned(in) : null;
+                yield valid("Release", at, () -> new Release(key, grant, state, memory));
             }
-            case ACK -> {
+            case ACK, ACK_MEMORY -> {
                 String key = in.string("key");
                 GrantId grant = readGrantId(in);
                 boolean keptShared = in.bool("keptShared");
-                yield valid("Ack", at, () -> new Ack(key, grant, keptShared));
+                Versioned memory = type == ACK_MEMORY ? readVersioned(in) : null;
+                yield valid("Ack", at, () -> new Ack(key, grant, keptShared, memory));
             }
             case RENEW -> {
                 long renewal = in.i64("renewal id");

@@ -66,6 +66,10 @@ class CacheWireTest {
                 new Release("k", G, MesiState.INVALID),
                 new Ack("k", G, true),
                 new Ack("k", MAX_G, false),
+                new Ack("k", G, true, new Versioned("v".getBytes(), 3)),
+                new Ack("k", G, false, Versioned.INITIAL),
+                new Release("k", G, MesiState.EXCLUSIVE, new Versioned(new byte[0], 7)),
+                new Release("k", G, MesiState.MODIFIED, new Versioned(null, 9)),
                 new Renew(1, List.of()),
                 new Renew(-5, leases),
                 new Grant("k", R, G, MesiState.SHARED, new Versioned("hello".getBytes(), 12)),
@@ -163,7 +167,7 @@ class CacheWireTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 11, 200, 255})
+    @ValueSource(ints = {0, 13, 200, 255})
     void anUnknownMessageTypeIsRefused(int type) {
         CacheWireException e = decodeFails(with(grantBytes(), BODY, (byte) type));
         assertThat(e).hasMessageContaining("unknown message type code " + type);

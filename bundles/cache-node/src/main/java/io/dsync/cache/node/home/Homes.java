@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +33,7 @@ public final class Homes {
     private final HomeTerms terms;
     private final CoherenceTransport transport;
     private final MainMemory memory;
+    private final long retainBytes;
     private final ConcurrentMap<String, ProtocolDriver<HomeDirectory>> directories = new ConcurrentHashMap<>();
 
     /**
@@ -41,15 +43,18 @@ public final class Homes {
      * @param terms decides epochs and authority
      * @param transport sends the directories' messages
      * @param memory main memory, for the fenced reads before grants
+     * @param retainBytes per directory, the bytes kept for the values of keys nobody holds (see
+     *     {@link HomeDirectory#HomeDirectory(String, String, long, Timing, long)})
      */
     public Homes(String self, long incarnation, Timing timing, HomeTerms terms, CoherenceTransport transport,
-                 MainMemory memory) {
+                 MainMemory memory, long retainBytes) {
         this.self = self;
         this.incarnation = incarnation;
         this.timing = timing;
         this.terms = terms;
         this.transport = transport;
         this.memory = memory;
+        this.retainBytes = retainBytes;
     }
 
     /** Applies what the terms decided after a read of the ring. */
@@ -84,8 +89,8 @@ public final class Homes {
         synchronized (terms) {
             return directories.computeIfAbsent(cache, c -> {
                 ProtocolDriver<HomeDirectory> made = new ProtocolDriver<>(c,
-                        new HomeDirectory(c, self, incarnation, timing), transport, memory, HomeDirectory::onMemory,
-                        Homes::unexpected);
+                        new HomeDirectory(c, self, incarnation, timing, retainBytes), transport, memory,
+                        HomeDirectory::onMemory, Homes::unexpected);
                 HomeTerms.Assume assume = terms.forNewDirectory(ProtocolDriver.now());
                 if (assume != null) {
                     assume(made, assume);
@@ -123,8 +128,22 @@ public final class Homes {
 
     /** The caches this node has directories for, with their entry counts. */
     public Map<String, Integer> sizes() {
+        return perCache(HomeDirectory::size);
+    }
+
+    /** The caches this node has directories for, with the number of keys nobody holds whose values they keep. */
+    public Map<String, Integer> retained() {
+        return perCache(HomeDirectory::retained);
+    }
+
+    /** The grants all directories served from their copies of memory, without a Redis read. */
+    public long grantsFromCopy() {
+        return directories.values().stream().mapToLong(d -> d.query(HomeDirectory::grantsFromCopy)).sum();
+    }
+
+    private <T> Map<String, T> perCache(Function<HomeDirectory, T> figure) {
         return directories.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey,
-                e -> e.getValue().query(HomeDirectory::size), (a, b) -> a, TreeMap::new));
+                e -> e.getValue().query(figure), (a, b) -> a, TreeMap::new));
     }
 
     private static void unexpected(Effect effect) {

@@ -42,6 +42,8 @@ final class CacheHomesServlet extends HttpServlet {
             body.put("members", t.record().members());
             body.put("homeEpoch", homes.epoch());
             body.put("directories", homes.sizes());
+            body.put("retained", homes.retained());
+            body.put("grantsFromCopy", homes.grantsFromCopy());
             String cache = req.getParameter("cache");
             if (cache != null) {
                 int limit = HttpRequests.intParam(req, "limit", 100, 1, 10_000);

@@ -1,5 +1,6 @@
 package io.dsync.cache.node.internal;
 
+import com.codahale.metrics.Gauge;
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
 import io.dsync.cache.core.CoherenceMessage;
@@ -91,7 +92,8 @@ public final class CacheNodeComponent implements HealthContributor {
         this.homes = new Homes(self, incarnation, CacheTiming.PROTOCOL, new HomeTerms(self,
                 CacheTiming.AUTHORITY_TERM, CacheTiming.PROTOCOL.margin(), CacheTiming.PROTOCOL.quarantine()),
                 transport, new MainMemoryConfig(config.replicaAcks(), config.replicaTimeoutMillis()).open(redis.client(),
-                        redis.key("cache")));
+                        redis.key("cache")), Math.max(0, config.homeRetainBytes()));
+        metrics.gauge(METRICS + "grantsFromCopy", () -> (Gauge<Long>) homes::grantsFromCopy);
         this.served = CoherenceTransport.serve(messaging, CoherenceTransport.TOPIC_HOME,
                 CoherenceMessage.ToHome.class, homes::onMessage);
         Dictionary<String, Object> props = new Hashtable<>();

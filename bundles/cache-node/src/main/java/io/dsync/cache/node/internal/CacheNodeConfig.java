@@ -15,4 +15,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(description = "How long main memory waits for those replicas, in ms; a write not replicated "
             + "in time has an unknown outcome (the protocol retries it while the lease lasts).")
     long replicaTimeoutMillis() default 1000;
+
+    @AttributeDefinition(description = "Per cache, how many bytes a home keeps for the values of keys nobody holds "
+            + "(values, keys and about 100 bytes per key; least recently used out first), so that their next miss "
+            + "needs no Redis read. 0 keeps none.")
+    long homeRetainBytes() default 16L * 1024 * 1024;
 }
