@@ -25,6 +25,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -83,13 +84,21 @@ final class CoherentCache<V> implements Cache<V> {
             }
         }
         Cache.requireValidKey(key);
-        return run(new Op.Get(key), null, r -> decode(key, ((OpResult.Read) r).data()));
+        return run(getCall(key));
     }
 
     @Override
     public Optional<V> get(String key) {
         ReadableCopies.Copy hit = hit(key);
-        return hit != null ? decodeHit(key, hit) : await(getAsync(key));
+        if (hit != null) {
+            return decodeHit(key, hit);
+        }
+        Cache.requireValidKey(key);
+        return call(getCall(key));
+    }
+
+    private Call<Optional<V>> getCall(String key) {
+        return new Call<>(local -> new Op.Get(key), r -> decode(key, ((OpResult.Read) r).data()));
     }
 
     /**
@@ -132,55 +141,73 @@ final class CoherentCache<V> implements Cache<V> {
     public CompletableFuture<Void> putAsync(String key, V value) {
         Cache.requireValidKey(key);
         Objects.requireNonNull(value, "value");
-        byte[] bytes;
-        try {
-            bytes = encode(key, value);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        return run(new Op.Put(key, bytes), bytes, r -> null);
+        return runEncoded(() -> putCall(key, value));
     }
 
     @Override
     public void put(String key, V value) {
-        await(putAsync(key, value));
+        Cache.requireValidKey(key);
+        Objects.requireNonNull(value, "value");
+        call(putCall(key, value));
+    }
+
+    private Call<Void> putCall(String key, V value) {
+        byte[] bytes = encode(key, value);
+        return new Call<>(local -> sized(key, bytes, local, new Op.Put(key, bytes)), r -> null);
     }
 
     @Override
     public CompletableFuture<Optional<V>> putIfAbsentAsync(String key, V value) {
         Cache.requireValidKey(key);
         Objects.requireNonNull(value, "value");
-        byte[] bytes;
-        try {
-            bytes = encode(key, value);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        return run(new Op.PutIfAbsent(key, bytes), bytes,
-                r -> r instanceof OpResult.Read read ? decode(key, read.data()) : Optional.empty());
+        return runEncoded(() -> putIfAbsentCall(key, value));
     }
 
     @Override
     public Optional<V> putIfAbsent(String key, V value) {
-        return await(putIfAbsentAsync(key, value));
+        Cache.requireValidKey(key);
+        Objects.requireNonNull(value, "value");
+        return call(putIfAbsentCall(key, value));
+    }
+
+    private Call<Optional<V>> putIfAbsentCall(String key, V value) {
+        byte[] bytes = encode(key, value);
+        return new Call<>(local -> sized(key, bytes, local, new Op.PutIfAbsent(key, bytes)),
+                r -> r instanceof OpResult.Read read ? decode(key, read.data()) : Optional.empty());
     }
 
     @Override
     public CompletableFuture<Boolean> removeAsync(String key) {
         Cache.requireValidKey(key);
-        return run(new Op.Remove(key), null, r -> r instanceof OpResult.Wrote w && w.previous().present());
+        return run(removeCall(key));
     }
 
     @Override
     public boolean remove(String key) {
-        return await(removeAsync(key));
+        Cache.requireValidKey(key);
+        return call(removeCall(key));
+    }
+
+    private static Call<Boolean> removeCall(String key) {
+        return new Call<>(local -> new Op.Remove(key), r -> r instanceof OpResult.Wrote w && w.previous().present());
     }
 
     @Override
     public CompletableFuture<Optional<V>> computeAsync(String key, UnaryOperator<Optional<V>> remapping) {
         Cache.requireValidKey(key);
         Objects.requireNonNull(remapping, "remapping");
-        return service.local(name).thenCompose(local -> {
+        return run(computeCall(key, remapping));
+    }
+
+    @Override
+    public Optional<V> compute(String key, UnaryOperator<Optional<V>> remapping) {
+        Cache.requireValidKey(key);
+        Objects.requireNonNull(remapping, "remapping");
+        return call(computeCall(key, remapping));
+    }
+
+    private Call<Optional<V>> computeCall(String key, UnaryOperator<Optional<V>> remapping) {
+        return new Call<>(local -> {
             int limit = local.config().maxValueBytes();
             UnaryOperator<Optional<byte[]>> onBytes = current -> {
                 Optional<V> next = remapping.apply(current.isEmpty() ? Optional.empty()
@@ -196,35 +223,30 @@ final class CoherentCache<V> implements Cache<V> {
                 checkSize(key, bytes, limit);
                 return Optional.of(bytes);
             };
-            return submit(local, new Op.Compute(key, onBytes),
-                    r -> r instanceof OpResult.Wrote w ? decode(key, w.current()) : decode(key, ((OpResult.Read) r).data()));
-        });
-    }
-
-    @Override
-    public Optional<V> compute(String key, UnaryOperator<Optional<V>> remapping) {
-        return await(computeAsync(key, remapping));
+            return new Op.Compute(key, onBytes);
+        }, r -> r instanceof OpResult.Wrote w ? decode(key, w.current()) : decode(key, ((OpResult.Read) r).data()));
     }
 
     @Override
     public CompletableFuture<Void> invalidateAsync(String key) {
         Cache.requireValidKey(key);
-        return run(new Op.Invalidate(key), null, r -> null);
+        return run(new Call<>(local -> new Op.Invalidate(key), r -> null));
     }
 
     @Override
     public void invalidate(String key) {
-        await(invalidateAsync(key));
+        Cache.requireValidKey(key);
+        call(new Call<Void>(local -> new Op.Invalidate(key), r -> null));
     }
 
     @Override
     public CompletableFuture<Void> invalidateAllAsync() {
-        return run(new Op.InvalidateAll(), null, r -> null);
+        return run(new Call<>(local -> new Op.InvalidateAll(), r -> null));
     }
 
     @Override
     public void invalidateAll() {
-        await(invalidateAllAsync());
+        call(new Call<Void>(local -> new Op.InvalidateAll(), r -> null));
     }
 
     @Override
@@ -235,26 +257,59 @@ final class CoherentCache<V> implements Cache<V> {
 
     // ---------------------------------------------------------------- plumbing
 
-    private <T> CompletableFuture<T> run(Op op, byte[] value, Function<OpResult, T> result) {
+    /**
+     * An operation: what it submits, made once the node has the cache open (it may check the value against the
+     * cache's limit, and throw), and what its result means.
+     */
+    private record Call<T>(Function<LocalCache, Op> op, Function<OpResult, T> result) {
+    }
+
+    /** The asynchronous path: the result is mapped on the completion pool (never on a network or Redis thread). */
+    private <T> CompletableFuture<T> run(Call<T> call) {
         return service.local(name).thenCompose(local -> {
-            if (value != null) {
-                checkSize(op instanceof Op.Put p ? p.key() : ((Op.PutIfAbsent) op).key(), value,
-                        local.config().maxValueBytes());
-            }
-            return submit(local, op, result);
+            Op op = call.op().apply(local);
+            refuseInsideCompute();
+            return local.submit(op).thenApply(r -> outcome(r, call));
         });
     }
 
-    private static <T> CompletableFuture<T> submit(LocalCache local, Op op, Function<OpResult, T> result) {
+    /** {@link #run} of a call whose making encodes a value: an encoding failure fails the future. */
+    private <T> CompletableFuture<T> runEncoded(Supplier<Call<T>> call) {
+        Call<T> made;
+        try {
+            made = call.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return run(made);
+    }
+
+    /**
+     * The blocking path: the calling thread waits for the core's result and maps it itself, so the result is handed
+     * straight to it from the thread it arrives on (no completion pool in between).
+     */
+    private <T> T call(Call<T> call) {
+        refuseInsideCompute();
+        LocalCache local = await(service.local(name));
+        return outcome(await(local.submitAwaited(call.op().apply(local))), call);
+    }
+
+    private static <T> T outcome(OpResult r, Call<T> call) {
+        if (r instanceof OpResult.Failed failed) {
+            throw failed.cause();
+        }
+        return call.result().apply(r);
+    }
+
+    private static void refuseInsideCompute() {
         if (ProtocolDriver.insideCall()) {
             throw new IllegalStateException("a compute function must not call the cache");
         }
-        return local.submit(op).thenApply(r -> {
-            if (r instanceof OpResult.Failed failed) {
-                throw failed.cause();
-            }
-            return result.apply(r);
-        });
+    }
+
+    private Op sized(String key, byte[] bytes, LocalCache local, Op op) {
+        checkSize(key, bytes, local.config().maxValueBytes());
+        return op;
     }
 
     private void checkSize(String key, byte[] bytes, int limit) {

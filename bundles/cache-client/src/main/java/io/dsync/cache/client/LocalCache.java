@@ -50,8 +50,12 @@ final class LocalCache {
     /** Set by {@link #close} before it fails what is pending: an operation recorded later fails by itself. */
     private volatile boolean closed;
 
-    /** An operation waiting for its result: when it was submitted, and whether it reads. */
-    private record Submitted(CompletableFuture<OpResult> result, long startedAt, boolean read) {
+    /**
+     * An operation waiting for its result: when it was submitted, whether it reads, and whether a thread blocks on
+     * the future with nothing chained to it (then the future is completed where the result arrives, which only wakes
+     * that thread: no hand-off to the completion pool first).
+     */
+    private record Submitted(CompletableFuture<OpResult> result, long startedAt, boolean read, boolean awaited) {
     }
 
     /**
@@ -89,12 +93,27 @@ final class LocalCache {
         return config;
     }
 
-    /** Submits an operation; the future completes with the core's result. */
+    /**
+     * Submits an operation; the future completes with the core's result, on the completion pool unless it completes
+     * at once.
+     */
     CompletableFuture<OpResult> submit(Op op) {
+        return submit(op, false);
+    }
+
+    /**
+     * Submits an operation whose future the calling thread waits for with {@code get}, chaining nothing to it: the
+     * future may complete on a network or Redis thread.
+     */
+    CompletableFuture<OpResult> submitAwaited(Op op) {
+        return submit(op, true);
+    }
+
+    private CompletableFuture<OpResult> submit(Op op, boolean awaited) {
         if (stopping) {
             return CompletableFuture.failedFuture(stopped());
         }
-        return submitted(op);
+        return submitted(op, awaited);
     }
 
     /**
@@ -109,10 +128,10 @@ final class LocalCache {
         return stopping ? null : copies.read(key, ProtocolDriver.now());
     }
 
-    private CompletableFuture<OpResult> submitted(Op op) {
+    private CompletableFuture<OpResult> submitted(Op op, boolean awaited) {
         long id = opSeq.incrementAndGet();
         CompletableFuture<OpResult> result = new CompletableFuture<>();
-        pending.put(id, new Submitted(result, System.nanoTime(), op instanceof Op.Get));
+        pending.put(id, new Submitted(result, System.nanoTime(), op instanceof Op.Get, awaited));
         if (closed && pending.remove(id) != null) {
             // Recorded after close() failed what was pending: nothing would complete it.
             result.completeExceptionally(stopped());
@@ -143,7 +162,7 @@ final class LocalCache {
         } while (!pending.isEmpty() && System.nanoTime() < deadline && sleep());
         boolean flushed;
         try {
-            OpResult r = submitted(new Op.InvalidateAll()).get(Math.max(1, deadline - System.nanoTime()),
+            OpResult r = submitted(new Op.InvalidateAll(), true).get(Math.max(1, deadline - System.nanoTime()),
                     TimeUnit.NANOSECONDS);
             flushed = !(r instanceof OpResult.Failed);
         } catch (ExecutionException | TimeoutException e) {
@@ -223,7 +242,11 @@ final class LocalCache {
                 if (!(done.result() instanceof OpResult.Failed)) {
                     latencies.remote(waiting.read(), System.nanoTime() - waiting.startedAt());
                 }
-                completions.execute(() -> waiting.result().complete(done.result()));
+                if (waiting.awaited()) {
+                    waiting.result().complete(done.result());
+                } else {
+                    completions.execute(() -> waiting.result().complete(done.result()));
+                }
             }
         } else if (effect instanceof Effect.Recovered recovered) {
             // The driver's clock is System.nanoTime(): the core's time unit is the nanosecond.

@@ -167,6 +167,37 @@ class ClientCacheServiceTest {
     }
 
     @Test
+    void blockingCallsDecodeOnTheCallersThreadAndAsyncFuturesNeverCompleteOnANetworkOrRedisThread() throws Exception {
+        List<String> decodedOn = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CacheCodec<String> recording = new CacheCodec<>() {
+            @Override
+            public byte[] encode(String value) {
+                return TEXT.encode(value);
+            }
+
+            @Override
+            public String decode(byte[] bytes) {
+                decodedOn.add(Thread.currentThread().getName());
+                return TEXT.decode(bytes);
+            }
+        };
+        Cache<String> onA = a.cache("main", recording);
+        Cache<String> onB = b.cache("main", recording);
+        onA.put("threads-1", "one");
+        onA.put("threads-2", "two");
+        decodedOn.clear();
+
+        assertThat(onB.get("threads-1")).contains("one"); // a miss on b: the grant arrives on a network thread
+        assertThat(decodedOn).containsExactly(Thread.currentThread().getName());
+
+        decodedOn.clear();
+        String continuedOn = onB.getAsync("threads-2").thenApply(v -> Thread.currentThread().getName())
+                .get(5, TimeUnit.SECONDS);
+        assertThat(List.of(continuedOn, decodedOn.get(0))).allSatisfy(name -> assertThat(name)
+                .doesNotContain("-io-").doesNotContain("redisson").doesNotContain("-reply-"));
+    }
+
+    @Test
     void putIfAbsentWritesOnceAndReturnsTheExistingValueAfter() {
         assertThat(a.cache("main", TEXT).putIfAbsent("once", "first")).isEmpty();
         assertThat(b.cache("main", TEXT).putIfAbsent("once", "second")).contains("first");
