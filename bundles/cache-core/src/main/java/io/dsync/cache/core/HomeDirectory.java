@@ -4,8 +4,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -90,7 +88,6 @@ public final class HomeDirectory {
     private final String self;
     private final long incarnation;
     private final Timing timing;
-    private final long retainBytes;
     private final Set<Defect> defects;
 
     private final HomeTerm term = new HomeTerm();
@@ -104,9 +101,8 @@ public final class HomeDirectory {
     private final PriorityQueue<Due> due = new PriorityQueue<>();
     /** The keys with a request being served or queued: what an extension of the authority may let go on. */
     private final TreeSet<String> busy = new TreeSet<>();
-    /** The entries nobody holds or asks for, kept for their copy of memory; least recently used first. */
-    private final LinkedHashMap<String, DirectoryEntry> idle = new LinkedHashMap<>();
-    private long idleBytes;
+    /** The entries nobody holds or asks for, kept (also in {@link #entries}) for their copy of memory. */
+    private final RetainedEntries retained;
     private long grantsFromCopy;
     private long grantSeq;
     private long readSeq;
@@ -158,7 +154,7 @@ public final class HomeDirectory {
         if (retainBytes < 0) {
             throw new IllegalArgumentException("retainBytes must not be negative, was " + retainBytes);
         }
-        this.retainBytes = retainBytes;
+        this.retained = new RetainedEntries(retainBytes);
         this.defects = defects.isEmpty() ? EnumSet.noneOf(Defect.class) : EnumSet.copyOf(defects);
     }
 
@@ -352,7 +348,7 @@ public final class HomeDirectory {
         }
         PriorityQueue<String> first = new PriorityQueue<>(limit + 1, Comparator.reverseOrder());
         for (String key : entries.keySet()) {
-            if (!idle.containsKey(key)) {
+            if (!retained.contains(key)) {
                 first.add(key);
                 if (first.size() > limit) {
                     first.poll(); // the largest: not among the first
@@ -372,7 +368,7 @@ public final class HomeDirectory {
      * @return the number of entries
      */
     public int size() {
-        return entries.size() - idle.size();
+        return entries.size() - retained.size();
     }
 
     /**
@@ -391,7 +387,7 @@ public final class HomeDirectory {
      * @return the number of such keys
      */
     public int retained() {
-        return idle.size();
+        return retained.size();
     }
 
     private static String describe(HolderRecord r) {
@@ -410,7 +406,7 @@ public final class HomeDirectory {
             return;
         }
         DirectoryEntry e = entries.computeIfAbsent(key, DirectoryEntry::new);
-        unidle(e);
+        retained.remove(e);
         Kind kind = exclusive ? Kind.EXCLUSIVE : Kind.SHARED;
         HolderRecord r = e.record(from);
         if (r != null) {
@@ -557,35 +553,9 @@ public final class HomeDirectory {
 
     /** Keeps an entry nobody holds or asks for while its copy of memory fits the budget, else drops it. */
     private void retire(DirectoryEntry e) {
-        if (idle.containsKey(e.key)) {
-            return;
+        for (DirectoryEntry dropped : retained.keep(e)) {
+            entries.remove(dropped.key, dropped);
         }
-        long cost = cost(e);
-        if (e.memory == null || cost > retainBytes) {
-            entries.remove(e.key, e);
-            return;
-        }
-        idle.put(e.key, e);
-        idleBytes += cost;
-        for (Iterator<DirectoryEntry> it = idle.values().iterator(); idleBytes > retainBytes; ) {
-            DirectoryEntry eldest = it.next();
-            it.remove();
-            idleBytes -= cost(eldest);
-            entries.remove(eldest.key, eldest);
-        }
-    }
-
-    /** Takes an entry out of the kept ones: it is held or asked for again, or dropped. */
-    private void unidle(DirectoryEntry e) {
-        if (idle.remove(e.key, e)) {
-            idleBytes -= cost(e);
-        }
-    }
-
-    /** The bytes an entry kept for its copy of memory is counted for. */
-    private static long cost(DirectoryEntry e) {
-        byte[] value = e.memory == null ? null : e.memory.value();
-        return 100L + 2L * e.key.length() + (value == null ? 0 : value.length);
     }
 
     /** An entry due for the tick at {@code at}. */
@@ -800,7 +770,7 @@ public final class HomeDirectory {
         for (Waiter w : e.queue) {
             send(w.node(), new Refused(e.key, w.request(), reason));
         }
-        unidle(e);
+        retained.remove(e);
         entries.remove(e.key);
         busy.remove(e.key);
     }
