@@ -1,16 +1,34 @@
 package io.dsync.itests;
 
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs {@code bin/dsync} of the distribution as a user would and captures what it prints. */
+import io.dsync.platform.cli.Dsync;
+
+/**
+ * Runs dsync's command line and captures what it prints: {@link #run} in this JVM (the commands' code as
+ * {@code bin/dsync} runs it, without a JVM start per command: the CLI ITs make about fifty calls), {@link #process} and
+ * {@link #runWithInput} as {@code bin/dsync} of the distribution, the way a user does.
+ */
 record Cli(int exitCode, String out, String err) {
 
-    static Cli run(String... args) throws IOException, InterruptedException {
+    /** Runs a command in this JVM through {@link Dsync#run}, with {@code dsync.home} set to the distribution. */
+    static Cli run(String... args) {
+        System.setProperty("dsync.home", Nodes.home().toString());
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Dsync.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Cli(code, out.toString(), err.toString());
+    }
+
+    /** Runs {@code bin/dsync} in a process of its own. */
+    static Cli process(String... args) throws IOException, InterruptedException {
         return runWithInput(null, args);
     }
 

@@ -66,7 +66,8 @@ class LockCliIT extends ClusterTest {
         Cli list = Cli.run("lock", "list", "--node", node);
         assertThat(list.out()).contains("app/db").contains("EXCLUSIVE").contains(session + "#" + m.group(1));
 
-        Cli run = Cli.run("lock", "acquire", "app/job", "--node", node, "--", "sh", "-c", "echo token=$DSYNC_LOCK_TOKEN; exit 7");
+        // A process of its own: the command under the lock writes to the standard output of the dsync process.
+        Cli run = Cli.process("lock", "acquire", "app/job", "--node", node, "--", "sh", "-c", "echo token=$DSYNC_LOCK_TOKEN; exit 7");
         assertThat(run.exitCode()).as("the command's exit code").isEqualTo(7);
         assertThat(run.out()).containsPattern("token=\\d+");
         assertThat(Cli.run("lock", "status", "app/job", "--node", node).out()).contains("app/job: free");

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -104,6 +105,34 @@ class LockGroupIT extends ClusterTest {
             Outcome.Granted g = (Outcome.Granted) ((PollReply.Resolved) granted).outcome();
             assertThat(g.grant().fencingToken()).isGreaterThan(held.fencingToken());
             client.submit(new LockCommand.CloseSession(waiter)).join();
+        }
+    }
+
+    /**
+     * The leader killed again and again, each time as soon as the old one is back as a follower: the two others elect
+     * a new one every time (soak profile: {@code dsync.failover.rounds}, 30 by default).
+     */
+    @Test
+    @EnabledIfSystemProperty(named = "dsync.soak", matches = "true", disabledReason = "soak profile only (mvn -Psoak)")
+    void aLeaderKilledAgainAndAgainIsReplacedEachTime() throws Exception {
+        int rounds = Integer.getInteger("dsync.failover.rounds", 30);
+        cluster = LocalCluster.builder(Nodes.home(), dir).cluster("raft").nodes("lock", 3, "lock").start();
+        String leader = RaftProbe.awaitOneLeader(cluster.nodes());
+        for (int round = 1; round <= rounds; round++) {
+            ClusterNode old = cluster.node(leader);
+            old.kill();
+            List<ClusterNode> rest = new ArrayList<>(cluster.nodes());
+            rest.remove(old);
+            long killed = System.nanoTime();
+            String next = RaftProbe.awaitOneLeader(rest, Duration.ofSeconds(20));
+            System.out.printf("round %d: new leader %s %.1f s after kill -9 of %s%n", round, next,
+                    (System.nanoTime() - killed) / 1e9, leader);
+            old.restart().awaitHealthy(Duration.ofSeconds(90));
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                JsonNode r = RaftProbe.raft(old);
+                return r != null && "FOLLOWER".equals(r.path("role").asText()) && next.equals(r.path("leader").asText());
+            });
+            leader = next;
         }
     }
 }

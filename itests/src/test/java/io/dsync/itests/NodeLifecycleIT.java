@@ -87,29 +87,29 @@ class NodeLifecycleIT {
 
     @Test
     void badCommandLinesGetClearErrors() throws Exception {
-        Cli badRole = Cli.run("node", "--role", "bogus", "--id", "x");
+        Cli badRole = Cli.process("node", "--role", "bogus", "--id", "x");
         assertThat(badRole.exitCode()).isEqualTo(2);
         assertThat(badRole.err()).contains("unknown role 'bogus'; roles are lock, queue, cache, console").doesNotContain("Exception");
 
-        Cli noRole = Cli.run("node", "--id", "x");
+        Cli noRole = Cli.process("node", "--id", "x");
         assertThat(noRole.exitCode()).isEqualTo(2);
         assertThat(noRole.err()).contains("--role");
 
-        Cli badId = Cli.run("node", "--role", "lock", "--id", "no spaces please");
+        Cli badId = Cli.process("node", "--role", "lock", "--id", "no spaces please");
         assertThat(badId.exitCode()).isEqualTo(2);
         assertThat(badId.err()).contains("node id must be 1 to 64 letters");
 
-        Cli noRedis = Cli.run("status", "--redis", "redis://127.0.0.1:" + LocalRedis.freePort());
+        Cli noRedis = Cli.process("status", "--redis", "redis://127.0.0.1:" + LocalRedis.freePort());
         assertThat(noRedis.exitCode()).isEqualTo(1);
         assertThat(noRedis.err()).contains("cannot reach Redis at").doesNotContain("\tat ");
 
-        Cli help = Cli.run("--help");
+        Cli help = Cli.process("--help");
         assertThat(help.exitCode()).isZero();
         assertThat(help.out()).contains("node").contains("demo").contains("status");
     }
 
     private static boolean listed(String redis, String id) throws Exception {
-        Cli status = Cli.run("status", "--redis", redis, "--cluster", "it", "--json");
+        Cli status = Cli.process("status", "--redis", redis, "--cluster", "it", "--json");
         assertThat(status.exitCode()).as(status.err()).isZero();
         for (JsonNode n : Nodes.JSON.readTree(status.out())) {
             if (id.equals(n.path("id").asText())) {

@@ -75,7 +75,7 @@ class NodeProcessIT {
 
     @Test
     void statusCommandListsTheNode() throws Exception {
-        Cli status = Cli.run("status", "--redis", TestRedis.get().address(), "--cluster", "it");
+        Cli status = Cli.process("status", "--redis", TestRedis.get().address(), "--cluster", "it");
         assertThat(status.exitCode()).as(status.err()).isZero();
         assertThat(status.out()).contains("it-node").contains("lock").contains("http://127.0.0.1:" + node.adminPort());
     }

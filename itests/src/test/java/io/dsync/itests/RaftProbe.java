@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.awaitility.core.ConditionTimeoutException;
+
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.dsync.devkit.ClusterNode;
@@ -55,18 +57,25 @@ final class RaftProbe {
 
     static String awaitOneLeader(List<ClusterNode> nodes, Duration atMost) {
         String[] leader = new String[1];
-        await().atMost(atMost).pollInterval(Duration.ofMillis(100)).until(() -> {
-            List<JsonNode> all = raft(nodes);
-            if (all.size() != nodes.size()) {
-                return false;
-            }
-            long leaders = all.stream().filter(r -> "LEADER".equals(r.path("role").asText())).count();
-            String seen = all.get(0).path("leader").asText(null);
-            boolean agreed = seen != null && all.stream().allMatch(r -> seen.equals(r.path("leader").asText(null))
-                    && r.path("term").asLong() == all.get(0).path("term").asLong());
-            leader[0] = seen;
-            return leaders == 1 && agreed;
-        });
+        List<List<JsonNode>> last = new ArrayList<>(List.of(List.of()));
+        try {
+            await().atMost(atMost).pollInterval(Duration.ofMillis(100)).until(() -> {
+                List<JsonNode> all = raft(nodes);
+                last.set(0, all);
+                if (all.size() != nodes.size()) {
+                    return false;
+                }
+                long leaders = all.stream().filter(r -> "LEADER".equals(r.path("role").asText())).count();
+                String seen = all.get(0).path("leader").asText(null);
+                boolean agreed = seen != null && all.stream().allMatch(r -> seen.equals(r.path("leader").asText(null))
+                        && r.path("term").asLong() == all.get(0).path("term").asLong());
+                leader[0] = seen;
+                return leaders == 1 && agreed;
+            });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("no leader that all of " + nodes.stream().map(ClusterNode::id).toList()
+                    + " name in one term within " + atMost + "; they answered last: " + last.get(0), e);
+        }
         return leader[0];
     }
 
