@@ -164,6 +164,8 @@ public class LockRaftStateMachine extends BaseStateMachine {
     /** The latest deadlocks broken here, oldest first, bounded by {@link LockTableView#RECENT_DEADLOCKS}. */
     private final ArrayDeque<LockTableView.Deadlock> deadlocks = new ArrayDeque<>();
 
+    private volatile String label = "the lock group";
+
     private volatile Events events = new Events() {
     };
 
@@ -444,6 +446,15 @@ public class LockRaftStateMachine extends BaseStateMachine {
     }
 
     /**
+     * Names the group in this member's log lines (default {@code "the lock group"}).
+     *
+     * @param label e.g. {@code "lock group 2"}
+     */
+    public void setLabel(String label) {
+        this.label = Objects.requireNonNull(label, "label");
+    }
+
+    /**
      * Sets the receiver of this replica's events (grants, deadlocks, expiries, leader changes).
      *
      * @param events the receiver
@@ -606,6 +617,15 @@ public class LockRaftStateMachine extends BaseStateMachine {
 
     @Override
     public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
+        // Ratis logs elections at INFO by the dozen lines (etc/logback.xml keeps it at WARN): one line per change here.
+        RaftPeerId self = groupMemberId.getPeerId();
+        if (newLeaderId == null) {
+            LOG.debug("{}: {} has no leader it knows of", self, label);
+        } else if (newLeaderId.equals(self)) {
+            LOG.info("{}: leads {}", self, label);
+        } else {
+            LOG.info("{}: follows {} in {}", self, newLeaderId, label);
+        }
         events.leaderChanged(newLeaderId == null ? null : newLeaderId.toString());
         if (!groupMemberId.getPeerId().equals(newLeaderId)) {
             stopTicking();

@@ -268,6 +268,7 @@ public final class RaftLockServer implements AutoCloseable {
         for (int i = 0; i < count; i++) {
             RaftGroup g = LockRaftGroup.group(options.clusterName(), i, options.peers());
             LockRaftStateMachine machine = new LockRaftStateMachine(options.limits(), wallClock, options.tickInterval());
+            machine.setLabel("lock group " + i);
             gs.add(g);
             machines.add(machine);
             byId.put(g.getGroupId(), machine);
