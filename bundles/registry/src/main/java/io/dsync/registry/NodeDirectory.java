@@ -83,6 +83,11 @@ public final class NodeDirectory {
     private final RedissonClient client;
     private final String cluster;
     private final long settleSeconds;
+    /**
+     * The entries the last {@link #list()} decoded, by their JSON: each node, role and console reads the registry
+     * several times a second, and an entry changes only when its node's bundles or heartbeat time do.
+     */
+    private volatile Map<String, NodeInfo> decoded = Map.of();
 
     /**
      * @param client a Redisson client
@@ -172,6 +177,8 @@ public final class NodeDirectory {
                 batch.execute();
             }
             List<NodeInfo> nodes = new ArrayList<>(ids.size());
+            Map<String, NodeInfo> known = decoded;
+            Map<String, NodeInfo> decodedNow = new HashMap<>();
             List<String> expired = new ArrayList<>();
             Map<String, String> lateConnections = new HashMap<>();
             Set<String> connectionNames = new HashSet<>();
@@ -182,7 +189,11 @@ public final class NodeDirectory {
                     expired.add(ids.get(i));
                     continue;
                 }
-                NodeInfo node = decode(json);
+                NodeInfo node = known.get(json);
+                if (node == null) {
+                    node = decode(json);
+                }
+                decodedNow.put(json, node);
                 nodes.add(node);
                 String conn = entry.get("conn");
                 if (conn == null || conn.isEmpty()) {
@@ -195,6 +206,7 @@ public final class NodeDirectory {
                     lateConnections.put(node.id(), conn);
                 }
             }
+            decoded = decodedNow;
             if (!expired.isEmpty()) {
                 client.<String>getSet(setKey(), StringCodec.INSTANCE).removeAll(expired);
             }

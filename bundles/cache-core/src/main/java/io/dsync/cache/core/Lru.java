@@ -248,13 +248,22 @@ public final class Lru<K, V> {
      * @return a snapshot of all values
      */
     public List<V> values() {
+        List<V> values = new ArrayList<>(size());
+        valuesInto(values);
+        return values;
+    }
+
+    /**
+     * Appends the values to a list, most recently used first: a snapshot without a copy of its own.
+     *
+     * @param into the list to append to
+     */
+    public void valuesInto(List<? super V> into) {
         lock.lock();
         try {
-            List<V> values = new ArrayList<>(map.size());
             for (Node<K, V> n = head.older; n != head; n = n.older) {
-                values.add(n.value);
+                into.add(n.value);
             }
-            return values;
         } finally {
             lock.unlock();
         }

@@ -65,7 +65,8 @@ final class NodeLines {
 
     /** Returns all lines: the LRU's, most recently used first, then the departing ones. */
     List<Line> all() {
-        List<Line> all = new ArrayList<>(lru.values());
+        List<Line> all = new ArrayList<>(lru.size() + departing.size());
+        lru.valuesInto(all);
         all.addAll(departing.values());
         return all;
     }

@@ -126,6 +126,12 @@ final class CacheWireReader {
         int n = count(field + " length", CacheWire.MAX_STRING_BYTES);
         int at = pos;
         need(n, field);
+        if (ascii(in, pos, n)) {
+            // ASCII is UTF-8 as it is, and Latin-1 decoding copies it byte for byte.
+            String s = new String(in, pos, n, StandardCharsets.ISO_8859_1);
+            pos += n;
+            return s;
+        }
         try {
             String s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(in, pos, n)).toString();
@@ -134,6 +140,15 @@ final class CacheWireReader {
         } catch (CharacterCodingException e) {
             throw new CacheWireException("malformed UTF-8 in " + field, at, e);
         }
+    }
+
+    private static boolean ascii(byte[] b, int from, int n) {
+        for (int i = from; i < from + n; i++) {
+            if (b[i] < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

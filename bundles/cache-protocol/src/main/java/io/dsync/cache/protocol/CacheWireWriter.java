@@ -1,21 +1,32 @@
 package io.dsync.cache.protocol;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Writes the primitive fields of the {@link CacheWire} format, big-endian: bytes, booleans, 32-bit
  * lengths and counts, 64-bit longs, strings and byte arrays with their length. Refuses what the reader
  * would refuse (strings and values over the format's limits, strings that are not valid Unicode), so that
  * nothing is sent that the receiver must drop. One writer per message; not thread-safe.
+ * <p>
+ * Into a plain array that doubles when full (a {@code ByteArrayOutputStream} locks and checks its capacity per byte:
+ * a renewal of a few hundred leases made thousands of such calls), and ASCII strings, such as the usual keys and node
+ * ids, byte by byte without an encoder.
  */
 final class CacheWireWriter {
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream(64);
+    private byte[] buf = new byte[256];
+    private int size;
+
+    private void ensure(int more) {
+        if (size + more > buf.length) {
+            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
+        }
+    }
 
     /**
      * Writes one byte.
@@ -23,7 +34,8 @@ final class CacheWireWriter {
      * @param value the byte, 0 to 255
      */
     void u8(int value) {
-        out.write(value);
+        ensure(1);
+        buf[size++] = (byte) value;
     }
 
     /**
@@ -32,7 +44,7 @@ final class CacheWireWriter {
      * @param value the boolean
      */
     void bool(boolean value) {
-        out.write(value ? 1 : 0);
+        u8(value ? 1 : 0);
     }
 
     /**
@@ -41,10 +53,12 @@ final class CacheWireWriter {
      * @param value the integer
      */
     void i32(int value) {
-        out.write(value >>> 24);
-        out.write(value >>> 16);
-        out.write(value >>> 8);
-        out.write(value);
+        ensure(4);
+        buf[size] = (byte) (value >>> 24);
+        buf[size + 1] = (byte) (value >>> 16);
+        buf[size + 2] = (byte) (value >>> 8);
+        buf[size + 3] = (byte) value;
+        size += 4;
     }
 
     /**
@@ -66,6 +80,16 @@ final class CacheWireWriter {
      *     UTF-8 form is longer than {@link CacheWire#MAX_STRING_BYTES}
      */
     void string(String field, String value) {
+        int n = value.length();
+        if (n <= CacheWire.MAX_STRING_BYTES && ascii(value)) {
+            i32(n);
+            ensure(n);
+            for (int i = 0; i < n; i++) {
+                buf[size + i] = (byte) value.charAt(i);
+            }
+            size += n;
+            return;
+        }
         ByteBuffer utf8;
         try {
             utf8 = StandardCharsets.UTF_8.newEncoder().onMalformedInput(CodingErrorAction.REPORT)
@@ -78,7 +102,16 @@ final class CacheWireWriter {
                     + " UTF-8 bytes exceeds the wire limit of " + CacheWire.MAX_STRING_BYTES + " bytes");
         }
         i32(utf8.remaining());
-        out.write(utf8.array(), utf8.arrayOffset() + utf8.position(), utf8.remaining());
+        write(utf8.array(), utf8.arrayOffset() + utf8.position(), utf8.remaining());
+    }
+
+    private static boolean ascii(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            if (value.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -94,7 +127,13 @@ final class CacheWireWriter {
                     + CacheWire.MAX_VALUE_BYTES + " bytes");
         }
         i32(value.length);
-        out.write(value, 0, value.length);
+        write(value, 0, value.length);
+    }
+
+    private void write(byte[] b, int off, int len) {
+        ensure(len);
+        System.arraycopy(b, off, buf, size, len);
+        size += len;
     }
 
     /**
@@ -103,6 +142,6 @@ final class CacheWireWriter {
      * @return a new array
      */
     byte[] toByteArray() {
-        return out.toByteArray();
+        return Arrays.copyOf(buf, size);
     }
 }
