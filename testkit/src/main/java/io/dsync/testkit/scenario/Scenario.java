@@ -125,6 +125,7 @@ public final class Scenario {
         private Duration duration = Duration.ofSeconds(10);
         private Duration pauseBetweenSteps = Duration.ZERO;
         private Duration settle = Duration.ZERO;
+        private boolean shiftAfterSlowActions;
         private Workload workload;
         private final List<ScenarioReport.Fault> faults = new ArrayList<>();
         private final List<Action> actions = new ArrayList<>();
@@ -167,6 +168,17 @@ public final class Scenario {
                 throw new IllegalArgumentException("settle must not be negative, got " + settle);
             }
             this.settle = settle;
+            return this;
+        }
+
+        /**
+         * Makes a fault's action that takes time, such as a restart that waits until the node is back, delay the
+         * faults after it by as long (default: they keep their planned times), so that each still comes its planned
+         * gap after the one before, not on top of it. Use it with {@link #settleAfterFaults}, which lets the run last
+         * as much longer.
+         */
+        public Builder shiftLaterFaultsBySlowActions() {
+            this.shiftAfterSlowActions = true;
             return this;
         }
 
@@ -298,10 +310,11 @@ public final class Scenario {
     }
 
     private void runFaults(long start, List<ScenarioReport.Fault> done) {
+        long shift = 0;
         for (int i = 0; i < b.faults.size(); i++) {
             ScenarioReport.Fault planned = b.faults.get(i);
             try {
-                sleepUntil(start + planned.atNanos());
+                sleepUntil(start + planned.atNanos() + shift);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -315,9 +328,12 @@ public final class Scenario {
                 // faults still run.
                 error = e.toString();
             }
+            long took = b.clock.nanoTime() - began;
+            if (b.shiftAfterSlowActions) {
+                shift += took;
+            }
             synchronized (done) {
-                done.add(new ScenarioReport.Fault(planned.name(), began - start, began, b.clock.nanoTime() - began,
-                        error));
+                done.add(new ScenarioReport.Fault(planned.name(), began - start, began, took, error));
             }
         }
     }

@@ -170,4 +170,24 @@ class ScenarioTest {
         ScenarioReport report = slowOutage(Duration.ZERO);
         assertThat(report.recoveryNanos(report.fault("slow outage").orElseThrow())).isEmpty();
     }
+
+    @Test
+    void aSlowFaultShiftsTheLaterOnesOnlyWhenAskedTo() throws Exception {
+        for (boolean shift : new boolean[] {false, true}) {
+            Scenario.Builder b = Scenario.builder("shift").clients(1).duration(Duration.ofMillis(400))
+                    .pauseBetweenSteps(Duration.ofMillis(5))
+                    .workload(c -> c.call(RegisterOps.read("k"), () -> null))
+                    .fault(Duration.ofMillis(50), "slow", () -> Thread.sleep(300))
+                    .fault(Duration.ofMillis(100), "next", () -> { })
+                    .settleAfterFaults(Duration.ofMillis(50));
+            ScenarioReport report = (shift ? b.shiftLaterFaultsBySlowActions() : b).run();
+            long next = report.fault("next").orElseThrow().atNanos();
+            if (shift) {
+                assertThat(next).as("its planned 50 ms after the slow one returned").isGreaterThanOrEqualTo(
+                        Duration.ofMillis(400).toNanos());
+            } else {
+                assertThat(next).as("at once: its planned time had passed").isLessThan(Duration.ofMillis(400).toNanos());
+            }
+        }
+    }
 }

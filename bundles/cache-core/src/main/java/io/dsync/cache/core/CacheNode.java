@@ -311,16 +311,25 @@ public final class CacheNode {
         }
         expireOperations();
         renewals.giveUp(this.now, timing.retry(), lines::find);
+        // Copies read without this node's lock since the last tick: used, as if this node had served the reads (a busy
+        // line's read is taken in once the line is free again).
+        readable.takeReads(key -> {
+            Line line = lines.find(key);
+            if (line == null) {
+                return true;
+            }
+            if (line.busy != Busy.NONE) {
+                return false;
+            }
+            line.touched = true;
+            line.lastUsed = this.now;
+            lines.touch(key);
+            return true;
+        });
         TreeMap<String, List<Line>> due = new TreeMap<>();
         for (Line line : lines.all()) {
             if (line.busy != Busy.NONE) {
                 continue;
-            }
-            if (readable.takeRead(line.key)) {
-                // Read without this node's lock since the last tick: used, as if this node had served the read.
-                line.touched = true;
-                line.lastUsed = this.now;
-                lines.touch(line.key);
             }
             if (!valid(line)) {
                 expire(line);

@@ -1,7 +1,11 @@
 package io.dsync.cache.core;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Predicate;
 
 /**
  * The copies of a {@link CacheNode} that any thread may read without going through the node: its read hits. The node
@@ -14,9 +18,11 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>A read also checks the lease against the caller's clock, which is the node's clock: a copy whose lease has run
  * out is not served even if the node has not dropped it yet.
  *
- * <p>A read served here marks its copy; the node's {@link CacheNode#tick} takes the marks in: a marked copy becomes
- * the most recently used and its lease is renewed as if the node had served the read. So the node's LRU order lags
- * behind the reads served here by up to a tick, and a hot copy costs one flag read per hit (one write per tick).
+ * <p>A read served here marks its copy and, the first time since the mark was last taken, queues its key; the node's
+ * {@link CacheNode#tick} takes the queued marks in: a marked copy becomes the most recently used and its lease is
+ * renewed as if the node had served the read. So the node's LRU order lags behind the reads served here by up to a
+ * tick, a hot copy costs one flag read per hit (one write and one queued key per tick), and a tick visits the keys
+ * read since the last one, not every copy.
  *
  * <p>Thread-safe; publication and withdrawal are the owning node's (one thread at a time), reads are anyone's.
  */
@@ -69,6 +75,8 @@ public final class ReadableCopies {
     }
 
     private final ConcurrentHashMap<String, Copy> copies = new ConcurrentHashMap<>();
+    /** The keys of copies marked read since their marks were taken; a key may be queued twice (racing readers). */
+    private final ConcurrentLinkedQueue<String> reads = new ConcurrentLinkedQueue<>();
     private final LongAdder hits = new LongAdder();
 
     ReadableCopies() {
@@ -88,6 +96,7 @@ public final class ReadableCopies {
         }
         if (!copy.read) {
             copy.read = true;
+            reads.add(key);
         }
         hits.increment();
         return copy;
@@ -120,17 +129,29 @@ public final class ReadableCopies {
     }
 
     /**
-     * Tells whether the key's copy was read here since the last call, and clears the mark.
+     * Takes in the reads served here since the last call: offers each key whose published copy is marked read to
+     * {@code take}, and clears the mark if it accepts; a key it declines stays marked and is offered again next time.
      *
-     * @param key the key
-     * @return whether it was read
+     * @param take accepts a read key (the node takes the read in), or declines it for now
      */
-    boolean takeRead(String key) {
-        Copy copy = copies.get(key);
-        if (copy == null || !copy.read) {
-            return false;
+    void takeReads(Predicate<String> take) {
+        List<String> declined = null;
+        for (String key = reads.poll(); key != null; key = reads.poll()) {
+            Copy copy = copies.get(key);
+            if (copy == null || !copy.read) {
+                continue; // withdrawn, replaced, or queued twice and taken already
+            }
+            if (take.test(key)) {
+                copy.read = false;
+            } else {
+                if (declined == null) {
+                    declined = new ArrayList<>();
+                }
+                declined.add(key);
+            }
         }
-        copy.read = false;
-        return true;
+        if (declined != null) {
+            reads.addAll(declined);
+        }
     }
 }

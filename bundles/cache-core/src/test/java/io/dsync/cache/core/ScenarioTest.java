@@ -67,6 +67,23 @@ class ScenarioTest {
     }
 
     @Test
+    void copiesReadOnlyWithoutTheNodeAreRenewedAndCopiesNotReadLapse() {
+        MiniCluster c = new MiniCluster(WriteMode.WRITE_THROUGH, "a");
+        CacheNode a = c.nodes.get("a");
+        for (String key : List.of("read", "idle")) {
+            c.run("a", new Op.Get(key));
+            c.run("a", new Op.Get(key)); // a hit through the node publishes the copy
+        }
+        for (int i = 0; i < 6; i++) { // three leases: a copy that is not renewed lapses within the first
+            assertThat(a.readable().read("read", c.now)).as("published, lease running").isNotNull();
+            c.advance(T.lease() / 2);
+        }
+        assertThat(c.rights("a", "read")).as("read through readable() only, and renewed").isEqualTo(MesiState.EXCLUSIVE);
+        assertThat(c.rights("a", "idle")).as("not read since: lapsed").isEqualTo(MesiState.INVALID);
+        assertThat(a.stats().hits()).as("two hits through the node, six through readable()").isEqualTo(8);
+    }
+
+    @Test
     void theHomeGrantsFromItsCopyOfMemoryUntilAnOwnerMayHaveWritten() {
         MiniCluster c = new MiniCluster(WriteMode.WRITE_THROUGH, "a", "b").retaining(1 << 20);
         c.memory.write("k", v("x", 4), new GrantId(1, 1, 1));
