@@ -30,6 +30,7 @@ import io.dsync.bench.queue.CpuMeter;
 import io.dsync.bench.queue.RedisCommandStats;
 import io.dsync.cache.Cache;
 import io.dsync.cache.CacheConfig;
+import io.dsync.cache.EvictionPolicy;
 import io.dsync.cache.WriteMode;
 import io.dsync.cache.protocol.HomeRing;
 import io.dsync.devkit.ClusterNode;
@@ -82,6 +83,11 @@ public final class CacheBench implements Callable<Integer> {
             description = "Write mode of dsync's caches: write-through or write-back (default: ${DEFAULT-VALUE}).")
     String writeMode;
 
+    @Option(names = "--eviction", defaultValue = "lru",
+            description = "Eviction policy of dsync's caches: lru or w-tinylfu (the peers keep LRU) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String eviction;
+
     @Option(names = "--workloads", split = ",", defaultValue = "hits,zipf,shared,sharers",
             description = "Which workloads: hits, zipf, shared, sharers (write latency with 0, 1 and 2 sharers) "
                     + "(default: ${DEFAULT-VALUE}).")
@@ -108,6 +114,7 @@ public final class CacheBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         WriteMode mode = parseMode(writeMode);
+        EvictionPolicy policy = parseEviction(eviction);
         validate();
         Path work = Files.createTempDirectory("dsync-bench-cache");
         System.err.printf("starting %d cache node(s) and Redis from %s (work folder %s)...%n", nodes, home, work);
@@ -127,7 +134,7 @@ public final class CacheBench implements Callable<Integer> {
                 // A third client node, for the sharers of the write-latency measurement only.
                 clients.add(new BenchCacheNode("bench-c", cluster.name(), redisson));
                 awaitHomes(cluster, redisson, clients);
-                CacheSystem dsync = new DsyncCaches(clients, mode, valueBytes);
+                CacheSystem dsync = new DsyncCaches(clients, mode, policy, valueBytes);
                 CacheSystem caffeine = new CaffeineCaches();
                 CacheSystem nearCache = new RedisLocalCachedMaps(redisson);
                 CacheSystem redis = new RedisBuckets(redisson);
@@ -192,6 +199,14 @@ public final class CacheBench implements Callable<Integer> {
             return 1;
         }
         return 0;
+    }
+
+    private static EvictionPolicy parseEviction(String policy) {
+        return switch (policy.toLowerCase(Locale.ROOT).replace('_', '-')) {
+            case "lru" -> EvictionPolicy.LRU;
+            case "w-tinylfu", "w-tiny-lfu" -> EvictionPolicy.W_TINY_LFU;
+            default -> throw new IllegalArgumentException("--eviction must be lru or w-tinylfu, was '" + policy + "'");
+        };
     }
 
     private static WriteMode parseMode(String mode) {
@@ -295,10 +310,11 @@ public final class CacheBench implements Callable<Integer> {
         sb.append(String.format("%d-byte values; %d load threads split over two client nodes (dsync: two cache clients "
                         + "in the benchmark's JVM, registered as nodes; peers: one instance per node); %d s measured "
                         + "after %d s warm-up per workload and system (and first, for the JIT compilers, %d s of unmeasured load on dsync with each workload); %d cache "
-                        + "node(s) with %s; dsync caches %s, local capacity 10,000 per node, 2 s leases; %s; %d cores, "
-                        + "Java %s.%n%n",
+                        + "node(s) with %s; dsync caches %s, %s eviction, local capacity 10,000 per node, 2 s leases; %s; "
+                        + "%d cores, Java %s.%n%n",
                 valueBytes, threads, seconds, warmup, jitWarmup, nodes, nodeJavaOpts,
-                mode == WriteMode.WRITE_THROUGH ? "write-through" : "write-back", LocalDate.now(), cores,
+                mode == WriteMode.WRITE_THROUGH ? "write-through" : "write-back", eviction.toLowerCase(Locale.ROOT),
+                LocalDate.now(), cores,
                 Runtime.version()));
         sb.append(String.format("The cache nodes, Redis and the benchmark's JVM (both client nodes, the peers' clients "
                 + "and the load threads) share these %d cores: compare ratios within one run, not numbers across "

@@ -29,12 +29,23 @@ class CacheCliIT extends ClusterTest {
         Cli declared = Cli.run("cache", "declare", "prices", "--capacity", "100", "--max-value-bytes", "16",
                 "--node", lock);
         assertThat(declared.exitCode()).as(declared.err()).isZero();
-        assertThat(declared.out()).contains("cache prices: 100 local copies per node, values up to 16 bytes, write-through");
+        assertThat(declared.out()).contains("cache prices: 100 local copies per node, values up to 16 bytes, write-through, "
+                + "lru eviction");
         Cli again = Cli.run("cache", "declare", "prices", "--capacity", "100", "--max-value-bytes", "16", "--node", cache1);
         assertThat(again.exitCode()).as("an equal declaration changes nothing").isZero();
         Cli conflict = Cli.run("cache", "declare", "prices", "--write-mode", "write-back", "--node", lock);
         assertThat(conflict.exitCode()).isEqualTo(2);
         assertThat(conflict.err()).contains("cannot declare cache 'prices'").doesNotContain("Exception");
+        Cli otherPolicy = Cli.run("cache", "declare", "prices", "--capacity", "100", "--max-value-bytes", "16",
+                "--eviction", "w-tinylfu", "--node", lock);
+        assertThat(otherPolicy.exitCode()).as("another eviction policy is another configuration").isEqualTo(2);
+        Cli tinyLfu = Cli.run("cache", "declare", "scores", "--eviction", "w-tinylfu", "--node", cache1);
+        assertThat(tinyLfu.exitCode()).as(tinyLfu.err()).isZero();
+        assertThat(tinyLfu.out()).contains("cache scores: 10000 local copies per node").contains("w-tinylfu eviction");
+        assertThat(Cli.run("cache", "stats", "scores", "--node", lock).out()).contains("w-tinylfu eviction");
+        Cli badPolicy = Cli.run("cache", "declare", "other", "--eviction", "random", "--node", lock);
+        assertThat(badPolicy.exitCode()).isEqualTo(2);
+        assertThat(badPolicy.err()).contains("--eviction must be lru or w-tinylfu").doesNotContain("Exception");
 
         // A new ring waits out earlier homes (about 3 s) before its first grant; a put meanwhile waits for it.
         Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {

@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import io.dsync.cache.Cache;
 import io.dsync.cache.CacheCodec;
 import io.dsync.cache.CacheConfig;
+import io.dsync.cache.EvictionPolicy;
 import io.dsync.cache.CacheStats;
 import io.dsync.cache.WriteMode;
 
@@ -22,16 +23,19 @@ public final class DsyncCaches implements CacheSystem {
 
     private final List<BenchCacheNode> nodes;
     private final WriteMode mode;
+    private final EvictionPolicy eviction;
     private final int maxValueBytes;
 
     /**
      * @param nodes the client nodes (the workloads use the first two, the sharers measurement three)
      * @param mode the caches' write mode
+     * @param eviction the caches' eviction policy
      * @param maxValueBytes the largest value the caches accept
      */
-    public DsyncCaches(List<BenchCacheNode> nodes, WriteMode mode, int maxValueBytes) {
+    public DsyncCaches(List<BenchCacheNode> nodes, WriteMode mode, EvictionPolicy eviction, int maxValueBytes) {
         this.nodes = nodes;
         this.mode = mode;
+        this.eviction = eviction;
         this.maxValueBytes = maxValueBytes;
     }
 
@@ -48,7 +52,8 @@ public final class DsyncCaches implements CacheSystem {
     public Store open(String space, int capacity) {
         String cacheName = "bench-" + space;
         nodes.get(0).service().declare(CacheConfig.of(cacheName).withLocalCapacity(capacity)
-                .withMaxValueBytes(Math.max(maxValueBytes, CacheConfig.DEFAULT_MAX_VALUE_BYTES)).withWriteMode(mode));
+                .withMaxValueBytes(Math.max(maxValueBytes, CacheConfig.DEFAULT_MAX_VALUE_BYTES)).withWriteMode(mode)
+                .withEvictionPolicy(eviction));
         List<Cache<String>> caches = new ArrayList<>();
         for (BenchCacheNode n : nodes) {
             // UTF-8: a String is immutable, so a node decodes each version of a hot key once.

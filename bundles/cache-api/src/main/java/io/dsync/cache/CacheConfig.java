@@ -1,6 +1,7 @@
 package io.dsync.cache;
 
 import java.io.Serializable;
+import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
@@ -22,16 +23,20 @@ import java.util.regex.Pattern;
  *
  * @param name the cache name, see <a href="#names">cache names</a>
  * @param localCapacity the maximum number of entries each node keeps local copies of, 1 to
- *     {@value #MAX_LOCAL_CAPACITY}. When it is reached, the least recently used local copy is evicted
- *     (written back first if it is in state <em>Modified</em>). It bounds the memory of each node, not
- *     the number of entries of the cache: evicted entries stay in main memory
+ *     {@value #MAX_LOCAL_CAPACITY}. When it is reached, a local copy is evicted, by default the least
+ *     recently used (see {@code evictionPolicy}; written back first if it is in state <em>Modified</em>).
+ *     It bounds the memory of each node, not the number of entries of the cache: evicted entries stay in
+ *     main memory
  * @param maxValueBytes the largest accepted encoded value, 1 to {@value #MAX_VALUE_BYTES_LIMIT}
  *     bytes; larger values are rejected with {@link ValueTooLargeException}
  * @param writeMode when writes reach main memory, see {@link WriteMode}
+ * @param evictionPolicy which local copy goes when a node's copies reach {@code localCapacity}, see
+ *     {@link EvictionPolicy} (since 1.2; {@code null} stands for {@link EvictionPolicy#LRU}, the policy of earlier
+ *     versions)
  * @serial exclude
  */
-public record CacheConfig(String name, int localCapacity, int maxValueBytes, WriteMode writeMode)
-        implements Serializable {
+public record CacheConfig(String name, int localCapacity, int maxValueBytes, WriteMode writeMode,
+        EvictionPolicy evictionPolicy) implements Serializable {
 
     /** Maximum length of a cache name, in characters. */
     public static final int MAX_NAME_LENGTH = 128;
@@ -61,6 +66,7 @@ public record CacheConfig(String name, int localCapacity, int maxValueBytes, Wri
      * @param localCapacity the maximum number of local copies per node
      * @param maxValueBytes the largest accepted encoded value, in bytes
      * @param writeMode when writes reach main memory
+     * @param evictionPolicy which local copy goes first; {@code null} for {@link EvictionPolicy#LRU}
      * @throws NullPointerException if {@code name} or {@code writeMode} is {@code null}
      * @throws InvalidCacheRequestException if {@code name} is not a valid cache name or a number is
      *     out of range; the message names the offending value and the limit
@@ -78,11 +84,28 @@ public record CacheConfig(String name, int localCapacity, int maxValueBytes, Wri
         if (writeMode == null) {
             throw new NullPointerException("writeMode");
         }
+        if (evictionPolicy == null) {
+            evictionPolicy = EvictionPolicy.LRU;
+        }
+    }
+
+    /**
+     * A configuration with {@link EvictionPolicy#LRU}, as of version 1.1.
+     *
+     * @param name the cache name
+     * @param localCapacity the maximum number of local copies per node
+     * @param maxValueBytes the largest accepted encoded value, in bytes
+     * @param writeMode when writes reach main memory
+     * @throws NullPointerException if {@code name} or {@code writeMode} is {@code null}
+     * @throws InvalidCacheRequestException if {@code name} is not a valid cache name or a number is out of range
+     */
+    public CacheConfig(String name, int localCapacity, int maxValueBytes, WriteMode writeMode) {
+        this(name, localCapacity, maxValueBytes, writeMode, EvictionPolicy.LRU);
     }
 
     /**
      * Creates a configuration with default values: {@link #DEFAULT_LOCAL_CAPACITY},
-     * {@link #DEFAULT_MAX_VALUE_BYTES} and {@link WriteMode#WRITE_THROUGH}.
+     * {@link #DEFAULT_MAX_VALUE_BYTES}, {@link WriteMode#WRITE_THROUGH} and {@link EvictionPolicy#LRU}.
      *
      * @param name the cache name
      * @return the configuration
@@ -101,7 +124,7 @@ public record CacheConfig(String name, int localCapacity, int maxValueBytes, Wri
      * @throws InvalidCacheRequestException if {@code newLocalCapacity} is out of range
      */
     public CacheConfig withLocalCapacity(int newLocalCapacity) {
-        return new CacheConfig(name, newLocalCapacity, maxValueBytes, writeMode);
+        return new CacheConfig(name, newLocalCapacity, maxValueBytes, writeMode, evictionPolicy);
     }
 
     /**
@@ -112,7 +135,7 @@ public record CacheConfig(String name, int localCapacity, int maxValueBytes, Wri
      * @throws InvalidCacheRequestException if {@code newMaxValueBytes} is out of range
      */
     public CacheConfig withMaxValueBytes(int newMaxValueBytes) {
-        return new CacheConfig(name, localCapacity, newMaxValueBytes, writeMode);
+        return new CacheConfig(name, localCapacity, newMaxValueBytes, writeMode, evictionPolicy);
     }
 
     /**
@@ -123,7 +146,20 @@ public record CacheConfig(String name, int localCapacity, int maxValueBytes, Wri
      * @throws NullPointerException if {@code newWriteMode} is {@code null}
      */
     public CacheConfig withWriteMode(WriteMode newWriteMode) {
-        return new CacheConfig(name, localCapacity, maxValueBytes, newWriteMode);
+        return new CacheConfig(name, localCapacity, maxValueBytes, newWriteMode, evictionPolicy);
+    }
+
+    /**
+     * Returns a copy with another eviction policy.
+     *
+     * @param newEvictionPolicy which local copy goes first when a node's copies reach the capacity
+     * @return the new configuration
+     * @throws NullPointerException if {@code newEvictionPolicy} is {@code null}
+     * @since 1.2
+     */
+    public CacheConfig withEvictionPolicy(EvictionPolicy newEvictionPolicy) {
+        return new CacheConfig(name, localCapacity, maxValueBytes, writeMode,
+                Objects.requireNonNull(newEvictionPolicy, "newEvictionPolicy"));
     }
 
     /**

@@ -166,8 +166,8 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
             String home = t.home(cache, key);
             return new HomeLocator.Home(home == null ? NO_HOME : home, Math.max(1, t.epoch()));
         };
-        CacheNode node = new CacheNode(cache, self, incarnation, config.localCapacity(), config.writeMode(), timing,
-                homes);
+        CacheNode node = new CacheNode(cache, self, incarnation, config.localCapacity(), config.writeMode(),
+                config.evictionPolicy(), timing, homes);
         LOG.debug("Cache '{}' opened on {} ({})", cache, self, config);
         return new LocalCache(config, node, (c, n, sink) -> new ProtocolDriver<>(c, n, transport, memory,
                 CacheNode::onMemory, sink), completions, new LocalCache.Latencies() {

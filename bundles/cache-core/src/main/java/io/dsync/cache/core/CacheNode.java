@@ -13,6 +13,7 @@ import java.util.TreeMap;
 
 import io.dsync.cache.CacheStats;
 import io.dsync.cache.CacheUnavailableException;
+import io.dsync.cache.EvictionPolicy;
 import io.dsync.cache.WriteMode;
 import io.dsync.cache.core.CoherenceMessage.Ack;
 import io.dsync.cache.core.CoherenceMessage.Downgrade;
@@ -131,11 +132,30 @@ public final class CacheNode {
      */
     public CacheNode(String cache, String self, long incarnation, int capacity, WriteMode mode, Timing timing,
             HomeLocator homes) {
-        this(cache, self, incarnation, capacity, mode, timing, homes, EnumSet.noneOf(Defect.class));
+        this(cache, self, incarnation, capacity, mode, EvictionPolicy.LRU, timing, homes);
     }
 
-    CacheNode(String cache, String self, long incarnation, int capacity, WriteMode mode, Timing timing,
-            HomeLocator homes, Set<Defect> defects) {
+    /**
+     * Creates a node with no copies that evicts by the given policy.
+     *
+     * @param cache the cache name, for exception messages
+     * @param self this node's id, as homes address it
+     * @param incarnation this start of the node, larger than any before (see {@link RequestId})
+     * @param capacity the number of copies kept, at least 1
+     * @param mode the cache's write mode
+     * @param eviction which copy goes when the node holds {@code capacity} copies and needs room
+     * @param timing the protocol's durations, equal on all nodes
+     * @param homes tells where each key's home is
+     * @throws NullPointerException if an argument is {@code null}
+     * @throws IllegalArgumentException if {@code incarnation} or {@code capacity} is less than 1
+     */
+    public CacheNode(String cache, String self, long incarnation, int capacity, WriteMode mode,
+            EvictionPolicy eviction, Timing timing, HomeLocator homes) {
+        this(cache, self, incarnation, capacity, mode, eviction, timing, homes, EnumSet.noneOf(Defect.class));
+    }
+
+    CacheNode(String cache, String self, long incarnation, int capacity, WriteMode mode, EvictionPolicy eviction,
+            Timing timing, HomeLocator homes, Set<Defect> defects) {
         this.cache = Objects.requireNonNull(cache, "cache");
         this.self = Objects.requireNonNull(self, "self");
         if (incarnation < 1) {
@@ -146,8 +166,8 @@ public final class CacheNode {
         this.timing = Objects.requireNonNull(timing, "timing");
         this.homes = Objects.requireNonNull(homes, "homes");
         this.defects = EnumSet.copyOf(defects.isEmpty() ? EnumSet.noneOf(Defect.class) : defects);
-        this.lines = new NodeLines(capacity, line -> line.busy == Busy.NONE && !pending.containsKey(line.key)
-                && !ops.waitOn(line.key));
+        this.lines = new NodeLines(capacity, Objects.requireNonNull(eviction, "eviction"),
+                line -> line.busy == Busy.NONE && !pending.containsKey(line.key) && !ops.waitOn(line.key));
     }
 
     // ---------------------------------------------------------------- calls

@@ -27,6 +27,19 @@ import java.util.function.Predicate;
  * read-heavy adapter stripes keys over several instances (per-stripe exact LRU, which approximates a
  * global LRU with a per-stripe capacity), or buffers the reordering of hits as Caffeine does. The
  * predicate is evaluated under the lock and must not call back into this map.
+ * <p>
+ * <strong>W-TinyLFU</strong> ({@link #windowTinyLfu}): the same map with the admission policy of Caffeine's
+ * W-TinyLFU (Einziger, Eytan, Friedman, Manes, 2017), simplified. New entries enter a <em>window</em>, an LRU of 1% of
+ * the capacity (at least one entry); the rest is the <em>main</em> part, a segmented LRU: <em>probation</em> for
+ * entries used once since they got in, <em>protected</em> (80% of the main part) for those used again, whose oldest
+ * goes back to probation when protected is over its share. When the window is over its share, its least recently
+ * used entry is a candidate for the main part: while the main part is full, the candidate gets in (on probation) only
+ * if a {@link FrequencySketch} says it was used more often lately than probation's least recently used entry (or
+ * protected's, with probation empty), which is then evicted; otherwise the candidate is. {@link #get} and
+ * {@link #put} count a use in the sketch. So a key used once (a scan, the tail of a Zipf distribution) does not push
+ * out a key used often. Left out from Caffeine: the doorkeeper and the window's adaptive size. Order within each part
+ * and the pinning rule are as above; iteration gives the window's entries, then protected's, then probation's, each
+ * most recent first.
  *
  * @param <K> the key type
  * @param <V> the value type
@@ -51,12 +64,18 @@ public final class Lru<K, V> {
         void evicted(K key, V value);
     }
 
+    private static final byte WINDOW = 0;
+    private static final byte PROBATION = 1;
+    private static final byte PROTECTED = 2;
+
     /** A map entry, linked into the recency list. */
     private static final class Node<K, V> {
         final K key;
         V value;
         Node<K, V> newer;
         Node<K, V> older;
+        /** Its list: {@link #WINDOW} (a plain LRU's only one), {@link #PROBATION} or {@link #PROTECTED}. */
+        byte part;
 
         Node(K key, V value) {
             this.key = key;
@@ -69,8 +88,22 @@ public final class Lru<K, V> {
     private final EvictionListener<K, V> listener;
     private final HashMap<K, Node<K, V>> map = new HashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
-    /** Sentinel of the circular recency list: {@code head.older} is the most recently used entry. */
+    /**
+     * Sentinel of the circular recency list (a W-TinyLFU map's window): {@code head.older} is the most recently used
+     * entry.
+     */
     private final Node<K, V> head = new Node<>(null, null);
+    /** W-TinyLFU only: the sentinels of the main part's recency lists, probation and protected. */
+    private final Node<K, V> probationHead = new Node<>(null, null);
+    private final Node<K, V> protectedHead = new Node<>(null, null);
+    /** W-TinyLFU only: uses of keys lately; {@code null} in a plain LRU. */
+    private final FrequencySketch sketch;
+    /** W-TinyLFU only: the window's and protected's shares of the capacity. */
+    private final int windowCapacity;
+    private final int protectedCapacity;
+    /** W-TinyLFU only: entries in the window and in protected. */
+    private int windowSize;
+    private int protectedSize;
 
     /**
      * Creates an empty map.
@@ -82,14 +115,40 @@ public final class Lru<K, V> {
      * @throws NullPointerException if an argument is {@code null}
      */
     public Lru(int capacity, Predicate<? super V> evictable, EvictionListener<K, V> listener) {
+        this(capacity, evictable, listener, false);
+    }
+
+    private Lru(int capacity, Predicate<? super V> evictable, EvictionListener<K, V> listener, boolean tinyLfu) {
         if (capacity < 1) {
             throw new IllegalArgumentException("capacity must be at least 1, was " + capacity);
         }
         this.capacity = capacity;
         this.evictable = Objects.requireNonNull(evictable, "evictable");
         this.listener = Objects.requireNonNull(listener, "listener");
-        head.newer = head;
-        head.older = head;
+        this.sketch = tinyLfu ? new FrequencySketch(capacity) : null;
+        this.windowCapacity = Math.max(1, capacity / 100);
+        this.protectedCapacity = (capacity - windowCapacity) * 4 / 5;
+        for (Node<K, V> sentinel : List.of(head, probationHead, protectedHead)) {
+            sentinel.newer = sentinel;
+            sentinel.older = sentinel;
+        }
+    }
+
+    /**
+     * Creates an empty map that evicts by W-TinyLFU (see the class comment) instead of LRU.
+     *
+     * @param capacity the number of entries beyond which entries are evicted, at least 1
+     * @param evictable tells which entries may be evicted now
+     * @param listener told about every evicted entry
+     * @param <K> the key type
+     * @param <V> the value type
+     * @return the map
+     * @throws IllegalArgumentException if {@code capacity} is less than 1
+     * @throws NullPointerException if an argument is {@code null}
+     */
+    public static <K, V> Lru<K, V> windowTinyLfu(int capacity, Predicate<? super V> evictable,
+            EvictionListener<K, V> listener) {
+        return new Lru<>(capacity, evictable, listener, true);
     }
 
     /**
@@ -101,12 +160,14 @@ public final class Lru<K, V> {
     public V get(K key) {
         lock.lock();
         try {
+            if (sketch != null) {
+                sketch.increment(key);
+            }
             Node<K, V> node = map.get(key);
             if (node == null) {
                 return null;
             }
-            unlink(node);
-            linkNewest(node);
+            used(node);
             return node.value;
         } finally {
             lock.unlock();
@@ -144,17 +205,20 @@ public final class Lru<K, V> {
         V previous;
         lock.lock();
         try {
+            if (sketch != null) {
+                sketch.increment(key);
+            }
             Node<K, V> node = map.get(key);
             if (node != null) {
                 previous = node.value;
                 node.value = value;
-                unlink(node);
+                used(node);
             } else {
                 previous = null;
                 node = new Node<>(key, value);
                 map.put(key, node);
+                linkNewest(node, WINDOW);
             }
-            linkNewest(node);
             evicted = evictExcess();
         } finally {
             lock.unlock();
@@ -236,6 +300,11 @@ public final class Lru<K, V> {
             for (Node<K, V> n = head.older; n != head && keys.size() < limit; n = n.older) {
                 keys.add(n.key);
             }
+            for (Node<K, V> sentinel : List.of(protectedHead, probationHead)) {
+                for (Node<K, V> n = sentinel.older; n != sentinel && keys.size() < limit; n = n.older) {
+                    keys.add(n.key);
+                }
+            }
             return keys;
         } finally {
             lock.unlock();
@@ -264,6 +333,11 @@ public final class Lru<K, V> {
             for (Node<K, V> n = head.older; n != head; n = n.older) {
                 into.add(n.value);
             }
+            for (Node<K, V> sentinel : List.of(protectedHead, probationHead)) {
+                for (Node<K, V> n = sentinel.older; n != sentinel; n = n.older) {
+                    into.add(n.value);
+                }
+            }
         } finally {
             lock.unlock();
         }
@@ -274,18 +348,89 @@ public final class Lru<K, V> {
         if (map.size() <= capacity) {
             return List.of();
         }
+        if (sketch != null) {
+            return admitOrEvict();
+        }
         List<Node<K, V>> evicted = new ArrayList<>(1);
         Node<K, V> n = head.newer;
         while (map.size() > capacity && n != head) {
             Node<K, V> next = n.newer;
             if (evictable.test(n.value)) {
-                map.remove(n.key);
-                unlink(n);
-                evicted.add(n);
+                evict(n, evicted);
             }
             n = next;
         }
         return evicted;
+    }
+
+    /**
+     * W-TinyLFU: while over capacity, the window's oldest evictable entry (while the window is over its share) goes to
+     * probation if the main part has room, else it and the main part's oldest evictable entry (probation's first)
+     * compete by frequency and the loser is evicted (a tie evicts the candidate); with the window within its share,
+     * the main part gives way. Each pass moves or evicts one entry, or ends when every entry that could go is pinned.
+     * Under the lock.
+     */
+    private List<Node<K, V>> admitOrEvict() {
+        List<Node<K, V>> evicted = new ArrayList<>(1);
+        while (map.size() > capacity) {
+            Node<K, V> candidate = windowSize > windowCapacity ? oldestEvictable(head) : null;
+            Node<K, V> victim = oldestEvictable(probationHead);
+            if (victim == null) {
+                victim = oldestEvictable(protectedHead);
+            }
+            if (candidate == null) {
+                Node<K, V> any = victim != null ? victim : oldestEvictable(head);
+                if (any == null) {
+                    break;
+                }
+                evict(any, evicted);
+            } else if (map.size() - windowSize < capacity - windowCapacity) {
+                unlink(candidate);
+                linkNewest(candidate, PROBATION);
+            } else if (victim != null && sketch.frequency(candidate.key) > sketch.frequency(victim.key)) {
+                evict(victim, evicted);
+                unlink(candidate);
+                linkNewest(candidate, PROBATION);
+            } else {
+                evict(candidate, evicted);
+            }
+        }
+        return evicted;
+    }
+
+    /**
+     * A use of an entry: it becomes the newest of its list; W-TinyLFU moves an entry used on probation to protected,
+     * and protected's oldest back to probation while protected is over its share. Under the lock.
+     */
+    private void used(Node<K, V> node) {
+        byte part = node.part;
+        unlink(node);
+        if (part != PROBATION) {
+            linkNewest(node, part);
+            return;
+        }
+        linkNewest(node, PROTECTED);
+        while (protectedSize > protectedCapacity) {
+            Node<K, V> oldest = protectedHead.newer;
+            unlink(oldest);
+            linkNewest(oldest, PROBATION);
+        }
+    }
+
+    /** The oldest entry of a recency list that the predicate lets go, or {@code null}. Under the lock. */
+    private Node<K, V> oldestEvictable(Node<K, V> sentinel) {
+        for (Node<K, V> n = sentinel.newer; n != sentinel; n = n.newer) {
+            if (evictable.test(n.value)) {
+                return n;
+            }
+        }
+        return null;
+    }
+
+    private void evict(Node<K, V> node, List<Node<K, V>> evicted) {
+        map.remove(node.key);
+        unlink(node);
+        evicted.add(node);
     }
 
     private void notifyEvicted(List<Node<K, V>> evicted) {
@@ -299,13 +444,26 @@ public final class Lru<K, V> {
         node.older.newer = node.newer;
         node.newer = null;
         node.older = null;
+        if (node.part == WINDOW) {
+            windowSize--;
+        } else if (node.part == PROTECTED) {
+            protectedSize--;
+        }
     }
 
-    private void linkNewest(Node<K, V> node) {
-        Node<K, V> newest = head.older;
+    /** Links an entry as the newest of a list: the window (the only list of a plain LRU), probation or protected. */
+    private void linkNewest(Node<K, V> node, byte part) {
+        Node<K, V> sentinel = part == WINDOW ? head : part == PROBATION ? probationHead : protectedHead;
+        Node<K, V> newest = sentinel.older;
         node.older = newest;
-        node.newer = head;
+        node.newer = sentinel;
         newest.newer = node;
-        head.older = node;
+        sentinel.older = node;
+        node.part = part;
+        if (part == WINDOW) {
+            windowSize++;
+        } else if (part == PROTECTED) {
+            protectedSize++;
+        }
     }
 }

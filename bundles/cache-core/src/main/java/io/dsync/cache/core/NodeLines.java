@@ -8,8 +8,10 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 
+import io.dsync.cache.EvictionPolicy;
+
 /**
- * A node's copies of one cache: the {@link Lru} of lines, the evicted modified lines still being
+ * A node's copies of one cache: the {@link Lru} of lines (plain, or W-TinyLFU), the evicted modified lines still being
  * written back, and the count of MESI transitions. Owned by one {@link CacheNode}; not thread-safe.
  */
 final class NodeLines {
@@ -20,8 +22,10 @@ final class NodeLines {
     private final ArrayDeque<Line> evicted = new ArrayDeque<>();
     private final TreeMap<Transition, Long> transitions = new TreeMap<>();
 
-    NodeLines(int capacity, Predicate<Line> evictable) {
-        this.lru = new Lru<>(capacity, evictable, (key, line) -> evicted.add(line));
+    NodeLines(int capacity, EvictionPolicy eviction, Predicate<Line> evictable) {
+        Lru.EvictionListener<String, Line> onEvicted = (key, line) -> evicted.add(line);
+        this.lru = eviction == EvictionPolicy.W_TINY_LFU ? Lru.windowTinyLfu(capacity, evictable, onEvicted)
+                : new Lru<>(capacity, evictable, onEvicted);
     }
 
     /** Returns the line of a key, valid or not, without touching it. */
@@ -71,7 +75,7 @@ final class NodeLines {
         return all;
     }
 
-    /** Returns the keys of the LRU, most recently used first. */
+    /** Returns the keys of the LRU, most recently used first (W-TinyLFU: the window's, then the main part's). */
     List<String> order(int limit) {
         return lru.keys(limit);
     }

@@ -15,10 +15,11 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Threads hammer one {@link Lru} with gets, puts and removes of overlapping keys. The map must stay
+ * Threads hammer one {@link Lru} (plain and W-TinyLFU) with gets, puts and removes of overlapping keys. The map must stay
  * consistent: bounded by its capacity (nothing is pinned), every key listed once and mapped to a value
  * put for it, and the bookkeeping of puts, removes and evictions balanced: every value put is, at the
  * end, either still in the map, removed by a caller, replaced, or reported evicted exactly once.
@@ -30,15 +31,18 @@ class LruConcurrencyTest {
     private static final int KEYS = 512;
     private static final int CAPACITY = 64;
 
-    @Test
-    void staysConsistentUnderConcurrentAccess() throws Exception {
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void staysConsistentUnderConcurrentAccess(boolean windowTinyLfu) throws Exception {
         Set<String> evictedValues = ConcurrentHashMap.newKeySet();
         AtomicLong duplicateEvictions = new AtomicLong();
-        Lru<Integer, String> lru = new Lru<>(CAPACITY, v -> true, (k, v) -> {
+        Lru.EvictionListener<Integer, String> listener = (k, v) -> {
             if (!evictedValues.add(v)) {
                 duplicateEvictions.incrementAndGet();
             }
-        });
+        };
+        Lru<Integer, String> lru = windowTinyLfu ? Lru.windowTinyLfu(CAPACITY, v -> true, listener)
+                : new Lru<>(CAPACITY, v -> true, listener);
         Set<String> removedOrReplaced = ConcurrentHashMap.newKeySet();
         AtomicLong puts = new AtomicLong();
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);

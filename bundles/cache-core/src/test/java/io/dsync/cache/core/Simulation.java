@@ -17,6 +17,7 @@ import java.util.TreeMap;
 import java.util.function.Predicate;
 
 import io.dsync.cache.CacheUnavailableException;
+import io.dsync.cache.EvictionPolicy;
 import io.dsync.cache.WriteMode;
 import io.dsync.cache.core.Effect.Completed;
 import io.dsync.cache.core.Effect.ReadMemory;
@@ -155,7 +156,9 @@ final class Simulation {
         void boot() {
             rate = 1 + (random.nextDouble() * 2 - 1) * config.drift();
             offset = random.nextInt(1_000_000) * 1_000L;
+            // Seeds alternate the clients' renewal rule and (every other pair) their eviction policy.
             cache = new CacheNode("sim", id, incarnation, config.capacity(), config.mode(),
+                    seed / 2 % 2 == 0 ? EvictionPolicy.LRU : EvictionPolicy.W_TINY_LFU,
                     seed % 2 == 0 ? TIMING : KEEPING_IDLE,
                     key -> new HomeLocator.Home(homeOf(view, key), view), config.defects());
             home = new HomeDirectory("sim", id, incarnation, TIMING, config.retainBytes(), config.defects());

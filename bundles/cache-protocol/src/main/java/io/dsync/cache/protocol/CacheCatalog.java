@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dsync.cache.CacheConfig;
 import io.dsync.cache.CacheConfigConflictException;
+import io.dsync.cache.EvictionPolicy;
 import io.dsync.cache.WriteMode;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -101,6 +102,10 @@ public final class CacheCatalog {
         node.put("localCapacity", config.localCapacity());
         node.put("maxValueBytes", config.maxValueBytes());
         node.put("writeMode", config.writeMode().name());
+        if (config.evictionPolicy() != EvictionPolicy.LRU) {
+            // Only when not the default: an LRU cache's entry stays as nodes before 1.2 wrote and read it.
+            node.put("evictionPolicy", config.evictionPolicy().name());
+        }
         return node.toString();
     }
 
@@ -108,7 +113,8 @@ public final class CacheCatalog {
         try {
             JsonNode node = JSON.readTree(json);
             return new CacheConfig(name, node.path("localCapacity").asInt(), node.path("maxValueBytes").asInt(),
-                    WriteMode.valueOf(node.path("writeMode").asText()));
+                    WriteMode.valueOf(node.path("writeMode").asText()),
+                    EvictionPolicy.valueOf(node.path("evictionPolicy").asText(EvictionPolicy.LRU.name())));
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("the cache catalog holds an entry for '" + name
                     + "' that is not a cache configuration: "

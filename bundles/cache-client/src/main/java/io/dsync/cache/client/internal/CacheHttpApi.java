@@ -14,6 +14,7 @@ import io.dsync.cache.CacheStats;
 import io.dsync.cache.CacheUnavailableException;
 import io.dsync.cache.InvalidCacheRequestException;
 import io.dsync.cache.ValueTooLargeException;
+import io.dsync.cache.EvictionPolicy;
 import io.dsync.cache.WriteMode;
 import io.dsync.cache.client.ClientCacheService;
 import io.dsync.cache.core.CacheNode;
@@ -45,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * {@code CacheService}, so they are linearizable like any other call and count in this node's statistics:
  * <pre>
  * GET    /cache/caches                              declared caches, with this node's statistics for those it uses
- * PUT    /cache/caches/{c}                          declare {localCapacity, maxValueBytes, writeMode}
+ * PUT    /cache/caches/{c}                          declare {localCapacity, maxValueBytes, writeMode, evictionPolicy}
  * GET    /cache/caches/{c}                          configuration, this node's statistics, lines per MESI state and
  *                                                   MESI transitions with their causes
  * GET    /cache/caches/{c}/entry?key=K              read: {key, present, value | valueBase64, version}
@@ -188,6 +189,7 @@ final class CacheHttpApi extends HttpServlet {
         out.put("localCapacity", config.localCapacity());
         out.put("maxValueBytes", config.maxValueBytes());
         out.put("writeMode", config.writeMode().name());
+        out.put("evictionPolicy", config.evictionPolicy().name());
         caches.view(config.name(), 0).ifPresent(v -> {
             out.put("stats", stats(v.stats()));
             out.put("lines", v.lines());
@@ -280,6 +282,16 @@ final class CacheHttpApi extends HttpServlet {
             } catch (IllegalArgumentException e) {
                 throw HttpError.invalid("writeMode must be write-through or write-back, was '"
                         + body.get("writeMode").asText() + "'");
+            }
+        }
+        if (body.hasNonNull("evictionPolicy")) {
+            String policy = body.get("evictionPolicy").asText().toUpperCase(Locale.ROOT).replace('-', '_');
+            try {
+                config = config.withEvictionPolicy(EvictionPolicy.valueOf(policy.equals("W_TINYLFU") ? "W_TINY_LFU"
+                        : policy));
+            } catch (IllegalArgumentException e) {
+                throw HttpError.invalid("evictionPolicy must be lru or w-tinylfu, was '"
+                        + body.get("evictionPolicy").asText() + "'");
             }
         }
         return config;
