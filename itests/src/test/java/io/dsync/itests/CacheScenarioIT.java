@@ -146,10 +146,11 @@ class CacheScenarioIT extends ClusterTest {
                 .clients(6)
                 .duration(run)
                 .pauseBetweenSteps(Duration.ofMillis(5))
-                // Refused connections (the node is down) and 404s (its cache bundle is not up yet) never reached
-                // the cache; 503 means the outcome is unknown.
+                // Refused connections (the node is down), 404s and the node's "api-down" 503s (its cache bundle is
+                // not up yet, or restarting) never reached the cache; any other 503 means the outcome is unknown.
                 .definiteFailures(e -> e instanceof java.net.ConnectException
-                        || e instanceof CacheHttp.Failed f && (f.status == 400 || f.status == 404))
+                        || e instanceof CacheHttp.Failed f && (f.status == 400 || f.status == 404
+                                || f.status == 503 && f.getMessage().contains("\"api-down\"")))
                 .workload(c -> {
                     CacheHttp node = nodes.get(Integer.parseInt(c.process().substring(1)) % nodes.size());
                     String key = "k" + c.random().nextInt(4);

@@ -104,6 +104,28 @@ class NodeProcessIT {
     }
 
     @Test
+    void aPathNothingServesIsJson404AndAStoppedBundlesPathsAre503UntilItRunsAgain() throws Exception {
+        HttpResponse<String> nothing = node.get("/nothing/here");
+        assertThat(nothing.statusCode()).isEqualTo(404);
+        assertThat(Nodes.JSON.readTree(nothing.body()).path("error").asText()).isEqualTo("no-api");
+
+        long id = bundleId("io.dsync.queue.client");
+        assertThat(node.get("/queue/queues").statusCode()).isEqualTo(200);
+        assertThat(send("POST", "/bundles/" + id + "/stop", null, TOKEN).statusCode()).isEqualTo(200);
+        try {
+            HttpResponse<String> down = node.get("/queue/queues");
+            assertThat(down.statusCode()).as(down.body()).isEqualTo(503);
+            assertThat(down.headers().firstValue("Retry-After")).contains("1");
+            JsonNode body = Nodes.JSON.readTree(down.body());
+            assertThat(body.path("error").asText()).isEqualTo("api-down");
+            assertThat(body.path("message").asText()).contains("/queue/queues").contains("took no effect");
+        } finally {
+            assertThat(send("POST", "/bundles/" + id + "/start", null, TOKEN).statusCode()).isEqualTo(200);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> node.get("/queue/queues").statusCode() == 200);
+    }
+
+    @Test
     void uploadsThatAreNotBundlesGet400AndChangeNothing() throws Exception {
         Map<String, String> before = bundleStates();
         HttpResponse<String> garbage = send("POST", "/bundles", "this is not a jar".getBytes(), TOKEN);

@@ -31,6 +31,20 @@ public final class HttpError extends RuntimeException {
     public static final String ADMIN_DISABLED = "admin-disabled";
     /** 404: no such resource. */
     public static final String NOT_FOUND = "not-found";
+    /**
+     * 404: nothing on this node serves the path (no bundle of the node has an API there), unlike {@link #NOT_FOUND},
+     * which an API answers about a resource it does not have.
+     *
+     * @since 1.2
+     */
+    public static final String NO_API = "no-api";
+    /**
+     * 503: the API that serves the path on this node is not running right now (its bundle is stopping, updating or
+     * starting): the request reached no API, took no effect, and can be sent again.
+     *
+     * @since 1.2
+     */
+    public static final String API_DOWN = "api-down";
     /** 405: the resource exists but does not support the method. */
     public static final String METHOD = "method";
     /** 409: the request conflicts with the current state. */

@@ -12,7 +12,7 @@
  * </ul>
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package io.dsync.http;
 
 import org.osgi.annotation.bundle.Export;

@@ -23,6 +23,9 @@ import picocli.CommandLine.Option;
  */
 final class NodeHttp {
 
+    /** How long a request is sent again while the node says its API is restarting ({@code 503 api-down}). */
+    static final Duration API_DOWN_PATIENCE = Duration.ofSeconds(10);
+
     @Option(names = "--node", defaultValue = "${env:DSYNC_NODE:-http://127.0.0.1:8080}",
             description = "Admin URL of any node of the cluster (default: ${DEFAULT-VALUE}, the demo's; env DSYNC_NODE).")
     String node;
@@ -108,7 +111,15 @@ final class NodeHttp {
             b.header("Authorization", "Bearer " + token.trim());
         }
         try {
-            HttpResponse<String> r = Http.CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            HttpRequest request = b.build();
+            HttpResponse<String> r = Http.CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+            // The API is restarting on that node (a bundle update): the request took no effect; send it again, once a
+            // second, for a while, as the answer's Retry-After says.
+            long giveUp = System.nanoTime() + API_DOWN_PATIENCE.toNanos();
+            while (r.statusCode() == 503 && r.body().contains("\"api-down\"") && System.nanoTime() < giveUp) {
+                Thread.sleep(1_000);
+                r = Http.CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+            }
             JsonNode body = null;
             if (!r.body().isBlank()) {
                 try {
@@ -120,7 +131,9 @@ final class NodeHttp {
                     }
                 }
             }
-            if (r.statusCode() == 404 && (body == null || !body.has("error"))) {
+            // No API at the path: a node's own answer since http 1.2 ("no-api"), a container's HTML page before.
+            if (r.statusCode() == 404
+                    && (body == null || !body.has("error") || "no-api".equals(body.path("error").asText()))) {
                 throw new Dsync.CliException(missing != null ? "node " + node + " " + missing
                         : "node " + node + " has no lock API (" + method + " " + uri.getPath()
                                 + " answered 404): is it a dsync node of this version?");
