@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -127,7 +128,7 @@ public final class Lru<K, V> {
         this.listener = Objects.requireNonNull(listener, "listener");
         this.sketch = tinyLfu ? new FrequencySketch(capacity) : null;
         this.windowCapacity = Math.max(1, capacity / 100);
-        this.protectedCapacity = (capacity - windowCapacity) * 4 / 5;
+        this.protectedCapacity = (int) ((capacity - windowCapacity) * 4L / 5);
         for (Node<K, V> sentinel : List.of(head, probationHead, protectedHead)) {
             sentinel.newer = sentinel;
             sentinel.older = sentinel;
@@ -218,6 +219,9 @@ public final class Lru<K, V> {
                 node = new Node<>(key, value);
                 map.put(key, node);
                 linkNewest(node, WINDOW);
+                if (sketch != null) {
+                    spillWindow();
+                }
             }
             evicted = evictExcess();
         } finally {
@@ -297,14 +301,7 @@ public final class Lru<K, V> {
         lock.lock();
         try {
             List<K> keys = new ArrayList<>(Math.min(limit, map.size()));
-            for (Node<K, V> n = head.older; n != head && keys.size() < limit; n = n.older) {
-                keys.add(n.key);
-            }
-            for (Node<K, V> sentinel : List.of(protectedHead, probationHead)) {
-                for (Node<K, V> n = sentinel.older; n != sentinel && keys.size() < limit; n = n.older) {
-                    keys.add(n.key);
-                }
-            }
+            walk(limit, n -> keys.add(n.key));
             return keys;
         } finally {
             lock.unlock();
@@ -330,16 +327,19 @@ public final class Lru<K, V> {
     public void valuesInto(List<? super V> into) {
         lock.lock();
         try {
-            for (Node<K, V> n = head.older; n != head; n = n.older) {
-                into.add(n.value);
-            }
-            for (Node<K, V> sentinel : List.of(protectedHead, probationHead)) {
-                for (Node<K, V> n = sentinel.older; n != sentinel; n = n.older) {
-                    into.add(n.value);
-                }
-            }
+            walk(Integer.MAX_VALUE, n -> into.add(n.value));
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Visits up to {@code limit} entries: the window's, protected's, probation's, each newest first. Under the lock. */
+    private void walk(int limit, Consumer<Node<K, V>> visit) {
+        int left = limit;
+        for (Node<K, V> sentinel : List.of(head, protectedHead, probationHead)) {
+            for (Node<K, V> n = sentinel.older; n != sentinel && left > 0; n = n.older, left--) {
+                visit.accept(n);
+            }
         }
     }
 
@@ -374,6 +374,11 @@ public final class Lru<K, V> {
         List<Node<K, V>> evicted = new ArrayList<>(1);
         while (map.size() > capacity) {
             Node<K, V> candidate = windowSize > windowCapacity ? oldestEvictable(head) : null;
+            if (candidate != null && map.size() - windowSize < capacity - windowCapacity) {
+                unlink(candidate);
+                linkNewest(candidate, PROBATION);
+                continue;
+            }
             Node<K, V> victim = oldestEvictable(probationHead);
             if (victim == null) {
                 victim = oldestEvictable(protectedHead);
@@ -384,9 +389,6 @@ public final class Lru<K, V> {
                     break;
                 }
                 evict(any, evicted);
-            } else if (map.size() - windowSize < capacity - windowCapacity) {
-                unlink(candidate);
-                linkNewest(candidate, PROBATION);
             } else if (victim != null && sketch.frequency(candidate.key) > sketch.frequency(victim.key)) {
                 evict(victim, evicted);
                 unlink(candidate);
@@ -412,6 +414,18 @@ public final class Lru<K, V> {
         linkNewest(node, PROTECTED);
         while (protectedSize > protectedCapacity) {
             Node<K, V> oldest = protectedHead.newer;
+            unlink(oldest);
+            linkNewest(oldest, PROBATION);
+        }
+    }
+
+    /**
+     * W-TinyLFU: while the window is over its share and the main part has room (the map is filling up), its oldest
+     * entries go to probation, pinned or not, so that a put never moves more than the one it added. Under the lock.
+     */
+    private void spillWindow() {
+        while (windowSize > windowCapacity && map.size() - windowSize < capacity - windowCapacity) {
+            Node<K, V> oldest = head.newer;
             unlink(oldest);
             linkNewest(oldest, PROBATION);
         }

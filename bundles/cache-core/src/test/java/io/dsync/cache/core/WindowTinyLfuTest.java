@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -74,6 +76,17 @@ class WindowTinyLfuTest {
         lfu.get("f");
         lfu.put("f", "f"); // e leaves the window and loses against probation's oldest (b, used twice)
         assertThat(evicted).containsExactly("a", "d", "e");
+    }
+
+    @Test
+    void whileTheMapFillsUpTheWindowKeepsItsShareAndTheRestIsOnProbation() {
+        Lru<String, String> lfu = tinyLfu(200); // window 2
+        for (int i = 0; i < 100; i++) {
+            lfu.put("k" + i, "k" + i);
+        }
+        lfu.get("k0"); // on probation, used again: protected
+        assertThat(lfu.keys(4)).containsExactly("k99", "k98", "k0", "k97");
+        assertThat(evicted).isEmpty();
     }
 
     @Test
@@ -170,25 +183,22 @@ class WindowTinyLfuTest {
     }
 
     private static double hitRatio(Lru<Integer, Integer> map, int[] trace) {
-        long hits = 0;
-        for (int key : trace) {
-            if (map.get(key) != null) {
-                hits++;
-            } else {
-                map.put(key, key);
-            }
-        }
-        return (double) hits / trace.length;
+        return hitRatio(trace, map::get, map::put);
     }
 
     private static double caffeineHitRatio(int[] trace) {
         Cache<Integer, Integer> cache = Caffeine.newBuilder().maximumSize(10_000).executor(Runnable::run).build();
+        return hitRatio(trace, cache::getIfPresent, cache::put);
+    }
+
+    /** Reads each key of the trace, inserting it on a miss; the share of reads that hit. */
+    private static double hitRatio(int[] trace, Function<Integer, Integer> get, BiConsumer<Integer, Integer> put) {
         long hits = 0;
         for (int key : trace) {
-            if (cache.getIfPresent(key) != null) {
+            if (get.apply(key) != null) {
                 hits++;
             } else {
-                cache.put(key, key);
+                put.accept(key, key);
             }
         }
         return (double) hits / trace.length;

@@ -109,12 +109,22 @@ public final class CacheCatalog {
         return node.toString();
     }
 
+    /** A policy this version does not know (declared by a later one) is LRU here: nodes need not agree on it. */
+    private static EvictionPolicy evictionPolicy(String name) {
+        for (EvictionPolicy p : EvictionPolicy.values()) {
+            if (p.name().equals(name)) {
+                return p;
+            }
+        }
+        return EvictionPolicy.LRU;
+    }
+
     static CacheConfig read(String name, String json) {
         try {
             JsonNode node = JSON.readTree(json);
             return new CacheConfig(name, node.path("localCapacity").asInt(), node.path("maxValueBytes").asInt(),
                     WriteMode.valueOf(node.path("writeMode").asText()),
-                    EvictionPolicy.valueOf(node.path("evictionPolicy").asText(EvictionPolicy.LRU.name())));
+                    evictionPolicy(node.path("evictionPolicy").asText(EvictionPolicy.LRU.name())));
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("the cache catalog holds an entry for '" + name
                     + "' that is not a cache configuration: "

@@ -20,9 +20,11 @@ class CacheCatalogTest {
     }
 
     @Test
-    void anLruEntryIsWhatNodesBefore12WroteAndTheirEntriesReadAsLru() {
+    void anLruEntryIsWhatNodesBefore12WroteAndTheirEntriesAndUnknownPoliciesReadAsLru() {
         String v11 = "{\"localCapacity\":10000,\"maxValueBytes\":1048576,\"writeMode\":\"WRITE_THROUGH\"}";
         assertThat(CacheCatalog.write(CacheConfig.of("prices"))).isEqualTo(v11);
         assertThat(CacheCatalog.read("prices", v11).evictionPolicy()).isEqualTo(EvictionPolicy.LRU);
+        String later = v11.replace("}", ",\"evictionPolicy\":\"SOME_LATER_POLICY\"}");
+        assertThat(CacheCatalog.read("prices", later).evictionPolicy()).as("a later version's policy").isEqualTo(EvictionPolicy.LRU);
     }
 }

@@ -21,11 +21,11 @@ import io.dsync.http.HttpJson;
 
 /**
  * The node's answer to a request that no servlet takes (the Whiteboard's default servlet, {@code /}, ranked last):
- * JSON in the shape of every other error instead of the container's HTML page, and the right status. A path that a
- * bundle of this node served since it started and does not serve now, because that bundle is being stopped, updated
+ * JSON in the shape of every other error instead of the container's HTML page, and the right status. A path whose
+ * servlet went away less than a minute ago ({@link ServedPaths#GRACE}), because its bundle is being stopped, updated
  * or started, is {@code 503} {@link HttpError#API_DOWN} with {@code Retry-After: 1}: the request reached no API, so
- * it took no effect and can be sent again (a bundle update under load, see {@code CacheHotSwapIT}). Any other path is
- * {@code 404} {@link HttpError#NO_API}.
+ * it took no effect and can be sent again (a bundle update under load, see {@code CacheHotSwapIT}). Any other path
+ * (never served, or by a bundle stopped for longer) is {@code 404} {@link HttpError#NO_API}.
  */
 @Component(service = Servlet.class, immediate = true, property = {
     "osgi.http.whiteboard.servlet.pattern=/",
@@ -37,29 +37,35 @@ public final class UnservedPathServlet extends HttpServlet {
 
     private final transient ServedPaths served = new ServedPaths();
 
-    /** Remembers the patterns of every other Whiteboard servlet of the node (immediate: so it keeps them). */
+    /** Follows the patterns of every other Whiteboard servlet of the node (immediate: so it keeps them). */
     @Reference(service = Servlet.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             target = "(&(osgi.http.whiteboard.servlet.pattern=*)"
                     + "(!(osgi.http.whiteboard.servlet.name=dsync-unserved-paths)))")
     void addServlet(Map<String, Object> properties) {
-        Object patterns = properties.get("osgi.http.whiteboard.servlet.pattern");
-        if (patterns instanceof String one) {
-            served.served(List.of(one));
-        } else if (patterns instanceof String[] many) {
-            served.served(List.of(many));
-        } else if (patterns instanceof Collection<?> list) {
-            served.served(list.stream().map(String::valueOf).toList());
-        }
+        served.served(patterns(properties));
     }
 
     void removeServlet(Map<String, Object> properties) {
-        // Remembered on purpose: a pattern served before and gone now is what makes a 503.
+        served.gone(patterns(properties), System.nanoTime());
+    }
+
+    private static List<String> patterns(Map<String, Object> properties) {
+        Object patterns = properties.get("osgi.http.whiteboard.servlet.pattern");
+        if (patterns instanceof String one) {
+            return List.of(one);
+        } else if (patterns instanceof String[] many) {
+            return List.of(many);
+        } else if (patterns instanceof Collection<?> list) {
+            return list.stream().map(String::valueOf).toList();
+        }
+        return List.of();
     }
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        String path = req.getRequestURI();
-        String pattern = served.servedBefore(path);
+        // The path within the context, decoded, as the Whiteboard matched it; this servlet's own path is all of it.
+        String path = req.getServletPath() + (req.getPathInfo() == null ? "" : req.getPathInfo());
+        String pattern = served.restarting(path, System.nanoTime());
         HttpError error;
         if (pattern != null) {
             resp.setHeader("Retry-After", "1");

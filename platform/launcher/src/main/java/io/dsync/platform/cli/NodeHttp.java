@@ -26,6 +26,18 @@ final class NodeHttp {
     /** How long a request is sent again while the node says its API is restarting ({@code 503 api-down}). */
     static final Duration API_DOWN_PATIENCE = Duration.ofSeconds(10);
 
+    /** @return whether the node answered that the API of the path is restarting ({@code 503 api-down}) */
+    private static boolean apiDown(HttpResponse<String> r) {
+        if (r.statusCode() != 503) {
+            return false;
+        }
+        try {
+            return "api-down".equals(json().readTree(r.body()).path("error").asText());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     @Option(names = "--node", defaultValue = "${env:DSYNC_NODE:-http://127.0.0.1:8080}",
             description = "Admin URL of any node of the cluster (default: ${DEFAULT-VALUE}, the demo's; env DSYNC_NODE).")
     String node;
@@ -114,9 +126,9 @@ final class NodeHttp {
             HttpRequest request = b.build();
             HttpResponse<String> r = Http.CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
             // The API is restarting on that node (a bundle update): the request took no effect; send it again, once a
-            // second, for a while, as the answer's Retry-After says.
-            long giveUp = System.nanoTime() + API_DOWN_PATIENCE.toNanos();
-            while (r.statusCode() == 503 && r.body().contains("\"api-down\"") && System.nanoTime() < giveUp) {
+            // second (the answer's Retry-After), for as long as the caller's timeout and the patience allow.
+            long giveUp = System.nanoTime() + Math.min(API_DOWN_PATIENCE.toNanos(), timeout.toNanos());
+            while (apiDown(r) && System.nanoTime() + 1_000_000_000L < giveUp) {
                 Thread.sleep(1_000);
                 r = Http.CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
             }
