@@ -93,8 +93,8 @@ public class NodeBundlesIT {
 
     @Test
     public void apiPackagesAreExportedWithTheirVersion() {
-        // cache 1.1: CacheCodec.utf8().
-        for (String[] api : new String[][] {{"lock", "1.0.0"}, {"queue", "1.0.0"}, {"cache", "1.1.0"}}) {
+        // cache 1.1: CacheCodec.utf8(); 1.2: EvictionPolicy.
+        for (String[] api : new String[][] {{"lock", "1.0.0"}, {"queue", "1.0.0"}, {"cache", "1.2.0"}}) {
             Bundle b = Arrays.stream(context.getBundles())
                     .filter(x -> ("io.dsync." + api[0] + ".api").equals(x.getSymbolicName())).findFirst().orElseThrow();
             String exports = b.getHeaders().get(Constants.EXPORT_PACKAGE);
@@ -102,7 +102,8 @@ public class NodeBundlesIT {
         }
         Bundle http = Arrays.stream(context.getBundles()).filter(x -> "io.dsync.http".equals(x.getSymbolicName())).findFirst().orElseThrow();
         String exports = http.getHeaders().get(Constants.EXPORT_PACKAGE);
-        assertTrue(exports, exports.contains("io.dsync.http;version=\"1.1.0\""));
+        // http 1.2: the no-api and api-down codes.
+        assertTrue(exports, exports.contains("io.dsync.http;version=\"1.2.0\""));
         assertTrue(exports, exports.contains("io.dsync.health;version=\"1.0.0\""));
     }
 
