@@ -16,9 +16,10 @@ final class CacheFigures {
      *
      * @param name the cache
      * @param writeMode {@code WRITE_THROUGH} or {@code WRITE_BACK}
+     * @param evictionPolicy {@code LRU} or {@code W_TINY_LFU} ({@code LRU} from nodes before cache-api 1.2)
      * @param stats the node's statistics, or {@code null} when the node does not use the cache
      */
-    record Cache(String name, String writeMode, Stats stats) {
+    record Cache(String name, String writeMode, String evictionPolicy, Stats stats) {
     }
 
     /**

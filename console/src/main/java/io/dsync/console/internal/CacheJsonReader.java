@@ -37,7 +37,8 @@ final class CacheJsonReader {
                         s.path("invalidationsReceived").asLong(), s.path("writeBacks").asLong(), c.path("lines").asInt(),
                         byState);
             }
-            caches.add(new CacheFigures.Cache(c.path("name").asText(), c.path("writeMode").asText(), stats));
+            caches.add(new CacheFigures.Cache(c.path("name").asText(), c.path("writeMode").asText(),
+                    c.path("evictionPolicy").asText("LRU"), stats));
         }
         return caches;
     }

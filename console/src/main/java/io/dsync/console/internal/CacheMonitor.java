@@ -74,7 +74,7 @@ final class CacheMonitor extends PolledMonitor<CacheSnapshot> {
         }
         List<QueuesSnapshot.NodeAnswer> answers = new ArrayList<>();
         Map<String, Map<String, CacheFigures.Stats>> stats = new TreeMap<>();
-        Map<String, String> writeModes = new TreeMap<>();
+        Map<String, CacheFigures.Cache> configs = new TreeMap<>();
         Map<String, List<NodeInfo>> users = new HashMap<>();
         for (Map.Entry<NodeInfo, CompletableFuture<Object>> e : declared.entrySet()) {
             Object answer = e.getValue().join();
@@ -83,7 +83,7 @@ final class CacheMonitor extends PolledMonitor<CacheSnapshot> {
                 answers.add(new QueuesSnapshot.NodeAnswer(node, null));
                 for (Object o : list) {
                     CacheFigures.Cache c = (CacheFigures.Cache) o;
-                    writeModes.putIfAbsent(c.name(), c.writeMode());
+                    configs.putIfAbsent(c.name(), c);
                     stats.computeIfAbsent(c.name(), k -> new TreeMap<>());
                     if (c.stats() != null) {
                         stats.get(c.name()).put(node, c.stats());
@@ -94,7 +94,7 @@ final class CacheMonitor extends PolledMonitor<CacheSnapshot> {
                 answers.add(new QueuesSnapshot.NodeAnswer(node, (String) answer));
             }
         }
-        List<String> names = new ArrayList<>(writeModes.keySet());
+        List<String> names = new ArrayList<>(configs.keySet());
         List<String> read = names.subList(0, Math.min(MAX_CACHES, names.size()));
         List<NodeInfo> homes = nodes.stream().filter(n -> n.roles().contains(ROLE)).toList();
         Map<String, Map<String, CompletableFuture<Object>>> lineCalls = new LinkedHashMap<>();
@@ -143,8 +143,8 @@ final class CacheMonitor extends PolledMonitor<CacheSnapshot> {
             });
             CacheHistory history = histories.computeIfAbsent(c, k -> new CacheHistory(historyPoints));
             history.add(clock.instant(), stats.get(c));
-            caches.put(c, new CacheSnapshot.CacheState(c, writeModes.get(c), List.copyOf(lineCalls.get(c).keySet()),
-                    lines, stats.get(c), directories, problems, history.points()));
+            caches.put(c, new CacheSnapshot.CacheState(c, configs.get(c).writeMode(), configs.get(c).evictionPolicy(),
+                    List.copyOf(lineCalls.get(c).keySet()), lines, stats.get(c), directories, problems, history.points()));
         }
         histories.keySet().retainAll(read);
         return new CacheSnapshot(clock.instant(), null, answers, caches, names.size() - read.size(), nodesLeftOut.size());

@@ -27,6 +27,7 @@ record CacheSnapshot(Instant at, String problem, List<QueuesSnapshot.NodeAnswer>
      *
      * @param name the cache
      * @param writeMode its write mode
+     * @param evictionPolicy its eviction policy
      * @param nodes the nodes whose copies were read, in the order the matrix shows them
      * @param lines each node's copies
      * @param stats each node's statistics (nodes that use the cache)
@@ -34,7 +35,7 @@ record CacheSnapshot(Instant at, String problem, List<QueuesSnapshot.NodeAnswer>
      * @param problems calls about this cache that failed: node to reason
      * @param history its figures over time
      */
-    record CacheState(String name, String writeMode, List<String> nodes, Map<String, CacheFigures.Lines> lines,
+    record CacheState(String name, String writeMode, String evictionPolicy, List<String> nodes, Map<String, CacheFigures.Lines> lines,
             Map<String, CacheFigures.Stats> stats, Map<String, CacheFigures.Directory> directories,
             Map<String, String> problems, List<MetricsHistory.Point> history) {
         CacheState {

@@ -146,7 +146,8 @@ public final class CacheView extends VerticalLayout {
         Map<String, Integer> byState = new TreeMap<>();
         c.stats().values().forEach(st -> st.linesByState().forEach((k, v) -> byState.merge(k, v, Integer::sum)));
         Double ratio = c.hitRatio();
-        figures.setText(c.writeMode().toLowerCase(Locale.ROOT).replace('_', '-') + "; used by " + c.stats().size()
+        figures.setText(c.writeMode().toLowerCase(Locale.ROOT).replace('_', '-') + ", "
+                + (c.evictionPolicy().equals("W_TINY_LFU") ? "w-tinylfu" : "lru") + " eviction; used by " + c.stats().size()
                 + " nodes; hit ratio " + (ratio == null ? "-" : String.format(Locale.ROOT, "%.1f %%", ratio))
                 + " since the nodes started; copies by state: " + (byState.isEmpty() ? "none" : byState.toString())
                 + "; directory entries: " + c.directories().values().stream().mapToInt(CacheFigures.Directory::size).sum());

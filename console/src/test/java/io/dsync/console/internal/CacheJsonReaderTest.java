@@ -31,6 +31,7 @@ class CacheJsonReaderTest {
         CacheFigures.Cache users = caches.get(0);
         assertThat(users.name()).isEqualTo("users");
         assertThat(users.writeMode()).isEqualTo("WRITE_BACK");
+        assertThat(users.evictionPolicy()).as("a node before cache-api 1.2 names no policy").isEqualTo("LRU");
         assertThat(users.stats()).isEqualTo(new CacheFigures.Stats(5, 1, 0, 1, 4, Map.of("M", 3, "E", 1, "S", 0, "I", 0)));
     }
 

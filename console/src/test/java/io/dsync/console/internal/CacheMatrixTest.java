@@ -18,7 +18,7 @@ class CacheMatrixTest {
                 new CacheFigures.Entry("k1", "S", null, Map.of("a", "S", "b", "S"), 0),
                 new CacheFigures.Entry("k2", "EM", "a", Map.of("a", "E"), 1),
                 new CacheFigures.Entry("k3", "I", null, Map.of(), 0)));
-        return new CacheSnapshot.CacheState("users", "WRITE_BACK", List.of("a", "b"), Map.of("a", a, "b", b), Map.of(),
+        return new CacheSnapshot.CacheState("users", "WRITE_BACK", "LRU", List.of("a", "b"), Map.of("a", a, "b", b), Map.of(),
                 Map.of("h", d), Map.of(), List.of());
     }
 
@@ -53,7 +53,7 @@ class CacheMatrixTest {
     @Test
     void drawsATableWithAColourPerStateAndEscapedKeys() {
         List<CacheFigures.Line> lines = new ArrayList<>(List.of(new CacheFigures.Line("<b>&'", "M", "h")));
-        CacheSnapshot.CacheState s = new CacheSnapshot.CacheState("c", "WRITE_THROUGH", List.of("a"),
+        CacheSnapshot.CacheState s = new CacheSnapshot.CacheState("c", "WRITE_THROUGH", "W_TINY_LFU", List.of("a"),
                 Map.of("a", new CacheFigures.Lines(1, lines)), Map.of(), Map.of(), Map.of(), List.of());
         String html = CacheMatrixHtml.render(CacheMatrix.of(s, "", 50, 12));
         assertThat(html).contains("data-key=\"&lt;b&gt;&amp;&#39;\" data-node=\"a\" data-state=\"M\"")
