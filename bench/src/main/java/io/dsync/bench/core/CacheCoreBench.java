@@ -41,7 +41,10 @@ import io.dsync.cache.core.Versioned;
  *   <li>{@code putModified}: a put on a key held in M in a write-back cache: a local write (a new version), one
  *       {@code Completed};</li>
  *   <li>{@code lruAccess}: the LRU alone, an access to one of {@code keys} entries (moved to the front);</li>
- *   <li>{@code lruInsertEvict}: the LRU alone, full, a new entry put in and the least recently used one evicted.</li>
+ *   <li>{@code lruInsertEvict}: the LRU alone, full, a new entry put in and the least recently used one evicted;</li>
+ *   <li>{@code tinyLfuAccess}, {@code tinyLfuInsertEvict}: the same on the W-TinyLFU map ({@code Lru.windowTinyLfu}),
+ *       whose every access also counts in its frequency sketch and whose insert makes the window's oldest entry
+ *       compete with the main part's.</li>
  * </ul>
  * The nodes are driven into S and M through their protocol, as a home would: submit the operation, take the
  * {@code GetShared}/{@code GetExclusive} it sends and answer it with a {@code Grant}. Time stands still, so leases
@@ -78,6 +81,7 @@ public class CacheCoreBench {
     private CacheNode shared;
     private CacheNode owned;
     private Lru<String, Object> lru;
+    private Lru<String, Object> tinyLfu;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -102,8 +106,10 @@ public class CacheCoreBench {
         require(isCompletedOnly(hitShared()), "a hit in S did more than complete");
         require(isCompletedOnly(putModified()), "a put in M did more than complete");
         lru = new Lru<>(keys, v -> true, (k, v) -> { });
+        tinyLfu = Lru.windowTinyLfu(keys, v -> true, (k, v) -> { });
         for (int i = 0; i < keys; i++) {
             lru.put(cycle[i], ENTRY);
+            tinyLfu.put(cycle[i], ENTRY);
         }
         insert = keys;
         next = 0;
@@ -163,6 +169,17 @@ public class CacheCoreBench {
     @Benchmark
     public Object lruInsertEvict() {
         return lru.put(cycle[nextInsert()], ENTRY);
+    }
+
+    @Benchmark
+    public Object tinyLfuAccess() {
+        return tinyLfu.get(cycle[nextIndex(keys)]);
+    }
+
+    /** As {@link #lruInsertEvict()}: each put adds an entry and one goes (the candidate or the victim). */
+    @Benchmark
+    public Object tinyLfuInsertEvict() {
+        return tinyLfu.put(cycle[nextInsert()], ENTRY);
     }
 
     private int nextIndex(int bound) {
