@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.dsync.cache.protocol.CacheTopology;
+import io.dsync.cache.protocol.HomeRing;
 import io.dsync.devkit.ClusterNode;
 import io.dsync.devkit.LocalCluster;
 import io.dsync.testkit.scenario.ScenarioReport;
@@ -31,6 +33,9 @@ class CacheHotSwapIT extends ClusterTest {
     private static final String CACHE_NODE = "io.dsync.cache.node";
     private static final String CACHE_CLIENT = "io.dsync.cache.client";
     private static final String MESSAGING = "io.dsync.messaging";
+    /** Where keys are homed while all three cache nodes are in the ring (the epoch does not change placement). */
+    private static final CacheTopology RING = CacheTopology.of(new HomeRing.Record(1, List.of("n-1", "n-2", "n-3")),
+            List.of());
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @Test
@@ -44,6 +49,7 @@ class CacheHotSwapIT extends ClusterTest {
             threadsBefore.put(n.id(), Nodes.threads(n));
         }
         Duration run = Duration.ofSeconds(seconds);
+        Probe probe = new Probe(nodes.subList(1, 3), 9);
         ScenarioReport report = CacheScenarioIT.registers("write-back cache while its bundles are updated", nodes,
                         run)
                 .fault(CacheScenarioIT.at(run, 15), "update cache-node on n-1",
@@ -52,12 +58,13 @@ class CacheHotSwapIT extends ClusterTest {
                         () -> update(cluster.node("n-2"), CACHE_CLIENT))
                 .fault(CacheScenarioIT.at(run, 65), "update messaging on n-3",
                         () -> update(cluster.node("n-3"), MESSAGING))
-                // An update returns once the bundle serves again; calls through n-1 and n-3 then wait about 3 s for
-                // their restarted homes (a home's restart waits out the old leases). Until 2026-12-04 a messaging
+                // An update returns once the bundle serves again; calls on keys homed by n-1 and n-3 then wait about
+                // 2 s for their restarted homes (a home's restart waits out its old leases). Until 2026-12-04 a messaging
                 // update restarted everything twice and calls could hang for an operation timeout
                 // (docs/observations.md): 10 s leaves room to see them succeed, not for a hang.
                 .settleAfterFaults(Duration.ofSeconds(10))
                 .run();
+        probe.close();
         CacheScenarioIT.check(report, "cache-hot-swap.txt", nodes);
         // Clients c<i> call node n-<1 + i % 3>: those of each updated node succeed again after its update.
         List<String> faults = List.of("update cache-node on n-1", "update cache-client on n-2",
@@ -70,6 +77,13 @@ class CacheHotSwapIT extends ClusterTest {
             System.out.printf("[cache-hot-swap] calls through n-%d succeed again %.0f ms after: %s%n", n + 1,
                     recovered.getAsLong() / 1e6, faults.get(n));
         }
+        // Per probe key, the longest time without a successful write around the home's restart on n-1: its own keys
+        // wait out the old leases, the other homes' keys go on.
+        ScenarioReport.Fault f = report.fault(faults.get(0)).orElseThrow();
+        Map<Boolean, List<Long>> stalls = probe.longestGaps(f.startedNanos(), f.startedNanos() + Duration.ofSeconds(6)
+                .toNanos(), key -> "n-1".equals(RING.home(CacheScenarioIT.CACHE, key)));
+        System.out.printf("[cache-hot-swap] longest gap between writes of a probe key while n-1's homes restarted:"
+                + " keys homed by n-1 %s ms, by n-2 and n-3 %s ms%n", stalls.get(true), stalls.get(false));
         for (ClusterNode n : cluster.nodes()) {
             assertThat(n.isHealthy()).as(n.id() + " healthy").isTrue();
             // The threads of an old revision end when it stops; the completion pool may legitimately run more
@@ -84,6 +98,71 @@ class CacheHotSwapIT extends ClusterTest {
                         }
                         return more.isEmpty();
                     });
+        }
+    }
+
+    /**
+     * Writes keys of its own ({@code probe-<i>}, outside the checked registers), one thread per key, alternately through
+     * two nodes, so that every write needs the key's home (it takes the other node's copy away), and keeps when each
+     * write succeeded.
+     */
+    private static final class Probe implements AutoCloseable {
+
+        private final Map<String, List<Long>> successes = new TreeMap<>();
+        private final List<Thread> threads = new java.util.ArrayList<>();
+        private volatile boolean running = true;
+
+        Probe(List<CacheHttp> through, int keys) {
+            for (int i = 0; i < keys; i++) {
+                String key = "probe-" + i;
+                List<Long> ok = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+                successes.put(key, ok);
+                Thread t = new Thread(() -> {
+                    for (long n = 0; running; n++) {
+                        try {
+                            through.get((int) (n % through.size())).put(CacheScenarioIT.CACHE, key, "v" + n);
+                            ok.add(System.nanoTime());
+                            Thread.sleep(5);
+                        } catch (InterruptedException e) {
+                            return;
+                        } catch (Exception e) {
+                            // A failed write is a gap; the next one is tried at once.
+                        }
+                    }
+                }, "probe-" + i);
+                t.setDaemon(true);
+                t.start();
+                threads.add(t);
+            }
+        }
+
+        /** Per group of keys (by {@code group}), each key's longest time without a success within [from, to]. */
+        Map<Boolean, List<Long>> longestGaps(long from, long to, java.util.function.Predicate<String> group) {
+            Map<Boolean, List<Long>> gaps = new TreeMap<>(Map.of(true, new java.util.ArrayList<>(), false,
+                    new java.util.ArrayList<>()));
+            successes.forEach((key, times) -> {
+                long last = from;
+                long longest = 0;
+                synchronized (times) {
+                    for (long t : times) {
+                        if (t > from && t <= to) {
+                            longest = Math.max(longest, t - last);
+                            last = t;
+                        }
+                    }
+                }
+                longest = Math.max(longest, to - last);
+                gaps.get(group.test(key)).add(longest / 1_000_000);
+            });
+            return gaps;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running = false;
+            for (Thread t : threads) {
+                t.join(15_000);
+            }
         }
     }
 

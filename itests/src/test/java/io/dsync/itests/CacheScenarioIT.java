@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  */
 class CacheScenarioIT extends ClusterTest {
 
-    private static final String CACHE = "reg";
+    static final String CACHE = "reg";
 
     @Test
     void readsReturnTheLatestWriteThroughAPauseACrashAPartitionAndACutFromRedis() throws Exception {

@@ -96,7 +96,7 @@ class ClientCacheServiceTest {
         CoherenceTransport.serve(nb, CoherenceTransport.TOPIC_NODE, CoherenceMessage.ToNode.class, b::onMessage);
         timers.scheduleWithFixedDelay(() -> {
             long now = ProtocolDriver.now();
-            homes.observe(topology, now, now);
+            homes.observe(topology, List.of(), now, now);
         }, 0, 20, TimeUnit.MILLISECONDS);
         timers.scheduleWithFixedDelay(() -> {
             homes.tick();

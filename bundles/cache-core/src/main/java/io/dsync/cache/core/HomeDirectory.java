@@ -179,6 +179,27 @@ public final class HomeDirectory {
      */
     public List<Effect> assume(long now, long newEpoch, long authorityUntil, Predicate<String> homes,
             Predicate<String> newlyHomed) {
+        return assume(now, newEpoch, authorityUntil, homes, newlyHomed, Math.max(now, this.now) + timing.quarantine());
+    }
+
+    /**
+     * Takes up a new home epoch as {@link #assume(long, long, long, Predicate, Predicate)} does, with the end of the
+     * quarantine of the newly homed keys given by the adapter instead of {@link Timing#quarantine()} from now. The
+     * adapter must know that every lease granted by an earlier home of those keys has ended, by this home's count,
+     * at {@code quarantineUntil}: for example because it took the epoch up earlier than this directory was made, or
+     * because it knows when the only earlier home stopped granting.
+     *
+     * @param now the home's time
+     * @param newEpoch the epoch, larger than the current one
+     * @param authorityUntil the home's time until which it may grant
+     * @param homes which keys this node homes under {@code newEpoch}
+     * @param newlyHomed which of those it did not home continuously since its previous epoch
+     * @param quarantineUntil the home's time before which no newly homed key is granted
+     * @return the effects (refusals)
+     * @throws IllegalArgumentException if {@code newEpoch} is not larger than the current epoch
+     */
+    public List<Effect> assume(long now, long newEpoch, long authorityUntil, Predicate<String> homes,
+            Predicate<String> newlyHomed, long quarantineUntil) {
         if (newEpoch <= term.epoch()) {
             throw new IllegalArgumentException("home epoch " + newEpoch + " of cache '" + cache
                     + "' is not larger than the current " + term.epoch());
@@ -187,7 +208,7 @@ public final class HomeDirectory {
         Objects.requireNonNull(newlyHomed, "newlyHomed");
         begin(now);
         term.assume(newEpoch, authorityUntil, homes, newlyHomed,
-                defects.contains(Defect.HOME_SKIPS_QUARANTINE) ? Long.MIN_VALUE : this.now + timing.quarantine());
+                defects.contains(Defect.HOME_SKIPS_QUARANTINE) ? Long.MIN_VALUE : quarantineUntil);
         for (DirectoryEntry e : new ArrayList<>(entries.values())) {
             if (!homes.test(e.key)) {
                 discard(e, RefusalReason.NOT_HOME);

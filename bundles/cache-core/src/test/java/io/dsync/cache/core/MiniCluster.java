@@ -167,11 +167,16 @@ final class MiniCluster {
 
     /** Replaces the home by a new directory: a restart under the same epoch, or a successor under a new one. */
     void restartHome(boolean newEpoch) {
+        restartHome(newEpoch, now + TIMING.quarantine());
+    }
+
+    /** As {@link #restartHome(boolean)}, the adapter knowing that every earlier lease has ended at {@code leasesEnd}. */
+    void restartHome(boolean newEpoch, long leasesEnd) {
         if (newEpoch) {
             epoch++;
         }
         home = new HomeDirectory("c", HOME, ++homeIncarnation, TIMING, retainBytes);
-        home.assume(now, epoch, Long.MAX_VALUE, key -> true, key -> true);
+        home.assume(now, epoch, Long.MAX_VALUE, key -> true, key -> true, leasesEnd);
     }
 
     /** Gives the cluster, before anything has run, a home that keeps values of keys nobody holds within a budget. */

@@ -271,6 +271,28 @@ class ScenarioTest {
     }
 
     @Test
+    void aRestartedHomeToldWhenTheEarlierLeasesEndGrantsFromThenOn() {
+        MiniCluster c = new MiniCluster(WriteMode.WRITE_THROUGH, "a", "b");
+        c.run("a", new Op.Get("k"));
+        // The old home stops (its adapter closes it: nothing reaches it or leaves it any more), and so knows that its
+        // leases end by now + lease + margin by its count. Its successor starts half a lease later.
+        c.cut.add(MiniCluster.HOME);
+        long leasesEnd = c.now + T.lease() + T.margin();
+        c.advance(T.lease() / 2);
+        c.cut.remove(MiniCluster.HOME);
+        long restartedAt = c.now;
+        c.restartHome(false, leasesEnd);
+        long put = c.submit("b", new Op.Put("k", b("y")));
+        c.advance(leasesEnd - c.now - MS);
+        assertThat(c.home.state("k")).isEqualTo(HomeState.BLOCKED);
+        assertThat(c.results).doesNotContainKey(put);
+        c.advance(MS + T.retry());
+        assertThat(c.results.get(put)).isInstanceOf(OpResult.Wrote.class);
+        assertThat(c.now - restartedAt).as("less than a full quarantine").isLessThan(T.quarantine());
+        assertThat(c.rights("a", "k")).as("a's lease is over").isEqualTo(MesiState.INVALID);
+    }
+
+    @Test
     void aSuccessorUnderANewEpochRefusesOldEpochsAndQuarantines() {
         MiniCluster c = new MiniCluster(WriteMode.WRITE_BACK, "a", "b");
         c.run("a", new Op.Get("k"));

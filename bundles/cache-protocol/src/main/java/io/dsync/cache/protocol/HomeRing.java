@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
@@ -12,7 +13,10 @@ import org.redisson.client.codec.StringCodec;
 /**
  * The ring of cache homes as the cluster agreed on it: one Redis hash, {@code dsync:<cluster>:cache:ring}, with the
  * home epoch and the member node ids. Every change of the members is a new epoch, made by a compare-and-set script,
- * so that two cache nodes that notice the same change at once make one epoch between them. Homes confirm their
+ * so that two cache nodes that notice the same change at once make one epoch between them. The hash also keeps the
+ * members of the last {@value #KEPT} epochs ({@code members@<epoch>}, written once, when the epoch is made), so that a
+ * home that did not read an epoch while it lasted (a node leaving and coming back within a fraction of a second)
+ * still knows which keys it moved. Homes confirm their
  * authority by reading it (see {@code HomeAuthority} in the cache node); clients locate homes from it.
  */
 public final class HomeRing {
@@ -33,11 +37,30 @@ public final class HomeRing {
         }
     }
 
+    /**
+     * The ring and the rings of the epochs just before it that the hash still keeps.
+     *
+     * @param current the current ring
+     * @param earlier rings of earlier epochs, oldest first; an epoch may be missing (made by a node of an earlier
+     *     version, which kept no history, or older than the last {@value #KEPT})
+     */
+    public record View(Record current, List<Record> earlier) {
+
+        public View {
+            earlier = List.copyOf(earlier);
+        }
+    }
+
+    /** How many epochs' members the hash keeps. */
+    public static final int KEPT = 8;
+    private static final String EPOCH_MEMBERS = "members@";
+
     private static final String PROPOSE = """
             local e = tonumber(redis.call('HGET', KEYS[1], 'epoch') or '0')
             if e == tonumber(ARGV[1]) then
               e = e + 1
-              redis.call('HSET', KEYS[1], 'epoch', tostring(e), 'members', ARGV[2])
+              redis.call('HSET', KEYS[1], 'epoch', tostring(e), 'members', ARGV[2], 'members@' .. tostring(e), ARGV[2])
+              redis.call('HDEL', KEYS[1], 'members@' .. tostring(e - tonumber(ARGV[3])))
             end
             return {tostring(e), redis.call('HGET', KEYS[1], 'members') or ''}
             """;
@@ -61,9 +84,32 @@ public final class HomeRing {
      * @throws org.redisson.client.RedisException when Redis cannot be read
      */
     public Record read() {
+        return readView().current();
+    }
+
+    /**
+     * Reads the ring with the rings of the epochs before it that are kept (blocking).
+     *
+     * @return the view; its current ring is {@link Record#NONE} if none was agreed yet
+     * @throws org.redisson.client.RedisException when Redis cannot be read
+     */
+    public View readView() {
         Map<String, String> fields = client.<String, String>getMap(key, StringCodec.INSTANCE).readAllMap();
         String epoch = fields.get("epoch");
-        return epoch == null ? Record.NONE : new Record(Long.parseLong(epoch), split(fields.get("members")));
+        if (epoch == null) {
+            return new View(Record.NONE, List.of());
+        }
+        Record current = new Record(Long.parseLong(epoch), split(fields.get("members")));
+        TreeMap<Long, Record> earlier = new TreeMap<>();
+        fields.forEach((field, members) -> {
+            if (field.startsWith(EPOCH_MEMBERS)) {
+                long e = Long.parseLong(field.substring(EPOCH_MEMBERS.length()));
+                if (e < current.epoch()) {
+                    earlier.put(e, new Record(e, split(members)));
+                }
+            }
+        });
+        return new View(current, new ArrayList<>(earlier.values()));
     }
 
     /**
@@ -77,7 +123,7 @@ public final class HomeRing {
     public Record propose(long expected, Collection<String> members) {
         List<Object> reply = client.getScript(StringCodec.INSTANCE).eval(key, RScript.Mode.READ_WRITE, PROPOSE,
                 RScript.ReturnType.LIST, List.of(key), Long.toString(expected),
-                String.join("\n", new TreeSet<>(members)));
+                String.join("\n", new TreeSet<>(members)), Integer.toString(KEPT));
         return new Record(Long.parseLong((String) reply.get(0)), split((String) reply.get(1)));
     }
 

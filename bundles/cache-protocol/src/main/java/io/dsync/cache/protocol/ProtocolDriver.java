@@ -41,6 +41,7 @@ public final class ProtocolDriver<C> {
     private final MainMemory memory;
     private final MemoryFeed<C> feed;
     private final Consumer<Effect> sink;
+    private boolean closed;
 
     /**
      * @param cache the cache the instance belongs to
@@ -77,11 +78,14 @@ public final class ProtocolDriver<C> {
         return INSIDE.get()[0];
     }
 
-    /** Calls into the instance and executes the effects. */
+    /** Calls into the instance and executes the effects; does nothing once {@link #close closed}. */
     public void call(Step<C> step) {
         List<Effect> effects;
         boolean[] inside = INSIDE.get();
         synchronized (this) {
+            if (closed) {
+                return;
+            }
             inside[0] = true;
             try {
                 effects = step.apply(core, now());
@@ -90,6 +94,15 @@ public final class ProtocolDriver<C> {
             }
         }
         execute(effects);
+    }
+
+    /**
+     * Stops calling into the instance: a call under way finishes first, later calls (memory results that arrive
+     * afterwards among them) are dropped. After it returns the instance makes no decision any more; the effects of the
+     * last call may still be on their way out.
+     */
+    public synchronized void close() {
+        closed = true;
     }
 
     /** Reads something from the instance, serialized with the calls. */

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.function.Predicate;
 
 /**
@@ -23,6 +24,12 @@ import java.util.function.Predicate;
  * {@code r + term + margin} before it assumes. A ring that only takes keys away from this node (members joined) is
  * assumed at once: this node gains nothing, and it stops granting the keys it lost as soon as it assumes.
  * <p>
+ * "Gains" counts every ring seen since the epoch taken up last, not only the newest: a key is newly homed unless
+ * this node homed it under each of them. A node whose cache-node bundle is updated leaves the ring and comes back
+ * (two epochs, usually both seen here before the wait for the first is over); the keys that stayed with this node
+ * under both were homed by nobody else, so the newer ring is taken up at once and nothing is quarantined. Only when
+ * an epoch in between was never seen does every key count as gained.
+ * <p>
  * While it waits, this node does not extend its old authority either (its epoch is no longer the ring's), so the keys
  * it keeps are not granted for up to {@code term} after a ring change in which it gains keys; copies already held
  * stay valid.
@@ -30,8 +37,15 @@ import java.util.function.Predicate;
  * <h2>Directories created later</h2>
  * A directory made for a cache this node had no directory for (directories are made on the first request) has no
  * records: it assumes the current epoch at once, with the keys this node gained within the last quarantine (and all
- * keys in the quarantine after this node's first epoch) as newly homed. Keys this node has homed longer than that were
+ * keys in the quarantine after this node's first epoch) as newly homed, quarantined until that quarantine ends (it
+ * began when the keys were gained, not when the directory was made). Keys this node has homed longer than that were
  * granted by nobody else since, and by this node only through a directory, which did not exist.
+ *
+ * <h2>A bundle that replaces the previous one</h2>
+ * A new cache-node bundle (an update, a restart) has no records, and so far counted every key as gained: a wait for
+ * authority and a full quarantine, about 3 s without misses on its keys. When the previous bundle of the same JVM left
+ * a {@link Handover} and came back quickly, the keys are taken up at once and quarantined only until the previous
+ * bundle's leases end (see {@code resumed}).
  */
 public final class HomeTerms {
 
@@ -59,8 +73,11 @@ public final class HomeTerms {
      * @param topology the ring of the epoch
      * @param authorityUntil until when the directories may grant
      * @param newlyHomed the keys not homed continuously by this node before (see {@code HomeDirectory.assume})
+     * @param quarantineUntil when every lease an earlier home of those keys granted has ended (the monotonic time):
+     *     the directories grant none of them before
      */
-    public record Assume(CacheTopology topology, long authorityUntil, NewlyHomed newlyHomed) implements Action {
+    public record Assume(CacheTopology topology, long authorityUntil, NewlyHomed newlyHomed, long quarantineUntil)
+            implements Action {
 
         /** The keys of {@code cache} this node homes under the new epoch. */
         public Predicate<String> homes(String cache, String self) {
@@ -73,10 +90,59 @@ public final class HomeTerms {
         }
     }
 
-    private record Gain(long at, CacheTopology before) {
+    /**
+     * What the cache-node bundle that ran before this one on the same node (the same JVM, so the same monotonic clock)
+     * left behind when it stopped: it had taken up {@code epoch}, stopped every directory at {@code stoppedAt}, then
+     * made {@code leftEpoch}, the ring without itself, with a proposal sent at {@code leftAt}.
+     *
+     * @param epoch the epoch its directories were at
+     * @param members the members of that epoch
+     * @param leftEpoch the epoch it made by leaving
+     * @param leftAt when it sent the proposal that made {@code leftEpoch}
+     * @param stoppedAt when its directories stopped (no grant or renewal after it)
+     */
+    public record Handover(long epoch, List<String> members, long leftEpoch, long leftAt, long stoppedAt) {
+
+        public Handover {
+            members = List.copyOf(members);
+        }
+
+        /** The handover as text (lines: node, epoch, left epoch, left at, stopped at, then the members). */
+        public String encode(String node) {
+            StringBuilder b = new StringBuilder(node).append('\n').append(epoch).append('\n').append(leftEpoch)
+                    .append('\n').append(leftAt).append('\n').append(stoppedAt);
+            members.forEach(m -> b.append('\n').append(m));
+            return b.toString();
+        }
+
+        /** Reads {@link #encode}'s text if it is {@code node}'s; {@code null} if it is not, or absent or malformed. */
+        public static Handover decode(String text, String node) {
+            if (text == null) {
+                return null;
+            }
+            String[] lines = text.split("\n");
+            try {
+                if (lines.length < 5 || !lines[0].equals(node)) {
+                    return null;
+                }
+                return new Handover(Long.parseLong(lines[1]), List.of(lines).subList(5, lines.length),
+                        Long.parseLong(lines[2]), Long.parseLong(lines[3]), Long.parseLong(lines[4]));
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+    }
+
+    /**
+     * Keys gained at {@code at}: those not homed by this node in every ring of {@code before} (all, if empty), whose
+     * earlier homes' leases have all ended at {@code until}.
+     */
+    private record Gain(long at, List<CacheTopology> before, long until) {
     }
 
     private static final None NONE = new None();
+    /** The most rings kept that were seen and not taken up (a longer run of epochs counts as a missed one). */
+    private static final int MAX_SEEN = 16;
 
     private final String self;
     private final long term;
@@ -88,7 +154,10 @@ public final class HomeTerms {
     private long newestSeen;
     private CacheTopology pending;
     private long pendingUntil;
+    /** Rings newer than {@link #current} seen and not taken up, by epoch. */
+    private final TreeMap<Long, CacheTopology> seen = new TreeMap<>();
     private final Deque<Gain> gains = new ArrayDeque<>();
+    private Handover handover;
 
     /**
      * @param self this node's id
@@ -104,6 +173,14 @@ public final class HomeTerms {
     }
 
     /**
+     * Tells what the previous cache-node bundle of this node left behind (see {@link Handover}), before the first
+     * observation.
+     */
+    public void resume(Handover left) {
+        this.handover = Objects.requireNonNull(left, "left");
+    }
+
+    /**
      * Takes in a read of the ring.
      *
      * @param ring what the read returned
@@ -112,6 +189,21 @@ public final class HomeTerms {
      * @return what the directories are to do
      */
     public Action observe(CacheTopology ring, long startedAt, long receivedAt) {
+        return observe(ring, List.of(), startedAt, receivedAt);
+    }
+
+    /**
+     * Takes in a read of the ring that also returned the rings of some earlier epochs (as the agreed record keeps
+     * them): those newer than the epoch taken up count as seen, so that an epoch that lasted less than a read's
+     * interval is not taken for a missed one.
+     *
+     * @param ring what the read returned
+     * @param earlier the rings of earlier epochs the read returned, in any order
+     * @param startedAt when the read was sent
+     * @param receivedAt when it returned
+     * @return what the directories are to do
+     */
+    public Action observe(CacheTopology ring, List<CacheTopology> earlier, long startedAt, long receivedAt) {
         if (ring.epoch() == 0 || ring.epoch() < newestSeen) {
             return NONE; // a read answered late: a newer ring was seen already
         }
@@ -123,11 +215,22 @@ public final class HomeTerms {
             authorityUntil = Math.max(authorityUntil, startedAt + term);
             return new Extend(ring.epoch(), authorityUntil);
         }
-        // A ring read after one or more it never saw may have moved keys away and back (a node joined and left in
-        // between, its home granted them): count every key as gained, as after a start.
-        boolean skipped = current != null && ring.epoch() > current.epoch() + 1;
-        boolean gainsKeys = ring.isMember(self) && (current == null || skipped || !current.isMember(self)
-                || !ring.record().members().containsAll(current.record().members()));
+        Assume resumed = resumed(ring, startedAt, receivedAt);
+        if (resumed != null) {
+            return resumed;
+        }
+        seen.put(ring.epoch(), ring);
+        for (CacheTopology r : earlier) {
+            if (r.epoch() < ring.epoch() && (current == null || r.epoch() > current.epoch())) {
+                seen.putIfAbsent(r.epoch(), r);
+            }
+        }
+        while (seen.size() > MAX_SEEN) {
+            seen.pollFirstEntry(); // leaves a gap: counted as a missed epoch below
+        }
+        List<CacheTopology> before = since(ring);
+        boolean gainsKeys = ring.isMember(self) && (before.isEmpty() || before.stream().anyMatch(r ->
+                !r.isMember(self) || !ring.record().members().containsAll(r.record().members())));
         if (gainsKeys) {
             if (pending == null || pending.epoch() != ring.epoch()) {
                 pending = ring;
@@ -137,15 +240,80 @@ public final class HomeTerms {
                 return NONE;
             }
         }
-        CacheTopology before = current != null && current.isMember(self) && !skipped ? current : null;
         pending = null;
+        seen.clear();
         current = ring;
         authorityUntil = ring.isMember(self) ? startedAt + term : Long.MIN_VALUE;
         if (gainsKeys) {
-            gains.addLast(new Gain(receivedAt, before));
+            gains.addLast(new Gain(receivedAt, before, receivedAt + quarantine));
         }
         prune(receivedAt);
-        return new Assume(ring, authorityUntil, gainedSince(before));
+        return new Assume(ring, authorityUntil, gainedSince(before), receivedAt + quarantine);
+    }
+
+    /**
+     * The first epoch of a bundle that replaced this node's previous one (an update or a quick restart), taken up at
+     * once when the {@link Handover} shows that nobody but the previous bundle can have granted this node's keys:
+     * <ul>
+     *   <li>the ring is the one right after the ring the previous bundle left by, and this node's keys under it were
+     *       this node's under the epoch the previous bundle had taken up (the members are those and maybe more);</li>
+     *   <li>under that epoch only the previous bundle homed them, and its leases (and any quarantine it still kept)
+     *       end by {@code stoppedAt + quarantine};</li>
+     *   <li>under the epoch it left by, other nodes homed them, but a node gaining keys waits {@code term + margin}
+     *       after it sees the ring and then quarantines them for {@code quarantine}, while its authority under that
+     *       epoch ends {@code term} after the next ring is written. The next ring came less than
+     *       {@code quarantine / 2} after the previous bundle left (both times on this node's clock: it sent its
+     *       proposal before the ring it left by was written, and this read returned after the next one was), so
+     *       that epoch's authority ended before any of its quarantines did: nobody granted under it.</li>
+     * </ul>
+     * So the keys need no wait for authority, only a quarantine until {@code stoppedAt + quarantine}: the previous
+     * bundle's leases, not a full quarantine after a wait. Anything else (a later ring, a longer absence) takes the
+     * usual way.
+     */
+    private Assume resumed(CacheTopology ring, long startedAt, long receivedAt) {
+        Handover h = handover;
+        if (h == null || current != null || ring.epoch() <= h.leftEpoch()) {
+            return null;
+        }
+        handover = null;
+        if (ring.epoch() != h.leftEpoch() + 1 || h.leftEpoch() != h.epoch() + 1 || !ring.isMember(self)
+                || !h.members().contains(self)
+                || !ring.record().members().containsAll(h.members()) || receivedAt - h.leftAt() >= quarantine / 2) {
+            return null;
+        }
+        current = ring;
+        seen.clear();
+        pending = null;
+        authorityUntil = startedAt + term;
+        long until = Math.max(receivedAt, h.stoppedAt() + quarantine);
+        List<CacheTopology> all = List.of();
+        gains.addLast(new Gain(receivedAt, all, until));
+        return new Assume(ring, authorityUntil, gainedSince(all), until);
+    }
+
+    /**
+     * The rings a key must have been this node's in, all of them, to be homed continuously up to {@code ring}: the
+     * current one and every ring seen since, one per epoch. Empty (every key counts as gained) before the first epoch,
+     * and when an epoch in between was never seen: it may have moved keys away and back (a node joined and left in
+     * between, and its home granted them). Rings seen but not taken up count too: a node that leaves and comes back
+     * (a bundle update) makes two epochs, and the keys that stayed with this node through both stay homed without a
+     * wait or a quarantine.
+     */
+    private List<CacheTopology> since(CacheTopology ring) {
+        if (current == null) {
+            return List.of();
+        }
+        List<CacheTopology> chain = new ArrayList<>();
+        chain.add(current);
+        long next = current.epoch() + 1;
+        for (CacheTopology r : seen.headMap(ring.epoch()).values()) {
+            if (r.epoch() != next) {
+                return List.of();
+            }
+            chain.add(r);
+            next++;
+        }
+        return next == ring.epoch() ? chain : List.of();
     }
 
     /**
@@ -161,20 +329,21 @@ public final class HomeTerms {
         }
         prune(now);
         List<NewlyHomed> recent = new ArrayList<>();
+        long until = Long.MIN_VALUE;
         for (Gain g : gains) {
             recent.add(gainedSince(g.before()));
+            until = Math.max(until, g.until());
         }
-        return new Assume(current, authorityUntil, (cache, key) -> recent.stream().anyMatch(n -> n.test(cache, key)));
+        return new Assume(current, authorityUntil, (cache, key) -> recent.stream().anyMatch(n -> n.test(cache, key)),
+                until);
     }
 
-    private NewlyHomed gainedSince(CacheTopology before) {
-        return (cache, key) -> before == null || !self.equals(before.home(cache, key));
+    private NewlyHomed gainedSince(List<CacheTopology> before) {
+        return (cache, key) -> before.isEmpty() || before.stream().anyMatch(r -> !self.equals(r.home(cache, key)));
     }
 
     private void prune(long now) {
-        while (!gains.isEmpty() && gains.peekFirst().at() <= now - quarantine) {
-            gains.removeFirst();
-        }
+        gains.removeIf(g -> g.until() <= now);
     }
 
     /** The epoch the directories are at, 0 before the first. */

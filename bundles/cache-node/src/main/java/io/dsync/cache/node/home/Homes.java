@@ -4,6 +4,7 @@ import io.dsync.cache.core.CoherenceMessage;
 import io.dsync.cache.core.Effect;
 import io.dsync.cache.core.HomeDirectory;
 import io.dsync.cache.core.Timing;
+import io.dsync.cache.protocol.CacheTopology;
 import io.dsync.cache.protocol.CoherenceTransport;
 import io.dsync.cache.protocol.MainMemory;
 import io.dsync.cache.protocol.ProtocolDriver;
@@ -35,6 +36,8 @@ public final class Homes {
     private final MainMemory memory;
     private final long retainBytes;
     private final ConcurrentMap<String, ProtocolDriver<HomeDirectory>> directories = new ConcurrentHashMap<>();
+    /** Set by {@link #close} (guarded by {@code terms}). */
+    private boolean closed;
 
     /**
      * @param self this node's id
@@ -73,7 +76,20 @@ public final class Homes {
         String cache = d.cache();
         d.call((dir, now) -> dir.epoch() >= assume.topology().epoch() ? List.of()
                 : dir.assume(now, assume.topology().epoch(), assume.authorityUntil(), assume.homes(cache, self),
-                        assume.newlyHomed(cache)));
+                        assume.newlyHomed(cache), assume.quarantineUntil()));
+    }
+
+    /**
+     * Stops every directory: no grant, renewal or message after this returns (see {@link ProtocolDriver#close}).
+     *
+     * @return the time they stopped, on the monotonic clock
+     */
+    public long close() {
+        synchronized (terms) {
+            closed = true;
+            directories.values().forEach(ProtocolDriver::close);
+            return ProtocolDriver.now();
+        }
     }
 
     /** Hands a message from a node to the home directory of its cache. */
@@ -92,7 +108,9 @@ public final class Homes {
                         new HomeDirectory(c, self, incarnation, timing, retainBytes), transport, memory,
                         HomeDirectory::onMemory, Homes::unexpected);
                 HomeTerms.Assume assume = terms.forNewDirectory(ProtocolDriver.now());
-                if (assume != null) {
+                if (closed) {
+                    made.close(); // a message that came in as the node stopped: nothing to home it with
+                } else if (assume != null) {
                     assume(made, assume);
                 }
                 return made;
@@ -106,9 +124,10 @@ public final class Homes {
     }
 
     /** The terms, for the reads of the ring (serialized with the making of directories). */
-    public HomeTerms.Action observe(io.dsync.cache.protocol.CacheTopology ring, long startedAt, long receivedAt) {
+    public HomeTerms.Action observe(CacheTopology ring, List<CacheTopology> earlier, long startedAt,
+            long receivedAt) {
         synchronized (terms) {
-            HomeTerms.Action action = terms.observe(ring, startedAt, receivedAt);
+            HomeTerms.Action action = terms.observe(ring, earlier, startedAt, receivedAt);
             apply(action);
             return action;
         }

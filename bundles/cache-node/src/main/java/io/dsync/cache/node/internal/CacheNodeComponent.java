@@ -20,6 +20,7 @@ import io.dsync.registry.NodeIdentity;
 import io.dsync.registry.NodeInfo;
 import io.dsync.registry.NodeRegistry;
 import jakarta.servlet.Servlet;
+import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
@@ -64,6 +65,11 @@ public final class CacheNodeComponent implements HealthContributor {
     static final String METRICS = "dsync.cache.node.";
     private volatile long lastPassNanos = System.nanoTime();
     private volatile String problem;
+    /**
+     * The system property in which a stopping cache-node bundle leaves its {@link HomeTerms.Handover} for the next one
+     * in the same JVM (the monotonic clock it holds times of means nothing in another process).
+     */
+    static final String HANDOVER = "io.dsync.cache.node.handover";
     /** Set as the component stops: an interrupted ring read is no problem to report then. */
     private volatile boolean stopping;
 
@@ -89,9 +95,14 @@ public final class CacheNodeComponent implements HealthContributor {
                 downgrades.mark();
             }
         });
-        this.homes = new Homes(self, incarnation, CacheTiming.PROTOCOL, new HomeTerms(self,
-                CacheTiming.AUTHORITY_TERM, CacheTiming.PROTOCOL.margin(), CacheTiming.PROTOCOL.quarantine()),
-                transport, new MainMemoryConfig(config.replicaAcks(), config.replicaTimeoutMillis()).open(redis.client(),
+        HomeTerms terms = new HomeTerms(self, CacheTiming.AUTHORITY_TERM, CacheTiming.PROTOCOL.margin(),
+                CacheTiming.PROTOCOL.quarantine());
+        HomeTerms.Handover left = HomeTerms.Handover.decode(System.getProperty(HANDOVER), self);
+        System.clearProperty(HANDOVER);
+        if (left != null) {
+            terms.resume(left);
+        }
+        this.homes = new Homes(self, incarnation, CacheTiming.PROTOCOL, terms, transport, new MainMemoryConfig(config.replicaAcks(), config.replicaTimeoutMillis()).open(redis.client(),
                         redis.key("cache")), Math.max(0, config.homeRetainBytes()));
         metrics.gauge(METRICS + "grantsFromCopy", () -> (Gauge<Long>) homes::grantsFromCopy);
         this.served = CoherenceTransport.serve(messaging, CoherenceTransport.TOPIC_HOME,
@@ -111,9 +122,11 @@ public final class CacheNodeComponent implements HealthContributor {
     }
 
     /**
-     * Stops homing: no more requests taken, and the ring without this node is proposed at once, so that the other
-     * cache nodes take its keys over without waiting for the registry to notice the stopped bundle. They wait out this
-     * node's authority and its leases before granting its keys (see {@link HomeTerms}).
+     * Stops homing: no more requests taken, every directory stopped, and the ring without this node is proposed at
+     * once, so that the other cache nodes take its keys over without waiting for the registry to notice the stopped
+     * bundle. They wait out this node's authority and its leases before granting its keys (see {@link HomeTerms}).
+     * What the next cache-node bundle of this JVM needs to take its keys back without that wait (an update) is left
+     * in the system property {@value #HANDOVER}.
      */
     @Deactivate
     void deactivate() {
@@ -126,12 +139,19 @@ public final class CacheNodeComponent implements HealthContributor {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        long stoppedAt = homes.close();
         try {
             HomeRing.Record current = ring.read();
             if (current.members().contains(self)) {
                 SortedSet<String> without = new TreeSet<>(current.members());
                 without.remove(self);
-                ring.propose(current.epoch(), without);
+                long leftAt = ProtocolDriver.now();
+                HomeRing.Record left = ring.propose(current.epoch(), without);
+                if (left.epoch() == current.epoch() + 1 && left.members().equals(List.copyOf(without))
+                        && homes.epoch() == current.epoch()) {
+                    System.setProperty(HANDOVER, new HomeTerms.Handover(current.epoch(), current.members(),
+                            left.epoch(), leftAt, stoppedAt).encode(self));
+                }
             }
         } catch (RuntimeException e) {
             LOG.info("Cache node {} could not leave the ring itself ({}); the others drop it once the registry does",
@@ -145,20 +165,25 @@ public final class CacheNodeComponent implements HealthContributor {
         try {
             long started = ProtocolDriver.now();
             List<NodeInfo> nodes = registry.nodes();
-            HomeRing.Record record = ring.read();
+            HomeRing.View view = ring.readView();
+            HomeRing.Record record = view.current();
+            List<HomeRing.Record> earlier = new ArrayList<>(view.earlier());
             SortedSet<String> eligible = CacheTopology.eligible(nodes);
             if (eligible.contains(self) && !eligible.equals(new TreeSet<>(record.members()))) {
                 HomeRing.Record proposed = ring.propose(record.epoch(), eligible);
                 if (proposed.epoch() > record.epoch()) {
                     LOG.info("Cache ring epoch {}: {} (was {})", proposed.epoch(), proposed.members(),
                             record.members());
+                    earlier.add(record);
                 }
                 record = proposed;
             }
             long received = ProtocolDriver.now();
             CacheTopology next = topology.next(record, nodes);
             topology = next;
-            homes.observe(next, started, received);
+            long taken = homes.epoch(); // the earlier rings matter only above it (and rarely exist there)
+            homes.observe(next, earlier.stream().filter(r -> r.epoch() > taken)
+                    .map(r -> CacheTopology.of(r, List.of())).toList(), started, received);
             lastPassNanos = received;
             if (problem != null) {
                 LOG.info("Cache node {} reads the ring again", self);

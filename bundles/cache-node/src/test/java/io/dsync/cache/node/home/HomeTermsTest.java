@@ -99,6 +99,116 @@ class HomeTermsTest {
     }
 
     @Test
+    void aNodeThatLeavesAndComesBackBeforeTheWaitIsOverMovesNoKeyOfTheOthers() {
+        CacheTopology abc = ring(1, "a", "b", "c");
+        firstEpoch(abc);
+        // a's cache-node bundle is updated: it proposes the ring without itself, then, restarted, with itself.
+        assertThat(read(ring(2, "b", "c"), 10_000)).as("a's keys would come to b: wait")
+                .isInstanceOf(HomeTerms.None.class);
+        HomeTerms.Action back = read(ring(3, "a", "b", "c"), 10_300);
+        assertThat(back).as("b's keys were b's under epochs 1, 2 and 3: taken up at once")
+                .isInstanceOf(HomeTerms.Assume.class);
+        HomeTerms.Assume assume = (HomeTerms.Assume) back;
+        assertThat(KEYS.stream().filter(assume.homes("c1", "b")).toList())
+                .isEqualTo(KEYS.stream().filter(k -> "b".equals(abc.home("c1", k))).toList())
+                .noneMatch(assume.newlyHomed("c1"));
+        assertThat(assume.authorityUntil()).isEqualTo(10_300 - 1 + TERM);
+        HomeTerms.Assume later = terms.forNewDirectory(10_400);
+        assertThat(KEYS.stream().filter(later.homes("c1", "b")).noneMatch(later.newlyHomed("c1")))
+                .as("a directory made now gained nothing either").isTrue();
+    }
+
+    @Test
+    void anEpochKnownFromTheRecordsHistoryCountsAsSeen() {
+        CacheTopology abc = ring(1, "a", "b", "c");
+        firstEpoch(abc);
+        // a left and came back between two reads of b: epoch 2 is known only from the record's history.
+        HomeTerms.Action action = terms.observe(ring(3, "a", "b", "c"), List.of(ring(2, "b", "c"), abc), 9_999,
+                10_000);
+        assertThat(action).isInstanceOf(HomeTerms.Assume.class);
+        HomeTerms.Assume assume = (HomeTerms.Assume) action;
+        assertThat(KEYS.stream().filter(assume.homes("c1", "b")).noneMatch(assume.newlyHomed("c1"))).isTrue();
+
+        // Epoch 4 joined x; epoch 5 dropped it again, and the history has lost epoch 4: every key is gained.
+        assertThat(terms.observe(ring(5, "a", "b", "c"), List.of(ring(3, "a", "b", "c")), 11_000, 11_001))
+                .isInstanceOf(HomeTerms.None.class);
+        HomeTerms.Assume late = (HomeTerms.Assume) read(ring(5, "a", "b", "c"), 11_001 + TERM + MARGIN);
+        assertThat(KEYS.stream().filter(late.homes("c1", "b")).allMatch(late.newlyHomed("c1"))).isTrue();
+    }
+
+    @Test
+    void keysThatWereAnotherNodesUnderARingSeenButNotTakenUpAreGained() {
+        CacheTopology abc = ring(1, "a", "b", "c");
+        firstEpoch(abc);
+        CacheTopology abcx = ring(2, "a", "b", "c", "x");
+        HomeTerms.Assume joined = (HomeTerms.Assume) read(abcx, 10_000);
+        assertThat(joined.topology().epoch()).isEqualTo(2);
+        // Seen, not taken up (it gives b keys): epoch 3 drops c. Epoch 4 drops x too, before b took up epoch 3.
+        CacheTopology abx = ring(3, "a", "b", "x");
+        assertThat(read(abx, 11_000)).isInstanceOf(HomeTerms.None.class);
+        CacheTopology ab = ring(4, "a", "b");
+        assertThat(read(ab, 11_200)).isInstanceOf(HomeTerms.None.class);
+        HomeTerms.Assume assume = (HomeTerms.Assume) read(ab, 11_200 + TERM + MARGIN);
+        for (String k : KEYS) {
+            boolean gained = "b".equals(ab.home("c1", k))
+                    && !("b".equals(abcx.home("c1", k)) && "b".equals(abx.home("c1", k)));
+            assertThat(assume.homes("c1", "b").test(k) && assume.newlyHomed("c1").test(k)).as(k).isEqualTo(gained);
+        }
+        assertThat(KEYS.stream().filter(assume.homes("c1", "b")).filter(assume.newlyHomed("c1")).count())
+                .as("more than c's keys: x's too").isGreaterThan(KEYS.stream()
+                        .filter(k -> "b".equals(ab.home("c1", k)) && "c".equals(abcx.home("c1", k))).count());
+    }
+
+    /** b's previous bundle was at epoch 3 (a, b, c), stopped its directories at 9,990 and left by epoch 4 at 10,000. */
+    private static final HomeTerms.Handover LEFT = new HomeTerms.Handover(3, List.of("a", "b", "c"), 4, 10_000, 9_990);
+
+    @Test
+    void aBundleThatComesBackQuicklyTakesItsKeysUpAtOnceUntilThePreviousLeasesEnd() {
+        terms.resume(LEFT);
+        CacheTopology back = ring(5, "a", "b", "c");
+        HomeTerms.Action action = terms.observe(back, List.of(ring(4, "a", "c")), 10_300, 10_310);
+        assertThat(action).isInstanceOf(HomeTerms.Assume.class);
+        HomeTerms.Assume assume = (HomeTerms.Assume) action;
+        assertThat(assume.authorityUntil()).isEqualTo(10_300 + TERM);
+        assertThat(assume.quarantineUntil()).as("the previous bundle's leases, not a full quarantine from now")
+                .isEqualTo(9_990 + QUARANTINE);
+        assertThat(KEYS.stream().filter(assume.homes("c1", "b")).allMatch(assume.newlyHomed("c1")))
+                .as("the new directories have no records: every key waits for the old leases").isTrue();
+        HomeTerms.Assume later = terms.forNewDirectory(11_000);
+        assertThat(later.quarantineUntil()).isEqualTo(9_990 + QUARANTINE);
+        assertThat(KEYS.stream().filter(later.homes("c1", "b")).allMatch(later.newlyHomed("c1"))).isTrue();
+        assertThat(terms.forNewDirectory(9_990 + QUARANTINE).newlyHomed("c1").test("k1")).isFalse();
+        assertThat(terms.observe(back, 12_000, 12_001)).isEqualTo(new HomeTerms.Extend(5, 12_000 + TERM));
+    }
+
+    @Test
+    void aHandoverIsNotUsedUnlessNobodyElseCanHaveGrantedTheKeys() {
+        record Case(String why, HomeTerms.Handover left, CacheTopology ring, long at) {
+        }
+        List<Case> cases = List.of(
+                new Case("back later than half a quarantine", LEFT, ring(5, "a", "b", "c"), 10_000 + QUARANTINE / 2),
+                new Case("an epoch between the one it left by and this one", LEFT, ring(6, "a", "b", "c"), 10_300),
+                new Case("c left meanwhile: its keys were another's", LEFT, ring(5, "a", "b"), 10_300),
+                new Case("not a member before", new HomeTerms.Handover(3, List.of("a", "c"), 4, 10_000, 9_990),
+                        ring(5, "a", "b", "c"), 10_300),
+                new Case("another node's handover", null, ring(5, "a", "b", "c"), 10_300));
+        for (Case c : cases) {
+            HomeTerms fresh = new HomeTerms("b", TERM, MARGIN, QUARANTINE);
+            if (c.left() != null) {
+                fresh.resume(c.left());
+            } else {
+                assertThat(HomeTerms.Handover.decode(LEFT.encode("a"), "b")).isNull();
+                assertThat(HomeTerms.Handover.decode("b\n3\nfour\n1\n2", "b")).as("malformed").isNull();
+            }
+            assertThat(fresh.observe(c.ring(), c.at() - 1, c.at())).as(c.why()).isInstanceOf(HomeTerms.None.class);
+            HomeTerms.Assume usual = (HomeTerms.Assume) fresh.observe(c.ring(), c.at() + TERM + MARGIN - 1,
+                    c.at() + TERM + MARGIN);
+            assertThat(usual.quarantineUntil()).as(c.why()).isEqualTo(c.at() + TERM + MARGIN + QUARANTINE);
+        }
+        assertThat(HomeTerms.Handover.decode(LEFT.encode("b"), "b")).isEqualTo(LEFT);
+    }
+
+    @Test
     void aNewerRingWhileWaitingStartsTheWaitAgain() {
         firstEpoch(ring(1, "a", "b", "c"));
         assertThat(read(ring(2, "a", "b"), 10_000)).isInstanceOf(HomeTerms.None.class);
@@ -129,6 +239,8 @@ class HomeTermsTest {
         long assumedAt = 100 + TERM + MARGIN;
         HomeTerms.Assume early = terms.forNewDirectory(assumedAt + QUARANTINE - 1);
         assertThat(KEYS.stream().filter(early.homes("c1", "b")).allMatch(early.newlyHomed("c1"))).isTrue();
+        assertThat(early.quarantineUntil()).as("the quarantine began when the keys were gained")
+                .isEqualTo(assumedAt + QUARANTINE);
         HomeTerms.Assume late = terms.forNewDirectory(assumedAt + QUARANTINE);
         assertThat(KEYS.stream().filter(late.homes("c1", "b")).noneMatch(late.newlyHomed("c1"))).isTrue();
 
