@@ -58,8 +58,9 @@ class CacheHotSwapIT extends ClusterTest {
                         () -> update(cluster.node("n-2"), CACHE_CLIENT))
                 .fault(CacheScenarioIT.at(run, 65), "update messaging on n-3",
                         () -> update(cluster.node("n-3"), MESSAGING))
-                // An update returns once the bundle serves again; calls on keys homed by n-1 and n-3 then wait about
-                // 2 s for their restarted homes (a home's restart waits out its old leases). Until 2026-12-04 a messaging
+                // An update returns once the bundle serves again; the restarted homes of n-1 and n-3 take their keys
+                // up at once, with the records their previous bundles left (until 2026-12-06 calls on every key then
+                // waited about 3 s while the homes waited out the old leases). Until 2026-12-04 a messaging
                 // update restarted everything twice and calls could hang for an operation timeout
                 // (docs/observations.md): 10 s leaves room to see them succeed, not for a hang.
                 .settleAfterFaults(Duration.ofSeconds(10))
@@ -78,7 +79,7 @@ class CacheHotSwapIT extends ClusterTest {
                     recovered.getAsLong() / 1e6, faults.get(n));
         }
         // Per probe key, the longest time without a successful write around the home's restart on n-1: its own keys
-        // wait out the old leases, the other homes' keys go on.
+        // wait while no cache-node bundle runs there, the other homes' keys go on.
         ScenarioReport.Fault f = report.fault(faults.get(0)).orElseThrow();
         Map<Boolean, List<Long>> stalls = probe.longestGaps(f.startedNanos(), f.startedNanos() + Duration.ofSeconds(6)
                 .toNanos(), key -> "n-1".equals(RING.home(CacheScenarioIT.CACHE, key)));

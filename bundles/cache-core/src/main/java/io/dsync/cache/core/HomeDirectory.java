@@ -81,6 +81,29 @@ public final class HomeDirectory {
     public record EntryView(String key, HomeState state, String owner, Map<String, String> holders, int waiting) {
     }
 
+    /**
+     * One holder's record, as {@link #holdings} gives it to the next directory of the same node ({@link #adopt}).
+     *
+     * @param key the key
+     * @param node the holder
+     * @param grant the grant the holder holds
+     * @param request the request the grant answered
+     * @param state {@link MesiState#SHARED} or {@link MesiState#EXCLUSIVE}
+     * @param expiry the home's end of the lease, on the clock of both directories
+     */
+    public record Holding(String key, String node, GrantId grant, RequestId request, MesiState state, long expiry) {
+
+        public Holding {
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(node, "node");
+            Objects.requireNonNull(grant, "grant");
+            Objects.requireNonNull(request, "request");
+            if (state != MesiState.SHARED && state != MesiState.EXCLUSIVE) {
+                throw new IllegalArgumentException("a holding is S or E, not " + state);
+            }
+        }
+    }
+
     /** {@link Transaction#read} of a transaction served from the entry's copy of memory: matches no read. */
     private static final long SERVED_FROM_COPY = -1;
 
@@ -238,6 +261,66 @@ public final class HomeDirectory {
             }
         }
         return end();
+    }
+
+    /**
+     * Takes over the records of this node's previous directory of the cache, which has stopped for good (its adapter
+     * calls it no more) and whose clock is this one's: call it right after the first {@link #assume}, before any
+     * message. Records of keys this directory does not home, and records whose lease has ended, are left out. With
+     * every record of the previous directory, the keys need no quarantine for its leases: a conflicting request
+     * revokes the holders (who acknowledge, whether they still hold the copy or not) or waits out their leases, as
+     * for grants of its own, and the holders renew here.
+     *
+     * @param now the home's time
+     * @param holdings what {@link #holdings} of the previous directory returned
+     * @return the effects (none today)
+     */
+    public List<Effect> adopt(long now, List<Holding> holdings) {
+        begin(now);
+        for (Holding h : holdings) {
+            if (h.expiry() <= this.now || !term.homes(h.key())) {
+                continue;
+            }
+            DirectoryEntry e = entries.computeIfAbsent(h.key(), DirectoryEntry::new);
+            retained.remove(e);
+            if (e.record(h.node()) != null || e.owner != null || h.state() == MesiState.EXCLUSIVE && !e.sharers.isEmpty()) {
+                continue; // not a fresh directory's entry: keep what it has
+            }
+            HolderRecord r = new HolderRecord(h.node(), h.grant(), h.request(), h.state(), h.expiry());
+            if (h.state() == MesiState.EXCLUSIVE) {
+                e.owner = r;
+            } else {
+                e.sharers.put(h.node(), r);
+            }
+            schedule(e);
+        }
+        return end();
+    }
+
+    /**
+     * Returns the record of every holder whose lease has not ended, for the next directory of this node
+     * ({@link #adopt}).
+     *
+     * @param now the home's time
+     * @return the records
+     */
+    public List<Holding> holdings(long now) {
+        List<Holding> holdings = new ArrayList<>();
+        for (DirectoryEntry e : entries.values()) {
+            if (e.owner != null && e.owner.expiry > now) {
+                holdings.add(holding(e.key, e.owner));
+            }
+            for (HolderRecord r : e.sharers.values()) {
+                if (r.expiry > now) {
+                    holdings.add(holding(e.key, r));
+                }
+            }
+        }
+        return holdings;
+    }
+
+    private static Holding holding(String key, HolderRecord r) {
+        return new Holding(key, r.node, r.grant, r.request, r.state, r.expiry);
     }
 
     // ---------------------------------------------------------------- calls

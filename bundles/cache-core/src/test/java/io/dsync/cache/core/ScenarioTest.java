@@ -293,6 +293,38 @@ class ScenarioTest {
     }
 
     @Test
+    void aRestartedHomeThatAdoptsTheRecordsRevokesTheOldHoldersAndRenewsTheirLeases() {
+        MiniCluster c = new MiniCluster(WriteMode.WRITE_THROUGH, "a", "b");
+        c.run("a", new Op.Get("k"));
+        c.run("b", new Op.Get("j"));
+        GrantId aGrant = c.nodes.get("a").line("k", c.now).orElseThrow().grant();
+        List<HomeDirectory.Holding> records = c.home.holdings(c.now);
+        assertThat(records).extracting(HomeDirectory.Holding::key).containsExactlyInAnyOrder("k", "j");
+
+        c.restartHome(false, c.now); // every record carried: no quarantine
+        c.home.adopt(c.now, records);
+        assertThat(c.home.entry("k").orElseThrow().holders()).containsOnlyKeys("a");
+        long restartedAt = c.now;
+        long put = c.submit("b", new Op.Put("k", b("y")));
+        c.settle();
+        assertThat(c.results.get(put)).as("a was invalidated, not waited out").isInstanceOf(OpResult.Wrote.class);
+        assertThat(c.now - restartedAt).isLessThan(T.retry());
+        assertThat(c.rights("a", "k")).isEqualTo(MesiState.INVALID);
+        GrantId bGrant = c.nodes.get("b").line("k", c.now).orElseThrow().grant();
+        assertThat(bGrant).isGreaterThan(aGrant);
+
+        // b keeps using j: its renewals reach the new home, which has b's record, so the copy outlives its lease.
+        for (int i = 0; i < 4; i++) {
+            c.run("b", new Op.Get("j"));
+            c.advance(T.lease() / 2);
+        }
+        assertThat(c.state("b", "j")).isNotEqualTo(LineState.I);
+        long hits = c.nodes.get("b").stats().hits();
+        c.run("b", new Op.Get("j"));
+        assertThat(c.nodes.get("b").stats().hits()).isEqualTo(hits + 1);
+    }
+
+    @Test
     void aSuccessorUnderANewEpochRefusesOldEpochsAndQuarantines() {
         MiniCluster c = new MiniCluster(WriteMode.WRITE_BACK, "a", "b");
         c.run("a", new Op.Get("k"));

@@ -45,7 +45,8 @@ import java.util.function.Predicate;
  * A new cache-node bundle (an update, a restart) has no records, and so far counted every key as gained: a wait for
  * authority and a full quarantine, about 3 s without misses on its keys. When the previous bundle of the same JVM left
  * a {@link Handover} and came back quickly, the keys are taken up at once and quarantined only until the previous
- * bundle's leases end (see {@code resumed}).
+ * bundle's leases end (see {@code resumed}); when it also left its directories' records, which the new directories
+ * adopt, not even that.
  */
 public final class HomeTerms {
 
@@ -75,9 +76,11 @@ public final class HomeTerms {
      * @param newlyHomed the keys not homed continuously by this node before (see {@code HomeDirectory.assume})
      * @param quarantineUntil when every lease an earlier home of those keys granted has ended (the monotonic time):
      *     the directories grant none of them before
+     * @param resumed whether the epoch was taken up from a {@link Handover}: then the previous bundle's directory
+     *     records, if it left them, are facts the directories may adopt
      */
-    public record Assume(CacheTopology topology, long authorityUntil, NewlyHomed newlyHomed, long quarantineUntil)
-            implements Action {
+    public record Assume(CacheTopology topology, long authorityUntil, NewlyHomed newlyHomed, long quarantineUntil,
+            boolean resumed) implements Action {
 
         /** The keys of {@code cache} this node homes under the new epoch. */
         public Predicate<String> homes(String cache, String self) {
@@ -100,17 +103,30 @@ public final class HomeTerms {
      * @param leftEpoch the epoch it made by leaving
      * @param leftAt when it sent the proposal that made {@code leftEpoch}
      * @param stoppedAt when its directories stopped (no grant or renewal after it)
+     * @param recordsUntil {@link Long#MIN_VALUE} if the records of its directories were not left; else they were,
+     *     and this is when the quarantines it kept for keys it had gained end (every lease it granted is a record)
      */
-    public record Handover(long epoch, List<String> members, long leftEpoch, long leftAt, long stoppedAt) {
+    public record Handover(long epoch, List<String> members, long leftEpoch, long leftAt, long stoppedAt,
+            long recordsUntil) {
 
         public Handover {
             members = List.copyOf(members);
         }
 
-        /** The handover as text (lines: node, epoch, left epoch, left at, stopped at, then the members). */
+        /** Whether the records of the previous directories were left. */
+        public boolean withRecords() {
+            return recordsUntil != Long.MIN_VALUE;
+        }
+
+        /** The same handover without the records (they could not be read). */
+        public Handover withoutRecords() {
+            return new Handover(epoch, members, leftEpoch, leftAt, stoppedAt, Long.MIN_VALUE);
+        }
+
+        /** The handover as text (lines: node, epoch, left epoch, left at, stopped at, records until, members). */
         public String encode(String node) {
             StringBuilder b = new StringBuilder(node).append('\n').append(epoch).append('\n').append(leftEpoch)
-                    .append('\n').append(leftAt).append('\n').append(stoppedAt);
+                    .append('\n').append(leftAt).append('\n').append(stoppedAt).append('\n').append(recordsUntil);
             members.forEach(m -> b.append('\n').append(m));
             return b.toString();
         }
@@ -122,11 +138,12 @@ public final class HomeTerms {
             }
             String[] lines = text.split("\n");
             try {
-                if (lines.length < 5 || !lines[0].equals(node)) {
+                if (lines.length < 6 || !lines[0].equals(node)) {
                     return null;
                 }
-                return new Handover(Long.parseLong(lines[1]), List.of(lines).subList(5, lines.length),
-                        Long.parseLong(lines[2]), Long.parseLong(lines[3]), Long.parseLong(lines[4]));
+                return new Handover(Long.parseLong(lines[1]), List.of(lines).subList(6, lines.length),
+                        Long.parseLong(lines[2]), Long.parseLong(lines[3]), Long.parseLong(lines[4]),
+                        Long.parseLong(lines[5]));
             } catch (NumberFormatException e) {
                 return null;
             }
@@ -248,7 +265,7 @@ public final class HomeTerms {
             gains.addLast(new Gain(receivedAt, before, receivedAt + quarantine));
         }
         prune(receivedAt);
-        return new Assume(ring, authorityUntil, gainedSince(before), receivedAt + quarantine);
+        return new Assume(ring, authorityUntil, gainedSince(before), receivedAt + quarantine, false);
     }
 
     /**
@@ -285,10 +302,12 @@ public final class HomeTerms {
         seen.clear();
         pending = null;
         authorityUntil = startedAt + term;
-        long until = Math.max(receivedAt, h.stoppedAt() + quarantine);
+        // With the records, the directories know every lease the previous bundle granted: only the quarantines it
+        // kept remain. Without them, its leases end by stoppedAt + quarantine (its quarantines too).
+        long until = Math.max(receivedAt, h.withRecords() ? h.recordsUntil() : h.stoppedAt() + quarantine);
         List<CacheTopology> all = List.of();
         gains.addLast(new Gain(receivedAt, all, until));
-        return new Assume(ring, authorityUntil, gainedSince(all), until);
+        return new Assume(ring, authorityUntil, gainedSince(all), until, true);
     }
 
     /**
@@ -335,7 +354,16 @@ public final class HomeTerms {
             until = Math.max(until, g.until());
         }
         return new Assume(current, authorityUntil, (cache, key) -> recent.stream().anyMatch(n -> n.test(cache, key)),
-                until);
+                until, false);
+    }
+
+    /**
+     * When the quarantines of the keys this node gained recently end: what a directory made now would quarantine them
+     * until ({@link Long#MIN_VALUE} if none).
+     */
+    public long quarantinesUntil(long now) {
+        prune(now);
+        return gains.stream().mapToLong(Gain::until).max().orElse(Long.MIN_VALUE);
     }
 
     private NewlyHomed gainedSince(List<CacheTopology> before) {

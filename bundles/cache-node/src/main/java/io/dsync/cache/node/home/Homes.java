@@ -38,6 +38,12 @@ public final class Homes {
     private final ConcurrentMap<String, ProtocolDriver<HomeDirectory>> directories = new ConcurrentHashMap<>();
     /** Set by {@link #close} (guarded by {@code terms}). */
     private boolean closed;
+    /**
+     * The previous bundle's directory records by cache, until a directory adopts them (guarded by {@code terms}):
+     * kept only if the first epoch is taken up from its handover.
+     */
+    private final Map<String, List<HomeDirectory.Holding>> adopted = new ConcurrentHashMap<>();
+    private boolean assumedOnce;
 
     /**
      * @param self this node's id
@@ -66,8 +72,9 @@ public final class Homes {
             directories.values().forEach(d -> d.call((dir, now) -> dir.extendAuthority(now, extend.epoch(),
                     extend.until())));
         } else if (action instanceof HomeTerms.Assume assume) {
-            LOG.info("Cache homes of {} take up epoch {} (ring {})", self, assume.topology().epoch(),
-                    assume.topology().record().members());
+            LOG.info("Cache homes of {} take up epoch {} (ring {}){}", self, assume.topology().epoch(),
+                    assume.topology().record().members(), assume.resumed() ? ", where the previous cache-node bundle"
+                            + " left off" : "");
             directories.values().forEach(d -> assume(d, assume));
         }
     }
@@ -77,6 +84,10 @@ public final class Homes {
         d.call((dir, now) -> dir.epoch() >= assume.topology().epoch() ? List.of()
                 : dir.assume(now, assume.topology().epoch(), assume.authorityUntil(), assume.homes(cache, self),
                         assume.newlyHomed(cache), assume.quarantineUntil()));
+        List<HomeDirectory.Holding> records = adopted.remove(cache);
+        if (records != null) {
+            d.call((dir, now) -> dir.adopt(now, records));
+        }
     }
 
     /**
@@ -89,6 +100,28 @@ public final class Homes {
             closed = true;
             directories.values().forEach(ProtocolDriver::close);
             return ProtocolDriver.now();
+        }
+    }
+
+    /**
+     * The records of every directory, after {@link #close}, for the next bundle of this node.
+     *
+     * @return the records by cache
+     */
+    public Map<String, List<HomeDirectory.Holding>> holdings() {
+        long now = ProtocolDriver.now();
+        Map<String, List<HomeDirectory.Holding>> all = new TreeMap<>();
+        directories.forEach((cache, d) -> all.put(cache, d.query(dir -> dir.holdings(now))));
+        return all;
+    }
+
+    /**
+     * Gives the records the previous bundle of this node left, before the first read of the ring: the directories
+     * adopt them (as they are made) if the first epoch is taken up from that bundle's handover.
+     */
+    public void adopt(Map<String, List<HomeDirectory.Holding>> records) {
+        synchronized (terms) {
+            adopted.putAll(records);
         }
     }
 
@@ -128,8 +161,21 @@ public final class Homes {
             long receivedAt) {
         synchronized (terms) {
             HomeTerms.Action action = terms.observe(ring, earlier, startedAt, receivedAt);
+            if (action instanceof HomeTerms.Assume a && !assumedOnce) {
+                assumedOnce = true;
+                if (!a.resumed()) {
+                    adopted.clear(); // the usual way: the records are not needed (and not relied on)
+                }
+            }
             apply(action);
             return action;
+        }
+    }
+
+    /** When the quarantines of the keys this node gained recently end ({@link HomeTerms#quarantinesUntil}). */
+    public long quarantinesUntil() {
+        synchronized (terms) {
+            return terms.quarantinesUntil(ProtocolDriver.now());
         }
     }
 

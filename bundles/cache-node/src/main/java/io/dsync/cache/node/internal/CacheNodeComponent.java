@@ -4,6 +4,8 @@ import com.codahale.metrics.Gauge;
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
 import io.dsync.cache.core.CoherenceMessage;
+import io.dsync.cache.core.HomeDirectory;
+import io.dsync.cache.node.home.HandoverRecords;
 import io.dsync.cache.node.home.HomeTerms;
 import io.dsync.cache.node.home.Homes;
 import io.dsync.cache.protocol.CacheTiming;
@@ -20,10 +22,13 @@ import io.dsync.registry.NodeIdentity;
 import io.dsync.registry.NodeInfo;
 import io.dsync.registry.NodeRegistry;
 import jakarta.servlet.Servlet;
+import java.io.File;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
+import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.Executors;
@@ -70,6 +75,9 @@ public final class CacheNodeComponent implements HealthContributor {
      * in the same JVM (the monotonic clock it holds times of means nothing in another process).
      */
     static final String HANDOVER = "io.dsync.cache.node.handover";
+    /** The file, in the bundle's data area, with the directories' records that go with the handover. */
+    static final String HANDOVER_RECORDS = "handover-records";
+    private final BundleContext context;
     /** Set as the component stops: an interrupted ring read is no problem to report then. */
     private volatile boolean stopping;
 
@@ -97,13 +105,29 @@ public final class CacheNodeComponent implements HealthContributor {
         });
         HomeTerms terms = new HomeTerms(self, CacheTiming.AUTHORITY_TERM, CacheTiming.PROTOCOL.margin(),
                 CacheTiming.PROTOCOL.quarantine());
+        this.context = context;
         HomeTerms.Handover left = HomeTerms.Handover.decode(System.getProperty(HANDOVER), self);
         System.clearProperty(HANDOVER);
+        Map<String, List<HomeDirectory.Holding>> records = Map.of();
+        File recordsFile = context.getDataFile(HANDOVER_RECORDS);
+        if (left != null && left.withRecords()) {
+            try {
+                records = HandoverRecords.read(recordsFile.toPath(), left.stoppedAt());
+            } catch (IOException | RuntimeException e) {
+                LOG.info("Cache node {} cannot read the directory records its previous bundle left ({}); its keys"
+                        + " wait out the old leases", self, e.toString());
+                left = left.withoutRecords();
+            }
+        }
+        if (recordsFile != null) {
+            recordsFile.delete();
+        }
         if (left != null) {
             terms.resume(left);
         }
         this.homes = new Homes(self, incarnation, CacheTiming.PROTOCOL, terms, transport, new MainMemoryConfig(config.replicaAcks(), config.replicaTimeoutMillis()).open(redis.client(),
                         redis.key("cache")), Math.max(0, config.homeRetainBytes()));
+        homes.adopt(records);
         metrics.gauge(METRICS + "grantsFromCopy", () -> (Gauge<Long>) homes::grantsFromCopy);
         this.served = CoherenceTransport.serve(messaging, CoherenceTransport.TOPIC_HOME,
                 CoherenceMessage.ToHome.class, homes::onMessage);
@@ -150,7 +174,7 @@ public final class CacheNodeComponent implements HealthContributor {
                 if (left.epoch() == current.epoch() + 1 && left.members().equals(List.copyOf(without))
                         && homes.epoch() == current.epoch()) {
                     System.setProperty(HANDOVER, new HomeTerms.Handover(current.epoch(), current.members(),
-                            left.epoch(), leftAt, stoppedAt).encode(self));
+                            left.epoch(), leftAt, stoppedAt, leaveRecords(stoppedAt)).encode(self));
                 }
             }
         } catch (RuntimeException e) {
@@ -159,6 +183,28 @@ public final class CacheNodeComponent implements HealthContributor {
         }
         metrics.removeMatching((name, m) -> name.startsWith(METRICS));
         LOG.info("Cache node {} stopped", self);
+    }
+
+    /**
+     * Writes the directories' records for the next bundle.
+     *
+     * @return the handover's {@code recordsUntil}: when the quarantines of recently gained keys end, or
+     *     {@link Long#MIN_VALUE} if the records could not be written
+     */
+    private long leaveRecords(long stoppedAt) {
+        File file = context.getDataFile(HANDOVER_RECORDS);
+        if (file == null) {
+            return Long.MIN_VALUE;
+        }
+        try {
+            HandoverRecords.write(file.toPath(), stoppedAt, homes.holdings());
+            return Math.max(stoppedAt, homes.quarantinesUntil());
+        } catch (IOException | RuntimeException e) {
+            LOG.info("Cache node {} cannot leave its directory records to its next bundle ({}); its keys will wait"
+                    + " out the leases", self, e.toString());
+            file.delete();
+            return Long.MIN_VALUE;
+        }
     }
 
     private void pass() {

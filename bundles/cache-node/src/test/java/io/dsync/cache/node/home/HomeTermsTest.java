@@ -160,7 +160,8 @@ class HomeTermsTest {
     }
 
     /** b's previous bundle was at epoch 3 (a, b, c), stopped its directories at 9,990 and left by epoch 4 at 10,000. */
-    private static final HomeTerms.Handover LEFT = new HomeTerms.Handover(3, List.of("a", "b", "c"), 4, 10_000, 9_990);
+    private static final HomeTerms.Handover LEFT = new HomeTerms.Handover(3, List.of("a", "b", "c"), 4, 10_000, 9_990,
+            Long.MIN_VALUE);
 
     @Test
     void aBundleThatComesBackQuicklyTakesItsKeysUpAtOnceUntilThePreviousLeasesEnd() {
@@ -172,6 +173,7 @@ class HomeTermsTest {
         assertThat(assume.authorityUntil()).isEqualTo(10_300 + TERM);
         assertThat(assume.quarantineUntil()).as("the previous bundle's leases, not a full quarantine from now")
                 .isEqualTo(9_990 + QUARANTINE);
+        assertThat(assume.resumed()).isTrue();
         assertThat(KEYS.stream().filter(assume.homes("c1", "b")).allMatch(assume.newlyHomed("c1")))
                 .as("the new directories have no records: every key waits for the old leases").isTrue();
         HomeTerms.Assume later = terms.forNewDirectory(11_000);
@@ -189,8 +191,8 @@ class HomeTermsTest {
                 new Case("back later than half a quarantine", LEFT, ring(5, "a", "b", "c"), 10_000 + QUARANTINE / 2),
                 new Case("an epoch between the one it left by and this one", LEFT, ring(6, "a", "b", "c"), 10_300),
                 new Case("c left meanwhile: its keys were another's", LEFT, ring(5, "a", "b"), 10_300),
-                new Case("not a member before", new HomeTerms.Handover(3, List.of("a", "c"), 4, 10_000, 9_990),
-                        ring(5, "a", "b", "c"), 10_300),
+                new Case("not a member before", new HomeTerms.Handover(3, List.of("a", "c"), 4, 10_000, 9_990,
+                        Long.MIN_VALUE), ring(5, "a", "b", "c"), 10_300),
                 new Case("another node's handover", null, ring(5, "a", "b", "c"), 10_300));
         for (Case c : cases) {
             HomeTerms fresh = new HomeTerms("b", TERM, MARGIN, QUARANTINE);
@@ -206,6 +208,23 @@ class HomeTermsTest {
             assertThat(usual.quarantineUntil()).as(c.why()).isEqualTo(c.at() + TERM + MARGIN + QUARANTINE);
         }
         assertThat(HomeTerms.Handover.decode(LEFT.encode("b"), "b")).isEqualTo(LEFT);
+    }
+
+    @Test
+    void withTheDirectoriesRecordsOnlyTheQuarantinesThePreviousBundleKeptRemain() {
+        HomeTerms.Handover withRecords = new HomeTerms.Handover(3, List.of("a", "b", "c"), 4, 10_000, 9_990, 9_990);
+        assertThat(HomeTerms.Handover.decode(withRecords.encode("b"), "b")).isEqualTo(withRecords);
+        terms.resume(withRecords);
+        HomeTerms.Assume assume = (HomeTerms.Assume) terms.observe(ring(5, "a", "b", "c"), 10_300, 10_310);
+        assertThat(assume.resumed()).isTrue();
+        assertThat(assume.quarantineUntil()).as("nothing to wait for").isEqualTo(10_310);
+
+        HomeTerms other = new HomeTerms("b", TERM, MARGIN, QUARANTINE);
+        other.resume(new HomeTerms.Handover(3, List.of("a", "b", "c"), 4, 10_000, 9_990, 11_500));
+        HomeTerms.Assume kept = (HomeTerms.Assume) other.observe(ring(5, "a", "b", "c"), 10_300, 10_310);
+        assertThat(kept.quarantineUntil()).as("keys it had gained a moment before").isEqualTo(11_500);
+        assertThat(other.quarantinesUntil(10_400)).isEqualTo(11_500);
+        assertThat(other.quarantinesUntil(11_500)).isEqualTo(Long.MIN_VALUE);
     }
 
     @Test
