@@ -227,6 +227,59 @@ class HomeTermsTest {
         assertThat(other.quarantinesUntil(11_500)).isEqualTo(Long.MIN_VALUE);
     }
 
+    /**
+     * Random runs of rings, some read as they happen, some known only from the history a read returns, some missed: a
+     * key must be newly homed whenever another node homed it under any epoch since the one taken up before, and a
+     * ring that gives this node any such key must not be taken up before {@code term + margin} after it was read.
+     */
+    @Test
+    void noKeyThatAnotherNodeHomedMeanwhileIsEverTakenUpAsHomedContinuously() {
+        java.util.Random random = new java.util.Random(7);
+        List<String> nodes = List.of("a", "b", "c", "d", "x");
+        List<String> keys = KEYS.subList(0, 300);
+        for (int run = 0; run < 200; run++) {
+            HomeTerms t = new HomeTerms("b", TERM, MARGIN, QUARANTINE);
+            List<CacheTopology> rings = new java.util.ArrayList<>();
+            CacheTopology assumed = null;
+            long now = 0;
+            java.util.Map<Long, Long> firstRead = new java.util.HashMap<>();
+            for (long epoch = 1; epoch <= 12; epoch++) {
+                List<String> members = nodes.stream().filter(n -> random.nextInt(3) > 0).toList();
+                rings.add(ring(epoch, members.toArray(String[]::new)));
+                int reads = random.nextInt(3); // 0: missed, 1 or 2 reads of it (the second after the wait)
+                for (int r = 0; r < reads; r++) {
+                    now += r == 0 ? 1 + random.nextInt(100) : TERM + MARGIN;
+                    CacheTopology ring = rings.get(rings.size() - 1);
+                    List<CacheTopology> history = rings.subList(Math.max(0, rings.size() - 1 - random.nextInt(9)),
+                            rings.size() - 1);
+                    firstRead.putIfAbsent(epoch, now);
+                    HomeTerms.Action action = t.observe(ring, random.nextBoolean() ? history : List.of(), now - 1,
+                            now);
+                    if (!(action instanceof HomeTerms.Assume a)) {
+                        continue;
+                    }
+                    long from = assumed == null ? 0 : assumed.epoch();
+                    for (String k : keys) {
+                        if (!a.homes("c1", "b").test(k)) {
+                            continue;
+                        }
+                        boolean elsewhere = assumed == null;
+                        for (CacheTopology between : rings.subList((int) from, (int) epoch)) {
+                            elsewhere |= !"b".equals(between.home("c1", k));
+                        }
+                        if (elsewhere) {
+                            assertThat(a.newlyHomed("c1").test(k)).as("run %d epoch %d key %s", run, epoch, k)
+                                    .isTrue();
+                            assertThat(now).as("run %d epoch %d: taken up before the wait", run, epoch)
+                                    .isGreaterThanOrEqualTo(firstRead.get(epoch) + TERM + MARGIN);
+                        }
+                    }
+                    assumed = ring;
+                }
+            }
+        }
+    }
+
     @Test
     void aNewerRingWhileWaitingStartsTheWaitAgain() {
         firstEpoch(ring(1, "a", "b", "c"));
