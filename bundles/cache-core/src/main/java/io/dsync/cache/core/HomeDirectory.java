@@ -59,10 +59,12 @@ import io.dsync.cache.core.Transaction.Waiter;
  * authority to grant ({@link #assume}, {@link #extendAuthority}). Requests naming another epoch, or keys
  * not homed here, are {@linkplain Refused refused}. No right is granted or renewed without authority.
  * For keys the directory newly homes it grants nothing for {@link Timing#quarantine()} after
- * {@code assume}: every lease the previous home may have granted has run out by then. The adapter must
- * call {@code assume} for an epoch only after every earlier home of the newly homed keys has lost its
- * authority; with that, the directory never grants a right that conflicts with one granted by another
- * home.
+ * {@code assume} (or until the end the adapter passes, when it knows when the earlier leases end): every lease
+ * the previous home may have granted has run out by then. The adapter must call {@code assume} for an epoch
+ * only after every earlier home of the newly homed keys has lost its authority (or can be shown to have
+ * granted nothing meanwhile); with that, the directory never grants a right that conflicts with one granted
+ * by another home. A directory that replaces a stopped one of the same node and clock may {@link #adopt} its
+ * records instead of waiting out its leases.
  *
  * <h2>Thread safety</h2>
  * Not thread-safe: the adapter serializes all calls. {@code now} must come from one monotonic clock.
@@ -274,6 +276,9 @@ public final class HomeDirectory {
      * @param now the home's time
      * @param holdings what {@link #holdings} of the previous directory returned
      * @return the effects (none today)
+     * @throws IllegalStateException if a key of the records already has a request being served or waiting, or a
+     *     record of this directory's own: it served the key without knowing the old leases (the adapter must adopt
+     *     before any message can reach the directory, in the same serialized call as the assume)
      */
     public List<Effect> adopt(long now, List<Holding> holdings) {
         begin(now);
@@ -283,8 +288,13 @@ public final class HomeDirectory {
             }
             DirectoryEntry e = entries.computeIfAbsent(h.key(), DirectoryEntry::new);
             retained.remove(e);
-            if (e.record(h.node()) != null || e.owner != null || h.state() == MesiState.EXCLUSIVE && !e.sharers.isEmpty()) {
-                continue; // not a fresh directory's entry: keep what it has
+            if (e.active != null || !e.queue.isEmpty() || grantedHere(e)) {
+                throw new IllegalStateException("key '" + h.key() + "' of cache '" + cache
+                        + "' was served before the previous directory's records were adopted");
+            }
+            if (e.record(h.node()) != null || e.owner != null
+                    || h.state() == MesiState.EXCLUSIVE && !e.sharers.isEmpty()) {
+                continue; // the records themselves disagree: keep the first
             }
             HolderRecord r = new HolderRecord(h.node(), h.grant(), h.request(), h.state(), h.expiry());
             if (h.state() == MesiState.EXCLUSIVE) {
@@ -292,6 +302,7 @@ public final class HomeDirectory {
             } else {
                 e.sharers.put(h.node(), r);
             }
+            e.memory = null; // what main memory holds is not known here
             schedule(e);
         }
         return end();
@@ -317,6 +328,13 @@ public final class HomeDirectory {
             }
         }
         return holdings;
+    }
+
+    private boolean grantedHere(DirectoryEntry e) {
+        if (e.owner != null && e.owner.grant.incarnation() == incarnation) {
+            return true;
+        }
+        return e.sharers.values().stream().anyMatch(r -> r.grant.incarnation() == incarnation);
     }
 
     private static Holding holding(String key, HolderRecord r) {

@@ -322,6 +322,13 @@ class ScenarioTest {
         long hits = c.nodes.get("b").stats().hits();
         c.run("b", new Op.Get("j"));
         assertThat(c.nodes.get("b").stats().hits()).isEqualTo(hits + 1);
+
+        // Records adopted after the directory served a key it did not know the old leases of: refused.
+        List<HomeDirectory.Holding> again = c.home.holdings(c.now);
+        c.restartHome(false, c.now);
+        c.run("a", new Op.Get("j"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.home.adopt(c.now, again))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("'j'");
     }
 
     @Test

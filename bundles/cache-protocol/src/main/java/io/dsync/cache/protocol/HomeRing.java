@@ -84,7 +84,10 @@ public final class HomeRing {
      * @throws org.redisson.client.RedisException when Redis cannot be read
      */
     public Record read() {
-        return readView().current();
+        Map<String, String> fields = client.<String, String>getMap(key, StringCodec.INSTANCE)
+                .getAll(java.util.Set.of("epoch", "members"));
+        String epoch = fields.get("epoch");
+        return epoch == null ? Record.NONE : new Record(Long.parseLong(epoch), split(fields.get("members")));
     }
 
     /**

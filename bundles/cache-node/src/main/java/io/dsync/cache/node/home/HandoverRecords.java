@@ -19,8 +19,8 @@ import java.util.TreeMap;
 
 /**
  * The directory records a stopping cache-node bundle leaves for the next one of the same JVM, as a file in the
- * bundle's data area (kept across updates). The file names the {@link HomeTerms.Handover#stoppedAt} of its handover,
- * so a file left by another process, or by an earlier stop, is never read as this one's.
+ * bundle's data area (kept across updates). The file starts with the {@link HomeTerms.Handover#stoppedAt} of its
+ * handover, so a file left by another process, or by an earlier stop, is never read as this one's.
  */
 public final class HandoverRecords {
 

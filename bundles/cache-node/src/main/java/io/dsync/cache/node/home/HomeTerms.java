@@ -16,7 +16,8 @@ import java.util.function.Predicate;
  *
  * <h2>The rule it keeps</h2>
  * A directory may {@code assume} an epoch only after every earlier home of the keys it newly homes has lost its
- * authority to grant (the contract of {@code HomeDirectory.assume}). Authority comes from reads: after a read that
+ * authority to grant (the contract of {@code HomeDirectory.assume}), or can have granted nothing (a bundle that
+ * replaces this node's previous one, below). Authority comes from reads: after a read that
  * started at local time {@code t} found the ring still at epoch {@code E}, a home of {@code E} may grant until
  * {@code t + term}. A newer ring is written at some instant {@code P}; every read that confirmed an older epoch
  * started before {@code P}, so every older authority ends by {@code P + term} (plus clock drift). This node receives
@@ -232,9 +233,22 @@ public final class HomeTerms {
             authorityUntil = Math.max(authorityUntil, startedAt + term);
             return new Extend(ring.epoch(), authorityUntil);
         }
-        Assume resumed = resumed(ring, startedAt, receivedAt);
-        if (resumed != null) {
-            return resumed;
+        if (handover != null && current == null) {
+            if (receivedAt - handover.leftAt() >= quarantine / 2) {
+                handover = null; // too long ago: the usual way
+            } else if (ring.epoch() <= handover.leftEpoch()) {
+                // This bundle's own ring is not made yet (its first read may come before the registry shows it
+                // active): wait for it rather than taking up a ring without this node, which would end the
+                // handover. Nothing is granted before the first epoch anyway.
+                return NONE;
+            } else {
+                Handover h = handover;
+                handover = null;
+                Assume resumed = resumed(h, ring, startedAt, receivedAt);
+                if (resumed != null) {
+                    return resumed;
+                }
+            }
         }
         seen.put(ring.epoch(), ring);
         for (CacheTopology r : earlier) {
@@ -284,18 +298,15 @@ public final class HomeTerms {
      *       that epoch's authority ended before any of its quarantines did: nobody granted under it.</li>
      * </ul>
      * So the keys need no wait for authority, only a quarantine until {@code stoppedAt + quarantine}: the previous
-     * bundle's leases, not a full quarantine after a wait. Anything else (a later ring, a longer absence) takes the
-     * usual way.
+     * bundle's leases, not a full quarantine after a wait; and when the directories adopt the previous bundle's
+     * records, which name every lease it granted, only the quarantines it still kept. Anything else (a later ring, a
+     * longer absence) takes the usual way. This is the one case where an epoch is taken up while other homes may
+     * still have authority under an earlier one: not the gaining nodes' authority but their quarantine keeps them
+     * from granting the keys.
      */
-    private Assume resumed(CacheTopology ring, long startedAt, long receivedAt) {
-        Handover h = handover;
-        if (h == null || current != null || ring.epoch() <= h.leftEpoch()) {
-            return null;
-        }
-        handover = null;
+    private Assume resumed(Handover h, CacheTopology ring, long startedAt, long receivedAt) {
         if (ring.epoch() != h.leftEpoch() + 1 || h.leftEpoch() != h.epoch() + 1 || !ring.isMember(self)
-                || !h.members().contains(self)
-                || !ring.record().members().containsAll(h.members()) || receivedAt - h.leftAt() >= quarantine / 2) {
+                || !h.members().contains(self) || !ring.record().members().containsAll(h.members())) {
             return null;
         }
         current = ring;

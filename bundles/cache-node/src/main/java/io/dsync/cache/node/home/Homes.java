@@ -8,6 +8,7 @@ import io.dsync.cache.protocol.CacheTopology;
 import io.dsync.cache.protocol.CoherenceTransport;
 import io.dsync.cache.protocol.MainMemory;
 import io.dsync.cache.protocol.ProtocolDriver;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -43,6 +44,8 @@ public final class Homes {
      * kept only if the first epoch is taken up from its handover.
      */
     private final Map<String, List<HomeDirectory.Holding>> adopted = new ConcurrentHashMap<>();
+    /** When the last lease among {@link #adopted} ends: the records of caches not used by then are dropped. */
+    private volatile long adoptedUntil = Long.MIN_VALUE;
     private boolean assumedOnce;
 
     /**
@@ -79,15 +82,25 @@ public final class Homes {
         }
     }
 
+    /**
+     * Takes the epoch up in one directory and, the first time, adopts the previous bundle's records of its cache in the
+     * same serialized call: no request may reach the directory between the two (it would be served without knowing
+     * the old leases).
+     */
     private void assume(ProtocolDriver<HomeDirectory> d, HomeTerms.Assume assume) {
         String cache = d.cache();
-        d.call((dir, now) -> dir.epoch() >= assume.topology().epoch() ? List.of()
-                : dir.assume(now, assume.topology().epoch(), assume.authorityUntil(), assume.homes(cache, self),
-                        assume.newlyHomed(cache), assume.quarantineUntil()));
         List<HomeDirectory.Holding> records = adopted.remove(cache);
-        if (records != null) {
-            d.call((dir, now) -> dir.adopt(now, records));
-        }
+        d.call((dir, now) -> {
+            if (dir.epoch() >= assume.topology().epoch()) {
+                return List.of();
+            }
+            List<Effect> effects = new ArrayList<>(dir.assume(now, assume.topology().epoch(), assume.authorityUntil(),
+                    assume.homes(cache, self), assume.newlyHomed(cache), assume.quarantineUntil()));
+            if (records != null) {
+                effects.addAll(dir.adopt(now, records));
+            }
+            return effects;
+        });
     }
 
     /**
@@ -122,6 +135,8 @@ public final class Homes {
     public void adopt(Map<String, List<HomeDirectory.Holding>> records) {
         synchronized (terms) {
             adopted.putAll(records);
+            adoptedUntil = records.values().stream().flatMap(List::stream)
+                    .mapToLong(HomeDirectory.Holding::expiry).max().orElse(Long.MIN_VALUE);
         }
     }
 
@@ -154,6 +169,12 @@ public final class Homes {
     /** Runs the directories' timers (retransmissions, lease ends, quarantines). */
     public void tick() {
         directories.values().forEach(d -> d.call(HomeDirectory::tick));
+        if (adoptedUntil != Long.MIN_VALUE && ProtocolDriver.now() - adoptedUntil > 0) {
+            synchronized (terms) {
+                adopted.clear(); // every lease they name has ended
+                adoptedUntil = Long.MIN_VALUE;
+            }
+        }
     }
 
     /** The terms, for the reads of the ring (serialized with the making of directories). */
