@@ -286,16 +286,19 @@ public final class HomeTerms {
      * The first epoch of a bundle that replaced this node's previous one (an update or a quick restart), taken up at
      * once when the {@link Handover} shows that nobody but the previous bundle can have granted this node's keys:
      * <ul>
-     *   <li>the ring is the one right after the ring the previous bundle left by, and this node's keys under it were
-     *       this node's under the epoch the previous bundle had taken up (the members are those and maybe more);</li>
+     *   <li>this node's keys under the ring were this node's under the epoch the previous bundle had taken up (the
+     *       members are those and maybe more);</li>
      *   <li>under that epoch only the previous bundle homed them, and its leases (and any quarantine it still kept)
      *       end by {@code stoppedAt + quarantine};</li>
-     *   <li>under the epoch it left by, other nodes homed them, but a node gaining keys waits {@code term + margin}
-     *       after it sees the ring and then quarantines them for {@code quarantine}, while its authority under that
-     *       epoch ends {@code term} after the next ring is written. The next ring came less than
-     *       {@code quarantine / 2} after the previous bundle left (both times on this node's clock: it sent its
-     *       proposal before the ring it left by was written, and this read returned after the next one was), so
-     *       that epoch's authority ended before any of its quarantines did: nobody granted under it.</li>
+     *   <li>under the epoch it left by, and any made after it and before this ring (the other nodes may add this node
+     *       back and drop it again while the registry still shows its old bundle), other nodes may have homed them,
+     *       but a node gaining keys waits {@code term + margin} after it sees a ring and then quarantines them for
+     *       {@code quarantine}, while its authority under that ring ends {@code term} after the next ring is written,
+     *       at the latest this one. This ring came less than {@code quarantine / 2} after the previous bundle left
+     *       (both times on this node's clock: it sent its proposal before the ring it left by was written, and this
+     *       read returned after this ring was), so each of those authorities ended before any of its quarantines
+     *       did: nobody granted under them. Under those that gave the keys back to this node, nobody homed them: no
+     *       bundle ran here.</li>
      * </ul>
      * So the keys need no wait for authority, only a quarantine until {@code stoppedAt + quarantine}: the previous
      * bundle's leases, not a full quarantine after a wait; and when the directories adopt the previous bundle's
@@ -305,7 +308,7 @@ public final class HomeTerms {
      * from granting the keys.
      */
     private Assume resumed(Handover h, CacheTopology ring, long startedAt, long receivedAt) {
-        if (ring.epoch() != h.leftEpoch() + 1 || h.leftEpoch() != h.epoch() + 1 || !ring.isMember(self)
+        if (h.leftEpoch() != h.epoch() + 1 || !ring.isMember(self)
                 || !h.members().contains(self) || !ring.record().members().containsAll(h.members())) {
             return null;
         }
