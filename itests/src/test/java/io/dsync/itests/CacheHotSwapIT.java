@@ -110,9 +110,9 @@ class CacheHotSwapIT extends ClusterTest {
     }
 
     /**
-     * Writes keys of its own ({@code probe-<i>}, outside the checked registers), one thread per key, alternately through
-     * two nodes, so that every write needs the key's home (it takes the other node's copy away), and keeps when each
-     * write succeeded.
+     * Writes keys of its own ({@code probe-<i>}, outside the checked registers), one thread per key, alternately
+     * through two nodes, so that every write needs the key's home (it takes the other node's copy away), and keeps
+     * when each write succeeded.
      */
     private static final class Probe implements AutoCloseable {
 

@@ -170,7 +170,7 @@ final class MiniCluster {
         restartHome(newEpoch, now + TIMING.quarantine());
     }
 
-    /** As {@link #restartHome(boolean)}, the adapter knowing that every earlier lease has ended at {@code leasesEnd}. */
+    /** As {@link #restartHome(boolean)}, the adapter knowing that every earlier lease ends by {@code leasesEnd}. */
     void restartHome(boolean newEpoch, long leasesEnd) {
         if (newEpoch) {
             epoch++;

@@ -125,7 +125,8 @@ public final class CacheNodeComponent implements HealthContributor {
         if (left != null) {
             terms.resume(left);
         }
-        this.homes = new Homes(self, incarnation, CacheTiming.PROTOCOL, terms, transport, new MainMemoryConfig(config.replicaAcks(), config.replicaTimeoutMillis()).open(redis.client(),
+        this.homes = new Homes(self, incarnation, CacheTiming.PROTOCOL, terms, transport,
+                new MainMemoryConfig(config.replicaAcks(), config.replicaTimeoutMillis()).open(redis.client(),
                         redis.key("cache")), Math.max(0, config.homeRetainBytes()));
         homes.adopt(records);
         metrics.gauge(METRICS + "grantsFromCopy", () -> (Gauge<Long>) homes::grantsFromCopy);
