@@ -14,9 +14,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -117,13 +120,13 @@ class CacheHotSwapIT extends ClusterTest {
     private static final class Probe implements AutoCloseable {
 
         private final Map<String, List<Long>> successes = new TreeMap<>();
-        private final List<Thread> threads = new java.util.ArrayList<>();
+        private final List<Thread> threads = new ArrayList<>();
         private volatile boolean running = true;
 
         Probe(List<CacheHttp> through, int keys) {
             for (int i = 0; i < keys; i++) {
                 String key = "probe-" + i;
-                List<Long> ok = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+                List<Long> ok = Collections.synchronizedList(new ArrayList<>());
                 successes.put(key, ok);
                 Thread t = new Thread(() -> {
                     for (long n = 0; running; n++) {
@@ -145,9 +148,9 @@ class CacheHotSwapIT extends ClusterTest {
         }
 
         /** Per group of keys (by {@code group}), each key's longest time without a success within [from, to]. */
-        Map<Boolean, List<Long>> longestGaps(long from, long to, java.util.function.Predicate<String> group) {
-            Map<Boolean, List<Long>> gaps = new TreeMap<>(Map.of(true, new java.util.ArrayList<>(), false,
-                    new java.util.ArrayList<>()));
+        Map<Boolean, List<Long>> longestGaps(long from, long to, Predicate<String> group) {
+            Map<Boolean, List<Long>> gaps = new TreeMap<>(Map.of(true, new ArrayList<>(), false,
+                    new ArrayList<>()));
             successes.forEach((key, times) -> {
                 long last = from;
                 long longest = 0;

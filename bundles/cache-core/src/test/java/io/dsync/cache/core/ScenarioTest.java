@@ -1,6 +1,7 @@
 package io.dsync.cache.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -327,7 +328,7 @@ class ScenarioTest {
         List<HomeDirectory.Holding> again = c.home.holdings(c.now);
         c.restartHome(false, c.now);
         c.run("a", new Op.Get("j"));
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.home.adopt(c.now, again))
+        assertThatThrownBy(() -> c.home.adopt(c.now, again))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("'j'");
     }
 

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.redisson.api.RScript;
@@ -84,10 +85,7 @@ public final class HomeRing {
      * @throws org.redisson.client.RedisException when Redis cannot be read
      */
     public Record read() {
-        Map<String, String> fields = client.<String, String>getMap(key, StringCodec.INSTANCE)
-                .getAll(java.util.Set.of("epoch", "members"));
-        String epoch = fields.get("epoch");
-        return epoch == null ? Record.NONE : new Record(Long.parseLong(epoch), split(fields.get("members")));
+        return current(client.<String, String>getMap(key, StringCodec.INSTANCE).getAll(Set.of("epoch", "members")));
     }
 
     /**
@@ -98,11 +96,7 @@ public final class HomeRing {
      */
     public View readView() {
         Map<String, String> fields = client.<String, String>getMap(key, StringCodec.INSTANCE).readAllMap();
-        String epoch = fields.get("epoch");
-        if (epoch == null) {
-            return new View(Record.NONE, List.of());
-        }
-        Record current = new Record(Long.parseLong(epoch), split(fields.get("members")));
+        Record current = current(fields);
         TreeMap<Long, Record> earlier = new TreeMap<>();
         fields.forEach((field, members) -> {
             if (field.startsWith(EPOCH_MEMBERS)) {
@@ -128,6 +122,11 @@ public final class HomeRing {
                 RScript.ReturnType.LIST, List.of(key), Long.toString(expected),
                 String.join("\n", new TreeSet<>(members)), Integer.toString(KEPT));
         return new Record(Long.parseLong((String) reply.get(0)), split((String) reply.get(1)));
+    }
+
+    private static Record current(Map<String, String> fields) {
+        String epoch = fields.get("epoch");
+        return epoch == null ? Record.NONE : new Record(Long.parseLong(epoch), split(fields.get("members")));
     }
 
     private static List<String> split(String members) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dsync.devkit.LocalRedis;
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -68,7 +69,7 @@ class HomeRingTest {
         ring.propose(0, List.of("a"));
         ring.propose(1, List.of("a", "b"));
         // A node of an earlier version writes only the epoch and the members.
-        client.<String, String>getMap(key, StringCodec.INSTANCE).putAll(java.util.Map.of("epoch", "3", "members",
+        client.<String, String>getMap(key, StringCodec.INSTANCE).putAll(Map.of("epoch", "3", "members",
                 "a\nb\nc"));
         ring.propose(3, List.of("a", "c"));
         HomeRing.View view = ring.readView();

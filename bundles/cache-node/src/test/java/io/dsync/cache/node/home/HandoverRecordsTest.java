@@ -10,6 +10,7 @@ import io.dsync.cache.core.RequestId;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -33,7 +34,7 @@ class HandoverRecordsTest {
         assertThat(HandoverRecords.read(file, 42)).isEqualTo(records);
         assertThatThrownBy(() -> HandoverRecords.read(file, 43)).as("another stop's records")
                 .isInstanceOf(IOException.class);
-        Files.write(file, java.util.Arrays.copyOf(Files.readAllBytes(file), 30));
+        Files.write(file, Arrays.copyOf(Files.readAllBytes(file), 30));
         assertThatThrownBy(() -> HandoverRecords.read(file, 42)).as("cut short").isInstanceOf(IOException.class);
     }
 }

@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dsync.cache.protocol.CacheTopology;
 import io.dsync.cache.protocol.HomeRing;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -245,15 +249,15 @@ class HomeTermsTest {
      */
     @Test
     void noKeyThatAnotherNodeHomedMeanwhileIsEverTakenUpAsHomedContinuously() {
-        java.util.Random random = new java.util.Random(7);
+        Random random = new Random(7);
         List<String> nodes = List.of("a", "b", "c", "d", "x");
         List<String> keys = KEYS.subList(0, 300);
         for (int run = 0; run < 200; run++) {
             HomeTerms t = new HomeTerms("b", TERM, MARGIN, QUARANTINE);
-            List<CacheTopology> rings = new java.util.ArrayList<>();
+            List<CacheTopology> rings = new ArrayList<>();
             CacheTopology assumed = null;
             long now = 0;
-            java.util.Map<Long, Long> firstRead = new java.util.HashMap<>();
+            Map<Long, Long> firstRead = new HashMap<>();
             for (long epoch = 1; epoch <= 12; epoch++) {
                 List<String> members = nodes.stream().filter(n -> random.nextInt(3) > 0).toList();
                 rings.add(ring(epoch, members.toArray(String[]::new)));
