@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.dsync.cache.protocol.CacheTopology;
-import io.dsync.cache.protocol.HomeRing;
 import io.dsync.devkit.ClusterNode;
 import io.dsync.devkit.LocalCluster;
 import io.dsync.testkit.scenario.ScenarioReport;
@@ -14,12 +12,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,9 +31,6 @@ class CacheHotSwapIT extends ClusterTest {
     private static final String CACHE_NODE = "io.dsync.cache.node";
     private static final String CACHE_CLIENT = "io.dsync.cache.client";
     private static final String MESSAGING = "io.dsync.messaging";
-    /** Where keys are homed while all three cache nodes are in the ring (the epoch does not change placement). */
-    private static final CacheTopology RING = CacheTopology.of(new HomeRing.Record(1, List.of("n-1", "n-2", "n-3")),
-            List.of());
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @Test
@@ -53,7 +45,7 @@ class CacheHotSwapIT extends ClusterTest {
         }
         Duration run = Duration.ofSeconds(seconds);
         ScenarioReport report;
-        Probe probe = new Probe(nodes.subList(1, 3), 9);
+        CacheProbe probe = new CacheProbe(nodes.subList(1, 3), 9);
         try (probe) {
             report = CacheScenarioIT.registers("write-back cache while its bundles are updated", nodes, run)
                 .fault(CacheScenarioIT.at(run, 15), "update cache-node on n-1",
@@ -92,7 +84,7 @@ class CacheHotSwapIT extends ClusterTest {
         // wait while no cache-node bundle runs there, the other homes' keys go on.
         ScenarioReport.Fault f = report.fault(faults.get(0)).orElseThrow();
         Map<Boolean, List<Long>> stalls = probe.longestGaps(f.startedNanos(), f.startedNanos() + Duration.ofSeconds(6)
-                .toNanos(), key -> "n-1".equals(RING.home(CacheScenarioIT.CACHE, key)));
+                .toNanos(), key -> "n-1".equals(CacheProbe.home(key)));
         System.out.printf("[cache-hot-swap] longest gap between writes of a probe key while n-1's homes restarted:"
                 + " keys homed by n-1 %s ms, by n-2 and n-3 %s ms%n", stalls.get(true), stalls.get(false));
         for (ClusterNode n : cluster.nodes()) {
@@ -109,71 +101,6 @@ class CacheHotSwapIT extends ClusterTest {
                         }
                         return more.isEmpty();
                     });
-        }
-    }
-
-    /**
-     * Writes keys of its own ({@code probe-<i>}, outside the checked registers), one thread per key, alternately
-     * through two nodes, so that every write needs the key's home (it takes the other node's copy away), and keeps
-     * when each write succeeded.
-     */
-    private static final class Probe implements AutoCloseable {
-
-        private final Map<String, List<Long>> successes = new TreeMap<>();
-        private final List<Thread> threads = new ArrayList<>();
-        private volatile boolean running = true;
-
-        Probe(List<CacheHttp> through, int keys) {
-            for (int i = 0; i < keys; i++) {
-                String key = "probe-" + i;
-                List<Long> ok = Collections.synchronizedList(new ArrayList<>());
-                successes.put(key, ok);
-                Thread t = new Thread(() -> {
-                    for (long n = 0; running; n++) {
-                        try {
-                            through.get((int) (n % through.size())).put(CacheScenarioIT.CACHE, key, "v" + n);
-                            ok.add(System.nanoTime());
-                            Thread.sleep(5);
-                        } catch (InterruptedException e) {
-                            return;
-                        } catch (Exception e) {
-                            // A failed write is a gap; the next one is tried at once.
-                        }
-                    }
-                }, "probe-" + i);
-                t.setDaemon(true);
-                t.start();
-                threads.add(t);
-            }
-        }
-
-        /** Per group of keys (by {@code group}), each key's longest time without a success within [from, to]. */
-        Map<Boolean, List<Long>> longestGaps(long from, long to, Predicate<String> group) {
-            Map<Boolean, List<Long>> gaps = new TreeMap<>(Map.of(true, new ArrayList<>(), false,
-                    new ArrayList<>()));
-            successes.forEach((key, times) -> {
-                long last = from;
-                long longest = 0;
-                synchronized (times) {
-                    for (long t : times) {
-                        if (t > from && t <= to) {
-                            longest = Math.max(longest, t - last);
-                            last = t;
-                        }
-                    }
-                }
-                longest = Math.max(longest, to - last);
-                gaps.get(group.test(key)).add(longest / 1_000_000);
-            });
-            return gaps;
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            running = false;
-            for (Thread t : threads) {
-                t.join(15_000);
-            }
         }
     }
 

@@ -5,6 +5,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.function.Predicate;
@@ -79,9 +80,24 @@ public final class HomeTerms {
      *     the directories grant none of them before
      * @param resumed whether the epoch was taken up from a {@link Handover}: then the previous bundle's directory
      *     records, if it left them, are facts the directories may adopt
+     * @param received the {@link HandOff}s the epoch was taken up from (none if it was not): the records that came
+     *     with them are facts the directories adopt
+     * @param give the hand-off this node owes the node that the epoch adds, or {@code null}: the directories give up
+     *     their records of the keys they lose to it as they take the epoch up
      */
     public record Assume(CacheTopology topology, long authorityUntil, NewlyHomed newlyHomed, long quarantineUntil,
-            boolean resumed) implements Action {
+            boolean resumed, List<HandOff> received, HandOff give) implements Action {
+
+        public Assume {
+            received = List.copyOf(received);
+        }
+
+        /** The node the epoch adds, to which {@link #give} goes. */
+        public String joiner() {
+            List<String> added = new ArrayList<>(topology.record().members());
+            added.removeAll(give.members());
+            return added.get(0);
+        }
 
         /** The keys of {@code cache} this node homes under the new epoch. */
         public Predicate<String> homes(String cache, String self) {
@@ -152,6 +168,35 @@ public final class HomeTerms {
     }
 
     /**
+     * Records of keys that one cache node hands to another as the ring changes, so that the receiver may take its new
+     * keys up at once (see {@code handedOff}): the sender had taken up {@code epoch} (whose members were
+     * {@code members}), and then stopped granting the keys it hands off: every directory, when it leaves the ring for
+     * good (its process stops; {@code next} is the ring without it, which it made), or the keys it lost to a node that
+     * joins, in the same serialized call in which each directory took {@code next} up (this node's members plus the
+     * joiner). Its records of those keys name every lease it had granted and not seen end; its own quarantines of
+     * keys it had gained end at {@code quarantineUntil}. Times are on the receiver's clock: it converts the remaining
+     * durations it was sent, adding a drift margin.
+     *
+     * @param from the sender
+     * @param epoch the epoch the sender was at
+     * @param members the members of that epoch
+     * @param next the epoch the hand-off leads to
+     * @param quarantineUntil when the sender's quarantines of keys it had gained end ({@link Long#MIN_VALUE}: none)
+     */
+    public record HandOff(String from, long epoch, List<String> members, long next, long quarantineUntil) {
+
+        public HandOff {
+            members = List.copyOf(members);
+        }
+
+        /** Whether the sender left the ring: {@code ring} is its epoch's members less itself. */
+        boolean leaves(CacheTopology ring) {
+            List<String> left = new ArrayList<>(members);
+            return left.remove(from) && ring.record().members().equals(left);
+        }
+    }
+
+    /**
      * Keys gained at {@code at}: those not homed by this node in every ring of {@code before} (all, if empty), whose
      * earlier homes' leases have all ended at {@code until}.
      */
@@ -176,6 +221,10 @@ public final class HomeTerms {
     private final TreeMap<Long, CacheTopology> seen = new TreeMap<>();
     private final Deque<Gain> gains = new ArrayDeque<>();
     private Handover handover;
+    /** Hand-offs received and not used yet, by the epoch they lead to, then by sender. */
+    private final TreeMap<Long, Map<String, HandOff>> handOffs = new TreeMap<>();
+    /** When the read that found {@link #pending} was sent. */
+    private long pendingStartedAt;
 
     /**
      * @param self this node's id
@@ -266,20 +315,125 @@ public final class HomeTerms {
             if (pending == null || pending.epoch() != ring.epoch()) {
                 pending = ring;
                 pendingUntil = receivedAt + term + margin;
+                pendingStartedAt = startedAt;
+            }
+            Assume handedOff = handedOff(ring, before, startedAt, receivedAt);
+            if (handedOff != null) {
+                return handedOff;
             }
             if (receivedAt < pendingUntil) {
                 return NONE;
             }
         }
+        return take(ring, before, gainsKeys, startedAt, receivedAt, receivedAt + quarantine, List.of());
+    }
+
+    /** Takes {@code ring} up: the keys not homed in every ring of {@code before} are newly homed. */
+    private Assume take(CacheTopology ring, List<CacheTopology> before, boolean gainsKeys, long startedAt,
+            long receivedAt, long quarantineUntil, List<HandOff> received) {
         pending = null;
         seen.clear();
+        handOffs.headMap(ring.epoch(), true).clear();
+        HandOff give = gainsKeys ? null : joinedBy(before, ring, receivedAt);
         current = ring;
         authorityUntil = ring.isMember(self) ? startedAt + term : Long.MIN_VALUE;
         if (gainsKeys) {
-            gains.addLast(new Gain(receivedAt, before, receivedAt + quarantine));
+            gains.addLast(new Gain(receivedAt, before, quarantineUntil));
         }
         prune(receivedAt);
-        return new Assume(ring, authorityUntil, gainedSince(before), receivedAt + quarantine, false);
+        return new Assume(ring, authorityUntil, gainedSince(before), quarantineUntil, false, received, give);
+    }
+
+    /**
+     * The hand-off this node owes a node that {@code ring} adds to the epoch it was at, if that is all {@code ring}
+     * changes: the keys this node loses are the joiner's and nobody else's (consistent hashing), so the joiner may take
+     * them up at once once every member of that epoch handed its records of them off ({@code handedOff}).
+     */
+    private HandOff joinedBy(List<CacheTopology> before, CacheTopology ring, long now) {
+        if (before.size() != 1 || !before.get(0).isMember(self)) {
+            return null;
+        }
+        CacheTopology was = before.get(0);
+        List<String> added = new ArrayList<>(ring.record().members());
+        added.removeAll(was.record().members());
+        if (added.size() != 1 || ring.record().members().size() != was.record().members().size() + 1) {
+            return null;
+        }
+        return new HandOff(self, was.epoch(), was.record().members(), ring.epoch(), quarantinesUntil(now));
+    }
+
+    /**
+     * Takes in a {@link HandOff} from another cache node.
+     *
+     * @param handOff what it sent, its times converted to this node's clock
+     * @param now the monotonic time
+     * @return what the directories are to do: take the ring it leads to up now if this node has read that ring
+     *     already and waits before taking it up; else nothing (the hand-off is kept for the reads to come)
+     */
+    public Action offer(HandOff handOff, long now) {
+        if (handOff.next() <= epoch()) {
+            return NONE;
+        }
+        handOffs.computeIfAbsent(handOff.next(), e -> new TreeMap<>()).put(handOff.from(), handOff);
+        while (handOffs.size() > MAX_SEEN) {
+            handOffs.pollFirstEntry();
+        }
+        if (pending != null && pending.epoch() == handOff.next()) {
+            Assume handedOff = handedOff(pending, since(pending), pendingStartedAt, now);
+            if (handedOff != null) {
+                return handedOff;
+            }
+        }
+        return NONE;
+    }
+
+    /**
+     * Takes up at once a ring that gives this node keys, when every key it gains was handed off to it, in one of two
+     * cases:
+     * <ul>
+     *   <li><em>A node left for good:</em> this node was at the epoch the leaver was at, and the ring is the one the
+     *       leaver made by leaving: those members less the leaver. On the ring (consistent hashing) a member's
+     *       removal moves that member's keys and no other, so every key this node gains was the leaver's, and every
+     *       key it keeps was its own under both epochs.</li>
+     *   <li><em>This node joins:</em> the ring is the members of one epoch plus this node, and every one of them
+     *       handed off from that epoch: each key this node homes was homed under that epoch by exactly one of them,
+     *       which took this ring up (or left it) and stopped granting the key before it sent its records.</li>
+     * </ul>
+     * Under that epoch only the senders homed those keys: each took it up after every earlier authority over its keys
+     * had ended (or, taken up from a {@link Handover}, while the gainers of the epochs in between kept them in
+     * quarantine), and kept its own quarantine of the keys it had gained, which this node keeps on. The records name
+     * every lease the senders granted: the directories adopt them. So the keys need neither the wait for the others'
+     * authority nor a quarantine for unknown leases. Anything else (a missed epoch, another change made at the same
+     * time, a member that did not hand off) takes the usual way.
+     */
+    private Assume handedOff(CacheTopology ring, List<CacheTopology> before, long startedAt, long receivedAt) {
+        Map<String, HandOff> offers = handOffs.get(ring.epoch());
+        if (offers == null || !ring.isMember(self)) {
+            return null;
+        }
+        List<HandOff> used = null;
+        if (before.size() == 1) {
+            CacheTopology was = before.get(0);
+            used = offers.values().stream().filter(h -> h.epoch() == was.epoch()
+                    && h.members().equals(was.record().members()) && h.leaves(ring)).limit(1).toList();
+        }
+        if (used == null || used.isEmpty()) {
+            HandOff any = offers.values().iterator().next();
+            List<String> others = new ArrayList<>(ring.record().members());
+            others.remove(self);
+            boolean joins = !any.members().contains(self) && any.members().equals(others)
+                    && offers.keySet().containsAll(others) && offers.values().stream()
+                    .allMatch(h -> h.epoch() == any.epoch() && h.members().equals(any.members()));
+            used = joins ? others.stream().map(offers::get).toList() : List.of();
+        }
+        if (used.isEmpty()) {
+            return null;
+        }
+        long until = receivedAt;
+        for (HandOff h : used) {
+            until = Math.max(until, h.quarantineUntil());
+        }
+        return take(ring, before, true, startedAt, receivedAt, until, used);
     }
 
     /**
@@ -321,7 +475,7 @@ public final class HomeTerms {
         long until = Math.max(receivedAt, h.withRecords() ? h.recordsUntil() : h.stoppedAt() + quarantine);
         List<CacheTopology> all = List.of();
         gains.addLast(new Gain(receivedAt, all, until));
-        return new Assume(ring, authorityUntil, gainedSince(all), until, true);
+        return new Assume(ring, authorityUntil, gainedSince(all), until, true, List.of(), null);
     }
 
     /**
@@ -368,7 +522,7 @@ public final class HomeTerms {
             until = Math.max(until, g.until());
         }
         return new Assume(current, authorityUntil, (cache, key) -> recent.stream().anyMatch(n -> n.test(cache, key)),
-                until, false);
+                until, false, List.of(), null);
     }
 
     /**

@@ -46,6 +46,25 @@ public final class Homes {
     private final Map<String, List<HomeDirectory.Holding>> adopted = new ConcurrentHashMap<>();
     /** When the last lease among {@link #adopted} ends: the records of caches not used by then are dropped. */
     private volatile long adoptedUntil = Long.MIN_VALUE;
+    /**
+     * The records that came with hand-offs not used yet, by the epoch they lead to, then by sender, then by cache
+     * (guarded by {@code terms}).
+     */
+    private final TreeMap<Long, Map<String, Map<String, List<HomeDirectory.Holding>>>> handedOff = new TreeMap<>();
+    private final HandOffs handOffs;
+
+    /** Sends the hand-offs this node owes others ({@link HomeTerms.HandOff}). */
+    @FunctionalInterface
+    public interface HandOffs {
+        /**
+         * Sends a hand-off; must not block.
+         *
+         * @param to the receiver
+         * @param handOff the hand-off, times on this node's clock
+         * @param records the records of the keys the receiver homes next, by cache
+         */
+        void send(String to, HomeTerms.HandOff handOff, Map<String, List<HomeDirectory.Holding>> records);
+    }
     private boolean assumedOnce;
 
     /**
@@ -57,9 +76,10 @@ public final class Homes {
      * @param memory main memory, for the fenced reads before grants
      * @param retainBytes per directory, the bytes kept for the values of keys nobody holds (see
      *     {@link HomeDirectory#HomeDirectory(String, String, long, Timing, long)})
+     * @param handOffs sends the hand-offs this node owes a node that joins
      */
     public Homes(String self, long incarnation, Timing timing, HomeTerms terms, CoherenceTransport transport,
-                 MainMemory memory, long retainBytes) {
+                 MainMemory memory, long retainBytes, HandOffs handOffs) {
         this.self = self;
         this.incarnation = incarnation;
         this.timing = timing;
@@ -67,6 +87,7 @@ public final class Homes {
         this.transport = transport;
         this.memory = memory;
         this.retainBytes = retainBytes;
+        this.handOffs = handOffs;
     }
 
     /** Applies what the terms decided after a read of the ring. */
@@ -76,10 +97,43 @@ public final class Homes {
                     extend.until())));
         } else if (action instanceof HomeTerms.Assume assume) {
             LOG.info("Cache homes of {} take up epoch {} (ring {}){}", self, assume.topology().epoch(),
-                    assume.topology().record().members(), assume.resumed() ? ", where the previous cache-node bundle"
-                            + " left off" : "");
-            directories.values().forEach(d -> assume(d, assume));
+                    assume.topology().record().members(), how(assume));
+            for (HomeTerms.HandOff h : assume.received()) {
+                Map<String, List<HomeDirectory.Holding>> records = handedOff.getOrDefault(h.next(), Map.of())
+                        .get(h.from());
+                if (records != null) {
+                    adopt(records);
+                }
+            }
+            handedOff.headMap(assume.topology().epoch(), true).clear();
+            if (assume.give() == null) {
+                directories.values().forEach(d -> assume(d, assume, null));
+            } else {
+                // The records of the keys lost to the joiner, taken as each directory stops granting them, and those
+                // of caches without a directory yet that the previous bundle or a leaver left here.
+                String joiner = assume.joiner();
+                Map<String, List<HomeDirectory.Holding>> given = new TreeMap<>();
+                live(ProtocolDriver.now()).forEach((cache, holdings) -> holdings.stream()
+                        .filter(h -> joiner.equals(assume.topology().home(cache, h.key())))
+                        .forEach(h -> given.computeIfAbsent(cache, c -> new ArrayList<>()).add(h)));
+                directories.values().forEach(d -> assume(d, assume, given));
+                handOffs.send(joiner, assume.give(), given);
+            }
         }
+    }
+
+    private static String how(HomeTerms.Assume assume) {
+        if (assume.resumed()) {
+            return ", where the previous cache-node bundle left off";
+        }
+        if (assume.received().size() == 1 && assume.received().get(0).leaves(assume.topology())) {
+            return ", with the records " + assume.received().get(0).from() + " handed off as it left";
+        }
+        if (!assume.received().isEmpty()) {
+            return ", with the records " + assume.received().stream().map(HomeTerms.HandOff::from).toList()
+                    + " handed off as this node joined";
+        }
+        return assume.give() != null ? ", handing the keys it loses off to " + assume.joiner() : "";
     }
 
     /**
@@ -87,12 +141,21 @@ public final class Homes {
      * same serialized call: no request may reach the directory between the two (it would be served without knowing
      * the old leases).
      */
-    private void assume(ProtocolDriver<HomeDirectory> d, HomeTerms.Assume assume) {
+    private void assume(ProtocolDriver<HomeDirectory> d, HomeTerms.Assume assume,
+            Map<String, List<HomeDirectory.Holding>> given) {
         String cache = d.cache();
         List<HomeDirectory.Holding> records = adopted.remove(cache);
         d.call((dir, now) -> {
             if (dir.epoch() >= assume.topology().epoch()) {
                 return List.of();
+            }
+            if (given != null) {
+                String joiner = assume.joiner();
+                for (HomeDirectory.Holding h : dir.holdings(now)) {
+                    if (joiner.equals(assume.topology().home(cache, h.key()))) {
+                        given.computeIfAbsent(cache, c -> new ArrayList<>()).add(h);
+                    }
+                }
             }
             List<Effect> effects = new ArrayList<>(dir.assume(now, assume.topology().epoch(), assume.authorityUntil(),
                     assume.homes(cache, self), assume.newlyHomed(cache), assume.quarantineUntil()));
@@ -123,9 +186,24 @@ public final class Homes {
      */
     public Map<String, List<HomeDirectory.Holding>> holdings() {
         long now = ProtocolDriver.now();
-        Map<String, List<HomeDirectory.Holding>> all = new TreeMap<>();
-        directories.forEach((cache, d) -> all.put(cache, d.query(dir -> dir.holdings(now))));
+        Map<String, List<HomeDirectory.Holding>> all;
+        synchronized (terms) {
+            all = live(now);
+        }
+        directories.forEach((cache, d) -> all.computeIfAbsent(cache, c -> new ArrayList<>())
+                .addAll(d.query(dir -> dir.holdings(now))));
         return all;
+    }
+
+    /**
+     * The records left here (by the previous bundle, or handed off) for caches without a directory yet whose leases
+     * have not ended: this node's to pass on as much as its directories' own. Under {@code terms}.
+     */
+    private Map<String, List<HomeDirectory.Holding>> live(long now) {
+        Map<String, List<HomeDirectory.Holding>> live = new TreeMap<>();
+        adopted.forEach((cache, holdings) -> holdings.stream().filter(h -> h.expiry() - now > 0)
+                .forEach(h -> live.computeIfAbsent(cache, c -> new ArrayList<>()).add(h)));
+        return live;
     }
 
     /**
@@ -134,10 +212,52 @@ public final class Homes {
      */
     public void adopt(Map<String, List<HomeDirectory.Holding>> records) {
         synchronized (terms) {
-            adopted.putAll(records);
-            adoptedUntil = records.values().stream().flatMap(List::stream)
-                    .mapToLong(HomeDirectory.Holding::expiry).max().orElse(Long.MIN_VALUE);
+            records.forEach((cache, holdings) -> adopted.merge(cache, List.copyOf(holdings), (a, b) -> {
+                List<HomeDirectory.Holding> both = new ArrayList<>(a);
+                both.addAll(b);
+                return both;
+            }));
+            adoptedUntil = Math.max(adoptedUntil, records.values().stream().flatMap(List::stream)
+                    .mapToLong(HomeDirectory.Holding::expiry).max().orElse(Long.MIN_VALUE));
         }
+    }
+
+    /**
+     * Takes in what another cache node handed off to this one (see {@link HomeTerms.HandOff}): the epoch it leads to
+     * is taken up at once if this node has read it already and every hand-off it needs is in, else as the ring reads
+     * find it.
+     *
+     * @param handOff the hand-off, its times on this node's clock
+     * @param records the sender's records of the keys this node homes under the epoch it leads to, by cache, their
+     *     expiries on this node's clock
+     */
+    public void offer(HomeTerms.HandOff handOff, Map<String, List<HomeDirectory.Holding>> records) {
+        synchronized (terms) {
+            if (closed) {
+                return;
+            }
+            handedOff.computeIfAbsent(handOff.next(), e -> new TreeMap<>()).put(handOff.from(), records);
+            while (handedOff.size() > 16) {
+                handedOff.pollFirstEntry();
+            }
+            apply(terms.offer(handOff, ProtocolDriver.now()));
+            handedOff.headMap(terms.epoch(), true).clear(); // came too late: the epoch was taken up the usual way
+        }
+    }
+
+    /**
+     * The records of every directory, after {@link #close}, by the node that homes their keys under {@code ring}: what
+     * this node hands off to each as it leaves for good.
+     *
+     * @param ring the ring this node made by leaving
+     * @return the records by node, then by cache
+     */
+    public Map<String, Map<String, List<HomeDirectory.Holding>>> holdingsByHome(CacheTopology ring) {
+        Map<String, Map<String, List<HomeDirectory.Holding>>> byHome = new TreeMap<>();
+        ring.record().members().forEach(m -> byHome.put(m, new TreeMap<>()));
+        holdings().forEach((cache, holdings) -> holdings.forEach(h -> byHome.get(ring.home(cache, h.key()))
+                .computeIfAbsent(cache, c -> new ArrayList<>()).add(h)));
+        return byHome;
     }
 
     /** Hands a message from a node to the home directory of its cache. */
@@ -159,7 +279,7 @@ public final class Homes {
                 if (closed) {
                     made.close(); // a message that came in as the node stopped: nothing to home it with
                 } else if (assume != null) {
-                    assume(made, assume);
+                    assume(made, assume, null);
                 }
                 return made;
             });

@@ -17,6 +17,7 @@ import io.dsync.cache.protocol.ProtocolDriver;
 import io.dsync.health.Health;
 import io.dsync.health.HealthContributor;
 import io.dsync.messaging.Messaging;
+import io.dsync.messaging.RemoteException;
 import io.dsync.redis.RedisConnection;
 import io.dsync.registry.NodeIdentity;
 import io.dsync.registry.NodeInfo;
@@ -24,6 +25,8 @@ import io.dsync.registry.NodeRegistry;
 import jakarta.servlet.Servlet;
 import java.io.File;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.Hashtable;
@@ -31,9 +34,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
@@ -63,6 +71,8 @@ public final class CacheNodeComponent implements HealthContributor {
     private final Homes homes;
     private final ScheduledExecutorService loop;
     private final Messaging.Registration served;
+    private final Messaging.Registration handOffs;
+    private final Messaging messaging;
     private final ServiceRegistration<Servlet> servlet;
     private volatile CacheTopology topology = CacheTopology.empty();
     private final MetricRegistry metrics;
@@ -77,6 +87,10 @@ public final class CacheNodeComponent implements HealthContributor {
     static final String HANDOVER = "io.dsync.cache.node.handover";
     /** The file, in the bundle's data area, with the directories' records that go with the handover. */
     static final String HANDOVER_RECORDS = "handover-records";
+    /** The node-messaging topic of the hand-offs a cache node sends the others as its process stops. */
+    static final String TOPIC_HAND_OFF = "cache.handoff";
+    /** How long a stopping cache node waits for the others to take its hand-offs in. */
+    private static final Duration HAND_OFF_TIMEOUT = Duration.ofMillis(500);
     private final BundleContext context;
     /** Set as the component stops: an interrupted ring read is no problem to report then. */
     private volatile boolean stopping;
@@ -87,6 +101,7 @@ public final class CacheNodeComponent implements HealthContributor {
                               @Reference MetricRegistry metrics) {
         this.self = NodeIdentity.from(context::getProperty).id();
         this.registry = registry;
+        this.messaging = messaging;
         this.ring = new HomeRing(redis.client(), redis.key("cache", "ring"));
         long incarnation = CacheTiming.incarnation(redis.client(), redis.key("cache", "incarnation"));
         CoherenceTransport transport = new CoherenceTransport(messaging, self, node -> topology.address(node));
@@ -127,11 +142,17 @@ public final class CacheNodeComponent implements HealthContributor {
         }
         this.homes = new Homes(self, incarnation, CacheTiming.PROTOCOL, terms, transport,
                 new MainMemoryConfig(config.replicaAcks(), config.replicaTimeoutMillis()).open(redis.client(),
-                        redis.key("cache")), Math.max(0, config.homeRetainBytes()));
+                        redis.key("cache")), Math.max(0, config.homeRetainBytes()),
+                (node, handOff, given) -> send(topology, node, handOff, given).exceptionally(e -> {
+                    LOG.info("Cache node {} could not hand the keys it lost off to {} ({}); they wait out its leases"
+                            + " there", self, node, e.toString());
+                    return null;
+                }));
         homes.adopt(records);
         metrics.gauge(METRICS + "grantsFromCopy", () -> (Gauge<Long>) homes::grantsFromCopy);
         this.served = CoherenceTransport.serve(messaging, CoherenceTransport.TOPIC_HOME,
                 CoherenceMessage.ToHome.class, homes::onMessage);
+        this.handOffs = messaging.serve(TOPIC_HAND_OFF, this::handOff);
         Dictionary<String, Object> props = new Hashtable<>();
         props.put("osgi.http.whiteboard.servlet.pattern", "/cache/homes");
         this.servlet = context.registerService(Servlet.class, new CacheHomesServlet(homes, () -> topology), props);
@@ -157,6 +178,7 @@ public final class CacheNodeComponent implements HealthContributor {
     void deactivate() {
         stopping = true;
         served.close();
+        handOffs.close();
         servlet.unregister();
         loop.shutdownNow();
         try {
@@ -174,8 +196,12 @@ public final class CacheNodeComponent implements HealthContributor {
                 HomeRing.Record left = ring.propose(current.epoch(), without);
                 if (left.epoch() == current.epoch() + 1 && left.members().equals(List.copyOf(without))
                         && homes.epoch() == current.epoch()) {
-                    System.setProperty(HANDOVER, new HomeTerms.Handover(current.epoch(), current.members(),
-                            left.epoch(), leftAt, stoppedAt, leaveRecords(stoppedAt)).encode(self));
+                    if (processStops()) {
+                        handOff(current, left);
+                    } else {
+                        System.setProperty(HANDOVER, new HomeTerms.Handover(current.epoch(), current.members(),
+                                left.epoch(), leftAt, stoppedAt, leaveRecords(stoppedAt)).encode(self));
+                    }
                 }
             }
         } catch (RuntimeException e) {
@@ -184,6 +210,67 @@ public final class CacheNodeComponent implements HealthContributor {
         }
         metrics.removeMatching((name, m) -> name.startsWith(METRICS));
         LOG.info("Cache node {} stopped", self);
+    }
+
+    /**
+     * Whether the whole node stops (the framework), not only this bundle: then no next bundle of this JVM takes the
+     * keys back, and the other cache nodes are handed them off instead. The two exclude each other: the next bundle
+     * resumes only because the others kept this node's keys in quarantine, which a hand-off spares them.
+     */
+    private boolean processStops() {
+        try {
+            return context.getBundle(0).getState() == Bundle.STOPPING;
+        } catch (RuntimeException e) {
+            return false; // the context is no longer valid: not known, so no hand-off
+        }
+    }
+
+    /**
+     * Hands each remaining member of the ring this node left by the records of the keys it homes there, and this
+     * node's quarantine (see {@link HomeTerms.HandOff}), and waits a little for them to be taken in. A member that does
+     * not answer takes the keys over the usual way: after the wait and the quarantine.
+     */
+    private void handOff(HomeRing.Record current, HomeRing.Record left) {
+        if (left.members().isEmpty()) {
+            return;
+        }
+        CacheTopology ring = CacheTopology.of(left, registry.nodes());
+        HomeTerms.HandOff handOff = new HomeTerms.HandOff(self, current.epoch(), current.members(), left.epoch(),
+                homes.quarantinesUntil());
+        List<CompletableFuture<byte[]>> sent = new ArrayList<>();
+        homes.holdingsByHome(ring).forEach((node, records) -> sent.add(send(ring, node, handOff, records)));
+        try {
+            CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(HAND_OFF_TIMEOUT.toMillis() + 100,
+                    TimeUnit.MILLISECONDS);
+            LOG.info("Cache node {} handed its keys off to {}", self, left.members());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.info("Cache node {} could not hand its keys off to every cache node ({}); those wait out its leases",
+                    self, e.getCause() == null ? e.toString() : e.getCause().toString());
+        }
+    }
+
+    private CompletableFuture<byte[]> send(CacheTopology ring, String node, HomeTerms.HandOff handOff,
+            Map<String, List<HomeDirectory.Holding>> records) {
+        InetSocketAddress address = ring.address(node);
+        if (address == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("no messaging address for " + node));
+        }
+        return messaging.request(address, TOPIC_HAND_OFF, HandoverRecords.encode(handOff, ProtocolDriver.now(),
+                records), HAND_OFF_TIMEOUT);
+    }
+
+    /** Takes in a hand-off from another cache node. */
+    private CompletionStage<byte[]> handOff(byte[] body) {
+        HandoverRecords.Received received;
+        try {
+            received = HandoverRecords.decode(body, ProtocolDriver.now(), CacheTiming.PROTOCOL.margin());
+        } catch (IOException e) {
+            throw new RemoteException("bad-request", e.getMessage());
+        }
+        homes.offer(received.handOff(), received.records());
+        return CompletableFuture.completedFuture(new byte[0]);
     }
 
     /**

@@ -37,4 +37,25 @@ class HandoverRecordsTest {
         Files.write(file, Arrays.copyOf(Files.readAllBytes(file), 30));
         assertThatThrownBy(() -> HandoverRecords.read(file, 42)).as("cut short").isInstanceOf(IOException.class);
     }
+
+    @Test
+    void aHandOffPutsEveryTimeOnTheReceiversClockPlusTheMargin() throws IOException {
+        // Sent at 1,000 on the sender's clock; received at 50,000 on the receiver's, margin 20.
+        Holding shared = new Holding("k", "n-2", new GrantId(3, 7, 11), new RequestId(9, 4), MesiState.SHARED,
+                3_000);
+        HomeTerms.HandOff sent = new HomeTerms.HandOff("n-1", 3, List.of("n-1", "n-2", "n-3"), 4, 1_500);
+        byte[] body = HandoverRecords.encode(sent, 1_000, Map.of("orders", List.of(shared)));
+        HandoverRecords.Received received = HandoverRecords.decode(body, 50_000, 20);
+        assertThat(received.handOff()).isEqualTo(new HomeTerms.HandOff("n-1", 3, List.of("n-1", "n-2", "n-3"), 4,
+                50_000 + 20 + 500));
+        assertThat(received.records()).isEqualTo(Map.of("orders", List.of(new Holding("k", "n-2",
+                new GrantId(3, 7, 11), new RequestId(9, 4), MesiState.SHARED, 50_000 + 20 + 2_000))));
+        HomeTerms.HandOff none = new HomeTerms.HandOff("n-1", 3, List.of("n-1", "n-2"), 4, Long.MIN_VALUE);
+        assertThat(HandoverRecords.decode(HandoverRecords.encode(none, 1_000, Map.of()), 50_000, 20).handOff())
+                .as("no quarantine stays none").isEqualTo(none);
+        assertThatThrownBy(() -> HandoverRecords.decode(Arrays.copyOf(body, body.length - 3), 50_000, 20))
+                .as("cut short").isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> HandoverRecords.decode(new byte[] {1, 2, 3, 4, 5}, 50_000, 20))
+                .as("not a hand-off").isInstanceOf(IOException.class);
+    }
 }

@@ -295,6 +295,143 @@ class HomeTermsTest {
         }
     }
 
+    /** What a leaves for good from epoch 1 (a, b, c) by making epoch 2 (b, c). */
+    private static final HomeTerms.HandOff A_LEAVES = new HomeTerms.HandOff("a", 1, List.of("a", "b", "c"), 2,
+            Long.MIN_VALUE);
+
+    @Test
+    void keysHandedOffByANodeThatLeftForGoodAreTakenUpAtOnceAsNewlyHomed() {
+        CacheTopology abc = ring(1, "a", "b", "c");
+        firstEpoch(abc);
+        assertThat(terms.offer(A_LEAVES, 9_990)).as("kept until the ring is read").isInstanceOf(HomeTerms.None.class);
+        CacheTopology bc = ring(2, "b", "c");
+        HomeTerms.Assume assume = (HomeTerms.Assume) read(bc, 10_000);
+        assertThat(assume.received()).containsExactly(A_LEAVES);
+        assertThat(assume.give()).as("b owes nobody a hand-off").isNull();
+        assertThat(assume.resumed()).isFalse();
+        assertThat(assume.authorityUntil()).isEqualTo(10_000 - 1 + TERM);
+        assertThat(assume.quarantineUntil()).as("a kept no quarantine: its records name every lease")
+                .isEqualTo(10_000);
+        for (String k : KEYS) {
+            boolean gained = "b".equals(bc.home("c1", k)) && !"b".equals(abc.home("c1", k));
+            assertThat(assume.homes("c1", "b").test(k) && assume.newlyHomed("c1").test(k)).as(k).isEqualTo(gained);
+            if (gained) {
+                assertThat(abc.home("c1", k)).as("only the leaver's keys move").isEqualTo("a");
+            }
+        }
+        assertThat(KEYS.stream().filter(assume.homes("c1", "b")).anyMatch(assume.newlyHomed("c1"))).isTrue();
+        assertThat(terms.quarantinesUntil(10_000)).as("no quarantine: a directory made later adopts the records")
+                .isEqualTo(Long.MIN_VALUE);
+    }
+
+    @Test
+    void aHandOffThatArrivesWhileThisNodeWaitsEndsTheWait() {
+        firstEpoch(ring(1, "a", "b", "c"));
+        assertThat(terms.observe(ring(2, "b", "c"), 9_900, 10_000)).isInstanceOf(HomeTerms.None.class);
+        HomeTerms.HandOff quarantined = new HomeTerms.HandOff("a", 1, List.of("a", "b", "c"), 2, 12_345);
+        HomeTerms.Assume assume = (HomeTerms.Assume) terms.offer(quarantined, 10_050);
+        assertThat(assume.received()).containsExactly(quarantined);
+        assertThat(assume.authorityUntil()).as("from the read that found the ring").isEqualTo(9_900 + TERM);
+        assertThat(assume.quarantineUntil()).as("the leaver's own quarantine goes on").isEqualTo(12_345);
+        assertThat(terms.epoch()).isEqualTo(2);
+        HomeTerms.Assume later = terms.forNewDirectory(10_100);
+        assertThat(later.quarantineUntil()).as("a directory made later keeps it too").isEqualTo(12_345);
+        assertThat(KEYS.stream().filter(later.homes("c1", "b")).filter(later.newlyHomed("c1")).toList())
+                .isEqualTo(KEYS.stream().filter(assume.homes("c1", "b")).filter(assume.newlyHomed("c1")).toList())
+                .isNotEmpty();
+        assertThat(terms.observe(ring(2, "b", "c"), 10_100, 10_101)).isEqualTo(new HomeTerms.Extend(2, 10_100 + TERM));
+        assertThat(terms.offer(A_LEAVES, 10_200)).as("too late: the epoch is taken up")
+                .isInstanceOf(HomeTerms.None.class);
+    }
+
+    @Test
+    void aHandOffIsNotUsedUnlessTheLeaversKeysAreAllThisNodeGains() {
+        record Case(String why, HomeTerms.HandOff handOff, CacheTopology ring) {
+        }
+        for (Case c : List.of(
+                new Case("another node joined at the same time", A_LEAVES, ring(2, "b", "c", "d")),
+                new Case("another node left at the same time", A_LEAVES, ring(2, "b")),
+                new Case("the leaver was at another epoch", new HomeTerms.HandOff("a", 0, List.of("a", "b", "c"), 2,
+                        Long.MIN_VALUE), ring(2, "b", "c")),
+                new Case("the leaver saw other members", new HomeTerms.HandOff("a", 1, List.of("a", "b", "c", "d"),
+                        2, Long.MIN_VALUE), ring(2, "b", "c")),
+                new Case("this node missed an epoch", new HomeTerms.HandOff("a", 2, List.of("a", "b", "c"), 3,
+                        Long.MIN_VALUE), ring(3, "b", "c")),
+                new Case("a ring of another epoch", A_LEAVES, ring(3, "b", "c")))) {
+            HomeTerms fresh = new HomeTerms("b", TERM, MARGIN, QUARANTINE);
+            fresh.observe(ring(1, "a", "b", "c"), 99, 100);
+            assertThat(fresh.observe(ring(1, "a", "b", "c"), 100 + TERM + MARGIN - 1, 100 + TERM + MARGIN))
+                    .isInstanceOf(HomeTerms.Assume.class);
+            fresh.offer(c.handOff(), 9_000);
+            assertThat(fresh.observe(c.ring(), 9_999, 10_000)).as(c.why()).isInstanceOf(HomeTerms.None.class);
+            HomeTerms.Assume usual = (HomeTerms.Assume) fresh.observe(c.ring(), 10_000 + TERM + MARGIN - 1,
+                    10_000 + TERM + MARGIN);
+            assertThat(usual.received()).as(c.why()).isEmpty();
+            assertThat(usual.quarantineUntil()).as(c.why()).isEqualTo(10_000 + TERM + MARGIN + QUARANTINE);
+        }
+    }
+
+    @Test
+    void aMemberHandsTheKeysItLosesToAJoinerOffAsItTakesTheRingUp() {
+        firstEpoch(ring(1, "a", "b", "c"));
+        HomeTerms.Assume assume = (HomeTerms.Assume) read(ring(2, "a", "b", "c", "d"), 10_000);
+        assertThat(assume.give()).isEqualTo(new HomeTerms.HandOff("b", 1, List.of("a", "b", "c"), 2, Long.MIN_VALUE));
+        assertThat(assume.joiner()).isEqualTo("d");
+        assertThat(((HomeTerms.Assume) read(ring(3, "a", "b", "c", "d", "e", "f"), 10_100)).give())
+                .as("two joined at once: the joiners need the usual way").isNull();
+        CacheTopology afterAMissedEpoch = ring(5, "a", "b", "c", "d", "e", "f", "g");
+        assertThat(read(afterAMissedEpoch, 10_200)).isInstanceOf(HomeTerms.None.class);
+        assertThat(((HomeTerms.Assume) read(afterAMissedEpoch, 10_200 + TERM + MARGIN)).give())
+                .as("an epoch in between was missed").isNull();
+    }
+
+    @Test
+    void aJoinerTakesItsKeysUpOnceEveryMemberHandedThemOff() {
+        HomeTerms d = new HomeTerms("d", TERM, MARGIN, QUARANTINE);
+        CacheTopology abcd = ring(2, "a", "b", "c", "d");
+        assertThat(d.observe(abcd, 9_999, 10_000)).isInstanceOf(HomeTerms.None.class);
+        List<HomeTerms.HandOff> offers = List.of(
+                new HomeTerms.HandOff("a", 1, List.of("a", "b", "c"), 2, Long.MIN_VALUE),
+                new HomeTerms.HandOff("b", 1, List.of("a", "b", "c"), 2, 10_500),
+                new HomeTerms.HandOff("c", 1, List.of("a", "b", "c"), 2, Long.MIN_VALUE));
+        assertThat(d.offer(offers.get(0), 10_050)).isInstanceOf(HomeTerms.None.class);
+        assertThat(d.offer(offers.get(2), 10_060)).as("b has not handed off").isInstanceOf(HomeTerms.None.class);
+        HomeTerms.Assume assume = (HomeTerms.Assume) d.offer(offers.get(1), 10_070);
+        assertThat(assume.received()).containsExactlyInAnyOrderElementsOf(offers);
+        assertThat(assume.authorityUntil()).isEqualTo(9_999 + TERM);
+        assertThat(assume.quarantineUntil()).as("b's quarantine goes on").isEqualTo(10_500);
+        assertThat(KEYS.stream().filter(assume.homes("c1", "d")).allMatch(assume.newlyHomed("c1"))).isTrue();
+        assertThat(KEYS.stream().filter(assume.homes("c1", "d")).count()).isPositive();
+    }
+
+    @Test
+    void aJoinerWithoutEveryMembersHandOffTakesTheUsualWay() {
+        record Case(String why, List<HomeTerms.HandOff> offers, CacheTopology ring) {
+        }
+        List<String> abc = List.of("a", "b", "c");
+        for (Case c : List.of(
+                new Case("c did not hand off", List.of(new HomeTerms.HandOff("a", 1, abc, 2, Long.MIN_VALUE),
+                        new HomeTerms.HandOff("b", 1, abc, 2, Long.MIN_VALUE)), ring(2, "a", "b", "c", "d")),
+                new Case("the senders were at different epochs", List.of(
+                        new HomeTerms.HandOff("a", 1, abc, 2, Long.MIN_VALUE),
+                        new HomeTerms.HandOff("b", 0, abc, 2, Long.MIN_VALUE),
+                        new HomeTerms.HandOff("c", 1, abc, 2, Long.MIN_VALUE)), ring(2, "a", "b", "c", "d")),
+                new Case("another node joined too", List.of(
+                        new HomeTerms.HandOff("a", 1, abc, 2, Long.MIN_VALUE),
+                        new HomeTerms.HandOff("b", 1, abc, 2, Long.MIN_VALUE),
+                        new HomeTerms.HandOff("c", 1, abc, 2, Long.MIN_VALUE)), ring(2, "a", "b", "c", "d", "e")))) {
+            HomeTerms d = new HomeTerms("d", TERM, MARGIN, QUARANTINE);
+            for (HomeTerms.HandOff h : c.offers()) {
+                assertThat(d.offer(h, 9_000)).as(c.why()).isInstanceOf(HomeTerms.None.class);
+            }
+            assertThat(d.observe(c.ring(), 9_999, 10_000)).as(c.why()).isInstanceOf(HomeTerms.None.class);
+            HomeTerms.Assume usual = (HomeTerms.Assume) d.observe(c.ring(), 10_000 + TERM + MARGIN - 1,
+                    10_000 + TERM + MARGIN);
+            assertThat(usual.received()).as(c.why()).isEmpty();
+            assertThat(usual.quarantineUntil()).as(c.why()).isEqualTo(10_000 + TERM + MARGIN + QUARANTINE);
+        }
+    }
+
     @Test
     void aNewerRingWhileWaitingStartsTheWaitAgain() {
         firstEpoch(ring(1, "a", "b", "c"));
