@@ -282,16 +282,21 @@ public final class HomeDirectory {
      */
     public List<Effect> adopt(long now, List<Holding> holdings) {
         begin(now);
+        // Checked before anything is adopted, so that a refusal changes nothing. The records may name grants of this
+        // directory's own incarnation (a key handed to another home and back within a lease).
+        for (Holding h : holdings) {
+            DirectoryEntry e = entries.get(h.key());
+            if (e != null && h.expiry() > this.now && term.homes(h.key()) && (e.active != null || !e.queue.isEmpty() || e.owner != null || !e.sharers.isEmpty())) {
+                throw new IllegalStateException("key '" + h.key() + "' of cache '" + cache
+                        + "' was served before the previous directory's records were adopted");
+            }
+        }
         for (Holding h : holdings) {
             if (h.expiry() <= this.now || !term.homes(h.key())) {
                 continue;
             }
             DirectoryEntry e = entries.computeIfAbsent(h.key(), DirectoryEntry::new);
             retained.remove(e);
-            if (e.active != null || !e.queue.isEmpty() || grantedHere(e)) {
-                throw new IllegalStateException("key '" + h.key() + "' of cache '" + cache
-                        + "' was served before the previous directory's records were adopted");
-            }
             if (e.record(h.node()) != null || e.owner != null
                     || h.state() == MesiState.EXCLUSIVE && !e.sharers.isEmpty()) {
                 continue; // the records themselves disagree: keep the first
@@ -328,13 +333,6 @@ public final class HomeDirectory {
             }
         }
         return holdings;
-    }
-
-    private boolean grantedHere(DirectoryEntry e) {
-        if (e.owner != null && e.owner.grant.incarnation() == incarnation) {
-            return true;
-        }
-        return e.sharers.values().stream().anyMatch(r -> r.grant.incarnation() == incarnation);
     }
 
     private static Holding holding(String key, HolderRecord r) {

@@ -333,6 +333,32 @@ class ScenarioTest {
     }
 
     @Test
+    void recordsOfItsOwnGrantsThatComeBackAreAdoptedAndARefusalAdoptsNothing() {
+        MiniCluster c = new MiniCluster(WriteMode.WRITE_THROUGH, "a", "b");
+        c.run("a", new Op.Get("k"));
+        c.run("b", new Op.Get("k"));
+        c.run("b", new Op.Get("j"));
+        List<HomeDirectory.Holding> records = c.home.holdings(c.now);
+        // k and j were homed elsewhere for a moment (a node joined and left again), and come back to this directory
+        // with the records the other home had: grants of this directory's own incarnation.
+        c.epoch++;
+        c.home.assume(c.now, c.epoch, Long.MAX_VALUE, key -> true, key -> true, c.now);
+        c.home.adopt(c.now, records);
+        assertThat(c.home.entry("k").orElseThrow().holders()).containsOnlyKeys("a", "b");
+        long put = c.submit("a", new Op.Put("k", b("y")));
+        c.settle();
+        assertThat(c.results.get(put)).as("b was invalidated, not waited out").isInstanceOf(OpResult.Wrote.class);
+        assertThat(c.rights("b", "k")).isEqualTo(MesiState.INVALID);
+
+        // The same records once more, now that k was served: refused before anything is adopted (j stays unknown).
+        c.epoch++;
+        c.home.assume(c.now, c.epoch, Long.MAX_VALUE, key -> true, key -> !key.equals("k"), c.now);
+        assertThatThrownBy(() -> c.home.adopt(c.now, records))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("'k'");
+        assertThat(c.home.entry("j")).isEmpty();
+    }
+
+    @Test
     void aSuccessorUnderANewEpochRefusesOldEpochsAndQuarantines() {
         MiniCluster c = new MiniCluster(WriteMode.WRITE_BACK, "a", "b");
         c.run("a", new Op.Get("k"));

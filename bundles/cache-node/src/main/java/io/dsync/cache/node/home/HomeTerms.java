@@ -49,6 +49,12 @@ import java.util.function.Predicate;
  * a {@link Handover} and came back quickly, the keys are taken up at once and quarantined only until the previous
  * bundle's leases end (see {@code resumed}); when it also left its directories' records, which the new directories
  * adopt, not even that.
+ *
+ * <h2>Hand-offs</h2>
+ * A node whose process stops, and a member that loses keys to a node that joins, is the old home of the keys that
+ * move and knows every lease it granted: it stops granting them and sends their new home its records and its own
+ * quarantine's end (a {@link HandOff}). The new home takes the ring up at once when the keys it gains are exactly
+ * those handed off ({@code handedOff}); its directories adopt the records. Otherwise the usual way.
  */
 public final class HomeTerms {
 
@@ -225,6 +231,8 @@ public final class HomeTerms {
     private final TreeMap<Long, Map<String, HandOff>> handOffs = new TreeMap<>();
     /** When the read that found {@link #pending} was sent. */
     private long pendingStartedAt;
+    /** The epoch this node made by adding itself to the ring (0: none). */
+    private long joinedEpoch;
 
     /**
      * @param self this node's id
@@ -395,9 +403,10 @@ public final class HomeTerms {
      *       leaver made by leaving: those members less the leaver. On the ring (consistent hashing) a member's
      *       removal moves that member's keys and no other, so every key this node gains was the leaver's, and every
      *       key it keeps was its own under both epochs.</li>
-     *   <li><em>This node joins:</em> the ring is the members of one epoch plus this node, and every one of them
-     *       handed off from that epoch: each key this node homes was homed under that epoch by exactly one of them,
-     *       which took this ring up (or left it) and stopped granting the key before it sent its records.</li>
+     *   <li><em>This node joins:</em> the ring is the members of one epoch plus this node, made by this node
+     *       ({@link #joined}), and every one of them handed off from that epoch: each key this node homes was homed
+     *       under that epoch by exactly one of them, which took this ring up and stopped granting the key before it
+     *       sent its records.</li>
      * </ul>
      * Under that epoch only the senders homed those keys: each took it up after every earlier authority over its keys
      * had ended (or, taken up from a {@link Handover}, while the gainers of the epochs in between kept them in
@@ -421,7 +430,8 @@ public final class HomeTerms {
             HandOff any = offers.values().iterator().next();
             List<String> others = new ArrayList<>(ring.record().members());
             others.remove(self);
-            boolean joins = !any.members().contains(self) && any.members().equals(others)
+            boolean joins = ring.epoch() == joinedEpoch && !any.members().contains(self)
+                    && any.members().equals(others)
                     && offers.keySet().containsAll(others) && offers.values().stream()
                     .allMatch(h -> h.epoch() == any.epoch() && h.members().equals(any.members()));
             used = joins ? others.stream().map(offers::get).toList() : List.of();
@@ -540,6 +550,21 @@ public final class HomeTerms {
 
     private void prune(long now) {
         gains.removeIf(g -> g.until() <= now);
+    }
+
+    /**
+     * Tells that this node (this process, since it started) made {@code epoch} by adding itself to the ring: only
+     * such an epoch may be taken up from the hand-offs of the members it joins. An epoch that already had this node
+     * as a member when this process started may have been taken up by an earlier process of the node, which granted
+     * under it what no hand-off names.
+     */
+    public void joined(long epoch) {
+        joinedEpoch = Math.max(joinedEpoch, epoch);
+    }
+
+    /** The ring of the epoch the directories are at, {@code null} before the first. */
+    public CacheTopology current() {
+        return current;
     }
 
     /** The epoch the directories are at, 0 before the first. */

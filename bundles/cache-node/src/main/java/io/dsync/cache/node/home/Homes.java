@@ -98,10 +98,20 @@ public final class Homes {
         } else if (action instanceof HomeTerms.Assume assume) {
             LOG.info("Cache homes of {} take up epoch {} (ring {}){}", self, assume.topology().epoch(),
                     assume.topology().record().members(), how(assume));
+            if (!assumedOnce) {
+                assumedOnce = true;
+                if (!assume.resumed()) {
+                    adopted.clear(); // the usual way: the previous bundle's records are not needed (nor relied on)
+                }
+            }
             for (HomeTerms.HandOff h : assume.received()) {
                 Map<String, List<HomeDirectory.Holding>> records = handedOff.getOrDefault(h.next(), Map.of())
                         .get(h.from());
-                if (records != null) {
+                if (records == null) {
+                    // Kept with the hand-off itself; cannot be missing (HomeTerms and this evict alike).
+                    LOG.error("Cache homes of {}: the records {} handed off for epoch {} are missing; keys may be"
+                            + " granted without knowing its leases. Please report this.", self, h.from(), h.next());
+                } else {
                     adopt(records);
                 }
             }
@@ -145,6 +155,26 @@ public final class Homes {
             Map<String, List<HomeDirectory.Holding>> given) {
         String cache = d.cache();
         List<HomeDirectory.Holding> records = adopted.remove(cache);
+        try {
+            assume(d, assume, given, records);
+        } catch (RuntimeException e) {
+            // A defect (adopt refuses records for keys the directory served): the directory may have taken the epoch
+            // up without knowing every lease. Drop it; the next request makes a new one, which adopts the records.
+            LOG.error("Cache homes of {}: the directory of cache '{}' could not take epoch {} up; it is made anew."
+                    + " Please report this.", self, cache, assume.topology().epoch(), e);
+            d.close();
+            if (directories.get(cache) == d) { // not while it is being made (only records of its own could fail)
+                directories.remove(cache, d);
+            }
+            if (records != null) {
+                adopt(Map.of(cache, records));
+            }
+        }
+    }
+
+    private void assume(ProtocolDriver<HomeDirectory> d, HomeTerms.Assume assume,
+            Map<String, List<HomeDirectory.Holding>> given, List<HomeDirectory.Holding> records) {
+        String cache = d.cache();
         d.call((dir, now) -> {
             if (dir.epoch() >= assume.topology().epoch()) {
                 return List.of();
@@ -291,8 +321,10 @@ public final class Homes {
         directories.values().forEach(d -> d.call(HomeDirectory::tick));
         if (adoptedUntil != Long.MIN_VALUE && ProtocolDriver.now() - adoptedUntil > 0) {
             synchronized (terms) {
-                adopted.clear(); // every lease they name has ended
-                adoptedUntil = Long.MIN_VALUE;
+                if (ProtocolDriver.now() - adoptedUntil > 0) { // again: a hand-off may have come in meanwhile
+                    adopted.clear(); // every lease they name has ended
+                    adoptedUntil = Long.MIN_VALUE;
+                }
             }
         }
     }
@@ -301,13 +333,10 @@ public final class Homes {
     public HomeTerms.Action observe(CacheTopology ring, List<CacheTopology> earlier, long startedAt,
             long receivedAt) {
         synchronized (terms) {
-            HomeTerms.Action action = terms.observe(ring, earlier, startedAt, receivedAt);
-            if (action instanceof HomeTerms.Assume a && !assumedOnce) {
-                assumedOnce = true;
-                if (!a.resumed()) {
-                    adopted.clear(); // the usual way: the records are not needed (and not relied on)
-                }
+            if (closed) {
+                return new HomeTerms.None(); // a read that outlived the stop: nothing to take up any more
             }
+            HomeTerms.Action action = terms.observe(ring, earlier, startedAt, receivedAt);
             apply(action);
             return action;
         }
@@ -323,6 +352,20 @@ public final class Homes {
     public long epoch() {
         synchronized (terms) {
             return terms.epoch();
+        }
+    }
+
+    /** Tells the terms that this node made {@code epoch} by adding itself ({@link HomeTerms#joined}). */
+    public void joined(long epoch) {
+        synchronized (terms) {
+            terms.joined(epoch);
+        }
+    }
+
+    /** The ring of the epoch the directories are at, {@code null} before the first. */
+    public CacheTopology current() {
+        synchronized (terms) {
+            return terms.current();
         }
     }
 

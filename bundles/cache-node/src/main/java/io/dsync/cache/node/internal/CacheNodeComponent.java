@@ -17,6 +17,7 @@ import io.dsync.cache.protocol.ProtocolDriver;
 import io.dsync.health.Health;
 import io.dsync.health.HealthContributor;
 import io.dsync.messaging.Messaging;
+import io.dsync.messaging.PeerUnreachableException;
 import io.dsync.messaging.RemoteException;
 import io.dsync.redis.RedisConnection;
 import io.dsync.registry.NodeIdentity;
@@ -35,8 +36,10 @@ import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -91,6 +94,7 @@ public final class CacheNodeComponent implements HealthContributor {
     static final String TOPIC_HAND_OFF = "cache.handoff";
     /** How long a stopping cache node waits for the others to take its hand-offs in. */
     private static final Duration HAND_OFF_TIMEOUT = Duration.ofMillis(500);
+    private static final long RETRY_HAND_OFF_MILLIS = 100;
     private final BundleContext context;
     /** Set as the component stops: an interrupted ring read is no problem to report then. */
     private volatile boolean stopping;
@@ -143,11 +147,8 @@ public final class CacheNodeComponent implements HealthContributor {
         this.homes = new Homes(self, incarnation, CacheTiming.PROTOCOL, terms, transport,
                 new MainMemoryConfig(config.replicaAcks(), config.replicaTimeoutMillis()).open(redis.client(),
                         redis.key("cache")), Math.max(0, config.homeRetainBytes()),
-                (node, handOff, given) -> send(topology, node, handOff, given).exceptionally(e -> {
-                    LOG.info("Cache node {} could not hand the keys it lost off to {} ({}); they wait out its leases"
-                            + " there", self, node, e.toString());
-                    return null;
-                }));
+                (node, handOff, given) -> give(node, handOff, given, ProtocolDriver.now()
+                        + CacheTiming.PROTOCOL.quarantine()));
         homes.adopt(records);
         metrics.gauge(METRICS + "grantsFromCopy", () -> (Gauge<Long>) homes::grantsFromCopy);
         this.served = CoherenceTransport.serve(messaging, CoherenceTransport.TOPIC_HOME,
@@ -187,22 +188,28 @@ public final class CacheNodeComponent implements HealthContributor {
             Thread.currentThread().interrupt();
         }
         long stoppedAt = homes.close();
+        CacheTopology at = homes.current(); // the epoch the directories were at, or null
+        boolean processStops = processStops();
         try {
             HomeRing.Record current = ring.read();
+            HomeRing.Record left = current;
+            long leftAt = ProtocolDriver.now();
             if (current.members().contains(self)) {
                 SortedSet<String> without = new TreeSet<>(current.members());
                 without.remove(self);
-                long leftAt = ProtocolDriver.now();
-                HomeRing.Record left = ring.propose(current.epoch(), without);
-                if (left.epoch() == current.epoch() + 1 && left.members().equals(List.copyOf(without))
-                        && homes.epoch() == current.epoch()) {
-                    if (processStops()) {
-                        handOff(current, left);
-                    } else {
-                        System.setProperty(HANDOVER, new HomeTerms.Handover(current.epoch(), current.members(),
-                                left.epoch(), leftAt, stoppedAt, leaveRecords(stoppedAt)).encode(self));
-                    }
-                }
+                left = ring.propose(current.epoch(), without);
+            }
+            List<String> rest = at == null ? null : new ArrayList<>(at.record().members());
+            boolean leftFromAt = rest != null && rest.remove(self) && left.epoch() == at.epoch() + 1
+                    && left.members().equals(rest);
+            if (leftFromAt && processStops) {
+                // Whoever made the ring without this node (the others may have, as the registry showed this bundle
+                // stopping): the directories stopped before the records were taken.
+                handOff(at.record(), left);
+            } else if (leftFromAt && current.epoch() == at.epoch()) {
+                // The handover needs the ring this node made itself: it left before the ring was written.
+                System.setProperty(HANDOVER, new HomeTerms.Handover(at.epoch(), at.record().members(), left.epoch(),
+                        leftAt, stoppedAt, leaveRecords(stoppedAt)).encode(self));
             }
         } catch (RuntimeException e) {
             LOG.info("Cache node {} could not leave the ring itself ({}); the others drop it once the registry does",
@@ -261,6 +268,34 @@ public final class CacheNodeComponent implements HealthContributor {
                 records), HAND_OFF_TIMEOUT);
     }
 
+    /**
+     * Hands the keys this node lost to a joiner off to it, again every {@value #RETRY_HAND_OFF_MILLIS} ms until
+     * {@code deadline} while the joiner does not serve hand-offs yet (its bundle is active, and so in the ring, a moment
+     * before its component serves) or cannot be reached; after the deadline it has taken its keys up the usual way.
+     */
+    private void give(String node, HomeTerms.HandOff handOff, Map<String, List<HomeDirectory.Holding>> given,
+            long deadline) {
+        send(topology, node, handOff, given).whenComplete((ok, e) -> {
+            if (e == null) {
+                return;
+            }
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            boolean notYet = cause instanceof PeerUnreachableException || cause instanceof RemoteException r
+                    && RemoteException.NO_HANDLER.equals(r.code());
+            if (notYet && !stopping && ProtocolDriver.now() - deadline < 0) {
+                try {
+                    loop.schedule(() -> give(node, handOff, given, deadline), RETRY_HAND_OFF_MILLIS,
+                            TimeUnit.MILLISECONDS);
+                    return;
+                } catch (RejectedExecutionException stopped) {
+                    return; // this node stops
+                }
+            }
+            LOG.info("Cache node {} could not hand the keys it lost off to {} ({}); they wait out its leases there",
+                    self, node, cause.toString());
+        });
+    }
+
     /** Takes in a hand-off from another cache node. */
     private CompletionStage<byte[]> handOff(byte[] body) {
         HandoverRecords.Received received;
@@ -298,17 +333,29 @@ public final class CacheNodeComponent implements HealthContributor {
     private void pass() {
         try {
             long started = ProtocolDriver.now();
-            List<NodeInfo> nodes = registry.nodes();
+            // The ring before the registry: a registry read older than the ring could show a member that left since
+            // as eligible still, and this node would add it back (a needless epoch, and the leaver's hand-off lost).
             HomeRing.View view = ring.readView();
+            List<NodeInfo> nodes = registry.nodes();
             HomeRing.Record record = view.current();
             List<HomeRing.Record> earlier = new ArrayList<>(view.earlier());
             SortedSet<String> eligible = CacheTopology.eligible(nodes);
-            if (eligible.contains(self) && !eligible.equals(new TreeSet<>(record.members()))) {
-                HomeRing.Record proposed = ring.propose(record.epoch(), eligible);
+            // A node adds only itself: a ring that adds it is then always made by this process, after it started, so
+            // no earlier process of this node can have homed keys under it (which the join hand-offs rely on). It
+            // drops members the registry no longer shows eligible.
+            SortedSet<String> members = new TreeSet<>(record.members());
+            members.retainAll(eligible);
+            members.add(self);
+            if (eligible.contains(self) && !members.equals(new TreeSet<>(record.members()))) {
+                HomeRing.Record proposed = ring.propose(record.epoch(), members);
                 if (proposed.epoch() > record.epoch()) {
                     LOG.info("Cache ring epoch {}: {} (was {})", proposed.epoch(), proposed.members(),
                             record.members());
                     earlier.add(record);
+                    if (!record.members().contains(self) && proposed.epoch() == record.epoch() + 1
+                            && proposed.members().equals(List.copyOf(members))) {
+                        homes.joined(proposed.epoch());
+                    }
                 }
                 record = proposed;
             }

@@ -389,6 +389,7 @@ class HomeTermsTest {
     void aJoinerTakesItsKeysUpOnceEveryMemberHandedThemOff() {
         HomeTerms d = new HomeTerms("d", TERM, MARGIN, QUARANTINE);
         CacheTopology abcd = ring(2, "a", "b", "c", "d");
+        d.joined(2); // d made the ring
         assertThat(d.observe(abcd, 9_999, 10_000)).isInstanceOf(HomeTerms.None.class);
         List<HomeTerms.HandOff> offers = List.of(
                 new HomeTerms.HandOff("a", 1, List.of("a", "b", "c"), 2, Long.MIN_VALUE),
@@ -406,10 +407,18 @@ class HomeTermsTest {
 
     @Test
     void aJoinerWithoutEveryMembersHandOffTakesTheUsualWay() {
-        record Case(String why, List<HomeTerms.HandOff> offers, CacheTopology ring) {
+        record Case(String why, List<HomeTerms.HandOff> offers, CacheTopology ring, boolean made) {
+            Case(String why, List<HomeTerms.HandOff> offers, CacheTopology ring) {
+                this(why, offers, ring, true);
+            }
         }
         List<String> abc = List.of("a", "b", "c");
+        List<HomeTerms.HandOff> all = List.of(new HomeTerms.HandOff("a", 1, abc, 2, Long.MIN_VALUE),
+                new HomeTerms.HandOff("b", 1, abc, 2, Long.MIN_VALUE), new HomeTerms.HandOff("c", 1, abc, 2,
+                        Long.MIN_VALUE));
         for (Case c : List.of(
+                new Case("a ring this process did not make: an earlier process of d may have homed keys under it",
+                        all, ring(2, "a", "b", "c", "d"), false),
                 new Case("c did not hand off", List.of(new HomeTerms.HandOff("a", 1, abc, 2, Long.MIN_VALUE),
                         new HomeTerms.HandOff("b", 1, abc, 2, Long.MIN_VALUE)), ring(2, "a", "b", "c", "d")),
                 new Case("the senders were at different epochs", List.of(
@@ -421,6 +430,9 @@ class HomeTermsTest {
                         new HomeTerms.HandOff("b", 1, abc, 2, Long.MIN_VALUE),
                         new HomeTerms.HandOff("c", 1, abc, 2, Long.MIN_VALUE)), ring(2, "a", "b", "c", "d", "e")))) {
             HomeTerms d = new HomeTerms("d", TERM, MARGIN, QUARANTINE);
+            if (c.made()) {
+                d.joined(c.ring().epoch());
+            }
             for (HomeTerms.HandOff h : c.offers()) {
                 assertThat(d.offer(h, 9_000)).as(c.why()).isInstanceOf(HomeTerms.None.class);
             }
