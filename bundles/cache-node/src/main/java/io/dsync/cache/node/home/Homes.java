@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.BiPredicate;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -122,10 +123,8 @@ public final class Homes {
                 // The records of the keys lost to the joiner, taken as each directory stops granting them, and those
                 // of caches without a directory yet that the previous bundle or a leaver left here.
                 String joiner = assume.joiner();
-                Map<String, List<HomeDirectory.Holding>> given = new TreeMap<>();
-                live(ProtocolDriver.now()).forEach((cache, holdings) -> holdings.stream()
-                        .filter(h -> joiner.equals(assume.topology().home(cache, h.key())))
-                        .forEach(h -> given.computeIfAbsent(cache, c -> new ArrayList<>()).add(h)));
+                Map<String, List<HomeDirectory.Holding>> given = takeLeftovers(ProtocolDriver.now(),
+                        (cache, key) -> joiner.equals(assume.topology().home(cache, key)));
                 directories.values().forEach(d -> assume(d, assume, given));
                 handOffs.send(joiner, assume.give(), given);
             }
@@ -159,16 +158,18 @@ public final class Homes {
             assume(d, assume, given, records);
         } catch (RuntimeException e) {
             // A defect (adopt refuses records for keys the directory served): the directory may have taken the epoch
-            // up without knowing every lease. Drop it; the next request makes a new one, which adopts the records.
+            // up without knowing every lease. Drop it, keeping its records and the ones it could not adopt: the next
+            // request makes a new directory, which adopts them all.
             LOG.error("Cache homes of {}: the directory of cache '{}' could not take epoch {} up; it is made anew."
                     + " Please report this.", self, cache, assume.topology().epoch(), e);
             d.close();
-            if (directories.get(cache) == d) { // not while it is being made (only records of its own could fail)
-                directories.remove(cache, d);
-            }
+            directories.remove(cache, d);
+            long now = ProtocolDriver.now();
+            List<HomeDirectory.Holding> all = new ArrayList<>(d.query(dir -> dir.holdings(now)));
             if (records != null) {
-                adopt(Map.of(cache, records));
+                all.addAll(records);
             }
+            adopt(Map.of(cache, all));
         }
     }
 
@@ -230,10 +231,33 @@ public final class Homes {
      * have not ended: this node's to pass on as much as its directories' own. Under {@code terms}.
      */
     private Map<String, List<HomeDirectory.Holding>> live(long now) {
+        CacheTopology current = terms.current();
         Map<String, List<HomeDirectory.Holding>> live = new TreeMap<>();
-        adopted.forEach((cache, holdings) -> holdings.stream().filter(h -> h.expiry() - now > 0)
+        adopted.forEach((cache, holdings) -> holdings.stream().filter(h -> h.expiry() - now > 0
+                        && current != null && self.equals(current.home(cache, h.key())))
                 .forEach(h -> live.computeIfAbsent(cache, c -> new ArrayList<>()).add(h)));
         return live;
+    }
+
+    /**
+     * Removes from the records left here those of the keys {@code lost} accepts and returns the live ones: they go to
+     * the keys' next home, and must not travel from here again (that home may be serving the keys by then). Under
+     * {@code terms}.
+     */
+    private Map<String, List<HomeDirectory.Holding>> takeLeftovers(long now, BiPredicate<String, String> lost) {
+        Map<String, List<HomeDirectory.Holding>> taken = new TreeMap<>();
+        adopted.replaceAll((cache, holdings) -> {
+            List<HomeDirectory.Holding> kept = new ArrayList<>();
+            for (HomeDirectory.Holding h : holdings) {
+                if (!lost.test(cache, h.key())) {
+                    kept.add(h);
+                } else if (h.expiry() - now > 0) {
+                    taken.computeIfAbsent(cache, c -> new ArrayList<>()).add(h);
+                }
+            }
+            return kept;
+        });
+        return taken;
     }
 
     /**
@@ -309,7 +333,11 @@ public final class Homes {
                 if (closed) {
                     made.close(); // a message that came in as the node stopped: nothing to home it with
                 } else if (assume != null) {
-                    assume(made, assume, null);
+                    // Not the assume that drops a failing directory (it is not in the map yet): a new directory has
+                    // no entries, so its adopt cannot refuse; if anything fails, nothing is stored, the records stay.
+                    List<HomeDirectory.Holding> records = adopted.get(c);
+                    assume(made, assume, null, records);
+                    adopted.remove(c, records);
                 }
                 return made;
             });

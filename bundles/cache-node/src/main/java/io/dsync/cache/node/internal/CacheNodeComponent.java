@@ -58,9 +58,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The cache node (cache role only, {@code bundles/cache/}): homes the keys the ring gives it. A thin adapter: the
  * protocol is in cache-core's {@code HomeDirectory}, the epochs and authority in {@link HomeTerms}. Here: a loop that
- * reads the registry and the agreed ring every {@value CacheTiming#RING_READ_MILLIS} ms (proposing a new ring when the
- * cache nodes in the registry changed), the coherence topic for homes on node messaging, and a timer for the
- * directories.
+ * reads the agreed ring and the registry every {@value CacheTiming#RING_READ_MILLIS} ms (proposing a new ring that adds
+ * this node or drops members no longer eligible), the coherence and hand-off topics for homes on node messaging, and
+ * a timer for the directories.
  */
 @Component(service = HealthContributor.class, immediate = true, configurationPid = "io.dsync.cache")
 @Designate(ocd = CacheNodeConfig.class)
@@ -171,9 +171,10 @@ public final class CacheNodeComponent implements HealthContributor {
     /**
      * Stops homing: no more requests taken, every directory stopped, and the ring without this node is proposed at
      * once, so that the other cache nodes take its keys over without waiting for the registry to notice the stopped
-     * bundle. They wait out this node's authority and its leases before granting its keys (see {@link HomeTerms}).
-     * What the next cache-node bundle of this JVM needs to take its keys back without that wait (an update) is left
-     * in the system property {@value #HANDOVER}.
+     * bundle. When the whole node stops, each of them is handed the records of the keys it takes over, and takes them
+     * up at once; otherwise (an update) what the next cache-node bundle of this JVM needs to take its keys back at once
+     * is left in the system property {@value #HANDOVER}, and the others wait out this node's authority and leases
+     * (see {@link HomeTerms}).
      */
     @Deactivate
     void deactivate() {
@@ -346,7 +347,7 @@ public final class CacheNodeComponent implements HealthContributor {
             SortedSet<String> members = new TreeSet<>(record.members());
             members.retainAll(eligible);
             members.add(self);
-            if (eligible.contains(self) && !members.equals(new TreeSet<>(record.members()))) {
+            if (eligible.contains(self) && !stopping && !members.equals(new TreeSet<>(record.members()))) {
                 HomeRing.Record proposed = ring.propose(record.epoch(), members);
                 if (proposed.epoch() > record.epoch()) {
                     LOG.info("Cache ring epoch {}: {} (was {})", proposed.epoch(), proposed.members(),
