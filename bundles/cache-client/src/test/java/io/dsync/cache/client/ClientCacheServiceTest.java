@@ -88,7 +88,8 @@ class ClientCacheServiceTest {
         completions = Executors.newCachedThreadPool();
 
         Homes homes = new Homes("h", 1, TIMING, new HomeTerms("h", TimeUnit.MILLISECONDS.toNanos(100),
-                TIMING.margin(), TIMING.quarantine()), transport(home, "h"), memory, 1 << 20);
+                TIMING.margin(), TIMING.quarantine()), transport(home, "h"), memory, 1 << 20,
+                (to, handOff, records) -> { });
         CoherenceTransport.serve(home, CoherenceTransport.TOPIC_HOME, CoherenceMessage.ToHome.class, homes::onMessage);
         a = new ClientCacheService("a", 1, TIMING, catalog, transport(na, "a"), memory, () -> topology, completions);
         b = new ClientCacheService("b", 2, TIMING, catalog, transport(nb, "b"), memory, () -> topology, completions);

@@ -266,19 +266,20 @@ public final class HomeDirectory {
     }
 
     /**
-     * Takes over the records of this node's previous directory of the cache, which has stopped for good (its adapter
-     * calls it no more) and whose clock is this one's: call it right after the first {@link #assume}, before any
-     * message. Records of keys this directory does not home, and records whose lease has ended, are left out. With
-     * every record of the previous directory, the keys need no quarantine for its leases: a conflicting request
-     * revokes the holders (who acknowledge, whether they still hold the copy or not) or waits out their leases, as
-     * for grants of its own, and the holders renew here.
+     * Takes over the records of an earlier home of keys this directory newly homes, which granted them no more since
+     * it took the records: this node's previous directory of the cache, or another node's, handed off (the adapter
+     * puts the lease ends on this directory's clock). Call it in the same serialized call as the {@link #assume} of
+     * the epoch that gives the keys, or on a directory that has served nothing yet. Records of keys this directory
+     * does not home, and records whose lease has ended, are left out. With every record of the earlier home, the keys
+     * need no quarantine for its leases: a conflicting request revokes the holders (who acknowledge, whether they
+     * still hold the copy or not) or waits out their leases, as for grants of its own; holders that renew here (the
+     * same node's next directory) keep their copies.
      *
      * @param now the home's time
-     * @param holdings what {@link #holdings} of the previous directory returned
+     * @param holdings what {@link #holdings} of the earlier home returned
      * @return the effects (none today)
      * @throws IllegalStateException if a key of the records already has a request being served or waiting, or a
-     *     record of this directory's own: it served the key without knowing the old leases (the adapter must adopt
-     *     before any message can reach the directory, in the same serialized call as the assume)
+     *     holder: this directory served it without knowing the earlier leases (nothing is adopted then)
      */
     public List<Effect> adopt(long now, List<Holding> holdings) {
         begin(now);
@@ -286,7 +287,8 @@ public final class HomeDirectory {
         // directory's own incarnation (a key handed to another home and back within a lease).
         for (Holding h : holdings) {
             DirectoryEntry e = entries.get(h.key());
-            if (e != null && h.expiry() > this.now && term.homes(h.key()) && (e.active != null || !e.queue.isEmpty() || e.owner != null || !e.sharers.isEmpty())) {
+            if (e != null && h.expiry() > this.now && term.homes(h.key())
+                    && (e.active != null || !e.queue.isEmpty() || e.owner != null || !e.sharers.isEmpty())) {
                 throw new IllegalStateException("key '" + h.key() + "' of cache '" + cache
                         + "' was served before the previous directory's records were adopted");
             }

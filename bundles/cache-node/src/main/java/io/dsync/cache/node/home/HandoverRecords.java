@@ -5,9 +5,9 @@ import io.dsync.cache.core.HomeDirectory.Holding;
 import io.dsync.cache.core.MesiState;
 import io.dsync.cache.core.RequestId;
 import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -21,9 +21,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The directory records a stopping cache-node bundle leaves, in two forms: for the next bundle of the same JVM, as a
- * file in the bundle's data area (kept across updates), and for the other cache nodes when its process stops, as a
- * {@link HomeTerms.HandOff} message. Lease ends travel as what remained of them when they were written, so that the
+ * Directory records, in two forms: what a stopping cache-node bundle leaves for the next bundle of the same JVM, as
+ * a file in the bundle's data area (kept across updates), and what a cache node hands to another, as a
+ * {@link HomeTerms.HandOff} message (to the others when its process stops, to a node that joins). Lease ends travel as what remained of them when they were written, so that the
  * reader puts them on its own clock: the file starts with the {@link HomeTerms.Handover#stoppedAt} of its handover
  * (so a file left by another process, or by an earlier stop, is never read as this one's), and a hand-off's reader
  * adds what it was sent to the time it received it, plus the drift margin.

@@ -211,7 +211,7 @@ public final class HomeTerms {
 
     private static final None NONE = new None();
     /** The most rings kept that were seen and not taken up (a longer run of epochs counts as a missed one). */
-    private static final int MAX_SEEN = 16;
+    static final int MAX_SEEN = 16;
 
     private final String self;
     private final long term;
@@ -454,8 +454,9 @@ public final class HomeTerms {
      *       members are those and maybe more);</li>
      *   <li>under that epoch only the previous bundle homed them, and its leases (and any quarantine it still kept)
      *       end by {@code stoppedAt + quarantine};</li>
-     *   <li>under the epoch it left by, and any made after it and before this ring (the other nodes may add this node
-     *       back and drop it again while the registry still shows its old bundle), other nodes may have homed them,
+     *   <li>under the epoch it left by, and any made after it and before this ring (nodes of versions that added
+     *       other nodes could add this node back and drop it again while the registry still showed its old bundle),
+     *       other nodes may have homed them,
      *       but a node gaining keys waits {@code term + margin} after it sees a ring and then quarantines them for
      *       {@code quarantine}, while its authority under that ring ends {@code term} after the next ring is written,
      *       at the latest this one. This ring came less than {@code quarantine / 2} after the previous bundle left
@@ -479,6 +480,7 @@ public final class HomeTerms {
         current = ring;
         seen.clear();
         pending = null;
+        handOffs.headMap(ring.epoch(), true).clear();
         authorityUntil = startedAt + term;
         // With the records, the directories know every lease the previous bundle granted: only the quarantines it
         // kept remain. Without them, its leases end by stoppedAt + quarantine (its quarantines too).

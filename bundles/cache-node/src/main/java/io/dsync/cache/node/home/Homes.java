@@ -6,6 +6,7 @@ import io.dsync.cache.core.HomeDirectory;
 import io.dsync.cache.core.Timing;
 import io.dsync.cache.protocol.CacheTopology;
 import io.dsync.cache.protocol.CoherenceTransport;
+import io.dsync.cache.protocol.HomeRing;
 import io.dsync.cache.protocol.MainMemory;
 import io.dsync.cache.protocol.ProtocolDriver;
 import java.util.ArrayList;
@@ -23,8 +24,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The home directories of this cache node, one per cache, made on the first request for the cache. Applies what
- * {@link HomeTerms} decides to every directory, routes coherence messages to them and ticks them. Thread-safe: the
- * directories are serialized by their {@link ProtocolDriver}s, and the terms by this object.
+ * {@link HomeTerms} decides to every directory, routes coherence messages to them and ticks them, and keeps the
+ * records of hand-offs and of the previous bundle until directories adopt them. Thread-safe: the directories are
+ * serialized by their {@link ProtocolDriver}s; the terms, the records and the making of directories by the monitor of
+ * the terms.
  */
 public final class Homes {
 
@@ -41,8 +44,9 @@ public final class Homes {
     /** Set by {@link #close} (guarded by {@code terms}). */
     private boolean closed;
     /**
-     * The previous bundle's directory records by cache, until a directory adopts them (guarded by {@code terms}):
-     * kept only if the first epoch is taken up from its handover.
+     * Directory records by cache that no directory has adopted yet, until one does or their leases end (guarded by
+     * {@code terms}): the previous bundle's (kept only if the first epoch is taken up from its handover) and those that
+     * came with hand-offs this node took an epoch up from, for caches it has no directory for yet.
      */
     private final Map<String, List<HomeDirectory.Holding>> adopted = new ConcurrentHashMap<>();
     /** When the last lease among {@link #adopted} ends: the records of caches not used by then are dropped. */
@@ -53,6 +57,7 @@ public final class Homes {
      */
     private final TreeMap<Long, Map<String, Map<String, List<HomeDirectory.Holding>>>> handedOff = new TreeMap<>();
     private final HandOffs handOffs;
+    private boolean assumedOnce;
 
     /** Sends the hand-offs this node owes others ({@link HomeTerms.HandOff}). */
     @FunctionalInterface
@@ -66,7 +71,6 @@ public final class Homes {
          */
         void send(String to, HomeTerms.HandOff handOff, Map<String, List<HomeDirectory.Holding>> records);
     }
-    private boolean assumedOnce;
 
     /**
      * @param self this node's id
@@ -91,8 +95,8 @@ public final class Homes {
         this.handOffs = handOffs;
     }
 
-    /** Applies what the terms decided after a read of the ring. */
-    public void apply(HomeTerms.Action action) {
+    /** Applies what the terms decided (after a read of the ring or a hand-off). Under {@code terms}. */
+    private void apply(HomeTerms.Action action) {
         if (action instanceof HomeTerms.Extend extend) {
             directories.values().forEach(d -> d.call((dir, now) -> dir.extendAuthority(now, extend.epoch(),
                     extend.until())));
@@ -109,7 +113,7 @@ public final class Homes {
                 Map<String, List<HomeDirectory.Holding>> records = handedOff.getOrDefault(h.next(), Map.of())
                         .get(h.from());
                 if (records == null) {
-                    // Kept with the hand-off itself; cannot be missing (HomeTerms and this evict alike).
+                    // Kept with the hand-off; cannot be missing (the terms and this keep and drop them alike).
                     LOG.error("Cache homes of {}: the records {} handed off for epoch {} are missing; keys may be"
                             + " granted without knowing its leases. Please report this.", self, h.from(), h.next());
                 } else {
@@ -123,8 +127,11 @@ public final class Homes {
                 // The records of the keys lost to the joiner, taken as each directory stops granting them, and those
                 // of caches without a directory yet that the previous bundle or a leaver left here.
                 String joiner = assume.joiner();
+                CacheTopology was = CacheTopology.of(new HomeRing.Record(assume.give().epoch(),
+                        assume.give().members()), List.of());
                 Map<String, List<HomeDirectory.Holding>> given = takeLeftovers(ProtocolDriver.now(),
-                        (cache, key) -> joiner.equals(assume.topology().home(cache, key)));
+                        (cache, key) -> joiner.equals(assume.topology().home(cache, key))
+                                && self.equals(was.home(cache, key)));
                 directories.values().forEach(d -> assume(d, assume, given));
                 handOffs.send(joiner, assume.give(), given);
             }
@@ -146,9 +153,9 @@ public final class Homes {
     }
 
     /**
-     * Takes the epoch up in one directory and, the first time, adopts the previous bundle's records of its cache in the
-     * same serialized call: no request may reach the directory between the two (it would be served without knowing
-     * the old leases).
+     * Takes the epoch up in one directory, adopting the records left for its cache in the same serialized call (no
+     * request may reach the directory between the two: it would be served without knowing the old leases), and, with
+     * {@code given}, taking first the records of the keys it loses to a joiner.
      */
     private void assume(ProtocolDriver<HomeDirectory> d, HomeTerms.Assume assume,
             Map<String, List<HomeDirectory.Holding>> given) {
@@ -169,6 +176,7 @@ public final class Homes {
             if (records != null) {
                 all.addAll(records);
             }
+            all.removeIf(h -> !self.equals(assume.topology().home(cache, h.key()))); // others' records are stale here
             adopt(Map.of(cache, all));
         }
     }
@@ -261,8 +269,9 @@ public final class Homes {
     }
 
     /**
-     * Gives the records the previous bundle of this node left, before the first read of the ring: the directories
-     * adopt them (as they are made) if the first epoch is taken up from that bundle's handover.
+     * Gives records for the directories to adopt as they take their next epoch up or are made: the previous bundle's,
+     * before the first read of the ring (adopted only if the first epoch is taken up from its handover), and those of
+     * the hand-offs an epoch is taken up from.
      */
     public void adopt(Map<String, List<HomeDirectory.Holding>> records) {
         synchronized (terms) {
@@ -291,7 +300,7 @@ public final class Homes {
                 return;
             }
             handedOff.computeIfAbsent(handOff.next(), e -> new TreeMap<>()).put(handOff.from(), records);
-            while (handedOff.size() > 16) {
+            while (handedOff.size() > HomeTerms.MAX_SEEN) { // as the terms keep them: the two evict alike
                 handedOff.pollFirstEntry();
             }
             apply(terms.offer(handOff, ProtocolDriver.now()));

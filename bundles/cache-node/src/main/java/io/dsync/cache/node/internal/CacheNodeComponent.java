@@ -90,9 +90,12 @@ public final class CacheNodeComponent implements HealthContributor {
     static final String HANDOVER = "io.dsync.cache.node.handover";
     /** The file, in the bundle's data area, with the directories' records that go with the handover. */
     static final String HANDOVER_RECORDS = "handover-records";
-    /** The node-messaging topic of the hand-offs a cache node sends the others as its process stops. */
+    /**
+     * The node-messaging topic of the hand-offs: a cache node's to the others as its process stops, and a member's to
+     * a node that joins.
+     */
     static final String TOPIC_HAND_OFF = "cache.handoff";
-    /** How long a stopping cache node waits for the others to take its hand-offs in. */
+    /** How long a hand-off waits for its answer (a stopping cache node waits that long for the others'). */
     private static final Duration HAND_OFF_TIMEOUT = Duration.ofMillis(500);
     private static final long RETRY_HAND_OFF_MILLIS = 100;
     private final BundleContext context;
@@ -242,7 +245,14 @@ public final class CacheNodeComponent implements HealthContributor {
         if (left.members().isEmpty()) {
             return;
         }
-        CacheTopology ring = CacheTopology.of(left, registry.nodes());
+        CacheTopology ring;
+        try {
+            ring = CacheTopology.of(left, registry.nodes());
+        } catch (RuntimeException e) {
+            LOG.info("Cache node {} left the ring but could not hand its keys off ({}); they wait out its leases",
+                    self, e.toString());
+            return;
+        }
         HomeTerms.HandOff handOff = new HomeTerms.HandOff(self, current.epoch(), current.members(), left.epoch(),
                 homes.quarantinesUntil());
         List<CompletableFuture<byte[]>> sent = new ArrayList<>();
@@ -271,8 +281,8 @@ public final class CacheNodeComponent implements HealthContributor {
 
     /**
      * Hands the keys this node lost to a joiner off to it, again every {@value #RETRY_HAND_OFF_MILLIS} ms until
-     * {@code deadline} while the joiner does not serve hand-offs yet (its bundle is active, and so in the ring, a moment
-     * before its component serves) or cannot be reached; after the deadline it has taken its keys up the usual way.
+     * {@code deadline} while the joiner cannot be reached or does not serve hand-offs (a joiner of an earlier
+     * version); after the deadline it has taken its keys up the usual way.
      */
     private void give(String node, HomeTerms.HandOff handOff, Map<String, List<HomeDirectory.Holding>> given,
             long deadline) {
@@ -334,8 +344,9 @@ public final class CacheNodeComponent implements HealthContributor {
     private void pass() {
         try {
             long started = ProtocolDriver.now();
-            // The ring before the registry: a registry read older than the ring could show a member that left since
-            // as eligible still, and this node would add it back (a needless epoch, and the leaver's hand-off lost).
+            // The ring before the registry, so that the registry read is at least as new as the ring: a node whose
+            // ring was just made without it because the registry showed its bundle stopping (by another node) then
+            // sees that too, and does not add itself back (a needless epoch, and its hand-off would no longer fit).
             HomeRing.View view = ring.readView();
             List<NodeInfo> nodes = registry.nodes();
             HomeRing.Record record = view.current();
