@@ -119,12 +119,14 @@ public final class HomeTerms {
     /**
      * What the cache-node bundle that ran before this one on the same node (the same JVM, so the same monotonic clock)
      * left behind when it stopped: it had taken up {@code epoch}, stopped every directory at {@code stoppedAt}, then
-     * made {@code leftEpoch}, the ring without itself, with a proposal sent at {@code leftAt}.
+     * left by {@code leftEpoch}, the ring without itself (made by it, or by another node that saw its bundle stopping),
+     * which was written after {@code leftAt}.
      *
      * @param epoch the epoch its directories were at
      * @param members the members of that epoch
-     * @param leftEpoch the epoch it made by leaving
-     * @param leftAt when it sent the proposal that made {@code leftEpoch}
+     * @param leftEpoch the epoch it left by
+     * @param leftAt a time before {@code leftEpoch} was written: the start of a ring read that still found
+     *     {@code epoch}
      * @param stoppedAt when its directories stopped (no grant or renewal after it)
      * @param recordsUntil {@link Long#MIN_VALUE} if the records of its directories were not left; else they were,
      *     and this is when the quarantines it kept for keys it had gained end (every lease it granted is a record)
@@ -460,7 +462,7 @@ public final class HomeTerms {
      *       but a node gaining keys waits {@code term + margin} after it sees a ring and then quarantines them for
      *       {@code quarantine}, while its authority under that ring ends {@code term} after the next ring is written,
      *       at the latest this one. This ring came less than {@code quarantine / 2} after the previous bundle left
-     *       (both times on this node's clock: it sent its proposal before the ring it left by was written, and this
+     *       (both times on this node's clock: {@code leftAt} came before the ring it left by was written, and this
      *       read returned after this ring was), so each of those authorities ended before any of its quarantines
      *       did: nobody granted under them. Under those that gave the keys back to this node, nobody homed them: no
      *       bundle ran here.</li>

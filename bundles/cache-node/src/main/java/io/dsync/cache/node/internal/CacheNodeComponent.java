@@ -99,6 +99,11 @@ public final class CacheNodeComponent implements HealthContributor {
     private static final Duration HAND_OFF_TIMEOUT = Duration.ofMillis(500);
     private static final long RETRY_HAND_OFF_MILLIS = 100;
     private final BundleContext context;
+    /**
+     * When the last ring read that found the epoch the directories are at (with this node a member) was sent: every
+     * later epoch was written after it ({@link Long#MIN_VALUE} before the first).
+     */
+    private volatile long confirmedAt = Long.MIN_VALUE;
     /** Set as the component stops: an interrupted ring read is no problem to report then. */
     private volatile boolean stopping;
 
@@ -195,9 +200,9 @@ public final class CacheNodeComponent implements HealthContributor {
         CacheTopology at = homes.current(); // the epoch the directories were at, or null
         boolean processStops = processStops();
         try {
+            long readAt = ProtocolDriver.now();
             HomeRing.Record current = ring.read();
             HomeRing.Record left = current;
-            long leftAt = ProtocolDriver.now();
             if (current.members().contains(self)) {
                 SortedSet<String> without = new TreeSet<>(current.members());
                 without.remove(self);
@@ -210,10 +215,15 @@ public final class CacheNodeComponent implements HealthContributor {
                 // Whoever made the ring without this node (the others may have, as the registry showed this bundle
                 // stopping): the directories stopped before the records were taken.
                 handOff(at.record(), left);
-            } else if (leftFromAt && current.epoch() == at.epoch()) {
-                // The handover needs the ring this node made itself: it left before the ring was written.
-                System.setProperty(HANDOVER, new HomeTerms.Handover(at.epoch(), at.record().members(), left.epoch(),
-                        leftAt, stoppedAt, leaveRecords(stoppedAt)).encode(self));
+            } else if (leftFromAt) {
+                // The handover's "left at" must come before the ring it left by was written: the start of a read that
+                // still found the directories' epoch (this one, or else the last of the loop's; the others may have
+                // made the ring without this node as the registry showed this bundle stopping).
+                long leftAt = current.epoch() == at.epoch() ? readAt : confirmedAt;
+                if (leftAt != Long.MIN_VALUE) {
+                    System.setProperty(HANDOVER, new HomeTerms.Handover(at.epoch(), at.record().members(),
+                            left.epoch(), leftAt, stoppedAt, leaveRecords(stoppedAt)).encode(self));
+                }
             }
         } catch (RuntimeException e) {
             LOG.info("Cache node {} could not leave the ring itself ({}); the others drop it once the registry does",
@@ -350,6 +360,9 @@ public final class CacheNodeComponent implements HealthContributor {
             HomeRing.View view = ring.readView();
             List<NodeInfo> nodes = registry.nodes();
             HomeRing.Record record = view.current();
+            if (record.epoch() == homes.epoch() && record.members().contains(self)) {
+                confirmedAt = started;
+            }
             List<HomeRing.Record> earlier = new ArrayList<>(view.earlier());
             SortedSet<String> eligible = CacheTopology.eligible(nodes);
             // A node adds only itself: a ring that adds it is then always made by this process, after it started, so
