@@ -78,6 +78,22 @@ class CacheCliIT extends ClusterTest {
         Cli list = Cli.run("cache", "list", "--node", lock);
         assertThat(list.out()).contains("prices").contains("write-through");
 
+        // A bound in bytes: room for two of these values, so the third put evicts the least recently used copy.
+        Cli bounded = Cli.run("cache", "declare", "pages", "--capacity-bytes", "2k", "--node", lock);
+        assertThat(bounded.exitCode()).as(bounded.err()).isZero();
+        assertThat(bounded.out()).contains("cache pages: 10000 local copies per node within 2 KiB");
+        for (String page : new String[] {"p1", "p2", "p3"}) {
+            Cli put = Cli.run("cache", "put", "pages", page, "x".repeat(1000), "--node", lock);
+            assertThat(put.exitCode()).as(put.err()).isZero();
+        }
+        Cli pages = Cli.run("cache", "lines", "pages", "--node", lock);
+        assertThat(pages.out()).contains("cache pages on this node: 2 of 10000 copies, 2.0 KiB").contains("p3")
+                .doesNotContain("p1");
+        Cli badSize = Cli.run("cache", "declare", "other", "--capacity-bytes", "lots", "--node", lock);
+        assertThat(badSize.exitCode()).isEqualTo(2);
+        assertThat(badSize.err()).contains("--capacity-bytes must be a size such as 268435456, 256m or 1g, got 'lots'")
+                .doesNotContain("Exception");
+
         Cli removed = Cli.run("cache", "remove", "prices", "views", "--node", cache1);
         assertThat(removed.out().trim()).isEqualTo("removed");
         Cli absent = Cli.run("cache", "get", "prices", "views", "--node", lock);

@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
  * <pre>{@code
  * CacheConfig sessions = CacheConfig.of("web-sessions")
  *         .withLocalCapacity(50_000)
+ *         .withLocalCapacityBytes(256L * 1024 * 1024)
  *         .withMaxValueBytes(64 * 1024);
  * }</pre>
  *
@@ -33,10 +34,16 @@ import java.util.regex.Pattern;
  * @param evictionPolicy which local copy goes when a node's copies reach {@code localCapacity}, see
  *     {@link EvictionPolicy} (since 1.2; {@code null} stands for {@link EvictionPolicy#LRU}, the policy of earlier
  *     versions)
+ * @param localCapacityBytes the most bytes of local copies each node keeps, 0 for no bound in bytes (the default,
+ *     and the only behaviour before 1.3), else 1 to {@value #MAX_LOCAL_CAPACITY_BYTES}. A copy counts its key (two
+ *     bytes per character) and its encoded value; the node's bookkeeping per copy (a few hundred bytes) is not
+ *     counted, and is bounded by {@code localCapacity}. When the copies exceed either bound, copies are evicted as
+ *     {@code evictionPolicy} chooses until both hold, so a value heavier than the whole bound is not kept once the
+ *     operation that fetched or wrote it has completed (since 1.3)
  * @serial exclude
  */
 public record CacheConfig(String name, int localCapacity, int maxValueBytes, WriteMode writeMode,
-        EvictionPolicy evictionPolicy) implements Serializable {
+        EvictionPolicy evictionPolicy, long localCapacityBytes) implements Serializable {
 
     /** Maximum length of a cache name, in characters. */
     public static final int MAX_NAME_LENGTH = 128;
@@ -46,6 +53,9 @@ public record CacheConfig(String name, int localCapacity, int maxValueBytes, Wri
 
     /** Upper bound of {@link #maxValueBytes()}: 16 MiB. */
     public static final int MAX_VALUE_BYTES_LIMIT = 16 * 1024 * 1024;
+
+    /** Upper bound of {@link #localCapacityBytes()}: 1 TiB. */
+    public static final long MAX_LOCAL_CAPACITY_BYTES = 1L << 40;
 
     /** Local capacity used by {@link #of(String)}: 10,000 entries. */
     public static final int DEFAULT_LOCAL_CAPACITY = 10_000;
@@ -67,6 +77,7 @@ public record CacheConfig(String name, int localCapacity, int maxValueBytes, Wri
      * @param maxValueBytes the largest accepted encoded value, in bytes
      * @param writeMode when writes reach main memory
      * @param evictionPolicy which local copy goes first; {@code null} for {@link EvictionPolicy#LRU}
+     * @param localCapacityBytes the most bytes of local copies per node, 0 for no bound in bytes
      * @throws NullPointerException if {@code name} or {@code writeMode} is {@code null}
      * @throws InvalidCacheRequestException if {@code name} is not a valid cache name or a number is
      *     out of range; the message names the offending value and the limit
@@ -87,6 +98,27 @@ public record CacheConfig(String name, int localCapacity, int maxValueBytes, Wri
         if (evictionPolicy == null) {
             evictionPolicy = EvictionPolicy.LRU;
         }
+        if (localCapacityBytes < 0 || localCapacityBytes > MAX_LOCAL_CAPACITY_BYTES) {
+            throw new InvalidCacheRequestException("localCapacityBytes", "localCapacityBytes must be 0 (no bound) or "
+                    + "between 1 and " + MAX_LOCAL_CAPACITY_BYTES + ", was " + localCapacityBytes);
+        }
+    }
+
+    /**
+     * A configuration with no bound in bytes, as of version 1.2.
+     *
+     * @param name the cache name
+     * @param localCapacity the maximum number of local copies per node
+     * @param maxValueBytes the largest accepted encoded value, in bytes
+     * @param writeMode when writes reach main memory
+     * @param evictionPolicy which local copy goes first; {@code null} for {@link EvictionPolicy#LRU}
+     * @throws NullPointerException if {@code name} or {@code writeMode} is {@code null}
+     * @throws InvalidCacheRequestException if {@code name} is not a valid cache name or a number is out of range
+     * @since 1.2
+     */
+    public CacheConfig(String name, int localCapacity, int maxValueBytes, WriteMode writeMode,
+            EvictionPolicy evictionPolicy) {
+        this(name, localCapacity, maxValueBytes, writeMode, evictionPolicy, 0);
     }
 
     /**
@@ -100,12 +132,13 @@ public record CacheConfig(String name, int localCapacity, int maxValueBytes, Wri
      * @throws InvalidCacheRequestException if {@code name} is not a valid cache name or a number is out of range
      */
     public CacheConfig(String name, int localCapacity, int maxValueBytes, WriteMode writeMode) {
-        this(name, localCapacity, maxValueBytes, writeMode, EvictionPolicy.LRU);
+        this(name, localCapacity, maxValueBytes, writeMode, EvictionPolicy.LRU, 0);
     }
 
     /**
      * Creates a configuration with default values: {@link #DEFAULT_LOCAL_CAPACITY},
-     * {@link #DEFAULT_MAX_VALUE_BYTES}, {@link WriteMode#WRITE_THROUGH} and {@link EvictionPolicy#LRU}.
+     * {@link #DEFAULT_MAX_VALUE_BYTES}, {@link WriteMode#WRITE_THROUGH}, {@link EvictionPolicy#LRU} and no bound
+     * in bytes.
      *
      * @param name the cache name
      * @return the configuration
@@ -124,7 +157,7 @@ public record CacheConfig(String name, int localCapacity, int maxValueBytes, Wri
      * @throws InvalidCacheRequestException if {@code newLocalCapacity} is out of range
      */
     public CacheConfig withLocalCapacity(int newLocalCapacity) {
-        return new CacheConfig(name, newLocalCapacity, maxValueBytes, writeMode, evictionPolicy);
+        return new CacheConfig(name, newLocalCapacity, maxValueBytes, writeMode, evictionPolicy, localCapacityBytes);
     }
 
     /**
@@ -135,7 +168,7 @@ public record CacheConfig(String name, int localCapacity, int maxValueBytes, Wri
      * @throws InvalidCacheRequestException if {@code newMaxValueBytes} is out of range
      */
     public CacheConfig withMaxValueBytes(int newMaxValueBytes) {
-        return new CacheConfig(name, localCapacity, newMaxValueBytes, writeMode, evictionPolicy);
+        return new CacheConfig(name, localCapacity, newMaxValueBytes, writeMode, evictionPolicy, localCapacityBytes);
     }
 
     /**
@@ -146,7 +179,7 @@ public record CacheConfig(String name, int localCapacity, int maxValueBytes, Wri
      * @throws NullPointerException if {@code newWriteMode} is {@code null}
      */
     public CacheConfig withWriteMode(WriteMode newWriteMode) {
-        return new CacheConfig(name, localCapacity, maxValueBytes, newWriteMode, evictionPolicy);
+        return new CacheConfig(name, localCapacity, maxValueBytes, newWriteMode, evictionPolicy, localCapacityBytes);
     }
 
     /**
@@ -159,7 +192,19 @@ public record CacheConfig(String name, int localCapacity, int maxValueBytes, Wri
      */
     public CacheConfig withEvictionPolicy(EvictionPolicy newEvictionPolicy) {
         return new CacheConfig(name, localCapacity, maxValueBytes, writeMode,
-                Objects.requireNonNull(newEvictionPolicy, "newEvictionPolicy"));
+                Objects.requireNonNull(newEvictionPolicy, "newEvictionPolicy"), localCapacityBytes);
+    }
+
+    /**
+     * Returns a copy with another bound in bytes on each node's local copies.
+     *
+     * @param newLocalCapacityBytes the most bytes of local copies per node, 0 for no bound in bytes
+     * @return the new configuration
+     * @throws InvalidCacheRequestException if {@code newLocalCapacityBytes} is out of range
+     * @since 1.3
+     */
+    public CacheConfig withLocalCapacityBytes(long newLocalCapacityBytes) {
+        return new CacheConfig(name, localCapacity, maxValueBytes, writeMode, evictionPolicy, newLocalCapacityBytes);
     }
 
     /**

@@ -9,7 +9,8 @@ package io.dsync.cache;
  * @param hits reads answered from a valid local copy (MESI state Shared, Exclusive or Modified)
  *     without contacting main memory
  * @param misses reads that had to fetch from main memory, whether or not the key existed there
- * @param evictions local copies dropped because {@link CacheConfig#localCapacity()} was reached
+ * @param evictions local copies dropped because {@link CacheConfig#localCapacity()} (or, since 1.3,
+ *     {@link CacheConfig#localCapacityBytes()}) was reached
  *     (the entries stay in main memory)
  * @param invalidationsReceived local copies dropped because another node wrote the key (coherence
  *     invalidations received from the directory); explicit {@link Cache#invalidate(String)} calls

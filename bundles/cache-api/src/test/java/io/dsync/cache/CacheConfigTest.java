@@ -61,6 +61,26 @@ class CacheConfigTest {
                 .isInstanceOf(InvalidCacheRequestException.class)
                 .hasMessage("maxValueBytes must be between 1 and 16777216, was 16777217");
         assertThatNullPointerException().isThrownBy(() -> config.withWriteMode(null)).withMessage("writeMode");
+        assertThatThrownBy(() -> config.withLocalCapacityBytes(-1))
+                .isInstanceOf(InvalidCacheRequestException.class)
+                .hasMessage("localCapacityBytes must be 0 (no bound) or between 1 and 1099511627776, was -1")
+                .extracting(e -> ((InvalidCacheRequestException) e).parameter()).isEqualTo("localCapacityBytes");
+        assertThatThrownBy(() -> config.withLocalCapacityBytes((1L << 40) + 1))
+                .isInstanceOf(InvalidCacheRequestException.class)
+                .hasMessageEndingWith("was 1099511627777");
+    }
+
+    @Test
+    void aBoundInBytesIsOptionalAndKeptByEveryWither() {
+        assertThat(CacheConfig.of("prices").localCapacityBytes()).isZero();
+        assertThat(new CacheConfig("prices", 10, 100, WriteMode.WRITE_BACK, EvictionPolicy.W_TINY_LFU)
+                .localCapacityBytes()).isZero();
+        CacheConfig bounded = CacheConfig.of("prices").withLocalCapacityBytes(1 << 20);
+        CacheConfig changed = bounded.withLocalCapacity(7).withMaxValueBytes(9).withWriteMode(WriteMode.WRITE_BACK)
+                .withEvictionPolicy(EvictionPolicy.W_TINY_LFU);
+        assertThat(changed).isEqualTo(new CacheConfig("prices", 7, 9, WriteMode.WRITE_BACK,
+                EvictionPolicy.W_TINY_LFU, 1 << 20));
+        assertThat(bounded).isNotEqualTo(CacheConfig.of("prices"));
     }
 
     @Test

@@ -166,8 +166,8 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
             String home = t.home(cache, key);
             return new HomeLocator.Home(home == null ? NO_HOME : home, Math.max(1, t.epoch()));
         };
-        CacheNode node = new CacheNode(cache, self, incarnation, config.localCapacity(), config.writeMode(),
-                config.evictionPolicy(), timing, homes);
+        CacheNode node = new CacheNode(cache, self, incarnation, config.localCapacity(), config.localCapacityBytes(),
+                config.writeMode(), config.evictionPolicy(), timing, homes);
         LOG.debug("Cache '{}' opened on {} ({})", cache, self, config);
         return new LocalCache(config, node, (c, n, sink) -> new ProtocolDriver<>(c, n, transport, memory,
                 CacheNode::onMemory, sink), completions, new LocalCache.Latencies() {
@@ -231,7 +231,7 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
     public Optional<LocalView> view(String name, int lineLimit) {
         LocalCache local = caches.get(name);
         return local == null ? Optional.empty() : Optional.of(new LocalView(local.stats(), local.size(),
-                local.capacity(), local.writesLost(), local.linesByState(), local.transitions(),
+                local.capacity(), local.bytes(), local.writesLost(), local.linesByState(), local.transitions(),
                 lineLimit == 0 ? List.of() : local.lines(lineLimit)));
     }
 
@@ -241,12 +241,13 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
      * @param stats the statistics
      * @param lines how many copies it holds
      * @param capacity how many copies it may hold
+     * @param bytes what its copies weigh: keys at two bytes per character, and values
      * @param writesLost modified copies dropped without a successful write-back
      * @param byState the copies by the rights they hold now
      * @param transitions how often each MESI transition happened here, with its cause
      * @param first the first copies, most recently used first
      */
-    public record LocalView(io.dsync.cache.CacheStats stats, int lines, int capacity, long writesLost,
+    public record LocalView(io.dsync.cache.CacheStats stats, int lines, int capacity, long bytes, long writesLost,
                             Map<io.dsync.cache.core.MesiState, Integer> byState,
                             Map<io.dsync.cache.core.Transition, Long> transitions, List<CacheNode.LineView> first) {
     }

@@ -223,6 +223,11 @@ final class LocalCache {
         return driver.query(CacheNode::capacity);
     }
 
+    /** What the copies weigh: keys at two bytes per character, and values. */
+    long bytes() {
+        return driver.query(CacheNode::bytes);
+    }
+
     /** The first copies in LRU order (most recently used first), for the admin API. */
     List<CacheNode.LineView> lines(int limit) {
         long now = ProtocolDriver.now();

@@ -132,30 +132,34 @@ public final class CacheNode {
      */
     public CacheNode(String cache, String self, long incarnation, int capacity, WriteMode mode, Timing timing,
             HomeLocator homes) {
-        this(cache, self, incarnation, capacity, mode, EvictionPolicy.LRU, timing, homes);
+        this(cache, self, incarnation, capacity, 0, mode, EvictionPolicy.LRU, timing, homes);
     }
 
     /**
-     * Creates a node with no copies that evicts by the given policy.
+     * Creates a node with no copies that evicts by the given policy, and also by bytes.
      *
      * @param cache the cache name, for exception messages
      * @param self this node's id, as homes address it
      * @param incarnation this start of the node, larger than any before (see {@link RequestId})
      * @param capacity the number of copies kept, at least 1
+     * @param capacityBytes the most bytes of copies kept (keys at two bytes per character, and values), 0 for no
+     *     bound in bytes
      * @param mode the cache's write mode
-     * @param eviction which copy goes when the node holds {@code capacity} copies and needs room
+     * @param eviction which copy goes when the node's copies pass a bound
      * @param timing the protocol's durations, equal on all nodes
      * @param homes tells where each key's home is
      * @throws NullPointerException if an argument is {@code null}
-     * @throws IllegalArgumentException if {@code incarnation} or {@code capacity} is less than 1
+     * @throws IllegalArgumentException if {@code incarnation} or {@code capacity} is less than 1, or
+     *     {@code capacityBytes} negative
      */
-    public CacheNode(String cache, String self, long incarnation, int capacity, WriteMode mode,
+    public CacheNode(String cache, String self, long incarnation, int capacity, long capacityBytes, WriteMode mode,
             EvictionPolicy eviction, Timing timing, HomeLocator homes) {
-        this(cache, self, incarnation, capacity, mode, eviction, timing, homes, EnumSet.noneOf(Defect.class));
+        this(cache, self, incarnation, capacity, capacityBytes, mode, eviction, timing, homes,
+                EnumSet.noneOf(Defect.class));
     }
 
-    CacheNode(String cache, String self, long incarnation, int capacity, WriteMode mode, EvictionPolicy eviction,
-            Timing timing, HomeLocator homes, Set<Defect> defects) {
+    CacheNode(String cache, String self, long incarnation, int capacity, long capacityBytes, WriteMode mode,
+            EvictionPolicy eviction, Timing timing, HomeLocator homes, Set<Defect> defects) {
         this.cache = Objects.requireNonNull(cache, "cache");
         this.self = Objects.requireNonNull(self, "self");
         if (incarnation < 1) {
@@ -166,7 +170,7 @@ public final class CacheNode {
         this.timing = Objects.requireNonNull(timing, "timing");
         this.homes = Objects.requireNonNull(homes, "homes");
         this.defects = EnumSet.copyOf(defects.isEmpty() ? EnumSet.noneOf(Defect.class) : defects);
-        this.lines = new NodeLines(capacity, Objects.requireNonNull(eviction, "eviction"),
+        this.lines = new NodeLines(capacity, capacityBytes, Objects.requireNonNull(eviction, "eviction"),
                 line -> line.busy == Busy.NONE && !pending.containsKey(line.key) && !ops.waitOn(line.key));
     }
 
@@ -448,6 +452,25 @@ public final class CacheNode {
     }
 
     /**
+     * Returns the most bytes of copies kept.
+     *
+     * @return the bound in bytes, 0 for none
+     */
+    public long capacityBytes() {
+        return lines.capacityBytes();
+    }
+
+    /**
+     * Returns the bytes of the copies kept (keys at two bytes per character, and values), evicted copies still being
+     * written back not included.
+     *
+     * @return the bytes
+     */
+    public long bytes() {
+        return lines.bytes();
+    }
+
+    /**
      * Returns the keys of the copies in LRU order.
      *
      * @param limit the largest number of keys
@@ -591,6 +614,7 @@ public final class CacheNode {
                     line.state = MesiState.MODIFIED;
                 }
                 line.data = next;
+                lines.reweigh(line);
                 line.inDoubt = true; // not in main memory until written back
                 complete(q, new OpResult.Wrote(current, next));
                 return true;
@@ -880,6 +904,7 @@ public final class CacheNode {
         line.writer = null;
         if (outcome == WriteOutcome.WRITTEN) {
             line.data = line.writing;
+            lines.reweigh(line);
             line.inDoubt = false;
             if (waiting) {
                 ops.poll(line.key);

@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.function.ToLongFunction;
 
 /**
  * A bounded map that evicts its least recently used entries: exact LRU, O(1) per access, insertion and
@@ -17,7 +18,9 @@ import java.util.function.Predicate;
  * <p>
  * <strong>Eviction.</strong> Whenever {@link #put} or {@link #trim} leaves more than
  * {@link #capacity()} entries, entries are evicted from the least recently used end until the size is
- * back at capacity. Entries the {@code evictable} predicate rejects (a copy with an operation or a
+ * back at capacity. With a <em>weight limit</em> (a weigher gives each entry's weight, for a cache its bytes), entries
+ * are also evicted while the weights add up to more than the limit, in the same order; an entry whose value changes in
+ * place is weighed again by {@link #reweigh}. Entries the {@code evictable} predicate rejects (a copy with an operation or a
  * write-back in flight) are skipped and keep their place, so the map may hold more than its capacity
  * while too many entries are pinned; the caller trims again once they are released. Skipping costs one
  * step per pinned entry passed over. Each evicted entry is reported to the {@link EvictionListener}, in
@@ -77,6 +80,8 @@ public final class Lru<K, V> {
         Node<K, V> older;
         /** Its list: {@link #WINDOW} (a plain LRU's only one), {@link #PROBATION} or {@link #PROTECTED}. */
         byte part;
+        /** Its weight when last weighed; 0 without a weigher. */
+        long weight;
 
         Node(K key, V value) {
             this.key = key;
@@ -85,6 +90,12 @@ public final class Lru<K, V> {
     }
 
     private final int capacity;
+    /** The most the weights may add up to; {@link Long#MAX_VALUE} without a weigher. */
+    private final long weightLimit;
+    /** Weighs entries; {@code null} for none. */
+    private final ToLongFunction<? super V> weigher;
+    /** The entries' weights, added up. */
+    private long weight;
     private final Predicate<? super V> evictable;
     private final EvictionListener<K, V> listener;
     private final HashMap<K, Node<K, V>> map = new HashMap<>();
@@ -116,14 +127,36 @@ public final class Lru<K, V> {
      * @throws NullPointerException if an argument is {@code null}
      */
     public Lru(int capacity, Predicate<? super V> evictable, EvictionListener<K, V> listener) {
-        this(capacity, evictable, listener, false);
+        this(capacity, Long.MAX_VALUE, null, evictable, listener, false);
     }
 
-    private Lru(int capacity, Predicate<? super V> evictable, EvictionListener<K, V> listener, boolean tinyLfu) {
+    /**
+     * Creates an empty map that also evicts while its entries weigh more than a limit.
+     *
+     * @param capacity the number of entries beyond which entries are evicted, at least 1
+     * @param weightLimit the total weight beyond which entries are evicted, at least 1
+     * @param weigher gives an entry's weight (0 or more) from its value
+     * @param evictable tells which entries may be evicted now
+     * @param listener told about every evicted entry
+     * @throws IllegalArgumentException if {@code capacity} or {@code weightLimit} is less than 1
+     * @throws NullPointerException if an argument is {@code null}
+     */
+    public Lru(int capacity, long weightLimit, ToLongFunction<? super V> weigher, Predicate<? super V> evictable,
+            EvictionListener<K, V> listener) {
+        this(capacity, weightLimit, Objects.requireNonNull(weigher, "weigher"), evictable, listener, false);
+    }
+
+    private Lru(int capacity, long weightLimit, ToLongFunction<? super V> weigher, Predicate<? super V> evictable,
+            EvictionListener<K, V> listener, boolean tinyLfu) {
         if (capacity < 1) {
             throw new IllegalArgumentException("capacity must be at least 1, was " + capacity);
         }
+        if (weightLimit < 1) {
+            throw new IllegalArgumentException("weightLimit must be at least 1, was " + weightLimit);
+        }
         this.capacity = capacity;
+        this.weightLimit = weightLimit;
+        this.weigher = weigher;
         this.evictable = Objects.requireNonNull(evictable, "evictable");
         this.listener = Objects.requireNonNull(listener, "listener");
         this.sketch = tinyLfu ? new FrequencySketch(capacity) : null;
@@ -149,7 +182,29 @@ public final class Lru<K, V> {
      */
     public static <K, V> Lru<K, V> windowTinyLfu(int capacity, Predicate<? super V> evictable,
             EvictionListener<K, V> listener) {
-        return new Lru<>(capacity, evictable, listener, true);
+        return new Lru<>(capacity, Long.MAX_VALUE, null, evictable, listener, true);
+    }
+
+    /**
+     * Creates an empty W-TinyLFU map that also evicts while its entries weigh more than a limit: the window and
+     * protected keep their shares of the capacity in entries, and the eviction of the class comment runs while the
+     * map is over either bound.
+     *
+     * @param capacity the number of entries beyond which entries are evicted, at least 1
+     * @param weightLimit the total weight beyond which entries are evicted, at least 1
+     * @param weigher gives an entry's weight (0 or more) from its value
+     * @param evictable tells which entries may be evicted now
+     * @param listener told about every evicted entry
+     * @param <K> the key type
+     * @param <V> the value type
+     * @return the map
+     * @throws IllegalArgumentException if {@code capacity} or {@code weightLimit} is less than 1
+     * @throws NullPointerException if an argument is {@code null}
+     */
+    public static <K, V> Lru<K, V> windowTinyLfu(int capacity, long weightLimit, ToLongFunction<? super V> weigher,
+            Predicate<? super V> evictable, EvictionListener<K, V> listener) {
+        return new Lru<>(capacity, weightLimit, Objects.requireNonNull(weigher, "weigher"), evictable, listener,
+                true);
     }
 
     /**
@@ -213,10 +268,12 @@ public final class Lru<K, V> {
             if (node != null) {
                 previous = node.value;
                 node.value = value;
+                weigh(node);
                 used(node);
             } else {
                 previous = null;
                 node = new Node<>(key, value);
+                weigh(node);
                 map.put(key, node);
                 linkNewest(node, WINDOW);
                 if (sketch != null) {
@@ -245,7 +302,43 @@ public final class Lru<K, V> {
                 return null;
             }
             unlink(node);
+            weight -= node.weight;
             return node.value;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Weighs an entry again, after its value changed in place, without changing the order or evicting: the next
+     * {@link #put} or {@link #trim} evicts if the map is now too heavy. Nothing happens without a weigher.
+     *
+     * @param key the key
+     */
+    public void reweigh(K key) {
+        if (weigher == null) {
+            return;
+        }
+        lock.lock();
+        try {
+            Node<K, V> node = map.get(key);
+            if (node != null) {
+                weigh(node);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Returns the entries' weights added up, as last weighed.
+     *
+     * @return the weight, which may exceed the limit while entries are pinned; 0 without a weigher
+     */
+    public long weight() {
+        lock.lock();
+        try {
+            return weight;
         } finally {
             lock.unlock();
         }
@@ -343,9 +436,9 @@ public final class Lru<K, V> {
         }
     }
 
-    /** Unlinks evictable entries from the old end while the map is over capacity. Under the lock. */
+    /** Unlinks evictable entries from the old end while the map is over capacity or weight. Under the lock. */
     private List<Node<K, V>> evictExcess() {
-        if (map.size() <= capacity) {
+        if (!over()) {
             return List.of();
         }
         if (sketch != null) {
@@ -353,7 +446,7 @@ public final class Lru<K, V> {
         }
         List<Node<K, V>> evicted = new ArrayList<>(1);
         Node<K, V> n = head.newer;
-        while (map.size() > capacity && n != head) {
+        while (over() && n != head) {
             Node<K, V> next = n.newer;
             if (evictable.test(n.value)) {
                 evict(n, evicted);
@@ -364,7 +457,7 @@ public final class Lru<K, V> {
     }
 
     /**
-     * W-TinyLFU: while over capacity, the window's oldest evictable entry (while the window is over its share) goes to
+     * W-TinyLFU: while over capacity (or the weight limit), the window's oldest evictable entry (while the window is over its share) goes to
      * probation if the main part has room, else it and the main part's oldest evictable entry (probation's first)
      * compete by frequency and the loser is evicted (a tie evicts the candidate); with the window within its share,
      * the main part gives way. Each pass moves or evicts one entry, or ends when every entry that could go is pinned.
@@ -372,7 +465,7 @@ public final class Lru<K, V> {
      */
     private List<Node<K, V>> admitOrEvict() {
         List<Node<K, V>> evicted = new ArrayList<>(1);
-        while (map.size() > capacity) {
+        while (over()) {
             Node<K, V> candidate = windowSize > windowCapacity ? oldestEvictable(head) : null;
             if (candidate != null && map.size() - windowSize < capacity - windowCapacity) {
                 unlink(candidate);
@@ -441,9 +534,28 @@ public final class Lru<K, V> {
         return null;
     }
 
+    /** Whether the map holds more entries than its capacity or weighs more than its limit. Under the lock. */
+    private boolean over() {
+        return map.size() > capacity || weight > weightLimit;
+    }
+
+    /** Weighs an entry and updates the total. Under the lock. */
+    private void weigh(Node<K, V> node) {
+        if (weigher == null) {
+            return;
+        }
+        long w = weigher.applyAsLong(node.value);
+        if (w < 0) {
+            throw new IllegalArgumentException("negative weight " + w + " of the entry of " + node.key);
+        }
+        weight += w - node.weight;
+        node.weight = w;
+    }
+
     private void evict(Node<K, V> node, List<Node<K, V>> evicted) {
         map.remove(node.key);
         unlink(node);
+        weight -= node.weight;
         evicted.add(node);
     }
 

@@ -22,10 +22,32 @@ final class NodeLines {
     private final ArrayDeque<Line> evicted = new ArrayDeque<>();
     private final TreeMap<Transition, Long> transitions = new TreeMap<>();
 
-    NodeLines(int capacity, EvictionPolicy eviction, Predicate<Line> evictable) {
+    private final long capacityBytes;
+
+    /**
+     * Creates an empty set of lines.
+     *
+     * @param capacity the most lines kept
+     * @param capacityBytes the most bytes of lines kept (see {@link #bytes(Line)}), 0 for no bound in bytes
+     * @param eviction which line goes when a bound is passed
+     * @param evictable tells which lines may be evicted now
+     */
+    NodeLines(int capacity, long capacityBytes, EvictionPolicy eviction, Predicate<Line> evictable) {
+        if (capacityBytes < 0) {
+            throw new IllegalArgumentException("capacityBytes must not be negative, was " + capacityBytes);
+        }
+        this.capacityBytes = capacityBytes;
         Lru.EvictionListener<String, Line> onEvicted = (key, line) -> evicted.add(line);
-        this.lru = eviction == EvictionPolicy.W_TINY_LFU ? Lru.windowTinyLfu(capacity, evictable, onEvicted)
-                : new Lru<>(capacity, evictable, onEvicted);
+        long limit = capacityBytes == 0 ? Long.MAX_VALUE : capacityBytes;
+        this.lru = eviction == EvictionPolicy.W_TINY_LFU
+                ? Lru.windowTinyLfu(capacity, limit, NodeLines::bytes, evictable, onEvicted)
+                : new Lru<>(capacity, limit, NodeLines::bytes, evictable, onEvicted);
+    }
+
+    /** What a line counts against the bound in bytes: its key, two bytes per character, and its value. */
+    static long bytes(Line line) {
+        byte[] value = line.data.value();
+        return 2L * line.key.length() + (value == null ? 0 : value.length);
     }
 
     /** Returns the line of a key, valid or not, without touching it. */
@@ -44,7 +66,14 @@ final class NodeLines {
         lru.put(line.key, line);
     }
 
-    /** Evicts down to capacity, after lines were unpinned. */
+    /** Counts a line's bytes again after its value changed; evicts nothing before the next {@link #trim()}. */
+    void reweigh(Line line) {
+        if (lru.peek(line.key) == line) {
+            lru.reweigh(line.key);
+        }
+    }
+
+    /** Evicts down to capacity, after lines were unpinned or grew. */
     void trim() {
         lru.trim();
     }
@@ -86,6 +115,16 @@ final class NodeLines {
 
     int capacity() {
         return lru.capacity();
+    }
+
+    /** The bytes of the lines in the LRU (the departing ones no longer count), as last weighed. */
+    long bytes() {
+        return lru.weight();
+    }
+
+    /** The most bytes of lines kept, 0 for no bound in bytes. */
+    long capacityBytes() {
+        return capacityBytes;
     }
 
     /** Counts a MESI transition. */

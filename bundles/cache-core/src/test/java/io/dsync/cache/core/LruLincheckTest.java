@@ -14,8 +14,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link Lru} is linearizable: Lincheck runs small concurrent scenarios of its operations (three threads, a few
- * operations each, on four keys with a capacity of two, so that puts evict) and checks that every outcome it sees is
- * one that some sequential order of the same operations produces, the recency order ({@code keys}) included. Two
+ * operations each, on four keys with a capacity of two entries and a weight limit of 4, values 1 to 3 weighing what
+ * they are, so that puts evict by either bound) and checks that every outcome it sees is
+ * one that some sequential order of the same operations produces, the recency order ({@code keys}) and the total
+ * weight included. Two
  * strategies: stress (real threads, many invocations) and model checking (Lincheck controls the thread switches
  * inside the operations and explores interleavings systematically). A negative control shows that the same check
  * rejects an operation that is not atomic.
@@ -23,7 +25,7 @@ import org.junit.jupiter.api.Test;
 @Param(name = "key", gen = IntGen.class, conf = "1:4")
 public class LruLincheckTest {
 
-    private final Lru<Integer, Integer> lru = new Lru<>(2, v -> true, (k, v) -> { });
+    private final Lru<Integer, Integer> lru = new Lru<>(2, 4, Integer::longValue, v -> true, (k, v) -> { });
 
     @Operation
     public Integer get(@Param(name = "key") int key) {
@@ -54,6 +56,11 @@ public class LruLincheckTest {
     @Operation
     public int size() {
         return lru.size();
+    }
+
+    @Operation
+    public long weight() {
+        return lru.weight();
     }
 
     @Test

@@ -55,6 +55,37 @@ class LruTest {
     }
 
     @Test
+    void aWeightLimitEvictsTheLeastRecentlyUsedWhileTheEntriesWeighTooMuch() {
+        // Values weigh their length; room for 10 entries but only 6 units of weight.
+        StringBuilder grown = new StringBuilder("x");
+        Lru<String, Object> lru = new Lru<>(10, 6, v -> v.toString().length(), v -> !pinned.contains(v.toString()),
+                (k, v) -> evicted.add(k + "=" + v));
+        lru.put("a", "11");
+        lru.put("b", "22");
+        lru.put("c", grown);
+        assertThat(lru.weight()).isEqualTo(5);
+        lru.put("d", "44");
+        assertThat(evicted).containsExactly("a=11");
+        assertThat(lru.weight()).isEqualTo(5);
+
+        lru.put("b", "2");
+        assertThat(lru.weight()).as("a replaced value is weighed anew").isEqualTo(4);
+        grown.append("xxx");
+        assertThat(lru.weight()).as("a change in place counts once weighed again").isEqualTo(4);
+        lru.reweigh("c");
+        assertThat(lru.weight()).isEqualTo(7);
+        assertThat(evicted).as("reweigh does not evict").hasSize(1);
+        pinned.add("xxxx");
+        assertThat(lru.trim()).isEqualTo(1);
+        assertThat(evicted).as("the pinned c, the oldest, is passed over").containsExactly("a=11", "d=44");
+        assertThat(lru.weight()).isEqualTo(5);
+        lru.remove("c");
+        assertThat(lru.weight()).isEqualTo(1);
+        assertThatThrownBy(() -> new Lru<String, String>(1, 0, String::length, v -> true, (k, v) -> { }))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("weightLimit must be at least 1, was 0");
+    }
+
+    @Test
     void removeForgetsWithoutReporting() {
         Lru<String, String> lru = lru(2);
         lru.put("a", "1");

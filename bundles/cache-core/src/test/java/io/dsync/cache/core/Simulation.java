@@ -64,6 +64,8 @@ final class Simulation {
     static final Timing TIMING = new Timing(200 * MS, 5 * MS, 20 * MS, 100 * MS, 600 * MS);
     /** The timing of the nodes of odd seeds: they also renew copies used within the last 600 ms. */
     static final Timing KEEPING_IDLE = new Timing(200 * MS, 5 * MS, 20 * MS, 100 * MS, 600 * MS, 600 * MS);
+    /** The clients' bound in bytes on every other four seeds. */
+    static final long BYTES = 24;
     static final long TICK = 5 * MS;
     static final long AUTHORITY = 150 * MS;
     static final long HEARTBEAT = 50 * MS;
@@ -156,9 +158,10 @@ final class Simulation {
         void boot() {
             rate = 1 + (random.nextDouble() * 2 - 1) * config.drift();
             offset = random.nextInt(1_000_000) * 1_000L;
-            // Seeds alternate the clients' renewal rule and (every other pair) their eviction policy.
-            cache = new CacheNode("sim", id, incarnation, config.capacity(), config.mode(),
-                    seed / 2 % 2 == 0 ? EvictionPolicy.LRU : EvictionPolicy.W_TINY_LFU,
+            // Seeds alternate the clients' renewal rule, (every other pair) their eviction policy and (every other
+            // four) a bound in bytes that two lines with values (keys 4 bytes, values 4 to 20) often pass.
+            cache = new CacheNode("sim", id, incarnation, config.capacity(), seed / 4 % 2 == 0 ? 0 : BYTES,
+                    config.mode(), seed / 2 % 2 == 0 ? EvictionPolicy.LRU : EvictionPolicy.W_TINY_LFU,
                     seed % 2 == 0 ? TIMING : KEEPING_IDLE,
                     key -> new HomeLocator.Home(homeOf(view, key), view), config.defects());
             home = new HomeDirectory("sim", id, incarnation, TIMING, config.retainBytes(), config.defects());

@@ -106,6 +106,11 @@ public final class CacheCatalog {
             // Only when not the default: an LRU cache's entry stays as nodes before 1.2 wrote and read it.
             node.put("evictionPolicy", config.evictionPolicy().name());
         }
+        if (config.localCapacityBytes() != 0) {
+            // Likewise: a cache without a bound in bytes is stored as nodes before 1.3 wrote it; a node before 1.3
+            // ignores the bound, which is each node's own (nodes need not agree on it).
+            node.put("localCapacityBytes", config.localCapacityBytes());
+        }
         return node.toString();
     }
 
@@ -124,7 +129,8 @@ public final class CacheCatalog {
             JsonNode node = JSON.readTree(json);
             return new CacheConfig(name, node.path("localCapacity").asInt(), node.path("maxValueBytes").asInt(),
                     WriteMode.valueOf(node.path("writeMode").asText()),
-                    evictionPolicy(node.path("evictionPolicy").asText(EvictionPolicy.LRU.name())));
+                    evictionPolicy(node.path("evictionPolicy").asText(EvictionPolicy.LRU.name())),
+                    node.path("localCapacityBytes").asLong(0));
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("the cache catalog holds an entry for '" + name
                     + "' that is not a cache configuration: "

@@ -8,6 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -70,12 +72,53 @@ final class CacheCommand implements Runnable {
                         + entry.path("valueBase64").asText() + ">";
     }
 
-    /** One line on a cache's configuration, from its JSON (an entry of a node before 1.2 has no eviction: LRU). */
+    /**
+     * One line on a cache's configuration, from its JSON (an entry of a node before 1.2 has no eviction: LRU; before
+     * 1.3 no bound in bytes).
+     */
     static String summary(JsonNode c) {
         String eviction = c.path("evictionPolicy").asText("LRU").equals("W_TINY_LFU") ? "w-tinylfu" : "lru";
-        return String.format("cache %s: %d local copies per node, values up to %d bytes, %s, %s eviction",
-                c.path("name").asText(), c.path("localCapacity").asInt(), c.path("maxValueBytes").asInt(),
+        long bytes = c.path("localCapacityBytes").asLong(0);
+        return String.format("cache %s: %d local copies per node%s, values up to %d bytes, %s, %s eviction",
+                c.path("name").asText(), c.path("localCapacity").asInt(),
+                bytes == 0 ? "" : " within " + size(bytes), c.path("maxValueBytes").asInt(),
                 c.path("writeMode").asText().toLowerCase(Locale.ROOT).replace('_', '-'), eviction);
+    }
+
+    /** A size for people: bytes, or KiB, MiB, GiB with one decimal when not whole. */
+    static String size(long bytes) {
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        if (bytes < 1024) {
+            return bytes + " bytes";
+        }
+        double v = bytes;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return (v == Math.rint(v) ? String.valueOf((long) v) : String.format(Locale.ROOT, "%.1f", v)) + " " + units[u];
+    }
+
+    private static final Pattern SIZE = Pattern.compile("(\\d{1,19})\\s*(?:([kmgt])(?:i?b)?|b)?", Pattern.CASE_INSENSITIVE);
+
+    /**
+     * Parses a size: a number of bytes, or with a suffix k, m, g or t (powers of 1024; KiB, MB... also accepted).
+     *
+     * @return the bytes, or -1 if {@code text} is not a size
+     */
+    static long parseSize(String text) {
+        Matcher m = SIZE.matcher(text.strip());
+        if (!m.matches()) {
+            return -1;
+        }
+        try {
+            long n = Long.parseLong(m.group(1));
+            int shift = m.group(2) == null ? 0 : 10 * (1 + "kmgt".indexOf(Character.toLowerCase(m.group(2).charAt(0))));
+            return n > Long.MAX_VALUE >> shift ? -1 : n << shift;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     @Command(name = "declare", mixinStandardHelpOptions = true,
@@ -90,6 +133,12 @@ final class CacheCommand implements Runnable {
         @Option(names = "--capacity", defaultValue = "10000",
                 description = "Local copies each node keeps (default: ${DEFAULT-VALUE}).")
         int capacity;
+
+        @Option(names = "--capacity-bytes", defaultValue = "0", paramLabel = "SIZE",
+                description = "Most bytes of copies each node keeps (keys at two bytes per character, and values), as "
+                        + "bytes or with k, m, g (KiB, MiB, GiB): 256m. Copies are evicted while either bound is passed; "
+                        + "0: no bound in bytes (default: ${DEFAULT-VALUE}).")
+        String capacityBytes;
 
         @Option(names = "--eviction", defaultValue = "lru",
                 description = "Which copy a full node gives up: lru (least recently used) or w-tinylfu (a copy used "
@@ -121,8 +170,14 @@ final class CacheCommand implements Runnable {
                 throw new CommandLine.ParameterException(spec.commandLine(),
                         "--eviction must be lru or w-tinylfu, got '" + eviction + "'");
             }
+            long bytes = parseSize(capacityBytes);
+            if (bytes < 0) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--capacity-bytes must be a size such as 268435456, 256m or 1g, got '" + capacityBytes + "'");
+            }
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("localCapacity", capacity);
+            body.put("localCapacityBytes", bytes);
             body.put("maxValueBytes", maxValueBytes);
             body.put("writeMode", mode);
             body.put("evictionPolicy", policy);
@@ -320,7 +375,8 @@ final class CacheCommand implements Runnable {
                 LockCommand.printJson(out, r);
                 return 0;
             }
-            out.printf("cache %s on this node: %d of %s copies%n", cache, r.path("total").asInt(), r.path("capacity").asText("?"));
+            out.printf("cache %s on this node: %d of %s copies, %s%n", cache, r.path("total").asInt(),
+                    r.path("capacity").asText("?"), size(r.path("bytes").asLong()));
             out.printf("%-40s %-9s %8s %-16s %10s%n", "KEY", "STATE", "VERSION", "HOME", "LEASE-LEFT");
             for (JsonNode l : r.path("lines")) {
                 out.printf("%-40s %-9s %8d %-16s %8dms%n", l.path("key").asText(), l.path("state").asText(),
@@ -364,9 +420,9 @@ final class CacheCommand implements Runnable {
                     s.path("hits").asLong(), s.path("misses").asLong(), 100 * s.path("hitRate").asDouble(),
                     s.path("evictions").asLong(), s.path("invalidationsReceived").asLong(), s.path("writeBacks").asLong());
             JsonNode byState = c.path("linesByState");
-            out.printf("copies %d: M %d, E %d, S %d, I %d; writes lost %d%n", c.path("lines").asInt(),
-                    byState.path("M").asInt(), byState.path("E").asInt(), byState.path("S").asInt(),
-                    byState.path("I").asInt(), c.path("writesLost").asLong());
+            out.printf("copies %d (%s): M %d, E %d, S %d, I %d; writes lost %d%n", c.path("lines").asInt(),
+                    size(c.path("bytes").asLong()), byState.path("M").asInt(), byState.path("E").asInt(),
+                    byState.path("S").asInt(), byState.path("I").asInt(), c.path("writesLost").asLong());
             return 0;
         }
     }

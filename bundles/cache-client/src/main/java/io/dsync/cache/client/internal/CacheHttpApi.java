@@ -46,9 +46,10 @@ import org.slf4j.LoggerFactory;
  * {@code CacheService}, so they are linearizable like any other call and count in this node's statistics:
  * <pre>
  * GET    /cache/caches                              declared caches, with this node's statistics for those it uses
- * PUT    /cache/caches/{c}                          declare {localCapacity, maxValueBytes, writeMode, evictionPolicy}
- * GET    /cache/caches/{c}                          configuration, this node's statistics, lines per MESI state and
- *                                                   MESI transitions with their causes
+ * PUT    /cache/caches/{c}                          declare {localCapacity, maxValueBytes, writeMode, evictionPolicy,
+ *                                                   localCapacityBytes}
+ * GET    /cache/caches/{c}                          configuration, this node's statistics, its copies and their bytes,
+ *                                                   lines per MESI state and MESI transitions with their causes
  * GET    /cache/caches/{c}/entry?key=K              read: {key, present, value | valueBase64, version}
  * PUT    /cache/caches/{c}/entry?key=K[&amp;ifAbsent=true]  write {value | valueBase64}
  * DELETE /cache/caches/{c}/entry?key=K              remove: {removed}
@@ -190,10 +191,12 @@ final class CacheHttpApi extends HttpServlet {
         out.put("maxValueBytes", config.maxValueBytes());
         out.put("writeMode", config.writeMode().name());
         out.put("evictionPolicy", config.evictionPolicy().name());
+        out.put("localCapacityBytes", config.localCapacityBytes());
         caches.view(config.name(), 0).ifPresent(v -> {
             out.put("stats", stats(v.stats()));
             out.put("lines", v.lines());
             out.put("capacity", v.capacity());
+            out.put("bytes", v.bytes());
             Map<String, Integer> byState = new LinkedHashMap<>();
             v.byState().forEach((state, n) -> byState.put(String.valueOf(state.letter()), n));
             out.put("linesByState", byState);
@@ -225,6 +228,7 @@ final class CacheHttpApi extends HttpServlet {
         view.ifPresent(v -> {
             out.put("total", v.lines());
             out.put("capacity", v.capacity());
+            out.put("bytes", v.bytes());
             for (CacheNode.LineView line : v.first()) {
                 Map<String, Object> l = new LinkedHashMap<>();
                 l.put("key", line.key());
@@ -271,6 +275,13 @@ final class CacheHttpApi extends HttpServlet {
         CacheConfig config = CacheConfig.of(name);
         if (body.has("localCapacity")) {
             config = config.withLocalCapacity(body.get("localCapacity").asInt());
+        }
+        if (body.has("localCapacityBytes")) {
+            JsonNode bytes = body.get("localCapacityBytes");
+            if (!bytes.canConvertToExactIntegral() || !bytes.canConvertToLong()) {
+                throw HttpError.invalid("localCapacityBytes must be a whole number of bytes, was " + bytes);
+            }
+            config = config.withLocalCapacityBytes(bytes.asLong());
         }
         if (body.has("maxValueBytes")) {
             config = config.withMaxValueBytes(body.get("maxValueBytes").asInt());
