@@ -88,6 +88,11 @@ public final class CacheBench implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     String eviction;
 
+    @Option(names = "--cold-reads", defaultValue = "on",
+            description = "Whether dsync's clients read keys they missed rarely from Redis without keeping a copy, as "
+                    + "nodes do by default (write-through only): on or off (default: ${DEFAULT-VALUE}).")
+    String coldReads;
+
     @Option(names = "--workloads", split = ",", defaultValue = "hits,zipf,shared,sharers",
             description = "Which workloads: hits, zipf, shared, sharers (write latency with 0, 1 and 2 sharers) "
                     + "(default: ${DEFAULT-VALUE}).")
@@ -115,6 +120,10 @@ public final class CacheBench implements Callable<Integer> {
     public Integer call() throws Exception {
         WriteMode mode = parseMode(writeMode);
         EvictionPolicy policy = parseEviction(eviction);
+        if (!coldReads.equals("on") && !coldReads.equals("off")) {
+            throw new IllegalArgumentException("--cold-reads must be on or off, was '" + coldReads + "'");
+        }
+        boolean cold = coldReads.equals("on");
         validate();
         Path work = Files.createTempDirectory("dsync-bench-cache");
         System.err.printf("starting %d cache node(s) and Redis from %s (work folder %s)...%n", nodes, home, work);
@@ -129,10 +138,10 @@ public final class CacheBench implements Callable<Integer> {
             RedissonClient redisson = Redisson.create(config);
             List<BenchCacheNode> clients = new ArrayList<>();
             try {
-                clients.add(new BenchCacheNode("bench-a", cluster.name(), redisson));
-                clients.add(new BenchCacheNode("bench-b", cluster.name(), redisson));
+                clients.add(new BenchCacheNode("bench-a", cluster.name(), redisson, cold));
+                clients.add(new BenchCacheNode("bench-b", cluster.name(), redisson, cold));
                 // A third client node, for the sharers of the write-latency measurement only.
-                clients.add(new BenchCacheNode("bench-c", cluster.name(), redisson));
+                clients.add(new BenchCacheNode("bench-c", cluster.name(), redisson, cold));
                 awaitHomes(cluster, redisson, clients);
                 CacheSystem dsync = new DsyncCaches(clients, mode, policy, valueBytes);
                 CacheSystem caffeine = new CaffeineCaches();
@@ -310,10 +319,11 @@ public final class CacheBench implements Callable<Integer> {
         sb.append(String.format("%d-byte values; %d load threads split over two client nodes (dsync: two cache clients "
                         + "in the benchmark's JVM, registered as nodes; peers: one instance per node); %d s measured "
                         + "after %d s warm-up per workload and system (and first, for the JIT compilers, %d s of unmeasured load on dsync with each workload); %d cache "
-                        + "node(s) with %s; dsync caches %s, %s eviction, local capacity 10,000 per node, 2 s leases; %s; "
-                        + "%d cores, Java %s.%n%n",
+                        + "node(s) with %s; dsync caches %s, %s eviction, cold reads %s, local capacity 10,000 per "
+                        + "node, 2 s leases; %s; %d cores, Java %s.%n%n",
                 valueBytes, threads, seconds, warmup, jitWarmup, nodes, nodeJavaOpts,
                 mode == WriteMode.WRITE_THROUGH ? "write-through" : "write-back", eviction.toLowerCase(Locale.ROOT),
+                mode == WriteMode.WRITE_THROUGH ? coldReads : "off (write-back)",
                 LocalDate.now(), cores,
                 Runtime.version()));
         sb.append(String.format("The cache nodes, Redis and the benchmark's JVM (both client nodes, the peers' clients "

@@ -61,8 +61,9 @@ public final class BenchCacheNode implements AutoCloseable {
      * @param id the node id, unique in the cluster
      * @param cluster the cluster name
      * @param redisson the cluster's Redis
+     * @param coldReads whether reads of keys missed rarely go to main memory without a copy (as nodes do by default)
      */
-    public BenchCacheNode(String id, String cluster, RedissonClient redisson) {
+    public BenchCacheNode(String id, String cluster, RedissonClient redisson, boolean coldReads) {
         this.id = id;
         this.cluster = cluster;
         String prefix = "dsync:" + cluster + ":";
@@ -77,7 +78,7 @@ public final class BenchCacheNode implements AutoCloseable {
         CoherenceTransport transport = new CoherenceTransport(messaging, id, node -> topology.address(node));
         this.service = new ClientCacheService(id, CacheTiming.incarnation(redisson, prefix + "cache:incarnation"),
                 CacheTiming.PROTOCOL, new CacheCatalog(redisson, prefix + "caches"), transport,
-                new MainMemory(redisson, MainMemory.keyLayout(prefix)), () -> topology, completions);
+                new MainMemory(redisson, MainMemory.keyLayout(prefix)), () -> topology, completions, coldReads);
         this.served = CoherenceTransport.serve(messaging, CoherenceTransport.TOPIC_NODE,
                 CoherenceMessage.ToNode.class, service::onMessage);
         registry.scheduleWithFixedDelay(this::heartbeat, 1, 1, TimeUnit.SECONDS);
@@ -89,6 +90,11 @@ public final class BenchCacheNode implements AutoCloseable {
 
     public String id() {
         return id;
+    }
+
+    /** The reads of a cache this node answered from main memory without a copy (cold reads), 0 if unused here. */
+    public long readsFromMemory(String cache) {
+        return service.view(cache, 0).map(ClientCacheService.LocalView::readsFromMemory).orElse(0L);
     }
 
     public CacheService service() {

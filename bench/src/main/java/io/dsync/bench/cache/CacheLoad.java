@@ -104,6 +104,7 @@ final class CacheLoad {
         return new CacheResult(workload, system, elapsed, all, gets, puts,
                 hitsBefore == null ? -1 : hitsAfter[0] - hitsBefore[0],
                 hitsBefore == null ? -1 : hitsAfter[1] - hitsBefore[1],
+                hitsBefore == null ? -1 : hitsAfter[2] - hitsBefore[2],
                 RedisCommandStats.between(redisBefore, redisAfter, 1), CpuMeter.cores(cpuBefore, cpuAfter, elapsed),
                 errors + absent, check);
     }

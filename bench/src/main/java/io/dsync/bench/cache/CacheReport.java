@@ -27,7 +27,7 @@ public final class CacheReport {
         for (CacheResult r : results) {
             sb.append(String.format("| %s | %s | %,.0f | %s | %s | %s | %s | %.2f | %s | %.1f | %s |%n",
                     r.workload().name(), r.system(), r.rate(), pair(r.all()), pair(r.gets()), pair(r.puts()),
-                    Double.isNaN(r.hitRatio()) ? "–" : String.format("%.1f%%", 100 * r.hitRatio()),
+                    r.hitRatioText(),
                     r.redisCallsPerOp(), r.cores().values().stream().map(c -> String.format("%.2f", c))
                             .collect(Collectors.joining(" / ")), r.cpuMicrosPerOp(), check(r)));
         }
@@ -66,7 +66,7 @@ public final class CacheReport {
                         + "%.2f Redis cmds/op, cores %s; %s",
                 r.rate(), micros(r.all().percentile(0.5)), micros(r.all().percentile(0.99)),
                 micros(r.gets().percentile(0.5)), micros(r.puts().percentile(0.5)),
-                Double.isNaN(r.hitRatio()) ? "–" : String.format("%.1f%%", 100 * r.hitRatio()), r.redisCallsPerOp(),
+                r.hitRatioText(), r.redisCallsPerOp(),
                 r.cores().entrySet().stream().map(e -> String.format("%s %.2f", e.getKey(), e.getValue()))
                         .collect(Collectors.joining(", ")), check(r));
     }

@@ -13,13 +13,14 @@ import java.util.Map;
  * @param puts those of the puts
  * @param hits local hits in the window, or -1 if the system does not count them
  * @param misses local misses in the window, or -1
+ * @param coldReads the misses read from main memory without keeping a copy, or -1
  * @param redisCalls commands Redis ran in the window (all clients: the cache nodes' included), by command
  * @param cores cores kept busy on average in the window, by process group
  * @param errors operations that failed, and gets that found no value (every key is preloaded)
  * @param firstError what the first of them was, or {@code null}
  */
 public record CacheResult(Workload workload, String system, double seconds, LatencyHistogram all,
-                          LatencyHistogram gets, LatencyHistogram puts, long hits, long misses,
+                          LatencyHistogram gets, LatencyHistogram puts, long hits, long misses, long coldReads,
                           Map<String, Long> redisCalls, Map<String, Double> cores, long errors, String firstError) {
 
     public long ops() {
@@ -33,6 +34,15 @@ public record CacheResult(Workload workload, String system, double seconds, Late
     /** Local hit ratio, or NaN when not counted. */
     public double hitRatio() {
         return hits < 0 || hits + misses == 0 ? Double.NaN : (double) hits / (hits + misses);
+    }
+
+    /** The local hit ratio, and the share of misses that were cold reads if there were any; "–" when not counted. */
+    public String hitRatioText() {
+        if (Double.isNaN(hitRatio())) {
+            return "–";
+        }
+        String ratio = String.format("%.1f%%", 100 * hitRatio());
+        return coldReads <= 0 ? ratio : ratio + String.format(" (%.0f%% of misses cold)", 100.0 * coldReads / misses);
     }
 
     public long redisCallsTotal() {

@@ -33,7 +33,10 @@ public interface CacheSystem {
         /** Writes every key once (from node 0), as fast as the system allows; before anything is measured. */
         void preload(List<String> keys, String value) throws Exception;
 
-        /** Local hits and misses so far, summed over both nodes, or {@code null} if the system does not count them. */
+        /**
+         * Local hits, misses and misses read from main memory without a copy (dsync's cold reads) so far, summed over
+         * both nodes, or {@code null} if the system does not count them.
+         */
         default long[] hitsAndMisses() {
             return null;
         }

@@ -100,12 +100,14 @@ public final class DsyncCaches implements CacheSystem {
             public long[] hitsAndMisses() {
                 long hits = 0;
                 long misses = 0;
-                for (Cache<String> c : caches) {
-                    CacheStats s = c.stats();
+                long cold = 0;
+                for (int i = 0; i < caches.size(); i++) {
+                    CacheStats s = caches.get(i).stats();
                     hits += s.hits();
                     misses += s.misses();
+                    cold += nodes.get(i).readsFromMemory(cacheName);
                 }
-                return new long[] {hits, misses};
+                return new long[] {hits, misses, cold};
             }
 
             @Override

@@ -50,6 +50,7 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
     private final MainMemory memory;
     private final Supplier<CacheTopology> topology;
     private final Executor completions;
+    private final boolean coldReads;
     private final Map<String, LocalCache> caches = new ConcurrentHashMap<>();
     private volatile boolean closed;
     private volatile CacheLatencies latencies = new CacheLatencies() {
@@ -85,10 +86,12 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
      * @param memory main memory
      * @param topology the ring of homes as last read
      * @param completions completes the operations that do not complete at once
+     * @param coldReads whether write-through caches answer reads of keys missed rarely from main memory without
+     *     keeping a copy ({@link CacheNode}'s cold reads); off whatever this says when main memory waits for replicas
      */
     public ClientCacheService(String self, long incarnation, Timing timing, CacheCatalog catalog,
                               CoherenceTransport transport, MainMemory memory, Supplier<CacheTopology> topology,
-                              Executor completions) {
+                              Executor completions, boolean coldReads) {
         this.self = self;
         this.incarnation = incarnation;
         this.timing = timing;
@@ -97,6 +100,7 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
         this.memory = memory;
         this.topology = topology;
         this.completions = completions;
+        this.coldReads = coldReads && !memory.waitsForReplicas();
     }
 
     @Override
@@ -167,7 +171,7 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
             return new HomeLocator.Home(home == null ? NO_HOME : home, Math.max(1, t.epoch()));
         };
         CacheNode node = new CacheNode(cache, self, incarnation, config.localCapacity(), config.localCapacityBytes(),
-                config.writeMode(), config.evictionPolicy(), timing, homes);
+                config.writeMode(), config.evictionPolicy(), coldReads, timing, homes);
         LOG.debug("Cache '{}' opened on {} ({})", cache, self, config);
         return new LocalCache(config, node, (c, n, sink) -> new ProtocolDriver<>(c, n, transport, memory,
                 CacheNode::onMemory, sink), completions, new LocalCache.Latencies() {
@@ -231,7 +235,7 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
     public Optional<LocalView> view(String name, int lineLimit) {
         LocalCache local = caches.get(name);
         return local == null ? Optional.empty() : Optional.of(new LocalView(local.stats(), local.size(),
-                local.capacity(), local.bytes(), local.writesLost(), local.linesByState(), local.transitions(),
+                local.capacity(), local.bytes(), local.readsFromMemory(), local.writesLost(), local.linesByState(), local.transitions(),
                 lineLimit == 0 ? List.of() : local.lines(lineLimit)));
     }
 
@@ -242,12 +246,14 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
      * @param lines how many copies it holds
      * @param capacity how many copies it may hold
      * @param bytes what its copies weigh: keys at two bytes per character, and values
+     * @param readsFromMemory the reads answered from main memory without a copy (cold reads; misses too)
      * @param writesLost modified copies dropped without a successful write-back
      * @param byState the copies by the rights they hold now
      * @param transitions how often each MESI transition happened here, with its cause
      * @param first the first copies, most recently used first
      */
-    public record LocalView(io.dsync.cache.CacheStats stats, int lines, int capacity, long bytes, long writesLost,
+    public record LocalView(io.dsync.cache.CacheStats stats, int lines, int capacity, long bytes,
+                            long readsFromMemory, long writesLost,
                             Map<io.dsync.cache.core.MesiState, Integer> byState,
                             Map<io.dsync.cache.core.Transition, Long> transitions, List<CacheNode.LineView> first) {
     }

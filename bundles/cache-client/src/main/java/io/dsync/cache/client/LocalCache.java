@@ -223,6 +223,11 @@ final class LocalCache {
         return driver.query(CacheNode::capacity);
     }
 
+    /** The reads answered from main memory without a copy. */
+    long readsFromMemory() {
+        return driver.query(CacheNode::readsFromMemory);
+    }
+
     /** What the copies weigh: keys at two bytes per character, and values. */
     long bytes() {
         return driver.query(CacheNode::bytes);

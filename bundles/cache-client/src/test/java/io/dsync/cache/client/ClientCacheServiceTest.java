@@ -91,8 +91,8 @@ class ClientCacheServiceTest {
                 TIMING.margin(), TIMING.quarantine()), transport(home, "h"), memory, 1 << 20,
                 (to, handOff, records) -> { });
         CoherenceTransport.serve(home, CoherenceTransport.TOPIC_HOME, CoherenceMessage.ToHome.class, homes::onMessage);
-        a = new ClientCacheService("a", 1, TIMING, catalog, transport(na, "a"), memory, () -> topology, completions);
-        b = new ClientCacheService("b", 2, TIMING, catalog, transport(nb, "b"), memory, () -> topology, completions);
+        a = new ClientCacheService("a", 1, TIMING, catalog, transport(na, "a"), memory, () -> topology, completions, true);
+        b = new ClientCacheService("b", 2, TIMING, catalog, transport(nb, "b"), memory, () -> topology, completions, true);
         CoherenceTransport.serve(na, CoherenceTransport.TOPIC_NODE, CoherenceMessage.ToNode.class, a::onMessage);
         CoherenceTransport.serve(nb, CoherenceTransport.TOPIC_NODE, CoherenceMessage.ToNode.class, b::onMessage);
         timers.scheduleWithFixedDelay(() -> {
@@ -165,6 +165,23 @@ class ClientCacheServiceTest {
         assertThat(onA.remove("coherent")).isTrue();
         assertThat(onB.get("coherent")).isEmpty();
         assertThat(onB.remove("coherent")).isFalse();
+    }
+
+    @Test
+    void aKeyMissedOnceIsReadFromRedisWithoutACopyAndAgainWithOne() {
+        Cache<String> onA = a.cache("main", TEXT);
+        Cache<String> onB = b.cache("main", TEXT);
+        long before = b.view("main", 0).orElseThrow().readsFromMemory(); // the nodes serve every test of the class
+        onA.put("cold", "one");
+        assertThat(onB.get("cold")).contains("one");
+        assertThat(b.view("main", 0).orElseThrow().readsFromMemory()).isEqualTo(before + 1);
+        assertThat(b.view("main", 100).orElseThrow().first()).noneMatch(line -> line.key().equals("cold"));
+        onA.put("cold", "two");
+        assertThat(onB.get("cold")).as("the second miss asks the home").contains("two");
+        assertThat(b.view("main", 0).orElseThrow().readsFromMemory()).isEqualTo(before + 1);
+        assertThat(b.view("main", 100).orElseThrow().first()).anyMatch(line -> line.key().equals("cold"));
+        assertThat(onB.get("absent-everywhere")).isEmpty();
+        assertThat(b.view("main", 0).orElseThrow().readsFromMemory()).isEqualTo(before + 2);
     }
 
     @Test
@@ -330,10 +347,11 @@ class ClientCacheServiceTest {
         CacheTopology cut = CacheTopology.of(new HomeRing.Record(1, List.of("h")),
                 List.of(node("h", nowhere), node("c", nc)));
         ClientCacheService c = new ClientCacheService("c", 3, TIMING, catalog, transport(nc, "c"), memory,
-                () -> cut, completions);
+                () -> cut, completions, true);
         Cache<byte[]> cache = c.cache("main");
         CompletableFuture<Void> put = cache.putAsync("closing", new byte[] {7});
-        CompletableFuture<Optional<byte[]>> get = cache.getAsync("closing-too");
+        // The get waits behind the put (a first read of a key alone would be a cold read, from Redis).
+        CompletableFuture<Optional<byte[]>> get = cache.getAsync("closing");
         assertThat(put).isNotDone();
         assertThat(get).isNotDone();
 

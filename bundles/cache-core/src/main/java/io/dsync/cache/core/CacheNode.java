@@ -46,6 +46,16 @@ import io.dsync.cache.core.Transition.Cause;
  * {@link Timing#operationTimeout()} fails with {@link CacheUnavailableException}; a write whose memory
  * write had started then has an unknown outcome.
  *
+ * <h2 id="cold">Cold reads from main memory</h2>
+ * With {@code coldReads} on, in a write-through cache, a read that misses on a key read rarely lately (its misses
+ * counted in a {@link FrequencySketch}: fewer than two, the doorkeeper of TinyLFU) is answered from main memory
+ * directly ({@link Effect.ReadPlain}, no fence, no copy kept), and only a key missed again gets a copy through the
+ * home. A copy costs a request, a grant, its renewals and, once evicted, a release, and a key read once is not read
+ * from it again; nor does it push a copy in use out. Linearizable because in a write-through cache main memory holds
+ * the last completed write of every key (an operation completes only once main memory has its write), and no write
+ * lands out of order (fences), so a read there returns what a read at that moment must (docs/cache.md). A failed
+ * read falls back to the home.
+ *
  * <h2>Leases</h2>
  * A copy is valid while {@code now} is before its lease's end, which the node counts from when it first
  * sent the request that was granted (see {@link Timing}); an expired copy is treated as I (a modified
@@ -89,6 +99,10 @@ public final class CacheNode {
             String home, long expiry) {
     }
 
+    /** A read from main memory in flight for the operation at the head of its key's queue. */
+    private record PlainRead(long id, QueuedOp op) {
+    }
+
     private final String cache;
     private final String self;
     private final long incarnation;
@@ -99,12 +113,18 @@ public final class CacheNode {
 
     private final NodeLines lines;
     private final TreeMap<String, PendingRequest> pending = new TreeMap<>();
+    /** The misses counted per key, when cold reads are answered from main memory; {@code null} otherwise. */
+    private final FrequencySketch coldReads;
+    /** The reads from main memory in flight, by key: at most one per key, for the operation at its head. */
+    private final Map<String, PlainRead> plainReads = new java.util.HashMap<>();
     private final OpQueues ops = new OpQueues();
     private final Renewals renewals = new Renewals();
     private final ReadableCopies readable = new ReadableCopies();
     /** Keys served in this call: published at its end if a read of them would still complete at once. */
     private final List<String> served = new ArrayList<>();
     private long requestSeq;
+    private long readSeq;
+    private long readsFromMemory;
     private long writeSeq;
     /** When the earliest request that had to be sent again since the last grant was first sent, or -1. */
     private long unansweredSince = -1;
@@ -132,7 +152,7 @@ public final class CacheNode {
      */
     public CacheNode(String cache, String self, long incarnation, int capacity, WriteMode mode, Timing timing,
             HomeLocator homes) {
-        this(cache, self, incarnation, capacity, 0, mode, EvictionPolicy.LRU, timing, homes);
+        this(cache, self, incarnation, capacity, 0, mode, EvictionPolicy.LRU, false, timing, homes);
     }
 
     /**
@@ -146,6 +166,8 @@ public final class CacheNode {
      *     bound in bytes
      * @param mode the cache's write mode
      * @param eviction which copy goes when the node's copies pass a bound
+     * @param coldReads whether a write-through cache answers reads of keys missed rarely from main memory without
+     *     keeping a copy (see <a href="#cold">cold reads</a>); ignored in a write-back cache
      * @param timing the protocol's durations, equal on all nodes
      * @param homes tells where each key's home is
      * @throws NullPointerException if an argument is {@code null}
@@ -153,13 +175,13 @@ public final class CacheNode {
      *     {@code capacityBytes} negative
      */
     public CacheNode(String cache, String self, long incarnation, int capacity, long capacityBytes, WriteMode mode,
-            EvictionPolicy eviction, Timing timing, HomeLocator homes) {
-        this(cache, self, incarnation, capacity, capacityBytes, mode, eviction, timing, homes,
+            EvictionPolicy eviction, boolean coldReads, Timing timing, HomeLocator homes) {
+        this(cache, self, incarnation, capacity, capacityBytes, mode, eviction, coldReads, timing, homes,
                 EnumSet.noneOf(Defect.class));
     }
 
     CacheNode(String cache, String self, long incarnation, int capacity, long capacityBytes, WriteMode mode,
-            EvictionPolicy eviction, Timing timing, HomeLocator homes, Set<Defect> defects) {
+            EvictionPolicy eviction, boolean coldReads, Timing timing, HomeLocator homes, Set<Defect> defects) {
         this.cache = Objects.requireNonNull(cache, "cache");
         this.self = Objects.requireNonNull(self, "self");
         if (incarnation < 1) {
@@ -170,6 +192,8 @@ public final class CacheNode {
         this.timing = Objects.requireNonNull(timing, "timing");
         this.homes = Objects.requireNonNull(homes, "homes");
         this.defects = EnumSet.copyOf(defects.isEmpty() ? EnumSet.noneOf(Defect.class) : defects);
+        boolean memoryCurrent = mode == WriteMode.WRITE_THROUGH || defects.contains(Defect.COLD_READS_IN_WRITE_BACK);
+        this.coldReads = coldReads && memoryCurrent ? new FrequencySketch(capacity) : null;
         this.lines = new NodeLines(capacity, capacityBytes, Objects.requireNonNull(eviction, "eviction"),
                 line -> line.busy == Busy.NONE && !pending.containsKey(line.key) && !ops.waitOn(line.key));
     }
@@ -239,6 +263,7 @@ public final class CacheNode {
                     + "stopped; it did not take effect")));
         }
         pending.keySet().removeIf(key -> ops.head(key) == null);
+        plainReads.values().removeIf(r -> ops.head(r.op().key) != r.op());
         return end();
     }
 
@@ -300,7 +325,21 @@ public final class CacheNode {
      */
     public List<Effect> onMemory(long now, MemoryResult result) {
         begin(now);
-        if (result instanceof WriteDone w) {
+        PlainRead read = plainReads.get(result.key());
+        if (read != null && (result instanceof MemoryResult.ReadDone d && d.read() == read.id()
+                || result instanceof MemoryResult.ReadFailed f && f.read() == read.id())) {
+            plainReads.remove(result.key());
+            if (ops.head(result.key()) == read.op()) {
+                if (result instanceof MemoryResult.ReadDone d) {
+                    readsFromMemory++;
+                    ops.poll(result.key());
+                    complete(read.op(), new OpResult.Read(d.data()));
+                } else {
+                    request(result.key(), false); // the home's way, which retries
+                }
+            }
+            drive(result.key());
+        } else if (result instanceof WriteDone w) {
             readable.withdraw(w.key());
             Line line = lines.find(w.key());
             if (line != null && line.busy != Busy.NONE && line.write == w.write()) {
@@ -499,6 +538,16 @@ public final class CacheNode {
     }
 
     /**
+     * Returns how many reads were answered from main memory without a copy (<a href="#cold">cold reads</a>); they
+     * count as misses in {@link #stats()} too.
+     *
+     * @return the reads so far
+     */
+    public long readsFromMemory() {
+        return readsFromMemory;
+    }
+
+    /**
      * Returns this node's statistics, in the API's terms.
      *
      * @return the counters so far
@@ -527,7 +576,7 @@ public final class CacheNode {
     /** Runs the operations at the head of a key's queue while the key's state lets them. */
     private void drive(String key) {
         for (QueuedOp head = ops.head(key); head != null; head = ops.head(key)) {
-            if (pending.containsKey(key)) {
+            if (pending.containsKey(key) || plainReads.containsKey(key)) {
                 return;
             }
             Line line = usable(key);
@@ -565,6 +614,15 @@ public final class CacheNode {
                 return true;
             }
             miss(q);
+            if (coldReads != null && !q.readFromMemory) {
+                coldReads.increment(q.key);
+                if (coldReads.frequency(q.key) < 2) {
+                    q.readFromMemory = true;
+                    plainReads.put(q.key, new PlainRead(++readSeq, q));
+                    out.add(new Effect.ReadPlain(readSeq, q.key));
+                    return false;
+                }
+            }
             request(q.key, false);
             return false;
         }
@@ -658,6 +716,10 @@ public final class CacheNode {
 
     private void expireOperations() {
         for (QueuedOp q : ops.removeExpired(now)) {
+            PlainRead read = plainReads.get(q.key);
+            if (read != null && read.op() == q) {
+                plainReads.remove(q.key); // its answer, if it comes, finds no operation
+            }
             Line line = lines.find(q.key);
             boolean writing = line != null && line.writer == q;
             if (writing) {

@@ -17,5 +17,7 @@ enum Defect {
     /** A home keeps serving its copy of memory after granting an owner, who may write. */
     HOME_KEEPS_COPY_FOR_OWNER,
     /** A holder acknowledges an invalidation but keeps the copy readable without calling it. */
-    READABLE_KEPT_AFTER_INVALIDATION
+    READABLE_KEPT_AFTER_INVALIDATION,
+    /** A write-back cache answers cold reads from main memory, which may miss an owner's modified copy. */
+    COLD_READS_IN_WRITE_BACK
 }

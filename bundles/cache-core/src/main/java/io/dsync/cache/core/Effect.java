@@ -55,6 +55,27 @@ public sealed interface Effect {
     }
 
     /**
+     * Read a key's value and version from main memory as they are, without a fence and without changing anything:
+     * a node's read of a key it does not keep a copy of, in a write-through cache (see {@link CacheNode}). Answered
+     * by {@link MemoryResult.ReadDone} or {@link MemoryResult.ReadFailed}.
+     *
+     * @param read the id of the read
+     * @param key the key
+     */
+    record ReadPlain(long read, String key) implements Effect {
+
+        /**
+         * Validates the effect.
+         *
+         * @param read the read id
+         * @param key the key
+         */
+        public ReadPlain {
+            Objects.requireNonNull(key, "key");
+        }
+    }
+
+    /**
      * Write a key to main memory, conditionally (atomically, in the adapter's script): rejected if
      * {@code fence} is lower than the stored fence, or {@code data.version()} is lower than the stored
      * version, or equal to it with another fence or value; a repeat of the stored write is

@@ -11,6 +11,8 @@ final class QueuedOp {
     final long parent;
     /** The operation had to ask the home: it counts as a miss, not as a hit. */
     boolean missed;
+    /** A read that was sent to main memory (a cold read): it is not sent there again. */
+    boolean readFromMemory;
 
     QueuedOp(long id, String key, Op op, long deadline, long parent) {
         this.id = id;

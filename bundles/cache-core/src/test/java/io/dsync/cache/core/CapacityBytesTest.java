@@ -57,13 +57,13 @@ class CapacityBytesTest {
     }
 
     private static CacheNode node(EvictionPolicy policy) {
-        return new CacheNode("c", "n", 1, 100, 2_100, WriteMode.WRITE_BACK, policy, TIMING,
+        return new CacheNode("c", "n", 1, 100, 2_100, WriteMode.WRITE_BACK, policy, false, TIMING,
                 key -> new HomeLocator.Home(HOME, 1));
     }
 
     @Test
     void withoutABoundInBytesOnlyTheNumberOfCopiesCounts() {
-        CacheNode node = new CacheNode("c", "n", 1, 2, 0, WriteMode.WRITE_BACK, EvictionPolicy.LRU, TIMING,
+        CacheNode node = new CacheNode("c", "n", 1, 2, 0, WriteMode.WRITE_BACK, EvictionPolicy.LRU, false, TIMING,
                 key -> new HomeLocator.Home(HOME, 1));
         assertThat(read(node, "a", 1_000_000)).isEmpty();
         assertThat(read(node, "b", 1_000_000)).isEmpty();

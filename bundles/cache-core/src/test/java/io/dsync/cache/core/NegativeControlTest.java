@@ -73,6 +73,14 @@ class NegativeControlTest {
     }
 
     @Test
+    void coldReadsFromMainMemoryInAWriteBackCacheServeStaleReads() {
+        // Main memory lags behind an owner's modified copy: only write-through caches may read it without the home.
+        assertThat(firstViolation(Simulation.Config.of(WriteMode.WRITE_BACK).with(Defect.COLD_READS_IN_WRITE_BACK)
+                .withoutSingleWriterCheck()))
+                .hasValueSatisfying(v -> assertThat(v).containsAnyOf("no linearization", "two writes", "saw"));
+    }
+
+    @Test
     void clocksDriftingBeyondTheMarginBreakSingleWriter() {
         // The margin (5 ms of a 200 ms lease) covers a drift of 2.5%; at 10% a holder's lease can outlast the
         // home's count (the homes' authority, 150 ms of their clocks, still ends within the 200 ms registration).

@@ -21,6 +21,7 @@ import io.dsync.cache.EvictionPolicy;
 import io.dsync.cache.WriteMode;
 import io.dsync.cache.core.Effect.Completed;
 import io.dsync.cache.core.Effect.ReadMemory;
+import io.dsync.cache.core.Effect.ReadPlain;
 import io.dsync.cache.core.Effect.Send;
 import io.dsync.cache.core.Effect.WriteLost;
 import io.dsync.cache.core.Effect.WriteMemory;
@@ -158,10 +159,11 @@ final class Simulation {
         void boot() {
             rate = 1 + (random.nextDouble() * 2 - 1) * config.drift();
             offset = random.nextInt(1_000_000) * 1_000L;
-            // Seeds alternate the clients' renewal rule, (every other pair) their eviction policy and (every other
-            // four) a bound in bytes that two lines with values (keys 4 bytes, values 4 to 20) often pass.
+            // Seeds alternate the clients' renewal rule, (every other pair) their eviction policy, (every other
+            // four) a bound in bytes that two lines with values (keys 4 bytes, values 4 to 20) often pass and
+            // (every other eight) cold reads from main memory (write-through only).
             cache = new CacheNode("sim", id, incarnation, config.capacity(), seed / 4 % 2 == 0 ? 0 : BYTES,
-                    config.mode(), seed / 2 % 2 == 0 ? EvictionPolicy.LRU : EvictionPolicy.W_TINY_LFU,
+                    config.mode(), seed / 2 % 2 == 0 ? EvictionPolicy.LRU : EvictionPolicy.W_TINY_LFU, seed / 8 % 2 == 1,
                     seed % 2 == 0 ? TIMING : KEEPING_IDLE,
                     key -> new HomeLocator.Home(homeOf(view, key), view), config.defects());
             home = new HomeDirectory("sim", id, incarnation, TIMING, config.retainBytes(), config.defects());
@@ -305,8 +307,9 @@ final class Simulation {
             }
             if (e instanceof Send s) {
                 send(n, s.to(), s.message());
-            } else if (e instanceof ReadMemory || e instanceof WriteMemory) {
-                count(e instanceof ReadMemory ? "memory reads" : "memory writes");
+            } else if (e instanceof ReadMemory || e instanceof WriteMemory || e instanceof ReadPlain) {
+                count(e instanceof ReadMemory ? "memory reads" : e instanceof ReadPlain ? "cold reads from memory"
+                        : "memory writes");
                 toMemory(n, e);
             } else if (e instanceof Completed c) {
                 completed(n, c);
@@ -319,6 +322,9 @@ final class Simulation {
 
     private static String keyOf(Effect e) {
         if (e instanceof ReadMemory r) {
+            return r.key();
+        }
+        if (e instanceof ReadPlain r) {
             return r.key();
         }
         if (e instanceof WriteMemory w) {
@@ -377,6 +383,9 @@ final class Simulation {
             if (request instanceof ReadMemory r) {
                 Versioned data = apply ? memory.read(r.key(), r.fence()) : null;
                 result = fail ? new MemoryResult.ReadFailed(r.read(), r.key()) : new MemoryResult.ReadDone(r.read(), r.key(), data);
+            } else if (request instanceof ReadPlain r) {
+                result = fail ? new MemoryResult.ReadFailed(r.read(), r.key())
+                        : new MemoryResult.ReadDone(r.read(), r.key(), memory.get(r.key()));
             } else {
                 WriteMemory w = (WriteMemory) request;
                 WriteOutcome outcome = apply ? memory.write(w.key(), w.data(), w.fence()) : null;

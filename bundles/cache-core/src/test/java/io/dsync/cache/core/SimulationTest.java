@@ -99,6 +99,12 @@ class SimulationTest {
             assertThat(counters.get(fault)).as(fault).isPositive();
         }
         assertThat(counters.get("operations completed")).isGreaterThan(counters.get("operations") / 2);
+        if (mode == WriteMode.WRITE_THROUGH && seeds() >= 16) {
+            assertThat(counters.get("cold reads from memory")).as("cold reads exercised").isPositive();
+        } else {
+            assertThat(counters).as("a write-back cache never reads main memory without a fence")
+                    .doesNotContainKey("cold reads from memory");
+        }
         if (mode == WriteMode.WRITE_BACK && seeds() >= 100) {
             assertThat(counters.get("writes lost (write-back)")).as("write-back losses exercised").isPositive();
         }

@@ -90,6 +90,16 @@ public final class MainMemory {
     }
 
     /**
+     * Tells whether writes and fenced reads wait for replicas: then reads without a fence are not used (see
+     * {@link #readPlain}).
+     *
+     * @return {@code true} if replicas must confirm
+     */
+    public boolean waitsForReplicas() {
+        return replicaAcks > 0;
+    }
+
+    /**
      * The usual key layout: under {@code prefix}, one hash per cache key whose hash tag is the cache and the
      * key, so that the keys spread over a Redis Cluster's shards.
      * <ul>
@@ -142,6 +152,39 @@ public final class MainMemory {
                     }
                     return new MemoryResult.ReadFailed(r.read(), r.key());
                 });
+    }
+
+    /**
+     * Reads a key as main memory holds it, without a fence and without waiting for replicas: a cold read of a
+     * write-through cache ({@link Effect.ReadPlain}). Run as a script so that it goes to the master whatever the
+     * client's read mode; with replicas, a read may see a write that a failover then loses, so nodes that wait for
+     * replicas do not make cold reads.
+     *
+     * @param cache the cache name
+     * @param r the read
+     * @return its result, {@link MemoryResult.ReadFailed} if Redis did not answer
+     */
+    public CompletionStage<MemoryResult> readPlain(String cache, Effect.ReadPlain r) {
+        String key = redisKey(cache, r.key());
+        CompletionStage<Object> reply;
+        try {
+            reply = client.getScript(ByteArrayCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE,
+                    MainMemoryScripts.READ_PLAIN, RScript.ReturnType.LIST, List.of(key));
+        } catch (RuntimeException e) {
+            reply = CompletableFuture.failedFuture(e);
+        }
+        return reply.handle((value, error) -> {
+            if (error != null) {
+                LOG.debug("Main memory: the cold read of {} failed", key, error);
+            } else {
+                try {
+                    return new MemoryResult.ReadDone(r.read(), r.key(), versioned(value));
+                } catch (RuntimeException e) {
+                    LOG.warn("Main memory: unexpected answer to the cold read of {}: {}", key, value, e);
+                }
+            }
+            return new MemoryResult.ReadFailed(r.read(), r.key());
+        });
     }
 
     /**

@@ -5,7 +5,7 @@ import java.nio.charset.StandardCharsets;
 import io.dsync.cache.core.GrantId;
 
 /**
- * The two Lua scripts of main memory (docs/cache.md, "Main memory: fenced reads and conditional writes")
+ * The Lua scripts of main memory (docs/cache.md, "Main memory: fenced reads and conditional writes")
  * and the encoding of their arguments.
  * <p>
  * Each key of a cache is one Redis hash with the fields {@code value} (absent for a tombstone or a key never
@@ -37,6 +37,14 @@ final class MainMemoryScripts {
             end
             """;
 
+    /** The plain read: KEYS[1], the key's hash. Changes nothing; answers as {@link #READ} does. */
+    static final String READ_PLAIN = """
+            local s = redis.call('HMGET', KEYS[1], 'version', 'value')
+            local version = s[1] or '0'
+            if s[2] then return {version, s[2]} end
+            return {version}
+            """;
+
     /**
      * The fenced read. KEYS[1]: the key's hash; ARGV[1]: the fence. Raises the stored fence to the given one
      * if lower, and answers {@code {version}} for an absent value or {@code {version, value}}.
@@ -46,11 +54,7 @@ final class MainMemoryScripts {
             if not stored or cmpFence(stored, ARGV[1]) < 0 then
               redis.call('HSET', KEYS[1], 'fence', ARGV[1])
             end
-            local s = redis.call('HMGET', KEYS[1], 'version', 'value')
-            local version = s[1] or '0'
-            if s[2] then return {version, s[2]} end
-            return {version}
-            """;
+            """ + READ_PLAIN;
 
     /**
      * The conditional write. KEYS[1]: the key's hash; ARGV: fence, version, {@code 1} if a value follows or

@@ -117,6 +117,9 @@ public final class ProtocolDriver<C> {
             } else if (effect instanceof Effect.ReadMemory read) {
                 memory.read(cache, read).whenComplete((result, error) -> call((c, now) -> feed.onMemory(c, now,
                         result != null ? result : new MemoryResult.ReadFailed(read.read(), read.key()))));
+            } else if (effect instanceof Effect.ReadPlain read) {
+                memory.readPlain(cache, read).whenComplete((result, error) -> call((c, now) -> feed.onMemory(c, now,
+                        result != null ? result : new MemoryResult.ReadFailed(read.read(), read.key()))));
             } else if (effect instanceof Effect.WriteMemory write) {
                 memory.write(cache, write).whenComplete((result, error) -> call((c, now) -> feed.onMemory(c, now,
                         result != null ? result : new MemoryResult.WriteDone(write.write(), write.key(),

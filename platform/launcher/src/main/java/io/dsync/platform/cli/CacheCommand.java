@@ -416,8 +416,10 @@ final class CacheCommand implements Runnable {
                 return 0;
             }
             JsonNode s = c.path("stats");
-            out.printf("hits %d, misses %d, hit rate %.1f%%, evictions %d, invalidations received %d, write-backs %d%n",
-                    s.path("hits").asLong(), s.path("misses").asLong(), 100 * s.path("hitRate").asDouble(),
+            out.printf("hits %d, misses %d (%d read from Redis without a copy), hit rate %.1f%%, evictions %d, "
+                            + "invalidations received %d, write-backs %d%n",
+                    s.path("hits").asLong(), s.path("misses").asLong(), c.path("readsFromMemory").asLong(),
+                    100 * s.path("hitRate").asDouble(),
                     s.path("evictions").asLong(), s.path("invalidationsReceived").asLong(), s.path("writeBacks").asLong());
             JsonNode byState = c.path("linesByState");
             out.printf("copies %d (%s): M %d, E %d, S %d, I %d; writes lost %d%n", c.path("lines").asInt(),

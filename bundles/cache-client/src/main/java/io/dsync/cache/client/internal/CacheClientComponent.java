@@ -69,7 +69,7 @@ public final class CacheClientComponent {
         this.service = new ClientCacheService(self, incarnation, CacheTiming.PROTOCOL,
                 new CacheCatalog(redis.client(), redis.key("caches")), transport,
                 new MainMemoryConfig(config.replicaAcks(), config.replicaTimeoutMillis()).open(redis.client(),
-                        redis.key("cache")), () -> topology, completions);
+                        redis.key("cache")), () -> topology, completions, config.coldReads());
         readRing();
         this.served = CoherenceTransport.serve(messaging, CoherenceTransport.TOPIC_NODE,
                 CoherenceMessage.ToNode.class, service::onMessage);

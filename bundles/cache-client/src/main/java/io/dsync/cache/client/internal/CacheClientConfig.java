@@ -15,4 +15,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(description = "How long main memory waits for those replicas, in ms; a write not replicated "
             + "in time has an unknown outcome (the protocol retries it while the lease lasts).")
     long replicaTimeoutMillis() default 1000;
+
+    @AttributeDefinition(description = "Write-through caches answer a read of a key this node missed rarely lately "
+            + "(fewer than two misses) from main memory, without keeping a copy: a key read once costs one Redis read "
+            + "instead of a request, a grant and a release, and does not push a copy in use out. Linearizable (main "
+            + "memory holds every completed write of a write-through cache). Off when replicaAcks > 0.")
+    boolean coldReads() default true;
 }

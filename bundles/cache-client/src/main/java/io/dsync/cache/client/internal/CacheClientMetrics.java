@@ -42,6 +42,7 @@ final class CacheClientMetrics implements ClientCacheService.CacheLatencies {
                 stat(cache, "writeBacks", CacheStats::writeBacks);
                 gauge(cache, "lines", v -> v.lines());
                 gauge(cache, "bytes", v -> v.bytes());
+                gauge(cache, "readsFromMemory", v -> v.readsFromMemory());
                 gauge(cache, "writesLost", v -> v.writesLost());
                 for (io.dsync.cache.core.MesiState state : io.dsync.cache.core.MesiState.values()) {
                     gauge(cache, "lines." + state.letter(), v -> v.byState().getOrDefault(state, 0));

@@ -194,6 +194,7 @@ final class CacheHttpApi extends HttpServlet {
         out.put("localCapacityBytes", config.localCapacityBytes());
         caches.view(config.name(), 0).ifPresent(v -> {
             out.put("stats", stats(v.stats()));
+            out.put("readsFromMemory", v.readsFromMemory());
             out.put("lines", v.lines());
             out.put("capacity", v.capacity());
             out.put("bytes", v.bytes());
