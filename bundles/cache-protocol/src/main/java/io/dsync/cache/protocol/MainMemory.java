@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 import org.redisson.api.BatchOptions;
@@ -12,6 +13,7 @@ import org.redisson.api.RBatch;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.ByteArrayCodec;
+import org.redisson.config.Config;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +55,12 @@ public final class MainMemory {
     private final Function<String, String> keyOf;
     private final int replicaAcks;
     private final Duration replicaTimeout;
+    /**
+     * A write that took this long may have been sent twice (the Redis client sends a command again after its timeout
+     * or, after a failure, after a delay of 500 ms or more): its rejection may be the answer to the second send after
+     * the first one landed, so it is unknown, not a rejection.
+     */
+    private final long resendAfterNanos;
 
     /**
      * Creates a main memory whose scripts complete when the Redis primary has run them.
@@ -76,6 +84,11 @@ public final class MainMemory {
      *     not positive
      */
     public MainMemory(RedissonClient client, Function<String, String> keyOf, int replicaAcks, Duration replicaTimeout) {
+        this(client, keyOf, replicaAcks, replicaTimeout, resendAfter(client));
+    }
+
+    MainMemory(RedissonClient client, Function<String, String> keyOf, int replicaAcks, Duration replicaTimeout,
+               long resendAfterNanos) {
         this.client = Objects.requireNonNull(client, "client");
         this.keyOf = Objects.requireNonNull(keyOf, "keyOf");
         this.replicaTimeout = Objects.requireNonNull(replicaTimeout, "replicaTimeout");
@@ -87,6 +100,21 @@ public final class MainMemory {
                     + replicaTimeout);
         }
         this.replicaAcks = replicaAcks;
+        this.resendAfterNanos = resendAfterNanos;
+    }
+
+    /** The shortest time after which the client may send a command again: its timeout, at most 250 ms. */
+    private static long resendAfter(RedissonClient client) {
+        long cap = TimeUnit.MILLISECONDS.toNanos(250);
+        try {
+            Config c = client.getConfig();
+            int timeout = c.isClusterConfig() ? c.useClusterServers().getTimeout()
+                    : c.isSentinelConfig() ? c.useSentinelServers().getTimeout()
+                    : c.isSingleConfig() ? c.useSingleServer().getTimeout() : Integer.MAX_VALUE;
+            return Math.min(cap, TimeUnit.MILLISECONDS.toNanos(timeout));
+        } catch (RuntimeException e) {
+            return cap;
+        }
     }
 
     /**
@@ -202,16 +230,19 @@ public final class MainMemory {
         Versioned data = w.data();
         byte[] present = MainMemoryScripts.number(data.present() ? 1 : 0);
         byte[] value = data.present() ? data.value() : new byte[0];
+        long started = System.nanoTime();
         return run(key, MainMemoryScripts.WRITE, RScript.ReturnType.LONG, MainMemoryScripts.fence(w.fence()),
                 MainMemoryScripts.number(data.version()), present, value)
-                .handle((reply, error) -> new MemoryResult.WriteDone(w.write(), w.key(), outcome(key, reply, error)));
+                .handle((reply, error) -> new MemoryResult.WriteDone(w.write(), w.key(),
+                        outcome(key, reply, error, System.nanoTime() - started >= resendAfterNanos)));
     }
 
     /**
-     * Tells what came of a write. A rejection changed nothing, so it needs no replica; a write (or a repeat of
-     * one) that too few replicas confirmed is unknown: a failover could lose it.
+     * Tells what came of a write. A rejection changed nothing, so it needs no replica, unless the write may have been
+     * sent twice (then it is unknown: the first send may have landed before whatever makes the second one rejected);
+     * a write (or a repeat of one) that too few replicas confirmed is unknown: a failover could lose it.
      */
-    private WriteOutcome outcome(String key, Reply reply, Throwable error) {
+    private WriteOutcome outcome(String key, Reply reply, Throwable error, boolean mayHaveBeenSentTwice) {
         if (error != null) {
             LOG.debug("Main memory: the write of {} failed", key, error);
             return WriteOutcome.FAILED;
@@ -221,6 +252,10 @@ public final class MainMemory {
             return WriteOutcome.FAILED;
         }
         if (n == 0) {
+            if (mayHaveBeenSentTwice) {
+                LOG.debug("Main memory: the write of {} was rejected after it may have been sent twice: unknown", key);
+                return WriteOutcome.FAILED;
+            }
             return WriteOutcome.REJECTED;
         }
         if (!reply.replicated()) {

@@ -143,6 +143,20 @@ class MainMemoryTest {
     }
 
     @Test
+    void aRejectionOfAWriteThatMayHaveBeenSentTwiceIsUnknown() {
+        // A write slower than the client's resend time may have landed at its first send and been rejected at its
+        // second (a grant's read raised the fence in between): the node must not take the rejection as certain.
+        MainMemory slow = new MainMemory(client, LAYOUT, 0, Duration.ZERO, 0);
+        GrantId oldOwner = g(1, 1, 1);
+        read("c13", "k", oldOwner);
+        read("c13", "k", g(1, 1, 2));
+        assertThat(write("c13", "k", b("ghost"), 1, oldOwner)).isEqualTo(WriteOutcome.REJECTED);
+        assertThat(write(slow, "c13", "k", b("ghost"), 1, oldOwner)).isEqualTo(WriteOutcome.FAILED);
+        assertThat(write(slow, "c13", "k", b("new"), 1, g(1, 1, 2))).as("a write that landed is written however "
+                + "long it took").isEqualTo(WriteOutcome.WRITTEN);
+    }
+
+    @Test
     void fencesCompareByEpochThenIncarnationThenSeq() {
         read("c4", "k", g(2, 1, 1));
         assertThat(write("c4", "k", b("x"), 1, g(1, 99, 99))).as("older epoch").isEqualTo(WriteOutcome.REJECTED);
