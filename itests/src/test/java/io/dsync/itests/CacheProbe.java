@@ -12,7 +12,8 @@ import java.util.function.Predicate;
 /**
  * Writes keys of its own ({@code probe-<i>}, outside the checked registers), one thread per key, alternately
  * through two nodes, so that every write needs the key's home (it takes the other node's copy away), and keeps
- * when each write succeeded.
+ * when each write succeeded. A reading probe ({@link #reading}) reads the same keys instead, so that beside a writing
+ * probe its reads find their copies taken away and have to miss.
  */
 final class CacheProbe implements AutoCloseable {
 
@@ -25,6 +26,15 @@ final class CacheProbe implements AutoCloseable {
     private volatile boolean running = true;
 
     CacheProbe(List<CacheHttp> through, int keys) {
+        this(through, keys, false);
+    }
+
+    /** A probe that reads the writing probe's keys through the given nodes, and keeps when each read succeeded. */
+    static CacheProbe reading(List<CacheHttp> through, int keys) {
+        return new CacheProbe(through, keys, true);
+    }
+
+    private CacheProbe(List<CacheHttp> through, int keys, boolean reads) {
         for (int i = 0; i < keys; i++) {
             String key = "probe-" + i;
             List<Long> ok = Collections.synchronizedList(new ArrayList<>());
@@ -32,13 +42,18 @@ final class CacheProbe implements AutoCloseable {
             Thread t = new Thread(() -> {
                 for (long n = 0; running; n++) {
                     try {
-                        through.get((int) (n % through.size())).put(CacheScenarioIT.CACHE, key, "v" + n);
+                        CacheHttp node = through.get((int) (n % through.size()));
+                        if (reads) {
+                            node.get(CacheScenarioIT.CACHE, key);
+                        } else {
+                            node.put(CacheScenarioIT.CACHE, key, "v" + n);
+                        }
                         ok.add(System.nanoTime());
                         Thread.sleep(5);
                     } catch (InterruptedException e) {
                         return;
                     } catch (Exception e) {
-                        // A failed write is a gap; the next one is tried at once.
+                        // A failed call is a gap; the next one is tried at once.
                     }
                 }
             }, "probe-" + i);

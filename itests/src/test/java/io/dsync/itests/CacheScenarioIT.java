@@ -44,17 +44,37 @@ class CacheScenarioIT extends ClusterTest {
         ClusterNode paused = cluster.node("n-2");
         ClusterNode killed = cluster.node("n-3");
         TcpProxy cut = cluster.link("n-1");
-        ScenarioReport report = registers("cache registers through faults", nodes, run)
-                .fault(at(run, 10), "pause n-2 past its leases", paused::pause)
-                .fault(at(run, 40), "resume n-2", paused::resume)
-                .fault(at(run, 45), "kill -9 n-3", killed::kill)
-                .fault(at(run, 60), "restart n-3", killed::restart)
-                .fault(at(run, 65), "isolate n-1 from the other nodes", () -> cluster.isolate("n-1"))
-                .fault(at(run, 80), "heal the isolation", cluster::healAll)
-                .fault(at(run, 82), "cut n-1 from Redis", () -> cut.cut(TcpProxy.Direction.BOTH))
-                .fault(at(run, 92), "heal", cluster::healAll)
-                .run();
+        String kill = "kill -9 n-3";
+        // Probe keys written through n-1 and read through n-2 (each read takes the writer's right away, each write the
+        // reader's copy): when n-3 dies, the writes of its keys wait for their next home, and their reads go on
+        // (write-through: from Redis, around the silent home).
+        CacheProbe writes = new CacheProbe(List.of(nodes.get(0)), 9);
+        CacheProbe reads = CacheProbe.reading(List.of(nodes.get(1)), 9);
+        ScenarioReport report;
+        try (writes; reads) {
+            report = registers("cache registers through faults", nodes, run)
+                    .fault(at(run, 10), "pause n-2 past its leases", paused::pause)
+                    .fault(at(run, 40), "resume n-2", paused::resume)
+                    .fault(at(run, 45), kill, killed::kill)
+                    .fault(at(run, 60), "restart n-3", killed::restart)
+                    .fault(at(run, 65), "isolate n-1 from the other nodes", () -> cluster.isolate("n-1"))
+                    .fault(at(run, 80), "heal the isolation", cluster::healAll)
+                    .fault(at(run, 82), "cut n-1 from Redis", () -> cut.cut(TcpProxy.Direction.BOTH))
+                    .fault(at(run, 92), "heal", cluster::healAll)
+                    .run();
+        }
         check(report, "cache-scenario.txt", nodes);
+        long killed3 = report.fault(kill).orElseThrow().startedNanos();
+        long until = killed3 + Duration.ofSeconds(6).toNanos();
+        List<Long> writeGaps = writes.longestGaps(killed3, until, key -> "n-3".equals(CacheProbe.home(key))).get(true);
+        List<Long> readGaps = reads.longestGaps(killed3, until, key -> "n-3".equals(CacheProbe.home(key))).get(true);
+        System.out.printf("[cache-scenario] longest gap after \"%s\" for the probe keys homed by n-3: writes %s ms, "
+                + "reads %s ms%n", kill, writeGaps, readGaps);
+        assertThat(readGaps).as("probe keys homed by n-3").isNotEmpty();
+        assertThat(readGaps.stream().mapToLong(Long::longValue).max().orElseThrow())
+                .as("reads of n-3's keys went on while their writes waited for the next home (read gaps %s ms, "
+                        + "write gaps %s ms)", readGaps, writeGaps)
+                .isLessThan(writeGaps.stream().mapToLong(Long::longValue).min().orElseThrow());
         // The partition recovery time as the nodes saw it: n-1 and n-2 ran throughout (n-3 restarted, its metrics
         // with it); the pause, the crash and the isolation each made some of their requests to homes wait.
         long outages = 0;

@@ -54,7 +54,8 @@ import io.dsync.cache.core.Transition.Cause;
  * from it again; nor does it push a copy in use out. Linearizable because in a write-through cache main memory holds
  * the last completed write of every key (an operation completes only once main memory has its write), and no write
  * lands out of order (fences), so a read there returns what a read at that moment must (docs/cache.md). A failed
- * read falls back to the home.
+ * read falls back to the home. A read whose request the home has not answered within {@link Timing#retry()} is
+ * answered from main memory too, the request staying pending: reads go on while a home is down or quarantines.
  *
  * <h2>Leases</h2>
  * A copy is valid while {@code now} is before its lease's end, which the node counts from when it first
@@ -329,15 +330,12 @@ public final class CacheNode {
         if (read != null && (result instanceof MemoryResult.ReadDone d && d.read() == read.id()
                 || result instanceof MemoryResult.ReadFailed f && f.read() == read.id())) {
             plainReads.remove(result.key());
-            if (ops.head(result.key()) == read.op()) {
-                if (result instanceof MemoryResult.ReadDone d) {
-                    readsFromMemory++;
-                    ops.poll(result.key());
-                    complete(read.op(), new OpResult.Read(d.data()));
-                } else {
-                    request(result.key(), false); // the home's way, which retries
-                }
+            if (ops.head(result.key()) == read.op() && result instanceof MemoryResult.ReadDone d) {
+                readsFromMemory++;
+                ops.poll(result.key());
+                complete(read.op(), new OpResult.Read(d.data()));
             }
+            // A failed read's operation goes the home's way: from a copy granted meanwhile, or a request.
             drive(result.key());
         } else if (result instanceof WriteDone w) {
             readable.withdraw(w.key());
@@ -370,6 +368,7 @@ public final class CacheNode {
                 p.retryAt = this.now + timing.retry();
                 unansweredSince = unansweredSince < 0 ? p.firstSentAt : Math.min(unansweredSince, p.firstSentAt);
                 sendRequest(p);
+                readAroundHome(p);
             }
         }
         expireOperations();
@@ -617,9 +616,7 @@ public final class CacheNode {
             if (coldReads != null && !q.readFromMemory) {
                 coldReads.increment(q.key);
                 if (coldReads.frequency(q.key) < 2) {
-                    q.readFromMemory = true;
-                    plainReads.put(q.key, new PlainRead(++readSeq, q));
-                    out.add(new Effect.ReadPlain(readSeq, q.key));
+                    readFromMemory(q);
                     return false;
                 }
             }
@@ -746,6 +743,26 @@ public final class CacheNode {
         PendingRequest p = new PendingRequest(key, exclusive, nextRequestId(), now, now + timing.retry());
         pending.put(key, p);
         sendRequest(p);
+    }
+
+    /**
+     * A read waiting for a home that has not answered its request in {@link Timing#retry()} (down, cut off, or
+     * quarantining the key after a ring change) is answered from main memory meanwhile, where cold reads are on; the
+     * request stays pending, and its grant, if it comes, makes a copy for what follows.
+     */
+    private void readAroundHome(PendingRequest p) {
+        QueuedOp head = ops.head(p.key);
+        if (coldReads == null || p.exclusive || head == null || !(head.op instanceof Op.Get)
+                || head.readFromMemory || plainReads.containsKey(p.key)) {
+            return;
+        }
+        readFromMemory(head);
+    }
+
+    private void readFromMemory(QueuedOp q) {
+        q.readFromMemory = true;
+        plainReads.put(q.key, new PlainRead(++readSeq, q));
+        out.add(new Effect.ReadPlain(readSeq, q.key));
     }
 
     private RequestId nextRequestId() {

@@ -79,6 +79,33 @@ class ColdReadsTest {
     }
 
     @Test
+    void aReadWhoseHomeDoesNotAnswerIsReadFromMainMemoryAndTheLateGrantStillMakesACopy() {
+        CacheNode node = node(WriteMode.WRITE_THROUGH);
+        Effect.ReadPlain cold = only(node.submit(now, ++opSeq, new Op.Get("k")), Effect.ReadPlain.class);
+        node.onMemory(now, new MemoryResult.ReadDone(cold.read(), "k", STORED));
+        long waiting = ++opSeq;
+        CoherenceMessage.GetShared request = (CoherenceMessage.GetShared) only(node.submit(now, waiting,
+                new Op.Get("k")), Effect.Send.class).message();
+        long behind = ++opSeq;
+        node.submit(now, behind, new Op.Get("k"));
+
+        now += TIMING.retry();
+        List<Effect> retried = node.tick(now);
+        assertThat(only(retried, Effect.Send.class).message()).as("the request goes on").isEqualTo(request);
+        Effect.ReadPlain around = only(retried, Effect.ReadPlain.class);
+        List<Effect> read = node.onMemory(now, new MemoryResult.ReadDone(around.read(), "k", STORED));
+        assertThat(completed(read, waiting)).isEqualTo(new OpResult.Read(STORED));
+        assertThat(completed(read, behind)).as("the next read waits for the home").isNull();
+
+        Versioned newer = new Versioned("w".getBytes(StandardCharsets.US_ASCII), 4);
+        List<Effect> granted = node.onMessage(now, "h", new CoherenceMessage.Grant("k", request.request(),
+                new GrantId(1, 1, 1), MesiState.SHARED, newer));
+        assertThat(completed(granted, behind)).isEqualTo(new OpResult.Read(newer));
+        assertThat(node.state("k", now)).isEqualTo(LineState.S);
+        assertThat(node.readsFromMemory()).isEqualTo(2);
+    }
+
+    @Test
     void aWriteBackCacheNeverReadsMainMemoryWithoutItsHome() {
         CacheNode node = node(WriteMode.WRITE_BACK);
         List<Effect> effects = node.submit(now, ++opSeq, new Op.Get("k"));
