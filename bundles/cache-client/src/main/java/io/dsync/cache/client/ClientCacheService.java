@@ -235,8 +235,8 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
     public Optional<LocalView> view(String name, int lineLimit) {
         LocalCache local = caches.get(name);
         return local == null ? Optional.empty() : Optional.of(new LocalView(local.stats(), local.size(),
-                local.capacity(), local.bytes(), local.readsFromMemory(), local.writesLost(), local.linesByState(), local.transitions(),
-                lineLimit == 0 ? List.of() : local.lines(lineLimit)));
+                local.capacity(), local.bytes(), local.readsFromMemory(), local.writesLost(), local.linesByState(),
+                local.transitions(), lineLimit == 0 ? List.of() : local.lines(lineLimit)));
     }
 
     /**

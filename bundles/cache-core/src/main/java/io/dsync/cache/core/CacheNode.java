@@ -3,6 +3,7 @@ package io.dsync.cache.core;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -74,7 +75,8 @@ import io.dsync.cache.core.Transition.Cause;
  * whose lease has already run out on arrival is discarded and the request sent again with a new id.
  *
  * <h2>Capacity</h2>
- * The lines live in an {@link Lru} of the configured capacity. Evicting a clean copy releases it to its
+ * The lines live in an {@link Lru} of the configured capacity (and bound in bytes, if any: keys at two bytes per
+ * character, and values). Evicting a clean copy releases it to its
  * home (PutS/PutE); evicting a modified copy writes it back first, then releases it (PutM). Copies with
  * an operation, a request or a memory write in flight are not evicted.
  *
@@ -117,7 +119,7 @@ public final class CacheNode {
     /** The misses counted per key, when cold reads are answered from main memory; {@code null} otherwise. */
     private final FrequencySketch coldReads;
     /** The reads from main memory in flight, by key: at most one per key, for the operation at its head. */
-    private final Map<String, PlainRead> plainReads = new java.util.HashMap<>();
+    private final Map<String, PlainRead> plainReads = new HashMap<>();
     private final OpQueues ops = new OpQueues();
     private final Renewals renewals = new Renewals();
     private final ReadableCopies readable = new ReadableCopies();

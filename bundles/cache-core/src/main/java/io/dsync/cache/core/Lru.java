@@ -457,10 +457,10 @@ public final class Lru<K, V> {
     }
 
     /**
-     * W-TinyLFU: while over capacity (or the weight limit), the window's oldest evictable entry (while the window is over its share) goes to
-     * probation if the main part has room, else it and the main part's oldest evictable entry (probation's first)
-     * compete by frequency and the loser is evicted (a tie evicts the candidate); with the window within its share,
-     * the main part gives way. Each pass moves or evicts one entry, or ends when every entry that could go is pinned.
+     * W-TinyLFU: while over capacity (or the weight limit), the window's oldest evictable entry (while the window is
+     * over its share) goes to probation if the main part has room, else it and the main part's oldest evictable entry
+     * (probation's first) compete by frequency and the loser is evicted (a tie evicts the candidate); with the window
+     * within its share, the main part gives way. Each pass moves or evicts one entry, or ends when every entry that could go is pinned.
      * Under the lock.
      */
     private List<Node<K, V>> admitOrEvict() {
