@@ -93,8 +93,8 @@ public class NodeBundlesIT {
 
     @Test
     public void apiPackagesAreExportedWithTheirVersion() {
-        // cache 1.1: CacheCodec.utf8(); 1.2: EvictionPolicy.
-        for (String[] api : new String[][] {{"lock", "1.0.0"}, {"queue", "1.0.0"}, {"cache", "1.2.0"}}) {
+        // cache 1.1: CacheCodec.utf8(); 1.2: EvictionPolicy; 1.3: CacheConfig.localCapacityBytes.
+        for (String[] api : new String[][] {{"lock", "1.0.0"}, {"queue", "1.0.0"}, {"cache", "1.3.0"}}) {
             Bundle b = Arrays.stream(context.getBundles())
                     .filter(x -> ("io.dsync." + api[0] + ".api").equals(x.getSymbolicName())).findFirst().orElseThrow();
             String exports = b.getHeaders().get(Constants.EXPORT_PACKAGE);
