@@ -12,6 +12,7 @@ import org.redisson.api.BatchOptions;
 import org.redisson.api.RBatch;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
+import org.redisson.api.options.OptionalOptions;
 import org.redisson.client.codec.ByteArrayCodec;
 import org.redisson.config.Config;
 import org.slf4j.Logger;
@@ -61,6 +62,15 @@ public final class MainMemory {
      * the first one landed, so it is unknown, not a rejection.
      */
     private final long resendAfterNanos;
+
+    /**
+     * A cold read waits for Redis at most this long and is not sent again: it changes nothing, and when it fails its
+     * operation goes the home's way (which may answer from its copy of memory) instead of waiting out the client's
+     * whole retry budget.
+     */
+    static final Duration PLAIN_READ_TIMEOUT = Duration.ofMillis(500);
+    private static final OptionalOptions PLAIN_READ = OptionalOptions.defaults().codec(ByteArrayCodec.INSTANCE)
+            .timeout(PLAIN_READ_TIMEOUT).retryAttempts(0);
 
     /**
      * Creates a main memory whose scripts complete when the Redis primary has run them.
@@ -196,8 +206,8 @@ public final class MainMemory {
         String key = redisKey(cache, r.key());
         CompletionStage<Object> reply;
         try {
-            reply = client.getScript(ByteArrayCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE,
-                    MainMemoryScripts.READ_PLAIN, RScript.ReturnType.LIST, List.of(key));
+            reply = client.getScript(PLAIN_READ).evalAsync(key, RScript.Mode.READ_WRITE, MainMemoryScripts.READ_PLAIN,
+                    RScript.ReturnType.LIST, List.of(key));
         } catch (RuntimeException e) {
             reply = CompletableFuture.failedFuture(e);
         }

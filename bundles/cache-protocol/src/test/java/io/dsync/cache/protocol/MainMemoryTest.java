@@ -24,6 +24,7 @@ import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 import org.redisson.config.Config;
 
+import io.dsync.cache.core.Effect;
 import io.dsync.cache.core.Effect.ReadMemory;
 import io.dsync.cache.core.Effect.WriteMemory;
 import io.dsync.cache.core.GrantId;
@@ -298,6 +299,26 @@ class MainMemoryTest {
         } finally {
             doomedClient.shutdown();
             doomed.close();
+        }
+    }
+
+    @Test
+    void aColdReadOfAHungRedisFailsWithinItsOwnTimeoutNotTheClients() throws Exception {
+        LocalRedis hung = LocalRedis.start();
+        RedissonClient hungClient = clientOf(hung, 10_000);
+        try {
+            MainMemory m = new MainMemory(hungClient, LAYOUT);
+            assertThat(m.readPlain("h", new Effect.ReadPlain(1, "k")).toCompletableFuture().join())
+                    .isEqualTo(new ReadDone(1, "k", Versioned.INITIAL));
+            new ProcessBuilder("kill", "-STOP", Long.toString(hung.pid())).start().waitFor();
+            // The client would wait 10 s; the cold read gives up after its own 500 ms (the bound here leaves room
+            // for a loaded machine), so that its operation can go the home's way.
+            assertThat(m.readPlain("h", new Effect.ReadPlain(2, "k")).toCompletableFuture()
+                    .completeOnTimeout(null, 5, TimeUnit.SECONDS).join()).isEqualTo(new ReadFailed(2, "k"));
+        } finally {
+            new ProcessBuilder("kill", "-CONT", Long.toString(hung.pid())).start().waitFor();
+            hungClient.shutdown();
+            hung.close();
         }
     }
 
