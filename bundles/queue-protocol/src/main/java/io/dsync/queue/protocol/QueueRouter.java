@@ -19,6 +19,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
 import java.util.function.Supplier;
@@ -92,8 +93,11 @@ public final class QueueRouter implements AutoCloseable {
         // Status only (admin API, rarely); owner calls go over messaging. Plain blocking calls on threads of the
         // router's own, which close() ends: a java.net.http client keeps a selector thread (and with it the class
         // loader of the bundle that made it) until the garbage collector finds the client, long after a bundle update.
+        // Numbered: the threads of one revision have names of their own, so a name seen twice is a thread of a
+        // revision that was stopped (what the hot-swap tests look for), not a busy pool.
+        AtomicInteger statusThreads = new AtomicInteger();
         this.statusCalls = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "dsync-queue-status");
+            Thread t = new Thread(r, "dsync-queue-status-" + statusThreads.incrementAndGet());
             t.setDaemon(true);
             return t;
         });

@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
@@ -63,7 +64,9 @@ public final class CacheClientComponent {
         this.registry = registry;
         this.ring = new HomeRing(redis.client(), redis.key("cache", "ring"));
         long incarnation = CacheTiming.incarnation(redis.client(), redis.key("cache", "incarnation"));
-        this.completions = Executors.newCachedThreadPool(r -> thread(r, "dsync-cache-completion"));
+        AtomicInteger completionThreads = new AtomicInteger(); // numbered: a name seen twice is a stopped revision's
+        this.completions = Executors.newCachedThreadPool(r -> thread(r,
+                "dsync-cache-completion-" + completionThreads.incrementAndGet()));
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "dsync-cache-client"));
         CoherenceTransport transport = new CoherenceTransport(messaging, self, node -> topology.address(node));
         this.service = new ClientCacheService(self, incarnation, CacheTiming.PROTOCOL,

@@ -6,6 +6,7 @@ import java.util.Hashtable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -47,8 +48,9 @@ public final class QueueClientComponent {
                                 @Reference NodeRegistry registry, @Reference MetricRegistry metrics,
                                 @Reference AdminAccess access, @Reference Messaging messaging) {
         NodeIdentity identity = NodeIdentity.from(context::getProperty);
+        AtomicInteger handlerThreads = new AtomicInteger(); // numbered: a name seen twice is a stopped revision's
         this.handlers = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "dsync-queue-handler");
+            Thread t = new Thread(r, "dsync-queue-handler-" + handlerThreads.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
