@@ -3,7 +3,6 @@ package io.dsync.cache.core;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -102,10 +101,6 @@ public final class CacheNode {
             String home, long expiry) {
     }
 
-    /** A read from main memory in flight for the operation at the head of its key's queue. */
-    private record PlainRead(long id, QueuedOp op) {
-    }
-
     private final String cache;
     private final String self;
     private final long incarnation;
@@ -116,18 +111,14 @@ public final class CacheNode {
 
     private final NodeLines lines;
     private final TreeMap<String, PendingRequest> pending = new TreeMap<>();
-    /** The misses counted per key, when cold reads are answered from main memory; {@code null} otherwise. */
-    private final FrequencySketch coldReads;
-    /** The reads from main memory in flight, by key: at most one per key, for the operation at its head. */
-    private final Map<String, PlainRead> plainReads = new HashMap<>();
+    /** The reads answered from main memory without a copy, when on; {@code null} otherwise. */
+    private final ColdReads coldReads;
     private final OpQueues ops = new OpQueues();
     private final Renewals renewals = new Renewals();
     private final ReadableCopies readable = new ReadableCopies();
     /** Keys served in this call: published at its end if a read of them would still complete at once. */
     private final List<String> served = new ArrayList<>();
     private long requestSeq;
-    private long readSeq;
-    private long readsFromMemory;
     private long writeSeq;
     /** When the earliest request that had to be sent again since the last grant was first sent, or -1. */
     private long unansweredSince = -1;
@@ -196,7 +187,7 @@ public final class CacheNode {
         this.homes = Objects.requireNonNull(homes, "homes");
         this.defects = EnumSet.copyOf(defects.isEmpty() ? EnumSet.noneOf(Defect.class) : defects);
         boolean memoryCurrent = mode == WriteMode.WRITE_THROUGH || defects.contains(Defect.COLD_READS_IN_WRITE_BACK);
-        this.coldReads = coldReads && memoryCurrent ? new FrequencySketch(capacity) : null;
+        this.coldReads = coldReads && memoryCurrent ? new ColdReads(capacity) : null;
         this.lines = new NodeLines(capacity, capacityBytes, Objects.requireNonNull(eviction, "eviction"),
                 line -> line.busy == Busy.NONE && !pending.containsKey(line.key) && !ops.waitOn(line.key));
     }
@@ -266,7 +257,9 @@ public final class CacheNode {
                     + "stopped; it did not take effect")));
         }
         pending.keySet().removeIf(key -> ops.head(key) == null);
-        plainReads.values().removeIf(r -> ops.head(r.op().key) != r.op());
+        if (coldReads != null) {
+            coldReads.retain(q -> ops.head(q.key) == q);
+        }
         return end();
     }
 
@@ -328,14 +321,12 @@ public final class CacheNode {
      */
     public List<Effect> onMemory(long now, MemoryResult result) {
         begin(now);
-        PlainRead read = plainReads.get(result.key());
-        if (read != null && (result instanceof MemoryResult.ReadDone d && d.read() == read.id()
-                || result instanceof MemoryResult.ReadFailed f && f.read() == read.id())) {
-            plainReads.remove(result.key());
-            if (ops.head(result.key()) == read.op() && result instanceof MemoryResult.ReadDone d) {
-                readsFromMemory++;
+        QueuedOp read = coldReads == null ? null : coldReads.finish(result);
+        if (read != null) {
+            if (ops.head(result.key()) == read && result instanceof MemoryResult.ReadDone d) {
+                coldReads.answered();
                 ops.poll(result.key());
-                complete(read.op(), new OpResult.Read(d.data()));
+                complete(read, new OpResult.Read(d.data()));
             }
             // A failed read's operation goes the home's way: from a copy granted meanwhile, or a request.
             drive(result.key());
@@ -545,7 +536,7 @@ public final class CacheNode {
      * @return the reads so far
      */
     public long readsFromMemory() {
-        return readsFromMemory;
+        return coldReads == null ? 0 : coldReads.readsFromMemory();
     }
 
     /**
@@ -577,7 +568,7 @@ public final class CacheNode {
     /** Runs the operations at the head of a key's queue while the key's state lets them. */
     private void drive(String key) {
         for (QueuedOp head = ops.head(key); head != null; head = ops.head(key)) {
-            if (pending.containsKey(key) || plainReads.containsKey(key)) {
+            if (pending.containsKey(key) || coldReads != null && coldReads.inFlight(key)) {
                 return;
             }
             Line line = usable(key);
@@ -615,12 +606,9 @@ public final class CacheNode {
                 return true;
             }
             miss(q);
-            if (coldReads != null && !q.readFromMemory) {
-                coldReads.increment(q.key);
-                if (coldReads.frequency(q.key) < 2) {
-                    readFromMemory(q);
-                    return false;
-                }
+            if (coldReads != null && coldReads.missed(q)) {
+                out.add(coldReads.start(q));
+                return false;
             }
             request(q.key, false);
             return false;
@@ -715,9 +703,8 @@ public final class CacheNode {
 
     private void expireOperations() {
         for (QueuedOp q : ops.removeExpired(now)) {
-            PlainRead read = plainReads.get(q.key);
-            if (read != null && read.op() == q) {
-                plainReads.remove(q.key); // its answer, if it comes, finds no operation
+            if (coldReads != null) {
+                coldReads.forget(q);
             }
             Line line = lines.find(q.key);
             boolean writing = line != null && line.writer == q;
@@ -755,16 +742,10 @@ public final class CacheNode {
     private void readAroundHome(PendingRequest p) {
         QueuedOp head = ops.head(p.key);
         if (coldReads == null || p.exclusive || head == null || !(head.op instanceof Op.Get)
-                || head.readFromMemory || plainReads.containsKey(p.key)) {
+                || head.readFromMemory || coldReads.inFlight(p.key)) {
             return;
         }
-        readFromMemory(head);
-    }
-
-    private void readFromMemory(QueuedOp q) {
-        q.readFromMemory = true;
-        plainReads.put(q.key, new PlainRead(++readSeq, q));
-        out.add(new Effect.ReadPlain(readSeq, q.key));
+        out.add(coldReads.start(head));
     }
 
     private RequestId nextRequestId() {

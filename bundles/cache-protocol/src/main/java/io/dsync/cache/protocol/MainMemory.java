@@ -176,19 +176,12 @@ public final class MainMemory {
         String key = redisKey(cache, r.key());
         return run(key, MainMemoryScripts.READ, RScript.ReturnType.LIST, MainMemoryScripts.fence(r.fence()))
                 .handle((reply, error) -> {
-                    if (error != null) {
-                        LOG.debug("Main memory: the read of {} failed", key, error);
-                    } else if (!reply.replicated()) {
+                    if (error == null && !reply.replicated()) {
                         LOG.debug("Main memory: the read of {} was not confirmed by {} replica(s) in time", key,
                                 replicaAcks);
-                    } else {
-                        try {
-                            return new MemoryResult.ReadDone(r.read(), r.key(), versioned(reply.value()));
-                        } catch (RuntimeException e) {
-                            LOG.warn("Main memory: unexpected answer to the read of {}: {}", key, reply.value(), e);
-                        }
+                        return new MemoryResult.ReadFailed(r.read(), r.key());
                     }
-                    return new MemoryResult.ReadFailed(r.read(), r.key());
+                    return readResult(r.read(), r.key(), "read", key, error == null ? reply.value() : null, error);
                 });
     }
 
@@ -211,18 +204,22 @@ public final class MainMemory {
         } catch (RuntimeException e) {
             reply = CompletableFuture.failedFuture(e);
         }
-        return reply.handle((value, error) -> {
-            if (error != null) {
-                LOG.debug("Main memory: the cold read of {} failed", key, error);
-            } else {
-                try {
-                    return new MemoryResult.ReadDone(r.read(), r.key(), versioned(value));
-                } catch (RuntimeException e) {
-                    LOG.warn("Main memory: unexpected answer to the cold read of {}: {}", key, value, e);
-                }
+        return reply.handle((value, error) -> readResult(r.read(), r.key(), "cold read", key, value, error));
+    }
+
+    /** The result of a read script: what it read, or a failed read if it failed or answered something else. */
+    private static MemoryResult readResult(long read, String cacheKey, String what, String key, Object value,
+            Throwable error) {
+        if (error != null) {
+            LOG.debug("Main memory: the {} of {} failed", what, key, error);
+        } else {
+            try {
+                return new MemoryResult.ReadDone(read, cacheKey, versioned(value));
+            } catch (RuntimeException e) {
+                LOG.warn("Main memory: unexpected answer to the {} of {}: {}", what, key, value, e);
             }
-            return new MemoryResult.ReadFailed(r.read(), r.key());
-        });
+        }
+        return new MemoryResult.ReadFailed(read, cacheKey);
     }
 
     /**
