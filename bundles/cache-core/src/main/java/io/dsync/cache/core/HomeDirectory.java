@@ -293,7 +293,11 @@ public final class HomeDirectory {
                         + "' was served before the previous directory's records were adopted");
             }
         }
-        for (Holding h : holdings) {
+        // Newest grant first: where records disagree (hand-offs merged over ring changes may carry a record that a later
+        // home revoked or waited out), the later grant is the live one, since a key's grant ids only grow.
+        List<Holding> newestFirst = new ArrayList<>(holdings);
+        newestFirst.sort(Comparator.comparing(Holding::grant).reversed());
+        for (Holding h : newestFirst) {
             if (h.expiry() <= this.now || !term.homes(h.key())) {
                 continue;
             }
@@ -301,7 +305,7 @@ public final class HomeDirectory {
             retained.remove(e);
             if (e.record(h.node()) != null || e.owner != null
                     || h.state() == MesiState.EXCLUSIVE && !e.sharers.isEmpty()) {
-                continue; // the records themselves disagree: keep the first
+                continue; // the records themselves disagree: an older grant, revoked since
             }
             HolderRecord r = new HolderRecord(h.node(), h.grant(), h.request(), h.state(), h.expiry());
             if (h.state() == MesiState.EXCLUSIVE) {

@@ -359,6 +359,31 @@ class ScenarioTest {
     }
 
     @Test
+    void recordsThatDisagreeAreAdoptedNewestGrantFirst() {
+        MiniCluster c = new MiniCluster(WriteMode.WRITE_THROUGH, "a", "b", "c");
+        c.run("a", new Op.Get("k"));
+        HomeDirectory.Holding stale = c.home.holdings(c.now).get(0);
+        assertThat(stale.state()).isEqualTo(MesiState.EXCLUSIVE);
+        c.run("a", new Op.Invalidate("k"));
+        c.settle();
+        c.run("b", new Op.Get("k"));
+        List<HomeDirectory.Holding> current = c.home.holdings(c.now);
+        assertThat(current).extracting(HomeDirectory.Holding::node).containsExactly("b");
+        // Hand-offs merged over two ring changes: a's E record, long revoked, comes before b's live one (a later
+        // grant). Keeping the first would leave b unknown to the home, and b's copy would outlive the next write.
+        List<HomeDirectory.Holding> merged = new java.util.ArrayList<>(List.of(stale));
+        merged.addAll(current);
+        c.epoch++;
+        c.home.assume(c.now, c.epoch, Long.MAX_VALUE, key -> true, key -> true, c.now);
+        c.home.adopt(c.now, merged);
+        assertThat(c.home.entry("k").orElseThrow().holders()).containsOnlyKeys("b");
+        long put = c.submit("c", new Op.Put("k", b("y")));
+        c.settle();
+        assertThat(c.results.get(put)).isInstanceOf(OpResult.Wrote.class);
+        assertThat(c.rights("b", "k")).as("b's copy was invalidated by the write").isEqualTo(MesiState.INVALID);
+    }
+
+    @Test
     void aSuccessorUnderANewEpochRefusesOldEpochsAndQuarantines() {
         MiniCluster c = new MiniCluster(WriteMode.WRITE_BACK, "a", "b");
         c.run("a", new Op.Get("k"));
