@@ -176,8 +176,9 @@ public final class Ownership {
         long started = System.nanoTime();
         try {
             long epoch = store.claim(k, self).toCompletableFuture().join();
-            List<StoredEntry> entries = store.load(k);
-            PartitionOwner owner = new PartitionOwner(queue, partition, k, epoch, entries, store, clock, timer,
+            PartitionStore.Loaded loaded = store.load(k);
+            List<StoredEntry> entries = loaded.entries();
+            PartitionOwner owner = new PartitionOwner(queue, partition, k, epoch, loaded, store, clock, timer,
                     deadLetters, node, node.bodies());
             node.add(owner);
             failing.remove(name);

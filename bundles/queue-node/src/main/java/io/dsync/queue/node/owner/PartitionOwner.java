@@ -112,8 +112,15 @@ public final class PartitionOwner {
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private final Set<EntryId> deadLettering = new HashSet<>();
     private final Set<EntryId> deadLetterFailed = new HashSet<>();
-    /** The newest entry the state has seen. */
+    /**
+     * The newest entry the state has seen, or the stream's last id at the load: every entry up to it was loaded or
+     * is gone.
+     */
     private EntryId last;
+    /** The keys of the messages that the batch being composed stores (see {@link #flush()}). */
+    private final Set<String> batchKeys = new HashSet<>();
+    /** Set when Redis answered a new entry an id not above {@link #last}: Redis lost writes; reload. */
+    private String behind;
     private boolean writing;
     private boolean closed;
     /** Set by {@link #drain()}: no more deliveries or timer work, the writes already accepted go on. */
@@ -135,7 +142,7 @@ public final class PartitionOwner {
         void fail(RuntimeException e);
     }
 
-    public PartitionOwner(QueueMeta meta, int partition, PartitionKeys keys, long epoch, List<StoredEntry> entries,
+    public PartitionOwner(QueueMeta meta, int partition, PartitionKeys keys, long epoch, PartitionStore.Loaded loaded,
                           PartitionStore store, LongSupplier clock, ScheduledExecutorService timer,
                           DeadLetterSink deadLetters, Listener listener, BodyBudget budget) {
         this.meta = meta;
@@ -149,9 +156,14 @@ public final class PartitionOwner {
         this.listener = listener;
         this.bodies = new StoredBodies(budget);
         this.state = new PartitionState(meta.maxDeliveries());
-        for (StoredEntry e : entries) {
+        for (StoredEntry e : loaded.entries()) {
             last = EntryId.parse(e.id());
             state.restore(last, e.key(), e.attempts(), e.invisibleUntil());
+        }
+        // Entries stored and deleted before this owner's claim are above the last one loaded: a retried send answered
+        // their ids must not bring them back.
+        if (loaded.lastId() != null && (last == null || EntryId.parse(loaded.lastId()).compareTo(last) > 0)) {
+            last = EntryId.parse(loaded.lastId());
         }
     }
 
@@ -274,9 +286,18 @@ public final class PartitionOwner {
                 } else {
                     batch.addDelivering(callId, encoded, records);
                 }
+                for (OutMessage m : messages) {
+                    if (m.key() != null) {
+                        batchKeys.add(m.key());
+                    }
+                }
             }
 
-            /** Which messages go to the poll: up to its max, each the only one of its key. Under the monitor. */
+            /**
+             * Which messages go to the poll: up to its max, each the only one of its key in the partition, this
+             * batch's earlier sends included (the state would refuse it, and a record written for nothing would count
+             * as a delivery at the next owner). Under the monitor.
+             */
             private List<String> firstDeliveries(List<OutMessage> messages, int max) {
                 deadline = clock.getAsLong() + meta.visibilityTimeoutMs();
                 String record = 1 + ":" + deadline;
@@ -284,7 +305,8 @@ public final class PartitionOwner {
                 Set<String> keys = new HashSet<>();
                 int left = max;
                 for (OutMessage m : messages) {
-                    boolean first = left > 0 && state.keyFree(m.key()) && (m.key() == null || keys.add(m.key()));
+                    boolean first = left > 0 && (m.key() == null
+                            || state.keyFree(m.key()) && !batchKeys.contains(m.key()) && keys.add(m.key()));
                     chosen.add(first ? record : null);
                     left -= first ? 1 : 0;
                 }
@@ -299,6 +321,12 @@ public final class PartitionOwner {
             @Override
             public Runnable done(List<byte[]> answers) {
                 String joined = PartitionStore.string(answers.get(0));
+                // A call seen before answers its first ids: entries this owner stored (Redisson sent the script
+                // twice, or the client retried) or an earlier owner did (loaded, or gone since): known unless newer.
+                boolean replay = joined.startsWith("=");
+                if (replay) {
+                    joined = joined.substring(1);
+                }
                 List<String> ids = new ArrayList<>(messages.size());
                 List<InDelivery> delivered = new ArrayList<>();
                 List<EntryId> undelivered = new ArrayList<>();
@@ -306,11 +334,15 @@ public final class PartitionOwner {
                 for (String entry : joined.split(",")) {
                     EntryId id = EntryId.parse(entry);
                     int index = ids.size();
+                    if (!replay && last != null && id.compareTo(last) <= 0 && behind == null) {
+                        behind = "Redis gave the new entry " + id + " of partition " + partition + " of queue '"
+                                + queue() + "' an id not above " + last + ", which this owner holds: Redis lost "
+                                + "writes (a restart or failover)";
+                    }
                     if (last == null || id.compareTo(last) > 0) {
-                        // A retried call answers the ids stored the first time: those are known already.
                         OutMessage m = index < messages.size() ? messages.get(index) : null;
                         state.append(id, m == null ? null : m.key());
-                        if (m != null) {
+                        if (m != null && !closed) {
                             bodies.keep(id, m);
                         }
                         last = id;
@@ -407,8 +439,12 @@ public final class PartitionOwner {
                 unknown += b == null ? 1 : 0;
             }
             scheduleTick();
+            // Queued before the monitor is left, so that Redis gets the writes in the order the state made them.
+            return deliver(grants, known, unknown);
         }
-        int fetched = unknown;
+    }
+
+    private CompletionStage<List<InDelivery>> deliver(List<Grant> grants, List<StoredBodies.Body> known, int fetched) {
         CompletableFuture<List<InDelivery>> result = new CompletableFuture<>();
         enqueue(new Pending() {
             @Override
@@ -475,37 +511,38 @@ public final class PartitionOwner {
      * @param action what to do
      * @param millis the requeue delay, or the extension counted from now
      */
-    public CompletionStage<SettleReply> settle(String callId, EntryId entry, int attempt, Action action, long millis) {
-        long now;
-        Settlement outcome;
-        synchronized (this) {
-            if (closed) {
-                return CompletableFuture.failedFuture(notOwner());
-            }
-            now = clock.getAsLong();
-            outcome = switch (action) {
-                case ACK -> state.ack(entry, attempt);
-                case REQUEUE -> state.nack(entry, attempt, false, millis, now);
-                case DEAD_LETTER -> state.nack(entry, attempt, true, 0, now);
-                case EXTEND -> state.extend(entry, attempt, now + millis, now);
-                case RELEASE -> state.release(entry, attempt);
-            };
-            if (outcome == Settlement.ACKED) {
-                bodies.forget(entry);
-            }
-            scheduleTick();
+    public synchronized CompletionStage<SettleReply> settle(String callId, EntryId entry, int attempt, Action action,
+            long millis) {
+        // Under the monitor to the end, so that Redis gets the writes in the order the state made them (the reload after
+        // a failed batch must not find a later delivery of the next entry of a key before this ack's delete).
+        if (closed) {
+            return CompletableFuture.failedFuture(notOwner());
         }
+        long now = clock.getAsLong();
+        Settlement outcome = switch (action) {
+            case ACK -> state.ack(entry, attempt);
+            case REQUEUE -> state.nack(entry, attempt, false, millis, now);
+            case DEAD_LETTER -> state.nack(entry, attempt, true, 0, now);
+            case EXTEND -> state.extend(entry, attempt, now + millis, now);
+            case RELEASE -> state.release(entry, attempt);
+        };
+        if (outcome == Settlement.ACKED) {
+            bodies.forget(entry);
+        }
+        scheduleTick();
         SettleReply done = new SettleReply(action == Action.EXTEND ? now + millis : 0, now);
+        // An ack may have unblocked the next entry of its key, a requeue or release made the entry ready again: wake the
+        // polls waiting on this node once it is written, as a send does.
         return switch (outcome) {
-            case ACKED -> write(b -> b.delete(callId, entry.toString()), 1, done);
-            case REQUEUED -> write(b -> b.attempts(entry.toString(), attempt, now + millis), 0, done);
-            case EXTENDED -> write(b -> b.attempts(entry.toString(), attempt, now + millis), 0, done);
-            case RELEASED -> write(b -> b.attempts(entry.toString(), attempt - 1, 0), 0, done);
+            case ACKED -> write(b -> b.delete(callId, entry.toString()), 1, done, true);
+            case REQUEUED -> write(b -> b.attempts(entry.toString(), attempt, now + millis), 0, done, true);
+            case EXTENDED -> write(b -> b.attempts(entry.toString(), attempt, now + millis), 0, done, false);
+            case RELEASED -> write(b -> b.attempts(entry.toString(), attempt - 1, 0), 0, done, true);
             case DEAD_LETTER_DUE -> {
                 // Recorded as visible with its attempts: if this node dies before the move, the next owner
                 // delivers it again or, past maxDeliveries, dead-letters it.
                 later(0);
-                yield write(b -> b.attempts(entry.toString(), attempt, now), 0, done);
+                yield write(b -> b.attempts(entry.toString(), attempt, now), 0, done, false);
             }
             case UNKNOWN -> action == Action.ACK && callId != null
                     // The message is gone: if this very call removed it before (a retry), the ack succeeded.
@@ -516,7 +553,8 @@ public final class PartitionOwner {
         };
     }
 
-    private CompletionStage<SettleReply> write(java.util.function.Consumer<Batch> op, int answers, SettleReply reply) {
+    private CompletionStage<SettleReply> write(java.util.function.Consumer<Batch> op, int answers, SettleReply reply,
+            boolean wake) {
         CompletableFuture<SettleReply> result = new CompletableFuture<>();
         enqueue(new Pending() {
             @Override
@@ -531,7 +569,13 @@ public final class PartitionOwner {
 
             @Override
             public Runnable done(List<byte[]> values) {
-                return () -> result.complete(reply);
+                boolean ready = wake && !closed && !draining && state.hasReady(clock.getAsLong());
+                return () -> {
+                    result.complete(reply);
+                    if (ready) {
+                        listener.ready(PartitionOwner.this);
+                    }
+                };
             }
 
             @Override
@@ -668,7 +712,7 @@ public final class PartitionOwner {
             String key = PartitionStore.string(values.get(1));
             return deadLetters.send(meta.deadLetterQueue(), "dl/" + queue() + "/" + id, key.isEmpty() ? null : key,
                     values.get(2), headers);
-        }).thenCompose(ignored -> write(b -> b.delete(null, entry), 1, null)).whenComplete((ok, e) -> {
+        }).thenCompose(ignored -> write(b -> b.delete(null, entry), 1, null, false)).whenComplete((ok, e) -> {
             boolean ready;
             boolean firstFailure = false;
             synchronized (this) {
@@ -719,6 +763,7 @@ public final class PartitionOwner {
     private void flush() {
         List<Pending> ops = new ArrayList<>();
         Batch batch = new Batch();
+        batchKeys.clear();
         while (!pending.isEmpty() && ops.size() < MAX_BATCH_OPS) {
             Pending op = pending.poll();
             op.write(batch);
@@ -739,6 +784,7 @@ public final class PartitionOwner {
         List<Pending> failed = List.of();
         Throwable cause = error instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null
                 ? ce.getCause() : error;
+        Throwable reload = null;
         boolean lost = false;
         boolean idle;
         synchronized (this) {
@@ -754,24 +800,27 @@ public final class PartitionOwner {
                     }
                     at += op.answers();
                 }
-                if (!pending.isEmpty() && !closed) {
+                if (behind != null && !closed) {
+                    // The batch's calls are answered (what they stored is in Redis); the rest waits for a reload.
+                    reload = new IllegalStateException(behind);
+                    lost = true;
+                    failed = giveUp();
+                } else if (!pending.isEmpty() && !closed) {
                     flush();
                 }
             } else {
                 lost = !closed;
-                closed = true;
                 failed = new ArrayList<>(ops);
-                failed.addAll(pending);
-                pending.clear();
-                bodies.clear();
-                if (tick != null) {
-                    tick.cancel(false);
-                }
+                failed.addAll(giveUp());
             }
             idle = closed || (draining && !writing && pending.isEmpty());
         }
         after.forEach(Runnable::run);
-        if (cause != null) {
+        if (reload != null) {
+            OwnerException e = notOwner();
+            failed.forEach(op -> op.fail(e));
+            listener.lost(this, reload);
+        } else if (cause != null) {
             OwnerException e = cause instanceof Fenced ? notOwner()
                     : new OwnerException(Kind.UNAVAILABLE, "Redis failed while partition " + partition + " of queue '"
                             + queue() + "' was written (" + cause.getMessage() + "); the outcome is unknown");
@@ -783,6 +832,18 @@ public final class PartitionOwner {
         if (idle) {
             drained.complete(null);
         }
+    }
+
+    /** Closes the owner after a failed batch; returns the operations that waited. Under the monitor. */
+    private List<Pending> giveUp() {
+        closed = true;
+        List<Pending> waited = new ArrayList<>(pending);
+        pending.clear();
+        bodies.clear();
+        if (tick != null) {
+            tick.cancel(false);
+        }
+        return waited;
     }
 
     // ------------------------------------------------------------------ encoding

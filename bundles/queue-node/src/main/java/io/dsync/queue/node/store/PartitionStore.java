@@ -48,7 +48,8 @@ public final class PartitionStore {
     /*
      * KEYS: meta, stream, attempts, dedup, dedupTimes. ARGV: epoch, now (ms), then operations, each adding a fixed
      * number of values to the answer:
-     *   add <call> <n> (<key> <payload> <headers>)*n  -> the ids, comma-separated (the first answer's ids for a call seen before)
+     *   add <call> <n> (<key> <payload> <headers>)*n  -> the ids, comma-separated; for a call seen before, '=' and the
+     *                                                    ids of its first answer
      *   addd <call> <n> (<key> <payload> <headers> <attempts:until>)*n
      *                                                 -> as add, and each new entry with a record ("" for none) gets it:
      *                                                    a message stored with its first delivery (a poll waited)
@@ -91,7 +92,7 @@ public final class PartitionStore {
                 i = i + 3
                 local previous = call ~= '' and redis.call('HGET', KEYS[4], call)
                 if previous then
-                  out[#out + 1] = previous
+                  out[#out + 1] = '=' .. previous
                 else
                   local ids = {}
                   for j = 1, n do
@@ -175,10 +176,36 @@ public final class PartitionStore {
     }
 
     /**
-     * Reads every entry of the partition, in stream order, with its delivery record. Called by a new owner after its
-     * claim: earlier owners are fenced by then, so nothing changes under the read.
+     * A partition as loaded by a new owner.
+     *
+     * @param entries its entries, in stream order
+     * @param lastId the largest id the stream ever gave an entry (its entries deleted since included), {@code null}
+     *     for a stream never written: every id an earlier owner stored is at most this
      */
-    public List<StoredEntry> load(PartitionKeys keys) {
+    public record Loaded(List<StoredEntry> entries, String lastId) {
+    }
+
+    /** The stream's last generated id, or '' when there is no stream. */
+    private static final String LAST_ID = """
+            if redis.call('EXISTS', KEYS[1]) == 0 then return '' end
+            local info = redis.call('XINFO', 'STREAM', KEYS[1])
+            for i = 1, #info, 2 do
+              if info[i] == 'last-generated-id' then return info[i + 1] end
+            end
+            return ''
+            """;
+
+    /**
+     * Reads every entry of the partition, in stream order, with its delivery record, and the last id the stream gave.
+     * Called by a new owner after its claim: earlier owners are fenced by then, so nothing changes under the read.
+     */
+    public Loaded load(PartitionKeys keys) {
+        String lastId = client.getScript(StringCodec.INSTANCE).eval(keys.stream(), RScript.Mode.READ_ONLY, LAST_ID,
+                RScript.ReturnType.STRING, List.of(keys.stream()));
+        return new Loaded(entries(keys), lastId == null || lastId.isEmpty() ? null : lastId);
+    }
+
+    private List<StoredEntry> entries(PartitionKeys keys) {
         Map<String, String> records = client.<String, String>getMap(keys.attempts(), StringCodec.INSTANCE).readAllMap();
         List<StoredEntry> entries = new ArrayList<>();
         var stream = client.<String, String>getStream(keys.stream(), StringCodec.INSTANCE);
@@ -267,7 +294,7 @@ public final class PartitionStore {
 
         public Batch add(String call, List<byte[][]> messages) {
             args.add(bytes("add"));
-            args.add(bytes(call));
+            args.add(bytes(call == null ? "" : call));
             args.add(bytes(Integer.toString(messages.size())));
             for (byte[][] m : messages) {
                 args.add(m[0]);
@@ -283,7 +310,7 @@ public final class PartitionStore {
          */
         public Batch addDelivering(String call, List<byte[][]> messages, List<String> records) {
             args.add(bytes("addd"));
-            args.add(bytes(call));
+            args.add(bytes(call == null ? "" : call));
             args.add(bytes(Integer.toString(messages.size())));
             for (int j = 0; j < messages.size(); j++) {
                 byte[][] m = messages.get(j);

@@ -229,4 +229,48 @@ class PartitionOwnerTest {
         assertThat(join(next.take(10))).extracting(PartitionOwnerTest::text).containsExactly("b", "c");
         assertThat(late).hasSize(1);
     }
+    @Test
+    void aSendRetriedAfterItsMessageWasAckedAndThePartitionMovedStoresNothingAgain() {
+        PartitionOwner first = owner("retry-moved", "n1");
+        List<String> ids = join(first.send("c1", List.of(msg(null, "once"))));
+        InDelivery d = join(first.take(1)).get(0);
+        join(first.settle("ack", entry(d), 1, Action.ACK, 0));
+        // The partition moves; the producer, whose answer was lost, sends the call again to the new owner.
+        PartitionOwner next = owner("retry-moved", "n2");
+        assertThat(join(next.send("c1", List.of(msg(null, "once"))))).as("the first answer's ids").isEqualTo(ids);
+        assertThat(next.stats().size()).as("nothing to deliver again").isZero();
+        assertThat(join(next.take(10))).isEmpty();
+    }
+
+    @Test
+    void anOwnerThatFindsRedisBehindItGivesThePartitionUpForAReload() {
+        PartitionKeys keys = PartitionKeys.of(parts -> "dsync:owner-behind:" + String.join(":", parts), "q", 1);
+        // The stream gave an id an hour ahead, since deleted: the owner's load starts above it.
+        var stream = TestRedis.client().<String, String>getStream(keys.stream(), org.redisson.client.codec.StringCodec.INSTANCE);
+        org.redisson.api.stream.StreamMessageId ahead = new org.redisson.api.stream.StreamMessageId(
+                System.currentTimeMillis() + 3_600_000L, 0);
+        stream.add(ahead, org.redisson.api.stream.StreamAddArgs.entry("k", ""));
+        stream.remove(ahead);
+        PartitionOwner o = owner("behind", "n1");
+        // Redis loses that write (a restart from an older file, a failover): its next id is below the owner's.
+        TestRedis.client().getKeys().delete(keys.stream());
+        List<String> ids = join(o.send("c1", List.of(msg(null, "kept"))));
+        assertThat(ids).as("the send is in Redis and answered").hasSize(1);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            synchronized (lost) {
+                assertThat(lost).containsExactly("IllegalStateException");
+            }
+        });
+        assertThat(o.isClosed()).isTrue();
+        PartitionOwner reloaded = owner("behind", "n1");
+        assertThat(join(reloaded.take(10))).extracting(PartitionOwnerTest::text).containsExactly("kept");
+    }
+
+    @Test
+    void aSendWithoutACallIdIsStoredWithoutDeduplication() {
+        PartitionOwner o = owner("no-call", "n1");
+        join(o.send(null, List.of(msg(null, "a"))));
+        join(o.send(null, List.of(msg(null, "a"))));
+        assertThat(join(o.take(10))).extracting(PartitionOwnerTest::text).containsExactly("a", "a");
+    }
 }

@@ -55,8 +55,12 @@ class PartitionStoreTest {
         String[] ids = s(first.get(0)).split(",");
         assertThat(ids).hasSize(2);
         List<byte[]> again = apply(k, epoch, new Batch().add("call-1", List.<byte[][]>of(message("a", "one"), message(null, "two"))));
-        assertThat(s(again.get(0))).isEqualTo(s(first.get(0)));
-        assertThat(store.load(k)).containsExactly(new StoredEntry(ids[0], "a", 0, 0), new StoredEntry(ids[1], null, 0, 0));
+        assertThat(s(again.get(0))).as("a call seen before: '=' and the first ids").isEqualTo("=" + s(first.get(0)));
+        assertThat(store.load(k).entries()).containsExactly(new StoredEntry(ids[0], "a", 0, 0), new StoredEntry(ids[1], null, 0, 0));
+        assertThat(store.load(k).lastId()).isEqualTo(ids[1]);
+        apply(k, epoch, new Batch().delete("ack", ids[1]));
+        assertThat(store.load(k).lastId()).as("the last id the stream gave, deleted since").isEqualTo(ids[1]);
+        assertThat(store.load(keys("never")).lastId()).isNull();
     }
 
     @Test
@@ -70,9 +74,9 @@ class PartitionStoreTest {
         assertThat(s(got.get(1))).isEqualTo("k");
         assertThat(s(got.get(2))).isEqualTo("payload");
         assertThat(s(got.get(4))).as("an entry that is not in the stream").isEqualTo("0");
-        assertThat(store.load(k)).containsExactly(new StoredEntry(id, "k", 1, 12345));
+        assertThat(store.load(k).entries()).containsExactly(new StoredEntry(id, "k", 1, 12345));
         apply(k, epoch, new Batch().attempts(id, 0, 0));
-        assertThat(store.load(k)).containsExactly(new StoredEntry(id, "k", 0, 0));
+        assertThat(store.load(k).entries()).containsExactly(new StoredEntry(id, "k", 0, 0));
     }
 
     @Test
@@ -83,7 +87,7 @@ class PartitionStoreTest {
         apply(k, epoch, new Batch().take(id, 1, 99));
         List<byte[]> deleted = apply(k, epoch, new Batch().delete("ack-1", id).delete("ack-2", id).seen("ack-1").seen("ack-3"));
         assertThat(deleted).extracting(PartitionStoreTest::s).containsExactly("1", "0", "1", "0");
-        assertThat(store.load(k)).isEmpty();
+        assertThat(store.load(k).entries()).isEmpty();
         assertThat(client.getMap(k.attempts()).isExists()).isFalse();
     }
 
@@ -95,7 +99,7 @@ class PartitionStoreTest {
         assertThat(second).isGreaterThan(first);
         assertThatThrownBy(() -> apply(k, first, new Batch().add("late", List.<byte[][]>of(message(null, "x")))))
                 .isInstanceOf(CompletionException.class).hasCauseInstanceOf(Fenced.class);
-        assertThat(store.load(k)).as("the fenced batch wrote nothing").isEmpty();
+        assertThat(store.load(k).entries()).as("the fenced batch wrote nothing").isEmpty();
         assertThat(apply(k, second, new Batch().add("now", List.<byte[][]>of(message(null, "y"))))).hasSize(1);
     }
 
@@ -137,7 +141,7 @@ class PartitionStoreTest {
                 .as("n1, holding the lost epoch, is fenced").isInstanceOf(CompletionException.class)
                 .hasCauseInstanceOf(Fenced.class);
         assertThat(apply(k, n2, new Batch().add("n2", List.<byte[][]>of(message(null, "y"))))).hasSize(1);
-        assertThat(store.load(k)).hasSize(1);
+        assertThat(store.load(k).entries()).hasSize(1);
     }
 
     private static long redisMillis() {
@@ -187,7 +191,7 @@ class PartitionStoreTest {
             }
             apply(k, epoch, new Batch().add("b" + batch, messages));
         }
-        List<StoredEntry> entries = store.load(k);
+        List<StoredEntry> entries = store.load(k).entries();
         assertThat(entries).hasSize(2700);
         assertThat(entries).extracting(StoredEntry::id).doesNotHaveDuplicates();
     }
