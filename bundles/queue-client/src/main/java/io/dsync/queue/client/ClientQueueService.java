@@ -301,7 +301,29 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
             throw new InvalidQueueRequestException("wait", "wait must be between PT0S and " + MAX_POLL_WAIT
                     + ", was " + wait);
         }
-        return meta(queue).thenCompose(meta -> poll(meta, maxMessages, wait)).toCompletableFuture();
+        // The caller's future is its own: cancelling it (or giving up on it) ends the poll's wait, and what the poll
+        // brings after that is given back at once instead of being lost until its visibility timeout.
+        CompletableFuture<List<Delivery>> outer = new CompletableFuture<>();
+        meta(queue).whenComplete((meta, error) -> {
+            if (error != null) {
+                outer.completeExceptionally(error);
+                return;
+            }
+            CompletableFuture<List<Delivery>> inner = poll(meta, maxMessages, wait);
+            outer.whenComplete((got, e) -> {
+                if (outer.isCancelled()) {
+                    inner.complete(List.of()); // what its owners bring later goes to the next poll, or back
+                }
+            });
+            inner.whenComplete((got, e) -> {
+                if (e != null) {
+                    outer.completeExceptionally(e);
+                } else if (!outer.complete(got)) {
+                    got.forEach(d -> settle(d, Action.RELEASE, 0));
+                }
+            });
+        });
+        return outer;
     }
 
     /**
@@ -457,11 +479,11 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
             return f.get(wait.plus(router.timeout()).toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             f.cancel(false);
-            f.thenAccept(got -> got.forEach(d -> settle(d, Action.RELEASE, 0)));
             throw e;
         } catch (ExecutionException e) {
             throw rethrow(e.getCause(), queue);
         } catch (TimeoutException e) {
+            f.cancel(false);
             throw new QueueUnavailableException(queue, "no queue node answered the poll within " + wait, null);
         }
     }
@@ -470,13 +492,22 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
 
     CompletableFuture<SettleReply> settle(Delivery delivery, Action action, long millis) {
         String call = callId();
+        String key = delivery.id().value() + "#" + delivery.deliveryCount();
+        PushSubscription.Pushed found = pushed.get(key);
+        PushSubscription.Pushed p = found != null && found.delivery == delivery ? found : null;
+        if (p != null && action != Action.EXTEND) {
+            p.settling();
+        }
         return meta(delivery.queue()).thenCompose(meta -> router.settle(meta, new SettleRequest(delivery.queue(), call,
                 delivery.id().value(), delivery.deliveryCount(), action, millis))).whenComplete((r, e) -> {
-                    if (e == null || !(unwrap(e) instanceof QueueUnavailableException)) {
-                        PushSubscription.Pushed p = pushed.remove(delivery.id().value() + "#" + delivery.deliveryCount());
-                        if (p != null) {
-                            p.settled();
-                        }
+                    if (p == null) {
+                        return;
+                    }
+                    if (e == null && action == Action.EXTEND) {
+                        // Still the subscription's: its credit is held until it is settled or its new deadline.
+                        p.extended(r.visibleUntilMs() - r.nowMs());
+                    } else if ((e == null || !(unwrap(e) instanceof QueueUnavailableException)) && pushed.remove(key, p)) {
+                        p.settled();
                     }
                 }).toCompletableFuture();
     }

@@ -138,9 +138,27 @@ final class PushSubscription implements Subscription {
         });
     }
 
-    /** A delivery of this subscription not settled yet, and the timer that frees its credit at its deadline. */
+    /**
+     * A delivery of this subscription not settled yet, and the timer that frees its credit at its deadline. Registered
+     * in the service by {@code id#attempt}; a settle call acts on it only if it names this very delivery (a message
+     * released and delivered again has the same attempt number).
+     */
     final class Pushed {
+        final Delivery delivery;
+        private final String key;
         private volatile ScheduledFuture<?> expiry;
+        /** An ack, nack or release of it was asked for (by the handler): AUTO leaves it alone. */
+        private volatile boolean settling;
+
+        Pushed(Delivery delivery, String key) {
+            this.delivery = delivery;
+            this.key = key;
+        }
+
+        /** A settle call other than an extension was made for it. */
+        void settling() {
+            settling = true;
+        }
 
         /** The delivery was settled: its credit is free again. */
         void settled() {
@@ -150,20 +168,35 @@ final class PushSubscription implements Subscription {
             }
             PushSubscription.this.settled();
         }
+
+        /** Its visibility was extended: the credit is freed at the new deadline instead (if it is still held then). */
+        void extended(long millisLeft) {
+            ScheduledFuture<?> e = expiry;
+            if (e != null) {
+                e.cancel(false);
+            }
+            expireIn(millisLeft);
+        }
+
+        private void expireIn(long millis) {
+            expiry = service.router().timer().schedule(() -> {
+                if (service.pushed.remove(key, this)) {
+                    PushSubscription.this.settled();
+                }
+            }, Math.max(0, millis), TimeUnit.MILLISECONDS);
+        }
     }
 
     private void dispatch(Delivery d) {
         String key = d.id().value() + "#" + d.deliveryCount();
-        Pushed pushed = new Pushed();
-        service.pushed.put(key, pushed);
-        long untilDeadline = Math.max(0, d.visibleUntil().toEpochMilli() - System.currentTimeMillis());
+        Pushed pushed = new Pushed(d, key);
+        Pushed earlier = service.pushed.put(key, pushed);
+        if (earlier != null) {
+            earlier.settled(); // the message was released (its answer lost) and delivered again: that delivery is over
+        }
         // A delivery never settled (a manual handler that forgot it) gives its credit back when it becomes visible
         // again, so the subscription cannot stall.
-        pushed.expiry = service.router().timer().schedule(() -> {
-            if (service.pushed.remove(key, pushed)) {
-                settled();
-            }
-        }, untilDeadline, TimeUnit.MILLISECONDS);
+        pushed.expireIn(d.visibleUntil().toEpochMilli() - System.currentTimeMillis());
         running.incrementAndGet();
         service.handlers().execute(() -> {
             try {
@@ -176,13 +209,15 @@ final class PushSubscription implements Subscription {
                     return;
                 }
                 handler.onDelivery(d);
-                if (options.ackMode() == AckMode.AUTO && service.pushed.containsKey(key)) {
+                // Acked unless the handler settled it (an extension does not count; nor does the deadline passing:
+                // the ack still succeeds if the message was not delivered again meanwhile).
+                if (options.ackMode() == AckMode.AUTO && !pushed.settling) {
                     service.ackAsync(d);
                 }
             } catch (Exception | Error e) {
                 LOG.debug("Queue {}: handler failed on {} ({}); requeued in {}", meta.name(), d.id(), e.toString(),
                         options.retryDelay());
-                if (service.pushed.containsKey(key)) {
+                if (!pushed.settling) {
                     service.nackAsync(d, NackAction.REQUEUE, options.retryDelay());
                 }
             } finally {

@@ -1,6 +1,7 @@
 package io.dsync.queue.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +33,9 @@ import io.dsync.devkit.LocalRedis;
 import io.dsync.messaging.netty.NettyMessaging;
 import io.dsync.queue.Delivery;
 import io.dsync.queue.QueueConfig;
+import io.dsync.queue.QueueUnavailableException;
+import io.dsync.queue.Subscription;
+import io.dsync.queue.SubscriptionOptions;
 import io.dsync.queue.protocol.MessageIds;
 import io.dsync.queue.protocol.QueueCatalog;
 import io.dsync.queue.protocol.QueueRouter;
@@ -62,6 +67,7 @@ class ClientQueueServiceTest {
     private static RedissonClient redisson;
 
     private final ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
+    private final java.util.concurrent.ExecutorService handlers = Executors.newCachedThreadPool();
     private final List<FakeOwner> owners = new ArrayList<>();
     private NettyMessaging messaging;
     private ClientQueueService service;
@@ -94,7 +100,7 @@ class ClientQueueServiceTest {
         messaging = NettyMessaging.client("test-client");
         QueueRouter router = new QueueRouter(() -> registry, messaging, Duration.ofSeconds(5));
         QueueCatalog catalog = new QueueCatalog(redisson, "test:" + UUID.randomUUID() + ":queues");
-        service = new ClientQueueService(catalog, router, 8, "client-1", Runnable::run);
+        service = new ClientQueueService(catalog, router, 8, "client-1", handlers);
         service.declare(QueueConfig.of(QUEUE));
     }
 
@@ -104,6 +110,7 @@ class ClientQueueServiceTest {
         messaging.close();
         owners.forEach(o -> o.server.close());
         later.shutdownNow();
+        handlers.shutdownNow();
     }
 
     @Test
@@ -198,6 +205,56 @@ class ClientQueueServiceTest {
         assertThat(b.settled.get(0).action()).isEqualTo(Action.RELEASE);
     }
 
+    @Test
+    void aPushedDeliveryThatItsHandlerExtendsIsStillAcknowledgedAndKeepsItsCredit() throws Exception {
+        FakeOwner a = owners.get(0);
+        owners.get(1).messageId = null;
+        CountDownLatch extended = new CountDownLatch(1);
+        CountDownLatch finish = new CountDownLatch(1);
+        Subscription s = service.subscribe(QUEUE, SubscriptionOptions.defaults().withMaxInFlight(1), d -> {
+            service.extendVisibility(d, Duration.ofSeconds(30));
+            extended.countDown();
+            finish.await();
+        });
+        try {
+            assertThat(extended.await(5, TimeUnit.SECONDS)).isTrue();
+            int pollsWhileHandled = polls();
+            Thread.sleep(300);
+            assertThat(polls()).as("the extended delivery still holds the only credit: no poll").isEqualTo(pollsWhileHandled);
+            finish.countDown();
+            await().atMost(Duration.ofSeconds(5)).until(() -> a.settled.size() == 2);
+            assertThat(a.settled).extracting(SettleRequest::action).containsExactly(Action.EXTEND, Action.ACK);
+        } finally {
+            finish.countDown();
+            s.close();
+        }
+    }
+
+    @Test
+    void aReleaseWhoseAnswerIsLostIsNotSentAgain() throws Exception {
+        FakeOwner a = owners.get(0);
+        owners.get(1).messageId = null;
+        Delivery d = service.poll(QUEUE, 10, Duration.ofSeconds(2)).get(0);
+        a.dropSettleAnswers = true;
+        assertThatThrownBy(() -> service.release(d)).isInstanceOf(QueueUnavailableException.class)
+                .hasMessageContaining("may not have taken effect");
+        assertThat(a.settled).as("one release, not retried: a repeat could take back the next delivery")
+                .extracting(SettleRequest::action).containsExactly(Action.RELEASE);
+    }
+
+    @Test
+    void aCancelledPollGivesBackWhatArrivesForItAfterwards() throws Exception {
+        owners.get(0).messageId = null;
+        FakeOwner b = owners.get(1); // answers its first waiting poll with its message 300 ms later
+        CompletableFuture<List<Delivery>> poll = service.pollAsync(QUEUE, 10, Duration.ofSeconds(2));
+        await().atMost(Duration.ofSeconds(2)).until(() -> service.ownerPollsInFlight(QUEUE) > 0);
+        poll.cancel(false);
+        await().atMost(Duration.ofSeconds(3)).until(() -> b.settled.size() == 1);
+        assertThat(b.settled.get(0).id()).isEqualTo(b.messageId);
+        assertThat(b.settled.get(0).action()).as("visible again at once, not after its visibility timeout")
+                .isEqualTo(Action.RELEASE);
+    }
+
     private int polls() {
         return owners.stream().mapToInt(o -> o.polls.get()).sum();
     }
@@ -216,6 +273,8 @@ class ClientQueueServiceTest {
         final Map<String, CompletableFuture<byte[]>> held = new ConcurrentHashMap<>();
         final List<SettleRequest> settled = new CopyOnWriteArrayList<>();
         volatile String messageId;
+        /** Settle requests are taken and never answered (the answer is lost). */
+        volatile boolean dropSettleAnswers;
 
         FakeOwner(String id, long delayMillis) {
             this.id = id;
@@ -254,9 +313,11 @@ class ClientQueueServiceTest {
                 batch.ops().forEach(op -> {
                     settled.add(op.settle());
                     long now = System.currentTimeMillis();
-                    replies.add(new OpReply(200, null, new SettleReply(now, now), null, null));
+                    long until = op.settle().action() == Action.EXTEND ? now + op.settle().millis() : 0;
+                    replies.add(new OpReply(200, null, new SettleReply(until, now), null, null));
                 });
-                return CompletableFuture.completedFuture(write(new BatchReply(replies)));
+                return dropSettleAnswers ? new CompletableFuture<>()
+                        : CompletableFuture.completedFuture(write(new BatchReply(replies)));
             });
         }
 

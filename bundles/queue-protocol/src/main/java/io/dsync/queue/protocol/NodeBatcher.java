@@ -42,6 +42,15 @@ final class NodeBatcher {
         }
     }
 
+    /** A call that waited for a node that then did not answer another request: never sent, so free to retry. */
+    static final class NotSent extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        NotSent(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     private record Pending(Op op, CompletableFuture<OpReply> reply) {
     }
 
@@ -139,10 +148,20 @@ final class NodeBatcher {
             }
         }
         List<Pending> more;
+        List<Pending> unsent = List.of();
         synchronized (this) {
             inFlight--;
+            if (failure instanceof NodeUnreachable) {
+                // The node did not answer: the calls that waited for it go back to the router, which reads the ring
+                // again, instead of going to a node that is probably gone or cut off.
+                unsent = new ArrayList<>(waiting);
+                waiting.clear();
+            }
             more = next();
         }
+        NotSent notSent = unsent.isEmpty() ? null
+                : new NotSent("queue node " + node + " did not answer an earlier request: " + failure.getMessage());
+        unsent.forEach(p -> p.reply().completeExceptionally(notSent));
         if (more != null) {
             send(more);
         }

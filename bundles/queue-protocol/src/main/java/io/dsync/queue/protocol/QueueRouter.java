@@ -223,10 +223,25 @@ public final class QueueRouter implements AutoCloseable {
                 result.complete(value.apply(reply));
                 return;
             }
+            // Whether the call may have taken effect: a node that took it and did not answer, or answered that its
+            // write failed; not an owner that refused it, nor a call that never left this process.
+            boolean mayHaveTakenEffect = cause == null ? !QueueWire.NOT_OWNER.equals(reply.error())
+                    : cause instanceof NodeBatcher.NodeUnreachable;
             if (cause == null) {
                 cause = refusal(reply.status(), reply.error(), reply.message(), op.send() != null ? op.send() : op.settle());
-            } else if (cause instanceof NodeBatcher.NodeUnreachable) {
+            } else if (cause instanceof NodeBatcher.NodeUnreachable || cause instanceof NodeBatcher.NotSent) {
                 cause = new Retry(cause.getMessage());
+            }
+            if (cause instanceof Retry && mayHaveTakenEffect && op.settle() != null
+                    && op.settle().action() == QueueWire.Action.RELEASE) {
+                // Not sent again: a release gives the attempt back, so a release applied once and repeated would take
+                // back the next consumer's delivery (same attempt number). One that did not take effect is undone by
+                // the delivery's deadline.
+                outages.failed(started);
+                result.completeExceptionally(new QueueUnavailableException(meta.name(), "the release of message "
+                        + op.settle().id() + " may not have taken effect (" + cause.getMessage() + "); if not, the "
+                        + "message is visible again once its visibility timeout ends", null));
+                return;
             }
             if (!(cause instanceof Retry)) {
                 // An answer (a refusal such as an unknown queue or a stale delivery): the owner is there.

@@ -207,6 +207,7 @@ final class QueueCommand implements Runnable {
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             int got = 0;
+            int unsettled = 0;
             while (got < max) {
                 int batch = Math.min(100, max - got);
                 JsonNode r = request(node, "POST", "/queue/queues/" + NodeHttp.enc(queue) + "/poll?max=" + batch
@@ -228,11 +229,22 @@ final class QueueCommand implements Runnable {
                                 d.path("attempt").asInt() > 1 ? " attempt=" + d.path("attempt").asInt() : "", body);
                     }
                     got++;
+                    if (d.hasNonNull("settleError")) {
+                        unsettled++;
+                        spec.commandLine().getErr().printf("%s was not %s: %s%n", d.path("id").asText(),
+                                noAck ? "released" : "acknowledged", d.path("settleError").asText());
+                    }
                 }
                 if (noAck) {
                     // Released messages are visible again at once: a second poll would see them again.
                     break;
                 }
+            }
+            if (unsettled > 0) {
+                spec.commandLine().getErr().printf("%d message(s) %s; %d of them not %s (delivered again once their "
+                        + "visibility timeout ends)%n", got, noAck ? "peeked" : "consumed", unsettled,
+                        noAck ? "released" : "acknowledged");
+                return 1;
             }
             spec.commandLine().getErr().printf("%d message(s) %s%n", got, noAck ? "peeked" : "consumed and acknowledged");
             return 0;

@@ -38,6 +38,7 @@ import io.dsync.queue.MessageTooLargeException;
 import io.dsync.queue.NackAction;
 import io.dsync.queue.QueueConfig;
 import io.dsync.queue.QueueConfigConflictException;
+import io.dsync.queue.QueueException;
 import io.dsync.queue.QueueNotFoundException;
 import io.dsync.queue.QueueUnavailableException;
 import io.dsync.queue.StaleDeliveryException;
@@ -62,7 +63,8 @@ import jakarta.servlet.http.HttpServletResponse;
  * PUT  /queue/queues/{q}                           declare {visibilityTimeoutMs, maxDeliveries, deadLetterQueue, maxPayloadBytes}
  * GET  /queue/queues/{q}                           the queue: configuration, totals, every partition (owner, epoch, counts)
  * POST /queue/queues/{q}/messages                  send {key, payload | payloadBase64, headers} or {messages: [...]}
- * POST /queue/queues/{q}/poll?max=&amp;waitMs=&amp;settle=  receive; settle = none (default), ack, or release (peek)
+ * POST /queue/queues/{q}/poll?max=&amp;waitMs=&amp;settle=  receive; settle = none (default), ack, or release (peek);
+ *                                             each delivery says "settled" or, if that failed, "settleError"
  * POST /queue/queues/{q}/ack                       {id, attempt}
  * POST /queue/queues/{q}/nack                      {id, attempt, action: requeue | dead-letter, delayMs}
  * GET  /queue/ring?tokens=false                    the ring: queue nodes, vnode tokens and partition positions (with
@@ -210,13 +212,23 @@ final class QueueHttpApi extends HttpServlet {
         }
         List<Delivery> got = queues.poll(queue, max, Duration.ofMillis(waitMs));
         List<Map<String, Object>> out = new ArrayList<>();
+        // Each delivery is settled on its own and returned whatever came of it: a failure half-way must neither lose
+        // the deliveries acknowledged before it (their caller would never see them) nor hide those after it.
         for (Delivery d : got) {
-            if ("ack".equals(settle)) {
-                queues.ack(d);
-            } else if ("release".equals(settle)) {
-                queues.release(d);
+            Map<String, Object> m = json(d);
+            if (!"none".equals(settle)) {
+                try {
+                    if ("ack".equals(settle)) {
+                        queues.ack(d);
+                    } else {
+                        queues.release(d);
+                    }
+                    m.put("settled", settle);
+                } catch (QueueException e) {
+                    m.put("settleError", e.getMessage());
+                }
             }
-            out.add(json(d));
+            out.add(m);
         }
         return Reply.ok(Map.of("deliveries", out));
     }

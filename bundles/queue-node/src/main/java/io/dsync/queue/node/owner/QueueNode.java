@@ -38,6 +38,8 @@ import io.dsync.queue.protocol.QueueWire.InDelivery;
 public final class QueueNode implements PartitionOwner.Listener {
 
     private static final Logger LOG = LoggerFactory.getLogger(QueueNode.class);
+    /** The most a poll's answer carries (payloads, keys and headers): half of what node messaging takes in one body. */
+    static final long ANSWER_BYTES = 16L << 20;
 
     private final Map<String, Map<Integer, PartitionOwner>> owners = new ConcurrentHashMap<>();
     private final Map<String, Set<Waiter>> waiting = new ConcurrentHashMap<>();
@@ -297,11 +299,37 @@ public final class QueueNode implements PartitionOwner.Listener {
             }
             PartitionOwner owner = from.get(index);
             owner.take(max - got.size()).whenComplete((deliveries, e) -> {
-                if (deliveries != null) {
-                    got.addAll(deliveries);
+                if (deliveries != null && !fit(got, deliveries)) {
+                    taken(got); // full: the rest waits for the next poll
+                    return;
                 }
                 take(from, index + 1, got);
             });
+        }
+
+        /**
+         * Adds deliveries to an answer while it stays within {@link #ANSWER_BYTES} (the first always fits: one message
+         * is at most 16 MiB); gives back, without counting an attempt, those that do not fit, so that an answer never
+         * outgrows what node messaging carries (a poll of many large messages would lose them all until their
+         * deadline). Returns whether all fitted.
+         */
+        private boolean fit(List<InDelivery> got, List<InDelivery> deliveries) {
+            long bytes = 0;
+            for (InDelivery d : got) {
+                bytes += size(d);
+            }
+            List<InDelivery> over = new ArrayList<>();
+            for (InDelivery d : deliveries) {
+                long size = size(d);
+                if (!got.isEmpty() && (!over.isEmpty() || bytes + size > ANSWER_BYTES)) {
+                    over.add(d);
+                } else {
+                    got.add(d);
+                    bytes += size;
+                }
+            }
+            giveBack(over);
+            return over.isEmpty();
         }
 
         /** Reserves the poll for a send if it is idle (not taking, not answered): as a take of its own would. */
@@ -365,6 +393,17 @@ public final class QueueNode implements PartitionOwner.Listener {
                 byId.remove(pollId, this);
             }
             return true;
+        }
+
+        /** What a delivery adds to an answer, about. */
+        private static long size(InDelivery d) {
+            long n = 64L + d.payload().length + (d.key() == null ? 0 : 2L * d.key().length()) + d.id().length();
+            if (d.headers() != null) {
+                for (Map.Entry<String, String> h : d.headers().entrySet()) {
+                    n += 2L * (h.getKey().length() + h.getValue().length());
+                }
+            }
+            return n;
         }
 
         private void giveBack(Collection<InDelivery> deliveries) {

@@ -75,6 +75,22 @@ class QueueNodeTest {
     }
 
     @Test
+    void anAnswerStaysWithinWhatNodeMessagingCarriesAndTheRestIsGivenBackUncounted() {
+        own("large");
+        int size = 7 << 20;
+        List<OutMessage> big = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            big.add(new OutMessage(null, new byte[size], Map.of()));
+        }
+        join(owner.send("big", big));
+        List<InDelivery> first = join(node.poll("q", null, 10, 0));
+        assertThat(first).as("two of 7 MiB fit in 16 MiB, not three").hasSize(2);
+        List<InDelivery> second = join(node.poll("q", null, 10, 0));
+        assertThat(second).as("the third, given back without counting a delivery").singleElement()
+                .satisfies(d -> assertThat(d.attempt()).isEqualTo(1));
+    }
+
+    @Test
     void aPollThatDoesNotWaitAnswersWithWhatItsTakeBrings() {
         own("nowait");
         for (int round = 0; round < 20; round++) {
