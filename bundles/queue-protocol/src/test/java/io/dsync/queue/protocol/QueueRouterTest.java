@@ -142,6 +142,30 @@ class QueueRouterTest {
     }
 
     @Test
+    void callsWaitingForANodeThatDoesNotAnswerGoBackToTheRouterInsteadOfToThatNode() {
+        AtomicReference<List<NodeInfo>> registry = new AtomicReference<>(List.of(node("a", 1000, "ACTIVE")));
+        FakeMessaging messaging = new FakeMessaging(Map.of(
+                1001, r -> {
+                    // a froze: its requests fail after a while, and meanwhile it left the ring.
+                    registry.set(List.of(node("a", 1000, "STOPPING"), node("b", 2000, "ACTIVE")));
+                    return CompletableFuture.supplyAsync(() -> {
+                        throw new java.util.concurrent.CompletionException(new IOException("no answer in time"));
+                    }, CompletableFuture.delayedExecutor(300, java.util.concurrent.TimeUnit.MILLISECONDS));
+                },
+                2001, r -> stored(r, "0-5-0")));
+        try (QueueRouter router = new QueueRouter(registry::get, messaging, Duration.ofSeconds(5))) {
+            List<CompletableFuture<List<String>>> sends = new java.util.ArrayList<>();
+            for (int i = 1; i <= 3; i++) {
+                sends.add(router.send(META, 0, "c" + i, List.of(new OutMessage(null, new byte[] {1}, Map.of())))
+                        .toCompletableFuture());
+            }
+            sends.forEach(f -> assertThat(f.join()).containsExactly("0-5-0"));
+            // Two requests to a at a time: c1 and c2 went there; c3 waited, and went to b only.
+            assertThat(messaging.seen).contains("1001 c1", "1001 c2", "2001 c3").doesNotContain("1001 c3");
+        }
+    }
+
+    @Test
     void aCallThatNoNodeAnswersWithinTheTimeoutFailsAsUnavailable() {
         FakeMessaging messaging = new FakeMessaging(Map.of(1001, r -> CompletableFuture.failedFuture(
                 new RemoteException(RemoteException.NO_HANDLER, "gone"))));
