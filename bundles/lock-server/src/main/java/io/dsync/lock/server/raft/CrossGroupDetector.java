@@ -19,6 +19,7 @@ import org.apache.ratis.util.TimeDuration;
 import io.dsync.lock.WaitEdge;
 import io.dsync.lock.core.CrossGroupDeadlocks;
 import io.dsync.lock.protocol.LockCommandCodec;
+import io.dsync.lock.protocol.LockQuery;
 import io.dsync.lock.protocol.LockRaftGroup;
 
 /**
@@ -27,10 +28,14 @@ import io.dsync.lock.protocol.LockRaftGroup;
  * another the other way round), and no group sees it whole. Like TiKV's detector, one member gathers the wait-for
  * edges of every group and breaks cycles: the member that leads group 0, every {@code interval}.
  *
- * <p>It reads the edges from this member's own replicas (every lock node hosts every group), skipping the work while
- * fewer than two groups have waiting calls. A replica can lag its leader, so a cycle is broken only when two scans in a
- * row find the same one: a real deadlock lasts until it is broken, a cycle made of one fresh and one stale edge does
- * not outlast the lag. The victim is chosen deterministically ({@link CrossGroupDeadlocks}); breaking is a
+ * <p>It reads the edges of each group from that group's leader: its own state machine for the groups it leads, a
+ * linearizable read ({@link LockQuery.Table}) for the others, skipping the work while fewer than two of this member's
+ * replicas have waiting calls. Not from its own replicas of the groups it does not lead: a replica cut off from its
+ * leader (this member still leading group 0 with the third member), or lagging for long, would keep a stale edge in
+ * every scan, and a stale edge with a current one of another group can make a cycle that does not exist (found by
+ * review, 2026-12-06). The groups' edges are still read at different moments, so a cycle is broken only when two scans
+ * in a row find the same one: a real deadlock lasts until it is broken, a cycle made of edges of different moments
+ * does not. The victim is chosen deterministically ({@link CrossGroupDeadlocks}); breaking is a
  * {@link LockCommand.BreakDeadlock} committed in the victim's group, which fails the victim's waiting request with the
  * same {@link io.dsync.lock.DeadlockException} and cycle as a deadlock found within one group, and does nothing if that
  * wait no longer has the cycle's first edge. A deadlock across groups is thus broken within two to three intervals.
@@ -50,6 +55,13 @@ final class CrossGroupDetector implements AutoCloseable {
 
     /** The cycle found by the previous scan, if any: broken when the next scan finds it again. */
     private Optional<CrossGroupDeadlocks.Breaking> previous = Optional.empty();
+
+    /** A client of a group this member does not lead, for its reads; replaced when the group's members change. */
+    private record GroupClient(org.apache.ratis.protocol.RaftGroup group, RaftClient client) {
+    }
+
+    /** By group; used by the timer thread only. */
+    private final java.util.Map<Integer, GroupClient> clients = new java.util.HashMap<>();
 
     CrossGroupDetector(RaftLockServer server, Duration interval) {
         this.server = server;
@@ -86,10 +98,50 @@ final class CrossGroupDetector implements AutoCloseable {
             return Optional.empty();
         }
         List<List<WaitEdge>> edges = new ArrayList<>(machines.size());
-        for (LockRaftStateMachine m : machines) {
-            edges.add(m.table(1).waitFor());
+        for (int g = 0; g < machines.size(); g++) {
+            if (server.isLeaderReady(g)) {
+                edges.add(machines.get(g).table(1).waitFor());
+                continue;
+            }
+            Optional<List<WaitEdge>> read = leaderEdges(g);
+            if (read.isEmpty()) {
+                return Optional.empty(); // a group not read: no cycle is trusted in this scan
+            }
+            edges.add(read.get());
         }
         return CrossGroupDeadlocks.find(edges);
+    }
+
+    /** The wait-for edges of a group as its leader has them (a linearizable read), or empty if it did not answer. */
+    private Optional<List<WaitEdge>> leaderEdges(int group) {
+        try {
+            org.apache.ratis.protocol.RaftGroup current = server.currentGroup(group);
+            GroupClient c = clients.get(group);
+            if (c == null || !c.group().equals(current)) {
+                if (c != null) {
+                    c.client().close();
+                }
+                c = new GroupClient(current, RaftClient.newBuilder().setClientId(ClientId.randomId())
+                        .setRaftGroup(current)
+                        .setProperties(LockRaftGroup.clientProperties(server.options().rpcTimeout().toMillis()))
+                        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(2,
+                                TimeDuration.valueOf(50, TimeUnit.MILLISECONDS)))
+                        .build());
+                clients.put(group, c);
+            }
+            var reply = c.client().io().sendReadOnly(Message.valueOf(ByteString.copyFrom(
+                    LockCommandCodec.encodeQuery(new LockQuery.Table(1)))));
+            if (!reply.isSuccess()) {
+                LOG.debug("{}: group {} did not answer the deadlock scan's read ({})", server.options().selfId(), group,
+                        reply.getException());
+                return Optional.empty();
+            }
+            return Optional.of(LockCommandCodec.decodeTable(reply.getMessage().getContent().toByteArray()).waitFor());
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("{}: group {} did not answer the deadlock scan's read ({})", server.options().selfId(), group,
+                    e.toString());
+            return Optional.empty();
+        }
     }
 
     /** Commits the break in the victim's group, through whichever member leads it. */
@@ -120,5 +172,18 @@ final class CrossGroupDetector implements AutoCloseable {
     @Override
     public void close() {
         timer.shutdownNow();
+        try {
+            timer.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        clients.values().forEach(c -> {
+            try {
+                c.client().close();
+            } catch (IOException e) {
+                LOG.debug("{}: closing a deadlock scan client: {}", server.options().selfId(), e.toString());
+            }
+        });
+        clients.clear();
     }
 }
