@@ -309,6 +309,9 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
                 outer.completeExceptionally(error);
                 return;
             }
+            if (outer.isDone()) {
+                return; // cancelled before the queue was looked up: nothing was asked of any owner
+            }
             CompletableFuture<List<Delivery>> inner = poll(meta, maxMessages, wait);
             outer.whenComplete((got, e) -> {
                 if (outer.isCancelled()) {
