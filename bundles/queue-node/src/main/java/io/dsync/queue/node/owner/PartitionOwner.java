@@ -121,6 +121,8 @@ public final class PartitionOwner {
     private final Set<String> batchKeys = new HashSet<>();
     /** Set when Redis answered a new entry an id not above {@link #last}: Redis lost writes; reload. */
     private String behind;
+    /** First-delivery records written with a message and then deleted because the state refused the delivery. */
+    private long recordsUndone;
     private boolean writing;
     private boolean closed;
     /** Set by {@link #drain()}: no more deliveries or timer work, the writes already accepted go on. */
@@ -254,6 +256,11 @@ public final class PartitionOwner {
         return state.stats(clock.getAsLong());
     }
 
+    /** How many first-delivery records were written for messages the state then refused (and deleted again). */
+    synchronized long recordsUndone() {
+        return recordsUndone;
+    }
+
     public synchronized boolean hasReady() {
         return !closed && !draining && state.hasReady(clock.getAsLong());
     }
@@ -366,7 +373,10 @@ public final class PartitionOwner {
                     scheduleTick();
                 }
                 if (!undelivered.isEmpty()) {
-                    pending.add(forget(undelivered)); // written by the next batch (completed() flushes it)
+                    // Not expected since a batch's earlier keys count as taken: written by the next batch
+                    // (completed() flushes it), and counted.
+                    recordsUndone += undelivered.size();
+                    pending.add(forget(undelivered));
                 }
                 boolean wake = readyNow;
                 return () -> {

@@ -65,7 +65,7 @@ class FirstDeliveryTest {
         return node.poll("q", null, 10, waitMs).toCompletableFuture();
     }
 
-    /** Lua scripts Redis ran so far (an EVALSHA answered NOSCRIPT, then sent as EVAL, counts once). */
+    /** Lua scripts Redis ran so far. */
     private static long scripts() {
         Map<String, String> stats = TestRedis.client().getRedisNodes(RedisNodes.SINGLE).getInstance()
                 .info(RedisNode.InfoSection.COMMANDSTATS);
@@ -73,20 +73,10 @@ class FirstDeliveryTest {
         for (String command : List.of("cmdstat_eval", "cmdstat_evalsha")) {
             String s = stats.get(command);
             if (s != null) {
-                calls += field(s, "calls") - field(s, "failed_calls") - field(s, "rejected_calls");
+                calls += Long.parseLong(s.substring(s.indexOf("calls=") + 6, s.indexOf(',')));
             }
         }
         return calls;
-    }
-
-    /** A number of a commandstats line ({@code calls=5,usec=...,failed_calls=1}), 0 if absent. */
-    private static long field(String stats, String name) {
-        for (String part : stats.split(",")) {
-            if (part.startsWith(name + "=")) {
-                return Long.parseLong(part.substring(name.length() + 1));
-            }
-        }
-        return 0;
     }
 
     private StoredEntry stored(String messageId) {
@@ -139,7 +129,6 @@ class FirstDeliveryTest {
         // a is in Redis while b (key k, no poll to take it) and c (key k, for the second poll) wait for the next
         // write together: c's key is free in the state when the write is composed, but b comes first in it. A record
         // written for c would count as a delivery at the next owner if this one stopped before deleting it.
-        long before = scripts();
         CompletableFuture<List<InDelivery>> poll1 = poll(5_000);
         // Redis frozen meanwhile, so that b and c wait for a's write whatever the timing
         signal("STOP");
@@ -160,8 +149,7 @@ class FirstDeliveryTest {
                 .containsExactly(join(b).get(0));
         join(send("after", null));
         assertThat(stored(join(c).get(0)).attempts()).as("c was never delivered").isZero();
-        assertThat(scripts() - before).as("writes: a; b and c; the poll's take of b; after; none to undo a record")
-                .isEqualTo(4);
+        assertThat(owner.recordsUndone()).as("no record written for c, none to delete").isZero();
         assertThat(owner.stats().blocked()).isEqualTo(1);
     }
 
