@@ -19,7 +19,6 @@ import org.apache.ratis.util.TimeDuration;
 import io.dsync.lock.WaitEdge;
 import io.dsync.lock.core.CrossGroupDeadlocks;
 import io.dsync.lock.protocol.LockCommandCodec;
-import io.dsync.lock.protocol.LockQuery;
 import io.dsync.lock.protocol.LockRaftGroup;
 
 /**
@@ -28,14 +27,14 @@ import io.dsync.lock.protocol.LockRaftGroup;
  * another the other way round), and no group sees it whole. Like TiKV's detector, one member gathers the wait-for
  * edges of every group and breaks cycles: the member that leads group 0, every {@code interval}.
  *
- * <p>It reads the edges of each group from that group's leader: its own state machine for the groups it leads, a
- * linearizable read ({@link LockQuery.Table}) for the others, skipping the work while fewer than two of this member's
- * replicas have waiting calls. Not from its own replicas of the groups it does not lead: a replica cut off from its
- * leader (this member still leading group 0 with the third member), or lagging for long, would keep a stale edge in
- * every scan, and a stale edge with a current one of another group can make a cycle that does not exist (found by
- * review, 2026-12-06). The groups' edges are still read at different moments, so a cycle is broken only when two scans
- * in a row find the same one: a real deadlock lasts until it is broken, a cycle made of edges of different moments
- * does not. The victim is chosen deterministically ({@link CrossGroupDeadlocks}); breaking is a
+ * <p>It reads the edges from this member's own replicas (every lock node hosts every group), skipping the work while
+ * fewer than two groups have waiting calls, and trusting no cycle in a scan where a replica may be stale: a follower
+ * replica that has not heard from its leader within {@link #MAX_LEADER_SILENCE}, or has not yet applied what it knew
+ * committed at the previous scan. A replica cut off from its leader (this member still leading group 0 with the third
+ * member) would otherwise keep a stale edge in every scan, and with a current edge of another group make a cycle that
+ * does not exist (found by review, 2026-12-06). A current replica still lags its leader by less than a scan, so a
+ * cycle is broken only when two scans in a row find the same one: a real deadlock lasts until it is broken, a cycle
+ * made of one fresh and one stale edge does not outlast the lag. The victim is chosen deterministically ({@link CrossGroupDeadlocks}); breaking is a
  * {@link LockCommand.BreakDeadlock} committed in the victim's group, which fails the victim's waiting request with the
  * same {@link io.dsync.lock.DeadlockException} and cycle as a deadlock found within one group, and does nothing if that
  * wait no longer has the cycle's first edge. A deadlock across groups is thus broken within two to three intervals.
@@ -49,19 +48,18 @@ final class CrossGroupDetector implements AutoCloseable {
     /** Default scan interval. */
     static final Duration DEFAULT_INTERVAL = Duration.ofMillis(100);
 
+    /** How long a follower replica may go without a message from its leader and still count as current. */
+    static final Duration MAX_LEADER_SILENCE = Duration.ofMillis(300);
+
     private final RaftLockServer server;
 
     private final ScheduledExecutorService timer;
 
+    /** Per group, the commit index this member knew at the previous scan: a replica has applied it by now, or lags. */
+    private long[] committedBefore = new long[0];
+
     /** The cycle found by the previous scan, if any: broken when the next scan finds it again. */
     private Optional<CrossGroupDeadlocks.Breaking> previous = Optional.empty();
-
-    /** A client of a group this member does not lead, for its reads; replaced when the group's members change. */
-    private record GroupClient(org.apache.ratis.protocol.RaftGroup group, RaftClient client) {
-    }
-
-    /** By group; used by the timer thread only. */
-    private final java.util.Map<Integer, GroupClient> clients = new java.util.HashMap<>();
 
     CrossGroupDetector(RaftLockServer server, Duration interval) {
         this.server = server;
@@ -90,58 +88,49 @@ final class CrossGroupDetector implements AutoCloseable {
 
     private Optional<CrossGroupDeadlocks.Breaking> find() {
         List<LockRaftStateMachine> machines = server.stateMachines();
+        boolean stale = stale(machines.size());
         int waiting = 0;
         for (LockRaftStateMachine m : machines) {
             waiting += m.waitingCalls() > 0 ? 1 : 0;
         }
-        if (waiting < 2) {
+        if (waiting < 2 || stale) {
             return Optional.empty();
         }
         List<List<WaitEdge>> edges = new ArrayList<>(machines.size());
-        for (int g = 0; g < machines.size(); g++) {
-            if (server.isLeaderReady(g)) {
-                edges.add(machines.get(g).table(1).waitFor());
-                continue;
-            }
-            Optional<List<WaitEdge>> read = leaderEdges(g);
-            if (read.isEmpty()) {
-                return Optional.empty(); // a group not read: no cycle is trusted in this scan
-            }
-            edges.add(read.get());
+        for (LockRaftStateMachine m : machines) {
+            edges.add(m.table(1).waitFor());
         }
         return CrossGroupDeadlocks.find(edges);
     }
 
-    /** The wait-for edges of a group as its leader has them (a linearizable read), or empty if it did not answer. */
-    private Optional<List<WaitEdge>> leaderEdges(int group) {
-        try {
-            org.apache.ratis.protocol.RaftGroup current = server.currentGroup(group);
-            GroupClient c = clients.get(group);
-            if (c == null || !c.group().equals(current)) {
-                if (c != null) {
-                    c.client().close();
-                }
-                c = new GroupClient(current, RaftClient.newBuilder().setClientId(ClientId.randomId())
-                        .setRaftGroup(current)
-                        .setProperties(LockRaftGroup.clientProperties(server.options().rpcTimeout().toMillis()))
-                        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(2,
-                                TimeDuration.valueOf(50, TimeUnit.MILLISECONDS)))
-                        .build());
-                clients.put(group, c);
-            }
-            var reply = c.client().io().sendReadOnly(Message.valueOf(ByteString.copyFrom(
-                    LockCommandCodec.encodeQuery(new LockQuery.Table(1)))));
-            if (!reply.isSuccess()) {
-                LOG.debug("{}: group {} did not answer the deadlock scan's read ({})", server.options().selfId(), group,
-                        reply.getException());
-                return Optional.empty();
-            }
-            return Optional.of(LockCommandCodec.decodeTable(reply.getMessage().getContent().toByteArray()).waitFor());
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("{}: group {} did not answer the deadlock scan's read ({})", server.options().selfId(), group,
-                    e.toString());
-            return Optional.empty();
+    /** Whether a replica of this member may be stale now; looked at every scan ({@link #stale(List, long[], long)}). */
+    private boolean stale(int groups) {
+        if (committedBefore.length != groups) {
+            committedBefore = new long[groups];
+            java.util.Arrays.fill(committedBefore, Long.MAX_VALUE); // nothing is trusted before a first look
         }
+        List<Optional<RaftLockServer.ReplicaProgress>> progress = new ArrayList<>(groups);
+        for (int g = 0; g < groups; g++) {
+            progress.add(server.progress(g));
+        }
+        return stale(progress, committedBefore, MAX_LEADER_SILENCE.toMillis());
+    }
+
+    /**
+     * Whether any replica may be stale: a follower that has not heard from its leader within {@code maxSilenceMillis},
+     * or has not applied what it knew committed at the previous scan ({@code committedBefore}, updated to what each
+     * knows committed now; {@link Long#MAX_VALUE} for a replica not looked at before), or a replica of unknown progress.
+     */
+    static boolean stale(List<Optional<RaftLockServer.ReplicaProgress>> progress, long[] committedBefore,
+                         long maxSilenceMillis) {
+        boolean stale = false;
+        for (int g = 0; g < progress.size(); g++) {
+            Optional<RaftLockServer.ReplicaProgress> p = progress.get(g);
+            stale |= p.isEmpty() || !p.get().leading() && (p.get().leaderSilenceMillis() >= maxSilenceMillis
+                    || p.get().applied() < committedBefore[g]);
+            committedBefore[g] = p.map(RaftLockServer.ReplicaProgress::committed).orElse(Long.MAX_VALUE);
+        }
+        return stale;
     }
 
     /** Commits the break in the victim's group, through whichever member leads it. */
@@ -172,18 +161,5 @@ final class CrossGroupDetector implements AutoCloseable {
     @Override
     public void close() {
         timer.shutdownNow();
-        try {
-            timer.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        clients.values().forEach(c -> {
-            try {
-                c.client().close();
-            } catch (IOException e) {
-                LOG.debug("{}: closing a deadlock scan client: {}", server.options().selfId(), e.toString());
-            }
-        });
-        clients.clear();
     }
 }

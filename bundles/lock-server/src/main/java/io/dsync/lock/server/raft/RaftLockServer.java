@@ -737,6 +737,44 @@ public final class RaftLockServer implements AutoCloseable {
     }
 
     /**
+     * How current this member's replica of a group is.
+     *
+     * @param leading whether this member is the group's ready leader
+     * @param leaderSilenceMillis for a follower, the time since its leader's last message ({@code Long.MAX_VALUE} when it
+     *     knows no leader); 0 for the leader
+     * @param applied the last index applied to the state machine
+     * @param committed the last index this member knows to be committed
+     */
+    record ReplicaProgress(boolean leading, long leaderSilenceMillis, long applied, long committed) {
+    }
+
+    /**
+     * Returns how current this member's replica of a group is.
+     *
+     * @param group the group's index
+     * @return its progress, or empty once closed
+     */
+    Optional<ReplicaProgress> progress(int group) {
+        try {
+            RaftServer.Division d = division(group);
+            if (closed) {
+                return Optional.empty();
+            }
+            boolean leading = d.getInfo().isLeaderReady();
+            long silence = 0;
+            if (!leading) {
+                var role = d.getInfo().getRoleInfoProto();
+                silence = role.hasFollowerInfo() && role.getFollowerInfo().hasLeaderInfo()
+                        ? role.getFollowerInfo().getLeaderInfo().getLastRpcElapsedTimeMs() : Long.MAX_VALUE;
+            }
+            return Optional.of(new ReplicaProgress(leading, silence, d.getInfo().getLastAppliedIndex(),
+                    d.getRaftLog().getLastCommittedIndex()));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
      * Takes a snapshot of every group's applied state now, through Ratis (so that the logs can be purged up to
      * them), waiting at most {@code timeout} for each.
      *
