@@ -273,7 +273,7 @@ class ClientQueueServiceTest {
         final Map<String, CompletableFuture<byte[]>> held = new ConcurrentHashMap<>();
         final List<SettleRequest> settled = new CopyOnWriteArrayList<>();
         volatile String messageId;
-        /** Settle requests are taken and never answered (the answer is lost). */
+        /** Settle requests are taken, and then the connection drops: their answer is lost. */
         volatile boolean dropSettleAnswers;
 
         FakeOwner(String id, long delayMillis) {
@@ -316,7 +316,7 @@ class ClientQueueServiceTest {
                     long until = op.settle().action() == Action.EXTEND ? now + op.settle().millis() : 0;
                     replies.add(new OpReply(200, null, new SettleReply(until, now), null, null));
                 });
-                return dropSettleAnswers ? new CompletableFuture<>()
+                return dropSettleAnswers ? CompletableFuture.failedFuture(new IOException("connection reset"))
                         : CompletableFuture.completedFuture(write(new BatchReply(replies)));
             });
         }

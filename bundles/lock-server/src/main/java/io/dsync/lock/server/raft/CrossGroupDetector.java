@@ -34,7 +34,8 @@ import io.dsync.lock.protocol.LockRaftGroup;
  * member) would otherwise keep a stale edge in every scan, and with a current edge of another group make a cycle that
  * does not exist (found by review, 2026-12-06). A current replica still lags its leader by less than a scan, so a
  * cycle is broken only when two scans in a row find the same one: a real deadlock lasts until it is broken, a cycle
- * made of one fresh and one stale edge does not outlast the lag. The victim is chosen deterministically ({@link CrossGroupDeadlocks}); breaking is a
+ * made of one fresh and one stale edge does not outlast the lag. The victim is chosen deterministically
+ * ({@link CrossGroupDeadlocks}); breaking is a
  * {@link LockCommand.BreakDeadlock} committed in the victim's group, which fails the victim's waiting request with the
  * same {@link io.dsync.lock.DeadlockException} and cycle as a deadlock found within one group, and does nothing if that
  * wait no longer has the cycle's first edge. A deadlock across groups is thus broken within two to three intervals.
