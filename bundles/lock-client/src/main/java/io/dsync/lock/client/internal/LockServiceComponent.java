@@ -8,6 +8,8 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 import org.osgi.framework.BundleContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -24,6 +26,8 @@ import io.dsync.lock.LockStatus;
 import io.dsync.lock.SessionId;
 import io.dsync.lock.NoQuorumException;
 import io.dsync.lock.client.ClientLockService;
+import io.dsync.lock.client.LockTransport;
+import io.dsync.lock.client.RebindingTransport;
 import io.dsync.lock.client.Outcomes;
 import io.dsync.lock.client.raft.RaftLockClient;
 import io.dsync.lock.client.raft.ShardedLockClient;
@@ -38,19 +42,26 @@ import io.dsync.registry.NodeRegistry;
 /**
  * {@link LockService} on every node, whatever its roles: a client of the lock Raft group, whose members it finds in the
  * node registry (lock nodes and their raft ports). The client is made on first use; the registry is read again at most
- * every {@value #RECHECK_SECONDS} s (not on every call), and the client made again when the set of lock nodes changed.
+ * every {@value #RECHECK_SECONDS} s (not on every call), and when the set of lock nodes changed (a node crashed, left
+ * or joined), a Raft client over the new set replaces the old one under the same sessions ({@link RebindingTransport}).
  * Also the linearizable lock table for the HTTP API ({@link LockTableSource}), and the client-side lock metrics.
  */
 @Component(service = {LockService.class, LockTableSource.class})
 public final class LockServiceComponent implements LockService, LockTableSource {
 
+    private static final Logger LOG = LoggerFactory.getLogger(LockServiceComponent.class);
+
     static final int RECHECK_SECONDS = 5;
+
+    /** How long a replaced Raft client stays open beyond its quorum timeout, for the polls in flight on it. */
+    private static final Duration RETIRE_DELAY = Duration.ofSeconds(2);
 
     private final NodeIdentity identity;
     private long checkedAt;
     private final NodeRegistry registry;
     private Map<String, InetSocketAddress> peers = Map.of();
-    private ShardedLockClient client;
+    private boolean deactivated;
+    private RebindingTransport transport;
     private ClientLockService service;
     private final LockClientMetrics metrics;
 
@@ -63,12 +74,19 @@ public final class LockServiceComponent implements LockService, LockTableSource 
 
     @Deactivate
     synchronized void deactivate() {
+        deactivated = true;
         closeClient();
         metrics.remove();
     }
 
-    /** The service over the current lock nodes; throws NoQuorumException when there are none. */
+    /**
+     * The service over the current lock nodes; throws NoQuorumException when there are none. When the set of lock
+     * nodes changes, a new Raft client replaces the old one under the same service: sessions and locks live on.
+     */
     private synchronized ClientLockService service() {
+        if (deactivated) {
+            throw new LockException("the lock service of this node is stopped");
+        }
         if (service != null && System.nanoTime() - checkedAt < RECHECK_SECONDS * 1_000_000_000L) {
             return service;
         }
@@ -88,22 +106,44 @@ public final class LockServiceComponent implements LockService, LockTableSource 
             }
             throw new NoQuorumException(Duration.ZERO, "no lock node is registered in cluster '" + identity.cluster() + "'");
         }
-        if (service == null || !now.keySet().containsAll(peers.keySet()) || !peers.keySet().containsAll(now.keySet())) {
-            closeClient();
-            ClassLoader previous = Thread.currentThread().getContextClassLoader();
-            Thread.currentThread().setContextClassLoader(LockServiceComponent.class.getClassLoader());
-            try {
-                client = ShardedLockClient.connect(identity.cluster(), now, RaftLockClient.Options.DEFAULT);
-                service = new ClientLockService(client, identity.id() + "/" + UUID.randomUUID());
-                service.setListener(metrics);
-                client.onRecovery(metrics::recovered);
-                client.onBatch(metrics::batch);
-            } finally {
-                Thread.currentThread().setContextClassLoader(previous);
-            }
-            peers = now;
+        if (service != null && now.equals(peers)) {
+            return service;
         }
+        ShardedLockClient next;
+        try {
+            next = connect(now);
+        } catch (NoQuorumException e) {
+            if (service == null) {
+                throw e;
+            }
+            LOG.debug("lock nodes changed to {}, but none answered yet; keeping the client of {}", now.keySet(),
+                    peers.keySet());
+            return service;
+        }
+        if (service == null) {
+            transport = new RebindingTransport(next, next, RETIRE_DELAY);
+            service = new ClientLockService(transport, identity.id() + "/" + UUID.randomUUID());
+            service.setListener(metrics);
+        } else {
+            LOG.info("lock nodes changed from {} to {}: the lock client follows them, sessions and locks stay",
+                    peers.keySet(), now.keySet());
+            transport.rebind(next, next);
+        }
+        peers = now;
         return service;
+    }
+
+    private ShardedLockClient connect(Map<String, InetSocketAddress> lockNodes) {
+        ClassLoader previous = Thread.currentThread().getContextClassLoader();
+        Thread.currentThread().setContextClassLoader(LockServiceComponent.class.getClassLoader());
+        try {
+            ShardedLockClient c = ShardedLockClient.connect(identity.cluster(), lockNodes, RaftLockClient.Options.DEFAULT);
+            c.onRecovery(metrics::recovered);
+            c.onBatch(metrics::batch);
+            return c;
+        } finally {
+            Thread.currentThread().setContextClassLoader(previous);
+        }
     }
 
     private void closeClient() {
@@ -111,10 +151,11 @@ public final class LockServiceComponent implements LockService, LockTableSource 
             service.close();
             service = null;
         }
-        if (client != null) {
-            client.close();
-            client = null;
+        if (transport != null) {
+            transport.close();
+            transport = null;
         }
+        peers = Map.of();
     }
 
     @Override
@@ -174,22 +215,22 @@ public final class LockServiceComponent implements LockService, LockTableSource 
 
     @Override
     public LockTableView table(int maxLocks) {
-        ShardedLockClient c;
+        LockTransport t;
         synchronized (this) {
             service();
-            c = client;
+            t = transport;
         }
-        return Outcomes.await(c.table(maxLocks), c.quorumTimeout().plusSeconds(1));
+        return Outcomes.await(t.table(maxLocks), t.quorumTimeout().plusSeconds(1));
     }
 
     @Override
     public boolean closeAnySession(SessionId session) {
-        ShardedLockClient c;
+        LockTransport t;
         synchronized (this) {
             service();
-            c = client;
+            t = transport;
         }
-        Outcome outcome = Outcomes.await(c.submit(new LockCommand.CloseSession(session)), c.quorumTimeout().plusSeconds(1));
+        Outcome outcome = Outcomes.await(t.submit(new LockCommand.CloseSession(session)), t.quorumTimeout().plusSeconds(1));
         if (outcome instanceof Outcome.Done) {
             return true;
         }

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
+import io.dsync.lock.LockException;
 import io.dsync.lock.client.Outcomes;
 import io.dsync.lock.protocol.LockQuery;
 import io.dsync.lock.protocol.PollAnswer;
@@ -99,6 +100,9 @@ final class OutcomePoller {
         CompletableFuture<PollReply> result = new CompletableFuture<>();
         Waiter w = new Waiter(call, System.nanoTime() + timeout.toNanos(), result);
         synchronized (this) {
+            if (closed) {
+                return CompletableFuture.failedFuture(closedException());
+            }
             waiters.computeIfAbsent(w.call(), c -> new ArrayList<>()).add(w);
             added = true;
         }
@@ -106,9 +110,23 @@ final class OutcomePoller {
         return result;
     }
 
-    /** Stops polling; callers still waiting are told when the polls in flight end. */
+    /**
+     * Stops polling and fails every caller still waiting with a {@link LockException} (the client is closed; a
+     * poll in flight is not waited for), as it fails every later {@link #await}.
+     */
     void close() {
-        closed = true;
+        List<Waiter> left = new ArrayList<>();
+        synchronized (this) {
+            closed = true;
+            waiters.values().forEach(left::addAll);
+            waiters.clear();
+        }
+        LockException closedException = closedException();
+        left.forEach(w -> w.result().completeExceptionally(closedException));
+    }
+
+    private static LockException closedException() {
+        return new LockException("the lock client is closed");
     }
 
     /** Sends a poll when there are waiters and none is in flight, or calls were added and a second may go. */

@@ -316,7 +316,8 @@ public final class RaftLockClient implements LockTransport, AutoCloseable {
                 result.completeExceptionally(noQuorum(what, cause));
             }
         });
-        CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS, executor).execute(() -> {
+        // Not on this client's executor: the bound must fire after close() too (its executor then refuses tasks).
+        CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
             if (!result.isDone()) {
                 result.completeExceptionally(noQuorum(what, new TimeoutException("no reply within " + timeout)));
             }
@@ -332,8 +333,9 @@ public final class RaftLockClient implements LockTransport, AutoCloseable {
     }
 
     /**
-     * Closes the Ratis clients and the client's threads; pending futures may fail with
-     * {@link NoQuorumException}. Idempotent.
+     * Closes the Ratis clients and the client's threads. Calls waiting for an outcome fail at once with a
+     * {@link LockException}; other pending futures fail within their bound (with {@link NoQuorumException} or a
+     * {@link LockException}). Idempotent.
      */
     @Override
     public void close() {

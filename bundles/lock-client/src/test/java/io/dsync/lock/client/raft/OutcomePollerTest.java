@@ -2,6 +2,7 @@ package io.dsync.lock.client.raft;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 
 import org.junit.jupiter.api.Test;
 
+import io.dsync.lock.LockException;
 import io.dsync.lock.NoQuorumException;
 import io.dsync.lock.SessionId;
 import io.dsync.lock.core.Outcome;
@@ -103,10 +105,15 @@ class OutcomePollerTest {
     }
 
     @Test
-    void aClosedPollerSendsNothingMore() {
+    void closingFailsTheCallersWaitingAndEveryLaterOneAndSendsNothingMore() {
+        CompletableFuture<PollReply> waiting = poller.await(call(1), Duration.ofSeconds(10));
+        assertEquals(1, sent.size());
         poller.close();
-        CompletableFuture<PollReply> one = poller.await(call(1), Duration.ofSeconds(10));
-        assertTrue(sent.isEmpty());
-        assertFalse(one.isDone());
+        // Before, a caller waiting when the client closed (a lock client remade, a bundle stopped) was never answered.
+        assertInstanceOf(LockException.class, assertThrows(ExecutionException.class, waiting::get).getCause());
+        CompletableFuture<PollReply> later = poller.await(call(2), Duration.ofSeconds(10));
+        assertInstanceOf(LockException.class, assertThrows(ExecutionException.class, later::get).getCause());
+        sent.get(0).answer().complete(PollAnswer.NOTHING_YET);
+        assertEquals(1, sent.size(), "no poll after close");
     }
 }
