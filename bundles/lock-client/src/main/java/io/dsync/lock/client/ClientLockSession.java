@@ -3,6 +3,7 @@ package io.dsync.lock.client;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,6 +77,15 @@ public final class ClientLockSession implements LockSession {
     private final Set<Waiting> pending = ConcurrentHashMap.newKeySet();
     /** Latest handle per lock name, in grant order; guarded by itself. */
     private final Map<String, LockHandle> held = new LinkedHashMap<>();
+    /**
+     * The token a hold has now for each token a caller's handle may still carry: an upgrade that was undone leaves
+     * the shared hold under the upgrade's token. Guarded by {@link #held}.
+     */
+    private final Map<TokenOf, Long> movedTokens = new HashMap<>();
+
+    /** A lock's fencing token, as a caller's handle carries it. */
+    private record TokenOf(String lockName, long token) {
+    }
     private volatile Instant expiresAt;
     private volatile ScheduledFuture<?> heartbeats;
     private volatile CompletableFuture<Void> closing;
@@ -190,6 +200,7 @@ public final class ClientLockSession implements LockSession {
         stopHeartbeatsForTesting();
         synchronized (held) {
             held.clear();
+            movedTokens.clear();
         }
         for (Waiting w : pending) {
             w.sessionEnding = true;
@@ -238,6 +249,7 @@ public final class ClientLockSession implements LockSession {
             if (h != null && h.fencingToken() == token) {
                 if (remaining <= 0) {
                     held.remove(name);
+                    movedTokens.keySet().removeIf(t -> t.lockName().equals(name));
                 } else {
                     held.put(name, new LockHandle(h.name(), h.mode(), h.sessionId(), h.fencingToken(), remaining,
                             h.lease(), h.leaseExpiresAt()));
@@ -249,8 +261,20 @@ public final class ClientLockSession implements LockSession {
     private Instant currentLeaseExpiry(LockHandle handle) {
         synchronized (held) {
             LockHandle h = held.get(handle.name());
-            return h != null && h.fencingToken() == handle.fencingToken() ? h.leaseExpiresAt()
+            return h != null && h.fencingToken() == currentToken(handle) ? h.leaseExpiresAt()
                     : handle.leaseExpiresAt();
+        }
+    }
+
+    /** The token under which the session holds what a handle stands for (see {@link #movedTokens}). */
+    private long currentToken(LockHandle handle) {
+        synchronized (held) {
+            long token = handle.fencingToken();
+            for (Long moved = movedTokens.get(new TokenOf(handle.name(), token)); moved != null;
+                    moved = movedTokens.get(new TokenOf(handle.name(), token))) {
+                token = moved;
+            }
+            return token;
         }
     }
 
@@ -316,7 +340,8 @@ public final class ClientLockSession implements LockSession {
                 resolved = true;
                 result.completeExceptionally(Outcomes.unwrap(error));
             } else if (outcome instanceof Outcome.Granted g) {
-                resolved = true;
+                // Not marked resolved: a cancel or interrupt that completes the result first withdraws the call, and
+                // the withdrawal undoes this grant (CancelWait answers a granted call with its grant).
                 result.complete(record(g.grant(), leaseExpiresAt));
             } else if (outcome instanceof Outcome.Queued) {
                 poll();
@@ -369,18 +394,38 @@ public final class ClientLockSession implements LockSession {
             });
         }
 
-        /** Undoes a grant of this request that the caller will never see. */
+        /**
+         * Undoes a grant of this request that the caller will never see, retried in the background while no majority
+         * answers and the session lives. An undone upgrade leaves the shared hold under the upgrade's token: the
+         * caller's handle (the shared hold's earlier token) stands for it from then on.
+         */
         CompletableFuture<?> undo(Grant g) {
             if (upgrade) {
-                return transport.submit(new LockCommand.Downgrade(id, callIds.incrementAndGet(), g.lockName(),
-                        g.fencingToken())).thenAccept(o -> {
-                            if (o instanceof Outcome.Granted d) {
-                                record(d.grant(), leaseExpiresAt);
-                            }
-                        });
+                long before = ((LockCommand.Upgrade) command).fencingToken();
+                return sendUndoUpgrade(new LockCommand.Downgrade(id, callIds.incrementAndGet(), g.lockName(),
+                        g.fencingToken()), before);
             }
-            return sendRelease(new LockCommand.Release(id, callIds.incrementAndGet(), g.lockName(),
-                    g.fencingToken()), new Outcomes.Context(g.lockName(), g.mode(), null, g.fencingToken()), false);
+            return releaseUnseen(g);
+        }
+
+        private CompletableFuture<?> sendUndoUpgrade(LockCommand.Downgrade d, long tokenBefore) {
+            return transport.submit(d).handle((o, e) -> {
+                if (o instanceof Outcome.Granted granted) {
+                    synchronized (held) {
+                        if (granted.grant().fencingToken() != tokenBefore) {
+                            movedTokens.put(new TokenOf(d.lockName(), tokenBefore), granted.grant().fencingToken());
+                        }
+                        record(granted.grant(), leaseExpiresAt);
+                    }
+                } else if (e != null && Outcomes.unwrap(e) instanceof NoQuorumException && !ended.isDone()) {
+                    service.scheduler().schedule(() -> {
+                        if (!ended.isDone()) {
+                            sendUndoUpgrade(d, tokenBefore);
+                        }
+                    }, RELEASE_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                }
+                return null;
+            });
         }
 
         /** Blocking wait honouring interruption: withdraws the request and undoes a racing grant. */
@@ -461,20 +506,55 @@ public final class ClientLockSession implements LockSession {
     public CompletableFuture<Optional<LockHandle>> tryAcquireAsync(LockRequest request) {
         Objects.requireNonNull(request, "request");
         checkOpen();
-        long callId = callIds.incrementAndGet();
-        Instant sent = Instant.now();
+        LockCommand.Acquire command = LockCommand.Acquire.tryOf(id, callIds.incrementAndGet(), request);
+        Instant expiry = Instant.now().plus(request.lease());
         Outcomes.Context ctx = new Outcomes.Context(request.name(), request.mode(), Duration.ZERO, 0);
-        CompletableFuture<Optional<LockHandle>> result = transport.submit(LockCommand.Acquire.tryOf(id, callId, request)).thenApply(outcome -> {
-            if (outcome instanceof Outcome.Granted g) {
-                return Optional.of(record(g.grant(), sent.plus(request.lease())));
+        CompletableFuture<Optional<LockHandle>> result = new CompletableFuture<>();
+        transport.submit(command).whenComplete((outcome, error) -> {
+            if (error != null) {
+                Throwable cause = Outcomes.unwrap(error);
+                result.completeExceptionally(cause);
+                if (cause instanceof NoQuorumException) {
+                    // The try may have been granted with its answer lost: the caller will never see that grant.
+                    undoLostTry(command);
+                }
+            } else if (outcome instanceof Outcome.Granted g) {
+                LockHandle h = record(g.grant(), expiry);
+                if (!result.complete(Optional.of(h))) {
+                    releaseUnseen(g.grant()); // the caller cancelled first
+                }
+            } else if (outcome instanceof Outcome.Rejected r && r.reason() == RejectReason.NOT_GRANTABLE) {
+                result.complete(Optional.empty());
+            } else {
+                result.completeExceptionally(fail(outcome, ctx, "tryAcquire"));
             }
-            if (outcome instanceof Outcome.Rejected r && r.reason() == RejectReason.NOT_GRANTABLE) {
-                return Optional.<LockHandle>empty();
-            }
-            throw fail(outcome, ctx, "tryAcquire");
         });
         observe(request, result);
         return result;
+    }
+
+    /**
+     * Learns the outcome of a try-acquire whose answer was lost by sending it again (the lock table answers a call it
+     * applied with its first outcome, and evaluates one it never saw), and releases a grant; retried in the background
+     * while no majority answers and the session lives.
+     */
+    private void undoLostTry(LockCommand.Acquire command) {
+        if (ended.isDone()) {
+            return;
+        }
+        transport.submit(command).whenComplete((outcome, error) -> {
+            if (outcome instanceof Outcome.Granted g) {
+                releaseUnseen(g.grant());
+            } else if (error != null && Outcomes.unwrap(error) instanceof NoQuorumException && !ended.isDone()) {
+                service.scheduler().schedule(() -> undoLostTry(command), RELEASE_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            }
+        });
+    }
+
+    /** Releases a grant that no caller saw, retried in the background while no majority answers. */
+    private CompletableFuture<Integer> releaseUnseen(Grant g) {
+        return sendRelease(new LockCommand.Release(id, callIds.incrementAndGet(), g.lockName(), g.fencingToken()),
+                new Outcomes.Context(g.lockName(), g.mode(), null, g.fencingToken()), true);
     }
 
     @Override
@@ -488,9 +568,9 @@ public final class ClientLockSession implements LockSession {
     public CompletableFuture<Integer> releaseAsync(LockHandle handle) {
         Objects.requireNonNull(handle, "handle");
         checkOpen();
-        LockCommand.Release command = new LockCommand.Release(id, callIds.incrementAndGet(), handle.name(),
-                handle.fencingToken());
-        return sendRelease(command, new Outcomes.Context(handle.name(), handle.mode(), null, handle.fencingToken()),
+        long token = currentToken(handle);
+        LockCommand.Release command = new LockCommand.Release(id, callIds.incrementAndGet(), handle.name(), token);
+        return sendRelease(command, new Outcomes.Context(handle.name(), handle.mode(), null, token),
                 true);
     }
 
@@ -532,9 +612,10 @@ public final class ClientLockSession implements LockSession {
         LockRequest.requireValidLease(lease);
         checkOpen();
         Instant sent = Instant.now();
-        Outcomes.Context ctx = new Outcomes.Context(handle.name(), handle.mode(), null, handle.fencingToken());
+        long token = currentToken(handle);
+        Outcomes.Context ctx = new Outcomes.Context(handle.name(), handle.mode(), null, token);
         return transport.submit(new LockCommand.Renew(id, callIds.incrementAndGet(), handle.name(),
-                handle.fencingToken(), lease.toMillis())).thenApply(outcome -> {
+                token, lease.toMillis())).thenApply(outcome -> {
                     if (outcome instanceof Outcome.Granted g) {
                         synchronized (held) {
                             held.remove(handle.name()); // the renewal sets the lease, it may shorten it
@@ -555,9 +636,10 @@ public final class ClientLockSession implements LockSession {
         LockRequest.requireValidWaitTimeout(waitTimeout);
         checkOpen();
         long callId = callIds.incrementAndGet();
-        return new Waiting(callId, new LockCommand.Upgrade(id, callId, handle.name(), handle.fencingToken(),
+        long token = currentToken(handle);
+        return new Waiting(callId, new LockCommand.Upgrade(id, callId, handle.name(), token,
                 waitTimeout.toMillis()), waitTimeout,
-                new Outcomes.Context(handle.name(), LockMode.EXCLUSIVE, waitTimeout, handle.fencingToken()), true,
+                new Outcomes.Context(handle.name(), LockMode.EXCLUSIVE, waitTimeout, token), true,
                 currentLeaseExpiry(handle));
     }
 
@@ -578,9 +660,10 @@ public final class ClientLockSession implements LockSession {
         Objects.requireNonNull(handle, "handle");
         checkOpen();
         Instant expiry = currentLeaseExpiry(handle);
-        Outcomes.Context ctx = new Outcomes.Context(handle.name(), LockMode.SHARED, null, handle.fencingToken());
+        long token = currentToken(handle);
+        Outcomes.Context ctx = new Outcomes.Context(handle.name(), LockMode.SHARED, null, token);
         return transport.submit(new LockCommand.Downgrade(id, callIds.incrementAndGet(), handle.name(),
-                handle.fencingToken())).thenApply(outcome -> {
+                token)).thenApply(outcome -> {
                     if (outcome instanceof Outcome.Granted g) {
                         return record(g.grant(), expiry);
                     }
@@ -624,6 +707,7 @@ public final class ClientLockSession implements LockSession {
         }
         synchronized (held) {
             held.clear();
+            movedTokens.clear();
         }
         service.forget(this);
         ended.complete(null);

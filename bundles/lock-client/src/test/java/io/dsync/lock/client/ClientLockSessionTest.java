@@ -163,6 +163,38 @@ class ClientLockSessionTest {
     }
 
     @Test
+    void anUpgradeWhoseAnswerWasLostIsUndoneAndTheCallersSharedHandleStillReleasesTheLock() throws Exception {
+        try (LockSession a = service.openSession(TTL)) {
+            LockHandle shared = a.acquire(new LockRequest("up/lost", LockMode.SHARED, WAIT, LEASE));
+            table.loseAnswers(true);
+            assertThrows(NoQuorumException.class, () -> a.upgrade(shared, WAIT));
+            table.loseAnswers(false);
+            // The upgrade was granted; the session undoes it (a downgrade), which leaves the shared hold under the
+            // upgrade's token. Before, the caller's handle, with the earlier token, could then neither renew nor
+            // release it: the shared hold stayed until its lease ended.
+            await("the undone upgrade").atMost(Duration.ofSeconds(5))
+                    .until(() -> service.status("up/lost").holders().stream().allMatch(h -> h.mode() == LockMode.SHARED));
+            assertEquals(LockMode.SHARED, a.renew(shared, LEASE).mode());
+            assertEquals(0, a.release(shared));
+            assertTrue(service.status("up/lost").isFree());
+        }
+    }
+
+    @Test
+    void aTryAcquireWhoseAnswerWasLostIsReleasedOnceTheTableAnswersAgain() throws Exception {
+        try (LockSession a = service.openSession(TTL)) {
+            table.loseAnswers(true);
+            assertThrows(NoQuorumException.class, () -> a.tryAcquire(exclusive("try/lost")));
+            assertFalse(service.status("try/lost").isFree(), "granted, the answer lost");
+            table.loseAnswers(false);
+            // Before, nothing released it: the lock stayed held, by nobody who knew, until its lease ended.
+            await("the lost grant released").atMost(Duration.ofSeconds(5))
+                    .until(() -> service.status("try/lost").isFree());
+            assertTrue(a.heldLocks().isEmpty());
+        }
+    }
+
+    @Test
     void aReleaseThatFoundNoQuorumIsRetriedUntilItIsApplied() throws Exception {
         try (LockSession a = service.openSession(TTL)) {
             LockHandle h = a.acquire(exclusive("r/1"));
