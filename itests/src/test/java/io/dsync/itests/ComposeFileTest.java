@@ -52,7 +52,8 @@ class ComposeFileTest {
         assertThat(service("console").at("/deploy/replicas").asInt()).isEqualTo(1);
         List<String> consolePorts = new ArrayList<>();
         service("console").path("ports").forEach(p -> consolePorts.add(p.asText()));
-        assertThat(consolePorts).as("the web console and the console node's admin API").contains("8880:8880", "8080:8080");
+        assertThat(consolePorts).as("the web console and the console node's admin API, on the host's loopback")
+                .contains("127.0.0.1:8880:8880", "127.0.0.1:8080:8080");
         assertThat(service("console").at("/environment/DSYNC_CONSOLE_USERS").isMissingNode())
                 .as("console users come from the environment").isFalse();
         assertThat(service("redis").path("image").asText()).startsWith("redis:");
@@ -97,6 +98,9 @@ class ComposeFileTest {
         List<String> dockerfile = Files.readAllLines(Path.of(System.getProperty("dsync.dockerfile")));
         assertThat(dockerfile).anyMatch(l -> l.equals("COPY distribution/target/dsync /opt/dsync"));
         assertThat(dockerfile).anyMatch(l -> l.equals("ENTRYPOINT [\"/opt/dsync/bin/dsync\"]"));
+        // Each node keeps its data in data/<its id>: a container recreated by Compose gets a new id (its host name)
+        // and keeps its volume, and a lock node started on another id's Raft data never runs.
+        assertThat(dockerfile).noneMatch(l -> l.contains("DSYNC_DATA"));
         Path dist = Path.of(System.getProperty("dsync.distribution"));
         assertThat(Files.isExecutable(dist.resolve("bin/dsync"))).isTrue();
         assertThat(dist.resolve("bundles/core")).isDirectory();

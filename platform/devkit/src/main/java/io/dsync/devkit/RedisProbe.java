@@ -52,7 +52,26 @@ public final class RedisProbe {
     }
 
     /**
-     * @param address {@code redis://host:port} or {@code rediss://...}
+     * Checks that an address names a Redis server: {@code redis://host[:port]} or {@code rediss://...}.
+     *
+     * @param address the address
+     * @throws IllegalArgumentException saying what is wrong, for an operator to read
+     */
+    public static void requireAddress(String address) {
+        URI uri = null;
+        try {
+            uri = address == null ? null : new URI(address);
+        } catch (java.net.URISyntaxException e) {
+            // reported below
+        }
+        if (uri == null || !("redis".equals(uri.getScheme()) || "rediss".equals(uri.getScheme()))
+                || uri.getHost() == null || uri.getPort() > 65535) {
+            throw new IllegalArgumentException("a Redis address must look like redis://host:port, got '" + address + "'");
+        }
+    }
+
+    /**
+     * @param address {@code redis://host:port} or {@code rediss://...} (see {@link #requireAddress})
      * @param timeout connect and read timeout
      * @return the answer of the server at that address (TLS addresses are only checked for a listening port)
      */

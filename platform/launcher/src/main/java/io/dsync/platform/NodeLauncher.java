@@ -135,7 +135,11 @@ public final class NodeLauncher {
      */
     public static RunningNode start(NodeOptions o) throws NodeStartException {
         Instant started = Instant.now();
-        requireFreePort(o.bind(), o.adminPort());
+        requireFreePort(o.bind(), o.adminPort(), "admin port", "--admin-port");
+        // The other listeners open inside bundles, where a taken port leaves a node that runs without them.
+        requireFreePort(o.bind(), o.extraProperties().get("dsync.port.messaging"), "messaging port", "--messaging-port");
+        requireFreePort(o.bind(), o.extraProperties().get("dsync.port.raft"), "Raft port", "--raft-port");
+        requireFreePort(o.bind(), o.extraProperties().get("dsync.port.console"), "console port", "--console-port");
         List<Path> jars;
         try {
             Files.createDirectories(o.data());
@@ -179,10 +183,25 @@ public final class NodeLauncher {
         return node;
     }
 
-    private static void requireFreePort(String bind, int port) throws NodeStartException {
+    private static void requireFreePort(String bind, int port, String what, String option) throws NodeStartException {
         if (!isPortFree(bind, port)) {
-            throw new NodeStartException("admin port " + port + " on " + bind
-                    + " is in use or cannot be bound; choose another with --admin-port", null);
+            throw new NodeStartException(what + " " + port + " on " + bind
+                    + " is in use or cannot be bound; choose another with " + option, null);
+        }
+    }
+
+    private static void requireFreePort(String bind, Object port, String what, String option) throws NodeStartException {
+        if (port == null) {
+            return;
+        }
+        int p;
+        try {
+            p = Integer.parseInt(port.toString().trim());
+        } catch (NumberFormatException e) {
+            throw new NodeStartException(what + " must be a number, got '" + port + "'", null);
+        }
+        if (p > 0) {
+            requireFreePort(bind, p, what, option);
         }
     }
 

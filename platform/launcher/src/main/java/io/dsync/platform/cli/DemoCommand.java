@@ -48,6 +48,11 @@ final class DemoCommand implements Callable<Integer> {
             args.adminToken = HexFormat.of().formatHex(random);
         }
         LocalRedis local = null;
+        try {
+            RedisProbe.requireAddress(args.redis);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--redis: " + e.getMessage());
+        }
         RedisProbe.Answer answer = RedisProbe.ping(args.redis, Duration.ofSeconds(1));
         if (answer == RedisProbe.Answer.NONE) {
             URI uri = URI.create(args.redis);

@@ -2,12 +2,15 @@ package io.dsync.platform.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
 
 import io.dsync.devkit.ClusterNode;
 import io.dsync.devkit.LocalCluster;
@@ -43,11 +46,51 @@ final class DevCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /**
+     * Makes the work folder this run's own: refused while another {@code dsync dev} runs in it, else emptied. What it
+     * held is throw-away like the Redis a run starts, and must not be reused: each run draws new Raft ports, and lock
+     * nodes restarting from the last run's group (members at the old ports) would never elect a leader.
+     */
+    static void claim(Path work) throws IOException {
+        Path pidFile = work.resolve("dev.pid");
+        if (Files.isRegularFile(pidFile)) {
+            String text = Files.readString(pidFile).trim();
+            try {
+                long pid = Long.parseLong(text);
+                if (pid != ProcessHandle.current().pid()
+                        && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                    throw new Dsync.CliException("another 'dsync dev' (pid " + pid + ") runs in " + work
+                            + ": stop it first (Ctrl-C in its terminal)");
+                }
+            } catch (NumberFormatException e) {
+                // not a pid: a file left by something else; the folder is emptied below all the same
+            }
+        }
+        if (Files.exists(work)) {
+            try (Stream<Path> paths = Files.walk(work)) {
+                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    if (!p.equals(work)) {
+                        Files.delete(p);
+                    }
+                }
+            }
+        }
+        Files.createDirectories(work);
+        Files.writeString(pidFile, Long.toString(ProcessHandle.current().pid()));
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         if (perRole < 1 || perRole > 9) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--nodes must be between 1 and 9, got " + perRole);
+        }
+        if (redis != null && !redis.isBlank()) {
+            try {
+                RedisProbe.requireAddress(redis);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--redis: " + e.getMessage());
+            }
         }
         int total = 1 + 3 * perRole;
         for (int p = basePort; p < basePort + total; p++) {
@@ -61,6 +104,7 @@ final class DevCommand implements Callable<Integer> {
         }
         Path home = Home.find();
         Path work = home.resolve("data").resolve("dev");
+        claim(work);
         byte[] random = new byte[16];
         new SecureRandom().nextBytes(random);
         String token = HexFormat.of().formatHex(random);
@@ -72,6 +116,10 @@ final class DevCommand implements Callable<Integer> {
                 .nodes("lock", perRole, "lock").nodes("queue", perRole, "queue").nodes("cache", perRole, "cache");
         if (redis != null && !redis.isBlank()) {
             builder.redis(redis);
+        }
+        String userOpts = System.getenv("DSYNC_JAVA_OPTS");
+        if (userOpts != null && !userOpts.isBlank()) {
+            builder.javaOpts(ClusterNode.DEFAULT_JAVA_OPTS + " " + userOpts.trim()); // last, so they override
         }
         out.printf("Starting %d nodes%s in %s ...%n", total, redis == null || redis.isBlank() ? " and a local Redis" : "", work);
         out.flush();

@@ -120,6 +120,7 @@ final class LockCommand implements Runnable {
             boolean keep = false;
             boolean acquired = false;
             Heartbeat heartbeat = new Heartbeat(node, session, ttl, err);
+            heartbeat.hook(); // a Ctrl-C while the acquire waits withdraws it (the session is closed)
             try {
                 NodeHttp.Answer got = node.send("POST", "/lock/sessions/" + NodeHttp.enc(session) + "/acquire?name=" + NodeHttp.enc(name)
                         + "&mode=" + (shared ? "shared" : "exclusive") + "&waitMs=" + wait.toMillis() + "&leaseMs=" + lease.toMillis(),
@@ -128,6 +129,7 @@ final class LockCommand implements Runnable {
                     throw failure("lock '" + name + "' not acquired", got);
                 }
                 acquired = true;
+                heartbeat.acquired();
                 long token = got.body().path("fencingToken").asLong();
                 String mode = got.body().path("mode").asText();
                 if (detach) {
@@ -157,7 +159,7 @@ final class LockCommand implements Runnable {
                     } catch (java.io.IOException e) {
                         throw new Dsync.CliException("cannot run " + command.get(0) + ": " + e.getMessage());
                     }
-                    return p.waitFor();
+                    return run(p, heartbeat, err);
                 } finally {
                     heartbeat.stop();
                 }
@@ -179,24 +181,40 @@ final class LockCommand implements Runnable {
     }
 
     /**
+     * Waits for the command run under the lock. When the lock is lost (its session could not be renewed) or dsync is
+     * told to stop (SIGTERM, Ctrl-C), the command is stopped too (SIGTERM, SIGKILL 5 s later) rather than left running
+     * without the lock.
+     *
+     * @return the command's exit status; 1 if the lock was lost, 143 if dsync was stopped
+     */
+    static int run(Process p, Heartbeat heartbeat, PrintWriter err) throws InterruptedException {
+        while (!p.waitFor(100, TimeUnit.MILLISECONDS)) {
+            if (heartbeat.stopping()) {
+                err.printf(heartbeat.lost ? "dsync: the lock was lost; stopping %s%n" : "dsync: stopping %s%n", p.info().command().orElse("the command"));
+                err.flush();
+                p.destroy();
+                if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
+                return heartbeat.lost ? 1 : 143;
+            }
+        }
+        return heartbeat.lost ? 1 : p.exitValue();
+    }
+
+    /**
      * Renews a session every third of its TTL until stopped. Ctrl-C stops it too, and the JVM waits (up to 10 s) until
      * the caller has closed the session, so that the lock is released at once rather than after the TTL.
      */
-    private static final class Heartbeat {
+    static final class Heartbeat {
         private final NodeHttp node;
         private final String session;
         private final Duration ttl;
         private final PrintWriter err;
         private final CountDownLatch stopped = new CountDownLatch(1);
         private final CountDownLatch cleaned = new CountDownLatch(1);
-        private final Thread hook = new Thread(() -> {
-            stopped.countDown();
-            try {
-                cleaned.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "dsync-lock-ctrl-c");
+        private volatile boolean holding;
+        private final Thread hook = new Thread(this::onShutdown, "dsync-lock-ctrl-c");
         private boolean hooked;
         volatile boolean lost;
         private Thread thread;
@@ -208,9 +226,48 @@ final class LockCommand implements Runnable {
             this.err = err;
         }
 
-        void start() {
+        private void onShutdown() {
+            stopped.countDown();
+            if (!holding) {
+                // Still waiting for the lock: the main thread is blocked in the acquire, so close the session here,
+                // which withdraws the waiting request (else it stays queued until the session's TTL runs out).
+                try {
+                    node.send("DELETE", "/lock/sessions/" + NodeHttp.enc(session), Duration.ofSeconds(5));
+                } catch (RuntimeException e) {
+                    // best effort: the session expires after its TTL
+                }
+                return;
+            }
+            try {
+                cleaned.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** From now on, Ctrl-C closes the session (while the lock is awaited) or waits for the caller to close it. */
+        void hook() {
             Runtime.getRuntime().addShutdownHook(hook);
             hooked = true;
+        }
+
+        /** The lock is held: Ctrl-C now waits until the caller has stopped what runs under it and closed the session. */
+        void acquired() {
+            holding = true;
+        }
+
+        /** The session could not be renewed: the lock may be another's now. */
+        void lose() {
+            lost = true;
+            stopped.countDown();
+        }
+
+        /** Whether the lock was lost or dsync was told to stop. */
+        boolean stopping() {
+            return stopped.getCount() == 0;
+        }
+
+        void start() {
             thread = new Thread(() -> {
                 long period = Math.max(200, ttl.toMillis() / 3);
                 try {
@@ -220,8 +277,7 @@ final class LockCommand implements Runnable {
                             if (!a.ok()) {
                                 err.printf("dsync: session %s lost, the lock may be held by another process now: %s%n",
                                         session, a.message());
-                                lost = true;
-                                stopped.countDown();
+                                lose();
                             }
                         } catch (Dsync.CliException e) {
                             err.println("renewing the session failed: " + e.getMessage());

@@ -115,7 +115,12 @@ final class NodeHttp {
         } catch (IOException e) {
             throw new IllegalArgumentException(e);
         }
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout).method(method, publisher);
+        HttpRequest.Builder b;
+        try {
+            b = HttpRequest.newBuilder(uri).timeout(timeout).method(method, publisher);
+        } catch (IllegalArgumentException e) {
+            throw new Dsync.CliException("--node must be an http:// URL with a host and a numeric port, got '" + node + "'", 2);
+        }
         if (json != null) {
             b.header("Content-Type", "application/json");
         }

@@ -140,7 +140,14 @@ final class QueueCommand implements Runnable {
             }
             PrintWriter out = spec.commandLine().getOut();
             if (!lines) {
-                Map<String, Object> m = message(file != null ? Files.readAllBytes(file) : payload.getBytes(StandardCharsets.UTF_8));
+                byte[] body;
+                try {
+                    body = file != null ? Files.readAllBytes(file) : payload.getBytes(StandardCharsets.UTF_8);
+                } catch (java.io.IOException e) {
+                    throw new Dsync.CliException("cannot read --file " + file + ": "
+                            + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.toString()), 2);
+                }
+                Map<String, Object> m = message(body);
                 JsonNode r = request(node, "POST", "/queue/queues/" + NodeHttp.enc(queue) + "/messages", Duration.ofSeconds(20),
                         m, "message not sent to '" + queue + "'").body();
                 out.println(r.path("ids").path(0).asText());

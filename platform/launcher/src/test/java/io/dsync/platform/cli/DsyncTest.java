@@ -77,6 +77,23 @@ class DsyncTest {
     }
 
     @Test
+    void malformedAddressesAndAMissingFileAreUsageErrorsNotExceptions() {
+        // Before: "dsync: unexpected error: java.lang.IllegalArgumentException..." and exit 1.
+        Result r = run("demo", "--redis", "localhost:6379");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--redis").contains("redis://host:port").doesNotContain("Exception");
+        r = run("dev", "--redis", "localhost:6379");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--redis").contains("redis://host:port").doesNotContain("Exception");
+        r = run("lock", "list", "--node", "http://127.0.0.1:abc");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--node must be an http:// URL").doesNotContain("Exception");
+        r = run("queue", "send", "q", "--file", "/nonexistent/dsync-test-file");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("cannot read --file").contains("no such file").doesNotContain("Exception");
+    }
+
+    @Test
     void anUnknownBenchmarkIsAUsageError() {
         Result r = run("bench", "queue-of-dreams");
         assertThat(r.code()).isEqualTo(2);
