@@ -53,6 +53,8 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
     private final boolean coldReads;
     private final Map<String, LocalCache> caches = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    /** Taken to open a cache and to stop: no cache opens after {@link #close} took the list of open ones. */
+    private final Object opening = new Object();
     private volatile CacheLatencies latencies = new CacheLatencies() {
         @Override
         public void remote(String cache, boolean read, long nanos) {
@@ -107,7 +109,8 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
     public CompletableFuture<CacheConfig> declareAsync(CacheConfig config) {
         Objects.requireNonNull(config, "config");
         try {
-            return catalog.declare(config).toCompletableFuture().handle((stored, error) -> {
+            // On the completion pool: the catalog's future completes on a Redis thread, which callbacks must not block.
+            return catalog.declare(config).toCompletableFuture().handleAsync((stored, error) -> {
                 if (error != null) {
                     Throwable cause = unwrap(error);
                     throw cause instanceof CacheException c ? c : new CacheUnavailableException(config.name(),
@@ -115,7 +118,7 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
                             cause);
                 }
                 return stored;
-            });
+            }, completions);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(new CacheUnavailableException(config.name(),
                     "could not declare cache '" + config.name() + "': " + e, e));
@@ -141,8 +144,7 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
     /** The local copies of a declared cache, made on first use; fails with {@link CacheNotFoundException}. */
     CompletableFuture<LocalCache> local(String name) {
         if (closed) {
-            return CompletableFuture.failedFuture(new CacheUnavailableException(name, "the cache client of this node "
-                    + "is stopping (its bundle is being stopped or updated); try again", null));
+            return CompletableFuture.failedFuture(stopping(name));
         }
         LocalCache local = caches.get(name);
         if (local != null) {
@@ -154,13 +156,26 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
         } catch (RuntimeException e) {
             found = CompletableFuture.failedFuture(e);
         }
-        return found.toCompletableFuture().handle((config, error) -> {
+        // On the completion pool: the catalog's future completes on a Redis thread, which callbacks must not block.
+        return found.toCompletableFuture().handleAsync((config, error) -> {
             if (error != null) {
                 throw new CacheUnavailableException(name, "could not read the catalog of caches for '" + name
                         + "': " + unwrap(error), unwrap(error));
             }
-            return caches.computeIfAbsent(name, n -> open(config.orElseThrow(() -> new CacheNotFoundException(n))));
-        });
+            synchronized (opening) {
+                // Checked with the opening, under the lock that close() takes: a cache opened after close() walked
+                // the open ones would never be written back nor have its operations failed.
+                if (closed) {
+                    throw stopping(name);
+                }
+                return caches.computeIfAbsent(name, n -> open(config.orElseThrow(() -> new CacheNotFoundException(n))));
+            }
+        }, completions);
+    }
+
+    private static CacheUnavailableException stopping(String name) {
+        return new CacheUnavailableException(name, "the cache client of this node is stopping (its bundle is being "
+                + "stopped or updated); try again", null);
     }
 
     private LocalCache open(CacheConfig config) {
@@ -204,7 +219,17 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
 
     /** Runs the timers of every cache's copies (retransmissions, lease renewals and ends, operation timeouts). */
     public void tick() {
-        caches.values().forEach(LocalCache::tick);
+        for (LocalCache local : caches.values()) {
+            try {
+                local.tick();
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable t) {
+                // One cache's failure must not end the timer of every cache (a scheduled task that throws is not run
+                // again): no timeouts, retransmissions or renewals would follow.
+                LOG.warn("The timer of cache '{}' failed: {}", local.config().name(), t.toString());
+            }
+        }
     }
 
     /** The names of the caches used on this node so far. */
@@ -226,9 +251,20 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
         return Blocking.await(local(name), name, timing).config();
     }
 
-    /** The declared caches, sorted by name (reads Redis). */
+    /**
+     * The declared caches, sorted by name (reads Redis).
+     *
+     * @throws CacheUnavailableException if the catalog cannot be read (Redis down or slow)
+     */
     public List<io.dsync.cache.CacheConfig> declared() {
-        return catalog.list();
+        try {
+            return catalog.list();
+        } catch (CacheException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new CacheUnavailableException("*", "could not read the catalog of caches: Redis did not answer ("
+                    + e + ")", e);
+        }
     }
 
     /** This node's view of a cache it uses: statistics and its first copies in LRU order; empty if unused here. */
@@ -270,16 +306,15 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
     }
 
     public void close(Duration wait) {
-        closed = true;
+        List<LocalCache> open;
+        synchronized (opening) {
+            closed = true;
+            open = List.copyOf(caches.values());
+        }
         long deadline = System.nanoTime() + wait.toNanos();
         List<String> unflushed = new ArrayList<>();
-        for (LocalCache local : caches.values()) {
-            try {
-                if (!local.close(deadline)) {
-                    unflushed.add(local.config().name());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        for (LocalCache local : open) {
+            if (!local.close(deadline)) {
                 unflushed.add(local.config().name());
             }
         }

@@ -210,8 +210,17 @@ final class CoherentCache<V> implements Cache<V> {
         return new Call<>(local -> {
             int limit = local.config().maxValueBytes();
             UnaryOperator<Optional<byte[]>> onBytes = current -> {
-                Optional<V> next = remapping.apply(current.isEmpty() ? Optional.empty()
-                        : Optional.of(decodeValue(key, current.get())));
+                Optional<V> value = current.isEmpty() ? Optional.empty() : Optional.of(decodeValue(key, current.get()));
+                Optional<V> next;
+                try {
+                    next = remapping.apply(value);
+                } catch (RuntimeException e) {
+                    throw e;
+                } catch (Throwable t) {
+                    // An Error or a checked exception thrown sneakily: carried as a failure of this operation (which
+                    // then writes nothing), not through the core, which would run the function again later.
+                    throw new RemappingThrew(t);
+                }
                 if (next == null) {
                     throw new NullPointerException("the remapping function of compute returned null for key '"
                             + key + "' of cache '" + name + "'");
@@ -296,9 +305,27 @@ final class CoherentCache<V> implements Cache<V> {
 
     private static <T> T outcome(OpResult r, Call<T> call) {
         if (r instanceof OpResult.Failed failed) {
+            if (failed.cause() instanceof RemappingThrew t) {
+                throw CoherentCache.<RuntimeException>sneaky(t.getCause());
+            }
             throw failed.cause();
         }
         return call.result().apply(r);
+    }
+
+    /** What a compute function threw that is not a {@link RuntimeException}, on its way to the caller. */
+    private static final class RemappingThrew extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        RemappingThrew(Throwable thrown) {
+            super(thrown.toString(), thrown, false, false);
+        }
+    }
+
+    /** Rethrows what a compute function threw as it was, checked or not. */
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> E sneaky(Throwable t) throws E {
+        throw (E) t;
     }
 
     private static void refuseInsideCompute() {

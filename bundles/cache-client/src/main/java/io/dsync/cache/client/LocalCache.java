@@ -150,23 +150,33 @@ final class LocalCache {
      * Stops taking operations (they fail with {@link CacheUnavailableException} at once), gives up those that wait
      * (for a home, behind another: they fail the same way and take no effect), lets the main-memory writes under way
      * finish until {@code deadline}, drops every copy writing modified ones back, and fails what is still pending.
-     * The transport and the timer must run until this returns.
+     * The transport and the timer must run until this returns. An interrupt does not cut the write-back short: the
+     * thread's interrupt status is set again when this returns.
      *
      * @return whether every modified copy was written back
      */
-    boolean close(long deadline) throws InterruptedException {
+    boolean close(long deadline) {
         stopping = true;
+        boolean interrupted = false;
         do {
             // Again while waiting: an operation that passed the check of stopping just before it was set.
             driver.call(CacheNode::abandonWaiting);
-        } while (!pending.isEmpty() && System.nanoTime() < deadline && sleep());
-        boolean flushed;
-        try {
-            OpResult r = submitted(new Op.InvalidateAll(), true).get(Math.max(1, deadline - System.nanoTime()),
-                    TimeUnit.NANOSECONDS);
-            flushed = !(r instanceof OpResult.Failed);
-        } catch (ExecutionException | TimeoutException e) {
-            flushed = false;
+        } while (!pending.isEmpty() && System.nanoTime() < deadline && !(interrupted |= sleepInterrupted()));
+        boolean flushed = false;
+        CompletableFuture<OpResult> flush = submitted(new Op.InvalidateAll(), true);
+        while (true) {
+            try {
+                OpResult r = flush.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                flushed = !(r instanceof OpResult.Failed);
+                break;
+            } catch (ExecutionException | TimeoutException e) {
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true; // the write-back goes on: modified copies must not be dropped unwritten
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
         closed = true;
         for (Long id : List.copyOf(pending.keySet())) {
@@ -178,9 +188,14 @@ final class LocalCache {
         return flushed;
     }
 
-    private static boolean sleep() throws InterruptedException {
-        Thread.sleep(10);
-        return true;
+    /** Sleeps 10 ms; returns whether the sleep was interrupted (the status then cleared). */
+    private static boolean sleepInterrupted() {
+        try {
+            Thread.sleep(10);
+            return false;
+        } catch (InterruptedException e) {
+            return true;
+        }
     }
 
     private CacheUnavailableException stopped() {

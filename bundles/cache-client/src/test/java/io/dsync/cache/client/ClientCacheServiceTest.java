@@ -266,6 +266,26 @@ class ClientCacheServiceTest {
     }
 
     @Test
+    void aComputeFunctionThatThrowsAnErrorFailsOnceAndWritesNothing() throws Exception {
+        Cache<String> cache = a.cache("main", TEXT);
+        cache.put("err", "before"); // held as M here: the function runs at once
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        AssertionError boom = new AssertionError("boom");
+        assertThatThrownBy(() -> cache.compute("err", v -> {
+            if (calls.incrementAndGet() == 1) {
+                throw boom;
+            }
+            return Optional.of("late");
+        })).isSameAs(boom);
+        // Before, the Error left the core with the operation still queued: the next tick ran the function again and
+        // wrote "late" after the caller was told that nothing was written.
+        Thread.sleep(400);
+        assertThat(calls).hasValue(1);
+        assertThat(cache.get("err")).contains("before");
+        assertThat(b.cache("main", TEXT).get("err")).contains("before");
+    }
+
+    @Test
     void badRequestsFailWithTheDocumentedExceptions() {
         Cache<String> cache = a.cache("main", TEXT);
         assertThatThrownBy(() -> cache.put("big", "x".repeat(65))).isInstanceOf(ValueTooLargeException.class);

@@ -986,7 +986,11 @@ public final class CacheNode {
     }
 
     private void writeBackDone(Line line, WriteOutcome outcome) {
-        if (outcome == WriteOutcome.FAILED && valid(line)) {
+        if (outcome == WriteOutcome.FAILED) {
+            // Main memory did not answer (Redis down or slow): the same write again, past the lease too. The copy no
+            // longer serves reads once its lease ran out, and the write is fenced: once the home granted the key
+            // anew, its fenced read makes this write REJECTED (reported lost below). Before, a write-back that failed
+            // after the lease was given up: a Redis outage longer than a lease lost every modified copy.
             retryWrite(line);
             return;
         }

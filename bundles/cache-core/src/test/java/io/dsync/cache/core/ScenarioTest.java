@@ -514,6 +514,32 @@ class ScenarioTest {
     }
 
     @Test
+    void aWriteBackThatMainMemoryFailsPastTheLeaseIsRetriedUntilItIsStored() {
+        MiniCluster c = new MiniCluster(WriteMode.WRITE_BACK, "a", "b");
+        c.run("a", new Op.Put("k", b("mine")));
+        c.cut.add("a");
+        c.holdMemory = true;
+        c.advance(T.lease() + T.margin() + T.retry()); // the lease ends: a writes its modified copy back
+        // Main memory fails every attempt for two leases (Redis down longer than Redisson retries).
+        for (int i = 0; i < 4; i++) {
+            MiniCluster.MemoryRequest attempt = c.memoryRequests.poll();
+            assertThat(attempt).as("attempt " + i).isNotNull();
+            Effect.WriteMemory w = (Effect.WriteMemory) attempt.effect();
+            c.handle("a", c.nodes.get("a").onMemory(c.now,
+                    new MemoryResult.WriteDone(w.write(), w.key(), MemoryResult.WriteOutcome.FAILED)));
+            c.advance(T.lease() / 2);
+        }
+        assertThat(c.rights("a", "k")).as("an expired copy serves nothing").isEqualTo(MesiState.INVALID);
+        c.holdMemory = false;
+        c.settle();
+        // Before, the first failure after the lease gave the write up: lost though nobody else had written the key.
+        assertThat(c.lost).isEmpty();
+        assertThat(c.memory.get("k")).isEqualTo(v("mine", 1));
+        c.cut.remove("a");
+        assertThat(c.run("b", new Op.Get("k"))).isEqualTo(new OpResult.Read(v("mine", 1)));
+    }
+
+    @Test
     void aWriteBackRejectedAfterTheLeaseRanOutIsReportedLost() {
         MiniCluster c = new MiniCluster(WriteMode.WRITE_BACK, "a", "b");
         c.run("a", new Op.Put("k", b("mine")));

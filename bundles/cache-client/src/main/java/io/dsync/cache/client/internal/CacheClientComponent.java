@@ -48,6 +48,8 @@ public final class CacheClientComponent {
     private final HomeRing ring;
     private final ClientCacheService service;
     private final ScheduledExecutorService timer;
+    /** Reads the ring from Redis: apart from the timer, whose ticks must not wait for a slow or absent Redis. */
+    private final ScheduledExecutorService ringReader;
     private final ExecutorService completions;
     private final Messaging.Registration served;
     private final ServiceRegistration<CacheService> registration;
@@ -68,6 +70,7 @@ public final class CacheClientComponent {
         this.completions = Executors.newCachedThreadPool(r -> thread(r,
                 "dsync-cache-completion-" + completionThreads.incrementAndGet()));
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "dsync-cache-client"));
+        this.ringReader = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "dsync-cache-client-ring"));
         CoherenceTransport transport = new CoherenceTransport(messaging, self, node -> topology.address(node));
         this.service = new ClientCacheService(self, incarnation, CacheTiming.PROTOCOL,
                 new CacheCatalog(redis.client(), redis.key("caches")), transport,
@@ -76,7 +79,7 @@ public final class CacheClientComponent {
         readRing();
         this.served = CoherenceTransport.serve(messaging, CoherenceTransport.TOPIC_NODE,
                 CoherenceMessage.ToNode.class, service::onMessage);
-        timer.scheduleWithFixedDelay(this::readRing, CacheTiming.RING_READ_MILLIS, CacheTiming.RING_READ_MILLIS,
+        ringReader.scheduleWithFixedDelay(this::readRing, CacheTiming.RING_READ_MILLIS, CacheTiming.RING_READ_MILLIS,
                 TimeUnit.MILLISECONDS);
         timer.scheduleWithFixedDelay(service::tick, CacheTiming.TICK_MILLIS, CacheTiming.TICK_MILLIS,
                 TimeUnit.MILLISECONDS);
@@ -97,6 +100,7 @@ public final class CacheClientComponent {
         service.close();
         served.close();
         timer.shutdownNow();
+        ringReader.shutdownNow();
         completions.shutdown();
         metrics.remove();
         try {
