@@ -49,6 +49,7 @@ public final class ClientLockService implements LockService, AutoCloseable {
     private final ConcurrentHashMap<SessionId, ClientLockSession> sessions = new ConcurrentHashMap<>();
     private final Object defaultLock = new Object();
     private ClientLockSession defaultSession; // guarded by defaultLock
+    private CompletableFuture<ClientLockSession> openingDefault; // guarded by defaultLock
     private volatile boolean closed;
     private volatile Listener listener = new Listener() {
     };
@@ -167,18 +168,46 @@ public final class ClientLockService implements LockService, AutoCloseable {
 
     @Override
     public LockSession defaultSession() {
+        return Outcomes.await(defaultSessionAsync(), blockingBound());
+    }
+
+    /**
+     * The default session, opened when there is none or it ended; one opening at a time. The asynchronous calls go
+     * through this, so that they neither block nor throw when the session must be opened without a majority.
+     */
+    private CompletableFuture<ClientLockSession> defaultSessionAsync() {
         synchronized (defaultLock) {
-            if (defaultSession == null || defaultSession.hasEnded()) {
-                defaultSession = (ClientLockSession) openSession(defaultTtl);
+            if (defaultSession != null && !defaultSession.hasEnded()) {
+                return CompletableFuture.completedFuture(defaultSession);
             }
-            return defaultSession;
+            if (openingDefault != null) {
+                return openingDefault;
+            }
+            CompletableFuture<ClientLockSession> opening;
+            try {
+                opening = openSessionAsync(defaultTtl).thenApply(ClientLockSession.class::cast);
+            } catch (IllegalStateException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            openingDefault = opening;
+            opening.whenComplete((session, error) -> {
+                synchronized (defaultLock) {
+                    if (session != null) {
+                        defaultSession = session;
+                    }
+                    if (openingDefault == opening) {
+                        openingDefault = null;
+                    }
+                }
+            });
+            return opening;
         }
     }
 
     @Override
     public CompletableFuture<LockHandle> acquireAsync(LockRequest request) {
         Objects.requireNonNull(request, "request");
-        return defaultSession().acquireAsync(request);
+        return defaultSessionAsync().thenCompose(s -> s.acquireAsync(request));
     }
 
     @Override
@@ -190,7 +219,7 @@ public final class ClientLockService implements LockService, AutoCloseable {
     @Override
     public CompletableFuture<Optional<LockHandle>> tryAcquireAsync(LockRequest request) {
         Objects.requireNonNull(request, "request");
-        return defaultSession().tryAcquireAsync(request);
+        return defaultSessionAsync().thenCompose(s -> s.tryAcquireAsync(request));
     }
 
     @Override

@@ -181,6 +181,24 @@ class ClientLockSessionTest {
     }
 
     @Test
+    void theServicesAsynchronousCallsFailTheirFutureWithoutAMajorityInsteadOfBlockingAndThrowing() throws Exception {
+        table.partition(true);
+        long start = System.nanoTime();
+        // Before, the default session was opened on the caller's thread: blocked for the quorum timeout, then threw.
+        CompletableFuture<LockHandle> acquired = service.acquireAsync(exclusive("async/1"));
+        CompletableFuture<Optional<LockHandle>> tried = service.tryAcquireAsync(exclusive("async/1"));
+        assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(InMemoryLockTransport.QUORUM_TIMEOUT.toMillis()),
+                "returned at once");
+        assertInstanceOf(NoQuorumException.class, assertThrows(ExecutionException.class,
+                () -> acquired.get(5, TimeUnit.SECONDS)).getCause());
+        assertInstanceOf(NoQuorumException.class, assertThrows(ExecutionException.class,
+                () -> tried.get(5, TimeUnit.SECONDS)).getCause());
+        table.partition(false);
+        LockHandle h = service.acquireAsync(exclusive("async/1")).get(5, TimeUnit.SECONDS);
+        assertEquals(0, service.release(h));
+    }
+
+    @Test
     void aTryAcquireWhoseAnswerWasLostIsReleasedOnceTheTableAnswersAgain() throws Exception {
         try (LockSession a = service.openSession(TTL)) {
             table.loseAnswers(true);

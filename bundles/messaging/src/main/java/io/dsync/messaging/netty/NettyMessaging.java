@@ -124,7 +124,7 @@ public final class NettyMessaging implements Messaging, AutoCloseable {
                             pipeline(ch, new Inbound(null));
                         }
                     }).bind(bindHost, port).syncUninterruptibly().channel();
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Netty throws a taken port's BindException, checked, without declaring it
             shutdown();
             throw new IllegalStateException("cannot listen for node messages on " + bindHost + ":" + port + ": " + e, e);
         }

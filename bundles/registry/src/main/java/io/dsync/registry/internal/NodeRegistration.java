@@ -44,6 +44,8 @@ public final class NodeRegistration implements NodeRegistry {
     private final NodeDirectory directory;
     private final String instance = UUID.randomUUID().toString();
     private final Duration ttl;
+    /** When the heartbeats first found this node's id held by another instance; null while registered. */
+    private Instant heldSince;
     private final Duration every;
     private final String connectionName;
     private final ScheduledThreadPoolExecutor heartbeat;
@@ -117,14 +119,26 @@ public final class NodeRegistration implements NodeRegistry {
         String before = problem;
         String now;
         boolean redisDown = false;
+        boolean waitingForExpiry = false;
         try {
             Optional<String> holder = directory.register(self(), ttl, every, connectionName);
             if (holder.isEmpty()) {
                 lastHeartbeat = Instant.now();
+                heldSince = null;
                 now = null;
             } else {
-                now = "node id '" + identity.id() + "' is held by another live process (instance " + holder.get()
-                        + "); give this node another --id";
+                if (heldSince == null) {
+                    heldSince = Instant.now();
+                }
+                // A node restarted right after a crash finds its previous run's entry until that entry's TTL ends:
+                // routine, waited out. Held longer, another live process has the id: for an operator to fix.
+                waitingForExpiry = Instant.now().isBefore(heldSince.plus(ttl).plus(every));
+                now = waitingForExpiry
+                        ? "node id '" + identity.id() + "' is still registered by instance " + holder.get()
+                                + " (a previous run that did not leave?); waiting up to " + ttl.toMillis()
+                                + " ms for its entry to expire"
+                        : "node id '" + identity.id() + "' is held by another live process (instance " + holder.get()
+                                + "); give this node another --id";
             }
         } catch (RegistryUnavailableException e) {
             now = e.getMessage();
@@ -139,7 +153,9 @@ public final class NodeRegistration implements NodeRegistry {
         } else if (now != null && !now.equals(before)) {
             // Redis out of reach is the Redis monitor's news (logged once there); an id held by another live process
             // is this node's own problem, for an operator to fix.
-            if (redisDown) {
+            if (waitingForExpiry) {
+                LOG.info("Registry: node '{}' is not registered yet: {}", identity.id(), now);
+            } else if (redisDown) {
                 LOG.warn("Registry: node '{}' is not registered: {}", identity.id(), now);
             } else {
                 LOG.error("Registry: node '{}' is not registered: {}", identity.id(), now);

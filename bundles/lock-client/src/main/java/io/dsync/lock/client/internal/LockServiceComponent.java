@@ -158,9 +158,18 @@ public final class LockServiceComponent implements LockService, LockTableSource 
         peers = Map.of();
     }
 
+    /** An asynchronous call: no lock service to reach (no lock node, no majority) fails its future, not the caller. */
+    private static <T> CompletableFuture<T> async(java.util.function.Supplier<CompletableFuture<T>> call) {
+        try {
+            return call.get();
+        } catch (LockException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
     @Override
     public CompletableFuture<LockSession> openSessionAsync(Duration ttl) {
-        return service().openSessionAsync(ttl);
+        return async(() -> service().openSessionAsync(ttl));
     }
 
     @Override
@@ -175,7 +184,7 @@ public final class LockServiceComponent implements LockService, LockTableSource 
 
     @Override
     public CompletableFuture<LockHandle> acquireAsync(LockRequest request) {
-        return service().acquireAsync(request);
+        return async(() -> service().acquireAsync(request));
     }
 
     @Override
@@ -185,7 +194,7 @@ public final class LockServiceComponent implements LockService, LockTableSource 
 
     @Override
     public CompletableFuture<Optional<LockHandle>> tryAcquireAsync(LockRequest request) {
-        return service().tryAcquireAsync(request);
+        return async(() -> service().tryAcquireAsync(request));
     }
 
     @Override
@@ -195,7 +204,7 @@ public final class LockServiceComponent implements LockService, LockTableSource 
 
     @Override
     public CompletableFuture<Integer> releaseAsync(LockHandle handle) {
-        return service().releaseAsync(handle);
+        return async(() -> service().releaseAsync(handle));
     }
 
     @Override
@@ -205,7 +214,7 @@ public final class LockServiceComponent implements LockService, LockTableSource 
 
     @Override
     public CompletableFuture<LockStatus> statusAsync(String name) {
-        return service().statusAsync(name);
+        return async(() -> service().statusAsync(name));
     }
 
     @Override
