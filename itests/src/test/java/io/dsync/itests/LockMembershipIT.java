@@ -49,6 +49,15 @@ class LockMembershipIT extends ClusterTest {
         assertThat(replica.toString()).as("the joiner received the log").contains("members/held");
         Cli members = Cli.run("lock", "members", "--node", "http://127.0.0.1:" + fourth.adminPort());
         assertThat(members.out()).contains("FOLLOWER").contains("lock-4").contains("(leader)");
+        // The node that holds the detached session has seen the new set of lock nodes (it reads the registry again
+        // at most every 5 s, on a call): its lock client follows the change under its sessions. Until 2026-12-06 it
+        // closed its whole lock service instead, which released the lock while its holder believed it held it.
+        Thread.sleep(6_000);
+        for (int i = 0; i < 2; i++) {
+            Cli status = Cli.run("lock", "status", "members/held", "--node", node);
+            assertThat(status.exitCode()).as(status.err()).isZero();
+            assertThat(status.out()).as("still held by the detached session").contains("holder");
+        }
 
         // Scale down: remove a follower that is not the new node, then stop it. Three of four remain.
         leader = RaftProbe.awaitOneLeader(cluster.nodes());

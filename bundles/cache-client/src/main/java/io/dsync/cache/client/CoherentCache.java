@@ -210,30 +210,35 @@ final class CoherentCache<V> implements Cache<V> {
         return new Call<>(local -> {
             int limit = local.config().maxValueBytes();
             UnaryOperator<Optional<byte[]>> onBytes = current -> {
-                Optional<V> value = current.isEmpty() ? Optional.empty() : Optional.of(decodeValue(key, current.get()));
-                Optional<V> next;
                 try {
-                    next = remapping.apply(value);
+                    return remap(key, remapping, current, limit);
                 } catch (RuntimeException e) {
                     throw e;
                 } catch (Throwable t) {
-                    // An Error or a checked exception thrown sneakily: carried as a failure of this operation (which
-                    // then writes nothing), not through the core, which would run the function again later.
+                    // An Error or a checked exception thrown sneakily by the function or the codec: carried as a
+                    // failure of this operation (which then writes nothing), not through the core, which would run
+                    // the function again later.
                     throw new RemappingThrew(t);
                 }
-                if (next == null) {
-                    throw new NullPointerException("the remapping function of compute returned null for key '"
-                            + key + "' of cache '" + name + "'");
-                }
-                if (next.isEmpty()) {
-                    return Optional.empty();
-                }
-                byte[] bytes = encode(key, next.get());
-                checkSize(key, bytes, limit);
-                return Optional.of(bytes);
             };
             return new Op.Compute(key, onBytes);
         }, r -> r instanceof OpResult.Wrote w ? decode(key, w.current()) : decode(key, ((OpResult.Read) r).data()));
+    }
+
+    private Optional<byte[]> remap(String key, UnaryOperator<Optional<V>> remapping, Optional<byte[]> current,
+            int limit) {
+        Optional<V> next = remapping.apply(current.isEmpty() ? Optional.empty()
+                : Optional.of(decodeValue(key, current.get())));
+        if (next == null) {
+            throw new NullPointerException("the remapping function of compute returned null for key '"
+                    + key + "' of cache '" + name + "'");
+        }
+        if (next.isEmpty()) {
+            return Optional.empty();
+        }
+        byte[] bytes = encode(key, next.get());
+        checkSize(key, bytes, limit);
+        return Optional.of(bytes);
     }
 
     @Override

@@ -384,6 +384,10 @@ public final class CacheNode {
         TreeMap<String, List<Line>> due = new TreeMap<>();
         for (Line line : lines.all()) {
             if (line.busy != Busy.NONE) {
+                if (line.writeRetryAt != 0 && this.now >= line.writeRetryAt) {
+                    line.writeRetryAt = 0;
+                    retryWrite(line);
+                }
                 continue;
             }
             if (!valid(line)) {
@@ -990,8 +994,10 @@ public final class CacheNode {
             // Main memory did not answer (Redis down or slow): the same write again, past the lease too. The copy no
             // longer serves reads once its lease ran out, and the write is fenced: once the home granted the key
             // anew, its fenced read makes this write REJECTED (reported lost below). Before, a write-back that failed
-            // after the lease was given up: a Redis outage longer than a lease lost every modified copy.
-            retryWrite(line);
+            // after the lease was given up: a Redis outage longer than a lease lost every modified copy. The next
+            // attempt waits for a tick a retry interval later: a main memory that fails at once (read-only, out of
+            // memory, a closed client) must not be asked in a loop for as long as it fails.
+            line.writeRetryAt = now + timing.retry();
             return;
         }
         line.busy = Busy.NONE;

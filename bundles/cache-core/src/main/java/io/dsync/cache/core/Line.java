@@ -45,6 +45,8 @@ final class Line {
     Versioned writing;
     /** A previous attempt of the write in flight failed: it may have been stored. */
     boolean writeMayHaveLanded;
+    /** When a write-back that failed after the lease is sent again (by a tick); 0 when none waits. */
+    long writeRetryAt;
     /** The value the write replaces. */
     Versioned previous;
     /** The operation whose write-through is in flight, {@code null} once it has timed out. */

@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 import io.dsync.lock.LockHandle;
 import io.dsync.lock.LockNotHeldException;
@@ -204,10 +205,51 @@ public final class ClientLockService implements LockService, AutoCloseable {
         }
     }
 
+    /**
+     * A call on the default session, as the session's own call: cancelling the future it returns cancels the
+     * session's (which withdraws a waiting request and undoes a grant that raced the cancel).
+     */
+    private <T> CompletableFuture<T> onDefaultSession(Function<ClientLockSession, CompletableFuture<T>> call) {
+        CompletableFuture<ClientLockSession> session = defaultSessionAsync();
+        if (session.isDone() && !session.isCompletedExceptionally()) {
+            return call.apply(session.join());
+        }
+        CompletableFuture<T> outer = new CompletableFuture<>();
+        session.whenComplete((s, error) -> {
+            if (error != null) {
+                outer.completeExceptionally(Outcomes.unwrap(error));
+                return;
+            }
+            if (outer.isDone()) {
+                return; // cancelled before the session opened: nothing was sent
+            }
+            CompletableFuture<T> inner;
+            try {
+                inner = call.apply(s);
+            } catch (RuntimeException e) {
+                outer.completeExceptionally(e);
+                return;
+            }
+            outer.whenComplete((v, e) -> {
+                if (outer.isCancelled()) {
+                    inner.cancel(false);
+                }
+            });
+            inner.whenComplete((v, e) -> {
+                if (e != null) {
+                    outer.completeExceptionally(Outcomes.unwrap(e));
+                } else {
+                    outer.complete(v);
+                }
+            });
+        });
+        return outer;
+    }
+
     @Override
     public CompletableFuture<LockHandle> acquireAsync(LockRequest request) {
         Objects.requireNonNull(request, "request");
-        return defaultSessionAsync().thenCompose(s -> s.acquireAsync(request));
+        return onDefaultSession(s -> s.acquireAsync(request));
     }
 
     @Override
@@ -219,7 +261,7 @@ public final class ClientLockService implements LockService, AutoCloseable {
     @Override
     public CompletableFuture<Optional<LockHandle>> tryAcquireAsync(LockRequest request) {
         Objects.requireNonNull(request, "request");
-        return defaultSessionAsync().thenCompose(s -> s.tryAcquireAsync(request));
+        return onDefaultSession(s -> s.tryAcquireAsync(request));
     }
 
     @Override

@@ -438,7 +438,7 @@ public final class ClientLockSession implements LockSession {
                 throw e;
             } catch (InterruptedException e) {
                 if (!result.cancel(false)) {
-                    LockHandle granted = result.getNow(null);
+                    LockHandle granted = result.isCompletedExceptionally() ? null : result.getNow(null);
                     if (granted != null) {
                         // Granted just before the interrupt: the request is withdrawn all the same.
                         CompletableFuture<?> undone = undo(new Grant(granted.name(), id, granted.mode(),

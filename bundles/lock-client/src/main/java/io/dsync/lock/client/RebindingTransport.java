@@ -1,15 +1,21 @@
 package io.dsync.lock.client;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.dsync.lock.LockStatus;
+import io.dsync.lock.NoQuorumException;
 import io.dsync.lock.SessionId;
 import io.dsync.lock.core.LockCommand;
 import io.dsync.lock.core.Outcome;
@@ -24,7 +30,8 @@ import io.dsync.lock.protocol.PollReply;
  * <p>
  * {@link #rebind} sends every later call to the new transport and closes the previous one after its quorum timeout
  * and {@code retireDelay}, so that what is in flight there usually ends normally. A call that fails on a transport
- * that was replaced meanwhile is sent again through the current one: commands are deduplicated by session and call
+ * that was replaced meanwhile is sent again through the current one, within the quorum timeout of the first attempt
+ * (a call fails within that bound, as {@link LockTransport} promises): commands are deduplicated by session and call
  * id, and reads change nothing. A wait for an outcome that fails that way answers {@link PollReply.StillWaiting}, so
  * the session asks again through the current transport.
  * <p>
@@ -40,6 +47,8 @@ public final class RebindingTransport implements LockTransport, AutoCloseable {
 
     private final Duration retireDelay;
     private volatile Binding current;
+    /** Replaced transports not closed yet; guarded by this. */
+    private final Set<Binding> retiring = new HashSet<>();
     private boolean closed;
 
     /**
@@ -73,9 +82,19 @@ public final class RebindingTransport implements LockTransport, AutoCloseable {
             }
             previous = current;
             current = next;
+            retiring.add(previous);
         }
         long delay = previous.transport().quorumTimeout().plus(retireDelay).toMillis();
-        CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS).execute(() -> closeQuietly(previous));
+        CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS).execute(() -> retire(previous));
+    }
+
+    private void retire(Binding b) {
+        synchronized (this) {
+            if (!retiring.remove(b)) {
+                return; // closed with the rest by close()
+            }
+        }
+        closeQuietly(b);
     }
 
     @Override
@@ -115,15 +134,26 @@ public final class RebindingTransport implements LockTransport, AutoCloseable {
 
     /** Makes a call through the current transport, again through the next one if it failed on a replaced one. */
     private <T> CompletableFuture<T> call(Function<LockTransport, CompletableFuture<T>> call) {
+        return call(call, System.nanoTime() + current.transport().quorumTimeout().toNanos());
+    }
+
+    private <T> CompletableFuture<T> call(Function<LockTransport, CompletableFuture<T>> call, long deadlineNanos) {
         Binding used = current;
         return call.apply(used.transport()).handle((value, error) -> {
             if (error == null) {
                 return CompletableFuture.completedFuture(value);
             }
-            if (replaced(used)) {
+            long left = deadlineNanos - System.nanoTime();
+            if (replaced(used) && left > 0) {
                 LOG.debug("a lock call failed on a replaced client ({}); sending it through the current one",
                         Outcomes.unwrap(error).toString());
-                return call(call);
+                return call(call, deadlineNanos).orTimeout(left, TimeUnit.NANOSECONDS).exceptionallyCompose(e -> {
+                    Throwable cause = Outcomes.unwrap(e);
+                    return CompletableFuture.failedFuture(cause instanceof TimeoutException
+                            ? new NoQuorumException(used.transport().quorumTimeout(), "no Raft majority answered within "
+                                    + "the quorum timeout (the lock client was replaced meanwhile)")
+                            : cause);
+                });
             }
             return CompletableFuture.<T>failedFuture(Outcomes.unwrap(error));
         }).thenCompose(Function.identity());
@@ -133,18 +163,23 @@ public final class RebindingTransport implements LockTransport, AutoCloseable {
         return !closed && used != current;
     }
 
-    /** Closes the current transport; later calls fail as that transport fails them once closed. Idempotent. */
+    /**
+     * Closes the current transport and those replaced but not closed yet; later calls fail as the current one fails
+     * them once closed. Idempotent.
+     */
     @Override
     public void close() {
-        Binding last;
+        List<Binding> open;
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
-            last = current;
+            open = new ArrayList<>(retiring);
+            retiring.clear();
+            open.add(current);
         }
-        closeQuietly(last);
+        open.forEach(RebindingTransport::closeQuietly);
     }
 
     private static void closeQuietly(Binding b) {

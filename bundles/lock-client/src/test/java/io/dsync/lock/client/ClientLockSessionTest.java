@@ -172,8 +172,9 @@ class ClientLockSessionTest {
             // The upgrade was granted; the session undoes it (a downgrade), which leaves the shared hold under the
             // upgrade's token. Before, the caller's handle, with the earlier token, could then neither renew nor
             // release it: the shared hold stayed until its lease ended.
-            await("the undone upgrade").atMost(Duration.ofSeconds(5))
-                    .until(() -> service.status("up/lost").holders().stream().allMatch(h -> h.mode() == LockMode.SHARED));
+            // The session records the undone upgrade's shared hold, under its new token, with the handle's mapping.
+            await("the undone upgrade").atMost(Duration.ofSeconds(5)).until(() -> a.heldLocks().stream()
+                    .anyMatch(h -> h.mode() == LockMode.SHARED && h.fencingToken() != shared.fencingToken()));
             assertEquals(LockMode.SHARED, a.renew(shared, LEASE).mode());
             assertEquals(0, a.release(shared));
             assertTrue(service.status("up/lost").isFree());
@@ -196,6 +197,23 @@ class ClientLockSessionTest {
         table.partition(false);
         LockHandle h = service.acquireAsync(exclusive("async/1")).get(5, TimeUnit.SECONDS);
         assertEquals(0, service.release(h));
+    }
+
+    @Test
+    void cancellingTheServicesAcquireWithdrawsItAsASessionsCancelDoes() throws Exception {
+        try (LockSession a = service.openSession(TTL)) {
+            LockHandle h = a.acquire(exclusive("svc/1"));
+            CompletableFuture<LockHandle> first = service.acquireAsync(exclusive("svc/1")); // opens the default session
+            awaitWaiter("svc/1");
+            first.cancel(false);
+            await("the withdrawal").atMost(Duration.ofSeconds(5)).until(() -> service.status("svc/1").waiters().isEmpty());
+            CompletableFuture<LockHandle> second = service.acquireAsync(exclusive("svc/1")); // on the open one
+            awaitWaiter("svc/1");
+            second.cancel(false);
+            await("the withdrawal").atMost(Duration.ofSeconds(5)).until(() -> service.status("svc/1").waiters().isEmpty());
+            a.release(h);
+            assertTrue(service.status("svc/1").isFree(), "granted to nobody");
+        }
     }
 
     @Test

@@ -144,11 +144,21 @@ class RebindingTransportTest {
             CompletableFuture<LockHandle> acquired = a.acquireAsync(exclusive("r/2"));
             Client second = new Client(table);
             transport.rebind(second, second);
-            // Closed after its quorum timeout, the old client fails the acquire, which goes through the new one.
+            first.close(); // the old client fails the acquire within its bound: it goes through the new one
             LockHandle h = acquired.get(5, TimeUnit.SECONDS);
-            assertTrue(first.closed.get());
             assertEquals(0, a.release(h));
         }
+    }
+
+    @Test
+    void closingClosesTheReplacedClientsNotClosedYet() {
+        RebindingTransport slow = new RebindingTransport(first, first, Duration.ofMinutes(10));
+        Client second = new Client(table);
+        slow.rebind(second, second);
+        assertFalse(first.closed.get(), "kept open for what is in flight");
+        slow.close();
+        assertTrue(first.closed.get(), "closed with the transport (a stopped bundle leaves no client running)");
+        assertTrue(second.closed.get());
     }
 
     @Test

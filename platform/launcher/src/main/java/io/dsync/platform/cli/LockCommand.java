@@ -130,6 +130,9 @@ final class LockCommand implements Runnable {
                 }
                 acquired = true;
                 heartbeat.acquired();
+                if (heartbeat.stopping()) {
+                    return 143; // stopped (Ctrl-C, SIGTERM) as the lock came: nothing runs under it
+                }
                 long token = got.body().path("fencingToken").asLong();
                 String mode = got.body().path("mode").asText();
                 if (detach) {
@@ -192,9 +195,15 @@ final class LockCommand implements Runnable {
             if (heartbeat.stopping()) {
                 err.printf(heartbeat.lost ? "dsync: the lock was lost; stopping %s%n" : "dsync: stopping %s%n", p.info().command().orElse("the command"));
                 err.flush();
-                p.destroy();
+                // The command's own children too (a script's commands): they would run on without the lock.
+                List<ProcessHandle> tree = new ArrayList<>(p.descendants().toList());
+                tree.add(p.toHandle());
+                tree.forEach(ProcessHandle::destroy);
                 if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                    p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                    tree.forEach(ProcessHandle::destroyForcibly);
+                    p.waitFor(5, TimeUnit.SECONDS);
+                } else {
+                    tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
                 }
                 return heartbeat.lost ? 1 : 143;
             }
@@ -270,17 +279,33 @@ final class LockCommand implements Runnable {
         void start() {
             thread = new Thread(() -> {
                 long period = Math.max(200, ttl.toMillis() / 3);
+                long lastRenewed = System.nanoTime();
                 try {
                     while (!stopped.await(period, TimeUnit.MILLISECONDS)) {
+                        String failure;
                         try {
                             NodeHttp.Answer a = node.send("PUT", "/lock/sessions/" + NodeHttp.enc(session), Duration.ofSeconds(5));
-                            if (!a.ok()) {
+                            if (a.ok()) {
+                                lastRenewed = System.nanoTime();
+                                continue;
+                            }
+                            if (a.status() == 404 || a.status() == 410) {
                                 err.printf("dsync: session %s lost, the lock may be held by another process now: %s%n",
                                         session, a.message());
                                 lose();
+                                continue;
                             }
+                            failure = a.message();
                         } catch (Dsync.CliException e) {
-                            err.println("renewing the session failed: " + e.getMessage());
+                            failure = e.getMessage();
+                        }
+                        // The node does not answer (or not yet): the session lives until its TTL, unrenewed.
+                        if (System.nanoTime() - lastRenewed >= ttl.toNanos()) {
+                            err.printf("dsync: session %s not renewed for its TTL of %d s (%s): the lock may be held "
+                                    + "by another process now%n", session, ttl.toSeconds(), failure);
+                            lose();
+                        } else {
+                            err.println("renewing the session failed: " + failure);
                         }
                     }
                 } catch (InterruptedException e) {

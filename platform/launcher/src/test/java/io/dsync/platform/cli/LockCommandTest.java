@@ -18,10 +18,15 @@ class LockCommandTest {
     @Test
     void aCommandIsStoppedWhenTheLockIsLostAndDsyncExitsWithOne() throws Exception {
         LockCommand.Heartbeat heartbeat = new LockCommand.Heartbeat(null, "s-1", Duration.ofSeconds(15), null);
-        Process p = new ProcessBuilder("sleep", "30").start();
+        // A script whose own command runs in the foreground: both must stop.
+        Process p = new ProcessBuilder("sh", "-c", "sleep 30; echo not-stopped").start();
+        java.util.List<ProcessHandle> children = new java.util.ArrayList<>();
         Thread loser = new Thread(() -> {
             try {
-                Thread.sleep(300);
+                while (children.isEmpty()) {
+                    Thread.sleep(50);
+                    children.addAll(p.descendants().toList());
+                }
             } catch (InterruptedException e) {
                 return;
             }
@@ -31,7 +36,12 @@ class LockCommandTest {
         StringWriter err = new StringWriter();
         // Before, dsync waited for the command, which ran on without the lock, and exited with its status.
         assertEquals(1, LockCommand.run(p, heartbeat, new PrintWriter(err, true)));
+        loser.join();
         assertFalse(p.isAlive(), "the command is stopped");
+        for (ProcessHandle child : children) {
+            child.onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertFalse(child.isAlive(), "the command's own child is stopped");
+        }
         assertTrue(err.toString().contains("the lock was lost"), err.toString());
     }
 

@@ -9,6 +9,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -127,6 +130,11 @@ public final class RaftLockClient implements LockTransport, AutoCloseable {
     private final Options options;
 
     private final ExecutorService executor;
+    /**
+     * Fires each request's bound. Its own thread, not the common pool's delayer (on 1 or 2 cores that makes a thread
+     * per task) nor {@link #executor}; shut down without dropping what is scheduled, so bounds fire after close() too.
+     */
+    private final ScheduledThreadPoolExecutor timeouts;
 
     private final RaftClientPool pool;
 
@@ -168,6 +176,12 @@ public final class RaftLockClient implements LockTransport, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.timeouts = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "dsync-lock-client-timeouts");
+            t.setDaemon(true);
+            return t;
+        });
+        timeouts.setRemoveOnCancelPolicy(true);
         Executor retryDelay = CompletableFuture.delayedExecutor(RaftClientPool.RETRY_SLEEP_MILLIS, TimeUnit.MILLISECONDS,
                 executor);
         this.pool = new RaftClientPool(group, options.writeConnections(), attempt, quorum,
@@ -316,12 +330,18 @@ public final class RaftLockClient implements LockTransport, AutoCloseable {
                 result.completeExceptionally(noQuorum(what, cause));
             }
         });
-        // Not on this client's executor: the bound must fire after close() too (its executor then refuses tasks).
-        CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
-            if (!result.isDone()) {
-                result.completeExceptionally(noQuorum(what, new TimeoutException("no reply within " + timeout)));
-            }
-        });
+        ScheduledFuture<?> bound;
+        try {
+            bound = timeouts.schedule(() -> {
+                if (!result.isDone()) {
+                    result.completeExceptionally(noQuorum(what, new TimeoutException("no reply within " + timeout)));
+                }
+            }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closed) {
+            result.completeExceptionally(new LockException("the lock client is closed"));
+            return result;
+        }
+        result.whenComplete((v, e) -> bound.cancel(false));
         return result;
     }
 
@@ -342,5 +362,6 @@ public final class RaftLockClient implements LockTransport, AutoCloseable {
         poller.close();
         pool.close();
         executor.shutdownNow();
+        timeouts.shutdown(); // the bounds already scheduled still fire
     }
 }
