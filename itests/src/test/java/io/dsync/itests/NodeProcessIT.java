@@ -154,6 +154,14 @@ class NodeProcessIT {
         HttpResponse<String> r = send("POST", "/bundles/" + admin + "/stop", null, TOKEN);
         assertThat(r.statusCode()).isEqualTo(409);
         assertThat(bundleStates()).containsEntry("io.dsync.admin", "ACTIVE");
+        // What the admin API depends on, too: before, stopping io.dsync.http took every HTTP API of the node down,
+        // /bundles included, so that nothing but a restart could start it again.
+        long http = bundleId("io.dsync.http");
+        HttpResponse<String> dependency = send("POST", "/bundles/" + http + "/stop", null, TOKEN);
+        assertThat(dependency.statusCode()).as(dependency.body()).isEqualTo(409);
+        assertThat(dependency.body()).contains("the admin API depends on it");
+        assertThat(bundleStates()).containsEntry("io.dsync.http", "ACTIVE");
+        assertThat(send("GET", "/bundles", null, TOKEN).statusCode()).isEqualTo(200);
     }
 
     @Test

@@ -33,6 +33,9 @@ final class ConsoleServer {
      *
      * @throws Exception when Jetty or Vaadin cannot start (e.g. the port is taken); nothing is left running then
      */
+    /** How long a console session lives without a request (a heartbeat, a click). */
+    static final int SESSION_IDLE_SECONDS = 30 * 60;
+
     ConsoleServer(String bind, int port, ConsoleContext context) throws Exception {
         ClassLoader loader = ConsoleServer.class.getClassLoader();
         QueuedThreadPool threads = new QueuedThreadPool(32, 2);
@@ -55,6 +58,10 @@ final class ConsoleServer {
         handler.addServlet(vaadin, "/*");
         handler.addServlet(new ServletHolder("auth", new AuthServlet(context.users(), SignInThrottle.standard(context.clock()))), "/auth/*");
         handler.getSessionHandler().setHttpOnly(true);
+        // Jetty keeps sessions forever by default: a tab lost without its unload beacon (a browser crash, a laptop
+        // asleep) kept its views polling the nodes and its uploads in memory. Open tabs send Vaadin's heartbeat
+        // every 5 minutes, which keeps their session.
+        handler.getSessionHandler().setMaxInactiveInterval(SESSION_IDLE_SECONDS);
         handler.getSessionHandler().setSessionCookie("DSYNC_CONSOLE");
         JakartaWebSocketServletContainerInitializer.configure(handler, null);
         server.setHandler(handler);

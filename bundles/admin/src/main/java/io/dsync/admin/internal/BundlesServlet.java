@@ -192,6 +192,11 @@ public final class BundlesServlet extends HttpServlet {
             if (target.getBundleId() == context.getBundle().getBundleId() && (verb.equals("stop") || verb.equals("uninstall"))) {
                 throw HttpError.conflict("protected", "refusing to " + verb + " the admin bundle over its own API: the node would lose it");
             }
+            if ((verb.equals("stop") || verb.equals("uninstall")) && adminDependsOn(target)) {
+                throw HttpError.conflict("protected", "refusing to " + verb + " " + target.getSymbolicName() + " ["
+                        + target.getBundleId() + "]: the admin API depends on it, and the node would lose its HTTP API "
+                        + "(nothing could start it again but a restart); update it instead, or restart the node");
+            }
             if (verb.equals("update") && !replace && target.getLocation().startsWith(UPLOAD)) {
                 throw HttpError.conflict("no-location", "bundle " + target.getSymbolicName() + " [" + target.getBundleId()
                         + "] was installed from an upload and has no location to update from; send the new JAR with PUT /bundles/"
@@ -293,11 +298,12 @@ public final class BundlesServlet extends HttpServlet {
      * users move to the new revision), then started: its services and their users go down and come up once. An
      * update followed by a refresh would restart them twice, each stop waiting for what its users finish (a cache
      * client writing its modified copies back, say). A bundle nobody uses is updated in place (the update restarts
-     * it). A failed update restores the previous version when its location can still be read.
+     * it). A failed update from an upload restores the previous version when its location can still be read (an
+     * update from the location has nothing to restore: the file there is the new version), and says whether it did.
      */
     private void update(Bundle target, byte[] bytes) throws BundleException {
         FrameworkWiring framework = context.getBundle(0).adapt(FrameworkWiring.class);
-        byte[] previous = readLocation(target);
+        byte[] previous = bytes == null ? null : readLocation(target);
         boolean used = usedByOthers(target) && target.getBundleId() != context.getBundle().getBundleId();
         boolean restart = used && active(target);
         // The users that run now must run again after the update; the refresh restarts them.
@@ -326,17 +332,41 @@ public final class BundlesServlet extends HttpServlet {
                         BundleException.RESOLVE_ERROR);
             }
         } catch (BundleException e) {
-            if (previous != null) {
-                restore(target, previous, used, restart, users);
-                throw new BundleException(e.getMessage() + " (the previous version was restored)", e.getType(), e);
-            }
-            throw e;
+            String restored = previous == null
+                    ? " (the previous version could not be restored: no copy of it is readable; the node keeps the new one)"
+                    : restore(target, previous, used, restart, users);
+            throw new BundleException(e.getMessage() + restored, e.getType(), e);
         } catch (IOException e) {
             throw new BundleException("cannot read the upload: " + e.getMessage(), e);
         }
         if (!used && framework.getRemovalPendingBundles().contains(target)) {
             refresh(List.of(target)); // the admin bundle itself, or a user that wired to it meanwhile
         }
+    }
+
+    /**
+     * Whether the admin bundle depends on a bundle, directly or through others: it provides a package or a capability
+     * (SCR's extender, the HTTP runtime's servlet API) wired to the admin bundle or to one of its providers.
+     */
+    private boolean adminDependsOn(Bundle target) {
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        java.util.ArrayDeque<Bundle> todo = new java.util.ArrayDeque<>(List.of(context.getBundle()));
+        while (!todo.isEmpty()) {
+            BundleWiring wiring = todo.pop().adapt(BundleWiring.class);
+            if (wiring == null) {
+                continue;
+            }
+            for (org.osgi.framework.wiring.BundleWire wire : wiring.getRequiredWires(null)) {
+                Bundle provider = wire.getProviderWiring().getBundle();
+                if (provider.getBundleId() == target.getBundleId()) {
+                    return true;
+                }
+                if (provider.getBundleId() != 0 && seen.add(provider.getBundleId())) {
+                    todo.push(provider);
+                }
+            }
+        }
+        return false;
     }
 
     private static boolean active(Bundle b) {
@@ -350,7 +380,8 @@ public final class BundlesServlet extends HttpServlet {
                 .anyMatch(w -> w.getRequirerWiring().getBundle().getBundleId() != target.getBundleId());
     }
 
-    private void restore(Bundle target, byte[] previous, boolean used, boolean restart, List<Bundle> users) {
+    /** Puts the previous version back; returns what to tell the caller. */
+    private String restore(Bundle target, byte[] previous, boolean used, boolean restart, List<Bundle> users) {
         try {
             target.update(new ByteArrayInputStream(previous));
             if (used) {
@@ -364,8 +395,10 @@ public final class BundlesServlet extends HttpServlet {
                     user.start(Bundle.START_TRANSIENT); // a user the failed version left unresolved
                 }
             }
+            return " (the previous version was restored)";
         } catch (BundleException e) {
             LOG.error("Admin: could not restore bundle {} [{}]: {}", target.getSymbolicName(), target.getBundleId(), e.getMessage());
+            return " (restoring the previous version failed too: " + e.getMessage() + ")";
         }
     }
 

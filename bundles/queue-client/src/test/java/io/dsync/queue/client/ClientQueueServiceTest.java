@@ -114,6 +114,42 @@ class ClientQueueServiceTest {
     }
 
     @Test
+    void declarationsTheCatalogMustRefuseOrAcceptAsStored() {
+        service.declare(QueueConfig.of("small.dlq").withMaxPayloadBytes(1024));
+        // A message the dead-letter queue refused for its size would stay at the head of its key for good.
+        assertThatThrownBy(() -> service.declare(QueueConfig.of("big").withDeadLetterQueue("small.dlq")))
+                .isInstanceOf(io.dsync.queue.InvalidQueueRequestException.class).hasMessageContaining("small.dlq");
+        service.declare(QueueConfig.of("fits").withDeadLetterQueue("small.dlq").withMaxPayloadBytes(1024));
+        // Stored in whole milliseconds: declaring the same again is no conflict (it was, every time, even the first).
+        QueueConfig fraction = QueueConfig.of("fraction").withVisibilityTimeout(Duration.ofMillis(1500).plusNanos(1));
+        service.declare(fraction);
+        service.declare(fraction);
+    }
+
+    @Test
+    void aCatalogEntryOfALaterVersionOrNoQueueAtAllHidesNoOtherQueue() {
+        QueueCatalog catalog = new QueueCatalog(redisson, "test:" + UUID.randomUUID() + ":queues");
+        catalog.declare(QueueConfig.of("q"), 8).toCompletableFuture().join();
+        org.redisson.api.RMap<String, String> raw = redisson.getMap(catalogKey(catalog),
+                org.redisson.client.codec.StringCodec.INSTANCE);
+        String q = raw.get("q");
+        raw.put("later", q.replace("\"name\":\"q\"", "\"name\":\"later\",\"priorities\":4"));
+        raw.put("junk", "not json");
+        // Before, one entry the catalog could not read failed the whole list, and with it every ownership pass.
+        assertThat(catalog.list()).extracting(io.dsync.queue.protocol.QueueMeta::name).containsExactly("later", "q");
+    }
+
+    private static String catalogKey(QueueCatalog catalog) {
+        try {
+            java.lang.reflect.Field f = QueueCatalog.class.getDeclaredField("key");
+            f.setAccessible(true);
+            return (String) f.get(catalog);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
     void aDeliveryThatComesAfterThePollWasAnsweredGoesToTheNextPollNotBackToItsOwner() throws Exception {
         List<Delivery> first = service.poll(QUEUE, 10, Duration.ofSeconds(2));
         assertThat(first).extracting(d -> d.id().value()).containsExactly(owners.get(0).messageId);

@@ -5,17 +5,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.redisson.api.RScript;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.dsync.queue.InvalidQueueRequestException;
 import io.dsync.queue.QueueConfig;
 import io.dsync.queue.QueueConfigConflictException;
 import io.dsync.queue.QueueNotFoundException;
@@ -28,7 +33,11 @@ import io.dsync.queue.QueueNotFoundException;
  */
 public final class QueueCatalog {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger LOG = LoggerFactory.getLogger(QueueCatalog.class);
+
+    /** Fields it does not know are skipped: an entry written by a later version of the catalog stays readable. */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     private static final String DECLARE = """
             local current = redis.call('HGET', KEYS[1], ARGV[1])
@@ -41,6 +50,8 @@ public final class QueueCatalog {
     private final RedissonClient client;
     private final String key;
     private final Map<String, QueueMeta> known = new ConcurrentHashMap<>();
+    /** Entries found unreadable, warned about once each. */
+    private final Set<String> unreadable = ConcurrentHashMap.newKeySet();
 
     /**
      * @param client the node's Redisson client
@@ -60,6 +71,23 @@ public final class QueueCatalog {
      *     (the dead-letter queue), or with the Redis failure
      */
     public CompletionStage<QueueMeta> declare(QueueConfig config, int partitions) {
+        if (config.deadLetterQueue() == null) {
+            return store(config, partitions);
+        }
+        // A dead-letter queue must take every message of the queue: one refused for its size would stay at the head
+        // of its key, dead-lettered again and again, and hold back every later message of the key.
+        return find(config.deadLetterQueue()).thenCompose(dlq -> {
+            if (dlq.isPresent() && dlq.get().maxPayloadBytes() < config.maxPayloadBytes()) {
+                throw new InvalidQueueRequestException("deadLetterQueue", "dead-letter queue '"
+                        + config.deadLetterQueue() + "' accepts payloads up to " + dlq.get().maxPayloadBytes()
+                        + " bytes, less than queue '" + config.name() + "' (" + config.maxPayloadBytes()
+                        + "): declare it with at least as large a limit, or give '" + config.name() + "' a smaller one");
+            }
+            return store(config, partitions);
+        });
+    }
+
+    private CompletionStage<QueueMeta> store(QueueConfig config, int partitions) {
         QueueMeta wanted = QueueMeta.of(config, partitions);
         String dlq = config.deadLetterQueue() == null ? "" : config.deadLetterQueue();
         RScript script = client.getScript(StringCodec.INSTANCE);
@@ -71,7 +99,8 @@ public final class QueueCatalog {
                 throw new QueueNotFoundException(config.deadLetterQueue());
             }
             QueueMeta stored = read((String) r.get(1));
-            if (!stored.config().equals(config)) {
+            // As stored (whole milliseconds): a visibility timeout with a fraction of a millisecond is not a conflict.
+            if (!stored.config().equals(wanted.config())) {
                 throw new QueueConfigConflictException(stored.config(), config);
             }
             known.put(stored.name(), stored);
@@ -99,8 +128,17 @@ public final class QueueCatalog {
     public List<QueueMeta> list() {
         Map<String, String> all = client.<String, String>getMap(key, StringCodec.INSTANCE).readAllMap();
         List<QueueMeta> queues = new ArrayList<>();
-        for (String json : all.values()) {
-            QueueMeta meta = read(json);
+        for (Map.Entry<String, String> e : all.entrySet()) {
+            QueueMeta meta;
+            try {
+                meta = read(e.getValue());
+            } catch (IllegalStateException bad) {
+                // One entry that is not a queue must not hide the others (ownership passes list every queue).
+                if (unreadable.add(e.getKey())) {
+                    LOG.warn("The queue catalog's entry '{}' is not a queue; left out: {}", e.getKey(), bad.getMessage());
+                }
+                continue;
+            }
             known.put(meta.name(), meta);
             queues.add(meta);
         }

@@ -215,10 +215,13 @@ final class QueueCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             int got = 0;
             int unsettled = 0;
-            while (got < max) {
+            boolean outputLost = false;
+            while (got < max && !outputLost) {
                 int batch = Math.min(100, max - got);
+                // Not settle=ack: the node would acknowledge messages before this process has them, and a consumer
+                // stopped meanwhile (Ctrl-C, a closed pipe) would lose them. Each is acknowledged once printed.
                 JsonNode r = request(node, "POST", "/queue/queues/" + NodeHttp.enc(queue) + "/poll?max=" + batch
-                                + "&waitMs=" + wait.toMillis() + "&settle=" + (noAck ? "release" : "ack"),
+                                + "&waitMs=" + wait.toMillis() + "&settle=" + (noAck ? "release" : "none"),
                         wait.plusSeconds(20), null, "cannot consume from '" + queue + "'").body();
                 JsonNode deliveries = r.path("deliveries");
                 if (deliveries.isEmpty()) {
@@ -235,8 +238,30 @@ final class QueueCommand implements Runnable {
                                 d.path("key").isNull() ? "" : " key=" + d.path("key").asText(),
                                 d.path("attempt").asInt() > 1 ? " attempt=" + d.path("attempt").asInt() : "", body);
                     }
+                    out.flush();
+                    if (out.checkError()) {
+                        // Nobody reads what is printed (a closed pipe): this one and the rest are not acknowledged and
+                        // are delivered again once their visibility timeout ends.
+                        outputLost = true;
+                        break;
+                    }
                     got++;
-                    if (d.hasNonNull("settleError")) {
+                    if (!noAck) {
+                        String ackError;
+                        try {
+                            NodeHttp.Answer acked = node.send("POST", "/queue/queues/" + NodeHttp.enc(queue) + "/ack",
+                                    Duration.ofSeconds(20), NO_API, Map.of("id", d.path("id").asText(),
+                                            "attempt", d.path("attempt").asInt()));
+                            ackError = acked.ok() ? null : acked.message();
+                        } catch (Dsync.CliException e) {
+                            ackError = e.getMessage();
+                        }
+                        if (ackError != null) {
+                            unsettled++;
+                            spec.commandLine().getErr().printf("%s was not acknowledged: %s%n", d.path("id").asText(),
+                                    ackError);
+                        }
+                    } else if (d.hasNonNull("settleError")) {
                         unsettled++;
                         spec.commandLine().getErr().printf("%s was not %s: %s%n", d.path("id").asText(),
                                 noAck ? "released" : "acknowledged", d.path("settleError").asText());
@@ -246,6 +271,11 @@ final class QueueCommand implements Runnable {
                     // Released messages are visible again at once: a second poll would see them again.
                     break;
                 }
+            }
+            if (outputLost) {
+                spec.commandLine().getErr().printf("the output was closed: %d message(s) %s before it%n", got,
+                        noAck ? "peeked" : "consumed and acknowledged");
+                return 1;
             }
             if (unsettled > 0) {
                 spec.commandLine().getErr().printf("%d message(s) %s; %d of them not %s (delivered again once their "

@@ -117,21 +117,7 @@ final class QueueHttpApi extends HttpServlet {
             if (path.length != 1) {
                 throw HttpError.notFound("declare a queue with PUT /queue/queues/{name}");
             }
-            JsonNode body = jsonBody(req);
-            QueueConfig config = QueueConfig.of(path[0]);
-            if (body.has("visibilityTimeoutMs")) {
-                config = config.withVisibilityTimeout(Duration.ofMillis(body.get("visibilityTimeoutMs").asLong()));
-            }
-            if (body.has("maxDeliveries")) {
-                config = config.withMaxDeliveries(body.get("maxDeliveries").asInt());
-            }
-            if (body.hasNonNull("deadLetterQueue")) {
-                config = config.withDeadLetterQueue(body.get("deadLetterQueue").asText());
-            }
-            if (body.has("maxPayloadBytes")) {
-                config = config.withMaxPayloadBytes(body.get("maxPayloadBytes").asInt());
-            }
-            queues.declare(config);
+            queues.declare(config(path[0], jsonBody(req)));
             return Reply.ok(queue(path[0]));
         });
     }
@@ -267,7 +253,51 @@ final class QueueHttpApi extends HttpServlet {
         }
         Instant now = Instant.now();
         return new Delivery(new MessageId(b.get("id").asText()), queue, null, new byte[0], Map.of(),
-                b.get("attempt").asInt(), now, now);
+                (int) whole(b, "attempt", 1, Integer.MAX_VALUE), now, now);
+    }
+
+    private static final java.util.Set<String> DECLARE_FIELDS =
+            java.util.Set.of("visibilityTimeoutMs", "maxDeliveries", "deadLetterQueue", "maxPayloadBytes");
+
+    /**
+     * A declaration's configuration from its JSON body: numbers must be whole and in range, and an unknown field is
+     * refused (a queue never changes once declared: a misspelt field would leave it with a default for good).
+     */
+    static QueueConfig config(String name, JsonNode body) {
+        if (!body.isObject()) {
+            throw HttpError.invalid("the body of a declaration is a JSON object");
+        }
+        body.fieldNames().forEachRemaining(f -> {
+            if (!DECLARE_FIELDS.contains(f)) {
+                throw HttpError.invalid("unknown field '" + f + "'; a declaration takes " + new java.util.TreeSet<>(DECLARE_FIELDS));
+            }
+        });
+        QueueConfig config = QueueConfig.of(name);
+        if (body.has("visibilityTimeoutMs")) {
+            config = config.withVisibilityTimeout(Duration.ofMillis(whole(body, "visibilityTimeoutMs", 1, Long.MAX_VALUE)));
+        }
+        if (body.has("maxDeliveries")) {
+            config = config.withMaxDeliveries((int) whole(body, "maxDeliveries", 1, Integer.MAX_VALUE));
+        }
+        if (body.hasNonNull("deadLetterQueue")) {
+            if (!body.get("deadLetterQueue").isTextual()) {
+                throw HttpError.invalid("deadLetterQueue must be a queue name (a string)");
+            }
+            config = config.withDeadLetterQueue(body.get("deadLetterQueue").asText());
+        }
+        if (body.has("maxPayloadBytes")) {
+            config = config.withMaxPayloadBytes((int) whole(body, "maxPayloadBytes", 1, Integer.MAX_VALUE));
+        }
+        return config;
+    }
+
+    /** A whole number field within bounds; a fraction, a string, a boolean or a number out of range is refused. */
+    private static long whole(JsonNode body, String field, long min, long max) {
+        JsonNode v = body.get(field);
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < min || v.asLong() > max) {
+            throw HttpError.invalid(field + " must be a whole number from " + min + " to " + max + ", got " + v);
+        }
+        return v.asLong();
     }
 
     /** The queue with its partitions: placement from the ring, epochs and counts from the owners. */
@@ -403,7 +433,9 @@ final class QueueHttpApi extends HttpServlet {
         if (t instanceof InvalidQueueRequestException || t instanceof NumberFormatException) {
             return HttpError.invalid(t.getMessage());
         }
-        if (t instanceof QueueUnavailableException || t instanceof java.util.concurrent.TimeoutException) {
+        if (t instanceof QueueUnavailableException || t instanceof java.util.concurrent.TimeoutException
+                || t instanceof org.redisson.client.RedisException) {
+            // Redis restarting or failing over: routine, for the caller to retry (not a bug, not an ERROR).
             return new HttpError(503, QueueWire.UNAVAILABLE, t.getMessage());
         }
         return null;

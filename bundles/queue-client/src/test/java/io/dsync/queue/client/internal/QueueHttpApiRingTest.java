@@ -56,4 +56,25 @@ class QueueHttpApiRingTest {
         List<Map<String, Object>> queues = (List<Map<String, Object>>) body.get("queues");
         return (List<Map<String, Object>>) queues.get(0).get("partitions");
     }
+
+    @Test
+    void aDeclarationsNumbersMustBeWholeAndInRangeAndItsFieldsKnown() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        // Before: truncated, coerced or ignored, and the queue declared with a wrong configuration for good.
+        for (String bad : List.of("{\"maxPayloadBytes\": 4294967297}", "{\"maxDeliveries\": true}",
+                "{\"maxDeliveries\": 2.9}", "{\"visibilityTimeout\": 60000}", "{\"maxDeliveries\": \"3\"}",
+                "{\"deadLetterQueue\": 7}", "[]")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> QueueHttpApi.config("q", json.readTree(bad)))
+                    .as(bad).isInstanceOfSatisfying(io.dsync.http.HttpError.class, e -> assertThat(e.status()).isEqualTo(400));
+        }
+        assertThat(QueueHttpApi.config("q", json.readTree("{\"maxDeliveries\": 3, \"visibilityTimeoutMs\": 60000}")))
+                .isEqualTo(io.dsync.queue.QueueConfig.of("q").withMaxDeliveries(3)
+                        .withVisibilityTimeout(java.time.Duration.ofSeconds(60)));
+    }
+
+    @Test
+    void redisOutOfReachIsUnavailableNotABug() {
+        assertThat(QueueHttpApi.translate(new org.redisson.client.RedisConnectionException("down")).status())
+                .isEqualTo(503);
+    }
 }
