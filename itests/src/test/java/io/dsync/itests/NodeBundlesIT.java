@@ -108,6 +108,17 @@ public class NodeBundlesIT {
     }
 
     @Test
+    public void theBundlesServletPublishesNoConfigurationAsServiceProperties() throws Exception {
+        // Its configuration (io.dsync.admin) holds the admin token: as service properties, any bundle could read it.
+        org.osgi.framework.ServiceReference<?>[] refs = context.getServiceReferences("jakarta.servlet.Servlet",
+                "(osgi.http.whiteboard.servlet.pattern=/bundles)");
+        assertTrue("the /bundles servlet is registered", refs != null && refs.length == 1);
+        for (String key : refs[0].getPropertyKeys()) {
+            assertTrue(key, !key.equals("token") && !key.equals("maxUploadMiB") && !key.equals("service.pid"));
+        }
+    }
+
+    @Test
     public void redisConnectionIsUsable() {
         // health() reports the monitor's latest check, which runs every second from activation on.
         await().atMost(Duration.ofSeconds(10)).until(() -> redis.health().reachable());

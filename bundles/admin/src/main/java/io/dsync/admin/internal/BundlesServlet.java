@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.security.MessageDigest;
+import java.util.Dictionary;
 import java.util.HexFormat;
+import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,6 +22,7 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.framework.wiring.BundleWiring;
 import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.service.component.annotations.Activate;
@@ -28,7 +31,6 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.Designate;
-import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,9 +72,8 @@ import jakarta.servlet.http.HttpServletResponse;
  * 422 {@code not-started} (an install that does not start, rolled back) or {@code failed} (start, stop, update or
  * uninstall failed), 503 {@code interrupted}.
  */
-@Component(service = Servlet.class, configurationPid = "io.dsync.admin")
+@Component(service = {}, immediate = true, configurationPid = "io.dsync.admin")
 @Designate(ocd = AdminConfig.class)
-@HttpWhiteboardServletPattern({"/bundles", "/bundles/*"})
 public final class BundlesServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
@@ -91,11 +92,20 @@ public final class BundlesServlet extends HttpServlet {
         return t;
     });
 
+    /**
+     * Registered by hand, with the whiteboard pattern only: a component's service gets its configuration as service
+     * properties, and this configuration holds the admin token, which every bundle could then read from the registry.
+     */
+    private transient ServiceRegistration<Servlet> registration;
+
     @Activate
     public BundlesServlet(BundleContext context, AdminConfig config, @Reference AdminAccess access) {
         this.context = context;
         this.access = access;
         this.maxUploadBytes = maxUploadBytes(config);
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put("osgi.http.whiteboard.servlet.pattern", new String[] {"/bundles", "/bundles/*"});
+        this.registration = context.registerService(Servlet.class, this, props);
     }
 
     /**
@@ -113,6 +123,11 @@ public final class BundlesServlet extends HttpServlet {
 
     @Deactivate
     void deactivate() {
+        try {
+            registration.unregister();
+        } catch (IllegalStateException alreadyGone) {
+            // the bundle is stopping: the framework unregistered it
+        }
         // Deferred work that is already running finishes on its own thread; it does not need this component.
         deferred.shutdown();
     }
