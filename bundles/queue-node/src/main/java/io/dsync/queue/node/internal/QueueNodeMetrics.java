@@ -42,7 +42,9 @@ final class QueueNodeMetrics implements Ownership.Listener {
     @Override
     public void claimed(String queue, int partition, long afterChangeNanos, int messages) {
         claimed.mark();
-        takeover.update(TimeUnit.NANOSECONDS.toMillis(afterChangeNanos));
+        if (afterChangeNanos >= 0) {
+            takeover.update(TimeUnit.NANOSECONDS.toMillis(afterChangeNanos));
+        }
     }
 
     @Override

@@ -57,13 +57,16 @@ public final class Ownership {
     };
     /** When this node first saw the current membership: a takeover is measured from there. */
     private long membershipChangedNanos = System.nanoTime();
+    /** Claims are takeovers until a pass after the last membership change claimed everything it had to. */
+    private boolean takeoverOpen = true;
 
     /** What the ownership passes do, for metrics. */
     public interface Listener {
         /**
          * A partition is owned by this node now.
          *
-         * @param afterChangeNanos from the pass that saw the membership change to the claimed, loaded partition
+         * @param afterChangeNanos from the pass that saw the membership change to the claimed, loaded partition; -1
+         *     when the claim follows no membership change (a queue declared later): not a takeover
          * @param messages messages loaded
          */
         default void claimed(String queue, int partition, long afterChangeNanos, int messages) {
@@ -124,6 +127,7 @@ public final class Ownership {
         if (!now.sameAs(topology)) {
             LOG.info("Queue ring: {} queue node(s) {}", now.urls().size(), now.urls().keySet());
             membershipChangedNanos = System.nanoTime();
+            takeoverOpen = true;
         }
         topology = now;
         Set<String> declared = new HashSet<>();
@@ -148,6 +152,9 @@ public final class Ownership {
             if (!declared.contains(owner.queue())) {
                 node.remove(owner.queue(), owner.partition());
             }
+        }
+        if (failing.isEmpty()) {
+            takeoverOpen = false; // what the change gave this node is claimed: later claims are no takeovers
         }
     }
 
@@ -182,7 +189,8 @@ public final class Ownership {
                     deadLetters, node, node.bodies());
             node.add(owner);
             failing.remove(name);
-            listener.claimed(queue.name(), partition, System.nanoTime() - membershipChangedNanos, entries.size());
+            listener.claimed(queue.name(), partition, takeoverOpen ? System.nanoTime() - membershipChangedNanos : -1,
+                    entries.size());
             LOG.info("Queue {} partition {}: owned by this node (epoch {}, {} message(s), {} ms)", queue.name(),
                     partition, epoch, entries.size(), (System.nanoTime() - started) / 1_000_000);
         } catch (RuntimeException e) {

@@ -126,6 +126,31 @@ class OwnershipTest {
     }
 
     @Test
+    void onlyClaimsAfterAMembershipChangeCountAsTakeovers() {
+        String test = "takeover";
+        QueueCatalog catalog = new QueueCatalog(client, "dsync:" + test + ":queues");
+        catalog.declare(QueueConfig.of("q"), 4).toCompletableFuture().join();
+        List<NodeInfo> registry = new ArrayList<>(List.of(info("a")));
+        Node a = new Node(test, "a", registry, new AtomicLong(), 0);
+        List<Long> takeovers = new CopyOnWriteArrayList<>();
+        a.ownership.setListener(new Ownership.Listener() {
+            @Override
+            public void claimed(String queue, int partition, long afterChangeNanos, int messages) {
+                takeovers.add(afterChangeNanos);
+            }
+        });
+        a.ownership.run();
+        assertThat(takeovers).hasSize(4).allMatch(t -> t >= 0);
+        takeovers.clear();
+        // A queue declared later: its partitions are claimed, but nothing changed in the ring. Before, each claim
+        // counted as a takeover as long as the time since the last membership change (days, in a live cluster).
+        catalog.declare(QueueConfig.of("later"), 4).toCompletableFuture().join();
+        a.ownership.run();
+        assertThat(takeovers).hasSize(4).allMatch(t -> t == -1);
+        a.node.close();
+    }
+
+    @Test
     void aNodeNotInTheRegistryOwnsNothing() {
         String test = "absent";
         new QueueCatalog(client, "dsync:" + test + ":queues").declare(QueueConfig.of("q"), 4).toCompletableFuture().join();
