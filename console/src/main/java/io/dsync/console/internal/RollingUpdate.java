@@ -221,6 +221,15 @@ final class RollingUpdate {
         } catch (BundleAdmin.BundleAdminException e) {
             return "cannot list its bundles: " + e.getMessage();
         }
+        // Only a node that is UP: one that is not could never pass the check after its update, and the update
+        // would be blamed for what it had before.
+        HealthReport ready = health.probe(t.adminUrl());
+        if (!ready.reachable() || !"UP".equals(ready.status())) {
+            return "not UP before its update (" + (ready.reachable() ? ready.status() : "unreachable")
+                    + (ready.problems().isEmpty() ? "" : ": " + String.join("; ", ready.problems()))
+                    + "), so left untouched";
+        }
+        String expected = jar == null ? null : bundleVersion(jar);
         steps.set(i, new Step(t.node(), StepState.UPDATING, "updating " + symbolicName + " [" + before.id() + "] "
                 + before.version() + " from " + source));
         listener.accept(running(symbolicName, role, source, steps, "Updating " + t.node()));
@@ -237,7 +246,7 @@ final class RollingUpdate {
         Instant deadline = t0.plus(healthTimeout);
         Look look;
         while (true) {
-            look = look(t, before, change);
+            look = look(t, before, change, expected);
             if (look.problem() == null || !clock.instant().isBefore(deadline)) {
                 break;
             }
@@ -257,7 +266,7 @@ final class RollingUpdate {
             Instant until = clock.instant().plus(stayUp);
             while (clock.instant().isBefore(until)) {
                 pause.sleep(pollEvery);
-                Look again = look(t, before, change);
+                Look again = look(t, before, change, expected);
                 if (again.problem() != null) {
                     return "UP after its update, but not for " + stayUp.toSeconds() + " s: " + again.problem();
                 }
@@ -278,7 +287,7 @@ final class RollingUpdate {
     private record Look(String problem, BundleInfo bundle) {
     }
 
-    private Look look(Target t, BundleInfo before, BundleAdmin.Change change) {
+    private Look look(Target t, BundleInfo before, BundleAdmin.Change change, String expectedVersion) {
         HealthReport h = health.probe(t.adminUrl());
         if (!h.reachable()) {
             return new Look("/health cannot be reached: " + String.join("; ", h.problems()), null);
@@ -301,7 +310,31 @@ final class RollingUpdate {
         if (before.active() && !now.active()) {
             return new Look(before.symbolicName() + " is " + now.state() + ", not ACTIVE as before the update", now);
         }
+        if (expectedVersion != null && !expectedVersion.equals(normalized(now.version()))) {
+            // An update the node ran after its answer (202) and undid: the bundle changed, but not to the upload.
+            return new Look(before.symbolicName() + " runs version " + now.version() + ", not the uploaded "
+                    + expectedVersion + " (the node's update failed and was undone; see its log)", now);
+        }
         return new Look(null, now);
+    }
+
+    /** The Bundle-Version of a JAR, normalized; {@code null} if it has none or is not a JAR. */
+    static String bundleVersion(byte[] jar) {
+        try (java.util.jar.JarInputStream in = new java.util.jar.JarInputStream(new java.io.ByteArrayInputStream(jar))) {
+            java.util.jar.Manifest m = in.getManifest();
+            String v = m == null ? null : m.getMainAttributes().getValue("Bundle-Version");
+            return v == null ? null : normalized(v);
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static String normalized(String version) {
+        try {
+            return org.osgi.framework.Version.parseVersion(version.trim()).toString();
+        } catch (IllegalArgumentException e) {
+            return version.trim();
+        }
     }
 
     private static Progress running(String symbolicName, String role, String source, List<Step> steps, String now) {

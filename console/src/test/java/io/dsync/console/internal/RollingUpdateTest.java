@@ -43,9 +43,9 @@ class RollingUpdateTest {
         assertThat(end.steps().get(0).detail()).isEqualTo("io.dsync.cache.node 0.1.0 \u2192 0.1.1, UP after 1.0 s");
         // Node by node: node 2 is not asked anything before node 1 answered UP (twice DEGRADED, then UP).
         assertThat(fake.calls).containsExactly(
-                "cache-1 list", "cache-1 update 31 from 3 bytes", "cache-1 health", "cache-1 health", "cache-1 health", "cache-1 list",
-                "cache-2 list", "cache-2 update 31 from 3 bytes", "cache-2 health", "cache-2 health", "cache-2 health", "cache-2 list",
-                "cache-3 list", "cache-3 update 31 from 3 bytes", "cache-3 health", "cache-3 health", "cache-3 health", "cache-3 list");
+                "cache-1 list", "cache-1 health", "cache-1 update 31 from 3 bytes", "cache-1 health", "cache-1 health", "cache-1 health", "cache-1 list",
+                "cache-2 list", "cache-2 health", "cache-2 update 31 from 3 bytes", "cache-2 health", "cache-2 health", "cache-2 health", "cache-2 list",
+                "cache-3 list", "cache-3 health", "cache-3 update 31 from 3 bytes", "cache-3 health", "cache-3 health", "cache-3 health", "cache-3 list");
         fake.nodes.values().forEach(n -> assertThat(n.bundles.get(31L).version()).isEqualTo("0.1.1"));
         // The progress went out live: each node updating, then checking, then done.
         assertThat(seen.stream().filter(p -> !p.finished()).map(p -> p.steps().get(1).state()).distinct())
@@ -65,9 +65,10 @@ class RollingUpdateTest {
         assertThat(end.steps().get(0).detail()).isEqualTo("io.dsync.cache.node 0.1.0 \u2192 0.1.1, UP after 0.0 s, "
                 + "stayed UP 5 s");
         assertThat(end.steps().get(2).detail()).isEqualTo("io.dsync.cache.node 0.1.0 \u2192 0.1.1, UP after 0.0 s");
-        // Watched every 0.5 s for 5 s: 1 look at UP, 10 while it stays; the last node only until UP.
-        assertThat(fake.calls.stream().filter(c -> c.equals("cache-1 health"))).hasSize(11);
-        assertThat(fake.calls.stream().filter(c -> c.equals("cache-3 health"))).hasSize(1);
+        // One look before the update; watched every 0.5 s for 5 s: 1 look at UP, 10 while it stays; the last node only
+        // until UP.
+        assertThat(fake.calls.stream().filter(c -> c.equals("cache-1 health"))).hasSize(12);
+        assertThat(fake.calls.stream().filter(c -> c.equals("cache-3 health"))).hasSize(2);
         assertThat(seen).anyMatch(p -> p.steps().get(0).detail().endsWith("watching it stay UP for 5 s before the next node"));
     }
 
@@ -83,6 +84,48 @@ class RollingUpdateTest {
         assertThat(end.outcome()).isEqualTo("Stopped at node cache-1: UP after its update, but not for 5 s: "
                 + "DEGRADED: cache-node: stopped. Updated before it: none; not touched: cache-2, cache-3.");
         assertThat(fake.calls).noneMatch(c -> c.startsWith("cache-2 update"));
+    }
+
+    @Test
+    void aNodeNotUpBeforeItsUpdateIsNotTouched() throws Exception {
+        RollingUpdate.Plan plan = threeCacheNodes();
+        fake.nodes.get(FakeBundleNodes.url("cache-2")).degradedLooksLeft = Integer.MAX_VALUE; // a bundle stopped there
+
+        RollingUpdate.Progress end = fake.rollingUpdate(Duration.ofSeconds(60)).run(plan, BSN, null, "its location", seen::add);
+
+        assertThat(end.succeeded()).isFalse();
+        assertThat(end.outcome()).isEqualTo("Stopped at node cache-2: not UP before its update (DEGRADED: lock: no leader "
+                + "yet), so left untouched. Updated before it: cache-1; not touched: cache-3.");
+        // Before, it was updated all the same, and the update was blamed after 60 s for what the node had before.
+        assertThat(fake.calls).noneMatch(c -> c.startsWith("cache-2 update") || c.startsWith("cache-3"));
+    }
+
+    @Test
+    void anUpdateTheNodeRanAfterItsAnswerAndUndidIsNoSuccess() throws Exception {
+        RollingUpdate.Plan plan = threeCacheNodes();
+        FakeBundleNodes.Node first = fake.nodes.get(FakeBundleNodes.url("cache-1"));
+        first.deferredForLists = 1;
+        // The upload is 0.2.0; the node answers 202, then its update fails and is undone: it runs 0.1.x again.
+        byte[] jar = io.dsync.console.internal.RollingUpdateTest.jar(BSN, "0.2.0");
+
+        RollingUpdate.Progress end = fake.rollingUpdate(Duration.ofSeconds(5)).run(plan, BSN, jar, "'cache.jar'", seen::add);
+
+        assertThat(end.succeeded()).isFalse();
+        assertThat(end.outcome()).startsWith("Stopped at node cache-1: not UP within 5 s after its update: "
+                + "io.dsync.cache.node runs version 0.1.1, not the uploaded 0.2.0");
+        assertThat(fake.calls).noneMatch(c -> c.startsWith("cache-2"));
+    }
+
+    static byte[] jar(String bsn, String version) throws java.io.IOException {
+        java.util.jar.Manifest m = new java.util.jar.Manifest();
+        m.getMainAttributes().put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
+        m.getMainAttributes().putValue("Bundle-SymbolicName", bsn);
+        m.getMainAttributes().putValue("Bundle-Version", version);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.util.jar.JarOutputStream j = new java.util.jar.JarOutputStream(out, m)) {
+            j.flush();
+        }
+        return out.toByteArray();
     }
 
     @Test
@@ -120,7 +163,7 @@ class RollingUpdateTest {
                 .containsExactly(StepState.FAILED, StepState.NOT_RUN, StepState.NOT_RUN);
         // Bounded: it gave up at the deadline, looking every 0.5 s.
         assertThat(Duration.between(t0, fake.now)).isEqualTo(Duration.ofSeconds(60));
-        assertThat(fake.calls.stream().filter("cache-1 health"::equals)).hasSize(121);
+        assertThat(fake.calls.stream().filter("cache-1 health"::equals)).hasSize(122);
         assertThat(fake.calls).noneMatch(c -> c.startsWith("cache-2") || c.startsWith("cache-3"));
     }
 
@@ -134,9 +177,9 @@ class RollingUpdateTest {
 
         assertThat(end.succeeded()).as(end.outcome()).isTrue();
         assertThat(end.steps().get(0).detail()).isEqualTo("io.dsync.cache.node 0.1.0 \u2192 0.1.1, UP after 1.5 s");
-        assertThat(fake.calls.subList(0, 10)).containsExactly("cache-1 list", "cache-1 update 31 from location",
-                "cache-1 health", "cache-1 list", "cache-1 health", "cache-1 list", "cache-1 health", "cache-1 list",
-                "cache-1 health", "cache-1 list");
+        assertThat(fake.calls.subList(0, 11)).containsExactly("cache-1 list", "cache-1 health",
+                "cache-1 update 31 from location", "cache-1 health", "cache-1 list", "cache-1 health", "cache-1 list",
+                "cache-1 health", "cache-1 list", "cache-1 health", "cache-1 list");
         assertThat(seen).anyMatch(p -> p.steps().get(0).detail().startsWith("updated (the node runs it after its answer)"));
     }
 
