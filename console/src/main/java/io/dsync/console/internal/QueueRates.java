@@ -20,43 +20,48 @@ final class QueueRates {
     record Rate(double sent, double acked) {
     }
 
-    private Map<String, Map<String, long[]>> previous = Map.of();
-    private Instant previousAt;
+    /** Each node's counts at its last answer, and when that was. */
+    private final Map<String, Map<String, long[]>> previous = new HashMap<>();
+    private final Map<String, Instant> previousAt = new HashMap<>();
 
     /**
      * @param at when the counts were read
      * @param byNode each answering node's counts per queue ({@code [sent, acked]}); nodes that did not answer are left
      *     out
-     * @return per queue, its rates since the previous call; empty at the first call
+     * @return per queue, its rates since each node's previous answer; empty at the first call
      */
     Map<String, Rate> add(Instant at, Map<String, Map<String, long[]>> byNode) {
-        Map<String, Rate> rates = new TreeMap<>();
-        double seconds = previousAt == null ? 0 : Duration.between(previousAt, at).toNanos() / 1e9;
-        if (seconds > 0) {
-            Map<String, double[]> sums = new HashMap<>();
-            byNode.forEach((node, counts) -> {
-                Map<String, long[]> before = previous.get(node);
-                if (before == null) {
-                    return;
+        Map<String, double[]> sums = new HashMap<>();
+        boolean any = false;
+        for (Map.Entry<String, Map<String, long[]>> e : byNode.entrySet()) {
+            Map<String, long[]> before = previous.get(e.getKey());
+            Instant then = previousAt.get(e.getKey());
+            // Over the node's own interval: one that missed a poll counts what it did since it last answered.
+            double seconds = then == null ? 0 : Duration.between(then, at).toNanos() / 1e9;
+            if (before == null || seconds <= 0) {
+                continue;
+            }
+            any = true;
+            e.getValue().forEach((queue, now) -> {
+                long[] was = before.getOrDefault(queue, new long[2]);
+                if (now[0] < was[0] || now[1] < was[1]) {
+                    return; // the node restarted: its counts began again
                 }
-                counts.forEach((queue, now) -> {
-                    long[] then = before.getOrDefault(queue, new long[2]);
-                    if (now[0] < then[0] || now[1] < then[1]) {
-                        return; // the node restarted: its counts began again
-                    }
-                    double[] s = sums.computeIfAbsent(queue, q -> new double[2]);
-                    s[0] += now[0] - then[0];
-                    s[1] += now[1] - then[1];
-                });
+                double[] sum = sums.computeIfAbsent(queue, q -> new double[2]);
+                sum[0] += (now[0] - was[0]) / seconds;
+                sum[1] += (now[1] - was[1]) / seconds;
             });
+        }
+        Map<String, Rate> rates = new TreeMap<>();
+        if (any) {
             // Every queue the nodes count has a rate, 0 when nothing moved.
             byNode.values().forEach(c -> c.keySet().forEach(q -> sums.computeIfAbsent(q, k -> new double[2])));
-            sums.forEach((q, s) -> rates.put(q, new Rate(s[0] / seconds, s[1] / seconds)));
+            sums.forEach((q, sum) -> rates.put(q, new Rate(sum[0], sum[1])));
         }
-        Map<String, Map<String, long[]>> kept = new HashMap<>(previous);
-        kept.putAll(byNode);
-        previous = kept;
-        previousAt = at;
+        byNode.forEach((node, counts) -> {
+            previous.put(node, counts);
+            previousAt.put(node, at);
+        });
         return rates;
     }
 }

@@ -36,4 +36,14 @@ class QueueRatesTest {
         assertThat(rates.add(T0.plusSeconds(2), Map.of("n1", Map.of("orders", new long[] {5, 2}))))
                 .containsEntry("orders", new QueueRates.Rate(2, 1));
     }
+
+    @Test
+    void aNodeThatMissedAPollCountsOverItsOwnInterval() {
+        QueueRates rates = new QueueRates();
+        rates.add(T0, Map.of("n1", Map.of("orders", new long[] {0, 0}), "n2", Map.of("orders", new long[] {0, 0})));
+        rates.add(T0.plusSeconds(1), Map.of("n1", Map.of("orders", new long[] {10, 10}))); // n2 did not answer
+        // n2 sent 10 a second all along: 30 over its 3 s, not over the last interval of 2 s (before: 25 a second in all).
+        assertThat(rates.add(T0.plusSeconds(3), Map.of("n1", Map.of("orders", new long[] {30, 30}),
+                "n2", Map.of("orders", new long[] {30, 30})))).containsEntry("orders", new QueueRates.Rate(20, 20));
+    }
 }
