@@ -84,4 +84,19 @@ class NodeLauncherTest {
         assertThatThrownBy(() -> NodeLauncher.bundleJars(home, EnumSet.of(Role.LOCK), false))
                 .hasMessageContaining("is " + home + " a dsync distribution?");
     }
+
+    @Test
+    void aTakenMessagingPortStopsTheStartAndNamesItsOption() throws IOException {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"));
+                java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            int adminPort = probe.getLocalPort();
+            probe.close(); // free again: only the messaging port is taken
+            NodeOptions o = new NodeOptions("n1", Set.of(Role.QUEUE), "prod", home, home.resolve("data/n1"),
+                    home.resolve("deploy"), adminPort, "127.0.0.1", "127.0.0.1", "redis://r:6379", "", false,
+                    Map.of("dsync.port.messaging", Integer.toString(taken.getLocalPort())));
+            // Before, the node started without its messaging listener and reported itself healthy.
+            assertThatThrownBy(() -> NodeLauncher.start(o)).isInstanceOf(NodeLauncher.NodeStartException.class)
+                    .hasMessageContaining("messaging port " + taken.getLocalPort()).hasMessageContaining("--messaging-port");
+        }
+    }
 }
