@@ -369,6 +369,9 @@ class ClientCacheServiceTest {
         ClientCacheService c = new ClientCacheService("c", 3, TIMING, catalog, transport(nc, "c"), memory,
                 () -> cut, completions, true);
         Cache<byte[]> cache = c.cache("main");
+        // Opened first, so the put and get below are submitted to the node before close() starts; otherwise one
+        // still reading the catalog when close() begins fails as "stopping" instead, a truthful but other answer.
+        c.local("main").get(5, TimeUnit.SECONDS);
         CompletableFuture<Void> put = cache.putAsync("closing", new byte[] {7});
         // The get waits behind the put (a first read of a key alone would be a cold read, from Redis).
         CompletableFuture<Optional<byte[]>> get = cache.getAsync("closing");
