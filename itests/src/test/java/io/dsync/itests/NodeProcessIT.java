@@ -188,6 +188,30 @@ class NodeProcessIT {
     }
 
     @Test
+    void noOperationRunsWhileAnUpdateThatRestartsTheAdminApiIsUnderWay() throws Exception {
+        long http = bundleId("io.dsync.http");
+        long queueClient = bundleId("io.dsync.queue.client");
+        HttpResponse<String> accepted = send("POST", "/bundles/" + http + "/update", null, TOKEN);
+        // The admin API depends on io.dsync.http: the refresh restarts it, so the update runs after its 202 answer.
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        // Sent at once, while the refresh runs. Until 2026-12-07 the deferred update ran without the one-operation
+        // permit, and this stop ran beside it (200).
+        int status;
+        try {
+            status = send("POST", "/bundles/" + queueClient + "/stop", null, TOKEN).statusCode();
+        } catch (IOException closedByTheRestart) {
+            status = -1;
+        }
+        assertThat(status).as("a stop sent during the deferred update").isNotEqualTo(200);
+        // Until /bundles is served again (its servlet registers a moment after /health) with every bundle running,
+        // the queue client included: the stop took no effect.
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                .until(() -> "UP".equals(Nodes.health(node).path("status").asText())
+                        && bundleStates().values().stream().allMatch("ACTIVE"::equals));
+        assertThat(bundleStates()).containsEntry("io.dsync.queue.client", "ACTIVE");
+    }
+
+    @Test
     void anUpdateRestartsTheBundleAndItsUsersOnce() throws Exception {
         long id = bundleId("io.dsync.messaging");
         long starts = messagingStarts();

@@ -14,8 +14,8 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -85,7 +85,11 @@ public final class BundlesServlet extends HttpServlet {
     private final transient BundleContext context;
     private final transient AdminAccess access;
     private volatile long maxUploadBytes;
-    private final transient ReentrantLock writes = new ReentrantLock();
+    /**
+     * One bundle operation at a time. A permit, not a lock: an operation deferred past its 202 answer (one whose
+     * refresh restarts this API) keeps it on the deferred thread until done, so no second operation runs meanwhile.
+     */
+    private final transient Semaphore writes = new Semaphore(1);
     private final transient ExecutorService deferred = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "dsync-admin-deferred");
         t.setDaemon(true);
@@ -97,6 +101,8 @@ public final class BundlesServlet extends HttpServlet {
      * properties, and this configuration holds the admin token, which every bundle could then read from the registry.
      */
     private transient ServiceRegistration<Servlet> registration;
+    /** Deactivated: a request that waited for the permit meanwhile must not use this bundle's stale context. */
+    private volatile boolean stopped;
 
     @Activate
     public BundlesServlet(BundleContext context, AdminConfig config, @Reference AdminAccess access) {
@@ -128,6 +134,7 @@ public final class BundlesServlet extends HttpServlet {
         } catch (IllegalStateException alreadyGone) {
             // the bundle is stopping: the framework unregistered it
         }
+        stopped = true;
         // Deferred work that is already running finishes on its own thread; it does not need this component.
         deferred.shutdown();
     }
@@ -188,10 +195,15 @@ public final class BundlesServlet extends HttpServlet {
                 throw HttpError.invalid(e.getMessage());
             }
         }
-        if (!writes.tryLock(30, TimeUnit.SECONDS)) {
+        if (!writes.tryAcquire(30, TimeUnit.SECONDS)) {
             throw HttpError.conflict("busy", "another bundle operation is still running; try again");
         }
+        boolean handedOver = false;
         try {
+            if (stopped) {
+                throw new HttpError(503, HttpError.API_DOWN, "the admin API restarted while this request waited for the "
+                        + "operation before it; try again");
+            }
             if (install) {
                 return install(upload, !"false".equals(req.getParameter("start")), req, resp);
             }
@@ -226,8 +238,11 @@ public final class BundlesServlet extends HttpServlet {
                         LOG.info("Admin: {} of bundle {} [{}] requested by {} done", verb, target.getSymbolicName(), target.getBundleId(), who);
                     } catch (BundleException | RuntimeException e) {
                         LOG.error("Admin: {} of bundle {} [{}] requested by {} failed: {}", verb, target.getSymbolicName(), target.getBundleId(), who, e.getMessage());
+                    } finally {
+                        writes.release();
                     }
                 });
+                handedOver = true;
                 return Reply.of(202, Map.of("accepted", verb, "bundle", BundleView.of(target),
                         "note", "this refresh restarts the admin API; poll GET /bundles/" + target.getBundleId()));
             }
@@ -241,7 +256,9 @@ public final class BundlesServlet extends HttpServlet {
             LOG.info("Admin: {} of bundle {} [{}] by {}", verb, target.getSymbolicName(), target.getBundleId(), req.getRemoteAddr());
             return Reply.ok(BundleView.of(target));
         } finally {
-            writes.unlock();
+            if (!handedOver) {
+                writes.release();
+            }
         }
     }
 
