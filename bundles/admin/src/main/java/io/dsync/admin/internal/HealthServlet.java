@@ -52,6 +52,7 @@ public final class HealthServlet extends HttpServlet {
 
     private final transient NodeIdentity identity;
     private final transient Supplier<List<BundleInfo>> bundles;
+    private final transient Supplier<List<String>> missingServices;
     /** The latest failure of each contributor that threw, so each is logged once, not on every poll. */
     private final transient Map<String, String> failures = new ConcurrentHashMap<>();
 
@@ -68,15 +69,35 @@ public final class HealthServlet extends HttpServlet {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile List<HealthContributor> contributors = List.of();
 
+    /**
+     * Services every node runs whose absence no bundle state shows: a component that failed to start (node messaging
+     * whose port was taken) leaves its bundle ACTIVE. Looked up by class name, so this bundle does not wire to them
+     * (an update of theirs does not restart the admin API).
+     */
+    private static final Map<String, String> NODE_SERVICES = Map.of("io.dsync.messaging.Messaging",
+            "node messaging is not running (its component did not start: the node log says why, e.g. its port is "
+                    + "taken); queue and cache calls through this node fail, and its lock and cache roles cannot serve");
+
     @Activate
     public HealthServlet(BundleContext context) {
-        this(NodeIdentity.from(context::getProperty), () -> Bundles.describe(context));
+        this(NodeIdentity.from(context::getProperty), () -> Bundles.describe(context), () -> missing(context));
     }
 
-    /** For tests: a node with this identity and these bundles. */
-    HealthServlet(NodeIdentity identity, Supplier<List<BundleInfo>> bundles) {
+    /** For tests: a node with this identity, these bundles and these problems of missing services. */
+    HealthServlet(NodeIdentity identity, Supplier<List<BundleInfo>> bundles, Supplier<List<String>> missingServices) {
         this.identity = identity;
         this.bundles = bundles;
+        this.missingServices = missingServices;
+    }
+
+    private static List<String> missing(BundleContext context) {
+        List<String> problems = new ArrayList<>();
+        NODE_SERVICES.forEach((service, problem) -> {
+            if (context.getServiceReference(service) == null) {
+                problems.add(problem);
+            }
+        });
+        return problems;
     }
 
     @Override
@@ -147,6 +168,7 @@ public final class HealthServlet extends HttpServlet {
         for (BundleInfo b : unhealthy) {
             problems.add("bundle " + b.symbolicName() + " [" + b.id() + "] is " + b.state());
         }
+        problems.addAll(missingServices.get());
         body.put("bundles", bundles);
         body.put("status", problems.isEmpty() ? "UP" : "DEGRADED");
         body.put("problems", problems);

@@ -24,8 +24,11 @@ class HealthServletTest {
     static final List<BundleInfo> BUNDLES = List.of(new BundleInfo(0, "org.apache.felix.framework", "7.0.5", "ACTIVE", false),
             new BundleInfo(7, "io.dsync.admin", "0.1.0", "ACTIVE", false));
 
+    /** What the servlet finds missing of the node's services. */
+    List<String> missing = List.of();
+
     final HealthServlet servlet = new HealthServlet(new NodeIdentity("n1", "c", List.of("lock"), "127.0.0.1", Map.of("admin", 8080),
-            "2026-01-01T00:00:00Z", "dev"), () -> BUNDLES);
+            "2026-01-01T00:00:00Z", "dev"), () -> BUNDLES, () -> missing);
 
     static RedisConnection redis() {
         RedisHealth up = new RedisHealth(true, "127.0.0.1:6379", 120, null, Instant.now());
@@ -99,6 +102,17 @@ class HealthServletTest {
         Map<String, Object> recovered = report(contributors);
         assertThat(recovered.get("status")).isEqualTo("UP");
         assertThat(recovered.get("problems")).asList().isEmpty();
+    }
+
+    @Test
+    void aMissingNodeServiceDegradesTheNodeThoughEveryBundleIsActive() {
+        // Node messaging whose component failed to start: its bundle stays ACTIVE.
+        missing = List.of("node messaging is not running");
+        Map<String, Object> body = report(List.of());
+        assertThat(body.get("status")).isEqualTo("DEGRADED");
+        assertThat(body.get("problems")).asList().containsExactly("node messaging is not running");
+        missing = List.of();
+        assertThat(report(List.of()).get("status")).isEqualTo("UP");
     }
 
     @Test
