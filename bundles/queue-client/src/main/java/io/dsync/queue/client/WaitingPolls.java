@@ -115,12 +115,14 @@ final class WaitingPolls {
     }
 
     private void expire(Waiter waiter) {
-        if (!waiter.result().complete(List.of())) {
-            return;
-        }
+        waiter.result().complete(List.of());
         boolean idle;
         synchronized (this) {
-            waiters.remove(waiter);
+            // Also when its caller ended it first (a cancel, an interrupt): a waiter left here past its deadline
+            // would have the owners asked again and again with waits of 1 ms.
+            if (!waiters.remove(waiter)) {
+                return; // an owner's answer took it
+            }
             idle = waiters.isEmpty();
         }
         if (idle) {
@@ -209,16 +211,21 @@ final class WaitingPolls {
         synchronized (this) {
             inFlight.remove(node, id);
             boolean wasCancelled = cancelled.remove(id);
+            boolean ended = false;
             int i = 0;
             while (i < deliveries.size() && !waiters.isEmpty()) {
                 Waiter w = waiters.poll();
+                if (w.result().isDone()) {
+                    ended = true; // its caller ended it: it takes nothing
+                    continue;
+                }
                 int n = Math.min(w.max(), deliveries.size() - i);
                 shares.add(new Share(w, List.copyOf(deliveries.subList(i, i + n))));
                 i += n;
             }
             left.addAll(deliveries.subList(i, deliveries.size()));
             pause = emptyAtOnce && !wasCancelled && !waiters.isEmpty() && resting.add(node);
-            idle = !shares.isEmpty() && waiters.isEmpty() && !inFlight.isEmpty();
+            idle = (!shares.isEmpty() || ended) && waiters.isEmpty() && !inFlight.isEmpty();
         }
         for (Share s : shares) {
             if (s.waiter().result().complete(s.deliveries())) {
