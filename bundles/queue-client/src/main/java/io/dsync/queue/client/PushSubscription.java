@@ -33,12 +33,19 @@ import io.dsync.queue.protocol.QueueWire.PollRequest;
  * deadline passes unsettled), so a slow handler slows delivery down and nothing piles up in memory; a node with
  * nothing to deliver holds only its share. The nodes are read again from the ring every second. No thread of its own:
  * it runs on the answers of its polls, the settlements and the router's timer.
+ * <p>
+ * With fewer credits than nodes ({@code maxInFlight} 1 and 3 owners, say), the nodes take turns: each pass starts with
+ * the node after the last one asked, and polls wait {@link #SCARCE_POLL_WAIT} only, so a node with nothing keeps the
+ * credit from the others for that long at most (until 2026-12-07 the first nodes of the list kept it for good, and the
+ * messages of the others were never delivered to the subscription).
  */
 final class PushSubscription implements Subscription {
 
     private static final Logger LOG = LoggerFactory.getLogger(PushSubscription.class);
     /** How long one long-poll of a node waits before it is renewed. */
     static final Duration POLL_WAIT = Duration.ofSeconds(5);
+    /** How long one long-poll waits when the subscription has fewer credits than nodes: the nodes take turns. */
+    static final Duration SCARCE_POLL_WAIT = Duration.ofMillis(500);
     /** A poll that came back empty at once (the node answers nothing, or is gone) is asked again after this. */
     static final long EMPTY_PAUSE_MILLIS = 200;
 
@@ -58,6 +65,8 @@ final class PushSubscription implements Subscription {
     private final Set<String> resting = new HashSet<>();
     private boolean active = true;
     private ScheduledFuture<?> refresh;
+    /** Where the next pass starts in the list of owners: after the last node asked. */
+    private int nextOwner;
 
     PushSubscription(ClientQueueService service, QueueMeta meta, SubscriptionOptions options, DeliveryHandler handler) {
         this.service = service;
@@ -84,7 +93,14 @@ final class PushSubscription implements Subscription {
             return;
         }
         int share = Math.max(1, (options.maxInFlight() + owners.size() - 1) / owners.size());
-        for (String node : owners) {
+        long waitMillis = (options.maxInFlight() < owners.size() ? SCARCE_POLL_WAIT : POLL_WAIT).toMillis();
+        int start;
+        synchronized (this) {
+            start = Math.floorMod(nextOwner, owners.size());
+        }
+        for (int k = 0; k < owners.size(); k++) {
+            int index = (start + k) % owners.size();
+            String node = owners.get(index);
             int want;
             String pollId;
             synchronized (this) {
@@ -98,15 +114,16 @@ final class PushSubscription implements Subscription {
                 credits -= want;
                 pollId = service.newCallId();
                 polling.put(node, pollId);
+                nextOwner = index + 1;
             }
-            poll(node, pollId, want);
+            poll(node, pollId, want, waitMillis);
         }
     }
 
-    private void poll(String node, String pollId, int want) {
+    private void poll(String node, String pollId, int want, long waitMillis) {
         Instant sent = Instant.now();
         long started = System.nanoTime();
-        service.router().poll(node, new PollRequest(meta.name(), pollId, want, POLL_WAIT.toMillis())).thenAccept(reply -> {
+        service.router().poll(node, new PollRequest(meta.name(), pollId, want, waitMillis)).thenAccept(reply -> {
             List<Delivery> got = service.deliveries(meta, reply, sent);
             boolean stillActive;
             synchronized (this) {

@@ -242,6 +242,32 @@ class ClientQueueServiceTest {
     }
 
     @Test
+    void withFewerCreditsThanOwnersEveryOwnerGetsItsTurn() throws Exception {
+        // One credit, two owners; the message is at one owner, then at the other: whichever the subscription asks
+        // second. Before, the owner asked first kept the credit for good (its empty long-poll renewed over and over).
+        Map<FakeOwner, String> messages = new java.util.HashMap<>();
+        owners.forEach(o -> messages.put(o, o.messageId)); // a message of a partition each owns
+        for (FakeOwner holder : owners) {
+            owners.forEach(o -> {
+                o.messageId = null;
+                o.waitingPolls.set(0);
+            });
+            holder.messageId = messages.get(holder);
+            CountDownLatch got = new CountDownLatch(1);
+            Subscription s = service.subscribe(QUEUE, SubscriptionOptions.defaults().withMaxInFlight(1), d -> {
+                if (d.id().value().equals(holder.messageId)) {
+                    got.countDown();
+                }
+            });
+            try {
+                assertThat(got.await(4, TimeUnit.SECONDS)).as("the message at owner " + holder.id).isTrue();
+            } finally {
+                s.close();
+            }
+        }
+    }
+
+    @Test
     void aPushedDeliveryThatItsHandlerExtendsIsStillAcknowledgedAndKeepsItsCredit() throws Exception {
         FakeOwner a = owners.get(0);
         owners.get(1).messageId = null;
@@ -289,6 +315,19 @@ class ClientQueueServiceTest {
         assertThat(b.settled.get(0).id()).isEqualTo(b.messageId);
         assertThat(b.settled.get(0).action()).as("visible again at once, not after its visibility timeout")
                 .isEqualTo(Action.RELEASE);
+    }
+
+    @Test
+    void aCancelledPollStopsAskingTheOwnersWhenItsWaitEnds() throws Exception {
+        owners.forEach(o -> o.messageId = null); // nothing to deliver: every waiting poll waits out its time
+        CompletableFuture<List<Delivery>> poll = service.pollAsync(QUEUE, 10, Duration.ofMillis(300));
+        await().atMost(Duration.ofSeconds(2)).until(() -> service.ownerPollsInFlight(QUEUE) == owners.size());
+        poll.cancel(false); // as an interrupted or timed-out poll() does
+        Thread.sleep(1500);
+        // Before, the cancelled poll stayed among the waiting ones past its deadline: from then on each owner was
+        // asked again and again with waits of 1 ms (hundreds of polls a second) until a message came.
+        assertThat(polls()).as("owner polls in 1.5 s").isLessThanOrEqualTo(3 * owners.size());
+        await().atMost(Duration.ofSeconds(2)).until(() -> service.ownerPollsInFlight(QUEUE) == 0);
     }
 
     private int polls() {
