@@ -74,8 +74,9 @@ import io.dsync.lock.protocol.PollReply;
  *
  * <h2>Log entries and time</h2>
  * A client sends a {@link LockCommandCodec#encodeCommands(List) command message or a batch}. In
- * {@link #startTransaction} the leader validates it and prefixes it with its own wall-clock time
- * ({@link LockCommandCodec#entryHeader(long)}); {@link #applyTransaction} on every replica decodes
+ * {@link #startTransaction} the leader validates it and prefixes it with its time
+ * ({@link LockCommandCodec#entryHeader(long)}): the log's clock carried on by its monotonic clock since it took over
+ * ({@link LeaderClock}), so that no offset between the members' wall clocks, nor a step of one, shortens a lease; {@link #applyTransaction} on every replica decodes
  * the entry and calls {@link LockStateMachine#apply(long, long, LockCommand)} for each of its commands, in
  * order, with the entry's Raft index and that leader time. Session, lease and wait expiries are therefore decided by the log,
  * never by a replica's clock. While this server is the ready leader it checks every tick interval whether to
@@ -150,7 +151,8 @@ public class LockRaftStateMachine extends BaseStateMachine {
 
     private final LockStateMachine.Limits limits;
 
-    private final LongSupplier wallClock;
+    /** The time stamped into the entries this member proposes while it leads. */
+    private final LeaderClock clock;
 
     private final Duration tickInterval;
 
@@ -216,14 +218,21 @@ public class LockRaftStateMachine extends BaseStateMachine {
      * Creates a state machine.
      *
      * @param limits the core's memory bounds, equal on all replicas
-     * @param wallClock the clock stamped into entries proposed while this server leads, epoch ms
+     * @param wallClock the wall clock, epoch ms: where a leader's stamps start when the log's clock is more than
+     *     {@link #OUTAGE_GAP_MILLIS} behind it; otherwise they carry on the log's clock ({@link LeaderClock})
      * @param tickInterval the interval of tick proposals, positive
      * @throws NullPointerException if an argument is {@code null}
      * @throws IllegalArgumentException if {@code tickInterval} is not positive
      */
     public LockRaftStateMachine(LockStateMachine.Limits limits, LongSupplier wallClock, Duration tickInterval) {
+        this(limits, wallClock, System::nanoTime, tickInterval);
+    }
+
+    /** As above, with the monotonic clock (ns) that carries a leader's stamps on. */
+    LockRaftStateMachine(LockStateMachine.Limits limits, LongSupplier wallClock, LongSupplier nanoClock,
+                         Duration tickInterval) {
         this.limits = Objects.requireNonNull(limits, "limits");
-        this.wallClock = Objects.requireNonNull(wallClock, "wallClock");
+        this.clock = new LeaderClock(wallClock, nanoClock, OUTAGE_GAP_MILLIS);
         this.tickInterval = Objects.requireNonNull(tickInterval, "tickInterval");
         if (tickInterval.isNegative() || tickInterval.isZero()) {
             throw new IllegalArgumentException("tickInterval must be positive, was " + tickInterval);
@@ -363,7 +372,7 @@ public class LockRaftStateMachine extends BaseStateMachine {
             failed.setException(new IOException("rejected lock command: " + e.getMessage(), e));
             return failed;
         }
-        ByteString entry = ByteString.copyFrom(LockCommandCodec.entryHeader(wallClock.getAsLong())).concat(command);
+        ByteString entry = ByteString.copyFrom(LockCommandCodec.entryHeader(clock.now())).concat(command);
         return trx.setLogData(entry).build();
     }
 
@@ -392,6 +401,7 @@ public class LockRaftStateMachine extends BaseStateMachine {
                 }
             }
             updateLastAppliedTermIndex(entry.getTerm(), index);
+            clock.applied();
         }
         answers.complete();
         return CompletableFuture.completedFuture(Message.valueOf(
@@ -612,6 +622,9 @@ public class LockRaftStateMachine extends BaseStateMachine {
 
     @Override
     public void notifyLeaderReady() {
+        synchronized (mutex) {
+            clock.lead(core.clockMillis()); // every entry before this term is applied: the log's clock is current
+        }
         startTicking();
     }
 
@@ -650,6 +663,7 @@ public class LockRaftStateMachine extends BaseStateMachine {
     }
 
     private void stopTicking() {
+        clock.follow();
         synchronized (mutex) {
             if (ticking != null) {
                 ticking.cancel(false);
@@ -673,7 +687,7 @@ public class LockRaftStateMachine extends BaseStateMachine {
     }
 
     private void tick() {
-        if (!tickDue(wallClock.getAsLong()) || !tickInFlight.compareAndSet(false, true)) {
+        if (!tickDue(clock.now()) || !tickInFlight.compareAndSet(false, true)) {
             return;
         }
         try {

@@ -12,7 +12,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.ratis.protocol.RaftGroup;
 
@@ -34,6 +36,9 @@ final class TestGroup implements AutoCloseable {
     private final Path dir;
 
     private int groups;
+
+    /** How far each member's wall clock is ahead of the system's (the members' wall clocks, off or stepping). */
+    private final Map<String, AtomicLong> clockOffsets = new ConcurrentHashMap<>();
 
     /** Election timeouts of the next starts; {@code null} for the defaults. */
     private Duration[] electionTimeouts;
@@ -79,7 +84,7 @@ final class TestGroup implements AutoCloseable {
         for (String id : peers.keySet()) {
             started.add(CompletableFuture.supplyAsync(() -> {
                 try {
-                    return RaftLockServer.start(options(id));
+                    return start(id);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -90,7 +95,7 @@ final class TestGroup implements AutoCloseable {
 
     /** Starts one member again on its data folder (after {@link #close(RaftLockServer)}). */
     RaftLockServer restart(String id) throws IOException {
-        RaftLockServer s = RaftLockServer.start(options(id));
+        RaftLockServer s = start(id);
         servers.add(s);
         return s;
     }
@@ -102,6 +107,18 @@ final class TestGroup implements AutoCloseable {
         servers.add(s);
         s.requestMembership(Duration.ofSeconds(15));
         return s;
+    }
+
+    private RaftLockServer start(String id) throws IOException {
+        AtomicLong offset = clockOffsets.computeIfAbsent(id,
+                k -> new AtomicLong());
+        return RaftLockServer.start(options(id), () -> System.currentTimeMillis() + offset.get());
+    }
+
+    /** Moves every member's wall clock by {@code millis} at once (an NTP step, say). */
+    void stepClocks(long millis) {
+        peers.keySet().forEach(id -> clockOffsets.computeIfAbsent(id, k -> new AtomicLong())
+                .addAndGet(millis));
     }
 
     Map<String, InetSocketAddress> peers() {
