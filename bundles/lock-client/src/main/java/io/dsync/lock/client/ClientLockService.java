@@ -147,7 +147,7 @@ public final class ClientLockService implements LockService, AutoCloseable {
     public CompletableFuture<LockSession> openSessionAsync(Duration ttl) {
         LockSession.requireValidTtl(ttl);
         if (closed) {
-            throw new IllegalStateException("the lock service is closed");
+            throw new ServiceClosedException();
         }
         SessionId id = new SessionId(UUID.randomUUID().toString());
         Instant sent = Instant.now();
@@ -321,6 +321,19 @@ public final class ClientLockService implements LockService, AutoCloseable {
         }
         if (ownsScheduler) {
             scheduler.shutdownNow();
+        }
+    }
+
+    /**
+     * The service was closed (its bundle stops or is updated): an {@link IllegalStateException}, as the API says, that
+     * the HTTP API tells apart from a closed session (503, try again, rather than 409).
+     */
+    public static final class ServiceClosedException extends IllegalStateException {
+
+        private static final long serialVersionUID = 1L;
+
+        ServiceClosedException() {
+            super("the lock service is closed (the lock client stops or is being updated); try again");
         }
     }
 }

@@ -155,9 +155,10 @@ public final class LockHttpApi extends HttpServlet {
                 Duration ttl = Duration.ofMillis(intParam(req, "ttlMs", 15_000, 1, Integer.MAX_VALUE));
                 LockSession session = locks.openSession(ttl);
                 String id = session.id().value();
-                sessions.put(id, new HttpSession(session, ttl));
+                HttpSession opened = new HttpSession(session, ttl);
+                sessions.put(id, opened);
                 LOG.info("Lock HTTP: opened session {} (ttl {}) for {}", id, ttl, req.getRemoteAddr());
-                return reply(201, sessionBody(id, sessions.get(id)));
+                return reply(201, sessionBody(id, opened));
             }
             if (p.length == 2 && "acquire".equals(p[1])) {
                 HttpSession s = touch(p[0]);
@@ -257,7 +258,7 @@ public final class LockHttpApi extends HttpServlet {
     }
 
     /** The lock API's exceptions as answers; {@code null} for anything else, which is a bug. */
-    private static HttpError translate(Exception e) {
+    static HttpError translate(Exception e) {
         if (e instanceof InvalidLockRequestException || e instanceof IllegalArgumentException) {
             return HttpError.invalid(e.getMessage());
         }
@@ -279,6 +280,9 @@ public final class LockHttpApi extends HttpServlet {
         if (e instanceof java.util.concurrent.CancellationException) {
             // The session was closed (DELETE, or its end) while this request waited.
             return new HttpError(409, "cancelled", e.getMessage());
+        }
+        if (e instanceof io.dsync.lock.client.ClientLockService.ServiceClosedException) {
+            return new HttpError(503, "unavailable", e.getMessage());
         }
         if (e instanceof IllegalStateException) {
             // A session closed under a call that had not started waiting yet.
