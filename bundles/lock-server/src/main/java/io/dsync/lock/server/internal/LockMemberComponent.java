@@ -141,7 +141,10 @@ public final class LockMemberComponent implements LockMember, HealthContributor 
                 startedWith = join.peers();
                 state = "joining the running lock group " + join.peers().keySet() + ": asking its leader to add this node";
                 LOG.info("Lock server: node '{}' is {}", identity.id(), state);
-                server = RaftLockServer.startJoining(options(join.peers()));
+                server = startJoining(join.peers());
+                if (server == null) {
+                    return; // stopping
+                }
                 while (true) {
                     try {
                         server.requestMembership(Duration.ofSeconds(30));
@@ -177,7 +180,12 @@ public final class LockMemberComponent implements LockMember, HealthContributor 
                     health.leaderSeen(now);
                 }
             }, 100, 100, TimeUnit.MILLISECONDS);
-            state = "running";
+            synchronized (this) {
+                if (stopping) {
+                    return; // deactivate() stopped waiting for this start: what it made is closed below
+                }
+                state = "running";
+            }
             LOG.info("Lock server: node '{}' runs in lock group {}, listening on {}, reached at {}", identity.id(),
                     startedWith.keySet(), running.options().bind(), startedWith.get(identity.id()));
         } catch (IOException | RuntimeException e) {
@@ -191,7 +199,44 @@ public final class LockMemberComponent implements LockMember, HealthContributor 
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            if (stopping) {
+                // deactivate() waits 5 s for this start; one that took longer closes here what it made after that
+                release();
+            }
             Thread.currentThread().setContextClassLoader(previous);
+        }
+    }
+
+    /** How long a joining member tries to reach the running group before it gives up with an error. */
+    private static final Duration JOIN_PATIENCE = Duration.ofSeconds(60);
+
+    /**
+     * Starts the member that joins the running group. The start asks a running member how many groups there are; one
+     * that does not answer at that moment (a GC pause, members restarting) is asked again for a minute, rather than
+     * leaving this node without its member until it restarts.
+     *
+     * @return the member, or {@code null} when this component stops meanwhile
+     */
+    private RaftLockServer startJoining(Map<String, InetSocketAddress> peers) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + JOIN_PATIENCE.toNanos();
+        boolean told = false;
+        while (true) {
+            try {
+                return RaftLockServer.startJoining(options(peers));
+            } catch (IOException e) {
+                if (stopping) {
+                    return null;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                if (!told) {
+                    LOG.info("Lock server: node '{}' cannot start joining the lock group yet ({}); trying again",
+                            identity.id(), e.getMessage());
+                    told = true;
+                }
+                Thread.sleep(1_000);
+            }
         }
     }
 
@@ -274,15 +319,23 @@ public final class LockMemberComponent implements LockMember, HealthContributor 
         stopping = true;
         if (starter != null) {
             starter.interrupt();
-            starter.join(5_000);
+            starter.join(5_000); // a start still running after this closes what it made itself (run())
         }
+        release();
+    }
+
+    /** Closes the member, its sampler and its metrics, whichever exist; once. */
+    private synchronized void release() {
         if (sampler != null) {
             sampler.shutdownNow();
+            sampler = null;
         }
         if (serverMetrics != null) {
             serverMetrics.remove();
+            serverMetrics = null;
         }
         RaftLockServer s = server;
+        server = null;
         if (s != null) {
             try {
                 s.close();
