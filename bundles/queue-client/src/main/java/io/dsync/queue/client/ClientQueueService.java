@@ -23,6 +23,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import io.dsync.queue.Delivery;
 import io.dsync.queue.DeliveryHandler;
 import io.dsync.queue.InvalidQueueRequestException;
@@ -57,6 +60,8 @@ import io.dsync.ring.Placement;
  * Thread-safe.
  */
 public final class ClientQueueService implements QueueService, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClientQueueService.class);
 
     /** Listens to what the service does, for metrics. */
     public interface Listener {
@@ -465,9 +470,17 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
             // The owner's deadline is its take time plus the visibility timeout; counted from when this poll was
             // sent, the deadline on this process's clock can only be earlier than the owner's.
             Instant visibleUntil = sent.plusMillis(meta.visibilityTimeoutMs());
-            deliveries.add(new Delivery(new MessageId(d.id()), meta.name(), d.key(), d.payload(),
-                    d.headers() == null ? Map.of() : d.headers(), d.attempt(), Instant.ofEpochMilli(d.enqueuedMs()),
-                    visibleUntil));
+            try {
+                deliveries.add(new Delivery(new MessageId(d.id()), meta.name(), d.key(), d.payload(),
+                        d.headers() == null ? Map.of() : d.headers(), d.attempt(), Instant.ofEpochMilli(d.enqueuedMs()),
+                        visibleUntil));
+            } catch (RuntimeException e) {
+                // A delivery this client cannot read (a node of another version, say) must not stop the poll's
+                // bookkeeping: its caller, waiting polls or subscription credits would wait for good.
+                LOG.warn("Queue {}: a delivery of message {} could not be read and is skipped; it is delivered again "
+                        + "after its visibility timeout ({})", meta.name(), d.id(), e.toString());
+                continue;
+            }
             if (d.attempt() > 1) {
                 listener.redelivered();
             }

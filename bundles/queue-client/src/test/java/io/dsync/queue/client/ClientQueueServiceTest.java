@@ -330,6 +330,20 @@ class ClientQueueServiceTest {
         await().atMost(Duration.ofSeconds(2)).until(() -> service.ownerPollsInFlight(QUEUE) == 0);
     }
 
+    @Test
+    void aDeliveryTheClientCannotReadIsSkippedAndItsOwnerIsAskedAgain() throws Exception {
+        FakeOwner a = owners.get(0);
+        owners.get(1).messageId = null;
+        String good = a.messageId;
+        a.messageId = ""; // no valid message id: new MessageId("") throws
+        assertThat(service.poll(QUEUE, 10, Duration.ofMillis(600))).isEmpty();
+        a.messageId = good;
+        a.waitingPolls.set(0);
+        // Before, the reading failed inside the answer's callback: the owner's poll stayed "in flight" for good and
+        // the owner was never asked again.
+        assertThat(service.poll(QUEUE, 10, Duration.ofSeconds(3))).extracting(d -> d.id().value()).containsExactly(good);
+    }
+
     private int polls() {
         return owners.stream().mapToInt(o -> o.polls.get()).sum();
     }
