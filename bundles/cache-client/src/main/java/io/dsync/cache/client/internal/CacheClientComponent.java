@@ -102,12 +102,16 @@ public final class CacheClientComponent {
         timer.shutdownNow();
         ringReader.shutdownNow();
         completions.shutdown();
-        metrics.remove();
         try {
             timer.awaitTermination(5, TimeUnit.SECONDS);
             completions.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            // After the timer's last task: one still running could register a cache's gauges again, pointing at
+            // this stopped service, and the next revision would be handed those (the registry gives back the
+            // metric registered under a name).
+            metrics.remove();
         }
     }
 
