@@ -52,6 +52,8 @@ public final class LockServiceComponent implements LockService, LockTableSource 
     private static final Logger LOG = LoggerFactory.getLogger(LockServiceComponent.class);
 
     static final int RECHECK_SECONDS = 5;
+    /** For this long after a failed attempt to connect, callers without a client fail at once. */
+    private static final long FAIL_FAST_NANOS = 1_000_000_000L;
 
     /** How long a replaced Raft client stays open beyond its quorum timeout, for the polls in flight on it. */
     private static final Duration RETIRE_DELAY = Duration.ofSeconds(2);
@@ -61,6 +63,11 @@ public final class LockServiceComponent implements LockService, LockTableSource 
     private final NodeRegistry registry;
     private Map<String, InetSocketAddress> peers = Map.of();
     private boolean deactivated;
+    /** A connection attempt runs (outside the monitor). */
+    private boolean connecting;
+    /** Why the last connection attempt failed, and when; null after one succeeded. */
+    private String failure;
+    private long failedAt;
     private RebindingTransport transport;
     private ClientLockService service;
     private final LockClientMetrics metrics;
@@ -82,55 +89,93 @@ public final class LockServiceComponent implements LockService, LockTableSource 
     /**
      * The service over the current lock nodes; throws NoQuorumException when there are none. When the set of lock
      * nodes changes, a new Raft client replaces the old one under the same service: sessions and locks live on.
+     * <p>
+     * Connecting asks the lock nodes how many groups there are (up to a second per node that does not answer). It runs
+     * outside this object's monitor, one attempt at a time: meanwhile the other callers go on with the current client,
+     * or, when there is none yet, fail at once, as they do for a second after an attempt that failed. (They used to wait
+     * behind the monitor for every attempt of the callers before them: HTTP requests piled up on a node whose lock
+     * nodes did not answer.)
      */
-    private synchronized ClientLockService service() {
-        if (deactivated) {
-            throw new LockException("the lock service of this node is stopped");
-        }
-        if (service != null && System.nanoTime() - checkedAt < RECHECK_SECONDS * 1_000_000_000L) {
-            return service;
-        }
-        checkedAt = System.nanoTime();
-        Map<String, InetSocketAddress> now;
-        try {
-            now = LockRaftGroup.lockNodes(registry.nodes());
-        } catch (RuntimeException e) {
-            if (service != null) {
+    private ClientLockService service() {
+        Map<String, InetSocketAddress> target;
+        synchronized (this) {
+            if (deactivated) {
+                throw new LockException("the lock service of this node is stopped");
+            }
+            if (service != null && System.nanoTime() - checkedAt < RECHECK_SECONDS * 1_000_000_000L) {
                 return service;
             }
-            throw new NoQuorumException(Duration.ZERO, "cannot find the lock nodes: " + e.getMessage());
-        }
-        if (now.isEmpty()) {
-            if (service != null) {
+            if (connecting) {
+                return current("connecting to the lock nodes " + peers.keySet());
+            }
+            if (service == null && failure != null && System.nanoTime() - failedAt < FAIL_FAST_NANOS) {
+                throw new NoQuorumException(Duration.ZERO, failure);
+            }
+            checkedAt = System.nanoTime();
+            Map<String, InetSocketAddress> now;
+            try {
+                now = LockRaftGroup.lockNodes(registry.nodes());
+            } catch (RuntimeException e) {
+                return current("cannot find the lock nodes: " + e.getMessage());
+            }
+            if (now.isEmpty()) {
+                return current("no lock node is registered in cluster '" + identity.cluster() + "'");
+            }
+            if (service != null && now.equals(peers)) {
                 return service;
             }
-            throw new NoQuorumException(Duration.ZERO, "no lock node is registered in cluster '" + identity.cluster() + "'");
+            connecting = true;
+            target = now;
         }
-        if (service != null && now.equals(peers)) {
-            return service;
-        }
-        ShardedLockClient next;
+        ShardedLockClient next = null;
+        NoQuorumException refused = null;
         try {
-            next = connect(now);
+            next = connect(target);
         } catch (NoQuorumException e) {
-            if (service == null) {
-                throw e;
+            refused = e;
+        } finally {
+            synchronized (this) {
+                connecting = false;
             }
-            LOG.debug("lock nodes changed to {}, but none answered yet; keeping the client of {}", now.keySet(),
-                    peers.keySet());
+        }
+        synchronized (this) {
+            if (deactivated) {
+                if (next != null) {
+                    next.close();
+                }
+                throw new LockException("the lock service of this node is stopped");
+            }
+            if (refused != null) {
+                failure = refused.getMessage();
+                failedAt = System.nanoTime();
+                if (service == null) {
+                    throw refused;
+                }
+                LOG.debug("lock nodes changed to {}, but none answered yet; keeping the client of {}", target.keySet(),
+                        peers.keySet());
+                return service;
+            }
+            failure = null;
+            if (service == null) {
+                transport = new RebindingTransport(next, next, RETIRE_DELAY);
+                service = new ClientLockService(transport, identity.id() + "/" + UUID.randomUUID());
+                service.setListener(metrics);
+            } else {
+                LOG.info("lock nodes changed from {} to {}: the lock client follows them, sessions and locks stay",
+                        peers.keySet(), target.keySet());
+                transport.rebind(next, next);
+            }
+            peers = target;
             return service;
         }
-        if (service == null) {
-            transport = new RebindingTransport(next, next, RETIRE_DELAY);
-            service = new ClientLockService(transport, identity.id() + "/" + UUID.randomUUID());
-            service.setListener(metrics);
-        } else {
-            LOG.info("lock nodes changed from {} to {}: the lock client follows them, sessions and locks stay",
-                    peers.keySet(), now.keySet());
-            transport.rebind(next, next);
+    }
+
+    /** The current service, or a NoQuorumException saying why there is none; with this object's monitor held. */
+    private ClientLockService current(String noneBecause) {
+        if (service != null) {
+            return service;
         }
-        peers = now;
-        return service;
+        throw new NoQuorumException(Duration.ZERO, noneBecause);
     }
 
     private ShardedLockClient connect(Map<String, InetSocketAddress> lockNodes) {
