@@ -69,6 +69,8 @@ public final class LockServerServlet extends HttpServlet {
                 s.removeMember(id, Duration.ofSeconds(30));
             } catch (IllegalArgumentException e) {
                 throw new HttpError(404, "not-a-member", e.getMessage());
+            } catch (IllegalStateException e) {
+                throw new HttpError(409, "last-member", e.getMessage());
             } catch (IOException e) {
                 throw new HttpError(503, "no-quorum", e.getMessage());
             }

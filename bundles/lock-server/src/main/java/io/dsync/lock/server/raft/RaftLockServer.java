@@ -618,21 +618,30 @@ public final class RaftLockServer implements AutoCloseable {
      *
      * @param memberId the member to remove
      * @param timeout how long to keep trying, for each group
-     * @throws IllegalArgumentException if it is not a member, or is the last one
-     * @throws IOException if a leader did not commit the change within the timeout
+     * @throws IllegalArgumentException if it is a member of no group
+     * @throws IllegalStateException if it is the last member
+     * @throws IOException if a leader did not commit the change within the timeout; asking again finishes the groups
+     *     that still have the member
      */
     public void removeMember(String memberId, Duration timeout) throws IOException {
-        for (int i = 0; i < groups.size(); i++) {
+        boolean member = false;
+        for (int i = 0; i < groups.size() && !member; i++) {
+            member = division(i).getRaftConf().getCurrentPeers().stream().anyMatch(p -> p.getId().toString().equals(memberId));
+        }
+        if (!member) {
+            throw new IllegalArgumentException("'" + memberId + "' is not a member of the lock group " + memberIds(
+                    division(0).getRaftConf().getCurrentPeers()));
+        }
+        // Group 0 last: its configuration is what members() shows, so a removal that failed half-way (a timeout in
+        // one group) still lists the member, and asking again finishes the groups that kept it.
+        for (int i = groups.size() - 1; i >= 0; i--) {
             List<RaftPeer> current = new ArrayList<>(division(i).getRaftConf().getCurrentPeers());
             List<RaftPeer> remaining = current.stream().filter(p -> !p.getId().toString().equals(memberId)).toList();
             if (remaining.size() == current.size()) {
-                if (i > 0) {
-                    continue; // removed from this group by an earlier attempt that did not finish the others
-                }
-                throw new IllegalArgumentException("'" + memberId + "' is not a member of the lock group " + memberIds(current));
+                continue; // removed from this group by an earlier attempt that did not finish the others
             }
             if (remaining.isEmpty()) {
-                throw new IllegalArgumentException("'" + memberId + "' is the last member of the lock group");
+                throw new IllegalStateException("'" + memberId + "' is the last member of the lock group");
             }
             SetConfigurationRequest.Arguments set = SetConfigurationRequest.Arguments.newBuilder()
                     .setServersInNewConf(remaining).setServersInCurrentConf(current)
