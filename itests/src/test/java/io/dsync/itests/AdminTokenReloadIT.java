@@ -24,8 +24,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.dsync.devkit.ClusterNode;
 
 /**
- * The node's one admin token lives in {@code etc/io.dsync.admin.cfg}: an operator who changes it there changes it at
- * once, with no restart, for every API of the node (the bundle API of the admin bundle and the lock API of the lock
+ * Settings an operator changes in {@code etc/} apply at once, with no restart of the node or of the components that
+ * use them. The node's one admin token lives in {@code etc/io.dsync.admin.cfg}: an operator who changes it there
+ * changes it at once, for every API of the node (the bundle API of the admin bundle and the lock API of the lock
  * client alike). The node runs from a distribution of its own ({@link Nodes#privateHome}), because every node
  * started from one distribution watches the same {@code etc/}.
  */
@@ -93,6 +94,25 @@ class AdminTokenReloadIT {
         assertThat(node.pid()).as("the same process: no restart").isEqualTo(pid);
         String log = Files.readString(node.dataDir().resolve("node.log"));
         assertThat(log).contains("the admin token changed").doesNotContain("second-token");
+        assertThat(Nodes.health(node).path("status").asText()).isEqualTo("UP");
+    }
+
+    @Test
+    void aRegistrySettingChangedInEtcAppliesWithoutReplacingTheRegistry() throws Exception {
+        Path home = Nodes.privateHome(dir.resolve("home"));
+        node = Nodes.start(home, dir, "it-registry", "queue", TestRedis.get().address(), "token");
+        node.awaitHealthy(Duration.ofSeconds(90));
+        Path cfg = home.resolve("etc/io.dsync.registry.cfg");
+        Path tmp = cfg.resolveSibling("io.dsync.registry.cfg.tmp");
+        Files.writeString(tmp, "heartbeatMillis = 500\nmissedHeartbeats = 6\n");
+        Files.move(tmp, cfg, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Path log = node.dataDir().resolve("node.log");
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(log).contains("heartbeat every 500 ms")
+                || Files.readString(log).contains("left cluster"));
+        // Before, SCR replaced the registry component, and with it every component that uses it: the node left the
+        // registry (and joined again), and its lock client closed every session, releasing the locks held through it.
+        assertThat(Files.readString(log)).doesNotContain("left cluster")
+                .contains("Registry: a heartbeat every 500 ms, entries live 3500 ms");
         assertThat(Nodes.health(node).path("status").asText()).isEqualTo("UP");
     }
 

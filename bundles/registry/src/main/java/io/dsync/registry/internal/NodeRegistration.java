@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -15,6 +16,7 @@ import org.osgi.framework.SynchronousBundleListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
@@ -43,10 +45,11 @@ public final class NodeRegistration implements NodeRegistry {
     private final NodeIdentity identity;
     private final NodeDirectory directory;
     private final String instance = UUID.randomUUID().toString();
-    private final Duration ttl;
+    private volatile Duration ttl;
     /** When the heartbeats first found this node's id held by another instance; null while registered. */
     private Instant heldSince;
-    private final Duration every;
+    private volatile Duration every;
+    private ScheduledFuture<?> beating;
     private final String connectionName;
     private final ScheduledThreadPoolExecutor heartbeat;
     private volatile Instant lastHeartbeat;
@@ -57,10 +60,7 @@ public final class NodeRegistration implements NodeRegistry {
 
     @Activate
     public NodeRegistration(@Reference RedisConnection redis, BundleContext context, RegistryConfig config) {
-        if (config.heartbeatMillis() <= 0 || config.missedHeartbeats() < 1) {
-            throw new IllegalArgumentException("heartbeatMillis must be positive and missedHeartbeats at least 1, got "
-                    + config.heartbeatMillis() + " and " + config.missedHeartbeats());
-        }
+        check(config);
         this.context = context;
         this.identity = NodeIdentity.from(context::getProperty);
         this.directory = new NodeDirectory(redis.client(), redis.cluster());
@@ -72,8 +72,38 @@ public final class NodeRegistration implements NodeRegistry {
             t.setDaemon(true);
             return t;
         });
-        heartbeat.scheduleWithFixedDelay(this::beat, 0, config.heartbeatMillis(), TimeUnit.MILLISECONDS);
+        beating = heartbeat.scheduleWithFixedDelay(this::beat, 0, config.heartbeatMillis(), TimeUnit.MILLISECONDS);
         context.addBundleListener(bundleChanges);
+    }
+
+    private static void check(RegistryConfig config) {
+        if (config.heartbeatMillis() <= 0 || config.missedHeartbeats() < 1) {
+            throw new IllegalArgumentException("heartbeatMillis must be positive and missedHeartbeats at least 1, got "
+                    + config.heartbeatMillis() + " and " + config.missedHeartbeats());
+        }
+    }
+
+    /**
+     * A change of {@code etc/io.dsync.registry.cfg} applies to the next heartbeat. Without this, SCR replaced the
+     * component, and with it every component that uses the registry: the node's lock client closed its sessions
+     * (releasing every lock held through the node) and its Raft member left and joined again.
+     */
+    @Modified
+    synchronized void modified(RegistryConfig config) {
+        if (config.heartbeatMillis() <= 0 || config.missedHeartbeats() < 1) {
+            LOG.warn("Registry: ignoring heartbeatMillis {} and missedHeartbeats {} (heartbeatMillis must be positive "
+                    + "and missedHeartbeats at least 1); keeping a heartbeat every {} ms", config.heartbeatMillis(),
+                    config.missedHeartbeats(), every.toMillis());
+            return;
+        }
+        Duration next = Duration.ofMillis(config.heartbeatMillis());
+        ttl = next.multipliedBy(config.missedHeartbeats() + 1L);
+        if (!next.equals(every)) {
+            every = next;
+            beating.cancel(false);
+            beating = heartbeat.scheduleWithFixedDelay(this::beat, 0, next.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        LOG.info("Registry: a heartbeat every {} ms, entries live {} ms", every.toMillis(), ttl.toMillis());
     }
 
     @Deactivate
