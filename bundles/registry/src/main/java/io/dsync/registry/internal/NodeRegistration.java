@@ -60,7 +60,10 @@ public final class NodeRegistration implements NodeRegistry {
 
     @Activate
     public NodeRegistration(@Reference RedisConnection redis, BundleContext context, RegistryConfig config) {
-        check(config);
+        if (!valid(config)) {
+            throw new IllegalArgumentException("heartbeatMillis must be positive and missedHeartbeats at least 1, got "
+                    + config.heartbeatMillis() + " and " + config.missedHeartbeats());
+        }
         this.context = context;
         this.identity = NodeIdentity.from(context::getProperty);
         this.directory = new NodeDirectory(redis.client(), redis.cluster());
@@ -76,21 +79,18 @@ public final class NodeRegistration implements NodeRegistry {
         context.addBundleListener(bundleChanges);
     }
 
-    private static void check(RegistryConfig config) {
-        if (config.heartbeatMillis() <= 0 || config.missedHeartbeats() < 1) {
-            throw new IllegalArgumentException("heartbeatMillis must be positive and missedHeartbeats at least 1, got "
-                    + config.heartbeatMillis() + " and " + config.missedHeartbeats());
-        }
+    private static boolean valid(RegistryConfig config) {
+        return config.heartbeatMillis() > 0 && config.missedHeartbeats() >= 1;
     }
 
     /**
      * A change of {@code etc/io.dsync.registry.cfg} applies to the next heartbeat. Without this, SCR replaced the
      * component, and with it every component that uses the registry: the node's lock client closed its sessions
-     * (releasing every lock held through the node) and its Raft member left and joined again.
+     * (releasing every lock held through the node) and its Raft member stopped and started again.
      */
     @Modified
     synchronized void modified(RegistryConfig config) {
-        if (config.heartbeatMillis() <= 0 || config.missedHeartbeats() < 1) {
+        if (!valid(config)) {
             LOG.warn("Registry: ignoring heartbeatMillis {} and missedHeartbeats {} (heartbeatMillis must be positive "
                     + "and missedHeartbeats at least 1); keeping a heartbeat every {} ms", config.heartbeatMillis(),
                     config.missedHeartbeats(), every.toMillis());
