@@ -63,8 +63,8 @@ public final class LockServiceComponent implements LockService, LockTableSource 
     private final NodeRegistry registry;
     private Map<String, InetSocketAddress> peers = Map.of();
     private boolean deactivated;
-    /** A connection attempt runs (outside the monitor). */
-    private boolean connecting;
+    /** The connection attempt that runs (outside the monitor), completed when it ends; null when none runs. */
+    private CompletableFuture<Void> connecting;
     /** Why the last connection attempt failed, and when; null after one succeeded. */
     private String failure;
     private long failedAt;
@@ -92,41 +92,58 @@ public final class LockServiceComponent implements LockService, LockTableSource 
      * <p>
      * Connecting asks the lock nodes how many groups there are (up to a second per node that does not answer). It runs
      * outside this object's monitor, one attempt at a time: meanwhile the other callers go on with the current client,
-     * or, when there is none yet, fail at once, as they do for a second after an attempt that failed. (They used to wait
-     * behind the monitor for every attempt of the callers before them: HTTP requests piled up on a node whose lock
-     * nodes did not answer.)
+     * or, when there is none yet, wait for that attempt and share its outcome; for a second after an attempt failed,
+     * callers without a client fail at once. (They used to wait behind the monitor for a probe of their own after every
+     * caller before them: HTTP requests piled up on a node whose lock nodes did not answer.)
      */
     private ClientLockService service() {
-        Map<String, InetSocketAddress> target;
-        synchronized (this) {
-            if (deactivated) {
-                throw new LockException("the lock service of this node is stopped");
+        while (true) {
+            Map<String, InetSocketAddress> target;
+            CompletableFuture<Void> attempt;
+            synchronized (this) {
+                if (deactivated) {
+                    throw new LockException("the lock service of this node is stopped");
+                }
+                if (service != null && System.nanoTime() - checkedAt < RECHECK_SECONDS * 1_000_000_000L) {
+                    return service;
+                }
+                if (service == null && failure != null && System.nanoTime() - failedAt < FAIL_FAST_NANOS) {
+                    throw new NoQuorumException(Duration.ZERO, failure);
+                }
+                if (connecting != null) {
+                    if (service != null) {
+                        return service;
+                    }
+                    target = null;
+                    attempt = connecting;
+                } else {
+                    checkedAt = System.nanoTime();
+                    Map<String, InetSocketAddress> now;
+                    try {
+                        now = LockRaftGroup.lockNodes(registry.nodes());
+                    } catch (RuntimeException e) {
+                        return current("cannot find the lock nodes: " + e.getMessage());
+                    }
+                    if (now.isEmpty()) {
+                        return current("no lock node is registered in cluster '" + identity.cluster() + "'");
+                    }
+                    if (service != null && now.equals(peers)) {
+                        return service;
+                    }
+                    target = now;
+                    attempt = connecting = new CompletableFuture<>();
+                }
             }
-            if (service != null && System.nanoTime() - checkedAt < RECHECK_SECONDS * 1_000_000_000L) {
-                return service;
+            if (target == null) {
+                attempt.join(); // completes normally whatever the outcome; then look again
+                continue;
             }
-            if (connecting) {
-                return current("connecting to the lock nodes " + peers.keySet());
-            }
-            if (service == null && failure != null && System.nanoTime() - failedAt < FAIL_FAST_NANOS) {
-                throw new NoQuorumException(Duration.ZERO, failure);
-            }
-            checkedAt = System.nanoTime();
-            Map<String, InetSocketAddress> now;
-            try {
-                now = LockRaftGroup.lockNodes(registry.nodes());
-            } catch (RuntimeException e) {
-                return current("cannot find the lock nodes: " + e.getMessage());
-            }
-            if (now.isEmpty()) {
-                return current("no lock node is registered in cluster '" + identity.cluster() + "'");
-            }
-            if (service != null && now.equals(peers)) {
-                return service;
-            }
-            connecting = true;
-            target = now;
+            return connectAndInstall(target, attempt);
         }
+    }
+
+    /** Connects to the lock nodes outside the monitor, then installs the client; ends the attempt. */
+    private ClientLockService connectAndInstall(Map<String, InetSocketAddress> target, CompletableFuture<Void> attempt) {
         ShardedLockClient next = null;
         NoQuorumException refused = null;
         try {
@@ -135,8 +152,13 @@ public final class LockServiceComponent implements LockService, LockTableSource 
             refused = e;
         } finally {
             synchronized (this) {
-                connecting = false;
+                connecting = null;
+                if (refused != null || next == null) {
+                    failure = refused != null ? refused.getMessage() : "connecting to the lock nodes failed";
+                    failedAt = System.nanoTime();
+                }
             }
+            attempt.complete(null);
         }
         synchronized (this) {
             if (deactivated) {
@@ -146,8 +168,6 @@ public final class LockServiceComponent implements LockService, LockTableSource 
                 throw new LockException("the lock service of this node is stopped");
             }
             if (refused != null) {
-                failure = refused.getMessage();
-                failedAt = System.nanoTime();
                 if (service == null) {
                     throw refused;
                 }
