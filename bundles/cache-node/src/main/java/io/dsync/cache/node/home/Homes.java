@@ -32,6 +32,8 @@ import org.slf4j.LoggerFactory;
 public final class Homes {
 
     private static final Logger LOG = LoggerFactory.getLogger(Homes.class);
+    /** Nodes that sent a message naming no valid cache, logged once each. */
+    private final java.util.Set<String> badNames = ConcurrentHashMap.newKeySet();
 
     private final String self;
     private final long incarnation;
@@ -323,8 +325,21 @@ public final class Homes {
         return byHome;
     }
 
-    /** Hands a message from a node to the home directory of its cache. */
+    /**
+     * Hands a message from a node to the home directory of its cache. A message naming no valid cache (a peer of
+     * another version, or not a dsync node) is dropped: a directory made for it would live for good, and its name
+     * would fail every Redis key made from it, on the timer's thread.
+     */
     public void onMessage(String cache, String from, CoherenceMessage.ToHome message) {
+        try {
+            io.dsync.cache.CacheConfig.requireValidName(cache);
+        } catch (RuntimeException e) {
+            if (badNames.add(from)) {
+                LOG.warn("Cache homes: dropping messages from {} that name no valid cache ({}); logged once per node",
+                        from, e.getMessage());
+            }
+            return;
+        }
         directory(cache).call((dir, now) -> dir.onMessage(now, from, message));
     }
 

@@ -83,6 +83,8 @@ public final class CacheNodeComponent implements HealthContributor {
     static final String METRICS = "dsync.cache.node.";
     private volatile long lastPassNanos = System.nanoTime();
     private volatile String problem;
+    /** The last failure of the homes' timer, logged once while it repeats; only the loop thread uses it. */
+    private String tickFailure;
     /**
      * The system property in which a stopping cache-node bundle leaves its {@link HomeTerms.Handover} for the next one
      * in the same JVM (the monotonic clock it holds times of means nothing in another process).
@@ -171,7 +173,7 @@ public final class CacheNodeComponent implements HealthContributor {
             return t;
         });
         loop.scheduleWithFixedDelay(this::pass, 0, CacheTiming.RING_READ_MILLIS, TimeUnit.MILLISECONDS);
-        loop.scheduleWithFixedDelay(homes::tick, CacheTiming.TICK_MILLIS, CacheTiming.TICK_MILLIS,
+        loop.scheduleWithFixedDelay(this::tick, CacheTiming.TICK_MILLIS, CacheTiming.TICK_MILLIS,
                 TimeUnit.MILLISECONDS);
         LOG.info("Cache node {} started (incarnation {})", self, incarnation);
     }
@@ -348,6 +350,22 @@ public final class CacheNodeComponent implements HealthContributor {
                     + " out the leases", self, e.toString());
             file.delete();
             return Long.MIN_VALUE;
+        }
+    }
+
+    /**
+     * The directories' timers. Guarded: a task of a scheduled executor that throws is never run again, and without
+     * ticks no invalidation is sent again, no lease ends and no quarantine ends, for every cache.
+     */
+    private void tick() {
+        try {
+            homes.tick();
+        } catch (RuntimeException | Error e) {
+            String failure = e.toString();
+            if (!failure.equals(tickFailure)) {
+                LOG.error("Cache node {}: the homes' timer failed ({}); it runs on", self, failure, e);
+                tickFailure = failure;
+            }
         }
     }
 

@@ -79,6 +79,21 @@ class HomesTest {
                 .containsExactlyInAnyOrderElementsOf(kept);
     }
 
+    @Test
+    void aMessageNamingNoValidCacheMakesNoDirectory() {
+        HomeTerms terms = new HomeTerms("d", CacheTiming.AUTHORITY_TERM, CacheTiming.PROTOCOL.margin(),
+                CacheTiming.PROTOCOL.quarantine());
+        Homes homes = new Homes("d", 7, CacheTiming.PROTOCOL, terms, new CoherenceTransport(new NoMessaging(), "d",
+                n -> null), new MainMemory(unusedRedis(), k -> k), 0, (to, h, r) -> { });
+        // A colon fails every Redis key made from the name, on the timer's thread; before, a directory was made for
+        // any name a peer sent, and lived for good.
+        for (String name : List.of("a:b", "", "x".repeat(1000))) {
+            homes.onMessage(name, "peer", new io.dsync.cache.core.CoherenceMessage.GetShared("k", 1, new RequestId(1, 1)));
+        }
+        assertThat(homes.holdings()).isEmpty();
+        homes.tick();
+    }
+
     private static RedissonClient unusedRedis() {
         return (RedissonClient) Proxy.newProxyInstance(HomesTest.class.getClassLoader(),
                 new Class<?>[] {RedissonClient.class}, (proxy, method, args) -> {
