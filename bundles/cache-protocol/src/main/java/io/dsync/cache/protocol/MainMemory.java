@@ -55,6 +55,8 @@ public final class MainMemory {
     private final RedissonClient client;
     private final Function<String, String> keyOf;
     private final int replicaAcks;
+    /** Whether fenced reads fail now: told once per outage, at WARN (the homes grant nothing meanwhile). */
+    private final java.util.concurrent.atomic.AtomicBoolean readsFailing = new java.util.concurrent.atomic.AtomicBoolean();
     private final Duration replicaTimeout;
     /**
      * A write that took this long may have been sent twice (the Redis client sends a command again after its timeout
@@ -176,12 +178,21 @@ public final class MainMemory {
         String key = redisKey(cache, r.key());
         return run(key, MainMemoryScripts.READ, RScript.ReturnType.LIST, MainMemoryScripts.fence(r.fence()))
                 .handle((reply, error) -> {
+                    MemoryResult result;
                     if (error == null && !reply.replicated()) {
                         LOG.debug("Main memory: the read of {} was not confirmed by {} replica(s) in time", key,
                                 replicaAcks);
-                        return new MemoryResult.ReadFailed(r.read(), r.key());
+                        result = new MemoryResult.ReadFailed(r.read(), r.key());
+                        readsFail("fewer than " + replicaAcks + " replica(s) confirmed a read in time");
+                    } else {
+                        result = readResult(r.read(), r.key(), "read", key, error == null ? reply.value() : null, error);
+                        if (result instanceof MemoryResult.ReadFailed) {
+                            readsFail(error == null ? "an unexpected answer" : error.toString());
+                        } else if (readsFailing.compareAndSet(true, false)) {
+                            LOG.info("Main memory: fenced reads succeed again");
+                        }
                     }
-                    return readResult(r.read(), r.key(), "read", key, error == null ? reply.value() : null, error);
+                    return result;
                 });
     }
 
@@ -205,6 +216,13 @@ public final class MainMemory {
             reply = CompletableFuture.failedFuture(e);
         }
         return reply.handle((value, error) -> readResult(r.read(), r.key(), "cold read", key, value, error));
+    }
+
+    private void readsFail(String why) {
+        if (readsFailing.compareAndSet(false, true)) {
+            LOG.warn("Main memory: fenced reads fail ({}); homes grant no copy until Redis answers them, and try again "
+                    + "every {} ms", why, ProtocolDriver.READ_RETRY_PAUSE_MILLIS);
+        }
     }
 
     /** The result of a read script: what it read, or a failed read if it failed or answered something else. */

@@ -35,6 +35,11 @@ public final class ProtocolDriver<C> {
      */
     private static final ThreadLocal<boolean[]> INSIDE = ThreadLocal.withInitial(() -> new boolean[1]);
 
+    /** How long a failed fenced read waits before its instance learns of it (and reads again). */
+    static final long READ_RETRY_PAUSE_MILLIS = 100;
+    private static final java.util.concurrent.Executor READ_RETRY_PAUSE = java.util.concurrent.CompletableFuture
+            .delayedExecutor(READ_RETRY_PAUSE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+
     private final String cache;
     private final C core;
     private final CoherenceTransport transport;
@@ -115,8 +120,17 @@ public final class ProtocolDriver<C> {
             if (effect instanceof Effect.Send send) {
                 transport.send(cache, send.to(), send.message());
             } else if (effect instanceof Effect.ReadMemory read) {
-                memory.read(cache, read).whenComplete((result, error) -> call((c, now) -> feed.onMemory(c, now,
-                        result != null ? result : new MemoryResult.ReadFailed(read.read(), read.key()))));
+                memory.read(cache, read).whenComplete((result, error) -> {
+                    MemoryResult r = result != null ? result : new MemoryResult.ReadFailed(read.read(), read.key());
+                    if (r instanceof MemoryResult.ReadFailed) {
+                        // A home reads again as soon as it learns a read failed: without a pause, a Redis that
+                        // refuses every fenced read (out of memory, a replica down) would be asked as fast as it
+                        // answers, for every key waiting.
+                        READ_RETRY_PAUSE.execute(() -> call((c, now) -> feed.onMemory(c, now, r)));
+                    } else {
+                        call((c, now) -> feed.onMemory(c, now, r));
+                    }
+                });
             } else if (effect instanceof Effect.ReadPlain read) {
                 memory.readPlain(cache, read).whenComplete((result, error) -> call((c, now) -> feed.onMemory(c, now,
                         result != null ? result : new MemoryResult.ReadFailed(read.read(), read.key()))));
