@@ -21,8 +21,10 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Restart</b>: the node has a members file, so it was a member before: it starts with those members (no
  *       registry needed), unless the running group no longer lists it ({@link Plan.Removed}: it was removed, and
  *       would campaign with a stale configuration if it came back with its old log).</li>
- *   <li><b>Form</b>: the first time, it waits until {@code initialMembers} lock nodes are registered and takes the
- *       first ones by id, the same choice on every node. If it is one of them and no other node runs the group yet,
+ *   <li><b>Form</b>: the first time, it waits until {@code initialMembers} lock nodes are registered and proposes the
+ *       first ones by id; the first proposal stored ({@link Agreement}, in Redis) is every node's choice. (Nodes that
+ *       read the registry at different moments, as when more than {@code initialMembers} start at once, could each
+ *       take other first ones by id: two groups under one id. Until 2026-12-07 each node took its own.) If it is one of them and no other node runs the group yet,
  *       the group is formed with them; if the group runs already with it in it (it started a little later than the
  *       others), it starts with the running configuration.</li>
  *   <li><b>Join</b>: a node that is not one of the first ones (or any node started once the group runs, as with
@@ -66,6 +68,21 @@ public final class GroupFormation {
          * @return the running group's members per the first server that runs it, or empty when none does
          */
         Optional<Map<String, InetSocketAddress>> runningMembers(Map<String, InetSocketAddress> candidates);
+    }
+
+    /** Makes every node form the group with the same members. */
+    @FunctionalInterface
+    public interface Agreement {
+
+        /**
+         * @param proposed the initial members as this node would choose them
+         * @param registered the lock nodes registered now: a stored choice that names none of them is stale (a
+         *     cluster of that name formed again with other nodes), and the addresses of the ones it names come from here
+         * @return the initial members agreed: the first proposal any node stored, this one if none did yet
+         * @throws RuntimeException when the agreement cannot be reached now (the formation waits and asks again)
+         */
+        Map<String, InetSocketAddress> agree(Map<String, InetSocketAddress> proposed,
+                                             Map<String, InetSocketAddress> registered);
     }
 
     /** Waits between attempts; a test passes one that does not sleep. */
@@ -112,6 +129,7 @@ public final class GroupFormation {
     private final int initialMembers;
     private final MembersFile membersFile;
     private final LockNodes lockNodes;
+    private final Agreement agreement;
     private final GroupProbe probe;
     private final Pause pause;
     private final Consumer<String> status;
@@ -131,6 +149,18 @@ public final class GroupFormation {
      */
     public GroupFormation(String selfId, InetSocketAddress advertised, int initialMembers, MembersFile membersFile,
             LockNodes lockNodes, GroupProbe probe, Pause pause, Consumer<String> status, LongSupplier nanoTime) {
+        this(selfId, advertised, initialMembers, membersFile, lockNodes, (proposed, registered) -> proposed, probe, pause,
+                status, nanoTime);
+    }
+
+    /**
+     * As above, with the agreement on the initial members (the other constructor lets each node take its own choice:
+     * for tests, or a cluster whose lock nodes all start at once and no more than {@code initialMembers} of them).
+     */
+    public GroupFormation(String selfId, InetSocketAddress advertised, int initialMembers, MembersFile membersFile,
+            LockNodes lockNodes, Agreement agreement, GroupProbe probe, Pause pause, Consumer<String> status,
+            LongSupplier nanoTime) {
+        this.agreement = Objects.requireNonNull(agreement, "agreement");
         this.selfId = Objects.requireNonNull(selfId, "selfId");
         this.advertised = Objects.requireNonNull(advertised, "advertised");
         this.initialMembers = Math.max(1, initialMembers);
@@ -158,8 +188,19 @@ public final class GroupFormation {
             }
             return new Plan.Start(known.get());
         }
-        Map<String, InetSocketAddress> initial = awaitInitialMembers();
-        Map<String, InetSocketAddress> running = awaitRunningGroupUnless(initial);
+        Map<String, InetSocketAddress> initial;
+        Map<String, InetSocketAddress> running;
+        while (true) {
+            initial = awaitInitialMembers();
+            running = runningGroup().orElse(null);
+            if (running != null || initial.containsKey(selfId)) {
+                break;
+            }
+            // Not one of the agreed first ones, and nobody runs the group yet: ask again, registry and agreement
+            // included (an agreement whose nodes never formed the group expires, and another is made).
+            waiting("waiting for the lock group " + initial.keySet() + " to run, to join it");
+            pause.sleep(GROUP_POLL);
+        }
         if (running == null) {
             return new Plan.Start(initial); // one of the first members, and nobody runs the group yet: form it
         }
@@ -171,7 +212,7 @@ public final class GroupFormation {
         return new Plan.Join(peers);
     }
 
-    /** Waits until {@code initialMembers} lock nodes are registered; the first ones by id. */
+    /** Waits until {@code initialMembers} lock nodes are registered; the first ones by id, as agreed. */
     private Map<String, InetSocketAddress> awaitInitialMembers() throws InterruptedException {
         while (true) {
             Map<String, InetSocketAddress> nodes = registered();
@@ -179,32 +220,22 @@ public final class GroupFormation {
                 Map<String, InetSocketAddress> first = new LinkedHashMap<>();
                 nodes.entrySet().stream().sorted(Map.Entry.comparingByKey()).limit(initialMembers)
                         .forEach(e -> first.put(e.getKey(), e.getValue()));
-                return first;
+                try {
+                    Map<String, InetSocketAddress> agreed = agreement.agree(first, nodes);
+                    if (!agreed.keySet().equals(first.keySet())) {
+                        LOG.info("Lock server: node '{}' forms the lock group with {}, which another node proposed "
+                                + "first (it saw {})", selfId, agreed.keySet(), first.keySet());
+                    }
+                    return agreed;
+                } catch (RuntimeException e) {
+                    waiting("waiting to agree on the initial members of the lock group: " + e.getMessage());
+                    pause.sleep(REGISTRY_POLL);
+                    continue;
+                }
             }
             waiting("waiting for " + initialMembers + (initialMembers == 1 ? " lock node" : " lock nodes")
                     + " in the registry, found " + nodes.keySet());
             pause.sleep(REGISTRY_POLL);
-        }
-    }
-
-    /**
-     * Asks the registered lock nodes whether the group runs. One of the {@code initial} members asks once (no answer:
-     * the group is to be formed now); any other node waits until the group runs, to join it.
-     *
-     * @return the running group's members, or {@code null} when this node is to form the group
-     */
-    private Map<String, InetSocketAddress> awaitRunningGroupUnless(Map<String, InetSocketAddress> initial)
-            throws InterruptedException {
-        while (true) {
-            Optional<Map<String, InetSocketAddress>> running = runningGroup();
-            if (running.isPresent()) {
-                return running.get();
-            }
-            if (initial.containsKey(selfId)) {
-                return null;
-            }
-            waiting("waiting for the lock group " + initial.keySet() + " to run, to join it");
-            pause.sleep(GROUP_POLL);
         }
     }
 

@@ -34,6 +34,7 @@ import io.dsync.lock.server.group.GroupFormation;
 import io.dsync.lock.server.group.MembersFile;
 import io.dsync.lock.server.raft.LockRaftStateMachine;
 import io.dsync.lock.server.raft.RaftLockServer;
+import io.dsync.redis.RedisConnection;
 import io.dsync.registry.NodeIdentity;
 import io.dsync.registry.NodeRegistry;
 
@@ -58,6 +59,7 @@ public final class LockMemberComponent implements LockMember, HealthContributor 
     private final BundleContext context;
     private final NodeIdentity identity;
     private final NodeRegistry registry;
+    private final InitialMembersAgreement agreement;
     private final MetricRegistry metrics;
     private final LockServerConfig config;
     private final Path storage;
@@ -75,8 +77,9 @@ public final class LockMemberComponent implements LockMember, HealthContributor 
 
     @Activate
     public LockMemberComponent(BundleContext context, @Reference NodeRegistry registry, @Reference MetricRegistry metrics,
-                               LockServerConfig config) {
+                               @Reference RedisConnection redis, LockServerConfig config) {
         this.context = context;
+        this.agreement = new InitialMembersAgreement(redis);
         this.identity = NodeIdentity.from(context::getProperty);
         this.registry = registry;
         this.metrics = metrics;
@@ -125,7 +128,7 @@ public final class LockMemberComponent implements LockMember, HealthContributor 
             Files.createDirectories(storage);
             MembersFile membersFile = new MembersFile(storage);
             GroupFormation formation = new GroupFormation(identity.id(), advertised(), config.initialMembers(), membersFile,
-                    () -> LockRaftGroup.lockNodes(registry.nodes()),
+                    () -> LockRaftGroup.lockNodes(registry.nodes()), agreement,
                     candidates -> RunningLockGroups.probe(identity.cluster(), candidates, Duration.ofSeconds(1))
                             .map(RunningLockGroups::members),
                     d -> Thread.sleep(d.toMillis()), s -> state = s, System::nanoTime);

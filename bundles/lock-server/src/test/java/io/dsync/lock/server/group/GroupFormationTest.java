@@ -59,11 +59,15 @@ class GroupFormationTest {
     }
 
     private GroupFormation formation(String self, int initialMembers) {
+        return formation(self, initialMembers, (proposed, registered) -> proposed);
+    }
+
+    private GroupFormation formation(String self, int initialMembers, GroupFormation.Agreement agreement) {
         return new GroupFormation(self, InetSocketAddress.createUnresolved("advertised-" + self, 1), initialMembers,
                 new MembersFile(dir), () -> {
                     Supplier<Map<String, InetSocketAddress>> step = registry.size() > 1 ? registry.peekFirst() : registry.peekLast();
                     return step.get();
-                }, candidates -> {
+                }, agreement, candidates -> {
                     probed.add(candidates);
                     return probeAnswers.size() > 1 ? probeAnswers.pollFirst() : probeAnswers.peekFirst();
                 }, d -> {
@@ -87,6 +91,28 @@ class GroupFormationTest {
                 "in id order, the same on every node");
         assertTrue(statuses.contains("waiting for 3 lock nodes in the registry, found [n1, n2]"), statuses.toString());
         assertEquals(List.of(nodes("n2", "n3", "n4")), probed, "asked the others once whether the group runs");
+    }
+
+    @Test
+    void nodesThatSawDifferentFirstOnesFormTheGroupThatWasProposedFirst() throws Exception {
+        // Five lock nodes start at once (--scale lock-manager=5 on an empty cluster): n1 reads the registry when n3 is
+        // not in it yet, n3 when n4 and n5 are not. Each would take its own first three: two groups under one id.
+        Map<String, Map<String, InetSocketAddress>> stored = new java.util.HashMap<>();
+        GroupFormation.Agreement redis = (proposed, registered) -> stored.computeIfAbsent("formation", k -> proposed);
+        probeAnswers.add(Optional.empty());
+        registryListsAfterPauses(nodes("n1", "n2", "n4", "n5"));
+        GroupFormation.Plan first = formation("n1", 3, redis).plan();
+        registry.clear();
+        registryListsAfterPauses(nodes("n1", "n2", "n3"));
+        probeAnswers.clear();
+        probeAnswers.add(Optional.empty()); // nobody runs the group yet when n3 decides: it would have formed its own
+        probeAnswers.add(Optional.of(nodes("n1", "n2", "n4"))); // then n1, n2 and n4 run it
+        GroupFormation.Plan second = formation("n3", 3, redis).plan();
+
+        assertEquals(new GroupFormation.Plan.Start(nodes("n1", "n2", "n4")), first);
+        Map<String, InetSocketAddress> joined = new LinkedHashMap<>(nodes("n1", "n2", "n4"));
+        joined.put("n3", addr("n3"));
+        assertEquals(new GroupFormation.Plan.Join(joined), second, "n3 is not one of the agreed first ones: it joins");
     }
 
     @Test
