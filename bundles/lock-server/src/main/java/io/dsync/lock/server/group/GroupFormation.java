@@ -24,9 +24,9 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Form</b>: the first time, it waits until {@code initialMembers} lock nodes are registered and proposes the
  *       first ones by id; the first proposal stored ({@link Agreement}, in Redis) is every node's choice. (Nodes that
  *       read the registry at different moments, as when more than {@code initialMembers} start at once, could each
- *       take other first ones by id: two groups under one id. Until 2026-12-07 each node took its own.) If it is one of them and no other node runs the group yet,
- *       the group is formed with them; if the group runs already with it in it (it started a little later than the
- *       others), it starts with the running configuration.</li>
+ *       take other first ones by id: two groups under one id. Until 2026-12-07 each node took its own.) If it is one
+ *       of them and no other node runs the group yet, the group is formed with them; if the group runs already with
+ *       it in it (it started a little later than the others), it starts with the running configuration.</li>
  *   <li><b>Join</b>: a node that is not one of the first ones (or any node started once the group runs, as with
  *       {@code --scale lock-manager=5}) waits until the group runs, then joins it: it starts knowing only the group
  *       and asks the leader to add it.</li>
@@ -77,7 +77,7 @@ public final class GroupFormation {
         /**
          * @param proposed the initial members as this node would choose them
          * @param registered the lock nodes registered now: a stored choice that names none of them is stale (a
-         *     cluster of that name formed again with other nodes), and the addresses of the ones it names come from here
+         *     cluster of that name formed again with other nodes); the addresses of the ones it names come from here
          * @return the initial members agreed: the first proposal any node stored, this one if none did yet
          * @throws RuntimeException when the agreement cannot be reached now (the formation waits and asks again)
          */
@@ -135,6 +135,8 @@ public final class GroupFormation {
     private final Consumer<String> status;
     private final LongSupplier nanoTime;
     private long lastLog = Long.MIN_VALUE;
+    /** The agreed members last logged as another node's choice. */
+    private java.util.Set<String> toldAgreed;
 
     /**
      * @param selfId this node's id
@@ -149,8 +151,8 @@ public final class GroupFormation {
      */
     public GroupFormation(String selfId, InetSocketAddress advertised, int initialMembers, MembersFile membersFile,
             LockNodes lockNodes, GroupProbe probe, Pause pause, Consumer<String> status, LongSupplier nanoTime) {
-        this(selfId, advertised, initialMembers, membersFile, lockNodes, (proposed, registered) -> proposed, probe, pause,
-                status, nanoTime);
+        this(selfId, advertised, initialMembers, membersFile, lockNodes, (proposed, registered) -> proposed, probe,
+                pause, status, nanoTime);
     }
 
     /**
@@ -222,7 +224,8 @@ public final class GroupFormation {
                         .forEach(e -> first.put(e.getKey(), e.getValue()));
                 try {
                     Map<String, InetSocketAddress> agreed = agreement.agree(first, nodes);
-                    if (!agreed.keySet().equals(first.keySet())) {
+                    if (!agreed.keySet().equals(first.keySet()) && !agreed.keySet().equals(toldAgreed)) {
+                        toldAgreed = agreed.keySet(); // once, not on every pass of a node that waits
                         LOG.info("Lock server: node '{}' forms the lock group with {}, which another node proposed "
                                 + "first (it saw {})", selfId, agreed.keySet(), first.keySet());
                     }
