@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 import org.redisson.api.BatchOptions;
@@ -56,7 +57,7 @@ public final class MainMemory {
     private final Function<String, String> keyOf;
     private final int replicaAcks;
     /** Whether fenced reads fail now: told once per outage, at WARN (the homes grant nothing meanwhile). */
-    private final java.util.concurrent.atomic.AtomicBoolean readsFailing = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean readsFailing = new AtomicBoolean();
     private final Duration replicaTimeout;
     /**
      * A write that took this long may have been sent twice (the Redis client sends a command again after its timeout

@@ -3,6 +3,9 @@ package io.dsync.cache.protocol;
 import io.dsync.cache.core.Effect;
 import io.dsync.cache.core.MemoryResult;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -37,8 +40,8 @@ public final class ProtocolDriver<C> {
 
     /** How long a failed fenced read waits before its instance learns of it (and reads again). */
     static final long READ_RETRY_PAUSE_MILLIS = 100;
-    private static final java.util.concurrent.Executor READ_RETRY_PAUSE = java.util.concurrent.CompletableFuture
-            .delayedExecutor(READ_RETRY_PAUSE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    private static final Executor READ_RETRY_PAUSE = CompletableFuture.delayedExecutor(READ_RETRY_PAUSE_MILLIS,
+            TimeUnit.MILLISECONDS);
 
     private final String cache;
     private final C core;

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -245,7 +246,7 @@ class ClientQueueServiceTest {
     void withFewerCreditsThanOwnersEveryOwnerGetsItsTurn() throws Exception {
         // One credit, two owners; the message is at one owner, then at the other: whichever the subscription asks
         // second. Before, the owner asked first kept the credit for good (its empty long-poll renewed over and over).
-        Map<FakeOwner, String> messages = new java.util.HashMap<>();
+        Map<FakeOwner, String> messages = new HashMap<>();
         owners.forEach(o -> messages.put(o, o.messageId)); // a message of a partition each owns
         for (FakeOwner holder : owners) {
             owners.forEach(o -> {

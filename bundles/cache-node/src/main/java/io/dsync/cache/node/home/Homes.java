@@ -1,5 +1,6 @@
 package io.dsync.cache.node.home;
 
+import io.dsync.cache.CacheConfig;
 import io.dsync.cache.core.CoherenceMessage;
 import io.dsync.cache.core.Effect;
 import io.dsync.cache.core.HomeDirectory;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -33,7 +35,7 @@ public final class Homes {
 
     private static final Logger LOG = LoggerFactory.getLogger(Homes.class);
     /** Nodes that sent a message naming no valid cache, logged once each. */
-    private final java.util.Set<String> badNames = ConcurrentHashMap.newKeySet();
+    private final Set<String> badNames = ConcurrentHashMap.newKeySet();
 
     private final String self;
     private final long incarnation;
@@ -332,7 +334,7 @@ public final class Homes {
      */
     public void onMessage(String cache, String from, CoherenceMessage.ToHome message) {
         try {
-            io.dsync.cache.CacheConfig.requireValidName(cache);
+            CacheConfig.requireValidName(cache);
         } catch (RuntimeException e) {
             if (badNames.add(from)) {
                 LOG.warn("Cache homes: dropping messages from {} that name no valid cache ({}); logged once per node",

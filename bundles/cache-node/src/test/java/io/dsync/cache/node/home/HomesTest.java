@@ -2,6 +2,7 @@ package io.dsync.cache.node.home;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dsync.cache.core.CoherenceMessage;
 import io.dsync.cache.core.GrantId;
 import io.dsync.cache.core.HomeDirectory.Holding;
 import io.dsync.cache.core.MesiState;
@@ -88,7 +89,7 @@ class HomesTest {
         // A colon fails every Redis key made from the name, on the timer's thread; before, a directory was made for
         // any name a peer sent, and lived for good.
         for (String name : List.of("a:b", "", "x".repeat(1000))) {
-            homes.onMessage(name, "peer", new io.dsync.cache.core.CoherenceMessage.GetShared("k", 1, new RequestId(1, 1)));
+            homes.onMessage(name, "peer", new CoherenceMessage.GetShared("k", 1, new RequestId(1, 1)));
         }
         assertThat(homes.holdings()).isEmpty();
         homes.tick();

@@ -31,6 +31,7 @@ import io.dsync.lock.LockRequest;
 import io.dsync.lock.LockService;
 import io.dsync.lock.LockSession;
 import io.dsync.lock.SessionId;
+import io.dsync.lock.client.ClientLockService;
 import io.dsync.lock.LockTimeoutException;
 import io.dsync.lock.NoQuorumException;
 import io.dsync.lock.protocol.LockJson;
@@ -281,7 +282,7 @@ public final class LockHttpApi extends HttpServlet {
             // The session was closed (DELETE, or its end) while this request waited.
             return new HttpError(409, "cancelled", e.getMessage());
         }
-        if (e instanceof io.dsync.lock.client.ClientLockService.ServiceClosedException) {
+        if (e instanceof ClientLockService.ServiceClosedException) {
             return new HttpError(503, "unavailable", e.getMessage());
         }
         if (e instanceof IllegalStateException) {

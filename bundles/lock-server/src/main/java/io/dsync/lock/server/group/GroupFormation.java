@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -136,7 +137,7 @@ public final class GroupFormation {
     private final LongSupplier nanoTime;
     private long lastLog = Long.MIN_VALUE;
     /** The agreed members last logged as another node's choice. */
-    private java.util.Set<String> toldAgreed;
+    private Set<String> toldAgreed;
 
     /**
      * @param selfId this node's id

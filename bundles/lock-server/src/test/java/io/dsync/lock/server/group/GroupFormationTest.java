@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -97,7 +98,7 @@ class GroupFormationTest {
     void nodesThatSawDifferentFirstOnesFormTheGroupThatWasProposedFirst() throws Exception {
         // Five lock nodes start at once (--scale lock-manager=5 on an empty cluster): n1 reads the registry when n3 is
         // not in it yet, n3 when n4 and n5 are not. Each would take its own first three: two groups under one id.
-        Map<String, Map<String, InetSocketAddress>> stored = new java.util.HashMap<>();
+        Map<String, Map<String, InetSocketAddress>> stored = new HashMap<>();
         GroupFormation.Agreement redis = (proposed, registered) -> stored.computeIfAbsent("formation", k -> proposed);
         probeAnswers.add(Optional.empty());
         registryListsAfterPauses(nodes("n1", "n2", "n4", "n5"));
