@@ -14,6 +14,7 @@ import io.dsync.http.HttpError;
 import io.dsync.queue.InvalidQueueRequestException;
 import io.dsync.queue.Message;
 import io.dsync.queue.MessageId;
+import io.dsync.queue.QueueConfig;
 import io.dsync.queue.QueueService;
 import io.dsync.queue.core.EntryId;
 import io.dsync.queue.core.PartitionState;
@@ -102,6 +103,9 @@ final class QueueNodeCalls {
                 // Validates key and headers as the API does; the reserved headers are the service's own (a node
                 // moving a message to its dead-letter queue adds them), so they are left out of the check.
                 java.util.Map<String, String> headers = new java.util.HashMap<>(m.headers() == null ? java.util.Map.of() : m.headers());
+                if (headers.containsValue(null)) {
+                    throw HttpError.invalid("a header has no value");
+                }
                 headers.keySet().removeIf(name -> name.startsWith(Message.RESERVED_HEADER_PREFIX));
                 new Message(m.key(), m.payload(), headers);
             }
@@ -121,6 +125,12 @@ final class QueueNodeCalls {
     private CompletionStage<SettleReply> settle(SettleRequest r) {
         if (r.id() == null || r.action() == null || r.attempt() < 1) {
             throw HttpError.invalid("a settle call needs an id, an attempt of at least 1 and an action");
+        }
+        // The API's bound, checked here too: a node call is not only the client library's, and a deadline past the
+        // clock's range would be stored as a negative one that no later owner could load.
+        if (r.millis() > QueueConfig.MAX_VISIBILITY_TIMEOUT.toMillis()) {
+            throw HttpError.invalid("a requeue delay or extension must be at most "
+                    + QueueConfig.MAX_VISIBILITY_TIMEOUT + ", was " + r.millis() + " ms");
         }
         return queue(r.queue()).thenCompose(meta -> {
             MessageIds.Parsed id = MessageIds.parse(new MessageId(r.id()), meta.partitions());

@@ -279,6 +279,11 @@ public final class PartitionOwner {
         }
         // A poll waits (nothing was ready for it): the messages go to it in the write that stores them.
         Taker taker = listener.reserve(this);
+        // The keys that have an entry here now. Such an entry acknowledged before this send's batch is written leaves
+        // the state at once, but its delete may go to Redis in a later batch (more than MAX_BATCH_OPS writes queued):
+        // a first delivery of the new message would then be stored before the delete, and should that later batch
+        // fail, the next owner would load two deliveries of one key at once.
+        Set<String> busy = taker == null ? Set.of() : busyKeys(messages);
         CompletableFuture<List<String>> result = new CompletableFuture<>();
         enqueue(new Pending() {
             /** Per message, the delivery record written with it, or null; null for none at all. */
@@ -312,8 +317,8 @@ public final class PartitionOwner {
                 Set<String> keys = new HashSet<>();
                 int left = max;
                 for (OutMessage m : messages) {
-                    boolean first = left > 0 && (m.key() == null
-                            || state.keyFree(m.key()) && !batchKeys.contains(m.key()) && keys.add(m.key()));
+                    boolean first = left > 0 && (m.key() == null || !busy.contains(m.key())
+                            && state.keyFree(m.key()) && !batchKeys.contains(m.key()) && keys.add(m.key()));
                     chosen.add(first ? record : null);
                     left -= first ? 1 : 0;
                 }
@@ -538,6 +543,7 @@ public final class PartitionOwner {
         };
         if (outcome == Settlement.ACKED) {
             bodies.forget(entry);
+            dueDeadLetters();
         }
         scheduleTick();
         SettleReply done = new SettleReply(action == Action.EXTEND ? now + millis : 0, now);
@@ -561,6 +567,17 @@ public final class PartitionOwner {
             case STALE -> CompletableFuture.failedFuture(
                     stale(entry, attempt, "was delivered again since, or never delivered"));
         };
+    }
+
+    /** The keys of these messages that an entry of the partition has now. */
+    private synchronized Set<String> busyKeys(List<OutMessage> messages) {
+        Set<String> busy = new HashSet<>();
+        for (OutMessage m : messages) {
+            if (!state.keyFree(m.key())) {
+                busy.add(m.key());
+            }
+        }
+        return busy;
     }
 
     private CompletionStage<SettleReply> write(java.util.function.Consumer<Batch> op, int answers, SettleReply reply,
@@ -655,6 +672,16 @@ public final class PartitionOwner {
         tick = later(delay + 1);
     }
 
+    /**
+     * A tick soon if entries are due to be dead-lettered: an ack or a removal lets the next entry of its key go, which
+     * may be due at once (loaded with its deliveries used up) while no deadline is pending. Under the monitor.
+     */
+    private void dueDeadLetters() {
+        if (state.hasDeadLetters() && !draining) {
+            later(0);
+        }
+    }
+
     /** Moves due dead letters out and wakes the pollers when deadlines made messages visible again. */
     void tick() {
         List<DeadLetter> due;
@@ -731,6 +758,7 @@ public final class PartitionOwner {
                     state.remove(d.entry());
                     bodies.forget(d.entry());
                     deadLetterFailed.remove(d.entry());
+                    dueDeadLetters();
                 } else {
                     firstFailure = deadLetterFailed.add(d.entry());
                 }
@@ -786,7 +814,15 @@ public final class PartitionOwner {
         } catch (RuntimeException e) {
             reply = CompletableFuture.failedFuture(e);
         }
-        reply.whenComplete((answers, error) -> completed(ops, answers, error));
+        reply.whenComplete((answers, error) -> {
+            if (Thread.holdsLock(this)) {
+                // Done before it was attached (Redisson refused the call at once): completed() answers callers and
+                // wakes polls, which must not run under this owner's monitor (they take other owners' monitors).
+                CompletableFuture.runAsync(() -> completed(ops, answers, error));
+            } else {
+                completed(ops, answers, error);
+            }
+        });
     }
 
     private void completed(List<Pending> ops, List<byte[]> answers, Throwable error) {

@@ -64,8 +64,10 @@ public final class PartitionStore {
             if epoch ~= ARGV[1] then return {'fenced', epoch or '0'} end
             local out = {'ok'}
             local now = tonumber(ARGV[2])
+            local recorded = 0
             local function record(call, result)
               if call ~= '' then
+                recorded = recorded + 1
                 redis.call('HSET', KEYS[4], call, result)
                 redis.call('ZADD', KEYS[5], now, call)
               end
@@ -129,7 +131,7 @@ public final class PartitionStore {
                 return redis.error_reply('unknown queue operation ' .. tostring(op))
               end
             end
-            local old = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now - DEDUP_MILLIS, 'LIMIT', 0, 100)
+            local old = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now - DEDUP_MILLIS, 'LIMIT', 0, recorded + 100)
             if #old > 0 then
               redis.call('HDEL', KEYS[4], unpack(old))
               redis.call('ZREM', KEYS[5], unpack(old))

@@ -28,6 +28,7 @@ import io.dsync.queue.node.store.PartitionStore;
 import io.dsync.queue.protocol.QueueCatalog;
 import io.dsync.queue.protocol.QueueMeta;
 import io.dsync.queue.protocol.QueueWire;
+import io.dsync.queue.protocol.QueueWire.Action;
 import io.dsync.queue.protocol.QueueWire.BatchReply;
 import io.dsync.queue.protocol.QueueWire.BatchRequest;
 import io.dsync.queue.protocol.QueueWire.Op;
@@ -35,6 +36,7 @@ import io.dsync.queue.protocol.QueueWire.OutMessage;
 import io.dsync.queue.protocol.QueueWire.PollReply;
 import io.dsync.queue.protocol.QueueWire.PollRequest;
 import io.dsync.queue.protocol.QueueWire.SendRequest;
+import io.dsync.queue.protocol.QueueWire.SettleRequest;
 import io.dsync.queue.protocol.QueueWireCodec;
 
 /**
@@ -127,6 +129,38 @@ class QueueNodeMessagingTest {
                 .isEqualTo("queue wire format version 9 (this node reads 1)");
         assertThat(refusal(QueueWire.TOPIC_BATCH, "{not json".getBytes(StandardCharsets.UTF_8)).code())
                 .isEqualTo("invalid");
+    }
+
+    @Test
+    void aRequeueBeyondTheLongestDelayAndAHeaderWithoutValueAreRefusedAndChangeNothing() throws Exception {
+        BatchReply sent = QueueWireCodec.decodeBatchReply(
+                request(QueueWire.TOPIC_BATCH_BINARY, QueueWireCodec.encode(send("c1", "one"))));
+        PollReply polled = QueueWireCodec.decodePollReply(request(QueueWire.TOPIC_POLL_BINARY,
+                QueueWireCodec.encode(new PollRequest("w", null, 1, 0))));
+        String id = sent.replies().get(0).ids().get(0);
+        assertThat(polled.deliveries()).singleElement().satisfies(d -> assertThat(d.id()).isEqualTo(id));
+        // A deadline this far out would be stored past the clock's range: no later owner could load the partition.
+        BatchReply requeue = QueueWireCodec.decodeBatchReply(request(QueueWire.TOPIC_BATCH_BINARY, QueueWireCodec.encode(
+                new BatchRequest(List.of(new Op(null, new SettleRequest("w", "r1", id, 1, Action.REQUEUE,
+                        Long.MAX_VALUE)))))));
+        assertThat(requeue.replies()).singleElement().satisfies(r -> {
+            assertThat(r.status()).isEqualTo(400);
+            assertThat(r.message()).contains("at most PT12H");
+        });
+        // A reserved header (a node moving a message to its dead-letter queue adds them) without a value.
+        Map<String, Object> withoutValue = new java.util.HashMap<>();
+        withoutValue.put("dsync-original-queue", null);
+        String json = JSON.writeValueAsString(Map.of("ops", List.of(Map.of("send", Map.of("queue", "w", "partition", 0,
+                "callId", "c2", "messages", List.of(Map.of("key", "k2", "payload", "dHdv", "headers", withoutValue)))))));
+        BatchReply refused = JSON.readValue(request(QueueWire.TOPIC_BATCH, json.getBytes(StandardCharsets.UTF_8)),
+                BatchReply.class);
+        assertThat(refused.replies()).singleElement().satisfies(r -> assertThat(r.status()).isEqualTo(400));
+        BatchReply ack = QueueWireCodec.decodeBatchReply(request(QueueWire.TOPIC_BATCH_BINARY, QueueWireCodec.encode(
+                new BatchRequest(List.of(new Op(null, new SettleRequest("w", "a1", id, 1, Action.ACK, 0)))))));
+        assertThat(ack.replies()).as("still the current delivery").singleElement()
+                .satisfies(r -> assertThat(r.status()).isEqualTo(200));
+        assertThat(QueueWireCodec.decodePollReply(request(QueueWire.TOPIC_POLL_BINARY,
+                QueueWireCodec.encode(new PollRequest("w", null, 1, 0)))).deliveries()).as("nothing was stored").isEmpty();
     }
 
     @Test

@@ -167,6 +167,37 @@ class FirstDeliveryTest {
                 assertThat(got).extracting(InDelivery::id).containsExactly(second));
     }
 
+    @Test
+    void aSendThatFindsItsKeyOutIsStoredWithoutADeliveryEvenIfTheKeyIsAckedBeforeItsWrite() {
+        own("acked-before-write");
+        String first = join(send("c1", "k")).get(0);
+        assertThat(join(poll(0))).extracting(InDelivery::id).containsExactly(first);
+        long before = scripts();
+        CompletableFuture<List<String>> filler;
+        CompletableFuture<List<InDelivery>> waiting;
+        CompletableFuture<List<String>> second;
+        // Redis frozen: a filler's write is in Redis, so the send (k's first message still out) and then the ack of
+        // that message wait for the next write together. When that write is composed k is free in the state, but it
+        // was not when the send came: under load (more than MAX_BATCH_OPS writes waiting) the ack's delete can go to
+        // Redis a write later than the send, and a delivery stored with the send would then be in Redis beside its
+        // key's older message, which a new owner would load as two deliveries of one key.
+        signal("STOP");
+        try {
+            filler = owner.send("filler", List.of(new OutMessage(null, new byte[1], Map.of()))).toCompletableFuture();
+            waiting = poll(10_000);
+            second = send("c2", "k").toCompletableFuture();
+            owner.settle("ack-1", EntryId.parse(MessageIds.parse(new MessageId(first), 1).entry()), 1, Action.ACK, 0);
+        } finally {
+            signal("CONT");
+        }
+        String id = join(second).get(0);
+        // The send's write gave the poll nothing; it then took both messages in a write of its own.
+        assertThat(join(waiting)).extracting(InDelivery::id).containsExactly(join(filler).get(0), id);
+        assertThat(scripts() - before).as("the filler's write, the send's with the ack's delete, the take")
+                .isEqualTo(3);
+        assertThat(stored(id).attempts()).isEqualTo(1);
+    }
+
     private static void signal(String signal) {
         try {
             new ProcessBuilder("kill", "-" + signal, Long.toString(TestRedis.server().pid())).start().waitFor();

@@ -129,6 +129,25 @@ class PartitionOwnerTest {
     }
 
     @Test
+    void anAckThatFreesAMessageWithItsDeliveriesUsedUpDeadLettersItWithoutWaitingForADeadline() throws Exception {
+        // Loaded by a new owner: a of key k out, b of key k behind it already delivered maxDeliveries times (its
+        // record written by an earlier owner). Acking a makes b due at once, and no other deadline is pending.
+        PartitionOwner first = owner("ack-frees-due", "n1");
+        List<String> ids = join(first.send("c1", List.of(msg("k", "a"), msg("k", "b"))));
+        InDelivery a = join(first.take(1)).get(0);
+        String b = MessageIds.parse(new io.dsync.queue.MessageId(ids.get(1)), 4).entry();
+        PartitionKeys keys = PartitionKeys.of(parts -> "dsync:owner-ack-frees-due:" + String.join(":", parts), "q", 1);
+        join(store.apply(keys, first.epoch(), clock.get(), new PartitionStore.Batch().attempts(b, 2, 0)));
+        first.close();
+        PartitionOwner next = owner("ack-frees-due", "n2");
+        // Its first tick (at start) has passed: b was not due then, and the next deadline is a's, 30 s away.
+        timer.schedule(() -> null, 0, java.util.concurrent.TimeUnit.MILLISECONDS).get();
+        join(next.settle("ack-a", entry(a), 1, Action.ACK, 0));
+        await().atMost(Duration.ofSeconds(5)).until(() -> next.stats().size() == 0);
+        assertThat(deadLettered).containsExactly("dlq:b:not acknowledged after 2 deliveries");
+    }
+
+    @Test
     void aNewOwnerFencesTheOldOneAndReloadsEveryUnsettledMessage() {
         PartitionOwner old = owner("fence", "n1");
         join(old.send("c1", List.of(msg("k", "a"), msg(null, "b"))));

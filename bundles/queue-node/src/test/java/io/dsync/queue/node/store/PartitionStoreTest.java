@@ -92,6 +92,24 @@ class PartitionStoreTest {
     }
 
     @Test
+    void callRecordsStayBoundedWhenEachBatchRecordsMoreCallsThanTheCleanupUsedToRemove() {
+        // Acks batched by an owner under load: 300 call ids per script, each batch 10 minutes after the one before, so
+        // that every earlier record has expired by the next script (which once removed 100 of them at most).
+        PartitionKeys k = keys("dedup-bound");
+        long epoch = store.claim(k, "n1").toCompletableFuture().join();
+        long now = System.currentTimeMillis();
+        for (int round = 0; round < 5; round++) {
+            Batch batch = new Batch();
+            for (int i = 0; i < 300; i++) {
+                batch.delete("ack-" + round + "-" + i, "1-" + i);
+            }
+            store.apply(k, epoch, now + round * (PartitionStore.DEDUP_MILLIS + 1), batch).toCompletableFuture().join();
+        }
+        assertThat(client.getMap(k.dedup()).size()).as("only the last batch's calls are remembered").isEqualTo(300);
+        assertThat(client.getScoredSortedSet(k.dedupTimes()).size()).isEqualTo(300);
+    }
+
+    @Test
     void aClaimFencesTheEarlierOwnerAndChangesNothingForIt() {
         PartitionKeys k = keys("fence");
         long first = store.claim(k, "n1").toCompletableFuture().join();
