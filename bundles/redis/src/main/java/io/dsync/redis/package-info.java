@@ -6,7 +6,7 @@
  * configured (Configuration Admin PID {@code io.dsync.redis}), and one health status that the admin API reports.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package io.dsync.redis;
 
 import org.osgi.annotation.bundle.Export;

@@ -24,6 +24,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.dsync.redis.RedisErrors;
+
 /**
  * The registry's layout in Redis, readable and writable from any JVM (the node and the CLI share it).
  *
@@ -293,7 +295,7 @@ public final class NodeDirectory {
             root = root.getCause();
         }
         return new RegistryUnavailableException("cannot " + what + " the node registry of cluster '" + cluster
-                + "' in Redis: " + root.getClass().getSimpleName() + ": " + root.getMessage(), e);
+                + "' in Redis: " + RedisErrors.describe(root), e);
     }
 
     String setKey() {

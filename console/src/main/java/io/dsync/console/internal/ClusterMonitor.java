@@ -115,6 +115,11 @@ final class ClusterMonitor implements AutoCloseable {
             latest = next;
             listeners.publish(next);
         } catch (RuntimeException e) {
+            if (poller.isShutdown()) {
+                // Closed while the poll waited (for Redis, say): its probes are refused, and nobody listens any more.
+                LOG.debug("Console: a poll ended by the monitor's stop: {}", e.toString());
+                return;
+            }
             // The poller must survive anything: a failed poll is retried at the next period.
             LOG.error("Console: polling the cluster failed", e);
         }

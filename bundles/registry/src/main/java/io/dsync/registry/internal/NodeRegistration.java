@@ -42,6 +42,7 @@ public final class NodeRegistration implements NodeRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(NodeRegistration.class);
 
     private final BundleContext context;
+    private final RedisConnection redis;
     private final NodeIdentity identity;
     private final NodeDirectory directory;
     private final String instance = UUID.randomUUID().toString();
@@ -65,6 +66,7 @@ public final class NodeRegistration implements NodeRegistry {
                     + config.heartbeatMillis() + " and " + config.missedHeartbeats());
         }
         this.context = context;
+        this.redis = redis;
         this.identity = NodeIdentity.from(context::getProperty);
         this.directory = new NodeDirectory(redis.client(), redis.cluster());
         this.every = Duration.ofMillis(config.heartbeatMillis());
@@ -111,13 +113,18 @@ public final class NodeRegistration implements NodeRegistry {
         context.removeBundleListener(bundleChanges);
         // Let a heartbeat that is running finish (its own stop makes bundle events, hence heartbeats, likely now):
         // interrupted, its write would still be on its way to Redis and could land after the removal below,
-        // registering the stopped node again until its TTL. A heartbeat queued and not started yet is dropped.
+        // registering the stopped node again until its TTL. A heartbeat queued and not started yet is dropped. With
+        // Redis out of reach the heartbeat waits for Redis' timeouts and would land nowhere: the stop does not wait
+        // for it (a node stopped while Redis is down used to take 5 s more, longer than Docker's grace period).
         heartbeat.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         heartbeat.shutdown();
-        if (!heartbeat.awaitTermination(5, TimeUnit.SECONDS)) {
+        if (!heartbeat.awaitTermination(redis.health().reachable() ? 5000 : 200, TimeUnit.MILLISECONDS)) {
             heartbeat.shutdownNow();
         }
-        if (problem == null) {
+        if (problem == null && !redis.health().reachable()) {
+            LOG.info("Registry: node '{}' stops with Redis out of reach; its entry expires within {} ms", identity.id(),
+                    ttl.toMillis());
+        } else if (problem == null) {
             try {
                 directory.deregister(identity.id(), instance);
                 LOG.info("Registry: node '{}' left cluster '{}'", identity.id(), identity.cluster());
@@ -177,6 +184,9 @@ public final class NodeRegistration implements NodeRegistry {
             now = "heartbeat failed: " + e;
         }
         problem = now;
+        if (heartbeat.isShutdown()) {
+            return; // the node stops: an interrupted write is no news
+        }
         if (now == null && before != null) {
             LOG.info("Registry: node '{}' registered in cluster '{}' as {} (roles {})", identity.id(),
                     identity.cluster(), identity.host() + ":" + identity.ports(), identity.roles());

@@ -13,6 +13,7 @@ import io.dsync.cache.protocol.MainMemoryConfig;
 import io.dsync.http.AdminAccess;
 import io.dsync.messaging.Messaging;
 import io.dsync.redis.RedisConnection;
+import io.dsync.redis.RedisErrors;
 import io.dsync.registry.NodeIdentity;
 import io.dsync.registry.NodeRegistry;
 import jakarta.servlet.Servlet;
@@ -123,9 +124,12 @@ public final class CacheClientComponent {
                 ringProblem = false;
             }
         } catch (RuntimeException e) {
+            if (ringReader.isShutdown()) {
+                return; // the read was interrupted as the component stops
+            }
             if (!ringProblem) {
                 LOG.warn("The cache client cannot read the ring of cache nodes ({}); it keeps the last one read",
-                        e.toString());
+                        RedisErrors.describe(e));
                 ringProblem = true;
             }
         }

@@ -20,6 +20,7 @@ import io.dsync.messaging.Messaging;
 import io.dsync.messaging.PeerUnreachableException;
 import io.dsync.messaging.RemoteException;
 import io.dsync.redis.RedisConnection;
+import io.dsync.redis.RedisErrors;
 import io.dsync.registry.NodeIdentity;
 import io.dsync.registry.NodeInfo;
 import io.dsync.registry.NodeRegistry;
@@ -101,6 +102,7 @@ public final class CacheNodeComponent implements HealthContributor {
     private static final Duration HAND_OFF_TIMEOUT = Duration.ofMillis(500);
     private static final long RETRY_HAND_OFF_MILLIS = 100;
     private final BundleContext context;
+    private final RedisConnection redis;
     /**
      * When the last ring read that found the epoch the directories are at (with this node a member) was sent: every
      * later epoch was written after it ({@link Long#MIN_VALUE} before the first).
@@ -116,6 +118,7 @@ public final class CacheNodeComponent implements HealthContributor {
         this.self = NodeIdentity.from(context::getProperty).id();
         this.registry = registry;
         this.messaging = messaging;
+        this.redis = redis;
         this.ring = new HomeRing(redis.client(), redis.key("cache", "ring"));
         long incarnation = CacheTiming.incarnation(redis.client(), redis.key("cache", "incarnation"));
         CoherenceTransport transport = new CoherenceTransport(messaging, self, node -> topology.address(node));
@@ -199,6 +202,19 @@ public final class CacheNodeComponent implements HealthContributor {
             Thread.currentThread().interrupt();
         }
         long stoppedAt = homes.close();
+        if (redis.health().reachable()) {
+            leaveRing(stoppedAt);
+        } else {
+            // Each ring read or write would wait for Redis' timeouts (about 5 s each), and the ring cannot change
+            // without Redis anyway: the others drop this node once the registry does.
+            LOG.info("Cache node {} stops with Redis out of reach; it does not leave the ring itself", self);
+        }
+        metrics.removeMatching((name, m) -> name.startsWith(METRICS));
+        LOG.info("Cache node {} stopped", self);
+    }
+
+    /** Takes this node out of the ring, and hands its keys off or leaves them to the next bundle (see deactivate). */
+    private void leaveRing(long stoppedAt) {
         CacheTopology at = homes.current(); // the epoch the directories were at, or null
         boolean processStops = processStops();
         try {
@@ -229,10 +245,8 @@ public final class CacheNodeComponent implements HealthContributor {
             }
         } catch (RuntimeException e) {
             LOG.info("Cache node {} could not leave the ring itself ({}); the others drop it once the registry does",
-                    self, e.toString());
+                    self, RedisErrors.describe(e));
         }
-        metrics.removeMatching((name, m) -> name.startsWith(METRICS));
-        LOG.info("Cache node {} stopped", self);
     }
 
     /**
@@ -415,14 +429,14 @@ public final class CacheNodeComponent implements HealthContributor {
             }
         } catch (RuntimeException e) {
             if (stopping) {
-                LOG.debug("Cache node {}: a ring read was interrupted as the node stops ({})", self, e.toString());
+                LOG.debug("Cache node {}: a ring read was interrupted as the node stops ({})", self, RedisErrors.describe(e));
                 return;
             }
             if (problem == null) {
                 LOG.warn("Cache node {} cannot read the ring ({}); it stops granting until it can", self,
-                        e.toString());
+                        RedisErrors.describe(e));
             }
-            problem = e.toString();
+            problem = RedisErrors.describe(e);
         }
     }
 

@@ -19,6 +19,7 @@ import io.dsync.queue.node.store.PartitionStore.StoredEntry;
 import io.dsync.queue.protocol.QueueCatalog;
 import io.dsync.queue.protocol.QueueMeta;
 import io.dsync.queue.protocol.QueueTopology;
+import io.dsync.redis.RedisErrors;
 import io.dsync.registry.NodeInfo;
 import io.dsync.ring.Placement;
 
@@ -196,7 +197,7 @@ public final class Ownership {
         } catch (RuntimeException e) {
             if (failing.add(name)) {
                 LOG.info("Queue {} partition {}: cannot claim it yet ({}); will try again", queue.name(), partition,
-                        e.toString());
+                        RedisErrors.describe(e));
             }
         }
     }

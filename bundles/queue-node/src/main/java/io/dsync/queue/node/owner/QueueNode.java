@@ -25,6 +25,7 @@ import io.dsync.queue.node.owner.OwnerException.Kind;
 import io.dsync.queue.protocol.MessageIds;
 import io.dsync.queue.protocol.QueueWire.Action;
 import io.dsync.queue.protocol.QueueWire.InDelivery;
+import io.dsync.redis.RedisErrors;
 
 /**
  * The partitions this node owns, and the polls that wait on them. A poll takes from the node's partitions of its
@@ -197,7 +198,7 @@ public final class QueueNode implements PartitionOwner.Listener {
                     owner.partition(), owner.epoch());
         } else {
             LOG.warn("Queue {} partition {}: a write to Redis failed ({}); the partition will be claimed and reloaded "
-                    + "when Redis answers", owner.queue(), owner.partition(), cause.toString());
+                    + "when Redis answers", owner.queue(), owner.partition(), RedisErrors.describe(cause));
         }
         onLost.accept(owner);
     }
