@@ -232,6 +232,11 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
         }
     }
 
+    /** Whether a cache was used on this node. */
+    public boolean anyOpened() {
+        return !caches.isEmpty();
+    }
+
     /** The names of the caches used on this node so far. */
     public java.util.Set<String> openedNames() {
         return java.util.Set.copyOf(caches.keySet());

@@ -44,6 +44,12 @@ import org.slf4j.LoggerFactory;
 public final class CacheClientComponent {
 
     private static final Logger LOG = LoggerFactory.getLogger(CacheClientComponent.class);
+    /**
+     * How often the ring is read while no cache is open on this node (lock, queue and console nodes, mostly): the
+     * first cache opened finds a ring at most this old, and the protocol's refusals (stale epoch, not the home) send
+     * its first calls to the right homes should it have changed.
+     */
+    private static final long IDLE_RING_READ_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final NodeRegistry registry;
     private final HomeRing ring;
@@ -58,6 +64,7 @@ public final class CacheClientComponent {
     private final CacheClientMetrics metrics;
     private volatile CacheTopology topology = CacheTopology.empty();
     private volatile boolean ringProblem;
+    private long lastRingRead = System.nanoTime() - IDLE_RING_READ_NANOS;
 
     @Activate
     public CacheClientComponent(BundleContext context, CacheClientConfig config, @Reference RedisConnection redis,
@@ -117,6 +124,11 @@ public final class CacheClientComponent {
     }
 
     private void readRing() {
+        long now = System.nanoTime();
+        if (!service.anyOpened() && now - lastRingRead < IDLE_RING_READ_NANOS) {
+            return; // nothing uses the ring here yet: no need for it every 200 ms (a read is 2 + 2 x nodes commands)
+        }
+        lastRingRead = now;
         try {
             topology = topology.next(ring.read(), registry.nodes());
             if (ringProblem) {
