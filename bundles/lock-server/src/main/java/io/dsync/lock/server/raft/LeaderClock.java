@@ -61,7 +61,10 @@ final class LeaderClock {
         long carried = applied == Long.MIN_VALUE ? logClockMillis
                 : logClockMillis + Math.max(0, (now - applied) / 1_000_000);
         long wall = wallMillis.getAsLong();
-        base = new Base(wall - carried > outageGapMillis ? wall : carried, now);
+        // Compared without a subtraction that overflows: a log that never had a stamp has the clock Long.MIN_VALUE
+        // (LockStateMachine's start), and wall - carried then wrapped around to "not behind", so a fresh group
+        // carried that clock on for good (until 2026-12-07: leases shown 292 million years in the past).
+        base = new Base(carried < wall - outageGapMillis ? wall : carried, now);
     }
 
     /** This member no longer leads. */

@@ -68,6 +68,18 @@ class LeaderClockTest {
     }
 
     @Test
+    void aLogThatNeverHadAStampStartsFromTheWallClock() {
+        // LockStateMachine's clock before its first entry; wall - clock overflows.
+        LeaderClock first = new LeaderClock(wall::get, nanos::get, GAP);
+        first.lead(Long.MIN_VALUE);
+        assertEquals(wall.get(), first.now(), "nothing applied yet");
+        clock.applied(); // the group's configuration entry, say
+        pass(400);
+        clock.lead(Long.MIN_VALUE);
+        assertEquals(wall.get(), clock.now(), "something applied, nothing stamped");
+    }
+
+    @Test
     void aFollowerStampsNothingOfItsOwnAndANewTermStartsAgainFromTheLog() {
         clock.applied();
         clock.lead(wall.get());

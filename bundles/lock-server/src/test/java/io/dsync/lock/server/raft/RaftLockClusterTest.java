@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -93,6 +94,11 @@ class RaftLockClusterTest {
         LockStatus status = get(client.status("orders/1"));
         assertEquals(s, status.holders().get(0).sessionId());
         assertEquals(g.grant().fencingToken(), status.lastFencingToken());
+        // A fresh group's clock is the wall clock: the lease ends within its length from now, not in year -292275055.
+        Instant expiry = status.holders().get(0).leaseExpiresAt();
+        Instant now = Instant.now();
+        assertTrue(expiry.isAfter(now.minusSeconds(5)) && expiry.isBefore(now.plusMillis(g.grant().leaseMillis() + 5_000)),
+                expiry.toString());
 
         assertEquals(new Outcome.Released(0),
                 get(client.submit(new LockCommand.Release(s, 2, "orders/1", g.grant().fencingToken()))));
