@@ -48,13 +48,13 @@ import picocli.CommandLine.Option;
  * write with 0, 1 and 2 other nodes holding the key ({@link SharerLatency}). Prints a table of every run and the
  * ratios of dsync to each peer.
  */
-@Command(name = "cache", mixinStandardHelpOptions = true,
+@Command(name = "dsync bench cache", mixinStandardHelpOptions = true,
         description = "Benchmark dsync's cache against Caffeine, Redisson's RLocalCachedMap and Redis GET/SET, in one run.")
 public final class CacheBench implements Callable<Integer> {
 
     private static final List<String> WORKLOADS = List.of("hits", "zipf", "shared", "sharers");
 
-    @Option(names = "--home", required = true, description = "The dsync distribution folder.")
+    @Option(names = "--home", required = true, hidden = true, description = "The dsync distribution folder (bin/dsync passes it).")
     Path home;
 
     @Option(names = "--seconds", defaultValue = "10", description = "Measured seconds per workload and system (default: ${DEFAULT-VALUE}).")

@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
  * the proxies. Then it repairs the fault (restart, SIGCONT, heal), waits until the three members agree on a leader
  * again, and goes on with the next run. Prints, per fault, the minimum, median and maximum over the runs.
  */
-@Command(name = "failover", mixinStandardHelpOptions = true,
+@Command(name = "dsync bench failover", mixinStandardHelpOptions = true,
         description = "Measure the time from the lock group leader's failure to the next grant (kill, pause, isolate).")
 public final class FailoverBench implements Callable<Integer> {
 
@@ -46,7 +46,7 @@ public final class FailoverBench implements Callable<Integer> {
      */
     static final long IN_FLIGHT_MILLIS = 100;
 
-    @Option(names = "--home", required = true, description = "The dsync distribution folder.")
+    @Option(names = "--home", required = true, hidden = true, description = "The dsync distribution folder (bin/dsync passes it).")
     Path home;
 
     @Option(names = "--runs", defaultValue = "5", description = "Runs of each fault (default: ${DEFAULT-VALUE}).")

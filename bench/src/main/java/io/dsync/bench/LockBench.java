@@ -37,11 +37,11 @@ import picocli.CommandLine.Option;
  * Prints a table with the ratio dsync/peer. Each client thread has its own session (dsync) or is its own lock owner
  * (Redisson), as separate processes would be.
  */
-@Command(name = "lock", mixinStandardHelpOptions = true,
+@Command(name = "dsync bench lock", mixinStandardHelpOptions = true,
         description = "Benchmark dsync's lock service against Redisson RLock on the same machine, in one run.")
 public final class LockBench implements Callable<Integer> {
 
-    @Option(names = "--home", required = true, description = "The dsync distribution folder.")
+    @Option(names = "--home", required = true, hidden = true, description = "The dsync distribution folder (bin/dsync passes it).")
     Path home;
 
     @Option(names = "--seconds", defaultValue = "5", description = "Measured seconds per workload and system (default: ${DEFAULT-VALUE}).")

@@ -42,11 +42,11 @@ import picocli.CommandLine.Option;
  * subscriptions and by poll+ack loops; the stream by a consumer group ({@code XREADGROUP} + {@code XACK}). Prints a
  * table with the ratios dsync/raw and one with what each run cost; {@code --nodes 1,3,5} runs one cluster per count.
  */
-@Command(name = "queue", mixinStandardHelpOptions = true,
+@Command(name = "dsync bench queue", mixinStandardHelpOptions = true,
         description = "Benchmark dsync's queue against Redis Streams (through Redisson) on the same Redis, in one run.")
 public final class QueueBench implements Callable<Integer> {
 
-    @Option(names = "--home", required = true, description = "The dsync distribution folder.")
+    @Option(names = "--home", required = true, hidden = true, description = "The dsync distribution folder (bin/dsync passes it).")
     Path home;
 
     @Option(names = "--seconds", defaultValue = "10", description = "Measured seconds per workload and system (default: ${DEFAULT-VALUE}).")

@@ -17,6 +17,7 @@ import io.dsync.cache.protocol.CacheTopology;
 import io.dsync.cache.protocol.CoherenceTransport;
 import io.dsync.cache.protocol.MainMemory;
 import io.dsync.cache.protocol.ProtocolDriver;
+import io.dsync.redis.RedisErrors;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -114,7 +115,8 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
                 if (error != null) {
                     Throwable cause = unwrap(error);
                     throw cause instanceof CacheException c ? c : new CacheUnavailableException(config.name(),
-                            "could not declare cache '" + config.name() + "': Redis did not answer (" + cause + ")",
+                            "could not declare cache '" + config.name() + "': Redis did not answer ("
+                                    + RedisErrors.describe(cause) + ")",
                             cause);
                 }
                 return stored;
@@ -160,7 +162,7 @@ public final class ClientCacheService implements CacheService, AutoCloseable {
         return found.toCompletableFuture().handleAsync((config, error) -> {
             if (error != null) {
                 throw new CacheUnavailableException(name, "could not read the catalog of caches for '" + name
-                        + "': " + unwrap(error), unwrap(error));
+                        + "': " + RedisErrors.describe(error), unwrap(error));
             }
             synchronized (opening) {
                 // Checked with the opening, under the lock that close() takes: a cache opened after close() walked

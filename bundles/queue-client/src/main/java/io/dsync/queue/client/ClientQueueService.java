@@ -51,6 +51,7 @@ import io.dsync.queue.protocol.QueueWire.PollReply;
 import io.dsync.queue.protocol.QueueWire.PollRequest;
 import io.dsync.queue.protocol.QueueWire.SettleReply;
 import io.dsync.queue.protocol.QueueWire.SettleRequest;
+import io.dsync.redis.RedisErrors;
 import io.dsync.ring.Placement;
 
 /**
@@ -668,7 +669,7 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
             throw r;
         }
         throw new QueueUnavailableException(queue, "the queue catalog in Redis cannot be read: "
-                + cause.getMessage(), cause);
+                + RedisErrors.describe(cause), cause);
     }
 
     /** A unique client id for a node: the node id and a random suffix (a restarted node is a new client). */

@@ -253,8 +253,9 @@ public final class QueueRouter implements AutoCloseable {
             long pause = Math.min(500, 25L << Math.min(tries, 5));
             if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pause) > deadline) {
                 result.completeExceptionally(new QueueUnavailableException(meta.name(), "partition " + partition
-                        + " of queue '" + meta.name() + "' could not be reached within " + timeout + " ("
-                        + cause.getMessage() + "); the outcome is unknown", null));
+                        + " of queue '" + meta.name() + "' could not be reached within " + timeout.toMillis() + " ms ("
+                        + String.valueOf(cause.getMessage()).replace("; the outcome is unknown", "")
+                        + "); the outcome is unknown", null));
                 return;
             }
             timer.schedule(() -> attempt(meta, partition, op, value, deadline, tries + 1, true, result),

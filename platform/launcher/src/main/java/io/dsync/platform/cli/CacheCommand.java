@@ -27,8 +27,8 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "cache", mixinStandardHelpOptions = true,
         description = {"Declare caches, read and write keys, and inspect a node's copies and a cache node's homes.",
-                "Operations go through the node's own cache client: they are linearizable like any other, and they",
-                "fill and use that node's local copies.",
+                "Operations go through the node's own cache client: they are linearizable like any other, and they "
+                        + "fill and use that node's local copies.",
                 "Exit codes: 0 done, 1 failed (or get: no value), 2 bad usage or input, 4 no such cache."},
         subcommands = {CacheCommand.Declare.class, CacheCommand.ListCaches.class, CacheCommand.Get.class,
                 CacheCommand.Put.class, CacheCommand.Remove.class, CacheCommand.Incr.class, CacheCommand.Lines.class,
@@ -127,7 +127,7 @@ final class CacheCommand implements Runnable {
         @Mixin
         NodeHttp node;
 
-        @Parameters(index = "0", paramLabel = "CACHE", description = "Cache name: letters, digits, '.', '_', '-'.")
+        @Parameters(index = "0", paramLabel = "CACHE", converter = Names.CacheName.class, description = "Cache name: letters, digits, '.', '_', '-'.")
         String cache;
 
         @Option(names = "--capacity", defaultValue = "10000",
@@ -220,11 +220,15 @@ final class CacheCommand implements Runnable {
         @Mixin
         NodeHttp node;
 
-        @Parameters(index = "0", paramLabel = "CACHE")
+        @Parameters(index = "0", paramLabel = "CACHE", converter = Names.CacheName.class)
         String cache;
 
-        @Parameters(index = "1", paramLabel = "KEY")
+        @Parameters(index = "1", paramLabel = "KEY", converter = Names.CacheKey.class)
         String key;
+
+        @Option(names = "--raw", description = "Write the value's bytes as they are, with no newline (for binary "
+                + "values; without it a value that is not UTF-8 text is shown as its length and Base64).")
+        boolean raw;
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -235,6 +239,13 @@ final class CacheCommand implements Runnable {
             if (!e.path("present").asBoolean()) {
                 spec.commandLine().getErr().printf("(no value for '%s' in cache %s)%n", key, cache);
                 return 1;
+            }
+            if (raw) {
+                byte[] bytes = e.has("value") ? e.path("value").asText().getBytes(StandardCharsets.UTF_8)
+                        : Base64.getDecoder().decode(e.path("valueBase64").asText());
+                System.out.write(bytes);
+                System.out.flush();
+                return 0;
             }
             spec.commandLine().getOut().println(value(e));
             return 0;
@@ -248,10 +259,10 @@ final class CacheCommand implements Runnable {
         @Mixin
         NodeHttp node;
 
-        @Parameters(index = "0", paramLabel = "CACHE")
+        @Parameters(index = "0", paramLabel = "CACHE", converter = Names.CacheName.class)
         String cache;
 
-        @Parameters(index = "1", paramLabel = "KEY")
+        @Parameters(index = "1", paramLabel = "KEY", converter = Names.CacheKey.class)
         String key;
 
         @Parameters(index = "2", paramLabel = "VALUE", description = "The value as text; '-' reads standard input.")
@@ -300,10 +311,10 @@ final class CacheCommand implements Runnable {
         @Mixin
         NodeHttp node;
 
-        @Parameters(index = "0", paramLabel = "CACHE")
+        @Parameters(index = "0", paramLabel = "CACHE", converter = Names.CacheName.class)
         String cache;
 
-        @Parameters(index = "1", paramLabel = "KEY")
+        @Parameters(index = "1", paramLabel = "KEY", converter = Names.CacheKey.class)
         String key;
 
         @CommandLine.Spec
@@ -324,10 +335,10 @@ final class CacheCommand implements Runnable {
         @Mixin
         NodeHttp node;
 
-        @Parameters(index = "0", paramLabel = "CACHE")
+        @Parameters(index = "0", paramLabel = "CACHE", converter = Names.CacheName.class)
         String cache;
 
-        @Parameters(index = "1", paramLabel = "KEY")
+        @Parameters(index = "1", paramLabel = "KEY", converter = Names.CacheKey.class)
         String key;
 
         @Option(names = "--by", defaultValue = "1", description = "What to add (negative to subtract) (default: ${DEFAULT-VALUE}).")
@@ -351,7 +362,7 @@ final class CacheCommand implements Runnable {
         @Mixin
         NodeHttp node;
 
-        @Parameters(index = "0", paramLabel = "CACHE")
+        @Parameters(index = "0", paramLabel = "CACHE", converter = Names.CacheName.class)
         String cache;
 
         @Option(names = {"-n", "--limit"}, defaultValue = "20", description = "At most this many (default: ${DEFAULT-VALUE}).")
@@ -392,7 +403,7 @@ final class CacheCommand implements Runnable {
         @Mixin
         NodeHttp node;
 
-        @Parameters(index = "0", paramLabel = "CACHE")
+        @Parameters(index = "0", paramLabel = "CACHE", converter = Names.CacheName.class)
         String cache;
 
         @Option(names = "--json", description = "Print the node's JSON answer (with every MESI transition and its cause).")
@@ -430,8 +441,8 @@ final class CacheCommand implements Runnable {
     }
 
     @Command(name = "homes", mixinStandardHelpOptions = true,
-            description = {"A cache node's homes: the ring of cache nodes and its epoch, the node's directories, and",
-                    "with --cache their entries (owner, holders with their grants, waiting requests).",
+            description = {"A cache node's homes: the ring of cache nodes, its epoch and the node's directories.",
+                    "With --cache, the directory's entries too (owner, holders with their grants, waiting requests).",
                     "--node must be a cache node ('dsync status' lists the nodes and their roles)."})
     static final class Homes implements Callable<Integer> {
         @Mixin

@@ -85,6 +85,10 @@ final class DevCommand implements Callable<Integer> {
         if (perRole < 1 || perRole > 9) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--nodes must be between 1 and 9, got " + perRole);
         }
+        if (!cluster.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--cluster must be 1 to 64 letters, digits, "
+                    + "'.', '_' or '-', starting with a letter or digit; got '" + cluster + "'");
+        }
         if (redis != null && !redis.isBlank()) {
             try {
                 RedisProbe.requireAddress(redis);
@@ -103,7 +107,8 @@ final class DevCommand implements Callable<Integer> {
             throw new Dsync.CliException("no Redis answers at " + redis);
         }
         Path home = Home.find();
-        Path work = home.resolve("data").resolve("dev");
+        // One folder per cluster name: two dev clusters of different names (and base ports) can run side by side.
+        Path work = home.resolve("data").resolve(cluster.equals("dev") ? "dev" : "dev-" + cluster);
         claim(work);
         byte[] random = new byte[16];
         new SecureRandom().nextBytes(random);

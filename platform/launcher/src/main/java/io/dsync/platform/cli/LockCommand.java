@@ -71,14 +71,15 @@ final class LockCommand implements Runnable {
     // ---------------------------------------------------------------- acquire
 
     @Command(name = "acquire", mixinStandardHelpOptions = true,
-            description = {"Acquire a lock and hold it: until Ctrl-C, while a command runs (dsync lock acquire NAME -- CMD ...),",
-                    "or, with --detach, in a session that outlives this command by --ttl (release it with 'dsync lock release').",
+            description = {"Acquire a lock and hold it until Ctrl-C, while a command runs, or detached.",
+                    "Until Ctrl-C; while a command runs (dsync lock acquire NAME -- CMD ...); or, with --detach, in a "
+                            + "session that outlives this command by --ttl (release it with 'dsync lock release').",
                     "The command sees DSYNC_LOCK_NAME, DSYNC_LOCK_TOKEN (the fencing token) and DSYNC_LOCK_SESSION."})
     static final class Acquire implements Callable<Integer> {
         @Mixin
         NodeHttp node;
 
-        @Parameters(index = "0", paramLabel = "NAME", description = "Lock name (1 to 256 bytes of UTF-8, no control characters).")
+        @Parameters(index = "0", paramLabel = "NAME", converter = Names.LockName.class, description = "Lock name (1 to 256 bytes of UTF-8, no control characters).")
         String name;
 
         @Parameters(index = "1..*", paramLabel = "COMMAND", description = "Command to run while holding the lock; its exit code becomes dsync's.")
@@ -138,8 +139,10 @@ final class LockCommand implements Runnable {
                 if (detach) {
                     keep = true;
                     out.printf("acquired %s %s, fencing token %d, session %s%n", name, mode, token, session);
-                    out.printf("held until 'dsync lock release %s --session %s', or %d s after the last renewal of the session%n",
-                            name, session, ttl.toSeconds());
+                    // The session lives on the node that opened it: the release goes there.
+                    out.printf("held until released, or %d s after the last renewal of the session; release it with:%n"
+                            + "  dsync lock release %s --session %s --node %s%n", ttl.toSeconds(), shellQuote(name), session,
+                            shellQuote(node.node));
                     return 0;
                 }
                 heartbeat.start();
@@ -340,13 +343,19 @@ final class LockCommand implements Runnable {
 
     // ---------------------------------------------------------------- release
 
+    /** A word for a POSIX shell: as it is when it is plain, else in single quotes. */
+    static String shellQuote(String word) {
+        return word.matches("[A-Za-z0-9_./:@%+=,-]+") ? word : "'" + word.replace("'", "'\\''") + "'";
+    }
+
     @Command(name = "release", mixinStandardHelpOptions = true,
-            description = "Release a lock held by a session (from 'dsync lock acquire --detach').")
+            description = {"Release a lock held by a session (from 'dsync lock acquire --detach').",
+                    "A session lives on the node that opened it: --node must name that node (acquire prints it)."})
     static final class Release implements Callable<Integer> {
         @Mixin
         NodeHttp node;
 
-        @Parameters(index = "0", paramLabel = "NAME", description = "Lock name.")
+        @Parameters(index = "0", paramLabel = "NAME", converter = Names.LockName.class, description = "Lock name.")
         String name;
 
         @Option(names = "--session", required = true, description = "The session holding it.")
@@ -423,7 +432,7 @@ final class LockCommand implements Runnable {
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = "Show a lock's holders, modes, fencing tokens and waiters (a linearizable read).")
     static final class Status extends Read {
-        @Parameters(index = "0", paramLabel = "NAME", description = "Lock name.")
+        @Parameters(index = "0", paramLabel = "NAME", converter = Names.LockName.class, description = "Lock name.")
         String name;
 
         @Override
@@ -548,10 +557,11 @@ final class LockCommand implements Runnable {
     }
 
     @Command(name = "members", mixinStandardHelpOptions = true,
-            description = {"Show the lock Raft group as a lock node sees it (role, term, leader, members; each group's when",
-                    "the lock space is sharded with --lock-groups), or remove a member.",
-                    "New lock nodes join the group by themselves; remove the ones that are gone for good, so that the",
-                    "majority is counted over the nodes that exist. --node must be a lock node."})
+            description = {"Show the lock Raft group as a lock node sees it, or remove a member.",
+                    "Role, term, leader and members (of each group when the lock space is sharded with --lock-groups).",
+                    "New lock nodes join the group by themselves; remove the ones that are gone for good, so that the "
+                            + "majority is counted over the nodes that exist.",
+                    "--node must be a lock node."})
     static final class Members extends Read {
         /** Only lock nodes install the lock server, which serves the group's API. */
         static final String NOT_A_LOCK_NODE = "runs no lock server (it is not a lock node): ask a lock node; "

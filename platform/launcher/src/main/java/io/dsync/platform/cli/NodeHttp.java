@@ -39,7 +39,8 @@ final class NodeHttp {
     }
 
     @Option(names = "--node", defaultValue = "${env:DSYNC_NODE:-http://127.0.0.1:8080}",
-            description = "Admin URL of any node of the cluster (default: ${DEFAULT-VALUE}, the demo's; env DSYNC_NODE).")
+            description = "Admin URL of a node of the cluster (default: ${DEFAULT-VALUE}: env DSYNC_NODE, else "
+                    + "http://127.0.0.1:8080, the demo's).")
     String node;
 
     @Option(names = "--token", defaultValue = "${env:DSYNC_ADMIN_TOKEN}",
@@ -154,6 +155,13 @@ final class NodeHttp {
                 throw new Dsync.CliException(missing != null ? "node " + node + " " + missing
                         : "node " + node + " has no lock API (" + method + " " + uri.getPath()
                                 + " answered 404): is it a dsync node of this version?");
+            }
+            if (r.statusCode() == 401) {
+                // The node names the header; the command line's way to send it is --token.
+                String why = body == null ? "" : body.path("message").asText("");
+                throw new Dsync.CliException("node " + node + " refused the request without the right admin token"
+                        + (why.isEmpty() ? "" : " (" + why + ")") + ": pass it with --token or DSYNC_ADMIN_TOKEN "
+                        + "(the node's --admin-token; 'dsync demo' and 'dsync dev' print it)", 2);
             }
             return new Answer(r.statusCode(), body);
         } catch (ConnectException | HttpConnectTimeoutException e) {

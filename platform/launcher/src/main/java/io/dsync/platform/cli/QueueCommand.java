@@ -60,13 +60,48 @@ final class QueueCommand implements Runnable {
         return a;
     }
 
+    /** Polls that find no message not seen before, in a row, after which a peek ends. */
+    private static final int PEEK_POLLS_WITHOUT_NEWS = 3;
+
+    /**
+     * Up to {@code max} messages of a queue, each once, without taking them: polls whose deliveries the node releases
+     * at once (no delivery attempt counted). A poll answers with what the first owners it asks have, and released
+     * messages are visible again at once, so one poll shows only part of the queue: the polls go on until one finds
+     * nothing, or {@value #PEEK_POLLS_WITHOUT_NEWS} in a row find only messages shown already.
+     *
+     * @param firstWait how long the first poll waits for a message
+     */
+    static List<JsonNode> peek(NodeHttp node, String queue, int max, Duration firstWait, String what) {
+        Map<String, JsonNode> seen = new LinkedHashMap<>();
+        int withoutNews = 0;
+        Duration wait = firstWait;
+        while (seen.size() < max && withoutNews < PEEK_POLLS_WITHOUT_NEWS) {
+            JsonNode r = request(node, "POST", "/queue/queues/" + NodeHttp.enc(queue) + "/poll?max="
+                    + Math.min(100, max - seen.size()) + "&waitMs=" + wait.toMillis() + "&settle=release",
+                    wait.plusSeconds(20), null, what).body();
+            JsonNode deliveries = r.path("deliveries");
+            if (deliveries.isEmpty()) {
+                break;
+            }
+            int before = seen.size();
+            for (JsonNode d : deliveries) {
+                if (seen.size() < max) {
+                    seen.putIfAbsent(d.path("id").asText(), d);
+                }
+            }
+            withoutNews = seen.size() == before ? withoutNews + 1 : 0;
+            wait = Duration.ZERO; // what is there is visible now: the next polls only look
+        }
+        return new ArrayList<>(seen.values());
+    }
+
     @Command(name = "declare", mixinStandardHelpOptions = true,
             description = "Declare a queue (idempotent: an equal declaration of an existing queue changes nothing; a different one is refused).")
     static final class Declare implements Callable<Integer> {
         @Mixin
         NodeHttp node;
 
-        @Parameters(index = "0", paramLabel = "QUEUE", description = "Queue name: letters, digits, '.', '_', '-'.")
+        @Parameters(index = "0", paramLabel = "QUEUE", converter = Names.QueueName.class, description = "Queue name: letters, digits, '.', '_', '-'.")
         String queue;
 
         @Option(names = "--visibility", converter = NodeHttp.DurationConverter.class, defaultValue = "30s",
@@ -77,7 +112,7 @@ final class QueueCommand implements Runnable {
                 description = "Deliveries before a message is dead-lettered (default: ${DEFAULT-VALUE}).")
         int maxDeliveries;
 
-        @Option(names = "--dlq", description = "Dead-letter queue (declared before); without it, dead letters are deleted.")
+        @Option(names = "--dlq", converter = Names.QueueName.class, description = "Dead-letter queue (declared before); without it, dead letters are deleted.")
         String dlq;
 
         @Option(names = "--max-payload", defaultValue = "262144", description = "Largest payload in bytes (default: ${DEFAULT-VALUE}).")
@@ -111,7 +146,7 @@ final class QueueCommand implements Runnable {
         @Mixin
         NodeHttp node;
 
-        @Parameters(index = "0", paramLabel = "QUEUE")
+        @Parameters(index = "0", paramLabel = "QUEUE", converter = Names.QueueName.class)
         String queue;
 
         @Parameters(index = "1", paramLabel = "PAYLOAD", arity = "0..1", description = "The payload, as text.")
@@ -123,10 +158,10 @@ final class QueueCommand implements Runnable {
         @Option(names = "--lines", description = "Send each line of standard input as one message (in batches of 100, in order).")
         boolean lines;
 
-        @Option(names = {"-k", "--key"}, description = "Ordering key: messages of one key are delivered one at a time, in order.")
+        @Option(names = {"-k", "--key"}, converter = Names.MessageKey.class, description = "Ordering key: messages of one key are delivered one at a time, in order.")
         String key;
 
-        @Option(names = {"-H", "--header"}, description = "A header NAME=VALUE (repeatable).")
+        @Option(names = {"-H", "--header"}, paramLabel = "NAME=VALUE", description = "A header (repeatable).")
         Map<String, String> headers = new LinkedHashMap<>();
 
         @CommandLine.Spec
@@ -186,12 +221,13 @@ final class QueueCommand implements Runnable {
 
     @Command(name = "consume", mixinStandardHelpOptions = true,
             description = {"Receive messages, print them and acknowledge them (--no-ack: print and give them back, a peek).",
-                    "Stops after --max messages, or when none arrived for --wait."})
+                    "Stops after --max messages, or when none arrived for --wait (at most 5m); a peek stops when its polls "
+                            + "find no message they did not show."})
     static class Consume implements Callable<Integer> {
         @Mixin
         NodeHttp node;
 
-        @Parameters(index = "0", paramLabel = "QUEUE")
+        @Parameters(index = "0", paramLabel = "QUEUE", converter = Names.QueueName.class)
         String queue;
 
         @Option(names = {"-n", "--max"}, defaultValue = "10", description = "Stop after this many messages (default: ${DEFAULT-VALUE}).")
@@ -201,7 +237,8 @@ final class QueueCommand implements Runnable {
                 description = "Stop when no message arrived for this long (default: ${DEFAULT-VALUE}).")
         Duration wait;
 
-        @Option(names = "--no-ack", description = "Do not acknowledge: the messages stay in the queue (without counting a delivery).")
+        @Option(names = "--no-ack", description = "Peek: show up to --max messages of the queue, each once, and leave "
+                + "them there (released at once, no delivery counted).")
         boolean noAck;
 
         @Option(names = "--json", description = "Print each delivery as one JSON line.")
@@ -213,6 +250,9 @@ final class QueueCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
+            if (max < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--max must be at least 1, was " + max);
+            }
             int got = 0;
             int unsettled = 0;
             boolean outputLost = false;
@@ -220,11 +260,12 @@ final class QueueCommand implements Runnable {
                 int batch = Math.min(100, max - got);
                 // Not settle=ack: the node would acknowledge messages before this process has them, and a consumer
                 // stopped meanwhile (Ctrl-C, a closed pipe) would lose them. Each is acknowledged once printed.
-                JsonNode r = request(node, "POST", "/queue/queues/" + NodeHttp.enc(queue) + "/poll?max=" + batch
-                                + "&waitMs=" + wait.toMillis() + "&settle=" + (noAck ? "release" : "none"),
-                        wait.plusSeconds(20), null, "cannot consume from '" + queue + "'").body();
-                JsonNode deliveries = r.path("deliveries");
-                if (deliveries.isEmpty()) {
+                Iterable<JsonNode> deliveries = noAck
+                        ? peek(node, queue, max, wait, "cannot consume from '" + queue + "'")
+                        : request(node, "POST", "/queue/queues/" + NodeHttp.enc(queue) + "/poll?max=" + batch
+                                + "&waitMs=" + wait.toMillis() + "&settle=none", wait.plusSeconds(20), null,
+                                "cannot consume from '" + queue + "'").body().path("deliveries");
+                if (!deliveries.iterator().hasNext()) {
                     break;
                 }
                 for (JsonNode d : deliveries) {
@@ -268,8 +309,7 @@ final class QueueCommand implements Runnable {
                     }
                 }
                 if (noAck) {
-                    // Released messages are visible again at once: a second poll would see them again.
-                    break;
+                    break; // the peek took its polls
                 }
             }
             if (outputLost) {
@@ -294,7 +334,7 @@ final class QueueCommand implements Runnable {
         @Mixin
         NodeHttp node;
 
-        @Parameters(index = "0", paramLabel = "QUEUE", description = "The queue whose dead letters to show.")
+        @Parameters(index = "0", paramLabel = "QUEUE", converter = Names.QueueName.class, description = "The queue whose dead letters to show.")
         String queue;
 
         @Option(names = {"-n", "--max"}, defaultValue = "10", description = "At most this many (default: ${DEFAULT-VALUE}).")
@@ -312,15 +352,18 @@ final class QueueCommand implements Runnable {
                 spec.commandLine().getOut().printf("queue %s has no dead-letter queue: its dead letters are deleted%n", queue);
                 return 0;
             }
-            JsonNode r = request(node, "POST", "/queue/queues/" + NodeHttp.enc(dlq.asText()) + "/poll?max=" + max
-                    + "&waitMs=500&settle=release", Duration.ofSeconds(20), null, "cannot read '" + dlq.asText() + "'").body();
+            if (max < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--max must be at least 1, was " + max);
+            }
+            List<JsonNode> letters = peek(node, dlq.asText(), max, Duration.ofMillis(500),
+                    "cannot read '" + dlq.asText() + "'");
             PrintWriter out = spec.commandLine().getOut();
-            for (JsonNode d : r.path("deliveries")) {
+            for (JsonNode d : letters) {
                 JsonNode h = d.path("headers");
                 out.printf("%s reason=\"%s\" deliveries=%s %s%n", d.path("id").asText(), h.path("dsync-dead-letter-reason").asText(),
                         h.path("dsync-delivery-count").asText("?"), d.has("payload") ? d.path("payload").asText() : "<binary>");
             }
-            spec.commandLine().getErr().printf("%d dead letter(s) shown from %s%n", r.path("deliveries").size(), dlq.asText());
+            spec.commandLine().getErr().printf("%d dead letter(s) shown from %s%n", letters.size(), dlq.asText());
             return 0;
         }
     }
@@ -331,7 +374,7 @@ final class QueueCommand implements Runnable {
         @Mixin
         NodeHttp node;
 
-        @Parameters(index = "0", paramLabel = "QUEUE")
+        @Parameters(index = "0", paramLabel = "QUEUE", converter = Names.QueueName.class)
         String queue;
 
         @Option(names = "--json", description = "Print the node's JSON answer.")

@@ -15,6 +15,7 @@ import org.redisson.config.Config;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
+import io.dsync.redis.RedisErrors;
 import io.dsync.registry.NodeDirectory;
 import io.dsync.registry.NodeInfo;
 import io.dsync.registry.RegistryUnavailableException;
@@ -51,16 +52,17 @@ final class StatusCommand implements Callable<Integer> {
         }
         Config config = new Config();
         config.setCodec(StringCodec.INSTANCE);
-        var single = config.useSingleServer().setAddress(redis).setConnectTimeout(2000).setTimeout(2000)
+        config.useSingleServer().setAddress(redis).setConnectTimeout(2000).setTimeout(2000)
                 .setRetryAttempts(0).setConnectionMinimumIdleSize(1).setConnectionPoolSize(2);
         if (password != null && !password.isBlank()) {
-            single.setPassword(password);
+            config.setPassword(password);
         }
         RedissonClient client;
         try {
             client = Redisson.create(config);
         } catch (RuntimeException e) {
-            throw new Dsync.CliException("cannot reach Redis at " + redis + ": " + rootMessage(e));
+            throw new Dsync.CliException("cannot reach Redis at " + redis + ": " + RedisErrors.describe(rootCause(e))
+                    + " (is it a Redis server?)");
         }
         try {
             List<NodeInfo> nodes = new NodeDirectory(client, cluster).list();
@@ -79,7 +81,8 @@ final class StatusCommand implements Callable<Integer> {
             return;
         }
         if (nodes.isEmpty()) {
-            out.printf("No live nodes in cluster '%s' (Redis %s).%n", cluster, redis);
+            out.printf("No live nodes in cluster '%s' (Redis %s): none started yet, or another --cluster?%n", cluster,
+                    redis);
             return;
         }
         String format = "%-20s %-22s %-28s %-9s %-22s %s%n";
@@ -109,11 +112,11 @@ final class StatusCommand implements Callable<Integer> {
         }
     }
 
-    private static String rootMessage(Throwable e) {
+    private static Throwable rootCause(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
         }
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        return t;
     }
 }

@@ -77,6 +77,43 @@ class DsyncTest {
     }
 
     @Test
+    void namesAndKeysAreCheckedByTheApisRulesBeforeAnyRequest() {
+        // No node at this address: each refusal below comes before a request would have been sent.
+        String node = "http://127.0.0.1:9";
+        Result r = run("queue", "declare", "", "--node", node);
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("queue name must not be empty");
+        r = run("queue", "send", "q".repeat(100_000), "x", "--node", node);
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("queue name must be at most 128 characters").doesNotContain("html");
+        r = run("queue", "send", "q", "x", "-k", "", "--node", node);
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("key");
+        r = run("cache", "get", "", "k", "--node", node);
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("cache name must not be empty");
+        r = run("cache", "put", "c", "k".repeat(300), "v", "--node", node);
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("at most 256");
+        r = run("lock", "status", "", "--node", node);
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("lock name");
+        r = run("queue", "consume", "q", "-n", "-1", "--node", node);
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--max must be at least 1");
+        r = run("dev", "--cluster", "../x");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--cluster must be");
+    }
+
+    @Test
+    void theReleaseHintIsOneShellWordPerArgument() {
+        assertThat(LockCommand.shellQuote("app/db-1")).isEqualTo("app/db-1");
+        assertThat(LockCommand.shellQuote("a b?c#d")).isEqualTo("'a b?c#d'");
+        assertThat(LockCommand.shellQuote("it's")).isEqualTo("'it'\\''s'");
+    }
+
+    @Test
     void malformedAddressesAndAMissingFileAreUsageErrorsNotExceptions() {
         // Before: "dsync: unexpected error: java.lang.IllegalArgumentException..." and exit 1.
         Result r = run("demo", "--redis", "localhost:6379");

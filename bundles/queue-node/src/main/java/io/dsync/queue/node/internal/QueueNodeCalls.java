@@ -38,6 +38,7 @@ import io.dsync.queue.protocol.QueueWire.SendReply;
 import io.dsync.queue.protocol.QueueWire.SendRequest;
 import io.dsync.queue.protocol.QueueWire.SettleReply;
 import io.dsync.queue.protocol.QueueWire.SettleRequest;
+import io.dsync.redis.RedisErrors;
 
 /**
  * What a queue node does for the calls of queue clients ({@link QueueWire}), whatever carries them: validation, the
@@ -197,7 +198,7 @@ final class QueueNodeCalls {
             return HttpError.invalid(t.getMessage());
         }
         if (t instanceof org.redisson.client.RedisException) {
-            return new HttpError(503, QueueWire.UNAVAILABLE, "Redis: " + t.getMessage());
+            return new HttpError(503, QueueWire.UNAVAILABLE, "Redis: " + RedisErrors.describe(t));
         }
         return null;
     }

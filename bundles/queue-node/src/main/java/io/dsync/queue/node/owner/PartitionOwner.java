@@ -40,6 +40,7 @@ import io.dsync.queue.protocol.QueueWire.Action;
 import io.dsync.queue.protocol.QueueWire.InDelivery;
 import io.dsync.queue.protocol.QueueWire.OutMessage;
 import io.dsync.queue.protocol.QueueWire.SettleReply;
+import io.dsync.redis.RedisErrors;
 
 /**
  * The owner of one partition on this node, for one epoch: the delivery state ({@link PartitionState}, plain Java) in
@@ -869,7 +870,7 @@ public final class PartitionOwner {
         } else if (cause != null) {
             OwnerException e = cause instanceof Fenced ? notOwner()
                     : new OwnerException(Kind.UNAVAILABLE, "Redis failed while partition " + partition + " of queue '"
-                            + queue() + "' was written (" + cause.getMessage() + "); the outcome is unknown");
+                            + queue() + "' was written (" + RedisErrors.describe(cause) + "); the outcome is unknown");
             failed.forEach(op -> op.fail(e));
             if (lost) {
                 listener.lost(this, cause);
