@@ -37,7 +37,7 @@ final class BenchCommand implements Callable<Integer> {
     static final List<String> BENCHMARKS = List.of("lock", "failover", "queue", "cache", "core");
 
     @Parameters(index = "0", paramLabel = "BENCHMARK", description = "Which benchmark: ${COMPLETION-CANDIDATES}.",
-            completionCandidates = Names.class)
+            completionCandidates = Candidates.class)
     String benchmark;
 
     @Parameters(index = "1..*", paramLabel = "OPTION", description = "Options of the benchmark (dsync bench lock --help, dsync bench queue --help).")
@@ -46,10 +46,10 @@ final class BenchCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    static final class Names extends ArrayList<String> {
+    static final class Candidates extends ArrayList<String> {
         private static final long serialVersionUID = 1L;
 
-        Names() {
+        Candidates() {
             super(BENCHMARKS);
         }
     }

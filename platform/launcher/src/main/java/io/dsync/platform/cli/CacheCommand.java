@@ -448,7 +448,8 @@ final class CacheCommand implements Runnable {
         @Mixin
         NodeHttp node;
 
-        @Option(names = "--cache", description = "Show this cache's directory entries on the node.")
+        @Option(names = "--cache", converter = Names.CacheName.class,
+                description = "Show this cache's directory entries on the node.")
         String cache;
 
         @Option(names = {"-n", "--limit"}, defaultValue = "20", description = "At most this many entries (default: ${DEFAULT-VALUE}).")
@@ -464,6 +465,11 @@ final class CacheCommand implements Runnable {
         public Integer call() throws Exception {
             if (limit < 1 || limit > 10_000) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be from 1 to 10000, got " + limit);
+            }
+            if (cache != null) {
+                // A declared cache whose keys this node homes none of has no directory here: an empty list. An
+                // undeclared one is a mistake to say so (exit 4), as every other command does.
+                request(node, "GET", "/cache/caches/" + NodeHttp.enc(cache), null, "cannot show the homes of '" + cache + "'");
             }
             String path = "/cache/homes" + (cache == null ? "" : "?cache=" + NodeHttp.enc(cache) + "&limit=" + limit);
             NodeHttp.Answer a = node.send("GET", path, TIMEOUT,
