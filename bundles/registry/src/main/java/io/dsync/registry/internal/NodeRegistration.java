@@ -118,12 +118,15 @@ public final class NodeRegistration implements NodeRegistry {
         // for it (a node stopped while Redis is down used to take 5 s more, longer than Docker's grace period).
         heartbeat.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         heartbeat.shutdown();
-        if (!heartbeat.awaitTermination(redis.health().reachable() ? 5000 : 200, TimeUnit.MILLISECONDS)) {
+        boolean reachable = redis.health().reachable();
+        boolean finished = heartbeat.awaitTermination(reachable ? 5000 : 200, TimeUnit.MILLISECONDS);
+        if (!finished) {
             heartbeat.shutdownNow();
         }
-        if (problem == null && !redis.health().reachable()) {
-            LOG.info("Registry: node '{}' stops with Redis out of reach; its entry expires within {} ms", identity.id(),
-                    ttl.toMillis());
+        if (problem == null && (!reachable || !finished)) {
+            // A removal now could land before the interrupted heartbeat's write and be undone by it.
+            LOG.info("Registry: node '{}' stops with Redis out of reach or its last heartbeat unanswered; its entry "
+                    + "expires within {} ms", identity.id(), ttl.toMillis());
         } else if (problem == null) {
             try {
                 directory.deregister(identity.id(), instance);

@@ -245,7 +245,7 @@ final class CacheCommand implements Runnable {
                         : Base64.getDecoder().decode(e.path("valueBase64").asText());
                 System.out.write(bytes);
                 System.out.flush();
-                return 0;
+                return System.out.checkError() ? 1 : 0; // a closed pipe: the value did not get out
             }
             spec.commandLine().getOut().println(value(e));
             return 0;
@@ -469,7 +469,16 @@ final class CacheCommand implements Runnable {
             if (cache != null) {
                 // A declared cache whose keys this node homes none of has no directory here: an empty list. An
                 // undeclared one is a mistake to say so (exit 4), as every other command does.
-                request(node, "GET", "/cache/caches/" + NodeHttp.enc(cache), null, "cannot show the homes of '" + cache + "'");
+                // The catalog's list: reading the cache itself would open it on that node.
+                JsonNode declared = request(node, "GET", "/cache/caches", null, "cannot read the caches").body();
+                boolean known = false;
+                for (JsonNode c : declared) {
+                    known |= cache.equals(c.path("name").asText());
+                }
+                if (!known) {
+                    throw new Dsync.CliException("cannot show the homes of '" + cache + "': no cache '" + cache
+                            + "' has been declared", NO_CACHE);
+                }
             }
             String path = "/cache/homes" + (cache == null ? "" : "?cache=" + NodeHttp.enc(cache) + "&limit=" + limit);
             NodeHttp.Answer a = node.send("GET", path, TIMEOUT,

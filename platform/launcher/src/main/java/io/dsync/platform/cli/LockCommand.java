@@ -345,7 +345,8 @@ final class LockCommand implements Runnable {
 
     /** A word for a POSIX shell: as it is when it is plain, else in single quotes. */
     static String shellQuote(String word) {
-        return word.matches("[A-Za-z0-9_./:@%+=,-]+") ? word : "'" + word.replace("'", "'\\''") + "'";
+        // '=' not first: zsh expands =word to a command's path.
+        return word.matches("[A-Za-z0-9_./:@%+,-][A-Za-z0-9_./:@%+=,-]*") ? word : "'" + word.replace("'", "'\\''") + "'";
     }
 
     @Command(name = "release", mixinStandardHelpOptions = true,

@@ -238,7 +238,8 @@ final class QueueCommand implements Runnable {
         Duration wait;
 
         @Option(names = "--no-ack", description = "Peek: show up to --max messages of the queue, each once, and leave "
-                + "them there (released at once, no delivery counted).")
+                + "them there (released at once, no delivery counted); a peek sees the first 100 ready messages of "
+                + "each partition at most.")
         boolean noAck;
 
         @Option(names = "--json", description = "Print each delivery as one JSON line.")
@@ -345,15 +346,15 @@ final class QueueCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            if (max < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--max must be at least 1, was " + max);
+            }
             JsonNode q = request(node, "GET", "/queue/queues/" + NodeHttp.enc(queue), Duration.ofSeconds(15), null,
                     "cannot read queue '" + queue + "'").body();
             JsonNode dlq = q.path("queue").path("deadLetterQueue");
             if (dlq.isNull() || dlq.isMissingNode()) {
                 spec.commandLine().getOut().printf("queue %s has no dead-letter queue: its dead letters are deleted%n", queue);
                 return 0;
-            }
-            if (max < 1) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--max must be at least 1, was " + max);
             }
             List<JsonNode> letters = peek(node, dlq.asText(), max, Duration.ofMillis(500),
                     "cannot read '" + dlq.asText() + "'");

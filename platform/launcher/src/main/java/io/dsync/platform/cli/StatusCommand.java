@@ -61,8 +61,10 @@ final class StatusCommand implements Callable<Integer> {
         try {
             client = Redisson.create(config);
         } catch (RuntimeException e) {
-            throw new Dsync.CliException("cannot reach Redis at " + redis + ": " + RedisErrors.describe(rootCause(e))
-                    + " (is it a Redis server?)");
+            Throwable root = rootCause(e);
+            String hint = root instanceof java.net.ConnectException ? " (is it running?)"
+                    : String.valueOf(root.getMessage()).contains("decode") ? " (is it a Redis server?)" : "";
+            throw new Dsync.CliException("cannot reach Redis at " + redis + ": " + RedisErrors.describe(root) + hint);
         }
         try {
             List<NodeInfo> nodes = new NodeDirectory(client, cluster).list();

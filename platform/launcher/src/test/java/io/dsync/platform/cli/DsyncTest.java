@@ -111,6 +111,7 @@ class DsyncTest {
         assertThat(LockCommand.shellQuote("app/db-1")).isEqualTo("app/db-1");
         assertThat(LockCommand.shellQuote("a b?c#d")).isEqualTo("'a b?c#d'");
         assertThat(LockCommand.shellQuote("it's")).isEqualTo("'it'\\''s'");
+        assertThat(LockCommand.shellQuote("=ls")).as("zsh expands =word").isEqualTo("'=ls'");
     }
 
     @Test

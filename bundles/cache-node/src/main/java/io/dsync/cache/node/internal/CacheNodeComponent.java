@@ -187,7 +187,8 @@ public final class CacheNodeComponent implements HealthContributor {
      * bundle. When the whole node stops, each of them is handed the records of the keys it takes over, and takes them
      * up at once; otherwise (an update) what the next cache-node bundle of this JVM needs to take its keys back at once
      * is left in the system property {@value #HANDOVER}, and the others wait out this node's authority and leases
-     * (see {@link HomeTerms}).
+     * (see {@link HomeTerms}). With Redis out of reach (the Redis monitor's last check) none of it is tried: the ring
+     * cannot change then, and the others drop this node once the registry does.
      */
     @Deactivate
     void deactivate() {

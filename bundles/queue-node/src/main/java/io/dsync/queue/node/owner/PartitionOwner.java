@@ -678,7 +678,9 @@ public final class PartitionOwner {
      * may be due at once (loaded with its deliveries used up) while no deadline is pending. Under the monitor.
      */
     private void dueDeadLetters() {
-        if (state.hasDeadLetters() && !draining) {
+        // Not while a move is under way or failed: its end, or its retry a second later, looks again (a tick per ack
+        // would retry a failing move at the rate of acks).
+        if (state.hasDeadLetters() && !draining && deadLettering.isEmpty() && deadLetterFailed.isEmpty()) {
             later(0);
         }
     }
