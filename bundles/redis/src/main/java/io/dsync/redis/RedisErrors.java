@@ -26,8 +26,9 @@ public final class RedisErrors {
     }
 
     /**
-     * Describes a failure in one line: the innermost cause's simple class name and the first sentence of its message,
-     * without object identities, at most {@value #MAX_LENGTH} characters.
+     * Describes a failure in one line: its simple class name and the first sentence of its message (unwrapped from
+     * {@link CompletionException} and {@link ExecutionException}; other causes are the caller's to choose), without
+     * object identities, at most {@value #MAX_LENGTH} characters.
      *
      * @param failure the failure, possibly wrapped in {@link CompletionException} or {@link ExecutionException}
      * @return for example {@code RedisTimeoutException: Unable to acquire connection}
