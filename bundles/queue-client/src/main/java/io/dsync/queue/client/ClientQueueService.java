@@ -285,7 +285,14 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
                 listener.sent(queue, messages.size());
                 return List.of(ids);
             });
-        }).toCompletableFuture();
+        }).whenComplete((ids, e) -> forgetIfDeleted(queue, e)).toCompletableFuture();
+    }
+
+    /** An owner answered that the queue is not declared (it was deleted): the catalog's copy goes at once. */
+    private void forgetIfDeleted(String queue, Throwable error) {
+        if (error != null && unwrap(error) instanceof QueueNotFoundException) {
+            catalog.forget(queue);
+        }
     }
 
     @Override
@@ -517,6 +524,7 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
         }
         return meta(delivery.queue()).thenCompose(meta -> router.settle(meta, new SettleRequest(delivery.queue(), call,
                 delivery.id().value(), delivery.deliveryCount(), action, millis))).whenComplete((r, e) -> {
+                    forgetIfDeleted(delivery.queue(), e);
                     if (p == null) {
                         return;
                     }

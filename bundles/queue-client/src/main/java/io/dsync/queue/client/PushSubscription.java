@@ -20,6 +20,7 @@ import io.dsync.queue.AckMode;
 import io.dsync.queue.Delivery;
 import io.dsync.queue.DeliveryHandler;
 import io.dsync.queue.NackAction;
+import io.dsync.queue.QueueNotFoundException;
 import io.dsync.queue.Subscription;
 import io.dsync.queue.SubscriptionOptions;
 import io.dsync.queue.protocol.QueueMeta;
@@ -64,6 +65,8 @@ final class PushSubscription implements Subscription {
     /** Nodes not to ask before their pause is over. */
     private final Set<String> resting = new HashSet<>();
     private boolean active = true;
+    /** Why it stopped, when not closed: the queue was deleted. */
+    private volatile Throwable failure;
     private ScheduledFuture<?> refresh;
     /** Where the next pass starts in the list of owners: after the last node asked. */
     private int nextOwner;
@@ -77,7 +80,24 @@ final class PushSubscription implements Subscription {
     }
 
     void start() {
-        refresh = service.router().timer().scheduleWithFixedDelay(this::pump, 0, 1, TimeUnit.SECONDS);
+        refresh = service.router().timer().scheduleWithFixedDelay(() -> {
+            checkDeclared();
+            pump();
+        }, 0, 1, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Ends the subscription with {@link QueueNotFoundException} once the queue is found deleted (the catalog's copy is
+     * read again every few seconds), or deleted and declared again: a new queue of the same name.
+     */
+    private void checkDeclared() {
+        service.meta(meta.name()).whenComplete((found, e) -> {
+            Throwable cause = e == null ? null : ClientQueueService.unwrap(e);
+            if (cause instanceof QueueNotFoundException || (found != null && found.incarnation() != meta.incarnation())) {
+                LOG.info("Subscription to {}: the queue was deleted; the subscription ends", meta.name());
+                stop(new QueueNotFoundException(meta.name()));
+            }
+        });
     }
 
     /** Starts a poll on every owner that has none, while credits last. */
@@ -245,7 +265,16 @@ final class PushSubscription implements Subscription {
 
     private void handlerDone() {
         if (running.decrementAndGet() == 0 && !isActive()) {
+            terminate();
+        }
+    }
+
+    private void terminate() {
+        Throwable cause = failure;
+        if (cause == null) {
             terminated.complete(null);
+        } else {
+            terminated.completeExceptionally(cause);
         }
     }
 
@@ -279,12 +308,18 @@ final class PushSubscription implements Subscription {
 
     @Override
     public void close() {
+        stop(null);
+    }
+
+    /** Stops polling; terminates (with {@code cause}, if not null) once no handler runs. */
+    private void stop(Throwable cause) {
         Map<String, String> open;
         synchronized (this) {
             if (!active) {
                 return;
             }
             active = false;
+            failure = cause;
             open = Map.copyOf(polling);
             if (refresh != null) {
                 refresh.cancel(false);
@@ -292,7 +327,7 @@ final class PushSubscription implements Subscription {
         }
         open.forEach((node, pollId) -> service.router().cancel(node, pollId));
         if (running.get() == 0) {
-            terminated.complete(null);
+            terminate();
         }
     }
 }

@@ -34,11 +34,13 @@ import io.dsync.devkit.LocalRedis;
 import io.dsync.messaging.netty.NettyMessaging;
 import io.dsync.queue.Delivery;
 import io.dsync.queue.QueueConfig;
+import io.dsync.queue.QueueNotFoundException;
 import io.dsync.queue.QueueUnavailableException;
 import io.dsync.queue.Subscription;
 import io.dsync.queue.SubscriptionOptions;
 import io.dsync.queue.protocol.MessageIds;
 import io.dsync.queue.protocol.QueueCatalog;
+import io.dsync.queue.protocol.QueueDeletion;
 import io.dsync.queue.protocol.QueueRouter;
 import io.dsync.queue.protocol.QueueTopology;
 import io.dsync.queue.protocol.QueueWire;
@@ -72,6 +74,7 @@ class ClientQueueServiceTest {
     private final List<FakeOwner> owners = new ArrayList<>();
     private NettyMessaging messaging;
     private ClientQueueService service;
+    private QueueCatalog catalog;
 
     @BeforeEach
     void start() throws IOException {
@@ -100,7 +103,7 @@ class ClientQueueServiceTest {
         }
         messaging = NettyMessaging.client("test-client");
         QueueRouter router = new QueueRouter(() -> registry, messaging, Duration.ofSeconds(5));
-        QueueCatalog catalog = new QueueCatalog(redisson, "test:" + UUID.randomUUID() + ":queues");
+        catalog = new QueueCatalog(redisson, "test:" + UUID.randomUUID() + ":queues");
         service = new ClientQueueService(catalog, router, 8, "client-1", handlers);
         service.declare(QueueConfig.of(QUEUE));
     }
@@ -138,6 +141,20 @@ class ClientQueueServiceTest {
         raw.put("junk", "not json");
         // Before, one entry the catalog could not read failed the whole list, and with it every ownership pass.
         assertThat(catalog.list()).extracting(io.dsync.queue.protocol.QueueMeta::name).containsExactly("later", "q");
+    }
+
+    @Test
+    void aSubscriptionEndsWithQueueNotFoundOnceItsQueueIsDeletedFromAnotherNode() throws Exception {
+        Subscription s = service.subscribe(QUEUE, SubscriptionOptions.defaults(), d -> { });
+        String key = catalogKey(catalog);
+        // Another node's catalog and deletion: this client learns of it only by reading its copy again.
+        new QueueDeletion(redisson, new QueueCatalog(redisson, key), parts -> key + ":" + String.join(":", parts))
+                .delete(QUEUE).toCompletableFuture().join();
+        assertThat(s.whenTerminated().toCompletableFuture()).failsWithin(Duration.ofSeconds(10))
+                .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .withCauseInstanceOf(QueueNotFoundException.class);
+        assertThat(s.isActive()).isFalse();
+        assertThatThrownBy(() -> service.poll(QUEUE, 1, Duration.ZERO)).isInstanceOf(QueueNotFoundException.class);
     }
 
     private static String catalogKey(QueueCatalog catalog) {

@@ -2,6 +2,8 @@ package io.dsync.queue.protocol;
 
 import java.time.Duration;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 import io.dsync.queue.QueueConfig;
 
 /**
@@ -14,9 +16,14 @@ import io.dsync.queue.QueueConfig;
  * @param deadLetterQueue the dead-letter queue, or {@code null}
  * @param maxPayloadBytes the largest payload accepted
  * @param partitions how many partitions (streams) the queue has
+ * @param incarnation which declaration of the name this is: Redis' clock in microseconds when the catalog stored it
+ *     (0 for queues declared before deletion existed, and for a configuration not stored yet). A queue deleted and
+ *     declared again is a new incarnation, and a partition's claim says which one it serves, so that a node with an
+ *     outdated catalog can neither claim a deleted queue's partition nor mix two incarnations' messages.
  */
 public record QueueMeta(String name, long visibilityTimeoutMs, int maxDeliveries, String deadLetterQueue,
-                        int maxPayloadBytes, int partitions) {
+                        int maxPayloadBytes, int partitions,
+                        @JsonInclude(JsonInclude.Include.NON_DEFAULT) long incarnation) {
 
     /** Most partitions a queue may have. */
     public static final int MAX_PARTITIONS = 1024;
@@ -29,7 +36,7 @@ public record QueueMeta(String name, long visibilityTimeoutMs, int maxDeliveries
 
     public static QueueMeta of(QueueConfig config, int partitions) {
         return new QueueMeta(config.name(), config.visibilityTimeout().toMillis(), config.maxDeliveries(),
-                config.deadLetterQueue(), config.maxPayloadBytes(), partitions);
+                config.deadLetterQueue(), config.maxPayloadBytes(), partitions, 0);
     }
 
     public QueueConfig config() {

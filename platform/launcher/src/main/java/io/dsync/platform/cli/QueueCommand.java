@@ -28,7 +28,8 @@ import picocli.CommandLine.Parameters;
         description = {"Declare queues, send and consume messages, and inspect queues and the ring through a node.",
                 "Exit codes: 0 done, 1 failed, 2 bad usage or input, 4 no such queue."},
         subcommands = {QueueCommand.Declare.class, QueueCommand.Send.class, QueueCommand.Consume.class,
-                QueueCommand.Stats.class, QueueCommand.ListQueues.class, QueueCommand.Ring.class, QueueCommand.Dlq.class})
+                QueueCommand.Stats.class, QueueCommand.ListQueues.class, QueueCommand.Ring.class, QueueCommand.Dlq.class,
+                QueueCommand.Delete.class})
 final class QueueCommand implements Runnable {
 
     static final int NO_QUEUE = 4;
@@ -40,13 +41,13 @@ final class QueueCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing subcommand: declare, send, consume, stats, list, ring or dlq (dsync queue --help)");
+                "missing subcommand: declare, send, consume, stats, list, ring, dlq or delete (dsync queue --help)");
     }
 
     static Dsync.CliException failure(String what, NodeHttp.Answer a) {
         int code = switch (a.error()) {
             case "unknown-queue" -> NO_QUEUE;
-            case "invalid", "too-large", "conflict", "stale" -> 2;
+            case "invalid", "too-large", "conflict", "stale", "in-use", "deleting" -> 2;
             default -> 1;
         };
         return new Dsync.CliException(what + ": " + a.message(), code);
@@ -406,6 +407,31 @@ final class QueueCommand implements Runnable {
                         p.path("epoch").asText("-"), p.path("messages").asText("-"), p.path("ready").asText("-"),
                         p.path("inFlight").asText("-"), p.path("delayed").asText("-"), p.path("blocked").asText("-"));
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+            description = {"Delete a queue and every message in it, at once (needs the admin token: --token or DSYNC_ADMIN_TOKEN).",
+                    "Refused while another queue sends its dead letters to it. Its subscriptions end; calls to it then get "
+                            + "'no such queue'. A deletion cut short by a Redis failure is finished by running it again."})
+    static final class Delete implements Callable<Integer> {
+        @Mixin
+        NodeHttp node;
+
+        @Parameters(index = "0", paramLabel = "QUEUE", converter = Names.QueueName.class)
+        String queue;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode r = request(node, "DELETE", "/queue/queues/" + NodeHttp.enc(queue), Duration.ofSeconds(15), null,
+                    "cannot delete queue '" + queue + "'").body();
+            spec.commandLine().getOut().printf("queue %s deleted: %d partitions, %d messages dropped%s%n", queue,
+                    r.path("partitions").asInt(), r.path("messagesDropped").asLong(),
+                    r.path("resumed").asBoolean() ? " (an earlier deletion finished)" : "");
             return 0;
         }
     }

@@ -23,6 +23,7 @@ import io.dsync.messaging.Messaging;
 import io.dsync.queue.QueueService;
 import io.dsync.queue.client.ClientQueueService;
 import io.dsync.queue.protocol.QueueCatalog;
+import io.dsync.queue.protocol.QueueDeletion;
 import io.dsync.queue.protocol.QueueRouter;
 import io.dsync.redis.RedisConnection;
 import io.dsync.registry.NodeIdentity;
@@ -64,7 +65,8 @@ public final class QueueClientComponent {
         this.registration = context.registerService(QueueService.class, service, null);
         Dictionary<String, Object> props = new Hashtable<>();
         props.put("osgi.http.whiteboard.servlet.pattern", new String[] {"/queue/queues", "/queue/queues/*", "/queue/ring"});
-        this.api = context.registerService(Servlet.class, new QueueHttpApi(service, catalog, router, access), props);
+        this.api = context.registerService(Servlet.class, new QueueHttpApi(service, catalog, router, access,
+                new QueueDeletion(redis.client(), catalog, parts -> redis.key(parts))), props);
     }
 
     @Deactivate

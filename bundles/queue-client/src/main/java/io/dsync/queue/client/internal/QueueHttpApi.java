@@ -44,6 +44,7 @@ import io.dsync.queue.QueueUnavailableException;
 import io.dsync.queue.StaleDeliveryException;
 import io.dsync.queue.client.ClientQueueService;
 import io.dsync.queue.protocol.QueueCatalog;
+import io.dsync.queue.protocol.QueueDeletion;
 import io.dsync.queue.protocol.QueueMeta;
 import io.dsync.queue.protocol.QueueRouter;
 import io.dsync.queue.protocol.QueueTopology;
@@ -62,6 +63,8 @@ import jakarta.servlet.http.HttpServletResponse;
  * GET  /queue/queues                               declared queues
  * PUT  /queue/queues/{q}                           declare {visibilityTimeoutMs, maxDeliveries, deadLetterQueue, maxPayloadBytes}
  * GET  /queue/queues/{q}                           the queue: configuration, totals, every partition (owner, epoch, counts)
+ * DELETE /queue/queues/{q}                         delete it and every message in it (admin token); 409 {@code in-use}
+ *                                                  while it is another queue's dead-letter queue
  * POST /queue/queues/{q}/messages                  send {key, payload | payloadBase64, headers} or {messages: [...]}
  * POST /queue/queues/{q}/poll?max=&amp;waitMs=&amp;settle=  receive; settle = none (default), ack, or release (peek);
  *                                             each delivery says "settled" or, if that failed, "settleError"
@@ -70,7 +73,8 @@ import jakarta.servlet.http.HttpServletResponse;
  * GET  /queue/ring?tokens=false                    the ring: queue nodes, vnode tokens and partition positions (with
  *                                                  tokens=true), every queue's placement and epochs
  * </pre>
- * Errors: 400 {@code invalid}, 404 {@code unknown-queue}, 409 {@code conflict} / {@code stale}, 413
+ * Errors: 400 {@code invalid}, 404 {@code unknown-queue}, 409 {@code conflict} / {@code stale} / {@code in-use} /
+ * {@code deleting} (a declaration while the name's deletion is unfinished), 413
  * {@code too-large}, 503 {@code unavailable}. With an admin token configured, calls that change something need it.
  */
 final class QueueHttpApi extends HttpServlet {
@@ -82,12 +86,15 @@ final class QueueHttpApi extends HttpServlet {
     private final transient QueueCatalog catalog;
     private final transient QueueRouter router;
     private final transient AdminAccess access;
+    private final transient QueueDeletion deletion;
 
-    QueueHttpApi(ClientQueueService queues, QueueCatalog catalog, QueueRouter router, AdminAccess access) {
+    QueueHttpApi(ClientQueueService queues, QueueCatalog catalog, QueueRouter router, AdminAccess access,
+                 QueueDeletion deletion) {
         this.queues = queues;
         this.catalog = catalog;
         this.router = router;
         this.access = access;
+        this.deletion = deletion;
     }
 
     @Override
@@ -119,6 +126,24 @@ final class QueueHttpApi extends HttpServlet {
             }
             queues.declare(config(path[0], jsonBody(req)));
             return Reply.ok(queue(path[0]));
+        });
+    }
+
+    /** Deletes a queue: it takes every message away, so it needs the admin token (refused on a node without one). */
+    @Override
+    protected void doDelete(HttpServletRequest req, HttpServletResponse resp) {
+        HttpCalls.handle(req, resp, LOG, QueueHttpApi::translate, () -> {
+            access.requireAdmin(req);
+            String[] path = path(req);
+            if (path.length != 1) {
+                throw HttpError.notFound("delete a queue with DELETE /queue/queues/{name}");
+            }
+            QueueDeletion.Deleted d = deletion.delete(QueueConfig.requireValidName(path[0])).toCompletableFuture()
+                    .get(router.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            LOG.info("Queue {} deleted: {} partition(s), {} message(s) dropped{}", d.queue(), d.partitions(),
+                    d.messages(), d.resumed() ? " (finishing an earlier deletion)" : "");
+            return Reply.ok(Map.of("deleted", d.queue(), "partitions", d.partitions(), "messagesDropped",
+                    d.messages(), "resumed", d.resumed()));
         });
     }
 
@@ -423,6 +448,12 @@ final class QueueHttpApi extends HttpServlet {
         }
         if (t instanceof QueueConfigConflictException c) {
             return HttpError.conflict(HttpError.CONFLICT, c.getMessage());
+        }
+        if (t instanceof QueueCatalog.DeletionUnfinishedException d) {
+            return HttpError.conflict("deleting", d.getMessage());
+        }
+        if (t instanceof QueueDeletion.InUseException u) {
+            return new HttpError(409, "in-use", u.getMessage(), Map.of("deadLetterQueueOf", u.deadLetterQueueOf()));
         }
         if (t instanceof StaleDeliveryException s) {
             return HttpError.conflict(QueueWire.STALE, s.getMessage());

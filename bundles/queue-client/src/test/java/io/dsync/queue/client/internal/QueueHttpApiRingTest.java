@@ -20,7 +20,7 @@ class QueueHttpApiRingTest {
     private static final QueueTopology TOPOLOGY = QueueTopology.ofEndpoints(new TreeMap<>(Map.of(
             "q-1", new QueueTopology.Endpoint("http://127.0.0.1:1", InetSocketAddress.createUnresolved("127.0.0.1", 11)),
             "q-2", new QueueTopology.Endpoint("http://127.0.0.1:2", InetSocketAddress.createUnresolved("127.0.0.1", 12)))));
-    private static final QueueMeta ORDERS = new QueueMeta("orders", 30_000, 5, null, 1 << 20, 4);
+    private static final QueueMeta ORDERS = new QueueMeta("orders", 30_000, 5, null, 1 << 20, 4, 0);
 
     @Test
     void withTokensEveryPartitionHasItsRingPositionAndOwners() {

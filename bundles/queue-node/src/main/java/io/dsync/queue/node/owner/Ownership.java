@@ -13,9 +13,10 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.dsync.queue.node.store.PartitionKeys;
 import io.dsync.queue.node.store.PartitionStore;
 import io.dsync.queue.node.store.PartitionStore.StoredEntry;
+import io.dsync.queue.protocol.PartitionClaims;
+import io.dsync.queue.protocol.PartitionKeys;
 import io.dsync.queue.protocol.QueueCatalog;
 import io.dsync.queue.protocol.QueueMeta;
 import io.dsync.queue.protocol.QueueTopology;
@@ -151,9 +152,11 @@ public final class Ownership {
         }
         for (PartitionOwner owner : node.all()) {
             if (!declared.contains(owner.queue())) {
+                LOG.info("Queue {} partition {}: given up, the queue was deleted", owner.queue(), owner.partition());
                 node.remove(owner.queue(), owner.partition());
             }
         }
+        failing.removeIf(name -> !declared.contains(name.substring(0, name.lastIndexOf('/'))));
         if (failing.isEmpty()) {
             takeoverOpen = false; // what the change gave this node is claimed: later claims are no takeovers
         }
@@ -183,7 +186,15 @@ public final class Ownership {
         PartitionKeys k = PartitionKeys.of(keys, queue.name(), partition);
         long started = System.nanoTime();
         try {
-            long epoch = store.claim(k, self).toCompletableFuture().join();
+            long epoch = store.claim(k, self, queue.incarnation()).toCompletableFuture().join();
+            if (epoch == PartitionClaims.REFUSED) {
+                // This pass's catalog is already out of date: the queue was deleted (or deleted and declared again).
+                if (failing.add(name)) {
+                    LOG.info("Queue {} partition {}: not claimed, the queue was deleted since this node read the "
+                            + "catalog", queue.name(), partition);
+                }
+                return;
+            }
             PartitionStore.Loaded loaded = store.load(k);
             List<StoredEntry> entries = loaded.entries();
             PartitionOwner owner = new PartitionOwner(queue, partition, k, epoch, loaded, store, clock, timer,

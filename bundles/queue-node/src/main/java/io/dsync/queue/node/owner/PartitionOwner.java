@@ -29,7 +29,7 @@ import io.dsync.queue.core.PartitionState.DeadLetter;
 import io.dsync.queue.core.PartitionState.Grant;
 import io.dsync.queue.core.PartitionState.Settlement;
 import io.dsync.queue.node.owner.OwnerException.Kind;
-import io.dsync.queue.node.store.PartitionKeys;
+import io.dsync.queue.protocol.PartitionKeys;
 import io.dsync.queue.node.store.PartitionStore;
 import io.dsync.queue.node.store.PartitionStore.Batch;
 import io.dsync.queue.node.store.PartitionStore.Fenced;

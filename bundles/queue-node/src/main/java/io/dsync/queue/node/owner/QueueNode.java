@@ -194,8 +194,8 @@ public final class QueueNode implements PartitionOwner.Listener {
             ofQueue.remove(owner.partition(), owner);
         }
         if (cause instanceof io.dsync.queue.node.store.PartitionStore.Fenced) {
-            LOG.info("Queue {} partition {}: another node took it over (epoch {} is over)", owner.queue(),
-                    owner.partition(), owner.epoch());
+            LOG.info("Queue {} partition {}: another node took it over, or the queue is being deleted (epoch {} is "
+                    + "over)", owner.queue(), owner.partition(), owner.epoch());
         } else {
             LOG.warn("Queue {} partition {}: a write to Redis failed ({}); the partition will be claimed and reloaded "
                     + "when Redis answers", owner.queue(), owner.partition(), RedisErrors.describe(cause));

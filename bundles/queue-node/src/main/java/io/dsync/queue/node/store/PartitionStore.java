@@ -15,6 +15,9 @@ import org.redisson.api.stream.StreamMessageId;
 import org.redisson.client.codec.ByteArrayCodec;
 import org.redisson.client.codec.StringCodec;
 
+import io.dsync.queue.protocol.PartitionClaims;
+import io.dsync.queue.protocol.PartitionKeys;
+
 /**
  * A partition's storage in Redis, behind three calls: {@link #claim} (take ownership: a new epoch), {@link #load}
  * (read what the partition holds) and {@link #apply} (one batch of writes, fenced by the epoch).
@@ -26,24 +29,6 @@ import org.redisson.client.codec.StringCodec;
  * the write (a fencing token from the lock service would need the same check in Redis, plus a lock service to be up).
  */
 public final class PartitionStore {
-
-    /*
-     * The new epoch is above the current one and at least Redis' clock in milliseconds. The clock is what keeps epochs
-     * from being granted twice when Redis loses its newest writes (a restart from an AOF fsynced once a second after a
-     * machine crash, a failover to a replica that lacked them): a claim lost so is forgotten, but its epoch was at most
-     * the clock then (or a few above the epoch before it), and every claim after the restart takes the clock since,
-     * which has moved on by the time Redis is back. A plain counter would hand the lost epoch to the next claimer, and
-     * the node that held it first would pass the fence as well. TIME is allowed before a write: scripts replicate
-     * their effects (Redis 5 and later), so the AOF and the replicas get the HSET with its value.
-     */
-    private static final String CLAIM = """
-            local current = tonumber(redis.call('HGET', KEYS[1], 'epoch') or '0')
-            local time = redis.call('TIME')
-            local clock = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-            local epoch = math.max(current + 1, clock)
-            redis.call('HSET', KEYS[1], 'epoch', string.format('%d', epoch), 'owner', ARGV[1])
-            return epoch
-            """;
 
     /*
      * KEYS: meta, stream, attempts, dedup, dedupTimes. ARGV: epoch, now (ms), then operations, each adding a fixed
@@ -164,13 +149,12 @@ public final class PartitionStore {
     }
 
     /**
-     * Makes the caller the partition's owner: answers the new epoch, which fences every earlier owner. Epochs grow
-     * with every claim and are at least Redis' clock in milliseconds, so that an epoch is never granted twice, not even
-     * after Redis lost its newest writes (see the script).
+     * Makes the caller the partition's owner for the queue's incarnation: answers the new epoch, which fences every
+     * earlier owner, or {@link PartitionClaims#REFUSED} when the incarnation was deleted or a later one holds the
+     * partition ({@link PartitionClaims}).
      */
-    public CompletionStage<Long> claim(PartitionKeys keys, String owner) {
-        return client.getScript(StringCodec.INSTANCE).evalAsync(keys.meta(), RScript.Mode.READ_WRITE, CLAIM,
-                RScript.ReturnType.LONG, List.of(keys.meta()), owner);
+    public CompletionStage<Long> claim(PartitionKeys keys, String owner, long incarnation) {
+        return PartitionClaims.claim(client, keys, owner, incarnation);
     }
 
     /** An entry as stored: its id, key ({@code null} for none), and its delivery record (0 and 0 when never delivered). */

@@ -23,7 +23,7 @@ import io.dsync.queue.QueueConfig;
 import io.dsync.queue.node.TestRedis;
 import io.dsync.queue.node.owner.PartitionOwner;
 import io.dsync.queue.node.owner.QueueNode;
-import io.dsync.queue.node.store.PartitionKeys;
+import io.dsync.queue.protocol.PartitionKeys;
 import io.dsync.queue.node.store.PartitionStore;
 import io.dsync.queue.protocol.QueueCatalog;
 import io.dsync.queue.protocol.QueueMeta;
@@ -63,7 +63,7 @@ class QueueNodeMessagingTest {
         QueueMeta meta = catalog.declare(QueueConfig.of("w"), 1).toCompletableFuture().join();
         PartitionStore store = new PartitionStore(TestRedis.client());
         PartitionKeys keys = PartitionKeys.of(parts -> "dsync:" + cluster + ":" + String.join(":", parts), "w", 0);
-        long epoch = store.claim(keys, "n1").toCompletableFuture().join();
+        long epoch = store.claim(keys, "n1", 0).toCompletableFuture().join();
         PartitionOwner owner = new PartitionOwner(meta, 0, keys, epoch, store.load(keys), store,
                 System::currentTimeMillis, timer, (queue, call, key, payload, headers) -> CompletableFuture.completedFuture(null),
                 node, node.bodies());

@@ -19,7 +19,7 @@ import io.dsync.queue.MessageId;
 import io.dsync.queue.QueueConfig;
 import io.dsync.queue.core.EntryId;
 import io.dsync.queue.node.TestRedis;
-import io.dsync.queue.node.store.PartitionKeys;
+import io.dsync.queue.protocol.PartitionKeys;
 import io.dsync.queue.node.store.PartitionStore;
 import io.dsync.queue.node.store.PartitionStore.StoredEntry;
 import io.dsync.queue.protocol.MessageIds;
@@ -51,7 +51,7 @@ class FirstDeliveryTest {
 
     private void own(String test) {
         keys = PartitionKeys.of(parts -> "dsync:first-" + test + ":" + String.join(":", parts), "q", 0);
-        long epoch = STORE.claim(keys, "n1").toCompletableFuture().join();
+        long epoch = STORE.claim(keys, "n1", 0).toCompletableFuture().join();
         owner = new PartitionOwner(META, 0, keys, epoch, STORE.load(keys), STORE, System::currentTimeMillis, timer,
                 (queue, call, key, payload, headers) -> CompletableFuture.completedFuture(null), node, node.bodies());
         node.add(owner);

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import io.dsync.queue.QueueConfig;
 import io.dsync.queue.core.EntryId;
 import io.dsync.queue.node.TestRedis;
-import io.dsync.queue.node.store.PartitionKeys;
+import io.dsync.queue.protocol.PartitionKeys;
 import io.dsync.queue.node.store.PartitionStore;
 import io.dsync.queue.protocol.MessageIds;
 import io.dsync.queue.protocol.QueueMeta;
@@ -54,7 +54,7 @@ class PartitionOwnerTest {
 
     PartitionOwner owner(String test, String node) {
         PartitionKeys keys = PartitionKeys.of(parts -> "dsync:owner-" + test + ":" + String.join(":", parts), "q", 1);
-        long epoch = store.claim(keys, node).toCompletableFuture().join();
+        long epoch = store.claim(keys, node, 0).toCompletableFuture().join();
         PartitionOwner o = new PartitionOwner(META, 1, keys, epoch, store.load(keys), store, clock::get, timer,
                 (queue, call, key, payload, headers) -> {
                     synchronized (deadLettered) {
@@ -199,7 +199,7 @@ class PartitionOwnerTest {
     void aFullNodeBudgetLeavesBodiesInRedis() {
         BodyBudget none = new BodyBudget(0);
         PartitionKeys keys = PartitionKeys.of(parts -> "dsync:owner-budget:" + String.join(":", parts), "q", 1);
-        PartitionOwner o = new PartitionOwner(META, 1, keys, join(store.claim(keys, "n1")), store.load(keys), store,
+        PartitionOwner o = new PartitionOwner(META, 1, keys, join(store.claim(keys, "n1", 0)), store.load(keys), store,
                 clock::get, timer, (queue, call, key, payload, headers) -> null, new PartitionOwner.Listener() {
                     @Override
                     public void ready(PartitionOwner owner) {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 import io.dsync.queue.QueueConfig;
 import io.dsync.queue.node.TestRedis;
-import io.dsync.queue.node.store.PartitionKeys;
+import io.dsync.queue.protocol.PartitionKeys;
 import io.dsync.queue.node.store.PartitionStore;
 import io.dsync.queue.protocol.QueueMeta;
 import io.dsync.queue.protocol.QueueWire.InDelivery;
@@ -47,7 +47,7 @@ class QueueNodeTest {
 
     private void own(String test) {
         PartitionKeys keys = PartitionKeys.of(parts -> "dsync:node-" + test + ":" + String.join(":", parts), "q", 0);
-        long epoch = STORE.claim(keys, "n1").toCompletableFuture().join();
+        long epoch = STORE.claim(keys, "n1", 0).toCompletableFuture().join();
         owner = new PartitionOwner(META, 0, keys, epoch, STORE.load(keys), STORE, System::currentTimeMillis, timer,
                 (queue, call, key, payload, headers) -> CompletableFuture.completedFuture(null),
                 new PartitionOwner.Listener() {

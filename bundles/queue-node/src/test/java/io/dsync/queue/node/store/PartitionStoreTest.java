@@ -16,6 +16,8 @@ import io.dsync.queue.node.store.PartitionStore.Batch;
 import io.dsync.queue.node.store.PartitionStore.Fenced;
 import io.dsync.queue.node.store.PartitionStore.StoredEntry;
 
+import io.dsync.queue.protocol.PartitionKeys;
+
 /** The partition's Lua script against a real Redis: adds, deduplication, delivery records, deletes and fencing. */
 class PartitionStoreTest {
 
@@ -50,7 +52,7 @@ class PartitionStoreTest {
     @Test
     void addsAreStoredInOrderAndARetriedCallAnswersTheFirstIds() {
         PartitionKeys k = keys("add");
-        long epoch = store.claim(k, "n1").toCompletableFuture().join();
+        long epoch = store.claim(k, "n1", 0).toCompletableFuture().join();
         List<byte[]> first = apply(k, epoch, new Batch().add("call-1", List.<byte[][]>of(message("a", "one"), message(null, "two"))));
         String[] ids = s(first.get(0)).split(",");
         assertThat(ids).hasSize(2);
@@ -66,7 +68,7 @@ class PartitionStoreTest {
     @Test
     void takeRecordsTheAttemptAndAnswersTheMessage() {
         PartitionKeys k = keys("take");
-        long epoch = store.claim(k, "n1").toCompletableFuture().join();
+        long epoch = store.claim(k, "n1", 0).toCompletableFuture().join();
         String id = s(apply(k, epoch, new Batch().add("c", List.<byte[][]>of(message("k", "payload")))).get(0));
         List<byte[]> got = apply(k, epoch, new Batch().take(id, 1, 12345).take("1-0", 1, 1));
         assertThat(got).hasSize(8);
@@ -82,7 +84,7 @@ class PartitionStoreTest {
     @Test
     void deleteRemovesTheEntryAndItsRecordAndRemembersTheCall() {
         PartitionKeys k = keys("del");
-        long epoch = store.claim(k, "n1").toCompletableFuture().join();
+        long epoch = store.claim(k, "n1", 0).toCompletableFuture().join();
         String id = s(apply(k, epoch, new Batch().add("c", List.<byte[][]>of(message(null, "x")))).get(0));
         apply(k, epoch, new Batch().take(id, 1, 99));
         List<byte[]> deleted = apply(k, epoch, new Batch().delete("ack-1", id).delete("ack-2", id).seen("ack-1").seen("ack-3"));
@@ -96,7 +98,7 @@ class PartitionStoreTest {
         // Acks batched by an owner under load: 300 call ids per script, each batch 10 minutes after the one before, so
         // that every earlier record has expired by the next script (which once removed 100 of them at most).
         PartitionKeys k = keys("dedup-bound");
-        long epoch = store.claim(k, "n1").toCompletableFuture().join();
+        long epoch = store.claim(k, "n1", 0).toCompletableFuture().join();
         long now = System.currentTimeMillis();
         for (int round = 0; round < 5; round++) {
             Batch batch = new Batch();
@@ -112,8 +114,8 @@ class PartitionStoreTest {
     @Test
     void aClaimFencesTheEarlierOwnerAndChangesNothingForIt() {
         PartitionKeys k = keys("fence");
-        long first = store.claim(k, "n1").toCompletableFuture().join();
-        long second = store.claim(k, "n2").toCompletableFuture().join();
+        long first = store.claim(k, "n1", 0).toCompletableFuture().join();
+        long second = store.claim(k, "n2", 0).toCompletableFuture().join();
         assertThat(second).isGreaterThan(first);
         assertThatThrownBy(() -> apply(k, first, new Batch().add("late", List.<byte[][]>of(message(null, "x")))))
                 .isInstanceOf(CompletionException.class).hasCauseInstanceOf(Fenced.class);
@@ -127,7 +129,7 @@ class PartitionStoreTest {
         long before = redisMillis();
         long[] epochs = new long[20];
         for (int i = 0; i < epochs.length; i++) {
-            epochs[i] = store.claim(k, "n" + i).toCompletableFuture().join();
+            epochs[i] = store.claim(k, "n" + i, 0).toCompletableFuture().join();
         }
         assertThat(epochs[0]).isGreaterThanOrEqualTo(before);
         for (int i = 1; i < epochs.length; i++) {
@@ -147,13 +149,13 @@ class PartitionStoreTest {
     @Test
     void anEpochLostByRedisIsNotGrantedAgain() {
         PartitionKeys k = keys("rollback");
-        long n0 = store.claim(k, "n0").toCompletableFuture().join();
-        long n1 = store.claim(k, "n1").toCompletableFuture().join();
+        long n0 = store.claim(k, "n0", 0).toCompletableFuture().join();
+        long n1 = store.claim(k, "n1", 0).toCompletableFuture().join();
         client.<String, String>getMap(k.meta(), org.redisson.client.codec.StringCodec.INSTANCE).put("epoch", Long.toString(n0));
         // Redis takes longer than a millisecond to come back: its clock has moved past the lost claim.
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> redisMillis() > n1);
 
-        long n2 = store.claim(k, "n2").toCompletableFuture().join();
+        long n2 = store.claim(k, "n2", 0).toCompletableFuture().join();
         assertThat(n2).as("n2's epoch after the rollback, n1's before it").isGreaterThan(n1);
         assertThatThrownBy(() -> apply(k, n1, new Batch().add("n1-late", List.<byte[][]>of(message(null, "x")))))
                 .as("n1, holding the lost epoch, is fenced").isInstanceOf(CompletionException.class)
@@ -172,7 +174,7 @@ class PartitionStoreTest {
     void withReplicaAcksABatchCompletesOnlyOnceAReplicaHasIt() throws Exception {
         PartitionKeys k = keys("wait");
         PartitionStore waiting = new PartitionStore(client, 1, java.time.Duration.ofMillis(300));
-        long epoch = waiting.claim(k, "n1").toCompletableFuture().join();
+        long epoch = waiting.claim(k, "n1", 0).toCompletableFuture().join();
         assertThatThrownBy(() -> waiting.apply(k, epoch, 1, new Batch().add("c", List.<byte[][]>of(message(null, "x"))))
                 .toCompletableFuture().join()).as("no replica: the batch cannot be confirmed")
                 .isInstanceOf(CompletionException.class);
@@ -201,7 +203,7 @@ class PartitionStoreTest {
     @Test
     void loadPagesThroughLongStreams() {
         PartitionKeys k = keys("pages");
-        long epoch = store.claim(k, "n1").toCompletableFuture().join();
+        long epoch = store.claim(k, "n1", 0).toCompletableFuture().join();
         for (int batch = 0; batch < 3; batch++) {
             List<byte[][]> messages = new java.util.ArrayList<>();
             for (int i = 0; i < 900; i++) {

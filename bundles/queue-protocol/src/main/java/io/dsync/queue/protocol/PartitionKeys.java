@@ -1,4 +1,4 @@
-package io.dsync.queue.node.store;
+package io.dsync.queue.protocol;
 
 import java.util.List;
 import java.util.function.Function;
@@ -27,7 +27,8 @@ public record PartitionKeys(String meta, String stream, String attempts, String 
                 key.apply(new String[] {"q", tag, "dedupt"}));
     }
 
-    List<Object> all() {
+    /** Every key, meta first. */
+    public List<Object> all() {
         return List.of(meta, stream, attempts, dedup, dedupTimes);
     }
 }
