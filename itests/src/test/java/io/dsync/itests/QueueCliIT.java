@@ -42,7 +42,9 @@ class QueueCliIT extends ClusterTest {
         assertThat(again.exitCode()).as("an equal declaration changes nothing").isZero();
         Cli conflict = Cli.run("queue", "declare", "orders", "--max-deliveries", "4", "--node", node);
         assertThat(conflict.exitCode()).isEqualTo(2);
-        assertThat(conflict.err()).contains("cannot declare queue 'orders'").doesNotContain("Exception:");
+        assertThat(conflict.err()).contains("cannot declare queue 'orders'")
+                .contains("already exists with maxDeliveries 3 (requested 4), deadLetterQueue 'orders.dlq' (requested none)")
+                .doesNotContain("Exception:").doesNotContain("QueueConfig[");
 
         // Every partition gets an owner once the queue nodes see the queue.
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15)).untilAsserted(() -> {
@@ -64,6 +66,8 @@ class QueueCliIT extends ClusterTest {
         assertThat(ring.out()).contains("2 queue node(s)").contains("queue-1").contains("queue-2").contains("queue orders");
         JsonNode ringJson = Nodes.JSON.readTree(Cli.run("queue", "ring", "--json", "--tokens", "--node", node).out());
         assertThat(ringJson.path("tokens").size()).isEqualTo(2 * ringJson.path("vnodes").asInt());
+        Cli tokens = Cli.run("queue", "ring", "--tokens", "--node", node);
+        assertThat(tokens.out()).contains("virtual nodes, in ring order").contains("  at ");
 
         // A peek gives the first message of the key back without counting an attempt; a consume acknowledges.
         Cli peek = Cli.run("queue", "consume", "orders", "--no-ack", "--node", node);

@@ -107,6 +107,55 @@ public final class HttpError extends RuntimeException {
         return new HttpError(409, code, message);
     }
 
+    /**
+     * A declaration refused because the thing exists with another configuration: names the fields that differ, as a
+     * person reads them (not the records' {@code toString}).
+     *
+     * @param what what was declared, for instance {@code "queue 'orders'"}
+     * @param existing the stored configuration (a record)
+     * @param requested the requested one, of the same record type
+     * @param advice what to do about it, appended after a semicolon; may be empty
+     * @return 409 {@link #CONFLICT}, e.g. "queue 'orders' already exists with maxDeliveries 3 (requested 4)"
+     * @since 1.3
+     */
+    public static HttpError configConflict(String what, Record existing, Record requested, String advice) {
+        StringBuilder m = new StringBuilder(what).append(" already exists with ");
+        String separator = "";
+        for (java.lang.reflect.RecordComponent c : existing.getClass().getRecordComponents()) {
+            try {
+                Object was = c.getAccessor().invoke(existing);
+                Object wanted = c.getAccessor().invoke(requested);
+                if (!Objects.equals(was, wanted)) {
+                    m.append(separator).append(c.getName()).append(' ').append(shown(was)).append(" (requested ")
+                            .append(shown(wanted)).append(')');
+                    separator = ", ";
+                }
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        if (separator.isEmpty()) {
+            m.append("another configuration");
+        }
+        return conflict(CONFLICT, advice.isEmpty() ? m.toString() : m + "; " + advice);
+    }
+
+    private static String shown(Object value) {
+        if (value == null) {
+            return "none";
+        }
+        if (value instanceof java.time.Duration d) {
+            return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+        }
+        if (value instanceof CharSequence) {
+            return "'" + value + "'";
+        }
+        if (value instanceof Enum<?> e) {
+            return e.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
+        return value.toString();
+    }
+
     /** @return the HTTP status */
     public int status() {
         return status;

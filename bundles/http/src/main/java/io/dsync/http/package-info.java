@@ -12,7 +12,7 @@
  * </ul>
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package io.dsync.http;
 
 import org.osgi.annotation.bundle.Export;

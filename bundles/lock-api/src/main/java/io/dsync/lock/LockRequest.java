@@ -192,11 +192,12 @@ public record LockRequest(String name, LockMode mode, Duration waitTimeout, Dura
         }
         if (waitTimeout.isNegative()) {
             throw new InvalidLockRequestException("waitTimeout",
-                    "waitTimeout must not be negative, was " + waitTimeout);
+                    "waitTimeout must not be negative, was " + Durations.human(waitTimeout));
         }
         if (waitTimeout.compareTo(MAX_WAIT_TIMEOUT) > 0) {
             throw new InvalidLockRequestException("waitTimeout",
-                    "waitTimeout must be at most " + MAX_WAIT_TIMEOUT + ", was " + waitTimeout);
+                    "waitTimeout must be at most " + Durations.human(MAX_WAIT_TIMEOUT) + ", was "
+                            + Durations.human(waitTimeout));
         }
         return waitTimeout;
     }
@@ -216,11 +217,11 @@ public record LockRequest(String name, LockMode mode, Duration waitTimeout, Dura
         }
         if (lease.compareTo(MIN_LEASE) < 0) {
             throw new InvalidLockRequestException("lease",
-                    "lease must be at least " + MIN_LEASE + ", was " + lease);
+                    "lease must be at least " + Durations.human(MIN_LEASE) + ", was " + Durations.human(lease));
         }
         if (lease.compareTo(MAX_LEASE) > 0) {
             throw new InvalidLockRequestException("lease",
-                    "lease must be at most " + MAX_LEASE + ", was " + lease);
+                    "lease must be at most " + Durations.human(MAX_LEASE) + ", was " + Durations.human(lease));
         }
         return lease;
     }

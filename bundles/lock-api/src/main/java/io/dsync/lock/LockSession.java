@@ -63,10 +63,12 @@ public interface LockSession extends AutoCloseable {
             throw new NullPointerException("ttl");
         }
         if (ttl.compareTo(MIN_TTL) < 0) {
-            throw new InvalidLockRequestException("ttl", "session ttl must be at least " + MIN_TTL + ", was " + ttl);
+            throw new InvalidLockRequestException("ttl", "session ttl must be at least " + Durations.human(MIN_TTL)
+                    + ", was " + Durations.human(ttl));
         }
         if (ttl.compareTo(MAX_TTL) > 0) {
-            throw new InvalidLockRequestException("ttl", "session ttl must be at most " + MAX_TTL + ", was " + ttl);
+            throw new InvalidLockRequestException("ttl", "session ttl must be at most " + Durations.human(MAX_TTL)
+                    + ", was " + Durations.human(ttl));
         }
         return ttl;
     }

@@ -30,7 +30,7 @@ public class LockTimeoutException extends LockException {
      * @param waitTimeout the wait timeout that elapsed
      */
     public LockTimeoutException(String lockName, LockMode mode, Duration waitTimeout) {
-        super("timed out after " + waitTimeout + " waiting for " + mode + " lock '" + lockName + "'");
+        super("timed out after " + Durations.human(waitTimeout) + " waiting for " + mode + " lock '" + lockName + "'");
         this.lockName = lockName;
         this.mode = mode;
         this.waitTimeout = waitTimeout;

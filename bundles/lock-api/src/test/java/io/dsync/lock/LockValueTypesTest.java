@@ -147,7 +147,7 @@ class LockValueTypesTest {
     @Test
     void exceptionMessagesNameTheLock() {
         assertThat(new LockTimeoutException("orders/1", LockMode.EXCLUSIVE, Duration.ofSeconds(5)))
-                .hasMessage("timed out after PT5S waiting for EXCLUSIVE lock 'orders/1'");
+                .hasMessage("timed out after 5s waiting for EXCLUSIVE lock 'orders/1'");
     }
 
     private static LockHolder holder(SessionId session, LockMode mode, long token) {

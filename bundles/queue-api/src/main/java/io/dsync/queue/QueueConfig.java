@@ -210,7 +210,8 @@ public record QueueConfig(String name, Duration visibilityTimeout, int maxDelive
         }
         if (duration.compareTo(MIN_VISIBILITY_TIMEOUT) < 0 || duration.compareTo(MAX_VISIBILITY_TIMEOUT) > 0) {
             throw new InvalidQueueRequestException(parameter, parameter + " must be between "
-                    + MIN_VISIBILITY_TIMEOUT + " and " + MAX_VISIBILITY_TIMEOUT + ", was " + duration);
+                    + Durations.human(MIN_VISIBILITY_TIMEOUT) + " and " + Durations.human(MAX_VISIBILITY_TIMEOUT)
+                    + ", was " + Durations.human(duration));
         }
         return duration;
     }

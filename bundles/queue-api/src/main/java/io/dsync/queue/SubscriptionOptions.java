@@ -46,8 +46,8 @@ public record SubscriptionOptions(int maxInFlight, AckMode ackMode, Duration ret
             throw new NullPointerException("retryDelay");
         }
         if (retryDelay.isNegative() || retryDelay.compareTo(QueueConfig.MAX_VISIBILITY_TIMEOUT) > 0) {
-            throw new InvalidQueueRequestException("retryDelay", "retryDelay must be between PT0S and "
-                    + QueueConfig.MAX_VISIBILITY_TIMEOUT + ", was " + retryDelay);
+            throw new InvalidQueueRequestException("retryDelay", "retryDelay must be between 0s and "
+                    + Durations.human(QueueConfig.MAX_VISIBILITY_TIMEOUT) + ", was " + Durations.human(retryDelay));
         }
     }
 

@@ -66,13 +66,13 @@ class QueueConfigTest {
 
         assertThatThrownBy(() -> config.withVisibilityTimeout(Duration.ofMillis(999)))
                 .isInstanceOf(InvalidQueueRequestException.class)
-                .hasMessage("visibilityTimeout must be between PT1S and PT12H, was PT0.999S");
+                .hasMessage("visibilityTimeout must be between 1s and 12h, was 0.999s");
         assertThatThrownBy(() -> config.withVisibilityTimeout(Duration.ofSeconds(-1)))
                 .isInstanceOf(InvalidQueueRequestException.class)
-                .hasMessageContaining("was PT-1S");
+                .hasMessageContaining("was -1s");
         assertThatThrownBy(() -> config.withVisibilityTimeout(Duration.ofHours(13)))
                 .isInstanceOf(InvalidQueueRequestException.class)
-                .hasMessageContaining("was PT13H");
+                .hasMessageContaining("was 13h");
     }
 
     @Test

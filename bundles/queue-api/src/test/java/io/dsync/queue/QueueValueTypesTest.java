@@ -60,7 +60,7 @@ class QueueValueTypesTest {
                 .hasMessage("maxInFlight must be between 1 and 1000, was 1001");
         assertThatThrownBy(() -> defaults.withRetryDelay(Duration.ofSeconds(-2)))
                 .isInstanceOf(InvalidQueueRequestException.class)
-                .hasMessage("retryDelay must be between PT0S and PT12H, was PT-2S");
+                .hasMessage("retryDelay must be between 0s and 12h, was -2s");
     }
 
     @Test

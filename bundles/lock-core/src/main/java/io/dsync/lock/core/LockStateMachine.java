@@ -870,8 +870,10 @@ public final class LockStateMachine {
         return Outcome.Rejected.of(RejectReason.UNKNOWN_SESSION, "unknown session " + id);
     }
 
+    /** The wait as people write it ({@code 5s}, {@code 1m30s}: ISO 8601 without "PT"), like the API's messages. */
     private static Outcome.Rejected timeout(Duration waited, String what) {
-        return Outcome.Rejected.of(RejectReason.TIMEOUT, "timed out after " + waited + " waiting for " + what);
+        return Outcome.Rejected.of(RejectReason.TIMEOUT, "timed out after "
+                + waited.toString().substring(2).toLowerCase(java.util.Locale.ROOT) + " waiting for " + what);
     }
 
     private static String describe(LockTable table) {

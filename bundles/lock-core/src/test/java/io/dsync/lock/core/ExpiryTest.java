@@ -203,7 +203,7 @@ class ExpiryTest {
         queued(h.acquire(c, "L", SHARED));
         ApplyResult r = h.tick(2_000);
         assertEquals(new Effect.WaitCompleted(b, writer.callId(), Outcome.Rejected.of(RejectReason.TIMEOUT,
-                "timed out after PT2S waiting for EXCLUSIVE lock 'L'")), r.effects().get(0));
+                "timed out after 2s waiting for EXCLUSIVE lock 'L'")), r.effects().get(0));
         assertEquals(c, h.grantedEffect(c).sessionId());
         assertEquals(r.effects().get(0).getClass(), Effect.WaitCompleted.class);
         // A retry of the timed-out call returns its final outcome; it is not queued again.

@@ -107,7 +107,7 @@ class UpgradeDowngradeTest {
         queued(h.acquire(c, "L", SHARED));
         ApplyResult r = h.tick(5_000);
         assertEquals(new Effect.WaitCompleted(a, up.callId(),
-                Outcome.Rejected.of(RejectReason.TIMEOUT, "timed out after PT5S waiting for upgrade of lock 'L'")),
+                Outcome.Rejected.of(RejectReason.TIMEOUT, "timed out after 5s waiting for upgrade of lock 'L'")),
                 r.effects().get(0));
         assertEquals(SHARED, h.grantedEffect(c).mode(), "the reader blocked by the upgrade gets in");
         assertEquals(sa.fencingToken(), h.status("L").holders().get(0).fencingToken());

@@ -86,7 +86,7 @@ class ValidationTest {
                         "holds lock 'L' in SHARED"),
                 Arguments.of(RejectReason.NOT_GRANTABLE, new LockCommand.Acquire(A, 900, "M", SHARED, 5_000, 0, true),
                         "not grantable at once"),
-                Arguments.of(RejectReason.TIMEOUT, acquire(A, "M", SHARED, 5_000, 0), "timed out after PT0S"),
+                Arguments.of(RejectReason.TIMEOUT, acquire(A, "M", SHARED, 5_000, 0), "timed out after 0s"),
                 Arguments.of(RejectReason.DEADLOCK, acquire(A, "L", EXCLUSIVE, 5_000, 1_000), "deadlock detected"),
                 Arguments.of(RejectReason.DEADLOCK, acquire(B, "L", EXCLUSIVE, 5_000, 1_000), "deadlock detected"),
                 Arguments.of(RejectReason.DEADLOCK, acquire(B, "P", SHARED, 5_000, 1_000),

@@ -311,8 +311,8 @@ public final class ClientQueueService implements QueueService, AutoCloseable {
                     + MAX_BATCH_SIZE + ", was " + maxMessages);
         }
         if (wait.isNegative() || wait.compareTo(MAX_POLL_WAIT) > 0) {
-            throw new InvalidQueueRequestException("wait", "wait must be between PT0S and " + MAX_POLL_WAIT
-                    + ", was " + wait);
+            throw new InvalidQueueRequestException("wait", "wait must be between 0 and " + MAX_POLL_WAIT.toMillis()
+                    + " ms, was " + wait.toMillis() + " ms");
         }
         // The caller's future is its own: cancelling it (or giving up on it) ends the poll's wait, and what the poll
         // brings after that is given back at once instead of being lost until its visibility timeout.

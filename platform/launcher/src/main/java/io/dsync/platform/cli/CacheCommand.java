@@ -365,7 +365,7 @@ final class CacheCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "CACHE", converter = Names.CacheName.class)
         String cache;
 
-        @Option(names = {"-n", "--limit"}, defaultValue = "20", description = "At most this many (default: ${DEFAULT-VALUE}).")
+        @Option(names = {"-n", "--limit", "--max"}, defaultValue = "20", description = "At most this many (default: ${DEFAULT-VALUE}).")
         int limit;
 
         @Option(names = "--json", description = "Print the node's JSON answer.")
@@ -452,7 +452,7 @@ final class CacheCommand implements Runnable {
                 description = "Show this cache's directory entries on the node.")
         String cache;
 
-        @Option(names = {"-n", "--limit"}, defaultValue = "20", description = "At most this many entries (default: ${DEFAULT-VALUE}).")
+        @Option(names = {"-n", "--limit", "--max"}, defaultValue = "20", description = "At most this many entries (default: ${DEFAULT-VALUE}).")
         int limit;
 
         @Option(names = "--json", description = "Print the node's JSON answer.")

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 /** {@code bin/dsync}: the one command-line entry point of dsync. */
 @Command(name = "dsync", mixinStandardHelpOptions = true, versionProvider = Dsync.Version.class,
         description = "Distributed locks, queues and caches on OSGi nodes backed by Redis.",
-        subcommands = {NodeCommand.class, DemoCommand.class, DevCommand.class, StatusCommand.class, ConsoleCommand.class, LockCommand.class, QueueCommand.class, CacheCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {NodeCommand.class, DemoCommand.class, DevCommand.class, StatusCommand.class, ConsoleCommand.class, LockCommand.class, QueueCommand.class, CacheCommand.class, BenchCommand.class, Dsync.Help.class})
 public final class Dsync implements Runnable {
 
     @CommandLine.Spec
@@ -54,6 +54,43 @@ public final class Dsync implements Runnable {
             return 1;
         });
         return cli.execute(args);
+    }
+
+    /** {@code dsync help [COMMAND...]}: the help of a command at any depth ({@code dsync help queue send}). */
+    @Command(name = "help", helpCommand = true,
+            description = "Show the help of a command or subcommand: dsync help queue send.")
+    static final class Help implements Runnable, CommandLine.IHelpCommandInitializable2 {
+        @CommandLine.Parameters(paramLabel = "COMMAND", arity = "0..*",
+                description = "A command and its subcommands, as they are typed: queue send.")
+        String[] commands = new String[0];
+
+        private CommandLine self;
+        private CommandLine.Help.ColorScheme colors;
+        private PrintWriter out;
+
+        @Override
+        public void init(CommandLine helpCommandLine, CommandLine.Help.ColorScheme colorScheme, PrintWriter out,
+                         PrintWriter err) {
+            this.self = helpCommandLine;
+            this.colors = colorScheme;
+            this.out = out;
+        }
+
+        @Override
+        public void run() {
+            CommandLine target = self.getParent();
+            for (int i = 0; i < commands.length; i++) {
+                CommandLine sub = target.getSubcommands().get(commands[i]);
+                if (sub == null) {
+                    String typed = "dsync " + String.join(" ", java.util.Arrays.copyOf(commands, i + 1));
+                    throw new CommandLine.ParameterException(self, "unknown command '" + typed + "': try '" + typed
+                            + " --help', or 'dsync help" + (i == 0 ? "" : " " + String.join(" ",
+                            java.util.Arrays.copyOf(commands, i))) + "' for the commands there are");
+                }
+                target = sub;
+            }
+            target.usage(out, colors);
+        }
     }
 
     /** A failure the user can act on: printed as one line, no stack trace. */

@@ -479,7 +479,7 @@ final class LockCommand implements Runnable {
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = "List the locks that are held or waited for (a linearizable read through the leader).")
     static final class ListLocks extends Read {
-        @Option(names = "--max", defaultValue = "100", description = "Show at most this many locks, by name (default: ${DEFAULT-VALUE}).")
+        @Option(names = {"-n", "--limit", "--max"}, defaultValue = "100", description = "Show at most this many locks, by name (default: ${DEFAULT-VALUE}).")
         int max;
 
         @Override

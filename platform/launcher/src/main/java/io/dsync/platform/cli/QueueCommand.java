@@ -231,7 +231,7 @@ final class QueueCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "QUEUE", converter = Names.QueueName.class)
         String queue;
 
-        @Option(names = {"-n", "--max"}, defaultValue = "10", description = "Stop after this many messages (default: ${DEFAULT-VALUE}).")
+        @Option(names = {"-n", "--limit", "--max"}, defaultValue = "10", description = "Stop after this many messages (default: ${DEFAULT-VALUE}).")
         int max;
 
         @Option(names = "--wait", defaultValue = "2s", converter = NodeHttp.DurationConverter.class,
@@ -339,7 +339,7 @@ final class QueueCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "QUEUE", converter = Names.QueueName.class, description = "The queue whose dead letters to show.")
         String queue;
 
-        @Option(names = {"-n", "--max"}, defaultValue = "10", description = "At most this many (default: ${DEFAULT-VALUE}).")
+        @Option(names = {"-n", "--limit", "--max"}, defaultValue = "10", description = "At most this many (default: ${DEFAULT-VALUE}).")
         int max;
 
         @CommandLine.Spec
@@ -464,10 +464,10 @@ final class QueueCommand implements Runnable {
         @Mixin
         NodeHttp node;
 
-        @Option(names = "--json", description = "Print the node's JSON answer (add --tokens for every virtual node).")
+        @Option(names = "--json", description = "Print the node's JSON answer.")
         boolean json;
 
-        @Option(names = "--tokens", description = "With --json: include every virtual node's ring position.")
+        @Option(names = "--tokens", description = "Also show every virtual node's ring position, and each partition's.")
         boolean tokens;
 
         @CommandLine.Spec
@@ -485,13 +485,18 @@ final class QueueCommand implements Runnable {
             out.printf("ring: %d queue node(s), %d virtual nodes each, bounded load (1+%s) x mean, %d copies per partition%n",
                     ring.path("nodes").size(), ring.path("vnodes").asInt(), ring.path("epsilon").asText(), ring.path("replicas").asInt());
             ring.path("nodes").fields().forEachRemaining(e -> out.printf("  %-14s %s%n", e.getKey(), e.getValue().asText()));
+            if (tokens) {
+                out.printf("virtual nodes, in ring order (position: node):%n");
+                ring.path("tokens").forEach(t -> out.printf("  %20s: %s%n", t.path(0).asText(), t.path(1).asText()));
+            }
             for (JsonNode q : ring.path("queues")) {
                 out.printf("queue %s (primaries per node: %s)%n", q.path("queue").asText(), q.path("load"));
                 for (JsonNode p : q.path("partitions")) {
                     List<String> owners = new ArrayList<>();
                     p.path("owners").forEach(o -> owners.add(o.asText()));
-                    out.printf("  %3d -> %-30s owner %-14s epoch %s%n", p.path("partition").asInt(), String.join(", ", owners),
-                            p.path("owner").isNull() ? "(none)" : p.path("owner").asText(), p.path("epoch").asText("-"));
+                    out.printf("  %3d -> %-30s owner %-14s epoch %s%s%n", p.path("partition").asInt(), String.join(", ", owners),
+                            p.path("owner").isNull() ? "(none)" : p.path("owner").asText(), p.path("epoch").asText("-"),
+                            tokens ? "  at " + p.path("position").asText() : "");
                 }
             }
             return 0;

@@ -35,6 +35,18 @@ class DsyncTest {
     }
 
     @Test
+    void helpShowsASubcommandAtAnyDepth() {
+        Result send = run("help", "queue", "send");
+        assertThat(send.code()).isZero();
+        assertThat(send.out()).contains("Usage: dsync queue send");
+        Result queue = run("help", "queue");
+        assertThat(queue.out()).contains("Usage: dsync queue").contains("delete");
+        Result unknown = run("help", "queue", "frobnicate");
+        assertThat(unknown.code()).isEqualTo(2);
+        assertThat(unknown.err()).contains("unknown command 'dsync queue frobnicate'").contains("'dsync help queue'");
+    }
+
+    @Test
     void unknownRoleNamesTheKnownOnes() {
         Result r = run("node", "--role", "bogus");
         assertThat(r.code()).isEqualTo(2);

@@ -343,7 +343,8 @@ final class CacheHttpApi extends HttpServlet {
             return new HttpError(404, "unknown-cache", "cache '" + c.cache() + "' has not been declared");
         }
         if (t instanceof CacheConfigConflictException c) {
-            return HttpError.conflict(HttpError.CONFLICT, c.getMessage());
+            return HttpError.configConflict("cache '" + c.existing().name() + "'", c.existing(), c.requested(),
+                    "declare it as it is");
         }
         if (t instanceof ValueTooLargeException v) {
             return new HttpError(413, "too-large", v.getMessage());

@@ -447,7 +447,8 @@ final class QueueHttpApi extends HttpServlet {
             return new HttpError(404, QueueWire.UNKNOWN_QUEUE, "queue '" + q.queue() + "' has not been declared");
         }
         if (t instanceof QueueConfigConflictException c) {
-            return HttpError.conflict(HttpError.CONFLICT, c.getMessage());
+            return HttpError.configConflict("queue '" + c.existing().name() + "'", c.existing(), c.requested(),
+                    "declare it as it is, or delete it first (dsync queue delete " + c.existing().name() + ")");
         }
         if (t instanceof QueueCatalog.DeletionUnfinishedException d) {
             return HttpError.conflict("deleting", d.getMessage());

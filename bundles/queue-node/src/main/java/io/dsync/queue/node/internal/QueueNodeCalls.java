@@ -131,7 +131,7 @@ final class QueueNodeCalls {
         // clock's range would be stored as a negative one that no later owner could load.
         if (r.millis() > QueueConfig.MAX_VISIBILITY_TIMEOUT.toMillis()) {
             throw HttpError.invalid("a requeue delay or extension must be at most "
-                    + QueueConfig.MAX_VISIBILITY_TIMEOUT + ", was " + r.millis() + " ms");
+                    + QueueConfig.MAX_VISIBILITY_TIMEOUT.toMillis() + " ms, was " + r.millis() + " ms");
         }
         return queue(r.queue()).thenCompose(meta -> {
             MessageIds.Parsed id = MessageIds.parse(new MessageId(r.id()), meta.partitions());

@@ -145,7 +145,7 @@ class QueueNodeMessagingTest {
                         Long.MAX_VALUE)))))));
         assertThat(requeue.replies()).singleElement().satisfies(r -> {
             assertThat(r.status()).isEqualTo(400);
-            assertThat(r.message()).contains("at most PT12H");
+            assertThat(r.message()).contains("at most 43200000 ms");
         });
         // A reserved header (a node moving a message to its dead-letter queue adds them) without a value.
         Map<String, Object> withoutValue = new java.util.HashMap<>();
