@@ -3,6 +3,7 @@ package io.dsync.itests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -62,13 +63,7 @@ class AdminTokenReloadIT {
         assertThat(post(lockSession, "second-token").statusCode()).isEqualTo(401);
         assertThat(post(lockSession, "first-token").statusCode()).isNotEqualTo(401);
 
-        Path cfg = home.resolve("etc/io.dsync.admin.cfg");
-        String before = Files.readString(cfg);
-        assertThat(before).contains("token = ${dsync.admin.token}");
-        // Written beside and moved in whole (FileInstall only reads *.cfg), so the watcher never sees half a file.
-        Path tmp = cfg.resolveSibling("io.dsync.admin.cfg.tmp");
-        Files.writeString(tmp, before.replace("token = ${dsync.admin.token}", "token = second-token"));
-        Files.move(tmp, cfg, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        changeToken(home, "second-token");
 
         // While the change is picked up, /bundles answers throughout: 200 for the token in force, 401 for the other,
         // never a 404 or 503 of a servlet that went away.
@@ -95,6 +90,41 @@ class AdminTokenReloadIT {
         String log = Files.readString(node.dataDir().resolve("node.log"));
         assertThat(log).contains("the admin token changed").doesNotContain("second-token");
         assertThat(Nodes.health(node).path("status").asText()).isEqualTo("UP");
+    }
+
+    /** Written beside and moved in whole (FileInstall only reads *.cfg), so the watcher never sees half a file. */
+    private static void changeToken(Path home, String token) throws IOException {
+        Path cfg = home.resolve("etc/io.dsync.admin.cfg");
+        String before = Files.readString(cfg);
+        assertThat(before).contains("token = ${dsync.admin.token}");
+        Path tmp = cfg.resolveSibling("io.dsync.admin.cfg.tmp");
+        Files.writeString(tmp, before.replace("token = ${dsync.admin.token}", "token = " + token));
+        Files.move(tmp, cfg, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    @Test
+    void aTokenChangeLeavesTheConsoleServingItsSignedInUsers() throws Exception {
+        Path home = Nodes.privateHome(dir.resolve("home"));
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        node = Nodes.start(home, dir, "it-console-token", "console", TestRedis.get().address(), "first-token",
+                "--console-port", Integer.toString(port));
+        node.awaitHealthy(Duration.ofSeconds(90));
+        Path log = node.dataDir().resolve("node.log");
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(log).contains("Console: serving"));
+        changeToken(home, "second-token");
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(log).contains("the admin token changed"));
+        // Configuration Admin hands the new token to every component of the PID at about the same time; before, the
+        // console's component was one of them, and stopped and started again (every user signed out).
+        Thread.sleep(2000);
+        String after = Files.readString(log);
+        assertThat(after).doesNotContain("Console: stopped");
+        assertThat(after.split("Console: serving", -1)).as("the console started once").hasSize(2);
+        HttpResponse<String> signIn = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/login"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(signIn.statusCode()).isEqualTo(200);
     }
 
     @Test

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -28,15 +29,24 @@ final class AdminHttp {
     }
 
     private final int timeoutMillis;
-    private final String token;
+    private final Supplier<String> token;
 
     /**
      * @param timeoutMillis connect timeout, and read timeout unless a call says otherwise
      * @param token the admin token, or blank for none
      */
     AdminHttp(int timeoutMillis, String token) {
+        this(timeoutMillis, () -> token);
+    }
+
+    /**
+     * @param timeoutMillis connect timeout, and read timeout unless a call says otherwise
+     * @param token the admin token as it is now (blank or null for none), asked at every call: a changed token
+     *     applies to the next call
+     */
+    AdminHttp(int timeoutMillis, Supplier<String> token) {
         this.timeoutMillis = timeoutMillis;
-        this.token = token == null || token.isBlank() ? null : token.trim();
+        this.token = token;
     }
 
     /** @return the connect (and default read) timeout */
@@ -71,8 +81,9 @@ final class AdminHttp {
             c.setConnectTimeout(timeoutMillis);
             c.setReadTimeout(readTimeoutMillis);
             c.setRequestProperty("Accept", "application/json");
-            if (token != null) {
-                c.setRequestProperty("Authorization", "Bearer " + token);
+            String t = token.get();
+            if (t != null && !t.isBlank()) {
+                c.setRequestProperty("Authorization", "Bearer " + t.trim());
             }
             if (requestBody != null) {
                 c.setDoOutput(true);

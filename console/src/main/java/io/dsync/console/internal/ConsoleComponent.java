@@ -17,16 +17,14 @@ import org.slf4j.LoggerFactory;
 import io.dsync.registry.NodeRegistry;
 
 /**
- * The console of a console node: starts its web server when the bundle starts (configuration {@code io.dsync.console},
- * with the admin token of {@code io.dsync.admin}), stops it, and frees its port, when the bundle stops or the
- * configuration changes.
+ * The console of a console node: starts its web server when the bundle starts (configuration {@code io.dsync.console}),
+ * stops it, and frees its port, when the bundle stops or the configuration changes. It calls the nodes with the
+ * node's own admin token ({@link AdminTokenComponent}), whose changes apply without a restart.
  *
  * <p>The registry is optional and dynamic: without it (Redis down, registry bundle updated) the console keeps serving
  * and says that it cannot list the nodes.
  */
-// Two PIDs, so that the token has one source, the node's own (io.dsync.admin). bnd allows @Designate only with one
-// PID: the console's settings are typed by ConsoleConfig all the same, but not published as metatype.
-@Component(service = {}, immediate = true, configurationPid = {ConsoleConfig.PID, AdminTokenConfig.PID})
+@Component(service = {}, immediate = true, configurationPid = ConsoleConfig.PID)
 public final class ConsoleComponent {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConsoleComponent.class);
@@ -52,7 +50,7 @@ public final class ConsoleComponent {
     private final ConsoleServer server;
 
     @Activate
-    public ConsoleComponent(ConsoleConfig config, AdminTokenConfig admin) throws Exception {
+    public ConsoleComponent(ConsoleConfig config, @Reference AdminTokenComponent admin) throws Exception {
         long t0 = System.nanoTime();
         if (config.port() < 1 || config.port() > 65535 || config.pollMillis() < 100 || config.nodeTimeoutMillis() < 100
                 || config.maxLocks() < 1 || config.maxLocks() > 10_000) {
@@ -67,7 +65,7 @@ public final class ConsoleComponent {
                     + "'users' in etc/io.dsync.console.cfg");
         }
         Clock clock = Clock.systemUTC();
-        AdminHttp http = new AdminHttp(config.nodeTimeoutMillis(), admin.token());
+        AdminHttp http = new AdminHttp(config.nodeTimeoutMillis(), admin::token);
         monitor = new ClusterMonitor(() -> registry, new HttpHealthProbe(http), clock,
                 Duration.ofMillis(config.pollMillis()), Duration.ofSeconds(config.forgetDownAfterSeconds()));
         locks = new LocksMonitor(() -> registry, new HttpLockAdmin(http), clock, Duration.ofMillis(config.pollMillis()),
