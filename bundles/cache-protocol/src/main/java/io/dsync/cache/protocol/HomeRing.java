@@ -1,5 +1,6 @@
 package io.dsync.cache.protocol;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -7,6 +8,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.redisson.api.BatchOptions;
+import org.redisson.api.RBatch;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
@@ -55,6 +58,8 @@ public final class HomeRing {
     /** How many epochs' members the hash keeps. */
     public static final int KEPT = 8;
     private static final String EPOCH_MEMBERS = "members@";
+    /** A field every confirmation overwrites: its write is what the replicas must confirm. */
+    private static final String CONFIRMED = "confirmed";
 
     private static final String PROPOSE = """
             local e = tonumber(redis.call('HGET', KEYS[1], 'epoch') or '0')
@@ -122,6 +127,34 @@ public final class HomeRing {
                 RScript.ReturnType.LIST, List.of(key), Long.toString(expected),
                 String.join("\n", new TreeSet<>(members)), Integer.toString(KEPT));
         return new Record(Long.parseLong((String) reply.get(0)), split((String) reply.get(1)));
+    }
+
+    /**
+     * With Redis replicas, makes sure that the ring this node read or wrote so far is on {@code replicaAcks} replicas
+     * before the node acts on it: a write of its own (the field {@code confirmed}) and a {@code WAIT} in one round trip.
+     * Redis replicates in order, so a replica that has this write has every write before it, the epoch read included.
+     * Without it a failover to a replica that missed a new epoch let a later proposal make a different ring under the
+     * same epoch number, while homes that had taken up the lost one kept it: two homes for a key until the next epoch.
+     * A home therefore takes up an epoch only after this returned; the proposer's own write is covered the same way.
+     *
+     * @param node this node's id (written in the field, for whoever reads the hash)
+     * @param replicaAcks replicas that must confirm; 0 does nothing
+     * @param timeout how long {@code WAIT} waits
+     * @throws IllegalStateException when fewer replicas confirmed in time
+     * @throws org.redisson.client.RedisException when Redis cannot be reached
+     */
+    public void confirmReplicated(String node, int replicaAcks, Duration timeout) {
+        if (replicaAcks <= 0) {
+            return;
+        }
+        RBatch batch = client.createBatch(BatchOptions.defaults().sync(replicaAcks, timeout));
+        batch.<String, String>getMap(key, StringCodec.INSTANCE).fastPutAsync(CONFIRMED,
+                node + " " + System.currentTimeMillis());
+        int synced = batch.execute().getSyncedSlaves();
+        if (synced < replicaAcks) {
+            throw new IllegalStateException("only " + synced + " of " + replicaAcks + " Redis replica(s) confirmed "
+                    + "the cache ring within " + timeout.toMillis() + " ms");
+        }
     }
 
     private static Record current(Map<String, String> fields) {

@@ -76,4 +76,38 @@ class HomeRingTest {
         assertThat(view.current()).isEqualTo(new HomeRing.Record(4, List.of("a", "c")));
         assertThat(view.earlier()).extracting(HomeRing.Record::epoch).containsExactly(1L, 2L);
     }
+    @Test
+    void withoutReplicasToConfirmItTheRingIsNotConfirmed() {
+        HomeRing ring = new HomeRing(client, "dsync:ringtest:unconfirmed");
+        ring.propose(0, List.of("a"));
+        ring.confirmReplicated("a", 0, java.time.Duration.ofMillis(100)); // no replicas wanted: nothing to do
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> ring.confirmReplicated("a", 1, java.time.Duration.ofMillis(100)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("only 0 of 1 Redis replica(s) confirmed the cache ring within 100 ms");
+        assertThat(ring.readView().current()).as("the marker is no member").isEqualTo(new HomeRing.Record(1, List.of("a")));
+    }
+
+    @Test
+    void aConfirmedRingIsOnTheReplica() throws IOException {
+        try (LocalRedis primary = LocalRedis.start(); LocalRedis replica = LocalRedis.start()) {
+            MainMemoryTest.command(primary.port(), "CONFIG", "SET", "repl-diskless-sync-delay", "0");
+            MainMemoryTest.command(replica.port(), "REPLICAOF", "127.0.0.1", Integer.toString(primary.port()));
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> MainMemoryTest
+                    .command(primary.port(), "INFO", "replication").contains("state=online"));
+            RedissonClient c = MainMemoryTest.clientOf(primary, 3000);
+            try {
+                HomeRing ring = new HomeRing(c, "dsync:ringtest:replicated");
+                for (int epoch = 0; epoch < 20; epoch++) {
+                    ring.propose(epoch, List.of("n" + epoch));
+                    ring.confirmReplicated("n" + epoch, 1, java.time.Duration.ofSeconds(5));
+                    // Read on the replica right after: what the node acts on is there.
+                    assertThat(MainMemoryTest.command(replica.port(), "HGET", "dsync:ringtest:replicated", "epoch"))
+                            .isEqualTo(Integer.toString(epoch + 1));
+                }
+            } finally {
+                c.shutdown();
+            }
+        }
+    }
 }

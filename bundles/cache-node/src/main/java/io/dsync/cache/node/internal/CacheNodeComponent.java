@@ -110,6 +110,9 @@ public final class CacheNodeComponent implements HealthContributor {
     private volatile long confirmedAt = Long.MIN_VALUE;
     /** Set as the component stops: an interrupted ring read is no problem to report then. */
     private volatile boolean stopping;
+    /** Redis replicas that must have the ring before this node acts on it (config {@code replicaAcks}). */
+    private final int replicaAcks;
+    private final Duration replicaTimeout;
 
     @Activate
     public CacheNodeComponent(BundleContext context, CacheNodeConfig config, @Reference RedisConnection redis,
@@ -157,6 +160,8 @@ public final class CacheNodeComponent implements HealthContributor {
         if (left != null) {
             terms.resume(left);
         }
+        this.replicaAcks = Math.max(0, config.replicaAcks());
+        this.replicaTimeout = Duration.ofMillis(Math.max(1, config.replicaTimeoutMillis()));
         this.homes = new Homes(self, incarnation, CacheTiming.PROTOCOL, terms, transport,
                 new MainMemoryConfig(config.replicaAcks(), config.replicaTimeoutMillis()).open(redis.client(),
                         redis.key("cache")), Math.max(0, config.homeRetainBytes()),
@@ -404,6 +409,7 @@ public final class CacheNodeComponent implements HealthContributor {
             SortedSet<String> members = new TreeSet<>(record.members());
             members.retainAll(eligible);
             members.add(self);
+            long joinedAt = -1;
             if (eligible.contains(self) && !stopping && !members.equals(new TreeSet<>(record.members()))) {
                 HomeRing.Record proposed = ring.propose(record.epoch(), members);
                 if (proposed.epoch() > record.epoch()) {
@@ -412,10 +418,15 @@ public final class CacheNodeComponent implements HealthContributor {
                     earlier.add(record);
                     if (!record.members().contains(self) && proposed.epoch() == record.epoch() + 1
                             && proposed.members().equals(List.copyOf(members))) {
-                        homes.joined(proposed.epoch());
+                        joinedAt = proposed.epoch();
                     }
                 }
                 record = proposed;
+            }
+            // Nothing read or written above is acted on before the replicas have it (with replicaAcks > 0).
+            ring.confirmReplicated(self, replicaAcks, replicaTimeout);
+            if (joinedAt >= 0) {
+                homes.joined(joinedAt);
             }
             long received = ProtocolDriver.now();
             CacheTopology next = topology.next(record, nodes);
