@@ -102,8 +102,8 @@ public class NodeBundlesIT {
         }
         Bundle http = Arrays.stream(context.getBundles()).filter(x -> "io.dsync.http".equals(x.getSymbolicName())).findFirst().orElseThrow();
         String exports = http.getHeaders().get(Constants.EXPORT_PACKAGE);
-        // http 1.2: the no-api and api-down codes.
-        assertTrue(exports, exports.contains("io.dsync.http;version=\"1.2.0\""));
+        // http 1.2: the no-api and api-down codes; 1.3: HttpError.configConflict.
+        assertTrue(exports, exports.contains("io.dsync.http;version=\"1.3.0\""));
         assertTrue(exports, exports.contains("io.dsync.health;version=\"1.0.0\""));
     }
 
