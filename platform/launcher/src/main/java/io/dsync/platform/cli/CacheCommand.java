@@ -181,8 +181,15 @@ final class CacheCommand implements Runnable {
             body.put("maxValueBytes", maxValueBytes);
             body.put("writeMode", mode);
             body.put("evictionPolicy", policy);
-            JsonNode c = request(node, "PUT", "/cache/caches/" + NodeHttp.enc(cache), body,
-                    "cannot declare cache '" + cache + "'").body();
+            JsonNode c;
+            try {
+                c = request(node, "PUT", "/cache/caches/" + NodeHttp.enc(cache), body,
+                        "cannot declare cache '" + cache + "'").body();
+            } catch (Dsync.CliException e) {
+                throw NodeHttp.withOptionNames(e, Map.of("localCapacity", "--capacity", "localCapacityBytes",
+                        "--capacity-bytes", "maxValueBytes", "--max-value-bytes", "writeMode", "--write-mode",
+                        "evictionPolicy", "--eviction"));
+            }
             spec.commandLine().getOut().println(summary(c));
             return 0;
         }

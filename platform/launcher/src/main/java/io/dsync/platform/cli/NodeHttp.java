@@ -8,6 +8,7 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -183,6 +184,19 @@ final class NodeHttp {
             throw new Dsync.CliException("--node must be an http:// URL, got '" + node + "'", 2);
         }
         return b.endsWith("/") ? b.substring(0, b.length() - 1) : b;
+    }
+
+    /**
+     * The same failure, with the API's field names in its message replaced by the options that set them (the node
+     * says "maxDeliveries must be...", the user typed --max-deliveries).
+     */
+    static Dsync.CliException withOptionNames(Dsync.CliException e, Map<String, String> optionOfField) {
+        String message = e.getMessage();
+        for (Map.Entry<String, String> f : optionOfField.entrySet()) {
+            message = message.replaceAll("\\b" + f.getKey() + "\\b",
+                    java.util.regex.Matcher.quoteReplacement(f.getValue()));
+        }
+        return new Dsync.CliException(message, e.exitCode());
     }
 
     static String enc(String s) {

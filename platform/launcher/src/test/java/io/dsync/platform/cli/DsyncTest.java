@@ -47,6 +47,15 @@ class DsyncTest {
     }
 
     @Test
+    void aNodesRefusalNamesTheOptionsTheUserTyped() {
+        Dsync.CliException e = NodeHttp.withOptionNames(new Dsync.CliException("cannot declare cache 'c': localCapacity "
+                + "must be at least 1, was 0; localCapacityBytes too", 2), java.util.Map.of("localCapacity", "--capacity"));
+        assertThat(e.getMessage()).isEqualTo("cannot declare cache 'c': --capacity must be at least 1, was 0; "
+                + "localCapacityBytes too");
+        assertThat(e.exitCode()).isEqualTo(2);
+    }
+
+    @Test
     void unknownRoleNamesTheKnownOnes() {
         Result r = run("node", "--role", "bogus");
         assertThat(r.code()).isEqualTo(2);
