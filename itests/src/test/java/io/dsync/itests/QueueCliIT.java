@@ -43,7 +43,7 @@ class QueueCliIT extends ClusterTest {
         Cli conflict = Cli.run("queue", "declare", "orders", "--max-deliveries", "4", "--node", node);
         assertThat(conflict.exitCode()).isEqualTo(2);
         assertThat(conflict.err()).contains("cannot declare queue 'orders'")
-                .contains("already exists with maxDeliveries 3 (requested 4), deadLetterQueue 'orders.dlq' (requested none)")
+                .contains("already exists with --max-deliveries 3 (requested 4), --dlq 'orders.dlq' (requested none)")
                 .doesNotContain("Exception:").doesNotContain("QueueConfig[");
 
         // Every partition gets an owner once the queue nodes see the queue.
@@ -59,7 +59,8 @@ class QueueCliIT extends ClusterTest {
             assertThat(sent.out().trim()).matches("\\d+-\\d+-\\d+");
         }
         Cli stats = Cli.run("queue", "stats", "orders", "--node", node);
-        assertThat(stats.out()).contains("queue orders: 3 messages");
+        assertThat(stats.out()).contains("queue orders: 3 messages").contains("rates (messages/s, 1-minute averages)")
+                .contains("dead-letter queue orders.dlq: 0 messages");
 
         Cli ring = Cli.run("queue", "ring", "--node", node);
         assertThat(ring.exitCode()).as(ring.err()).isZero();
@@ -89,6 +90,9 @@ class QueueCliIT extends ClusterTest {
             assertThat(dead.exitCode()).as(dead.err()).isZero();
             assertThat(dead.out()).contains("reason=\"rejected by a consumer\"").contains("order-3");
         });
+        JsonNode withDeadLetter = Nodes.JSON.readTree(Cli.run("queue", "stats", "orders", "--json", "--node", node).out());
+        assertThat(withDeadLetter.path("deadLetterQueueMessages").asLong()).isEqualTo(1);
+        assertThat(withDeadLetter.path("partitions").path(0).has("ackedPerSecond")).isTrue();
         String ackAgain = "{\"id\":\"" + d.path("id").asText() + "\",\"attempt\":" + d.path("attempt").asInt() + "}";
         assertThat(cluster.node("lock-1").post("/queue/queues/orders/ack", ackAgain).statusCode())
                 .as("an ack of a dead-lettered delivery is stale").isEqualTo(409);

@@ -40,7 +40,8 @@ public final class PartitionClaims {
             local function nextEpoch()
               local current = tonumber(redis.call('HGET', KEYS[1], 'epoch') or '0')
               local time = redis.call('TIME')
-              return string.format('%d', math.max(current + 1, tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)))
+              local clock = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+              return string.format('%d', math.max(current + 1, clock))
             end
             local stored = redis.call('HGET', KEYS[1], 'inc')
             local incarnation = tonumber(stored or '0')

@@ -30,8 +30,8 @@ import io.dsync.queue.QueueNotFoundException;
 /**
  * The declared queues of a cluster: one Redis hash, {@code dsync:<cluster>:queues}, queue name to {@link QueueMeta}
  * JSON. A declaration is one Lua script (create if absent, with its dead-letter queue required to exist, stamped with
- * a new {@link QueueMeta#incarnation()}; refused while a deletion of the name is unfinished), so two nodes declaring the same queue at once agree on one configuration.
- * A queue's configuration never changes, but a queue can be deleted ({@link QueueDeletion}) and declared again: a
+ * a new {@link QueueMeta#incarnation()}; refused while a deletion of the name is unfinished), so two nodes declaring
+ * the same queue at once agree on one configuration. A queue's configuration never changes, but a queue can be deleted ({@link QueueDeletion}) and declared again: a
  * found queue is cached, and read again in the background once its copy is older than {@link #REVALIDATE_NANOS}, so
  * a node learns of a deletion within about that long (the owners refuse calls for the deleted queue's partitions
  * sooner: the deletion fences them). A missing queue is asked again each time. Fields that start with

@@ -166,13 +166,16 @@ public final class QueueRouter implements AutoCloseable {
                 .exceptionally(e -> new PollReply(List.of(), System.currentTimeMillis()));
     }
 
-    /** What a queue node owns; fails if it does not answer. */
+    /**
+     * What a queue node owns, with ages and rates (a node of an earlier version leaves them out); fails if it does not
+     * answer.
+     */
     public CompletionStage<QueueWire.NodeStatus> status(String url) {
         try {
             return CompletableFuture.supplyAsync(() -> {
                 HttpURLConnection c = null;
                 try {
-                    c = (HttpURLConnection) URI.create(url + QueueWire.NODE_PATH + "/status").toURL().openConnection();
+                    c = (HttpURLConnection) URI.create(url + QueueWire.NODE_PATH + "/status?detail=true").toURL().openConnection();
                     c.setConnectTimeout(2000);
                     c.setReadTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
                     if (c.getResponseCode() != 200) {

@@ -3,6 +3,8 @@ package io.dsync.queue.protocol;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 /**
  * The calls a queue client makes to the node that owns a partition, over node messaging, and a node's status
  * ({@code GET /queue/node/status} on its admin API). Batches and polls travel in binary ({@link QueueWireCodec}, topics
@@ -108,9 +110,18 @@ public final class QueueWire {
     public record NodeStatus(String node, List<PartitionStatus> partitions) {
     }
 
-    /** One owned partition: its epoch and how many messages are in which state. */
+    /**
+     * One owned partition: its epoch, how many messages are in which state and, when the status was asked for with
+     * {@code detail=true}, the age of its oldest message and its rates (messages per second, moving averages over a
+     * minute, since its owner claimed it). Those are left out of the JSON when zero, so that a client of a version
+     * before them, which refuses fields it does not know, reads the status of a node that did not put them in.
+     */
     public record PartitionStatus(String queue, int partition, long epoch, int messages, int ready, int inFlight,
-                                  int delayed, int blocked, int deadLetterDue) {
+                                  int delayed, int blocked, int deadLetterDue,
+                                  @JsonInclude(JsonInclude.Include.NON_DEFAULT) long oldestAgeMillis,
+                                  @JsonInclude(JsonInclude.Include.NON_DEFAULT) double sentPerSecond,
+                                  @JsonInclude(JsonInclude.Include.NON_DEFAULT) double deliveredPerSecond,
+                                  @JsonInclude(JsonInclude.Include.NON_DEFAULT) double ackedPerSecond) {
     }
 
     /** The delivery's new deadline for {@link Action#EXTEND} (owner's clock), else 0; {@code nowMs} the owner's time. */

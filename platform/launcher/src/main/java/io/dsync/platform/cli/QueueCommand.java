@@ -129,8 +129,14 @@ final class QueueCommand implements Runnable {
             body.put("maxDeliveries", maxDeliveries);
             body.put("deadLetterQueue", dlq);
             body.put("maxPayloadBytes", maxPayload);
-            JsonNode q = request(node, "PUT", "/queue/queues/" + NodeHttp.enc(queue), Duration.ofSeconds(15), body,
-                    "cannot declare queue '" + queue + "'").body();
+            JsonNode q;
+            try {
+                q = request(node, "PUT", "/queue/queues/" + NodeHttp.enc(queue), Duration.ofSeconds(15), body,
+                        "cannot declare queue '" + queue + "'").body();
+            } catch (Dsync.CliException e) {
+                throw NodeHttp.withOptionNames(e, Map.of("visibilityTimeout", "--visibility", "maxDeliveries",
+                        "--max-deliveries", "deadLetterQueue", "--dlq", "maxPayloadBytes", "--max-payload"));
+            }
             JsonNode meta = q.path("queue");
             spec.commandLine().getOut().printf("queue %s: %d partitions, visibility %d ms, max deliveries %d, dead letters %s%n",
                     meta.path("name").asText(), meta.path("partitions").asInt(), meta.path("visibilityTimeoutMs").asLong(),
@@ -395,17 +401,27 @@ final class QueueCommand implements Runnable {
                 return 0;
             }
             JsonNode meta = q.path("queue");
-            out.printf("queue %s: %d messages, %d in flight, %d waiting for the dead-letter queue%n", meta.path("name").asText(),
-                    q.path("messages").asLong(), q.path("inFlight").asLong(), q.path("deadLetterDue").asLong());
-            out.printf("%-9s %-14s %-14s %6s %8s %6s %9s %7s %7s%n", "PARTITION", "OWNER", "REPLICAS", "EPOCH", "MESSAGES",
-                    "READY", "IN-FLIGHT", "DELAYED", "BLOCKED");
+            out.printf("queue %s: %d messages, %d in flight, %d waiting for the dead-letter queue, oldest %s%n",
+                    meta.path("name").asText(), q.path("messages").asLong(), q.path("inFlight").asLong(),
+                    q.path("deadLetterDue").asLong(), Duration.ofMillis(q.path("oldestAgeMs").asLong()).toString()
+                            .substring(2).toLowerCase(java.util.Locale.ROOT));
+            out.printf("rates (messages/s, 1-minute averages): sent %s, delivered %s, acked %s%n",
+                    q.path("sentPerSecond").asText("-"), q.path("deliveredPerSecond").asText("-"),
+                    q.path("ackedPerSecond").asText("-"));
+            if (q.has("deadLetterQueueMessages")) {
+                out.printf("dead-letter queue %s: %d messages%n", meta.path("deadLetterQueue").asText(),
+                        q.path("deadLetterQueueMessages").asLong());
+            }
+            out.printf("%-9s %-14s %-14s %6s %8s %6s %9s %7s %7s %8s %8s%n", "PARTITION", "OWNER", "REPLICAS", "EPOCH",
+                    "MESSAGES", "READY", "IN-FLIGHT", "DELAYED", "BLOCKED", "SENT/S", "ACKED/S");
             for (JsonNode p : q.path("partitions")) {
                 List<String> replicas = new ArrayList<>();
                 p.path("replicas").forEach(r -> replicas.add(r.asText()));
-                out.printf("%-9d %-14s %-14s %6s %8s %6s %9s %7s %7s%n", p.path("partition").asInt(),
+                out.printf("%-9d %-14s %-14s %6s %8s %6s %9s %7s %7s %8s %8s%n", p.path("partition").asInt(),
                         p.path("owner").isNull() ? "(none)" : p.path("owner").asText(), String.join(",", replicas),
                         p.path("epoch").asText("-"), p.path("messages").asText("-"), p.path("ready").asText("-"),
-                        p.path("inFlight").asText("-"), p.path("delayed").asText("-"), p.path("blocked").asText("-"));
+                        p.path("inFlight").asText("-"), p.path("delayed").asText("-"), p.path("blocked").asText("-"),
+                        p.path("sentPerSecond").asText("-"), p.path("ackedPerSecond").asText("-"));
             }
             return 0;
         }

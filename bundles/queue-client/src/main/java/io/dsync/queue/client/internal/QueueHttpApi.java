@@ -62,7 +62,8 @@ import jakarta.servlet.http.HttpServletResponse;
  * <pre>
  * GET  /queue/queues                               declared queues
  * PUT  /queue/queues/{q}                           declare {visibilityTimeoutMs, maxDeliveries, deadLetterQueue, maxPayloadBytes}
- * GET  /queue/queues/{q}                           the queue: configuration, totals, every partition (owner, epoch, counts)
+ * GET  /queue/queues/{q}                           the queue: configuration, totals, rates, oldest message's age, its
+ *                                                  dead-letter queue's size, every partition (owner, epoch, counts, rates)
  * DELETE /queue/queues/{q}                         delete it and every message in it (admin token); 409 {@code in-use}
  *                                                  while it is another queue's dead-letter queue
  * POST /queue/queues/{q}/messages                  send {key, payload | payloadBase64, headers} or {messages: [...]}
@@ -331,12 +332,17 @@ final class QueueHttpApi extends HttpServlet {
                 .get(router.timeout().toMillis(), TimeUnit.MILLISECONDS)
                 .orElseThrow(() -> new QueueNotFoundException(name));
         QueueTopology topology = router.topology(true);
-        Map<String, Owned> owned = owned(topology).get(meta.name());
+        Map<String, Map<String, Owned>> all = owned(topology);
+        Map<String, Owned> owned = all.get(meta.name());
         Placement placement = topology.isEmpty() ? null : topology.placement(meta.name(), meta.partitions());
         List<Map<String, Object>> partitions = new ArrayList<>();
         long messages = 0;
         long inFlight = 0;
         long deadLetterDue = 0;
+        long oldestAge = 0;
+        double sent = 0;
+        double delivered = 0;
+        double acked = 0;
         for (int p = 0; p < meta.partitions(); p++) {
             Map<String, Object> part = new LinkedHashMap<>();
             part.put("partition", p);
@@ -353,9 +359,17 @@ final class QueueHttpApi extends HttpServlet {
                 part.put("delayed", s.delayed());
                 part.put("blocked", s.blocked());
                 part.put("deadLetterDue", s.deadLetterDue());
+                part.put("oldestAgeMs", s.oldestAgeMillis());
+                part.put("sentPerSecond", rate(s.sentPerSecond()));
+                part.put("deliveredPerSecond", rate(s.deliveredPerSecond()));
+                part.put("ackedPerSecond", rate(s.ackedPerSecond()));
                 messages += s.messages();
                 inFlight += s.inFlight();
                 deadLetterDue += s.deadLetterDue();
+                oldestAge = Math.max(oldestAge, s.oldestAgeMillis());
+                sent += s.sentPerSecond();
+                delivered += s.deliveredPerSecond();
+                acked += s.ackedPerSecond();
             }
             partitions.add(part);
         }
@@ -364,12 +378,26 @@ final class QueueHttpApi extends HttpServlet {
         out.put("messages", messages);
         out.put("inFlight", inFlight);
         out.put("deadLetterDue", deadLetterDue);
+        out.put("oldestAgeMs", oldestAge);
+        out.put("sentPerSecond", rate(sent));
+        out.put("deliveredPerSecond", rate(delivered));
+        out.put("ackedPerSecond", rate(acked));
+        if (meta.deadLetterQueue() != null) {
+            // What its dead-letter queue holds (messages of every queue that sends it theirs), as its owners report.
+            Map<String, Owned> dlq = all.getOrDefault(meta.deadLetterQueue(), Map.of());
+            out.put("deadLetterQueueMessages", dlq.values().stream().mapToLong(o -> o.status().messages()).sum());
+        }
         out.put("partitions", partitions);
         return out;
     }
 
     /** A partition as its owner reports it. */
     record Owned(String node, PartitionStatus status) {
+    }
+
+    /** Messages per second, to two decimals. */
+    private static double rate(double perSecond) {
+        return Math.round(perSecond * 100) / 100.0;
     }
 
     /** Queue name to partition number (as text) to its owner's report, from every queue node that answers. */

@@ -25,7 +25,7 @@ class QueueHttpApiRingTest {
     @Test
     void withTokensEveryPartitionHasItsRingPositionAndOwners() {
         Map<String, QueueHttpApi.Owned> owned = Map.of("1", new QueueHttpApi.Owned("q-2",
-                new PartitionStatus("orders", 1, 7, 3, 2, 1, 0, 0, 0)));
+                new PartitionStatus("orders", 1, 7, 3, 2, 1, 0, 0, 0, 0, 0, 0, 0)));
         Map<String, Object> body = QueueHttpApi.ring(TOPOLOGY, List.of(ORDERS), Map.of("orders", owned), true);
 
         assertThat(body).containsEntry("vnodes", QueueTopology.VNODES).containsEntry("replicas", QueueTopology.REPLICAS);

@@ -59,13 +59,19 @@ final class QueueNodeCalls {
         this.catalog = catalog;
     }
 
-    /** The partitions this node owns, with their epochs and counts. */
-    NodeStatus status() {
+    /**
+     * The partitions this node owns, with their epochs and counts; with {@code detail}, also the oldest message's age
+     * and the rates (left out otherwise: see {@link PartitionStatus}).
+     */
+    NodeStatus status(boolean detail) {
         List<PartitionStatus> partitions = new ArrayList<>();
+        long now = System.currentTimeMillis();
         for (PartitionOwner o : node.all()) {
             PartitionState.Stats s = o.stats();
+            PartitionOwner.Rates r = detail ? o.rates() : new PartitionOwner.Rates(0, 0, 0);
             partitions.add(new PartitionStatus(o.queue(), o.partition(), o.epoch(), s.size(), s.ready(),
-                    s.inFlight(), s.delayed(), s.blocked(), s.deadLetterDue()));
+                    s.inFlight(), s.delayed(), s.blocked(), s.deadLetterDue(), detail ? s.oldestAgeMillis(now) : 0,
+                    r.sent(), r.delivered(), r.acked()));
         }
         partitions.sort(Comparator.comparing(PartitionStatus::queue).thenComparingInt(PartitionStatus::partition));
         return new NodeStatus(self, partitions);

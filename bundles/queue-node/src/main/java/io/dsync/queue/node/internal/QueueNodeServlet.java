@@ -13,7 +13,8 @@ import jakarta.servlet.http.HttpServletResponse;
  * A queue node's status on its admin API, for people, tools and the console (the owner calls themselves go over node
  * messaging, {@link QueueNodeMessaging}):
  * <pre>
- * GET /queue/node/status   -> 200 NodeStatus   the partitions this node owns, their epochs and counts
+ * GET /queue/node/status[?detail=true] -> 200 NodeStatus   the partitions this node owns, their epochs and counts
+ *                                                 (with detail: the oldest message's age and the rates too)
  * </pre>
  */
 final class QueueNodeServlet extends HttpServlet {
@@ -34,7 +35,7 @@ final class QueueNodeServlet extends HttpServlet {
                 throw HttpError.notFound("no such queue node call: " + req.getPathInfo()
                         + " (owner calls go over node messaging)");
             }
-            return HttpCalls.Reply.ok(calls.status());
+            return HttpCalls.Reply.ok(calls.status(Boolean.parseBoolean(req.getParameter("detail"))));
         });
     }
 }

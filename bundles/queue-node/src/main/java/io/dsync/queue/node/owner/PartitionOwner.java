@@ -22,6 +22,9 @@ import org.slf4j.LoggerFactory;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import com.codahale.metrics.Clock;
+import com.codahale.metrics.Meter;
+
 import io.dsync.queue.Message;
 import io.dsync.queue.core.EntryId;
 import io.dsync.queue.core.PartitionState;
@@ -29,12 +32,12 @@ import io.dsync.queue.core.PartitionState.DeadLetter;
 import io.dsync.queue.core.PartitionState.Grant;
 import io.dsync.queue.core.PartitionState.Settlement;
 import io.dsync.queue.node.owner.OwnerException.Kind;
-import io.dsync.queue.protocol.PartitionKeys;
 import io.dsync.queue.node.store.PartitionStore;
 import io.dsync.queue.node.store.PartitionStore.Batch;
 import io.dsync.queue.node.store.PartitionStore.Fenced;
 import io.dsync.queue.node.store.PartitionStore.StoredEntry;
 import io.dsync.queue.protocol.MessageIds;
+import io.dsync.queue.protocol.PartitionKeys;
 import io.dsync.queue.protocol.QueueMeta;
 import io.dsync.queue.protocol.QueueWire.Action;
 import io.dsync.queue.protocol.QueueWire.InDelivery;
@@ -100,6 +103,9 @@ public final class PartitionOwner {
     private final QueueMeta meta;
     private final int partition;
     private final PartitionKeys keys;
+    private final Meter sentRate;
+    private final Meter deliveredRate;
+    private final Meter ackedRate;
     private final long epoch;
     private final PartitionStore store;
     private final PartitionState state;
@@ -154,6 +160,16 @@ public final class PartitionOwner {
         this.epoch = epoch;
         this.store = store;
         this.clock = clock;
+        // On the owner's clock, as everything else here (tests move it).
+        Clock ticks = new Clock() {
+            @Override
+            public long getTick() {
+                return clock.getAsLong() * 1_000_000;
+            }
+        };
+        this.sentRate = new Meter(ticks);
+        this.deliveredRate = new Meter(ticks);
+        this.ackedRate = new Meter(ticks);
         this.timer = timer;
         this.deadLetters = deadLetters;
         this.listener = listener;
@@ -257,6 +273,17 @@ public final class PartitionOwner {
         return state.stats(clock.getAsLong());
     }
 
+    /**
+     * Messages per second stored, delivered and acknowledged here, each a one-minute moving average since this owner
+     * claimed the partition (counted when the state decides, before Redis confirms).
+     */
+    public record Rates(double sent, double delivered, double acked) {
+    }
+
+    public Rates rates() {
+        return new Rates(sentRate.getOneMinuteRate(), deliveredRate.getOneMinuteRate(), ackedRate.getOneMinuteRate());
+    }
+
     /** How many first-delivery records were written for messages the state then refused (and deleted again). */
     synchronized long recordsUndone() {
         return recordsUndone;
@@ -344,6 +371,7 @@ public final class PartitionOwner {
                 List<InDelivery> delivered = new ArrayList<>();
                 List<EntryId> undelivered = new ArrayList<>();
                 boolean readyNow = false;
+                int appended = 0;
                 for (String entry : joined.split(",")) {
                     EntryId id = EntryId.parse(entry);
                     int index = ids.size();
@@ -353,6 +381,7 @@ public final class PartitionOwner {
                                 + "writes (a restart or failover)";
                     }
                     if (last == null || id.compareTo(last) > 0) {
+                        appended++;
                         OutMessage m = index < messages.size() ? messages.get(index) : null;
                         state.append(id, m == null ? null : m.key());
                         if (m != null && !closed) {
@@ -375,7 +404,9 @@ public final class PartitionOwner {
                     }
                     ids.add(MessageIds.of(partition, entry).value());
                 }
+                sentRate.mark(appended);
                 if (!delivered.isEmpty()) {
+                    deliveredRate.mark(delivered.size());
                     scheduleTick();
                 }
                 if (!undelivered.isEmpty()) {
@@ -449,6 +480,7 @@ public final class PartitionOwner {
             if (grants.isEmpty()) {
                 return CompletableFuture.completedFuture(List.of());
             }
+            deliveredRate.mark(grants.size());
             for (Grant g : grants) {
                 StoredBodies.Body b = bodies.get(g.entry());
                 known.add(b);
@@ -543,6 +575,7 @@ public final class PartitionOwner {
             case RELEASE -> state.release(entry, attempt);
         };
         if (outcome == Settlement.ACKED) {
+            ackedRate.mark();
             bodies.forget(entry);
             dueDeadLetters();
         }

@@ -23,11 +23,10 @@ import io.dsync.queue.QueueConfig;
 import io.dsync.queue.node.TestRedis;
 import io.dsync.queue.node.owner.PartitionOwner;
 import io.dsync.queue.node.owner.QueueNode;
-import io.dsync.queue.protocol.PartitionKeys;
 import io.dsync.queue.node.store.PartitionStore;
+import io.dsync.queue.protocol.PartitionKeys;
 import io.dsync.queue.protocol.QueueCatalog;
 import io.dsync.queue.protocol.QueueMeta;
-import io.dsync.queue.protocol.QueueWire;
 import io.dsync.queue.protocol.QueueWire.Action;
 import io.dsync.queue.protocol.QueueWire.BatchReply;
 import io.dsync.queue.protocol.QueueWire.BatchRequest;
@@ -37,6 +36,7 @@ import io.dsync.queue.protocol.QueueWire.PollReply;
 import io.dsync.queue.protocol.QueueWire.PollRequest;
 import io.dsync.queue.protocol.QueueWire.SendRequest;
 import io.dsync.queue.protocol.QueueWire.SettleRequest;
+import io.dsync.queue.protocol.QueueWire;
 import io.dsync.queue.protocol.QueueWireCodec;
 
 /**

@@ -21,9 +21,9 @@ import org.junit.jupiter.api.Test;
 import io.dsync.queue.QueueConfig;
 import io.dsync.queue.core.EntryId;
 import io.dsync.queue.node.TestRedis;
-import io.dsync.queue.protocol.PartitionKeys;
 import io.dsync.queue.node.store.PartitionStore;
 import io.dsync.queue.protocol.MessageIds;
+import io.dsync.queue.protocol.PartitionKeys;
 import io.dsync.queue.protocol.QueueMeta;
 import io.dsync.queue.protocol.QueueWire.Action;
 import io.dsync.queue.protocol.QueueWire.InDelivery;
@@ -291,5 +291,25 @@ class PartitionOwnerTest {
         join(o.send(null, List.of(msg(null, "a"))));
         join(o.send(null, List.of(msg(null, "a"))));
         assertThat(join(o.take(10))).extracting(PartitionOwnerTest::text).containsExactly("a", "a");
+    }
+    @Test
+    void anOwnerReportsItsRatesOnItsClock() {
+        PartitionOwner o = owner("rates", "n1");
+        for (int i = 0; i < 10; i++) {
+            join(o.send("rate-" + i, List.of(new OutMessage("k" + i, "m".getBytes(StandardCharsets.UTF_8), Map.of()))));
+        }
+        List<InDelivery> taken = join(o.take(4));
+        for (InDelivery d : taken) {
+            join(o.settle(null, EntryId.parse(MessageIds.parse(new io.dsync.queue.MessageId(d.id()), 4).entry()),
+                    d.attempt(), Action.ACK, 0));
+        }
+        assertThat(o.rates()).as("no tick of the averages yet").isEqualTo(new PartitionOwner.Rates(0, 0, 0));
+        clock.addAndGet(5_001); // averages tick once more than 5 s have passed
+        PartitionOwner.Rates r = o.rates();
+        // The first tick of a one-minute average takes the 5 s interval's rate as it is: 10, 4 and 4 in 5 s.
+        assertThat(r.sent()).isCloseTo(2.0, org.assertj.core.data.Offset.offset(0.01));
+        assertThat(r.delivered()).isCloseTo(0.8, org.assertj.core.data.Offset.offset(0.01));
+        assertThat(r.acked()).isCloseTo(0.8, org.assertj.core.data.Offset.offset(0.01));
+        o.close();
     }
 }

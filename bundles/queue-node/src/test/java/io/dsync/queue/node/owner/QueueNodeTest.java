@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 
 import io.dsync.queue.QueueConfig;
 import io.dsync.queue.node.TestRedis;
-import io.dsync.queue.protocol.PartitionKeys;
 import io.dsync.queue.node.store.PartitionStore;
+import io.dsync.queue.protocol.PartitionKeys;
 import io.dsync.queue.protocol.QueueMeta;
 import io.dsync.queue.protocol.QueueWire.InDelivery;
 import io.dsync.queue.protocol.QueueWire.OutMessage;

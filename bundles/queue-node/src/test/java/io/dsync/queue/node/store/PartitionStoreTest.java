@@ -15,7 +15,6 @@ import io.dsync.queue.node.TestRedis;
 import io.dsync.queue.node.store.PartitionStore.Batch;
 import io.dsync.queue.node.store.PartitionStore.Fenced;
 import io.dsync.queue.node.store.PartitionStore.StoredEntry;
-
 import io.dsync.queue.protocol.PartitionKeys;
 
 /** The partition's Lua script against a real Redis: adds, deduplication, delivery records, deletes and fencing. */
