@@ -232,6 +232,8 @@ public final class CacheNodeComponent implements HealthContributor {
                 without.remove(self);
                 left = ring.propose(current.epoch(), without);
             }
+            // The others take the ring up at once from the hand-off below: it must be on the replicas first.
+            ring.confirmReplicated(self, replicaAcks, replicaTimeout);
             List<String> rest = at == null ? null : new ArrayList<>(at.record().members());
             boolean leftFromAt = rest != null && rest.remove(self) && left.epoch() == at.epoch() + 1
                     && left.members().equals(rest);
