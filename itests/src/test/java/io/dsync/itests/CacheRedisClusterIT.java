@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,19 +24,11 @@ class CacheRedisClusterIT extends ClusterTest {
 
     private LocalRedisCluster redis;
 
-    @AfterEach
-    void stopRedisAfterTheNodes() throws Exception {
-        stopCluster();
-        cluster = null;
-        if (redis != null) {
-            redis.close();
-        }
-    }
-
     @Test
     void theCacheStaysLinearizableOnARedisClusterAndSpreadsMainMemoryOverTheMasters() throws Exception {
         Duration run = Duration.ofSeconds(Math.max(12, Integer.getInteger("dsync.scenario.seconds", 12)));
         redis = LocalRedisCluster.start(dir.resolve("redis"), 3);
+        redisOfTheTest = redis;
         Path home = Nodes.homeOnRedisCluster(dir.resolve("home"), redis.addresses());
         cluster = LocalCluster.builder(home, dir).cluster("cachecluster").redis(redis.addresses().get(0))
                 .nodes("n", 3, "cache").start();

@@ -9,7 +9,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.dsync.devkit.ClusterNode;
@@ -31,31 +30,14 @@ class CacheSentinelIT extends ClusterTest {
 
     private LocalRedisSentinel redis;
 
-    @AfterEach
-    void stopRedisAfterTheNodes() throws Exception {
-        stopCluster();
-        cluster = null;
-        if (redis != null) {
-            redis.close();
-        }
-    }
-
     @Test
     void aWriteThroughCacheStaysLinearizableWhenTheRedisPrimaryFailsOver() throws Exception {
         Duration run = Duration.ofSeconds(Math.max(24, Integer.getInteger("dsync.scenario.seconds", 24)));
         redis = LocalRedisSentinel.start(dir.resolve("redis"));
+        redisOfTheTest = redis;
         System.out.printf("[cache-sentinel] %s: primary :%d, servers %s, sentinel :%d%n", redis.kind(),
                 redis.primaryPort(), redis.dataPorts(), redis.sentinelPort());
-        Path home = Nodes.privateHome(dir.resolve("home"));
-        Files.writeString(home.resolve("etc/io.dsync.redis.cfg"), String.join("\n",
-                "mode = SENTINEL",
-                "masterName = " + redis.masterName(),
-                "nodes = " + redis.sentinelAddress(),
-                "connectTimeoutMillis = 2000",
-                "timeoutMillis = 3000",
-                "retryAttempts = 3",
-                "healthTimeoutMillis = 1000",
-                ""));
+        Path home = Nodes.homeOnSentinel(dir.resolve("home"), redis);
         Files.writeString(home.resolve("etc/io.dsync.cache.cfg"), String.join("\n",
                 "replicaAcks = 1",
                 "replicaTimeoutMillis = 1000",

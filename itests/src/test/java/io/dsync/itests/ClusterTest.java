@@ -9,7 +9,7 @@ import io.dsync.devkit.LocalCluster;
 
 /**
  * A test with one {@link LocalCluster} in a temporary folder: after each test the nodes' logs go to
- * {@code target/node-logs/<test class>/} and every process is stopped.
+ * {@code target/node-logs/<test class>/} and every process is stopped, a Redis the test started itself last.
  */
 abstract class ClusterTest {
 
@@ -19,11 +19,22 @@ abstract class ClusterTest {
     /** Set by the test; stopped after it. */
     LocalCluster cluster;
 
+    /** A Redis the test started apart from the cluster (a Redis Cluster, a sentinel setup): stopped after the nodes. */
+    AutoCloseable redisOfTheTest;
+
     @AfterEach
     void stopCluster() throws Exception {
-        if (cluster != null) {
-            cluster.collectLogs(Nodes.reports().resolve(getClass().getSimpleName()));
-            cluster.close();
+        try {
+            if (cluster != null) {
+                cluster.collectLogs(Nodes.reports().resolve(getClass().getSimpleName()));
+                cluster.close();
+                cluster = null;
+            }
+        } finally {
+            if (redisOfTheTest != null) {
+                redisOfTheTest.close();
+                redisOfTheTest = null;
+            }
         }
     }
 }

@@ -55,6 +55,24 @@ final class Nodes {
     }
 
     /**
+     * A private copy of the distribution (see {@link #privateHome}) whose nodes reach Redis through the sentinel of
+     * {@code redis}: its {@code etc/io.dsync.redis.cfg} says {@code mode = SENTINEL}.
+     */
+    static Path homeOnSentinel(Path dir, io.dsync.devkit.LocalRedisSentinel redis) throws IOException {
+        Path home = privateHome(dir);
+        Files.writeString(home.resolve("etc/io.dsync.redis.cfg"), String.join("\n",
+                "mode = SENTINEL",
+                "masterName = " + redis.masterName(),
+                "nodes = " + redis.sentinelAddress(),
+                "connectTimeoutMillis = 2000",
+                "timeoutMillis = 3000",
+                "retryAttempts = 3",
+                "healthTimeoutMillis = 1000",
+                ""));
+        return home;
+    }
+
+    /**
      * A distribution of the test's own in {@code dir}: copies of the built one's {@code bin/} and {@code etc/}, an
      * empty {@code deploy/}, and links to everything else ({@code lib/}, {@code bundles/}). FileInstall watches
      * {@code <home>/etc}, so every node started from one home, every node of a {@code LocalCluster} included, shares

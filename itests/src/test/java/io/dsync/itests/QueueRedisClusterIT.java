@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.redisson.config.Config;
 
@@ -32,19 +31,11 @@ class QueueRedisClusterIT extends ClusterTest {
 
     private LocalRedisCluster redis;
 
-    @AfterEach
-    void stopRedisAfterTheNodes() throws Exception {
-        stopCluster();
-        cluster = null;
-        if (redis != null) {
-            redis.close();
-        }
-    }
-
     @Test
     void theQueueLosesNothingOnARedisClusterAndSpreadsItsPartitionsOverTheMasters() throws Exception {
         Duration run = Duration.ofSeconds(Math.max(20, Integer.getInteger("dsync.scenario.seconds", 20)));
         redis = LocalRedisCluster.start(dir.resolve("redis"), 3);
+        redisOfTheTest = redis;
         System.out.printf("[cluster] %s on ports %s%n", redis.kind(), redis.ports());
         Path home = Nodes.homeOnRedisCluster(dir.resolve("home"), redis.addresses());
         // --redis only feeds ${dsync.redis.address}, which this configuration does not use.

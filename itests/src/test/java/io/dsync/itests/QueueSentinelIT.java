@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.redisson.config.Config;
 import org.redisson.config.ReadMode;
@@ -35,32 +34,15 @@ class QueueSentinelIT extends ClusterTest {
 
     private LocalRedisSentinel redis;
 
-    @AfterEach
-    void stopRedisAfterTheNodes() throws Exception {
-        stopCluster();
-        cluster = null;
-        if (redis != null) {
-            redis.close();
-        }
-    }
-
     @Test
     void noAcknowledgedSendIsLostWhenTheRedisPrimaryFailsOver() throws Exception {
         Duration run = Duration.ofSeconds(Math.max(30, Integer.getInteger("dsync.scenario.seconds", 30)));
         int replicaAcks = Integer.getInteger("dsync.sentinel.replicaAcks", 1);
         redis = LocalRedisSentinel.start(dir.resolve("redis"));
+        redisOfTheTest = redis;
         System.out.printf("[sentinel] %s: primary :%d, servers %s, sentinel :%d; replicaAcks = %d%n", redis.kind(),
                 redis.primaryPort(), redis.dataPorts(), redis.sentinelPort(), replicaAcks);
-        Path home = Nodes.privateHome(dir.resolve("home"));
-        Files.writeString(home.resolve("etc/io.dsync.redis.cfg"), String.join("\n",
-                "mode = SENTINEL",
-                "masterName = " + redis.masterName(),
-                "nodes = " + redis.sentinelAddress(),
-                "connectTimeoutMillis = 2000",
-                "timeoutMillis = 3000",
-                "retryAttempts = 3",
-                "healthTimeoutMillis = 1000",
-                ""));
+        Path home = Nodes.homeOnSentinel(dir.resolve("home"), redis);
         Files.writeString(home.resolve("etc/io.dsync.queue.node.cfg"), String.join("\n",
                 "replicaAcks = " + replicaAcks,
                 "replicaTimeoutMillis = 1000",
