@@ -42,16 +42,7 @@ final class Nodes {
      * {@code etc/io.dsync.redis.cfg} says {@code mode = CLUSTER} with these nodes.
      */
     static Path homeOnRedisCluster(Path dir, java.util.List<String> addresses) throws IOException {
-        Path home = privateHome(dir);
-        Files.writeString(home.resolve("etc/io.dsync.redis.cfg"), String.join("\n",
-                "mode = CLUSTER",
-                "nodes = " + String.join(",", addresses),
-                "connectTimeoutMillis = 2000",
-                "timeoutMillis = 3000",
-                "retryAttempts = 3",
-                "healthTimeoutMillis = 1000",
-                ""));
-        return home;
+        return homeWithRedis(dir, "mode = CLUSTER", "nodes = " + String.join(",", addresses));
     }
 
     /**
@@ -59,16 +50,17 @@ final class Nodes {
      * {@code redis}: its {@code etc/io.dsync.redis.cfg} says {@code mode = SENTINEL}.
      */
     static Path homeOnSentinel(Path dir, io.dsync.devkit.LocalRedisSentinel redis) throws IOException {
+        return homeWithRedis(dir, "mode = SENTINEL", "masterName = " + redis.masterName(),
+                "nodes = " + redis.sentinelAddress());
+    }
+
+    /** A private home whose {@code etc/io.dsync.redis.cfg} has these lines and timeouts fit for failovers in tests. */
+    private static Path homeWithRedis(Path dir, String... lines) throws IOException {
         Path home = privateHome(dir);
-        Files.writeString(home.resolve("etc/io.dsync.redis.cfg"), String.join("\n",
-                "mode = SENTINEL",
-                "masterName = " + redis.masterName(),
-                "nodes = " + redis.sentinelAddress(),
-                "connectTimeoutMillis = 2000",
-                "timeoutMillis = 3000",
-                "retryAttempts = 3",
-                "healthTimeoutMillis = 1000",
-                ""));
+        java.util.List<String> cfg = new java.util.ArrayList<>(java.util.List.of(lines));
+        cfg.addAll(java.util.List.of("connectTimeoutMillis = 2000", "timeoutMillis = 3000", "retryAttempts = 3",
+                "healthTimeoutMillis = 1000", ""));
+        Files.writeString(home.resolve("etc/io.dsync.redis.cfg"), String.join("\n", cfg));
         return home;
     }
 
