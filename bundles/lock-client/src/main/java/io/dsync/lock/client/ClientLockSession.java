@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -43,6 +44,11 @@ import io.dsync.lock.protocol.PollReply;
  * retries of the same command reuse it, so that the state machine deduplicates them), the automatic
  * heartbeats (every third of the TTL) and the local view of held locks.
  * <p>
+ * The session knows which of its calls it may still send again, ask about or withdraw ({@link #unsettled}: from the
+ * call id's creation to the end of its last retry, poll or withdrawal), and tells the cluster the lowest of them with
+ * {@link LockCommand.Settle} each time that mark has moved {@value #SETTLE_EVERY} calls on; the lock table keeps the
+ * outcome of every call from the mark on, so a retry after however many other calls is still answered from memory.
+ * <p>
  * Waiting requests (acquire, upgrade) are submitted once; when the leader answers
  * {@link Outcome.Queued}, their final outcome is awaited through
  * {@link LockTransport#awaitOutcome}, re-submitting the original command (same call id) when the
@@ -67,11 +73,18 @@ public final class ClientLockSession implements LockSession {
     /** Pause between background retries of a release that failed for lack of quorum. */
     private static final long RELEASE_RETRY_MILLIS = 500;
 
+    /** How far the lowest unsettled call id moves before the session sends a new settle mark. */
+    static final long SETTLE_EVERY = 64;
+
     private final ClientLockService service;
     private final LockTransport transport;
     private final SessionId id;
     private final Duration ttl;
     private final AtomicLong callIds = new AtomicLong();
+    /** The call ids whose final answer the session may still need; guarded by itself. */
+    private final TreeSet<Long> unsettled = new TreeSet<>();
+    /** The last settle mark sent; guarded by {@link #unsettled}. */
+    private long settleSent;
     private final CompletableFuture<Void> ended = new CompletableFuture<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Set<Waiting> pending = ConcurrentHashMap.newKeySet();
@@ -139,6 +152,57 @@ public final class ClientLockSession implements LockSession {
             }
             throw fail(outcome, null, "keep-alive");
         });
+    }
+
+    // ---------------------------------------------------------------- call ids
+
+    /** A fresh call id, unsettled until {@link #settled} is called for it. */
+    private long newCall() {
+        synchronized (unsettled) {
+            long callId = callIds.incrementAndGet();
+            unsettled.add(callId);
+            return callId;
+        }
+    }
+
+    /**
+     * Records that the session will not send, poll or withdraw a call again, and sends a new settle mark when the
+     * lowest unsettled call id has moved far enough, or a first one once the session has made
+     * {@value #SETTLE_EVERY} calls (well before the lock table would forget outcomes by count: a call that stays
+     * unsettled from the start keeps the mark from moving).
+     */
+    private void settled(long callId) {
+        long mark;
+        long before;
+        synchronized (unsettled) {
+            unsettled.remove(callId);
+            mark = unsettled.isEmpty() ? callIds.get() + 1 : unsettled.first();
+            before = settleSent;
+            if (mark - before < SETTLE_EVERY && (before > 0 || callIds.get() < SETTLE_EVERY)) {
+                return;
+            }
+            settleSent = mark;
+        }
+        if (ended.isDone()) {
+            return;
+        }
+        transport.submit(new LockCommand.Settle(id, mark)).whenComplete((outcome, error) -> {
+            if (error != null) {
+                LOG.debug("settle mark {} of session {} not sent: {}", mark, id, error.toString());
+                synchronized (unsettled) {
+                    if (settleSent == mark) {
+                        settleSent = before; // sent again with a later call
+                    }
+                }
+            }
+        });
+    }
+
+    /** The settle mark last sent, 0 if none (for tests). */
+    long settleMarkSent() {
+        synchronized (unsettled) {
+            return settleSent;
+        }
     }
 
     // ---------------------------------------------------------------- state
@@ -293,6 +357,8 @@ public final class ClientLockSession implements LockSession {
         final CompletableFuture<Void> cleanup = new CompletableFuture<>();
         volatile boolean sessionEnding;
         volatile boolean resolved;
+        /** Set when the request gave up on its own and withdraws itself ({@link #poll()}). */
+        volatile boolean withdrawing;
 
         Waiting(long callId, LockCommand command, Duration waitTimeout, Outcomes.Context ctx, boolean upgrade,
                 Instant leaseExpiresAt) {
@@ -306,6 +372,7 @@ public final class ClientLockSession implements LockSession {
 
         CompletableFuture<LockHandle> start() {
             pending.add(this);
+            cleanup.whenComplete((x, e) -> settled(callId));
             result.whenComplete((h, e) -> {
                 pending.remove(this);
                 Throwable cause = e == null ? null : Outcomes.unwrap(e);
@@ -315,7 +382,7 @@ public final class ClientLockSession implements LockSession {
                     // The request may still be queued, and granted later, in the cluster: the caller will never
                     // see that grant, so withdraw it (and undo a grant) once a majority answers again.
                     withdraw();
-                } else {
+                } else if (!withdrawing) {
                     cleanup.complete(null);
                 }
             });
@@ -356,6 +423,7 @@ public final class ClientLockSession implements LockSession {
             long hardLimit = 2 * transport.quorumTimeout().toMillis() + 2 * POLL_MARGIN_MILLIS;
             if (remaining < -hardLimit) {
                 // The cluster should have timed the request out long ago; give up locally.
+                withdrawing = true;
                 result.completeExceptionally(Outcomes.failure(Outcome.Rejected.of(RejectReason.TIMEOUT, "timed out"),
                         id, ctx, "acquire"));
                 withdraw();
@@ -402,7 +470,7 @@ public final class ClientLockSession implements LockSession {
         CompletableFuture<?> undo(Grant g) {
             if (upgrade) {
                 long before = ((LockCommand.Upgrade) command).fencingToken();
-                return sendUndoUpgrade(new LockCommand.Downgrade(id, callIds.incrementAndGet(), g.lockName(),
+                return sendUndoUpgrade(new LockCommand.Downgrade(id, newCall(), g.lockName(),
                         g.fencingToken()), before);
             }
             return releaseUnseen(g);
@@ -423,7 +491,9 @@ public final class ClientLockSession implements LockSession {
                             sendUndoUpgrade(d, tokenBefore);
                         }
                     }, RELEASE_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                    return null;
                 }
+                settled(d.callId());
                 return null;
             });
         }
@@ -464,7 +534,7 @@ public final class ClientLockSession implements LockSession {
     private Waiting newAcquire(LockRequest request) {
         Objects.requireNonNull(request, "request");
         checkOpen();
-        long callId = callIds.incrementAndGet();
+        long callId = newCall();
         Instant sent = Instant.now();
         return new Waiting(callId, LockCommand.Acquire.of(id, callId, request), request.waitTimeout(),
                 new Outcomes.Context(request.name(), request.mode(), request.waitTimeout(), 0), false,
@@ -506,7 +576,7 @@ public final class ClientLockSession implements LockSession {
     public CompletableFuture<Optional<LockHandle>> tryAcquireAsync(LockRequest request) {
         Objects.requireNonNull(request, "request");
         checkOpen();
-        LockCommand.Acquire command = LockCommand.Acquire.tryOf(id, callIds.incrementAndGet(), request);
+        LockCommand.Acquire command = LockCommand.Acquire.tryOf(id, newCall(), request);
         Instant expiry = Instant.now().plus(request.lease());
         Outcomes.Context ctx = new Outcomes.Context(request.name(), request.mode(), Duration.ZERO, 0);
         CompletableFuture<Optional<LockHandle>> result = new CompletableFuture<>();
@@ -517,8 +587,13 @@ public final class ClientLockSession implements LockSession {
                 if (cause instanceof NoQuorumException) {
                     // The try may have been granted with its answer lost: the caller will never see that grant.
                     undoLostTry(command);
+                } else {
+                    settled(command.callId());
                 }
-            } else if (outcome instanceof Outcome.Granted g) {
+                return;
+            }
+            settled(command.callId());
+            if (outcome instanceof Outcome.Granted g) {
                 LockHandle h = record(g.grant(), expiry);
                 if (!result.complete(Optional.of(h))) {
                     releaseUnseen(g.grant()); // the caller cancelled first
@@ -543,18 +618,21 @@ public final class ClientLockSession implements LockSession {
             return;
         }
         transport.submit(command).whenComplete((outcome, error) -> {
+            if (error != null && Outcomes.unwrap(error) instanceof NoQuorumException && !ended.isDone()) {
+                service.scheduler().schedule(() -> undoLostTry(command), RELEASE_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                return;
+            }
+            settled(command.callId());
             if (outcome instanceof Outcome.Granted g) {
                 releaseUnseen(g.grant());
-            } else if (error != null && Outcomes.unwrap(error) instanceof NoQuorumException && !ended.isDone()) {
-                service.scheduler().schedule(() -> undoLostTry(command), RELEASE_RETRY_MILLIS, TimeUnit.MILLISECONDS);
             }
         });
     }
 
     /** Releases a grant that no caller saw, retried in the background while no majority answers. */
     private CompletableFuture<Integer> releaseUnseen(Grant g) {
-        return sendRelease(new LockCommand.Release(id, callIds.incrementAndGet(), g.lockName(), g.fencingToken()),
-                new Outcomes.Context(g.lockName(), g.mode(), null, g.fencingToken()), true);
+        return sendRelease(new LockCommand.Release(id, newCall(), g.lockName(), g.fencingToken()),
+                new Outcomes.Context(g.lockName(), g.mode(), null, g.fencingToken()));
     }
 
     @Override
@@ -569,13 +647,12 @@ public final class ClientLockSession implements LockSession {
         Objects.requireNonNull(handle, "handle");
         checkOpen();
         long token = currentToken(handle);
-        LockCommand.Release command = new LockCommand.Release(id, callIds.incrementAndGet(), handle.name(), token);
-        return sendRelease(command, new Outcomes.Context(handle.name(), handle.mode(), null, token),
-                true);
+        LockCommand.Release command = new LockCommand.Release(id, newCall(), handle.name(), token);
+        return sendRelease(command, new Outcomes.Context(handle.name(), handle.mode(), null, token));
     }
 
-    private CompletableFuture<Integer> sendRelease(LockCommand.Release command, Outcomes.Context ctx,
-            boolean retryInBackground) {
+    /** Sends a release, and again in the background while no majority answers and the session lives. */
+    private CompletableFuture<Integer> sendRelease(LockCommand.Release command, Outcomes.Context ctx) {
         CompletableFuture<Integer> result = transport.submit(command).thenApply(outcome -> {
             if (outcome instanceof Outcome.Released r) {
                 forgetHold(command.lockName(), command.fencingToken(), r.remainingHoldCount());
@@ -587,17 +664,17 @@ public final class ClientLockSession implements LockSession {
             }
             throw fail(outcome, ctx, "release");
         });
-        if (retryInBackground) {
-            result.whenComplete((n, e) -> {
-                if (e != null && Outcomes.unwrap(e) instanceof NoQuorumException && !ended.isDone()) {
-                    service.scheduler().schedule(() -> {
-                        if (!ended.isDone()) {
-                            sendRelease(command, ctx, true);
-                        }
-                    }, RELEASE_RETRY_MILLIS, TimeUnit.MILLISECONDS);
-                }
-            });
-        }
+        result.whenComplete((n, e) -> {
+            if (e != null && Outcomes.unwrap(e) instanceof NoQuorumException && !ended.isDone()) {
+                service.scheduler().schedule(() -> {
+                    if (!ended.isDone()) {
+                        sendRelease(command, ctx);
+                    }
+                }, RELEASE_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            } else {
+                settled(command.callId());
+            }
+        });
         return result;
     }
 
@@ -614,8 +691,9 @@ public final class ClientLockSession implements LockSession {
         Instant sent = Instant.now();
         long token = currentToken(handle);
         Outcomes.Context ctx = new Outcomes.Context(handle.name(), handle.mode(), null, token);
-        return transport.submit(new LockCommand.Renew(id, callIds.incrementAndGet(), handle.name(),
-                token, lease.toMillis())).thenApply(outcome -> {
+        long callId = newCall();
+        return transport.submit(new LockCommand.Renew(id, callId, handle.name(),
+                token, lease.toMillis())).whenComplete((o, e) -> settled(callId)).thenApply(outcome -> {
                     if (outcome instanceof Outcome.Granted g) {
                         synchronized (held) {
                             held.remove(handle.name()); // the renewal sets the lease, it may shorten it
@@ -635,7 +713,7 @@ public final class ClientLockSession implements LockSession {
         Objects.requireNonNull(handle, "handle");
         LockRequest.requireValidWaitTimeout(waitTimeout);
         checkOpen();
-        long callId = callIds.incrementAndGet();
+        long callId = newCall();
         long token = currentToken(handle);
         return new Waiting(callId, new LockCommand.Upgrade(id, callId, handle.name(), token,
                 waitTimeout.toMillis()), waitTimeout,
@@ -662,8 +740,9 @@ public final class ClientLockSession implements LockSession {
         Instant expiry = currentLeaseExpiry(handle);
         long token = currentToken(handle);
         Outcomes.Context ctx = new Outcomes.Context(handle.name(), LockMode.SHARED, null, token);
-        return transport.submit(new LockCommand.Downgrade(id, callIds.incrementAndGet(), handle.name(),
-                token)).thenApply(outcome -> {
+        long callId = newCall();
+        return transport.submit(new LockCommand.Downgrade(id, callId, handle.name(),
+                token)).whenComplete((o, e) -> settled(callId)).thenApply(outcome -> {
                     if (outcome instanceof Outcome.Granted g) {
                         return record(g.grant(), expiry);
                     }

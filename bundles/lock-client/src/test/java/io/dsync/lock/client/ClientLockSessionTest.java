@@ -82,6 +82,34 @@ class ClientLockSessionTest {
     }
 
     @Test
+    void aGrantWhosePollWasLostIsFoundAfterMoreCallsThanTheTableOtherwiseRemembers() throws Exception {
+        try (LockSession a = service.openSession(TTL); LockSession b = service.openSession(TTL)) {
+            LockHandle held = b.acquire(exclusive("r/1"));
+            CompletableFuture<LockHandle> waiting = a.acquireAsync(
+                    new LockRequest("r/1", LockMode.EXCLUSIVE, Duration.ofMillis(500), LEASE));
+            awaitWaiter("r/1");
+            table.dropHeldPolls(true); // the leader holding a's poll dies when the grant comes
+            b.release(held);
+            await("the grant").atMost(Duration.ofSeconds(5))
+                    .until(() -> !service.status("r/1").holders().isEmpty());
+            table.dropHeldPolls(false);
+            // More calls of the session than the 256 outcomes a session without settle marks keeps.
+            for (int i = 0; i < 150; i++) {
+                a.release(a.tryAcquire(exclusive("r/other")).orElseThrow());
+            }
+            LockHandle granted = waiting.get(10, TimeUnit.SECONDS);
+            // The poll that follows finds the grant; without it, the acquire is sent again and granted reentrantly.
+            assertEquals(1, granted.holdCount());
+            assertEquals(1, service.status("r/1").holders().get(0).holdCount());
+            assertEquals(0, a.release(granted));
+            assertTrue(service.status("r/1").isFree());
+            List<LockCommand.Settle> marks = applied(LockCommand.Settle.class, a);
+            assertFalse(marks.isEmpty(), "the session sent settle marks");
+            assertTrue(marks.stream().allMatch(m -> m.belowCallId() <= ((ClientLockSession) a).settleMarkSent()));
+        }
+    }
+
+    @Test
     void aWaitThatTimesOutFailsWithTheLockAndModeAndLeavesNoWaiter() throws Exception {
         try (LockSession a = service.openSession(TTL); LockSession b = service.openSession(TTL)) {
             a.acquire(exclusive("t/1"));

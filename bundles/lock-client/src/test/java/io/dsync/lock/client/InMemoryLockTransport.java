@@ -33,7 +33,9 @@ import io.dsync.lock.protocol.PollReply;
  *
  * <p>Faults: {@link #partition(boolean)} fails every request with {@link NoQuorumException} and applies nothing, as
  * when no majority answers; {@link #loseAnswers(boolean)} applies commands but fails their futures the same way, as
- * when the answer is lost on the way back. {@link #record()} lists every command the transport applied.
+ * when the answer is lost on the way back; {@link #dropHeldPolls(boolean)} never answers the polls waiting when a call
+ * resolves (they end on their timeout with {@link PollReply.StillWaiting}), as when the leader that held them dies.
+ * {@link #record()} lists every command the transport applied.
  */
 final class InMemoryLockTransport implements LockTransport, AutoCloseable {
 
@@ -54,6 +56,7 @@ final class InMemoryLockTransport implements LockTransport, AutoCloseable {
     });
     private final AtomicBoolean partitioned = new AtomicBoolean();
     private final AtomicBoolean answersLost = new AtomicBoolean();
+    private final AtomicBoolean heldPollsDropped = new AtomicBoolean();
     private long index;
 
     InMemoryLockTransport() {
@@ -68,6 +71,11 @@ final class InMemoryLockTransport implements LockTransport, AutoCloseable {
     /** Applies commands but loses their answers (the caller sees no quorum), or stops doing so. */
     void loseAnswers(boolean lose) {
         answersLost.set(lose);
+    }
+
+    /** Leaves the polls that wait for a call unanswered when it resolves (they time out), or stops doing so. */
+    void dropHeldPolls(boolean drop) {
+        heldPollsDropped.set(drop);
     }
 
     /** @return the commands applied so far, ticks left out */
@@ -111,7 +119,7 @@ final class InMemoryLockTransport implements LockTransport, AutoCloseable {
 
     private void resolve(LockQuery.CallRef call, Outcome outcome) {
         List<CompletableFuture<PollReply>> ws = waits.remove(call);
-        if (ws != null) {
+        if (ws != null && !heldPollsDropped.get()) {
             ws.forEach(f -> completions.execute(() -> f.complete(new PollReply.Resolved(outcome))));
         }
     }

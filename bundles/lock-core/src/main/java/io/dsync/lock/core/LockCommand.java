@@ -292,6 +292,33 @@ public sealed interface LockCommand {
     }
 
     /**
+     * Tells the lock table which calls of a session its client will never send or ask about again: every call whose
+     * id is below {@code belowCallId} has its final answer at the client (the Raft thesis' client acknowledgement,
+     * section 6.3). The session forgets their outcomes, and from then on keeps the outcome of every later call until
+     * a later mark covers it, instead of only its last {@link LockStateMachine.Limits#completedCallsPerSession()}
+     * ones: a retry is then answered from memory however many other calls of the session completed meanwhile. A mark
+     * lower than the session's current one changes nothing; a command of the session with a call id below the mark
+     * that the session does not remember is refused with {@link RejectReason#INVALID} instead of being applied.
+     * Answered with {@link Outcome.Done}, or as {@link KeepAlive} is for a session that is not live.
+     *
+     * @param sessionId the session
+     * @param belowCallId the lowest call id of the session whose final answer the client may still need
+     */
+    record Settle(SessionId sessionId, long belowCallId) implements LockCommand {
+
+        /**
+         * Checks the component for {@code null}.
+         *
+         * @param sessionId the session
+         * @param belowCallId the lowest call id whose answer the client may still need
+         * @throws NullPointerException if {@code sessionId} is {@code null}
+         */
+        public Settle {
+            Objects.requireNonNull(sessionId, "sessionId");
+        }
+    }
+
+    /**
      * Fails a waiting request that is part of a deadlock across lock groups, which no group sees whole: committed by
      * the cross-group detector in the victim's group ({@link CrossGroupDeadlocks.Breaking#command()}).
      * <p>

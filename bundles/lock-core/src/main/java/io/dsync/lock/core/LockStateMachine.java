@@ -74,7 +74,11 @@ import io.dsync.lock.WaitForCycle;
  * <h2>Idempotency</h2>
  * A session remembers the final outcome of its last {@link Limits#completedCallsPerSession()} calls
  * that changed the state (grants, releases, renewals, up/downgrades, and queued requests once they end),
- * plus every call still waiting. A command whose call id is remembered returns the remembered outcome
+ * plus every call still waiting. Once its client sends {@link LockCommand.Settle} (the lowest call id whose answer
+ * it may still need), the session instead keeps every outcome from that mark on, up to
+ * {@link Limits#settledSessionCalls()} of them, and forgets those below it: a retry is answered from memory however
+ * many other calls of the session completed while it was under way, and a call below the mark that the session does
+ * not remember is refused ({@link RejectReason#INVALID}) rather than applied a second time. A command whose call id is remembered returns the remembered outcome
  * (for a waiting call: {@link Outcome.Queued} with its current position) and changes nothing, so a
  * retry never grants or releases twice. Commands rejected directly change nothing and are not
  * remembered: a retry simply evaluates them again, which is equivalent because the first attempt had
@@ -109,13 +113,23 @@ public final class LockStateMachine {
      * @param endedSessions how many ended sessions are remembered, cluster-wide
      * @param freeLocks how many free locks (neither held nor waited for) keep their entry, cluster-wide; the
      *     lock that has been free the longest is forgotten first
+     * @param settledSessionCalls how many completed call outcomes a session whose client sends
+     *     {@link LockCommand.Settle} marks keeps at most (the oldest go first): a bound for a client that leaves one
+     *     call unsettled while making this many others, at least {@code completedCallsPerSession}
      */
-    public record Limits(int completedCallsPerSession, int lostGrantsPerSession, int endedSessions, int freeLocks) {
+    public record Limits(int completedCallsPerSession, int lostGrantsPerSession, int endedSessions, int freeLocks,
+            int settledSessionCalls) {
 
         /** Free locks remembered by default. */
         public static final int DEFAULT_FREE_LOCKS = 100_000;
 
-        /** 256 calls and 64 lost grants per session, 4096 ended sessions, {@value #DEFAULT_FREE_LOCKS} free locks. */
+        /** Completed calls a session with settle marks keeps at most, by default. */
+        public static final int DEFAULT_SETTLED_SESSION_CALLS = 8192;
+
+        /**
+         * 256 calls (8192 with settle marks) and 64 lost grants per session, 4096 ended sessions,
+         * {@value #DEFAULT_FREE_LOCKS} free locks.
+         */
         public static final Limits DEFAULT = new Limits(256, 64, 4096, DEFAULT_FREE_LOCKS);
 
         /**
@@ -128,10 +142,26 @@ public final class LockStateMachine {
          * @throws IllegalArgumentException if a limit is less than 1
          */
         public Limits {
-            if (completedCallsPerSession < 1 || lostGrantsPerSession < 1 || endedSessions < 1 || freeLocks < 1) {
-                throw new IllegalArgumentException("limits must be at least 1, were " + completedCallsPerSession
-                        + ", " + lostGrantsPerSession + ", " + endedSessions + ", " + freeLocks);
+            if (completedCallsPerSession < 1 || lostGrantsPerSession < 1 || endedSessions < 1 || freeLocks < 1
+                    || settledSessionCalls < completedCallsPerSession) {
+                throw new IllegalArgumentException("limits must be at least 1 (settled calls at least completed "
+                        + "calls), were " + completedCallsPerSession + ", " + lostGrantsPerSession + ", "
+                        + endedSessions + ", " + freeLocks + ", " + settledSessionCalls);
             }
+        }
+
+        /**
+         * Limits that keep at most {@value #DEFAULT_SETTLED_SESSION_CALLS} outcomes for a session with settle marks
+         * (or {@code completedCallsPerSession}, if more).
+         *
+         * @param completedCallsPerSession completed call outcomes remembered per session
+         * @param lostGrantsPerSession lost grants remembered per session
+         * @param endedSessions ended sessions remembered
+         * @param freeLocks free locks remembered
+         */
+        public Limits(int completedCallsPerSession, int lostGrantsPerSession, int endedSessions, int freeLocks) {
+            this(completedCallsPerSession, lostGrantsPerSession, endedSessions, freeLocks,
+                    Math.max(completedCallsPerSession, DEFAULT_SETTLED_SESSION_CALLS));
         }
 
         /**
@@ -271,6 +301,8 @@ public final class LockStateMachine {
             outcome = openSession(c);
         } else if (command instanceof LockCommand.KeepAlive c) {
             outcome = keepAlive(c);
+        } else if (command instanceof LockCommand.Settle c) {
+            outcome = settle(c);
         } else if (command instanceof LockCommand.CloseSession c) {
             outcome = closeSession(c, effects);
         } else if (command instanceof LockCommand.BreakDeadlock c) {
@@ -352,6 +384,16 @@ public final class LockStateMachine {
         s.expiresAt = plus(clock, s.ttlMillis);
         sessionDeadlines.put(s.id.value(), s.expiresAt);
         return new Outcome.SessionLive(s.id, s.expiresAt);
+    }
+
+    /** Forgets the outcomes of the calls below a session's new settle mark. */
+    private Outcome settle(LockCommand.Settle c) {
+        Session s = session(c.sessionId());
+        if (s == null) {
+            return absent(c.sessionId());
+        }
+        s.settle(c.belowCallId());
+        return new Outcome.Done();
     }
 
     /** Ends a session on its owner's request; idempotent while the closed session is remembered. */
@@ -719,7 +761,7 @@ public final class LockStateMachine {
      */
     private void finishWait(Session s, Wait wait, Outcome outcome, List<Effect> effects) {
         removeWait(s, wait);
-        s.complete(wait.callId(), outcome, limits.completedCallsPerSession());
+        remember(s, wait.callId(), outcome);
         effects.add(new Effect.WaitCompleted(s.id, wait.callId(), outcome));
     }
 
@@ -801,7 +843,8 @@ public final class LockStateMachine {
     }
 
     private Outcome remember(Session s, long callId, Outcome outcome) {
-        s.complete(callId, outcome, limits.completedCallsPerSession());
+        s.complete(callId, outcome, s.settledBelow > 0 ? limits.settledSessionCalls()
+                : limits.completedCallsPerSession());
         return outcome;
     }
 
@@ -826,7 +869,8 @@ public final class LockStateMachine {
      *
      * @param s the session
      * @param callId the call id
-     * @return the remembered final outcome, {@link Outcome.Queued} if the call waits, or {@code null}
+     * @return the remembered final outcome, {@link Outcome.Queued} if the call waits, a rejection for a call below
+     *     the session's settle mark that it does not remember, or {@code null}
      */
     private Outcome prior(Session s, long callId) {
         Outcome done = s.completed.get(callId);
@@ -834,7 +878,14 @@ public final class LockStateMachine {
             return done;
         }
         Wait wait = s.pending.get(callId);
-        return wait == null ? null : new Outcome.Queued(locks.get(wait.lockName()).position(wait));
+        if (wait != null) {
+            return new Outcome.Queued(locks.get(wait.lockName()).position(wait));
+        }
+        if (callId < s.settledBelow) {
+            return Outcome.Rejected.of(RejectReason.INVALID, "call " + callId + " of session " + s.id
+                    + " is below the session's settle mark " + s.settledBelow + ": its client said it had the answer");
+        }
+        return null;
     }
 
     private Hold heldGrant(Session s, String name, long token) {

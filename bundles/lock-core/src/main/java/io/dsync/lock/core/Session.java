@@ -38,6 +38,12 @@ final class Session {
     /** Outcomes of completed calls by call id, oldest first; bounded. */
     final LinkedHashMap<Long, Outcome> completed = new LinkedHashMap<>();
 
+    /**
+     * The session's settle mark ({@link LockCommand.Settle}): its client has the final answer of every call below it;
+     * 0 while its client sent none.
+     */
+    long settledBelow;
+
     /** The token of the last grant of each lock that this session lost to lease expiry, oldest first; bounded. */
     final LinkedHashMap<String, Long> lostGrants = new LinkedHashMap<>();
 
@@ -67,6 +73,18 @@ final class Session {
         completed.remove(callId);
         completed.put(callId, outcome);
         trim(completed, limit);
+    }
+
+    /**
+     * Raises the settle mark and forgets the outcomes of the calls below it; a lower mark changes nothing.
+     *
+     * @param belowCallId the new mark
+     */
+    void settle(long belowCallId) {
+        if (belowCallId > settledBelow) {
+            settledBelow = belowCallId;
+            completed.keySet().removeIf(callId -> callId < belowCallId);
+        }
     }
 
     /**

@@ -16,7 +16,7 @@ import io.dsync.lock.SessionId;
  *
  * <h2>Layout (version {@value #VERSION})</h2>
  * {@link DataOutputStream} big-endian: magic {@code "DSLK"}, version; clock, last token; sessions (count, then id,
- * client id, TTL, expiry, lost grants as (lock, token), completed calls as (call id, outcome)); ended sessions (count,
+ * client id, TTL, expiry, lost grants as (lock, token), completed calls as (call id, outcome), settle mark); ended sessions (count,
  * then id and end cause); locks (count, then name, last token, holders in grant order as holds, optional pending
  * upgrade, queue in FIFO order, each request as session id, call id, mode, upgrade flag, lease, enqueued at,
  * deadline); free locks (count, then names in the order they became free); the forgotten locks' largest token; magic
@@ -25,7 +25,8 @@ import io.dsync.lock.SessionId;
  *
  * <h2>Older versions read</h2>
  * <ul>
- *   <li>2: no order of the free locks (read in name order) and no forgotten token.</li>
+ *   <li>3: no settle marks (read as 0: no {@link LockCommand.Settle} seen).</li>
+ *   <li>2: as 3, and no order of the free locks (read in name order) and no forgotten token.</li>
  *   <li>A lock server snapshot file of dsync 0.1 (magic {@code "DSRS"}, version 1): a version 2 or 3 state
  *       machine snapshot wrapped with the server's own copy of the waiting calls and of recent call outcomes. Both
  *       copies are derivable from the state machine, which now answers them itself
@@ -39,7 +40,7 @@ final class SnapshotCodec {
     static final int MAGIC = 0x44534C4B;
 
     /** The layout written. */
-    static final int VERSION = 3;
+    static final int VERSION = 4;
 
     /** First and last int of the lock server's snapshot file of dsync 0.1: "DSRS". */
     private static final int SERVER_FILE_MAGIC = 0x44535253;
@@ -75,6 +76,7 @@ final class SnapshotCodec {
                 out.writeLong(done.getKey());
                 LockValueCodec.writeOutcome(out, done.getValue());
             }
+            out.writeLong(s.settledBelow);
         }
         LockValueCodec.writeCount(out, m.endedSessions.size());
         for (Map.Entry<String, Effect.EndCause> ended : m.endedSessions.entrySet()) {
@@ -137,6 +139,9 @@ final class SnapshotCodec {
             }
             for (int j = LockValueCodec.readCount(in); j > 0; j--) {
                 s.completed.put(in.readLong(), LockValueCodec.readOutcome(in));
+            }
+            if (version >= 4) {
+                s.settledBelow = in.readLong();
             }
             if (m.sessions.put(id.value(), s) != null) {
                 throw new IOException("session " + id + " appears twice");

@@ -7,6 +7,7 @@ import static io.dsync.lock.core.Harness.queued;
 import static io.dsync.lock.core.Harness.rejected;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -110,12 +111,63 @@ class IdempotencyTest {
     }
 
     @Test
+    void aSettledSessionAnswersARetryAfterMoreCallsThanTheCountKeeps() {
+        Harness small = new Harness(new LockStateMachine(new LockStateMachine.Limits(3, 1, 1, 100, 50)));
+        SessionId s = small.open("s");
+        LockCommand.Acquire oldest = small.acquireCommand(s, "L0", EXCLUSIVE, Harness.WAIT);
+        assertEquals(new Outcome.Done(), small.run(new LockCommand.Settle(s, oldest.callId())));
+        Grant first = granted(small.run(oldest));
+        for (int i = 1; i <= 10; i++) {
+            small.grant(s, "L" + i, EXCLUSIVE);
+        }
+        // Without the mark the session would keep 3 outcomes, and the retry would be granted again (reentrant).
+        assertEquals(first, granted(small.run(oldest)));
+        assertEquals(1, small.status("L0").holders().get(0).holdCount());
+    }
+
+    @Test
+    void aCallBelowTheSettleMarkIsForgottenAndRefusedNotAppliedAgain() {
+        LockCommand.Acquire acquire = h.acquireCommand(a, "L", EXCLUSIVE, Harness.WAIT);
+        granted(h.run(acquire));
+        h.run(new LockCommand.Settle(a, acquire.callId() + 1));
+        assertTrue(h.machine.completedCall(a, acquire.callId()).isEmpty(), "forgotten at the mark");
+        rejected(h.run(acquire), RejectReason.INVALID);
+        assertEquals(1, h.status("L").holders().get(0).holdCount());
+        // A lower mark changes nothing; a call above the mark is carried out.
+        h.run(new LockCommand.Settle(a, 1));
+        rejected(h.run(acquire), RejectReason.INVALID);
+        Grant again = granted(h.run(h.acquireCommand(a, "L", EXCLUSIVE, Harness.WAIT)));
+        assertEquals(2, again.holdCount());
+    }
+
+    @Test
+    void aSettledSessionKeepsAtMostItsBound() {
+        Harness small = new Harness(new LockStateMachine(new LockStateMachine.Limits(3, 1, 1, 100, 5)));
+        SessionId s = small.open("s");
+        small.run(new LockCommand.Settle(s, 1));
+        for (int i = 0; i < 20; i++) {
+            small.grant(s, "L" + i, EXCLUSIVE);
+        }
+        assertEquals(5, small.machine.sessions.get("s").completed.size());
+    }
+
+    @Test
+    void settleOfAnUnknownSessionIsRefused() {
+        rejected(h.run(new LockCommand.Settle(new SessionId("nobody"), 10)), RejectReason.UNKNOWN_SESSION);
+    }
+
+    @Test
     void rememberedCallsAreDroppedWithTheSession() {
         LockCommand.Acquire acquire = h.acquireCommand(a, "L", EXCLUSIVE, Harness.WAIT);
         granted(h.run(acquire));
         h.run(new LockCommand.CloseSession(a));
         rejected(h.run(acquire), RejectReason.UNKNOWN_SESSION);
         assertTrue(h.status("L").isFree());
+    }
+
+    @Test
+    void settledCallsMayNotBeFewerThanCompletedCalls() {
+        assertThrows(IllegalArgumentException.class, () -> new LockStateMachine.Limits(10, 1, 1, 1, 9));
     }
 
     @Test

@@ -131,6 +131,32 @@ class SnapshotTest {
     }
 
     @Test
+    void settleMarksSurviveASnapshotAndVersionThreeReadsWithoutThem() {
+        Harness h = new Harness();
+        SessionId a = h.open("a");
+        LockCommand.Acquire acquire = h.acquireCommand(a, "L", EXCLUSIVE, Harness.WAIT);
+        granted(h.run(acquire));
+        h.run(new LockCommand.Settle(a, acquire.callId() + 1));
+        Harness restored = new Harness();
+        restored.machine.restore(h.machine.snapshot());
+        Harness.rejected(restored.run(acquire), RejectReason.INVALID);
+        assertEquals(1, restored.status("L").holders().get(0).holdCount());
+
+        // A version 3 snapshot of one session (no lost grants, no completed calls) is version 4 without the mark.
+        Harness fresh = new Harness();
+        fresh.open("a");
+        byte[] v4 = fresh.machine.snapshot();
+        int mark = 4 + 4 + 8 + 8 + 4 + (4 + 1) + (4 + "client-a".length()) + 8 + 8 + 4 + 4;
+        byte[] v3 = new byte[v4.length - 8];
+        System.arraycopy(v4, 0, v3, 0, mark);
+        System.arraycopy(v4, mark + 8, v3, mark, v4.length - mark - 8);
+        v3[7] = 3;
+        LockStateMachine old = new LockStateMachine();
+        old.restore(v3);
+        assertArrayEquals(v4, old.snapshot());
+    }
+
+    @Test
     void theLockServersSnapshotFileOfVersionOneIsRead() throws Exception {
         Harness h = new Harness();
         SessionId a = h.open("a");

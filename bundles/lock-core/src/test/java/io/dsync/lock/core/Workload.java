@@ -86,8 +86,11 @@ final class Workload {
         if (dice < 8) {
             return new LockCommand.CloseSession(s);
         }
-        if (dice < 18) {
+        if (dice < 15) {
             return new LockCommand.KeepAlive(s);
+        }
+        if (dice < 18) {
+            return new LockCommand.Settle(s, settleMark());
         }
         if (dice < 42) {
             return acquire(s);
@@ -117,6 +120,25 @@ final class Workload {
             }
         }
         return new LockCommand.Tick();
+    }
+
+    /**
+     * A settle mark as a client sends it: below every call that the workload may still retry (the last 40 commands)
+     * or withdraw (the waiting calls it knows), sometimes lower.
+     */
+    private long settleMark() {
+        long mark = nextCall;
+        for (int i = Math.max(0, history.size() - 40); i < history.size(); i++) {
+            LockCommand c = history.get(i);
+            long callId = c instanceof LockCommand.Acquire x ? x.callId() : c instanceof LockCommand.Release x
+                    ? x.callId() : c instanceof LockCommand.Renew x ? x.callId() : c instanceof LockCommand.Upgrade x
+                    ? x.callId() : c instanceof LockCommand.Downgrade x ? x.callId() : Long.MAX_VALUE;
+            mark = Math.min(mark, callId);
+        }
+        for (long[] call : waitingCalls) {
+            mark = Math.min(mark, call[1]);
+        }
+        return Math.max(1, mark - random.nextInt(10));
     }
 
     /**

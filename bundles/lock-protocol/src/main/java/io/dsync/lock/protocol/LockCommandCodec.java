@@ -629,6 +629,10 @@ public final class LockCommandCodec {
             out.writeLong(c.callId());
         } else if (command instanceof LockCommand.Tick) {
             out.writeByte(10);
+        } else if (command instanceof LockCommand.Settle c) {
+            out.writeByte(12);
+            writeSessionId(out, c.sessionId());
+            out.writeLong(c.belowCallId());
         } else if (command instanceof LockCommand.BreakDeadlock c) {
             out.writeByte(11);
             writeSessionId(out, c.victim());
@@ -667,6 +671,8 @@ public final class LockCommandCodec {
                 return new LockCommand.Tick();
             case 11:
                 return new LockCommand.BreakDeadlock(readSessionId(in), readString(in), readCycle(in));
+            case 12:
+                return new LockCommand.Settle(readSessionId(in), in.readLong());
             default:
                 throw new IOException("unknown command tag " + tag);
         }

@@ -51,6 +51,7 @@ class LockCommandCodecTest {
                 new LockCommand.Upgrade(S1, 10, "orders/42", 17, 1_000),
                 new LockCommand.Downgrade(S1, 11, "orders/42", 18),
                 new LockCommand.CancelWait(S2, 12),
+                new LockCommand.Settle(S2, 97),
                 new LockCommand.BreakDeadlock(S1, "a", CYCLE),
                 new LockCommand.BreakDeadlock(S2, "b", new WaitForCycle(List.of(CYCLE.edges().get(1),
                         CYCLE.edges().get(0)))),

@@ -27,7 +27,8 @@ import io.dsync.lock.protocol.RunningLockGroups;
  * routing between them.
  * <ul>
  *   <li>A command on a lock goes to the lock's group ({@link LockRaftGroup#groupOf}); so does its status.</li>
- *   <li>A session lives in every group: opening, keeping alive and closing it go to all of them at once, and the
+ *   <li>A session lives in every group: opening, keeping alive, settling and closing it go to all of them at once
+ *       (its calls on different groups share one call id counter, so one settle mark covers them all), and the
  *       answer is the most conservative one (the earliest expiry; a rejection from any group, such as an expired
  *       session, wins).</li>
  *   <li>A queued call is remembered with its group until its final outcome is known, so that waiting for it and
@@ -153,7 +154,8 @@ public final class ShardedLockClient implements LockTransport, AutoCloseable {
         } else if (command instanceof LockCommand.CloseSession c) {
             queued.keySet().removeIf(k -> k.session().equals(c.sessionId()));
             return everywhere(command);
-        } else if (command instanceof LockCommand.OpenSession || command instanceof LockCommand.KeepAlive) {
+        } else if (command instanceof LockCommand.OpenSession || command instanceof LockCommand.KeepAlive
+                || command instanceof LockCommand.Settle) {
             return everywhere(command);
         }
         return groups[0].submit(command);
