@@ -36,7 +36,8 @@ import io.dsync.testkit.scenario.ScenarioReport;
  *       release of a granted lock succeeds.</li>
  *   <li>The lock client and the lock server are separate bundles: updating the server on a node keeps the node's own
  *       client sessions and their locks (they fail over to the other members like any client), and updating the
- *       client leaves the node's Raft member alone (no election, the leader stays the leader).</li>
+ *       client leaves the node's Raft member alone (no election) and hands the node's HTTP sessions over to the
+ *       client's new instance, with their locks and tokens.</li>
  * </ul>
  */
 class LockHotSwapIT extends ClusterTest {
@@ -84,7 +85,7 @@ class LockHotSwapIT extends ClusterTest {
     }
 
     @Test
-    void theNodesOwnSessionsKeepTheirLocksThroughAServerUpdateAndTheMemberIgnoresAClientUpdate() throws Exception {
+    void theNodesOwnSessionsKeepTheirLocksThroughAServerUpdateAndAClientUpdate() throws Exception {
         cluster = LocalCluster.builder(Nodes.home(), dir).cluster("own-sessions").adminToken(TOKEN).nodes("lock", 3, "lock").start();
         String leader = RaftProbe.awaitOneLeader(cluster.nodes());
         ClusterNode node = cluster.node(leader);
@@ -131,20 +132,33 @@ class LockHotSwapIT extends ClusterTest {
         assertThat(status.path("holders").get(0).path("session").asText()).isEqualTo(held);
         assertThat(status.path("holders").get(0).path("fencingToken").asLong()).isEqualTo(token);
 
-        // Now the client bundle of the leader's node: its Raft member goes on leading in the same term.
+        // Now the client bundle of that node: the HTTP sessions it serves are handed over to the bundle's next instance
+        // (same session, same lock, same token), and its Raft member goes on in the same term.
         String leaderNow = RaftProbe.awaitOneLeader(cluster.nodes());
-        ClusterNode leading = cluster.node(leaderNow);
-        long term = RaftProbe.raft(leading).path("term").asLong();
-        long serverLastModified = Nodes.bundle(leading, SERVER).path("lastModified").asLong();
-        update(leaderNow, CLIENT);
-        await("LockService back on " + leaderNow).atMost(Duration.ofSeconds(30)).ignoreExceptions()
-                .until(() -> call(leading, "POST", "/lock/sessions?ttlMs=10000").statusCode() == 201);
-        JsonNode raft = RaftProbe.raft(leading);
-        assertThat(raft.path("role").asText()).isEqualTo("LEADER");
+        long term = RaftProbe.raft(cluster.node(leaderNow)).path("term").asLong();
+        String role = RaftProbe.raft(node).path("role").asText();
+        long serverLastModified = Nodes.bundle(node, SERVER).path("lastModified").asLong();
+        json(call(node, "PUT", "/lock/sessions/" + held), 200);
+        update(node.id(), CLIENT);
+        await("LockService back on " + node.id()).atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> call(node, "PUT", "/lock/sessions/" + held).statusCode() == 200);
+        session = json(call(node, "GET", "/lock/sessions/" + held, null), 200);
+        assertThat(session.path("held").findValuesAsText("name")).as("the handed-over session's locks").containsExactly("own/held");
+        assertThat(session.path("held").get(0).path("fencingToken").asLong()).isEqualTo(token);
+        ClusterNode other = cluster.nodes().stream().filter(n -> n != node).findFirst().orElseThrow();
+        String contender = openSession(other);
+        assertThat(call(other, "POST", "/lock/sessions/" + contender + "/acquire?name=own/held&waitMs=0").statusCode())
+                .as("the lock is still held by the handed-over session").isEqualTo(409);
+        assertThat(json(call(node, "POST", "/lock/sessions/" + held + "/release?name=own/held"), 200)
+                .path("remainingHoldCount").asInt()).isZero();
+        JsonNode taken = json(call(other, "POST", "/lock/sessions/" + contender + "/acquire?name=own/held&waitMs=5000"), 200);
+        assertThat(taken.path("fencingToken").asLong()).isGreaterThan(token);
+        JsonNode raft = RaftProbe.raft(node);
+        assertThat(raft.path("role").asText()).as("the member's role").isEqualTo(role);
         assertThat(raft.path("term").asLong()).as("no election").isEqualTo(term);
-        assertThat(Nodes.bundle(leading, SERVER).path("lastModified").asLong()).as("the server bundle was not touched")
+        assertThat(Nodes.bundle(node, SERVER).path("lastModified").asLong()).as("the server bundle was not touched")
                 .isEqualTo(serverLastModified);
-        assertThat(Nodes.bundle(leading, SERVER).path("state").asText()).isEqualTo("ACTIVE");
+        assertThat(Nodes.bundle(node, SERVER).path("state").asText()).isEqualTo("ACTIVE");
     }
 
     private static HttpResponse<String> call(ClusterNode node, String method, String path) throws Exception {

@@ -162,6 +162,30 @@ public final class ClientLockService implements LockService, AutoCloseable {
         });
     }
 
+    /**
+     * Takes up a session that another instance of the lock client handed over ({@link ClientLockSession#handOver()}):
+     * renews it at once and, when the lock table still has it, goes on with it as if it had been opened here (same
+     * id, its locks, heartbeats).
+     *
+     * @param handover the handed-over session
+     * @return the session, or a future failed with {@link io.dsync.lock.LeaseExpiredException} when it ended meanwhile
+     */
+    public CompletableFuture<ClientLockSession> resume(SessionHandover handover) {
+        if (closed) {
+            throw new ServiceClosedException();
+        }
+        Instant sent = Instant.now();
+        return transport.submit(new LockCommand.KeepAlive(handover.id())).thenApply(outcome -> {
+            if (outcome instanceof Outcome.SessionLive) {
+                ClientLockSession session = new ClientLockSession(this, handover, sent.plus(handover.ttl()));
+                sessions.put(handover.id(), session);
+                session.startHeartbeats();
+                return session;
+            }
+            throw Outcomes.failure(outcome, handover.id(), null, "resume session " + handover.id());
+        });
+    }
+
     @Override
     public LockSession openSession(Duration ttl) {
         return Outcomes.await(openSessionAsync(ttl), blockingBound());

@@ -73,6 +73,12 @@ public final class ClientLockSession implements LockSession {
     /** Pause between background retries of a release that failed for lack of quorum. */
     private static final long RELEASE_RETRY_MILLIS = 500;
 
+    /**
+     * How far above a handed-over session's last call id its next instance starts: the instance that handed it over
+     * may still send a few calls (the undo of a grant that raced a withdrawal), whose ids must stay its own.
+     */
+    static final long HANDOVER_CALL_ID_GAP = 1_000_000;
+
     /** How far the lowest unsettled call id moves before the session sends a new settle mark. */
     static final long SETTLE_EVERY = 64;
 
@@ -109,6 +115,51 @@ public final class ClientLockSession implements LockSession {
         this.id = id;
         this.ttl = ttl;
         this.expiresAt = expiresAt;
+    }
+
+    /** A session taken over from another instance of the lock client ({@link SessionHandover}). */
+    ClientLockSession(ClientLockService service, SessionHandover handover, Instant expiresAt) {
+        this(service, handover.id(), handover.ttl(), expiresAt);
+        callIds.set(handover.lastCallId() + HANDOVER_CALL_ID_GAP);
+        synchronized (held) {
+            for (LockHandle h : handover.held()) {
+                held.put(h.name(), h);
+            }
+        }
+    }
+
+    /**
+     * Hands the session over instead of closing it, for another instance of the lock client to {@link
+     * ClientLockService#resume resume}: stops its heartbeats, withdraws its waiting requests (their callers get a
+     * {@link CancellationException}; a grant that raced the withdrawal is released), and leaves this instance without
+     * ending the session in the lock table. Calls on this object fail from then on, as on a closed session.
+     *
+     * @return what the next instance needs, or {@code null} if the session was closed, ended or handed over already
+     */
+    public SessionHandover handOver() {
+        if (ended.isDone() || !closed.compareAndSet(false, true)) {
+            return null;
+        }
+        stopHeartbeatsForTesting();
+        for (Waiting w : new ArrayList<>(pending)) {
+            w.result.completeExceptionally(new CancellationException("session " + id
+                    + " is handed over to the lock client's next instance (its bundle is being updated or restarted)"));
+        }
+        service.forget(this);
+        List<LockHandle> locks = heldLocks();
+        return new SessionHandover(id, ttl, callIds.get(), locks);
+    }
+
+    /**
+     * Takes up locks the session holds in the lock table that its handles do not show (a grant that raced the
+     * withdrawal of a request when the session was handed over).
+     */
+    public void adopt(List<LockHandle> inTable) {
+        synchronized (held) {
+            for (LockHandle h : inTable) {
+                held.putIfAbsent(h.name(), h);
+            }
+        }
     }
 
     void startHeartbeats() {

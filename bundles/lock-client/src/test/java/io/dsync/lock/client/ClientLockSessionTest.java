@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -106,6 +107,56 @@ class ClientLockSessionTest {
             List<LockCommand.Settle> marks = applied(LockCommand.Settle.class, a);
             assertFalse(marks.isEmpty(), "the session sent settle marks");
             assertTrue(marks.stream().allMatch(m -> m.belowCallId() <= ((ClientLockSession) a).settleMarkSent()));
+        }
+    }
+
+    @Test
+    void aSessionHandedOverGoesOnInTheNextServiceWithItsLocksAndItsWaitWithdrawn() throws Exception {
+        LockSession other = service.openSession(TTL);
+        other.acquire(exclusive("h/2"));
+        ClientLockSession a = (ClientLockSession) service.openSession(TTL);
+        LockHandle held = a.acquire(exclusive("h/1"));
+        CompletableFuture<LockHandle> waiting = a.acquireAsync(exclusive("h/2"));
+        awaitWaiter("h/2");
+
+        SessionHandover handover = a.handOver();
+        assertEquals(List.of(held), handover.held());
+        assertThrows(CancellationException.class, () -> waiting.join());
+        await("the wait withdrawn").atMost(Duration.ofSeconds(5)).until(() -> service.status("h/2").waiters().isEmpty());
+        assertNull(a.handOver(), "handed over once");
+        assertThrows(IllegalStateException.class, () -> a.acquire(exclusive("h/3")));
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        SessionHandover.write(new java.io.DataOutputStream(bytes), List.of(handover));
+        List<SessionHandover> readBack = SessionHandover.read(new java.io.DataInputStream(
+                new java.io.ByteArrayInputStream(bytes.toByteArray())));
+        SessionHandover read = readBack.get(0);
+        LockHandle heldMillis = new LockHandle(held.name(), held.mode(), held.sessionId(), held.fencingToken(),
+                held.holdCount(), held.lease(), held.leaseExpiresAt().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+        assertEquals(new SessionHandover(a.id(), TTL, handover.lastCallId(), List.of(heldMillis)), read);
+        service.close(); // the old instance goes away: it closes its other sessions, not the one it handed over
+        assertEquals(1, service.status("h/1").holders().size());
+
+        try (ClientLockService next = new ClientLockService(table, "test-client-2")) {
+            LockSession b = next.resume(read).get(5, TimeUnit.SECONDS);
+            assertEquals(a.id(), b.id());
+            assertEquals(List.of(heldMillis), b.heldLocks());
+            assertEquals(0, b.release(held));
+            assertTrue(next.status("h/1").isFree());
+            LockHandle again = b.acquire(exclusive("h/1"));
+            assertTrue(again.fencingToken() > held.fencingToken(), "a call of the resumed session is a new call");
+            assertTrue(next.status("h/2").isFree(), "the other session's lock went with its service");
+            b.close();
+        }
+    }
+
+    @Test
+    void aSessionThatEndedBeforeItWasResumedIsNotResumed() throws Exception {
+        ClientLockSession a = (ClientLockSession) service.openSession(Duration.ofSeconds(2));
+        SessionHandover handover = a.handOver();
+        Thread.sleep(2_500); // nothing renews it meanwhile
+        try (ClientLockService next = new ClientLockService(table, "test-client-2")) {
+            ExecutionException e = assertThrows(ExecutionException.class, () -> next.resume(handover).get(5, TimeUnit.SECONDS));
+            assertInstanceOf(LeaseExpiredException.class, e.getCause());
         }
     }
 

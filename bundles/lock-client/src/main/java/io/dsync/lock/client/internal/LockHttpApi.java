@@ -1,13 +1,26 @@
 package io.dsync.lock.client.internal;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import org.osgi.framework.Bundle;
+import org.osgi.framework.Constants;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -32,6 +45,8 @@ import io.dsync.lock.LockService;
 import io.dsync.lock.LockSession;
 import io.dsync.lock.SessionId;
 import io.dsync.lock.client.ClientLockService;
+import io.dsync.lock.client.ClientLockSession;
+import io.dsync.lock.client.SessionHandover;
 import io.dsync.lock.LockTimeoutException;
 import io.dsync.lock.NoQuorumException;
 import io.dsync.lock.protocol.LockJson;
@@ -44,6 +59,13 @@ import jakarta.servlet.http.HttpServletResponse;
 /**
  * The lock service over HTTP on every node, for {@code dsync lock} and the console. Sessions opened here live on this
  * node and end when the HTTP client stops renewing them for longer than their TTL (or closes them).
+ * <p>
+ * <strong>Hot swap.</strong> When this component stops while the node goes on (the lock client's bundle, or one it
+ * uses, is updated or restarted), it does not close its sessions: it hands them over ({@link SessionHandover}: their
+ * ids, call counters and locks, in a file of the bundle's data area), and the next instance resumes them when it
+ * starts, so an HTTP client keeps its session and its locks through the update. Requests that waited for a lock at
+ * that moment answer 409 {@code cancelled}. Sessions are closed (their locks released) only when the node stops; a
+ * session handed over but never resumed (the bundle stays stopped or is uninstalled) ends after its TTL.
  *
  * <pre>
  * POST   /lock/sessions?ttlMs=15000                            open a session      -> 201 {session, ttlMs}
@@ -87,6 +109,10 @@ public final class LockHttpApi extends HttpServlet {
         }
     }
 
+    /** The file in the bundle's data area that carries the sessions from one instance to the next. */
+    static final String HANDOVER_FILE = "lock-http-sessions.bin";
+
+    private final transient BundleContext context;
     private final transient LockService locks;
     private final transient LockTableSource tables;
     private final transient AdminAccess access;
@@ -94,7 +120,9 @@ public final class LockHttpApi extends HttpServlet {
     private final transient ScheduledExecutorService reaper;
 
     @Activate
-    public LockHttpApi(@Reference LockService locks, @Reference LockTableSource tables, @Reference AdminAccess access) {
+    public LockHttpApi(BundleContext context, @Reference LockService locks, @Reference LockTableSource tables,
+            @Reference AdminAccess access) {
+        this.context = context;
         this.locks = locks;
         this.tables = tables;
         this.access = access;
@@ -103,14 +131,71 @@ public final class LockHttpApi extends HttpServlet {
             t.setDaemon(true);
             return t;
         });
+        resumeHandedOver();
         reaper.scheduleWithFixedDelay(this::reap, 1, 1, TimeUnit.SECONDS);
     }
 
     @Deactivate
     void deactivate() {
         reaper.shutdownNow();
-        sessions.values().forEach(s -> s.session.closeAsync());
+        if (nodeStopping()) {
+            sessions.values().forEach(s -> s.session.closeAsync());
+        } else {
+            handOver();
+        }
         sessions.clear();
+    }
+
+    private boolean nodeStopping() {
+        Bundle system = context.getBundle(Constants.SYSTEM_BUNDLE_ID);
+        return system == null || system.getState() != Bundle.ACTIVE;
+    }
+
+    /** Leaves the sessions to the next instance of this component, in the handover file. */
+    private void handOver() {
+        List<SessionHandover> handovers = new ArrayList<>();
+        for (HttpSession s : sessions.values()) {
+            SessionHandover h = s.session instanceof ClientLockSession c ? c.handOver() : null;
+            if (h != null) {
+                handovers.add(h);
+            }
+        }
+        File file = context.getDataFile(HANDOVER_FILE);
+        if (handovers.isEmpty() || file == null) {
+            return;
+        }
+        File tmp = new File(file.getPath() + ".tmp");
+        try {
+            try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp.toPath())))) {
+                SessionHandover.write(out, handovers);
+            }
+            Files.move(tmp.toPath(), file.toPath(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            LOG.info("Lock HTTP: {} session(s) handed over to the next instance of the lock client", handovers.size());
+        } catch (IOException e) {
+            LOG.warn("Lock HTTP: could not hand over {} session(s) ({}); they end after their TTL", handovers.size(),
+                    e.toString());
+        }
+    }
+
+    /** Resumes the sessions that the previous instance handed over, if any. */
+    private void resumeHandedOver() {
+        File file = context.getDataFile(HANDOVER_FILE);
+        if (file == null || !file.exists()) {
+            return;
+        }
+        List<SessionHandover> handovers;
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file.toPath())))) {
+            handovers = SessionHandover.read(in);
+        } catch (IOException e) {
+            LOG.warn("Lock HTTP: the sessions handed over by the previous instance could not be read ({}); they end "
+                    + "after their TTL", e.toString());
+            return;
+        } finally {
+            file.delete();
+        }
+        tables.resume(handovers).forEach((id, session) -> sessions.put(id, new HttpSession(session, session.ttl())));
+        LOG.info("Lock HTTP: resumed {} of {} session(s) handed over by the previous instance", sessions.size(),
+                handovers.size());
     }
 
     /** Closes the sessions whose HTTP client stopped renewing them. */

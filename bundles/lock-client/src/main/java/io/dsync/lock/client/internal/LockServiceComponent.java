@@ -2,6 +2,10 @@ package io.dsync.lock.client.internal;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -18,6 +22,7 @@ import org.osgi.service.component.annotations.Reference;
 import com.codahale.metrics.MetricRegistry;
 
 import io.dsync.lock.LockHandle;
+import io.dsync.lock.LockHolder;
 import io.dsync.lock.LockRequest;
 import io.dsync.lock.LockService;
 import io.dsync.lock.LockSession;
@@ -26,14 +31,17 @@ import io.dsync.lock.LockStatus;
 import io.dsync.lock.SessionId;
 import io.dsync.lock.NoQuorumException;
 import io.dsync.lock.client.ClientLockService;
+import io.dsync.lock.client.ClientLockSession;
 import io.dsync.lock.client.LockTransport;
 import io.dsync.lock.client.RebindingTransport;
+import io.dsync.lock.client.SessionHandover;
 import io.dsync.lock.client.Outcomes;
 import io.dsync.lock.client.raft.RaftLockClient;
 import io.dsync.lock.client.raft.ShardedLockClient;
 import io.dsync.lock.core.LockCommand;
 import io.dsync.lock.core.Outcome;
 import io.dsync.lock.core.RejectReason;
+import io.dsync.lock.protocol.LockQuery;
 import io.dsync.lock.protocol.LockRaftGroup;
 import io.dsync.lock.protocol.LockTableView;
 import io.dsync.registry.NodeIdentity;
@@ -295,6 +303,63 @@ public final class LockServiceComponent implements LockService, LockTableSource 
             t = transport;
         }
         return Outcomes.await(t.table(maxLocks), t.quorumTimeout().plusSeconds(1));
+    }
+
+    @Override
+    public Map<String, LockSession> resume(List<SessionHandover> handovers) {
+        Map<String, LockSession> resumed = new LinkedHashMap<>();
+        if (handovers.isEmpty()) {
+            return resumed;
+        }
+        Map<SessionHandover, CompletableFuture<ClientLockSession>> renewing = new LinkedHashMap<>();
+        for (SessionHandover h : handovers) {
+            renewing.put(h, async(() -> service().resume(h)));
+        }
+        Map<SessionId, ClientLockSession> live = new HashMap<>();
+        renewing.forEach((h, f) -> {
+            try {
+                ClientLockSession session = Outcomes.await(f, blockingBound());
+                live.put(h.id(), session);
+                resumed.put(h.id().value(), session);
+            } catch (RuntimeException e) {
+                LOG.info("session {} was handed over but could not be resumed: {}", h.id(), e.getMessage());
+            }
+        });
+        try {
+            Map<SessionId, List<LockHandle>> inTable = new HashMap<>();
+            for (LockStatus lock : table(LockQuery.Table.MAX_LOCKS).locks()) {
+                for (LockHolder h : lock.holders()) {
+                    SessionHandover handover = handovers.stream().filter(x -> x.id().equals(h.sessionId()))
+                            .findFirst().orElse(null);
+                    if (handover != null && live.containsKey(h.sessionId())) {
+                        inTable.computeIfAbsent(h.sessionId(), k -> new ArrayList<>()).add(new LockHandle(lock.name(),
+                                h.mode(), h.sessionId(), h.fencingToken(), h.holdCount(), leaseOf(handover, lock.name()),
+                                h.leaseExpiresAt()));
+                    }
+                }
+            }
+            inTable.forEach((id, locks) -> live.get(id).adopt(locks));
+        } catch (LockException e) {
+            LOG.debug("handed-over sessions resumed with the locks they listed; the lock table could not be read: {}",
+                    e.toString());
+        }
+        return resumed;
+    }
+
+    /** How long a blocking call waits for a future that the transport bounds by its quorum timeout. */
+    private Duration blockingBound() {
+        LockTransport t;
+        synchronized (this) {
+            service();
+            t = transport;
+        }
+        return t.quorumTimeout().plusSeconds(1);
+    }
+
+    /** The lease a handed-over session asked for a lock with; a minute for a lock it did not know it held. */
+    private static Duration leaseOf(SessionHandover handover, String lockName) {
+        return handover.held().stream().filter(h -> h.name().equals(lockName)).map(LockHandle::lease).findFirst()
+                .orElse(Duration.ofMinutes(1));
     }
 
     @Override

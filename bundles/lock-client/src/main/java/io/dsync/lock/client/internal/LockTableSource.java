@@ -1,11 +1,17 @@
 package io.dsync.lock.client.internal;
 
+import java.util.List;
+import java.util.Map;
+
+import io.dsync.lock.LockSession;
 import io.dsync.lock.SessionId;
+import io.dsync.lock.client.SessionHandover;
 import io.dsync.lock.protocol.LockTableView;
 
 /**
- * The lock table as the lock group reports it (linearizable), and the one administrative change the HTTP API makes to
- * it: a service inside this bundle only.
+ * The lock table as the lock group reports it (linearizable), the one administrative change the HTTP API makes to
+ * it, and the take-over of sessions that an earlier instance of the HTTP API handed over: a service inside this bundle
+ * only.
  */
 public interface LockTableSource {
 
@@ -29,4 +35,15 @@ public interface LockTableSource {
      *     may not have been committed; repeating it is safe)
      */
     boolean closeAnySession(SessionId session);
+
+    /**
+     * Goes on with the sessions that an earlier instance of the lock client handed over (see {@link SessionHandover}):
+     * renews each and takes up its locks, those of the handover and any other the table says it holds. Blocks for up
+     * to about a quorum timeout.
+     *
+     * @param handovers the sessions
+     * @return the sessions still live in the lock table, by id; a session that ended meanwhile, or that could not be
+     *     renewed, is left out (and logged)
+     */
+    Map<String, LockSession> resume(List<SessionHandover> handovers);
 }
