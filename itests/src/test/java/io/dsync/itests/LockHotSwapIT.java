@@ -159,6 +159,22 @@ class LockHotSwapIT extends ClusterTest {
         assertThat(Nodes.bundle(node, SERVER).path("lastModified").asLong()).as("the server bundle was not touched")
                 .isEqualTo(serverLastModified);
         assertThat(Nodes.bundle(node, SERVER).path("state").asText()).isEqualTo("ACTIVE");
+
+        // The registry bundle, which every dsync bundle uses: its refresh restarts the lock client (and server) too.
+        long after = json(call(node, "POST", "/lock/sessions/" + held + "/acquire?name=own/after&waitMs=5000"), 200)
+                .path("fencingToken").asLong();
+        long registryLastModified = Nodes.bundle(node, "io.dsync.registry").path("lastModified").asLong();
+        update(node.id(), "io.dsync.registry");
+        // The second hand-over of the node's two sessions (held, and the load's worker) shows the restart.
+        await("the registry and the lock client updated and running on " + node.id()).atMost(Duration.ofSeconds(60))
+                .ignoreExceptions().until(() -> Nodes.bundle(node, "io.dsync.registry").path("lastModified").asLong()
+                        != registryLastModified && node.tail(5_000).split("Lock HTTP: resumed 2 of 2", -1).length >= 3
+                        && call(node, "PUT", "/lock/sessions/" + held).statusCode() == 200);
+        session = json(call(node, "GET", "/lock/sessions/" + held, null), 200);
+        assertThat(session.path("held").findValuesAsText("name")).as("locks after the registry update").containsExactly("own/after");
+        assertThat(session.path("held").get(0).path("fencingToken").asLong()).isEqualTo(after);
+        assertThat(json(call(node, "POST", "/lock/sessions/" + held + "/release?name=own/after"), 200)
+                .path("remainingHoldCount").asInt()).isZero();
     }
 
     private static HttpResponse<String> call(ClusterNode node, String method, String path) throws Exception {
