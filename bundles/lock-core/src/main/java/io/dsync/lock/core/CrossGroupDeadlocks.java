@@ -12,7 +12,7 @@ import io.dsync.lock.WaitForCycle;
  * Finds a deadlock in the union of several lock groups' wait-for graphs, and the request to fail to break it. Each
  * group refuses the requests that would close a cycle among its own locks; a cycle through several groups is seen
  * only in the union, which the cross-group detector gathers (each group's
- * {@link LockStateMachine#waitForGraph()} edges) before committing {@link Breaking#command()} to the victim's group.
+ * {@link LockStateMachine#waitForGraph()} edges) before committing {@link Breaking#command(long)} to the victim's group.
  * <p>
  * Deterministic: the same lists in the same order give the same answer (the search is
  * {@link WaitForGraph#findCycle()} over the union in input order). The victim depends only on the cycle found, not on
@@ -58,10 +58,13 @@ public final class CrossGroupDeadlocks {
         /**
          * Returns the command that breaks the deadlock, to be committed in group {@link #group()}.
          *
+         * @param callId the victim's waiting call with the victim's edge, as the victim group's table names it
+         *     ({@link LockStateMachine#waitingCall}), so that the break applied twice fails no later call; 0 for the
+         *     session's first such call
          * @return a {@link LockCommand.BreakDeadlock} of the victim's wait with this cycle
          */
-        public LockCommand.BreakDeadlock command() {
-            return new LockCommand.BreakDeadlock(victimEdge.waiter(), victimEdge.lockName(), cycle);
+        public LockCommand.BreakDeadlock command(long callId) {
+            return new LockCommand.BreakDeadlock(victimEdge.waiter(), victimEdge.lockName(), cycle, callId);
         }
     }
 

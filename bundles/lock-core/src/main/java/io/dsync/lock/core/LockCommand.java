@@ -320,28 +320,33 @@ public sealed interface LockCommand {
 
     /**
      * Fails a waiting request that is part of a deadlock across lock groups, which no group sees whole: committed by
-     * the cross-group detector in the victim's group ({@link CrossGroupDeadlocks.Breaking#command()}).
+     * the cross-group detector in the victim's group ({@link CrossGroupDeadlocks.Breaking#command(long)}).
      * <p>
-     * If {@code victim} has a request waiting for {@code lockName} (a queued acquire or a pending upgrade) that still
-     * has the cycle's first edge (it waits for the same holder in the same mode), that call ends as a request the
+     * If {@code victim} has a request waiting for {@code lockName} (a queued acquire or a pending upgrade; with a
+     * {@code callId}, that call only) that still has the cycle's first edge (it waits for the same holder in the same
+     * mode), that call ends as a request the
      * group refused for a deadlock itself: its final outcome, reported as an {@link Effect.WaitCompleted} and
      * answered to a poll of the call, is {@link Outcome.Rejected#deadlock(WaitForCycle)} with {@code cycle}; it
      * leaves the queue, and the waiters behind it are granted what has become grantable, as when a wait is cancelled.
-     * If the session waits for the lock with several calls having that edge, the one with the smallest call id ends.
+     * Without a call id, if the session waits for the lock with several calls having that edge, the one with the
+     * smallest call id ends.
      * If there is no such wait (the call was granted, cancelled, timed out or ended since the detector read the
      * graph, the session is unknown, or its wait no longer has that edge, so the cycle seen is gone), nothing changes.
      * <p>
-     * The command's own outcome is {@link Outcome.Done} in both cases: it carries no call id, and its effects say
-     * whether a wait ended. Re-applying it cannot end the same wait twice (the wait is gone); it ends another wait of
-     * the session only if that one has the cycle's first edge too. A lock name that is not valid, or a cycle that does
+     * The command's own outcome is {@link Outcome.Done} in both cases: its effects say whether a wait ended.
+     * Re-applying it (a retry that reached a new leader) cannot end the same wait twice (the wait is gone); with a call
+     * id it ends nothing else, without one (entries of earlier versions) it ends another wait of the session if that
+     * one has the cycle's first edge too. A lock name that is not valid, or a cycle that does
      * not start with an edge of {@code victim} waiting for {@code lockName}, is answered with an
      * {@link RejectReason#INVALID} rejection and changes nothing.
      *
      * @param victim the session whose wait is failed
      * @param lockName the lock it waits for
      * @param cycle the cycle, starting with the victim's edge (waiter {@code victim}, lock {@code lockName})
+     * @param callId the victim's waiting call that the detector saw with that edge, or 0 for the session's first such
+     *     call (the form of earlier versions)
      */
-    record BreakDeadlock(SessionId victim, String lockName, WaitForCycle cycle) implements LockCommand {
+    record BreakDeadlock(SessionId victim, String lockName, WaitForCycle cycle, long callId) implements LockCommand {
 
         /**
          * Checks the components for {@code null}.
@@ -349,12 +354,24 @@ public sealed interface LockCommand {
          * @param victim the session
          * @param lockName the lock
          * @param cycle the cycle
+         * @param callId the victim's call, or 0
          * @throws NullPointerException if a component is {@code null}
          */
         public BreakDeadlock {
             Objects.requireNonNull(victim, "victim");
             Objects.requireNonNull(lockName, "lockName");
             Objects.requireNonNull(cycle, "cycle");
+        }
+
+        /**
+         * A break that names no call: it ends the session's first waiting call with the cycle's first edge.
+         *
+         * @param victim the session
+         * @param lockName the lock
+         * @param cycle the cycle
+         */
+        public BreakDeadlock(SessionId victim, String lockName, WaitForCycle cycle) {
+            this(victim, lockName, cycle, 0);
         }
     }
 

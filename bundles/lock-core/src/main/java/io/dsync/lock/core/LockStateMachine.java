@@ -653,17 +653,48 @@ public final class LockStateMachine {
             return invalid;
         }
         Session s = session(c.victim());
-        if (s != null) {
-            // Call id order: the same wait on every replica if the session waits for the lock with several calls.
-            for (Wait wait : s.pending.values()) {
-                if (wait.lockName().equals(c.lockName())
-                        && locks.get(c.lockName()).edgesOf(wait).contains(victimEdge)) {
-                    withdraw(s, wait, Outcome.Rejected.deadlock(c.cycle()), true, effects);
-                    break;
-                }
-            }
+        Wait wait = s == null ? null : c.callId() != 0 ? s.pending.get(c.callId()) : firstWait(s, victimEdge);
+        if (wait != null && hasEdge(wait, victimEdge)) {
+            withdraw(s, wait, Outcome.Rejected.deadlock(c.cycle()), true, effects);
         }
         return new Outcome.Done();
+    }
+
+    private boolean hasEdge(Wait wait, WaitEdge edge) {
+        return wait.lockName().equals(edge.lockName()) && locks.get(edge.lockName()).edgesOf(wait).contains(edge);
+    }
+
+    /**
+     * The session's waiting call with a wait-for edge, the one with the smallest call id if several have it (so the
+     * same on every replica).
+     */
+    private Wait firstWait(Session s, WaitEdge edge) {
+        for (Wait wait : s.pending.values()) {
+            if (hasEdge(wait, edge)) {
+                return wait;
+            }
+        }
+        return null;
+    }
+
+    /** Whether a call of a session waits with a wait-for edge (for tests). */
+    boolean waitsWith(SessionId sessionId, long callId, WaitEdge edge) {
+        Session s = session(sessionId);
+        Wait wait = s == null ? null : s.pending.get(callId);
+        return wait != null && hasEdge(wait, edge);
+    }
+
+    /**
+     * Returns the call of a wait-for edge: the waiting call of the edge's waiter for the edge's lock that has the
+     * edge (the smallest call id if several have it), which a {@link LockCommand.BreakDeadlock} of that edge names.
+     *
+     * @param edge the edge
+     * @return the call id, or 0 when no call of the waiter has that edge now
+     */
+    public long waitingCall(WaitEdge edge) {
+        Session s = session(edge.waiter());
+        Wait wait = s == null ? null : firstWait(s, edge);
+        return wait == null ? 0 : wait.callId();
     }
 
     // ---------------------------------------------------------------- expiry

@@ -70,6 +70,29 @@ class BreakDeadlockTest {
     }
 
     @Test
+    void aBreakNamingItsCallAndAppliedTwiceFailsNoLaterWaitOfTheSession() {
+        h.grant(a, "x", EXCLUSIVE);
+        LockCommand.Acquire first = h.acquireCommand(b, "x", EXCLUSIVE, Harness.WAIT);
+        queued(h.run(first));
+        WaitForCycle cycle = throughAnotherGroup(b, "x", EXCLUSIVE, a);
+        WaitEdge edge = cycle.edges().get(0);
+        assertEquals(first.callId(), h.machine.waitingCall(edge));
+        LockCommand.BreakDeadlock named = new LockCommand.BreakDeadlock(b, "x", cycle, h.machine.waitingCall(edge));
+        assertEquals(1, h.apply(named).effects().size());
+        // b asks again and waits for the same holder in the same mode: the same edge, another call.
+        LockCommand.Acquire second = h.acquireCommand(b, "x", EXCLUSIVE, Harness.WAIT);
+        queued(h.run(second));
+        assertEquals(second.callId(), h.machine.waitingCall(edge));
+
+        assertEquals(List.of(), h.apply(named).effects(), "applied again (a retry): the named call is gone");
+        assertTrue(h.machine.isWaiting(b, second.callId()));
+        // The form without a call (earlier versions) would have failed the later wait.
+        assertEquals(1, h.apply(new LockCommand.BreakDeadlock(b, "x", cycle)).effects().size());
+        assertFalse(h.machine.isWaiting(b, second.callId()));
+        assertEquals(0, h.machine.waitingCall(edge));
+    }
+
+    @Test
     void theVictimEndsExactlyAsARequestRefusedForADeadlockWithinTheGroup() {
         // Within one group: b holds y and waits for x; a holds x and asks for y, which closes the cycle.
         h.grant(a, "x", EXCLUSIVE);

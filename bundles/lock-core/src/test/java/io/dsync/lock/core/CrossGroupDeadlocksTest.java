@@ -49,7 +49,7 @@ class CrossGroupDeadlocksTest {
         assertEquals(0, found.group());
         assertEquals(bWaitsA, found.victimEdge());
         assertEquals(List.of(bWaitsA, aWaitsB), found.cycle().edges());
-        assertEquals(new LockCommand.BreakDeadlock(B, "x", found.cycle()), found.command());
+        assertEquals(new LockCommand.BreakDeadlock(B, "x", found.cycle(), 7), found.command(7));
         // The search enters the cycle at a (group 1 first): the victim and the cycle's order are the same.
         assertEquals(found.cycle(), CrossGroupDeadlocks.find(List.of(List.of(aWaitsB), List.of(bWaitsA)))
                 .orElseThrow().cycle());

@@ -161,7 +161,9 @@ final class Workload {
         }
         WaitForCycle cycle = new WaitForCycle(List.of(edge,
                 new WaitEdge(edge.holder(), "other-group", LockMode.EXCLUSIVE, edge.waiter())));
-        return new LockCommand.BreakDeadlock(edge.waiter(), edge.lockName(), cycle);
+        // Half of them name the call as the detector does (the call waiting with the edge now, 0 if none).
+        return new LockCommand.BreakDeadlock(edge.waiter(), edge.lockName(), cycle,
+                random.nextBoolean() ? machine.waitingCall(edge) : 0);
     }
 
     private LockCommand open() {

@@ -634,10 +634,14 @@ public final class LockCommandCodec {
             writeSessionId(out, c.sessionId());
             out.writeLong(c.belowCallId());
         } else if (command instanceof LockCommand.BreakDeadlock c) {
-            out.writeByte(11);
+            // Tag 11: the form without a call id, which lock servers of earlier versions read.
+            out.writeByte(c.callId() == 0 ? 11 : 13);
             writeSessionId(out, c.victim());
             writeString(out, c.lockName());
             writeCycle(out, c.cycle());
+            if (c.callId() != 0) {
+                out.writeLong(c.callId());
+            }
         } else {
             throw new IllegalArgumentException("unknown command type " + command.getClass().getName());
         }
@@ -673,6 +677,8 @@ public final class LockCommandCodec {
                 return new LockCommand.BreakDeadlock(readSessionId(in), readString(in), readCycle(in));
             case 12:
                 return new LockCommand.Settle(readSessionId(in), in.readLong());
+            case 13:
+                return new LockCommand.BreakDeadlock(readSessionId(in), readString(in), readCycle(in), in.readLong());
             default:
                 throw new IOException("unknown command tag " + tag);
         }

@@ -53,6 +53,7 @@ class LockCommandCodecTest {
                 new LockCommand.CancelWait(S2, 12),
                 new LockCommand.Settle(S2, 97),
                 new LockCommand.BreakDeadlock(S1, "a", CYCLE),
+                new LockCommand.BreakDeadlock(S1, "a", CYCLE, 41),
                 new LockCommand.BreakDeadlock(S2, "b", new WaitForCycle(List.of(CYCLE.edges().get(1),
                         CYCLE.edges().get(0)))),
                 new LockCommand.BreakDeadlock(S1, "orders/42", new WaitForCycle(List.of(

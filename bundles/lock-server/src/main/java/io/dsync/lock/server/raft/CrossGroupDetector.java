@@ -137,7 +137,10 @@ final class CrossGroupDetector implements AutoCloseable {
     /** Commits the break in the victim's group, through whichever member leads it. */
     private void breakCycle(CrossGroupDeadlocks.Breaking b) {
         WaitEdge victim = b.victimEdge();
-        Message message = Message.valueOf(ByteString.copyFrom(LockCommandCodec.encodeCommands(List.of(b.command()))));
+        // Named by its call, so that the break applied twice (a retry that reached a new leader) fails no later wait.
+        long callId = server.stateMachines().get(b.group()).waitingCall(victim);
+        Message message = Message.valueOf(ByteString.copyFrom(LockCommandCodec.encodeCommands(List.of(
+                b.command(callId)))));
         try (RaftClient client = RaftClient.newBuilder().setClientId(ClientId.randomId())
                 .setRaftGroup(server.currentGroup(b.group()))
                 .setProperties(LockRaftGroup.clientProperties(server.options().rpcTimeout().toMillis()))
@@ -146,9 +149,9 @@ final class CrossGroupDetector implements AutoCloseable {
                 .build()) {
             var reply = client.io().send(message);
             if (reply.isSuccess()) {
-                LOG.info("{}: deadlock across lock groups: failed the wait of {} for '{}' (group {}) unless it had "
-                        + "changed since the scan; cycle {}", server.options().selfId(), victim.waiter(), victim.lockName(),
-                        b.group(), b.cycle());
+                LOG.info("{}: deadlock across lock groups: failed the wait of {} for '{}' (call {}, group {}) unless it "
+                        + "had changed since the scan; cycle {}", server.options().selfId(), victim.waiter(),
+                        victim.lockName(), callId, b.group(), b.cycle());
             } else {
                 LOG.info("{}: could not break a deadlock across lock groups in group {} ({}); the next scans retry",
                         server.options().selfId(), b.group(), reply.getException());

@@ -55,6 +55,7 @@ import org.slf4j.LoggerFactory;
 import io.dsync.lock.LockMode;
 import io.dsync.lock.LockStatus;
 import io.dsync.lock.SessionId;
+import io.dsync.lock.WaitEdge;
 import io.dsync.lock.WaitForCycle;
 import io.dsync.lock.core.ApplyResult;
 import io.dsync.lock.core.Effect;
@@ -590,6 +591,16 @@ public class LockRaftStateMachine extends BaseStateMachine {
     public int heldPollCalls() {
         synchronized (mutex) {
             return polls.calls();
+        }
+    }
+
+    /**
+     * @param edge a wait-for edge of this group
+     * @return the waiting call that has it ({@link LockStateMachine#waitingCall}), 0 if none
+     */
+    public long waitingCall(WaitEdge edge) {
+        synchronized (mutex) {
+            return core.waitingCall(edge);
         }
     }
 
