@@ -79,6 +79,9 @@ public final class ClientLockSession implements LockSession {
      */
     static final long HANDOVER_CALL_ID_GAP = 1_000_000;
 
+    /** How long a resumed session keeps its marks below the calls its previous instance left unsettled. */
+    static final long HANDOVER_FLOOR_MILLIS = 60_000;
+
     /** How far the lowest unsettled call id moves before the session sends a new settle mark. */
     static final long SETTLE_EVERY = 64;
 
@@ -117,7 +120,11 @@ public final class ClientLockSession implements LockSession {
         this.expiresAt = expiresAt;
     }
 
-    /** A session taken over from another instance of the lock client ({@link SessionHandover}). */
+    /**
+     * A session taken over from another instance of the lock client ({@link SessionHandover}). When that instance
+     * still had calls unsettled (a release retried while no majority answered), the settle marks stay at or below
+     * the lowest of them for {@link #HANDOVER_FLOOR_MILLIS}, so that the lock table still answers them.
+     */
     ClientLockSession(ClientLockService service, SessionHandover handover, Instant expiresAt) {
         this(service, handover.id(), handover.ttl(), expiresAt);
         callIds.set(handover.lastCallId() + HANDOVER_CALL_ID_GAP);
@@ -125,6 +132,13 @@ public final class ClientLockSession implements LockSession {
             for (LockHandle h : handover.held()) {
                 held.put(h.name(), h);
             }
+        }
+        long floor = handover.lowestUnsettled();
+        if (floor > 0) {
+            synchronized (unsettled) {
+                unsettled.add(floor);
+            }
+            service.scheduler().schedule(() -> settled(floor), HANDOVER_FLOOR_MILLIS, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -141,13 +155,22 @@ public final class ClientLockSession implements LockSession {
             return null;
         }
         stopHeartbeatsForTesting();
+        List<CompletableFuture<Void>> withdrawals = new ArrayList<>();
         for (Waiting w : new ArrayList<>(pending)) {
             w.result.completeExceptionally(new CancellationException("session " + id
                     + " is handed over to the lock client's next instance (its bundle is being updated or restarted)"));
+            withdrawals.add(w.finished);
         }
+        // The withdrawals (and the release of a grant that raced one) go out on this instance's transport, which
+        // closes after the handover: wait for them, bounded, so that the next instance finds the locks as they end.
+        waitUninterruptibly(CompletableFuture.allOf(withdrawals.toArray(CompletableFuture[]::new)));
         service.forget(this);
         List<LockHandle> locks = heldLocks();
-        return new SessionHandover(id, ttl, callIds.get(), locks);
+        long lowestUnsettled;
+        synchronized (unsettled) {
+            lowestUnsettled = unsettled.isEmpty() ? 0 : unsettled.first();
+        }
+        return new SessionHandover(id, ttl, callIds.get(), lowestUnsettled, locks);
     }
 
     /**
@@ -247,13 +270,6 @@ public final class ClientLockSession implements LockSession {
                 }
             }
         });
-    }
-
-    /** The settle mark last sent, 0 if none (for tests). */
-    long settleMarkSent() {
-        synchronized (unsettled) {
-            return settleSent;
-        }
     }
 
     // ---------------------------------------------------------------- state
@@ -406,6 +422,8 @@ public final class ClientLockSession implements LockSession {
         final CompletableFuture<LockHandle> result = new CompletableFuture<>();
         /** Completes once a withdrawal (if any) and the undo of a racing grant are done. */
         final CompletableFuture<Void> cleanup = new CompletableFuture<>();
+        /** Completes once the cleanup is done and the call settled. */
+        final CompletableFuture<Void> finished;
         volatile boolean sessionEnding;
         volatile boolean resolved;
         /** Set when the request gave up on its own and withdraws itself ({@link #poll()}). */
@@ -414,6 +432,7 @@ public final class ClientLockSession implements LockSession {
         Waiting(long callId, LockCommand command, Duration waitTimeout, Outcomes.Context ctx, boolean upgrade,
                 Instant leaseExpiresAt) {
             this.callId = callId;
+            this.finished = cleanup.whenComplete((x, e) -> settled(callId));
             this.command = command;
             this.deadlineNanos = System.nanoTime() + waitTimeout.toNanos();
             this.ctx = ctx;
@@ -423,7 +442,6 @@ public final class ClientLockSession implements LockSession {
 
         CompletableFuture<LockHandle> start() {
             pending.add(this);
-            cleanup.whenComplete((x, e) -> settled(callId));
             result.whenComplete((h, e) -> {
                 pending.remove(this);
                 Throwable cause = e == null ? null : Outcomes.unwrap(e);
@@ -440,6 +458,12 @@ public final class ClientLockSession implements LockSession {
             if (ended.isDone() && !closed.get()) {
                 sessionEnding = true;
                 result.completeExceptionally(new LeaseExpiredException(id, null, "session " + id + " expired"));
+                return result;
+            }
+            if (closed.get()) {
+                // Closed or handed over since the caller's check, before this request went out: it never will.
+                sessionEnding = true;
+                result.completeExceptionally(new IllegalStateException("session " + id + " is closed"));
                 return result;
             }
             submit();

@@ -22,9 +22,12 @@ import io.dsync.lock.SessionId;
  * @param id the session id
  * @param ttl its TTL
  * @param lastCallId the largest call id the handing instance may have used; the next one starts far above it
+ * @param lowestUnsettled the lowest call id that the handing instance may still send or ask about (a release retried
+ *     while no majority answers), 0 if none
  * @param held the locks the session held, as its caller's handles
  */
-public record SessionHandover(SessionId id, Duration ttl, long lastCallId, List<LockHandle> held) {
+public record SessionHandover(SessionId id, Duration ttl, long lastCallId, long lowestUnsettled,
+        List<LockHandle> held) {
 
     /** "DLHS": first int of a list of handovers. */
     private static final int MAGIC = 0x444C4853;
@@ -36,6 +39,7 @@ public record SessionHandover(SessionId id, Duration ttl, long lastCallId, List<
      * @param id the session id
      * @param ttl its TTL
      * @param lastCallId the largest call id used so far
+     * @param lowestUnsettled the lowest call id still unsettled, 0 if none
      * @param held the locks it held
      */
     public SessionHandover {
@@ -59,6 +63,7 @@ public record SessionHandover(SessionId id, Duration ttl, long lastCallId, List<
             out.writeUTF(s.id.value());
             out.writeLong(s.ttl.toMillis());
             out.writeLong(s.lastCallId);
+            out.writeLong(s.lowestUnsettled);
             out.writeInt(s.held.size());
             for (LockHandle h : s.held) {
                 out.writeUTF(h.name());
@@ -90,6 +95,7 @@ public record SessionHandover(SessionId id, Duration ttl, long lastCallId, List<
             SessionId id = new SessionId(in.readUTF());
             Duration ttl = Duration.ofMillis(in.readLong());
             long lastCallId = in.readLong();
+            long lowestUnsettled = in.readLong();
             int locks = in.readInt();
             List<LockHandle> held = new ArrayList<>(locks);
             for (int j = 0; j < locks; j++) {
@@ -97,7 +103,7 @@ public record SessionHandover(SessionId id, Duration ttl, long lastCallId, List<
                         in.readLong(), in.readInt(), Duration.ofMillis(in.readLong()),
                         Instant.ofEpochMilli(in.readLong())));
             }
-            sessions.add(new SessionHandover(id, ttl, lastCallId, held));
+            sessions.add(new SessionHandover(id, ttl, lastCallId, lowestUnsettled, held));
         }
         if (in.readInt() != MAGIC) {
             throw new IOException("truncated list of lock session handovers");

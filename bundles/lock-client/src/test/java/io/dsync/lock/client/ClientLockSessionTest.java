@@ -86,8 +86,9 @@ class ClientLockSessionTest {
     void aGrantWhosePollWasLostIsFoundAfterMoreCallsThanTheTableOtherwiseRemembers() throws Exception {
         try (LockSession a = service.openSession(TTL); LockSession b = service.openSession(TTL)) {
             LockHandle held = b.acquire(exclusive("r/1"));
+            // The held poll that is dropped ends after the wait timeout and a margin (6.5 s): long after the calls below.
             CompletableFuture<LockHandle> waiting = a.acquireAsync(
-                    new LockRequest("r/1", LockMode.EXCLUSIVE, Duration.ofMillis(500), LEASE));
+                    new LockRequest("r/1", LockMode.EXCLUSIVE, Duration.ofSeconds(5), LEASE));
             awaitWaiter("r/1");
             table.dropHeldPolls(true); // the leader holding a's poll dies when the grant comes
             b.release(held);
@@ -98,15 +99,17 @@ class ClientLockSessionTest {
             for (int i = 0; i < 150; i++) {
                 a.release(a.tryAcquire(exclusive("r/other")).orElseThrow());
             }
+            // Every mark sent meanwhile stays at the waiting acquire, the session's first call.
+            List<LockCommand.Settle> marks = applied(LockCommand.Settle.class, a);
+            assertFalse(marks.isEmpty(), "the session sent settle marks");
+            assertTrue(marks.stream().allMatch(m -> m.belowCallId() == 1), marks::toString);
+            assertFalse(waiting.isDone(), "answered by the poll that follows the dropped one");
             LockHandle granted = waiting.get(10, TimeUnit.SECONDS);
             // The poll that follows finds the grant; without it, the acquire is sent again and granted reentrantly.
             assertEquals(1, granted.holdCount());
             assertEquals(1, service.status("r/1").holders().get(0).holdCount());
             assertEquals(0, a.release(granted));
             assertTrue(service.status("r/1").isFree());
-            List<LockCommand.Settle> marks = applied(LockCommand.Settle.class, a);
-            assertFalse(marks.isEmpty(), "the session sent settle marks");
-            assertTrue(marks.stream().allMatch(m -> m.belowCallId() <= ((ClientLockSession) a).settleMarkSent()));
         }
     }
 
@@ -122,7 +125,8 @@ class ClientLockSessionTest {
         SessionHandover handover = a.handOver();
         assertEquals(List.of(held), handover.held());
         assertThrows(CancellationException.class, () -> waiting.join());
-        await("the wait withdrawn").atMost(Duration.ofSeconds(5)).until(() -> service.status("h/2").waiters().isEmpty());
+        assertTrue(service.status("h/2").waiters().isEmpty(), "withdrawn before the handover returns");
+        assertEquals(0, handover.lowestUnsettled(), "nothing of the old instance is left to answer");
         assertNull(a.handOver(), "handed over once");
         assertThrows(IllegalStateException.class, () -> a.acquire(exclusive("h/3")));
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
@@ -132,7 +136,7 @@ class ClientLockSessionTest {
         SessionHandover read = readBack.get(0);
         LockHandle heldMillis = new LockHandle(held.name(), held.mode(), held.sessionId(), held.fencingToken(),
                 held.holdCount(), held.lease(), held.leaseExpiresAt().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
-        assertEquals(new SessionHandover(a.id(), TTL, handover.lastCallId(), List.of(heldMillis)), read);
+        assertEquals(new SessionHandover(a.id(), TTL, handover.lastCallId(), 0, List.of(heldMillis)), read);
         service.close(); // the old instance goes away: it closes its other sessions, not the one it handed over
         assertEquals(1, service.status("h/1").holders().size());
 

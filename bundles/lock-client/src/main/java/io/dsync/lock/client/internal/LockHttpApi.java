@@ -117,6 +117,12 @@ public final class LockHttpApi extends HttpServlet {
     private final transient LockTableSource tables;
     private final transient AdminAccess access;
     private final transient Map<String, HttpSession> sessions = new ConcurrentHashMap<>();
+    /** Sessions handed over by the previous instance and not resumed yet, by id. */
+    private final transient Map<String, SessionHandover> resuming = new ConcurrentHashMap<>();
+    /** When the previous instance handed its sessions over (the handover file's time). */
+    private transient long handedOverAtMillis;
+    /** Set when this instance stops: its reaper's tasks end at once. */
+    private transient volatile boolean stopping;
     private final transient ScheduledExecutorService reaper;
 
     @Activate
@@ -131,13 +137,26 @@ public final class LockHttpApi extends HttpServlet {
             t.setDaemon(true);
             return t;
         });
-        resumeHandedOver();
+        readHandedOver();
+        if (!resuming.isEmpty()) {
+            reaper.execute(this::resumeHandedOver);
+        }
         reaper.scheduleWithFixedDelay(this::reap, 1, 1, TimeUnit.SECONDS);
     }
 
     @Deactivate
     void deactivate() {
-        reaper.shutdownNow();
+        stopping = true;
+        reaper.shutdown();
+        try {
+            // A resume under way finishes first, so that each session is either handed on or still to resume.
+            if (!reaper.awaitTermination(15, TimeUnit.SECONDS)) {
+                reaper.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            reaper.shutdownNow();
+        }
         if (nodeStopping()) {
             sessions.values().forEach(s -> s.session.closeAsync());
         } else {
@@ -153,7 +172,7 @@ public final class LockHttpApi extends HttpServlet {
 
     /** Leaves the sessions to the next instance of this component, in the handover file. */
     private void handOver() {
-        List<SessionHandover> handovers = new ArrayList<>();
+        List<SessionHandover> handovers = new ArrayList<>(resuming.values());
         for (HttpSession s : sessions.values()) {
             SessionHandover h = s.session instanceof ClientLockSession c ? c.handOver() : null;
             if (h != null) {
@@ -177,25 +196,62 @@ public final class LockHttpApi extends HttpServlet {
         }
     }
 
-    /** Resumes the sessions that the previous instance handed over, if any. */
-    private void resumeHandedOver() {
+    /** Reads the sessions that the previous instance handed over, if any. */
+    private void readHandedOver() {
         File file = context.getDataFile(HANDOVER_FILE);
         if (file == null || !file.exists()) {
             return;
         }
-        List<SessionHandover> handovers;
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file.toPath())))) {
-            handovers = SessionHandover.read(in);
+            SessionHandover.read(in).forEach(h -> resuming.put(h.id().value(), h));
+            handedOverAtMillis = file.lastModified();
         } catch (IOException e) {
             LOG.warn("Lock HTTP: the sessions handed over by the previous instance could not be read ({}); they end "
                     + "after their TTL", e.toString());
-            return;
-        } finally {
             file.delete();
         }
-        tables.resume(handovers).forEach((id, session) -> sessions.put(id, new HttpSession(session, session.ttl())));
-        LOG.info("Lock HTTP: resumed {} of {} session(s) handed over by the previous instance", sessions.size(),
-                handovers.size());
+    }
+
+    /**
+     * Resumes the sessions handed over, again every half second while the lock group cannot renew them (no majority
+     * during a refresh that restarted the lock server too), until each is resumed, gone, or past its TTL; then deletes
+     * the handover file.
+     */
+    private void resumeHandedOver() {
+        if (stopping) {
+            return;
+        }
+        int before = resuming.size();
+        LockTableSource.Resumed r;
+        try {
+            r = tables.resume(List.copyOf(resuming.values()));
+        } catch (RuntimeException e) {
+            r = new LockTableSource.Resumed(Map.of(), java.util.Set.of());
+            LOG.debug("Lock HTTP: resuming handed-over sessions failed for now: {}", e.toString());
+        }
+        r.live().forEach((id, session) -> {
+            sessions.put(id, new HttpSession(session, session.ttl()));
+            resuming.remove(id);
+        });
+        r.gone().forEach(resuming::remove);
+        long now = System.currentTimeMillis();
+        resuming.values().removeIf(h -> now - handedOverAtMillis > h.ttl().toMillis());
+        if (!r.live().isEmpty() || resuming.isEmpty()) {
+            LOG.info("Lock HTTP: resumed {} of {} session(s) handed over by the previous instance{}", r.live().size(),
+                    before, resuming.isEmpty() ? "" : "; " + resuming.size() + " to try again");
+        }
+        if (resuming.isEmpty()) {
+            File file = context.getDataFile(HANDOVER_FILE);
+            if (file != null) {
+                file.delete();
+            }
+        } else if (!stopping) {
+            try {
+                reaper.schedule(this::resumeHandedOver, 500, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // stopping: the sessions still to resume are handed on
+            }
+        }
     }
 
     /** Closes the sessions whose HTTP client stopped renewing them. */
@@ -392,6 +448,10 @@ public final class LockHttpApi extends HttpServlet {
 
     private HttpSession session(String id) {
         HttpSession s = sessions.get(id);
+        if (s == null && resuming.containsKey(id)) {
+            throw new HttpError(503, "unavailable", "session " + id + " is being resumed after an update of the lock "
+                    + "client on this node; try again");
+        }
         if (s == null || !s.session.isLive()) {
             throw new HttpError(404, "session", "no live session " + id + " on this node (it expired, was closed, "
                     + "or was opened on another node)");

@@ -4,10 +4,12 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
@@ -21,6 +23,7 @@ import org.osgi.service.component.annotations.Reference;
 
 import com.codahale.metrics.MetricRegistry;
 
+import io.dsync.lock.LeaseExpiredException;
 import io.dsync.lock.LockHandle;
 import io.dsync.lock.LockHolder;
 import io.dsync.lock.LockRequest;
@@ -306,10 +309,11 @@ public final class LockServiceComponent implements LockService, LockTableSource 
     }
 
     @Override
-    public Map<String, LockSession> resume(List<SessionHandover> handovers) {
+    public Resumed resume(List<SessionHandover> handovers) {
         Map<String, LockSession> resumed = new LinkedHashMap<>();
+        Set<String> gone = new HashSet<>();
         if (handovers.isEmpty()) {
-            return resumed;
+            return new Resumed(resumed, gone);
         }
         Map<SessionHandover, CompletableFuture<ClientLockSession>> renewing = new LinkedHashMap<>();
         for (SessionHandover h : handovers) {
@@ -321,8 +325,11 @@ public final class LockServiceComponent implements LockService, LockTableSource 
                 ClientLockSession session = Outcomes.await(f, blockingBound());
                 live.put(h.id(), session);
                 resumed.put(h.id().value(), session);
+            } catch (LeaseExpiredException e) {
+                gone.add(h.id().value());
+                LOG.info("session {} was handed over but ended before it could be resumed: {}", h.id(), e.getMessage());
             } catch (RuntimeException e) {
-                LOG.info("session {} was handed over but could not be resumed: {}", h.id(), e.getMessage());
+                LOG.debug("session {} was handed over and could not be renewed yet: {}", h.id(), e.toString());
             }
         });
         try {
@@ -343,7 +350,7 @@ public final class LockServiceComponent implements LockService, LockTableSource 
             LOG.debug("handed-over sessions resumed with the locks they listed; the lock table could not be read: {}",
                     e.toString());
         }
-        return resumed;
+        return new Resumed(resumed, gone);
     }
 
     /** How long a blocking call waits for a future that the transport bounds by its quorum timeout. */

@@ -2,6 +2,7 @@ package io.dsync.lock.client.internal;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import io.dsync.lock.LockSession;
 import io.dsync.lock.SessionId;
@@ -42,8 +43,17 @@ public interface LockTableSource {
      * to about a quorum timeout.
      *
      * @param handovers the sessions
-     * @return the sessions still live in the lock table, by id; a session that ended meanwhile, or that could not be
-     *     renewed, is left out (and logged)
+     * @return which sessions go on, and which the lock table no longer has; the others could not be renewed now (no
+     *     majority, no lock node) and may be tried again
      */
-    Map<String, LockSession> resume(List<SessionHandover> handovers);
+    Resumed resume(List<SessionHandover> handovers);
+
+    /**
+     * What {@link #resume} did.
+     *
+     * @param live the sessions that go on, by id
+     * @param gone the ids of the sessions that ended meanwhile
+     */
+    record Resumed(Map<String, LockSession> live, Set<String> gone) {
+    }
 }

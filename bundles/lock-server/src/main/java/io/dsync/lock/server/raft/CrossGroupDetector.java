@@ -139,6 +139,9 @@ final class CrossGroupDetector implements AutoCloseable {
         WaitEdge victim = b.victimEdge();
         // Named by its call, so that the break applied twice (a retry that reached a new leader) fails no later wait.
         long callId = server.stateMachines().get(b.group()).waitingCall(victim);
+        if (callId == 0) {
+            return; // the wait is gone from this replica since the scan; the next scans look again
+        }
         Message message = Message.valueOf(ByteString.copyFrom(LockCommandCodec.encodeCommands(List.of(
                 b.command(callId)))));
         try (RaftClient client = RaftClient.newBuilder().setClientId(ClientId.randomId())
