@@ -96,6 +96,8 @@ public final class ClientLockSession implements LockSession {
     private long settleSent;
     private final CompletableFuture<Void> ended = new CompletableFuture<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Whether {@link #closed} was set by {@link #handOver()}. */
+    private volatile boolean handedOver;
     private final Set<Waiting> pending = ConcurrentHashMap.newKeySet();
     /** Latest handle per lock name, in grant order; guarded by itself. */
     private final Map<String, LockHandle> held = new LinkedHashMap<>();
@@ -154,6 +156,7 @@ public final class ClientLockSession implements LockSession {
         if (ended.isDone() || !closed.compareAndSet(false, true)) {
             return null;
         }
+        handedOver = true;
         stopHeartbeatsForTesting();
         List<CompletableFuture<Void>> withdrawals = new ArrayList<>();
         for (Waiting w : new ArrayList<>(pending)) {
@@ -174,13 +177,13 @@ public final class ClientLockSession implements LockSession {
     }
 
     /**
-     * Takes up locks the session holds in the lock table that its handles do not show (a grant that raced the
-     * withdrawal of a request when the session was handed over).
+     * Takes the locks that the lock table says the session holds as its handles: the table's token, hold count and
+     * lease end win over those of the handover (and a grant that raced a withdrawal appears).
      */
     public void adopt(List<LockHandle> inTable) {
         synchronized (held) {
             for (LockHandle h : inTable) {
-                held.putIfAbsent(h.name(), h);
+                held.put(h.name(), h);
             }
         }
     }
@@ -318,8 +321,17 @@ public final class ClientLockSession implements LockSession {
 
     private void checkOpen() {
         if (closed.get()) {
-            throw new IllegalStateException("session " + id + " is closed");
+            throw closedException();
         }
+    }
+
+    /**
+     * Why a call on a closed session fails: the session is closed, or, when it was handed over, the service that the
+     * call went through is (the session goes on in the lock client's next instance: try again).
+     */
+    private IllegalStateException closedException() {
+        return handedOver ? new ClientLockService.ServiceClosedException()
+                : new IllegalStateException("session " + id + " is closed");
     }
 
     /** Ends the session because the cluster reported it expired or unknown. */
@@ -463,7 +475,7 @@ public final class ClientLockSession implements LockSession {
             if (closed.get()) {
                 // Closed or handed over since the caller's check, before this request went out: it never will.
                 sessionEnding = true;
-                result.completeExceptionally(new IllegalStateException("session " + id + " is closed"));
+                result.completeExceptionally(closedException());
                 return result;
             }
             submit();

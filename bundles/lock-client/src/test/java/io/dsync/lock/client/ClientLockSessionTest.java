@@ -128,7 +128,8 @@ class ClientLockSessionTest {
         assertTrue(service.status("h/2").waiters().isEmpty(), "withdrawn before the handover returns");
         assertEquals(0, handover.lowestUnsettled(), "nothing of the old instance is left to answer");
         assertNull(a.handOver(), "handed over once");
-        assertThrows(IllegalStateException.class, () -> a.acquire(exclusive("h/3")));
+        assertThrows(ClientLockService.ServiceClosedException.class, () -> a.acquire(exclusive("h/3")),
+                "503 over HTTP: the session goes on in the next instance");
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         SessionHandover.write(new java.io.DataOutputStream(bytes), List.of(handover));
         List<SessionHandover> readBack = SessionHandover.read(new java.io.DataInputStream(
