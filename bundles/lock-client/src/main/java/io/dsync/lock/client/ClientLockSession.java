@@ -148,13 +148,16 @@ public final class ClientLockSession implements LockSession {
      * Hands the session over instead of closing it, for another instance of the lock client to {@link
      * ClientLockService#resume resume}: stops its heartbeats, withdraws its waiting requests (their callers get a
      * {@link CancellationException}; a grant that raced the withdrawal is released), and leaves this instance without
-     * ending the session in the lock table. Calls on this object fail from then on, as on a closed session.
+     * ending the session in the lock table. Calls on this object fail from then on as calls on a closed service do.
+     * The withdrawals go out on this instance's transport, which closes after the handover, so the handover completes
+     * once they are answered (or after twice the blocking bound), and the next instance finds the locks as they end.
      *
-     * @return what the next instance needs, or {@code null} if the session was closed, ended or handed over already
+     * @return what the next instance needs, once the withdrawals are answered; {@code null} if the session was closed,
+     *     ended or handed over already
      */
-    public SessionHandover handOver() {
+    public CompletableFuture<SessionHandover> handOver() {
         if (ended.isDone() || !closed.compareAndSet(false, true)) {
-            return null;
+            return CompletableFuture.completedFuture(null);
         }
         handedOver = true;
         stopHeartbeatsForTesting();
@@ -164,16 +167,16 @@ public final class ClientLockSession implements LockSession {
                     + " is handed over to the lock client's next instance (its bundle is being updated or restarted)"));
             withdrawals.add(w.finished);
         }
-        // The withdrawals (and the release of a grant that raced one) go out on this instance's transport, which
-        // closes after the handover: wait for them, bounded, so that the next instance finds the locks as they end.
-        waitUninterruptibly(CompletableFuture.allOf(withdrawals.toArray(CompletableFuture[]::new)));
-        service.forget(this);
-        List<LockHandle> locks = heldLocks();
-        long lowestUnsettled;
-        synchronized (unsettled) {
-            lowestUnsettled = unsettled.isEmpty() ? 0 : unsettled.first();
-        }
-        return new SessionHandover(id, ttl, callIds.get(), lowestUnsettled, locks);
+        return CompletableFuture.allOf(withdrawals.toArray(CompletableFuture[]::new))
+                .completeOnTimeout(null, blockingBound().multipliedBy(2).toMillis(), TimeUnit.MILLISECONDS)
+                .handle((x, e) -> {
+                    service.forget(this);
+                    long lowestUnsettled;
+                    synchronized (unsettled) {
+                        lowestUnsettled = unsettled.isEmpty() ? 0 : unsettled.first();
+                    }
+                    return new SessionHandover(id, ttl, callIds.get(), lowestUnsettled, heldLocks());
+                });
     }
 
     /**

@@ -122,12 +122,12 @@ class ClientLockSessionTest {
         CompletableFuture<LockHandle> waiting = a.acquireAsync(exclusive("h/2"));
         awaitWaiter("h/2");
 
-        SessionHandover handover = a.handOver();
+        SessionHandover handover = a.handOver().get(5, TimeUnit.SECONDS);
         assertEquals(List.of(held), handover.held());
         assertThrows(CancellationException.class, () -> waiting.join());
         assertTrue(service.status("h/2").waiters().isEmpty(), "withdrawn before the handover returns");
         assertEquals(0, handover.lowestUnsettled(), "nothing of the old instance is left to answer");
-        assertNull(a.handOver(), "handed over once");
+        assertNull(a.handOver().join(), "handed over once");
         assertThrows(ClientLockService.ServiceClosedException.class, () -> a.acquire(exclusive("h/3")),
                 "503 over HTTP: the session goes on in the next instance");
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
@@ -157,7 +157,7 @@ class ClientLockSessionTest {
     @Test
     void aSessionThatEndedBeforeItWasResumedIsNotResumed() throws Exception {
         ClientLockSession a = (ClientLockSession) service.openSession(Duration.ofSeconds(2));
-        SessionHandover handover = a.handOver();
+        SessionHandover handover = a.handOver().join();
         Thread.sleep(2_500); // nothing renews it meanwhile
         try (ClientLockService next = new ClientLockService(table, "test-client-2")) {
             ExecutionException e = assertThrows(ExecutionException.class, () -> next.resume(handover).get(5, TimeUnit.SECONDS));

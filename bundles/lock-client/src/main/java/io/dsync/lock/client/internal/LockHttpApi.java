@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -173,8 +174,14 @@ public final class LockHttpApi extends HttpServlet {
     /** Leaves the sessions to the next instance of this component, in the handover file. */
     private void handOver() {
         List<SessionHandover> handovers = new ArrayList<>(resuming.values());
+        List<CompletableFuture<SessionHandover>> handing = new ArrayList<>();
         for (HttpSession s : sessions.values()) {
-            SessionHandover h = s.session instanceof ClientLockSession c ? c.handOver() : null;
+            if (s.session instanceof ClientLockSession c) {
+                handing.add(c.handOver()); // all at once: each may wait for its withdrawals
+            }
+        }
+        for (CompletableFuture<SessionHandover> f : handing) {
+            SessionHandover h = f.join();
             if (h != null) {
                 handovers.add(h);
             }
