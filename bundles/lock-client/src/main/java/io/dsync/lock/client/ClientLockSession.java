@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -19,7 +18,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,10 +42,9 @@ import io.dsync.lock.protocol.PollReply;
  * retries of the same command reuse it, so that the state machine deduplicates them), the automatic
  * heartbeats (every third of the TTL) and the local view of held locks.
  * <p>
- * The session knows which of its calls it may still send again, ask about or withdraw ({@link #unsettled}: from the
- * call id's creation to the end of its last retry, poll or withdrawal), and tells the cluster the lowest of them with
- * {@link LockCommand.Settle} each time that mark has moved {@value #SETTLE_EVERY} calls on; the lock table keeps the
- * outcome of every call from the mark on, so a retry after however many other calls is still answered from memory.
+ * The session knows which of its calls it may still send again, ask about or withdraw, and tells the cluster the
+ * lowest of them with {@link LockCommand.Settle} ({@link CallIds}); the lock table keeps the outcome of every call
+ * from the mark on, so a retry after however many other calls is still answered from memory.
  * <p>
  * Waiting requests (acquire, upgrade) are submitted once; when the leader answers
  * {@link Outcome.Queued}, their final outcome is awaited through
@@ -82,18 +79,11 @@ public final class ClientLockSession implements LockSession {
     /** How long a resumed session keeps its marks below the calls its previous instance left unsettled. */
     static final long HANDOVER_FLOOR_MILLIS = 60_000;
 
-    /** How far the lowest unsettled call id moves before the session sends a new settle mark. */
-    static final long SETTLE_EVERY = 64;
-
     private final ClientLockService service;
     private final LockTransport transport;
     private final SessionId id;
     private final Duration ttl;
-    private final AtomicLong callIds = new AtomicLong();
-    /** The call ids whose final answer the session may still need; guarded by itself. */
-    private final TreeSet<Long> unsettled = new TreeSet<>();
-    /** The last settle mark sent; guarded by {@link #unsettled}. */
-    private long settleSent;
+    private final CallIds callIds;
     private final CompletableFuture<Void> ended = new CompletableFuture<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Whether {@link #closed} was set by {@link #handOver()}. */
@@ -115,11 +105,17 @@ public final class ClientLockSession implements LockSession {
     private volatile CompletableFuture<Void> closing;
 
     ClientLockSession(ClientLockService service, SessionId id, Duration ttl, Instant expiresAt) {
+        this(service, id, ttl, expiresAt, 0);
+    }
+
+    private ClientLockSession(ClientLockService service, SessionId id, Duration ttl, Instant expiresAt,
+            long lastCallId) {
         this.service = service;
         this.transport = service.transport();
         this.id = id;
         this.ttl = ttl;
         this.expiresAt = expiresAt;
+        this.callIds = new CallIds(lastCallId);
     }
 
     /**
@@ -128,8 +124,7 @@ public final class ClientLockSession implements LockSession {
      * the lowest of them for {@link #HANDOVER_FLOOR_MILLIS}, so that the lock table still answers them.
      */
     ClientLockSession(ClientLockService service, SessionHandover handover, Instant expiresAt) {
-        this(service, handover.id(), handover.ttl(), expiresAt);
-        callIds.set(handover.lastCallId() + HANDOVER_CALL_ID_GAP);
+        this(service, handover.id(), handover.ttl(), expiresAt, handover.lastCallId() + HANDOVER_CALL_ID_GAP);
         synchronized (held) {
             for (LockHandle h : handover.held()) {
                 held.put(h.name(), h);
@@ -137,9 +132,7 @@ public final class ClientLockSession implements LockSession {
         }
         long floor = handover.lowestUnsettled();
         if (floor > 0) {
-            synchronized (unsettled) {
-                unsettled.add(floor);
-            }
+            callIds.hold(floor);
             service.scheduler().schedule(() -> settled(floor), HANDOVER_FLOOR_MILLIS, TimeUnit.MILLISECONDS);
         }
     }
@@ -171,11 +164,7 @@ public final class ClientLockSession implements LockSession {
                 .completeOnTimeout(null, blockingBound().multipliedBy(2).toMillis(), TimeUnit.MILLISECONDS)
                 .handle((x, e) -> {
                     service.forget(this);
-                    long lowestUnsettled;
-                    synchronized (unsettled) {
-                        lowestUnsettled = unsettled.isEmpty() ? 0 : unsettled.first();
-                    }
-                    return new SessionHandover(id, ttl, callIds.get(), lowestUnsettled, heldLocks());
+                    return new SessionHandover(id, ttl, callIds.last(), callIds.lowestUnsettled(), heldLocks());
                 });
     }
 
@@ -238,42 +227,19 @@ public final class ClientLockSession implements LockSession {
 
     /** A fresh call id, unsettled until {@link #settled} is called for it. */
     private long newCall() {
-        synchronized (unsettled) {
-            long callId = callIds.incrementAndGet();
-            unsettled.add(callId);
-            return callId;
-        }
+        return callIds.next();
     }
 
-    /**
-     * Records that the session will not send, poll or withdraw a call again, and sends a new settle mark when the
-     * lowest unsettled call id has moved far enough, or a first one once the session has made
-     * {@value #SETTLE_EVERY} calls (well before the lock table would forget outcomes by count: a call that stays
-     * unsettled from the start keeps the mark from moving).
-     */
+    /** Records that the session will not send, poll or withdraw a call again; sends a settle mark when one is due. */
     private void settled(long callId) {
-        long mark;
-        long before;
-        synchronized (unsettled) {
-            unsettled.remove(callId);
-            mark = unsettled.isEmpty() ? callIds.get() + 1 : unsettled.first();
-            before = settleSent;
-            if (mark - before < SETTLE_EVERY && (before > 0 || callIds.get() < SETTLE_EVERY)) {
-                return;
-            }
-            settleSent = mark;
-        }
-        if (ended.isDone()) {
+        long mark = callIds.settle(callId);
+        if (mark == 0 || ended.isDone()) {
             return;
         }
         transport.submit(new LockCommand.Settle(id, mark)).whenComplete((outcome, error) -> {
             if (error != null) {
                 LOG.debug("settle mark {} of session {} not sent: {}", mark, id, error.toString());
-                synchronized (unsettled) {
-                    if (settleSent == mark) {
-                        settleSent = before; // sent again with a later call
-                    }
-                }
+                callIds.unsent(mark);
             }
         });
     }
