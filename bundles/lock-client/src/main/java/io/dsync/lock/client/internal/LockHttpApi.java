@@ -13,9 +13,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -233,7 +235,7 @@ public final class LockHttpApi extends HttpServlet {
         try {
             r = tables.resume(List.copyOf(resuming.values()));
         } catch (RuntimeException e) {
-            r = new LockTableSource.Resumed(Map.of(), java.util.Set.of());
+            r = new LockTableSource.Resumed(Map.of(), Set.of());
             LOG.debug("Lock HTTP: resuming handed-over sessions failed for now: {}", e.toString());
         }
         r.live().forEach((id, session) -> {
@@ -255,7 +257,7 @@ public final class LockHttpApi extends HttpServlet {
         } else if (!stopping) {
             try {
                 reaper.schedule(this::resumeHandedOver, 500, TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+            } catch (RejectedExecutionException e) {
                 // stopping: the sessions still to resume are handed on
             }
         }

@@ -320,7 +320,9 @@ public final class LockServiceComponent implements LockService, LockTableSource 
             renewing.put(h, async(() -> service().resume(h)));
         }
         Map<SessionId, ClientLockSession> live = new HashMap<>();
+        Map<SessionId, SessionHandover> byId = new HashMap<>();
         renewing.forEach((h, f) -> {
+            byId.put(h.id(), h);
             try {
                 ClientLockSession session = Outcomes.await(f, blockingBound());
                 live.put(h.id(), session);
@@ -336,12 +338,10 @@ public final class LockServiceComponent implements LockService, LockTableSource 
             Map<SessionId, List<LockHandle>> inTable = new HashMap<>();
             for (LockStatus lock : table(LockQuery.Table.MAX_LOCKS).locks()) {
                 for (LockHolder h : lock.holders()) {
-                    SessionHandover handover = handovers.stream().filter(x -> x.id().equals(h.sessionId()))
-                            .findFirst().orElse(null);
-                    if (handover != null && live.containsKey(h.sessionId())) {
+                    if (live.containsKey(h.sessionId())) {
                         inTable.computeIfAbsent(h.sessionId(), k -> new ArrayList<>()).add(new LockHandle(lock.name(),
-                                h.mode(), h.sessionId(), h.fencingToken(), h.holdCount(), leaseOf(handover, lock.name()),
-                                h.leaseExpiresAt()));
+                                h.mode(), h.sessionId(), h.fencingToken(), h.holdCount(),
+                                leaseOf(byId.get(h.sessionId()), lock.name()), h.leaseExpiresAt()));
                     }
                 }
             }
