@@ -9,11 +9,19 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.TimeDuration;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
 import org.redisson.config.Config;
@@ -26,6 +34,9 @@ import io.dsync.lock.LockSession;
 import io.dsync.lock.client.ClientLockService;
 import io.dsync.lock.client.raft.RaftLockClient;
 import io.dsync.lock.client.raft.ShardedLockClient;
+import io.dsync.lock.SessionId;
+import io.dsync.lock.core.LockCommand;
+import io.dsync.lock.protocol.LockCommandCodec;
 import io.dsync.lock.protocol.LockRaftGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -86,7 +97,8 @@ public final class LockBench implements Callable<Integer> {
     int[] scale;
 
     @Option(names = "--peers", split = ",", defaultValue = "redisson,etcd",
-            description = "Peers to measure next to dsync: redisson, etcd (3 members on loopback, when an 'etcd' binary is on the PATH) (default: ${DEFAULT-VALUE}).")
+            description = "Peers to measure next to dsync: redisson, etcd (3 members on loopback, when an 'etcd' binary is on the PATH), "
+                    + "ratis (the floor under dsync: two bare Ratis writes per pair to the same lock group) (default: ${DEFAULT-VALUE}).")
     List<String> peers;
 
     /** One client thread's way to take and give back a lock. */
@@ -151,6 +163,9 @@ public final class LockBench implements Callable<Integer> {
             io.etcd.jetcd.Client etcdClient = null;
             try {
                 List<Target> targets = new ArrayList<>(List.of(dsyncTarget(dsync)));
+                if (peers.contains("ratis")) {
+                    targets.add(ratisTarget(LockRaftGroup.group(cluster.name(), cluster.raftAddresses())));
+                }
                 if (peers.contains("redisson")) {
                     targets.add(redissonTarget(redisson));
                 }
@@ -295,6 +310,50 @@ public final class LockBench implements Callable<Integer> {
                     @Override
                     public void close() {
                         session.close();
+                    }
+                };
+            }
+        };
+    }
+
+    /**
+     * The floor under dsync's lock service: per "pair", two blocking writes to the same lock group through a bare Ratis
+     * client of the thread's own, each one command (a keep-alive of a session that does not exist: committed, flushed on
+     * every member and applied like a lock command, and changing nothing). What dsync adds to it is its client (sessions,
+     * group commit, the watch on each request) and the lock table's work.
+     */
+    private static Target ratisTarget(RaftGroup group) {
+        return new Target() {
+            @Override
+            public String name() {
+                return "bare Ratis";
+            }
+
+            @Override
+            public Worker worker() {
+                RaftClient client = RaftClient.newBuilder().setRaftGroup(group).setProperties(LockRaftGroup.clientProperties(10_000))
+                        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(100, TimeDuration.valueOf(50, TimeUnit.MILLISECONDS)))
+                        .build();
+                Message keepAlive = Message.valueOf(ByteString.copyFrom(LockCommandCodec.encodeCommands(List.of(
+                        new LockCommand.KeepAlive(new SessionId("bench/no-such-session/" + UUID.randomUUID()))))));
+                return new Worker() {
+                    @Override
+                    public void lockUnlock(String name) throws Exception {
+                        for (int i = 0; i < 2; i++) {
+                            RaftClientReply reply = client.io().send(keepAlive);
+                            if (!reply.isSuccess()) {
+                                throw reply.getException();
+                            }
+                        }
+                    }
+
+                    @Override
+                    public void close() {
+                        try {
+                            client.close();
+                        } catch (java.io.IOException e) {
+                            // closing releases connections only
+                        }
                     }
                 };
             }
