@@ -44,7 +44,9 @@ import io.dsync.cache.core.Versioned;
  *   <li>{@code lruInsertEvict}: the LRU alone, full, a new entry put in and the least recently used one evicted;</li>
  *   <li>{@code tinyLfuAccess}, {@code tinyLfuInsertEvict}: the same on the W-TinyLFU map ({@code Lru.windowTinyLfu}),
  *       whose every access also counts in its frequency sketch and whose insert makes the window's oldest entry
- *       compete with the main part's.</li>
+ *       compete with the main part's;</li>
+ *   <li>{@code tickNothingDue}: a node's periodic tick (every 100 ms in the client) while it holds {@code keys} copies,
+ *       none of them near its renewal point: what a cache costs between its operations.</li>
  * </ul>
  * The nodes are driven into S and M through their protocol, as a home would: submit the operation, take the
  * {@code GetShared}/{@code GetExclusive} it sends and answer it with a {@code Grant}. Time stands still, so leases
@@ -155,6 +157,11 @@ public class CacheCoreBench {
     @Benchmark
     public List<Effect> putModified() {
         return owned.submit(now, ++op, new Op.Put(nextKey(), value));
+    }
+
+    @Benchmark
+    public List<Effect> tickNothingDue() {
+        return shared.tick(now);
     }
 
     @Benchmark

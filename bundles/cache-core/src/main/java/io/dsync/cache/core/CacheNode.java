@@ -115,6 +115,8 @@ public final class CacheNode {
     private final ColdReads coldReads;
     private final OpQueues ops = new OpQueues();
     private final Renewals renewals = new Renewals();
+    /** How many lines the last tick looked at ({@link NodeLines#due}). */
+    private int lookedAtByLastTick;
     private final ReadableCopies readable = new ReadableCopies();
     /** Keys served in this call: published at its end if a read of them would still complete at once. */
     private final List<String> served = new ArrayList<>();
@@ -365,7 +367,7 @@ public final class CacheNode {
             }
         }
         expireOperations();
-        renewals.giveUp(this.now, timing.retry(), lines::find);
+        renewals.giveUp(this.now, timing.retry(), lines::find, this::watch);
         // Copies read without this node's lock since the last tick: used, as if this node had served the reads (a busy
         // line's read is taken in once the line is free again).
         readable.takeReads(key -> {
@@ -376,13 +378,16 @@ public final class CacheNode {
             if (line.busy != Busy.NONE) {
                 return false;
             }
-            line.touched = true;
-            line.lastUsed = this.now;
+            used(line);
             lines.touch(key);
             return true;
         });
+        // Only the lines whose time came (a lease to renew or that ran out, a write-back to send again), or that
+        // changed since in a way that may make them due: a tick costs what is due, not a walk over every line.
+        List<Line> looked = lines.due(this.now);
+        lookedAtByLastTick = looked.size();
         TreeMap<String, List<Line>> due = new TreeMap<>();
-        for (Line line : lines.all()) {
+        for (Line line : looked) {
             if (line.busy != Busy.NONE) {
                 if (line.writeRetryAt != 0 && this.now >= line.writeRetryAt) {
                     line.writeRetryAt = 0;
@@ -398,10 +403,49 @@ public final class CacheNode {
             }
         }
         out.addAll(renewals.start(this.now, due));
+        for (Line line : looked) {
+            if (lines.holds(line)) {
+                lookAgain(line);
+            }
+        }
         for (String key : ops.keys()) {
             drive(key);
         }
         return end();
+    }
+
+    /**
+     * Has the tick look at a line when something can next be due for it: its lease's renewal point, else the end of
+     * its lease (a renewal in flight, or none due: not used), or a write-back's retry; not at all while a write is in
+     * flight (its end calls {@link #watch}). A time already past means the next tick, as the lines that wait for a
+     * use in their renewal window (or, with {@link Defect#HOLDER_IGNORES_LEASE}, forever) are looked at every tick.
+     */
+    private void lookAgain(Line line) {
+        long at;
+        if (line.busy != Busy.NONE) {
+            if (line.writeRetryAt == 0) {
+                return;
+            }
+            at = line.writeRetryAt;
+        } else {
+            long renewAt = line.expiry - timing.renewAhead();
+            at = line.renewal == 0 && now < renewAt ? renewAt : line.expiry;
+        }
+        lines.lookAt(line, Math.max(at, now + 1));
+    }
+
+    /** Has the next tick look at a line that changed: its write ended, or its renewal was answered or given up. */
+    private void watch(Line line) {
+        lines.lookAt(line, now);
+    }
+
+    /** A read or write of a copy: its lease is renewed if it nears its end (the next tick looks at it). */
+    private void used(Line line) {
+        line.touched = true;
+        line.lastUsed = now;
+        if (line.renewal == 0 && line.expiry - now <= timing.renewAhead()) {
+            watch(line);
+        }
     }
 
     // ---------------------------------------------------------------- views
@@ -522,6 +566,11 @@ public final class CacheNode {
      */
     public int size() {
         return lines.size();
+    }
+
+    /** How many lines the last tick looked at (tests: a tick costs what is due, not a walk over every line). */
+    int linesLookedAtByLastTick() {
+        return lookedAtByLastTick;
     }
 
     /**
@@ -678,8 +727,7 @@ public final class CacheNode {
         if (q.op instanceof Op.Get && !q.missed) {
             hits++;
         }
-        line.touched = true;
-        line.lastUsed = now;
+        used(line);
         lines.touch(line.key);
         served.add(line.key);
     }
@@ -799,7 +847,9 @@ public final class CacheNode {
             lines.remove(old);
         }
         lines.count(before, g.state(), cause);
-        lines.install(new Line(key, g.state(), g.data(), g.grant(), from, expiry));
+        Line line = new Line(key, g.state(), g.data(), g.grant(), from, expiry);
+        lines.install(line);
+        lookAgain(line);
         handleEvictions();
         drive(key);
     }
@@ -864,6 +914,7 @@ public final class CacheNode {
                 line.expiry = Math.max(line.expiry, timing.holderExpiry(sentAt));
                 line.renewal = 0;
                 line.touched = false;
+                lookAgain(line);
                 if (readable.published(line.key)) {
                     readable.publish(line.key, line.data, line.expiry);
                 }
@@ -874,6 +925,7 @@ public final class CacheNode {
             if (line != null && line.grant.equals(ref.grant())) {
                 readable.withdraw(line.key);
                 line.renewal = 0;
+                watch(line);
                 if (line.busy != Busy.NONE) {
                     if (line.after != MesiState.INVALID) {
                         line.cause = Cause.RENEWAL_REFUSED;
@@ -968,6 +1020,7 @@ public final class CacheNode {
         }
         line.busy = Busy.NONE;
         line.writer = null;
+        watch(line);
         if (outcome == WriteOutcome.WRITTEN) {
             line.data = line.writing;
             lines.reweigh(line);
@@ -998,9 +1051,11 @@ public final class CacheNode {
             // attempt waits for a tick a retry interval later: a main memory that fails at once (read-only, out of
             // memory, a closed client) must not be asked in a loop for as long as it fails.
             line.writeRetryAt = now + timing.retry();
+            lines.lookAt(line, line.writeRetryAt);
             return;
         }
         line.busy = Busy.NONE;
+        watch(line);
         if (outcome == WriteOutcome.WRITTEN) {
             line.inDoubt = false; // main memory has the copy's value (no operation ran while it was written)
             writeBacks++;

@@ -37,6 +37,8 @@ final class Line {
     long lastUsed = Long.MIN_VALUE;
     /** The renewal in flight for this lease, 0 if none. */
     long renewal;
+    /** When the node's tick looks at this line next ({@link NodeLines#lookAt}), {@link Long#MAX_VALUE} if never. */
+    long dueAt = Long.MAX_VALUE;
 
     Busy busy = Busy.NONE;
     /** The id of the memory write in flight. */

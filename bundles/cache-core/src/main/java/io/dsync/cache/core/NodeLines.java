@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 
@@ -23,6 +24,20 @@ final class NodeLines {
     private final TreeMap<Transition, Long> transitions = new TreeMap<>();
 
     private final long capacityBytes;
+
+    /**
+     * When the node's tick must look at which line, so that a tick costs what is due instead of a walk over every line:
+     * a line's live entry is the one at its {@link Line#dueAt}; entries left behind by an earlier one are skipped.
+     */
+    private final PriorityQueue<Due> dues = new PriorityQueue<>();
+    private long dueSeq;
+
+    private record Due(long at, long seq, Line line) implements Comparable<Due> {
+        @Override
+        public int compareTo(Due o) {
+            return at != o.at ? Long.compare(at, o.at) : Long.compare(seq, o.seq);
+        }
+    }
 
     /**
      * Creates an empty set of lines.
@@ -94,6 +109,35 @@ final class NodeLines {
             lru.remove(line.key);
         }
         departing.remove(line.key, line);
+    }
+
+    /** Whether a line is one of these: in the LRU, or departing. */
+    boolean holds(Line line) {
+        return lru.peek(line.key) == line || departing.get(line.key) == line;
+    }
+
+    /** Has the tick look at a line at {@code at}, or earlier if it was to look earlier already. */
+    void lookAt(Line line, long at) {
+        if (at < line.dueAt) {
+            line.dueAt = at;
+            dues.add(new Due(at, dueSeq++, line));
+        }
+    }
+
+    /**
+     * Takes the lines the tick is to look at by {@code now}, in the order of their times (each once; lines forgotten
+     * since are left out). They are not looked at again unless {@link #lookAt} is called for them anew.
+     */
+    List<Line> due(long now) {
+        List<Line> due = new ArrayList<>();
+        while (!dues.isEmpty() && dues.peek().at() <= now) {
+            Due d = dues.poll();
+            if (d.line().dueAt == d.at() && holds(d.line())) {
+                d.line().dueAt = Long.MAX_VALUE;
+                due.add(d.line());
+            }
+        }
+        return due;
     }
 
     /** Returns all lines: the LRU's, most recently used first, then the departing ones. */

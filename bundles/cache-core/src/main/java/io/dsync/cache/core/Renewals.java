@@ -5,6 +5,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import io.dsync.cache.core.CoherenceMessage.LeaseRef;
@@ -55,8 +56,12 @@ final class Renewals {
         return r == null ? null : r.sentAt();
     }
 
-    /** Gives up the renewals unanswered since {@code retry}, so that their leases can be renewed again. */
-    void giveUp(long now, long retry, Function<String, Line> lines) {
+    /**
+     * Gives up the renewals unanswered since {@code retry}, so that their leases can be renewed again.
+     *
+     * @param reset told each line whose renewal was given up
+     */
+    void giveUp(long now, long retry, Function<String, Line> lines, Consumer<Line> reset) {
         for (Iterator<Map.Entry<Long, InFlight>> it = inFlight.entrySet().iterator(); it.hasNext();) {
             Map.Entry<Long, InFlight> e = it.next();
             if (e.getValue().sentAt() + retry <= now) {
@@ -65,6 +70,7 @@ final class Renewals {
                     Line line = lines.apply(ref.key());
                     if (line != null && line.renewal == e.getKey()) {
                         line.renewal = 0;
+                        reset.accept(line);
                     }
                 }
             }

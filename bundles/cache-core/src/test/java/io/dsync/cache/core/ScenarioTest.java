@@ -84,6 +84,54 @@ class ScenarioTest {
         assertThat(a.stats().hits()).as("two hits through the node, six through readable()").isEqualTo(8);
     }
 
+    /**
+     * A tick looks only at the lines that are due (their renewal point, their lease's end, or a change since): a copy
+     * that a tick passed over at its renewal point (not used since its renewal) and that is used afterwards, within
+     * the window, must still be renewed, whether read through the node or through {@code readable()}.
+     */
+    @Test
+    void aCopyFirstUsedInItsRenewalWindowAfterATickPassedItOverIsRenewed() {
+        for (boolean throughReadable : List.of(false, true)) {
+            MiniCluster c = new MiniCluster(WriteMode.WRITE_THROUGH, "a");
+            CacheNode a = c.nodes.get("a");
+            c.run("a", new Op.Get("k"));
+            c.run("a", new Op.Get("k")); // a hit through the node publishes the copy
+            c.advance(T.lease() - T.renewAhead() + 100 * MS); // renewed once: the copy had been used
+            long renewedUntil = T.lease() - T.renewAhead() + T.lease();
+            // Not used since: the tick at the next renewal point passes it over.
+            c.advance(T.renewAhead());
+            assertThat(c.rights("a", "k")).as("still within its lease").isEqualTo(MesiState.EXCLUSIVE);
+            if (throughReadable) {
+                assertThat(a.readable().read("k", c.now)).isNotNull();
+            } else {
+                long hit = c.submit("a", new Op.Get("k"));
+                assertThat(c.results.get(hit)).isEqualTo(new OpResult.Read(Versioned.INITIAL));
+            }
+            c.advance(T.lease() - T.renewAhead());
+            assertThat(c.now - 1_000 * MS).as("past the end of the lease it had").isGreaterThan(renewedUntil);
+            assertThat(c.rights("a", "k")).as("used in its window: renewed (read through readable: %s)",
+                    throughReadable).isEqualTo(MesiState.EXCLUSIVE);
+        }
+    }
+
+    @Test
+    void aTickLooksOnlyAtTheLinesThatAreDue() {
+        MiniCluster c = new MiniCluster(WriteMode.WRITE_THROUGH, "a");
+        CacheNode a = c.nodes.get("a");
+        for (int i = 0; i < 16; i++) {
+            c.run("a", new Op.Get("k" + i));
+        }
+        c.handle("a", a.tick(c.now + 10 * MS));
+        assertThat(a.linesLookedAtByLastTick()).as("16 copies, none near its renewal point").isZero();
+        c.advance(T.lease() - T.renewAhead() + 100 * MS);
+        assertThat(c.nodes.get("a").transitions()).isNotEmpty();
+        for (int i = 0; i < 16; i++) {
+            assertThat(c.rights("a", "k" + i)).as("used since their grant: renewed").isEqualTo(MesiState.EXCLUSIVE);
+        }
+        c.handle("a", a.tick(c.now + 10 * MS));
+        assertThat(a.linesLookedAtByLastTick()).as("renewed: none is due before its next renewal point").isZero();
+    }
+
     @Test
     void theHomeGrantsFromItsCopyOfMemoryUntilAnOwnerMayHaveWritten() {
         MiniCluster c = new MiniCluster(WriteMode.WRITE_THROUGH, "a", "b").retaining(1 << 20);
