@@ -115,6 +115,26 @@ public final class LockBench implements Callable<Integer> {
         String name();
 
         Worker worker() throws Exception;
+
+        /** Makes one worker per client thread. */
+        @FunctionalInterface
+        interface Workers {
+            Worker make() throws Exception;
+        }
+
+        static Target of(String name, Workers workers) {
+            return new Target() {
+                @Override
+                public String name() {
+                    return name;
+                }
+
+                @Override
+                public Worker worker() throws Exception {
+                    return workers.make();
+                }
+            };
+        }
     }
 
     /** Throughput and latency of one workload on one system. */
@@ -291,29 +311,21 @@ public final class LockBench implements Callable<Integer> {
     }
 
     private static Target dsyncTarget(ClientLockService service) {
-        return new Target() {
-            @Override
-            public String name() {
-                return "dsync";
-            }
+        return Target.of("dsync", () -> {
+            LockSession session = service.openSession(Duration.ofSeconds(30));
+            return new Worker() {
+                @Override
+                public void lockUnlock(String name) throws Exception {
+                    LockHandle h = session.acquire(new LockRequest(name, LockMode.EXCLUSIVE, Duration.ofSeconds(30), Duration.ofSeconds(30)));
+                    session.release(h);
+                }
 
-            @Override
-            public Worker worker() {
-                LockSession session = service.openSession(Duration.ofSeconds(30));
-                return new Worker() {
-                    @Override
-                    public void lockUnlock(String name) throws Exception {
-                        LockHandle h = session.acquire(new LockRequest(name, LockMode.EXCLUSIVE, Duration.ofSeconds(30), Duration.ofSeconds(30)));
-                        session.release(h);
-                    }
-
-                    @Override
-                    public void close() {
-                        session.close();
-                    }
-                };
-            }
-        };
+                @Override
+                public void close() {
+                    session.close();
+                }
+            };
+        });
     }
 
     /**
@@ -323,88 +335,62 @@ public final class LockBench implements Callable<Integer> {
      * group commit, the watch on each request) and the lock table's work.
      */
     private static Target ratisTarget(RaftGroup group) {
-        return new Target() {
-            @Override
-            public String name() {
-                return "bare Ratis";
-            }
-
-            @Override
-            public Worker worker() {
-                RaftClient client = RaftClient.newBuilder().setRaftGroup(group).setProperties(LockRaftGroup.clientProperties(10_000))
-                        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(100, TimeDuration.valueOf(50, TimeUnit.MILLISECONDS)))
-                        .build();
-                Message keepAlive = Message.valueOf(ByteString.copyFrom(LockCommandCodec.encodeCommands(List.of(
-                        new LockCommand.KeepAlive(new SessionId("bench/no-such-session/" + UUID.randomUUID()))))));
-                return new Worker() {
-                    @Override
-                    public void lockUnlock(String name) throws Exception {
-                        for (int i = 0; i < 2; i++) {
-                            RaftClientReply reply = client.io().send(keepAlive);
-                            if (!reply.isSuccess()) {
-                                throw reply.getException();
-                            }
+        return Target.of("bare Ratis", () -> {
+            RaftClient client = RaftClient.newBuilder().setRaftGroup(group).setProperties(LockRaftGroup.clientProperties(10_000))
+                    .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(100, TimeDuration.valueOf(50, TimeUnit.MILLISECONDS)))
+                    .build();
+            Message keepAlive = Message.valueOf(ByteString.copyFrom(LockCommandCodec.encodeCommands(List.of(
+                    new LockCommand.KeepAlive(new SessionId("bench/no-such-session/" + UUID.randomUUID()))))));
+            return new Worker() {
+                @Override
+                public void lockUnlock(String name) throws Exception {
+                    for (int i = 0; i < 2; i++) {
+                        RaftClientReply reply = client.io().send(keepAlive);
+                        if (!reply.isSuccess()) {
+                            throw reply.getException();
                         }
                     }
+                }
 
-                    @Override
-                    public void close() {
-                        try {
-                            client.close();
-                        } catch (java.io.IOException e) {
-                            // closing releases connections only
-                        }
+                @Override
+                public void close() {
+                    try {
+                        client.close();
+                    } catch (java.io.IOException e) {
+                        // closing releases connections only
                     }
-                };
-            }
-        };
+                }
+            };
+        });
     }
 
     private static Target redissonTarget(RedissonClient redisson) {
-        return new Target() {
-            @Override
-            public String name() {
-                return "Redisson RLock";
-            }
-
-            @Override
-            public Worker worker() {
-                return name -> {
-                    var lock = redisson.getLock(name);
-                    lock.lock(30, TimeUnit.SECONDS);
-                    lock.unlock();
-                };
-            }
-        };
+        return Target.of("Redisson RLock", () -> name -> {
+            var lock = redisson.getLock(name);
+            lock.lock(30, TimeUnit.SECONDS);
+            lock.unlock();
+        });
     }
 
     private static Target etcdTarget(io.etcd.jetcd.Client etcd) {
-        return new Target() {
-            @Override
-            public String name() {
-                return "etcd";
-            }
+        return Target.of("etcd", () -> {
+            // etcd's recipe: a lease per client (its session), lock = a key under the lease, waited for in order.
+            long lease = etcd.getLeaseClient().grant(60).get(10, TimeUnit.SECONDS).getID();
+            return new Worker() {
+                @Override
+                public void lockUnlock(String name) throws Exception {
+                    io.etcd.jetcd.ByteSequence key = etcd.getLockClient()
+                            .lock(io.etcd.jetcd.ByteSequence.from(name, java.nio.charset.StandardCharsets.UTF_8), lease)
+                            .get(30, TimeUnit.SECONDS).getKey();
+                    etcd.getLockClient().unlock(key).get(30, TimeUnit.SECONDS);
+                }
 
-            @Override
-            public Worker worker() throws Exception {
-                // etcd's recipe: a lease per client (its session), lock = a key under the lease, waited for in order.
-                long lease = etcd.getLeaseClient().grant(60).get(10, TimeUnit.SECONDS).getID();
-                return new Worker() {
-                    @Override
-                    public void lockUnlock(String name) throws Exception {
-                        io.etcd.jetcd.ByteSequence key = etcd.getLockClient()
-                                .lock(io.etcd.jetcd.ByteSequence.from(name, java.nio.charset.StandardCharsets.UTF_8), lease)
-                                .get(30, TimeUnit.SECONDS).getKey();
-                        etcd.getLockClient().unlock(key).get(30, TimeUnit.SECONDS);
-                    }
-
-                    @Override
-                    public void close() {
-                        etcd.getLeaseClient().revoke(lease);
-                    }
-                };
-            }
-        };
+                @Override
+                public void close() {
+                    etcd.getLeaseClient().revoke(lease);
+                }
+            };
+        });
     }
 
     private Map<String, Result> measure(List<Target> targets, int threadCount, boolean oneLock) throws Exception {
