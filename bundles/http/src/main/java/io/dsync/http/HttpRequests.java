@@ -1,5 +1,7 @@
 package io.dsync.http;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
@@ -34,8 +36,13 @@ public final class HttpRequests {
         try {
             JsonNode node = HttpJson.mapper().readTree(req.getInputStream());
             return node == null || node.isMissingNode() ? HttpJson.mapper().createObjectNode() : node;
+        } catch (JsonProcessingException e) {
+            // Jackson's own message ends with where it was, naming its settings; say where in the caller's terms.
+            JsonLocation at = e.getLocation();
+            throw HttpError.invalid("the body is not JSON: " + e.getOriginalMessage()
+                    + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
         } catch (IOException e) {
-            throw HttpError.invalid("the body is not JSON: " + e.getMessage());
+            throw HttpError.invalid("the body could not be read: " + e.getMessage());
         }
     }
 
