@@ -144,7 +144,7 @@ public final class QueueBench implements Callable<Integer> {
             });
             NodeDirectory directory = new NodeDirectory(redisson, cluster.name());
             NettyMessaging messaging = NettyMessaging.client("bench");
-            QueueRouter router = new QueueRouter(directory::list, messaging, Duration.ofSeconds(10));
+            QueueRouter router = new QueueRouter(directory::listResponsive, messaging, Duration.ofSeconds(10));
             ClientQueueService service = new ClientQueueService(
                     new QueueCatalog(redisson, "dsync:" + cluster.name() + ":queues"), router, partitions,
                     ClientQueueService.newClientId("bench"), handlers);

@@ -57,7 +57,7 @@ class QueueDeleteIT extends ClusterTest {
         ExecutorService handlers = Executors.newCachedThreadPool();
         NodeDirectory directory = new NodeDirectory(redis, cluster.name());
         ClientQueueService queues = new ClientQueueService(new QueueCatalog(redis, "dsync:qdelete:queues"),
-                new QueueRouter(directory::list, messaging, Duration.ofSeconds(8)), 8, "delete-it", handlers);
+                new QueueRouter(directory::listResponsive, messaging, Duration.ofSeconds(8)), 8, "delete-it", handlers);
         try {
             queues.declare(QueueConfig.of("doomed"));
             queues.declare(QueueConfig.of("kept"));

@@ -97,7 +97,7 @@ final class QueueProbe implements AutoCloseable {
         NodeDirectory directory = new NodeDirectory(redis, cluster.name());
         this.messaging = NettyMessaging.client("hot-swap-probe");
         this.queues = new ClientQueueService(new QueueCatalog(redis, "dsync:" + cluster.name() + ":queues"),
-                new QueueRouter(directory::list, messaging, Duration.ofSeconds(8)), PARTITIONS, "hot-swap-probe",
+                new QueueRouter(directory::listResponsive, messaging, Duration.ofSeconds(8)), PARTITIONS, "hot-swap-probe",
                 handlers);
         queues.declare(QueueConfig.of(QUEUE).withVisibilityTimeout(Duration.ofSeconds(2)).withMaxDeliveries(1000));
         QueueTopology topology = QueueTopology.of(directory.list());

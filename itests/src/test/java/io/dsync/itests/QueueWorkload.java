@@ -66,7 +66,7 @@ final class QueueWorkload {
 
     /** The workload client's router (closed by its queue service), telling {@code outages} each outage it saw. */
     private static QueueRouter router(NodeDirectory directory, NettyMessaging messaging, List<Long> outages) {
-        QueueRouter router = new QueueRouter(directory::list, messaging, Duration.ofSeconds(8));
+        QueueRouter router = new QueueRouter(directory::listResponsive, messaging, Duration.ofSeconds(8));
         router.onRecovery(outages::add);
         return router;
     }

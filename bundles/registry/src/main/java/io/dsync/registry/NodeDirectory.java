@@ -49,6 +49,14 @@ import io.dsync.redis.RedisErrors;
  * failed over, every live node gets that long to reconnect. Where {@code CLIENT LIST} is refused (an ACL), entries
  * simply expire.
  *
+ * <h2>Responsive nodes</h2>
+ * {@link #listResponsive()} also leaves out the nodes whose entry is more than two heartbeats and
+ * {@value #LATE_SLACK_MILLIS} ms old, connected or not: a node paused (SIGSTOP, a long GC), starved or cut off from
+ * Redis, seconds before its entry expires. For users whose safety does not depend on it (the queue's owners are
+ * fenced by epochs in Redis, so a node taken for gone that comes back can do no harm), and who would rather move its
+ * work than wait for it. The same settle time applies: right after Redis restarted, when nobody could write a
+ * heartbeat for a while, lateness says nothing and only the expiry counts.
+ *
  * <p>Thread-safety: immutable and safe to share.
  */
 public final class NodeDirectory {
@@ -164,6 +172,21 @@ public final class NodeDirectory {
      * @throws RegistryUnavailableException when Redis cannot be read
      */
     public List<NodeInfo> list() {
+        return list(false);
+    }
+
+    /**
+     * The live nodes without those more than two heartbeats late (see the class comment).
+     *
+     * @return those nodes, ordered by id
+     * @throws RegistryUnavailableException when Redis cannot be read
+     * @since 1.2
+     */
+    public List<NodeInfo> listResponsive() {
+        return list(true);
+    }
+
+    private List<NodeInfo> list(boolean responsiveOnly) {
         try {
             List<String> ids = new ArrayList<>(client.<String>getSet(setKey(), StringCodec.INSTANCE).readAll());
             ids.sort(Comparator.naturalOrder());
@@ -184,6 +207,7 @@ public final class NodeDirectory {
             List<String> expired = new ArrayList<>();
             Map<String, String> lateConnections = new HashMap<>();
             Set<String> connectionNames = new HashSet<>();
+            Set<String> unresponsive = new HashSet<>();
             for (int i = 0; i < ids.size(); i++) {
                 Map<String, String> entry = entries.get(i).toCompletableFuture().join();
                 String json = entry.get("info");
@@ -202,10 +226,13 @@ public final class NodeDirectory {
                     continue; // a writer that does not name its connections: its entry expires, nothing more
                 }
                 connectionNames.add(conn);
-                long late = sinceLastWrite(entry, remaining.get(i).toCompletableFuture().join())
-                        - number(entry.get("beat"));
+                long beat = number(entry.get("beat"));
+                long late = sinceLastWrite(entry, remaining.get(i).toCompletableFuture().join()) - beat;
                 if (late > LATE_SLACK_MILLIS) {
                     lateConnections.put(node.id(), conn);
+                    if (responsiveOnly && beat > 0 && late > beat + LATE_SLACK_MILLIS) {
+                        unresponsive.add(node.id());
+                    }
                 }
             }
             decoded = decodedNow;
@@ -213,8 +240,8 @@ public final class NodeDirectory {
                 client.<String>getSet(setKey(), StringCodec.INSTANCE).removeAll(expired);
             }
             if (!lateConnections.isEmpty()) {
-                connected(connectionNames).ifPresent(connected -> nodes.removeIf(n ->
-                        lateConnections.containsKey(n.id()) && !connected.contains(lateConnections.get(n.id()))));
+                connected(connectionNames).ifPresent(connected -> nodes.removeIf(n -> unresponsive.contains(n.id())
+                        || lateConnections.containsKey(n.id()) && !connected.contains(lateConnections.get(n.id()))));
             }
             return nodes;
         } catch (RegistryUnavailableException e) {

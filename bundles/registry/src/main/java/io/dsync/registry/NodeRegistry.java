@@ -25,6 +25,20 @@ public interface NodeRegistry {
      */
     List<NodeInfo> nodes();
 
+    /**
+     * Reads the live nodes from Redis, without those whose last heartbeat is more than two heartbeat intervals old
+     * (paused, starved or cut off from Redis): for work that can move safely to another node seconds before the
+     * entry of a silent one expires ({@link NodeDirectory#listResponsive()}).
+     *
+     * @return those nodes, this one included while it heartbeats, ordered by id; {@link #nodes()} in registries that
+     *     cannot tell
+     * @throws RegistryUnavailableException when Redis cannot be read
+     * @since 1.2
+     */
+    default List<NodeInfo> responsiveNodes() {
+        return nodes();
+    }
+
     /** @return when the last heartbeat reached Redis, or empty if none has yet */
     Optional<Instant> lastHeartbeat();
 

@@ -7,7 +7,7 @@
  * {@link io.dsync.registry.NodeDirectory} reads and writes that layout and is usable outside OSGi (the CLI uses it).
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package io.dsync.registry;
 
 import org.osgi.annotation.bundle.Export;

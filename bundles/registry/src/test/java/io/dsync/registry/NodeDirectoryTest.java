@@ -125,6 +125,25 @@ class NodeDirectoryTest {
         assertThat(dir.list()).extracting(NodeInfo::id).containsExactly("gone");
     }
 
+    @Test
+    void aConnectedNodeTwoHeartbeatsLateIsListedButNotResponsiveUntilItBeatsAgain() throws Exception {
+        NodeDirectory dir = new NodeDirectory(client, "paused", Duration.ZERO);
+        Duration beat = Duration.ofMillis(100);
+        // Both "processes" keep their connection (this test's client): "paused" stops heartbeating, as under SIGSTOP.
+        assertThat(dir.register(node("paused", "p"), Duration.ofMinutes(1), beat, OBSERVER)).isEmpty();
+        assertThat(dir.register(node("steady", "s"), Duration.ofMinutes(1), beat, OBSERVER)).isEmpty();
+        assertThat(dir.listResponsive()).extracting(NodeInfo::id).containsExactly("paused", "steady");
+        Thread.sleep(2 * beat.toMillis() + NodeDirectory.LATE_SLACK_MILLIS + 200);
+        assertThat(dir.register(node("steady", "s"), Duration.ofMinutes(1), beat, OBSERVER)).isEmpty();
+        assertThat(dir.list()).extracting(NodeInfo::id).containsExactly("paused", "steady");
+        assertThat(dir.listResponsive()).extracting(NodeInfo::id).containsExactly("steady");
+        // Right after a Redis restart nobody could beat for a while: lateness says nothing before the settle time.
+        assertThat(new NodeDirectory(client, "paused", Duration.ofHours(1)).listResponsive())
+                .extracting(NodeInfo::id).containsExactly("paused", "steady");
+        assertThat(dir.register(node("paused", "p"), Duration.ofMinutes(1), beat, OBSERVER)).isEmpty();
+        assertThat(dir.listResponsive()).extracting(NodeInfo::id).containsExactly("paused", "steady");
+    }
+
     static RedissonClient named(String name) {
         Config config = new Config();
         config.useSingleServer().setAddress(redis.address()).setClientName(name);

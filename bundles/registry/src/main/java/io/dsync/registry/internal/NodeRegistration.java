@@ -219,6 +219,11 @@ public final class NodeRegistration implements NodeRegistry {
     }
 
     @Override
+    public List<NodeInfo> responsiveNodes() {
+        return directory.listResponsive();
+    }
+
+    @Override
     public Optional<Instant> lastHeartbeat() {
         return Optional.ofNullable(lastHeartbeat);
     }

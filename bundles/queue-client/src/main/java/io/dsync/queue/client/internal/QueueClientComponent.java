@@ -56,7 +56,7 @@ public final class QueueClientComponent {
             return t;
         });
         QueueCatalog catalog = new QueueCatalog(redis.client(), redis.key("queues"));
-        QueueRouter router = new QueueRouter(registry::nodes, messaging, Duration.ofMillis(Math.max(100, config.operationTimeoutMillis())));
+        QueueRouter router = new QueueRouter(registry::responsiveNodes, messaging, Duration.ofMillis(Math.max(100, config.operationTimeoutMillis())));
         this.service = new ClientQueueService(catalog, router, config.partitions(),
                 ClientQueueService.newClientId(identity.id()), handlers);
         this.metrics = new QueueClientMetrics(metrics);

@@ -76,8 +76,8 @@ public final class QueueNodeComponent implements HealthContributor {
         this.loop = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "dsync-queue-ownership"));
         this.node = new QueueNode(timer);
         this.catalog = new QueueCatalog(redis.client(), redis.key("queues"));
-        this.router = new QueueRouter(registry::nodes, messaging, Duration.ofSeconds(10));
-        this.ownership = new Ownership(identity.id(), registry::nodes, catalog, new PartitionStore(redis.client(),
+        this.router = new QueueRouter(registry::responsiveNodes, messaging, Duration.ofSeconds(10));
+        this.ownership = new Ownership(identity.id(), registry::responsiveNodes, catalog, new PartitionStore(redis.client(),
                 Math.max(0, config.replicaAcks()), Duration.ofMillis(Math.max(1, config.replicaTimeoutMillis()))),
                 parts -> redis.key(parts), node, timer, this::deadLetter, System::currentTimeMillis,
                 Math.max(0, config.graceMillis()));
