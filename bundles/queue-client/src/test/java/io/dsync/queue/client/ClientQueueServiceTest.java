@@ -286,6 +286,33 @@ class ClientQueueServiceTest {
     }
 
     @Test
+    void aBusySubscriptionAsksAnOwnerAgainOnlyOnceHalfItsShareOfCreditsIsFree() throws Exception {
+        FakeOwner a = owners.get(0);
+        owners.get(1).messageId = null; // b has nothing: its poll waits
+        a.batch = 4;
+        // 8 credits over 2 owners: a share of 4 each. a answers with 4 deliveries, which the handlers hold.
+        Map<String, CountDownLatch> gates = new ConcurrentHashMap<>();
+        Subscription s = service.subscribe(QUEUE, SubscriptionOptions.defaults().withMaxInFlight(8), d -> {
+            gates.computeIfAbsent(d.id().value(), id -> new CountDownLatch(1)).await();
+        });
+        try {
+            await().atMost(Duration.ofSeconds(5)).until(() -> gates.size() == 4);
+            List<CountDownLatch> held = List.copyOf(gates.values());
+            int asked = a.polls.get();
+            held.get(0).countDown(); // acknowledged: 1 credit free, 3 deliveries held
+            await().atMost(Duration.ofSeconds(5)).until(() -> a.settled.size() == 1);
+            Thread.sleep(300);
+            assertThat(a.polls.get()).as("one free credit, less than half a share: a is not asked for one message")
+                    .isEqualTo(asked);
+            held.get(1).countDown(); // 2 free: half a share
+            await().atMost(Duration.ofSeconds(5)).until(() -> a.polls.get() == asked + 1);
+        } finally {
+            gates.values().forEach(CountDownLatch::countDown);
+            s.close();
+        }
+    }
+
+    @Test
     void aPushedDeliveryThatItsHandlerExtendsIsStillAcknowledgedAndKeepsItsCredit() throws Exception {
         FakeOwner a = owners.get(0);
         owners.get(1).messageId = null;
@@ -380,6 +407,8 @@ class ClientQueueServiceTest {
         final Map<String, CompletableFuture<byte[]>> held = new ConcurrentHashMap<>();
         final List<SettleRequest> settled = new CopyOnWriteArrayList<>();
         volatile String messageId;
+        /** Deliveries in the answer to the first waiting poll: the message and the next ones of its partition. */
+        volatile int batch = 1;
         /** Settle requests are taken, and then the connection drops: their answer is lost. */
         volatile boolean dropSettleAnswers;
 
@@ -440,8 +469,13 @@ class ClientQueueServiceTest {
 
         private byte[] delivery(String message) {
             long now = System.currentTimeMillis();
-            return write(new PollReply(List.of(new InDelivery(message, null, new byte[] {1}, Map.of(), 1, now,
-                    now + 10_000)), now));
+            int partition = Integer.parseInt(message.substring(0, message.indexOf('-')));
+            List<InDelivery> deliveries = new ArrayList<>();
+            for (int i = 0; i < batch; i++) {
+                String id = i == 0 ? message : MessageIds.of(partition, (i + 1) + "-0").value();
+                deliveries.add(new InDelivery(id, null, new byte[] {1}, Map.of(), 1, now, now + 10_000));
+            }
+            return write(new PollReply(deliveries, now));
         }
 
         NodeInfo info() {
