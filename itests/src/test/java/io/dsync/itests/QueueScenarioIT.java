@@ -25,6 +25,7 @@ import io.dsync.devkit.ClusterNode;
 import io.dsync.devkit.LocalCluster;
 import io.dsync.queue.protocol.QueueTopology;
 import io.dsync.registry.NodeDirectory;
+import io.dsync.registry.NodeInfo;
 import io.dsync.testkit.scenario.ScenarioReport;
 
 /**
@@ -108,27 +109,37 @@ class QueueScenarioIT extends ClusterTest {
      * queue API, which would wait for the paused node's answer.
      */
     static void watchPartitionsLeave(LocalCluster cluster, String victim, long pausedAt,
-                                     CompletableFuture<Takeover> takeover) {
+                                     CompletableFuture<Takeover> takeover) throws InterruptedException {
         Config config = new Config();
         config.useSingleServer().setAddress(cluster.redisAddress());
         config.setCodec(StringCodec.INSTANCE);
         RedissonClient redis = Redisson.create(config);
         Function<Integer, String> owner = p -> redis.<String, String>getMap("dsync:" + cluster.name() + ":q:{"
                 + QueueWorkload.QUEUE + "/" + p + "}:meta").get("owner");
-        // Only partitions the ring gives the victim: one still moving back to the node restarted before (its owner
-        // the victim for a moment longer) would leave for that reason, not for the pause.
-        int partitions = 0;
-        while (owner.apply(partitions) != null) {
-            partitions++;
+        List<String> owners = new ArrayList<>();
+        for (String o = owner.apply(0); o != null; o = owner.apply(owners.size())) {
+            owners.add(o);
         }
-        QueueTopology ring = QueueTopology.of(new NodeDirectory(redis, cluster.name()).list());
+        int partitions = owners.size();
+        // Only partitions the ring of every node gives the victim: the node restarted before may not be back in the
+        // registry yet, and a partition the victim holds for it until then would leave for that reason, not for the
+        // pause. The paused node stays listed until its entry expires, 4-5 s from now.
+        NodeDirectory directory = new NodeDirectory(redis, cluster.name());
+        long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        List<NodeInfo> nodes = directory.list();
+        while (nodes.size() < cluster.nodes().size() && System.nanoTime() < waitUntil) {
+            Thread.sleep(50);
+            nodes = directory.list();
+        }
+        QueueTopology ring = QueueTopology.of(nodes);
         List<Integer> held = new ArrayList<>();
         for (int p = 0; p < partitions; p++) {
-            if (victim.equals(owner.apply(p)) && victim.equals(ring.primary(QueueWorkload.QUEUE, partitions, p))) {
+            if (victim.equals(owners.get(p)) && victim.equals(ring.primary(QueueWorkload.QUEUE, partitions, p))) {
                 held.add(p);
             }
         }
-        System.out.printf("[queue-scenario] paused %s, which owns partitions %s of %d%n", victim, held, partitions);
+        System.out.printf("[queue-scenario] paused %s, which owns partitions %s of %d (ring of %d nodes)%n", victim,
+                held, partitions, nodes.size());
         Thread watcher = new Thread(() -> {
             try {
                 while (!held.isEmpty() && System.nanoTime() - pausedAt < TimeUnit.SECONDS.toNanos(30)) {
