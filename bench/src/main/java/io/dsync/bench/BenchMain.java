@@ -11,17 +11,6 @@ final class BenchMain {
     private BenchMain() {
     }
 
-    /**
-     * The JVM options of nodes of a role as {@code bin/dsync node} starts them: its own default first (the client
-     * compiler only for lock and queue nodes on hosts of 1 or 2 cores), then the benchmark's ({@code DSYNC_JAVA_OPTS}).
-     */
-    static String nodeJvm(String role, String javaOpts) {
-        boolean clientCompiler = (role.equals("lock") || role.equals("queue"))
-                && Runtime.getRuntime().availableProcessors() <= 2;
-        return clientCompiler ? "-XX:TieredStopAtLevel=1 (bin/dsync's default for " + role + " nodes on 2 cores) "
-                + javaOpts : javaOpts;
-    }
-
     static int run(Object command, String name, String[] args) {
         CommandLine cli = new CommandLine(command).setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {

@@ -110,7 +110,7 @@ public final class FailoverBench implements Callable<Integer> {
                 + "member first said it leads (its admin API, asked every 10 ms); %d client threads taking and "
                 + "releasing exclusive locks; 3 lock nodes (%s) reaching each other through the harness' proxies, the "
                 + "clients reaching them directly (through the proxies for isolate); %s; %d cores, Java %s.%n%n%s",
-                threads, BenchMain.nodeJvm("lock", nodeJavaOpts), LocalDate.now(), Runtime.getRuntime().availableProcessors(),
+                threads, nodeJavaOpts, LocalDate.now(), Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.runtime.version"), table);
         if (out != null) {
             Files.writeString(out, table);

@@ -70,9 +70,10 @@ public final class LockBench implements Callable<Integer> {
     @Option(names = "--out", description = "Also write the table (Markdown) to this file.")
     Path out;
 
-    @Option(names = "--jit-warmup", defaultValue = "15",
+    @Option(names = "--jit-warmup", defaultValue = "60",
             description = "Seconds of load on each system before the first workload, so that the JIT compilers of nodes "
-                    + "and clients are done before anything is measured (default: ${DEFAULT-VALUE}).")
+                    + "and clients are done before anything is measured: on 2 cores nodes reach their steady speed after "
+                    + "about a minute of load (default: ${DEFAULT-VALUE}).")
     int jitWarmup;
 
     @Option(names = "--node-java-opts", defaultValue = "-Xmx512m -XX:+UseSerialGC",
@@ -272,7 +273,7 @@ public final class LockBench implements Callable<Integer> {
         }
         StringBuilder sb = new StringBuilder(String.format("Exclusive acquire+release, %d threads on distinct locks, %d s "
                 + "measured after %d s warm-up, every lock node and the client on this machine; nodes with %s; %s; "
-                + "%d cores, Java %s.%n%n", threadCount, seconds, warmup, BenchMain.nodeJvm("lock", nodeJavaOpts),
+                + "%d cores, Java %s.%n%n", threadCount, seconds, warmup, nodeJavaOpts,
                 LocalDate.now(), Runtime.getRuntime().availableProcessors(), Runtime.version()));
         sb.append("| lock nodes | Raft groups | dsync ops/s | p50 / p99 ms | errors |\n|---|---|---|---|---|\n");
         results.forEach((config, r) -> sb.append(String.format("| %s | %,.0f | %.2f / %.2f | %d |%n", config, r.rate(),
@@ -493,7 +494,7 @@ public final class LockBench implements Callable<Integer> {
     private String report(Map<String, Map<String, Result>> table, List<Target> targets, long termBefore, long termAfter) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("Exclusive acquire+release, %d s measured after %d s warm-up; dsync client with %d command "
-                + "connection(s), nodes with %s; %s; %d cores, Java %s.%n%n", seconds, warmup, connections, BenchMain.nodeJvm("lock", nodeJavaOpts),
+                + "connection(s), nodes with %s; %s; %d cores, Java %s.%n%n", seconds, warmup, connections, nodeJavaOpts,
                 LocalDate.now(), Runtime.getRuntime().availableProcessors(), Runtime.version()));
         StringBuilder header = new StringBuilder("| workload | dsync ops/s | dsync p50 / p99 ms |");
         StringBuilder rule = new StringBuilder("|---|---|---|");

@@ -55,9 +55,10 @@ public final class QueueBench implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "3", description = "Warm-up seconds before each measurement (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--jit-warmup", defaultValue = "8",
+    @Option(names = "--jit-warmup", defaultValue = "60",
             description = "Seconds of unmeasured load on each system of a new cluster before its first measurement, so that "
-                    + "the JIT compilers of nodes and client are done (default: ${DEFAULT-VALUE}).")
+                    + "the JIT compilers of nodes and client are done: on 2 cores nodes reach their steady speed after "
+                    + "about a minute of load (default: ${DEFAULT-VALUE}).")
     int jitWarmup;
 
     @Option(names = "--producers", defaultValue = "8", description = "Producer threads (default: ${DEFAULT-VALUE}).")
@@ -227,7 +228,7 @@ public final class QueueBench implements Callable<Integer> {
                         + "subscriptions with maxInFlight %d, polls and XREADGROUP of up to %d; nodes with %s; %s; "
                         + "%d cores, Java %s.%n%n",
                 messageBytes, producers, consumers, seconds, warmup, jitWarmup, partitions, VISIBILITY.toSeconds(),
-                maxInFlight, pollMax, BenchMain.nodeJvm("queue", nodeJavaOpts), LocalDate.now(), Runtime.getRuntime().availableProcessors(),
+                maxInFlight, pollMax, nodeJavaOpts, LocalDate.now(), Runtime.getRuntime().availableProcessors(),
                 Runtime.version()));
         for (ClusterRuns c : clusters) {
             sb.append(String.format("%d queue node(s):%n%n", c.nodes()));

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The JVM options {@code bin/dsync} chooses by command and role, read from a stand-in {@code java} that prints its
- * arguments: lock and queue nodes on the client compiler on hosts of 1 or 2 cores, other roles with both compilers,
- * and {@code DSYNC_JAVA_OPTS} last so that it overrides them.
+ * arguments: nodes with both compilers, the short commands on the client compiler, and {@code DSYNC_JAVA_OPTS} last
+ * so that it overrides them.
  */
 class LauncherJvmOptionsTest {
 
@@ -28,24 +28,20 @@ class LauncherJvmOptionsTest {
     Path java;
 
     @Test
-    void lockAndQueueNodesRunOnTheClientCompilerOnSmallHostsAndOtherRolesDoNot() throws Exception {
-        boolean small = Runtime.getRuntime().availableProcessors() <= 2;
-        assertThat(jvmArgs(Map.of(), "node", "--role", "lock")).as("lock").isEqualTo(small ? C1 : "none");
-        assertThat(has(jvmArgs(Map.of(), "node", "--roles=queue,lock"), C1)).as("queue,lock").isEqualTo(small);
-        assertThat(has(jvmArgs(Map.of("DSYNC_ROLES", "queue"), "node", "--id", "q"), C1)).as("DSYNC_ROLES").isEqualTo(small);
-        assertThat(has(jvmArgs(Map.of(), "node", "--role", "lock,cache"), C1)).as("lock,cache").isFalse();
-        assertThat(has(jvmArgs(Map.of(), "node", "--role", "console"), C1)).as("console").isFalse();
-        assertThat(has(jvmArgs(Map.of(), "node"), C1)).as("no role").isFalse();
-        assertThat(has(jvmArgs(Map.of(), "demo"), C1)).as("demo").isFalse();
+    void nodesOfEveryRoleKeepBothCompilersAndShortCommandsRunOnTheClientCompiler() throws Exception {
+        assertThat(jvmArgs(Map.of(), "node", "--role", "lock")).as("lock").isEqualTo("none");
+        assertThat(jvmArgs(Map.of(), "node", "--roles=queue,lock")).as("queue,lock").isEqualTo("none");
+        assertThat(jvmArgs(Map.of("DSYNC_ROLES", "queue"), "node", "--id", "q")).as("DSYNC_ROLES").isEqualTo("none");
+        assertThat(jvmArgs(Map.of(), "node", "--role", "cache")).as("cache").isEqualTo("none");
+        assertThat(jvmArgs(Map.of(), "demo")).as("demo").isEqualTo("none");
+        assertThat(has(jvmArgs(Map.of(), "status"), C1)).as("status").isTrue();
     }
 
     @Test
     void dsyncJavaOptsComeAfterTheLaunchersOwn() throws Exception {
-        String args = jvmArgs(Map.of("DSYNC_JAVA_OPTS", "-XX:TieredStopAtLevel=4"), "node", "--role", "lock");
+        String args = jvmArgs(Map.of("DSYNC_JAVA_OPTS", "-XX:TieredStopAtLevel=4"), "status");
         assertThat(args).contains("-XX:TieredStopAtLevel=4");
-        if (has(args, C1)) {
-            assertThat(args.indexOf(C1)).isLessThan(args.indexOf("-XX:TieredStopAtLevel=4"));
-        }
+        assertThat(args.indexOf(C1)).isLessThan(args.indexOf("-XX:TieredStopAtLevel=4"));
     }
 
     private static boolean has(String args, String option) {
