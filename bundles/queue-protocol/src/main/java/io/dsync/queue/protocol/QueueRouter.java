@@ -9,6 +9,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -23,6 +24,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
 import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -59,6 +63,11 @@ public final class QueueRouter implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The registry is read again at most this often when nothing failed. */
     private static final long TOPOLOGY_MAX_AGE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** A call waiting this long for an owner that the ring no longer names is sent to the new one too. */
+    static final long HEDGE_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    /** How often waiting calls are looked at for that. */
+    private static final long HEDGE_CHECK_MS = 250;
+    private static final Logger LOG = LoggerFactory.getLogger(QueueRouter.class);
 
     private final Supplier<List<NodeInfo>> registry;
     private final Duration timeout;
@@ -70,8 +79,13 @@ public final class QueueRouter implements AutoCloseable {
     private volatile QueueTopology topology = QueueTopology.empty();
     private volatile long readAt;
     private volatile LongConsumer onRecovery = nanos -> { };
-    /** Owner calls that found no owner to answer (and were retried or failed), until the next that got an answer. */
-    private final OutageClock outages = new OutageClock(nanos -> onRecovery.accept(nanos));
+    /**
+     * Per partition ("queue/partition"): owner calls that found no owner to answer (and were retried, sent again
+     * elsewhere or failed), until the next that got an answer.
+     */
+    private final Map<String, OutageClock> outages = new ConcurrentHashMap<>();
+    /** Sends and settles waiting for an answer or for their next try. */
+    private final Set<Routed<?>> inFlight = ConcurrentHashMap.newKeySet();
 
     /**
      * @param registry the cluster's nodes
@@ -90,6 +104,7 @@ public final class QueueRouter implements AutoCloseable {
         // Tasks cancelled early (a credit's return, once its delivery is settled) leave the queue at once.
         timer.setRemoveOnCancelPolicy(true);
         this.timer = timer;
+        timer.scheduleWithFixedDelay(this::hedge, HEDGE_CHECK_MS, HEDGE_CHECK_MS, TimeUnit.MILLISECONDS);
         // Status only (admin API, rarely); owner calls go over messaging. Plain blocking calls on threads of the
         // router's own, which close() ends: a java.net.http client keeps a selector thread (and with it the class
         // loader of the bundle that made it) until the garbage collector finds the client, long after a bundle update.
@@ -108,10 +123,13 @@ public final class QueueRouter implements AutoCloseable {
     }
 
     /**
-     * Sets what is told, after an outage of partition owners, how long it lasted: from the start of the earliest
-     * attempt of a send or settle that found no owner to answer (a node that could not be reached, was not the owner
-     * any more or was not ready) to the next attempt that got an answer. This is the partition recovery time as this
-     * node's queue client saw it (an owner's failure until its successor served, a cut until it healed).
+     * Sets what is told, after an outage of a partition's owner, how long it lasted: from the start of the earliest
+     * attempt of a send or settle on that partition that found no owner to answer (a node that could not be reached,
+     * was not the owner any more, was not ready, or kept the call until the ring named another owner) to the next
+     * attempt on that partition that got an answer. This is the partition recovery time as this node's queue client
+     * saw it (an owner's failure until its successor served, a cut until it healed). Until 2026-12-07 one clock
+     * served every partition, so an answer from another partition ended an outage early and a call that failed late
+     * started a new one at its own start.
      *
      * @param onRecovery receives the outage in nanoseconds; must be fast and not throw
      */
@@ -205,65 +223,168 @@ public final class QueueRouter implements AutoCloseable {
     }
 
     private <T> CompletionStage<T> routed(QueueMeta meta, int partition, Op op, Function<OpReply, T> value) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        attempt(meta, partition, op, value, System.nanoTime() + timeout.toNanos(), 0, false, result);
-        return result;
+        Routed<T> call = new Routed<>(meta, partition, op, value, System.nanoTime() + timeout.toNanos());
+        inFlight.add(call);
+        call.result.whenComplete((v, e) -> inFlight.remove(call));
+        attempt(call, 0, false);
+        return call.result;
     }
 
-    private <T> void attempt(QueueMeta meta, int partition, Op op, Function<OpReply, T> value, long deadline,
-                             int tries, boolean fresh, CompletableFuture<T> result) {
+    /**
+     * One try of a routed call at the partition's primary in the current topology. Each try supersedes the ones
+     * before it: a superseded try that succeeds still completes the call (its owner stored it before losing the
+     * partition: its successor's dedup records answer the same), and its failures are ignored.
+     */
+    private <T> void attempt(Routed<T> c, int tries, boolean fresh) {
+        if (c.result.isDone()) {
+            return;
+        }
         long started = System.nanoTime();
         QueueTopology t = topology(fresh);
-        String owner = t.primary(meta.name(), meta.partitions(), partition);
+        String owner = t.primary(c.meta.name(), c.meta.partitions(), c.partition);
+        int generation = c.tryAt(owner, started);
         CompletionStage<OpReply> call = owner == null
                 ? CompletableFuture.failedFuture(new Retry("no queue node is registered"))
                 : batchers.computeIfAbsent(t.messaging(owner), node -> new NodeBatcher(node, messaging, formats, timeout))
-                        .submit(op);
+                        .submit(c.op);
         call.whenComplete((reply, error) -> {
             Throwable cause = error == null ? null : unwrap(error);
             if (cause == null && reply.status() == 200) {
-                outages.succeeded();
-                result.complete(value.apply(reply));
+                c.outages().succeeded();
+                c.result.complete(c.value.apply(reply));
                 return;
+            }
+            if (!c.answered(generation)) {
+                return; // a later try at another owner took over (hedged) or the call is done
             }
             // Whether the call may have taken effect: a node that took it and did not answer, or answered that its
             // write failed; not an owner that refused it, nor a call that never left this process.
             boolean mayHaveTakenEffect = cause == null ? !QueueWire.NOT_OWNER.equals(reply.error())
                     : cause instanceof NodeBatcher.NodeUnreachable;
             if (cause == null) {
-                cause = refusal(reply.status(), reply.error(), reply.message(), op.send() != null ? op.send() : op.settle());
+                cause = refusal(reply.status(), reply.error(), reply.message(), c.op.send() != null ? c.op.send() : c.op.settle());
             } else if (cause instanceof NodeBatcher.NodeUnreachable || cause instanceof NodeBatcher.NotSent) {
                 cause = new Retry(cause.getMessage());
             }
-            if (cause instanceof Retry && mayHaveTakenEffect && op.settle() != null
-                    && op.settle().action() == QueueWire.Action.RELEASE) {
-                // Not sent again: a release gives the attempt back, so a release applied once and repeated would take
-                // back the next consumer's delivery (same attempt number). One that did not take effect is undone by
-                // the delivery's deadline.
-                outages.failed(started);
-                result.completeExceptionally(new QueueUnavailableException(meta.name(), "the release of message "
-                        + op.settle().id() + " may not have taken effect (" + cause.getMessage() + "); if not, the "
+            if (cause instanceof Retry && mayHaveTakenEffect && !c.repeatable()) {
+                c.outages().failed(started);
+                c.result.completeExceptionally(new QueueUnavailableException(c.meta.name(), "the release of message "
+                        + c.op.settle().id() + " may not have taken effect (" + cause.getMessage() + "); if not, the "
                         + "message is visible again once its visibility timeout ends", null));
                 return;
             }
             if (!(cause instanceof Retry)) {
                 // An answer (a refusal such as an unknown queue or a stale delivery): the owner is there.
-                outages.succeeded();
-                result.completeExceptionally(cause);
+                c.outages().succeeded();
+                c.result.completeExceptionally(cause);
                 return;
             }
-            outages.failed(started);
+            c.outages().failed(started);
             long pause = Math.min(500, 25L << Math.min(tries, 5));
-            if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pause) > deadline) {
-                result.completeExceptionally(new QueueUnavailableException(meta.name(), "partition " + partition
-                        + " of queue '" + meta.name() + "' could not be reached within " + timeout.toMillis() + " ms ("
+            if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pause) > c.deadline) {
+                c.result.completeExceptionally(new QueueUnavailableException(c.meta.name(), "partition " + c.partition
+                        + " of queue '" + c.meta.name() + "' could not be reached within " + timeout.toMillis() + " ms ("
                         + String.valueOf(cause.getMessage()).replace("; the outcome is unknown", "")
                         + "); the outcome is unknown", null));
                 return;
             }
-            timer.schedule(() -> attempt(meta, partition, op, value, deadline, tries + 1, true, result),
-                    pause, TimeUnit.MILLISECONDS);
+            timer.schedule(() -> attempt(c, tries + 1, true), pause, TimeUnit.MILLISECONDS);
         });
+    }
+
+    /**
+     * Sends again, at its partition's new primary, every repeatable call that has waited {@link #HEDGE_AFTER_NANOS}
+     * or more for an owner the ring no longer names: an owner cut off from Redis (or slowed down) can hold a call
+     * until its own Redis client gives up, seconds after its successor took the partition over. Safe for the calls it
+     * sends again: the same call id, and the successor's claim fences whatever the old owner writes afterwards.
+     */
+    private void hedge() {
+        long now = System.nanoTime();
+        QueueTopology t = null;
+        for (Routed<?> c : inFlight) {
+            String owner = c.owner;
+            long since = c.since;
+            if (owner == null || now - since < HEDGE_AFTER_NANOS || now >= c.deadline || !c.repeatable()
+                    || c.result.isDone()) {
+                continue;
+            }
+            if (t == null) {
+                t = topology(true); // once per look, and only while a call waits that long
+            }
+            String primary = t.primary(c.meta.name(), c.meta.partitions(), c.partition);
+            if (primary != null && !primary.equals(owner)) {
+                LOG.debug("Queue '{}' partition {}: a call waited {} ms for {}; sent again to {}", c.meta.name(),
+                        c.partition, TimeUnit.NANOSECONDS.toMillis(now - since), owner, primary);
+                c.outages().failed(since);
+                try {
+                    attempt(c, 0, false);
+                } catch (RuntimeException e) { // never out of the periodic task: that would end it
+                    LOG.debug("Queue '{}' partition {}: could not send a call again: {}", c.meta.name(), c.partition,
+                            e.toString());
+                }
+            }
+        }
+    }
+
+    /** The outage clock of one partition. */
+    private OutageClock outages(String queue, int partition) {
+        return outages.computeIfAbsent(queue + "/" + partition, k -> new OutageClock(nanos -> onRecovery.accept(nanos)));
+    }
+
+    /** A send or settle on its way to its partition's owner, across owner changes. */
+    private final class Routed<T> {
+        final QueueMeta meta;
+        final int partition;
+        final Op op;
+        final Function<OpReply, T> value;
+        final long deadline;
+        final CompletableFuture<T> result = new CompletableFuture<>();
+        private OutageClock clock;
+        private int generation;
+        /** The owner the latest try went to while it waits for its answer, else null; since when. */
+        volatile String owner;
+        volatile long since;
+
+        Routed(QueueMeta meta, int partition, Op op, Function<OpReply, T> value, long deadline) {
+            this.meta = meta;
+            this.partition = partition;
+            this.op = op;
+            this.value = value;
+            this.deadline = deadline;
+        }
+
+        /**
+         * Whether the call may be sent again while an earlier try may have taken effect: all but releases. A release
+         * gives the attempt back, so a release applied once and repeated would take back the next consumer's delivery
+         * (same attempt number); one that did not take effect is undone by the delivery's deadline.
+         */
+        boolean repeatable() {
+            return op.settle() == null || op.settle().action() != QueueWire.Action.RELEASE;
+        }
+
+        synchronized int tryAt(String node, long startedNanos) {
+            since = startedNanos;
+            owner = node;
+            return ++generation;
+        }
+
+        /** A try's answer came: whether it is the latest (so its failure counts); no try waits any more then. */
+        synchronized boolean answered(int tryGeneration) {
+            if (tryGeneration != generation || result.isDone()) {
+                return false;
+            }
+            owner = null;
+            return true;
+        }
+
+        OutageClock outages() {
+            OutageClock k = clock;
+            if (k == null) {
+                k = QueueRouter.this.outages(meta.name(), partition);
+                clock = k;
+            }
+            return k;
+        }
     }
 
     private <T> CompletionStage<T> call(String node, WireFormats.Call<T> call, Object request, Duration wait) {

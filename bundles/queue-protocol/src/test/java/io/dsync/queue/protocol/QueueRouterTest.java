@@ -76,7 +76,8 @@ class QueueRouterTest {
             }
             try {
                 BatchRequest r = binary ? QueueWireCodec.decodeBatchRequest(body) : JSON.readValue(body, BatchRequest.class);
-                r.ops().forEach(op -> seen.add(peer.getPort() + " " + op.send().callId() + (binary ? "" : " json")));
+                r.ops().forEach(op -> seen.add(peer.getPort() + " "
+                        + (op.send() != null ? op.send().callId() : op.settle().callId()) + (binary ? "" : " json")));
                 return byPort.get(peer.getPort()).apply(r).thenApply(reply -> {
                     try {
                         return binary ? QueueWireCodec.encode(reply) : JSON.writeValueAsBytes(reply);
@@ -194,6 +195,60 @@ class QueueRouterTest {
             assertThat(router.send(META, 0, "client/7", List.of(new OutMessage(null, new byte[] {1}, Map.of())))
                     .toCompletableFuture().join()).containsExactly("0-4-0");
             assertThat(current.seen).containsExactly("1001 client/7");
+        }
+    }
+
+    @Test
+    void aCallHeldByAnOwnerThatTheRingNoLongerNamesIsSentToTheNewOwnerWithTheSameCallId() {
+        AtomicReference<List<NodeInfo>> registry = new AtomicReference<>(List.of(node("a", 1000, "ACTIVE")));
+        CompletableFuture<BatchReply> never = new CompletableFuture<>();
+        FakeMessaging messaging = new FakeMessaging(Map.of(
+                1001, r -> {
+                    // a was cut off from Redis: it keeps the call, and its registration expires.
+                    registry.set(List.of(node("b", 2000, "ACTIVE")));
+                    return never;
+                },
+                2001, r -> stored(r, "0-8-0")));
+        List<Long> outages = new CopyOnWriteArrayList<>();
+        try (QueueRouter router = new QueueRouter(registry::get, messaging, Duration.ofSeconds(10))) {
+            router.onRecovery(outages::add);
+            long t0 = System.nanoTime();
+            assertThat(router.send(META, 0, "client/8", List.of(new OutMessage(null, new byte[] {1}, Map.of())))
+                    .toCompletableFuture()).succeedsWithin(Duration.ofSeconds(5)).isEqualTo(List.of("0-8-0"));
+            long took = System.nanoTime() - t0;
+            assertThat(messaging.seen).containsExactly("1001 client/8", "2001 client/8");
+            // One outage of partition 0: from the call to the new owner's answer, half a second at least.
+            assertThat(outages).singleElement().satisfies(n ->
+                    assertThat(n).isBetween(QueueRouter.HEDGE_AFTER_NANOS, took));
+            // a answers at last (its write was fenced): the call is done already, nothing changes.
+            never.complete(new BatchReply(List.of(new OpReply(503, null, null, "unavailable", "Redis timed out"))));
+            assertThat(outages).hasSize(1);
+        }
+    }
+
+    @Test
+    void aReleaseHeldByAnOwnerIsNotSentAgainAndACallHeldByTheOwnerTheRingStillNamesWaitsForIt() {
+        AtomicReference<List<NodeInfo>> registry = new AtomicReference<>(List.of(node("a", 1000, "ACTIVE")));
+        FakeMessaging messaging = new FakeMessaging(Map.of(
+                1001, r -> {
+                    if (r.ops().get(0).settle() != null) {
+                        registry.set(List.of(node("b", 2000, "ACTIVE")));
+                    }
+                    // Slow, not gone: answers after 1.2 s.
+                    return CompletableFuture.supplyAsync(() -> new BatchReply(r.ops().stream()
+                            .map(op -> new OpReply(200, List.of("0-9-0"), new QueueWire.SettleReply(0, 1), null, null))
+                            .toList()), CompletableFuture.delayedExecutor(1200, java.util.concurrent.TimeUnit.MILLISECONDS));
+                },
+                2001, r -> stored(r, "0-10-0")));
+        try (QueueRouter router = new QueueRouter(registry::get, messaging, Duration.ofSeconds(10))) {
+            // The ring still names a: the send waits for a's answer.
+            assertThat(router.send(META, 0, "client/9", List.of(new OutMessage(null, new byte[] {1}, Map.of())))
+                    .toCompletableFuture().join()).containsExactly("0-9-0");
+            // The ring moves partition 0 to b while a holds the release: a release is never sent twice (a repeat
+            // of one that took effect would take back the next consumer's delivery).
+            router.settle(META, new QueueWire.SettleRequest("q", "client/10", "0-9-0", 1, QueueWire.Action.RELEASE, 0))
+                    .toCompletableFuture().join();
+            assertThat(messaging.seen).containsExactly("1001 client/9", "1001 client/10");
         }
     }
 }
