@@ -34,10 +34,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dsync.devkit.LocalRedis;
 import io.dsync.platform.Role;
 import io.dsync.lock.LockHandle;
+import io.dsync.lock.LockHolder;
 import io.dsync.lock.LockMode;
 import io.dsync.lock.LockRequest;
 import io.dsync.lock.LockService;
 import io.dsync.lock.LockSession;
+import io.dsync.lock.LockStatus;
 import io.dsync.lock.NoQuorumException;
 import io.dsync.redis.RedisConnection;
 import io.dsync.registry.NodeInfo;
@@ -139,6 +141,34 @@ public class NodeBundlesIT {
         assertTrue(self.bundles().toString(), self.bundles().size() > 20);
         assertTrue(self.bundles().toString(), self.bundles().stream().allMatch(b -> b.healthy()));
         assertEquals(java.util.Optional.empty(), registry.problem());
+    }
+
+    @Test
+    public void locksTakenThroughTheServiceStayHeldWhileTheLockClientIsUpdated() throws Exception {
+        String name = "paxexam-hotswap";
+        LockRequest request = new LockRequest(name, LockMode.EXCLUSIVE, Duration.ofSeconds(5), Duration.ofSeconds(30));
+        LockHandle handle = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                .ignoreException(NoQuorumException.class)
+                .until(() -> locks.acquire(request), h -> h != null);
+        org.osgi.framework.Bundle client = java.util.Arrays.stream(context.getBundles())
+                .filter(b -> "io.dsync.lock.client".equals(b.getSymbolicName())).findFirst().orElseThrow();
+        client.update(); // a new revision: the service instance that granted the lock goes away
+
+        LockService next = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    org.osgi.framework.ServiceReference<LockService> ref = context.getServiceReference(LockService.class);
+                    return ref == null ? null : context.getService(ref);
+                }, s -> s != null && s != locks);
+        LockStatus status = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .ignoreException(NoQuorumException.class).until(() -> next.status(name), st -> st != null);
+        assertEquals("the lock is still held by the session that took it", List.of(handle.sessionId()),
+                status.holders().stream().map(LockHolder::sessionId).toList());
+        // The new instance took the session up: the old handle releases the lock, and a new acquire is reentrant.
+        LockHandle again = next.acquire(request);
+        assertEquals(handle.sessionId(), again.sessionId());
+        assertEquals(1, next.release(again));
+        assertEquals(0, next.release(handle));
+        assertTrue(next.status(name).holders().isEmpty());
     }
 
     @Test

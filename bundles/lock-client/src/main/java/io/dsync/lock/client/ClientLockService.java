@@ -208,12 +208,17 @@ public final class ClientLockService implements LockService, AutoCloseable {
             if (openingDefault != null) {
                 return openingDefault;
             }
-            CompletableFuture<ClientLockSession> opening;
             try {
-                opening = openSessionAsync(defaultTtl).thenApply(ClientLockSession.class::cast);
+                return becomesDefault(openSessionAsync(defaultTtl).thenApply(ClientLockSession.class::cast));
             } catch (IllegalStateException e) {
                 return CompletableFuture.failedFuture(e);
             }
+        }
+    }
+
+    /** Makes the session that {@code opening} completes with the default one; calls meanwhile wait for it. */
+    private CompletableFuture<ClientLockSession> becomesDefault(CompletableFuture<ClientLockSession> opening) {
+        synchronized (defaultLock) {
             openingDefault = opening;
             opening.whenComplete((session, error) -> {
                 synchronized (defaultLock) {
@@ -227,6 +232,34 @@ public final class ClientLockService implements LockService, AutoCloseable {
             });
             return opening;
         }
+    }
+
+    /**
+     * Hands the default session over to the lock client's next instance ({@link ClientLockSession#handOver()}): for a
+     * bundle update, so that the locks taken through this service's own methods stay held.
+     *
+     * @return the handover, or {@code null} when there is no default session
+     */
+    public CompletableFuture<SessionHandover> handOverDefaultSession() {
+        ClientLockSession session;
+        synchronized (defaultLock) {
+            session = defaultSession;
+            defaultSession = null;
+        }
+        return session == null ? CompletableFuture.completedFuture(null) : session.handOver();
+    }
+
+    /**
+     * Takes the session that {@code resumed} completes with (the previous instance's default session, {@link #resume
+     * resumed}) as the default session. Calls on the default session wait for it meanwhile; if it fails (the session
+     * ended), they open a new one.
+     *
+     * @param resumed the resumed session
+     */
+    public void defaultSessionFrom(CompletableFuture<ClientLockSession> resumed) {
+        becomesDefault(resumed.handle((session, error) -> session != null
+                ? CompletableFuture.completedFuture(session)
+                : openSessionAsync(defaultTtl).thenApply(ClientLockSession.class::cast)).thenCompose(f -> f));
     }
 
     /**

@@ -110,4 +110,34 @@ public record SessionHandover(SessionId id, Duration ttl, long lastCallId, long 
         }
         return sessions;
     }
+
+    /**
+     * Writes handovers to a file, atomically: a reader finds the whole list or the file as it was.
+     *
+     * @param file the file
+     * @param sessions the handovers
+     * @throws IOException if writing fails
+     */
+    public static void save(java.nio.file.Path file, List<SessionHandover> sessions) throws IOException {
+        java.nio.file.Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(
+                java.nio.file.Files.newOutputStream(tmp)))) {
+            write(out, sessions);
+        }
+        java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * Reads the handovers of a file that {@link #save} wrote.
+     *
+     * @param file the file
+     * @return the handovers
+     * @throws IOException if reading fails or the file is not a list of handovers
+     */
+    public static List<SessionHandover> load(java.nio.file.Path file) throws IOException {
+        try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(file)))) {
+            return read(in);
+        }
+    }
 }

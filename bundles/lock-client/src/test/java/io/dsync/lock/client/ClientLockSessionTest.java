@@ -155,6 +155,41 @@ class ClientLockSessionTest {
     }
 
     @Test
+    void theDefaultSessionHandedOverIsTheNextServicesDefaultSessionWithItsLocks() throws Exception {
+        LockHandle held = service.acquire(exclusive("d/1"));
+        SessionHandover handover = service.handOverDefaultSession().get(5, TimeUnit.SECONDS);
+        assertEquals(held.sessionId(), handover.id());
+        assertNull(service.handOverDefaultSession().join(), "handed over once");
+        service.close(); // the old instance goes away: the lock stays held
+        assertEquals(held.sessionId(), service.status("d/1").holders().get(0).sessionId());
+
+        try (ClientLockService next = new ClientLockService(table, "test-client-2")) {
+            CompletableFuture<ClientLockSession> resumed = new CompletableFuture<>();
+            next.defaultSessionFrom(resumed);
+            // A call on the default session before the resume ends waits for it: no second session is opened.
+            CompletableFuture<LockHandle> again = next.acquireAsync(exclusive("d/1"));
+            Thread.sleep(100);
+            assertFalse(again.isDone());
+            resumed.complete(next.resume(handover).get(5, TimeUnit.SECONDS));
+            LockHandle reentered = again.get(5, TimeUnit.SECONDS);
+            assertEquals(held.sessionId(), reentered.sessionId());
+            assertEquals(2, reentered.holdCount(), "the same session, reentrant");
+            assertEquals(1, next.release(reentered));
+            assertEquals(0, next.release(held), "the handle taken through the old instance releases the lock");
+            assertTrue(next.status("d/1").isFree());
+        }
+    }
+
+    @Test
+    void aDefaultSessionThatCouldNotBeResumedIsReplacedByANewOne() throws Exception {
+        try (ClientLockService next = new ClientLockService(table, "test-client-2")) {
+            next.defaultSessionFrom(CompletableFuture.failedFuture(new IllegalStateException("ended")));
+            LockHandle h = next.acquire(exclusive("d/2"));
+            assertEquals(0, next.release(h));
+        }
+    }
+
+    @Test
     void aSessionThatEndedBeforeItWasResumedIsNotResumed() throws Exception {
         ClientLockSession a = (ClientLockSession) service.openSession(Duration.ofSeconds(2));
         SessionHandover handover = a.handOver().join();

@@ -1,13 +1,7 @@
 package io.dsync.lock.client.internal;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -160,7 +154,7 @@ public final class LockHttpApi extends HttpServlet {
             Thread.currentThread().interrupt();
             reaper.shutdownNow();
         }
-        if (nodeStopping()) {
+        if (nodeStopping(context)) {
             sessions.values().forEach(s -> s.session.closeAsync());
         } else {
             handOver();
@@ -168,7 +162,8 @@ public final class LockHttpApi extends HttpServlet {
         sessions.clear();
     }
 
-    private boolean nodeStopping() {
+    /** Whether the node (the framework) stops, rather than the lock client's bundle or one it uses. */
+    static boolean nodeStopping(BundleContext context) {
         Bundle system = context.getBundle(Constants.SYSTEM_BUNDLE_ID);
         return system == null || system.getState() != Bundle.ACTIVE;
     }
@@ -192,12 +187,8 @@ public final class LockHttpApi extends HttpServlet {
         if (handovers.isEmpty() || file == null) {
             return;
         }
-        File tmp = new File(file.getPath() + ".tmp");
         try {
-            try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp.toPath())))) {
-                SessionHandover.write(out, handovers);
-            }
-            Files.move(tmp.toPath(), file.toPath(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            SessionHandover.save(file.toPath(), handovers);
             LOG.info("Lock HTTP: {} session(s) handed over to the next instance of the lock client", handovers.size());
         } catch (IOException e) {
             LOG.warn("Lock HTTP: could not hand over {} session(s) ({}); they end after their TTL", handovers.size(),
@@ -211,8 +202,8 @@ public final class LockHttpApi extends HttpServlet {
         if (file == null || !file.exists()) {
             return;
         }
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file.toPath())))) {
-            SessionHandover.read(in).forEach(h -> resuming.put(h.id().value(), h));
+        try {
+            SessionHandover.load(file.toPath()).forEach(h -> resuming.put(h.id().value(), h));
             handedOverAtMillis = file.lastModified();
         } catch (IOException e) {
             LOG.warn("Lock HTTP: the sessions handed over by the previous instance could not be read ({}); they end "

@@ -1,5 +1,7 @@
 package io.dsync.lock.client.internal;
 
+import java.io.File;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.osgi.framework.BundleContext;
 import org.slf4j.Logger;
@@ -56,6 +59,11 @@ import io.dsync.registry.NodeRegistry;
  * every {@value #RECHECK_SECONDS} s (not on every call), and when the set of lock nodes changed (a node crashed, left
  * or joined), a Raft client over the new set replaces the old one under the same sessions ({@link RebindingTransport}).
  * Also the linearizable lock table for the HTTP API ({@link LockTableSource}), and the client-side lock metrics.
+ * <p>
+ * <strong>Hot swap.</strong> When this component stops while the node goes on (its bundle, or one it uses, is updated
+ * or restarted), it hands the default session over ({@link SessionHandover}, in a file of the bundle's data area)
+ * instead of closing it, so the locks that other bundles took through this service's own methods stay held; the next
+ * instance resumes it when it starts, and calls on the default session wait for that.
  */
 @Component(service = {LockService.class, LockTableSource.class})
 public final class LockServiceComponent implements LockService, LockTableSource {
@@ -69,7 +77,15 @@ public final class LockServiceComponent implements LockService, LockTableSource 
     /** How long a replaced Raft client stays open beyond its quorum timeout, for the polls in flight on it. */
     private static final Duration RETIRE_DELAY = Duration.ofSeconds(2);
 
+    /** The previous instance's default session, in this bundle's data area while it waits to be resumed. */
+    static final String DEFAULT_SESSION_FILE = "lock-default-session.bin";
+
+    private final BundleContext context;
     private final NodeIdentity identity;
+    /** The previous instance's default session once resumed (failed if it was not); null when none was handed over. */
+    private final CompletableFuture<ClientLockSession> defaultResumed;
+    private final Thread resumer;
+    private volatile boolean stopping;
     private long checkedAt;
     private final NodeRegistry registry;
     private Map<String, InetSocketAddress> peers = Map.of();
@@ -85,16 +101,120 @@ public final class LockServiceComponent implements LockService, LockTableSource 
 
     @Activate
     public LockServiceComponent(BundleContext context, @Reference NodeRegistry registry, @Reference MetricRegistry metrics) {
+        this.context = context;
         this.identity = NodeIdentity.from(context::getProperty);
         this.registry = registry;
         this.metrics = new LockClientMetrics(metrics);
+        File file = context.getDataFile(DEFAULT_SESSION_FILE);
+        SessionHandover handedOver = null;
+        if (file != null && file.exists()) {
+            try {
+                handedOver = SessionHandover.load(file.toPath()).stream().findFirst().orElse(null);
+            } catch (IOException e) {
+                LOG.warn("The default lock session handed over by the previous instance could not be read ({}); it "
+                        + "ends after its TTL", e.toString());
+            }
+        }
+        if (handedOver == null) {
+            this.defaultResumed = null;
+            this.resumer = null;
+            if (file != null) {
+                file.delete();
+            }
+        } else {
+            this.defaultResumed = new CompletableFuture<>();
+            SessionHandover resumed = handedOver;
+            this.resumer = new Thread(() -> resumeDefault(file, resumed, file.lastModified()),
+                    "dsync-lock-default-session");
+            resumer.setDaemon(true);
+            resumer.start();
+        }
     }
 
     @Deactivate
-    synchronized void deactivate() {
-        deactivated = true;
-        closeClient();
+    void deactivate() {
+        stopping = true;
+        if (resumer != null) {
+            // Its resume under way ends first (bounded by the quorum timeout), not interrupted: a session renewed in
+            // the lock table and then dropped here would be closed below with its locks, its file left behind.
+            try {
+                resumer.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        synchronized (this) {
+            deactivated = true;
+            if (service != null && !LockHttpApi.nodeStopping(context)) {
+                handOverDefault();
+            }
+            closeClient();
+        }
         metrics.remove();
+    }
+
+    /**
+     * Leaves the default session, with the locks taken through this service's own methods, to the next instance
+     * (a bundle update or restart): closing it would release them under their holders.
+     */
+    private void handOverDefault() {
+        SessionHandover h;
+        try {
+            h = service.handOverDefaultSession().get(2 * blockingBoundLocked().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            LOG.warn("The default lock session could not be handed over ({}); its locks are released", e.toString());
+            return;
+        }
+        File file = context.getDataFile(DEFAULT_SESSION_FILE);
+        if (h == null || file == null) {
+            return;
+        }
+        try {
+            SessionHandover.save(file.toPath(), List.of(h));
+            LOG.info("The default lock session ({} lock(s)) is handed over to the next instance of the lock client",
+                    h.held().size());
+        } catch (IOException e) {
+            LOG.warn("The default lock session could not be handed over ({}); it ends after its TTL", e.toString());
+        }
+    }
+
+    /**
+     * Resumes the default session that the previous instance handed over, again every half second while the lock
+     * group cannot renew it, until it is resumed, ended or past its TTL; then deletes the file. A stop before it is
+     * resumed leaves the file to the next instance; once resumed, it is the default session, which a stop hands on.
+     */
+    private void resumeDefault(File file, SessionHandover h, long handedOverAtMillis) {
+        try {
+            while (!stopping) {
+                Resumed r;
+                try {
+                    r = resume(List.of(h));
+                } catch (RuntimeException e) {
+                    r = new Resumed(Map.of(), Set.of());
+                    LOG.debug("Resuming the default lock session failed for now: {}", e.toString());
+                }
+                LockSession live = r.live().get(h.id().value());
+                if (live != null) {
+                    LOG.info("Resumed the default lock session handed over by the previous instance, {} lock(s)",
+                            live.heldLocks().size());
+                    defaultResumed.complete((ClientLockSession) live);
+                    file.delete();
+                    return;
+                }
+                if (!r.gone().isEmpty() || System.currentTimeMillis() - handedOverAtMillis > h.ttl().toMillis()) {
+                    LOG.info("The default lock session handed over by the previous instance had ended; a new one "
+                            + "is opened");
+                    file.delete();
+                    return;
+                }
+                Thread.sleep(500);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // not expected: nothing interrupts this thread
+        } finally {
+            defaultResumed.completeExceptionally(new LeaseExpiredException(h.id(), null, "the default session handed "
+                    + "over by the previous instance was not resumed"));
+        }
     }
 
     /**
@@ -191,6 +311,9 @@ public final class LockServiceComponent implements LockService, LockTableSource 
                 transport = new RebindingTransport(next, next, RETIRE_DELAY);
                 service = new ClientLockService(transport, identity.id() + "/" + UUID.randomUUID());
                 service.setListener(metrics);
+                if (defaultResumed != null && !defaultResumed.isCompletedExceptionally()) {
+                    service.defaultSessionFrom(defaultResumed);
+                }
             } else {
                 LOG.info("lock nodes changed from {} to {}: the lock client follows them, sessions and locks stay",
                         peers.keySet(), target.keySet());
@@ -355,12 +478,15 @@ public final class LockServiceComponent implements LockService, LockTableSource 
 
     /** How long a blocking call waits for a future that the transport bounds by its quorum timeout. */
     private Duration blockingBound() {
-        LockTransport t;
         synchronized (this) {
             service();
-            t = transport;
+            return blockingBoundLocked();
         }
-        return t.quorumTimeout().plusSeconds(1);
+    }
+
+    /** {@link #blockingBound()} with the monitor held and the client made. */
+    private Duration blockingBoundLocked() {
+        return transport.quorumTimeout().plusSeconds(1);
     }
 
     /** The lease a handed-over session asked for a lock with; a minute for a lock it did not know it held. */
