@@ -136,7 +136,8 @@ public record SessionHandover(SessionId id, Duration ttl, long lastCallId, long 
      * @throws IOException if reading fails or the file is not a list of handovers
      */
     public static List<SessionHandover> load(java.nio.file.Path file) throws IOException {
-        try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(file)))) {
+        try (DataInputStream in = new DataInputStream(
+                new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(file)))) {
             return read(in);
         }
     }

@@ -309,7 +309,9 @@ public final class QueueRouter implements AutoCloseable {
                 continue;
             }
             if (t == null) {
-                t = topology(true); // once per look, and only while a call waits that long
+                // Once per look, only while a call waits that long, and at most every HEDGE_AFTER: when Redis is slow,
+                // every call waits, and the registry read runs on this timer thread.
+                t = topology(System.nanoTime() - readAt > HEDGE_AFTER_NANOS);
             }
             String primary = t.primary(c.meta.name(), c.meta.partitions(), c.partition);
             if (primary != null && !primary.equals(owner)) {
@@ -328,7 +330,8 @@ public final class QueueRouter implements AutoCloseable {
 
     /** The outage clock of one partition. */
     private OutageClock outages(String queue, int partition) {
-        return outages.computeIfAbsent(queue + "/" + partition, k -> new OutageClock(nanos -> onRecovery.accept(nanos)));
+        return outages.computeIfAbsent(queue + "/" + partition,
+                k -> new OutageClock(nanos -> onRecovery.accept(nanos)));
     }
 
     /** A send or settle on its way to its partition's owner, across owner changes. */
