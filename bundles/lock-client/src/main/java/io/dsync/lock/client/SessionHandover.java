@@ -1,8 +1,13 @@
 package io.dsync.lock.client;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -118,14 +123,12 @@ public record SessionHandover(SessionId id, Duration ttl, long lastCallId, long 
      * @param sessions the handovers
      * @throws IOException if writing fails
      */
-    public static void save(java.nio.file.Path file, List<SessionHandover> sessions) throws IOException {
-        java.nio.file.Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(
-                java.nio.file.Files.newOutputStream(tmp)))) {
+    public static void save(Path file, List<SessionHandover> sessions) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
             write(out, sessions);
         }
-        java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /**
@@ -135,9 +138,8 @@ public record SessionHandover(SessionId id, Duration ttl, long lastCallId, long 
      * @return the handovers
      * @throws IOException if reading fails or the file is not a list of handovers
      */
-    public static List<SessionHandover> load(java.nio.file.Path file) throws IOException {
-        try (DataInputStream in = new DataInputStream(
-                new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(file)))) {
+    public static List<SessionHandover> load(Path file) throws IOException {
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
             return read(in);
         }
     }
