@@ -37,6 +37,7 @@ import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 
 import io.dsync.lock.core.LockStateMachine;
@@ -458,7 +459,7 @@ public final class RaftLockServer implements AutoCloseable {
         }
     }
 
-    private static RaftProperties properties(Options o, InetSocketAddress address) {
+    static RaftProperties properties(Options o, InetSocketAddress address) {
         RaftProperties props = new RaftProperties();
         RaftConfigKeys.Rpc.setType(props, SupportedRpcType.NETTY);
         NettyConfigKeys.Server.setHost(props, address.getHostString());
@@ -476,6 +477,21 @@ public final class RaftLockServer implements AutoCloseable {
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, o.snapshotThreshold());
         RaftServerConfigKeys.Snapshot.setRetentionFileNum(props, 2);
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);
+        // What a member keeps in its heap under load, bounded. With Ratis' defaults a lock node's old generation grew
+        // by 10-16 MB per young collection under load, and full collections of 0.6-1.6 s (-Xmx512m -XX:+UseSerialGC)
+        // cost elections (docs/benchmarks.md, "A lock node's heap under load"):
+        // - The retry cache keeps the reply of every client request for 60 s (jmap: 240,000 replies with their commit
+        //   infos, about 170 MB, with bare Ratis clients beside dsync's). It answers a request that a Ratis client sends
+        //   again with the same call id, within that request's time limit (the lock clients' quorum timeout, 5 s by
+        //   default); the lock table answers any command sent again with its first outcome in any case (session and
+        //   call id, LockStateMachine), so an expired reply costs one log entry, not a second outcome.
+        // - The log cache keeps every entry of the open segment, and those of up to six closed ones. A 32 MB segment
+        //   held the whole log of a 5-minute benchmark (26,000 entries of batched commands), and an open segment is
+        //   never purged after a snapshot. 4 MB segments roll every few seconds under load and are purged after the
+        //   next snapshot; a follower that falls behind is sent older entries read from the segment files.
+        RaftServerConfigKeys.RetryCache.setExpiryTime(props, TimeDuration.valueOf(5, TimeUnit.SECONDS));
+        RaftServerConfigKeys.Log.setSegmentSizeMax(props, SizeInBytes.valueOf("4MB"));
+        RaftServerConfigKeys.Log.setSegmentCacheNumMax(props, 2);
         // Ratis 3.3 composes a follower's appends with those still in flight (on by default). Measured with
         // bench lock on 2 cores, it halved the throughput at 16 clients and doubled the latency of one (as 3.1.3
         // ran, which had no such option). Off, followers append as 3.1.3 did.
