@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What a member keeps in its heap under load is bounded: with Ratis' defaults, its retry cache (60 s of replies) and
- * its log cache (32 MB segments, the open one never purged) grew a lock node's old generation to full collections of
- * over a second at 64 clients, each an election (docs/benchmarks.md, "A lock node's heap under load").
+ * its log cache (32 MB segments, the open one never purged) grew a lock node's old generation until its full
+ * collections, of over a second in one run, cost elections (docs/benchmarks.md, "A lock node's heap under load").
  */
 class RaftPropertiesTest {
 
