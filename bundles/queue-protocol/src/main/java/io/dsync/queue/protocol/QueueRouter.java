@@ -288,8 +288,17 @@ public final class QueueRouter implements AutoCloseable {
                         + "); the outcome is unknown", null));
                 return;
             }
-            timer.schedule(() -> attempt(c, tries + 1, true), pause, TimeUnit.MILLISECONDS);
+            try {
+                timer.schedule(() -> attempt(c, tries + 1, true), pause, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException closed) {
+                c.result.completeExceptionally(closedBeforeAnswer(c));
+            }
         });
+    }
+
+    private static QueueUnavailableException closedBeforeAnswer(Routed<?> c) {
+        return new QueueUnavailableException(c.meta.name(), "the queue client closed before partition " + c.partition
+                + " of queue '" + c.meta.name() + "' answered; the outcome is unknown", null);
     }
 
     /**
@@ -457,6 +466,11 @@ public final class QueueRouter implements AutoCloseable {
     public void close() {
         timer.shutdownNow();
         statusCalls.shutdownNow();
+        // The retries that waited on the timer are gone with it, and a try that fails from now on cannot schedule
+        // another: every call still open ends here, so that no caller's future waits forever.
+        for (Routed<?> c : inFlight) {
+            c.result.completeExceptionally(closedBeforeAnswer(c));
+        }
     }
 
 }

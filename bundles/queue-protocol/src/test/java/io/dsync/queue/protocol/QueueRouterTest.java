@@ -179,6 +179,38 @@ class QueueRouterTest {
     }
 
     @Test
+    void closingTheRouterEndsEveryCallStillOpenWithAnUnknownOutcome() {
+        // c1 waits for its retry on the timer (its node refused it); c2's try is at a node that answers only after
+        // the close, with a failure that would schedule a retry. Before the fix both futures stayed open for good.
+        CompletableFuture<BatchReply> late = new CompletableFuture<>();
+        FakeMessaging messaging = new FakeMessaging(Map.of(1001, r -> r.ops().get(0).send().callId().equals("c1")
+                ? CompletableFuture.failedFuture(new RemoteException(RemoteException.NO_HANDLER, "not yet"))
+                : late));
+        CompletableFuture<List<String>> waitingForRetry;
+        CompletableFuture<List<String>> atANode;
+        try (QueueRouter router = new QueueRouter(() -> List.of(node("a", 1000, "ACTIVE")), messaging,
+                Duration.ofSeconds(30))) {
+            waitingForRetry = router.send(META, 0, "c1", List.of(new OutMessage(null, new byte[] {1}, Map.of())))
+                    .toCompletableFuture();
+            atANode = router.send(META, 0, "c2", List.of(new OutMessage(null, new byte[] {2}, Map.of())))
+                    .toCompletableFuture();
+            long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (!(messaging.seen.contains("1001 c1 json") && messaging.seen.contains("1001 c2"))
+                    && System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
+            assertThat(messaging.seen).contains("1001 c1 json", "1001 c2");
+        }
+        late.completeExceptionally(new RemoteException(RemoteException.NO_HANDLER, "gone"));
+        for (CompletableFuture<List<String>> f : List.of(waitingForRetry, atANode)) {
+            assertThat(f).failsWithin(Duration.ofSeconds(1)).withThrowableOfType(Exception.class)
+                    .havingCause().isInstanceOf(QueueUnavailableException.class)
+                    .withMessageContaining("the queue client closed before partition 0 of queue 'q' answered; "
+                            + "the outcome is unknown");
+        }
+    }
+
+    @Test
     void aNodeOfAVersionBeforeTheBinaryTopicsGetsJsonAndNodesThatReadBinaryKeepGettingIt() {
         List<NodeInfo> registry = List.of(node("a", 1000, "ACTIVE"));
         FakeMessaging messaging = new FakeMessaging(Map.of(1001, r -> stored(r, "0-3-0")), java.util.Set.of(1001));
