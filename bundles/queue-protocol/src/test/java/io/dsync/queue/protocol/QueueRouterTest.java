@@ -283,4 +283,32 @@ class QueueRouterTest {
             assertThat(messaging.seen).containsExactly("1001 client/9", "1001 client/10");
         }
     }
+
+    @Test
+    void aReleaseWhoseWriteWasFencedIsNotSentAgainWhileARetriedSendIs() {
+        // a's batch was fenced by b's claim: the first run of the script may have written it (Redisson sends a
+        // script again when its answer is late), so a answers "unavailable", not "not-owner". The send goes to b
+        // with its call id; the release is not sent again.
+        AtomicReference<List<NodeInfo>> registry = new AtomicReference<>(List.of(node("a", 1000, "ACTIVE")));
+        FakeMessaging messaging = new FakeMessaging(Map.of(
+                1001, r -> {
+                    registry.set(List.of(node("b", 2000, "ACTIVE")));
+                    return CompletableFuture.completedFuture(new BatchReply(r.ops().stream().map(op -> new OpReply(503,
+                            null, null, QueueWire.UNAVAILABLE, "partition 0 of queue 'q' was taken over by another node "
+                            + "while a write of it was in flight; the outcome is unknown")).toList()));
+                },
+                2001, r -> stored(r, "0-11-0")));
+        try (QueueRouter router = new QueueRouter(registry::get, messaging, Duration.ofSeconds(10))) {
+            assertThat(router.send(META, 0, "client/11", List.of(new OutMessage(null, new byte[] {1}, Map.of())))
+                    .toCompletableFuture().join()).containsExactly("0-11-0");
+        }
+        registry.set(List.of(node("a", 1000, "ACTIVE")));
+        try (QueueRouter router = new QueueRouter(registry::get, messaging, Duration.ofSeconds(10))) {
+            assertThat(router.settle(META, new QueueWire.SettleRequest("q", "client/12", "0-11-0", 1,
+                    QueueWire.Action.RELEASE, 0)).toCompletableFuture()).failsWithin(Duration.ofSeconds(5))
+                    .withThrowableOfType(Exception.class).havingCause().isInstanceOf(QueueUnavailableException.class)
+                    .withMessageContaining("may not have taken effect");
+            assertThat(messaging.seen).containsExactly("1001 client/11", "2001 client/11", "1001 client/12");
+        }
+    }
 }

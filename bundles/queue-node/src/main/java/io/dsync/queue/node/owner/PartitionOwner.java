@@ -864,6 +864,7 @@ public final class PartitionOwner {
     private void completed(List<Pending> ops, List<byte[]> answers, Throwable error) {
         List<Runnable> after = new ArrayList<>();
         List<Pending> failed = List.of();
+        List<Pending> unwritten = List.of();
         Throwable cause = error instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null
                 ? ce.getCause() : error;
         Throwable reload = null;
@@ -893,7 +894,7 @@ public final class PartitionOwner {
             } else {
                 lost = !closed;
                 failed = new ArrayList<>(ops);
-                failed.addAll(giveUp());
+                unwritten = giveUp();
             }
             idle = closed || (draining && !writing && pending.isEmpty());
         }
@@ -903,10 +904,19 @@ public final class PartitionOwner {
             failed.forEach(op -> op.fail(e));
             listener.lost(this, reload);
         } else if (cause != null) {
-            OwnerException e = cause instanceof Fenced ? notOwner()
+            // A fenced batch may still have taken effect: Redisson sends a script again when its answer does not come
+            // in time, so the first run can have written it before another node's claim fenced the second. Its calls
+            // are answered "outcome unknown": a retried send or ack finds its call id at the next owner, and a release
+            // is not sent again (applied twice, it would take back the next consumer's delivery). Calls that were
+            // still waiting for a batch did not reach Redis: not the owner any more.
+            OwnerException e = cause instanceof Fenced
+                    ? new OwnerException(Kind.UNAVAILABLE, "partition " + partition + " of queue '" + queue()
+                            + "' was taken over by another node while a write of it was in flight; the outcome is unknown")
                     : new OwnerException(Kind.UNAVAILABLE, "Redis failed while partition " + partition + " of queue '"
                             + queue() + "' was written (" + RedisErrors.describe(cause) + "); the outcome is unknown");
+            OwnerException notWritten = cause instanceof Fenced ? notOwner() : e;
             failed.forEach(op -> op.fail(e));
+            unwritten.forEach(op -> op.fail(notWritten));
             if (lost) {
                 listener.lost(this, cause);
             }
