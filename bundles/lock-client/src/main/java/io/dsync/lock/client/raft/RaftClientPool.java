@@ -91,6 +91,15 @@ final class RaftClientPool implements LeaderReads.Peers, AutoCloseable {
     /** How long a round of role questions waits for the members' answers (a frozen or cut-off one never answers). */
     static final long ROLE_ROUND_MILLIS = 60;
 
+    /**
+     * How long one role question may wait for its member's answer: longer than a round, so that an answer that comes
+     * after its round keeps the connection. A Ratis client closes a member's connection when a request to it times
+     * out; with the round's 60 ms as the timeout, a busy machine answered too late once, and from then on every question
+     * paid for a new connection and timed out again: no member answered for 3.2 s after a leader's isolation
+     * (LockPartitionIT, 2026-12-08), so the request waited that long for a new leader elected in 0.6 s.
+     */
+    static final long ROLE_ANSWER_MILLIS = 500;
+
     /** Pause between rounds of role questions while no member says it leads. */
     static final long ROLE_PAUSE_MILLIS = 20;
 
@@ -112,7 +121,7 @@ final class RaftClientPool implements LeaderReads.Peers, AutoCloseable {
 
     private volatile RaftClient prober;
 
-    /** Asks members for their roles; no retries, one round's RPC timeout. */
+    /** Asks members for their roles; no retries, {@link #ROLE_ANSWER_MILLIS} per question. */
     private final RaftClient admin;
 
     private final ConcurrentLinkedDeque<RaftClient> idleReaders = new ConcurrentLinkedDeque<>();
@@ -142,7 +151,7 @@ final class RaftClientPool implements LeaderReads.Peers, AutoCloseable {
         }
         this.prober = newRetryingClient(null);
         this.admin = RaftClient.newBuilder().setClientId(ClientId.randomId()).setRaftGroup(group)
-                .setProperties(LockRaftGroup.clientProperties(ROLE_ROUND_MILLIS)).setRetryPolicy(RetryPolicies.noRetry())
+                .setProperties(LockRaftGroup.clientProperties(ROLE_ANSWER_MILLIS)).setRetryPolicy(RetryPolicies.noRetry())
                 .build();
     }
 
