@@ -63,12 +63,15 @@ class CacheHotSwapIT extends ClusterTest {
                 .run();
         }
         CacheScenarioIT.check(report, "cache-hot-swap.txt", nodes);
-        // The restarted homes took their keys up from their previous bundles' handover, not the usual way (which would
-        // still be correct, only slower: this is what keeps the updated node's keys from waiting out the old leases).
-        for (String n : List.of("n-1", "n-3")) {
-            assertThat(cluster.node(n).tail(20_000)).as(n + "'s log").contains("where the previous cache-node bundle"
-                    + " left off");
-        }
+        // The restarted homes of n-1 took their keys up from the previous bundle's handover, not the usual way (which
+        // would still be correct, only slower: this is what keeps the updated node's keys from waiting out the old
+        // leases). n-3's cache-node bundle restarts with the messaging bundle it uses, which takes longer: on a slow
+        // machine its first ring read can come after the handover's limit (half a quarantine; seen once in CI,
+        // 2026-12-08: 1.8 s for the update), and the node says so.
+        assertThat(cluster.node("n-1").tail(20_000)).as("n-1's log").contains("where the previous cache-node bundle"
+                + " left off");
+        assertThat(cluster.node("n-3").tail(20_000)).as("n-3's log").containsAnyOf("where the previous cache-node"
+                + " bundle left off", "its keys take the usual way and wait out its leases");
         // Clients c<i> call node n-<1 + i % 3>: those of each updated node succeed again after its update.
         List<String> faults = List.of("update cache-node on n-1", "update cache-client on n-2",
                 "update messaging on n-3");

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
@@ -60,8 +61,12 @@ class QueueRebalanceIT extends ClusterTest {
         Map<Integer, String> afterRestart = new TreeMap<>();
         Config clients = new Config();
         clients.useSingleServer().setAddress(cluster.redisAddress());
+        // Sends go on for 4 s after the restart at least, and the run 8 s: on a slow machine the nodes' start took
+        // 14 s and the planned sending share was over before it (CI, 2026-12-08).
+        AtomicLong sendingUntil = new AtomicLong();
         ScenarioReport report = QueueWorkload.run(cluster, clients, "queue-rebalance",
-                "queue through a join, a graceful leave and a restart of every queue node", run, 75, s -> s
+                "queue through a join, a graceful leave and a restart of every queue node", run, 75, sendingUntil, s -> s
+                        .settleAfterFaults(Duration.ofSeconds(8))
                         .fault(QueueScenarioIT.at(run, 10), join, () -> {
                             long t0 = System.nanoTime();
                             cluster.addNode("queue-4", "queue");
@@ -103,6 +108,7 @@ class QueueRebalanceIT extends ClusterTest {
                             });
                             long healthy = System.nanoTime();
                             afterRestart.putAll(awaitOwners(p -> true));
+                            sendingUntil.accumulateAndGet(System.nanoTime() + Duration.ofSeconds(4).toNanos(), Math::max);
                             note(log, "the other three healthy %d ms after their start, every partition owned %d ms "
                                     + "later: %s", (healthy - t0) / 1_000_000, (System.nanoTime() - healthy) / 1_000_000,
                                     afterRestart);

@@ -77,6 +77,16 @@ final class QueueWorkload {
      */
     static ScenarioReport run(LocalCluster cluster, Config redisConfig, String reportName, String title, Duration run,
                               int sendingPercent, UnaryOperator<Scenario.Builder> faults) throws Exception {
+        return run(cluster, redisConfig, reportName, title, run, sendingPercent, new AtomicLong(), faults);
+    }
+
+    /**
+     * As above; {@code sendingUntil} ({@link System#nanoTime()}; set to the end of the sending share here) may be moved
+     * later by a fault, so that sends come after a fault that took longer than planned.
+     */
+    static ScenarioReport run(LocalCluster cluster, Config redisConfig, String reportName, String title, Duration run,
+                              int sendingPercent, AtomicLong sendingUntil, UnaryOperator<Scenario.Builder> faults)
+            throws Exception {
         redisConfig.setCodec(StringCodec.INSTANCE);
         RedissonClient redis = Redisson.create(redisConfig);
         NodeDirectory directory = new NodeDirectory(redis, cluster.name());
@@ -88,7 +98,7 @@ final class QueueWorkload {
                 8, reportName, handlers)) {
             queues.declare(QueueConfig.of(QUEUE).withVisibilityTimeout(Duration.ofSeconds(2)).withMaxDeliveries(1000));
             AtomicLong sequence = new AtomicLong();
-            long drainAt = System.nanoTime() + run.multipliedBy(sendingPercent).dividedBy(100).toNanos();
+            sendingUntil.set(System.nanoTime() + run.multipliedBy(sendingPercent).dividedBy(100).toNanos());
             Scenario.Builder scenario = Scenario.builder(title)
                     .clients(6)
                     .duration(run)
@@ -96,7 +106,7 @@ final class QueueWorkload {
                             || e instanceof MessageTooLargeException)
                     .recoveryTypes(QueueOps.SEND, QueueOps.ACK)
                     .workload(c -> {
-                        boolean sending = System.nanoTime() < drainAt && c.random().nextInt(100) < 55;
+                        boolean sending = System.nanoTime() < sendingUntil.get() && c.random().nextInt(100) < 55;
                         if (sending) {
                             String key = c.random().nextInt(4) == 0 ? null : "k" + c.random().nextInt(5);
                             String id = c.process() + "-" + sequence.incrementAndGet();

@@ -229,6 +229,8 @@ public final class HomeTerms {
     private final TreeMap<Long, CacheTopology> seen = new TreeMap<>();
     private final Deque<Gain> gains = new ArrayDeque<>();
     private Handover handover;
+    /** How late the ring came after the previous bundle left, when that was too late to use its handover; else -1. */
+    private long handoverTooOldBy = -1;
     /** Hand-offs received and not used yet, by the epoch they lead to, then by sender. */
     private final TreeMap<Long, Map<String, HandOff>> handOffs = new TreeMap<>();
     /** When the read that found {@link #pending} was sent. */
@@ -294,6 +296,7 @@ public final class HomeTerms {
         }
         if (handover != null && current == null) {
             if (receivedAt - handover.leftAt() >= quarantine / 2) {
+                handoverTooOldBy = receivedAt - handover.leftAt();
                 handover = null; // too long ago: the usual way
             } else if (ring.epoch() <= handover.leftEpoch()) {
                 // This bundle's own ring is not made yet (its first read may come before the registry shows it
@@ -543,6 +546,23 @@ public final class HomeTerms {
      * When the quarantines of the keys this node gained recently end: what a directory made now would quarantine them
      * until ({@link Long#MIN_VALUE} if none).
      */
+    /**
+     * Once, after a handover was set aside because this bundle's first ring came too long after the previous bundle
+     * left (a slow restart: its keys then take the usual way); else -1.
+     *
+     * @return how long after the previous bundle left the ring came, in the clock's unit, or -1
+     */
+    public long takeHandoverTooOld() {
+        long late = handoverTooOldBy;
+        handoverTooOldBy = -1;
+        return late;
+    }
+
+    /** The most a ring may come after the previous bundle left for its handover to be used ({@code quarantine / 2}). */
+    public long handoverLimit() {
+        return quarantine / 2;
+    }
+
     public long quarantinesUntil(long now) {
         prune(now);
         return gains.stream().mapToLong(Gain::until).max().orElse(Long.MIN_VALUE);

@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiPredicate;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -391,6 +392,12 @@ public final class Homes {
                 return new HomeTerms.None(); // a read that outlived the stop: nothing to take up any more
             }
             HomeTerms.Action action = terms.observe(ring, earlier, startedAt, receivedAt);
+            long late = terms.takeHandoverTooOld();
+            if (late >= 0) {
+                LOG.info("Cache homes of {}: the previous cache-node bundle left {} ms before this one read the ring "
+                        + "(its handover is used within {} ms); its keys take the usual way and wait out its leases",
+                        self, TimeUnit.NANOSECONDS.toMillis(late), TimeUnit.NANOSECONDS.toMillis(terms.handoverLimit()));
+            }
             apply(action);
             return action;
         }

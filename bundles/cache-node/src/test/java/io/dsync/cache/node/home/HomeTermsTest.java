@@ -218,6 +218,10 @@ class HomeTermsTest {
                 assertThat(HomeTerms.Handover.decode("b\n3\nfour\n1\n2", "b")).as("malformed").isNull();
             }
             assertThat(fresh.observe(c.ring(), c.at() - 1, c.at())).as(c.why()).isInstanceOf(HomeTerms.None.class);
+            // Only a handover set aside for coming too late is reported (the node logs it), and only once.
+            long late = c.why().startsWith("back later") ? c.at() - LEFT.leftAt() : -1;
+            assertThat(fresh.takeHandoverTooOld()).as(c.why()).isEqualTo(late);
+            assertThat(fresh.takeHandoverTooOld()).as(c.why()).isEqualTo(-1);
             HomeTerms.Assume usual = (HomeTerms.Assume) fresh.observe(c.ring(), c.at() + TERM + MARGIN - 1,
                     c.at() + TERM + MARGIN);
             assertThat(usual.quarantineUntil()).as(c.why()).isEqualTo(c.at() + TERM + MARGIN + QUARANTINE);
