@@ -543,10 +543,6 @@ public final class HomeTerms {
     }
 
     /**
-     * When the quarantines of the keys this node gained recently end: what a directory made now would quarantine them
-     * until ({@link Long#MIN_VALUE} if none).
-     */
-    /**
      * Once, after a handover was set aside because this bundle's first ring came too long after the previous bundle
      * left (a slow restart: its keys then take the usual way); else -1.
      *
@@ -563,6 +559,10 @@ public final class HomeTerms {
         return quarantine / 2;
     }
 
+    /**
+     * When the quarantines of the keys this node gained recently end: what a directory made now would quarantine them
+     * until ({@link Long#MIN_VALUE} if none).
+     */
     public long quarantinesUntil(long now) {
         prune(now);
         return gains.stream().mapToLong(Gain::until).max().orElse(Long.MIN_VALUE);
