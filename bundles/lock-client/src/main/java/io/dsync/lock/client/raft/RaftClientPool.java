@@ -451,13 +451,39 @@ final class RaftClientPool implements LeaderReads.Peers, AutoCloseable {
         synchronized (this) {
             closed = true; // under the monitor of replace(): no client is made after this
         }
+        java.util.List<RaftClient> all = new java.util.ArrayList<>();
         for (int i = 0; i < writers.length(); i++) {
-            closeQuietly(writers.get(i));
+            all.add(writers.get(i));
         }
         for (RaftClient r; (r = idleReaders.pollFirst()) != null;) {
-            closeQuietly(r);
+            all.add(r);
         }
-        closeQuietly(prober);
-        closeQuietly(admin);
+        all.add(prober);
+        all.add(admin);
+        all.forEach(RaftClientPool::closeQuietly);
+        awaitEventLoops(all);
     }
+
+    /**
+     * Waits, at most {@link #EVENT_LOOP_END_MILLIS}, until the event loop threads of closed clients have ended. Ratis'
+     * Netty ends them up to 2 s after the close (its quiet period); when this bundle is being updated its wiring is
+     * invalidated right after the stop, and a thread still running then dies with a NoClassDefFoundError on the classes
+     * it loads on its way out (docs/observations.md, NodeBundlesIT).
+     */
+    private static void awaitEventLoops(java.util.List<RaftClient> closed) {
+        java.util.List<String> prefixes = closed.stream().map(c -> c.getId() + "--").toList();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(EVENT_LOOP_END_MILLIS);
+        while (System.nanoTime() < deadline && Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(t -> prefixes.stream().anyMatch(t.getName()::startsWith))) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** The longest {@link #close()} waits for the closed clients' event loops to end. */
+    static final long EVENT_LOOP_END_MILLIS = 3_000;
 }
