@@ -2,6 +2,8 @@ package io.dsync.lock.client.raft;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutionException;
@@ -99,6 +101,9 @@ final class RaftClientPool implements LeaderReads.Peers, AutoCloseable {
      * (LockPartitionIT, 2026-12-08), so the request waited that long for a new leader elected in 0.6 s.
      */
     static final long ROLE_ANSWER_MILLIS = 500;
+
+    /** The longest {@link #close()} waits for the closed clients' event loops to end. */
+    static final long EVENT_LOOP_END_MILLIS = 3_000;
 
     /** Pause between rounds of role questions while no member says it leads. */
     static final long ROLE_PAUSE_MILLIS = 20;
@@ -451,7 +456,7 @@ final class RaftClientPool implements LeaderReads.Peers, AutoCloseable {
         synchronized (this) {
             closed = true; // under the monitor of replace(): no client is made after this
         }
-        java.util.List<RaftClient> all = new java.util.ArrayList<>();
+        List<RaftClient> all = new ArrayList<>();
         for (int i = 0; i < writers.length(); i++) {
             all.add(writers.get(i));
         }
@@ -470,8 +475,8 @@ final class RaftClientPool implements LeaderReads.Peers, AutoCloseable {
      * invalidated right after the stop, and a thread still running then dies with a NoClassDefFoundError on the classes
      * it loads on its way out (docs/observations.md, NodeBundlesIT).
      */
-    private static void awaitEventLoops(java.util.List<RaftClient> closed) {
-        java.util.List<String> prefixes = closed.stream().map(c -> c.getId() + "--").toList();
+    private static void awaitEventLoops(List<RaftClient> closed) {
+        List<String> prefixes = closed.stream().map(c -> c.getId() + "--").toList();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(EVENT_LOOP_END_MILLIS);
         while (System.nanoTime() < deadline && Thread.getAllStackTraces().keySet().stream()
                 .anyMatch(t -> prefixes.stream().anyMatch(t.getName()::startsWith))) {
@@ -483,7 +488,4 @@ final class RaftClientPool implements LeaderReads.Peers, AutoCloseable {
             }
         }
     }
-
-    /** The longest {@link #close()} waits for the closed clients' event loops to end. */
-    static final long EVENT_LOOP_END_MILLIS = 3_000;
 }
